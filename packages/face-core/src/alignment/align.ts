@@ -1,0 +1,24 @@
+import type { RgbImage } from '../image/rgb-image.ts';
+import { estimateSimilarityTransform, type Point } from '../ops/similarity-transform.ts';
+import type { AlignmentTemplate } from './templates.ts';
+import { warpToCrop } from './warp.ts';
+
+/** The template's reference points located in the photo: each is the mean of its landmark group. */
+export function templateSourcePoints(landmarks68: readonly Point[], template: AlignmentTemplate): Point[] {
+  if (landmarks68.length !== 68) throw new RangeError(`expected 68 landmarks, got ${landmarks68.length}`);
+  return template.landmarkIndices.map((group) => {
+    let x = 0;
+    let y = 0;
+    for (const i of group) {
+      x += landmarks68[i]![0];
+      y += landmarks68[i]![1];
+    }
+    return [x / group.length, y / group.length] as Point;
+  });
+}
+
+/** The face rotated, scaled and cropped so its landmarks sit where the template puts them. */
+export function alignFace(image: RgbImage, landmarks68: readonly Point[], template: AlignmentTemplate): RgbImage {
+  const transform = estimateSimilarityTransform(templateSourcePoints(landmarks68, template), template.points);
+  return warpToCrop(image, transform, template.size);
+}

@@ -1,0 +1,51 @@
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../backend.ts';
+import { loadFaceApiNet } from '../face-api.ts';
+import type { RgbImage } from '../image/rgb-image.ts';
+import { l2Normalize } from '../ops/l2.ts';
+import { DEFAULT_ENCODER_CONFIG, ENCODER_INPUT_SIZE, ENCODING_LENGTH, type EncoderConfig } from './constants.ts';
+
+export interface FaceEncoder {
+  /** One L2-normalised 128-number encoding per aligned 150x150 chip. */
+  encode(chips: readonly RgbImage[]): Promise<number[][]>;
+  dispose(): void;
+}
+
+export async function load(config: Partial<EncoderConfig> = {}): Promise<FaceEncoder> {
+  const cfg = { ...DEFAULT_ENCODER_CONFIG, ...config };
+  await initBackend();
+  const net = await loadFaceApiNet('FaceRecognitionNet', cfg.modelDir);
+  const size = ENCODER_INPUT_SIZE;
+
+  async function encodeBatch(chips: readonly RgbImage[]): Promise<number[][]> {
+    const pixels = new Uint8Array(chips.length * size * size * 3);
+    chips.forEach((chip, i) => {
+      if (chip.width !== size || chip.height !== size) throw new RangeError(`chips must be ${size}x${size}, got ${chip.width}x${chip.height}`);
+      pixels.set(chip.data, i * size * size * 3);
+    });
+    const input = tf.tensor4d(pixels, [chips.length, size, size, 3], 'int32');
+    let output: tf.Tensor2D | undefined;
+    try {
+      // [n, 150, 150, 3] -> [n, 128]
+      output = await net.forward(input);
+      const flat = await output.data();
+      return chips.map((_, i) => l2Normalize(Array.from(flat.subarray(i * ENCODING_LENGTH, (i + 1) * ENCODING_LENGTH))));
+    } finally {
+      input.dispose();
+      output?.dispose();
+    }
+  }
+
+  return {
+    async encode(chips) {
+      const encodings: number[][] = [];
+      for (let i = 0; i < chips.length; i += cfg.batchSize) {
+        encodings.push(...(await encodeBatch(chips.slice(i, i + cfg.batchSize))));
+      }
+      return encodings;
+    },
+    dispose() {
+      net.dispose();
+    },
+  };
+}

@@ -1,0 +1,135 @@
+import { alignFace } from './alignment/align.ts';
+import { dlibChipTemplate } from './alignment/templates.ts';
+import { initBackend, type BackendName } from './backend.ts';
+import type { DetectorConfig } from './detection/constants.ts';
+import * as detection from './detection/blazeface.ts';
+import type { EncoderConfig } from './encoding/constants.ts';
+import { ENCODER_INPUT_SIZE, ENCODER_MODEL_ID } from './encoding/constants.ts';
+import * as encoding from './encoding/dlib-resnet.ts';
+import { MultipleFacesError, NoFaceError } from './errors.ts';
+import type { Box } from './geometry.ts';
+import type { DecodeConfig } from './image/constants.ts';
+import { decodeImage, type ImageSource } from './image/decode.ts';
+import type { RgbImage } from './image/rgb-image.ts';
+import type { LandmarkConfig } from './landmarks/constants.ts';
+import * as landmarks from './landmarks/landmark-68.ts';
+import type { Point } from './ops/similarity-transform.ts';
+import { measureQuality, type FaceQuality } from './quality.ts';
+
+export interface EngineConfig {
+  readonly decode?: Partial<DecodeConfig>;
+  readonly detector?: Partial<DetectorConfig>;
+  readonly landmarks?: Partial<LandmarkConfig>;
+  readonly encoder?: Partial<EncoderConfig>;
+}
+
+/** One face found in a photo, encoded. */
+export interface EncodedFace {
+  readonly box: Box;
+  readonly score: number;
+  /** The 68 iBUG landmarks in photo pixels. */
+  readonly landmarks: readonly Point[];
+  /** The aligned 150x150 crop the encoder saw. */
+  readonly chip: RgbImage;
+  readonly quality: FaceQuality;
+  /** 128 numbers, L2-normalised. */
+  readonly encoding: number[];
+}
+
+/** Milliseconds spent in each stage of the last call that was given this object. */
+export interface StageTimings {
+  decodeMs: number;
+  detectMs: number;
+  alignMs: number;
+  encodeMs: number;
+}
+
+export type MultipleFacesPolicy = 'largest' | 'error';
+
+export interface FaceEngine {
+  readonly backend: BackendName;
+  /** Identifies the encoder; store it with every encoding. */
+  readonly modelId: string;
+  /** Every face in the photo, largest first, each encoded. An empty list when there is none. */
+  findFaces(source: ImageSource | RgbImage, timings?: StageTimings): Promise<EncodedFace[]>;
+  /**
+   * The one face of the photo. No face throws NoFaceError; several faces throw MultipleFacesError
+   * unless `multiple` is 'largest'.
+   */
+  encodeFace(source: ImageSource | RgbImage, options?: { multiple?: MultipleFacesPolicy; timings?: StageTimings }): Promise<EncodedFace>;
+  dispose(): void;
+}
+
+export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceEngine> {
+  const backend = await initBackend();
+  const [detector, locator, encoder] = await Promise.all([
+    detection.load(config.detector),
+    landmarks.load(config.landmarks),
+    encoding.load(config.encoder),
+  ]);
+  const template = dlibChipTemplate(ENCODER_INPUT_SIZE);
+
+  /**
+   * Decodes, detects, then aligns and encodes the `keep` largest faces. `check` sees the detections
+   * first, so a caller can refuse a photo before paying for encoding.
+   */
+  async function run(
+    source: ImageSource | RgbImage,
+    keep: number,
+    timings: StageTimings | undefined,
+    check: (count: number) => void = () => {},
+  ): Promise<EncodedFace[]> {
+    let t = performance.now();
+    const lap = () => {
+      const now = performance.now();
+      const ms = now - t;
+      t = now;
+      return ms;
+    };
+    const image = isRgbImage(source) ? source : await decodeImage(source, config.decode);
+    const decodeMs = lap();
+    const detected = await detector.detect(image);
+    detected.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+    const detectMs = lap();
+    check(detected.length);
+    const located: { face: detection.DetectedFace; points: Point[]; chip: RgbImage }[] = [];
+    for (const face of detected.slice(0, keep)) {
+      const points = await locator.locate(image, face.box);
+      located.push({ face, points, chip: alignFace(image, points, template) });
+    }
+    const alignMs = lap();
+    const encodings = located.length > 0 ? await encoder.encode(located.map((l) => l.chip)) : [];
+    const encodeMs = lap();
+    if (timings) Object.assign(timings, { decodeMs, detectMs, alignMs, encodeMs });
+    return located.map(({ face, points, chip }, i) => ({
+      box: face.box,
+      score: face.score,
+      landmarks: points,
+      chip,
+      quality: measureQuality(chip, points),
+      encoding: encodings[i]!,
+    }));
+  }
+
+  return {
+    backend,
+    modelId: ENCODER_MODEL_ID,
+    findFaces: (source, timings) => run(source, Number.POSITIVE_INFINITY, timings),
+    async encodeFace(source, options = {}) {
+      const [face] = await run(source, 1, options.timings, (count) => {
+        if (count === 0) throw new NoFaceError();
+        if (count > 1 && (options.multiple ?? 'error') === 'error') throw new MultipleFacesError(count);
+      });
+      return face!;
+    },
+    dispose() {
+      detector.dispose();
+      locator.dispose();
+      encoder.dispose();
+    },
+  };
+}
+
+function isRgbImage(source: ImageSource | RgbImage): source is RgbImage {
+  return typeof source === 'object' && 'data' in source && 'width' in source && 'height' in source;
+}
