@@ -17,7 +17,7 @@ export function fileModelHandler(modelJsonPath: string): tf.io.IOHandler {
         generatedBy?: string;
         convertedBy?: string;
         signature?: object;
-        userDefinedMetadata?: Record<string, unknown>;
+        userDefinedMetadata?: Record<string, object>;
         weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
       };
       try {

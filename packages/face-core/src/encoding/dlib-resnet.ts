@@ -18,20 +18,19 @@ export async function load(config: Partial<EncoderConfig> = {}): Promise<FaceEnc
   const size = ENCODER_INPUT_SIZE;
 
   async function encodeBatch(chips: readonly RgbImage[]): Promise<number[][]> {
-    const pixels = new Uint8Array(chips.length * size * size * 3);
-    chips.forEach((chip, i) => {
+    for (const chip of chips) {
       if (chip.width !== size || chip.height !== size) throw new RangeError(`chips must be ${size}x${size}, got ${chip.width}x${chip.height}`);
-      pixels.set(chip.data, i * size * size * 3);
-    });
-    const input = tf.tensor4d(pixels, [chips.length, size, size, 3], 'int32');
+    }
+    // face-api batches a list of [150, 150, 3] tensors (not one [n, ...] tensor)
+    const input = chips.map((chip) => tf.tensor3d(chip.data, [size, size, 3], 'int32'));
     let output: tf.Tensor2D | undefined;
     try {
-      // [n, 150, 150, 3] -> [n, 128]
+      // n x [150, 150, 3] -> [n, 128]
       output = await net.forward(input);
       const flat = await output.data();
       return chips.map((_, i) => l2Normalize(Array.from(flat.subarray(i * ENCODING_LENGTH, (i + 1) * ENCODING_LENGTH))));
     } finally {
-      input.dispose();
+      tf.dispose(input);
       output?.dispose();
     }
   }

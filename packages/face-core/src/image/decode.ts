@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { ImageTooLargeError, InvalidImageError } from '../errors.ts';
 import { DEFAULT_DECODE_CONFIG, SUPPORTED_FORMATS, type DecodeConfig } from './constants.ts';
 import type { RgbImage } from './rgb-image.ts';
@@ -17,7 +17,7 @@ export async function decodeImage(source: ImageSource, config: Partial<DecodeCon
   if (bytes.byteLength === 0) throw new InvalidImageError('the image is empty (0 bytes)');
   if (bytes.byteLength > cfg.maxBytes) throw new InvalidImageError(`the image is ${bytes.byteLength} bytes, more than the limit of ${cfg.maxBytes}`);
 
-  let metadata: sharp.Metadata;
+  let metadata: Metadata;
   try {
     metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (cause) {
