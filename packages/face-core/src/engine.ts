@@ -50,7 +50,10 @@ export interface FaceEngine {
   readonly backend: BackendName;
   /** Identifies the encoder; store it with every encoding. */
   readonly modelId: string;
-  /** Every face in the photo, largest first, each encoded. An empty list when there is none. */
+  /**
+   * Every face in the photo, largest first, each encoded; an empty list when there is none. Searches
+   * small faces too (group photos), which costs more than encodeFace's single-face path.
+   */
   findFaces(source: ImageSource | RgbImage, timings?: StageTimings): Promise<EncodedFace[]>;
   /**
    * The one face of the photo. No face throws NoFaceError; several faces throw MultipleFacesError
@@ -77,6 +80,7 @@ export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceE
     source: ImageSource | RgbImage,
     keep: number,
     timings: StageTimings | undefined,
+    smallFaces: boolean,
     check: (count: number) => void = () => {},
   ): Promise<EncodedFace[]> {
     let t = performance.now();
@@ -88,7 +92,9 @@ export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceE
     };
     const image = isRgbImage(source) ? source : await decodeImage(source, config.decode);
     const decodeMs = lap();
-    const detected = await detector.detect(image);
+    let detected = await detector.detect(image, smallFaces ? { smallFaces } : {});
+    // Nothing at the fast setting: the face may be small in a large frame.
+    if (detected.length === 0 && !smallFaces) detected = await detector.detect(image, { smallFaces: true });
     detected.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
     const detectMs = lap();
     check(detected.length);
@@ -114,9 +120,9 @@ export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceE
   return {
     backend,
     modelId: ENCODER_MODEL_ID,
-    findFaces: (source, timings) => run(source, Number.POSITIVE_INFINITY, timings),
+    findFaces: (source, timings) => run(source, Number.POSITIVE_INFINITY, timings, true),
     async encodeFace(source, options = {}) {
-      const [face] = await run(source, 1, options.timings, (count) => {
+      const [face] = await run(source, 1, options.timings, false, (count) => {
         if (count === 0) throw new NoFaceError();
         if (count > 1 && (options.multiple ?? 'error') === 'error') throw new MultipleFacesError(count);
       });

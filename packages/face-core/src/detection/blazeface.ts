@@ -21,8 +21,11 @@ export interface DetectedFace {
 }
 
 export interface FaceDetector {
-  /** Every face in the image, best score first. */
-  detect(image: RgbImage): Promise<DetectedFace[]>;
+  /**
+   * Every face in the image, best score first. `smallFaces` also searches overlapping tiles at several
+   * scales (group photos; several times slower); by default only photos over `tileAbovePx` are tiled.
+   */
+  detect(image: RgbImage, options?: { smallFaces?: boolean }): Promise<DetectedFace[]>;
   dispose(): void;
 }
 
@@ -39,33 +42,50 @@ export async function load(config: Partial<DetectorConfig> = {}): Promise<FaceDe
   const size = spec.inputSize;
   const anchors = generateAnchors(size, spec.strides, spec.anchorsPerCell);
 
-  /** Runs the network on one square window of the image; returns raw candidates in image pixels. */
-  async function runWindow(image: RgbImage, left: number, top: number, side: number): Promise<DetectedFace[]> {
-    // Shrink by halving first so the bilinear resize to the network's input averages pixels.
+  /**
+   * Runs the network on square windows of the image (left, top, side in image pixels; they may reach
+   * outside it, where the network sees black) and returns raw candidates in image pixels. Windows are
+   * batched, one batch per pyramid level: a window much larger than the network input is cut from a
+   * halved copy of the photo, so the resize to the input averages pixels instead of skipping them.
+   */
+  async function runWindows(image: RgbImage, windows: readonly Window[]): Promise<DetectedFace[]> {
+    const byLevel = new Map<number, Window[]>();
+    for (const w of windows) {
+      const level = Math.max(0, Math.floor(Math.log2(w[2] / (2 * size))));
+      byLevel.set(level, [...(byLevel.get(level) ?? []), w]);
+    }
+    const faces: DetectedFace[] = [];
     let source = image;
     let scale = 1;
-    let [x0, y0, s] = [left, top, side];
-    while (s / scale > 2 * size && source.width >= 4 && source.height >= 4) {
-      source = halveImage(source);
-      scale *= 2;
+    for (const level of [...byLevel.keys()].sort((a, b) => a - b)) {
+      while (scale < 2 ** level && source.width >= 4 && source.height >= 4) {
+        source = halveImage(source);
+        scale *= 2;
+      }
+      const batch = byLevel.get(level)!;
+      const current = source;
+      const output = tf.tidy(() => {
+        const pixels = tf.tensor4d(current.data, [1, current.height, current.width, 3], 'int32').toFloat() as tf.Tensor4D;
+        // boxes are [y1, x1, y2, x2] as fractions of the (halved) photo
+        const boxes = batch.map(([x, y, s]) => [y / scale / current.height, x / scale / current.width, (y + s) / scale / current.height, (x + s) / scale / current.width]);
+        const input = tf.image.cropAndResize(pixels, boxes, batch.map(() => 0), [size, size], 'bilinear', 0);
+        // [n, 128, 128, 3] in [-1, 1] -> [n, 896, 17]
+        const result = model.execute(input.div(127.5).sub(1));
+        return (Array.isArray(result) ? result[0]! : result) as tf.Tensor;
+      });
+      const raw = await output.data();
+      output.dispose();
+      batch.forEach((window, n) => faces.push(...decode(raw, n * anchors.length * VALUES_PER_ANCHOR, window)));
     }
-    [x0, y0, s] = [left / scale, top / scale, side / scale];
-    const output = tf.tidy(() => {
-      const pixels = tf.tensor3d(source.data, [source.height, source.width, 3], 'int32');
-      // boxes are [y1, x1, y2, x2] normalised to the source; outside the image is filled with black.
-      const box = [[y0 / source.height, x0 / source.width, (y0 + s) / source.height, (x0 + s) / source.width]];
-      const input = tf.image.cropAndResize(pixels.expandDims(0).toFloat() as tf.Tensor4D, box, [0], [size, size], 'bilinear', 0);
-      // [1, size, size, 3] in [-1, 1] -> [1, anchors, 17]
-      const normalised = input.div(127.5).sub(1);
-      const result = model.execute(normalised);
-      return (Array.isArray(result) ? result[0]! : result) as tf.Tensor;
-    });
-    const raw = await output.data();
-    output.dispose();
+    return faces;
+  }
+
+  /** Candidates of one window from the network's raw output, starting at `offset`. */
+  function decode(raw: Float32Array | Int32Array | Uint8Array, offset: number, [left, top, side]: Window): DetectedFace[] {
     const faces: DetectedFace[] = [];
     const unit = side / size; // image pixels per network pixel
     for (let i = 0; i < anchors.length; i++) {
-      const o = i * VALUES_PER_ANCHOR;
+      const o = offset + i * VALUES_PER_ANCHOR;
       const score = 1 / (1 + Math.exp(-clamp(raw[o]!, -100, 100)));
       if (score < cfg.minScore) continue;
       const [ax, ay] = anchors[i]!;
@@ -87,18 +107,18 @@ export async function load(config: Partial<DetectorConfig> = {}): Promise<FaceDe
   }
 
   return {
-    async detect(image) {
+    async detect(image, options = {}) {
       // The whole photo, letterboxed into a centred square.
       const side = Math.max(image.width, image.height);
-      const windows: [number, number, number][] = [[(image.width - side) / 2, (image.height - side) / 2, side]];
-      if (side > cfg.tileAbovePx) windows.push(...tileWindows(image.width, image.height, size));
-      const candidates: DetectedFace[] = [];
-      for (const [x, y, s] of windows) candidates.push(...(await runWindow(image, x, y, s)));
+      const whole: Window = [(image.width - side) / 2, (image.height - side) / 2, side];
+      const windows: Window[] = [whole];
+      if (options.smallFaces ?? side > cfg.tileAbovePx) windows.push(...pyramidWindows(image.width, image.height, size));
+      let candidates = await runWindows(image, windows);
       if (candidates.length === 0) {
         // A face that fills the whole frame (a tight crop) is larger than anything the short-range
         // model was trained on: look again with the photo shrunk inside a wider window.
         const wide = side * 1.6;
-        candidates.push(...(await runWindow(image, (image.width - wide) / 2, (image.height - wide) / 2, wide)));
+        candidates = await runWindows(image, [[(image.width - wide) / 2, (image.height - wide) / 2, wide]]);
       }
       return weightedNonMaxSuppression(candidates, cfg.iouThreshold).slice(0, cfg.maxFaces);
     },
@@ -107,6 +127,9 @@ export async function load(config: Partial<DetectorConfig> = {}): Promise<FaceDe
     },
   };
 }
+
+/** A square window of a photo: left, top, side, in photo pixels. */
+type Window = [number, number, number];
 
 /** Anchor centres in network-input pixels, in the order the network emits them. */
 function generateAnchors(size: number, strides: number[], perCell: number[]): Point[] {
@@ -123,22 +146,25 @@ function generateAnchors(size: number, strides: number[], perCell: number[]): Po
 }
 
 /**
- * Overlapping square windows over a large photo, each about four times the network input, so that a
- * face a few percent of the photo wide still spans enough network pixels.
+ * Overlapping windows at halving sizes (1/2, 1/4, 1/8 of the photo's longer side, never under 1.5x the
+ * network input): a face a few percent of the photo wide spans enough network pixels in one of them.
  */
-function tileWindows(width: number, height: number, inputSize: number): [number, number, number][] {
-  const side = Math.min(width, height, Math.max(inputSize * 4, Math.round(Math.max(width, height) / 3)));
-  if (side >= Math.max(width, height)) return [];
-  const step = side * 0.75; // 25 % overlap so a face on a seam is whole in one window
-  const windows: [number, number, number][] = [];
-  for (let y = 0; ; y += step) {
-    const top = Math.min(y, height - side);
-    for (let x = 0; ; x += step) {
-      const left = Math.min(x, width - side);
-      windows.push([left, top, side]);
-      if (left + side >= width) break;
+function pyramidWindows(width: number, height: number, inputSize: number): Window[] {
+  const longer = Math.max(width, height);
+  const sides = new Set([2, 4, 8].map((d) => Math.round(Math.max(1.5 * inputSize, longer / d))));
+  const windows: Window[] = [];
+  for (const side of sides) {
+    if (side >= longer) continue;
+    const step = side * 0.75; // 25 % overlap so a face on a seam is whole in one window
+    for (let y = 0; ; y += step) {
+      const top = Math.max(0, Math.min(y, height - side));
+      for (let x = 0; ; x += step) {
+        const left = Math.max(0, Math.min(x, width - side));
+        windows.push([left, top, side]);
+        if (left + side >= width) break;
+      }
+      if (top + side >= height) break;
     }
-    if (top + side >= height) break;
   }
   return windows;
 }
