@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.ts';
 import { loadFaceApiNet } from '../face-api.ts';
+import { FoldedDlibResNet, type DlibResNetParams } from './dlib-resnet-graph.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { l2Normalize } from '../ops/l2.ts';
 import { DEFAULT_ENCODER_CONFIG, ENCODER_INPUT_SIZE, ENCODING_LENGTH, type EncoderConfig } from './constants.ts';
@@ -14,23 +15,25 @@ export interface FaceEncoder {
 export async function load(config: Partial<EncoderConfig> = {}): Promise<FaceEncoder> {
   const cfg = { ...DEFAULT_ENCODER_CONFIG, ...config };
   await initBackend();
-  const net = await loadFaceApiNet('FaceRecognitionNet', cfg.modelDir);
+  // face-api reads dlib's weights from its package; we keep them folded and free its copy.
+  const faceApiNet = await loadFaceApiNet('FaceRecognitionNet', cfg.modelDir);
+  const net = new FoldedDlibResNet((faceApiNet as unknown as { params: DlibResNetParams }).params);
+  faceApiNet.dispose();
   const size = ENCODER_INPUT_SIZE;
 
   async function encodeBatch(chips: readonly RgbImage[]): Promise<number[][]> {
     for (const chip of chips) {
       if (chip.width !== size || chip.height !== size) throw new RangeError(`chips must be ${size}x${size}, got ${chip.width}x${chip.height}`);
     }
-    // face-api batches a list of [150, 150, 3] tensors (not one [n, ...] tensor)
-    const input = chips.map((chip) => tf.tensor3d(chip.data, [size, size, 3], 'int32'));
+    const pixels = new Uint8Array(chips.length * size * size * 3);
+    chips.forEach((chip, i) => pixels.set(chip.data, i * size * size * 3));
     let output: tf.Tensor2D | undefined;
     try {
-      // n x [150, 150, 3] -> [n, 128]
-      output = await net.forward(input);
+      // [n, 150, 150, 3] -> [n, 128]
+      output = tf.tidy(() => net.predict(tf.tensor4d(pixels, [chips.length, size, size, 3], 'int32').toFloat() as tf.Tensor4D));
       const flat = await output.data();
       return chips.map((_, i) => l2Normalize(Array.from(flat.subarray(i * ENCODING_LENGTH, (i + 1) * ENCODING_LENGTH))));
     } finally {
-      tf.dispose(input);
       output?.dispose();
     }
   }
