@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { createFaceEngine, type EncodedFace, type FaceEngine } from '../engine.ts';
 import { FaceError } from '../errors.ts';
+import { evaluateGallery } from '../evaluation/gallery.ts';
 import { evaluateLfw } from '../evaluation/lfw.ts';
 import { parsePairList } from '../evaluation/pairs.ts';
 import { DEFAULT_THRESHOLD } from '../matching/constants.ts';
@@ -123,9 +124,26 @@ program
     }),
   );
 
-program
-  .command('eval')
-  .description('evaluate verification accuracy')
+const evalCommand = program.command('eval').description('measure accuracy on labelled photos');
+
+evalCommand
+  .command('gallery')
+  .description('compare the rules for people with several photos: <dir>/<name>/* (e.g. celeba-dev)')
+  .requiredOption('--dir <dir>', 'one folder of photos per person')
+  .option('--samples <n>', 'photos enrolled per person; the rest are probes', (v) => parseInt(v, 10), 3)
+  .addOption(thresholdOption)
+  .addOption(jsonOption)
+  .action((options: Output & { dir: string; samples: number; threshold: number }) =>
+    withEngine(async (engine) => {
+      const people = new Map([...(await listGallery(options.dir))].filter(([, photos]) => photos.length > 1));
+      const bar = progressBar('encoding');
+      const report = await evaluateGallery(engine, people, { samples: options.samples, threshold: options.threshold, onProgress: bar.update }).finally(bar.stop);
+      const rounded = JSON.parse(JSON.stringify(report, (_, v) => (typeof v === 'number' ? round(v, 5) : v)));
+      print(options, rounded, JSON.stringify(rounded, null, 2));
+    }),
+  );
+
+evalCommand
   .command('lfw')
   .description('on an LFW pair list: 10-fold for View 2 pairs.txt, single split for View 1 lists')
   .requiredOption('--pairs <file>', 'pairsDevTest.txt, pairsDevTrain.txt or pairs.txt')

@@ -42,6 +42,11 @@ describe('dlib ResNet encoder', () => {
       expect(e).toHaveLength(128);
       expect(Math.hypot(...e)).toBeCloseTo(1, 6);
     }
+    // With mirroring on (the default) a face and its mirror image encode alike.
+    const mirrored = new Uint8Array(pixels.length);
+    for (let y = 0; y < 150; y++) for (let x = 0; x < 150; x++) mirrored.set(pixels.subarray((y * 150 + x) * 3, (y * 150 + x) * 3 + 3), (y * 150 + 149 - x) * 3);
+    const [again] = await encoder.encode([{ data: mirrored, width: 150, height: 150 }]);
+    again!.forEach((v, i) => expect(v).toBeCloseTo(encodings[0]![i]!, 4));
     await expect(encoder.encode([{ data: new Uint8Array(3 * 100 * 100), width: 100, height: 100 }])).rejects.toThrow(/150x150/);
     expect(tf.memory().numTensors).toBe(before);
     encoder.dispose();

@@ -29,8 +29,14 @@ export async function load(config: Partial<EncoderConfig> = {}): Promise<FaceEnc
     chips.forEach((chip, i) => pixels.set(chip.data, i * size * size * 3));
     let output: tf.Tensor2D | undefined;
     try {
-      // [n, 150, 150, 3] -> [n, 128]
-      output = tf.tidy(() => net.predict(tf.tensor4d(pixels, [chips.length, size, size, 3], 'int32').toFloat() as tf.Tensor4D));
+      output = tf.tidy(() => {
+        const batch = tf.tensor4d(pixels, [chips.length, size, size, 3], 'int32').toFloat() as tf.Tensor4D;
+        // [n, 150, 150, 3] -> [n, 128]; with mirror, [2n, ...] -> [2n, 128] -> summed pairs [n, 128]
+        if (!cfg.mirror) return net.predict(batch);
+        const both = net.predict(tf.concat([batch, tf.reverse(batch, 2)]));
+        const [plain, mirrored] = tf.split(both, 2);
+        return tf.add(plain!, mirrored!) as tf.Tensor2D;
+      });
       const flat = await output.data();
       return chips.map((_, i) => l2Normalize(Array.from(flat.subarray(i * ENCODING_LENGTH, (i + 1) * ENCODING_LENGTH))));
     } finally {

@@ -9,5 +9,5 @@ export interface LandmarkConfig {
 
 export const DEFAULT_LANDMARK_CONFIG: LandmarkConfig = {
   inputSize: 112,
-  boxScale: 1.1,
+  boxScale: 1.2,
 };
