@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaClient as PostgresPrismaClient } from '../../generated/postgres/client.ts';
+import { PrismaClient } from '../../generated/sqlite/client.ts';
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl, searchPathOption, type Provider } from './database-url.ts';
+import { loadMigrations, migratePostgres, migrateSqlite } from './migrate.ts';
+
+export { PrismaClient };
+
+export interface Db {
+  /**
+   * Typed as the SQLite client: both generated clients have the same models, and code written against the
+   * SQLite one (the smaller feature set, e.g. no `mode: 'insensitive'`) runs on both.
+   */
+  prisma: PrismaClient;
+  provider: Provider;
+  /** Applies pending migrations; idempotent; safe when several processes start at once. Returns applied names. */
+  migrate(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface CreateDbOptions {
+  /** `file:...` (SQLite) or `postgresql://...` (PostgreSQL); default $DATABASE_URL, then apps/api/data/facegate.db. */
+  databaseUrl?: string | undefined;
+}
+
+/** Pragmas for every connection Prisma opens (foreign keys and the busy timeout are per connection). */
+const SQLITE_PRAGMAS = 'PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 15000;';
+
+function sqliteAdapter(filename: string): SqlDriverAdapterFactory {
+  const base = new PrismaBetterSQLite3({ url: `file:${filename}`, timeout: 15_000 });
+  return {
+    provider: base.provider,
+    adapterName: base.adapterName,
+    async connect() {
+      const adapter = await base.connect();
+      await adapter.executeScript(SQLITE_PRAGMAS);
+      return adapter;
+    },
+  };
+}
+
+export function createDb(options: CreateDbOptions = {}): Db {
+  const target = parseDatabaseUrl(options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
+
+  if (target.provider === 'sqlite') {
+    mkdirSync(path.dirname(target.filename), { recursive: true });
+    const prisma = new PrismaClient({ adapter: sqliteAdapter(target.filename) });
+    return {
+      prisma,
+      provider: 'sqlite',
+      // async: a sync throw (e.g. edited migration) becomes a rejected promise like on PostgreSQL.
+      migrate: async () => migrateSqlite(target.filename, loadMigrations('sqlite')),
+      close: () => prisma.$disconnect(),
+    };
+  }
+
+  const adapter = new PrismaPg(
+    { connectionString: target.connectionString, options: searchPathOption(target.schema) },
+    // Prisma qualifies table names with this schema (default "public").
+    target.schema === undefined ? undefined : { schema: target.schema },
+  );
+  // Same models and API as the SQLite client (both generated from one datamodel): see Db['prisma'].
+  const prisma = new PostgresPrismaClient({ adapter }) as unknown as PrismaClient;
+  return {
+    prisma,
+    provider: 'postgresql',
+    migrate: () => migratePostgres(target, loadMigrations('postgresql')),
+    close: () => prisma.$disconnect(),
+  };
+}
