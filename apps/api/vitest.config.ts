@@ -1,6 +1,13 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // One graphql for everyone: Node loads its CommonJS build for our dependencies, so ours must too.
+    alias: { graphql: require.resolve('graphql') },
+  },
   test: {
     include: ['src/**/*.test.ts'],
     // Real databases (one SQLite file or PostgreSQL schema per suite) on a shared 2-core machine.

@@ -16,7 +16,7 @@ export interface DetectorConfig {
 }
 
 export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
-  minScore: 0.5,
+  minScore: 0.75,
   iouThreshold: 0.3,
   maxFaces: 50,
   tileAbovePx: 1000,

@@ -1,0 +1,29 @@
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import type { Scope } from './auth/api-keys.ts';
+import { can, type Context } from './context.ts';
+import { UnauthorizedError } from './errors.ts';
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  AuthScopes: { scope: Scope; signedIn: boolean };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    File: { Input: File; Output: never };
+  };
+  DefaultFieldNullability: false;
+}>({
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes: (context) => ({
+      scope: (scope: Scope) => can(context.viewer, scope),
+      signedIn: context.viewer.kind !== 'anonymous',
+    }),
+    unauthorizedError: () => new UnauthorizedError(),
+  },
+  errors: { defaultTypes: [] },
+  relay: { clientMutationId: 'omit', cursorType: 'String' },
+});

@@ -1,0 +1,58 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * Expected failures: each becomes a GraphQL object type (schema/errors.ts) with a stable `code`, so
+ * clients branch on it. Thrown where a field has no error union (queries), they travel as GraphQL
+ * errors with `extensions.code`; anything else is masked by Yoga as "Unexpected error."
+ */
+export class ApiError extends GraphQLError {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message, { extensions: { code } });
+    this.name = new.target.name;
+  }
+}
+
+export class UnauthorizedError extends ApiError {
+  constructor(message = 'not authorized: sign in or use an API key with the required scope') {
+    super('UNAUTHORIZED', message);
+  }
+}
+
+export class NotFoundError extends ApiError {
+  constructor(what: string) {
+    super('NOT_FOUND', `${what} not found`);
+  }
+}
+
+export class InvalidInputError extends ApiError {
+  constructor(message: string) {
+    super('INVALID_INPUT', message);
+  }
+}
+
+export class RateLimitedError extends ApiError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('RATE_LIMITED', `too many attempts: retry in ${retryAfterSeconds} s`);
+  }
+}
+
+/** A photo was refused by the face engine: no face, several faces, not an image, too large. */
+export class FaceRejectedError extends ApiError {
+  constructor(
+    code: 'NO_FACE' | 'MULTIPLE_FACES' | 'INVALID_IMAGE' | 'IMAGE_TOO_LARGE',
+    message: string,
+    /** The audit event recorded for this attempt, when it was a recognition attempt. */
+    readonly auditEventId: string | null = null,
+  ) {
+    super(code, message);
+  }
+}
+
+export class LoginFailedError extends ApiError {
+  constructor() {
+    super('LOGIN_FAILED', 'wrong email or password');
+  }
+}

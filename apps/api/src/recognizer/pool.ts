@@ -1,0 +1,35 @@
+import os from 'node:os';
+import { Piscina } from 'piscina';
+import type { AnalyzeResult, AnalyzeTask } from './worker.ts';
+
+export interface Recognizer {
+  readonly threads: number;
+  /** Decodes, detects and encodes in a worker thread; never blocks the caller's event loop. */
+  analyze(task: AnalyzeTask): Promise<AnalyzeResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * A pool of worker threads, each with its own face engine (models loaded once per thread). Sized to
+ * the cores by default; the queue is bounded so an overload is refused rather than buffered forever.
+ */
+export async function createRecognizer(options: { threads?: number; maxQueue?: number } = {}): Promise<Recognizer> {
+  const threads = options.threads ?? Math.max(1, os.availableParallelism());
+  const pool = new Piscina<AnalyzeTask, AnalyzeResult>({
+    filename: new URL('./worker.ts', import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Number.POSITIVE_INFINITY,
+    maxQueue: options.maxQueue ?? threads * 64,
+    // Workers run the TypeScript sources too.
+    execArgv: ['--import', 'tsx'],
+  });
+  // Load the models in every thread now, not on the first door that rings.
+  const blank = new Uint8Array(Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8ffff3f0005fe02fea7d6a49a0000000049454e44ae426082', 'hex'));
+  await Promise.all(Array.from({ length: threads }, () => pool.run({ image: blank, faces: 'one' })));
+  return {
+    threads,
+    analyze: (task) => pool.run(task),
+    close: () => pool.destroy(),
+  };
+}

@@ -1,0 +1,48 @@
+// One face engine per worker thread: TensorFlow.js's wasm backend runs one thread, so the pool is how
+// recognition uses every core without blocking the API's event loop.
+import { createFaceEngine, FaceError, type EncodedFace, type FaceEngine } from '@facegate/face-core';
+import sharp from 'sharp';
+
+export interface AnalyzeTask {
+  readonly image: Uint8Array;
+  /** 'one': exactly one face (several is an error); 'largest': the largest of several; 'all': every face. */
+  readonly faces: 'one' | 'largest' | 'all';
+}
+
+export interface AnalyzedFace {
+  readonly box: { x: number; y: number; width: number; height: number };
+  readonly score: number;
+  readonly encoding: number[];
+  readonly quality: { eyeDistancePx: number; sharpness: number; brightness: number };
+  /** The aligned 150x150 face as JPEG. */
+  readonly thumbnail: Uint8Array;
+}
+
+export type AnalyzeResult =
+  | { readonly ok: true; readonly faces: AnalyzedFace[]; readonly model: string }
+  | { readonly ok: false; readonly code: string; readonly message: string; readonly model: string };
+
+let engine: Promise<FaceEngine> | undefined;
+
+async function describe(face: EncodedFace): Promise<AnalyzedFace> {
+  const thumbnail = await sharp(face.chip.data, { raw: { width: face.chip.width, height: face.chip.height, channels: 3 } })
+    .jpeg({ quality: 85 })
+    .toBuffer();
+  return { box: face.box, score: face.score, encoding: face.encoding, quality: face.quality, thumbnail: new Uint8Array(thumbnail) };
+}
+
+/** Piscina's entry point: errors that the caller expects come back as values, not exceptions. */
+export default async function analyze(task: AnalyzeTask): Promise<AnalyzeResult> {
+  engine ??= createFaceEngine();
+  const faceEngine = await engine;
+  try {
+    const faces =
+      task.faces === 'all'
+        ? await faceEngine.findFaces(task.image)
+        : [await faceEngine.encodeFace(task.image, { multiple: task.faces === 'largest' ? 'largest' : 'error' })];
+    return { ok: true, faces: await Promise.all(faces.map(describe)), model: faceEngine.modelId };
+  } catch (error) {
+    if (error instanceof FaceError) return { ok: false, code: error.code, message: error.message, model: faceEngine.modelId };
+    throw error;
+  }
+}

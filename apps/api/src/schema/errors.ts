@@ -1,0 +1,31 @@
+import { builder } from '../builder.ts';
+import { ApiError, FaceRejectedError, InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError, UnauthorizedError } from '../errors.ts';
+
+/** Every expected failure implements Error: a stable `code` to branch on and a readable `message`. */
+export const ErrorInterface = builder.interfaceRef<ApiError>('Error').implement({
+  fields: (t) => ({
+    code: t.exposeString('code'),
+    message: t.exposeString('message'),
+  }),
+});
+
+builder.objectType(UnauthorizedError, { name: 'UnauthorizedError', interfaces: [ErrorInterface], isTypeOf: (e) => e instanceof UnauthorizedError });
+builder.objectType(NotFoundError, { name: 'NotFoundError', interfaces: [ErrorInterface], isTypeOf: (e) => e instanceof NotFoundError });
+builder.objectType(InvalidInputError, { name: 'InvalidInputError', interfaces: [ErrorInterface], isTypeOf: (e) => e instanceof InvalidInputError });
+builder.objectType(LoginFailedError, { name: 'LoginFailedError', interfaces: [ErrorInterface], isTypeOf: (e) => e instanceof LoginFailedError });
+builder.objectType(RateLimitedError, {
+  name: 'RateLimitedError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof RateLimitedError,
+  fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
+});
+builder.objectType(FaceRejectedError, {
+  name: 'FaceRejectedError',
+  description: 'The photo was refused: code NO_FACE, MULTIPLE_FACES, INVALID_IMAGE or IMAGE_TOO_LARGE.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof FaceRejectedError,
+  fields: (t) => ({ auditEventId: t.exposeString('auditEventId', { nullable: true }) }),
+});
+
+/** Errors every mutation may answer with. */
+export const COMMON_ERRORS = [UnauthorizedError, InvalidInputError, NotFoundError];

@@ -1,0 +1,154 @@
+import { resolveOffsetConnection } from '@pothos/plugin-relay';
+import { builder } from '../builder.ts';
+import { decodeEncoding } from '../db/codecs.ts';
+import type { FaceSampleModel, PersonModel } from '../services/prisma.ts';
+import { COMMON_ERRORS } from './errors.ts';
+import { jpegDataUrl } from './scalars.ts';
+
+export const PersonRef = builder.objectRef<PersonModel>('Person');
+export const FaceSampleRef = builder.objectRef<FaceSampleModel>('FaceSample');
+
+FaceSampleRef.implement({
+  description: 'One enrolled photo of a person: the aligned face and its encoding.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    personId: t.exposeID('personId'),
+    model: t.exposeString('model', { description: 'The encoder that produced the encoding.' }),
+    thumbnail: t.string({ description: 'The aligned face as a JPEG data: URL.', resolve: (s) => jpegDataUrl(s.thumbnail)! }),
+    detectionScore: t.exposeFloat('detectionScore'),
+    eyeDistancePx: t.exposeFloat('eyeDistancePx'),
+    sharpness: t.exposeFloat('sharpness'),
+    brightness: t.exposeFloat('brightness'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    encoding: t.floatList({
+      description: 'The 128-number encoding (biometric data): administrators and admin keys only.',
+      authScopes: { scope: 'admin' },
+      resolve: (s) => decodeEncoding(s.encoding),
+    }),
+  }),
+});
+
+PersonRef.implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    cardId: t.exposeString('cardId', { nullable: true }),
+    active: t.exposeBoolean('active'),
+    notes: t.exposeString('notes', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    samples: t.field({ type: [FaceSampleRef], resolve: (p, _, ctx) => ctx.services.people.samples(p.id) }),
+    sampleCount: t.int({ resolve: (p, _, ctx) => ctx.services.people.sampleCount(p.id) }),
+    thumbnail: t.string({
+      nullable: true,
+      description: 'The first sample\'s aligned face, for lists.',
+      resolve: async (p, _, ctx) => jpegDataUrl((await ctx.services.people.samples(p.id))[0]?.thumbnail),
+    }),
+  }),
+});
+
+const PeopleConnection = builder.connectionObject(
+  { type: PersonRef, name: 'PeopleConnection' },
+);
+
+builder.queryFields((t) => ({
+  people: t.field({
+    type: PeopleConnection,
+    description: 'People, by name; `search` matches a part of the name or the whole card id.',
+    authScopes: { scope: 'people:read' },
+    args: { search: t.arg.string(), first: t.arg.int(), after: t.arg.string(), last: t.arg.int(), before: t.arg.string() },
+    resolve: async (_, args, ctx) => ({
+      ...(await resolveOffsetConnection({ args, defaultSize: 50, maxSize: 200 }, ({ offset, limit }) => ctx.services.people.list(args.search, offset, limit))),
+      totalCount: await ctx.services.people.count(args.search),
+    }),
+  }),
+  person: t.field({
+    type: PersonRef,
+    nullable: true,
+    authScopes: { scope: 'people:read' },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_, { id }, ctx) => ctx.services.people.get(String(id)),
+  }),
+}));
+
+builder.objectField(PeopleConnection, 'totalCount', (t) =>
+  t.int({ resolve: (connection) => (connection as unknown as { totalCount: number }).totalCount }),
+);
+
+const PersonInput = builder.inputType('PersonInput', {
+  fields: (t) => ({
+    name: t.string(),
+    cardId: t.string({ description: 'Badge number; unique. Empty string clears it.' }),
+    notes: t.string(),
+    active: t.boolean({ description: 'Inactive people are never let in.' }),
+  }),
+});
+
+const RejectedPhoto = builder.objectRef<{ index: number; filename: string; code: string; message: string }>('RejectedPhoto').implement({
+  description: 'A photo that was not enrolled, and why (NO_FACE, MULTIPLE_FACES, INVALID_IMAGE, IMAGE_TOO_LARGE, FACE_TOO_SMALL, FACE_BLURRED).',
+  fields: (t) => ({
+    index: t.exposeInt('index'),
+    filename: t.exposeString('filename'),
+    code: t.exposeString('code'),
+    message: t.exposeString('message'),
+  }),
+});
+
+const EnrollResult = builder.objectRef<{ person: PersonModel; enrolled: FaceSampleModel[]; rejected: { index: number; filename: string; code: string; message: string }[] }>('EnrollResult').implement({
+  fields: (t) => ({
+    person: t.field({ type: PersonRef, resolve: (r) => r.person }),
+    enrolled: t.field({ type: [FaceSampleRef], resolve: (r) => r.enrolled }),
+    rejected: t.field({ type: [RejectedPhoto], resolve: (r) => r.rejected }),
+  }),
+});
+
+const DeletedPerson = builder.objectRef<{ id: string; name: string; samplesErased: number }>('DeletedPerson').implement({
+  fields: (t) => ({ id: t.exposeID('id'), name: t.exposeString('name'), samplesErased: t.exposeInt('samplesErased') }),
+});
+
+builder.mutationFields((t) => ({
+  createPerson: t.field({
+    type: PersonRef,
+    authScopes: { scope: 'admin' },
+    errors: { types: COMMON_ERRORS },
+    args: { input: t.arg({ type: PersonInput, required: true }) },
+    resolve: (_, { input }, ctx) => ctx.services.people.create(input),
+  }),
+  updatePerson: t.field({
+    type: PersonRef,
+    authScopes: { scope: 'admin' },
+    errors: { types: COMMON_ERRORS },
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: PersonInput, required: true }) },
+    resolve: (_, { id, input }, ctx) => ctx.services.people.update(String(id), input),
+  }),
+  deletePerson: t.field({
+    type: DeletedPerson,
+    description: 'Erases the person, every face sample and encoding for good; audit rows keep only the name they recorded.',
+    authScopes: { scope: 'admin' },
+    errors: { types: COMMON_ERRORS },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_, { id }, ctx) => ctx.services.people.delete(String(id)),
+  }),
+  enrollFaces: t.field({
+    type: EnrollResult,
+    description: 'Adds face samples from several photos; a photo without exactly one usable face is rejected with its reason, the rest are enrolled.',
+    authScopes: { scope: 'admin' },
+    errors: { types: COMMON_ERRORS },
+    args: { personId: t.arg.id({ required: true }), images: t.arg({ type: ['File'], required: true }) },
+    resolve: async (_, { personId, images }, ctx) => {
+      const photos = await Promise.all(images.map(async (file) => ({ filename: file.name, bytes: await ctx.services.readUpload(file) })));
+      const result = await ctx.services.people.enroll(String(personId), photos);
+      return { person: (await ctx.services.people.get(String(personId)))!, ...result };
+    },
+  }),
+  removeFaceSample: t.field({
+    type: PersonRef,
+    authScopes: { scope: 'admin' },
+    errors: { types: COMMON_ERRORS },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_, { id }, ctx) => {
+      const { personId } = await ctx.services.people.removeSample(String(id));
+      return (await ctx.services.people.get(personId))!;
+    },
+  }),
+}));

@@ -1,0 +1,117 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { SCOPES, type Scope } from '../auth/api-keys.ts';
+import { generateApiKey } from '../db/secrets.ts';
+import type { TokenIssuer } from '../auth/tokens.ts';
+import { InvalidInputError, LoginFailedError, NotFoundError } from '../errors.ts';
+import { parseScopes, serializeScopes } from '../db/codecs.ts';
+import { hashPassword, verifyPassword } from '../db/secrets.ts';
+import type { Prisma } from './prisma.ts';
+
+export type AdminRole = 'admin' | 'viewer';
+
+/** Administrators, API keys and doors: who may use facegate, and from where. */
+export function createAccessService(prisma: Prisma, tokens: TokenIssuer) {
+  // Throttle lastUsedAt writes: one per key per minute is enough for "last used".
+  const touched = new Map<string, number>();
+
+  function checkScopes(scopes: readonly string[]): Scope[] {
+    const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+    if (unknown.length > 0) throw new InvalidInputError(`unknown scopes: ${unknown.join(', ')} (known: ${SCOPES.join(', ')})`);
+    if (scopes.length === 0) throw new InvalidInputError('an API key needs at least one scope');
+    return [...new Set(scopes)] as Scope[];
+  }
+
+  return {
+    admins: {
+      async findById(id: string) {
+        const admin = await prisma.admin.findUnique({ where: { id } });
+        return admin ? { id: admin.id, email: admin.email, role: admin.role as AdminRole } : null;
+      },
+      list: () => prisma.admin.findMany({ orderBy: { email: 'asc' } }),
+      async login(email: string, password: string) {
+        const admin = await prisma.admin.findUnique({ where: { email: email.trim().toLowerCase() } });
+        // Hash even when the email is unknown, so timing does not reveal which emails exist.
+        dummyHash ??= hashPassword(randomUUID());
+        const ok = await verifyPassword(admin?.passwordHash ?? (await dummyHash), password);
+        if (!admin || !ok) throw new LoginFailedError();
+        return { token: await tokens.issue(admin.id), admin };
+      },
+      async create(email: string, password: string, role: AdminRole) {
+        const normalized = email.trim().toLowerCase();
+        if (!/^[^\s@]+@[^\s@]+$/.test(normalized)) throw new InvalidInputError('not an email address');
+        if (password.length < 10) throw new InvalidInputError('the password needs at least 10 characters');
+        if (await prisma.admin.findUnique({ where: { email: normalized } })) throw new InvalidInputError(`${normalized} is already an administrator`);
+        return prisma.admin.create({ data: { email: normalized, passwordHash: await hashPassword(password), role } });
+      },
+      async remove(id: string) {
+        if (!(await prisma.admin.findUnique({ where: { id } }))) throw new NotFoundError('administrator');
+        if ((await prisma.admin.count({ where: { role: 'admin' } })) <= 1 && (await prisma.admin.findUnique({ where: { id } }))?.role === 'admin') {
+          throw new InvalidInputError('the last administrator cannot be removed');
+        }
+        await prisma.admin.delete({ where: { id } });
+        return id;
+      },
+      /**
+       * The first administrator when there is none yet: from the environment, or else admin@localhost
+       * with a generated password that the caller prints once.
+       */
+      async ensureFirst(email: string | undefined, password: string | undefined): Promise<{ status: 'exists' } | { status: 'created'; email: string; generatedPassword: string | null }> {
+        if ((await prisma.admin.count()) > 0) return { status: 'exists' };
+        const normalized = (email ?? 'admin@localhost').trim().toLowerCase();
+        const generatedPassword = password ? null : randomBytes(12).toString('base64url');
+        await prisma.admin.create({ data: { email: normalized, passwordHash: await hashPassword(password ?? generatedPassword!), role: 'admin' } });
+        return { status: 'created', email: normalized, generatedPassword };
+      },
+    },
+
+    apiKeys: {
+      async findActiveByPrefix(prefix: string) {
+        const key = await prisma.apiKey.findUnique({ where: { prefix } });
+        if (!key || key.revokedAt) return null;
+        return { id: key.id, name: key.name, secretHash: key.secretHash, scopes: parseScopes(key.scopes) as Scope[], doorId: key.doorId };
+      },
+      touch(id: string) {
+        const now = Date.now();
+        if ((touched.get(id) ?? 0) > now - 60_000) return;
+        touched.set(id, now);
+        prisma.apiKey.update({ where: { id }, data: { lastUsedAt: new Date(now) } }).catch(() => touched.delete(id));
+      },
+      list: () => prisma.apiKey.findMany({ orderBy: { createdAt: 'desc' } }),
+      /** Creates a key; the token (secret included) is returned this once and never stored. */
+      async create(input: { name: string; scopes: readonly string[]; doorId?: string | null }) {
+        const name = input.name.trim();
+        if (!name) throw new InvalidInputError('an API key needs a name');
+        const scopes = checkScopes(input.scopes);
+        if (input.doorId && !(await prisma.door.findUnique({ where: { id: input.doorId } }))) throw new NotFoundError('door');
+        const { key: token, prefix, secretHash } = generateApiKey();
+        const key = await prisma.apiKey.create({ data: { name, prefix, secretHash, scopes: serializeScopes(scopes), doorId: input.doorId ?? null } });
+        return { key, token };
+      },
+      async revoke(id: string) {
+        if (!(await prisma.apiKey.findUnique({ where: { id } }))) throw new NotFoundError('API key');
+        return prisma.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+      },
+    },
+
+    doors: {
+      list: () => prisma.door.findMany({ orderBy: { name: 'asc' } }),
+      get: (id: string) => prisma.door.findUnique({ where: { id } }),
+      async create(name: string, location?: string | null) {
+        const trimmed = name.trim();
+        if (!trimmed) throw new InvalidInputError('a door needs a name');
+        if (await prisma.door.findUnique({ where: { name: trimmed } })) throw new InvalidInputError(`a door named ${trimmed} exists`);
+        return prisma.door.create({ data: { name: trimmed, location: location?.trim() || null } });
+      },
+      async remove(id: string) {
+        if (!(await prisma.door.findUnique({ where: { id } }))) throw new NotFoundError('door');
+        await prisma.door.delete({ where: { id } });
+        return id;
+      },
+    },
+  };
+}
+
+// A real hash of a random password, compared against when the email is unknown.
+let dummyHash: Promise<string> | undefined;
+
+export type AccessService = ReturnType<typeof createAccessService>;

@@ -1,0 +1,96 @@
+import { createPubSub } from 'graphql-yoga';
+import type { Prisma, RecognitionEventModel } from './prisma.ts';
+
+export type RecognitionEventRow = RecognitionEventModel;
+
+export interface AuditRecord {
+  readonly kind: 'verify' | 'identify';
+  readonly doorId: string | null;
+  readonly apiKeyId: string | null;
+  readonly adminId: string | null;
+  readonly claimedPersonId?: string | null;
+  readonly claimedLabel?: string | null;
+  readonly decidedPersonId?: string | null;
+  readonly decidedLabel?: string | null;
+  readonly distance?: number | null;
+  readonly threshold: number;
+  readonly model: string;
+  readonly decision: 'accepted' | 'refused' | 'error';
+  readonly reason: string;
+  readonly thumbnail?: Uint8Array | null;
+}
+
+export interface AuditFilter {
+  readonly doorId?: string | null;
+  readonly personId?: string | null;
+  readonly decision?: string | null;
+  readonly kind?: string | null;
+  readonly from?: Date | null;
+  readonly to?: Date | null;
+}
+
+/** The audit log: written once per attempt, read with filters, followed live. */
+export function createAuditService(prisma: Prisma, options: { onRecorded?: (event: RecognitionEventRow) => void } = {}) {
+  const pubSub = createPubSub<{ recognitionEvent: [RecognitionEventRow] }>();
+
+  function where(filter: AuditFilter) {
+    return {
+      ...(filter.doorId ? { doorId: filter.doorId } : {}),
+      ...(filter.decision ? { decision: filter.decision } : {}),
+      ...(filter.kind ? { kind: filter.kind } : {}),
+      ...(filter.personId ? { OR: [{ claimedPersonId: filter.personId }, { decidedPersonId: filter.personId }] } : {}),
+      ...(filter.from || filter.to ? { createdAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } } : {}),
+    };
+  }
+
+  return {
+    async record(record: AuditRecord): Promise<RecognitionEventRow> {
+      const event = await prisma.recognitionEvent.create({
+        data: { ...record, thumbnail: record.thumbnail ? Buffer.from(record.thumbnail) : null },
+      });
+      pubSub.publish('recognitionEvent', event);
+      options.onRecorded?.(event);
+      return event;
+    },
+    /** Re-publishes an event recorded by another API instance sharing the database. */
+    async announce(id: string): Promise<void> {
+      const event = await prisma.recognitionEvent.findUnique({ where: { id } });
+      if (event) pubSub.publish('recognitionEvent', event);
+    },
+    list(filter: AuditFilter, offset: number, limit: number) {
+      return prisma.recognitionEvent.findMany({ where: where(filter), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: offset, take: limit });
+    },
+    count(filter: AuditFilter) {
+      return prisma.recognitionEvent.count({ where: where(filter) });
+    },
+    get(id: string) {
+      return prisma.recognitionEvent.findUnique({ where: { id } });
+    },
+    /** Attempts per day and decision, in UTC days. */
+    async stats(from: Date, to: Date) {
+      const rows = await prisma.recognitionEvent.findMany({ where: { createdAt: { gte: from, lt: to } }, select: { createdAt: true, decision: true } });
+      const days = new Map<string, { accepted: number; refused: number; error: number }>();
+      for (const row of rows) {
+        const day = row.createdAt.toISOString().slice(0, 10);
+        const counts = days.get(day) ?? { accepted: 0, refused: 0, error: 0 };
+        counts[row.decision as 'accepted' | 'refused' | 'error']++;
+        days.set(day, counts);
+      }
+      return [...days].sort(([a], [b]) => a.localeCompare(b)).map(([day, counts]) => ({ day, ...counts }));
+    },
+    subscribe(filter: AuditFilter) {
+      return pubSubFilter(pubSub.subscribe('recognitionEvent'), filter);
+    },
+  };
+}
+
+async function* pubSubFilter(source: AsyncIterable<RecognitionEventRow>, filter: AuditFilter): AsyncGenerator<RecognitionEventRow> {
+  for await (const event of source) {
+    if (filter.doorId && event.doorId !== filter.doorId) continue;
+    if (filter.decision && event.decision !== filter.decision) continue;
+    if (filter.personId && event.claimedPersonId !== filter.personId && event.decidedPersonId !== filter.personId) continue;
+    yield event;
+  }
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;

@@ -1,0 +1,76 @@
+import { ENCODER_MODEL_ID } from '@facegate/face-core';
+import { FaceRejectedError } from '../errors.ts';
+import { Gallery } from '../recognizer/gallery.ts';
+import type { Recognizer } from '../recognizer/pool.ts';
+import type { TokenIssuer } from '../auth/tokens.ts';
+import { createAccessService } from './access.ts';
+import { createAuditService } from './audit.ts';
+import { createPeopleService } from './people.ts';
+import type { Prisma } from './prisma.ts';
+import { createRateLimits } from './rate-limits.ts';
+import { createRecognitionService } from './recognition.ts';
+import { createSettingsService, type Settings } from './settings.ts';
+import { createSync } from './sync.ts';
+
+export interface ServiceDeps {
+  readonly prisma: Prisma;
+  readonly provider: 'sqlite' | 'postgresql';
+  readonly databaseUrl: string;
+  readonly recognizer: Recognizer;
+  readonly tokens: TokenIssuer;
+  /** Uploads larger than this are refused before they are read. */
+  readonly maxUploadBytes: number;
+}
+
+/** The work of facegate, without GraphQL: what resolvers (and the CLI, and tests) call. */
+export async function createServices(deps: ServiceDeps) {
+  const { prisma, provider, recognizer, tokens } = deps;
+  const settings = createSettingsService(prisma);
+  await settings.reload();
+
+  // The handlers run only when another instance notifies, after start-up has built what they use.
+  const sync = await createSync(deps.databaseUrl, {
+    peopleChanged: (ids) => gallery.refresh(ids),
+    eventRecorded: (id) => audit.announce(id),
+    settingsChanged: async () => void (await settings.reload()),
+  });
+
+  const audit = createAuditService(prisma, { onRecorded: (event) => sync.publish({ type: 'event', id: event.id }) });
+  const changed = async (ids: string[]) => {
+    await gallery.refresh(ids);
+    sync.publish({ type: 'people', ids });
+  };
+  const people = createPeopleService({ prisma, provider, recognizer, modelId: ENCODER_MODEL_ID, changed });
+  const gallery = new Gallery((ids) => people.loadGallery(ids));
+  await gallery.reload();
+
+  const rateLimits = createRateLimits(() => settings.current().rateLimitPerMinute);
+  const recognition = createRecognitionService({ prisma, recognizer, gallery, settings, audit, rateLimits });
+  const access = createAccessService(prisma, tokens);
+
+  return {
+    people,
+    recognition,
+    audit,
+    access,
+    gallery,
+    settings,
+    admins: access.admins,
+    apiKeys: access.apiKeys,
+    async updateSettings(patch: Partial<Settings>) {
+      const next = await settings.update(patch);
+      sync.publish({ type: 'settings' });
+      return next;
+    },
+    /** Reads an uploaded file, refusing it unread when over the size limit. */
+    async readUpload(file: File): Promise<Uint8Array> {
+      if (file.size > deps.maxUploadBytes) {
+        throw new FaceRejectedError('IMAGE_TOO_LARGE', `${file.name || 'the upload'} is ${file.size} bytes, more than the limit of ${deps.maxUploadBytes}`);
+      }
+      return new Uint8Array(await file.arrayBuffer());
+    },
+    close: () => sync.close(),
+  };
+}
+
+export type Services = Awaited<ReturnType<typeof createServices>>;

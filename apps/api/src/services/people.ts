@@ -1,0 +1,145 @@
+import { InvalidInputError, NotFoundError } from '../errors.ts';
+import type { GalleryPerson } from '../recognizer/gallery.ts';
+import type { Recognizer } from '../recognizer/pool.ts';
+import { decodeEncoding, encodeEncoding } from '../db/codecs.ts';
+import type { Prisma } from './prisma.ts';
+
+/** Why a photo is not enrolled, in words an administrator understands. */
+export interface RejectedPhoto {
+  readonly index: number;
+  readonly filename: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Faces smaller or blurrier than this are refused at enrolment: they would make a weak reference. */
+// The exercise's 96x96 photos have eyes 14-28 px apart and sharpness 10-116: they must stay enrollable.
+export const ENROLMENT_QUALITY = { minEyeDistancePx: 12, minSharpness: 6 };
+
+export interface PersonInput {
+  readonly name?: string | null;
+  readonly cardId?: string | null;
+  readonly notes?: string | null;
+  readonly active?: boolean | null;
+}
+
+export function createPeopleService(deps: { prisma: Prisma; provider: 'sqlite' | 'postgresql'; recognizer: Recognizer; modelId: string; changed: (ids: string[]) => Promise<void> }) {
+  const { prisma, provider, recognizer, modelId, changed } = deps;
+
+  function where(search?: string | null) {
+    const term = search?.trim();
+    if (!term) return {};
+    // PostgreSQL compares case-sensitively unless told; SQLite's LIKE already ignores ASCII case.
+    const contains = provider === 'postgresql' ? { contains: term, mode: 'insensitive' as const } : { contains: term };
+    return { OR: [{ name: contains }, { cardId: term }] };
+  }
+
+  function clean(input: PersonInput) {
+    const name = input.name?.trim();
+    if (input.name !== undefined && !name) throw new InvalidInputError('a person needs a name');
+    if (name && name.length > 200) throw new InvalidInputError('the name is longer than 200 characters');
+    const cardId = input.cardId === undefined ? undefined : input.cardId?.trim() || null;
+    return {
+      ...(name ? { name } : {}),
+      ...(cardId !== undefined ? { cardId } : {}),
+      ...(input.notes !== undefined ? { notes: input.notes?.trim() || null } : {}),
+      ...(input.active !== undefined && input.active !== null ? { active: input.active } : {}),
+    };
+  }
+
+  async function assertCardFree(cardId: string | null | undefined, except?: string) {
+    if (!cardId) return;
+    const holder = await prisma.person.findUnique({ where: { cardId }, select: { id: true, name: true } });
+    if (holder && holder.id !== except) throw new InvalidInputError(`card ${cardId} already belongs to ${holder.name}`);
+  }
+
+  return {
+    list: (search: string | null | undefined, offset: number, limit: number) =>
+      prisma.person.findMany({ where: where(search), orderBy: [{ name: 'asc' }, { id: 'asc' }], skip: offset, take: limit }),
+    count: (search?: string | null) => prisma.person.count({ where: where(search) }),
+    get: (id: string) => prisma.person.findUnique({ where: { id } }),
+    samples: (personId: string) => prisma.faceSample.findMany({ where: { personId }, orderBy: { createdAt: 'asc' } }),
+    sampleCount: (personId: string) => prisma.faceSample.count({ where: { personId } }),
+
+    async create(input: PersonInput) {
+      const data = clean(input);
+      if (!data.name) throw new InvalidInputError('a person needs a name');
+      await assertCardFree(data.cardId);
+      const person = await prisma.person.create({ data: { ...data, name: data.name } });
+      await changed([person.id]);
+      return person;
+    },
+
+    async update(id: string, input: PersonInput) {
+      const data = clean(input);
+      if (!(await prisma.person.findUnique({ where: { id }, select: { id: true } }))) throw new NotFoundError('person');
+      await assertCardFree(data.cardId, id);
+      const person = await prisma.person.update({ where: { id }, data });
+      await changed([id]);
+      return person;
+    },
+
+    /** Erases the person and, by cascade, every face sample (encodings and thumbnails). Audit rows keep their labels. */
+    async delete(id: string) {
+      const person = await prisma.person.findUnique({ where: { id }, include: { _count: { select: { samples: true } } } });
+      if (!person) throw new NotFoundError('person');
+      await prisma.person.delete({ where: { id } });
+      await changed([id]);
+      return { id, name: person.name, samplesErased: person._count.samples };
+    },
+
+    /**
+     * Enrols several photos at once. A photo without exactly one usable face is rejected with the
+     * reason; the others are stored together in one transaction (all or none on a crash).
+     */
+    async enroll(personId: string, photos: readonly { filename: string; bytes: Uint8Array }[]) {
+      if (!(await prisma.person.findUnique({ where: { id: personId }, select: { id: true } }))) throw new NotFoundError('person');
+      const rejected: RejectedPhoto[] = [];
+      const accepted: Parameters<typeof prisma.faceSample.create>[0]['data'][] = [];
+      const results = await Promise.all(photos.map((photo) => recognizer.analyze({ image: photo.bytes, faces: 'one' })));
+      results.forEach((result, index) => {
+        const filename = photos[index]!.filename;
+        if (!result.ok) return void rejected.push({ index, filename, code: result.code, message: result.message });
+        const face = result.faces[0]!;
+        if (face.quality.eyeDistancePx < ENROLMENT_QUALITY.minEyeDistancePx) {
+          return void rejected.push({ index, filename, code: 'FACE_TOO_SMALL', message: `the face is too small (eyes ${face.quality.eyeDistancePx.toFixed(0)} px apart; at least ${ENROLMENT_QUALITY.minEyeDistancePx} needed)` });
+        }
+        if (face.quality.sharpness < ENROLMENT_QUALITY.minSharpness) {
+          return void rejected.push({ index, filename, code: 'FACE_BLURRED', message: 'the face is too blurred' });
+        }
+        accepted.push({
+          personId,
+          encoding: Buffer.from(encodeEncoding(face.encoding)),
+          model: result.model,
+          thumbnail: Buffer.from(face.thumbnail),
+          detectionScore: face.score,
+          eyeDistancePx: face.quality.eyeDistancePx,
+          sharpness: face.quality.sharpness,
+          brightness: face.quality.brightness,
+        });
+      });
+      const enrolled = accepted.length > 0 ? await prisma.$transaction(accepted.map((data) => prisma.faceSample.create({ data }))) : [];
+      if (enrolled.length > 0) await changed([personId]);
+      return { enrolled, rejected };
+    },
+
+    async removeSample(id: string) {
+      const sample = await prisma.faceSample.findUnique({ where: { id }, select: { personId: true } });
+      if (!sample) throw new NotFoundError('face sample');
+      await prisma.faceSample.delete({ where: { id } });
+      await changed([sample.personId]);
+      return { id, personId: sample.personId };
+    },
+
+    /** The gallery's view of people: encodings of the current model only. */
+    async loadGallery(ids?: readonly string[]): Promise<GalleryPerson[]> {
+      const people = await prisma.person.findMany({
+        where: ids ? { id: { in: [...ids] } } : {},
+        include: { samples: { where: { model: modelId }, select: { encoding: true } } },
+      });
+      return people.map((p) => ({ id: p.id, name: p.name, cardId: p.cardId, active: p.active, encodings: p.samples.map((s) => decodeEncoding(s.encoding)) }));
+    },
+  };
+}
+
+export type PeopleService = ReturnType<typeof createPeopleService>;

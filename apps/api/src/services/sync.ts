@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+
+export interface SyncHandlers {
+  peopleChanged(ids: string[]): Promise<void>;
+  eventRecorded(id: string): Promise<void>;
+  settingsChanged(): Promise<void>;
+}
+
+type Message = { from: string } & ({ type: 'people'; ids: string[] } | { type: 'event'; id: string } | { type: 'settings' });
+
+export interface Sync {
+  /** Tell every other API instance sharing the database. */
+  publish(message: { type: 'people'; ids: string[] } | { type: 'event'; id: string } | { type: 'settings' }): void;
+  close(): Promise<void>;
+}
+
+const CHANNEL = 'facegate_sync';
+
+/**
+ * Keeps API instances that share one PostgreSQL in step (galleries, live audit, settings) with
+ * LISTEN/NOTIFY. The publishing instance has already applied the change itself. On SQLite there is
+ * one instance, so nothing needs to travel.
+ */
+export async function createSync(databaseUrl: string, handlers: SyncHandlers): Promise<Sync> {
+  if (!/^postgres(ql)?:/.test(databaseUrl)) return { publish() {}, async close() {} };
+  const me = randomUUID();
+  const listener = new pg.Client({ connectionString: databaseUrl });
+  await listener.connect();
+  listener.on('notification', (n) => {
+    if (n.channel !== CHANNEL || !n.payload) return;
+    const message = JSON.parse(n.payload) as Message;
+    if (message.from === me) return;
+    const done =
+      message.type === 'people' ? handlers.peopleChanged(message.ids) : message.type === 'event' ? handlers.eventRecorded(message.id) : handlers.settingsChanged();
+    done.catch((error: unknown) => console.error('facegate sync:', error));
+  });
+  await listener.query(`LISTEN ${CHANNEL}`);
+  return {
+    publish(message) {
+      listener.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify({ ...message, from: me })]).catch((error: unknown) => console.error('facegate sync:', error));
+    },
+    async close() {
+      await listener.end();
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageDir } from '@facegate/face-core';
+import { createApp, type App } from '@facegate/api/app';
+import { loadConfig } from '@facegate/api/config';
+import { apiClient } from './api-client.ts';
+import { databases } from './databases.ts';
+
+type Caller = 'anonymous' | 'doorKey' | 'integrationKey' | 'viewer' | 'admin';
+const CALLERS: Caller[] = ['anonymous', 'doorKey', 'integrationKey', 'viewer', 'admin'];
+
+// One real face, cut from a photo shipped inside @vladmandic/face-api, so the matrix runs on a fresh clone.
+let onePerson: string;
+const face = () => onePerson;
+
+/** Every operation, and who may run it. */
+type Body = Awaited<ReturnType<ReturnType<typeof apiClient>['gql']>>['body'];
+const MATRIX: { name: string; allowed: Caller[]; run: (c: ReturnType<typeof apiClient>, token: string | undefined, ids: Record<string, string>) => Promise<Body> }[] = [
+  { name: 'query people', allowed: ['integrationKey', 'viewer', 'admin'], run: async (c, t) => (await c.gql('{ people { totalCount } }', {}, t)).body },
+  { name: 'query person', allowed: ['integrationKey', 'viewer', 'admin'], run: async (c, t, ids) => (await c.gql('query ($id: ID!) { person(id: $id) { name } }', { id: ids.person }, t)).body },
+  { name: 'read encodings', allowed: ['admin'], run: async (c, t, ids) => (await c.gql('query ($id: ID!) { person(id: $id) { samples { encoding } } }', { id: ids.person }, t)).body },
+  { name: 'query recognitionEvents', allowed: ['viewer', 'admin'], run: async (c, t) => (await c.gql('{ recognitionEvents { totalCount } }', {}, t)).body },
+  { name: 'query stats', allowed: ['viewer', 'admin'], run: async (c, t) => (await c.gql('{ stats { day } }', {}, t)).body },
+  { name: 'query apiKeys', allowed: ['admin'], run: async (c, t) => (await c.gql('{ apiKeys { id } }', {}, t)).body },
+  { name: 'query admins', allowed: ['admin'], run: async (c, t) => (await c.gql('{ admins { id } }', {}, t)).body },
+  { name: 'query settings', allowed: ['doorKey', 'integrationKey', 'viewer', 'admin'], run: async (c, t) => (await c.gql('{ settings { threshold } }', {}, t)).body },
+  { name: 'query doors', allowed: ['doorKey', 'integrationKey', 'viewer', 'admin'], run: async (c, t) => (await c.gql('{ doors { id } }', {}, t)).body },
+  {
+    name: 'createPerson',
+    allowed: ['admin'],
+    run: async (c, t) => (await c.gql('mutation { createPerson(input: { name: "Someone" }) { __typename ... on Error { code } } }', {}, t)).body,
+  },
+  {
+    name: 'updatePerson',
+    allowed: ['admin'],
+    run: async (c, t, ids) => (await c.gql('mutation ($id: ID!) { updatePerson(id: $id, input: { notes: "x" }) { __typename ... on Error { code } } }', { id: ids.person }, t)).body,
+  },
+  {
+    name: 'enrollFaces',
+    allowed: ['admin'],
+    run: async (c, t, ids) =>
+      (await c.upload('mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images) { __typename ... on Error { code } } }', { id: ids.person, images: [null] }, { 'images.0': face() }, t)).body,
+  },
+  {
+    name: 'verifyFace',
+    allowed: ['doorKey', 'admin'],
+    run: async (c, t, ids) =>
+      (await c.upload('mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { __typename ... on Error { code } } }', { input: { personId: ids.person, image: null } }, { 'input.image': face() }, t)).body,
+  },
+  {
+    name: 'identifyFace',
+    allowed: ['doorKey', 'admin'],
+    run: async (c, t) => (await c.upload('mutation ($image: File!) { identifyFace(image: $image) { __typename ... on Error { code } } }', { image: null }, { image: face() }, t)).body,
+  },
+  {
+    name: 'createApiKey',
+    allowed: ['admin'],
+    run: async (c, t) => (await c.gql('mutation { createApiKey(name: "k", scopes: [VERIFY]) { __typename ... on Error { code } } }', {}, t)).body,
+  },
+  {
+    name: 'createDoor',
+    allowed: ['admin'],
+    run: async (c, t) => (await c.gql(`mutation { createDoor(name: "door-${Math.random()}") { __typename ... on Error { code } } }`, {}, t)).body,
+  },
+  {
+    name: 'updateSettings',
+    allowed: ['admin'],
+    run: async (c, t) => (await c.gql('mutation { updateSettings(input: { rateLimitPerMinute: 600 }) { __typename ... on Error { code } } }', {}, t)).body,
+  },
+];
+
+/** Denied means an UnauthorizedError result or a GraphQL error with code UNAUTHORIZED; nothing else. */
+function denied(body: Body): boolean {
+  if (body.errors?.some((e) => e.extensions?.code === 'UNAUTHORIZED')) return true;
+  return Object.values(body.data ?? {}).some((v) => v?.__typename === 'UnauthorizedError');
+}
+
+for (const database of databases()) {
+  describe.skipIf(database.skip)(`who may do what, on ${database.name}${database.skip ? ` (${database.skip})` : ''}`, () => {
+    let app: App;
+    let dir: string;
+    const tokens: Partial<Record<Caller, string>> = {};
+    const ids: Record<string, string> = {};
+    let client: ReturnType<typeof apiClient>;
+
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'facegate-auth-'));
+      onePerson = path.join(dir, 'one-person.jpg');
+      await sharp(path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample2.jpg')).extract({ left: 1300, top: 40, width: 500, height: 500 }).toFile(onePerson);
+      app = await createApp(loadConfig({ DATABASE_URL: await database.url(dir), FACEGATE_ADMIN_EMAIL: 'root@facegate.test', FACEGATE_ADMIN_PASSWORD: 'root password 123', FACEGATE_RECOGNIZER_THREADS: '1' }));
+      client = apiClient(app);
+      tokens.admin = (await app.services.admins.login('root@facegate.test', 'root password 123')).token;
+      await app.services.admins.create('viewer@facegate.test', 'viewer password 1', 'viewer');
+      tokens.viewer = (await app.services.admins.login('viewer@facegate.test', 'viewer password 1')).token;
+      const door = await app.services.access.doors.create('Front door');
+      tokens.doorKey = (await app.services.apiKeys.create({ name: 'front door', scopes: ['verify', 'identify'], doorId: door.id })).token;
+      tokens.integrationKey = (await app.services.apiKeys.create({ name: 'hr system', scopes: ['people:read'] })).token;
+      const person = await app.services.people.create({ name: 'Ann' });
+      ids.person = person.id;
+      const { enrolled } = await app.services.people.enroll(person.id, [{ filename: 'a.jpg', bytes: new Uint8Array(await readFile(face())) }]);
+      expect(enrolled).toHaveLength(1);
+    });
+    afterAll(async () => {
+      await app?.close();
+      await database.drop?.();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    for (const operation of MATRIX) {
+      for (const caller of CALLERS) {
+        const allowed = operation.allowed.includes(caller);
+        it(`${operation.name}: ${caller} is ${allowed ? 'allowed' : 'refused'}`, async () => {
+          const body = await operation.run(client, tokens[caller], ids);
+          expect(denied(body), JSON.stringify(body).slice(0, 300)).toBe(!allowed);
+          if (allowed) expect(body.errors ?? []).toEqual([]);
+        });
+      }
+    }
+
+    it('me tells who is calling, and null for nobody', async () => {
+      expect((await client.gql('{ me { kind } }')).body.data!.me).toBeNull();
+      expect((await client.gql('{ me { kind name scopes } }', {}, tokens.doorKey)).body.data!.me).toEqual({ kind: 'apiKey', name: 'front door', scopes: ['identify', 'verify'] });
+    });
+
+    it('a revoked key, a forged token and a wrong password get nothing', async () => {
+      const key = await app.services.apiKeys.create({ name: 'temp', scopes: ['people:read'] });
+      await app.services.apiKeys.revoke(key.key.id);
+      expect(denied((await client.gql('{ people { totalCount } }', {}, key.token)).body)).toBe(true);
+      expect(denied((await client.gql('{ people { totalCount } }', {}, `${tokens.admin}x`)).body)).toBe(true);
+      const login = await client.gql('mutation { login(email: "root@facegate.test", password: "wrong") { __typename ... on Error { code } } }');
+      expect(login.body.data!.login).toEqual({ __typename: 'LoginFailedError', code: 'LOGIN_FAILED' });
+    });
+
+    it('refuses over-deep queries and malformed requests with clear errors', async () => {
+      const deep = await client.gql('{ people { edges { node { samples { id } } } pageInfo { hasNextPage } } me { kind } recognitionEvents { edges { node { door { name } } } } }', {}, tokens.admin);
+      expect(deep.body.errors ?? []).toEqual([]);
+      const tooDeep = await client.gql(`{ a: me { kind } ${'__schema { types { fields { type { fields { type { fields { type { name } } } } } } } }'} }`, {}, tokens.admin);
+      expect(tooDeep.body.errors?.[0]?.message).toMatch(/depth/i);
+      const malformed = await client.gql('{ people { ', {}, tokens.admin);
+      expect(malformed.body.data).toBeUndefined();
+      expect(malformed.body.errors?.[0]?.message).toMatch(/Syntax Error/);
+    });
+  });
+}

@@ -1,0 +1,19 @@
+import { createRequire } from 'node:module';
+import { defineConfig } from 'vitest/config';
+
+const require = createRequire(import.meta.url);
+
+export default defineConfig({
+  resolve: {
+    // graphql ships CommonJS and ESM builds; Node loads the CommonJS one for our dependencies, so
+    // our own imports must get the same copy ("Cannot use GraphQLObjectType from another realm").
+    alias: { graphql: require.resolve('graphql') },
+  },
+  test: {
+    include: ['integration/**/*.test.ts'],
+    // Each file starts an API with its own recognition threads: one file at a time on 2 cores.
+    fileParallelism: false,
+    testTimeout: 180_000,
+    hookTimeout: 300_000,
+  },
+});
