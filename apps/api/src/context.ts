@@ -7,7 +7,9 @@ import type { Services } from './services/index.ts';
 export type Viewer =
   | { readonly kind: 'anonymous' }
   | { readonly kind: 'admin'; readonly id: string; readonly email: string; readonly role: 'admin' | 'viewer' }
-  | { readonly kind: 'apiKey'; readonly id: string; readonly name: string; readonly scopes: readonly Scope[]; readonly doorId: string | null };
+  | { readonly kind: 'apiKey'; readonly id: string; readonly name: string; readonly scopes: readonly Scope[]; readonly doorId: string | null }
+  /** The facegate command on the server itself: it holds the database, so it may do everything. */
+  | { readonly kind: 'system' };
 
 export interface Context {
   readonly viewer: Viewer;
@@ -25,6 +27,8 @@ export function can(viewer: Viewer, scope: Scope): boolean {
       return viewer.role === 'admin' || VIEWER_ROLE_SCOPES.includes(scope);
     case 'apiKey':
       return viewer.scopes.includes('admin') || viewer.scopes.includes(scope);
+    case 'system':
+      return true;
   }
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The workspace is used from TypeScript source: tsx compiles it on the fly.
+// Used by face-core's own CLI tests; the installed `facegate` command is apps/api/bin/facegate.js,
+// which adds the database commands. The workspace runs from TypeScript source through tsx.
 import { register } from 'tsx/esm/api';
 
 register();

@@ -40,7 +40,7 @@ builder.queryFields((t) => ({
     description: 'The caller, or null when anonymous.',
     resolve: (_, __, ctx): Me | null => {
       const v = ctx.viewer;
-      if (v.kind === 'anonymous') return null;
+      if (v.kind === 'anonymous' || v.kind === 'system') return null;
       if (v.kind === 'admin') return { kind: 'admin', id: v.id, name: v.email, role: v.role, scopes: v.role === 'admin' ? ['verify', 'identify', 'people:read', 'audit:read', 'admin'] : ['people:read', 'audit:read'] };
       return { kind: 'apiKey', id: v.id, name: v.name, role: null, scopes: [...v.scopes] };
     },

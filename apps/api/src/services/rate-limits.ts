@@ -20,7 +20,8 @@ export function createRateLimits(perMinute: () => number): RateLimits {
         points = current;
         limiter = new RateLimiterMemory({ points, duration: 60 });
       }
-      const keys = [viewer.kind === 'anonymous' ? 'anonymous' : `${viewer.kind}:${viewer.id}`, ...(doorId ? [`door:${doorId}`] : [])];
+      const caller = viewer.kind === 'anonymous' || viewer.kind === 'system' ? viewer.kind : `${viewer.kind}:${viewer.id}`;
+      const keys = [caller, ...(doorId ? [`door:${doorId}`] : [])];
       for (const key of keys) {
         try {
           await limiter.consume(key);

@@ -1,0 +1,116 @@
+// npm run bench:api: starts the API on a fresh SQLite file, enrols the office, then drives verifyFace
+// with concurrent door clients over real HTTP and prints throughput, latency and audit completeness.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { facesDir, packageDir } from '@facegate/face-core';
+import sharp from 'sharp';
+
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const PORT = Number(process.env.BENCH_PORT ?? 4590);
+const URL_ = `http://127.0.0.1:${PORT}/graphql`;
+
+async function gql(query: string, variables: Record<string, unknown>, token?: string) {
+  const response = await fetch(URL_, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: Record<string, { data?: Record<string, unknown> } & Record<string, unknown>>; errors?: unknown };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data!;
+}
+
+async function upload(query: string, variables: Record<string, unknown>, file: { variable: string; bytes: Uint8Array; name: string }, token: string) {
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query, variables }));
+  form.append('map', JSON.stringify({ 0: [`variables.${file.variable}`] }));
+  form.append('0', new File([new Uint8Array(file.bytes)], file.name));
+  const response = await fetch(URL_, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'graphql-require-preflight': '1' }, body: form });
+  return (await response.json()) as { data?: Record<string, { __typename: string; data?: { accepted: boolean } }>; errors?: unknown };
+}
+
+/** The office: the exercise's 12 employees when ../shared/faces is there, else faces cut from face-api's samples. */
+async function office(): Promise<{ people: { name: string; bytes: Uint8Array }[]; probe: { name: string; bytes: Uint8Array } }> {
+  const seed = path.join(facesDir(), 'seed');
+  if (existsSync(seed)) {
+    const names = ['andrew', 'arnaud', 'benoit', 'bertrand', 'dan', 'danielle', 'felix', 'kevin', 'kian', 'sebastiano', 'tian', 'younes'];
+    const people = await Promise.all(names.map(async (name) => ({ name, bytes: new Uint8Array(await readFile(path.join(seed, name === 'danielle' ? 'danielle.png' : `${name}.jpg`))) })));
+    return { people, probe: { name: 'younes', bytes: new Uint8Array(await readFile(path.join(seed, 'camera_0.jpg'))) } };
+  }
+  const sample = path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample2.jpg');
+  const bytes = new Uint8Array(await sharp(sample).extract({ left: 1300, top: 40, width: 500, height: 500 }).jpeg().toBuffer());
+  return { people: [{ name: 'sample', bytes }], probe: { name: 'sample', bytes: new Uint8Array(await sharp(bytes).resize(320).jpeg({ quality: 80 }).toBuffer()) } };
+}
+
+const dir = await mkdtemp(path.join(tmpdir(), 'facegate-bench-'));
+const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  cwd: path.join(import.meta.dirname, '..'),
+  env: { ...process.env, DATABASE_URL: `file:${path.join(dir, 'bench.db')}`, PORT: String(PORT), FACEGATE_ADMIN_EMAIL: 'bench@facegate.test', FACEGATE_ADMIN_PASSWORD: 'bench password 1' },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+await new Promise<void>((resolve, reject) => {
+  server.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('facegate API on') && resolve());
+  server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+});
+
+try {
+  const login = await gql('mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }', { e: 'bench@facegate.test', p: 'bench password 1' });
+  const admin = (login.login!.data as { token: string }).token;
+  await gql('mutation { updateSettings(input: { rateLimitPerMinute: 100000 }) { __typename } }', {}, admin);
+  const door = (await gql('mutation { createDoor(name: "Bench door") { ... on MutationCreateDoorSuccess { data { id } } } }', {}, admin)).createDoor!.data as { id: string };
+  const key = (await gql('mutation ($d: ID) { createApiKey(name: "bench door", scopes: [VERIFY, IDENTIFY], doorId: $d) { ... on MutationCreateApiKeySuccess { data { token } } } }', { d: door.id }, admin)).createApiKey!.data as { token: string };
+  const { people, probe } = await office();
+  for (const person of people) {
+    const created = (await gql('mutation ($n: String!) { createPerson(input: { name: $n }) { ... on MutationCreatePersonSuccess { data { id } } } }', { n: person.name }, admin)).createPerson!.data as { id: string };
+    await upload('mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images) { __typename } }', { id: created.id, images: [null] }, { variable: 'images.0', bytes: person.bytes, name: `${person.name}.jpg` }, admin);
+  }
+
+  const verify = 'mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { __typename ... on MutationVerifyFaceSuccess { data { accepted } } } }';
+  const latencies: number[] = [];
+  let errors = 0;
+  let sent = 0;
+  const end = Date.now() + SECONDS * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (Date.now() < end) {
+        const t = performance.now();
+        sent++;
+        try {
+          const result = await upload(verify, { input: { name: probe.name, image: null } }, { variable: 'input.image', bytes: probe.bytes, name: 'camera.jpg' }, key.token);
+          if (result.errors || result.data?.verifyFace?.__typename !== 'MutationVerifyFaceSuccess' || !result.data.verifyFace.data?.accepted) errors++;
+        } catch {
+          errors++;
+        }
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+  const events = await gql('{ recognitionEvents(filter: { kind: VERIFY }) { totalCount } }', {}, admin);
+  const auditRows = (events.recognitionEvents as unknown as { totalCount: number }).totalCount;
+  console.log(
+    JSON.stringify({
+      clients: CLIENTS,
+      seconds: Number(elapsed.toFixed(1)),
+      requests: sent,
+      requestsPerSecond: Number((sent / elapsed).toFixed(1)),
+      p50Ms: Number(at(0.5).toFixed(1)),
+      p99Ms: Number(at(0.99).toFixed(1)),
+      errors,
+      auditRows,
+      auditRowsEqualRequests: auditRows === sent,
+      probe: probe.name,
+    }),
+  );
+} finally {
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+  await rm(dir, { recursive: true, force: true });
+}

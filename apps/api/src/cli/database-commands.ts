@@ -1,0 +1,96 @@
+import { listGallery, progressBar } from '@facegate/face-core/cli';
+import { Option, type Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { createApp } from '../app.ts';
+import { loadConfig } from '../config.ts';
+import type { Viewer } from '../context.ts';
+
+const SYSTEM: Viewer = { kind: 'system' };
+
+function print(json: boolean | undefined, result: object, text: string): void {
+  process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${text}\n`);
+}
+
+/** Runs `fn` against the API's database (DATABASE_URL, migrated) and recognition pool, then closes them. */
+async function withApp<T>(fn: (app: Awaited<ReturnType<typeof createApp>>) => Promise<T>): Promise<T> {
+  const app = await createApp(loadConfig());
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** `facegate db ...`: the same people, samples and audit log as the API, from the command line. */
+export function addDatabaseCommands(program: Command): Command {
+  const db = program.command('db').description('work on the API database (DATABASE_URL; default the SQLite file the API uses)');
+  const json = new Option('--json', 'print exactly one JSON object on stdout');
+
+  db.command('import')
+    .description('enrol a folder of people: <dir>/<name>.jpg or <dir>/<name>/* (people are matched by name, created if new)')
+    .argument('<dir>')
+    .addOption(json)
+    .action((dir: string, options: { json?: boolean }) =>
+      withApp(async (app) => {
+        const gallery = await listGallery(dir);
+        const total = [...gallery.values()].reduce((n, photos) => n + photos.length, 0);
+        const bar = progressBar('importing');
+        const summary = { people: 0, created: 0, enrolled: 0, rejected: [] as { file: string; code: string; message: string }[] };
+        let done = 0;
+        try {
+          for (const [name, photos] of gallery) {
+            const existing = (await app.services.people.list(name, 0, 50)).find((p) => p.name === name);
+            const person = existing ?? (await app.services.people.create({ name }));
+            if (!existing) summary.created++;
+            summary.people++;
+            const result = await app.services.people.enroll(person.id, await Promise.all(photos.map(async (file) => ({ filename: file, bytes: new Uint8Array(await readFile(file)) }))));
+            summary.enrolled += result.enrolled.length;
+            summary.rejected.push(...result.rejected.map((r) => ({ file: r.filename, code: r.code, message: r.message })));
+            done += photos.length;
+            bar.update(done, total);
+          }
+        } finally {
+          bar.stop();
+        }
+        print(options.json, summary, `${summary.people} people (${summary.created} new), ${summary.enrolled} photos enrolled, ${summary.rejected.length} rejected${summary.rejected.map((r) => `\n  ${r.file}: ${r.message}`).join('')}`);
+      }),
+    );
+
+  db.command('verify')
+    .description('is IMAGE the person named (or holding the card)? Audited like a door.')
+    .argument('<image>')
+    .addOption(new Option('--as <name>', 'the claimed name').conflicts('card'))
+    .option('--card <id>', 'the claimed card id')
+    .option('--door <id>', 'the door to record')
+    .addOption(json)
+    .action((image: string, options: { as?: string; card?: string; door?: string; json?: boolean }) =>
+      withApp(async (app) => {
+        if (!options.as && !options.card) throw new Error('say who is claimed: --as <name> or --card <id>');
+        const outcome = await app.services.recognition.verify(SYSTEM, { name: options.as ?? null, cardId: options.card ?? null, doorId: options.door ?? null, image: new Uint8Array(await readFile(image)) });
+        const result = { identity: options.as ?? options.card, decision: outcome.decision, reason: outcome.reason, distance: outcome.distance, threshold: outcome.threshold, match: outcome.decision === 'accepted', eventId: outcome.event.id };
+        print(options.json, result, `${outcome.decision.toUpperCase()} (${outcome.reason}) distance ${outcome.distance?.toFixed(4) ?? '-'} threshold ${outcome.threshold}`);
+      }),
+    );
+
+  db.command('identify')
+    .description('who in the database is IMAGE? Audited like a door.')
+    .argument('<image>')
+    .option('--door <id>', 'the door to record')
+    .addOption(json)
+    .action((image: string, options: { door?: string; json?: boolean }) =>
+      withApp(async (app) => {
+        const outcome = await app.services.recognition.identify(SYSTEM, { doorId: options.door ?? null, image: new Uint8Array(await readFile(image)) });
+        const person = outcome.personId ? await app.services.people.get(outcome.personId) : null;
+        const names = new Map((await Promise.all(outcome.candidates.map((c) => app.services.people.get(c.personId)))).filter((p) => p !== null).map((p) => [p.id, p.name]));
+        const result = {
+          identity: person?.name ?? null,
+          distance: outcome.distance,
+          threshold: outcome.threshold,
+          candidates: outcome.candidates.map((c) => ({ identity: names.get(c.personId) ?? null, distance: c.distance })),
+          eventId: outcome.event.id,
+        };
+        print(options.json, result, `${result.identity ?? 'not in the database'} (nearest distance ${outcome.distance?.toFixed(4) ?? '-'}, threshold ${outcome.threshold})`);
+      }),
+    );
+  return program;
+}

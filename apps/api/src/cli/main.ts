@@ -1,0 +1,4 @@
+import { createProgram, runProgram } from '@facegate/face-core/cli';
+import { addDatabaseCommands } from './database-commands.ts';
+
+await runProgram(addDatabaseCommands(createProgram()));

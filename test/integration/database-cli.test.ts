@@ -1,0 +1,37 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, symlink, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { facesDir, hasFaces } from '@facegate/face-core';
+
+const bin = fileURLToPath(new URL('../../apps/api/bin/facegate.js', import.meta.url));
+const run = promisify(execFile);
+const seed = path.join(facesDir(), 'seed');
+
+describe.skipIf(!hasFaces('seed'))(`facegate db commands on a SQLite file (needs ${seed})`, () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  const facegate = async (...args: string[]) => JSON.parse((await run(process.execPath, [bin, ...args, '--json'], { env })).stdout);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'facegate-db-cli-'));
+    env = { ...process.env, DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_RECOGNIZER_THREADS: '2' };
+    await mkdir(path.join(dir, 'office', 'younes'), { recursive: true });
+    for (const name of ['benoit', 'bertrand', 'kian']) await symlink(path.join(seed, `${name}.jpg`), path.join(dir, 'office', `${name}.jpg`));
+    // Several photos of one person: a folder.
+    await symlink(path.join(seed, 'younes.jpg'), path.join(dir, 'office', 'younes', 'a.jpg'));
+    await symlink(path.join(seed, 'camera_0.jpg'), path.join(dir, 'office', 'younes', 'b.jpg'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('imports a folder of people, then verifies and identifies against the same database', async () => {
+    expect(await facegate('db', 'import', path.join(dir, 'office'))).toMatchObject({ people: 4, created: 4, enrolled: 5, rejected: [] });
+    // Importing again adds samples to the same people rather than duplicating them.
+    expect(await facegate('db', 'import', path.join(dir, 'office'))).toMatchObject({ people: 4, created: 0 });
+    expect(await facegate('db', 'verify', '--as', 'kian', path.join(seed, 'camera_2.jpg'))).toMatchObject({ match: false, decision: 'refused' });
+    expect(await facegate('db', 'identify', path.join(seed, 'camera_2.jpg'))).toMatchObject({ identity: 'benoit' });
+  });
+});
