@@ -39,12 +39,10 @@ export function addDatabaseCommands(program: Command): Command {
         let done = 0;
         try {
           for (const [name, photos] of gallery) {
-            const existing = (await app.services.people.list(name, 0, 50)).find((p) => p.name === name);
-            const person = existing ?? (await app.services.people.create({ name }));
-            if (!existing) summary.created++;
-            summary.people++;
-            const result = await app.services.people.enroll(person.id, await Promise.all(photos.map(async (file) => ({ filename: file, bytes: new Uint8Array(await readFile(file)) }))));
-            summary.enrolled += result.enrolled.length;
+            const result = await app.services.people.importPerson(name, await Promise.all(photos.map(async (file) => ({ filename: file, bytes: new Uint8Array(await readFile(file)) }))));
+            if (result.personId) summary.people++;
+            if (result.created) summary.created++;
+            summary.enrolled += result.enrolled;
             summary.rejected.push(...result.rejected.map((r) => ({ file: r.filename, code: r.code, message: r.message })));
             done += photos.length;
             bar.update(done, total);

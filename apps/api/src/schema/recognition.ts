@@ -75,13 +75,13 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'verify' },
     errors: { types: RECOGNITION_ERRORS },
     args: { input: t.arg({ type: VerifyInput, required: true }) },
-    resolve: async (_, { input }, ctx) =>
+    resolve: (_, { input }, ctx) =>
       ctx.services.recognition.verify(ctx.viewer, {
         personId: input.personId ? String(input.personId) : null,
         name: input.name,
         cardId: input.cardId,
         doorId: input.doorId ? String(input.doorId) : null,
-        image: await ctx.services.readUpload(input.image),
+        image: () => ctx.services.readUpload(input.image),
       }),
   }),
   identifyFace: t.field({
@@ -90,9 +90,9 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'identify' },
     errors: { types: RECOGNITION_ERRORS },
     args: { image: t.arg({ type: 'File', required: true }), doorId: t.arg.id(), candidates: t.arg.int({ description: 'How many nearest people to list (1-20, default 5).' }) },
-    resolve: async (_, args, ctx) =>
+    resolve: (_, args, ctx) =>
       ctx.services.recognition.identify(ctx.viewer, {
-        image: await ctx.services.readUpload(args.image),
+        image: () => ctx.services.readUpload(args.image),
         doorId: args.doorId ? String(args.doorId) : null,
         candidates: args.candidates ?? 5,
       }),

@@ -53,6 +53,34 @@ export function createPeopleService(deps: { prisma: Prisma; provider: 'sqlite' |
     if (holder && holder.id !== except) throw new InvalidInputError(`card ${cardId} already belongs to ${holder.name}`);
   }
 
+  /** Runs the face engine on every photo (in parallel, on the pool) and applies the enrolment quality rules. */
+  async function analyze(photos: readonly { filename: string; bytes: Uint8Array }[]) {
+    const rejected: RejectedPhoto[] = [];
+    const samples: Omit<Parameters<typeof prisma.faceSample.create>[0]['data'] & { personId: string }, 'personId' | 'person'>[] = [];
+    const results = await Promise.all(photos.map((photo) => recognizer.analyze({ image: photo.bytes, faces: 'one' })));
+    results.forEach((result, index) => {
+      const filename = photos[index]!.filename;
+      if (!result.ok) return void rejected.push({ index, filename, code: result.code, message: result.message });
+      const face = result.faces[0]!;
+      if (face.quality.eyeDistancePx < ENROLMENT_QUALITY.minEyeDistancePx) {
+        return void rejected.push({ index, filename, code: 'FACE_TOO_SMALL', message: `the face is too small (eyes ${face.quality.eyeDistancePx.toFixed(0)} px apart; at least ${ENROLMENT_QUALITY.minEyeDistancePx} needed)` });
+      }
+      if (face.quality.sharpness < ENROLMENT_QUALITY.minSharpness) {
+        return void rejected.push({ index, filename, code: 'FACE_BLURRED', message: 'the face is too blurred' });
+      }
+      samples.push({
+        encoding: Buffer.from(encodeEncoding(face.encoding)),
+        model: result.model,
+        thumbnail: Buffer.from(face.thumbnail),
+        detectionScore: face.score,
+        eyeDistancePx: face.quality.eyeDistancePx,
+        sharpness: face.quality.sharpness,
+        brightness: face.quality.brightness,
+      });
+    });
+    return { samples, rejected };
+  }
+
   return {
     list: (search: string | null | undefined, offset: number, limit: number) =>
       prisma.person.findMany({ where: where(search), orderBy: [{ name: 'asc' }, { id: 'asc' }], skip: offset, take: limit }),
@@ -94,33 +122,26 @@ export function createPeopleService(deps: { prisma: Prisma; provider: 'sqlite' |
      */
     async enroll(personId: string, photos: readonly { filename: string; bytes: Uint8Array }[]) {
       if (!(await prisma.person.findUnique({ where: { id: personId }, select: { id: true } }))) throw new NotFoundError('person');
-      const rejected: RejectedPhoto[] = [];
-      const accepted: Parameters<typeof prisma.faceSample.create>[0]['data'][] = [];
-      const results = await Promise.all(photos.map((photo) => recognizer.analyze({ image: photo.bytes, faces: 'one' })));
-      results.forEach((result, index) => {
-        const filename = photos[index]!.filename;
-        if (!result.ok) return void rejected.push({ index, filename, code: result.code, message: result.message });
-        const face = result.faces[0]!;
-        if (face.quality.eyeDistancePx < ENROLMENT_QUALITY.minEyeDistancePx) {
-          return void rejected.push({ index, filename, code: 'FACE_TOO_SMALL', message: `the face is too small (eyes ${face.quality.eyeDistancePx.toFixed(0)} px apart; at least ${ENROLMENT_QUALITY.minEyeDistancePx} needed)` });
-        }
-        if (face.quality.sharpness < ENROLMENT_QUALITY.minSharpness) {
-          return void rejected.push({ index, filename, code: 'FACE_BLURRED', message: 'the face is too blurred' });
-        }
-        accepted.push({
-          personId,
-          encoding: Buffer.from(encodeEncoding(face.encoding)),
-          model: result.model,
-          thumbnail: Buffer.from(face.thumbnail),
-          detectionScore: face.score,
-          eyeDistancePx: face.quality.eyeDistancePx,
-          sharpness: face.quality.sharpness,
-          brightness: face.quality.brightness,
-        });
-      });
-      const enrolled = accepted.length > 0 ? await prisma.$transaction(accepted.map((data) => prisma.faceSample.create({ data }))) : [];
+      const { samples, rejected } = await analyze(photos);
+      const enrolled = samples.length > 0 ? await prisma.$transaction(samples.map((data) => prisma.faceSample.create({ data: { ...data, personId } }))) : [];
       if (enrolled.length > 0) await changed([personId]);
       return { enrolled, rejected };
+    },
+
+    /**
+     * The bulk import's unit: the person named `name` (created when new) with the photos' faces, in
+     * one transaction, so a crash never leaves a person half-enrolled. A new person whose photos are
+     * all refused is not created.
+     */
+    async importPerson(name: string, photos: readonly { filename: string; bytes: Uint8Array }[]) {
+      const { samples, rejected } = await analyze(photos);
+      const existing = await prisma.person.findFirst({ where: { name }, select: { id: true } });
+      if (samples.length === 0) return { personId: existing?.id ?? null, created: false, enrolled: 0, rejected };
+      const person = existing
+        ? await prisma.person.update({ where: { id: existing.id }, data: { samples: { create: samples } } })
+        : await prisma.person.create({ data: { name, samples: { create: samples } } });
+      await changed([person.id]);
+      return { personId: person.id, created: !existing, enrolled: samples.length, rejected };
     },
 
     async removeSample(id: string) {

@@ -10,11 +10,14 @@ import type { Prisma } from './prisma.ts';
 
 export type Decision = 'accepted' | 'refused' | 'error';
 
+/** The photo, or a function reading it (an upload), so that a refused upload is audited like any attempt. */
+export type ImageInput = Uint8Array | (() => Promise<Uint8Array>);
+
 export interface VerifyInput {
   readonly personId?: string | null;
   readonly name?: string | null;
   readonly cardId?: string | null;
-  readonly image: Uint8Array;
+  readonly image: ImageInput;
   readonly doorId?: string | null;
 }
 
@@ -55,8 +58,16 @@ export function createRecognitionService(deps: {
   }
 
   /** Runs the face engine; a photo it refuses is audited as an error and thrown as a typed error. */
-  async function probe(image: Uint8Array, record: (reason: string, model: string) => Promise<RecognitionEventRow>): Promise<{ encoding: Encoding; thumbnail: Uint8Array; model: string }> {
-    const result = await recognizer.analyze({ image, faces: 'largest' });
+  async function probe(image: ImageInput, record: (reason: string, model: string) => Promise<RecognitionEventRow>): Promise<{ encoding: Encoding; thumbnail: Uint8Array; model: string }> {
+    let bytes: Uint8Array;
+    try {
+      bytes = typeof image === 'function' ? await image() : image;
+    } catch (error) {
+      if (!(error instanceof FaceRejectedError)) throw error;
+      const event = await record(error.code.toLowerCase(), '');
+      throw new FaceRejectedError(error.code as 'IMAGE_TOO_LARGE', error.message, event.id);
+    }
+    const result = await recognizer.analyze({ image: bytes, faces: 'largest' });
     if (!result.ok) {
       const event = await record(result.code.toLowerCase(), result.model);
       throw new FaceRejectedError(result.code as 'NO_FACE', result.message, event.id);
@@ -109,7 +120,7 @@ export function createRecognitionService(deps: {
       return { decision, reason, distance: Number.isFinite(distance) ? distance : null, threshold, personId: person.id, candidates: [], event };
     },
 
-    async identify(viewer: Viewer, input: { image: Uint8Array; doorId?: string | null; candidates?: number }): Promise<RecognitionOutcome> {
+    async identify(viewer: Viewer, input: { image: ImageInput; doorId?: string | null; candidates?: number }): Promise<RecognitionOutcome> {
       const doorId = await doorFor(viewer, input.doorId);
       const { threshold, rule } = settings.current();
       const base = { kind: 'identify' as const, doorId, ...actor(viewer), threshold };

@@ -1,0 +1,149 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { facesDir, hasFaces, packageDir } from '@facegate/face-core';
+import { createApp, type App } from '@facegate/api/app';
+import { createDb } from '@facegate/api/db';
+import { loadConfig } from '@facegate/api/config';
+import { apiClient } from './api-client.ts';
+import { databases } from './databases.ts';
+
+const VERIFY = `mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { __typename ... on Error { code } ... on RateLimitedError { retryAfterSeconds } ... on FaceRejectedError { auditEventId } } }`;
+
+async function onePersonPhoto(dir: string): Promise<string> {
+  const file = path.join(dir, 'one-person.jpg');
+  await sharp(path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample2.jpg')).extract({ left: 1300, top: 40, width: 500, height: 500 }).toFile(file);
+  return file;
+}
+
+describe('limits answer with typed errors, and every attempt is audited', () => {
+  let app: App;
+  let dir: string;
+  let client: ReturnType<typeof apiClient>;
+  let key: string;
+  let photo: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'facegate-limits-'));
+    photo = await onePersonPhoto(dir);
+    app = await createApp(loadConfig({ DATABASE_URL: `file:${path.join(dir, 'db.sqlite')}`, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_MAX_UPLOAD_BYTES: '60000' }));
+    client = apiClient(app);
+    const door = await app.services.access.doors.create('Side door');
+    key = (await app.services.apiKeys.create({ name: 'side door', scopes: ['verify'], doorId: door.id })).token;
+    const person = await app.services.people.create({ name: 'Ann', cardId: '7' });
+    await app.services.people.enroll(person.id, [{ filename: 'ann.jpg', bytes: new Uint8Array(await sharp(photo).toBuffer()) }]);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses an upload over the size limit, and records the attempt', async () => {
+    const big = { name: 'big.png', bytes: new Uint8Array(await sharp({ create: { width: 400, height: 400, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer()) };
+    expect(big.bytes.length).toBeGreaterThan(60000);
+    const { body } = await client.upload(VERIFY, { input: { cardId: '7', image: null } }, { 'input.image': big }, key);
+    expect(body.data!.verifyFace).toMatchObject({ __typename: 'FaceRejectedError', code: 'IMAGE_TOO_LARGE' });
+    const event = await app.services.audit.get(body.data!.verifyFace.auditEventId);
+    expect(event).toMatchObject({ decision: 'error', reason: 'image_too_large', claimedLabel: 'Ann' });
+  });
+
+  it('slows a key down past its rate, with retryAfterSeconds, and audits every attempt', async () => {
+    await app.services.updateSettings({ rateLimitPerMinute: 3 });
+    const before = await app.services.audit.count({});
+    const small = { name: 'ann.jpg', bytes: new Uint8Array(await sharp(photo).resize(200).jpeg().toBuffer()) };
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push((await client.upload(VERIFY, { input: { cardId: '7', image: null } }, { 'input.image': small }, key)).body.data!.verifyFace);
+    expect(results.map((r) => r.__typename)).toEqual(['MutationVerifyFaceSuccess', 'MutationVerifyFaceSuccess', 'MutationVerifyFaceSuccess', 'RateLimitedError']);
+    expect(results[3].retryAfterSeconds).toBeGreaterThan(0);
+    expect(await app.services.audit.count({})).toBe(before + 4);
+    expect(await app.services.audit.count({ decision: 'error' })).toBeGreaterThanOrEqual(2);
+  });
+});
+
+const seed = path.join(facesDir(), 'seed');
+describe.skipIf(!hasFaces('seed'))(`a crash in the middle of a bulk import leaves nobody half-enrolled (needs ${seed})`, () => {
+  it('kills `facegate db import` mid-run; every person has all of their photos or does not exist; a rerun completes', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'facegate-crash-'));
+    const names = ['andrew', 'arnaud', 'benoit', 'bertrand', 'dan', 'felix', 'kevin', 'kian', 'sebastiano', 'tian', 'younes'];
+    for (const name of names) {
+      await mkdir(path.join(dir, 'office', name), { recursive: true });
+      // Three photos each: the enrolment photo and two copies, so a person is several rows.
+      for (const i of [1, 2, 3]) await symlink(path.join(seed, `${name}.jpg`), path.join(dir, 'office', name, `${i}.jpg`));
+    }
+    const databaseUrl = `file:${path.join(dir, 'db.sqlite')}`;
+    const bin = fileURLToPath(new URL('../../apps/api/bin/facegate.js', import.meta.url));
+    const importOnce = (killAfterPeople?: number) =>
+      new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, [bin, 'db', 'import', path.join(dir, 'office'), '--json'], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'ignore' });
+        child.once('exit', (code) => resolve(code));
+        if (killAfterPeople === undefined) return;
+        // Watch the database from here and pull the plug once a few people are in.
+        const watcher = setInterval(async () => {
+          const db = createDb({ databaseUrl });
+          try {
+            if ((await db.prisma.person.count()) >= killAfterPeople) {
+              clearInterval(watcher);
+              child.kill('SIGKILL');
+            }
+          } catch {
+            // not migrated yet
+          } finally {
+            await db.close();
+          }
+        }, 50);
+        child.once('exit', () => clearInterval(watcher));
+      });
+    await importOnce(3);
+    const db = createDb({ databaseUrl });
+    const people = await db.prisma.person.findMany({ include: { _count: { select: { samples: true } } } });
+    expect(people.length).toBeLessThan(names.length); // the kill landed mid-import
+    for (const person of people) expect(person._count.samples).toBe(3);
+    await db.close();
+    expect(await importOnce()).toBe(0);
+    const again = createDb({ databaseUrl });
+    const after = await again.prisma.person.findMany({ include: { _count: { select: { samples: true } } } });
+    expect(after.map((p) => p.name).sort()).toEqual(names);
+    for (const person of after) expect(person._count.samples).toBeGreaterThanOrEqual(3);
+    await again.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+const postgres = databases().find((d) => d.name === 'PostgreSQL')!;
+describe.skipIf(postgres.skip)(`two API instances sharing one PostgreSQL stay in step${postgres.skip ? ` (${postgres.skip})` : ''}`, () => {
+  let a: App;
+  let b: App;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'facegate-two-'));
+    const url = await postgres.url(dir);
+    a = await createApp(loadConfig({ DATABASE_URL: url, FACEGATE_RECOGNIZER_THREADS: '1' }));
+    b = await createApp(loadConfig({ DATABASE_URL: url, FACEGATE_RECOGNIZER_THREADS: '1' }));
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await postgres.drop?.();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a person enrolled through one instance is recognised by the other; its events reach the other live', async () => {
+    const photo = await onePersonPhoto(dir);
+    const bytes = new Uint8Array(await sharp(photo).toBuffer());
+    const person = await a.services.people.create({ name: 'Ann' });
+    await a.services.people.enroll(person.id, [{ filename: 'ann.jpg', bytes }]);
+    const deadline = Date.now() + 10_000;
+    while (!b.services.gallery.get(person.id)?.encodings.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const live = a.services.audit.subscribe({})[Symbol.asyncIterator]();
+    const next = live.next();
+    const outcome = await b.services.recognition.identify({ kind: 'system' }, { image: new Uint8Array(await sharp(photo).resize(300).jpeg().toBuffer()) });
+    expect(outcome.personId).toBe(person.id);
+    const seen = await Promise.race([next, new Promise((r) => setTimeout(() => r(null), 10_000))]);
+    expect((seen as { value: { id: string } } | null)?.value.id).toBe(outcome.event.id);
+    await live.return?.(undefined);
+  });
+});
