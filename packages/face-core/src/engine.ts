@@ -1,5 +1,6 @@
 import { alignFace } from './alignment/align.ts';
 import { dlibChipTemplate } from './alignment/templates.ts';
+import { ImagePyramid } from './alignment/warp.ts';
 import { initBackend, type BackendName } from './backend.ts';
 import type { DetectorConfig } from './detection/constants.ts';
 import * as detection from './detection/blazeface.ts';
@@ -91,17 +92,19 @@ export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceE
       return ms;
     };
     const image = isRgbImage(source) ? source : await decodeImage(source, config.decode);
+    // Every crop of this photo (detector windows, landmark crops, chips) samples one shared pyramid.
+    const pyramid = new ImagePyramid(image);
     const decodeMs = lap();
-    let detected = await detector.detect(image, smallFaces ? { smallFaces } : {});
+    let detected = await detector.detect(pyramid, smallFaces ? { smallFaces } : {});
     // Nothing at the fast setting: the face may be small in a large frame.
-    if (detected.length === 0 && !smallFaces) detected = await detector.detect(image, { smallFaces: true });
+    if (detected.length === 0 && !smallFaces) detected = await detector.detect(pyramid, { smallFaces: true });
     detected.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
     const detectMs = lap();
     check(detected.length);
     const located: { face: detection.DetectedFace; points: Point[]; chip: RgbImage }[] = [];
     for (const face of detected.slice(0, keep)) {
-      const points = await locator.locate(image, face.box);
-      located.push({ face, points, chip: alignFace(image, points, template) });
+      const points = await locator.locate(pyramid, face.box);
+      located.push({ face, points, chip: alignFace(pyramid, points, template) });
     }
     const alignMs = lap();
     const encodings = located.length > 0 ? await encoder.encode(located.map((l) => l.chip)) : [];

@@ -1,7 +1,7 @@
 import type { RgbImage } from '../image/rgb-image.ts';
 import { estimateSimilarityTransform, type Point } from '../ops/similarity-transform.ts';
 import type { AlignmentTemplate } from './templates.ts';
-import { warpToCrop } from './warp.ts';
+import { type ImagePyramid, warpToCrop } from './warp.ts';
 
 /** The template's reference points located in the photo: each is the mean of its landmark group. */
 export function templateSourcePoints(landmarks68: readonly Point[], template: AlignmentTemplate): Point[] {
@@ -18,7 +18,7 @@ export function templateSourcePoints(landmarks68: readonly Point[], template: Al
 }
 
 /** The face rotated, scaled and cropped so its landmarks sit where the template puts them. */
-export function alignFace(image: RgbImage, landmarks68: readonly Point[], template: AlignmentTemplate): RgbImage {
+export function alignFace(photo: RgbImage | ImagePyramid, landmarks68: readonly Point[], template: AlignmentTemplate): RgbImage {
   const transform = estimateSimilarityTransform(templateSourcePoints(landmarks68, template), template.points);
-  return warpToCrop(image, transform, template.size);
+  return warpToCrop(photo, transform, template.size);
 }

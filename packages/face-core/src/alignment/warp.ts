@@ -28,24 +28,49 @@ export function halveImage(image: RgbImage): RgbImage {
 }
 
 /**
- * Resamples `image` into a `size` x `size` crop where `toCrop` maps image coordinates to crop
- * coordinates. Bilinear, zero outside the image. When the crop shrinks the face by more than 2x the
- * image is first halved (a pyramid, as dlib's extract_image_chip does) so that downsampling averages
+ * A photo and its halvings (1/2, 1/4, ...), computed when first asked for and kept: every crop cut
+ * from one photo (detector windows, landmark crops, aligned chips) shares them.
+ */
+export class ImagePyramid {
+  private readonly levels: RgbImage[];
+
+  constructor(readonly image: RgbImage) {
+    this.levels = [image];
+  }
+
+  /** The photo halved `k` times (fewer when it gets too small to halve). */
+  level(k: number): { image: RgbImage; level: number } {
+    while (this.levels.length <= k) {
+      const last = this.levels[this.levels.length - 1]!;
+      if (last.width < 4 || last.height < 4) break;
+      this.levels.push(halveImage(last));
+    }
+    const level = Math.min(k, this.levels.length - 1);
+    return { image: this.levels[level]!, level };
+  }
+}
+
+/**
+ * Resamples a photo into a `size` x `size` crop where `toCrop` maps photo coordinates to crop
+ * coordinates. Bilinear, black outside the photo. When the crop shrinks the photo by more than 2x it
+ * samples a halved copy (a pyramid, as dlib's extract_image_chip does) so that downsampling averages
  * pixels instead of skipping them.
  */
-export function warpToCrop(image: RgbImage, toCrop: SimilarityTransform, size: number): RgbImage {
-  let source = image;
-  let transform = toCrop;
-  while (transformScale(transform) < 0.5 && source.width >= 4 && source.height >= 4) {
-    source = halveImage(source);
-    // A pixel centre x in the halved image sits at 2x + 0.5 in the original.
-    transform = {
-      a: transform.a * 2,
-      b: transform.b * 2,
-      tx: transform.tx + 0.5 * (transform.a - transform.b),
-      ty: transform.ty + 0.5 * (transform.b + transform.a),
-    };
-  }
+export function warpToCrop(photo: RgbImage | ImagePyramid, toCrop: SimilarityTransform, size: number): RgbImage {
+  const pyramid = photo instanceof ImagePyramid ? photo : new ImagePyramid(photo);
+  // The fewest halvings that keep the crop at no less than half the source's resolution.
+  const scale = Math.max(transformScale(toCrop), 1e-9);
+  const wanted = scale >= 0.5 ? 0 : Math.ceil(Math.log2(0.5 / scale));
+  const { image: source, level } = pyramid.level(wanted);
+  // A pixel centre x of the k-times halved photo sits at 2^k x + (2^k - 1) / 2 in the original.
+  const f = 2 ** level;
+  const o = (f - 1) / 2;
+  const transform: SimilarityTransform = {
+    a: toCrop.a * f,
+    b: toCrop.b * f,
+    tx: toCrop.tx + o * (toCrop.a - toCrop.b),
+    ty: toCrop.ty + o * (toCrop.b + toCrop.a),
+  };
   const back = invertTransform(transform);
   const { data, width, height } = source;
   const out = new Uint8Array(size * size * 3);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { initBackend, packageDir } from '../backend.ts';
 import { type Box, intersectionOverUnion } from '../geometry.ts';
-import { halveImage } from '../alignment/warp.ts';
+import { ImagePyramid, warpToCrop } from '../alignment/warp.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { fileModelHandler } from '../model-files.ts';
 import type { Point } from '../ops/similarity-transform.ts';
@@ -25,13 +25,15 @@ export interface FaceDetector {
    * Every face in the image, best score first. `smallFaces` also searches overlapping tiles at several
    * scales (group photos; several times slower); by default only photos over `tileAbovePx` are tiled.
    */
-  detect(image: RgbImage, options?: { smallFaces?: boolean }): Promise<DetectedFace[]>;
+  detect(photo: RgbImage | ImagePyramid, options?: { smallFaces?: boolean }): Promise<DetectedFace[]>;
   dispose(): void;
 }
 
 const KEYPOINTS = 6;
 /** Per anchor: score logit, box (dx, dy, w, h), then 6 keypoints (x, y). */
 const VALUES_PER_ANCHOR = 1 + 4 + 2 * KEYPOINTS;
+/** Windows per network run: batching amortises the per-kernel overhead, which dominates on wasm. */
+const WINDOWS_PER_BATCH = 16;
 
 export async function load(config: Partial<DetectorConfig> = {}): Promise<FaceDetector> {
   const cfg = { ...DEFAULT_DETECTOR_CONFIG, ...config };
@@ -43,51 +45,42 @@ export async function load(config: Partial<DetectorConfig> = {}): Promise<FaceDe
   const anchors = generateAnchors(size, spec.strides, spec.anchorsPerCell);
 
   /**
-   * Runs the network on square windows of the image (left, top, side in image pixels; they may reach
-   * outside it, where the network sees black) and returns raw candidates in image pixels. Windows are
-   * batched, one batch per pyramid level: a window much larger than the network input is cut from a
-   * halved copy of the photo, so the resize to the input averages pixels instead of skipping them.
+   * Runs the network on square windows of the photo (left, top, side in photo pixels; they may reach
+   * outside it, where the network sees black) and returns raw candidates in photo pixels. Each window
+   * is resampled to the network's input here, from the photo's pyramid, so that only the small input
+   * batch ever enters TensorFlow's memory (a full-size photo would grow the wasm heap for good).
    */
-  async function runWindows(image: RgbImage, windows: readonly Window[]): Promise<DetectedFace[]> {
-    const byLevel = new Map<number, Window[]>();
-    for (const w of windows) {
-      const level = Math.max(0, Math.floor(Math.log2(w[2] / (2 * size))));
-      byLevel.set(level, [...(byLevel.get(level) ?? []), w]);
-    }
+  async function runWindows(pyramid: ImagePyramid, windows: readonly Window[], minScore: number): Promise<DetectedFace[]> {
     const faces: DetectedFace[] = [];
-    let source = image;
-    let scale = 1;
-    for (const level of [...byLevel.keys()].sort((a, b) => a - b)) {
-      while (scale < 2 ** level && source.width >= 4 && source.height >= 4) {
-        source = halveImage(source);
-        scale *= 2;
-      }
-      const batch = byLevel.get(level)!;
-      const current = source;
+    const pixels = size * size * 3;
+    for (let start = 0; start < windows.length; start += WINDOWS_PER_BATCH) {
+      const batch = windows.slice(start, start + WINDOWS_PER_BATCH);
+      const input = new Float32Array(batch.length * pixels);
+      batch.forEach(([left, top, side], n) => {
+        const scale = size / side;
+        const crop = warpToCrop(pyramid, { a: scale, b: 0, tx: -left * scale, ty: -top * scale }, size);
+        for (let i = 0; i < pixels; i++) input[n * pixels + i] = crop.data[i]! / 127.5 - 1;
+      });
       const output = tf.tidy(() => {
-        const pixels = tf.tensor4d(current.data, [1, current.height, current.width, 3], 'int32').toFloat() as tf.Tensor4D;
-        // boxes are [y1, x1, y2, x2] as fractions of the (halved) photo
-        const boxes = batch.map(([x, y, s]) => [y / scale / current.height, x / scale / current.width, (y + s) / scale / current.height, (x + s) / scale / current.width]);
-        const input = tf.image.cropAndResize(pixels, boxes, batch.map(() => 0), [size, size], 'bilinear', 0);
         // [n, 128, 128, 3] in [-1, 1] -> [n, 896, 17]
-        const result = model.execute(input.div(127.5).sub(1));
+        const result = model.execute(tf.tensor4d(input, [batch.length, size, size, 3]));
         return (Array.isArray(result) ? result[0]! : result) as tf.Tensor;
       });
       const raw = await output.data();
       output.dispose();
-      batch.forEach((window, n) => faces.push(...decode(raw, n * anchors.length * VALUES_PER_ANCHOR, window)));
+      batch.forEach((window, n) => faces.push(...decode(raw, n * anchors.length * VALUES_PER_ANCHOR, window, minScore)));
     }
     return faces;
   }
 
   /** Candidates of one window from the network's raw output, starting at `offset`. */
-  function decode(raw: Float32Array | Int32Array | Uint8Array, offset: number, [left, top, side]: Window): DetectedFace[] {
+  function decode(raw: Float32Array | Int32Array | Uint8Array, offset: number, [left, top, side]: Window, minScore: number): DetectedFace[] {
     const faces: DetectedFace[] = [];
     const unit = side / size; // image pixels per network pixel
     for (let i = 0; i < anchors.length; i++) {
       const o = offset + i * VALUES_PER_ANCHOR;
       const score = 1 / (1 + Math.exp(-clamp(raw[o]!, -100, 100)));
-      if (score < cfg.minScore) continue;
+      if (score < minScore) continue;
       const [ax, ay] = anchors[i]!;
       const cx = ax + raw[o + 1]!;
       const cy = ay + raw[o + 2]!;
@@ -107,18 +100,19 @@ export async function load(config: Partial<DetectorConfig> = {}): Promise<FaceDe
   }
 
   return {
-    async detect(image, options = {}) {
+    async detect(photo, options = {}) {
+      const pyramid = photo instanceof ImagePyramid ? photo : new ImagePyramid(photo);
+      const { image } = pyramid;
       // The whole photo, letterboxed into a centred square.
       const side = Math.max(image.width, image.height);
       const whole: Window = [(image.width - side) / 2, (image.height - side) / 2, side];
-      const windows: Window[] = [whole];
-      if (options.smallFaces ?? side > cfg.tileAbovePx) windows.push(...pyramidWindows(image.width, image.height, size));
-      let candidates = await runWindows(image, windows);
+      let candidates = await runWindows(pyramid, [whole], cfg.minScore);
+      if (options.smallFaces ?? side > cfg.tileAbovePx) candidates.push(...(await runWindows(pyramid, pyramidWindows(image.width, image.height, size), cfg.minTileScore)));
       if (candidates.length === 0) {
         // A face that fills the whole frame (a tight crop) is larger than anything the short-range
         // model was trained on: look again with the photo shrunk inside a wider window.
         const wide = side * 1.6;
-        candidates = await runWindows(image, [[(image.width - wide) / 2, (image.height - wide) / 2, wide]]);
+        candidates = await runWindows(pyramid, [[(image.width - wide) / 2, (image.height - wide) / 2, wide]], cfg.minScore);
       }
       return weightedNonMaxSuppression(candidates, cfg.iouThreshold).slice(0, cfg.maxFaces);
     },

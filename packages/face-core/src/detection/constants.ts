@@ -1,6 +1,11 @@
 export interface DetectorConfig {
-  /** Detections scoring below this are dropped. */
+  /** Detections in the whole photo scoring below this are dropped. */
   readonly minScore: number;
+  /**
+   * The bar for detections in the tiles of a large photo: zoomed-in skin (arms, knees) fools the
+   * network there far more often than in the whole frame (LFW, the group photos and face-api's samples).
+   */
+  readonly minTileScore: number;
   /** Detections overlapping a better one by more than this IoU are merged into it. */
   readonly iouThreshold: number;
   /** At most this many faces are returned, best first. */
@@ -16,7 +21,8 @@ export interface DetectorConfig {
 }
 
 export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
-  minScore: 0.75,
+  minScore: 0.5,
+  minTileScore: 0.75,
   iouThreshold: 0.3,
   maxFaces: 50,
   tileAbovePx: 1000,

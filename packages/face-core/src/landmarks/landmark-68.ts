@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend.ts';
 import { type Box, boxCenter } from '../geometry.ts';
-import { warpToCrop } from '../alignment/warp.ts';
+import { type ImagePyramid, warpToCrop } from '../alignment/warp.ts';
 import { loadFaceApiNet } from '../face-api.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { applyTransform, invertTransform, type Point, type SimilarityTransform } from '../ops/similarity-transform.ts';
@@ -9,7 +9,7 @@ import { DEFAULT_LANDMARK_CONFIG, type LandmarkConfig } from './constants.ts';
 
 export interface LandmarkLocator {
   /** The 68 iBUG landmarks (image pixels) of the face in `box`. */
-  locate(image: RgbImage, box: Box): Promise<Point[]>;
+  locate(photo: RgbImage | ImagePyramid, box: Box): Promise<Point[]>;
   dispose(): void;
 }
 
@@ -18,12 +18,12 @@ export async function load(config: Partial<LandmarkConfig> = {}): Promise<Landma
   await initBackend();
   const net = await loadFaceApiNet('FaceLandmark68Net', cfg.modelDir);
   return {
-    async locate(image, box) {
+    async locate(photo, box) {
       const [cx, cy] = boxCenter(box);
       const side = Math.max(box.width, box.height) * cfg.boxScale;
       const scale = cfg.inputSize / side;
       const toCrop: SimilarityTransform = { a: scale, b: 0, tx: -(cx - side / 2) * scale, ty: -(cy - side / 2) * scale };
-      const crop = warpToCrop(image, toCrop, cfg.inputSize);
+      const crop = warpToCrop(photo, toCrop, cfg.inputSize);
       const input = tf.tensor4d(crop.data, [1, crop.height, crop.width, 3], 'int32');
       let output: tf.Tensor2D | undefined;
       try {
