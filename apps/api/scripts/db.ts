@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  apiRoot,
+  repoRoot,
   checkInStep,
   migrationsPath,
   pendingSql,
@@ -51,7 +51,7 @@ async function migration(name: string | undefined): Promise<void> {
     if (!existsSync(lock)) {
       writeFileSync(lock, `# Written by scripts/db.ts; Prisma's format.\nprovider = "${provider}"\n`);
     }
-    console.log(`Wrote ${path.relative(apiRoot, path.join(dir, 'migration.sql'))}`);
+    console.log(`Wrote ${path.relative(repoRoot, path.join(dir, 'migration.sql'))}`);
   });
   copyFileSync(sqliteSchemaPath, snapshotPath);
 }

@@ -11,7 +11,9 @@ export type Provider = 'sqlite' | 'postgresql';
 export const PROVIDERS: readonly Provider[] = ['sqlite', 'postgresql'];
 
 export const apiRoot = path.resolve(import.meta.dirname, '..');
-export const prismaDir = path.join(apiRoot, 'prisma');
+/** The schema and migrations live at the repository root (prisma/), beside prisma.config.ts. */
+export const repoRoot = path.resolve(apiRoot, '../..');
+export const prismaDir = path.join(repoRoot, 'prisma');
 export const sqliteSchemaPath = path.join(prismaDir, 'schema.prisma');
 export const postgresSchemaPath = path.join(prismaDir, 'postgres', 'schema.prisma');
 /** The datamodel as of the latest migration: new migrations are diffs from it, so no database is needed. */
@@ -40,7 +42,7 @@ export function derivePostgresSchema(sqliteSchema: string): string {
   // The source's leading comment speaks of itself as the source of truth: not copied.
   let text = sqliteSchema.replace(/^(\/\/.*\n)+\n*/, '');
   text = replaceOnce(text, /provider(\s*)=\s*"sqlite"/, 'provider$1= "postgresql"');
-  text = replaceOnce(text, /output(\s*)=\s*"\.\.\/generated\/sqlite"/, 'output$1= "../../generated/postgres"');
+  text = replaceOnce(text, /output(\s*)=\s*"\.\.\/apps\/api\/generated\/sqlite"/, 'output$1= "../../apps/api/generated/postgres"');
   return DERIVED_HEADER + text;
 }
 
@@ -60,7 +62,7 @@ export async function runPrisma(provider: Provider, args: string[]): Promise<{ s
   try {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [prismaCli, ...args, '--config', path.join(apiRoot, 'prisma.config.ts')],
+      [prismaCli, ...args, '--config', path.join(repoRoot, 'prisma.config.ts')],
       {
         cwd: apiRoot,
         env: { ...process.env, FACEGATE_PRISMA_PROVIDER: provider, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
@@ -142,7 +144,7 @@ export async function checkInStep(): Promise<string[]> {
       problems.push(`${provider}: migrations/migration_lock.toml is missing`);
     }
   }
-  if (sqliteNames.length > 0 && !existsSync(snapshotPath)) problems.push(`${path.relative(apiRoot, snapshotPath)} is missing`);
+  if (sqliteNames.length > 0 && !existsSync(snapshotPath)) problems.push(`${path.relative(repoRoot, snapshotPath)} is missing`);
   // SQLite side only: the PostgreSQL schema is derived from the same datamodel (checked above).
   const sql = await pendingSql('sqlite');
   if (sql !== '') {

@@ -17,7 +17,8 @@ export interface Migration {
 
 export const MIGRATIONS_TABLE = '_migrations';
 
-const prismaDir = path.resolve(import.meta.dirname, '../../prisma');
+// The schema and migrations live at the repository root.
+const prismaDir = path.resolve(import.meta.dirname, '../../../../prisma');
 
 export function migrationsDir(provider: Provider): string {
   return provider === 'sqlite' ? path.join(prismaDir, 'migrations') : path.join(prismaDir, 'postgres', 'migrations');

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { defineConfig } from 'prisma/config';
-import { offlinePostgresAdapter } from './scripts/offline-adapter.ts';
+import { offlinePostgresAdapter } from './apps/api/scripts/offline-adapter.ts';
 
 // Prisma 6.19 would download native engines at start-up; with `engine: 'js'` below they are never used,
 // so pointing these at any existing file skips the download (this machine has no internet but npm).
