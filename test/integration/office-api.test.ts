@@ -78,6 +78,22 @@ for (const database of databases()) {
       expect(audit.body.data!.recognitionEvent).toMatchObject({ kind: 'VERIFY', decision: 'REFUSED', reason: 'no_match', claimedLabel: 'kian' });
     });
 
+    it('streams new attempts to subscribers over server-sent events', async () => {
+      const response = await app.yoga.fetch('http://facegate.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${admin}` },
+        body: JSON.stringify({ query: 'subscription { recognitionEvents { kind decidedLabel decision } }' }),
+      });
+      expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+      const reader = response.body!.getReader();
+      const attempt = client.upload(IDENTIFY, { image: null }, { image: path.join(seed, 'camera_1.jpg') }, admin);
+      let text = '';
+      while (!text.includes('recognitionEvents')) text += new TextDecoder().decode((await reader.read()).value);
+      await reader.cancel();
+      await attempt;
+      expect(text).toMatch(/"kind":"IDENTIFY","decidedLabel":"bertrand","decision":"ACCEPTED"/);
+    });
+
     it('identifies camera_0 as younes without a card', async () => {
       const { body } = await client.upload(IDENTIFY, { image: null }, { image: path.join(seed, 'camera_0.jpg') }, admin);
       const result = body.data!.identifyFace.data;
