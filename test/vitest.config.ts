@@ -10,8 +10,9 @@ export default defineConfig({
     alias: { graphql: require.resolve('graphql') },
   },
   test: {
-    include: ['integration/**/*.test.ts'],
-    // Each file starts an API with its own recognition threads: one file at a time on 2 cores.
+    include: ['integration/**/*.test.ts', 'e2e/**/*.test.ts'],
+    // Each file starts an API with its own recognition threads (the browser tests a dashboard and
+    // Chromium too): one file at a time on 2 cores.
     fileParallelism: false,
     testTimeout: 180_000,
     hookTimeout: 300_000,

@@ -1,0 +1,38 @@
+import { ApiError, gql, sessionToken } from '@/lib/api';
+import { parseAuditParams, toApiFilter } from '@/lib/audit-filter';
+import { toCsv } from '@/lib/csv';
+import type { RecognitionEvent } from '@/lib/types';
+
+export const dynamic = 'force-dynamic';
+
+const MAX_ROWS = 50_000;
+// The API prices a list by its size (query cost limit): 60 rows of these fields per request.
+
+/** The filtered audit log as CSV (every matching row, newest first, without the face images). */
+export async function GET(request: Request): Promise<Response> {
+  if (!(await sessionToken())) return new Response('Sign in first.', { status: 401 });
+  const filter = toApiFilter(parseAuditParams(Object.fromEntries(new URL(request.url).searchParams)));
+  const rows: Omit<RecognitionEvent, 'thumbnail'>[] = [];
+  let after: string | null = null;
+  try {
+    for (;;) {
+      type Page = { recognitionEvents: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Omit<RecognitionEvent, 'thumbnail'> }[] } };
+      const page: Page = await gql<Page>(
+        `query ($filter: RecognitionEventFilter, $after: String) { recognitionEvents(filter: $filter, first: 60, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id createdAt kind door { id name } apiKeyId adminId claimedLabel claimedPersonId decidedLabel decidedPersonId distance threshold decision reason } } } }`,
+        { filter, after },
+      );
+      rows.push(...page.recognitionEvents.edges.map((e) => e.node));
+      if (!page.recognitionEvents.pageInfo.hasNextPage || rows.length >= MAX_ROWS) break;
+      after = page.recognitionEvents.pageInfo.endCursor;
+    }
+  } catch (error) {
+    const status = error instanceof ApiError && error.code === 'UNAUTHORIZED' ? 401 : 502;
+    return new Response(error instanceof Error ? error.message : 'The audit log could not be read.', { status });
+  }
+  const csv = toCsv(
+    ['time', 'kind', 'door', 'api_key_id', 'admin_id', 'claimed', 'decided', 'distance', 'threshold', 'decision', 'reason', 'event_id'],
+    rows.map((e) => [e.createdAt, e.kind.toLowerCase(), e.door?.name ?? '', e.apiKeyId ?? '', e.adminId ?? '', e.claimedLabel ?? '', e.decidedLabel ?? '', e.distance ?? '', e.threshold, e.decision.toLowerCase(), e.reason, e.id]),
+  );
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+  return new Response(csv, { headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="facegate-audit-${stamp}.csv"`, 'cache-control': 'no-store' } });
+}

@@ -1,0 +1,54 @@
+'use client';
+
+import { useState, useTransition, type FormEvent } from 'react';
+import type { ConsoleState } from '@/lib/recognition';
+import type { Door } from '@/lib/types';
+import { PhotoPicker } from '@/components/photo-picker';
+import { useHydrated } from '@/components/use-hydrated';
+import { RecognitionResult } from '@/components/recognition-result';
+import { identifyFace } from './actions';
+
+export function IdentifyConsole({ doors }: { doors: Door[] }) {
+  // Submitted by hand rather than as a form action, so the choices stay for the next attempt.
+  const [state, setState] = useState<ConsoleState>({});
+  const [pending, startTransition] = useTransition();
+  const hydrated = useHydrated();
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    startTransition(async () => setState(await identifyFace(state, form)));
+  };
+  return (
+    <div className="grid-2">
+      <form onSubmit={submit} className="panel" aria-busy={pending}>
+        <div className="field">
+          <label htmlFor="doorId">
+            Door <span className="hint">optional, recorded in the audit log</span>
+          </label>
+          <select id="doorId" name="doorId" defaultValue="">
+            <option value="">No door (console)</option>
+            {doors.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="candidates">Nearest people to list</label>
+          <input id="candidates" name="candidates" type="number" min={1} max={20} defaultValue={5} style={{ maxWidth: '6rem' }} />
+        </div>
+        <PhotoPicker name="photo" label="Photo" required />
+        <button type="submit" disabled={pending || !hydrated}>
+          {pending ? 'Identifying…' : 'Identify'}
+        </button>
+        {state.error && (
+          <p role="alert" className="alert error">
+            {state.error}
+          </p>
+        )}
+      </form>
+      {state.result ? <RecognitionResult result={state.result} mode="identify" /> : <p className="panel muted">The decision and the nearest enrolled people, with their distances, appear here.</p>}
+    </div>
+  );
+}

@@ -1,0 +1,107 @@
+'use server';
+
+import { revalidatePath } from 'next/cache';
+import { redirect } from 'next/navigation';
+import { z } from 'zod';
+import { explain, gql, gqlUpload, isError } from '@/lib/api';
+import { rejectionText } from '@/lib/format';
+import { requireAdmin } from '@/lib/session';
+import { PersonFields, photosFrom } from '@/lib/validation';
+
+export interface FormState {
+  ok?: boolean;
+  message?: string;
+  error?: string;
+  rejected?: string[];
+  at?: number;
+}
+
+type Union<T> = { __typename: string; data?: T; code?: string; message?: string };
+
+const Id = z.string().min(1, 'No person given.');
+
+export async function addPhotos(_state: FormState, form: FormData): Promise<FormState> {
+  const guard = await requireAdmin();
+  if (!guard.ok) return { error: guard.error };
+  const id = Id.safeParse(form.get('personId'));
+  const photos = photosFrom(form, 'photos');
+  if (!id.success) return { error: id.error.issues[0]!.message };
+  if (!photos.success) return { error: photos.error };
+  try {
+    const { enrollFaces } = await gqlUpload<{ enrollFaces: Union<{ enrolled: { id: string }[]; rejected: { index: number; filename: string; code: string; message: string }[] }> }>(
+      `mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images) { __typename ... on MutationEnrollFacesSuccess { data { enrolled { id } rejected { index filename code message } } } ... on Error { code message } } }`,
+      { id: id.data, images: photos.data.map(() => null) },
+      Object.fromEntries(photos.data.map((f, i) => [`images.${i}`, f])),
+    );
+    if (isError(enrollFaces) || !enrollFaces.data) return { error: enrollFaces.message ?? 'The photos were not added.' };
+    revalidatePath(`/people/${id.data}`);
+    const { enrolled, rejected } = enrollFaces.data;
+    return {
+      ok: enrolled.length > 0,
+      at: Date.now(),
+      message: `${enrolled.length} of ${photos.data.length} ${photos.data.length === 1 ? 'photo' : 'photos'} added.`,
+      rejected: rejected.map((r) => `${r.filename}: ${rejectionText(r.code, r.message)}`),
+    };
+  } catch (error) {
+    return { error: explain(error) };
+  }
+}
+
+export async function removeSample(_state: FormState, form: FormData): Promise<FormState> {
+  const guard = await requireAdmin();
+  if (!guard.ok) return { error: guard.error };
+  const parsed = z.object({ sampleId: z.string().min(1), personId: z.string().min(1) }).safeParse({ sampleId: form.get('sampleId'), personId: form.get('personId') });
+  if (!parsed.success) return { error: 'No sample given.' };
+  try {
+    const { removeFaceSample } = await gql<{ removeFaceSample: Union<{ id: string }> }>(
+      `mutation ($id: ID!) { removeFaceSample(id: $id) { __typename ... on MutationRemoveFaceSampleSuccess { data { id } } ... on Error { code message } } }`,
+      { id: parsed.data.sampleId },
+    );
+    if (isError(removeFaceSample)) return { error: removeFaceSample.message ?? 'The sample was not removed.' };
+  } catch (error) {
+    return { error: explain(error) };
+  }
+  revalidatePath(`/people/${parsed.data.personId}`);
+  return { ok: true, message: 'Sample removed.' };
+}
+
+export async function updatePerson(_state: FormState, form: FormData): Promise<FormState> {
+  const guard = await requireAdmin();
+  if (!guard.ok) return { error: guard.error };
+  const id = Id.safeParse(form.get('personId'));
+  const fields = PersonFields.safeParse({ name: form.get('name'), cardId: form.get('cardId'), notes: form.get('notes'), active: form.get('active') === 'on' });
+  if (!id.success) return { error: id.error.issues[0]!.message };
+  if (!fields.success) return { error: fields.error.issues.map((i) => i.message).join(' ') };
+  try {
+    const { updatePerson } = await gql<{ updatePerson: Union<{ id: string }> }>(
+      `mutation ($id: ID!, $input: PersonInput!) { updatePerson(id: $id, input: $input) { __typename ... on MutationUpdatePersonSuccess { data { id } } ... on Error { code message } } }`,
+      { id: id.data, input: { ...fields.data, cardId: fields.data.cardId ?? '', notes: fields.data.notes ?? '' } },
+    );
+    if (isError(updatePerson)) return { error: updatePerson.message ?? 'The changes were not saved.' };
+  } catch (error) {
+    return { error: explain(error) };
+  }
+  revalidatePath(`/people/${id.data}`);
+  revalidatePath('/people');
+  return { ok: true, message: 'Changes saved.', at: Date.now() };
+}
+
+export async function deletePerson(_state: FormState, form: FormData): Promise<FormState> {
+  const guard = await requireAdmin();
+  if (!guard.ok) return { error: guard.error };
+  const id = Id.safeParse(form.get('personId'));
+  if (!id.success) return { error: id.error.issues[0]!.message };
+  let erased: { name: string; samplesErased: number };
+  try {
+    const { deletePerson } = await gql<{ deletePerson: Union<{ name: string; samplesErased: number }> }>(
+      `mutation ($id: ID!) { deletePerson(id: $id) { __typename ... on MutationDeletePersonSuccess { data { name samplesErased } } ... on Error { code message } } }`,
+      { id: id.data },
+    );
+    if (isError(deletePerson) || !deletePerson.data) return { error: deletePerson.message ?? 'The person was not deleted.' };
+    erased = deletePerson.data;
+  } catch (error) {
+    return { error: explain(error) };
+  }
+  revalidatePath('/people');
+  redirect(`/people?deleted=${encodeURIComponent(erased.name)}&samples=${erased.samplesErased}`);
+}

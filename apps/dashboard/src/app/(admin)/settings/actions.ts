@@ -1,0 +1,122 @@
+'use server';
+
+import { revalidatePath } from 'next/cache';
+import { z } from 'zod';
+import { explain, gql, isError } from '@/lib/api';
+import { requireAdmin } from '@/lib/session';
+
+export interface SettingsState {
+  ok?: boolean;
+  message?: string;
+  error?: string;
+  secret?: { name: string; token: string };
+  at?: number;
+}
+
+type Union = { __typename: string; code?: string; message?: string; data?: unknown };
+
+/** Runs one admin mutation whose result is a union; errors come back in words. */
+async function mutate(field: string, query: string, variables: Record<string, unknown>, success: string): Promise<SettingsState & { data?: unknown }> {
+  const guard = await requireAdmin();
+  if (!guard.ok) return { error: guard.error };
+  try {
+    const result = (await gql<Record<string, Union>>(query, variables))[field]!;
+    if (isError(result)) return { error: result.message ?? 'Not saved.' };
+    revalidatePath('/settings');
+    return { ok: true, message: success, data: result.data, at: Date.now() };
+  } catch (error) {
+    return { error: explain(error) };
+  }
+}
+
+const issues = (e: z.ZodError) => e.issues.map((i) => i.message).join(' ');
+
+const SettingsInput = z.object({
+  threshold: z.coerce.number({ error: 'The threshold must be a number.' }).gt(0, 'The threshold must be above 0.').lt(2, 'The threshold must be under 2 (distances of unit vectors are at most 2).'),
+  rule: z.enum(['NEAREST', 'CENTROID', 'MEAN_DISTANCE'], { error: 'Choose a matching rule.' }),
+  rateLimitPerMinute: z.coerce.number({ error: 'The rate limit must be a number.' }).int('The rate limit must be a whole number.').min(1, 'The rate limit must be at least 1 a minute.').max(100_000),
+});
+
+export async function updateSettings(_s: SettingsState, form: FormData): Promise<SettingsState> {
+  const parsed = SettingsInput.safeParse({ threshold: form.get('threshold'), rule: form.get('rule'), rateLimitPerMinute: form.get('rateLimitPerMinute') });
+  if (!parsed.success) return { error: issues(parsed.error) };
+  return mutate(
+    'updateSettings',
+    `mutation ($input: SettingsInput!) { updateSettings(input: $input) { __typename ... on MutationUpdateSettingsSuccess { data { threshold } } ... on Error { code message } } }`,
+    { input: parsed.data },
+    `Saved: threshold ${parsed.data.threshold}.`,
+  );
+}
+
+const DoorInput = z.object({
+  name: z.string().trim().min(1, 'Give the door a name.').max(100),
+  location: z.string().trim().max(200).optional().transform((v) => v || undefined),
+});
+
+export async function createDoor(_s: SettingsState, form: FormData): Promise<SettingsState> {
+  const parsed = DoorInput.safeParse({ name: form.get('name'), location: form.get('location') ?? undefined });
+  if (!parsed.success) return { error: issues(parsed.error) };
+  return mutate(
+    'createDoor',
+    `mutation ($name: String!, $location: String) { createDoor(name: $name, location: $location) { __typename ... on MutationCreateDoorSuccess { data { id } } ... on Error { code message } } }`,
+    parsed.data,
+    `Door “${parsed.data.name}” added.`,
+  );
+}
+
+const IdInput = z.object({ id: z.string().min(1), label: z.string().default('') });
+
+export async function deleteDoor(_s: SettingsState, form: FormData): Promise<SettingsState> {
+  const parsed = IdInput.safeParse({ id: form.get('id'), label: form.get('label') ?? '' });
+  if (!parsed.success) return { error: 'No door given.' };
+  return mutate('deleteDoor', `mutation ($id: ID!) { deleteDoor(id: $id) { __typename ... on Error { code message } } }`, { id: parsed.data.id }, `Door “${parsed.data.label}” deleted.`);
+}
+
+const SCOPES = ['VERIFY', 'IDENTIFY', 'PEOPLE_READ', 'AUDIT_READ', 'ADMIN'] as const;
+const ApiKeyInput = z.object({
+  name: z.string().trim().min(1, 'Give the key a name (say which door or system uses it).').max(100),
+  scopes: z.array(z.enum(SCOPES)).min(1, 'Choose at least one scope.'),
+  doorId: z.string().optional().transform((v) => v || undefined),
+});
+
+export async function createApiKey(_s: SettingsState, form: FormData): Promise<SettingsState> {
+  const parsed = ApiKeyInput.safeParse({ name: form.get('name'), scopes: form.getAll('scopes'), doorId: form.get('doorId') ?? undefined });
+  if (!parsed.success) return { error: issues(parsed.error) };
+  const result = await mutate(
+    'createApiKey',
+    `mutation ($name: String!, $scopes: [Scope!]!, $doorId: ID) { createApiKey(name: $name, scopes: $scopes, doorId: $doorId) { __typename ... on MutationCreateApiKeySuccess { data { token apiKey { id name } } } ... on Error { code message } } }`,
+    { name: parsed.data.name, scopes: parsed.data.scopes, doorId: parsed.data.doorId ?? null },
+    `Key “${parsed.data.name}” created.`,
+  );
+  const data = result.data as { token: string; apiKey: { name: string } } | undefined;
+  return data ? { ok: true, message: result.message, secret: { name: data.apiKey.name, token: data.token }, at: result.at } : { error: result.error };
+}
+
+export async function revokeApiKey(_s: SettingsState, form: FormData): Promise<SettingsState> {
+  const parsed = IdInput.safeParse({ id: form.get('id'), label: form.get('label') ?? '' });
+  if (!parsed.success) return { error: 'No key given.' };
+  return mutate('revokeApiKey', `mutation ($id: ID!) { revokeApiKey(id: $id) { __typename ... on Error { code message } } }`, { id: parsed.data.id }, `Key “${parsed.data.label}” revoked.`);
+}
+
+const AdminInput = z.object({
+  email: z.string().trim().email('Give a valid email address.'),
+  password: z.string().min(10, 'The password needs at least 10 characters.').max(200),
+  role: z.enum(['ADMIN', 'VIEWER'], { error: 'Choose a role.' }),
+});
+
+export async function createAdmin(_s: SettingsState, form: FormData): Promise<SettingsState> {
+  const parsed = AdminInput.safeParse({ email: form.get('email'), password: form.get('password'), role: form.get('role') });
+  if (!parsed.success) return { error: issues(parsed.error) };
+  return mutate(
+    'createAdmin',
+    `mutation ($email: String!, $password: String!, $role: AdminRole!) { createAdmin(email: $email, password: $password, role: $role) { __typename ... on MutationCreateAdminSuccess { data { id } } ... on Error { code message } } }`,
+    parsed.data,
+    `${parsed.data.email} can now sign in as ${parsed.data.role === 'ADMIN' ? 'an administrator' : 'a viewer'}.`,
+  );
+}
+
+export async function removeAdmin(_s: SettingsState, form: FormData): Promise<SettingsState> {
+  const parsed = IdInput.safeParse({ id: form.get('id'), label: form.get('label') ?? '' });
+  if (!parsed.success) return { error: 'No account given.' };
+  return mutate('removeAdmin', `mutation ($id: ID!) { removeAdmin(id: $id) { __typename ... on Error { code message } } }`, { id: parsed.data.id }, `${parsed.data.label} removed.`);
+}

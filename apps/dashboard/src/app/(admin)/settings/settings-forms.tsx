@@ -1,0 +1,278 @@
+'use client';
+
+import { useActionState, type FormEvent } from 'react';
+import { SubmitButton } from '@/components/submit-button';
+import type { Door } from '@/lib/types';
+import { createAdmin, createApiKey, createDoor, deleteDoor, removeAdmin, revokeApiKey, updateSettings, type SettingsState } from './actions';
+
+/** Asks before a form that cannot be undone is sent (keyboard and screen readers get the browser's dialog). */
+function confirmFirst(question: string) {
+  return (event: FormEvent<HTMLFormElement>) => {
+    if (!window.confirm(question)) event.preventDefault();
+  };
+}
+
+function Feedback({ state }: { state: SettingsState }) {
+  return (
+    <div aria-live="polite">
+      {state.error && (
+        <p role="alert" className="alert error">
+          {state.error}
+        </p>
+      )}
+      {state.message && !state.error && <p className="alert ok">{state.message}</p>}
+    </div>
+  );
+}
+
+export function ThresholdForm({ settings }: { settings: { threshold: number; rule: string; rateLimitPerMinute: number } }) {
+  const [state, action] = useActionState(updateSettings, {});
+  return (
+    <form action={action}>
+      <div className="row">
+        <div className="field">
+          <label htmlFor="threshold">
+            Threshold <span className="hint">distance under which faces match</span>
+          </label>
+          <input id="threshold" name="threshold" type="number" step="0.001" min="0.01" max="1.99" required defaultValue={settings.threshold} style={{ maxWidth: '9rem' }} />
+        </div>
+        <div className="field">
+          <label htmlFor="rule">Matching rule</label>
+          <select id="rule" name="rule" defaultValue={settings.rule}>
+            <option value="NEAREST">Nearest sample</option>
+            <option value="CENTROID">Centroid of the samples</option>
+            <option value="MEAN_DISTANCE">Mean distance to the samples</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="rateLimitPerMinute">Attempts per minute per caller</label>
+          <input id="rateLimitPerMinute" name="rateLimitPerMinute" type="number" min="1" step="1" required defaultValue={settings.rateLimitPerMinute} style={{ maxWidth: '9rem' }} />
+        </div>
+        <SubmitButton pending="Saving…">Save</SubmitButton>
+      </div>
+      <p className="hint">Lower is stricter: fewer strangers let in, more employees refused. The default, 0.41, was calibrated on LFW.</p>
+      <Feedback state={state} />
+    </form>
+  );
+}
+
+export function DoorForms({ doors }: { doors: Door[] }) {
+  const [state, action] = useActionState(createDoor, {});
+  const [deleted, remove] = useActionState(deleteDoor, {});
+  return (
+    <>
+      {doors.length === 0 ? (
+        <p className="muted">No door yet.</p>
+      ) : (
+        <ul>
+          {doors.map((d) => (
+            <li key={d.id} style={{ marginBottom: '0.3rem' }}>
+              <form action={remove} onSubmit={confirmFirst(`Delete the door “${d.name}”? Its past audit rows keep no door name.`)} className="row" style={{ alignItems: 'center' }}>
+                <span>
+                  <strong>{d.name}</strong>
+                  {d.location ? <span className="muted"> · {d.location}</span> : null}
+                </span>
+                <input type="hidden" name="id" value={d.id} />
+                <input type="hidden" name="label" value={d.name} />
+                <SubmitButton className="secondary" pending="Deleting…" label={`Delete door ${d.name}`}>
+                  Delete
+                </SubmitButton>
+              </form>
+            </li>
+          ))}
+        </ul>
+      )}
+      <Feedback state={deleted} />
+      <form action={action} className="row">
+        <div className="field">
+          <label htmlFor="door-name">New door</label>
+          <input id="door-name" name="name" type="text" required placeholder="Front door" />
+        </div>
+        <div className="field">
+          <label htmlFor="door-location">
+            Location <span className="hint">optional</span>
+          </label>
+          <input id="door-location" name="location" type="text" placeholder="Ground floor" />
+        </div>
+        <SubmitButton pending="Adding…">Add door</SubmitButton>
+      </form>
+      <Feedback state={state} />
+    </>
+  );
+}
+
+const SCOPES = [
+  ['VERIFY', 'verify (door, with card)'],
+  ['IDENTIFY', 'identify (door, without card)'],
+  ['PEOPLE_READ', 'people:read'],
+  ['AUDIT_READ', 'audit:read'],
+  ['ADMIN', 'admin (everything)'],
+] as const;
+
+export function ApiKeyForms({ keys, doors }: { keys: { id: string; name: string; prefix: string; scopes: string[]; door: { name: string } | null; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }[]; doors: Door[] }) {
+  const [state, action] = useActionState(createApiKey, {});
+  const [revoked, revoke] = useActionState(revokeApiKey, {});
+  return (
+    <>
+      {state.secret && (
+        <div className="alert ok" role="status" data-testid="new-secret">
+          <p>
+            <strong>Copy the secret of “{state.secret.name}” now: it is shown this once.</strong> Send it as <code>Authorization: Bearer …</code>.
+          </p>
+          <p className="secret">{state.secret.token}</p>
+        </div>
+      )}
+      {keys.length === 0 ? (
+        <p className="muted">No API key yet.</p>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Prefix</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">Door</th>
+                <th scope="col">Last used</th>
+                <th scope="col">State</th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.map((k) => (
+                <tr key={k.id}>
+                  <td>{k.name}</td>
+                  <td>
+                    <code>{k.prefix}…</code>
+                  </td>
+                  <td>{k.scopes.map((s) => s.toLowerCase().replace('_', ':')).join(', ')}</td>
+                  <td>{k.door?.name ?? 'any'}</td>
+                  <td>{k.lastUsedAt ? k.lastUsedAt.slice(0, 16).replace('T', ' ') : 'never'}</td>
+                  <td>
+                    {k.revokedAt ? (
+                      <span className="badge REFUSED">revoked</span>
+                    ) : (
+                      <form action={revoke} onSubmit={confirmFirst(`Revoke the key “${k.name}”? Whatever uses it stops working at once.`)}>
+                        <input type="hidden" name="id" value={k.id} />
+                        <input type="hidden" name="label" value={k.name} />
+                        <SubmitButton className="secondary" pending="Revoking…" label={`Revoke key ${k.name}`}>
+                  Revoke
+                </SubmitButton>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Feedback state={revoked} />
+      <form action={action} style={{ marginTop: '1rem' }}>
+        <h3>New API key</h3>
+        <div className="row">
+          <div className="field">
+            <label htmlFor="key-name">Name</label>
+            <input id="key-name" name="name" type="text" required placeholder="Front door reader" />
+          </div>
+          <div className="field">
+            <label htmlFor="key-door">Bound to door</label>
+            <select id="key-door" name="doorId" defaultValue="">
+              <option value="">Any door</option>
+              {doors.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <fieldset style={{ marginTop: '0.75rem' }}>
+          <legend>Scopes</legend>
+          <div className="checks">
+            {SCOPES.map(([value, label]) => (
+              <label key={value}>
+                <input type="checkbox" name="scopes" value={value} defaultChecked={value === 'VERIFY' || value === 'IDENTIFY'} /> {label}
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        <SubmitButton pending="Creating…">Create key</SubmitButton>
+        {state.error && (
+          <p role="alert" className="alert error">
+            {state.error}
+          </p>
+        )}
+      </form>
+    </>
+  );
+}
+
+export function AdminForms({ admins, myId }: { admins: { id: string; email: string; role: string; createdAt: string }[]; myId: string }) {
+  const [state, action] = useActionState(createAdmin, {});
+  const [removed, remove] = useActionState(removeAdmin, {});
+  return (
+    <>
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Role</th>
+              <th scope="col">Since</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {admins.map((a) => (
+              <tr key={a.id}>
+                <td>{a.email}</td>
+                <td>{a.role === 'ADMIN' ? 'administrator' : 'viewer (read-only)'}</td>
+                <td>{a.createdAt.slice(0, 10)}</td>
+                <td>
+                  {a.id === myId ? (
+                    <span className="muted">you</span>
+                  ) : (
+                    <form action={remove} onSubmit={confirmFirst(`Remove the account ${a.email}? They can no longer sign in.`)}>
+                      <input type="hidden" name="id" value={a.id} />
+                      <input type="hidden" name="label" value={a.email} />
+                      <SubmitButton className="secondary" pending="Removing…" label={`Remove ${a.email}`}>
+                  Remove
+                </SubmitButton>
+                    </form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <Feedback state={removed} />
+      <form action={action} style={{ marginTop: '1rem' }}>
+        <h3>New account</h3>
+        <div className="row">
+          <div className="field">
+            <label htmlFor="admin-email">Email</label>
+            <input id="admin-email" name="email" type="email" required autoComplete="off" />
+          </div>
+          <div className="field">
+            <label htmlFor="admin-password">
+              Password <span className="hint">10 characters or more</span>
+            </label>
+            <input id="admin-password" name="password" type="password" required minLength={10} autoComplete="new-password" />
+          </div>
+          <div className="field">
+            <label htmlFor="admin-role">Role</label>
+            <select id="admin-role" name="role" defaultValue="VIEWER">
+              <option value="VIEWER">Viewer (read-only)</option>
+              <option value="ADMIN">Administrator</option>
+            </select>
+          </div>
+          <SubmitButton pending="Adding…">Add account</SubmitButton>
+        </div>
+        <Feedback state={state} />
+      </form>
+    </>
+  );
+}

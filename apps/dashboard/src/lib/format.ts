@@ -1,0 +1,42 @@
+const REASONS: Record<string, string> = {
+  match: 'the face matches',
+  no_match: 'the face does not match',
+  not_in_database: 'nobody enrolled is close enough',
+  unknown_person: 'no such person',
+  inactive: 'the person is inactive',
+  not_enrolled: 'the person has no enrolled photo',
+  no_face: 'no face found in the photo',
+  multiple_faces: 'more than one face in the photo',
+  invalid_image: 'the file is not a readable image',
+  image_too_large: 'the photo is too large',
+  rate_limited: 'too many attempts, slowed down',
+};
+
+/** The audit log's reason code in plain words. */
+export function reasonText(reason: string): string {
+  return REASONS[reason] ?? reason.replace(/_/g, ' ');
+}
+
+const REJECTIONS: Record<string, string> = {
+  NO_FACE: 'No face was found in this photo.',
+  MULTIPLE_FACES: 'This photo shows more than one face; use a photo of this person alone.',
+  INVALID_IMAGE: 'This file is not an image facegate can read (use JPEG, PNG or WebP).',
+  IMAGE_TOO_LARGE: 'This photo is too large.',
+  FACE_TOO_SMALL: 'The face is too small in this photo; come closer or crop it.',
+  FACE_BLURRED: 'The face is blurred in this photo.',
+};
+
+/** Why a photo was refused, in plain words, keeping the API's detail. */
+export function rejectionText(code: string, message: string): string {
+  const plain = REJECTIONS[code];
+  return plain ? `${plain} (${message})` : message;
+}
+
+export function formatDistance(distance: number | null | undefined): string {
+  return distance === null || distance === undefined ? '—' : distance.toFixed(3);
+}
+
+export function formatTime(iso: string): string {
+  const date = new Date(iso);
+  return `${date.toISOString().slice(0, 10)} ${date.toISOString().slice(11, 19)} UTC`;
+}

@@ -1,0 +1,38 @@
+import 'server-only';
+import { cache } from 'react';
+import { redirect } from 'next/navigation';
+import { ApiError, gql, sessionToken } from './api';
+
+export interface Me {
+  id: string;
+  name: string;
+  kind: string;
+  role: 'ADMIN' | 'VIEWER' | null;
+}
+
+/** Who is signed in (once per request), or null. */
+export const currentUser = cache(async (): Promise<Me | null> => {
+  if (!(await sessionToken())) return null;
+  try {
+    const { me } = await gql<{ me: Me | null }>('{ me { id name kind role } }');
+    return me && me.kind === 'admin' ? me : null;
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'UNAUTHORIZED') return null;
+    throw error;
+  }
+});
+
+/** For pages: the signed-in user, or off to the sign-in page. */
+export async function requireUser(): Promise<Me> {
+  const me = await currentUser();
+  if (!me) redirect('/login');
+  return me;
+}
+
+/** For server actions that change something: only administrators. */
+export async function requireAdmin(): Promise<{ ok: true } | { ok: false; error: string }> {
+  const me = await currentUser();
+  if (!me) return { ok: false, error: 'Your session has ended. Sign in again.' };
+  if (me.role !== 'ADMIN') return { ok: false, error: 'Your account is read-only (viewer): only administrators can change this.' };
+  return { ok: true };
+}

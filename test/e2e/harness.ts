@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { createApp, type App } from '@facegate/api/app';
+import { loadConfig } from '@facegate/api/config';
+import { dashboardDir, ensureBuild, nextBin } from '../../apps/dashboard/scripts/ensure-build.ts';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const ADMIN = { email: 'admin@facegate.test', password: 'correct horse battery' };
+export const VIEWER = { email: 'viewer@facegate.test', password: 'viewer password 1' };
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`next start stopped (exit ${child.exitCode}):\n${output()}`);
+    try {
+      const response = await fetch(url, { redirect: 'manual' });
+      if (response.status < 500) return;
+    } catch {
+      // not yet listening
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the dashboard did not answer at ${url} within ${timeoutMs / 1000} s:\n${output()}`);
+}
+
+/** The API (in this process, temp SQLite, an admin and a viewer), the dashboard (`next start`) and Chromium. */
+export async function startStack() {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser tests need Debian's chromium (apt-get install -y chromium)`);
+  await ensureBuild();
+  const dir = await mkdtemp(path.join(tmpdir(), 'facegate-e2e-'));
+  const app: App = await createApp(
+    loadConfig({ DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1' }),
+  );
+  await app.services.admins.create(VIEWER.email, VIEWER.password, 'viewer');
+  const server: Server = createServer(app.yoga);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const apiPort = (server.address() as { port: number }).port;
+
+  const port = await freePort();
+  let output = '';
+  const next = spawn(process.execPath, [nextBin(), 'start', '-p', String(port), '-H', '127.0.0.1'], {
+    cwd: dashboardDir,
+    env: { ...process.env, FACEGATE_API_URL: `http://127.0.0.1:${apiPort}/graphql`, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  next.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  next.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitFor(`${baseUrl}/login`, next, () => output, 60_000);
+
+  const browser: Browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+
+  return {
+    app,
+    baseUrl,
+    browser,
+    dashboardOutput: () => output,
+    async stop() {
+      await browser.close().catch(() => undefined);
+      if (next.exitCode === null) {
+        const exited = new Promise((r) => next.once('exit', r));
+        next.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      }
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await app.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Stack = Awaited<ReturnType<typeof startStack>>;
