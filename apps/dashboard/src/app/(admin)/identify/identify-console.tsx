@@ -7,6 +7,7 @@ import { PhotoPicker } from '@/components/photo-picker';
 import { useHydrated } from '@/components/use-hydrated';
 import { RecognitionResult } from '@/components/recognition-result';
 import { identifyFace } from './actions';
+import { DoorSelect } from '@/components/door-select';
 
 export function IdentifyConsole({ doors }: { doors: Door[] }) {
   // Submitted by hand rather than as a form action, so the choices stay for the next attempt.
@@ -25,14 +26,7 @@ export function IdentifyConsole({ doors }: { doors: Door[] }) {
           <label htmlFor="doorId">
             Door <span className="hint">optional, recorded in the audit log</span>
           </label>
-          <select id="doorId" name="doorId" defaultValue="">
-            <option value="">No door (console)</option>
-            {doors.map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-              </option>
-            ))}
-          </select>
+          <DoorSelect id="doorId" doors={doors} emptyLabel="No door (console)" />
         </div>
         <div className="field">
           <label htmlFor="candidates">Nearest people to list</label>

@@ -4,6 +4,7 @@ import { useActionState, type FormEvent } from 'react';
 import { SubmitButton } from '@/components/submit-button';
 import type { Door } from '@/lib/types';
 import { createAdmin, createApiKey, createDoor, deleteDoor, removeAdmin, revokeApiKey, updateSettings, type SettingsState } from './actions';
+import { DoorSelect } from '@/components/door-select';
 
 /** Asks before a form that cannot be undone is sent (keyboard and screen readers get the browser's dialog). */
 function confirmFirst(question: string) {
@@ -176,14 +177,7 @@ export function ApiKeyForms({ keys, doors }: { keys: { id: string; name: string;
           </div>
           <div className="field">
             <label htmlFor="key-door">Bound to door</label>
-            <select id="key-door" name="doorId" defaultValue="">
-              <option value="">Any door</option>
-              {doors.map((d) => (
-                <option key={d.id} value={d.id}>
-                  {d.name}
-                </option>
-              ))}
-            </select>
+            <DoorSelect id="key-door" doors={doors} emptyLabel="Any door" />
           </div>
         </div>
         <fieldset style={{ marginTop: '0.75rem' }}>

@@ -7,6 +7,7 @@ import { PhotoPicker } from '@/components/photo-picker';
 import { useHydrated } from '@/components/use-hydrated';
 import { RecognitionResult } from '@/components/recognition-result';
 import { verifyFace } from './actions';
+import { DoorSelect } from '@/components/door-select';
 
 export function VerifyConsole({ people, doors }: { people: { id: string; name: string; cardId: string | null }[]; doors: Door[] }) {
   // Submitted by hand rather than as a form action, so the choices stay for the next attempt.
@@ -58,14 +59,7 @@ export function VerifyConsole({ people, doors }: { people: { id: string; name: s
           <label htmlFor="doorId">
             Door <span className="hint">optional, recorded in the audit log</span>
           </label>
-          <select id="doorId" name="doorId" defaultValue="">
-            <option value="">No door (console)</option>
-            {doors.map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-              </option>
-            ))}
-          </select>
+          <DoorSelect id="doorId" doors={doors} emptyLabel="No door (console)" />
         </div>
         <PhotoPicker name="photo" label="Photo from the door" required />
         <button type="submit" disabled={pending || !hydrated}>
