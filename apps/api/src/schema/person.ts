@@ -42,7 +42,7 @@ PersonRef.implement({
     thumbnail: t.string({
       nullable: true,
       description: 'The first sample\'s aligned face, for lists.',
-      resolve: async (p, _, ctx) => jpegDataUrl((await ctx.services.people.samples(p.id))[0]?.thumbnail),
+      resolve: async (p, _, ctx) => jpegDataUrl(await ctx.services.people.firstThumbnail(p.id)),
     }),
   }),
 });

@@ -87,6 +87,9 @@ export function createPeopleService(deps: { prisma: Prisma; provider: 'sqlite' |
     count: (search?: string | null) => prisma.person.count({ where: where(search) }),
     get: (id: string) => prisma.person.findUnique({ where: { id } }),
     samples: (personId: string) => prisma.faceSample.findMany({ where: { personId }, orderBy: { createdAt: 'asc' } }),
+    /** The first sample's thumbnail alone: lists show one face per person, not every sample's blobs. */
+    firstThumbnail: async (personId: string) =>
+      (await prisma.faceSample.findFirst({ where: { personId }, orderBy: { createdAt: 'asc' }, select: { thumbnail: true } }))?.thumbnail ?? null,
     sampleCount: (personId: string) => prisma.faceSample.count({ where: { personId } }),
 
     async create(input: PersonInput) {
