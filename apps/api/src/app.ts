@@ -1,12 +1,14 @@
-import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import path from 'node:path';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin } from 'graphql-yoga';
+import { readOrCreateKeyFile } from './auth/key-file.ts';
 import { createTokenIssuer } from './auth/tokens.ts';
 import type { Config } from './config.ts';
-import { resolveViewer, type Context } from './context.ts';
-import { createDb } from './db/index.ts';
+import { clientAddress, resolveViewer, type Context } from './context.ts';
+import { createDb, DEFAULT_DATABASE_URL, parseDatabaseUrl } from './db/index.ts';
 import { GRAPHIQL_EXAMPLES } from './graphiql-examples.ts';
 import { createRecognizer, type Recognizer } from './recognizer/pool.ts';
 import { schema } from './schema/index.ts';
@@ -30,23 +32,63 @@ function bodyLimit(maxBytes: number): Plugin {
   };
 }
 
-/** The session-signing secret: from the environment, else generated once and kept in the database. */
-async function sessionSecret(prisma: Prisma, configured: string | undefined): Promise<Uint8Array> {
-  if (configured) return new TextEncoder().encode(configured);
-  const key = 'sessionSecret';
-  const existing = await prisma.setting.findUnique({ where: { key } });
-  if (existing) return Buffer.from(JSON.parse(existing.value) as string, 'base64');
-  const created = randomBytes(32).toString('base64');
-  // upsert: two instances starting together agree on whichever secret was written first
-  await prisma.setting.upsert({ where: { key }, create: { key, value: JSON.stringify(created) }, update: {} });
-  return Buffer.from(JSON.parse((await prisma.setting.findUniqueOrThrow({ where: { key } })).value) as string, 'base64');
+/**
+ * The session-signing secret: from the environment, else a key file readable by its owner only (0600),
+ * generated on first start, beside the SQLite database (or in apps/api/data/ for PostgreSQL). Never in
+ * the database: a copy of the database must not let anyone forge sessions.
+ */
+async function sessionSecret(prisma: Prisma, config: Config): Promise<Uint8Array> {
+  // Earlier versions kept a generated secret in the settings table: removed, so copies no longer hold it.
+  await prisma.setting.deleteMany({ where: { key: 'sessionSecret' } });
+  if (config.FACEGATE_SECRET) return new TextEncoder().encode(config.FACEGATE_SECRET);
+  return readOrCreateKeyFile(config.FACEGATE_SECRET_FILE ?? defaultKeyFile(config.DATABASE_URL, 'secret.key'));
+}
+
+/** Where generated key files live by default: beside the SQLite file, else in apps/api/data/. */
+function defaultKeyFile(databaseUrl: string, name: string): string {
+  const target = parseDatabaseUrl(databaseUrl);
+  const dir = target.provider === 'sqlite' ? path.dirname(target.filename) : path.dirname((parseDatabaseUrl(DEFAULT_DATABASE_URL) as { filename: string }).filename);
+  return path.join(dir, name);
+}
+
+/** Headers that show a request was sent by a script that passed a CORS preflight (or a non-browser). */
+const PREFLIGHT_HEADERS = ['graphql-require-preflight', 'x-graphql-yoga-csrf', 'apollo-require-preflight'];
+/** Content types a browser may POST cross-site without a preflight (HTML forms, `fetch` without headers). */
+const SIMPLE_CONTENT_TYPES = new Set(['', 'application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
+
+function refusal(fetchAPI: { Response: typeof Response }, status: number, code: string, message: string): Response {
+  return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), { status, headers: { 'content-type': 'application/json' } });
+}
+
+/**
+ * Cross-site request forgery: a POST a web page could send without a CORS preflight (form-encoded,
+ * multipart, text/plain) must carry a `GraphQL-Require-Preflight` header, which such a page cannot add
+ * without a preflight that CORS then refuses. Uploads (multipart) must therefore always carry it;
+ * JSON bodies are preflighted anyway. A request from a browser origin that is neither this server's nor
+ * an allowed one is refused outright.
+ */
+function csrfPrevention(allowedOrigins: ReadonlySet<string>): Plugin {
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      const origin = request.headers.get('origin');
+      if (origin && origin !== url.origin && !allowedOrigins.has(origin)) {
+        endResponse(refusal(fetchAPI, 403, 'FORBIDDEN_ORIGIN', `requests from ${origin.slice(0, 200)} are not allowed (FACEGATE_CORS_ORIGINS)`));
+        return;
+      }
+      if (request.method !== 'POST') return; // GET never runs mutations (Yoga answers 405)
+      const contentType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (SIMPLE_CONTENT_TYPES.has(contentType) && !PREFLIGHT_HEADERS.some((name) => request.headers.has(name))) {
+        endResponse(refusal(fetchAPI, 400, 'CSRF_PREFLIGHT_REQUIRED', 'this request needs a GraphQL-Require-Preflight header (or a JSON body)'));
+      }
+    },
+  };
 }
 
 /** Everything the server needs, wired: database (migrated), recognizer pool, services, Yoga. */
 export async function createApp(config: Config, options: { recognizer?: Recognizer } = {}) {
   const db = createDb({ databaseUrl: config.DATABASE_URL });
   await db.migrate();
-  const tokens = createTokenIssuer(await sessionSecret(db.prisma, config.FACEGATE_SECRET));
+  const tokens = createTokenIssuer(await sessionSecret(db.prisma, config));
   const recognizer = options.recognizer ?? (await createRecognizer({ threads: config.FACEGATE_RECOGNIZER_THREADS }));
   const services = await createServices({
     prisma: db.prisma,
@@ -55,12 +97,35 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
     recognizer,
     tokens,
     maxUploadBytes: config.FACEGATE_MAX_UPLOAD_BYTES,
+    signInPolicy: {
+      maxFailuresPerAccount: config.FACEGATE_SIGNIN_MAX_FAILURES,
+      maxFailuresPerAddress: config.FACEGATE_SIGNIN_MAX_FAILURES_PER_ADDRESS,
+      lockoutSeconds: config.FACEGATE_SIGNIN_LOCKOUT_SECONDS,
+    },
   });
+  const trustedProxies = config.FACEGATE_TRUSTED_PROXIES.split(',').map((a) => a.trim()).filter(Boolean);
+  const corsOrigins = new Set(config.FACEGATE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean));
   const firstAdmin = await services.admins.ensureFirst(config.FACEGATE_ADMIN_EMAIL, config.FACEGATE_ADMIN_PASSWORD);
 
-  const yoga = createYoga<Record<string, never>, Context>({
+  const yoga = createYoga<{ req?: IncomingMessage }, Context>({
     schema,
-    context: async ({ request }) => ({ viewer: await resolveViewer(request, services, tokens), services }),
+    context: async ({ request, req }) => ({
+      viewer: await resolveViewer(request, services, tokens),
+      services,
+      clientAddress: clientAddress(request, req?.socket?.remoteAddress, trustedProxies),
+    }),
+    // Only the configured origins (the dashboard's by default) get CORS headers, credentials included.
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      if (!origin || !corsOrigins.has(origin)) return false;
+      return {
+        origin: [origin],
+        credentials: true,
+        methods: ['GET', 'POST'],
+        allowedHeaders: ['authorization', 'content-type', 'accept', ...PREFLIGHT_HEADERS],
+        maxAge: 600,
+      };
+    },
     // Unexpected errors reach clients as "Unexpected error."; expected ones are typed results.
     maskedErrors: true,
     graphiql: { title: 'facegate API', defaultQuery: GRAPHIQL_EXAMPLES },
@@ -68,6 +133,7 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
     renderGraphiQL,
     landingPage: false,
     plugins: [
+      csrfPrevention(corsOrigins),
       bodyLimit(config.FACEGATE_MAX_UPLOAD_BYTES * 20 + 64 * 1024),
       maxDepthPlugin({ n: config.FACEGATE_MAX_QUERY_DEPTH, exposeLimits: true, flattenFragments: true }),
       costLimitPlugin({ maxCost: config.FACEGATE_MAX_QUERY_COST, exposeLimits: true }),

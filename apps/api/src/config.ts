@@ -8,8 +8,21 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   FACEGATE_ADMIN_EMAIL: z.string().email().optional(),
   FACEGATE_ADMIN_PASSWORD: z.string().min(10, 'FACEGATE_ADMIN_PASSWORD needs at least 10 characters').optional(),
-  /** Signs administrators' session tokens; generated and stored in the database when unset. */
+  /** Signs administrators' session tokens; when unset, a key file (FACEGATE_SECRET_FILE) is used. */
   FACEGATE_SECRET: z.string().min(32).optional(),
+  /** The session-signing key file, generated (mode 0600) when missing; default secret.key beside the SQLite file, or in apps/api/data/. */
+  FACEGATE_SECRET_FILE: z.string().optional(),
+  /** Failed sign-ins allowed per account, then per client address, within FACEGATE_SIGNIN_LOCKOUT_SECONDS. */
+  FACEGATE_SIGNIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
+  FACEGATE_SIGNIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(20),
+  FACEGATE_SIGNIN_LOCKOUT_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+  /** Proxies whose X-Forwarded-For is believed (comma-separated addresses); default the loopback, where the dashboard runs. */
+  FACEGATE_TRUSTED_PROXIES: z.string().default('127.0.0.1,::1'),
+  /** Browser origins allowed to call the API with credentials (comma-separated); never `*`. */
+  FACEGATE_CORS_ORIGINS: z
+    .string()
+    .default('http://127.0.0.1:3000,http://localhost:3000')
+    .refine((value) => !value.split(',').some((origin) => origin.trim() === '*'), 'FACEGATE_CORS_ORIGINS lists origins; `*` is not allowed'),
   FACEGATE_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   FACEGATE_RECOGNIZER_THREADS: z.coerce.number().int().positive().default(Math.max(1, os.availableParallelism())),
   FACEGATE_MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(8),

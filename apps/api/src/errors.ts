@@ -34,8 +34,11 @@ export class InvalidInputError extends ApiError {
 }
 
 export class RateLimitedError extends ApiError {
-  constructor(readonly retryAfterSeconds: number) {
-    super('RATE_LIMITED', `too many attempts: retry in ${retryAfterSeconds} s`);
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = `too many attempts: retry in ${retryAfterSeconds} s`,
+  ) {
+    super('RATE_LIMITED', message);
   }
 }
 
@@ -54,5 +57,16 @@ export class FaceRejectedError extends ApiError {
 export class LoginFailedError extends ApiError {
   constructor() {
     super('LOGIN_FAILED', 'wrong email or password');
+  }
+}
+
+/** A new or changed administrator password that the strength check refuses. */
+export class WeakPasswordError extends ApiError {
+  constructor(
+    message: string,
+    /** What would make it stronger, in words. */
+    readonly suggestions: readonly string[] = [],
+  ) {
+    super('WEAK_PASSWORD', message);
   }
 }

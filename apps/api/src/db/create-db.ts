@@ -1,10 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaClient as PostgresPrismaClient } from '../../generated/postgres/client.ts';
 import { PrismaClient } from '../../generated/sqlite/client.ts';
+import { PRIVATE_FILE_MODE, restrictMode } from '../auth/key-file.ts';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl, searchPathOption, type Provider } from './database-url.ts';
 import { loadMigrations, migratePostgres, migrateSqlite } from './migrate.ts';
 
@@ -43,11 +44,21 @@ function sqliteAdapter(filename: string): SqlDriverAdapterFactory {
   };
 }
 
+/**
+ * The database file readable by its owner only: created 0600 before SQLite opens it (SQLite gives its
+ * -wal and -shm files the database file's mode), and existing files that others could read made 0600.
+ */
+function protectSqliteFiles(filename: string): void {
+  mkdirSync(path.dirname(filename), { recursive: true, mode: 0o700 });
+  closeSync(openSync(filename, 'a', PRIVATE_FILE_MODE));
+  for (const file of [filename, `${filename}-wal`, `${filename}-shm`, `${filename}-journal`]) restrictMode(file);
+}
+
 export function createDb(options: CreateDbOptions = {}): Db {
   const target = parseDatabaseUrl(options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
 
   if (target.provider === 'sqlite') {
-    mkdirSync(path.dirname(target.filename), { recursive: true });
+    protectSqliteFiles(target.filename);
     const prisma = new PrismaClient({ adapter: sqliteAdapter(target.filename) });
     return {
       prisma,

@@ -1,6 +1,7 @@
 import { builder } from '../builder.ts';
-import type { AdminModel } from '../services/prisma.ts';
-import { LoginFailedError } from '../errors.ts';
+import type { AdminModel, SecurityEventModel as SecurityEvent } from '../services/prisma.ts';
+import { LoginFailedError, RateLimitedError, UnauthorizedError, WeakPasswordError } from '../errors.ts';
+
 import { COMMON_ERRORS } from './errors.ts';
 
 const Role = builder.enumType('AdminRole', { values: { ADMIN: { value: 'admin' }, VIEWER: { value: 'viewer' } } as const });
@@ -33,6 +34,18 @@ const Session = builder.objectRef<{ token: string; admin: AdminModel }>('Session
   }),
 });
 
+const SecurityEventRef = builder.objectRef<SecurityEvent>('SecurityEvent').implement({
+  description: 'One entry of the security log: a sign-in (failed, throttled or succeeded), a sign-out, a revocation, a password change.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    kind: t.exposeString('kind', { description: 'login_failed, login_throttled, login_succeeded, signed_out, sessions_revoked or password_changed' }),
+    account: t.exposeString('account', { nullable: true, description: 'The email given (for failed sign-ins, possibly no account).' }),
+    address: t.exposeString('address', { nullable: true, description: "The client's network address." }),
+    adminId: t.exposeID('adminId', { nullable: true }),
+  }),
+});
+
 builder.queryFields((t) => ({
   me: t.field({
     type: MeRef,
@@ -46,19 +59,57 @@ builder.queryFields((t) => ({
     },
   }),
   admins: t.field({ type: [AdminRef], authScopes: { scope: 'admin' }, resolve: (_, __, ctx) => ctx.services.access.admins.list() }),
+  securityEvents: t.field({
+    type: [SecurityEventRef],
+    authScopes: { scope: 'admin' },
+    description: 'The security log, newest first: failed and throttled sign-ins with account and address, sign-outs, revocations.',
+    args: {
+      first: t.arg.int({ defaultValue: 50, description: 'At most 500.' }),
+      kind: t.arg.string({ required: false }),
+      account: t.arg.string({ required: false }),
+    },
+    resolve: (_, args, ctx) => ctx.services.signIn.securityEvents({ first: Math.min(500, Math.max(1, args.first ?? 50)), kind: args.kind ?? null, account: args.account ?? null }),
+  }),
 }));
 
 builder.mutationFields((t) => ({
   login: t.field({
     type: Session,
-    errors: { types: [LoginFailedError, ...COMMON_ERRORS] },
+    description: `Signs in. Failed attempts are recorded in the security log; after too many failures for the account or from the address the answer is RATE_LIMITED (retryAfterSeconds) without checking the password.`,
+    errors: { types: [LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
     args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
-    resolve: (_, { email, password }, ctx) => ctx.services.access.admins.login(email, password),
+    resolve: (_, { email, password }, ctx) => ctx.services.access.admins.login(email, password, ctx.clientAddress),
+  }),
+  signOut: t.boolean({
+    description: "Ends the caller's session: its token is refused from now on.",
+    authScopes: { signedIn: true },
+    errors: { types: COMMON_ERRORS },
+    resolve: (_, __, ctx) => {
+      if (ctx.viewer.kind !== 'admin') throw new UnauthorizedError('only an administrator session can be signed out');
+      return ctx.services.signIn.signOut(ctx.viewer.sessionId, ctx.clientAddress);
+    },
+  }),
+  revokeSessions: t.int({
+    description: "Ends every session of an administrator (the caller's own included when it is theirs); returns how many.",
+    authScopes: { scope: 'admin' },
+    errors: { types: COMMON_ERRORS },
+    args: { adminId: t.arg.id({ required: true }) },
+    resolve: (_, { adminId }, ctx) => ctx.services.signIn.revokeSessions(String(adminId), ctx.clientAddress),
+  }),
+  changePassword: t.boolean({
+    description: "Changes the signed-in administrator's password (checked for strength); their other sessions end.",
+    authScopes: { signedIn: true },
+    errors: { types: [LoginFailedError, WeakPasswordError, RateLimitedError, ...COMMON_ERRORS] },
+    args: { currentPassword: t.arg.string({ required: true }), newPassword: t.arg.string({ required: true }) },
+    resolve: (_, args, ctx) => {
+      if (ctx.viewer.kind !== 'admin') throw new UnauthorizedError('only an administrator can change their password');
+      return ctx.services.signIn.changePassword(ctx.viewer.id, ctx.viewer.sessionId, args.currentPassword, args.newPassword, ctx.clientAddress);
+    },
   }),
   createAdmin: t.field({
     type: AdminRef,
     authScopes: { scope: 'admin' },
-    errors: { types: COMMON_ERRORS },
+    errors: { types: [WeakPasswordError, ...COMMON_ERRORS] },
     args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }), role: t.arg({ type: Role, required: true }) },
     resolve: (_, args, ctx) => ctx.services.access.admins.create(args.email, args.password, args.role),
   }),

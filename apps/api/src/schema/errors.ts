@@ -1,5 +1,5 @@
 import { builder } from '../builder.ts';
-import { ApiError, FaceRejectedError, InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError, UnauthorizedError } from '../errors.ts';
+import { ApiError, FaceRejectedError, InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError, UnauthorizedError, WeakPasswordError } from '../errors.ts';
 
 /** Every expected failure implements Error: a stable `code` to branch on and a readable `message`. */
 export const ErrorInterface = builder.interfaceRef<ApiError>('Error').implement({
@@ -18,6 +18,13 @@ builder.objectType(RateLimitedError, {
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof RateLimitedError,
   fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
+});
+builder.objectType(WeakPasswordError, {
+  name: 'WeakPasswordError',
+  description: 'The password is too short, too long or too easy to guess (code WEAK_PASSWORD).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof WeakPasswordError,
+  fields: (t) => ({ suggestions: t.exposeStringList('suggestions') }),
 });
 builder.objectType(FaceRejectedError, {
   name: 'FaceRejectedError',

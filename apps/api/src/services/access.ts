@@ -1,16 +1,17 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { SCOPES, type Scope } from '../auth/api-keys.ts';
 import { generateApiKey } from '../db/secrets.ts';
-import type { TokenIssuer } from '../auth/tokens.ts';
-import { InvalidInputError, LoginFailedError, NotFoundError } from '../errors.ts';
+import { checkPasswordStrength } from '../auth/password-policy.ts';
+import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { parseScopes, serializeScopes } from '../db/codecs.ts';
-import { hashPassword, verifyPassword } from '../db/secrets.ts';
+import { hashPassword } from '../db/secrets.ts';
 import type { Prisma } from './prisma.ts';
+import type { SignInService } from './sign-in.ts';
 
 export type AdminRole = 'admin' | 'viewer';
 
 /** Administrators, API keys and doors: who may use facegate, and from where. */
-export function createAccessService(prisma: Prisma, tokens: TokenIssuer) {
+export function createAccessService(prisma: Prisma, signIn: SignInService) {
   // Throttle lastUsedAt writes: one per key per minute is enough for "last used".
   const touched = new Map<string, number>();
 
@@ -28,19 +29,14 @@ export function createAccessService(prisma: Prisma, tokens: TokenIssuer) {
         return admin ? { id: admin.id, email: admin.email, role: admin.role as AdminRole } : null;
       },
       list: () => prisma.admin.findMany({ orderBy: { email: 'asc' } }),
-      async login(email: string, password: string) {
-        const admin = await prisma.admin.findUnique({ where: { email: email.trim().toLowerCase() } });
-        // Hash even when the email is unknown, so timing does not reveal which emails exist.
-        dummyHash ??= hashPassword(randomUUID());
-        const ok = await verifyPassword(admin?.passwordHash ?? (await dummyHash), password);
-        if (!admin || !ok) throw new LoginFailedError();
-        return { token: await tokens.issue(admin.id), admin };
-      },
+      /** Signs in (throttled per account and per address, every attempt in the security log). */
+      login: (email: string, password: string, clientAddress: string | null = null) => signIn.login(email, password, clientAddress),
       async create(email: string, password: string, role: AdminRole) {
         const normalized = email.trim().toLowerCase();
         if (!/^[^\s@]+@[^\s@]+$/.test(normalized)) throw new InvalidInputError('not an email address');
-        if (password.length < 10) throw new InvalidInputError('the password needs at least 10 characters');
+        if (normalized.length > 254) throw new InvalidInputError('an email address has at most 254 characters');
         if (await prisma.admin.findUnique({ where: { email: normalized } })) throw new InvalidInputError(`${normalized} is already an administrator`);
+        await checkPasswordStrength(password, [normalized]);
         return prisma.admin.create({ data: { email: normalized, passwordHash: await hashPassword(password), role } });
       },
       async remove(id: string) {
@@ -58,6 +54,7 @@ export function createAccessService(prisma: Prisma, tokens: TokenIssuer) {
       async ensureFirst(email: string | undefined, password: string | undefined): Promise<{ status: 'exists' } | { status: 'created'; email: string; generatedPassword: string | null }> {
         if ((await prisma.admin.count()) > 0) return { status: 'exists' };
         const normalized = (email ?? 'admin@localhost').trim().toLowerCase();
+        if (password) await checkPasswordStrength(password, [normalized]);
         const generatedPassword = password ? null : randomBytes(12).toString('base64url');
         await prisma.admin.create({ data: { email: normalized, passwordHash: await hashPassword(password ?? generatedPassword!), role: 'admin' } });
         return { status: 'created', email: normalized, generatedPassword };
@@ -110,8 +107,5 @@ export function createAccessService(prisma: Prisma, tokens: TokenIssuer) {
     },
   };
 }
-
-// A real hash of a random password, compared against when the email is unknown.
-let dummyHash: Promise<string> | undefined;
 
 export type AccessService = ReturnType<typeof createAccessService>;

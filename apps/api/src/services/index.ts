@@ -10,6 +10,7 @@ import type { Prisma } from './prisma.ts';
 import { createRateLimits } from './rate-limits.ts';
 import { createRecognitionService } from './recognition.ts';
 import { createSettingsService, type Settings } from './settings.ts';
+import { createSignInService, type SignInPolicy } from './sign-in.ts';
 import { createSync } from './sync.ts';
 
 export interface ServiceDeps {
@@ -20,6 +21,8 @@ export interface ServiceDeps {
   readonly tokens: TokenIssuer;
   /** Uploads larger than this are refused before they are read. */
   readonly maxUploadBytes: number;
+  /** Sign-in throttling (default: 5 failures per account, 20 per address, in 15 minutes). */
+  readonly signInPolicy?: SignInPolicy;
 }
 
 /** The work of facegate, without GraphQL: what resolvers (and the CLI, and tests) call. */
@@ -46,13 +49,15 @@ export async function createServices(deps: ServiceDeps) {
 
   const rateLimits = createRateLimits(() => settings.current().rateLimitPerMinute);
   const recognition = createRecognitionService({ prisma, recognizer, gallery, settings, audit, rateLimits });
-  const access = createAccessService(prisma, tokens);
+  const signIn = createSignInService(prisma, tokens, deps.signInPolicy);
+  const access = createAccessService(prisma, signIn);
 
   return {
     people,
     recognition,
     audit,
     access,
+    signIn,
     gallery,
     settings,
     admins: access.admins,

@@ -10,4 +10,5 @@ export type {
   FaceSample as FaceSampleModel,
   Person as PersonModel,
   RecognitionEvent as RecognitionEventModel,
+  SecurityEvent as SecurityEventModel,
 } from '../../generated/sqlite/client.ts';
