@@ -1,7 +1,7 @@
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ImageTooLargeError, InvalidImageError } from '../errors.ts';
-import { decodeImage } from './decode.ts';
+import { decodeImage, MAX_DECODED_PIXELS } from './decode.ts';
 
 /** A 40x20 test card: left half red, right half blue, so orientation is visible in the pixels. */
 async function testCard(): Promise<Sharp> {
@@ -67,6 +67,44 @@ describe('decodeImage', () => {
     const before = process.memoryUsage().rss;
     await expect(decodeImage(bomb)).rejects.toThrow(ImageTooLargeError);
     expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
+  });
+
+  it('never hands detection more than the pixel budget: a 6300x6300 PNG is downscaled while decoded, cheaply', async () => {
+    // What an attacker sends: 39.7 M pixels (under the 40 M refusal limit) in a small PNG.
+    const png = await sharp({ create: { width: 6300, height: 6300, channels: 3, background: '#7a6f65' } }).png({ compressionLevel: 9 }).toBuffer();
+    const before = process.memoryUsage().rss;
+    const started = performance.now();
+    const img = await decodeImage(png);
+    const ms = performance.now() - started;
+    const grew = process.memoryUsage().rss - before;
+    console.info(`6300x6300 PNG (${png.length} bytes): decoded to ${img.width}x${img.height} in ${ms.toFixed(0)} ms, RSS +${(grew / 1048576).toFixed(0)} MB`);
+    expect(img.width * img.height).toBeLessThanOrEqual(MAX_DECODED_PIXELS);
+    expect(img.width).toBe(img.height);
+    expect(img.width).toBeGreaterThan(2000);
+    expect(grew).toBeLessThan(150 * 1024 * 1024); // not the 119 MB of the full RGB image, plus the detector's copies
+  });
+
+  it('downscales after EXIF orientation, keeping the aspect ratio, and leaves smaller photos alone', async () => {
+    const card = await (await testCard()).png().toBuffer();
+    const bytes = await sharp(card).resize(4000, 2000).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const img = await decodeImage(bytes);
+    expect(img.width * img.height).toBeLessThanOrEqual(MAX_DECODED_PIXELS);
+    expect(img.height / img.width).toBeCloseTo(2, 1); // portrait once turned upright
+    expect(pixel(img, Math.floor(img.width / 2), 10)[0]).toBeGreaterThan(200); // red on top
+    const small = await decodeImage(await sharp(card).resize(1600, 800).png().toBuffer());
+    expect([small.width, small.height]).toEqual([1600, 800]);
+    const custom = await decodeImage(await sharp(card).resize(400, 200).png().toBuffer(), { maxDecodedPixels: 20_000 });
+    expect([custom.width, custom.height]).toEqual([200, 100]);
+  });
+
+  it("says what is wrong in its own words, never the decoder's", async () => {
+    const jpeg = await (await testCard()).resize(400, 200).jpeg().toBuffer();
+    const png = await (await testCard()).resize(400, 200).png().toBuffer();
+    for (const broken of [jpeg.subarray(0, jpeg.length / 2), png.subarray(0, png.length - 40), Buffer.concat([jpeg.subarray(0, 200), Buffer.alloc(4000, 7)])]) {
+      const error = await decodeImage(broken).catch((e: unknown) => e as Error);
+      expect(error).toBeInstanceOf(InvalidImageError);
+      expect((error as Error).message).not.toMatch(/vips|libjpeg|libspng|png_|premature|VipsJpeg|sharp|Input buffer/i);
+    }
   });
 
   it('refuses inputs over the byte limit unread', async () => {
