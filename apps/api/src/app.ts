@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
-import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { readOrCreateKeyFile } from './auth/key-file.ts';
 import { createTokenIssuer } from './auth/tokens.ts';
@@ -10,6 +10,8 @@ import type { Config } from './config.ts';
 import { clientAddress, resolveViewer, type Context } from './context.ts';
 import { createDb, DEFAULT_DATABASE_URL, parseDatabaseUrl } from './db/index.ts';
 import { GRAPHIQL_EXAMPLES } from './graphiql-examples.ts';
+import { limitInputLengths } from './input-limits.ts';
+import { queryCostLimit } from './query-cost.ts';
 import { createRecognizer, type Recognizer } from './recognizer/pool.ts';
 import { schema } from './schema/index.ts';
 import { createServices } from './services/index.ts';
@@ -84,6 +86,27 @@ function csrfPrevention(allowedOrigins: ReadonlySet<string>): Plugin {
   };
 }
 
+/**
+ * Errors never carry `extensions.originalError` to clients (Yoga adds the JSON parser's message to
+ * "POST body sent invalid JSON.", echoing the body back): the message and code say enough.
+ */
+function noOriginalErrors(): Plugin {
+  return {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result) || !result || typeof result !== 'object' || !('errors' in result) || !result.errors) return;
+      if (!result.errors.some((e) => e.extensions && 'originalError' in e.extensions)) return;
+      setResult({
+        ...result,
+        errors: result.errors.map((error) => {
+          if (!error.extensions || !('originalError' in error.extensions)) return error;
+          const { originalError: _dropped, ...extensions } = error.extensions;
+          return new GraphQLError(error.message, { extensions });
+        }),
+      });
+    },
+  };
+}
+
 /** Everything the server needs, wired: database (migrated), recognizer pool, services, Yoga. */
 export async function createApp(config: Config, options: { recognizer?: Recognizer } = {}) {
   const db = createDb({ databaseUrl: config.DATABASE_URL });
@@ -108,7 +131,7 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
   const firstAdmin = await services.admins.ensureFirst(config.FACEGATE_ADMIN_EMAIL, config.FACEGATE_ADMIN_PASSWORD);
 
   const yoga = createYoga<{ req?: IncomingMessage }, Context>({
-    schema,
+    schema: limitInputLengths(schema),
     context: async ({ request, req }) => ({
       viewer: await resolveViewer(request, services, tokens),
       services,
@@ -134,9 +157,10 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
     landingPage: false,
     plugins: [
       csrfPrevention(corsOrigins),
+      noOriginalErrors(),
       bodyLimit(config.FACEGATE_MAX_UPLOAD_BYTES * 20 + 64 * 1024),
       maxDepthPlugin({ n: config.FACEGATE_MAX_QUERY_DEPTH, exposeLimits: true, flattenFragments: true }),
-      costLimitPlugin({ maxCost: config.FACEGATE_MAX_QUERY_COST, exposeLimits: true }),
+      queryCostLimit(config.FACEGATE_MAX_QUERY_COST),
     ],
   });
 

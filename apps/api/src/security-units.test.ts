@@ -1,0 +1,54 @@
+// Unit tests of the pure parts of the API's defences: client address, password policy, query cost.
+import { parse } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { checkPasswordStrength } from './auth/password-policy.ts';
+import { clientAddress } from './context.ts';
+import { WeakPasswordError } from './errors.ts';
+import { queryCost } from './query-cost.ts';
+
+const TRUSTED = ['127.0.0.1', '::1'];
+const request = (xff?: string) => new Request('http://api/graphql', { headers: xff ? { 'x-forwarded-for': xff } : {} });
+
+describe('clientAddress', () => {
+  it('is the peer unless the peer is a trusted proxy', () => {
+    expect(clientAddress(request('6.6.6.6'), '203.0.113.9', TRUSTED)).toBe('203.0.113.9'); // spoofed header ignored
+    expect(clientAddress(request(), '::ffff:127.0.0.1', TRUSTED)).toBe('127.0.0.1');
+    expect(clientAddress(request('198.51.100.4'), '::ffff:127.0.0.1', TRUSTED)).toBe('198.51.100.4');
+    expect(clientAddress(request(), undefined, TRUSTED)).toBeNull();
+  });
+
+  it('takes the nearest untrusted hop of X-Forwarded-For, not what the client wrote first', () => {
+    expect(clientAddress(request('6.6.6.6, 198.51.100.4'), '127.0.0.1', TRUSTED)).toBe('198.51.100.4');
+    expect(clientAddress(request('198.51.100.4, 127.0.0.1'), '::1', TRUSTED)).toBe('198.51.100.4');
+    expect(clientAddress(request('127.0.0.1'), '127.0.0.1', TRUSTED)).toBe('127.0.0.1');
+  });
+});
+
+describe('checkPasswordStrength', () => {
+  it('refuses repeated, common, short, over-long and account-derived passwords with WEAK_PASSWORD', async () => {
+    for (const weak of ['aaaaaaaaaa', '          ', 'password123', 'qwertyuiop', '1234567890', 'short', 'x'.repeat(257), 'ann.smith@acme.test!']) {
+      const error = await checkPasswordStrength(weak, ['ann.smith@acme.test']).catch((e: unknown) => e);
+      expect(error, JSON.stringify(weak.slice(0, 20))).toBeInstanceOf(WeakPasswordError);
+      expect((error as WeakPasswordError).code).toBe('WEAK_PASSWORD');
+    }
+  });
+
+  it('accepts passphrases', async () => {
+    for (const strong of ['correct horse battery', 'root password 123', 'plum orbit velvet 42', 'Tr0ub4dor&3x']) {
+      await expect(checkPasswordStrength(strong)).resolves.toBeUndefined();
+    }
+  });
+});
+
+describe('queryCost', () => {
+  it('counts objects per item, expensive fields at their price, and `first` from literals or variables', () => {
+    expect(queryCost(parse('{ me { kind name } }'), undefined)).toBe(1);
+    expect(queryCost(parse('{ stats { day } }'), undefined)).toBe(250);
+    expect(queryCost(parse(`{ ${Array.from({ length: 999 }, (_, i) => `s${i}: stats { day }`).join(' ')} }`), undefined)).toBe(999 * 250);
+    const page = '{ recognitionEvents(first: 500) { edges { node { id thumbnail door { name } } } } }';
+    expect(queryCost(parse(page), undefined)).toBe(1 + 500 * (1 + 1 + 2 + 1));
+    expect(queryCost(parse('query ($n: Int) { recognitionEvents(first: $n) { edges { node { id } } } }'), undefined, { n: 10 })).toBe(1 + 10 * 2);
+    // Fragments count where they are spread; `first` over the page maximum counts as the maximum.
+    expect(queryCost(parse('query { recognitionEvents(first: 100000) { ...E } } fragment E on RecognitionEventsConnection { edges { node { id } } }'), undefined)).toBe(1 + 500 * 2);
+  });
+});
