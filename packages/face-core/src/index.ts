@@ -20,11 +20,11 @@ export { decodeImage, type ImageSource } from './image/decode.ts';
 export type { RgbImage } from './image/rgb-image.ts';
 export type { Box } from './geometry.ts';
 export type { DetectedFace } from './detection/blazeface.ts';
-export type { FaceQuality } from './quality.ts';
+export { estimatePose, type FaceQuality } from './quality.ts';
 export { ENCODER_MODEL_ID, ENCODING_LENGTH } from './encoding/constants.ts';
 export { l2Distance, l2Normalize } from './ops/l2.ts';
 export { tripletLoss } from './ops/triplet-loss.ts';
-export { DEFAULT_GALLERY_RULE, DEFAULT_THRESHOLD, type GalleryRule } from './matching/constants.ts';
+export { DEFAULT_GALLERY_RULE, DEFAULT_THRESHOLD, SOFT_NEAREST_TEMPERATURE, type GalleryRule } from './matching/constants.ts';
 export {
   distanceToPerson,
   rankCandidates,
@@ -37,6 +37,32 @@ export {
   type MatchOptions,
   type Verification,
 } from './matching/match.ts';
+export { checkQuality, type QualityReason, type QualityVerdict } from './decision/quality-gate.ts';
+export { DEFAULT_DECISION_CONFIG, DEFAULT_QUALITY_GATES, type DecisionConfig, type QualityGates } from './decision/constants.ts';
+export {
+  decideIdentification,
+  decideVerification,
+  decisionThresholds,
+  type DecisionOutcome,
+  type DecisionReason,
+  type FaceDecision,
+  type FrameVerdict,
+  type ProbeFace,
+} from './decision/decide.ts';
+export { findDuplicate } from './decision/duplicates.ts';
+export {
+  FALSE_MATCH_CURVES,
+  falseMatchCurve,
+  fusedBursts,
+  FALSE_MATCH_CURVE_MODEL,
+  calibrate,
+  falseMatchRateAt,
+  falseMatchRateForGallery,
+  thresholdForFalseMatchRate,
+  type CalibrationReport,
+  type FalseMatchPoint,
+} from './decision/calibration.ts';
+export { encodeOpenSet, scoreOpenSet, type OpenSetData, type OpenSetReport } from './evaluation/open-set.ts';
 export { evaluateLfw, type LfwReport } from './evaluation/lfw.ts';
 export { parsePairList, type LabeledPair, type PairList } from './evaluation/pairs.ts';
 export { facesDir, hasFaces } from './faces-dir.ts';

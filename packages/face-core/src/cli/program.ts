@@ -1,12 +1,17 @@
 import { Command, Option } from 'commander';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { createFaceEngine, type EncodedFace, type FaceEngine } from '../engine.ts';
 import { FaceError } from '../errors.ts';
+import { calibrate, curveFile, thresholdForFalseMatchRate } from '../decision/calibration.ts';
+import { DEFAULT_DECISION_CONFIG, type DecisionConfig } from '../decision/constants.ts';
+import { decideIdentification, decideVerification, type FaceDecision, type ProbeFace } from '../decision/decide.ts';
 import { evaluateGallery } from '../evaluation/gallery.ts';
+import { encodeOpenSet, scoreOpenSet } from '../evaluation/open-set.ts';
 import { evaluateLfw } from '../evaluation/lfw.ts';
 import { parsePairList } from '../evaluation/pairs.ts';
 import { DEFAULT_THRESHOLD } from '../matching/constants.ts';
-import { rankCandidates, verify, whoIsIt, type Encoding } from '../matching/match.ts';
+import type { Encoding } from '../matching/match.ts';
 import { runBench } from './bench.ts';
 import { listGallery } from './gallery.ts';
 import { progressBar } from './progress.ts';
@@ -57,6 +62,46 @@ async function encodeGallery(engine: FaceEngine, dir: string): Promise<Map<strin
   return database;
 }
 
+/** Numbers rounded to 5 digits, at any depth. */
+function roundDeep<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' ? round(v, 5) : v))) as T;
+}
+
+/** "1e-4", "0.0001" or "1/10000". */
+function parseRate(text: string): number {
+  const [a, b] = text.split('/');
+  const rate = b === undefined ? Number(a) : Number(a) / Number(b);
+  if (!(rate > 0 && rate < 1)) throw new Error(`not a rate between 0 and 1: ${text}`);
+  return rate;
+}
+
+/** The frames of one attempt: the largest face of each photo, with its quality. */
+async function encodeFrames(engine: FaceEngine, images: readonly string[]): Promise<ProbeFace[]> {
+  const faces: ProbeFace[] = [];
+  for (const image of images) {
+    const face = await engine.encodeFace(image, { multiple: 'largest' });
+    faces.push({ encoding: face.encoding, quality: face.quality });
+  }
+  return faces;
+}
+
+function describeDecision(decision: FaceDecision) {
+  return {
+    outcome: decision.outcome,
+    reason: decision.reason,
+    identity: decision.identity,
+    match: decision.outcome === 'accept',
+    distance: decision.distance === null ? null : round(decision.distance),
+    threshold: round(decision.threshold),
+    stepUpThreshold: round(decision.stepUpThreshold),
+    candidates: decision.candidates.slice(0, 3).map((c) => ({ identity: c.identity, distance: round(c.distance) })),
+    rival: decision.rival ? { identity: decision.rival.identity, distance: round(decision.rival.distance) } : null,
+    framesUsed: decision.framesUsed,
+    frames: decision.frames,
+    ...(decision.message ? { message: decision.message } : {}),
+  };
+}
+
 async function withEngine<T>(fn: (engine: FaceEngine) => Promise<T>): Promise<T> {
   const engine = await createFaceEngine();
   try {
@@ -89,40 +134,90 @@ export function createProgram(): Command {
       }),
     );
 
+  const farOption = new Option('--far <rate>', 'false-accept rate per comparison, e.g. 1e-4 or 1/10000').default(DEFAULT_DECISION_CONFIG.falseMatchRate).argParser(parseRate);
+  const overrideOption = new Option('--threshold <distance>', 'a fixed L2 distance threshold instead of the calibrated one').argParser(parseFloat);
+  const decisionConfig = (options: { far: number; threshold?: number }): DecisionConfig => ({ ...DEFAULT_DECISION_CONFIG, falseMatchRate: options.far, threshold: options.threshold ?? null });
+
   program
     .command('verify')
-    .description('is IMAGE the person NAME of the gallery? (1:1)')
-    .argument('<image>')
+    .description('is the face in IMAGE... (several frames of one attempt) the person NAME of the gallery? (1:1)')
+    .argument('<images...>')
     .requiredOption('--gallery <dir>', 'folder of enrolled photos: <name>.jpg or <name>/*')
     .requiredOption('--as <name>', 'the claimed identity')
-    .addOption(thresholdOption)
+    .addOption(farOption)
+    .addOption(overrideOption)
     .addOption(jsonOption)
-    .action((image: string, options: Output & { gallery: string; as: string; threshold: number }) =>
+    .action((images: string[], options: Output & { gallery: string; as: string; far: number; threshold?: number }) =>
       withEngine(async (engine) => {
         const database = await encodeGallery(engine, options.gallery);
         if (!database.has(options.as)) throw new Error(`${options.as} is not in the gallery ${options.gallery}`);
-        const face = await engine.encodeFace(image, { multiple: 'largest' });
-        const { distance, match } = verify(face.encoding, options.as, database, options.threshold);
-        const result = { identity: options.as, distance: round(distance), threshold: options.threshold, match };
-        print(options, result, `${match ? 'MATCH' : 'NO MATCH'}: ${options.as} at distance ${result.distance} (threshold ${options.threshold})`);
+        const decision = decideVerification(await encodeFrames(engine, images), options.as, database, decisionConfig(options));
+        const result = describeDecision(decision);
+        print(options, result, `${decision.outcome.toUpperCase()} (${decision.reason}): ${options.as} at distance ${result.distance} (threshold ${result.threshold})`);
       }),
     );
 
   program
     .command('identify')
-    .description('who in the gallery is IMAGE? (1:K)')
-    .argument('<image>')
+    .description('who in the gallery is the face in IMAGE... (several frames of one attempt)? (1:K)')
+    .argument('<images...>')
     .requiredOption('--gallery <dir>', 'folder of enrolled photos: <name>.jpg or <name>/*')
-    .addOption(thresholdOption)
+    .addOption(farOption)
+    .addOption(overrideOption)
     .addOption(jsonOption)
-    .action((image: string, options: Output & { gallery: string; threshold: number }) =>
+    .action((images: string[], options: Output & { gallery: string; far: number; threshold?: number }) =>
       withEngine(async (engine) => {
         const database = await encodeGallery(engine, options.gallery);
-        const face = await engine.encodeFace(image, { multiple: 'largest' });
-        const { identity, distance } = whoIsIt(face.encoding, database, options.threshold);
-        const candidates = rankCandidates(face.encoding, database).slice(0, 3).map((c) => ({ identity: c.identity, distance: round(c.distance) }));
-        const result = { identity, distance: round(distance), threshold: options.threshold, candidates };
-        print(options, result, `${identity ?? 'not in the database'} (nearest distance ${result.distance}, threshold ${options.threshold})`);
+        const decision = decideIdentification(await encodeFrames(engine, images), database, decisionConfig(options));
+        const result = describeDecision(decision);
+        const who = decision.outcome === 'accept' ? decision.identity : decision.reason === 'not_in_database' ? 'not in the database' : `refused (${decision.reason})`;
+        print(options, result, `${who} (${decision.outcome}; nearest distance ${result.distance}, threshold ${result.threshold})`);
+      }),
+    );
+
+  program
+    .command('calibrate')
+    .description('false-match and false-non-match rates by distance on <dir>/<name>/*, and the threshold for a target rate')
+    .requiredOption('--dir <dir>', 'one folder of photos per person (e.g. lfw-view1, celeba-dev)')
+    .option('--samples <n>', 'photos enrolled per person (people with more have the rest as genuine probes)', (v) => parseInt(v, 10), 3)
+    .addOption(farOption)
+    .option('--write-curve <file>', 'write the false-match curve for the decision layer (src/decision/false-match-table.json)')
+    .addOption(jsonOption)
+    .action((options: Output & { dir: string; samples: number; far: number; writeCurve?: string }) =>
+      withEngine(async (engine) => {
+        const gallery = await listGallery(options.dir);
+        const bar = progressBar('encoding');
+        const total = [...gallery.values()].reduce((n, p) => n + p.length, 0);
+        let done = 0;
+        const people = [];
+        try {
+          for (const [identity, photos] of gallery) {
+            const encodings: Encoding[] = [];
+            for (const photo of photos) {
+              const face = await engine.encodeFace(photo, { multiple: 'largest' }).catch((error: unknown) => {
+                if (error instanceof FaceError) return null;
+                throw error;
+              });
+              if (face) encodings.push(face.encoding);
+              bar.update(++done, total);
+            }
+            people.push(encodings.length > options.samples ? { identity, samples: encodings.slice(0, options.samples), probes: encodings.slice(options.samples) } : { identity, samples: [], probes: encodings });
+          }
+        } finally {
+          bar.stop();
+        }
+        const rule = DEFAULT_DECISION_CONFIG.rule;
+        const reports = { 1: calibrate(people, rule, 1), 2: calibrate(people, rule, 2), 3: calibrate(people, rule, 3) };
+        const report = reports[1];
+        const curve = curveFile(reports, { model: engine.modelId, rule, samples: options.samples, source: path.basename(path.resolve(options.dir)) });
+        if (options.writeCurve) await writeFile(options.writeCurve, `${JSON.stringify(curve, null, 2)}\n`);
+        const threshold = thresholdForFalseMatchRate(options.far, curve.curves[1]);
+        const result = { ...report, points: report.points.map((p) => ({ distance: round(p.distance), falseMatchRate: Number(p.falseMatchRate.toPrecision(3)), falseNonMatchRate: round(p.falseNonMatchRate) })), far: options.far, threshold: round(threshold), fusedFrames: { 2: curve.curves[2], 3: curve.curves[3] } };
+        print(
+          options,
+          result,
+          [`${report.genuine} genuine and ${report.impostor} impostor comparisons (rule ${DEFAULT_DECISION_CONFIG.rule})`, 'distance  false-match  false-non-match', ...result.points.map((p) => `${p.distance.toFixed(4)}    ${p.falseMatchRate.toExponential(2)}     ${p.falseNonMatchRate.toFixed(4)}`), `threshold for a false-match rate of ${options.far}: ${result.threshold}`].join('\n'),
+        );
       }),
     );
 
@@ -140,8 +235,29 @@ export function createProgram(): Command {
         const people = new Map([...(await listGallery(options.dir))].filter(([, photos]) => photos.length > 1));
         const bar = progressBar('encoding');
         const report = await evaluateGallery(engine, people, { samples: options.samples, threshold: options.threshold, onProgress: bar.update }).finally(bar.stop);
-        const rounded = JSON.parse(JSON.stringify(report, (_, v) => (typeof v === 'number' ? round(v, 5) : v)));
+        const rounded = roundDeep(report);
         print(options, rounded, JSON.stringify(rounded, null, 2));
+      }),
+    );
+
+  evalCommand
+    .command('open-set')
+    .description('1:N with strangers: the first N people with more than S photos enrol S, the rest are strangers; FPIR, FNIR and FNIR at FPIR 1 % and 0.1 %')
+    .requiredOption('--dir <dir>', 'one folder of photos per person (e.g. celeba-dev)')
+    .option('--enrolled <n>', 'people enrolled', (v) => parseInt(v, 10), 100)
+    .option('--samples <n>', 'photos enrolled per person', (v) => parseInt(v, 10), 3)
+    .option('--frames <list>', 'frames per attempt (other photos of the same person), comma-separated', '1')
+    .addOption(jsonOption)
+    .action((options: Output & { dir: string; enrolled: number; samples: number; frames: string }) =>
+      withEngine(async (engine) => {
+        const people = await listGallery(options.dir);
+        const bar = progressBar('encoding');
+        const data = await encodeOpenSet(engine, people, { enrolled: options.enrolled, samples: options.samples, onProgress: bar.update }).finally(bar.stop);
+        const frameCounts = options.frames.split(',').map((v) => parseInt(v, 10));
+        const reports = frameCounts.map((frames) => roundDeep(scoreOpenSet(data, { frames })));
+        const [first, ...more] = reports;
+        const result = more.length > 0 ? { ...first, byFrames: Object.fromEntries(reports.map((r) => [String(r.frames), r])) } : first!;
+        print(options, result, JSON.stringify(result, null, 2));
       }),
     );
 

@@ -87,6 +87,7 @@ export async function evaluateGallery(
     rules: {
       single: evaluate('nearest', 1),
       nearest: evaluate('nearest', samples),
+      'soft-nearest': evaluate('soft-nearest', samples),
       centroid: evaluate('centroid', samples),
       'mean-distance': evaluate('mean-distance', samples),
     },

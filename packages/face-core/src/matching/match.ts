@@ -1,5 +1,5 @@
 import { l2Distance, l2Normalize } from '../ops/l2.ts';
-import { DEFAULT_GALLERY_RULE, DEFAULT_THRESHOLD, type GalleryRule } from './constants.ts';
+import { DEFAULT_GALLERY_RULE, DEFAULT_THRESHOLD, SOFT_NEAREST_TEMPERATURE, type GalleryRule } from './constants.ts';
 
 export type Encoding = readonly number[];
 
@@ -47,6 +47,13 @@ export function distanceToPerson(probe: Encoding, samples: readonly Encoding[], 
   switch (rule) {
     case 'nearest':
       return Math.min(...samples.map((s) => l2Distance(probe, s)));
+    case 'soft-nearest': {
+      // Shifted by the nearest distance so that exp() never underflows: -T log mean exp(-(d - d0)/T) + d0.
+      const distances = samples.map((s) => l2Distance(probe, s));
+      const nearest = Math.min(...distances);
+      const meanExp = distances.reduce((sum, d) => sum + Math.exp(-(d - nearest) / SOFT_NEAREST_TEMPERATURE), 0) / distances.length;
+      return nearest - SOFT_NEAREST_TEMPERATURE * Math.log(meanExp);
+    }
     case 'mean-distance':
       return samples.reduce((sum, s) => sum + l2Distance(probe, s), 0) / samples.length;
     case 'centroid': {
