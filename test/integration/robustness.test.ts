@@ -140,7 +140,7 @@ describe.skipIf(postgres.skip)(`two API instances sharing one PostgreSQL stay in
     while (!b.services.gallery.get(person.id)?.encodings.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const live = a.services.audit.subscribe({})[Symbol.asyncIterator]();
     const next = live.next();
-    const outcome = await b.services.recognition.identify({ kind: 'system' }, { image: new Uint8Array(await sharp(photo).resize(300).jpeg().toBuffer()) });
+    const outcome = await b.services.recognition.identify({ kind: 'system' }, { images: [new Uint8Array(await sharp(photo).resize(300).jpeg().toBuffer())] });
     expect(outcome.personId).toBe(person.id);
     const seen = await Promise.race([next, new Promise((r) => setTimeout(() => r(null), 10_000))]);
     expect((seen as { value: { id: string } } | null)?.value.id).toBe(outcome.event.id);

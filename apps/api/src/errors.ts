@@ -42,10 +42,15 @@ export class RateLimitedError extends ApiError {
   }
 }
 
-/** A photo was refused by the face engine: no face, several faces, not an image, too large. */
+export type FaceRejectionCode = 'NO_FACE' | 'MULTIPLE_FACES' | 'INVALID_IMAGE' | 'IMAGE_TOO_LARGE' | 'FACE_TOO_SMALL' | 'TOO_BLURRY' | 'POSE' | 'TOO_DARK' | 'TOO_BRIGHT';
+
+/**
+ * A photo was refused by the face engine (no face, several faces, not an image, too large) or by the
+ * quality gates before any comparison (face too small, too blurred, turned away, too dark or bright).
+ */
 export class FaceRejectedError extends ApiError {
   constructor(
-    code: 'NO_FACE' | 'MULTIPLE_FACES' | 'INVALID_IMAGE' | 'IMAGE_TOO_LARGE',
+    code: FaceRejectionCode,
     message: string,
     /** The audit event recorded for this attempt, when it was a recognition attempt. */
     readonly auditEventId: string | null = null,
@@ -70,3 +75,14 @@ export class WeakPasswordError extends ApiError {
     super('WEAK_PASSWORD', message);
   }
 }
+
+/** A person of that name exists already: creating another asks for confirmation. */
+export class DuplicateNameError extends ApiError {
+  constructor(
+    readonly personId: string,
+    name: string,
+  ) {
+    super('DUPLICATE_NAME', `a person named ${name} exists already: confirm to create another`);
+  }
+}
+

@@ -29,8 +29,9 @@ export function addDatabaseCommands(program: Command): Command {
   db.command('import')
     .description('enrol a folder of people: <dir>/<name>.jpg or <dir>/<name>/* (people are matched by name, created if new)')
     .argument('<dir>')
+    .option('--allow-duplicates', 'enrol faces that match another enrolled person (they are different people)')
     .addOption(json)
-    .action((dir: string, options: { json?: boolean }) =>
+    .action((dir: string, options: { json?: boolean; allowDuplicates?: boolean }) =>
       withApp(async (app) => {
         const gallery = await listGallery(dir);
         const total = [...gallery.values()].reduce((n, photos) => n + photos.length, 0);
@@ -39,7 +40,7 @@ export function addDatabaseCommands(program: Command): Command {
         let done = 0;
         try {
           for (const [name, photos] of gallery) {
-            const result = await app.services.people.importPerson(name, await Promise.all(photos.map(async (file) => ({ filename: file, bytes: new Uint8Array(await readFile(file)) }))));
+            const result = await app.services.people.importPerson(name, await Promise.all(photos.map(async (file) => ({ filename: file, bytes: new Uint8Array(await readFile(file)) }))), { allowDuplicates: options.allowDuplicates ?? false });
             if (result.personId) summary.people++;
             if (result.created) summary.created++;
             summary.enrolled += result.enrolled;
@@ -55,40 +56,44 @@ export function addDatabaseCommands(program: Command): Command {
     );
 
   db.command('verify')
-    .description('is IMAGE the person named (or holding the card)? Audited like a door.')
-    .argument('<image>')
+    .description('is IMAGE (or the frames IMAGE...) the person named (or holding the card)? Audited like a door.')
+    .argument('<images...>')
     .addOption(new Option('--as <name>', 'the claimed name').conflicts('card'))
     .option('--card <id>', 'the claimed card id')
     .option('--door <id>', 'the door to record')
     .addOption(json)
-    .action((image: string, options: { as?: string; card?: string; door?: string; json?: boolean }) =>
+    .action((images: string[], options: { as?: string; card?: string; door?: string; json?: boolean }) =>
       withApp(async (app) => {
         if (!options.as && !options.card) throw new Error('say who is claimed: --as <name> or --card <id>');
-        const outcome = await app.services.recognition.verify(SYSTEM, { name: options.as ?? null, cardId: options.card ?? null, doorId: options.door ?? null, image: new Uint8Array(await readFile(image)) });
+        const outcome = await app.services.recognition.verify(SYSTEM, { name: options.as ?? null, cardId: options.card ?? null, doorId: options.door ?? null, images: await readImages(images) });
         const result = { identity: options.as ?? options.card, decision: outcome.decision, reason: outcome.reason, distance: outcome.distance, threshold: outcome.threshold, match: outcome.decision === 'accepted', eventId: outcome.event.id };
         print(options.json, result, `${outcome.decision.toUpperCase()} (${outcome.reason}) distance ${outcome.distance?.toFixed(4) ?? '-'} threshold ${outcome.threshold}`);
       }),
     );
 
   db.command('identify')
-    .description('who in the database is IMAGE? Audited like a door.')
-    .argument('<image>')
+    .description('who in the database is IMAGE (or the frames IMAGE...)? Audited like a door.')
+    .argument('<images...>')
     .option('--door <id>', 'the door to record')
     .addOption(json)
-    .action((image: string, options: { door?: string; json?: boolean }) =>
+    .action((images: string[], options: { door?: string; json?: boolean }) =>
       withApp(async (app) => {
-        const outcome = await app.services.recognition.identify(SYSTEM, { doorId: options.door ?? null, image: new Uint8Array(await readFile(image)) });
+        const outcome = await app.services.recognition.identify(SYSTEM, { doorId: options.door ?? null, images: await readImages(images) });
         const person = outcome.personId ? await app.services.people.get(outcome.personId) : null;
         const names = new Map((await Promise.all(outcome.candidates.map((c) => app.services.people.get(c.personId)))).filter((p) => p !== null).map((p) => [p.id, p.name]));
         const result = {
           identity: person?.name ?? null,
+          decision: outcome.decision,
+          reason: outcome.reason,
           distance: outcome.distance,
           threshold: outcome.threshold,
           candidates: outcome.candidates.map((c) => ({ identity: names.get(c.personId) ?? null, distance: c.distance })),
           eventId: outcome.event.id,
         };
-        print(options.json, result, `${result.identity ?? 'not in the database'} (nearest distance ${outcome.distance?.toFixed(4) ?? '-'}, threshold ${outcome.threshold})`);
+        print(options.json, result, `${result.identity ?? `${outcome.decision} (${outcome.reason})`} (nearest distance ${outcome.distance?.toFixed(4) ?? '-'}, threshold ${outcome.threshold})`);
       }),
     );
   return program;
 }
+
+const readImages = (files: readonly string[]) => Promise.all(files.map(async (file) => new Uint8Array(await readFile(file))));

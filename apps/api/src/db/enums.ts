@@ -7,12 +7,22 @@ export type AdminRole = (typeof ADMIN_ROLES)[number];
 export const RECOGNITION_KINDS = ['verify', 'identify'] as const;
 export type RecognitionKind = (typeof RECOGNITION_KINDS)[number];
 
-export const RECOGNITION_DECISIONS = ['accepted', 'refused', 'error'] as const;
+export const RECOGNITION_DECISIONS = ['accepted', 'refused', 'step_up', 'error'] as const;
 export type RecognitionDecision = (typeof RECOGNITION_DECISIONS)[number];
 
 export const RECOGNITION_REASONS = [
   'match',
   'no_match',
+  'not_in_database',
+  'not_enrolled',
+  'inactive',
+  'ambiguous',
+  'borderline',
+  'face_too_small',
+  'too_blurry',
+  'pose',
+  'too_dark',
+  'too_bright',
   'no_face',
   'multiple_faces',
   'invalid_image',

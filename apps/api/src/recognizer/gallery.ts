@@ -20,6 +20,8 @@ export interface GalleryMatch {
  */
 export class Gallery {
   private readonly people = new Map<string, GalleryPerson>();
+  /** Active people with samples, by id: what the decision compares with; rebuilt after a change. */
+  private activeEncodings: Map<string, readonly Encoding[]> | null = null;
 
   constructor(private readonly load: (ids?: readonly string[]) => Promise<GalleryPerson[]>) {}
 
@@ -31,6 +33,7 @@ export class Gallery {
     const all = await this.load();
     this.people.clear();
     for (const person of all) this.people.set(person.id, person);
+    this.activeEncodings = null;
   }
 
   async refresh(ids: readonly string[]): Promise<void> {
@@ -41,6 +44,15 @@ export class Gallery {
       if (person) this.people.set(id, person);
       else this.people.delete(id);
     }
+    this.activeEncodings = null;
+  }
+
+  /** Every active person (or everyone, for enrolment checks) with at least one sample: id -> encodings. */
+  database(options: { includeInactive?: boolean } = {}): ReadonlyMap<string, readonly Encoding[]> {
+    const select = (all: boolean) => new Map([...this.people.values()].filter((p) => (all || p.active) && p.encodings.length > 0).map((p) => [p.id, p.encodings]));
+    if (options.includeInactive) return select(true);
+    this.activeEncodings ??= select(false);
+    return this.activeEncodings;
   }
 
   get(id: string): GalleryPerson | undefined {

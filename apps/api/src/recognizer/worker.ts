@@ -1,6 +1,6 @@
 // One face engine per worker thread: TensorFlow.js's wasm backend runs one thread, so the pool is how
 // recognition uses every core without blocking the API's event loop.
-import { createFaceEngine, FaceError, type EncodedFace, type FaceEngine } from '@facegate/face-core';
+import { createFaceEngine, FaceError, type EncodedFace, type FaceEngine, type FaceQuality } from '@facegate/face-core';
 import sharp from 'sharp';
 
 export interface AnalyzeTask {
@@ -13,7 +13,7 @@ export interface AnalyzedFace {
   readonly box: { x: number; y: number; width: number; height: number };
   readonly score: number;
   readonly encoding: number[];
-  readonly quality: { eyeDistancePx: number; sharpness: number; brightness: number };
+  readonly quality: FaceQuality;
   /** The aligned 150x150 face as JPEG. */
   readonly thumbnail: Uint8Array;
 }

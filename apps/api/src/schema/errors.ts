@@ -1,5 +1,5 @@
 import { builder } from '../builder.ts';
-import { ApiError, FaceRejectedError, InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError, UnauthorizedError, WeakPasswordError } from '../errors.ts';
+import { ApiError, DuplicateNameError, FaceRejectedError, InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError, UnauthorizedError, WeakPasswordError } from '../errors.ts';
 
 /** Every expected failure implements Error: a stable `code` to branch on and a readable `message`. */
 export const ErrorInterface = builder.interfaceRef<ApiError>('Error').implement({
@@ -28,10 +28,19 @@ builder.objectType(WeakPasswordError, {
 });
 builder.objectType(FaceRejectedError, {
   name: 'FaceRejectedError',
-  description: 'The photo was refused: code NO_FACE, MULTIPLE_FACES, INVALID_IMAGE or IMAGE_TOO_LARGE.',
+  description:
+    'The photo was refused: code NO_FACE, MULTIPLE_FACES, INVALID_IMAGE or IMAGE_TOO_LARGE; or by the quality gates before any comparison: FACE_TOO_SMALL, TOO_BLURRY, POSE, TOO_DARK, TOO_BRIGHT (audited, see auditEventId).',
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof FaceRejectedError,
   fields: (t) => ({ auditEventId: t.exposeString('auditEventId', { nullable: true }) }),
+});
+
+builder.objectType(DuplicateNameError, {
+  name: 'DuplicateNameError',
+  description: 'A person of that name exists already (code DUPLICATE_NAME): send confirmDuplicateName to create another.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof DuplicateNameError,
+  fields: (t) => ({ personId: t.exposeID('personId') }),
 });
 
 /** Errors every mutation may answer with. */

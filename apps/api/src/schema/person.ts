@@ -1,6 +1,8 @@
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import { decodeEncoding } from '../db/codecs.ts';
+import { DuplicateNameError } from '../errors.ts';
+import type { RejectedPhoto as RejectedPhotoModel } from '../services/people.ts';
 import type { FaceSampleModel, PersonModel } from '../services/prisma.ts';
 import { COMMON_ERRORS } from './errors.ts';
 import { jpegDataUrl } from './scalars.ts';
@@ -84,17 +86,20 @@ const PersonInput = builder.inputType('PersonInput', {
   }),
 });
 
-const RejectedPhoto = builder.objectRef<{ index: number; filename: string; code: string; message: string }>('RejectedPhoto').implement({
-  description: 'A photo that was not enrolled, and why (NO_FACE, MULTIPLE_FACES, INVALID_IMAGE, IMAGE_TOO_LARGE, FACE_TOO_SMALL, FACE_BLURRED).',
+const RejectedPhoto = builder.objectRef<RejectedPhotoModel>('RejectedPhoto').implement({
+  description:
+    'A photo that was not enrolled, and why: NO_FACE, MULTIPLE_FACES, INVALID_IMAGE, IMAGE_TOO_LARGE; FACE_TOO_SMALL, TOO_BLURRY, POSE, TOO_DARK, TOO_BRIGHT; DUPLICATE_FACE (already enrolled as `duplicateOf`; enrol with allowDuplicates if they are different people).',
   fields: (t) => ({
     index: t.exposeInt('index'),
     filename: t.exposeString('filename'),
     code: t.exposeString('code'),
     message: t.exposeString('message'),
+    duplicateOf: t.field({ type: PersonRef, nullable: true, resolve: (r, _, ctx) => (r.duplicateOf ? ctx.services.people.get(r.duplicateOf.personId) : null) }),
+    duplicateDistance: t.float({ nullable: true, resolve: (r) => r.duplicateOf?.distance ?? null }),
   }),
 });
 
-const EnrollResult = builder.objectRef<{ person: PersonModel; enrolled: FaceSampleModel[]; rejected: { index: number; filename: string; code: string; message: string }[] }>('EnrollResult').implement({
+const EnrollResult = builder.objectRef<{ person: PersonModel; enrolled: FaceSampleModel[]; rejected: RejectedPhotoModel[] }>('EnrollResult').implement({
   fields: (t) => ({
     person: t.field({ type: PersonRef, resolve: (r) => r.person }),
     enrolled: t.field({ type: [FaceSampleRef], resolve: (r) => r.enrolled }),
@@ -110,9 +115,12 @@ builder.mutationFields((t) => ({
   createPerson: t.field({
     type: PersonRef,
     authScopes: { scope: 'admin' },
-    errors: { types: COMMON_ERRORS },
-    args: { input: t.arg({ type: PersonInput, required: true }) },
-    resolve: (_, { input }, ctx) => ctx.services.people.create(input),
+    errors: { types: [...COMMON_ERRORS, DuplicateNameError] },
+    args: {
+      input: t.arg({ type: PersonInput, required: true }),
+      confirmDuplicateName: t.arg.boolean({ description: 'Create the person even if someone of that name exists.' }),
+    },
+    resolve: (_, { input, confirmDuplicateName }, ctx) => ctx.services.people.create(input, { confirmDuplicateName: confirmDuplicateName ?? false }),
   }),
   updatePerson: t.field({
     type: PersonRef,
@@ -134,10 +142,14 @@ builder.mutationFields((t) => ({
     description: 'Adds face samples from several photos; a photo without exactly one usable face is rejected with its reason, the rest are enrolled.',
     authScopes: { scope: 'admin' },
     errors: { types: COMMON_ERRORS },
-    args: { personId: t.arg.id({ required: true }), images: t.arg({ type: ['File'], required: true }) },
-    resolve: async (_, { personId, images }, ctx) => {
+    args: {
+      personId: t.arg.id({ required: true }),
+      images: t.arg({ type: ['File'], required: true }),
+      allowDuplicates: t.arg.boolean({ description: 'Enrol faces that match another enrolled person (an administrator who knows they are different people).' }),
+    },
+    resolve: async (_, { personId, images, allowDuplicates }, ctx) => {
       const photos = await Promise.all(images.map(async (file) => ({ filename: file.name, bytes: await ctx.services.readUpload(file) })));
-      const result = await ctx.services.people.enroll(String(personId), photos);
+      const result = await ctx.services.people.enroll(String(personId), photos, { allowDuplicates: allowDuplicates ?? false });
       return { person: (await ctx.services.people.get(String(personId)))!, ...result };
     },
   }),

@@ -1,6 +1,6 @@
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
-import { FaceRejectedError, RateLimitedError } from '../errors.ts';
+import { FaceRejectedError, InvalidInputError, RateLimitedError } from '../errors.ts';
 import type { RecognitionOutcome } from '../services/recognition.ts';
 import type { RecognitionEventModel } from '../services/prisma.ts';
 import { DoorRef } from './door.ts';
@@ -10,7 +10,11 @@ import { jpegDataUrl } from './scalars.ts';
 
 export const RecognitionEventRef = builder.objectRef<RecognitionEventModel>('RecognitionEvent');
 
-const Decision = builder.enumType('Decision', { values: { ACCEPTED: { value: 'accepted' }, REFUSED: { value: 'refused' }, ERROR: { value: 'error' } } as const });
+const Decision = builder.enumType('Decision', {
+  description: 'ACCEPTED opens the door. REFUSED and ERROR keep it shut. STEP_UP keeps it shut unless a second factor (PIN, card) completes the attempt: a borderline distance or two people too close to call.',
+  values: { ACCEPTED: { value: 'accepted' }, REFUSED: { value: 'refused' }, STEP_UP: { value: 'step_up' }, ERROR: { value: 'error' } } as const,
+});
+type DecisionValue = 'accepted' | 'refused' | 'step_up' | 'error';
 const Kind = builder.enumType('RecognitionKind', { values: { VERIFY: { value: 'verify' }, IDENTIFY: { value: 'identify' } } as const });
 
 RecognitionEventRef.implement({
@@ -29,8 +33,16 @@ RecognitionEventRef.implement({
     distance: t.exposeFloat('distance', { nullable: true }),
     threshold: t.exposeFloat('threshold'),
     model: t.exposeString('model'),
-    decision: t.field({ type: Decision, resolve: (e) => e.decision as 'accepted' | 'refused' | 'error' }),
-    reason: t.exposeString('reason', { description: 'match, no_match, not_in_database, unknown_person, inactive, not_enrolled, no_face, multiple_faces, invalid_image, image_too_large, rate_limited' }),
+    rivalPersonId: t.exposeID('rivalPersonId', { nullable: true, description: 'An ambiguous answer: the other person too close to call.' }),
+    rivalLabel: t.exposeString('rivalLabel', { nullable: true }),
+    rivalDistance: t.exposeFloat('rivalDistance', { nullable: true }),
+    frames: t.exposeInt('frames', { description: 'Frames sent in the attempt.' }),
+    framesUsed: t.exposeInt('framesUsed', { description: 'Frames that passed the quality gates and were fused into the face compared.' }),
+    decision: t.field({ type: Decision, resolve: (e) => e.decision as DecisionValue }),
+    reason: t.exposeString('reason', {
+      description:
+        'match, no_match, not_in_database, ambiguous, borderline, unknown_person, inactive, not_enrolled; face_too_small, too_blurry, pose, too_dark, too_bright (quality gates); no_face, multiple_faces, invalid_image, image_too_large, rate_limited',
+    }),
     thumbnail: t.string({ nullable: true, description: 'The face seen, as a JPEG data: URL.', resolve: (e) => jpegDataUrl(e.thumbnail) }),
     door: t.field({ type: DoorRef, nullable: true, resolve: (e, _, ctx) => (e.doorId ? ctx.services.access.doors.get(e.doorId) : null) }),
   }),
@@ -49,7 +61,9 @@ const RecognitionResult = builder.objectRef<RecognitionOutcome>('RecognitionResu
     accepted: t.boolean({ resolve: (r) => r.decision === 'accepted' }),
     reason: t.exposeString('reason'),
     distance: t.exposeFloat('distance', { nullable: true }),
-    threshold: t.exposeFloat('threshold'),
+    threshold: t.exposeFloat('threshold', { description: 'Accepted under this distance (calibrated for the false-accept target; for identification, for the gallery size).' }),
+    stepUpThreshold: t.exposeFloat('stepUpThreshold', { description: 'Between threshold and this distance the answer is STEP_UP (when step-up is on).' }),
+    framesUsed: t.exposeInt('framesUsed', { description: 'Frames that passed the quality gates and were fused.' }),
     person: t.field({ type: PersonRef, nullable: true, description: 'Verify: the claimed person. Identify: the person recognised, if any.', resolve: (r, _, ctx) => (r.personId ? ctx.services.people.get(r.personId) : null) }),
     candidates: t.field({ type: [Candidate], description: 'Identify: the nearest people, nearest first.', resolve: (r) => [...r.candidates] }),
     event: t.field({ type: RecognitionEventRef, resolve: (r) => r.event }),
@@ -61,10 +75,18 @@ const VerifyInput = builder.inputType('VerifyFaceInput', {
     personId: t.id(),
     name: t.string(),
     cardId: t.string(),
-    image: t.field({ type: 'File', required: true }),
+    image: t.field({ type: 'File', description: 'One photo; or send `frames`.' }),
+    frames: t.field({ type: ['File'], description: 'A burst of 2-5 frames of one attempt; those passing the quality gates are fused.' }),
     doorId: t.id(),
   }),
 });
+
+/** The attempt's photos, read when the service asks (so an oversized one is audited like any refusal). */
+function uploads(ctx: { services: { readUpload(file: File): Promise<Uint8Array> } }, image: File | null | undefined, frames: readonly File[] | null | undefined) {
+  if (image && frames?.length) throw new InvalidInputError('send either `image` or `frames`, not both');
+  const files = image ? [image] : [...(frames ?? [])];
+  return files.map((file) => () => ctx.services.readUpload(file));
+}
 
 const RECOGNITION_ERRORS = [...COMMON_ERRORS, FaceRejectedError, RateLimitedError];
 
@@ -81,7 +103,7 @@ builder.mutationFields((t) => ({
         name: input.name,
         cardId: input.cardId,
         doorId: input.doorId ? String(input.doorId) : null,
-        image: () => ctx.services.readUpload(input.image),
+        images: uploads(ctx, input.image, input.frames),
       }),
   }),
   identifyFace: t.field({
@@ -89,10 +111,15 @@ builder.mutationFields((t) => ({
     description: '1:K - who is the face in `image`, or nobody known. Writes one audit event.',
     authScopes: { scope: 'identify' },
     errors: { types: RECOGNITION_ERRORS },
-    args: { image: t.arg({ type: 'File', required: true }), doorId: t.arg.id(), candidates: t.arg.int({ description: 'How many nearest people to list (1-20, default 5).' }) },
+    args: {
+      image: t.arg({ type: 'File', description: 'One photo; or send `frames`.' }),
+      frames: t.arg({ type: ['File'], description: 'A burst of 2-5 frames of one attempt; those passing the quality gates are fused.' }),
+      doorId: t.arg.id(),
+      candidates: t.arg.int({ description: 'How many nearest people to list (1-20, default 5).' }),
+    },
     resolve: (_, args, ctx) =>
       ctx.services.recognition.identify(ctx.viewer, {
-        image: () => ctx.services.readUpload(args.image),
+        images: uploads(ctx, args.image, args.frames),
         doorId: args.doorId ? String(args.doorId) : null,
         candidates: args.candidates ?? 5,
       }),
@@ -123,8 +150,14 @@ const toFilter = (f: Filter) => ({
 const EventsConnection = builder.connectionObject({ type: RecognitionEventRef, name: 'RecognitionEventsConnection' });
 builder.objectField(EventsConnection, 'totalCount', (t) => t.int({ resolve: (c) => (c as unknown as { totalCount: number }).totalCount }));
 
-const DayStats = builder.objectRef<{ day: string; accepted: number; refused: number; error: number }>('DayStats').implement({
-  fields: (t) => ({ day: t.exposeString('day', { description: 'UTC day, YYYY-MM-DD.' }), accepted: t.exposeInt('accepted'), refused: t.exposeInt('refused'), error: t.exposeInt('error') }),
+const DayStats = builder.objectRef<{ day: string; accepted: number; refused: number; stepUp: number; error: number }>('DayStats').implement({
+  fields: (t) => ({
+    day: t.exposeString('day', { description: 'UTC day, YYYY-MM-DD.' }),
+    accepted: t.exposeInt('accepted'),
+    refused: t.exposeInt('refused'),
+    stepUp: t.exposeInt('stepUp'),
+    error: t.exposeInt('error'),
+  }),
 });
 
 builder.queryFields((t) => ({

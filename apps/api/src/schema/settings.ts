@@ -1,14 +1,20 @@
+import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
-import type { Settings } from '../services/settings.ts';
+import type { Settings, SettingsPatch } from '../services/settings.ts';
 import { COMMON_ERRORS } from './errors.ts';
 
 const GalleryRule = builder.enumType('GalleryRule', {
-  values: { NEAREST: { value: 'nearest' }, CENTROID: { value: 'centroid' }, MEAN_DISTANCE: { value: 'mean-distance' } } as const,
+  values: { NEAREST: { value: 'nearest' }, SOFT_NEAREST: { value: 'soft-nearest' }, CENTROID: { value: 'centroid' }, MEAN_DISTANCE: { value: 'mean-distance' } } as const,
 });
 
 const SettingsRef = builder.objectRef<Settings>('Settings').implement({
   fields: (t) => ({
-    threshold: t.exposeFloat('threshold', { description: 'L2 distance under which a face matches.' }),
+    falseAcceptRate: t.exposeFloat('falseAcceptRate', { description: 'The false-accept target per comparison of a face with one person (1e-4 = 1 in 10,000).' }),
+    falseAcceptOneIn: t.int({ description: 'The same target as "1 in N".', resolve: (s) => Math.round(1 / s.falseAcceptRate) }),
+    threshold: t.exposeFloat('threshold', { description: 'The verification distance threshold in force: calibrated for the target, or the override.' }),
+    thresholdOverride: t.exposeFloat('thresholdOverride', { nullable: true, description: 'A fixed threshold set by an administrator; null when calibrated.' }),
+    model: t.exposeString('model', { description: 'The encoder the threshold is calibrated for.' }),
+    stepUp: t.exposeBoolean('stepUp', { description: 'Borderline and ambiguous faces answer STEP_UP instead of REFUSED.' }),
     rule: t.field({ type: GalleryRule, resolve: (s) => s.rule }),
     rateLimitPerMinute: t.exposeInt('rateLimitPerMinute'),
   }),
@@ -16,14 +22,36 @@ const SettingsRef = builder.objectRef<Settings>('Settings').implement({
 
 const SettingsInput = builder.inputType('SettingsInput', {
   fields: (t) => ({
-    threshold: t.float(),
+    falseAcceptRate: t.float({ description: 'A new false-accept target (1e-6 to 1e-2); the calibrated threshold follows unless `threshold` is also given.' }),
+    threshold: t.float({ description: 'A fixed distance threshold (0.05-1.5) instead of the calibrated one.' }),
+    useCalibratedThreshold: t.boolean({ description: 'Drop the fixed threshold and use the calibrated one again.' }),
+    stepUp: t.boolean(),
     rule: t.field({ type: GalleryRule }),
     rateLimitPerMinute: t.int(),
   }),
 });
 
+const SettingChangeRef = builder.objectRef<{ id: string; createdAt: Date; adminId: string | null; key: string; oldValue: string | null; newValue: string; model: string }>('SettingChange').implement({
+  description: 'One change of a recognition setting: who, when, the old and new value (JSON).',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    adminId: t.exposeID('adminId', { nullable: true }),
+    key: t.exposeString('key'),
+    oldValue: t.exposeString('oldValue', { nullable: true }),
+    newValue: t.exposeString('newValue'),
+    model: t.exposeString('model'),
+  }),
+});
+
 builder.queryFields((t) => ({
   settings: t.field({ type: SettingsRef, authScopes: { signedIn: true }, resolve: (_, __, ctx) => ctx.services.settings.current() }),
+  settingChanges: t.connection({
+    type: SettingChangeRef,
+    description: 'Every change of the recognition settings, newest first.',
+    authScopes: { scope: 'admin' },
+    resolve: (_, args, ctx) => resolveOffsetConnection({ args, defaultSize: 50, maxSize: 200 }, ({ offset, limit }) => ctx.services.settings.changes(offset, limit)),
+  }),
 }));
 
 builder.mutationFields((t) => ({
@@ -32,7 +60,11 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'admin' },
     errors: { types: COMMON_ERRORS },
     args: { input: t.arg({ type: SettingsInput, required: true }) },
-    resolve: (_, { input }, ctx) =>
-      ctx.services.updateSettings(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined))),
+    resolve: (_, { input }, ctx) => {
+      const { useCalibratedThreshold, ...given } = input;
+      const patch: SettingsPatch = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== null && v !== undefined));
+      if (useCalibratedThreshold) patch.threshold = null;
+      return ctx.services.updateSettings(patch, ctx.viewer.kind === 'admin' ? ctx.viewer.id : null);
+    },
   }),
 }));

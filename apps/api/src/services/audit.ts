@@ -14,8 +14,14 @@ export interface AuditRecord {
   readonly decidedLabel?: string | null;
   readonly distance?: number | null;
   readonly threshold: number;
+  readonly rivalPersonId?: string | null;
+  readonly rivalLabel?: string | null;
+  readonly rivalDistance?: number | null;
+  /** Frames sent, and frames that passed the quality gates and were fused. */
+  readonly frames?: number;
+  readonly framesUsed?: number;
   readonly model: string;
-  readonly decision: 'accepted' | 'refused' | 'error';
+  readonly decision: 'accepted' | 'refused' | 'step_up' | 'error';
   readonly reason: string;
   readonly thumbnail?: Uint8Array | null;
 }
@@ -69,11 +75,13 @@ export function createAuditService(prisma: Prisma, options: { onRecorded?: (even
     /** Attempts per day and decision, in UTC days. */
     async stats(from: Date, to: Date) {
       const rows = await prisma.recognitionEvent.findMany({ where: { createdAt: { gte: from, lt: to } }, select: { createdAt: true, decision: true } });
-      const days = new Map<string, { accepted: number; refused: number; error: number }>();
+      type Counts = { accepted: number; refused: number; stepUp: number; error: number };
+      const days = new Map<string, Counts>();
+      const column = { accepted: 'accepted', refused: 'refused', step_up: 'stepUp', error: 'error' } as const;
       for (const row of rows) {
         const day = row.createdAt.toISOString().slice(0, 10);
-        const counts = days.get(day) ?? { accepted: 0, refused: 0, error: 0 };
-        counts[row.decision as 'accepted' | 'refused' | 'error']++;
+        const counts = days.get(day) ?? { accepted: 0, refused: 0, stepUp: 0, error: 0 };
+        counts[column[row.decision as keyof typeof column] ?? 'error']++;
         days.set(day, counts);
       }
       return [...days].sort(([a], [b]) => a.localeCompare(b)).map(([day, counts]) => ({ day, ...counts }));

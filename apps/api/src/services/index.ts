@@ -1,4 +1,4 @@
-import { ENCODER_MODEL_ID } from '@facegate/face-core';
+import { ENCODER_MODEL_ID, findDuplicate } from '@facegate/face-core';
 import { FaceRejectedError } from '../errors.ts';
 import { Gallery } from '../recognizer/gallery.ts';
 import type { Recognizer } from '../recognizer/pool.ts';
@@ -9,7 +9,7 @@ import { createPeopleService } from './people.ts';
 import type { Prisma } from './prisma.ts';
 import { createRateLimits } from './rate-limits.ts';
 import { createRecognitionService } from './recognition.ts';
-import { createSettingsService, type Settings } from './settings.ts';
+import { createSettingsService, type SettingsPatch } from './settings.ts';
 import { createSignInService, type SignInPolicy } from './sign-in.ts';
 import { createSync } from './sync.ts';
 
@@ -43,7 +43,18 @@ export async function createServices(deps: ServiceDeps) {
     await gallery.refresh(ids);
     sync.publish({ type: 'people', ids });
   };
-  const people = createPeopleService({ prisma, provider, recognizer, modelId: ENCODER_MODEL_ID, changed });
+  const people = createPeopleService({
+    prisma,
+    provider,
+    recognizer,
+    modelId: ENCODER_MODEL_ID,
+    changed,
+    findDuplicate: (encoding, self) => {
+      const match = findDuplicate(encoding, gallery.database({ includeInactive: true }), self, settings.decisionConfig());
+      const person = match ? gallery.get(match.identity) : undefined;
+      return match && person ? { personId: person.id, name: person.name, distance: match.distance } : null;
+    },
+  });
   const gallery = new Gallery((ids) => people.loadGallery(ids));
   await gallery.reload();
 
@@ -62,8 +73,8 @@ export async function createServices(deps: ServiceDeps) {
     settings,
     admins: access.admins,
     apiKeys: access.apiKeys,
-    async updateSettings(patch: Partial<Settings>) {
-      const next = await settings.update(patch);
+    async updateSettings(patch: SettingsPatch, adminId: string | null = null) {
+      const next = await settings.update(patch, adminId);
       sync.publish({ type: 'settings' });
       return next;
     },

@@ -1,4 +1,5 @@
-import { InvalidInputError, NotFoundError } from '../errors.ts';
+import { checkQuality, DEFAULT_QUALITY_GATES, type Encoding } from '@facegate/face-core';
+import { DuplicateNameError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { GalleryPerson } from '../recognizer/gallery.ts';
 import type { Recognizer } from '../recognizer/pool.ts';
 import { decodeEncoding, encodeEncoding } from '../db/codecs.ts';
@@ -10,11 +11,12 @@ export interface RejectedPhoto {
   readonly filename: string;
   readonly code: string;
   readonly message: string;
+  /** DUPLICATE_FACE: the enrolled person this face was taken for, and how near. */
+  readonly duplicateOf?: { readonly personId: string; readonly distance: number };
 }
 
-/** Faces smaller or blurrier than this are refused at enrolment: they would make a weak reference. */
-// The exercise's 96x96 photos have eyes 14-28 px apart and sharpness 10-116: they must stay enrollable.
-export const ENROLMENT_QUALITY = { minEyeDistancePx: 12, minSharpness: 6 };
+/** The enrolled person (other than `self`) a new face would be taken for, if any (services/index.ts). */
+export type DuplicateFinder = (encoding: Encoding, self: string | null) => { personId: string; name: string; distance: number } | null;
 
 export interface PersonInput {
   readonly name?: string | null;
@@ -23,8 +25,15 @@ export interface PersonInput {
   readonly active?: boolean | null;
 }
 
-export function createPeopleService(deps: { prisma: Prisma; provider: 'sqlite' | 'postgresql'; recognizer: Recognizer; modelId: string; changed: (ids: string[]) => Promise<void> }) {
-  const { prisma, provider, recognizer, modelId, changed } = deps;
+export function createPeopleService(deps: {
+  prisma: Prisma;
+  provider: 'sqlite' | 'postgresql';
+  recognizer: Recognizer;
+  modelId: string;
+  changed: (ids: string[]) => Promise<void>;
+  findDuplicate: DuplicateFinder;
+}) {
+  const { prisma, provider, recognizer, modelId, changed, findDuplicate } = deps;
 
   function where(search?: string | null) {
     const term = search?.trim();
@@ -53,8 +62,12 @@ export function createPeopleService(deps: { prisma: Prisma; provider: 'sqlite' |
     if (holder && holder.id !== except) throw new InvalidInputError(`card ${cardId} already belongs to ${holder.name}`);
   }
 
-  /** Runs the face engine on every photo (in parallel, on the pool) and applies the enrolment quality rules. */
-  async function analyze(photos: readonly { filename: string; bytes: Uint8Array }[]) {
+  /**
+   * Runs the face engine on every photo (in parallel, on the pool) and applies the enrolment rules: the
+   * probe quality gates (a weak reference makes every later comparison weak), and no face that an
+   * enrolled person other than `self` would be taken for, unless `allowDuplicates`.
+   */
+  async function analyze(photos: readonly { filename: string; bytes: Uint8Array }[], self: string | null, allowDuplicates: boolean) {
     const rejected: RejectedPhoto[] = [];
     const samples: Omit<Parameters<typeof prisma.faceSample.create>[0]['data'] & { personId: string }, 'personId' | 'person'>[] = [];
     const results = await Promise.all(photos.map((photo) => recognizer.analyze({ image: photo.bytes, faces: 'one' })));
@@ -62,11 +75,17 @@ export function createPeopleService(deps: { prisma: Prisma; provider: 'sqlite' |
       const filename = photos[index]!.filename;
       if (!result.ok) return void rejected.push({ index, filename, code: result.code, message: result.message });
       const face = result.faces[0]!;
-      if (face.quality.eyeDistancePx < ENROLMENT_QUALITY.minEyeDistancePx) {
-        return void rejected.push({ index, filename, code: 'FACE_TOO_SMALL', message: `the face is too small (eyes ${face.quality.eyeDistancePx.toFixed(0)} px apart; at least ${ENROLMENT_QUALITY.minEyeDistancePx} needed)` });
-      }
-      if (face.quality.sharpness < ENROLMENT_QUALITY.minSharpness) {
-        return void rejected.push({ index, filename, code: 'FACE_BLURRED', message: 'the face is too blurred' });
+      const quality = checkQuality(face.quality, DEFAULT_QUALITY_GATES);
+      if (!quality.pass) return void rejected.push({ index, filename, code: quality.reason, message: quality.message });
+      const duplicate = allowDuplicates ? null : findDuplicate(face.encoding, self);
+      if (duplicate) {
+        return void rejected.push({
+          index,
+          filename,
+          code: 'DUPLICATE_FACE',
+          message: `this face matches ${duplicate.name} (distance ${duplicate.distance.toFixed(3)}); enrol it anyway only if they are different people`,
+          duplicateOf: { personId: duplicate.personId, distance: duplicate.distance },
+        });
       }
       samples.push({
         encoding: Buffer.from(encodeEncoding(face.encoding)),
@@ -92,9 +111,14 @@ export function createPeopleService(deps: { prisma: Prisma; provider: 'sqlite' |
       (await prisma.faceSample.findFirst({ where: { personId }, orderBy: { createdAt: 'asc' }, select: { thumbnail: true } }))?.thumbnail ?? null,
     sampleCount: (personId: string) => prisma.faceSample.count({ where: { personId } }),
 
-    async create(input: PersonInput) {
+    /** A second person with the same name needs `confirmDuplicateName`: usually it is the same person. */
+    async create(input: PersonInput, options: { confirmDuplicateName?: boolean } = {}) {
       const data = clean(input);
       if (!data.name) throw new InvalidInputError('a person needs a name');
+      if (!options.confirmDuplicateName) {
+        const namesake = await prisma.person.findFirst({ where: { name: data.name }, select: { id: true } });
+        if (namesake) throw new DuplicateNameError(namesake.id, data.name);
+      }
       await assertCardFree(data.cardId);
       const person = await prisma.person.create({ data: { ...data, name: data.name } });
       await changed([person.id]);
@@ -123,9 +147,9 @@ export function createPeopleService(deps: { prisma: Prisma; provider: 'sqlite' |
      * Enrols several photos at once. A photo without exactly one usable face is rejected with the
      * reason; the others are stored together in one transaction (all or none on a crash).
      */
-    async enroll(personId: string, photos: readonly { filename: string; bytes: Uint8Array }[]) {
+    async enroll(personId: string, photos: readonly { filename: string; bytes: Uint8Array }[], options: { allowDuplicates?: boolean } = {}) {
       if (!(await prisma.person.findUnique({ where: { id: personId }, select: { id: true } }))) throw new NotFoundError('person');
-      const { samples, rejected } = await analyze(photos);
+      const { samples, rejected } = await analyze(photos, personId, options.allowDuplicates ?? false);
       const enrolled = samples.length > 0 ? await prisma.$transaction(samples.map((data) => prisma.faceSample.create({ data: { ...data, personId } }))) : [];
       if (enrolled.length > 0) await changed([personId]);
       return { enrolled, rejected };
@@ -136,9 +160,9 @@ export function createPeopleService(deps: { prisma: Prisma; provider: 'sqlite' |
      * one transaction, so a crash never leaves a person half-enrolled. A new person whose photos are
      * all refused is not created.
      */
-    async importPerson(name: string, photos: readonly { filename: string; bytes: Uint8Array }[]) {
-      const { samples, rejected } = await analyze(photos);
+    async importPerson(name: string, photos: readonly { filename: string; bytes: Uint8Array }[], options: { allowDuplicates?: boolean } = {}) {
       const existing = await prisma.person.findFirst({ where: { name }, select: { id: true } });
+      const { samples, rejected } = await analyze(photos, existing?.id ?? null, options.allowDuplicates ?? false);
       if (samples.length === 0) return { personId: existing?.id ?? null, created: false, enrolled: 0, rejected };
       const person = existing
         ? await prisma.person.update({ where: { id: existing.id }, data: { samples: { create: samples } } })

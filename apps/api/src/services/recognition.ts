@@ -1,23 +1,27 @@
-import type { Encoding } from '@facegate/face-core';
+import { decideIdentification, decideVerification, type FaceDecision, type ProbeFace } from '@facegate/face-core';
 import type { Viewer } from '../context.ts';
-import { FaceRejectedError, NotFoundError, RateLimitedError, UnauthorizedError } from '../errors.ts';
-import type { Gallery, GalleryMatch } from '../recognizer/gallery.ts';
+import { FaceRejectedError, InvalidInputError, NotFoundError, RateLimitedError, UnauthorizedError, type FaceRejectionCode } from '../errors.ts';
+import type { Gallery } from '../recognizer/gallery.ts';
 import type { Recognizer } from '../recognizer/pool.ts';
 import type { AuditService, RecognitionEventRow } from './audit.ts';
 import type { RateLimits } from './rate-limits.ts';
 import type { SettingsService } from './settings.ts';
 import type { Prisma } from './prisma.ts';
 
-export type Decision = 'accepted' | 'refused' | 'error';
+export type Decision = 'accepted' | 'refused' | 'step_up' | 'error';
 
 /** The photo, or a function reading it (an upload), so that a refused upload is audited like any attempt. */
 export type ImageInput = Uint8Array | (() => Promise<Uint8Array>);
+
+/** A door may send a burst of frames of one attempt; the decision fuses those that pass the quality gates. */
+export const MAX_FRAMES = 5;
 
 export interface VerifyInput {
   readonly personId?: string | null;
   readonly name?: string | null;
   readonly cardId?: string | null;
-  readonly image: ImageInput;
+  /** One photo, or the frames of one attempt (1 to MAX_FRAMES). */
+  readonly images: readonly ImageInput[];
   readonly doorId?: string | null;
 }
 
@@ -26,12 +30,21 @@ export interface RecognitionOutcome {
   readonly reason: string;
   readonly distance: number | null;
   readonly threshold: number;
+  /** Between threshold and this, the answer is STEP_UP (when step-up is on). */
+  readonly stepUpThreshold: number;
   readonly personId: string | null;
   readonly candidates: readonly { personId: string; distance: number }[];
+  readonly framesUsed: number;
   readonly event: RecognitionEventRow;
 }
 
-/** Verification (1:1) and identification (1:K). Every attempt, refusals and errors included, writes exactly one audit event. */
+const OUTCOME_DECISION = { accept: 'accepted', reject: 'refused', step_up: 'step_up' } as const;
+
+/**
+ * Verification (1:1) and identification (1:K) through face-core's decision layer: quality gates, the
+ * calibrated threshold (for identification, for the gallery's size), the ambiguity margin, step-up
+ * and frame fusion. Every attempt, refusals and errors included, writes exactly one audit event.
+ */
 export function createRecognitionService(deps: {
   prisma: Prisma;
   recognizer: Recognizer;
@@ -57,23 +70,46 @@ export function createRecognitionService(deps: {
     return { apiKeyId: viewer.kind === 'apiKey' ? viewer.id : null, adminId: viewer.kind === 'admin' ? viewer.id : null };
   }
 
-  /** Runs the face engine; a photo it refuses is audited as an error and thrown as a typed error. */
-  async function probe(image: ImageInput, record: (reason: string, model: string) => Promise<RecognitionEventRow>): Promise<{ encoding: Encoding; thumbnail: Uint8Array; model: string }> {
-    let bytes: Uint8Array;
-    try {
-      bytes = typeof image === 'function' ? await image() : image;
-    } catch (error) {
-      if (!(error instanceof FaceRejectedError)) throw error;
-      const event = await record(error.code.toLowerCase(), '');
-      throw new FaceRejectedError(error.code as 'IMAGE_TOO_LARGE', error.message, event.id);
+  function checkFrameCount(images: readonly ImageInput[]) {
+    if (images.length === 0 || images.length > MAX_FRAMES) throw new InvalidInputError(`send one photo or a burst of 2 to ${MAX_FRAMES} frames, not ${images.length}`);
+  }
+
+  type Record = (fields: { decision: Decision; reason: string; model: string; framesUsed?: number }) => Promise<RecognitionEventRow>;
+
+  /**
+   * Runs the face engine on every frame. Frames without a usable face are left out; when none has one,
+   * the attempt is audited as an error and thrown as the first frame's typed error.
+   */
+  async function probe(images: readonly ImageInput[], record: Record): Promise<{ faces: ProbeFace[]; thumbnail: Uint8Array; model: string }> {
+    const faces: ProbeFace[] = [];
+    let thumbnail: Uint8Array | null = null;
+    let model = '';
+    let failure: { code: FaceRejectionCode; message: string } | null = null;
+    for (const image of images) {
+      let bytes: Uint8Array;
+      try {
+        bytes = typeof image === 'function' ? await image() : image;
+      } catch (error) {
+        if (!(error instanceof FaceRejectedError)) throw error;
+        failure ??= { code: error.code as FaceRejectionCode, message: error.message };
+        continue;
+      }
+      const result = await recognizer.analyze({ image: bytes, faces: 'largest' });
+      model = result.model;
+      if (!result.ok) {
+        failure ??= { code: result.code as FaceRejectionCode, message: result.message };
+        continue;
+      }
+      const face = result.faces[0]!;
+      faces.push({ encoding: face.encoding, quality: face.quality });
+      thumbnail ??= face.thumbnail;
     }
-    const result = await recognizer.analyze({ image: bytes, faces: 'largest' });
-    if (!result.ok) {
-      const event = await record(result.code.toLowerCase(), result.model);
-      throw new FaceRejectedError(result.code as 'NO_FACE', result.message, event.id);
+    if (faces.length === 0 || !thumbnail) {
+      const code = failure?.code ?? 'NO_FACE';
+      const event = await record({ decision: 'error', reason: code.toLowerCase(), model, framesUsed: 0 });
+      throw new FaceRejectedError(code, failure?.message ?? 'no face found', event.id);
     }
-    const face = result.faces[0]!;
-    return { encoding: face.encoding, thumbnail: face.thumbnail, model: result.model };
+    return { faces, thumbnail, model };
   }
 
   async function limit(viewer: Viewer, doorId: string | null, record: () => Promise<RecognitionEventRow>): Promise<void> {
@@ -84,68 +120,102 @@ export function createRecognitionService(deps: {
     }
   }
 
+  /** The audit fields of a decision; a probe refused by the quality gates becomes a typed error too. */
+  function decisionFields(decision: FaceDecision) {
+    const rival = decision.rival ? gallery.get(decision.rival.identity) : undefined;
+    return {
+      distance: decision.distance,
+      threshold: decision.threshold,
+      framesUsed: decision.framesUsed,
+      rivalPersonId: rival?.id ?? null,
+      rivalLabel: rival?.name ?? null,
+      rivalDistance: decision.rival?.distance ?? null,
+      decision: OUTCOME_DECISION[decision.outcome],
+      reason: decision.reason,
+    };
+  }
+
+  function throwIfQualityRefused(decision: FaceDecision, event: RecognitionEventRow) {
+    if (decision.framesUsed === 0 && decision.message) throw new FaceRejectedError(decision.reason.toUpperCase() as FaceRejectionCode, decision.message, event.id);
+  }
+
   return {
     async verify(viewer: Viewer, input: VerifyInput): Promise<RecognitionOutcome> {
+      checkFrameCount(input.images);
       const doorId = await doorFor(viewer, input.doorId);
-      const { threshold, rule } = settings.current();
-      const claimedLabel = input.name ?? input.cardId ?? input.personId ?? null;
-      const base = { kind: 'verify' as const, doorId, ...actor(viewer), threshold, claimedLabel };
-      await limit(viewer, doorId, () => audit.record({ ...base, model: '', decision: 'error', reason: 'rate_limited' }));
+      const config = settings.decisionConfig();
+      const { threshold } = settings.current();
+      const claimedLabel = (input.name ?? input.cardId ?? input.personId ?? null)?.slice(0, 200) ?? null;
+      const base = { kind: 'verify' as const, doorId, ...actor(viewer), threshold, claimedLabel, frames: input.images.length };
+      await limit(viewer, doorId, () => audit.record({ ...base, model: '', decision: 'error', reason: 'rate_limited', framesUsed: 0 }));
 
       const person = await prisma.person.findFirst({
         where: input.personId ? { id: input.personId } : input.cardId ? { cardId: input.cardId } : input.name ? { name: input.name } : { id: '' },
         select: { id: true, name: true, active: true },
       });
       const claimed = { claimedPersonId: person?.id ?? null, claimedLabel: person?.name ?? claimedLabel };
-      const face = await probe(input.image, (reason, model) => audit.record({ ...base, ...claimed, model, decision: 'error', reason }));
-      if (!person) {
-        const event = await audit.record({ ...base, ...claimed, model: face.model, decision: 'refused', reason: 'unknown_person', thumbnail: face.thumbnail });
-        return { decision: 'refused', reason: 'unknown_person', distance: null, threshold, personId: null, candidates: [], event };
-      }
-      const distance = gallery.distanceTo(person.id, face.encoding, rule);
-      const match = distance < threshold;
-      const reason = !person.active ? 'inactive' : match ? 'match' : Number.isFinite(distance) ? 'no_match' : 'not_enrolled';
-      const decision: Decision = match && person.active ? 'accepted' : 'refused';
+      const face = await probe(input.images, (fields) => audit.record({ ...base, ...claimed, ...fields }));
+      const framesUsed = face.faces.length;
+      const refuse = async (reason: string): Promise<RecognitionOutcome> => {
+        const event = await audit.record({ ...base, ...claimed, model: face.model, decision: 'refused', reason, thumbnail: face.thumbnail, framesUsed });
+        return { decision: 'refused', reason, distance: null, threshold, stepUpThreshold: threshold, personId: person?.id ?? null, candidates: [], framesUsed, event };
+      };
+      if (!person) return refuse('unknown_person');
+      if (!person.active) return refuse('inactive');
+
+      const decision = decideVerification(face.faces, person.id, gallery.database(), config);
+      const accepted = decision.outcome === 'accept';
       const event = await audit.record({
         ...base,
         ...claimed,
-        decidedPersonId: decision === 'accepted' ? person.id : null,
-        decidedLabel: decision === 'accepted' ? person.name : null,
-        distance: Number.isFinite(distance) ? distance : null,
+        ...decisionFields(decision),
+        decidedPersonId: accepted ? person.id : null,
+        decidedLabel: accepted ? person.name : null,
         model: face.model,
-        decision,
-        reason,
         thumbnail: face.thumbnail,
       });
-      return { decision, reason, distance: Number.isFinite(distance) ? distance : null, threshold, personId: person.id, candidates: [], event };
+      throwIfQualityRefused(decision, event);
+      return {
+        decision: OUTCOME_DECISION[decision.outcome],
+        reason: decision.reason,
+        distance: decision.distance,
+        threshold: decision.threshold,
+        stepUpThreshold: decision.stepUpThreshold,
+        personId: person.id,
+        candidates: [],
+        framesUsed: decision.framesUsed,
+        event,
+      };
     },
 
-    async identify(viewer: Viewer, input: { image: ImageInput; doorId?: string | null; candidates?: number }): Promise<RecognitionOutcome> {
+    async identify(viewer: Viewer, input: { images: readonly ImageInput[]; doorId?: string | null; candidates?: number }): Promise<RecognitionOutcome> {
+      checkFrameCount(input.images);
       const doorId = await doorFor(viewer, input.doorId);
-      const { threshold, rule } = settings.current();
-      const base = { kind: 'identify' as const, doorId, ...actor(viewer), threshold };
-      await limit(viewer, doorId, () => audit.record({ ...base, model: '', decision: 'error', reason: 'rate_limited' }));
-      const face = await probe(input.image, (reason, model) => audit.record({ ...base, model, decision: 'error', reason }));
-      const nearest: GalleryMatch[] = gallery.nearest(face.encoding, rule, Math.max(1, Math.min(input.candidates ?? 5, 20)));
-      const best = nearest[0];
-      const accepted = best !== undefined && best.distance < threshold;
+      const config = settings.decisionConfig();
+      const base = { kind: 'identify' as const, doorId, ...actor(viewer), threshold: settings.current().threshold, frames: input.images.length };
+      await limit(viewer, doorId, () => audit.record({ ...base, model: '', decision: 'error', reason: 'rate_limited', framesUsed: 0 }));
+      const face = await probe(input.images, (fields) => audit.record({ ...base, ...fields }));
+      const decision = decideIdentification(face.faces, gallery.database(), config);
+      const accepted = decision.outcome === 'accept' ? gallery.get(decision.identity!) : undefined;
       const event = await audit.record({
         ...base,
-        decidedPersonId: accepted ? best.person.id : null,
-        decidedLabel: accepted ? best.person.name : null,
-        distance: best?.distance ?? null,
+        ...decisionFields(decision),
+        decidedPersonId: accepted?.id ?? null,
+        decidedLabel: accepted?.name ?? null,
         model: face.model,
-        decision: accepted ? 'accepted' : 'refused',
-        reason: accepted ? 'match' : 'not_in_database',
         thumbnail: face.thumbnail,
       });
+      throwIfQualityRefused(decision, event);
+      const count = Math.max(1, Math.min(input.candidates ?? 5, 20));
       return {
-        decision: accepted ? 'accepted' : 'refused',
-        reason: accepted ? 'match' : 'not_in_database',
-        distance: best?.distance ?? null,
-        threshold,
-        personId: accepted ? best.person.id : null,
-        candidates: nearest.map((m) => ({ personId: m.person.id, distance: m.distance })),
+        decision: OUTCOME_DECISION[decision.outcome],
+        reason: decision.reason,
+        distance: decision.distance,
+        threshold: decision.threshold,
+        stepUpThreshold: decision.stepUpThreshold,
+        personId: decision.outcome === 'accept' ? decision.identity : null,
+        candidates: decision.candidates.slice(0, count).map((c) => ({ personId: c.identity, distance: c.distance })),
+        framesUsed: decision.framesUsed,
         event,
       };
     },

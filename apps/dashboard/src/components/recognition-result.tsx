@@ -3,7 +3,7 @@ import { formatDistance, reasonText } from '@/lib/format';
 import type { RecognitionView } from '@/lib/recognition';
 import { Gauge } from './gauge';
 
-const WORDS = { ACCEPTED: 'Accepted', REFUSED: 'Refused', ERROR: 'Error' } as const;
+const WORDS = { ACCEPTED: 'Accepted', REFUSED: 'Refused', STEP_UP: 'Second factor needed', ERROR: 'Error' } as const;
 
 export function RecognitionResult({ result, mode }: { result: RecognitionView; mode: 'verify' | 'identify' }) {
   const enrolled = result.person;

@@ -10,6 +10,13 @@ const REASONS: Record<string, string> = {
   invalid_image: 'the file is not a readable image',
   image_too_large: 'the photo is too large',
   rate_limited: 'too many attempts, slowed down',
+  ambiguous: 'two enrolled people are too close to call',
+  borderline: 'close, but not close enough: a second factor may confirm',
+  face_too_small: 'the face is too small to decide on',
+  too_blurry: 'the face is too blurred to decide on',
+  pose: 'the face is turned away',
+  too_dark: 'the face is too dark',
+  too_bright: 'the face is overexposed',
 };
 
 /** The audit log's reason code in plain words. */
@@ -24,6 +31,12 @@ const REJECTIONS: Record<string, string> = {
   IMAGE_TOO_LARGE: 'This photo is too large.',
   FACE_TOO_SMALL: 'The face is too small in this photo; come closer or crop it.',
   FACE_BLURRED: 'The face is blurred in this photo.',
+  TOO_BLURRY: 'The face is blurred in this photo; hold still.',
+  POSE: 'The face is turned away; look at the camera.',
+  TOO_DARK: 'The face is too dark; more light is needed.',
+  TOO_BRIGHT: 'The face is overexposed.',
+  DUPLICATE_FACE: 'This face is already enrolled as someone else.',
+  DUPLICATE_NAME: 'Someone of that name is already enrolled.',
 };
 
 /** Why a photo was refused, in plain words, keeping the API's detail. */

@@ -1,4 +1,4 @@
-export type Decision = 'ACCEPTED' | 'REFUSED' | 'ERROR';
+export type Decision = 'ACCEPTED' | 'REFUSED' | 'STEP_UP' | 'ERROR';
 
 export interface PersonSummary {
   id: string;

@@ -40,7 +40,7 @@ export interface FaceDecision {
   readonly threshold: number;
   /** Between `threshold` and this, the answer is step_up. */
   readonly stepUpThreshold: number;
-  /** The nearest people, nearest first (at most 5): for the audit, never for a door. */
+  /** The nearest people, nearest first (at most 20): for the audit and administrators, never for a door. */
   readonly candidates: readonly Candidate[];
   /** Why an ambiguous answer was given: the other person too close to call. */
   readonly rival: Candidate | null;
@@ -50,6 +50,8 @@ export interface FaceDecision {
   /** For a quality refusal: what the person at the door can do about it. */
   readonly message: string | null;
 }
+
+const MAX_CANDIDATES = 20;
 
 interface Thresholds {
   readonly threshold: number;
@@ -115,7 +117,7 @@ export function decideVerification(probes: readonly ProbeFace[], claimed: string
   if (!encoding) return refusedForQuality(frames, failure, thresholds, claimed);
   const candidates = rankCandidates(encoding, database, config.rule);
   const own = candidates.find((c) => c.identity === claimed);
-  const base = { identity: claimed, ...thresholds, candidates: candidates.slice(0, 5), frames, framesUsed: used, message: null };
+  const base = { identity: claimed, ...thresholds, candidates: candidates.slice(0, MAX_CANDIDATES), frames, framesUsed: used, message: null };
   if (!own || !Number.isFinite(own.distance)) return { ...base, outcome: 'reject', reason: 'not_enrolled', distance: null, rival: null };
   const rival = candidates.find((c) => c.identity !== claimed && c.distance < own.distance + config.ambiguityMargin) ?? null;
   const distance = own.distance;
@@ -138,7 +140,7 @@ export function decideIdentification(probes: readonly ProbeFace[], database: Fac
   if (!encoding) return refusedForQuality(frames, failure, thresholds, null);
   const candidates = candidatesAll(encoding);
   const [best, second] = candidates;
-  const base = { ...thresholds, candidates: candidates.slice(0, 5), frames, framesUsed: used, message: null };
+  const base = { ...thresholds, candidates: candidates.slice(0, MAX_CANDIDATES), frames, framesUsed: used, message: null };
   if (!best || best.distance >= thresholds.stepUpThreshold) {
     return { ...base, outcome: 'reject', reason: 'not_in_database', identity: null, distance: best?.distance ?? null, rival: null };
   }

@@ -65,6 +65,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
               <option value="">Any</option>
               <option value="ACCEPTED">Accepted</option>
               <option value="REFUSED">Refused</option>
+              <option value="STEP_UP">Second factor needed</option>
               <option value="ERROR">Error</option>
             </select>
           </div>

@@ -8,7 +8,7 @@ export const metadata: Metadata = { title: 'Overview' };
 
 interface OverviewData {
   people: { totalCount: number; edges: { node: { sampleCount: number } }[] };
-  stats: { day: string; accepted: number; refused: number; error: number }[];
+  stats: { day: string; accepted: number; refused: number; stepUp: number; error: number }[];
   settings: { threshold: number };
   recognitionEvents: { edges: { node: { distance: number | null; decision: string } }[] };
 }
@@ -18,7 +18,7 @@ export default async function OverviewPage() {
   // Three reads: the API prices list fields by their size, and one query for all would cost too much.
   const [people, stats, recent] = await Promise.all([
     safeRead<Pick<OverviewData, 'people'>>(`{ people(first: 200) { totalCount edges { node { sampleCount } } } }`),
-    safeRead<Pick<OverviewData, 'stats' | 'settings'>>(`query ($from: DateTime!) { stats(from: $from) { day accepted refused error } settings { threshold } }`, {
+    safeRead<Pick<OverviewData, 'stats' | 'settings'>>(`query ($from: DateTime!) { stats(from: $from) { day accepted refused stepUp error } settings { threshold } }`, {
       from: new Date(Date.now() - 29 * 86_400_000).toISOString(),
     }),
     safeRead<Pick<OverviewData, 'recognitionEvents'>>(`{ recognitionEvents(first: 300) { edges { node { distance decision } } } }`),
@@ -28,7 +28,7 @@ export default async function OverviewPage() {
   if (!data) return <ErrorPanel message={error ?? 'The overview could not be loaded.'} />;
   const samples = data.people.edges.reduce((n, e) => n + e.node.sampleCount, 0);
   const todayStats = data.stats.find((d) => d.day === today);
-  const attemptsToday = todayStats ? todayStats.accepted + todayStats.refused + todayStats.error : 0;
+  const attemptsToday = todayStats ? todayStats.accepted + todayStats.refused + todayStats.stepUp + todayStats.error : 0;
   const events = data.recognitionEvents.edges.map((e) => e.node);
   const bins = distanceHistogram(events, 24, 1.2);
   return (
@@ -45,7 +45,7 @@ export default async function OverviewPage() {
         </div>
         <div className="card">
           <div className="figure" data-testid="attempts-today">{attemptsToday}</div>
-          <div className="label">attempts today (UTC){todayStats ? ` · ${todayStats.accepted} accepted, ${todayStats.refused} refused` : ''}</div>
+          <div className="label">attempts today (UTC){todayStats ? ` · ${todayStats.accepted} accepted, ${todayStats.refused} refused, ${todayStats.stepUp} asked for a second factor` : ''}</div>
         </div>
         <div className="card">
           <div className="figure">{data.settings.threshold.toFixed(3)}</div>

@@ -32,19 +32,34 @@ async function mutate(field: string, query: string, variables: Record<string, un
 const issues = (e: z.ZodError) => e.issues.map((i) => i.message).join(' ');
 
 const SettingsInput = z.object({
-  threshold: z.coerce.number({ error: 'The threshold must be a number.' }).gt(0, 'The threshold must be above 0.').lt(2, 'The threshold must be under 2 (distances of unit vectors are at most 2).'),
-  rule: z.enum(['NEAREST', 'CENTROID', 'MEAN_DISTANCE'], { error: 'Choose a matching rule.' }),
+  falseAcceptOneIn: z.enum(['1000', '10000', '100000', '1000000'], { error: 'Choose a false-accept target.' }).transform(Number),
+  /** Empty: the threshold calibrated for the target. */
+  threshold: z
+    .string()
+    .trim()
+    .transform((v) => (v === '' ? null : Number(v)))
+    .pipe(z.number({ error: 'The threshold must be a number.' }).min(0.05, 'The threshold must be at least 0.05.').max(1.5, 'The threshold must be at most 1.5.').nullable()),
+  stepUp: z.boolean(),
+  rule: z.enum(['NEAREST', 'SOFT_NEAREST', 'CENTROID', 'MEAN_DISTANCE'], { error: 'Choose a matching rule.' }),
   rateLimitPerMinute: z.coerce.number({ error: 'The rate limit must be a number.' }).int('The rate limit must be a whole number.').min(1, 'The rate limit must be at least 1 a minute.').max(100_000),
 });
 
 export async function updateSettings(_s: SettingsState, form: FormData): Promise<SettingsState> {
-  const parsed = SettingsInput.safeParse({ threshold: form.get('threshold'), rule: form.get('rule'), rateLimitPerMinute: form.get('rateLimitPerMinute') });
+  const parsed = SettingsInput.safeParse({
+    falseAcceptOneIn: form.get('falseAcceptOneIn'),
+    threshold: form.get('threshold') ?? '',
+    stepUp: form.get('stepUp') === 'on',
+    rule: form.get('rule'),
+    rateLimitPerMinute: form.get('rateLimitPerMinute'),
+  });
   if (!parsed.success) return { error: issues(parsed.error) };
+  const { falseAcceptOneIn, threshold, ...rest } = parsed.data;
+  const input = { ...rest, falseAcceptRate: 1 / falseAcceptOneIn, ...(threshold === null ? { useCalibratedThreshold: true } : { threshold }) };
   return mutate(
     'updateSettings',
     `mutation ($input: SettingsInput!) { updateSettings(input: $input) { __typename ... on MutationUpdateSettingsSuccess { data { threshold } } ... on Error { code message } } }`,
-    { input: parsed.data },
-    `Saved: threshold ${parsed.data.threshold}.`,
+    { input },
+    threshold === null ? `Saved: 1 in ${falseAcceptOneIn.toLocaleString('en')} false accepts (calibrated threshold).` : `Saved: fixed threshold ${threshold}.`,
   );
 }
 

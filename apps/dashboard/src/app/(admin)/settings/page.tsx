@@ -3,7 +3,7 @@ import { safeRead } from '@/lib/api';
 import { requireUser } from '@/lib/session';
 import type { Door } from '@/lib/types';
 import { ErrorPanel } from '@/components/error-panel';
-import { AdminForms, ApiKeyForms, DoorForms, ThresholdForm } from './settings-forms';
+import { AdminForms, ApiKeyForms, DoorForms, ThresholdForm, type RecognitionSettings } from './settings-forms';
 
 export const metadata: Metadata = { title: 'Settings' };
 
@@ -13,12 +13,12 @@ export default async function SettingsPage() {
   const me = await requireUser();
   const isAdmin = me.role === 'ADMIN';
   const { data, error } = await safeRead<{
-    settings: { threshold: number; rule: string; rateLimitPerMinute: number };
+    settings: RecognitionSettings;
     doors: Door[];
     apiKeys?: ApiKey[];
     admins?: { id: string; email: string; role: string; createdAt: string }[];
   }>(`{
-    settings { threshold rule rateLimitPerMinute }
+    settings { threshold thresholdOverride falseAcceptOneIn stepUp rule rateLimitPerMinute }
     doors { id name location }
     ${isAdmin ? 'apiKeys { id name prefix scopes door { name } createdAt lastUsedAt revokedAt } admins { id email role createdAt }' : ''}
   }`);
@@ -33,7 +33,7 @@ export default async function SettingsPage() {
           <ThresholdForm settings={data.settings} />
         ) : (
           <p>
-            Threshold <strong>{data.settings.threshold.toFixed(3)}</strong> · rule {data.settings.rule.toLowerCase().replace('_', ' ')} · {data.settings.rateLimitPerMinute} attempts per minute per caller
+            Threshold <strong>{data.settings.threshold.toFixed(3)}</strong> ({data.settings.thresholdOverride === null ? `calibrated for 1 in ${data.settings.falseAcceptOneIn.toLocaleString('en')}` : 'fixed'}) · rule {data.settings.rule.toLowerCase().replace('_', ' ')} · {data.settings.rateLimitPerMinute} attempts per minute per caller
           </p>
         )}
       </section>

@@ -26,20 +26,41 @@ function Feedback({ state }: { state: SettingsState }) {
   );
 }
 
-export function ThresholdForm({ settings }: { settings: { threshold: number; rule: string; rateLimitPerMinute: number } }) {
+export interface RecognitionSettings {
+  threshold: number;
+  thresholdOverride: number | null;
+  falseAcceptOneIn: number;
+  stepUp: boolean;
+  rule: string;
+  rateLimitPerMinute: number;
+}
+
+export function ThresholdForm({ settings }: { settings: RecognitionSettings }) {
   const [state, action] = useActionState(updateSettings, {});
   return (
     <form action={action}>
       <div className="row">
         <div className="field">
-          <label htmlFor="threshold">
-            Threshold <span className="hint">distance under which faces match</span>
+          <label htmlFor="falseAcceptOneIn">
+            False accepts <span className="hint">a stranger taken for one person</span>
           </label>
-          <input id="threshold" name="threshold" type="number" step="0.001" min="0.01" max="1.99" required defaultValue={settings.threshold} style={{ maxWidth: '9rem' }} />
+          <select id="falseAcceptOneIn" name="falseAcceptOneIn" defaultValue={String(settings.falseAcceptOneIn)}>
+            <option value="1000">1 in 1,000</option>
+            <option value="10000">1 in 10,000</option>
+            <option value="100000">1 in 100,000</option>
+            <option value="1000000">1 in 1,000,000</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="threshold">
+            Fixed threshold <span className="hint">empty: calibrated</span>
+          </label>
+          <input id="threshold" name="threshold" type="number" step="0.001" min="0.05" max="1.5" placeholder={settings.threshold.toFixed(3)} defaultValue={settings.thresholdOverride ?? ''} style={{ maxWidth: '9rem' }} />
         </div>
         <div className="field">
           <label htmlFor="rule">Matching rule</label>
           <select id="rule" name="rule" defaultValue={settings.rule}>
+            <option value="SOFT_NEAREST">Soft nearest sample</option>
             <option value="NEAREST">Nearest sample</option>
             <option value="CENTROID">Centroid of the samples</option>
             <option value="MEAN_DISTANCE">Mean distance to the samples</option>
@@ -49,9 +70,16 @@ export function ThresholdForm({ settings }: { settings: { threshold: number; rul
           <label htmlFor="rateLimitPerMinute">Attempts per minute per caller</label>
           <input id="rateLimitPerMinute" name="rateLimitPerMinute" type="number" min="1" step="1" required defaultValue={settings.rateLimitPerMinute} style={{ maxWidth: '9rem' }} />
         </div>
+        <div className="field">
+          <label htmlFor="stepUp">
+            <input id="stepUp" name="stepUp" type="checkbox" defaultChecked={settings.stepUp} /> Ask for a second factor when unsure
+          </label>
+        </div>
         <SubmitButton pending="Saving…">Save</SubmitButton>
       </div>
-      <p className="hint">Lower is stricter: fewer strangers let in, more employees refused. The default, 0.41, was calibrated on LFW.</p>
+      <p className="hint">
+        The threshold follows from the false-accept target, calibrated for the face encoder; identification tightens it further as the gallery grows, so that at most 1 % of strangers are let in. A rarer target keeps more strangers out and refuses more employees.
+      </p>
       <Feedback state={state} />
     </form>
   );
