@@ -46,7 +46,7 @@ export function clientAddress(request: Request, socketAddress: string | undefine
 }
 
 /** Viewers (role viewer) read everything an administrator reads and change nothing. */
-const VIEWER_ROLE_SCOPES: readonly Scope[] = ['people:read', 'audit:read'];
+const VIEWER_ROLE_SCOPES: readonly Scope[] = ['people:read', 'audit:read', 'faces:read'];
 
 export function can(viewer: Viewer, scope: Scope): boolean {
   switch (viewer.kind) {

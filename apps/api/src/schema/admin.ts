@@ -54,7 +54,7 @@ builder.queryFields((t) => ({
     resolve: (_, __, ctx): Me | null => {
       const v = ctx.viewer;
       if (v.kind === 'anonymous' || v.kind === 'system') return null;
-      if (v.kind === 'admin') return { kind: 'admin', id: v.id, name: v.email, role: v.role, scopes: v.role === 'admin' ? ['verify', 'identify', 'people:read', 'audit:read', 'admin'] : ['people:read', 'audit:read'] };
+      if (v.kind === 'admin') return { kind: 'admin', id: v.id, name: v.email, role: v.role, scopes: v.role === 'admin' ? ['verify', 'identify', 'people:read', 'audit:read', 'faces:read', 'admin'] : ['people:read', 'audit:read', 'faces:read'] };
       return { kind: 'apiKey', id: v.id, name: v.name, role: null, scopes: [...v.scopes] };
     },
   }),

@@ -16,7 +16,7 @@ FaceSampleRef.implement({
     id: t.exposeID('id'),
     personId: t.exposeID('personId'),
     model: t.exposeString('model', { description: 'The encoder that produced the encoding.' }),
-    thumbnail: t.string({ description: 'The aligned face as a JPEG data: URL.', resolve: (s) => jpegDataUrl(s.thumbnail)! }),
+    thumbnail: t.string({ description: 'The aligned face as a JPEG data: URL (scope faces:read).', authScopes: { scope: 'faces:read' }, resolve: (s) => jpegDataUrl(s.thumbnail)! }),
     detectionScore: t.exposeFloat('detectionScore'),
     eyeDistancePx: t.exposeFloat('eyeDistancePx'),
     sharpness: t.exposeFloat('sharpness'),
@@ -30,20 +30,25 @@ FaceSampleRef.implement({
   }),
 });
 
+// Checked per field: a door key reaches the person it let in (id and name) and nothing of the register.
+const REGISTER = { scope: 'people:read' } as const;
 PersonRef.implement({
+  description: 'An enrolled person. A door learns only the id and name of the person it accepted; the rest needs people:read, face images faces:read.',
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
-    cardId: t.exposeString('cardId', { nullable: true }),
-    active: t.exposeBoolean('active'),
-    notes: t.exposeString('notes', { nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    samples: t.field({ type: [FaceSampleRef], resolve: (p, _, ctx) => ctx.services.people.samples(p.id) }),
-    sampleCount: t.int({ resolve: (p, _, ctx) => ctx.services.people.sampleCount(p.id) }),
+    cardId: t.exposeString('cardId', { nullable: true, authScopes: REGISTER, unauthorizedResolver: () => null }),
+    active: t.exposeBoolean('active', { authScopes: REGISTER }),
+    notes: t.exposeString('notes', { nullable: true, authScopes: REGISTER, unauthorizedResolver: () => null }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', authScopes: REGISTER }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', authScopes: REGISTER }),
+    samples: t.field({ type: [FaceSampleRef], authScopes: REGISTER, resolve: (p, _, ctx) => ctx.services.people.samples(p.id) }),
+    sampleCount: t.int({ authScopes: REGISTER, resolve: (p, _, ctx) => ctx.services.people.sampleCount(p.id) }),
     thumbnail: t.string({
       nullable: true,
-      description: 'The first sample\'s aligned face, for lists.',
+      description: "The first sample's aligned face, for lists (scope faces:read).",
+      authScopes: { scope: 'faces:read' },
+      unauthorizedResolver: () => null,
       resolve: async (p, _, ctx) => jpegDataUrl(await ctx.services.people.firstThumbnail(p.id)),
     }),
   }),

@@ -1,5 +1,6 @@
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
+import { can } from '../context.ts';
 import { FaceRejectedError, InvalidInputError, RateLimitedError } from '../errors.ts';
 import type { RecognitionOutcome } from '../services/recognition.ts';
 import type { RecognitionEventModel } from '../services/prisma.ts';
@@ -17,6 +18,9 @@ const Decision = builder.enumType('Decision', {
 type DecisionValue = 'accepted' | 'refused' | 'step_up' | 'error';
 const Kind = builder.enumType('RecognitionKind', { values: { VERIFY: { value: 'verify' }, IDENTIFY: { value: 'identify' } } as const });
 
+// Checked per field: a door reads its own attempt's decision and reason; who was claimed, decided or
+// seen is the audit log's (audit:read), the face seen is faces:read.
+const AUDIT = { scope: 'audit:read' } as const;
 RecognitionEventRef.implement({
   description: 'One verification or identification attempt (the audit log).',
   fields: (t) => ({
@@ -24,12 +28,12 @@ RecognitionEventRef.implement({
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     kind: t.field({ type: Kind, resolve: (e) => e.kind as 'verify' | 'identify' }),
     doorId: t.exposeID('doorId', { nullable: true }),
-    apiKeyId: t.exposeID('apiKeyId', { nullable: true }),
-    adminId: t.exposeID('adminId', { nullable: true }),
-    claimedPersonId: t.exposeID('claimedPersonId', { nullable: true }),
-    claimedLabel: t.exposeString('claimedLabel', { nullable: true }),
-    decidedPersonId: t.exposeID('decidedPersonId', { nullable: true }),
-    decidedLabel: t.exposeString('decidedLabel', { nullable: true }),
+    apiKeyId: t.exposeID('apiKeyId', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null }),
+    adminId: t.exposeID('adminId', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null }),
+    claimedPersonId: t.exposeID('claimedPersonId', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null }),
+    claimedLabel: t.exposeString('claimedLabel', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null }),
+    decidedPersonId: t.exposeID('decidedPersonId', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null }),
+    decidedLabel: t.exposeString('decidedLabel', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null }),
     distance: t.exposeFloat('distance', { nullable: true }),
     threshold: t.exposeFloat('threshold'),
     model: t.exposeString('model'),
@@ -43,11 +47,12 @@ RecognitionEventRef.implement({
       description:
         'match, no_match, not_in_database, ambiguous, borderline, unknown_person, inactive, not_enrolled; face_too_small, too_blurry, pose, too_dark, too_bright (quality gates); no_face, multiple_faces, invalid_image, image_too_large, rate_limited',
     }),
-    thumbnail: t.string({ nullable: true, description: 'The face seen, as a JPEG data: URL.', resolve: (e) => jpegDataUrl(e.thumbnail) }),
+    thumbnail: t.string({ nullable: true, description: 'The face seen, as a JPEG data: URL (scope faces:read).', authScopes: { scope: 'faces:read' }, unauthorizedResolver: () => null, resolve: (e) => jpegDataUrl(e.thumbnail) }),
     door: t.field({ type: DoorRef, nullable: true, resolve: (e, _, ctx) => (e.doorId ? ctx.services.access.doors.get(e.doorId) : null) }),
   }),
 });
 
+const REGISTER = { scope: 'people:read' } as const;
 const Candidate = builder.objectRef<{ personId: string; distance: number }>('Candidate').implement({
   fields: (t) => ({
     distance: t.exposeFloat('distance'),
@@ -64,8 +69,19 @@ const RecognitionResult = builder.objectRef<RecognitionOutcome>('RecognitionResu
     threshold: t.exposeFloat('threshold', { description: 'Accepted under this distance (calibrated for the false-accept target; for identification, for the gallery size).' }),
     stepUpThreshold: t.exposeFloat('stepUpThreshold', { description: 'Between threshold and this distance the answer is STEP_UP (when step-up is on).' }),
     framesUsed: t.exposeInt('framesUsed', { description: 'Frames that passed the quality gates and were fused.' }),
-    person: t.field({ type: PersonRef, nullable: true, description: 'Verify: the claimed person. Identify: the person recognised, if any.', resolve: (r, _, ctx) => (r.personId ? ctx.services.people.get(r.personId) : null) }),
-    candidates: t.field({ type: [Candidate], description: 'Identify: the nearest people, nearest first.', resolve: (r) => [...r.candidates] }),
+    person: t.field({
+      type: PersonRef,
+      nullable: true,
+      description: 'The person accepted. With people:read also the person claimed (verify) when refused.',
+      resolve: (r, _, ctx) => (r.personId && (r.decision === 'accepted' || can(ctx.viewer, 'people:read')) ? ctx.services.people.get(r.personId) : null),
+    }),
+    candidates: t.field({
+      type: [Candidate],
+      description: 'Identify: the nearest people, nearest first (scope people:read; empty for a door).',
+      authScopes: REGISTER,
+      unauthorizedResolver: () => [],
+      resolve: (r) => [...r.candidates],
+    }),
     event: t.field({ type: RecognitionEventRef, resolve: (r) => r.event }),
   }),
 });
