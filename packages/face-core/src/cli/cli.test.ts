@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageDir } from '../backend.ts';
 import { facesDir, hasFaces } from '../faces-dir.ts';
@@ -78,5 +79,35 @@ describe.skipIf(!hasFaces('seed'))(`facegate verify and identify on the exercise
     const { code, stderr } = await facegate('verify', '--gallery', gallery, '--as', 'nobody', path.join(seed, 'camera_0.jpg'), '--json');
     expect(code).toBe(1);
     expect(stderr).toMatch(/nobody is not in the gallery/);
+  });
+});
+
+describe.skipIf(!hasFaces('seed'))(`facegate decisions on tiny faces and bursts (needs ${facesDir()}/seed)`, () => {
+  const seed = path.join(facesDir(), 'seed');
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'facegate-tiny-'));
+    await mkdir(path.join(dir, 'office'));
+    for (const name of ['benoit', 'felix', 'younes']) await symlink(path.join(seed, `${name}.jpg`), path.join(dir, 'office', `${name}.jpg`));
+    for (const side of [24, 16]) await sharp(path.join(seed, 'camera_0.jpg')).resize(side, side).png().toFile(path.join(dir, `camera_0-${side}.png`));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('never accepts camera_0 shrunk to 24 or 16 px as benoit or anyone: too small to decide on', async () => {
+    for (const side of [24, 16]) {
+      const photo = path.join(dir, `camera_0-${side}.png`);
+      const verified = await facegate('verify', '--gallery', path.join(dir, 'office'), '--as', 'benoit', photo, '--json');
+      const identified = await facegate('identify', '--gallery', path.join(dir, 'office'), photo, '--json');
+      for (const run of [verified, identified]) {
+        // Either no face is found at all (exit 1, NO_FACE) or the face is refused for its size.
+        if (run.code !== 0) expect(run.stderr).toMatch(/NO_FACE/);
+        else expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'reject', reason: 'face_too_small', match: false });
+      }
+    }
+  });
+
+  it('fuses the frames of a burst that pass the gates', async () => {
+    const { stdout } = await facegate('identify', '--gallery', path.join(dir, 'office'), path.join(dir, 'camera_0-24.png'), path.join(seed, 'camera_0.jpg'), '--json');
+    expect(JSON.parse(stdout)).toMatchObject({ outcome: 'accept', identity: 'younes', framesUsed: 1 });
   });
 });

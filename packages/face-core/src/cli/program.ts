@@ -75,13 +75,20 @@ function parseRate(text: string): number {
   return rate;
 }
 
-/** The frames of one attempt: the largest face of each photo, with its quality. */
+/** The frames of one attempt: the largest face of each photo, with its quality. Frames without a face are left out; none at all is the first frame's error. */
 async function encodeFrames(engine: FaceEngine, images: readonly string[]): Promise<ProbeFace[]> {
   const faces: ProbeFace[] = [];
+  let failure: unknown = null;
   for (const image of images) {
-    const face = await engine.encodeFace(image, { multiple: 'largest' });
-    faces.push({ encoding: face.encoding, quality: face.quality });
+    try {
+      const face = await engine.encodeFace(image, { multiple: 'largest' });
+      faces.push({ encoding: face.encoding, quality: face.quality });
+    } catch (error) {
+      if (!(error instanceof FaceError)) throw error;
+      failure ??= error;
+    }
   }
+  if (faces.length === 0) throw failure;
   return faces;
 }
 
