@@ -112,7 +112,7 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
   const db = createDb({ databaseUrl: config.DATABASE_URL });
   await db.migrate();
   const tokens = createTokenIssuer(await sessionSecret(db.prisma, config));
-  const recognizer = options.recognizer ?? (await createRecognizer({ threads: config.FACEGATE_RECOGNIZER_THREADS }));
+  const recognizer = options.recognizer ?? (await createRecognizer({ threads: config.FACEGATE_RECOGNIZER_THREADS, ...(config.FACEGATE_RECOGNIZER_QUEUE ? { maxQueue: config.FACEGATE_RECOGNIZER_QUEUE } : {}) }));
   const services = await createServices({
     prisma: db.prisma,
     provider: db.provider,

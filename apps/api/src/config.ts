@@ -25,6 +25,8 @@ const envSchema = z.object({
     .refine((value) => !value.split(',').some((origin) => origin.trim() === '*'), 'FACEGATE_CORS_ORIGINS lists origins; `*` is not allowed'),
   FACEGATE_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   FACEGATE_RECOGNIZER_THREADS: z.coerce.number().int().positive().default(Math.max(1, os.availableParallelism())),
+  /** Photos waiting for a worker beyond which attempts are refused with BUSY (default: 64 per thread). */
+  FACEGATE_RECOGNIZER_QUEUE: z.coerce.number().int().positive().optional(),
   FACEGATE_MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(8),
   FACEGATE_MAX_QUERY_COST: z.coerce.number().int().positive().default(5000),
 });

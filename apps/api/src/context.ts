@@ -5,7 +5,8 @@ import type { Services } from './services/index.ts';
 
 /** Who is calling: nobody, a signed-in administrator, or an API key (a door or an integration). */
 export type Viewer =
-  | { readonly kind: 'anonymous' }
+  /** `rejected`: a credential was sent and refused; a revoked key's id is kept for the audit log. */
+  | { readonly kind: 'anonymous'; readonly rejected?: 'revoked_key' | 'invalid_credentials'; readonly apiKeyId?: string; readonly doorId?: string | null }
   | { readonly kind: 'admin'; readonly id: string; readonly email: string; readonly role: 'admin' | 'viewer'; readonly sessionId: string }
   | { readonly kind: 'apiKey'; readonly id: string; readonly name: string; readonly scopes: readonly Scope[]; readonly doorId: string | null }
   /** The facegate command on the server itself: it holds the database, so it may do everything. */
@@ -68,16 +69,17 @@ export async function resolveViewer(request: Request, services: Services, tokens
   if (!token) return { kind: 'anonymous' };
   const key = parseApiKey(token);
   if (key) {
-    const row = await services.apiKeys.findActiveByPrefix(key.prefix);
-    if (!row || !verifyApiKeySecret(key.secret, row.secretHash)) return { kind: 'anonymous' };
+    const row = await services.apiKeys.findByPrefix(key.prefix);
+    if (!row || !verifyApiKeySecret(key.secret, row.secretHash)) return { kind: 'anonymous', rejected: 'invalid_credentials' };
+    if (row.revoked) return { kind: 'anonymous', rejected: 'revoked_key', apiKeyId: row.id, doorId: row.doorId };
     services.apiKeys.touch(row.id);
     return { kind: 'apiKey', id: row.id, name: row.name, scopes: row.scopes, doorId: row.doorId };
   }
   const claims = await tokens.verify(token);
-  if (!claims) return { kind: 'anonymous' };
+  if (!claims) return { kind: 'anonymous', rejected: 'invalid_credentials' };
   // The session must still be live: signed-out and revoked sessions' tokens are refused here.
   const session = await services.signIn.findSession(claims.adminId, claims.sessionId);
-  if (!session) return { kind: 'anonymous' };
+  if (!session) return { kind: 'anonymous', rejected: 'invalid_credentials' };
   const { admin } = session;
   return { kind: 'admin', id: admin.id, email: admin.email, role: admin.role, sessionId: session.id };
 }

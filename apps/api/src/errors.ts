@@ -86,3 +86,9 @@ export class DuplicateNameError extends ApiError {
   }
 }
 
+/** The recognition workers' queue is full: the attempt is refused (and audited) rather than buffered. */
+export class BusyError extends ApiError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('BUSY', `the face engine is busy: retry in ${retryAfterSeconds} s`);
+  }
+}

@@ -2,6 +2,11 @@ import os from 'node:os';
 import { Piscina } from 'piscina';
 import type { AnalyzeResult, AnalyzeTask } from './worker.ts';
 
+/** Piscina's refusal when its bounded queue is full. */
+export function isQueueFull(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Task queue is at limit';
+}
+
 export interface Recognizer {
   readonly threads: number;
   /** Decodes, detects and encodes in a worker thread; never blocks the caller's event loop. */

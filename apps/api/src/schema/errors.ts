@@ -1,5 +1,5 @@
 import { builder } from '../builder.ts';
-import { ApiError, DuplicateNameError, FaceRejectedError, InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError, UnauthorizedError, WeakPasswordError } from '../errors.ts';
+import { ApiError, BusyError, DuplicateNameError, FaceRejectedError, InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError, UnauthorizedError, WeakPasswordError } from '../errors.ts';
 
 /** Every expected failure implements Error: a stable `code` to branch on and a readable `message`. */
 export const ErrorInterface = builder.interfaceRef<ApiError>('Error').implement({
@@ -41,6 +41,14 @@ builder.objectType(DuplicateNameError, {
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof DuplicateNameError,
   fields: (t) => ({ personId: t.exposeID('personId') }),
+});
+
+builder.objectType(BusyError, {
+  name: 'BusyError',
+  description: 'The face engine is overloaded (code BUSY): the attempt was refused and audited; retry after retryAfterSeconds.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof BusyError,
+  fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
 });
 
 /** Errors every mutation may answer with. */

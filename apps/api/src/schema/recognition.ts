@@ -1,7 +1,7 @@
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import { can } from '../context.ts';
-import { FaceRejectedError, InvalidInputError, RateLimitedError } from '../errors.ts';
+import { BusyError, FaceRejectedError, InvalidInputError, RateLimitedError } from '../errors.ts';
 import type { RecognitionOutcome } from '../services/recognition.ts';
 import type { RecognitionEventModel } from '../services/prisma.ts';
 import { DoorRef } from './door.ts';
@@ -104,13 +104,13 @@ function uploads(ctx: { services: { readUpload(file: File): Promise<Uint8Array> 
   return files.map((file) => () => ctx.services.readUpload(file));
 }
 
-const RECOGNITION_ERRORS = [...COMMON_ERRORS, FaceRejectedError, RateLimitedError];
+const RECOGNITION_ERRORS = [...COMMON_ERRORS, FaceRejectedError, RateLimitedError, BusyError];
 
 builder.mutationFields((t) => ({
   verifyFace: t.field({
     type: RecognitionResult,
     description: '1:1 - is the face in `image` the person claimed (by id, name or card)? Writes one audit event.',
-    authScopes: { scope: 'verify' },
+    // Scope and door are checked by the recognition service, so that a refused caller is audited too.
     errors: { types: RECOGNITION_ERRORS },
     args: { input: t.arg({ type: VerifyInput, required: true }) },
     resolve: (_, { input }, ctx) =>
@@ -125,7 +125,7 @@ builder.mutationFields((t) => ({
   identifyFace: t.field({
     type: RecognitionResult,
     description: '1:K - who is the face in `image`, or nobody known. Writes one audit event.',
-    authScopes: { scope: 'identify' },
+    // Scope and door are checked by the recognition service, so that a refused caller is audited too.
     errors: { types: RECOGNITION_ERRORS },
     args: {
       image: t.arg({ type: 'File', description: 'One photo; or send `frames`.' }),

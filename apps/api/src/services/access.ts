@@ -62,10 +62,11 @@ export function createAccessService(prisma: Prisma, signIn: SignInService) {
     },
 
     apiKeys: {
-      async findActiveByPrefix(prefix: string) {
+      /** The key with this prefix, revoked ones included (`revoked` says so: a revoked key's attempts are audited as such). */
+      async findByPrefix(prefix: string) {
         const key = await prisma.apiKey.findUnique({ where: { prefix } });
-        if (!key || key.revokedAt) return null;
-        return { id: key.id, name: key.name, secretHash: key.secretHash, scopes: parseScopes(key.scopes) as Scope[], doorId: key.doorId };
+        if (!key) return null;
+        return { id: key.id, name: key.name, secretHash: key.secretHash, scopes: parseScopes(key.scopes) as Scope[], doorId: key.doorId, revoked: key.revokedAt !== null };
       },
       touch(id: string) {
         const now = Date.now();

@@ -1,8 +1,9 @@
 import { decideIdentification, decideVerification, type FaceDecision, type ProbeFace } from '@facegate/face-core';
-import type { Viewer } from '../context.ts';
-import { FaceRejectedError, InvalidInputError, NotFoundError, RateLimitedError, UnauthorizedError, type FaceRejectionCode } from '../errors.ts';
+import type { Scope } from '../auth/api-keys.ts';
+import { can, type Viewer } from '../context.ts';
+import { BusyError, FaceRejectedError, InvalidInputError, NotFoundError, RateLimitedError, UnauthorizedError, type FaceRejectionCode } from '../errors.ts';
 import type { Gallery } from '../recognizer/gallery.ts';
-import type { Recognizer } from '../recognizer/pool.ts';
+import { isQueueFull, type Recognizer } from '../recognizer/pool.ts';
 import type { AuditService, RecognitionEventRow } from './audit.ts';
 import type { RateLimits } from './rate-limits.ts';
 import type { SettingsService } from './settings.ts';
@@ -55,32 +56,63 @@ export function createRecognitionService(deps: {
 }) {
   const { prisma, recognizer, gallery, settings, audit, rateLimits } = deps;
 
-  /** A door key is bound to its door; others may name any existing door. */
-  async function doorFor(viewer: Viewer, requested: string | null | undefined): Promise<string | null> {
-    if (viewer.kind === 'apiKey' && viewer.doorId) {
-      if (requested && requested !== viewer.doorId) throw new UnauthorizedError('this API key belongs to another door');
-      return viewer.doorId;
+  const doorExists = async (id: string | null | undefined) => (id ? (await prisma.door.findUnique({ where: { id }, select: { id: true } })) !== null : false);
+
+  function actor(viewer: Viewer) {
+    return {
+      apiKeyId: viewer.kind === 'apiKey' ? viewer.id : viewer.kind === 'anonymous' ? (viewer.apiKeyId ?? null) : null,
+      adminId: viewer.kind === 'admin' ? viewer.id : null,
+    };
+  }
+
+  /**
+   * Who may try, at which door. Checked here rather than by the schema so that a refused caller is
+   * audited like any attempt: no or a revoked credential, a missing scope, a door key naming another
+   * door, an unknown door. Returns the door the attempt is recorded at.
+   */
+  async function admit(viewer: Viewer, scope: Scope, requested: string | null | undefined, record: (doorId: string | null, reason: string) => Promise<RecognitionEventRow>): Promise<string | null> {
+    const boundDoor = viewer.kind === 'apiKey' || viewer.kind === 'anonymous' ? (viewer.doorId ?? null) : null;
+    const refuse = async (reason: string, error: Error) => {
+      await record(boundDoor ?? ((await doorExists(requested)) ? requested! : null), reason);
+      throw error;
+    };
+    if (!can(viewer, scope)) {
+      const reason = viewer.kind === 'anonymous' ? (viewer.rejected ?? 'unauthenticated') : 'missing_scope';
+      return refuse(reason, new UnauthorizedError());
+    }
+    if (boundDoor) {
+      if (requested && requested !== boundDoor) return refuse('wrong_door', new UnauthorizedError('this API key belongs to another door'));
+      return boundDoor;
     }
     if (!requested) return null;
-    if (!(await prisma.door.findUnique({ where: { id: requested }, select: { id: true } }))) throw new NotFoundError('door');
+    if (!(await doorExists(requested))) return refuse('unknown_door', new NotFoundError('door'));
     return requested;
   }
 
-  function actor(viewer: Viewer) {
-    return { apiKeyId: viewer.kind === 'apiKey' ? viewer.id : null, adminId: viewer.kind === 'admin' ? viewer.id : null };
+  /** The face engine's answer; an overload or a crash is audited before it is answered. */
+  async function analyze(bytes: Uint8Array, record: RecordAttempt) {
+    try {
+      return await recognizer.analyze({ image: bytes, faces: 'largest' });
+    } catch (error) {
+      const busy = isQueueFull(error);
+      await record({ decision: 'error', reason: busy ? 'busy' : 'internal_error', model: '', framesUsed: 0 });
+      throw busy ? new BusyError(1) : error;
+    }
   }
 
-  function checkFrameCount(images: readonly ImageInput[]) {
-    if (images.length === 0 || images.length > MAX_FRAMES) throw new InvalidInputError(`send one photo or a burst of 2 to ${MAX_FRAMES} frames, not ${images.length}`);
+  async function checkFrameCount(images: readonly ImageInput[], record: () => Promise<RecognitionEventRow>) {
+    if (images.length > 0 && images.length <= MAX_FRAMES) return;
+    await record();
+    throw new InvalidInputError(`send one photo or a burst of 2 to ${MAX_FRAMES} frames, not ${images.length}`);
   }
 
-  type Record = (fields: { decision: Decision; reason: string; model: string; framesUsed?: number }) => Promise<RecognitionEventRow>;
+  type RecordAttempt = (fields: { decision: Decision; reason: string; model: string; framesUsed?: number }) => Promise<RecognitionEventRow>;
 
   /**
    * Runs the face engine on every frame. Frames without a usable face are left out; when none has one,
    * the attempt is audited as an error and thrown as the first frame's typed error.
    */
-  async function probe(images: readonly ImageInput[], record: Record): Promise<{ faces: ProbeFace[]; thumbnail: Uint8Array; model: string }> {
+  async function probe(images: readonly ImageInput[], record: RecordAttempt): Promise<{ faces: ProbeFace[]; thumbnail: Uint8Array; model: string }> {
     const faces: ProbeFace[] = [];
     let thumbnail: Uint8Array | null = null;
     let model = '';
@@ -94,7 +126,7 @@ export function createRecognitionService(deps: {
         failure ??= { code: error.code as FaceRejectionCode, message: error.message };
         continue;
       }
-      const result = await recognizer.analyze({ image: bytes, faces: 'largest' });
+      const result = await analyze(bytes, record);
       model = result.model;
       if (!result.ok) {
         failure ??= { code: result.code as FaceRejectionCode, message: result.message };
@@ -141,12 +173,13 @@ export function createRecognitionService(deps: {
 
   return {
     async verify(viewer: Viewer, input: VerifyInput): Promise<RecognitionOutcome> {
-      checkFrameCount(input.images);
-      const doorId = await doorFor(viewer, input.doorId);
       const config = settings.decisionConfig();
       const { threshold } = settings.current();
       const claimedLabel = (input.name ?? input.cardId ?? input.personId ?? null)?.slice(0, 200) ?? null;
-      const base = { kind: 'verify' as const, doorId, ...actor(viewer), threshold, claimedLabel, frames: input.images.length };
+      const attempt = { kind: 'verify' as const, ...actor(viewer), threshold, claimedLabel, frames: input.images.length };
+      const doorId = await admit(viewer, 'verify', input.doorId, (door, reason) => audit.record({ ...attempt, doorId: door, model: '', decision: 'error', reason, framesUsed: 0 }));
+      const base = { ...attempt, doorId };
+      await checkFrameCount(input.images, () => audit.record({ ...base, model: '', decision: 'error', reason: 'invalid_input', framesUsed: 0 }));
       await limit(viewer, doorId, () => audit.record({ ...base, model: '', decision: 'error', reason: 'rate_limited', framesUsed: 0 }));
 
       const person = await prisma.person.findFirst({
@@ -189,10 +222,11 @@ export function createRecognitionService(deps: {
     },
 
     async identify(viewer: Viewer, input: { images: readonly ImageInput[]; doorId?: string | null; candidates?: number }): Promise<RecognitionOutcome> {
-      checkFrameCount(input.images);
-      const doorId = await doorFor(viewer, input.doorId);
       const config = settings.decisionConfig();
-      const base = { kind: 'identify' as const, doorId, ...actor(viewer), threshold: settings.current().threshold, frames: input.images.length };
+      const attempt = { kind: 'identify' as const, ...actor(viewer), threshold: settings.current().threshold, frames: input.images.length };
+      const doorId = await admit(viewer, 'identify', input.doorId, (door, reason) => audit.record({ ...attempt, doorId: door, model: '', decision: 'error', reason, framesUsed: 0 }));
+      const base = { ...attempt, doorId };
+      await checkFrameCount(input.images, () => audit.record({ ...base, model: '', decision: 'error', reason: 'invalid_input', framesUsed: 0 }));
       await limit(viewer, doorId, () => audit.record({ ...base, model: '', decision: 'error', reason: 'rate_limited', framesUsed: 0 }));
       const face = await probe(input.images, (fields) => audit.record({ ...base, ...fields }));
       const decision = decideIdentification(face.faces, gallery.database(), config);
