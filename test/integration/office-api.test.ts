@@ -113,14 +113,16 @@ for (const database of databases()) {
       expect(errors.body.data!.recognitionEvents.edges.map((e: { node: { reason: string } }) => e.node.reason).sort()).toEqual(['invalid_image', 'no_face']);
     });
 
-    it('deletes a person for good: samples and encodings gone, audit rows keep their label', async () => {
-      const deleted = await client.gql(`mutation ($id: ID!) { deletePerson(id: $id) { ... on MutationDeletePersonSuccess { data { name samplesErased } } } }`, { id: ids.kian }, admin);
-      expect(deleted.body.data!.deletePerson.data).toEqual({ name: 'kian', samplesErased: 1 });
+    it('deletes a person for good: samples and encodings gone, their audit events pseudonymised and without faces', async () => {
+      const deleted = await client.gql(`mutation ($id: ID!) { deletePerson(id: $id) { ... on MutationDeletePersonSuccess { data { name samplesErased auditImagesErased } } } }`, { id: ids.kian }, admin);
+      expect(deleted.body.data!.deletePerson.data).toMatchObject({ name: 'kian', samplesErased: 1 });
+      expect(deleted.body.data!.deletePerson.data.auditImagesErased).toBeGreaterThan(0);
       expect(await app.db.prisma.faceSample.count({ where: { personId: ids.kian! } })).toBe(0);
       expect(await app.db.prisma.person.count({ where: { id: ids.kian! } })).toBe(0);
-      const events = await app.db.prisma.recognitionEvent.findMany({ where: { claimedLabel: 'kian' } });
+      expect(await app.db.prisma.recognitionEvent.count({ where: { OR: [{ claimedLabel: 'kian' }, { decidedLabel: 'kian' }] } })).toBe(0);
+      const events = await app.db.prisma.recognitionEvent.findMany({ where: { claimedLabel: { startsWith: 'erased-' } } });
       expect(events.length).toBeGreaterThan(0);
-      expect(events.every((e) => e.claimedPersonId === null)).toBe(true);
+      expect(events.every((e) => e.claimedPersonId === null && e.thumbnail === null && e.decision === 'refused')).toBe(true);
       expect(app.services.gallery.get(ids.kian!)).toBeUndefined();
     });
   });

@@ -28,8 +28,11 @@ export interface CreateDbOptions {
   databaseUrl?: string | undefined;
 }
 
-/** Pragmas for every connection Prisma opens (foreign keys and the busy timeout are per connection). */
-const SQLITE_PRAGMAS = 'PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 15000;';
+/**
+ * Pragmas for every connection Prisma opens (foreign keys and the busy timeout are per connection).
+ * secure_delete: deleted rows' bytes (encodings, faces) are overwritten with zeros, not left in free pages.
+ */
+const SQLITE_PRAGMAS = 'PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 15000; PRAGMA secure_delete = ON;';
 
 function sqliteAdapter(filename: string): SqlDriverAdapterFactory {
   const base = new PrismaBetterSQLite3({ url: `file:${filename}`, timeout: 15_000 });

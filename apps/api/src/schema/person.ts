@@ -112,8 +112,13 @@ const EnrollResult = builder.objectRef<{ person: PersonModel; enrolled: FaceSamp
   }),
 });
 
-const DeletedPerson = builder.objectRef<{ id: string; name: string; samplesErased: number }>('DeletedPerson').implement({
-  fields: (t) => ({ id: t.exposeID('id'), name: t.exposeString('name'), samplesErased: t.exposeInt('samplesErased') }),
+const DeletedPerson = builder.objectRef<{ id: string; name: string; samplesErased: number; auditImagesErased: number }>('DeletedPerson').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    samplesErased: t.exposeInt('samplesErased'),
+    auditImagesErased: t.exposeInt('auditImagesErased', { description: 'Face images removed from audit events that claimed, matched or named the person.' }),
+  }),
 });
 
 builder.mutationFields((t) => ({
@@ -136,7 +141,7 @@ builder.mutationFields((t) => ({
   }),
   deletePerson: t.field({
     type: DeletedPerson,
-    description: 'Erases the person, every face sample and encoding for good; audit rows keep only the name they recorded.',
+    description: 'Erases the person, every face sample and encoding, and every face image of theirs in the audit log, for good; their audit events stay (decision, distance) under a pseudonym.',
     authScopes: { scope: 'admin' },
     errors: { types: COMMON_ERRORS },
     args: { id: t.arg.id({ required: true }) },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { checkQuality, DEFAULT_QUALITY_GATES, type Encoding } from '@facegate/face-core';
 import { DuplicateNameError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { GalleryPerson } from '../recognizer/gallery.ts';
@@ -13,6 +14,11 @@ export interface RejectedPhoto {
   readonly message: string;
   /** DUPLICATE_FACE: the enrolled person this face was taken for, and how near. */
   readonly duplicateOf?: { readonly personId: string; readonly distance: number };
+}
+
+/** What the audit log calls an erased person: stable per person, so their events still group, but no name. */
+export function erasedPseudonym(personId: string): string {
+  return `erased-${createHash('sha256').update(personId).digest('hex').slice(0, 10)}`;
 }
 
 /** The enrolled person (other than `self`) a new face would be taken for, if any (services/index.ts). */
@@ -134,13 +140,28 @@ export function createPeopleService(deps: {
       return person;
     },
 
-    /** Erases the person and, by cascade, every face sample (encodings and thumbnails). Audit rows keep their labels. */
+    /**
+     * Erases the person: every face sample (encodings and thumbnails, by cascade), and in the audit log
+     * every face image of an attempt that claimed, matched or named them; the events stay, with their
+     * decision and distance, under a pseudonym instead of the name. On SQLite the freed pages are
+     * zeroed (secure_delete) and the write-ahead log is checkpointed, so no byte of theirs is left in
+     * the files; on PostgreSQL dead rows stay until VACUUM (see the README).
+     */
     async delete(id: string) {
       const person = await prisma.person.findUnique({ where: { id }, include: { _count: { select: { samples: true } } } });
       if (!person) throw new NotFoundError('person');
-      await prisma.person.delete({ where: { id } });
+      const pseudonym = erasedPseudonym(id);
+      const theirs = { OR: [{ claimedPersonId: id }, { decidedPersonId: id }, { rivalPersonId: id }] };
+      const [erasedImages] = await prisma.$transaction([
+        prisma.recognitionEvent.updateMany({ where: { ...theirs, thumbnail: { not: null } }, data: { thumbnail: null } }),
+        prisma.recognitionEvent.updateMany({ where: { claimedPersonId: id }, data: { claimedLabel: pseudonym } }),
+        prisma.recognitionEvent.updateMany({ where: { decidedPersonId: id }, data: { decidedLabel: pseudonym } }),
+        prisma.recognitionEvent.updateMany({ where: { rivalPersonId: id }, data: { rivalLabel: pseudonym, rivalPersonId: null } }),
+        prisma.person.delete({ where: { id } }),
+      ]);
+      if (provider === 'sqlite') await prisma.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
       await changed([id]);
-      return { id, name: person.name, samplesErased: person._count.samples };
+      return { id, name: person.name, samplesErased: person._count.samples, auditImagesErased: erasedImages.count };
     },
 
     /**
