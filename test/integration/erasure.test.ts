@@ -68,3 +68,30 @@ describe.skipIf(!hasFaces('seed'))(`erasure leaves no byte of a person's face in
     expect(await app.db.prisma.faceSample.count({ where: { personId: other.id } })).toBe(1);
   });
 });
+
+describe('audit image retention', () => {
+  let app: App;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'facegate-retention-'));
+    app = await createApp(loadConfig({ DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1' }));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('erases face images from audit events older than the retention, keeping the events and the recent images', async () => {
+    const face = Buffer.from('a face seen at the door');
+    const event = (daysAgo: number) =>
+      app.db.prisma.recognitionEvent.create({ data: { kind: 'identify', threshold: 0.35, model: 'm', decision: 'refused', reason: 'not_in_database', thumbnail: face, createdAt: new Date(Date.now() - daysAgo * 86_400_000) } });
+    const [old, recent] = [await event(40), await event(2)];
+    expect(app.services.settings.current().auditImageRetentionDays).toBe(90);
+    expect(await app.services.purgeImages()).toBe(0);
+    await app.services.updateSettings({ auditImageRetentionDays: 30 });
+    const rows = await app.db.prisma.recognitionEvent.findMany({ where: { id: { in: [old.id, recent.id] } }, orderBy: { createdAt: 'asc' } });
+    expect(rows.map((r) => r.thumbnail === null)).toEqual([true, false]);
+    expect(rows).toHaveLength(2);
+  });
+});

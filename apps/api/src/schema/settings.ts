@@ -17,6 +17,7 @@ const SettingsRef = builder.objectRef<Settings>('Settings').implement({
     stepUp: t.exposeBoolean('stepUp', { description: 'Borderline and ambiguous faces answer STEP_UP instead of REFUSED.' }),
     rule: t.field({ type: GalleryRule, resolve: (s) => s.rule }),
     rateLimitPerMinute: t.exposeInt('rateLimitPerMinute'),
+    auditImageRetentionDays: t.exposeInt('auditImageRetentionDays', { nullable: true, description: 'Face images in audit events older than this are erased; null keeps them.' }),
   }),
 });
 
@@ -28,6 +29,8 @@ const SettingsInput = builder.inputType('SettingsInput', {
     stepUp: t.boolean(),
     rule: t.field({ type: GalleryRule }),
     rateLimitPerMinute: t.int(),
+    auditImageRetentionDays: t.int({ description: '1-3650 days.' }),
+    keepAuditImages: t.boolean({ description: 'Keep audit face images without a time limit.' }),
   }),
 });
 
@@ -61,9 +64,10 @@ builder.mutationFields((t) => ({
     errors: { types: COMMON_ERRORS },
     args: { input: t.arg({ type: SettingsInput, required: true }) },
     resolve: (_, { input }, ctx) => {
-      const { useCalibratedThreshold, ...given } = input;
+      const { useCalibratedThreshold, keepAuditImages, ...given } = input;
       const patch: SettingsPatch = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== null && v !== undefined));
       if (useCalibratedThreshold) patch.threshold = null;
+      if (keepAuditImages) patch.auditImageRetentionDays = null;
       return ctx.services.updateSettings(patch, ctx.viewer.kind === 'admin' ? ctx.viewer.id : null);
     },
   }),

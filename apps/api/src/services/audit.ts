@@ -72,6 +72,12 @@ export function createAuditService(prisma: Prisma, options: { onRecorded?: (even
     get(id: string) {
       return prisma.recognitionEvent.findUnique({ where: { id } });
     },
+    /** Erases the face images of events older than `days` (the retention setting); returns how many. */
+    async purgeImages(days: number, now = new Date()): Promise<number> {
+      const before = new Date(now.getTime() - days * 86_400_000);
+      const { count } = await prisma.recognitionEvent.updateMany({ where: { createdAt: { lt: before }, thumbnail: { not: null } }, data: { thumbnail: null } });
+      return count;
+    },
     /** Attempts per day and decision, in UTC days. */
     async stats(from: Date, to: Date) {
       const rows = await prisma.recognitionEvent.findMany({ where: { createdAt: { gte: from, lt: to } }, select: { createdAt: true, decision: true } });

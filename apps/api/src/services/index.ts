@@ -58,6 +58,15 @@ export async function createServices(deps: ServiceDeps) {
   const gallery = new Gallery((ids) => people.loadGallery(ids));
   await gallery.reload();
 
+  // Retention: face images in old audit events are erased at start and every hour after.
+  const purgeImages = async () => {
+    const days = settings.current().auditImageRetentionDays;
+    return days === null ? 0 : audit.purgeImages(days);
+  };
+  await purgeImages();
+  const retention = setInterval(() => void purgeImages().catch(() => {}), 3_600_000);
+  retention.unref();
+
   const rateLimits = createRateLimits(() => settings.current().rateLimitPerMinute);
   const recognition = createRecognitionService({ prisma, recognizer, gallery, settings, audit, rateLimits });
   const signIn = createSignInService(prisma, tokens, deps.signInPolicy);
@@ -76,6 +85,7 @@ export async function createServices(deps: ServiceDeps) {
     async updateSettings(patch: SettingsPatch, adminId: string | null = null) {
       const next = await settings.update(patch, adminId);
       sync.publish({ type: 'settings' });
+      if (patch.auditImageRetentionDays) await purgeImages();
       return next;
     },
     /** Reads an uploaded file, refusing it unread when over the size limit. */
@@ -85,7 +95,12 @@ export async function createServices(deps: ServiceDeps) {
       }
       return new Uint8Array(await file.arrayBuffer());
     },
-    close: () => sync.close(),
+    /** Applies the audit image retention now (it also runs hourly). */
+    purgeImages,
+    close: () => {
+      clearInterval(retention);
+      return sync.close();
+    },
   };
 }
 

@@ -18,6 +18,8 @@ export const settingsSchema = z.object({
   rule: z.enum(['nearest', 'soft-nearest', 'centroid', 'mean-distance']),
   /** Recognition attempts per minute per API key or administrator, and per door. */
   rateLimitPerMinute: z.number().int().min(1, 'at least 1 attempt per minute').max(100_000, 'at most 100,000 attempts per minute'),
+  /** Face images in audit events older than this many days are erased (the events stay); null keeps them. */
+  auditImageRetentionDays: z.number().int().min(1, 'keep audit images at least 1 day').max(3650, 'at most 3650 days').nullable(),
 });
 type StoredSettings = z.infer<typeof settingsSchema> & { rule: GalleryRule };
 
@@ -36,6 +38,7 @@ export const DEFAULT_SETTINGS: StoredSettings = {
   stepUp: true,
   rule: DEFAULT_GALLERY_RULE,
   rateLimitPerMinute: 600,
+  auditImageRetentionDays: 90,
 };
 
 /** The face-core decision configuration for these settings. */
