@@ -29,10 +29,13 @@ export async function enrollPerson(_state: EnrollState, form: FormData): Promise
   let personId: string;
   try {
     const { createPerson } = await gql<{ createPerson: Union<{ id: string }> }>(
-      `mutation ($input: PersonInput!) { createPerson(input: $input) { __typename ... on MutationCreatePersonSuccess { data { id } } ... on Error { code message } } }`,
-      { input: fields.data },
+      `mutation ($input: PersonInput!, $confirm: Boolean) { createPerson(input: $input, confirmDuplicateName: $confirm) { __typename ... on MutationCreatePersonSuccess { data { id } } ... on Error { code message } } }`,
+      { input: fields.data, confirm: form.get('confirmDuplicateName') === 'on' },
     );
-    if (isError(createPerson) || !createPerson.data) return ({ error: `${fields.data.name} was not created: ${createPerson.message ?? 'unknown reason'}` });
+    if (isError(createPerson) || !createPerson.data) {
+      const hint = createPerson.code === 'DUPLICATE_NAME' ? ' Tick “Create even if someone of that name is enrolled” if this is another person.' : '';
+      return { error: `${fields.data.name} was not created: ${createPerson.message ?? 'unknown reason'}.${hint}` };
+    }
     personId = createPerson.data.id;
   } catch (error) {
     return ({ error: explain(error) });
@@ -42,8 +45,8 @@ export async function enrollPerson(_state: EnrollState, form: FormData): Promise
     const { enrollFaces } = await gqlUpload<{
       enrollFaces: Union<{ person: { id: string; name: string; sampleCount: number; thumbnail: string | null }; rejected: { index: number; filename: string; code: string; message: string }[] }>;
     }>(
-      `mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images) { __typename ... on MutationEnrollFacesSuccess { data { person { id name sampleCount thumbnail } rejected { index filename code message } } } ... on Error { code message } } }`,
-      { id: personId, images: photos.data.map(() => null) },
+      `mutation ($id: ID!, $images: [File!]!, $allow: Boolean) { enrollFaces(personId: $id, images: $images, allowDuplicates: $allow) { __typename ... on MutationEnrollFacesSuccess { data { person { id name sampleCount thumbnail } rejected { index filename code message } } } ... on Error { code message } } }`,
+      { id: personId, images: photos.data.map(() => null), allow: form.get('allowDuplicates') === 'on' },
       Object.fromEntries(photos.data.map((f, i) => [`images.${i}`, f])),
     );
     if (isError(enrollFaces) || !enrollFaces.data) throw new Error(enrollFaces.message ?? 'the photos were not enrolled');

@@ -45,6 +45,14 @@ export function EnrollForm() {
       </div>
       <PhotoPicker name="photos" label="Photos of the face" multiple required />
       {err.photos && <p className="alert error" role="alert">{err.photos}</p>}
+      <div className="field">
+        <label htmlFor="confirmDuplicateName">
+          <input id="confirmDuplicateName" name="confirmDuplicateName" type="checkbox" /> Create even if someone of that name is enrolled
+        </label>
+        <label htmlFor="allowDuplicates">
+          <input id="allowDuplicates" name="allowDuplicates" type="checkbox" /> Enrol even if the face matches someone else (different people who look alike)
+        </label>
+      </div>
       <button type="submit" disabled={pending || !hydrated}>
         {pending ? 'Enrolling… (finding and encoding faces)' : 'Enroll'}
       </button>
