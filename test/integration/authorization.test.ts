@@ -26,6 +26,12 @@ const MATRIX: { name: string; allowed: Caller[]; run: (c: ReturnType<typeof apiC
   { name: 'query stats', allowed: ['viewer', 'admin'], run: async (c, t) => (await c.gql('{ stats { day } }', {}, t)).body },
   { name: 'query apiKeys', allowed: ['admin'], run: async (c, t) => (await c.gql('{ apiKeys { id } }', {}, t)).body },
   { name: 'query admins', allowed: ['admin'], run: async (c, t) => (await c.gql('{ admins { id } }', {}, t)).body },
+  { name: 'query securityEvents', allowed: ['admin'], run: async (c, t) => (await c.gql('{ securityEvents { kind account address } }', {}, t)).body },
+  {
+    name: 'revokeSessions',
+    allowed: ['admin'],
+    run: async (c, t, ids) => (await c.gql('mutation ($id: ID!) { revokeSessions(adminId: $id) { __typename ... on Error { code } } }', { id: ids.spareAdmin }, t)).body,
+  },
   { name: 'query settings', allowed: ['doorKey', 'integrationKey', 'viewer', 'admin'], run: async (c, t) => (await c.gql('{ settings { threshold } }', {}, t)).body },
   { name: 'query doors', allowed: ['doorKey', 'integrationKey', 'viewer', 'admin'], run: async (c, t) => (await c.gql('{ doors { id } }', {}, t)).body },
   {
@@ -98,6 +104,7 @@ for (const database of databases()) {
       const door = await app.services.access.doors.create('Front door');
       tokens.doorKey = (await app.services.apiKeys.create({ name: 'front door', scopes: ['verify', 'identify'], doorId: door.id })).token;
       tokens.integrationKey = (await app.services.apiKeys.create({ name: 'hr system', scopes: ['people:read'] })).token;
+      ids.spareAdmin = (await app.services.admins.create('spare@facegate.test', 'spare password 4711', 'viewer')).id;
       const person = await app.services.people.create({ name: 'Ann' });
       ids.person = person.id;
       const { enrolled } = await app.services.people.enroll(person.id, [{ filename: 'a.jpg', bytes: new Uint8Array(await readFile(face())) }]);

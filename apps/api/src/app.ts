@@ -2,8 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { GraphQLError } from 'graphql';
-import { createYoga, type Plugin } from 'graphql-yoga';
+import { createGraphQLError, createYoga, type Plugin } from 'graphql-yoga';
 import { readOrCreateKeyFile } from './auth/key-file.ts';
 import { createTokenIssuer } from './auth/tokens.ts';
 import type { Config } from './config.ts';
@@ -87,21 +86,23 @@ function csrfPrevention(allowedOrigins: ReadonlySet<string>): Plugin {
 }
 
 /**
- * Errors never carry `extensions.originalError` to clients (Yoga adds the JSON parser's message to
- * "POST body sent invalid JSON.", echoing the body back): the message and code say enough.
+ * Request-parsing errors never carry `extensions.originalError` to clients (Yoga adds the JSON parser's
+ * message to "POST body sent invalid JSON.", echoing the body back): the message and code say enough.
  */
 function noOriginalErrors(): Plugin {
   return {
-    onResultProcess({ result, setResult }) {
-      if (Array.isArray(result) || !result || typeof result !== 'object' || !('errors' in result) || !result.errors) return;
-      if (!result.errors.some((e) => e.extensions && 'originalError' in e.extensions)) return;
-      setResult({
-        ...result,
-        errors: result.errors.map((error) => {
-          if (!error.extensions || !('originalError' in error.extensions)) return error;
-          const { originalError: _dropped, ...extensions } = error.extensions;
-          return new GraphQLError(error.message, { extensions });
-        }),
+    onRequestParse({ requestParser, setRequestParser }) {
+      if (!requestParser) return;
+      setRequestParser(async (request) => {
+        try {
+          return await requestParser(request);
+        } catch (error) {
+          const extensions = (error as { extensions?: Record<string, unknown> }).extensions;
+          if (!extensions || !('originalError' in extensions)) throw error;
+          const { originalError: _dropped, ...rest } = extensions;
+          // Yoga's own error factory, so the HTTP status applies: 400, an unparseable request.
+          throw createGraphQLError((error as Error).message, { extensions: { ...rest, http: { status: 400 } } });
+        }
       });
     },
   };
