@@ -27,8 +27,8 @@ export async function sessionToken(): Promise<string | undefined> {
   return (await cookies()).get(SESSION_COOKIE)?.value;
 }
 
-async function post<T>(body: BodyInit, contentType: string | null, token: string | undefined): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json', 'graphql-require-preflight': '1' };
+async function post<T>(body: BodyInit, contentType: string | null, token: string | undefined, extraHeaders: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { ...extraHeaders, accept: 'application/json', 'graphql-require-preflight': '1' };
   if (contentType) headers['content-type'] = contentType;
   if (token) headers.authorization = `Bearer ${token}`;
   let response: Response;
@@ -54,8 +54,8 @@ async function post<T>(body: BodyInit, contentType: string | null, token: string
 }
 
 /** Runs a GraphQL operation with the signed-in administrator's token. */
-export async function gql<T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
-  return post<T>(JSON.stringify({ query, variables }), 'application/json', token ?? (await sessionToken()));
+export async function gql<T>(query: string, variables: Record<string, unknown> = {}, token?: string, extraHeaders?: Record<string, string>): Promise<T> {
+  return post<T>(JSON.stringify({ query, variables }), 'application/json', token ?? (await sessionToken()), extraHeaders);
 }
 
 /**
