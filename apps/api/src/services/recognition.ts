@@ -167,8 +167,11 @@ export function createRecognitionService(deps: {
     };
   }
 
-  function throwIfQualityRefused(decision: FaceDecision, event: RecognitionEventRow) {
+  /** The answer to the caller; a probe refused by the quality gates is a typed error (already audited). */
+  function outcomeOf(decision: FaceDecision, event: RecognitionEventRow, personId: string | null, candidates: RecognitionOutcome['candidates']): RecognitionOutcome {
     if (decision.framesUsed === 0 && decision.message) throw new FaceRejectedError(decision.reason.toUpperCase() as FaceRejectionCode, decision.message, event.id);
+    const { distance, threshold, stepUpThreshold, framesUsed } = decision;
+    return { decision: OUTCOME_DECISION[decision.outcome], reason: decision.reason, distance, threshold, stepUpThreshold, personId, candidates, framesUsed, event };
   }
 
   return {
@@ -207,18 +210,7 @@ export function createRecognitionService(deps: {
         model: face.model,
         thumbnail: face.thumbnail,
       });
-      throwIfQualityRefused(decision, event);
-      return {
-        decision: OUTCOME_DECISION[decision.outcome],
-        reason: decision.reason,
-        distance: decision.distance,
-        threshold: decision.threshold,
-        stepUpThreshold: decision.stepUpThreshold,
-        personId: person.id,
-        candidates: [],
-        framesUsed: decision.framesUsed,
-        event,
-      };
+      return outcomeOf(decision, event, person.id, []);
     },
 
     async identify(viewer: Viewer, input: { images: readonly ImageInput[]; doorId?: string | null; candidates?: number }): Promise<RecognitionOutcome> {
@@ -239,19 +231,8 @@ export function createRecognitionService(deps: {
         model: face.model,
         thumbnail: face.thumbnail,
       });
-      throwIfQualityRefused(decision, event);
       const count = Math.max(1, Math.min(input.candidates ?? 5, 20));
-      return {
-        decision: OUTCOME_DECISION[decision.outcome],
-        reason: decision.reason,
-        distance: decision.distance,
-        threshold: decision.threshold,
-        stepUpThreshold: decision.stepUpThreshold,
-        personId: decision.outcome === 'accept' ? decision.identity : null,
-        candidates: decision.candidates.slice(0, count).map((c) => ({ personId: c.identity, distance: c.distance })),
-        framesUsed: decision.framesUsed,
-        event,
-      };
+      return outcomeOf(decision, event, accepted?.id ?? null, decision.candidates.slice(0, count).map((c) => ({ personId: c.identity, distance: c.distance })));
     },
   };
 }
