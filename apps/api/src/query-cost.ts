@@ -16,10 +16,10 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   verifyFace: 50,
   identifyFace: 50,
   enrollFaces: 50,
-  /** argon2 per call. */
-  login: 20,
-  changePassword: 20,
-  createAdmin: 20,
+  /** argon2 per call: at most 50 in one request. */
+  login: 100,
+  changePassword: 100,
+  createAdmin: 100,
 };
 
 /** Items assumed for a list that names no `first`/`last`: the connections' default page size. */

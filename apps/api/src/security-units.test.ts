@@ -48,6 +48,10 @@ describe('queryCost', () => {
     const page = '{ recognitionEvents(first: 500) { edges { node { id thumbnail door { name } } } } }';
     expect(queryCost(parse(page), undefined)).toBe(1 + 500 * (1 + 1 + 2 + 1));
     expect(queryCost(parse('query ($n: Int) { recognitionEvents(first: $n) { edges { node { id } } } }'), undefined, { n: 10 })).toBe(1 + 10 * 2);
+    // Password checks (argon2) are priced so that one request holds at most 50 of them.
+    const logins = (n: number) => `mutation { ${Array.from({ length: n }, (_, i) => `l${i}: login(email: "a@b.test", password: "x") { __typename }`).join(' ')} }`;
+    expect(queryCost(parse(logins(50)), undefined)).toBeLessThanOrEqual(5000);
+    expect(queryCost(parse(logins(51)), undefined)).toBeGreaterThan(5000);
     // Fragments count where they are spread; `first` over the page maximum counts as the maximum.
     expect(queryCost(parse('query { recognitionEvents(first: 100000) { ...E } } fragment E on RecognitionEventsConnection { edges { node { id } } }'), undefined)).toBe(1 + 500 * 2);
   });

@@ -28,6 +28,9 @@ export const SECURITY_EVENT_KINDS = [
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 
+/** Days the security log is kept (pruned at each successful sign-in). */
+export const SECURITY_LOG_DAYS = 90;
+
 /** Longest email kept in the log (RFC 5321's path limit). */
 const MAX_ACCOUNT_LENGTH = 254;
 const UNKNOWN_ADDRESS = 'unknown';
@@ -91,8 +94,9 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
   async function newSession(adminId: string, address: string) {
     const now = Date.now();
     const session = await prisma.adminSession.create({ data: { adminId, address, expiresAt: new Date(now + tokens.ttlSeconds * 1000) } });
-    // Housekeeping: sessions that ended more than a day ago are of no use.
+    // Housekeeping: sessions that ended more than a day ago are of no use; the security log keeps 90 days.
     await prisma.adminSession.deleteMany({ where: { expiresAt: { lt: new Date(now - 24 * 3600 * 1000) } } });
+    await prisma.securityEvent.deleteMany({ where: { createdAt: { lt: new Date(now - SECURITY_LOG_DAYS * 86_400_000) } } });
     return tokens.issue({ adminId, sessionId: session.id });
   }
 
