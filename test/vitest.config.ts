@@ -14,6 +14,8 @@ export default defineConfig({
     // Each file starts an API with its own recognition threads (the browser tests a dashboard and
     // Chromium too): one file at a time on 2 cores.
     fileParallelism: false,
+    // The API logs every operation as JSON; tests keep warnings and errors only (operations.test.ts checks the lines).
+    env: { FACEGATE_LOG_LEVEL: process.env.FACEGATE_LOG_LEVEL ?? 'warn' },
     testTimeout: 180_000,
     hookTimeout: 300_000,
   },

@@ -12,6 +12,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts'],
     // Real databases (one SQLite file or PostgreSQL schema per suite) on a shared 2-core machine.
     fileParallelism: false,
+    // The API logs every operation as JSON; tests keep warnings and errors only (operations.test.ts checks the lines).
+    env: { FACEGATE_LOG_LEVEL: process.env.FACEGATE_LOG_LEVEL ?? 'warn' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -7,10 +7,13 @@ import { readOrCreateKeyFile } from './auth/key-file.ts';
 import { createTokenIssuer } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { clientAddress, resolveViewer, type Context } from './context.ts';
-import { createDb, DEFAULT_DATABASE_URL, parseDatabaseUrl } from './db/index.ts';
+import { createDb, DEFAULT_DATABASE_URL, loadMigrations, parseDatabaseUrl } from './db/index.ts';
 import { GRAPHIQL_EXAMPLES } from './graphiql-examples.ts';
 import { limitInputLengths } from './input-limits.ts';
 import { queryCostLimit } from './query-cost.ts';
+import { createLogger, type Logger } from './ops/logger.ts';
+import { createMetrics } from './ops/metrics.ts';
+import { observe } from './ops/observe.ts';
 import { createRecognizer, type Recognizer } from './recognizer/pool.ts';
 import { schema } from './schema/index.ts';
 import { createServices } from './services/index.ts';
@@ -109,9 +112,12 @@ function noOriginalErrors(): Plugin {
 }
 
 /** Everything the server needs, wired: database (migrated), recognizer pool, services, Yoga. */
-export async function createApp(config: Config, options: { recognizer?: Recognizer } = {}) {
+export async function createApp(config: Config, options: { recognizer?: Recognizer; logger?: Logger } = {}) {
+  const logger = options.logger ?? createLogger();
+  const metrics = createMetrics();
   const db = createDb({ databaseUrl: config.DATABASE_URL });
-  await db.migrate();
+  const migrations = await db.migrate();
+  if (migrations.length > 0) logger.info({ migrations }, 'migrations applied');
   const tokens = createTokenIssuer(await sessionSecret(db.prisma, config));
   const recognizer = options.recognizer ?? (await createRecognizer({ threads: config.FACEGATE_RECOGNIZER_THREADS, ...(config.FACEGATE_RECOGNIZER_QUEUE ? { maxQueue: config.FACEGATE_RECOGNIZER_QUEUE } : {}) }));
   const services = await createServices({
@@ -120,6 +126,7 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
     databaseUrl: config.DATABASE_URL,
     recognizer,
     tokens,
+    metrics,
     maxUploadBytes: config.FACEGATE_MAX_UPLOAD_BYTES,
     signInPolicy: {
       maxFailuresPerAccount: config.FACEGATE_SIGNIN_MAX_FAILURES,
@@ -156,7 +163,15 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
     // GraphiQL's assets come from the npm package, not a CDN: this must work offline.
     renderGraphiQL,
     landingPage: false,
+    // Yoga's own logs (masked errors' causes included) go to the same JSON log.
+    logging: {
+      debug: (...args) => logger.debug({ yoga: args.map(String) }),
+      info: (...args) => logger.info({ yoga: args.map(String) }),
+      warn: (...args) => logger.warn({ yoga: args.map(String) }),
+      error: (...args) => logger.error({ yoga: args.map((a) => (a instanceof Error ? a.message : String(a))) }),
+    },
     plugins: [
+      observe(logger, metrics),
       csrfPrevention(corsOrigins),
       noOriginalErrors(),
       bodyLimit(config.FACEGATE_MAX_UPLOAD_BYTES * 20 + 64 * 1024),
@@ -165,12 +180,27 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
     ],
   });
 
+  metrics.watch({ queueDepth: () => recognizer.queueDepth(), gallerySize: () => services.gallery.size });
+
   return {
     yoga,
     services,
     db,
     recognizer,
     firstAdmin,
+    logger,
+    metrics,
+    /** What /readyz reports: the database answers, its migrations are applied, every worker (models loaded) is alive. */
+    async readiness() {
+      const applied = await db.prisma.$queryRawUnsafe<{ n: number | bigint }[]>('SELECT COUNT(*) AS n FROM "_migrations"').then(
+        (rows) => Number(rows[0]?.n ?? 0),
+        () => null,
+      );
+      const migrations = applied !== null && applied >= loadMigrations(db.provider).length;
+      const workers = recognizer.liveThreads();
+      const checks = { database: applied !== null, migrations, workers: `${workers}/${recognizer.threads}` };
+      return { ready: migrations && workers === recognizer.threads, checks };
+    },
     async close() {
       await services.close();
       if (!options.recognizer) await recognizer.close();

@@ -9,6 +9,10 @@ export function isQueueFull(error: unknown): boolean {
 
 export interface Recognizer {
   readonly threads: number;
+  /** Photos waiting for a worker. */
+  queueDepth(): number;
+  /** Worker threads running now (readiness: all of them). */
+  liveThreads(): number;
   /** Decodes, detects and encodes in a worker thread; never blocks the caller's event loop. */
   analyze(task: AnalyzeTask): Promise<AnalyzeResult>;
   close(): Promise<void>;
@@ -34,6 +38,8 @@ export async function createRecognizer(options: { threads?: number; maxQueue?: n
   await Promise.all(Array.from({ length: threads }, () => pool.run({ image: blank, faces: 'one' })));
   return {
     threads,
+    queueDepth: () => pool.queueSize,
+    liveThreads: () => pool.threads.length,
     analyze: (task) => pool.run(task),
     close: () => pool.destroy(),
   };

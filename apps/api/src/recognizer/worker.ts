@@ -1,6 +1,6 @@
 // One face engine per worker thread: TensorFlow.js's wasm backend runs one thread, so the pool is how
 // recognition uses every core without blocking the API's event loop.
-import { createFaceEngine, FaceError, type EncodedFace, type FaceEngine, type FaceQuality } from '@facegate/face-core';
+import { createFaceEngine, FaceError, type EncodedFace, type FaceEngine, type FaceQuality, type StageTimings } from '@facegate/face-core';
 import sharp from 'sharp';
 
 export interface AnalyzeTask {
@@ -19,8 +19,8 @@ export interface AnalyzedFace {
 }
 
 export type AnalyzeResult =
-  | { readonly ok: true; readonly faces: AnalyzedFace[]; readonly model: string }
-  | { readonly ok: false; readonly code: string; readonly message: string; readonly model: string };
+  | { readonly ok: true; readonly faces: AnalyzedFace[]; readonly model: string; readonly timings?: StageTimings }
+  | { readonly ok: false; readonly code: string; readonly message: string; readonly model: string; readonly timings?: StageTimings };
 
 let engine: Promise<FaceEngine> | undefined;
 
@@ -35,14 +35,15 @@ async function describe(face: EncodedFace): Promise<AnalyzedFace> {
 export default async function analyze(task: AnalyzeTask): Promise<AnalyzeResult> {
   engine ??= createFaceEngine();
   const faceEngine = await engine;
+  const timings: StageTimings = { decodeMs: 0, detectMs: 0, alignMs: 0, encodeMs: 0 };
   try {
     const faces =
       task.faces === 'all'
-        ? await faceEngine.findFaces(task.image)
-        : [await faceEngine.encodeFace(task.image, { multiple: task.faces === 'largest' ? 'largest' : 'error' })];
-    return { ok: true, faces: await Promise.all(faces.map(describe)), model: faceEngine.modelId };
+        ? await faceEngine.findFaces(task.image, timings)
+        : [await faceEngine.encodeFace(task.image, { multiple: task.faces === 'largest' ? 'largest' : 'error', timings })];
+    return { ok: true, faces: await Promise.all(faces.map(describe)), model: faceEngine.modelId, timings };
   } catch (error) {
-    if (error instanceof FaceError) return { ok: false, code: error.code, message: error.message, model: faceEngine.modelId };
+    if (error instanceof FaceError) return { ok: false, code: error.code, message: error.message, model: faceEngine.modelId, timings };
     throw error;
   }
 }

@@ -36,7 +36,7 @@ export interface AuditFilter {
 }
 
 /** The audit log: written once per attempt, read with filters, followed live. */
-export function createAuditService(prisma: Prisma, options: { onRecorded?: (event: RecognitionEventRow) => void } = {}) {
+export function createAuditService(prisma: Prisma, options: { onRecorded?: (event: RecognitionEventRow, writeSeconds: number) => void } = {}) {
   const pubSub = createPubSub<{ recognitionEvent: [RecognitionEventRow] }>();
 
   function where(filter: AuditFilter) {
@@ -51,11 +51,12 @@ export function createAuditService(prisma: Prisma, options: { onRecorded?: (even
 
   return {
     async record(record: AuditRecord): Promise<RecognitionEventRow> {
+      const started = performance.now();
       const event = await prisma.recognitionEvent.create({
         data: { ...record, thumbnail: record.thumbnail ? Buffer.from(record.thumbnail) : null },
       });
       pubSub.publish('recognitionEvent', event);
-      options.onRecorded?.(event);
+      options.onRecorded?.(event, (performance.now() - started) / 1000);
       return event;
     },
     /** Re-publishes an event recorded by another API instance sharing the database. */

@@ -3,6 +3,7 @@ import { FaceRejectedError } from '../errors.ts';
 import { Gallery } from '../recognizer/gallery.ts';
 import type { Recognizer } from '../recognizer/pool.ts';
 import type { TokenIssuer } from '../auth/tokens.ts';
+import type { Metrics } from '../ops/metrics.ts';
 import { createAccessService } from './access.ts';
 import { createAuditService } from './audit.ts';
 import { createPeopleService } from './people.ts';
@@ -21,6 +22,8 @@ export interface ServiceDeps {
   readonly tokens: TokenIssuer;
   /** Uploads larger than this are refused before they are read. */
   readonly maxUploadBytes: number;
+  /** Prometheus metrics to feed (decisions, stage and audit latencies); none in plain tests. */
+  readonly metrics?: Metrics;
   /** Sign-in throttling (default: 5 failures per account, 20 per address, in 15 minutes). */
   readonly signInPolicy?: SignInPolicy;
 }
@@ -38,7 +41,14 @@ export async function createServices(deps: ServiceDeps) {
     settingsChanged: async () => void (await settings.reload()),
   });
 
-  const audit = createAuditService(prisma, { onRecorded: (event) => sync.publish({ type: 'event', id: event.id }) });
+  const { metrics } = deps;
+  const audit = createAuditService(prisma, {
+    onRecorded: (event, writeSeconds) => {
+      sync.publish({ type: 'event', id: event.id });
+      metrics?.auditWriteSeconds.observe(writeSeconds);
+      metrics?.decisions.inc({ kind: event.kind, door: event.doorId ?? 'none', decision: event.decision, reason: event.reason });
+    },
+  });
   const changed = async (ids: string[]) => {
     await gallery.refresh(ids);
     sync.publish({ type: 'people', ids });
@@ -68,7 +78,18 @@ export async function createServices(deps: ServiceDeps) {
   retention.unref();
 
   const rateLimits = createRateLimits(() => settings.current().rateLimitPerMinute);
-  const recognition = createRecognitionService({ prisma, recognizer, gallery, settings, audit, rateLimits });
+  const recognition = createRecognitionService({
+    prisma,
+    recognizer,
+    gallery,
+    settings,
+    audit,
+    rateLimits,
+    observeStages: (t) => {
+      if (!metrics) return;
+      for (const [stage, ms] of [['decode', t.decodeMs], ['detect', t.detectMs], ['align', t.alignMs], ['encode', t.encodeMs]] as const) if (ms > 0) metrics.stageSeconds.observe({ stage }, ms / 1000);
+    },
+  });
   const signIn = createSignInService(prisma, tokens, deps.signInPolicy);
   const access = createAccessService(prisma, signIn);
 

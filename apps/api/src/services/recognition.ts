@@ -1,4 +1,4 @@
-import { decideIdentification, decideVerification, type FaceDecision, type ProbeFace } from '@facegate/face-core';
+import { decideIdentification, decideVerification, type FaceDecision, type ProbeFace, type StageTimings } from '@facegate/face-core';
 import type { Scope } from '../auth/api-keys.ts';
 import { can, type Viewer } from '../context.ts';
 import { BusyError, FaceRejectedError, InvalidInputError, NotFoundError, RateLimitedError, UnauthorizedError, type FaceRejectionCode } from '../errors.ts';
@@ -53,6 +53,8 @@ export function createRecognitionService(deps: {
   settings: SettingsService;
   audit: AuditService;
   rateLimits: RateLimits;
+  /** Per-stage times of each photo analysed (metrics). */
+  observeStages?: (timings: StageTimings) => void;
 }) {
   const { prisma, recognizer, gallery, settings, audit, rateLimits } = deps;
 
@@ -92,7 +94,9 @@ export function createRecognitionService(deps: {
   /** The face engine's answer; an overload or a crash is audited before it is answered. */
   async function analyze(bytes: Uint8Array, record: RecordAttempt) {
     try {
-      return await recognizer.analyze({ image: bytes, faces: 'largest' });
+      const result = await recognizer.analyze({ image: bytes, faces: 'largest' });
+      if (result.timings) deps.observeStages?.(result.timings);
+      return result;
     } catch (error) {
       const busy = isQueueFull(error);
       await record({ decision: 'error', reason: busy ? 'busy' : 'internal_error', model: '', framesUsed: 0 });
