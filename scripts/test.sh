@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`): provisions what the tests need (scripts/provision.sh), then
+# typecheck, lint and every test of every workspace, one task at a time (2 cores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/provision.sh
+. scripts/provision.sh
+exec npx turbo run typecheck lint test --concurrency=1
