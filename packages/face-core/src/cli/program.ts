@@ -13,6 +13,7 @@ import { parsePairList } from '../evaluation/pairs.ts';
 import { DEFAULT_THRESHOLD } from '../matching/constants.ts';
 import type { Encoding } from '../matching/match.ts';
 import { runBench } from './bench.ts';
+import { addLivenessCommands } from './liveness-commands.ts';
 import { listGallery } from './gallery.ts';
 import { progressBar } from './progress.ts';
 
@@ -300,6 +301,7 @@ export function createProgram(): Command {
       const report = await runBench(options);
       print(options, report, JSON.stringify(report, null, 2));
     });
+  addLivenessCommands(program);
 
   return program;
 }
