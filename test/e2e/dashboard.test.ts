@@ -95,7 +95,7 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard in Chromium on the exercise's 
   it('enrolls the 12 employees by upload, and says why a photo is refused', async () => {
     await page.goto(`${stack.baseUrl}/enroll`);
     for (const name of EMPLOYEES) {
-      await page.getByLabel('Name').fill(name);
+      await page.getByLabel('Name', { exact: true }).fill(name);
       await page.getByLabel('Card id').fill(`card-${name}`);
       await page.locator('input[type=file][name=photos]').setInputFiles(photo(name));
       await page.getByRole('button', { name: 'Enroll' }).click();
@@ -103,13 +103,13 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard in Chromium on the exercise's 
     }
     const wall = path.join(await mkdtemp(path.join(tmpdir(), 'facegate-e2e-')), 'wall.png');
     await writeFile(wall, await sharp({ create: { width: 320, height: 240, channels: 3, background: '#8a7f70' } }).png().toBuffer());
-    await page.getByLabel('Name').fill('nobody');
+    await page.getByLabel('Name', { exact: true }).fill('nobody');
     await page.locator('input[type=file][name=photos]').setInputFiles(wall);
     await page.getByRole('button', { name: 'Enroll' }).click();
     await page.locator('.alert.error', { hasText: 'wall.png: No face was found in this photo.' }).waitFor();
     expect(await page.getByText('nobody was not enrolled: no photo had a usable face.').count()).toBe(1);
     // A refusal keeps what was typed and chosen, to be corrected.
-    expect(await page.getByLabel('Name').inputValue()).toBe('nobody');
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('nobody');
     expect(await page.getByRole('list', { name: 'Chosen photos' }).getByRole('listitem').count()).toBe(1);
     await shot(page, '04-enroll-refused-photo');
   });
