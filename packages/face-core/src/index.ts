@@ -66,3 +66,7 @@ export { encodeOpenSet, scoreOpenSet, type OpenSetData, type OpenSetReport } fro
 export { evaluateLfw, type LfwReport } from './evaluation/lfw.ts';
 export { parsePairList, type LabeledPair, type PairList } from './evaluation/pairs.ts';
 export { facesDir, hasFaces } from './faces-dir.ts';
+export { load as loadLiveness, readArtefact as readLivenessArtefact, type LivenessChecker, type LivenessFace, type LivenessResult } from './liveness/liveness.ts';
+export { DEFAULT_LIVENESS_CONFIG, LIVENESS_MODEL_ID, type LivenessConfig, type LivenessOperatingPoint } from './liveness/constants.ts';
+export { readPadDir, type PadSample } from './liveness/dataset.ts';
+export { crossValidateLiveness, extractPadFeatures, livenessReport, type LivenessReport, type PadSummary } from './liveness/evaluate.ts';

@@ -7,6 +7,7 @@ import { packageDir } from '../backend.ts';
 import { createFaceEngine, type FaceEngine, type StageTimings } from '../engine.ts';
 import { facesDir } from '../faces-dir.ts';
 import { whoIsIt, type Encoding } from '../matching/match.ts';
+import { timeLiveness } from './liveness-bench.ts';
 
 interface Summary {
   medianMs: number;
@@ -101,6 +102,7 @@ export async function runBench(options: { runs: number; photo?: string; small?: 
 
   const result640 = await timePipeline(engine, frame640, database, options.runs);
   const result96 = await timePipeline(engine, frame96, database, options.runs);
+  const liveness = await timeLiveness(engine, frame640, options.runs);
   // Peak memory of this process with our models loaded, before the reference loads its own.
   const peakRssMb = round(process.resourceUsage().maxRSS / 1024);
   const backend = engine.backend;
@@ -111,6 +113,7 @@ export async function runBench(options: { runs: number; photo?: string; small?: 
     photo: photoFile,
     frame640: result640,
     frame96: result96,
+    livenessPerFace640: liveness,
     faceApiFrame640: faceApi,
     speedupVsFaceApi: round(faceApi.medianMs / result640.medianMs),
     peakRssMb,

@@ -127,8 +127,12 @@ function fft1d(re: Float64Array, im: Float64Array): void {
     for (; j & bit; bit >>= 1) j ^= bit;
     j ^= bit;
     if (i < j) {
-      [re[i], re[j]] = [re[j]!, re[i]!];
-      [im[i], im[j]] = [im[j]!, im[i]!];
+      const r = re[i]!;
+      re[i] = re[j]!;
+      re[j] = r;
+      const m = im[i]!;
+      im[i] = im[j]!;
+      im[j] = m;
     }
   }
   for (let len = 2; len <= n; len <<= 1) {
@@ -198,7 +202,8 @@ const FFT_BANDS = 8;
 export function frequencyFeatures(plane: Float32Array, size: number, mask?: Uint8Array): number[] {
   const power = powerSpectrum(plane, size, mask);
   const bands = new Float64Array(FFT_BANDS);
-  const high: number[] = [];
+  const high = new Float64Array(size * size);
+  let highCount = 0;
   let total = 1e-9;
   const half = size / 2;
   for (let v = 0; v < size; v++) {
@@ -210,12 +215,12 @@ export function frequencyFeatures(plane: Float32Array, size: number, mask?: Uint
       const p = power[v * size + u]!;
       bands[Math.floor(r * FFT_BANDS)]! += p;
       total += p;
-      if (r >= 0.5) high.push(p);
+      if (r >= 0.5) high[highCount++] = p;
     }
   }
-  high.sort((a, b) => a - b);
-  const median = high[high.length >> 1]! + 1e-9;
-  const top = high[high.length - 1]! + 1e-9;
+  const sortedHigh = high.subarray(0, highCount).sort();
+  const median = sortedHigh[highCount >> 1]! + 1e-9;
+  const top = sortedHigh[highCount - 1]! + 1e-9;
   let upper = 1e-9;
   for (let b = FFT_BANDS / 2; b < FFT_BANDS; b++) upper += bands[b]!;
   return [...Array.from(bands, (e) => Math.log((e + 1e-9) / total)), Math.log(upper / total), Math.log(top / median), Math.log(total / (size * size))];
@@ -223,14 +228,31 @@ export function frequencyFeatures(plane: Float32Array, size: number, mask?: Uint
 
 // ---------- colour and specular statistics ----------
 
+/** Mean, spread and percentiles of an 8-bit-range plane over the mask (percentiles to the nearest 1/4 level). */
 function stats(values: Float32Array, mask?: Uint8Array): { mean: number; sd: number; p01: number; p50: number; p99: number } {
-  const kept: number[] = [];
-  for (let i = 0; i < values.length; i++) if (!mask || mask[i]) kept.push(values[i]!);
-  if (kept.length === 0) return { mean: 0, sd: 0, p01: 0, p50: 0, p99: 0 };
-  kept.sort((a, b) => a - b);
-  const mean = kept.reduce((s, v) => s + v, 0) / kept.length;
-  const sd = Math.sqrt(kept.reduce((s, v) => s + (v - mean) ** 2, 0) / kept.length);
-  const at = (p: number) => kept[Math.min(kept.length - 1, Math.floor(p * kept.length))]!;
+  const bins = 1024;
+  const hist = new Uint32Array(bins);
+  let n = 0, sum = 0, sumSq = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (mask && !mask[i]) continue;
+    const v = values[i]!;
+    n++;
+    sum += v;
+    sumSq += v * v;
+    hist[Math.max(0, Math.min(bins - 1, Math.round(v * 4)))]!++;
+  }
+  if (n === 0) return { mean: 0, sd: 0, p01: 0, p50: 0, p99: 0 };
+  const mean = sum / n;
+  const sd = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
+  const at = (p: number) => {
+    const rank = Math.min(n - 1, Math.floor(p * n));
+    let seen = 0;
+    for (let b = 0; b < bins; b++) {
+      seen += hist[b]!;
+      if (seen > rank) return b / 4;
+    }
+    return (bins - 1) / 4;
+  };
   return { mean, sd, p01: at(0.01), p50: at(0.5), p99: at(0.99) };
 }
 
