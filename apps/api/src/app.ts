@@ -8,6 +8,7 @@ import { createTokenIssuer } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { clientAddress, resolveViewer, type Context } from './context.ts';
 import { createDb, DEFAULT_DATABASE_URL, loadMigrations, parseDatabaseUrl } from './db/index.ts';
+import { createDataCipher, parseDataKey, type DataCipher } from './db/sealed.ts';
 import { GRAPHIQL_EXAMPLES } from './graphiql-examples.ts';
 import { limitInputLengths } from './input-limits.ts';
 import { queryCostLimit } from './query-cost.ts';
@@ -53,6 +54,19 @@ function defaultKeyFile(databaseUrl: string, name: string): string {
   const target = parseDatabaseUrl(databaseUrl);
   const dir = target.provider === 'sqlite' ? path.dirname(target.filename) : path.dirname((parseDatabaseUrl(DEFAULT_DATABASE_URL) as { filename: string }).filename);
   return path.join(dir, name);
+}
+
+/**
+ * The key that seals biometric data at rest: from the environment, else a 0600 key file outside the
+ * database (beside the SQLite file, or in apps/api/data/ for PostgreSQL), generated on first start.
+ * A copy of the database alone holds no readable encoding or face.
+ */
+function dataCipher(config: Config): DataCipher {
+  const current = config.FACEGATE_DATA_KEY
+    ? parseDataKey(config.FACEGATE_DATA_KEY, 'FACEGATE_DATA_KEY')
+    : readOrCreateKeyFile(config.FACEGATE_DATA_KEY_FILE ?? defaultKeyFile(config.DATABASE_URL, 'data.key')).subarray(0, 32);
+  const previous = (config.FACEGATE_DATA_KEY_PREVIOUS ?? '').split(',').filter((k) => k.trim()).map((k) => parseDataKey(k, 'FACEGATE_DATA_KEY_PREVIOUS'));
+  return createDataCipher(current, previous);
 }
 
 /** Headers that show a request was sent by a script that passed a CORS preflight (or a non-browser). */
@@ -127,6 +141,7 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
     recognizer,
     tokens,
     metrics,
+    cipher: dataCipher(config),
     maxUploadBytes: config.FACEGATE_MAX_UPLOAD_BYTES,
     signInPolicy: {
       maxFailuresPerAccount: config.FACEGATE_SIGNIN_MAX_FAILURES,

@@ -25,6 +25,12 @@ const envSchema = z.object({
     .refine((value) => !value.split(',').some((origin) => origin.trim() === '*'), 'FACEGATE_CORS_ORIGINS lists origins; `*` is not allowed'),
   FACEGATE_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   FACEGATE_RECOGNIZER_THREADS: z.coerce.number().int().positive().default(Math.max(1, os.availableParallelism())),
+  /** Seals encodings and face images at rest (AES-256-GCM): base64 of 32 bytes; else a generated key file. */
+  FACEGATE_DATA_KEY: z.string().optional(),
+  /** Where the generated data key lives (default data.key beside the SQLite file, or in apps/api/data/). */
+  FACEGATE_DATA_KEY_FILE: z.string().optional(),
+  /** Earlier data keys (comma-separated base64) still read during a rotation. */
+  FACEGATE_DATA_KEY_PREVIOUS: z.string().optional(),
   /** Photos waiting for a worker beyond which attempts are refused with BUSY (default: 64 per thread). */
   FACEGATE_RECOGNIZER_QUEUE: z.coerce.number().int().positive().optional(),
   FACEGATE_MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(8),

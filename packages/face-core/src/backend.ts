@@ -2,24 +2,49 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { loadOnnxRuntime } from './onnx/session.ts';
 
 const require = createRequire(import.meta.url);
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+/** The TensorFlow.js backends, fastest first. */
+export type TensorFlowBackendName = 'tensorflow' | 'wasm' | 'cpu';
+/** Where the networks run: ONNX Runtime's CPU provider, or a TensorFlow.js backend. */
+export type BackendName = 'onnx' | TensorFlowBackendName;
+
+const BACKENDS: readonly BackendName[] = ['onnx', 'tensorflow', 'wasm', 'cpu'];
 
 let ready: Promise<BackendName> | undefined;
+let tfReady: Promise<TensorFlowBackendName> | undefined;
 
 /**
- * Picks the fastest TensorFlow.js backend this machine has: the native `tensorflow` backend when the
- * optional @tensorflow/tfjs-node installed, otherwise WebAssembly (SIMD, one thread in Node).
- * Idempotent; `FACEGATE_BACKEND` forces a choice.
+ * Picks where the networks run: ONNX Runtime (onnxruntime-node, one thread per session) when its native
+ * library loads, otherwise the fastest TensorFlow.js backend (see initTensorFlow). Idempotent;
+ * `FACEGATE_BACKEND=onnx|tensorflow|wasm|cpu` forces a choice, and a forced one that cannot load throws.
  */
-export function initBackend(preferred = process.env.FACEGATE_BACKEND as BackendName | undefined): Promise<BackendName> {
-  ready ??= chooseBackend(preferred);
+export function initBackend(preferred?: BackendName): Promise<BackendName> {
+  ready ??= (async () => chooseBackend(preferred ?? backendFromEnv()))();
   return ready;
 }
 
 async function chooseBackend(preferred: BackendName | undefined): Promise<BackendName> {
+  if (preferred === undefined || preferred === 'onnx') {
+    if (await loadOnnxRuntime()) return 'onnx';
+    if (preferred === 'onnx') throw new Error('FACEGATE_BACKEND=onnx but onnxruntime-node does not load on this machine');
+  }
+  return initTensorFlow(preferred);
+}
+
+/**
+ * Readies TensorFlow.js on its fastest backend: the native `tensorflow` backend when the optional
+ * @tensorflow/tfjs-node installed, otherwise WebAssembly (SIMD, one thread in Node), `cpu` last. The
+ * fallback when ONNX Runtime is not there, and what face-api's reference networks run on. Idempotent.
+ */
+export function initTensorFlow(preferred?: TensorFlowBackendName): Promise<TensorFlowBackendName> {
+  tfReady ??= (async () => chooseTensorFlow(preferred ?? tensorFlowFromEnv()))();
+  return tfReady;
+}
+
+async function chooseTensorFlow(preferred: TensorFlowBackendName | undefined): Promise<TensorFlowBackendName> {
   if (preferred === undefined || preferred === 'tensorflow') {
     try {
       // Optional dependency: absent wherever its libtensorflow download failed.
@@ -40,6 +65,18 @@ async function chooseBackend(preferred: BackendName | undefined): Promise<Backen
   await tf.setBackend('cpu');
   await tf.ready();
   return 'cpu';
+}
+
+function backendFromEnv(): BackendName | undefined {
+  const value = process.env.FACEGATE_BACKEND;
+  if (value === undefined || value === '') return undefined;
+  if (!(BACKENDS as readonly string[]).includes(value)) throw new Error(`FACEGATE_BACKEND must be one of ${BACKENDS.join(', ')}; got ${value}`);
+  return value as BackendName;
+}
+
+function tensorFlowFromEnv(): TensorFlowBackendName | undefined {
+  const value = backendFromEnv();
+  return value === 'onnx' ? undefined : value;
 }
 
 /** Directory of a model-bearing npm package, resolved on disk (never fetched). */

@@ -67,9 +67,9 @@ export interface FaceEngine {
 export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceEngine> {
   const backend = await initBackend();
   const [detector, locator, encoder] = await Promise.all([
-    detection.load(config.detector),
-    landmarks.load(config.landmarks),
-    encoding.load(config.encoder),
+    detection.load(config.detector, backend),
+    landmarks.load(config.landmarks, backend),
+    encoding.load(config.encoder, backend),
   ]);
   const template = dlibChipTemplate(ENCODER_INPUT_SIZE);
 
@@ -101,11 +101,10 @@ export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceE
     detected.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
     const detectMs = lap();
     check(detected.length);
-    const located: { face: detection.DetectedFace; points: Point[]; chip: RgbImage }[] = [];
-    for (const face of detected.slice(0, keep)) {
-      const points = await locator.locate(pyramid, face.box);
-      located.push({ face, points, chip: alignFace(pyramid, points, template) });
-    }
+    // All the faces kept go through the landmark network in one run, then the encoder in one.
+    const kept = detected.slice(0, keep);
+    const allPoints = await locator.locateAll(pyramid, kept.map((face) => face.box));
+    const located = kept.map((face, i) => ({ face, points: allPoints[i]!, chip: alignFace(pyramid, allPoints[i]!, template) }));
     const alignMs = lap();
     const encodings = located.length > 0 ? await encoder.encode(located.map((l) => l.chip)) : [];
     const encodeMs = lap();

@@ -10,8 +10,8 @@ import { packageDir } from './backend.ts';
  */
 export interface FaceApiNet {
   loadFromDisk(dir: string): Promise<void>;
-  /** [1, h, w, 3] -> [1, outputs]. */
-  forward(input: tf.Tensor4D): Promise<tf.Tensor2D>;
+  /** [1, h, w, 3], or a list of n [h, w, 3] images (a batch) -> [n, outputs]. */
+  forward(input: tf.Tensor4D | tf.Tensor3D[]): Promise<tf.Tensor2D>;
   dispose(): void;
 }
 

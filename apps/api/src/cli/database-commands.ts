@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { createApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import type { Viewer } from '../context.ts';
+import { createLogger } from '../ops/logger.ts';
 
 const SYSTEM: Viewer = { kind: 'system' };
 
@@ -13,7 +14,8 @@ function print(json: boolean | undefined, result: object, text: string): void {
 
 /** Runs `fn` against the API's database (DATABASE_URL, migrated) and recognition pool, then closes them. */
 async function withApp<T>(fn: (app: Awaited<ReturnType<typeof createApp>>) => Promise<T>): Promise<T> {
-  const app = await createApp(loadConfig());
+  // Logs go to stderr: stdout is the command's answer (one JSON object with --json).
+  const app = await createApp(loadConfig(), { logger: createLogger({ level: process.env.FACEGATE_LOG_LEVEL ?? 'warn', destination: process.stderr }) });
   try {
     return await fn(app);
   } finally {
@@ -25,6 +27,16 @@ async function withApp<T>(fn: (app: Awaited<ReturnType<typeof createApp>>) => Pr
 export function addDatabaseCommands(program: Command): Command {
   const db = program.command('db').description('work on the API database (DATABASE_URL; default the SQLite file the API uses)');
   const json = new Option('--json', 'print exactly one JSON object on stdout');
+
+  db.command('rotate-key')
+    .description('re-seal every encoding and face image under the current data key (FACEGATE_DATA_KEY; the old one in FACEGATE_DATA_KEY_PREVIOUS)')
+    .addOption(json)
+    .action((options: { json?: boolean }) =>
+      withApp(async (app) => {
+        const result = await app.services.people.resealAll();
+        print(options.json, result, `re-sealed ${result.samples} face samples and ${result.auditImages} audit images under the current data key`);
+      }),
+    );
 
   db.command('import')
     .description('enrol a folder of people: <dir>/<name>.jpg or <dir>/<name>/* (people are matched by name, created if new)')

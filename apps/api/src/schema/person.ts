@@ -16,7 +16,7 @@ FaceSampleRef.implement({
     id: t.exposeID('id'),
     personId: t.exposeID('personId'),
     model: t.exposeString('model', { description: 'The encoder that produced the encoding.' }),
-    thumbnail: t.string({ description: 'The aligned face as a JPEG data: URL (scope faces:read).', authScopes: { scope: 'faces:read' }, resolve: (s) => jpegDataUrl(s.thumbnail)! }),
+    thumbnail: t.string({ description: 'The aligned face as a JPEG data: URL (scope faces:read).', authScopes: { scope: 'faces:read' }, resolve: (s, _, ctx) => jpegDataUrl(ctx.services.cipher.open(s.thumbnail))! }),
     detectionScore: t.exposeFloat('detectionScore'),
     eyeDistancePx: t.exposeFloat('eyeDistancePx'),
     sharpness: t.exposeFloat('sharpness'),
@@ -25,7 +25,7 @@ FaceSampleRef.implement({
     encoding: t.floatList({
       description: 'The 128-number encoding (biometric data): administrators and admin keys only.',
       authScopes: { scope: 'admin' },
-      resolve: (s) => decodeEncoding(s.encoding),
+      resolve: (s, _, ctx) => decodeEncoding(ctx.services.cipher.open(s.encoding)),
     }),
   }),
 });

@@ -1,4 +1,5 @@
 import { createPubSub } from 'graphql-yoga';
+import type { DataCipher } from '../db/sealed.ts';
 import type { Prisma, RecognitionEventModel } from './prisma.ts';
 
 export type RecognitionEventRow = RecognitionEventModel;
@@ -36,7 +37,7 @@ export interface AuditFilter {
 }
 
 /** The audit log: written once per attempt, read with filters, followed live. */
-export function createAuditService(prisma: Prisma, options: { onRecorded?: (event: RecognitionEventRow, writeSeconds: number) => void } = {}) {
+export function createAuditService(prisma: Prisma, options: { cipher: DataCipher; onRecorded?: (event: RecognitionEventRow, writeSeconds: number) => void }) {
   const pubSub = createPubSub<{ recognitionEvent: [RecognitionEventRow] }>();
 
   function where(filter: AuditFilter) {
@@ -53,7 +54,7 @@ export function createAuditService(prisma: Prisma, options: { onRecorded?: (even
     async record(record: AuditRecord): Promise<RecognitionEventRow> {
       const started = performance.now();
       const event = await prisma.recognitionEvent.create({
-        data: { ...record, thumbnail: record.thumbnail ? Buffer.from(record.thumbnail) : null },
+        data: { ...record, thumbnail: record.thumbnail ? options.cipher.seal(record.thumbnail) : null },
       });
       pubSub.publish('recognitionEvent', event);
       options.onRecorded?.(event, (performance.now() - started) / 1000);

@@ -3,6 +3,7 @@ import { FaceRejectedError } from '../errors.ts';
 import { Gallery } from '../recognizer/gallery.ts';
 import type { Recognizer } from '../recognizer/pool.ts';
 import type { TokenIssuer } from '../auth/tokens.ts';
+import type { DataCipher } from '../db/sealed.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { createAccessService } from './access.ts';
 import { createAuditService } from './audit.ts';
@@ -22,6 +23,8 @@ export interface ServiceDeps {
   readonly tokens: TokenIssuer;
   /** Uploads larger than this are refused before they are read. */
   readonly maxUploadBytes: number;
+  /** Seals encodings and face images at rest. */
+  readonly cipher: DataCipher;
   /** Prometheus metrics to feed (decisions, stage and audit latencies); none in plain tests. */
   readonly metrics?: Metrics;
   /** Sign-in throttling (default: 5 failures per account, 20 per address, in 15 minutes). */
@@ -41,8 +44,9 @@ export async function createServices(deps: ServiceDeps) {
     settingsChanged: async () => void (await settings.reload()),
   });
 
-  const { metrics } = deps;
+  const { metrics, cipher } = deps;
   const audit = createAuditService(prisma, {
+    cipher,
     onRecorded: (event, writeSeconds) => {
       sync.publish({ type: 'event', id: event.id });
       metrics?.auditWriteSeconds.observe(writeSeconds);
@@ -56,6 +60,7 @@ export async function createServices(deps: ServiceDeps) {
   const people = createPeopleService({
     prisma,
     provider,
+    cipher,
     recognizer,
     modelId: ENCODER_MODEL_ID,
     changed,
@@ -94,6 +99,7 @@ export async function createServices(deps: ServiceDeps) {
   const access = createAccessService(prisma, signIn);
 
   return {
+    cipher,
     people,
     recognition,
     audit,

@@ -4,6 +4,7 @@ import { DuplicateNameError, InvalidInputError, NotFoundError } from '../errors.
 import type { GalleryPerson } from '../recognizer/gallery.ts';
 import type { Recognizer } from '../recognizer/pool.ts';
 import { decodeEncoding, encodeEncoding } from '../db/codecs.ts';
+import type { DataCipher } from '../db/sealed.ts';
 import type { Prisma } from './prisma.ts';
 
 /** Why a photo is not enrolled, in words an administrator understands. */
@@ -34,12 +35,13 @@ export interface PersonInput {
 export function createPeopleService(deps: {
   prisma: Prisma;
   provider: 'sqlite' | 'postgresql';
+  cipher: DataCipher;
   recognizer: Recognizer;
   modelId: string;
   changed: (ids: string[]) => Promise<void>;
   findDuplicate: DuplicateFinder;
 }) {
-  const { prisma, provider, recognizer, modelId, changed, findDuplicate } = deps;
+  const { prisma, provider, cipher, recognizer, modelId, changed, findDuplicate } = deps;
 
   function where(search?: string | null) {
     const term = search?.trim();
@@ -94,9 +96,9 @@ export function createPeopleService(deps: {
         });
       }
       samples.push({
-        encoding: Buffer.from(encodeEncoding(face.encoding)),
+        encoding: cipher.seal(encodeEncoding(face.encoding)),
         model: result.model,
-        thumbnail: Buffer.from(face.thumbnail),
+        thumbnail: cipher.seal(face.thumbnail),
         detectionScore: face.score,
         eyeDistancePx: face.quality.eyeDistancePx,
         sharpness: face.quality.sharpness,
@@ -113,8 +115,36 @@ export function createPeopleService(deps: {
     get: (id: string) => prisma.person.findUnique({ where: { id } }),
     samples: (personId: string) => prisma.faceSample.findMany({ where: { personId }, orderBy: { createdAt: 'asc' } }),
     /** The first sample's thumbnail alone: lists show one face per person, not every sample's blobs. */
-    firstThumbnail: async (personId: string) =>
-      (await prisma.faceSample.findFirst({ where: { personId }, orderBy: { createdAt: 'asc' }, select: { thumbnail: true } }))?.thumbnail ?? null,
+    async firstThumbnail(personId: string) {
+      const stored = (await prisma.faceSample.findFirst({ where: { personId }, orderBy: { createdAt: 'asc' }, select: { thumbnail: true } }))?.thumbnail;
+      return stored ? cipher.open(stored) : null;
+    },
+    /**
+     * Re-seals every encoding and face image not sealed under the current data key (values written
+     * before encryption included), in batches; returns how many were re-sealed. Run after a key change
+     * with the old key in FACEGATE_DATA_KEY_PREVIOUS (`facegate db rotate-key`).
+     */
+    async resealAll(batch = 200): Promise<{ samples: number; auditImages: number }> {
+      let samples = 0;
+      let auditImages = 0;
+      for (let cursor: string | undefined; ; ) {
+        const rows = await prisma.faceSample.findMany({ orderBy: { id: 'asc' }, take: batch, ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}), select: { id: true, encoding: true, thumbnail: true } });
+        if (rows.length === 0) break;
+        const stale = rows.filter((r) => !cipher.isCurrent(r.encoding) || !cipher.isCurrent(r.thumbnail));
+        await prisma.$transaction(stale.map((r) => prisma.faceSample.update({ where: { id: r.id }, data: { encoding: cipher.seal(cipher.open(r.encoding)), thumbnail: cipher.seal(cipher.open(r.thumbnail)) } })));
+        samples += stale.length;
+        cursor = rows.at(-1)!.id;
+      }
+      for (let cursor: string | undefined; ; ) {
+        const rows = await prisma.recognitionEvent.findMany({ where: { thumbnail: { not: null } }, orderBy: { id: 'asc' }, take: batch, ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}), select: { id: true, thumbnail: true } });
+        if (rows.length === 0) break;
+        const stale = rows.filter((r) => !cipher.isCurrent(r.thumbnail!));
+        await prisma.$transaction(stale.map((r) => prisma.recognitionEvent.update({ where: { id: r.id }, data: { thumbnail: cipher.seal(cipher.open(r.thumbnail!)) } })));
+        auditImages += stale.length;
+        cursor = rows.at(-1)!.id;
+      }
+      return { samples, auditImages };
+    },
     sampleCount: (personId: string) => prisma.faceSample.count({ where: { personId } }),
 
     /** A second person with the same name needs `confirmDuplicateName`: usually it is the same person. */
@@ -206,7 +236,7 @@ export function createPeopleService(deps: {
         where: ids ? { id: { in: [...ids] } } : {},
         include: { samples: { where: { model: modelId }, select: { encoding: true } } },
       });
-      return people.map((p) => ({ id: p.id, name: p.name, cardId: p.cardId, active: p.active, encodings: p.samples.map((s) => decodeEncoding(s.encoding)) }));
+      return people.map((p) => ({ id: p.id, name: p.name, cardId: p.cardId, active: p.active, encodings: p.samples.map((s) => decodeEncoding(cipher.open(s.encoding))) }));
     },
   };
 }

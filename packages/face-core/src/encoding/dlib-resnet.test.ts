@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { initBackend, packageDir } from '../backend.ts';
+import { initTensorFlow, packageDir, type BackendName } from '../backend.ts';
 import { loadFaceApiNet } from '../face-api.ts';
 import { FoldedDlibResNet, type DlibResNetParams } from './dlib-resnet-graph.ts';
 import { load } from './dlib-resnet.ts';
@@ -15,7 +15,7 @@ async function faceChip(): Promise<Uint8Array> {
 
 describe('dlib ResNet encoder', () => {
   it('computes what face-api computes, with its layers folded', async () => {
-    await initBackend();
+    await initTensorFlow();
     const pixels = await faceChip();
     const reference = await loadFaceApiNet('FaceRecognitionNet');
     const folded = new FoldedDlibResNet((reference as unknown as { params: DlibResNetParams }).params);
@@ -29,8 +29,9 @@ describe('dlib ResNet encoder', () => {
     reference.dispose();
   });
 
-  it('returns plain arrays of 128 unit-length numbers, one per chip, and frees its tensors', async () => {
-    const encoder = await load({ batchSize: 2 });
+  it.each<BackendName>(['onnx', 'wasm'])('returns plain arrays of 128 unit-length numbers, one per chip, and frees its tensors (%s)', async (backend) => {
+    await initTensorFlow();
+    const encoder = await load({ batchSize: 2 }, backend);
     const pixels = await faceChip();
     const chip = { data: pixels, width: 150, height: 150 };
     const before = tf.memory().numTensors;

@@ -1,10 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../backend.ts';
+import path from 'node:path';
+import { initBackend, initTensorFlow, packageDir, type BackendName } from '../backend.ts';
 import { loadFaceApiNet } from '../face-api.ts';
-import { FoldedDlibResNet, type DlibResNetParams } from './dlib-resnet-graph.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
+import { buildDlibResNet } from '../onnx/dlib-resnet.ts';
+import { createOnnxNetwork } from '../onnx/session.ts';
+import { readFaceApiWeights } from '../onnx/weights.ts';
 import { l2Normalize } from '../ops/l2.ts';
 import { DEFAULT_ENCODER_CONFIG, ENCODER_INPUT_SIZE, ENCODING_LENGTH, type EncoderConfig } from './constants.ts';
+import { FoldedDlibResNet, type DlibResNetParams } from './dlib-resnet-graph.ts';
 
 export interface FaceEncoder {
   /** One L2-normalised 128-number encoding per aligned 150x150 chip. */
@@ -12,36 +16,70 @@ export interface FaceEncoder {
   dispose(): void;
 }
 
-export async function load(config: Partial<EncoderConfig> = {}): Promise<FaceEncoder> {
-  const cfg = { ...DEFAULT_ENCODER_CONFIG, ...config };
-  await initBackend();
+/** The network alone: [n, 150, 150, 3] RGB in 0..255 (NHWC, flat) -> [n, 128] descriptors, not normalised. */
+export interface DlibResNetRunner {
+  predict(pixels: Float32Array, count: number): Promise<Float32Array>;
+  dispose(): void;
+}
+
+const SIZE = ENCODER_INPUT_SIZE;
+
+/** dlib's ResNet on ONNX Runtime, its graph built from face-api's weights file. */
+export async function loadOnnxDlibResNet(modelDir = path.join(packageDir('@vladmandic/face-api'), 'model')): Promise<DlibResNetRunner> {
+  const weights = await readFaceApiWeights(modelDir, 'face_recognition_model');
+  const net = await createOnnxNetwork(buildDlibResNet(weights), 'dlib ResNet');
+  return {
+    predict: async (pixels, count) => (await net.run(pixels, [count, SIZE, SIZE, 3])).data,
+    dispose: () => void net.dispose(),
+  };
+}
+
+/** dlib's ResNet on TensorFlow.js (the backend initTensorFlow chose), face-api's weights folded. */
+export async function loadTensorFlowDlibResNet(modelDir?: string): Promise<DlibResNetRunner> {
+  await initTensorFlow();
   // face-api reads dlib's weights from its package; we keep them folded and free its copy.
-  const faceApiNet = await loadFaceApiNet('FaceRecognitionNet', cfg.modelDir);
+  const faceApiNet = await loadFaceApiNet('FaceRecognitionNet', modelDir);
   const net = new FoldedDlibResNet((faceApiNet as unknown as { params: DlibResNetParams }).params);
   faceApiNet.dispose();
-  const size = ENCODER_INPUT_SIZE;
+  return {
+    async predict(pixels, count) {
+      const output = tf.tidy(() => net.predict(tf.tensor4d(pixels, [count, SIZE, SIZE, 3])));
+      try {
+        return (await output.data()) as Float32Array;
+      } finally {
+        output.dispose();
+      }
+    },
+    dispose: () => net.dispose(),
+  };
+}
+
+export async function load(config: Partial<EncoderConfig> = {}, backend?: BackendName): Promise<FaceEncoder> {
+  const cfg = { ...DEFAULT_ENCODER_CONFIG, ...config };
+  const net = (backend ?? (await initBackend())) === 'onnx' ? await loadOnnxDlibResNet(cfg.modelDir) : await loadTensorFlowDlibResNet(cfg.modelDir);
+  const chipValues = SIZE * SIZE * 3;
 
   async function encodeBatch(chips: readonly RgbImage[]): Promise<number[][]> {
     for (const chip of chips) {
-      if (chip.width !== size || chip.height !== size) throw new RangeError(`chips must be ${size}x${size}, got ${chip.width}x${chip.height}`);
+      if (chip.width !== SIZE || chip.height !== SIZE) throw new RangeError(`chips must be ${SIZE}x${SIZE}, got ${chip.width}x${chip.height}`);
     }
-    const pixels = new Uint8Array(chips.length * size * size * 3);
-    chips.forEach((chip, i) => pixels.set(chip.data, i * size * size * 3));
-    let output: tf.Tensor2D | undefined;
-    try {
-      output = tf.tidy(() => {
-        const batch = tf.tensor4d(pixels, [chips.length, size, size, 3], 'int32').toFloat() as tf.Tensor4D;
-        // [n, 150, 150, 3] -> [n, 128]; with mirror, [2n, ...] -> [2n, 128] -> summed pairs [n, 128]
-        if (!cfg.mirror) return net.predict(batch);
-        const both = net.predict(tf.concat([batch, tf.reverse(batch, 2)]));
-        const [plain, mirrored] = tf.split(both, 2);
-        return tf.add(plain!, mirrored!) as tf.Tensor2D;
-      });
-      const flat = await output.data();
-      return chips.map((_, i) => l2Normalize(Array.from(flat.subarray(i * ENCODING_LENGTH, (i + 1) * ENCODING_LENGTH))));
-    } finally {
-      output?.dispose();
-    }
+    // [n, 150, 150, 3]; with mirror, the n mirror images follow: [2n, 150, 150, 3]
+    const count = cfg.mirror ? 2 * chips.length : chips.length;
+    const pixels = new Float32Array(count * chipValues);
+    chips.forEach((chip, i) => {
+      pixels.set(chip.data, i * chipValues);
+      if (cfg.mirror) mirrorInto(chip.data, pixels, (chips.length + i) * chipValues);
+    });
+    // -> [count, 128]; with mirror, each face's two descriptors are summed
+    const flat = await net.predict(pixels, count);
+    return chips.map((_, i) => {
+      const encoding = Array.from(flat.subarray(i * ENCODING_LENGTH, (i + 1) * ENCODING_LENGTH));
+      if (cfg.mirror) {
+        const mirrored = (chips.length + i) * ENCODING_LENGTH;
+        for (let k = 0; k < ENCODING_LENGTH; k++) encoding[k]! += flat[mirrored + k]!;
+      }
+      return l2Normalize(encoding);
+    });
   }
 
   return {
@@ -56,4 +94,17 @@ export async function load(config: Partial<EncoderConfig> = {}): Promise<FaceEnc
       net.dispose();
     },
   };
+}
+
+/** Writes the left-right mirror image of a 150x150 RGB chip into `out` at `offset`. */
+function mirrorInto(data: Uint8Array, out: Float32Array, offset: number): void {
+  for (let y = 0; y < SIZE; y++) {
+    for (let x = 0; x < SIZE; x++) {
+      const from = (y * SIZE + x) * 3;
+      const to = offset + (y * SIZE + SIZE - 1 - x) * 3;
+      out[to] = data[from]!;
+      out[to + 1] = data[from + 1]!;
+      out[to + 2] = data[from + 2]!;
+    }
+  }
 }

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../backend.ts';
+import { initTensorFlow } from '../backend.ts';
 import { tripletLoss } from './triplet-loss.ts';
 
 beforeAll(async () => {
-  await initBackend();
+  await initTensorFlow();
 });
 
 function lossOf(triplet: Parameters<typeof tripletLoss>[0], alpha: number): number {

@@ -1,0 +1,97 @@
+import { ENCODER_INPUT_SIZE, ENCODING_LENGTH } from '../encoding/constants.ts';
+import { hwioToOihw, OnnxGraph, outputSize } from './graph.ts';
+import { weight, type Weight } from './weights.ts';
+
+/** dlib's input normalisation: subtract the training set's mean colour, divide by 255. */
+const MEAN_RGB = [122.782, 117.001, 104.298];
+
+/** Residual blocks in order; `down` blocks halve the resolution and double the channels. */
+const BLOCKS: { name: string; down: boolean }[] = [
+  ...['conv32_1', 'conv32_2', 'conv32_3'].map((name) => ({ name, down: false })),
+  { name: 'conv64_down', down: true },
+  ...['conv64_1', 'conv64_2', 'conv64_3'].map((name) => ({ name, down: false })),
+  { name: 'conv128_down', down: true },
+  ...['conv128_1', 'conv128_2'].map((name) => ({ name, down: false })),
+  { name: 'conv256_down', down: true },
+  ...['conv256_1', 'conv256_2'].map((name) => ({ name, down: false })),
+  { name: 'conv256_down_out', down: true },
+];
+
+export const DLIB_RESNET_INPUT = 'chips';
+export const DLIB_RESNET_OUTPUT = 'descriptors';
+
+/**
+ * dlib's ResNet (face-api's `face_recognition_model` weights) as an ONNX graph:
+ * [n, 150, 150, 3] RGB in 0..255 (NHWC, as the chips are stored) -> [n, 128] descriptors, not normalised.
+ *
+ * Each conv, bias and affine (batch-norm) layer is folded into one conv, conv(x, W) * s + (b * s + c) =
+ * conv(x, W * s) + (b * s + c), and the first conv also absorbs the input normalisation (exact: it pads
+ * nothing). Same function as face-api's forward pass and encoding/dlib-resnet-graph.ts's TensorFlow.js twin.
+ */
+export function buildDlibResNet(weights: ReadonlyMap<string, Weight>): Uint8Array {
+  const g = new OnnxGraph('dlib_resnet');
+  const size = ENCODER_INPUT_SIZE;
+  const input = g.input(DLIB_RESNET_INPUT, ['n', size, size, 3]);
+
+  /** A folded conv of `prefix` ([kh, kw, in, out] filter) on x ([n, in, h, h]); returns the output and its side. */
+  const conv = (x: string, h: number, prefix: string, stride: number, same: boolean, stem = false): [string, number, number] => {
+    const shape = weights.get(`${prefix}/conv/filters`)?.shape ?? [];
+    const [kh = 0, kw = 0, ci = 0, co = 0] = shape;
+    const filters = weight(weights, `${prefix}/conv/filters`, [kh, kw, ci, co]);
+    const bias = weight(weights, `${prefix}/conv/bias`, [co]);
+    const scale = weight(weights, `${prefix}/scale/weights`, [co]);
+    const shift = weight(weights, `${prefix}/scale/biases`, [co]);
+    // [kh, kw, in, out] -> [out, in, kh, kw], each output channel scaled
+    const folded = hwioToOihw(filters, shape);
+    const foldedBias = new Float32Array(co);
+    const perOutput = ci * kh * kw;
+    for (let o = 0; o < co; o++) {
+      let b = bias[o]! * scale[o]! + shift[o]!;
+      for (let i = o * perOutput; i < (o + 1) * perOutput; i++) {
+        folded[i] = folded[i]! * scale[o]!;
+        if (stem) {
+          // conv((x - mean) / 255, W) = conv(x, W / 255) - sum_{h,w,c} W[o,c,h,w] * mean[c] / 255
+          b -= (folded[i]! * MEAN_RGB[Math.floor((i - o * perOutput) / (kh * kw))]!) / 255;
+          folded[i] = folded[i]! / 255;
+        }
+      }
+      foldedBias[o] = b;
+    }
+    const pad = same ? (kh - 1) / 2 : 0;
+    const out = g.node('Conv', [x, g.floats(folded, [co, ci, kh, kw]), g.floats(foldedBias, [co])], {
+      kernel_shape: { ints: [kh, kw] },
+      strides: { ints: [stride, stride] },
+      pads: { ints: [pad, pad, pad, pad] },
+    });
+    return [out, outputSize(h, kh, stride, [pad, pad]), co];
+  };
+
+  // [n, 150, 150, 3] -> [n, 3, 150, 150]
+  let x = g.node('Transpose', [input], { perm: { ints: [0, 3, 1, 2] } });
+  // -> [n, 32, 72, 72] -> max pool -> [n, 32, 35, 35]
+  let [out, h, channels] = conv(x, size, 'conv32_down', 2, false, true);
+  x = g.node('MaxPool', [g.node('Relu', [out])], { kernel_shape: { ints: [3, 3] }, strides: { ints: [2, 2] } });
+  h = outputSize(h, 3, 2, [0, 0]);
+  for (const { name, down } of BLOCKS) {
+    // down: [n, c, h, h] -> [n, 2c, h', h']; otherwise the shape is kept
+    const [a, ha, ca] = conv(x, h, `${name}/conv1`, down ? 2 : 1, !down);
+    [out] = conv(g.node('Relu', [a]), ha, `${name}/conv2`, 1, true);
+    let shortcut = x;
+    if (down) {
+      shortcut = g.node('AveragePool', [x], { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } });
+      const hs = outputSize(h, 2, 2, [0, 0]);
+      // Zero channels for the doubled width; dlib pads the residual branch's odd spatial edge.
+      shortcut = g.node('Pad', [shortcut, g.int64s([0, 0, 0, 0, 0, ca - channels, 0, 0])]);
+      if (hs > ha) out = g.node('Pad', [out, g.int64s([0, 0, 0, 0, 0, 0, hs - ha, hs - ha])]);
+      h = hs;
+      channels = ca;
+    }
+    x = g.node('Relu', [g.node('Add', [out, shortcut])]);
+  }
+  // [n, 256, h, h] -> [n, 256] -> [n, 128]
+  const pooled = g.node('Flatten', [g.node('GlobalAveragePool', [x])], { axis: { i: 1 } });
+  const fc = weight(weights, 'fc', [channels, ENCODING_LENGTH]);
+  g.node('MatMul', [pooled, g.floats(fc, [channels, ENCODING_LENGTH])], {}, DLIB_RESNET_OUTPUT);
+  g.output(DLIB_RESNET_OUTPUT, ['n', ENCODING_LENGTH]);
+  return g.toBytes("dlib's face recognition ResNet, face-api's weights, batch norm folded");
+}
