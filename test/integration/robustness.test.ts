@@ -51,6 +51,20 @@ describe('limits answer with typed errors, and every attempt is audited', () => 
     expect(event).toMatchObject({ decision: 'error', reason: 'image_too_large', claimedLabel: 'Ann' });
   });
 
+  it('rejects an oversized photo of an enrolment batch alone, enrolling the others', async () => {
+    const big = { name: 'big.png', bytes: new Uint8Array(await sharp({ create: { width: 400, height: 400, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer()) };
+    const good = { name: 'ann-2.jpg', bytes: new Uint8Array(await sharp(photo).resize(300).jpeg().toBuffer()) };
+    const person = await app.services.people.create({ name: 'Bea' });
+    const admin = await app.services.apiKeys.create({ name: 'admin key', scopes: ['admin'], doorId: null });
+    const { body } = await client.upload(
+      `mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images, allowDuplicates: true) { ... on MutationEnrollFacesSuccess { data { enrolled { id } rejected { index filename code } } } ... on Error { code } } }`,
+      { id: person.id, images: [null, null] },
+      { 'images.0': big, 'images.1': good },
+      admin.token,
+    );
+    expect(body.data!.enrollFaces.data).toMatchObject({ enrolled: [{ id: expect.any(String) }], rejected: [{ index: 0, filename: 'big.png', code: 'IMAGE_TOO_LARGE' }] });
+  });
+
   it('slows a key down past its rate, with retryAfterSeconds, and audits every attempt', async () => {
     await app.services.updateSettings({ rateLimitPerMinute: 3 });
     const before = await app.services.audit.count({});

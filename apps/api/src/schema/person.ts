@@ -1,7 +1,7 @@
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import { decodeEncoding } from '../db/codecs.ts';
-import { DuplicateNameError } from '../errors.ts';
+import { DuplicateNameError, FaceRejectedError } from '../errors.ts';
 import type { RejectedPhoto as RejectedPhotoModel } from '../services/people.ts';
 import type { FaceSampleModel, PersonModel } from '../services/prisma.ts';
 import { COMMON_ERRORS } from './errors.ts';
@@ -158,9 +158,22 @@ builder.mutationFields((t) => ({
       allowDuplicates: t.arg.boolean({ description: 'Enrol faces that match another enrolled person (an administrator who knows they are different people).' }),
     },
     resolve: async (_, { personId, images, allowDuplicates }, ctx) => {
-      const photos = await Promise.all(images.map(async (file) => ({ filename: file.name, bytes: await ctx.services.readUpload(file) })));
-      const result = await ctx.services.people.enroll(String(personId), photos, { allowDuplicates: allowDuplicates ?? false });
-      return { person: (await ctx.services.people.get(String(personId)))!, ...result };
+      // An oversized photo is rejected alone; the rest of the batch is still enrolled.
+      type Read = { index: number; filename: string; bytes: Uint8Array } | RejectedPhotoModel;
+      const read = await Promise.all(
+        images.map(async (file, index): Promise<Read> => {
+          try {
+            return { index, filename: file.name, bytes: await ctx.services.readUpload(file) };
+          } catch (error) {
+            if (!(error instanceof FaceRejectedError)) throw error;
+            return { index, filename: file.name, code: error.code, message: error.message };
+          }
+        }),
+      );
+      const readable = read.filter((r): r is Extract<Read, { bytes: Uint8Array }> => 'bytes' in r);
+      const result = await ctx.services.people.enroll(String(personId), readable, { allowDuplicates: allowDuplicates ?? false });
+      const rejected: RejectedPhotoModel[] = [...read.filter((r): r is RejectedPhotoModel => !('bytes' in r)), ...result.rejected.map((r) => ({ ...r, index: readable[r.index]!.index }))].sort((a, b) => a.index - b.index);
+      return { person: (await ctx.services.people.get(String(personId)))!, enrolled: result.enrolled, rejected };
     },
   }),
   removeFaceSample: t.field({
