@@ -74,6 +74,26 @@ for (const database of databases()) {
       expect(row).toMatchObject({ claimedLabel: 'kian', decision: 'refused' });
     });
 
+    it('the register without faces:read shows no face; the audit log without people:read or faces:read shows no face either', async () => {
+      const key = async (scopes: string) => (await client.gql(`mutation { createApiKey(name: "r", scopes: [${scopes}]) { ... on MutationCreateApiKeySuccess { data { token } } } }`, {}, admin)).body.data!.createApiKey.data.token;
+      const register = await key('PEOPLE_READ');
+      const people = await client.gql(`{ people { edges { node { name cardId notes thumbnail } } } }`, {}, register);
+      expect(people.body.data!.people.edges.map((e: { node: { name: string; cardId: string; thumbnail: string | null } }) => [e.node.name, e.node.cardId, e.node.thumbnail])).toEqual([
+        ['benoit', 'card-benoit', null],
+        ['kian', 'card-kian', null],
+        ['younes', 'card-younes', null],
+      ]);
+      const samples = await client.gql(`{ people { edges { node { samples { thumbnail } } } } }`, {}, register);
+      expect(samples.body.errors?.[0]?.extensions?.code).toBe('UNAUTHORIZED');
+      expect(JSON.stringify(samples.body)).not.toMatch(/data:image/);
+      const auditor = await key('AUDIT_READ');
+      const events = await client.gql(`{ recognitionEvents(first: 10) { edges { node { decidedLabel claimedLabel thumbnail } } } }`, {}, auditor);
+      const nodes = events.body.data!.recognitionEvents.edges.map((e: { node: unknown }) => e.node);
+      expect(nodes.length).toBeGreaterThan(0);
+      expect(nodes.every((n: { thumbnail: string | null }) => n.thumbnail === null)).toBe(true);
+      expect(nodes.some((n: { decidedLabel: string | null }) => n.decidedLabel === 'younes')).toBe(true);
+    });
+
     it('an administrator still sees the whole answer', async () => {
       const { body } = await client.upload(IDENTIFY, { image: null }, { image: path.join(seed, 'camera_0.jpg') }, admin);
       const result = body.data!.identifyFace.data;
