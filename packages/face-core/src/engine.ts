@@ -22,6 +22,8 @@ export interface EngineConfig {
   readonly detector?: Partial<DetectorConfig>;
   readonly landmarks?: Partial<LandmarkConfig>;
   readonly encoder?: Partial<EncoderConfig>;
+  /** Where the networks run; by default initBackend's choice (ONNX Runtime when it loads). */
+  readonly backend?: BackendName;
 }
 
 /** One face found in a photo, encoded. */
@@ -65,7 +67,7 @@ export interface FaceEngine {
 }
 
 export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceEngine> {
-  const backend = await initBackend();
+  const backend = config.backend ?? (await initBackend());
   const [detector, locator, encoder] = await Promise.all([
     detection.load(config.detector, backend),
     landmarks.load(config.landmarks, backend),

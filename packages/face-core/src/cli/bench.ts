@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
-import { packageDir } from '../backend.ts';
+import { initTensorFlow, packageDir, type TensorFlowBackendName } from '../backend.ts';
 import { createFaceEngine, type FaceEngine, type StageTimings } from '../engine.ts';
 import { facesDir } from '../faces-dir.ts';
 import { whoIsIt, type Encoding } from '../matching/match.ts';
@@ -50,8 +50,20 @@ async function timePipeline(engine: FaceEngine, photo: Uint8Array, database: Map
   };
 }
 
+/** The same pipeline on TensorFlow.js (the fallback backend), in the same run. */
+async function timeTensorFlow(photo: Uint8Array, database: Map<string, Encoding[]>, runs: number): Promise<Summary & { backend: TensorFlowBackendName }> {
+  const backend = await initTensorFlow();
+  const engine = await createFaceEngine({ backend });
+  try {
+    return { backend, ...(await timePipeline(engine, photo, database, runs)) };
+  } finally {
+    engine.dispose();
+  }
+}
+
 /** @vladmandic/face-api's own pipeline (SSD MobileNet, 68 landmarks, descriptor), decode included. */
 async function timeFaceApi(photo: Uint8Array, runs: number): Promise<{ medianMs: number; runs: number }> {
+  await initTensorFlow();
   const require = createRequire(import.meta.url);
   const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
   const modelDir = path.join(packageDir('@vladmandic/face-api'), 'model');
@@ -107,15 +119,28 @@ export async function runBench(options: { runs: number; photo?: string; small?: 
   const peakRssMb = round(process.resourceUsage().maxRSS / 1024);
   const backend = engine.backend;
   engine.dispose();
+  // What ONNX Runtime buys over the TensorFlow.js fallback, on the same frame.
+  const tensorFlow = backend === 'onnx' ? await timeTensorFlow(frame640, database, Math.min(options.runs, 20)) : undefined;
   const faceApi = await timeFaceApi(frame640, Math.min(options.runs, 20));
+  const speedupVsFaceApi = round(faceApi.medianMs / result640.medianMs);
+  // The frame has one face, encoded twice (itself and its mirror image) in one batch.
+  const encodeMsPerFace = result640.stages.encodeMedianMs!;
   return {
     backend,
     photo: photoFile,
     frame640: result640,
     frame96: result96,
     livenessPerFace640: liveness,
+    ...(tensorFlow ? { tensorFlowFrame640: tensorFlow, speedupVsTensorFlow: round(tensorFlow.medianMs / result640.medianMs) } : {}),
     faceApiFrame640: faceApi,
-    speedupVsFaceApi: round(faceApi.medianMs / result640.medianMs),
+    speedupVsFaceApi,
     peakRssMb,
+    // Issue 14's targets for this machine, and whether this run met them.
+    targets: {
+      frame640MedianMs: { target: 30, value: result640.medianMs, met: result640.medianMs <= 30 },
+      speedupVsFaceApi: { target: 15, value: speedupVsFaceApi, met: speedupVsFaceApi >= 15 },
+      encodeMsPerFace: { target: 8, value: encodeMsPerFace, met: encodeMsPerFace <= 8 },
+      peakRssMb: { target: 350, value: peakRssMb, met: peakRssMb <= 350 },
+    },
   };
 }
