@@ -17,6 +17,7 @@ export const RECOGNITION_REASONS = [
   'not_enrolled',
   'inactive',
   'ambiguous',
+  'presentation_attack',
   'borderline',
   'face_too_small',
   'too_blurry',

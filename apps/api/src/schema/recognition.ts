@@ -40,12 +40,13 @@ RecognitionEventRef.implement({
     rivalPersonId: t.exposeID('rivalPersonId', { nullable: true, description: 'An ambiguous answer: the other person too close to call.' }),
     rivalLabel: t.exposeString('rivalLabel', { nullable: true }),
     rivalDistance: t.exposeFloat('rivalDistance', { nullable: true }),
+    livenessScore: t.exposeFloat('livenessScore', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null, description: 'The lowest liveness score of the attempt (1 = live), when the check ran.' }),
     frames: t.exposeInt('frames', { description: 'Frames sent in the attempt.' }),
     framesUsed: t.exposeInt('framesUsed', { description: 'Frames that passed the quality gates and were fused into the face compared.' }),
     decision: t.field({ type: Decision, resolve: (e) => e.decision as DecisionValue }),
     reason: t.exposeString('reason', {
       description:
-        'match, no_match, not_in_database, ambiguous, borderline, unknown_person, inactive, not_enrolled; face_too_small, too_blurry, pose, too_dark, too_bright (quality gates); no_face, multiple_faces, invalid_image, image_too_large, rate_limited',
+        'match, no_match, not_in_database, ambiguous, borderline, presentation_attack, unknown_person, inactive, not_enrolled; face_too_small, too_blurry, pose, too_dark, too_bright (quality gates); no_face, multiple_faces, invalid_image, image_too_large, rate_limited',
     }),
     thumbnail: t.string({ nullable: true, description: 'The face seen, as a JPEG data: URL (scope faces:read).', authScopes: { scope: 'faces:read' }, unauthorizedResolver: () => null, resolve: (e, _, ctx) => jpegDataUrl(e.thumbnail ? ctx.services.cipher.open(e.thumbnail) : null) }),
     door: t.field({ type: DoorRef, nullable: true, resolve: (e, _, ctx) => (e.doorId ? ctx.services.access.doors.get(e.doorId) : null) }),

@@ -7,6 +7,8 @@ const GalleryRule = builder.enumType('GalleryRule', {
   values: { NEAREST: { value: 'nearest' }, SOFT_NEAREST: { value: 'soft-nearest' }, CENTROID: { value: 'centroid' }, MEAN_DISTANCE: { value: 'mean-distance' } } as const,
 });
 
+const LivenessMode = builder.enumType('LivenessMode', { values: { OFF: { value: 'off' }, BALANCED: { value: 'balanced' }, STRICT: { value: 'strict' } } as const });
+
 const SettingsRef = builder.objectRef<Settings>('Settings').implement({
   fields: (t) => ({
     falseAcceptRate: t.exposeFloat('falseAcceptRate', { description: 'The false-accept target per comparison of a face with one person (1e-4 = 1 in 10,000).' }),
@@ -17,6 +19,7 @@ const SettingsRef = builder.objectRef<Settings>('Settings').implement({
     stepUp: t.exposeBoolean('stepUp', { description: 'Borderline and ambiguous faces answer STEP_UP instead of REFUSED.' }),
     rule: t.field({ type: GalleryRule, resolve: (s) => s.rule }),
     rateLimitPerMinute: t.exposeInt('rateLimitPerMinute'),
+    liveness: t.field({ type: LivenessMode, description: 'The presentation-attack check: OFF, BALANCED or STRICT.', resolve: (s) => s.liveness }),
     auditImageRetentionDays: t.exposeInt('auditImageRetentionDays', { nullable: true, description: 'Face images in audit events older than this are erased; null keeps them.' }),
   }),
 });
@@ -30,6 +33,7 @@ const SettingsInput = builder.inputType('SettingsInput', {
     rule: t.field({ type: GalleryRule }),
     rateLimitPerMinute: t.int(),
     auditImageRetentionDays: t.int({ description: '1-3650 days.' }),
+    liveness: t.field({ type: LivenessMode }),
     keepAuditImages: t.boolean({ description: 'Keep audit face images without a time limit.' }),
   }),
 });

@@ -18,6 +18,7 @@ export interface AuditRecord {
   readonly rivalPersonId?: string | null;
   readonly rivalLabel?: string | null;
   readonly rivalDistance?: number | null;
+  readonly livenessScore?: number | null;
   /** Frames sent, and frames that passed the quality gates and were fused. */
   readonly frames?: number;
   readonly framesUsed?: number;

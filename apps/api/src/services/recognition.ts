@@ -1,4 +1,4 @@
-import { decideIdentification, decideVerification, type FaceDecision, type ProbeFace, type StageTimings } from '@facegate/face-core';
+import { decideIdentification, decideVerification, readLivenessArtefact, type FaceDecision, type ProbeFace, type StageTimings } from '@facegate/face-core';
 import type { Scope } from '../auth/api-keys.ts';
 import { can, type Viewer } from '../context.ts';
 import { BusyError, FaceRejectedError, InvalidInputError, NotFoundError, RateLimitedError, UnauthorizedError, type FaceRejectionCode } from '../errors.ts';
@@ -57,6 +57,8 @@ export function createRecognitionService(deps: {
   observeStages?: (timings: StageTimings) => void;
 }) {
   const { prisma, recognizer, gallery, settings, audit, rateLimits } = deps;
+  // The liveness operating points of the trained artefact, read once when first needed.
+  let livenessThresholds: Promise<{ balanced: number; strict: number }> | undefined;
 
   const doorExists = async (id: string | null | undefined) => (id ? (await prisma.door.findUnique({ where: { id }, select: { id: true } })) !== null : false);
 
@@ -94,7 +96,7 @@ export function createRecognitionService(deps: {
   /** The face engine's answer; an overload or a crash is audited before it is answered. */
   async function analyze(bytes: Uint8Array, record: RecordAttempt) {
     try {
-      const result = await recognizer.analyze({ image: bytes, faces: 'largest' });
+      const result = await recognizer.analyze({ image: bytes, faces: 'largest', liveness: settings.current().liveness !== 'off' });
       if (result.timings) deps.observeStages?.(result.timings);
       return result;
     } catch (error) {
@@ -116,8 +118,9 @@ export function createRecognitionService(deps: {
    * Runs the face engine on every frame. Frames without a usable face are left out; when none has one,
    * the attempt is audited as an error and thrown as the first frame's typed error.
    */
-  async function probe(images: readonly ImageInput[], record: RecordAttempt): Promise<{ faces: ProbeFace[]; thumbnail: Uint8Array; model: string }> {
+  async function probe(images: readonly ImageInput[], record: RecordAttempt): Promise<{ faces: ProbeFace[]; thumbnail: Uint8Array; model: string; liveness: number | null }> {
     const faces: ProbeFace[] = [];
+    let liveness: number | null = null;
     let thumbnail: Uint8Array | null = null;
     let model = '';
     let failure: { code: FaceRejectionCode; message: string } | null = null;
@@ -139,13 +142,25 @@ export function createRecognitionService(deps: {
       const face = result.faces[0]!;
       faces.push({ encoding: face.encoding, quality: face.quality });
       thumbnail ??= face.thumbnail;
+      if (face.liveness !== undefined) liveness = Math.min(liveness ?? 1, face.liveness);
     }
     if (faces.length === 0 || !thumbnail) {
       const code = failure?.code ?? 'NO_FACE';
       const event = await record({ decision: 'error', reason: code.toLowerCase(), model, framesUsed: 0 });
       throw new FaceRejectedError(code, failure?.message ?? 'no face found', event.id);
     }
-    return { faces, thumbnail, model };
+    return { faces, thumbnail, model, liveness };
+  }
+
+  /**
+   * A printed photo or a screen: when the check is on and any frame's face scores under the operating
+   * point's threshold, the attempt is refused as a presentation attack before any comparison.
+   */
+  async function presentationAttack(liveness: number | null): Promise<boolean> {
+    const mode = settings.current().liveness;
+    if (mode === 'off' || liveness === null) return false;
+    livenessThresholds ??= readLivenessArtefact().then((a) => a.thresholds);
+    return liveness < (await livenessThresholds)[mode];
   }
 
   async function limit(viewer: Viewer, doorId: string | null, record: () => Promise<RecognitionEventRow>): Promise<void> {
@@ -197,9 +212,10 @@ export function createRecognitionService(deps: {
       const face = await probe(input.images, (fields) => audit.record({ ...base, ...claimed, ...fields }));
       const framesUsed = face.faces.length;
       const refuse = async (reason: string): Promise<RecognitionOutcome> => {
-        const event = await audit.record({ ...base, ...claimed, model: face.model, decision: 'refused', reason, thumbnail: face.thumbnail, framesUsed });
+        const event = await audit.record({ ...base, ...claimed, model: face.model, decision: 'refused', reason, thumbnail: face.thumbnail, framesUsed, livenessScore: face.liveness });
         return { decision: 'refused', reason, distance: null, threshold, stepUpThreshold: threshold, personId: person?.id ?? null, candidates: [], framesUsed, event };
       };
+      if (await presentationAttack(face.liveness)) return refuse('presentation_attack');
       if (!person) return refuse('unknown_person');
       if (!person.active) return refuse('inactive');
 
@@ -213,6 +229,7 @@ export function createRecognitionService(deps: {
         decidedLabel: accepted ? person.name : null,
         model: face.model,
         thumbnail: face.thumbnail,
+        livenessScore: face.liveness,
       });
       return outcomeOf(decision, event, person.id, []);
     },
@@ -225,6 +242,10 @@ export function createRecognitionService(deps: {
       await checkFrameCount(input.images, () => audit.record({ ...base, model: '', decision: 'error', reason: 'invalid_input', framesUsed: 0 }));
       await limit(viewer, doorId, () => audit.record({ ...base, model: '', decision: 'error', reason: 'rate_limited', framesUsed: 0 }));
       const face = await probe(input.images, (fields) => audit.record({ ...base, ...fields }));
+      if (await presentationAttack(face.liveness)) {
+        const event = await audit.record({ ...base, model: face.model, decision: 'refused', reason: 'presentation_attack', thumbnail: face.thumbnail, framesUsed: face.faces.length, livenessScore: face.liveness });
+        return { decision: 'refused', reason: 'presentation_attack', distance: null, threshold: base.threshold, stepUpThreshold: base.threshold, personId: null, candidates: [], framesUsed: face.faces.length, event };
+      }
       const decision = decideIdentification(face.faces, gallery.database(), config);
       const accepted = decision.outcome === 'accept' ? gallery.get(decision.identity!) : undefined;
       const event = await audit.record({
@@ -234,6 +255,7 @@ export function createRecognitionService(deps: {
         decidedLabel: accepted?.name ?? null,
         model: face.model,
         thumbnail: face.thumbnail,
+        livenessScore: face.liveness,
       });
       const count = Math.max(1, Math.min(input.candidates ?? 5, 20));
       return outcomeOf(decision, event, accepted?.id ?? null, decision.candidates.slice(0, count).map((c) => ({ personId: c.identity, distance: c.distance })));

@@ -18,6 +18,12 @@ export const settingsSchema = z.object({
   rule: z.enum(['nearest', 'soft-nearest', 'centroid', 'mean-distance']),
   /** Recognition attempts per minute per API key or administrator, and per door. */
   rateLimitPerMinute: z.number().int().min(1, 'at least 1 attempt per minute').max(100_000, 'at most 100,000 attempts per minute'),
+  /**
+   * The presentation-attack check (a printed photo or a screen at the camera): off, balanced (5 % of
+   * attacks accepted in cross-validation on pad-dev) or strict (1 %). Off by default: trained on 18
+   * subjects, it also refuses some ordinary photos (see the README's liveness section).
+   */
+  liveness: z.enum(['off', 'balanced', 'strict']),
   /** Face images in audit events older than this many days are erased (the events stay); null keeps them. */
   auditImageRetentionDays: z.number().int().min(1, 'keep audit images at least 1 day').max(3650, 'at most 3650 days').nullable(),
 });
@@ -39,6 +45,7 @@ export const DEFAULT_SETTINGS: StoredSettings = {
   rule: DEFAULT_GALLERY_RULE,
   rateLimitPerMinute: 600,
   auditImageRetentionDays: 90,
+  liveness: 'off',
 };
 
 /** The face-core decision configuration for these settings. */

@@ -17,6 +17,7 @@ const REASONS: Record<string, string> = {
   pose: 'the face is turned away',
   too_dark: 'the face is too dark',
   too_bright: 'the face is overexposed',
+  presentation_attack: 'a printed photo or a screen, not a live face',
 };
 
 /** The audit log's reason code in plain words. */

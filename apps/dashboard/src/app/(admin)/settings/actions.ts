@@ -41,6 +41,7 @@ const SettingsInput = z.object({
     .pipe(z.number({ error: 'The threshold must be a number.' }).min(0.05, 'The threshold must be at least 0.05.').max(1.5, 'The threshold must be at most 1.5.').nullable()),
   stepUp: z.boolean(),
   rule: z.enum(['NEAREST', 'SOFT_NEAREST', 'CENTROID', 'MEAN_DISTANCE'], { error: 'Choose a matching rule.' }),
+  liveness: z.enum(['OFF', 'BALANCED', 'STRICT'], { error: 'Choose a liveness check.' }),
   rateLimitPerMinute: z.coerce.number({ error: 'The rate limit must be a number.' }).int('The rate limit must be a whole number.').min(1, 'The rate limit must be at least 1 a minute.').max(100_000),
 });
 
@@ -50,6 +51,7 @@ export async function updateSettings(_s: SettingsState, form: FormData): Promise
     threshold: form.get('threshold') ?? '',
     stepUp: form.get('stepUp') === 'on',
     rule: form.get('rule'),
+    liveness: form.get('liveness') ?? 'OFF',
     rateLimitPerMinute: form.get('rateLimitPerMinute'),
   });
   if (!parsed.success) return { error: issues(parsed.error) };

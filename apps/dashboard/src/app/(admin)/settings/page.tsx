@@ -18,7 +18,7 @@ export default async function SettingsPage() {
     apiKeys?: ApiKey[];
     admins?: { id: string; email: string; role: string; createdAt: string }[];
   }>(`{
-    settings { threshold thresholdOverride falseAcceptOneIn stepUp rule rateLimitPerMinute }
+    settings { threshold thresholdOverride falseAcceptOneIn stepUp rule liveness rateLimitPerMinute }
     doors { id name location }
     ${isAdmin ? 'apiKeys { id name prefix scopes door { name } createdAt lastUsedAt revokedAt } admins { id email role createdAt }' : ''}
   }`);

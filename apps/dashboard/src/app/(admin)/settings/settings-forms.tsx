@@ -32,6 +32,7 @@ export interface RecognitionSettings {
   falseAcceptOneIn: number;
   stepUp: boolean;
   rule: string;
+  liveness: string;
   rateLimitPerMinute: number;
 }
 
@@ -64,6 +65,14 @@ export function ThresholdForm({ settings }: { settings: RecognitionSettings }) {
             <option value="NEAREST">Nearest sample</option>
             <option value="CENTROID">Centroid of the samples</option>
             <option value="MEAN_DISTANCE">Mean distance to the samples</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="liveness">Printed photo / screen check</label>
+          <select id="liveness" name="liveness" defaultValue={settings.liveness}>
+            <option value="OFF">Off</option>
+            <option value="BALANCED">Balanced</option>
+            <option value="STRICT">Strict</option>
           </select>
         </div>
         <div className="field">

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "RecognitionEvent" ADD COLUMN "livenessScore" REAL;
