@@ -40,12 +40,13 @@ export interface DecisionConfig {
 
 /**
  * Where the open-set error starts to rise, measured by scripts/quality-gates.ts on celeba-dev's probes
- * (70 enrolled at full size) downscaled and blurred, and on the photos' own poses (figures in the
- * README): below 12 px between the eyes more than half of enrolled people are missed and, at a looser
- * threshold, strangers' false matches double; below a sharpness of 6 the same; beyond a yaw estimate
- * of 55° or a pitch estimate of 20° misses triple and strangers match more often; a chip darker than
- * 25 (of 255) misses a third of enrolled people, one brighter than 220 (overexposed) lets 4-5 % of
- * strangers in even at the default threshold.
+ * (70 enrolled at full size; every probe also downscaled, blurred, darkened and brightened): under 12 px
+ * between the eyes more than half of enrolled people are missed (57-100 %), under 6 px 5.9 % of
+ * strangers match even at the default threshold; under a sharpness of 6 misses reach 58-95 % and under
+ * 2 strangers match 7.8 % of the time; beyond a yaw estimate of 55 deg misses rise from 50 % to 71-83 %,
+ * beyond a pitch estimate of 20 deg (or under -20) nearly every enrolled person is missed and strangers
+ * match 2-10 % of the time; a chip brighter than 220 (overexposed) lets 4-5 % of strangers in, and one
+ * darker than 25 misses 31-35 % against 21 % just above. Figures in the README.
  */
 export const DEFAULT_QUALITY_GATES: QualityGates = {
   minEyeDistancePx: 12,
