@@ -2,7 +2,7 @@
 // with concurrent door clients over real HTTP and prints throughput, latency and audit completeness.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { facesDir, packageDir } from '@facegate/face-core';
@@ -33,13 +33,26 @@ async function upload(query: string, variables: Record<string, unknown>, file: {
   return (await response.json()) as { data?: Record<string, { __typename: string; data?: { accepted: boolean } }>; errors?: unknown };
 }
 
-/** The office: the exercise's 12 employees when ../shared/faces is there, else faces cut from face-api's samples. */
+/** A door camera's frame: 640x480 JPEG with one face, the photo scaled to the frame's height and centred. */
+async function doorFrame(file: string): Promise<Uint8Array> {
+  const face = await sharp(file).resize(480, 480, { fit: 'cover' }).toBuffer();
+  return new Uint8Array(await sharp(face).extend({ left: 80, right: 80, background: '#6b6f74' }).jpeg({ quality: 85 }).toBuffer());
+}
+
+/**
+ * The office: the exercise's 12 employees and one LFW person (Colin Powell, enrolled from one photo and
+ * probed with another as a 640x480 door frame) when ../shared/faces is there, else faces cut from
+ * face-api's samples.
+ */
 async function office(): Promise<{ people: { name: string; bytes: Uint8Array }[]; probe: { name: string; bytes: Uint8Array } }> {
   const seed = path.join(facesDir(), 'seed');
-  if (existsSync(seed)) {
+  const lfw = path.join(facesDir(), 'lfw-view1', 'Colin_Powell');
+  if (existsSync(seed) && existsSync(lfw)) {
     const names = ['andrew', 'arnaud', 'benoit', 'bertrand', 'dan', 'danielle', 'felix', 'kevin', 'kian', 'sebastiano', 'tian', 'younes'];
     const people = await Promise.all(names.map(async (name) => ({ name, bytes: new Uint8Array(await readFile(path.join(seed, name === 'danielle' ? 'danielle.png' : `${name}.jpg`))) })));
-    return { people, probe: { name: 'younes', bytes: new Uint8Array(await readFile(path.join(seed, 'camera_0.jpg'))) } };
+    const [enrolled, probe] = (await readdir(lfw)).sort();
+    people.push({ name: 'Colin Powell', bytes: new Uint8Array(await readFile(path.join(lfw, enrolled!))) });
+    return { people, probe: { name: 'Colin Powell', bytes: await doorFrame(path.join(lfw, probe!)) } };
   }
   const sample = path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample2.jpg');
   const bytes = new Uint8Array(await sharp(sample).extract({ left: 1300, top: 40, width: 500, height: 500 }).jpeg().toBuffer());
@@ -52,10 +65,18 @@ const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
   env: { ...process.env, DATABASE_URL: `file:${path.join(dir, 'bench.db')}`, PORT: String(PORT), FACEGATE_ADMIN_EMAIL: 'bench@facegate.test', FACEGATE_ADMIN_PASSWORD: 'bench password 1' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
-await new Promise<void>((resolve, reject) => {
-  server.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('facegate API on') && resolve());
-  server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+server.stdout.resume();
+server.once('exit', (code) => {
+  if (code !== null && code !== 0) console.error(`server exited with ${code}`);
 });
+// Ready when /readyz says so: database, migrations, every worker with its models.
+for (const deadline = Date.now() + 180_000; ; ) {
+  const ready = await fetch(`http://127.0.0.1:${PORT}/readyz`).then((r) => r.ok, () => false);
+  if (ready) break;
+  if (Date.now() > deadline || server.exitCode !== null) throw new Error('the API did not become ready');
+  await new Promise((r) => setTimeout(r, 250));
+}
+const rssAfterStart = Number(((await fetch(`http://127.0.0.1:${PORT}/metrics`).then((r) => r.text())).match(/^facegate_process_resident_memory_bytes (\S+)$/m)?.[1] ?? Number.NaN)) / 2 ** 20;
 
 try {
   const login = await gql('mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }', { e: 'bench@facegate.test', p: 'bench password 1' });
@@ -107,6 +128,8 @@ try {
       auditRows,
       auditRowsEqualRequests: auditRows === sent,
       probe: probe.name,
+      probeBytes: probe.bytes.length,
+      apiRssAfterStartMb: Math.round(rssAfterStart),
     }),
   );
 } finally {
