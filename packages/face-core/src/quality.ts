@@ -14,22 +14,15 @@ export interface FaceQuality {
   readonly pitchDeg: number;
 }
 
+/** Distance between the eye centres (landmarks 36-41 and 42-47). */
 export function eyeDistance(landmarks68: readonly Point[]): number {
-  const centre = (from: number) => {
-    let x = 0;
-    let y = 0;
-    for (let i = from; i < from + 6; i++) {
-      x += landmarks68[i]![0];
-      y += landmarks68[i]![1];
-    }
-    return [x / 6, y / 6];
-  };
-  const [rx, ry] = centre(36);
-  const [lx, ly] = centre(42);
-  return Math.hypot(lx! - rx!, ly! - ry!);
+  const [rx, ry] = meanPoint(landmarks68, 36, 42);
+  const [lx, ly] = meanPoint(landmarks68, 42, 48);
+  return Math.hypot(lx - rx, ly - ry);
 }
 
-const mean = (points: readonly Point[], from: number, to: number): Point => {
+/** The mean of landmarks [from, to): an eye's centre is meanPoint(landmarks68, 36, 42). */
+export function meanPoint(points: readonly Point[], from: number, to: number): Point {
   let x = 0;
   let y = 0;
   for (let i = from; i < to; i++) {
@@ -37,7 +30,7 @@ const mean = (points: readonly Point[], from: number, to: number): Point => {
     y += points[i]![1];
   }
   return [x / (to - from), y / (to - from)];
-};
+}
 
 /**
  * Yaw and pitch from the 68 landmarks by a simple head model, in the face's own axes (roll removed):
@@ -47,8 +40,8 @@ const mean = (points: readonly Point[], from: number, to: number): Point => {
  * Rough figures (a few degrees), meant for gates that refuse clearly turned faces, not for measurement.
  */
 export function estimatePose(landmarks68: readonly Point[]): { yawDeg: number; pitchDeg: number } {
-  const rightEye = mean(landmarks68, 36, 42);
-  const leftEye = mean(landmarks68, 42, 48);
+  const rightEye = meanPoint(landmarks68, 36, 42);
+  const leftEye = meanPoint(landmarks68, 42, 48);
   const ex = leftEye[0] - rightEye[0];
   const ey = leftEye[1] - rightEye[1];
   const norm = Math.hypot(ex, ey) || 1;

@@ -1,6 +1,7 @@
 import { ImagePyramid, warpToCrop } from '../alignment/warp.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { applyTransform, estimateSimilarityTransform, invertTransform, type Point, type SimilarityTransform } from '../ops/similarity-transform.ts';
+import { meanPoint } from '../quality.ts';
 
 /** A square crop of a photo and which of its pixels came from inside the photo (1) or beyond its edge (0). */
 export interface MaskedCrop {
@@ -8,16 +9,6 @@ export interface MaskedCrop {
   readonly mask: Uint8Array;
   /** Fraction of the crop's pixels inside the photo. */
   readonly coverage: number;
-}
-
-function meanPoint(points: readonly Point[], from: number, to: number): Point {
-  let x = 0;
-  let y = 0;
-  for (let i = from; i < to; i++) {
-    x += points[i]![0];
-    y += points[i]![1];
-  }
-  return [x / (to - from), y / (to - from)];
 }
 
 /**
