@@ -43,6 +43,8 @@ export {
   decideIdentification,
   decideVerification,
   decisionThresholds,
+  nearestPeople,
+  type DecisionGallery,
   type DecisionOutcome,
   type DecisionReason,
   type FaceDecision,
@@ -50,6 +52,7 @@ export {
   type ProbeFace,
 } from './decision/decide.ts';
 export { findDuplicate } from './decision/duplicates.ts';
+export { GalleryMatrix } from './gallery/gallery-matrix.ts';
 export {
   FALSE_MATCH_CURVES,
   falseMatchCurve,

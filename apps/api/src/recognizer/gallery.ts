@@ -1,4 +1,4 @@
-import { distanceToPerson, type Encoding, type GalleryRule } from '@facegate/face-core';
+import { distanceToPerson, GalleryMatrix, type Encoding, type GalleryRule } from '@facegate/face-core';
 
 export interface GalleryPerson {
   readonly id: string;
@@ -20,8 +20,8 @@ export interface GalleryMatch {
  */
 export class Gallery {
   private readonly people = new Map<string, GalleryPerson>();
-  /** Active people with samples, by id: what the decision compares with; rebuilt after a change. */
-  private activeEncodings: Map<string, readonly Encoding[]> | null = null;
+  /** Active people's encodings in one contiguous matrix: what the decision searches; rebuilt after a change. */
+  private activeEncodings: GalleryMatrix | null = null;
 
   constructor(private readonly load: (ids?: readonly string[]) => Promise<GalleryPerson[]>) {}
 
@@ -47,9 +47,9 @@ export class Gallery {
     this.activeEncodings = null;
   }
 
-  /** Every active person (or everyone, for enrolment checks) with at least one sample: id -> encodings. */
-  database(options: { includeInactive?: boolean } = {}): ReadonlyMap<string, readonly Encoding[]> {
-    const select = (all: boolean) => new Map([...this.people.values()].filter((p) => (all || p.active) && p.encodings.length > 0).map((p) => [p.id, p.encodings]));
+  /** Every active person (or everyone, for enrolment checks) with at least one sample, searchable by id. */
+  database(options: { includeInactive?: boolean } = {}): GalleryMatrix {
+    const select = (all: boolean) => new GalleryMatrix(new Map([...this.people.values()].filter((p) => (all || p.active) && p.encodings.length > 0).map((p) => [p.id, p.encodings])));
     if (options.includeInactive) return select(true);
     this.activeEncodings ??= select(false);
     return this.activeEncodings;

@@ -1,5 +1,7 @@
 import { l2Normalize } from '../ops/l2.ts';
-import { rankCandidates, type Candidate, type Encoding, type FaceDatabase } from '../matching/match.ts';
+import { GalleryMatrix } from '../gallery/gallery-matrix.ts';
+import type { GalleryRule } from '../matching/constants.ts';
+import { distanceToPerson, rankCandidates, type Candidate, type Encoding, type FaceDatabase } from '../matching/match.ts';
 import type { FaceQuality } from '../quality.ts';
 import { falseMatchCurve, falseMatchRateForGallery, thresholdForFalseMatchRate } from './calibration.ts';
 import { DEFAULT_DECISION_CONFIG, type DecisionConfig } from './constants.ts';
@@ -52,6 +54,26 @@ export interface FaceDecision {
 }
 
 const MAX_CANDIDATES = 20;
+
+/** Who the decision compares with: a plain map of encodings, or the contiguous matrix the API keeps. */
+export type DecisionGallery = FaceDatabase | GalleryMatrix;
+
+/** The nearest people (at most `limit`), nearest first, by the rule; only those with samples. */
+export function nearestPeople(gallery: DecisionGallery, encoding: Encoding, rule: GalleryRule, limit = MAX_CANDIDATES): Candidate[] {
+  if (gallery instanceof GalleryMatrix) return gallery.rank(encoding, rule, limit);
+  return rankCandidates(encoding, gallery, rule).filter((c) => Number.isFinite(c.distance)).slice(0, limit);
+}
+
+function personDistance(gallery: DecisionGallery, identity: string, encoding: Encoding, rule: GalleryRule): number {
+  if (gallery instanceof GalleryMatrix) return gallery.distanceTo(identity, encoding, rule);
+  const entry = gallery instanceof Map ? gallery.get(identity) : Object.hasOwn(gallery, identity) ? (gallery as Record<string, Encoding | readonly Encoding[]>)[identity] : undefined;
+  if (!entry) return Number.POSITIVE_INFINITY;
+  return distanceToPerson(encoding, typeof entry[0] === 'number' ? [entry as Encoding] : (entry as readonly Encoding[]), rule);
+}
+
+function sizeOf(gallery: DecisionGallery): number {
+  return gallery instanceof GalleryMatrix || gallery instanceof Map ? gallery.size : Object.keys(gallery).length;
+}
 
 interface Thresholds {
   readonly threshold: number;
@@ -111,16 +133,16 @@ function refusedForQuality(frames: FrameVerdict[], failure: { reason: QualityRea
  * 1:1 - is this the claimed person? Opens only when the fused face is within the threshold of the
  * claimed person and no other enrolled person is as near (a look-alike holding the card).
  */
-export function decideVerification(probes: readonly ProbeFace[], claimed: string, database: FaceDatabase, config: DecisionConfig = DEFAULT_DECISION_CONFIG): FaceDecision {
+export function decideVerification(probes: readonly ProbeFace[], claimed: string, database: DecisionGallery, config: DecisionConfig = DEFAULT_DECISION_CONFIG): FaceDecision {
   const { frames, encoding, failure, used } = fuse(probes, config);
   const thresholds = decisionThresholds(config, config.falseMatchRate, used);
   if (!encoding) return refusedForQuality(frames, failure, thresholds, claimed);
-  const candidates = rankCandidates(encoding, database, config.rule);
-  const own = candidates.find((c) => c.identity === claimed);
-  const base = { identity: claimed, ...thresholds, candidates: candidates.slice(0, MAX_CANDIDATES), frames, framesUsed: used, message: null };
-  if (!own || !Number.isFinite(own.distance)) return { ...base, outcome: 'reject', reason: 'not_enrolled', distance: null, rival: null };
-  const rival = candidates.find((c) => c.identity !== claimed && c.distance < own.distance + config.ambiguityMargin) ?? null;
-  const distance = own.distance;
+  const candidates = nearestPeople(database, encoding, config.rule);
+  // The claimed person is always compared exactly, whether among the nearest or not.
+  const distance = personDistance(database, claimed, encoding, config.rule);
+  const base = { identity: claimed, ...thresholds, candidates, frames, framesUsed: used, message: null };
+  if (!Number.isFinite(distance)) return { ...base, outcome: 'reject', reason: 'not_enrolled', distance: null, rival: null };
+  const rival = candidates.find((c) => c.identity !== claimed && c.distance < distance + config.ambiguityMargin) ?? null;
   if (distance >= thresholds.stepUpThreshold) return { ...base, outcome: 'reject', reason: 'no_match', distance, rival: null };
   if (rival) return { ...base, outcome: config.stepUpFactor > 1 ? 'step_up' : 'reject', reason: 'ambiguous', distance, rival };
   if (distance < thresholds.threshold) return { ...base, outcome: 'accept', reason: 'match', distance, rival: null };
@@ -132,15 +154,14 @@ export function decideVerification(probes: readonly ProbeFace[], claimed: string
  * strangers get in at most `fpirTarget` of the time however many are enrolled) and clearly nearer than
  * the second; otherwise "not in the database", or step-up for a borderline or ambiguous face.
  */
-export function decideIdentification(probes: readonly ProbeFace[], database: FaceDatabase, config: DecisionConfig = DEFAULT_DECISION_CONFIG): FaceDecision {
-  const candidatesAll = (encoding: Encoding) => rankCandidates(encoding, database, config.rule).filter((c) => Number.isFinite(c.distance));
-  const gallerySize = database instanceof Map ? database.size : Object.keys(database).length;
+export function decideIdentification(probes: readonly ProbeFace[], database: DecisionGallery, config: DecisionConfig = DEFAULT_DECISION_CONFIG): FaceDecision {
+  const gallerySize = sizeOf(database);
   const { frames, encoding, failure, used } = fuse(probes, config);
   const thresholds = decisionThresholds(config, falseMatchRateForGallery(config.falseMatchRate, config.fpirTarget, gallerySize), used);
   if (!encoding) return refusedForQuality(frames, failure, thresholds, null);
-  const candidates = candidatesAll(encoding);
+  const candidates = nearestPeople(database, encoding, config.rule);
   const [best, second] = candidates;
-  const base = { ...thresholds, candidates: candidates.slice(0, MAX_CANDIDATES), frames, framesUsed: used, message: null };
+  const base = { ...thresholds, candidates, frames, framesUsed: used, message: null };
   if (!best || best.distance >= thresholds.stepUpThreshold) {
     return { ...base, outcome: 'reject', reason: 'not_in_database', identity: null, distance: best?.distance ?? null, rival: null };
   }
