@@ -26,6 +26,18 @@ export interface AuditRecord {
   readonly decision: 'accepted' | 'refused' | 'step_up' | 'error';
   readonly reason: string;
   readonly thumbnail?: Uint8Array | null;
+  /** A step-up: why a second factor is asked, and of whom. */
+  readonly stepUpReason?: string | null;
+  readonly stepUpPersonId?: string | null;
+}
+
+/** How a step-up attempt ends: the PIN's tries and the final decision (the same audit event). */
+export interface AuditCompletion {
+  readonly decision: 'accepted' | 'refused' | 'step_up';
+  readonly reason: string;
+  readonly pinTries: number;
+  readonly decidedPersonId?: string | null;
+  readonly decidedLabel?: string | null;
 }
 
 export interface AuditFilter {
@@ -38,7 +50,16 @@ export interface AuditFilter {
 }
 
 /** The audit log: written once per attempt, read with filters, followed live. */
-export function createAuditService(prisma: Prisma, options: { cipher: DataCipher; onRecorded?: (event: RecognitionEventRow, writeSeconds: number) => void }) {
+export function createAuditService(
+  prisma: Prisma,
+  options: {
+    cipher: DataCipher;
+    /** Called once per attempt recorded by this instance. */
+    onRecorded?: (event: RecognitionEventRow, writeSeconds: number) => void;
+    /** Called when a step-up attempt is completed (or a PIN try is counted) by this instance. */
+    onCompleted?: (event: RecognitionEventRow) => void;
+  },
+) {
   const pubSub = createPubSub<{ recognitionEvent: [RecognitionEventRow] }>();
 
   function where(filter: AuditFilter) {
@@ -59,6 +80,24 @@ export function createAuditService(prisma: Prisma, options: { cipher: DataCipher
       });
       pubSub.publish('recognitionEvent', event);
       options.onRecorded?.(event, (performance.now() - started) / 1000);
+      return event;
+    },
+    /**
+     * A step-up attempt's PIN try, and its end: the attempt stays one audit event, updated in place
+     * (decision, reason, tries, completion time). Only a pending step-up can change: the update is
+     * conditional, so two racing completions cannot both succeed; null when it was no longer pending.
+     */
+    async complete(id: string, completion: AuditCompletion, now = new Date()): Promise<RecognitionEventRow | null> {
+      const final = completion.decision !== 'step_up';
+      const { count } = await prisma.recognitionEvent.updateMany({
+        where: { id, decision: 'step_up', completedAt: null, pinTries: completion.pinTries - 1 },
+        data: { ...completion, ...(final ? { completedAt: now } : {}) },
+      });
+      if (count === 0) return null;
+      const event = await prisma.recognitionEvent.findUnique({ where: { id } });
+      if (!event) return null;
+      pubSub.publish('recognitionEvent', event);
+      options.onCompleted?.(event);
       return event;
     },
     /** Re-publishes an event recorded by another API instance sharing the database. */

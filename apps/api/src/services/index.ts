@@ -52,6 +52,10 @@ export async function createServices(deps: ServiceDeps) {
       metrics?.auditWriteSeconds.observe(writeSeconds);
       metrics?.decisions.inc({ kind: event.kind, door: event.doorId ?? 'none', decision: event.decision, reason: event.reason });
     },
+    onCompleted: (event) => {
+      sync.publish({ type: 'event', id: event.id });
+      if (event.completedAt) metrics?.decisions.inc({ kind: event.kind, door: event.doorId ?? 'none', decision: event.decision, reason: event.reason });
+    },
   });
   const changed = async (ids: string[]) => {
     await gallery.refresh(ids);
