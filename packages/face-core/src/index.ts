@@ -52,7 +52,7 @@ export {
   type ProbeFace,
 } from './decision/decide.ts';
 export { findDuplicate } from './decision/duplicates.ts';
-export { GalleryMatrix } from './gallery/gallery-matrix.ts';
+export { DEFAULT_ANN_THRESHOLD, GalleryMatrix, type GalleryMatrixOptions, type SearchableGallery } from './gallery/gallery-matrix.ts';
 export {
   FALSE_MATCH_CURVES,
   falseMatchCurve,

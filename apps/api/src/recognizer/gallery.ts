@@ -1,4 +1,4 @@
-import { distanceToPerson, GalleryMatrix, type Encoding, type GalleryRule } from '@facegate/face-core';
+import { DEFAULT_ANN_THRESHOLD, distanceToPerson, GalleryMatrix, type Encoding, type GalleryMatrixOptions, type GalleryRule, type SearchableGallery } from '@facegate/face-core';
 
 export interface GalleryPerson {
   readonly id: string;
@@ -13,27 +13,46 @@ export interface GalleryMatch {
   readonly distance: number;
 }
 
+function sameEncodings(a: readonly Encoding[], b: readonly Encoding[]): boolean {
+  return a.length === b.length && a.every((e, i) => e.length === b[i]!.length && e.every((v, k) => v === b[i]![k]));
+}
+
 /**
  * Every enrolled person's encodings, held in memory so that a recognition costs no database read.
+ * The encodings live in one GalleryMatrix (contiguous Float32Array; above `annThreshold` samples an
+ * HNSW index retrieves the candidates, whose distances are then computed exactly), changed in place
+ * person by person: no rebuild on an enrolment, a deletion or an activation change.
  * The database stays the truth: whoever changes people or samples calls `refresh` with their ids
- * (services/gallery-sync.ts does that in every API instance sharing the database).
+ * (services/sync.ts has every API instance sharing the database do that).
  */
 export class Gallery {
   private readonly people = new Map<string, GalleryPerson>();
-  /** Active people's encodings in one contiguous matrix: what the decision searches; rebuilt after a change. */
-  private activeEncodings: GalleryMatrix | null = null;
+  private matrix: GalleryMatrix;
 
-  constructor(private readonly load: (ids?: readonly string[]) => Promise<GalleryPerson[]>) {}
+  constructor(
+    private readonly load: (ids?: readonly string[]) => Promise<GalleryPerson[]>,
+    private readonly options: GalleryMatrixOptions = { annThreshold: Number(process.env.FACEGATE_ANN_THRESHOLD ?? DEFAULT_ANN_THRESHOLD) },
+  ) {
+    this.matrix = new GalleryMatrix(new Map(), options);
+  }
 
+  /** Active people with at least one sample (the gallery size of identification). */
   get size(): number {
-    return this.people.size;
+    return this.matrix.size;
+  }
+
+  /** 'hnsw' once the approximate index serves searches. */
+  get mode(): 'exact' | 'hnsw' {
+    return this.matrix.mode;
   }
 
   async reload(): Promise<void> {
     const all = await this.load();
     this.people.clear();
     for (const person of all) this.people.set(person.id, person);
-    this.activeEncodings = null;
+    const matrix = new GalleryMatrix(new Map(all.filter((p) => p.encodings.length > 0).map((p) => [p.id, p.encodings])), this.options);
+    for (const person of all) if (!person.active) matrix.setActive(person.id, false);
+    this.matrix = matrix;
   }
 
   async refresh(ids: readonly string[]): Promise<void> {
@@ -41,18 +60,26 @@ export class Gallery {
     const found = new Map((await this.load(ids)).map((p) => [p.id, p]));
     for (const id of ids) {
       const person = found.get(id);
-      if (person) this.people.set(id, person);
-      else this.people.delete(id);
+      const before = this.people.get(id);
+      if (person) {
+        this.people.set(id, person);
+        if (before && this.matrix.has(id) && sameEncodings(before.encodings, person.encodings)) this.matrix.setActive(id, person.active);
+        else this.matrix.set(id, person.encodings, person.active);
+      } else {
+        this.people.delete(id);
+        this.matrix.delete(id);
+      }
     }
-    this.activeEncodings = null;
   }
 
-  /** Every active person (or everyone, for enrolment checks) with at least one sample, searchable by id. */
-  database(options: { includeInactive?: boolean } = {}): GalleryMatrix {
-    const select = (all: boolean) => new GalleryMatrix(new Map([...this.people.values()].filter((p) => (all || p.active) && p.encodings.length > 0).map((p) => [p.id, p.encodings])));
-    if (options.includeInactive) return select(true);
-    this.activeEncodings ??= select(false);
-    return this.activeEncodings;
+  /** Active people (or everyone, for enrolment checks) with at least one sample, searchable by id. */
+  database(options: { includeInactive?: boolean } = {}): SearchableGallery {
+    return options.includeInactive ? this.matrix.withInactive() : this.matrix;
+  }
+
+  /** Resolves once the approximate index (if one is being built) serves searches. */
+  whenIndexed(): Promise<void> {
+    return this.matrix.whenIndexed();
   }
 
   get(id: string): GalleryPerson | undefined {
@@ -67,11 +94,6 @@ export class Gallery {
 
   /** The `k` nearest active people with at least one sample, nearest first. */
   nearest(probe: Encoding, rule: GalleryRule, k: number): GalleryMatch[] {
-    const matches: GalleryMatch[] = [];
-    for (const person of this.people.values()) {
-      if (!person.active || person.encodings.length === 0) continue;
-      matches.push({ person, distance: distanceToPerson(probe, person.encodings, rule) });
-    }
-    return matches.sort((a, b) => a.distance - b.distance).slice(0, k);
+    return this.matrix.rank(probe, rule, k).map((c) => ({ person: this.people.get(c.identity)!, distance: c.distance }));
   }
 }

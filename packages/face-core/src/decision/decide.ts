@@ -1,5 +1,5 @@
 import { l2Normalize } from '../ops/l2.ts';
-import { GalleryMatrix } from '../gallery/gallery-matrix.ts';
+import type { SearchableGallery } from '../gallery/gallery-matrix.ts';
 import type { GalleryRule } from '../matching/constants.ts';
 import { distanceToPerson, rankCandidates, type Candidate, type Encoding, type FaceDatabase } from '../matching/match.ts';
 import type { FaceQuality } from '../quality.ts';
@@ -56,23 +56,27 @@ export interface FaceDecision {
 const MAX_CANDIDATES = 20;
 
 /** Who the decision compares with: a plain map of encodings, or the contiguous matrix the API keeps. */
-export type DecisionGallery = FaceDatabase | GalleryMatrix;
+export type DecisionGallery = FaceDatabase | SearchableGallery;
+
+function isSearchable(gallery: DecisionGallery): gallery is SearchableGallery {
+  return typeof (gallery as Partial<SearchableGallery>).rank === 'function';
+}
 
 /** The nearest people (at most `limit`), nearest first, by the rule; only those with samples. */
 export function nearestPeople(gallery: DecisionGallery, encoding: Encoding, rule: GalleryRule, limit = MAX_CANDIDATES): Candidate[] {
-  if (gallery instanceof GalleryMatrix) return gallery.rank(encoding, rule, limit);
+  if (isSearchable(gallery)) return gallery.rank(encoding, rule, limit);
   return rankCandidates(encoding, gallery, rule).filter((c) => Number.isFinite(c.distance)).slice(0, limit);
 }
 
 function personDistance(gallery: DecisionGallery, identity: string, encoding: Encoding, rule: GalleryRule): number {
-  if (gallery instanceof GalleryMatrix) return gallery.distanceTo(identity, encoding, rule);
+  if (isSearchable(gallery)) return gallery.distanceTo(identity, encoding, rule);
   const entry = gallery instanceof Map ? gallery.get(identity) : Object.hasOwn(gallery, identity) ? (gallery as Record<string, Encoding | readonly Encoding[]>)[identity] : undefined;
   if (!entry) return Number.POSITIVE_INFINITY;
   return distanceToPerson(encoding, typeof entry[0] === 'number' ? [entry as Encoding] : (entry as readonly Encoding[]), rule);
 }
 
 function sizeOf(gallery: DecisionGallery): number {
-  return gallery instanceof GalleryMatrix || gallery instanceof Map ? gallery.size : Object.keys(gallery).length;
+  return isSearchable(gallery) || gallery instanceof Map ? gallery.size : Object.keys(gallery).length;
 }
 
 interface Thresholds {
