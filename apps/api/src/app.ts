@@ -126,7 +126,7 @@ function noOriginalErrors(): Plugin {
 }
 
 /** Everything the server needs, wired: database (migrated), recognizer pool, services, Yoga. */
-export async function createApp(config: Config, options: { recognizer?: Recognizer; logger?: Logger } = {}) {
+export async function createApp(config: Config, options: { recognizer?: Recognizer; logger?: Logger; now?: () => Date } = {}) {
   const logger = options.logger ?? createLogger();
   const metrics = createMetrics();
   const db = createDb({ databaseUrl: config.DATABASE_URL });
@@ -143,6 +143,7 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
     metrics,
     cipher: dataCipher(config),
     maxUploadBytes: config.FACEGATE_MAX_UPLOAD_BYTES,
+    ...(options.now ? { now: options.now } : {}),
     signInPolicy: {
       maxFailuresPerAccount: config.FACEGATE_SIGNIN_MAX_FAILURES,
       maxFailuresPerAddress: config.FACEGATE_SIGNIN_MAX_FAILURES_PER_ADDRESS,

@@ -1,15 +1,75 @@
 import { builder } from '../builder.ts';
+import { parseDoorSettings, settingsAtDoor, type DoorSettings } from '../policy/door-settings.ts';
 import type { DoorModel } from '../services/prisma.ts';
 import { COMMON_ERRORS } from './errors.ts';
+import { LivenessMode } from './settings.ts';
 
-export const DoorRef = builder.objectRef<DoorModel>('Door').implement({
+export const DoorRef = builder.objectRef<DoorModel>('Door');
+
+const DoorAccess = builder.enumType('DoorAccess', {
+  description: 'EVERYONE: every active person (visitors: with a pass for this door). GROUPS: only members of the groups allowed here, within their schedules.',
+  values: { EVERYONE: { value: 'everyone' }, GROUPS: { value: 'groups' } } as const,
+});
+
+const DoorSettingsRef = builder.objectRef<DoorSettings & { threshold: number }>('DoorSettings').implement({
+  description: "A door's own decision settings; null = the global setting.",
+  fields: (t) => ({
+    falseAcceptRate: t.float({ nullable: true, resolve: (s) => s.falseAcceptRate ?? null }),
+    thresholdOverride: t.float({ nullable: true, resolve: (s) => s.thresholdOverride ?? null }),
+    stepUp: t.boolean({ nullable: true, resolve: (s) => s.stepUp ?? null }),
+    liveness: t.field({ type: LivenessMode, nullable: true, resolve: (s) => s.liveness ?? null }),
+    minFrames: t.int({ nullable: true, description: 'At least this many frames must pass the quality gates (1-5).', resolve: (s) => s.minFrames ?? null }),
+    requirePin: t.boolean({ nullable: true, description: 'Every face decision must be completed with the PIN.', resolve: (s) => s.requirePin ?? null }),
+    threshold: t.exposeFloat('threshold', { description: 'The verification threshold in force at this door.' }),
+  }),
+});
+
+// A door key needs none of its door's policy: configuration is read with people:read.
+const POLICY = { scope: 'people:read' } as const;
+DoorRef.implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
     location: t.exposeString('location', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    timeZone: t.exposeString('timeZone', { description: 'IANA time zone its schedules are read in.' }),
+    access: t.field({ type: DoorAccess, nullable: true, authScopes: POLICY, unauthorizedResolver: () => null, resolve: (d) => d.access as 'everyone' | 'groups' }),
+    settings: t.field({
+      type: DoorSettingsRef,
+      nullable: true,
+      authScopes: POLICY,
+      unauthorizedResolver: () => null,
+      resolve: (d, _, ctx) => {
+        const own = parseDoorSettings(d.settings);
+        return { ...own, threshold: settingsAtDoor(ctx.services.settings.current(), own).threshold };
+      },
+    }),
   }),
 });
+
+const DoorSettingsInput = builder.inputType('DoorSettingsInput', {
+  description: 'Replaces the door’s own settings; a field left out or null uses the global setting.',
+  fields: (t) => ({
+    falseAcceptRate: t.float({ description: '1e-6 to 1e-2; the door’s calibrated threshold follows unless thresholdOverride is given.' }),
+    thresholdOverride: t.float({ description: 'A fixed distance threshold at this door (0.05-1.5).' }),
+    stepUp: t.boolean(),
+    liveness: t.field({ type: LivenessMode }),
+    minFrames: t.int({ description: '1-5 frames passing the quality gates.' }),
+    requirePin: t.boolean({ description: 'Always ask for the PIN (two factors).' }),
+  }),
+});
+
+const DoorInput = builder.inputType('DoorInput', {
+  fields: (t) => ({
+    name: t.string(),
+    location: t.string(),
+    timeZone: t.string({ description: 'IANA time zone, e.g. Europe/Paris.' }),
+    access: t.field({ type: DoorAccess }),
+    settings: t.field({ type: DoorSettingsInput }),
+  }),
+});
+
+const withoutNulls = <T extends object>(value: T) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined));
 
 builder.queryFields((t) => ({
   doors: t.field({ type: [DoorRef], authScopes: { signedIn: true }, resolve: (_, __, ctx) => ctx.services.access.doors.list() }),
@@ -22,6 +82,21 @@ builder.mutationFields((t) => ({
     errors: { types: COMMON_ERRORS },
     args: { name: t.arg.string({ required: true }), location: t.arg.string() },
     resolve: (_, { name, location }, ctx) => ctx.services.access.doors.create(name, location),
+  }),
+  updateDoor: t.field({
+    type: DoorRef,
+    description: "A door's name, place, time zone, who may pass (everyone or groups) and its own decision settings.",
+    authScopes: { scope: 'admin' },
+    errors: { types: COMMON_ERRORS },
+    args: { id: t.arg.id({ required: true }), input: t.arg({ type: DoorInput, required: true }) },
+    resolve: (_, { id, input }, ctx) =>
+      ctx.services.policy.configureDoor(String(id), {
+        ...(input.name != null ? { name: input.name } : {}),
+        ...(input.location !== undefined ? { location: input.location } : {}),
+        ...(input.timeZone != null ? { timeZone: input.timeZone } : {}),
+        ...(input.access != null ? { access: input.access } : {}),
+        ...(input.settings ? { settings: withoutNulls(input.settings) } : {}),
+      }),
   }),
   deleteDoor: t.id({
     authScopes: { scope: 'admin' },

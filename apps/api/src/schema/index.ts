@@ -8,6 +8,7 @@ import './door.ts';
 import './api-key.ts';
 import './recognition.ts';
 import './settings.ts';
+import './access-policy.ts';
 
 builder.queryType({});
 builder.mutationType({});

@@ -2,7 +2,7 @@ import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import { can } from '../context.ts';
 import { BusyError, FaceRejectedError, InvalidInputError, RateLimitedError } from '../errors.ts';
-import type { RecognitionOutcome } from '../services/recognition.ts';
+import { STEP_UP_SECONDS, type RecognitionOutcome } from '../services/recognition.ts';
 import type { RecognitionEventModel } from '../services/prisma.ts';
 import { DoorRef } from './door.ts';
 import { COMMON_ERRORS } from './errors.ts';
@@ -37,16 +37,21 @@ RecognitionEventRef.implement({
     distance: t.exposeFloat('distance', { nullable: true }),
     threshold: t.exposeFloat('threshold'),
     model: t.exposeString('model'),
-    rivalPersonId: t.exposeID('rivalPersonId', { nullable: true, description: 'An ambiguous answer: the other person too close to call.' }),
-    rivalLabel: t.exposeString('rivalLabel', { nullable: true }),
+    // Who the rival was is the register's business, not the door's.
+    rivalPersonId: t.exposeID('rivalPersonId', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null, description: 'An ambiguous answer: the other person too close to call.' }),
+    rivalLabel: t.exposeString('rivalLabel', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null }),
     rivalDistance: t.exposeFloat('rivalDistance', { nullable: true }),
     livenessScore: t.exposeFloat('livenessScore', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null, description: 'The lowest liveness score of the attempt (1 = live), when the check ran.' }),
     frames: t.exposeInt('frames', { description: 'Frames sent in the attempt.' }),
     framesUsed: t.exposeInt('framesUsed', { description: 'Frames that passed the quality gates and were fused into the face compared.' }),
+    stepUpReason: t.exposeString('stepUpReason', { nullable: true, description: 'Why a second factor was asked: borderline, ambiguous or pin_required.' }),
+    stepUpPersonId: t.exposeID('stepUpPersonId', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null, description: 'Whose PIN completes the step-up.' }),
+    pinTries: t.exposeInt('pinTries', { description: 'PINs tried to complete a step-up.' }),
+    completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true, description: 'When a step-up was completed (accepted or refused).' }),
     decision: t.field({ type: Decision, resolve: (e) => e.decision as DecisionValue }),
     reason: t.exposeString('reason', {
       description:
-        'match, no_match, not_in_database, ambiguous, borderline, presentation_attack, unknown_person, inactive, not_enrolled; face_too_small, too_blurry, pose, too_dark, too_bright (quality gates); no_face, multiple_faces, invalid_image, image_too_large, rate_limited',
+        'match, no_match, not_in_database, ambiguous, borderline, presentation_attack, unknown_person, inactive, not_enrolled; access policy: not_allowed_here, outside_schedule, pass_expired, pass_not_yet_valid, pass_revoked, too_few_frames; step-up: pin_required, pin_ok, pin_failed, pin_locked, step_up_expired, no_second_factor; face_too_small, too_blurry, pose, too_dark, too_bright (quality gates); no_face, multiple_faces, invalid_image, image_too_large, rate_limited',
     }),
     thumbnail: t.string({ nullable: true, description: 'The face seen, as a JPEG data: URL (scope faces:read).', authScopes: { scope: 'faces:read' }, unauthorizedResolver: () => null, resolve: (e, _, ctx) => jpegDataUrl(e.thumbnail ? ctx.services.cipher.open(e.thumbnail) : null) }),
     door: t.field({ type: DoorRef, nullable: true, resolve: (e, _, ctx) => (e.doorId ? ctx.services.access.doors.get(e.doorId) : null) }),
@@ -84,6 +89,15 @@ const RecognitionResult = builder.objectRef<RecognitionOutcome>('RecognitionResu
       resolve: (r) => [...r.candidates],
     }),
     event: t.field({ type: RecognitionEventRef, resolve: (r) => r.event }),
+    attemptId: t.id({ description: 'The attempt (its audit event): completeStepUp takes it.', resolve: (r) => r.event.id }),
+    stepUpReason: t.string({ nullable: true, description: 'STEP_UP: borderline, ambiguous or pin_required.', resolve: (r) => (r.decision === 'step_up' ? r.event.stepUpReason : null) }),
+    pinTriesLeft: t.int({ nullable: true, description: 'STEP_UP: PINs that may still be tried; null when nobody it could complete for has a PIN.', resolve: (r) => r.pinTriesLeft ?? null }),
+    stepUpExpiresAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'STEP_UP: completeStepUp must come before this.',
+      resolve: (r) => (r.decision === 'step_up' ? new Date(r.event.createdAt.getTime() + STEP_UP_SECONDS * 1000) : null),
+    }),
   }),
 });
 
@@ -122,6 +136,14 @@ builder.mutationFields((t) => ({
         doorId: input.doorId ? String(input.doorId) : null,
         images: uploads(ctx, input.image, input.frames),
       }),
+  }),
+  completeStepUp: t.field({
+    type: RecognitionResult,
+    description:
+      'The second factor of a STEP_UP answer: the PIN of the person recognised. Only the caller who made the attempt, within 60 s, at most 3 PINs; the attempt stays one audit event. ACCEPTED opens the door; STEP_UP means a wrong PIN with tries left; REFUSED ends it (pin_failed, pin_locked, step_up_expired, no_second_factor, or the access policy).',
+    errors: { types: COMMON_ERRORS },
+    args: { attemptId: t.arg.id({ required: true }), pin: t.arg.string({ required: true }) },
+    resolve: (_, args, ctx) => ctx.services.recognition.completeStepUp(ctx.viewer, String(args.attemptId), args.pin),
   }),
   identifyFace: t.field({
     type: RecognitionResult,

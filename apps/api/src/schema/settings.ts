@@ -7,7 +7,7 @@ const GalleryRule = builder.enumType('GalleryRule', {
   values: { NEAREST: { value: 'nearest' }, SOFT_NEAREST: { value: 'soft-nearest' }, CENTROID: { value: 'centroid' }, MEAN_DISTANCE: { value: 'mean-distance' } } as const,
 });
 
-const LivenessMode = builder.enumType('LivenessMode', { values: { OFF: { value: 'off' }, BALANCED: { value: 'balanced' }, STRICT: { value: 'strict' } } as const });
+export const LivenessMode = builder.enumType('LivenessMode', { values: { OFF: { value: 'off' }, BALANCED: { value: 'balanced' }, STRICT: { value: 'strict' } } as const });
 
 const SettingsRef = builder.objectRef<Settings>('Settings').implement({
   fields: (t) => ({

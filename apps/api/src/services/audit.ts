@@ -54,6 +54,8 @@ export function createAuditService(
   prisma: Prisma,
   options: {
     cipher: DataCipher;
+    /** The clock events are dated by (the one schedules are read against, so both agree). */
+    now?: () => Date;
     /** Called once per attempt recorded by this instance. */
     onRecorded?: (event: RecognitionEventRow, writeSeconds: number) => void;
     /** Called when a step-up attempt is completed (or a PIN try is counted) by this instance. */
@@ -76,7 +78,7 @@ export function createAuditService(
     async record(record: AuditRecord): Promise<RecognitionEventRow> {
       const started = performance.now();
       const event = await prisma.recognitionEvent.create({
-        data: { ...record, thumbnail: record.thumbnail ? options.cipher.seal(record.thumbnail) : null },
+        data: { ...record, createdAt: (options.now ?? (() => new Date()))(), thumbnail: record.thumbnail ? options.cipher.seal(record.thumbnail) : null },
       });
       pubSub.publish('recognitionEvent', event);
       options.onRecorded?.(event, (performance.now() - started) / 1000);
@@ -87,7 +89,7 @@ export function createAuditService(
      * (decision, reason, tries, completion time). Only a pending step-up can change: the update is
      * conditional, so two racing completions cannot both succeed; null when it was no longer pending.
      */
-    async complete(id: string, completion: AuditCompletion, now = new Date()): Promise<RecognitionEventRow | null> {
+    async complete(id: string, completion: AuditCompletion, now = (options.now ?? (() => new Date()))()): Promise<RecognitionEventRow | null> {
       const final = completion.decision !== 'step_up';
       const { count } = await prisma.recognitionEvent.updateMany({
         where: { id, decision: 'step_up', completedAt: null, pinTries: completion.pinTries - 1 },

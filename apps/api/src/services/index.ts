@@ -5,6 +5,7 @@ import type { Recognizer } from '../recognizer/pool.ts';
 import type { TokenIssuer } from '../auth/tokens.ts';
 import type { DataCipher } from '../db/sealed.ts';
 import type { Metrics } from '../ops/metrics.ts';
+import { createAccessPolicy } from '../policy/access-policy.ts';
 import { createAccessService } from './access.ts';
 import { createAuditService } from './audit.ts';
 import { createPeopleService } from './people.ts';
@@ -29,6 +30,8 @@ export interface ServiceDeps {
   readonly metrics?: Metrics;
   /** Sign-in throttling (default: 5 failures per account, 20 per address, in 15 minutes). */
   readonly signInPolicy?: SignInPolicy;
+  /** The clock schedules and passes are read against (tests inject one). */
+  readonly now?: () => Date;
 }
 
 /** The work of facegate, without GraphQL: what resolvers (and the CLI, and tests) call. */
@@ -45,8 +48,10 @@ export async function createServices(deps: ServiceDeps) {
   });
 
   const { metrics, cipher } = deps;
+  const now = deps.now ?? (() => new Date());
   const audit = createAuditService(prisma, {
     cipher,
+    now,
     onRecorded: (event, writeSeconds) => {
       sync.publish({ type: 'event', id: event.id });
       metrics?.auditWriteSeconds.observe(writeSeconds);
@@ -86,6 +91,7 @@ export async function createServices(deps: ServiceDeps) {
   const retention = setInterval(() => void purgeImages().catch(() => {}), 3_600_000);
   retention.unref();
 
+  const policy = createAccessPolicy(prisma, { now });
   const rateLimits = createRateLimits(() => settings.current().rateLimitPerMinute);
   const recognition = createRecognitionService({
     prisma,
@@ -94,6 +100,8 @@ export async function createServices(deps: ServiceDeps) {
     settings,
     audit,
     rateLimits,
+    policy,
+    now,
     observeStages: (t) => {
       if (!metrics) return;
       for (const [stage, ms] of [['decode', t.decodeMs], ['detect', t.detectMs], ['align', t.alignMs], ['encode', t.encodeMs]] as const) if (ms > 0) metrics.stageSeconds.observe({ stage }, ms / 1000);
@@ -108,6 +116,7 @@ export async function createServices(deps: ServiceDeps) {
     recognition,
     audit,
     access,
+    policy,
     signIn,
     gallery,
     settings,

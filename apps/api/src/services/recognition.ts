@@ -1,12 +1,15 @@
-import { decideIdentification, decideVerification, readLivenessArtefact, type FaceDecision, type ProbeFace, type StageTimings } from '@facegate/face-core';
+import { decideIdentification, decideVerification, readLivenessArtefact, type DecisionConfig, type FaceDecision, type ProbeFace, type StageTimings } from '@facegate/face-core';
 import type { Scope } from '../auth/api-keys.ts';
 import { can, type Viewer } from '../context.ts';
 import { BusyError, FaceRejectedError, InvalidInputError, NotFoundError, RateLimitedError, UnauthorizedError, type FaceRejectionCode } from '../errors.ts';
 import type { Gallery } from '../recognizer/gallery.ts';
 import { isQueueFull, type Recognizer } from '../recognizer/pool.ts';
+import type { AccessPolicy, PolicyVerdict } from '../policy/access-policy.ts';
+import { settingsAtDoor } from '../policy/door-settings.ts';
+import { verifyPin } from '../policy/pin.ts';
 import type { AuditService, RecognitionEventRow } from './audit.ts';
 import type { RateLimits } from './rate-limits.ts';
-import type { SettingsService } from './settings.ts';
+import { decisionConfig, type SettingsService } from './settings.ts';
 import type { Prisma } from './prisma.ts';
 
 export type Decision = 'accepted' | 'refused' | 'step_up' | 'error';
@@ -16,6 +19,13 @@ export type ImageInput = Uint8Array | (() => Promise<Uint8Array>);
 
 /** A door may send a burst of frames of one attempt; the decision fuses those that pass the quality gates. */
 export const MAX_FRAMES = 5;
+
+/** A step-up waits this long for its second factor, then is refused as `step_up_expired`. */
+export const STEP_UP_SECONDS = 60;
+/** Wrong PINs allowed in one attempt; the last one refuses it as `pin_failed`. */
+export const PIN_TRIES = 3;
+/** Wrong PINs for one person, across attempts, in an hour, before their PIN is refused as `pin_locked`. */
+export const PIN_LOCKOUT_TRIES = 10;
 
 export interface VerifyInput {
   readonly personId?: string | null;
@@ -37,6 +47,8 @@ export interface RecognitionOutcome {
   readonly candidates: readonly { personId: string; distance: number }[];
   readonly framesUsed: number;
   readonly event: RecognitionEventRow;
+  /** STEP_UP: PIN tries left in this attempt (null when the person has no PIN to complete it with). */
+  readonly pinTriesLeft?: number | null;
 }
 
 const OUTCOME_DECISION = { accept: 'accepted', reject: 'refused', step_up: 'step_up' } as const;
@@ -53,10 +65,12 @@ export function createRecognitionService(deps: {
   settings: SettingsService;
   audit: AuditService;
   rateLimits: RateLimits;
+  policy: AccessPolicy;
+  now: () => Date;
   /** Per-stage times of each photo analysed (metrics). */
   observeStages?: (timings: StageTimings) => void;
 }) {
-  const { prisma, recognizer, gallery, settings, audit, rateLimits } = deps;
+  const { prisma, recognizer, gallery, settings, audit, rateLimits, policy, now } = deps;
   // The liveness operating points of the trained artefact, read once when first needed.
   let livenessThresholds: Promise<{ balanced: number; strict: number }> | undefined;
 
@@ -94,9 +108,9 @@ export function createRecognitionService(deps: {
   }
 
   /** The face engine's answer; an overload or a crash is audited before it is answered. */
-  async function analyze(bytes: Uint8Array, record: RecordAttempt) {
+  async function analyze(bytes: Uint8Array, record: RecordAttempt, liveness: boolean) {
     try {
-      const result = await recognizer.analyze({ image: bytes, faces: 'largest', liveness: settings.current().liveness !== 'off' });
+      const result = await recognizer.analyze({ image: bytes, faces: 'largest', liveness });
       if (result.timings) deps.observeStages?.(result.timings);
       return result;
     } catch (error) {
@@ -118,7 +132,7 @@ export function createRecognitionService(deps: {
    * Runs the face engine on every frame. Frames without a usable face are left out; when none has one,
    * the attempt is audited as an error and thrown as the first frame's typed error.
    */
-  async function probe(images: readonly ImageInput[], record: RecordAttempt): Promise<{ faces: ProbeFace[]; thumbnail: Uint8Array; model: string; liveness: number | null }> {
+  async function probe(images: readonly ImageInput[], record: RecordAttempt, livenessCheck: boolean): Promise<{ faces: ProbeFace[]; thumbnail: Uint8Array; model: string; liveness: number | null }> {
     const faces: ProbeFace[] = [];
     let liveness: number | null = null;
     let thumbnail: Uint8Array | null = null;
@@ -133,7 +147,7 @@ export function createRecognitionService(deps: {
         failure ??= { code: error.code as FaceRejectionCode, message: error.message };
         continue;
       }
-      const result = await analyze(bytes, record);
+      const result = await analyze(bytes, record, livenessCheck);
       model = result.model;
       if (!result.ok) {
         failure ??= { code: result.code as FaceRejectionCode, message: result.message };
@@ -156,8 +170,7 @@ export function createRecognitionService(deps: {
    * A printed photo or a screen: when the check is on and any frame's face scores under the operating
    * point's threshold, the attempt is refused as a presentation attack before any comparison.
    */
-  async function presentationAttack(liveness: number | null): Promise<boolean> {
-    const mode = settings.current().liveness;
+  async function presentationAttack(mode: 'off' | 'balanced' | 'strict', liveness: number | null): Promise<boolean> {
     if (mode === 'off' || liveness === null) return false;
     livenessThresholds ??= readLivenessArtefact().then((a) => a.thresholds);
     return liveness < (await livenessThresholds)[mode];
@@ -193,14 +206,64 @@ export function createRecognitionService(deps: {
     return { decision: OUTCOME_DECISION[decision.outcome], reason: decision.reason, distance, threshold, stepUpThreshold, personId, candidates, framesUsed, event };
   }
 
+  /** The door's settings over the global ones: threshold, step-up, liveness, frames, second factor. */
+  async function atDoor(doorId: string | null) {
+    const local = settingsAtDoor(settings.current(), await policy.doorSettings(doorId));
+    return { ...local, config: decisionConfig(local) as DecisionConfig };
+  }
+
+  /**
+   * After the face decision, the access policy and the door's rules: a face accepted or asking for a
+   * step-up is checked against the person's groups, schedules and passes; a door that requires a PIN
+   * turns an acceptance into a step-up; too few usable frames is a refusal. The answer and its audit
+   * fields.
+   */
+  async function applyPolicy(
+    decision: FaceDecision,
+    doorId: string | null,
+    local: Awaited<ReturnType<typeof atDoor>>,
+    person: { id: string; name: string } | undefined,
+    rival: { id: string; name: string } | undefined,
+  ): Promise<{ decision: Decision; reason: string; stepUpReason: string | null; decided: { id: string; name: string } | null; stepUpPersonId: string | null }> {
+    const face = OUTCOME_DECISION[decision.outcome];
+    if (face === 'refused' || !person) return { decision: 'refused', reason: decision.reason, stepUpReason: null, decided: null, stepUpPersonId: null };
+    if (decision.framesUsed < local.minFrames) return { decision: 'refused', reason: 'too_few_frames', stepUpReason: null, decided: null, stepUpPersonId: null };
+    let verdict: PolicyVerdict = await policy.check(person.id, doorId);
+    // Two people too close to call: the PIN will say which; the attempt goes on if either may pass.
+    if (!verdict.allowed && face === 'step_up' && rival && (await policy.check(rival.id, doorId)).allowed) verdict = { allowed: true };
+    // The person recognised is recorded even when the policy keeps the door shut (who tried, when).
+    if (!verdict.allowed) return { decision: 'refused', reason: verdict.reason, stepUpReason: null, decided: person, stepUpPersonId: null };
+    if (face === 'step_up') return { decision: 'step_up', reason: decision.reason, stepUpReason: decision.reason, decided: null, stepUpPersonId: person.id };
+    if (local.requirePin) return { decision: 'step_up', reason: 'pin_required', stepUpReason: 'pin_required', decided: null, stepUpPersonId: person.id };
+    return { decision: 'accepted', reason: decision.reason, stepUpReason: null, decided: person, stepUpPersonId: null };
+  }
+
+  /** PIN tries left in a step-up, or null when nobody it could complete for has a PIN. */
+  async function pinTriesLeft(event: RecognitionEventRow): Promise<number | null> {
+    const ids = [event.stepUpPersonId, event.kind === 'identify' && event.reason === 'ambiguous' ? event.rivalPersonId : null].filter((id): id is string => !!id);
+    const withPin = await prisma.person.count({ where: { id: { in: ids }, pinHash: { not: null } } });
+    return withPin > 0 ? PIN_TRIES - event.pinTries : null;
+  }
+
+  async function outcomeWithPolicy(
+    decision: FaceDecision,
+    event: RecognitionEventRow,
+    verdict: { decision: Decision; reason: string; decided: { id: string } | null },
+    personId: string | null,
+    candidates: RecognitionOutcome['candidates'],
+  ): Promise<RecognitionOutcome> {
+    const outcome = outcomeOf(decision, event, personId, candidates);
+    return { ...outcome, decision: verdict.decision, reason: verdict.reason, pinTriesLeft: verdict.decision === 'step_up' ? await pinTriesLeft(event) : null };
+  }
+
   return {
     async verify(viewer: Viewer, input: VerifyInput): Promise<RecognitionOutcome> {
-      const config = settings.decisionConfig();
-      const { threshold } = settings.current();
       const claimedLabel = (input.name ?? input.cardId ?? input.personId ?? null)?.slice(0, 200) ?? null;
-      const attempt = { kind: 'verify' as const, ...actor(viewer), threshold, claimedLabel, frames: input.images.length };
+      const attempt = { kind: 'verify' as const, ...actor(viewer), threshold: settings.current().threshold, claimedLabel, frames: input.images.length };
       const doorId = await admit(viewer, 'verify', input.doorId, (door, reason) => audit.record({ ...attempt, doorId: door, model: '', decision: 'error', reason, framesUsed: 0 }));
-      const base = { ...attempt, doorId };
+      const local = await atDoor(doorId);
+      const { threshold } = local;
+      const base = { ...attempt, threshold, doorId };
       await checkFrameCount(input.images, () => audit.record({ ...base, model: '', decision: 'error', reason: 'invalid_input', framesUsed: 0 }));
       await limit(viewer, doorId, () => audit.record({ ...base, model: '', decision: 'error', reason: 'rate_limited', framesUsed: 0 }));
 
@@ -209,56 +272,128 @@ export function createRecognitionService(deps: {
         select: { id: true, name: true, active: true },
       });
       const claimed = { claimedPersonId: person?.id ?? null, claimedLabel: person?.name ?? claimedLabel };
-      const face = await probe(input.images, (fields) => audit.record({ ...base, ...claimed, ...fields }));
+      const face = await probe(input.images, (fields) => audit.record({ ...base, ...claimed, ...fields }), local.liveness !== 'off');
       const framesUsed = face.faces.length;
       const refuse = async (reason: string): Promise<RecognitionOutcome> => {
         const event = await audit.record({ ...base, ...claimed, model: face.model, decision: 'refused', reason, thumbnail: face.thumbnail, framesUsed, livenessScore: face.liveness });
         return { decision: 'refused', reason, distance: null, threshold, stepUpThreshold: threshold, personId: person?.id ?? null, candidates: [], framesUsed, event };
       };
-      if (await presentationAttack(face.liveness)) return refuse('presentation_attack');
+      if (await presentationAttack(local.liveness, face.liveness)) return refuse('presentation_attack');
       if (!person) return refuse('unknown_person');
       if (!person.active) return refuse('inactive');
 
-      const decision = decideVerification(face.faces, person.id, gallery.database(), config);
-      const accepted = decision.outcome === 'accept';
+      const decision = decideVerification(face.faces, person.id, gallery.database(), local.config);
+      const verdict = await applyPolicy(decision, doorId, local, person, undefined);
       const event = await audit.record({
         ...base,
         ...claimed,
         ...decisionFields(decision),
-        decidedPersonId: accepted ? person.id : null,
-        decidedLabel: accepted ? person.name : null,
+        decision: verdict.decision,
+        reason: verdict.reason,
+        decidedPersonId: verdict.decided?.id ?? null,
+        decidedLabel: verdict.decided?.name ?? null,
+        stepUpReason: verdict.stepUpReason,
+        stepUpPersonId: verdict.stepUpPersonId,
         model: face.model,
         thumbnail: face.thumbnail,
         livenessScore: face.liveness,
       });
-      return outcomeOf(decision, event, person.id, []);
+      return outcomeWithPolicy(decision, event, verdict, person.id, []);
     },
 
     async identify(viewer: Viewer, input: { images: readonly ImageInput[]; doorId?: string | null; candidates?: number }): Promise<RecognitionOutcome> {
-      const config = settings.decisionConfig();
       const attempt = { kind: 'identify' as const, ...actor(viewer), threshold: settings.current().threshold, frames: input.images.length };
       const doorId = await admit(viewer, 'identify', input.doorId, (door, reason) => audit.record({ ...attempt, doorId: door, model: '', decision: 'error', reason, framesUsed: 0 }));
-      const base = { ...attempt, doorId };
+      const local = await atDoor(doorId);
+      const base = { ...attempt, threshold: local.threshold, doorId };
       await checkFrameCount(input.images, () => audit.record({ ...base, model: '', decision: 'error', reason: 'invalid_input', framesUsed: 0 }));
       await limit(viewer, doorId, () => audit.record({ ...base, model: '', decision: 'error', reason: 'rate_limited', framesUsed: 0 }));
-      const face = await probe(input.images, (fields) => audit.record({ ...base, ...fields }));
-      if (await presentationAttack(face.liveness)) {
+      const face = await probe(input.images, (fields) => audit.record({ ...base, ...fields }), local.liveness !== 'off');
+      if (await presentationAttack(local.liveness, face.liveness)) {
         const event = await audit.record({ ...base, model: face.model, decision: 'refused', reason: 'presentation_attack', thumbnail: face.thumbnail, framesUsed: face.faces.length, livenessScore: face.liveness });
         return { decision: 'refused', reason: 'presentation_attack', distance: null, threshold: base.threshold, stepUpThreshold: base.threshold, personId: null, candidates: [], framesUsed: face.faces.length, event };
       }
-      const decision = decideIdentification(face.faces, gallery.database(), config);
-      const accepted = decision.outcome === 'accept' ? gallery.get(decision.identity!) : undefined;
+      const decision = decideIdentification(face.faces, gallery.database(), local.config);
+      // An ambiguous answer names nobody: the nearest person is the one a PIN would complete it for.
+      const nearestId = decision.outcome === 'reject' ? null : (decision.identity ?? decision.candidates[0]?.identity ?? null);
+      const nearest = nearestId !== null ? gallery.get(nearestId) : undefined;
+      const rival = decision.rival ? gallery.get(decision.rival.identity) : undefined;
+      const verdict = await applyPolicy(decision, doorId, local, nearest, rival);
       const event = await audit.record({
         ...base,
         ...decisionFields(decision),
-        decidedPersonId: accepted?.id ?? null,
-        decidedLabel: accepted?.name ?? null,
+        decision: verdict.decision,
+        reason: verdict.reason,
+        decidedPersonId: verdict.decided?.id ?? null,
+        decidedLabel: verdict.decided?.name ?? null,
+        stepUpReason: verdict.stepUpReason,
+        stepUpPersonId: verdict.stepUpPersonId,
         model: face.model,
         thumbnail: face.thumbnail,
         livenessScore: face.liveness,
       });
       const count = Math.max(1, Math.min(input.candidates ?? 5, 20));
-      return outcomeOf(decision, event, accepted?.id ?? null, decision.candidates.slice(0, count).map((c) => ({ personId: c.identity, distance: c.distance })));
+      const accepted = verdict.decision === 'accepted' ? (verdict.decided?.id ?? null) : null;
+      return outcomeWithPolicy(decision, event, verdict, accepted, decision.candidates.slice(0, count).map((c) => ({ personId: c.identity, distance: c.distance })));
+    },
+
+    /**
+     * The second factor of a STEP_UP attempt: the PIN of the person recognised (for an ambiguous
+     * identification, of either person too close to call; the PIN says which). Only the caller who made
+     * the attempt may complete it, within STEP_UP_SECONDS and PIN_TRIES; every try updates the same
+     * audit event, so the attempt stays one event. The policy is checked again for the person the PIN
+     * names.
+     */
+    async completeStepUp(viewer: Viewer, attemptId: string, pin: string): Promise<RecognitionOutcome> {
+      const event = await audit.get(attemptId);
+      const own = event && (viewer.kind === 'apiKey' ? event.apiKeyId === viewer.id : viewer.kind === 'admin' ? event.adminId === viewer.id : false);
+      // Someone else's attempt is "not found": it does not tell a stranger which attempts exist.
+      if (!event || !own || !can(viewer, event.kind as Scope)) throw new NotFoundError('step-up attempt');
+      if (event.decision !== 'step_up' || event.completedAt) throw new InvalidInputError('this attempt is not waiting for a second factor');
+
+      const answer = (done: RecognitionEventRow, personId: string | null, triesLeft: number | null): RecognitionOutcome => ({
+        decision: done.decision as Decision,
+        reason: done.reason,
+        distance: done.distance,
+        threshold: done.threshold,
+        stepUpThreshold: done.threshold,
+        personId,
+        candidates: [],
+        framesUsed: done.framesUsed,
+        event: done,
+        pinTriesLeft: triesLeft,
+      });
+      const finish = async (decision: Decision, reason: string, tries: number, decided: { id: string; name: string } | null = null) => {
+        const done = await audit.complete(event.id, {
+          decision: decision as 'accepted' | 'refused' | 'step_up',
+          reason,
+          pinTries: tries,
+          decidedPersonId: decided?.id ?? null,
+          decidedLabel: decided?.name ?? null,
+        });
+        if (!done) throw new InvalidInputError('this attempt was completed meanwhile: send one PIN at a time');
+        return answer(done, decided?.id ?? null, decision === 'step_up' ? PIN_TRIES - tries : null);
+      };
+
+      const at = now();
+      if (at.getTime() - event.createdAt.getTime() > STEP_UP_SECONDS * 1000) return finish('refused', 'step_up_expired', event.pinTries + 1);
+      const ids = [event.stepUpPersonId, event.kind === 'identify' && event.reason === 'ambiguous' ? event.rivalPersonId : null].filter((id): id is string => !!id);
+      const people = await prisma.person.findMany({ where: { id: { in: ids }, pinHash: { not: null } }, select: { id: true, name: true, pinHash: true } });
+      if (people.length === 0) return finish('refused', 'no_second_factor', event.pinTries + 1);
+      // Across attempts: a thief with many borderline tries does not get to walk the PIN space.
+      const recent = await prisma.recognitionEvent.aggregate({
+        _sum: { pinTries: true },
+        where: { stepUpPersonId: { in: people.map((p) => p.id) }, decision: { not: 'accepted' }, createdAt: { gte: new Date(at.getTime() - 3_600_000) } },
+      });
+      if ((recent._sum.pinTries ?? 0) >= PIN_LOCKOUT_TRIES) return finish('refused', 'pin_locked', event.pinTries + 1);
+
+      let match: { id: string; name: string } | null = null;
+      for (const person of people) if (await verifyPin(person.pinHash!, pin)) match = { id: person.id, name: person.name };
+      const tries = event.pinTries + 1;
+      if (!match) return tries >= PIN_TRIES ? finish('refused', 'pin_failed', tries) : finish('step_up', event.reason, tries);
+      const verdict = await policy.check(match.id, event.doorId, at);
+      if (!verdict.allowed) return finish('refused', verdict.reason, tries, null);
+      return finish('accepted', 'pin_ok', tries, match);
     },
   };
 }

@@ -27,7 +27,7 @@ export const settingsSchema = z.object({
   /** Face images in audit events older than this many days are erased (the events stay); null keeps them. */
   auditImageRetentionDays: z.number().int().min(1, 'keep audit images at least 1 day').max(3650, 'at most 3650 days').nullable(),
 });
-type StoredSettings = z.infer<typeof settingsSchema> & { rule: GalleryRule };
+export type StoredSettings = z.infer<typeof settingsSchema> & { rule: GalleryRule };
 
 export interface Settings extends StoredSettings {
   /** The verification threshold in force (calibrated, or the override). */
@@ -59,7 +59,7 @@ export function decisionConfig(settings: StoredSettings): DecisionConfig {
   };
 }
 
-function withThreshold(stored: StoredSettings): Settings {
+export function withThreshold(stored: StoredSettings): Settings {
   return { ...stored, threshold: decisionThresholds(decisionConfig(stored)).threshold, model: ENCODER_MODEL_ID };
 }
 

@@ -1,0 +1,206 @@
+import { z } from 'zod';
+import { InvalidInputError, NotFoundError } from '../errors.ts';
+import type { Prisma } from '../services/prisma.ts';
+import { doorSettingsSchema, parseDoorSettings, type DoorSettings } from './door-settings.ts';
+import { hashPin } from './pin.ts';
+import { exceptionsSchema, isOpenAt, isTimeZone, windowsSchema, type ScheduleException, type ScheduleWindow } from './schedule.ts';
+
+/**
+ * Who may open which door when, evaluated after the face decision. A door is open to every active
+ * person (`everyone`, the default) or only to the groups allowed there (`groups`), each within its
+ * schedule. A person with visitor passes is a visitor: let in only through a pass valid now that names
+ * the door, whatever the groups. The answer names why a door stays shut.
+ */
+export type DoorAccess = 'everyone' | 'groups';
+export type PolicyRefusal = 'inactive' | 'not_allowed_here' | 'outside_schedule' | 'pass_expired' | 'pass_not_yet_valid' | 'pass_revoked';
+export type PolicyVerdict = { readonly allowed: true } | { readonly allowed: false; readonly reason: PolicyRefusal };
+
+const ALLOWED: PolicyVerdict = { allowed: true };
+const refused = (reason: PolicyRefusal): PolicyVerdict => ({ allowed: false, reason });
+
+const name = z.string().trim().min(1, 'a name is required').max(200, 'a name has at most 200 characters');
+const timeZone = z.string().refine(isTimeZone, 'not an IANA time zone (e.g. Europe/Paris, America/New_York, UTC)');
+
+export const doorPatchSchema = z
+  .object({ name, location: z.string().max(500).nullable(), timeZone, access: z.enum(['everyone', 'groups']), settings: doorSettingsSchema })
+  .partial();
+export type DoorPatch = z.infer<typeof doorPatchSchema>;
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new InvalidInputError(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+  return parsed.data;
+}
+
+const jsonArray = (text: string): string[] => {
+  const value = JSON.parse(text) as unknown;
+  return Array.isArray(value) ? value.map(String) : [];
+};
+
+export function createAccessPolicy(prisma: Prisma, options: { now: () => Date }) {
+  async function exists(kind: 'person' | 'door' | 'group' | 'schedule', id: string) {
+    const found =
+      kind === 'person'
+        ? await prisma.person.findUnique({ where: { id }, select: { id: true } })
+        : kind === 'door'
+          ? await prisma.door.findUnique({ where: { id }, select: { id: true } })
+          : kind === 'group'
+            ? await prisma.accessGroup.findUnique({ where: { id }, select: { id: true } })
+            : await prisma.schedule.findUnique({ where: { id }, select: { id: true } });
+    if (!found) throw new NotFoundError(kind === 'group' ? 'access group' : kind);
+  }
+
+  return {
+    /** Whether `personId` may pass `doorId` at `at` (no door: an administrator's test, only activity and passes count). */
+    async check(personId: string, doorId: string | null, at: Date = options.now()): Promise<PolicyVerdict> {
+      const person = await prisma.person.findUnique({
+        where: { id: personId },
+        select: {
+          active: true,
+          passes: { select: { validFrom: true, validUntil: true, doorIds: true, revokedAt: true } },
+          groups: { select: { group: { select: { doors: { where: { doorId: doorId ?? '' }, select: { schedule: { select: { windows: true, exceptions: true } } } } } } } },
+        },
+      });
+      if (!person || !person.active) return refused('inactive');
+      const door = doorId ? await prisma.door.findUnique({ where: { id: doorId }, select: { access: true, timeZone: true } }) : null;
+
+      if (person.passes.length > 0) {
+        const here = person.passes.filter((p) => {
+          const doors = jsonArray(p.doorIds);
+          return doors.length === 0 || (doorId !== null && doors.includes(doorId));
+        });
+        if (here.some((p) => !p.revokedAt && p.validFrom <= at && at < p.validUntil)) return ALLOWED;
+        if (here.length === 0) return refused('not_allowed_here');
+        const live = here.filter((p) => !p.revokedAt);
+        if (live.length === 0) return refused('pass_revoked');
+        return refused(live.some((p) => at < p.validFrom) ? 'pass_not_yet_valid' : 'pass_expired');
+      }
+
+      if (!door || door.access === 'everyone') return ALLOWED;
+      const grants = person.groups.flatMap((g) => g.group.doors);
+      if (grants.length === 0) return refused('not_allowed_here');
+      const open = grants.some(
+        (g) => !g.schedule || isOpenAt({ windows: windowsSchema.parse(JSON.parse(g.schedule.windows)), exceptions: exceptionsSchema.parse(JSON.parse(g.schedule.exceptions)) }, door.timeZone, at),
+      );
+      return open ? ALLOWED : refused('outside_schedule');
+    },
+
+    /** The door's own decision settings (none = the global ones). */
+    async doorSettings(doorId: string | null): Promise<DoorSettings> {
+      if (!doorId) return {};
+      const door = await prisma.door.findUnique({ where: { id: doorId }, select: { settings: true } });
+      return door ? parseDoorSettings(door.settings) : {};
+    },
+
+    async configureDoor(id: string, patch: DoorPatch) {
+      await exists('door', id);
+      const { settings, ...rest } = parse(doorPatchSchema, patch);
+      if (rest.name && (await prisma.door.findFirst({ where: { name: rest.name, id: { not: id } } }))) throw new InvalidInputError(`a door named ${rest.name} exists already`);
+      return prisma.door.update({ where: { id }, data: { ...rest, ...(settings ? { settings: JSON.stringify(settings) } : {}) } });
+    },
+
+    groups: {
+      list: () => prisma.accessGroup.findMany({ orderBy: { name: 'asc' } }),
+      get: (id: string) => prisma.accessGroup.findUnique({ where: { id } }),
+      async create(groupName: string) {
+        const value = parse(name, groupName);
+        if (await prisma.accessGroup.findUnique({ where: { name: value } })) throw new InvalidInputError(`a group named ${value} exists already`);
+        return prisma.accessGroup.create({ data: { name: value } });
+      },
+      async remove(id: string) {
+        await exists('group', id);
+        await prisma.accessGroup.delete({ where: { id } });
+        return id;
+      },
+      members: (groupId: string) => prisma.person.findMany({ where: { groups: { some: { groupId } } }, orderBy: { name: 'asc' } }),
+      doors: (groupId: string) => prisma.groupDoor.findMany({ where: { groupId }, include: { door: true, schedule: true }, orderBy: { createdAt: 'asc' } }),
+      ofPerson: (personId: string) => prisma.accessGroup.findMany({ where: { members: { some: { personId } } }, orderBy: { name: 'asc' } }),
+      atDoor: (doorId: string) => prisma.groupDoor.findMany({ where: { doorId }, include: { group: true, schedule: true }, orderBy: { createdAt: 'asc' } }),
+      async addMembers(groupId: string, personIds: readonly string[]) {
+        await exists('group', groupId);
+        for (const personId of personIds) await exists('person', personId);
+        for (const personId of new Set(personIds)) {
+          await prisma.groupMember.upsert({ where: { groupId_personId: { groupId, personId } }, create: { groupId, personId }, update: {} });
+        }
+        return groupId;
+      },
+      async removeMembers(groupId: string, personIds: readonly string[]) {
+        await exists('group', groupId);
+        await prisma.groupMember.deleteMany({ where: { groupId, personId: { in: [...personIds] } } });
+        return groupId;
+      },
+      /** Lets the group through the door, within the schedule (null: at any time). */
+      async allowAtDoor(groupId: string, doorId: string, scheduleId: string | null) {
+        await exists('group', groupId);
+        await exists('door', doorId);
+        if (scheduleId) await exists('schedule', scheduleId);
+        await prisma.groupDoor.upsert({ where: { groupId_doorId: { groupId, doorId } }, create: { groupId, doorId, scheduleId }, update: { scheduleId } });
+        return groupId;
+      },
+      async disallowAtDoor(groupId: string, doorId: string) {
+        await prisma.groupDoor.deleteMany({ where: { groupId, doorId } });
+        return groupId;
+      },
+    },
+
+    schedules: {
+      list: () => prisma.schedule.findMany({ orderBy: { name: 'asc' } }),
+      get: (id: string) => prisma.schedule.findUnique({ where: { id } }),
+      async save(id: string | null, input: { name?: string; windows?: ScheduleWindow[]; exceptions?: ScheduleException[] }) {
+        const data = {
+          ...(input.name !== undefined ? { name: parse(name, input.name) } : {}),
+          ...(input.windows !== undefined ? { windows: JSON.stringify(parse(windowsSchema, input.windows)) } : {}),
+          ...(input.exceptions !== undefined ? { exceptions: JSON.stringify(parse(exceptionsSchema, input.exceptions)) } : {}),
+        };
+        if (data.name && (await prisma.schedule.findFirst({ where: { name: data.name, ...(id ? { id: { not: id } } : {}) } }))) throw new InvalidInputError(`a schedule named ${data.name} exists already`);
+        if (id) {
+          await exists('schedule', id);
+          return prisma.schedule.update({ where: { id }, data });
+        }
+        if (!data.name) throw new InvalidInputError('a schedule needs a name');
+        return prisma.schedule.create({ data: { name: data.name, windows: data.windows ?? '[]', exceptions: data.exceptions ?? '[]' } });
+      },
+      async remove(id: string) {
+        await exists('schedule', id);
+        const used = await prisma.groupDoor.count({ where: { scheduleId: id } });
+        if (used > 0) throw new InvalidInputError(`this schedule is used by ${used} group-door rule(s): change them first`);
+        await prisma.schedule.delete({ where: { id } });
+        return id;
+      },
+      windows: (json: string) => windowsSchema.parse(JSON.parse(json)),
+      exceptions: (json: string) => exceptionsSchema.parse(JSON.parse(json)),
+    },
+
+    passes: {
+      ofPerson: (personId: string) => prisma.visitorPass.findMany({ where: { personId }, orderBy: { validFrom: 'desc' } }),
+      doorIds: (json: string) => jsonArray(json),
+      async issue(personId: string, validFrom: Date, validUntil: Date, doorIds: readonly string[]) {
+        await exists('person', personId);
+        if (!(validUntil > validFrom)) throw new InvalidInputError('a pass must end after it starts');
+        if (validUntil.getTime() - validFrom.getTime() > 366 * 86_400_000) throw new InvalidInputError('a visitor pass lasts at most a year');
+        for (const doorId of doorIds) await exists('door', doorId);
+        return prisma.visitorPass.create({ data: { personId, validFrom, validUntil, doorIds: JSON.stringify([...new Set(doorIds)]) } });
+      },
+      async revoke(id: string) {
+        const pass = await prisma.visitorPass.findUnique({ where: { id } });
+        if (!pass) throw new NotFoundError('visitor pass');
+        return pass.revokedAt ? pass : prisma.visitorPass.update({ where: { id }, data: { revokedAt: options.now() } });
+      },
+    },
+
+    pins: {
+      async set(personId: string, pin: string) {
+        await exists('person', personId);
+        await prisma.person.update({ where: { id: personId }, data: { pinHash: await hashPin(pin) } });
+        return personId;
+      },
+      async clear(personId: string) {
+        await exists('person', personId);
+        await prisma.person.update({ where: { id: personId }, data: { pinHash: null } });
+        return personId;
+      },
+    },
+  };
+}
+
+export type AccessPolicy = ReturnType<typeof createAccessPolicy>;
