@@ -193,6 +193,24 @@ for (const database of databases()) {
       expect((await complete(keys['server-room']!, kian.attemptId, '4826')).data).toMatchObject({ decision: 'REFUSED', reason: 'no_second_factor' });
     });
 
+    it("holds a door to its own settings: a stricter false-accept target, several frames, liveness per door; bad values are typed errors", async () => {
+      clock = new Date('2026-12-02T09:00:00Z');
+      const update = (settings: string) =>
+        client.gql(`mutation ($id: ID!) { updateDoor(id: $id, input: { settings: ${settings} }) { __typename ... on MutationUpdateDoorSuccess { data { settings { threshold minFrames falseAcceptRate liveness } } } ... on Error { code message } } }`, { id: doors.lobby }, admin);
+      const global = (await gql(`{ settings { threshold } }`)).settings.threshold as number;
+      const strict = (await update(`{ falseAcceptRate: 0.000001, minFrames: 2, liveness: STRICT }`)).body.data!.updateDoor.data.settings;
+      expect(strict).toMatchObject({ minFrames: 2, falseAcceptRate: 0.000001, liveness: 'STRICT' });
+      expect(strict.threshold).toBeLessThan(global);
+      const one = (await verify(keys.lobby!, 'younes', camera(0))).data;
+      expect(one).toMatchObject({ decision: 'REFUSED', reason: 'too_few_frames' });
+      expect((await update(`{ minFrames: 9 }`)).body.data!.updateDoor).toMatchObject({ code: 'INVALID_INPUT' });
+      const zone = await client.gql(`mutation ($id: ID!) { updateDoor(id: $id, input: { timeZone: "Mars/Olympus" }) { __typename ... on Error { code } } }`, { id: doors.lobby }, admin);
+      expect(zone.body.data!.updateDoor).toMatchObject({ code: 'INVALID_INPUT' });
+      // Back to the global settings.
+      expect((await update(`{}`)).body.data!.updateDoor.data.settings).toMatchObject({ minFrames: null, falseAcceptRate: null, liveness: null, threshold: global });
+      expect((await verify(keys.lobby!, 'younes', camera(0))).data).toMatchObject({ decision: 'ACCEPTED' });
+    });
+
     it("a door key reads none of the policy: not its door's rules, nor the groups, passes or PIN of the person it let in", async () => {
       clock = new Date('2026-12-02T09:00:00Z');
       const { body } = await client.gql(`{ doors { name access settings { requirePin } groups { group { name } } } }`, {}, keys.lab);
