@@ -1,8 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { loadOnnxRuntime } from './onnx/session.ts';
+import { tensorFlow } from './tensorflow.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -45,6 +44,7 @@ export function initTensorFlow(preferred?: TensorFlowBackendName): Promise<Tenso
 }
 
 async function chooseTensorFlow(preferred: TensorFlowBackendName | undefined): Promise<TensorFlowBackendName> {
+  const tf = tensorFlow();
   if (preferred === undefined || preferred === 'tensorflow') {
     try {
       // Optional dependency: absent wherever its libtensorflow download failed.
@@ -55,6 +55,8 @@ async function chooseTensorFlow(preferred: TensorFlowBackendName | undefined): P
     }
   }
   if (preferred === undefined || preferred === 'wasm') {
+    // Registers the wasm backend with the tfjs instance above (loaded here, when it is wanted).
+    const { setWasmPaths } = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
     // The trailing slash matters: setWasmPaths treats the string as a prefix.
     setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')) + '/dist/');
     if (await tf.setBackend('wasm')) {

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { initTensorFlow, packageDir, type TensorFlowBackendName } from '../backe
 import { createFaceEngine, type FaceEngine, type StageTimings } from '../engine.ts';
 import { facesDir } from '../faces-dir.ts';
 import { whoIsIt, type Encoding } from '../matching/match.ts';
+import { tensorFlow } from '../tensorflow.ts';
 import { timeLiveness } from './liveness-bench.ts';
 
 interface Summary {
@@ -64,6 +64,7 @@ async function timeTensorFlow(photo: Uint8Array, database: Map<string, Encoding[
 /** @vladmandic/face-api's own pipeline (SSD MobileNet, 68 landmarks, descriptor), decode included. */
 async function timeFaceApi(photo: Uint8Array, runs: number): Promise<{ medianMs: number; runs: number }> {
   await initTensorFlow();
+  const tf = tensorFlow();
   const require = createRequire(import.meta.url);
   const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
   const modelDir = path.join(packageDir('@vladmandic/face-api'), 'model');

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { initBackend, initTensorFlow, packageDir, type BackendName } from '../backend.ts';
@@ -11,6 +11,7 @@ import { buildBlazeFace, type GraphModelJson } from '../onnx/blazeface.ts';
 import { createOnnxNetwork } from '../onnx/session.ts';
 import { readWeights } from '../onnx/weights.ts';
 import type { Point } from '../ops/similarity-transform.ts';
+import { tensorFlow } from '../tensorflow.ts';
 import { DEFAULT_DETECTOR_CONFIG, DETECTOR_MODEL, type DetectorConfig } from './constants.ts';
 
 /** A face found in a photo, in that photo's pixel coordinates. */
@@ -67,6 +68,7 @@ export async function loadOnnxBlazeFace(modelPath = defaultModelPath()): Promise
 /** BlazeFace on TensorFlow.js (the backend initTensorFlow chose). */
 export async function loadTensorFlowBlazeFace(modelPath = defaultModelPath()): Promise<BlazeFaceRunner> {
   await initTensorFlow();
+  const tf = tensorFlow();
   const model = await tf.loadGraphModel(fileModelHandler(modelPath));
   const size = DETECTOR_MODEL.inputSize;
   return {

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { initBackend, initTensorFlow, packageDir, type BackendName } from '../backend.ts';
 import { loadFaceApiNet } from '../face-api.ts';
@@ -7,8 +6,9 @@ import { buildDlibResNet } from '../onnx/dlib-resnet.ts';
 import { createOnnxNetwork } from '../onnx/session.ts';
 import { readFaceApiWeights } from '../onnx/weights.ts';
 import { l2Normalize } from '../ops/l2.ts';
+import { tensorFlow } from '../tensorflow.ts';
 import { DEFAULT_ENCODER_CONFIG, ENCODER_INPUT_SIZE, ENCODING_LENGTH, type EncoderConfig } from './constants.ts';
-import { FoldedDlibResNet, type DlibResNetParams } from './dlib-resnet-graph.ts';
+import type { DlibResNetParams } from './dlib-resnet-graph.ts';
 
 export interface FaceEncoder {
   /** One L2-normalised 128-number encoding per aligned 150x150 chip. */
@@ -37,6 +37,9 @@ export async function loadOnnxDlibResNet(modelDir = path.join(packageDir('@vladm
 /** dlib's ResNet on TensorFlow.js (the backend initTensorFlow chose), face-api's weights folded. */
 export async function loadTensorFlowDlibResNet(modelDir?: string): Promise<DlibResNetRunner> {
   await initTensorFlow();
+  const tf = tensorFlow();
+  // The TensorFlow.js graph (and TensorFlow.js) load only when this backend runs.
+  const { FoldedDlibResNet } = await import('./dlib-resnet-graph.ts');
   // face-api reads dlib's weights from its package; we keep them folded and free its copy.
   const faceApiNet = await loadFaceApiNet('FaceRecognitionNet', modelDir);
   const net = new FoldedDlibResNet((faceApiNet as unknown as { params: DlibResNetParams }).params);

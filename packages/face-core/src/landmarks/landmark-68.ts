@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { initBackend, initTensorFlow, packageDir, type BackendName } from '../backend.ts';
 import { type Box, boxCenter } from '../geometry.ts';
@@ -9,6 +9,7 @@ import { buildLandmark68 } from '../onnx/landmark-68.ts';
 import { createOnnxNetwork } from '../onnx/session.ts';
 import { readFaceApiWeights } from '../onnx/weights.ts';
 import { applyTransform, invertTransform, type Point, type SimilarityTransform } from '../ops/similarity-transform.ts';
+import { tensorFlow } from '../tensorflow.ts';
 import { DEFAULT_LANDMARK_CONFIG, type LandmarkConfig } from './constants.ts';
 
 export interface LandmarkLocator {
@@ -38,6 +39,7 @@ export async function loadOnnxLandmark68(inputSize: number, modelDir = path.join
 /** face-api's 68-point network on TensorFlow.js (the backend initTensorFlow chose). */
 export async function loadTensorFlowLandmark68(inputSize: number, modelDir?: string): Promise<LandmarkRunner> {
   await initTensorFlow();
+  const tf = tensorFlow();
   const net = await loadFaceApiNet('FaceLandmark68Net', modelDir);
   return {
     async predict(pixels, count) {

@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { tensorFlow } from '../tensorflow.ts';
 
 /**
  * FaceNet's triplet loss over a batch of m triplets of d-dimensional encodings:
@@ -10,6 +11,7 @@ export function tripletLoss(
   [anchor, positive, negative]: readonly [tf.TensorLike | tf.Tensor, tf.TensorLike | tf.Tensor, tf.TensorLike | tf.Tensor],
   alpha = 0.2,
 ): tf.Scalar {
+  const tf = tensorFlow();
   return tf.tidy(() => {
     const a = asTensor(anchor);
     const p = asTensor(positive);
@@ -26,6 +28,7 @@ export function tripletLoss(
 }
 
 function asTensor(value: tf.TensorLike | tf.Tensor): tf.Tensor {
+  const tf = tensorFlow();
   return value instanceof tf.Tensor ? value : tf.tensor(value as tf.TensorLike, undefined, 'float32');
 }
 
