@@ -1,7 +1,13 @@
 // npm run bench:api: starts the API on a fresh SQLite file, enrols the office, then drives verifyFace
 // with concurrent door clients over real HTTP and prints throughput, latency and audit completeness.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+//
+//   BENCH_CLIENTS (16), BENCH_SECONDS (30), BENCH_PORT (4590), BENCH_SERVER (compiled: dist/server.js as
+//   `npm start` runs it, built first; tsx: the sources through tsx), BENCH_NODE_ARGS (extra Node options
+//   for the API process, e.g. --cpu-prof), plus the API's own variables.
+// Also printed: the API's RSS after start, after the run and at its peak, and the CPU time the API
+// process and this client spent per request (both share the machine's cores).
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +18,18 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const PORT = Number(process.env.BENCH_PORT ?? 4590);
 const URL_ = `http://127.0.0.1:${PORT}/graphql`;
+const SERVER = process.env.BENCH_SERVER ?? 'compiled';
+if (SERVER !== 'compiled' && SERVER !== 'tsx') throw new Error(`BENCH_SERVER must be compiled or tsx, got ${SERVER}`);
+const apiDir = path.join(import.meta.dirname, '..');
+
+/** Linux /proc figures of a process: resident memory now and at its peak (MiB), CPU time used (ms). */
+function processFigures(pid: number): { rssMb: number; peakRssMb: number; cpuMs: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN);
+  // utime and stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux)
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024, cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 };
+}
 
 async function gql(query: string, variables: Record<string, unknown>, token?: string) {
   const response = await fetch(URL_, {
@@ -60,8 +78,11 @@ async function office(): Promise<{ people: { name: string; bytes: Uint8Array }[]
 }
 
 const dir = await mkdtemp(path.join(tmpdir(), 'facegate-bench-'));
-const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-  cwd: path.join(import.meta.dirname, '..'),
+if (SERVER === 'compiled') execFileSync('npm', ['run', 'build'], { cwd: apiDir, stdio: ['ignore', 'ignore', 'inherit'] });
+// BENCH_NODE_ARGS: extra Node options for the API process, e.g. --cpu-prof.
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const server = spawn(process.execPath, [...nodeArgs, ...(SERVER === 'compiled' ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'])], {
+  cwd: apiDir,
   env: { ...process.env, DATABASE_URL: `file:${path.join(dir, 'bench.db')}`, PORT: String(PORT), FACEGATE_ADMIN_EMAIL: 'bench@facegate.test', FACEGATE_ADMIN_PASSWORD: 'bench password 1' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
@@ -95,6 +116,8 @@ try {
   let errors = 0;
   let sent = 0;
   const end = Date.now() + SECONDS * 1000;
+  const serverBefore = processFigures(server.pid!);
+  const clientBefore = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
@@ -112,6 +135,8 @@ try {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const serverAfter = processFigures(server.pid!);
+  const clientCpu = process.cpuUsage(clientBefore);
   latencies.sort((a, b) => a - b);
   const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
   const events = await gql('{ recognitionEvents(filter: { kind: VERIFY }) { totalCount } }', {}, admin);
@@ -130,6 +155,13 @@ try {
       probe: probe.name,
       probeBytes: probe.bytes.length,
       apiRssAfterStartMb: Math.round(rssAfterStart),
+      apiRssAfterRunMb: Math.round(serverAfter.rssMb),
+      apiPeakRssMb: Math.round(serverAfter.peakRssMb),
+      apiCpuMsPerRequest: Number(((serverAfter.cpuMs - serverBefore.cpuMs) / sent).toFixed(1)),
+      clientCpuMsPerRequest: Number(((clientCpu.user + clientCpu.system) / 1000 / sent).toFixed(1)),
+      server: SERVER,
+      recognizerThreads: process.env.FACEGATE_RECOGNIZER_THREADS ?? 'cores',
+      onnxThreads: process.env.FACEGATE_ONNX_THREADS ?? '1',
     }),
   );
 } finally {

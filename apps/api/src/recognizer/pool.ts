@@ -18,6 +18,21 @@ export interface Recognizer {
   close(): Promise<void>;
 }
 
+/** Defined (true) by scripts/build.ts in the production bundle; undefined when running the sources. */
+declare const __FACEGATE_COMPILED__: boolean | undefined;
+
+/**
+ * The worker's module: in the production build (`npm start`), dist/worker.js, plain JavaScript; from
+ * source (development, tests, the facegate command), worker.ts through tsx.
+ */
+function workerModule(): { filename: string; execArgv?: string[] } {
+  if (typeof __FACEGATE_COMPILED__ !== 'undefined' && __FACEGATE_COMPILED__) {
+    // import.meta.url is this source file's location in the bundle too (see scripts/build.ts).
+    return { filename: new URL('../../dist/worker.js', import.meta.url).href };
+  }
+  return { filename: new URL('./worker.ts', import.meta.url).href, execArgv: ['--import', 'tsx'] };
+}
+
 /**
  * A pool of worker threads, each with its own face engine (models loaded once per thread). Sized to
  * the cores by default; the queue is bounded so an overload is refused rather than buffered forever.
@@ -25,13 +40,11 @@ export interface Recognizer {
 export async function createRecognizer(options: { threads?: number; maxQueue?: number } = {}): Promise<Recognizer> {
   const threads = options.threads ?? Math.max(1, os.availableParallelism());
   const pool = new Piscina<AnalyzeTask, AnalyzeResult>({
-    filename: new URL('./worker.ts', import.meta.url).href,
+    ...workerModule(),
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: Number.POSITIVE_INFINITY,
     maxQueue: options.maxQueue ?? threads * 64,
-    // Workers run the TypeScript sources too.
-    execArgv: ['--import', 'tsx'],
   });
   // Load the models in every thread now, not on the first door that rings.
   const blank = new Uint8Array(Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8ffff3f0005fe02fea7d6a49a0000000049454e44ae426082', 'hex'));
