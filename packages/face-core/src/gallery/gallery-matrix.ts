@@ -1,6 +1,12 @@
-import { exactSearch, Index, MetricKind, ScalarKind, type Matches } from 'usearch';
+import { createRequire } from 'node:module';
+import type { Index as UsearchIndex, Matches } from 'usearch';
 import { SOFT_NEAREST_TEMPERATURE, type GalleryRule } from '../matching/constants.ts';
 import type { Candidate, Encoding } from '../matching/match.ts';
+
+// usearch's ES module finds its native build from the caller's stack, which fails under loaders such
+// as tsx (endless recursion); its CommonJS build finds it from __dirname.
+const { exactSearch, Index, MetricKind, ScalarKind } = createRequire(import.meta.url)('usearch') as typeof import('usearch');
+type Index = UsearchIndex;
 
 /** What the decision layer searches: the people it holds, the nearest by a rule, one person exactly. */
 export interface SearchableGallery {
@@ -243,7 +249,7 @@ export class GalleryMatrix implements SearchableGallery {
    * Builds the HNSW index in chunks, yielding to the event loop between them; searches stay exact (or
    * on the previous index) meanwhile, and changes made meanwhile are caught up before it is used.
    */
-  buildIndexInBackground(chunk = 5000): Promise<void> {
+  buildIndexInBackground(chunk = 2000): Promise<void> {
     if (this.indexing) return this.indexing;
     this.indexing = (async () => {
       const index = this.newIndex();
