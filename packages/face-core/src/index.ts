@@ -23,7 +23,7 @@ export type { DetectedFace } from './detection/blazeface.ts';
 export { estimatePose, type FaceQuality } from './quality.ts';
 export { ENCODER_MODEL_ID, ENCODING_LENGTH } from './encoding/constants.ts';
 export { l2Distance, l2Normalize } from './ops/l2.ts';
-export { tripletLoss } from './ops/triplet-loss.ts';
+export { tripletLoss, type EncodingBatch } from './ops/triplet-loss.ts';
 export { DEFAULT_GALLERY_RULE, DEFAULT_THRESHOLD, SOFT_NEAREST_TEMPERATURE, type GalleryRule } from './matching/constants.ts';
 export {
   distanceToPerson,
