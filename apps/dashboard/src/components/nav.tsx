@@ -10,6 +10,7 @@ const LINKS = [
   ['/verify', 'Verify'],
   ['/identify', 'Identify'],
   ['/audit', 'Audit log'],
+  ['/access', 'Access'],
   ['/settings', 'Settings'],
 ] as const;
 

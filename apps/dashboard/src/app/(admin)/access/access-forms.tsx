@@ -1,0 +1,407 @@
+'use client';
+
+import { useActionState } from 'react';
+import { SubmitButton } from '@/components/submit-button';
+import { changeGrant, changeMember, createGroup, createSchedule, deleteGroup, deleteSchedule, issuePass, revokePass, saveDoorPolicy, setPin, type AccessState } from './actions';
+
+type DoorSettings = { falseAcceptRate: number | null; thresholdOverride: number | null; stepUp: boolean | null; liveness: string | null; minFrames: number | null; requirePin: boolean | null; threshold: number };
+type DoorRow = { id: string; name: string; timeZone: string; access: 'EVERYONE' | 'GROUPS'; settings: DoorSettings };
+type ScheduleRow = { id: string; name: string; windows: { days: number[]; from: string; to: string }[]; exceptions: { date: string }[] };
+type Pass = { id: string; validFrom: string; validUntil: string; revokedAt: string | null; doors: { id: string; name: string }[] };
+type PersonRow = { id: string; name: string; active: boolean; hasPin: boolean; passes: Pass[] };
+
+export interface AccessData {
+  doors: DoorRow[];
+  schedules: ScheduleRow[];
+  accessGroups: { id: string; name: string; members: { id: string; name: string }[]; doors: { door: { id: string; name: string } | null; schedule: { id: string; name: string } | null }[] }[];
+  people: { edges: { node: PersonRow }[] };
+}
+
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const ZONES = ['UTC', 'Europe/London', 'Europe/Paris', 'Europe/Berlin', 'America/New_York', 'America/Chicago', 'America/Los_Angeles', 'Asia/Tokyo', 'Asia/Singapore', 'Australia/Sydney'];
+
+function Feedback({ state }: { state: AccessState }) {
+  return (
+    <div aria-live="polite">
+      {state.error && (
+        <p role="alert" className="alert error">
+          {state.error}
+        </p>
+      )}
+      {state.message && !state.error && <p className="alert ok">{state.message}</p>}
+    </div>
+  );
+}
+
+const days = (list: number[]) => (list.length === 7 ? 'every day' : list.map((d) => WEEKDAYS[d - 1]).join(', '));
+const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+export function DoorPolicyForm({ door, readOnly }: { door: DoorRow; readOnly: boolean }) {
+  const [state, action] = useActionState(saveDoorPolicy, {});
+  const s = door.settings;
+  const p = `door-${door.id}`;
+  return (
+    <form action={action} className="panel" aria-label={`Rules of ${door.name}`}>
+      <h3>{door.name}</h3>
+      <input type="hidden" name="id" value={door.id} />
+      <input type="hidden" name="name" value={door.name} />
+      <input type="hidden" name="thresholdOverride" value={s.thresholdOverride ?? ''} />
+      <input type="hidden" name="stepUp" value={s.stepUp === null ? '' : String(s.stepUp)} />
+      {/* Keyed by what is saved: a sent form is reset by React, and must then show the saved values. */}
+      <fieldset key={`${door.access}:${door.timeZone}:${JSON.stringify(s)}`} disabled={readOnly} className="row">
+        <div className="field">
+          <label htmlFor={`${p}-zone`}>Time zone</label>
+          <input id={`${p}-zone`} name="timeZone" list="time-zones" defaultValue={door.timeZone} required />
+        </div>
+        <div className="field">
+          <label htmlFor={`${p}-access`}>Who may pass</label>
+          <select id={`${p}-access`} name="access" defaultValue={door.access}>
+            <option value="EVERYONE">Everyone enrolled and active</option>
+            <option value="GROUPS">Only the groups allowed here</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${p}-far`}>False accepts</label>
+          <select id={`${p}-far`} name="falseAcceptOneIn" defaultValue={s.falseAcceptRate ? String(Math.round(1 / s.falseAcceptRate)) : ''}>
+            <option value="">As in Settings</option>
+            <option value="1000">1 in 1,000</option>
+            <option value="10000">1 in 10,000</option>
+            <option value="100000">1 in 100,000</option>
+            <option value="1000000">1 in 1,000,000</option>
+          </select>
+          <span className="hint">threshold here {s.threshold.toFixed(3)}</span>
+        </div>
+        <div className="field">
+          <label htmlFor={`${p}-frames`}>Frames needed</label>
+          <select id={`${p}-frames`} name="minFrames" defaultValue={s.minFrames ? String(s.minFrames) : ''}>
+            <option value="">1 (default)</option>
+            {[2, 3, 4, 5].map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${p}-liveness`}>Liveness</label>
+          <select id={`${p}-liveness`} name="liveness" defaultValue={s.liveness ?? ''}>
+            <option value="">As in Settings</option>
+            <option value="OFF">Off</option>
+            <option value="BALANCED">Balanced</option>
+            <option value="STRICT">Strict</option>
+          </select>
+        </div>
+        <div className="field">
+          <label>
+            <input type="checkbox" name="requirePin" defaultChecked={s.requirePin ?? false} /> Always ask for the PIN
+          </label>
+        </div>
+        {!readOnly && <SubmitButton pending="Saving…">Save {door.name}</SubmitButton>}
+      </fieldset>
+      <datalist id="time-zones">
+        {ZONES.map((z) => (
+          <option key={z} value={z} />
+        ))}
+      </datalist>
+      <Feedback state={state} />
+    </form>
+  );
+}
+
+export function ScheduleForms({ schedules, readOnly }: { schedules: ScheduleRow[]; readOnly: boolean }) {
+  const [state, action] = useActionState(createSchedule, {});
+  const [removed, remove] = useActionState(deleteSchedule, {});
+  return (
+    <>
+      {schedules.length === 0 ? (
+        <p className="muted">No schedule yet: a group allowed at a door without one may pass at any time.</p>
+      ) : (
+        <ul>
+          {schedules.map((s) => (
+            <li key={s.id}>
+              <form action={remove} className="row" style={{ alignItems: 'center' }}>
+                <span>
+                  <strong>{s.name}</strong> · {s.windows.map((w) => `${days(w.days)} ${w.from}-${w.to}`).join('; ')}
+                  {s.exceptions.length > 0 && <span className="muted"> · closed {s.exceptions.map((e) => e.date).join(', ')}</span>}
+                </span>
+                <input type="hidden" name="id" value={s.id} />
+                {!readOnly && (
+                  <SubmitButton className="secondary" pending="Deleting…" label={`Delete schedule ${s.name}`}>
+                    Delete
+                  </SubmitButton>
+                )}
+              </form>
+            </li>
+          ))}
+        </ul>
+      )}
+      <Feedback state={removed} />
+      {!readOnly && (
+        <form action={action} aria-label="New schedule">
+          <div className="row">
+            <div className="field">
+              <label htmlFor="schedule-name">New schedule</label>
+              <input id="schedule-name" name="name" required placeholder="Office hours" />
+            </div>
+            <fieldset className="field">
+              <legend>Days</legend>
+              {WEEKDAYS.map((d, i) => (
+                <label key={d} style={{ marginRight: '0.5rem' }}>
+                  <input type="checkbox" name="days" value={i + 1} defaultChecked={i < 5} /> {d}
+                </label>
+              ))}
+            </fieldset>
+            <div className="field">
+              <label htmlFor="schedule-from">From</label>
+              <input id="schedule-from" name="from" type="time" defaultValue="08:00" required />
+            </div>
+            <div className="field">
+              <label htmlFor="schedule-to">To</label>
+              <input id="schedule-to" name="to" type="time" defaultValue="19:00" required />
+            </div>
+            <div className="field">
+              <label htmlFor="schedule-holidays">
+                Closed on <span className="hint">dates, e.g. 2026-12-25, 2027-01-01</span>
+              </label>
+              <input id="schedule-holidays" name="holidays" placeholder="2026-12-25" />
+            </div>
+            <SubmitButton pending="Adding…">Add schedule</SubmitButton>
+          </div>
+          <Feedback state={state} />
+        </form>
+      )}
+    </>
+  );
+}
+
+export function GroupForms({ data, readOnly }: { data: AccessData; readOnly: boolean }) {
+  const [created, create] = useActionState(createGroup, {});
+  const [removed, remove] = useActionState(deleteGroup, {});
+  const [member, changeMembers] = useActionState(changeMember, {});
+  const [grant, changeGrants] = useActionState(changeGrant, {});
+  const people = data.people.edges.map((e) => e.node);
+  return (
+    <>
+      {data.accessGroups.length === 0 && <p className="muted">No group yet.</p>}
+      {data.accessGroups.map((g) => (
+        <div key={g.id} className="panel" aria-label={`Group ${g.name}`}>
+          <form action={remove} className="row" style={{ alignItems: 'center' }}>
+            <h3 style={{ margin: 0 }}>{g.name}</h3>
+            <input type="hidden" name="id" value={g.id} />
+            {!readOnly && (
+              <SubmitButton className="secondary" pending="Deleting…" label={`Delete group ${g.name}`}>
+                Delete group
+              </SubmitButton>
+            )}
+          </form>
+          <div>
+            Members:{' '}
+            {g.members.length === 0
+              ? 'nobody yet'
+              : g.members.map((m) => (
+                  <form key={m.id} action={changeMembers} style={{ display: 'inline' }}>
+                    <input type="hidden" name="groupId" value={g.id} />
+                    <input type="hidden" name="personId" value={m.id} />
+                    <input type="hidden" name="remove" value="1" />
+                    {m.name}
+                    {!readOnly && (
+                      <SubmitButton className="link" pending="…" label={`Remove ${m.name} from ${g.name}`}>
+                        ×
+                      </SubmitButton>
+                    )}{' '}
+                  </form>
+                ))}
+          </div>
+          <div>
+            Doors:{' '}
+            {g.doors.length === 0
+              ? 'none yet'
+              : g.doors.map((d) =>
+                  d.door ? (
+                    <form key={d.door.id} action={changeGrants} style={{ display: 'inline' }}>
+                      <input type="hidden" name="groupId" value={g.id} />
+                      <input type="hidden" name="doorId" value={d.door.id} />
+                      <input type="hidden" name="remove" value="1" />
+                      {d.door.name} ({d.schedule ? d.schedule.name : 'any time'})
+                      {!readOnly && (
+                        <SubmitButton className="link" pending="…" label={`Stop ${g.name} at ${d.door.name}`}>
+                          ×
+                        </SubmitButton>
+                      )}{' '}
+                    </form>
+                  ) : null,
+                )}
+          </div>
+          {!readOnly && (
+            <div className="row">
+              <form action={changeMembers} className="row" aria-label={`Add a member to ${g.name}`}>
+                <input type="hidden" name="groupId" value={g.id} />
+                <select name="personId" aria-label="Person" required defaultValue="">
+                  <option value="" disabled>
+                    Person…
+                  </option>
+                  {people.map((p) => (
+                    <option key={p.id} value={p.id}>
+                      {p.name}
+                    </option>
+                  ))}
+                </select>
+                <SubmitButton className="secondary" pending="Adding…">
+                  Add member
+                </SubmitButton>
+              </form>
+              <form action={changeGrants} className="row" aria-label={`Allow ${g.name} at a door`}>
+                <input type="hidden" name="groupId" value={g.id} />
+                <select name="doorId" aria-label="Door" required defaultValue="">
+                  <option value="" disabled>
+                    Door…
+                  </option>
+                  {data.doors.map((d) => (
+                    <option key={d.id} value={d.id}>
+                      {d.name}
+                    </option>
+                  ))}
+                </select>
+                <select name="scheduleId" aria-label="Schedule" defaultValue="">
+                  <option value="">Any time</option>
+                  {data.schedules.map((s) => (
+                    <option key={s.id} value={s.id}>
+                      {s.name}
+                    </option>
+                  ))}
+                </select>
+                <SubmitButton className="secondary" pending="Saving…">
+                  Allow at door
+                </SubmitButton>
+              </form>
+            </div>
+          )}
+        </div>
+      ))}
+      <Feedback state={removed} />
+      <Feedback state={member} />
+      <Feedback state={grant} />
+      {!readOnly && (
+        <form action={create} className="row" aria-label="New group">
+          <div className="field">
+            <label htmlFor="group-name">New group</label>
+            <input id="group-name" name="name" required placeholder="Staff" />
+          </div>
+          <SubmitButton pending="Adding…">Add group</SubmitButton>
+          <Feedback state={created} />
+        </form>
+      )}
+    </>
+  );
+}
+
+export function PassForms({ data, readOnly }: { data: AccessData; readOnly: boolean }) {
+  const [issued, issue] = useActionState(issuePass, {});
+  const [revoked, revoke] = useActionState(revokePass, {});
+  const people = data.people.edges.map((e) => e.node);
+  const passes = people.flatMap((p) => p.passes.map((pass) => ({ ...pass, person: p.name })));
+  return (
+    <>
+      <p className="muted">A person with a pass is a visitor: let in only while a pass is valid, at the doors it names. Times are UTC.</p>
+      {passes.length === 0 ? (
+        <p className="muted">No visitor pass.</p>
+      ) : (
+        <ul>
+          {passes.map((p) => (
+            <li key={p.id}>
+              <form action={revoke} className="row" style={{ alignItems: 'center' }}>
+                <span>
+                  <strong>{p.person}</strong> · {utc(p.validFrom)} to {utc(p.validUntil)} · {p.doors.length === 0 ? 'every door' : p.doors.map((d) => d.name).join(', ')}
+                  {p.revokedAt && <span className="muted"> · revoked</span>}
+                </span>
+                <input type="hidden" name="id" value={p.id} />
+                {!readOnly && !p.revokedAt && (
+                  <SubmitButton className="secondary" pending="Revoking…" label={`Revoke ${p.person}'s pass`}>
+                    Revoke
+                  </SubmitButton>
+                )}
+              </form>
+            </li>
+          ))}
+        </ul>
+      )}
+      <Feedback state={revoked} />
+      {!readOnly && (
+        <form action={issue} aria-label="New visitor pass">
+          <div className="row">
+            <div className="field">
+              <label htmlFor="pass-person">Visitor</label>
+              <select id="pass-person" name="personId" required defaultValue="">
+                <option value="" disabled>
+                  Person…
+                </option>
+                {people.map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="pass-from">From (UTC)</label>
+              <input id="pass-from" name="validFrom" type="datetime-local" required />
+            </div>
+            <div className="field">
+              <label htmlFor="pass-until">Until (UTC)</label>
+              <input id="pass-until" name="validUntil" type="datetime-local" required />
+            </div>
+            <fieldset className="field">
+              <legend>Doors (none ticked: every door)</legend>
+              {data.doors.map((d) => (
+                <label key={d.id} style={{ marginRight: '0.5rem' }}>
+                  <input type="checkbox" name="doorIds" value={d.id} /> {d.name}
+                </label>
+              ))}
+            </fieldset>
+            <SubmitButton pending="Issuing…">Issue pass</SubmitButton>
+          </div>
+          <Feedback state={issued} />
+        </form>
+      )}
+    </>
+  );
+}
+
+export function PinForm({ data, readOnly }: { data: AccessData; readOnly: boolean }) {
+  const [state, action] = useActionState(setPin, {});
+  const people = data.people.edges.map((e) => e.node);
+  const withPin = people.filter((p) => p.hasPin);
+  return (
+    <>
+      <p className="muted">
+        A borderline or ambiguous face, or a door that always asks, is completed with the person&apos;s PIN at the door. PINs are stored hashed and never shown.{' '}
+        {withPin.length === 0 ? 'Nobody has a PIN yet.' : `With a PIN: ${withPin.map((p) => p.name).join(', ')}.`}
+      </p>
+      {!readOnly && (
+        <form action={action} className="row" aria-label="Set a PIN">
+          <div className="field">
+            <label htmlFor="pin-person">Person</label>
+            <select id="pin-person" name="personId" required defaultValue="">
+              <option value="" disabled>
+                Person…
+              </option>
+              {people.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="pin-value">
+              New PIN <span className="hint">4-12 digits; empty removes it</span>
+            </label>
+            <input id="pin-value" name="pin" type="password" inputMode="numeric" autoComplete="off" pattern="\d{4,12}" />
+          </div>
+          <SubmitButton pending="Saving…">Save PIN</SubmitButton>
+          <Feedback state={state} />
+        </form>
+      )}
+    </>
+  );
+}

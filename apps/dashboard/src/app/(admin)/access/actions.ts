@@ -1,0 +1,177 @@
+'use server';
+
+import { revalidatePath } from 'next/cache';
+import { z } from 'zod';
+import { explain, gql, isError } from '@/lib/api';
+import { requireAdmin } from '@/lib/session';
+
+export interface AccessState {
+  ok?: boolean;
+  message?: string;
+  error?: string;
+  at?: number;
+}
+
+type Union = { __typename: string; code?: string; message?: string; data?: unknown };
+
+/** One admin mutation whose result is a union; the API's own validation comes back in words. */
+async function mutate(field: string, query: string, variables: Record<string, unknown>, success: string): Promise<AccessState> {
+  const guard = await requireAdmin();
+  if (!guard.ok) return { error: guard.error };
+  try {
+    const result = (await gql<Record<string, Union>>(query, variables))[field]!;
+    if (isError(result)) return { error: result.message ?? 'Not saved.' };
+    revalidatePath('/access');
+    return { ok: true, message: success, at: Date.now() };
+  } catch (error) {
+    return { error: explain(error) };
+  }
+}
+
+const issues = (e: z.ZodError) => e.issues.map((i) => i.message).join(' ');
+const id = z.string().trim().min(1, 'Choose one.').max(64);
+const name = z.string().trim().min(1, 'Give it a name.').max(200);
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'Times are HH:MM.');
+/** A datetime-local value, read as UTC (the page says so). */
+const utc = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'Give a date and time.')
+  .transform((v) => new Date(`${v}:00Z`).toISOString());
+
+const DoorPolicy = z.object({
+  id,
+  name: z.string(),
+  timeZone: z.string().trim().min(1, 'Give a time zone such as Europe/Paris.').max(64),
+  access: z.enum(['EVERYONE', 'GROUPS']),
+  requirePin: z.boolean(),
+  minFrames: z.enum(['', '1', '2', '3', '4', '5']).transform((v) => (v === '' ? null : Number(v))),
+  liveness: z.enum(['', 'OFF', 'BALANCED', 'STRICT']).transform((v) => (v === '' ? null : v)),
+  falseAcceptOneIn: z.enum(['', '1000', '10000', '100000', '1000000']).transform((v) => (v === '' ? null : 1 / Number(v))),
+  /** Kept as they are (set through the API; the page does not edit them). */
+  thresholdOverride: z.string().transform((v) => (v === '' ? null : Number(v))).pipe(z.number().min(0.05).max(1.5).nullable()),
+  stepUp: z.enum(['', 'true', 'false']).transform((v) => (v === '' ? null : v === 'true')),
+});
+
+export async function saveDoorPolicy(_s: AccessState, form: FormData): Promise<AccessState> {
+  const parsed = DoorPolicy.safeParse({
+    id: form.get('id'),
+    name: form.get('name') ?? '',
+    timeZone: form.get('timeZone'),
+    access: form.get('access'),
+    requirePin: form.get('requirePin') === 'on',
+    minFrames: form.get('minFrames') ?? '',
+    liveness: form.get('liveness') ?? '',
+    falseAcceptOneIn: form.get('falseAcceptOneIn') ?? '',
+    thresholdOverride: form.get('thresholdOverride') ?? '',
+    stepUp: form.get('stepUp') ?? '',
+  });
+  if (!parsed.success) return { error: issues(parsed.error) };
+  const { id: doorId, name: doorName, timeZone, access, requirePin, minFrames, liveness, falseAcceptOneIn, thresholdOverride, stepUp } = parsed.data;
+  const settings = {
+    ...(requirePin ? { requirePin } : {}),
+    ...(minFrames ? { minFrames } : {}),
+    ...(liveness ? { liveness } : {}),
+    ...(falseAcceptOneIn ? { falseAcceptRate: falseAcceptOneIn } : {}),
+    ...(thresholdOverride !== null ? { thresholdOverride } : {}),
+    ...(stepUp !== null ? { stepUp } : {}),
+  };
+  return mutate(
+    'updateDoor',
+    `mutation ($id: ID!, $input: DoorInput!) { updateDoor(id: $id, input: $input) { __typename ... on MutationUpdateDoorSuccess { data { id } } ... on Error { code message } } }`,
+    { id: doorId, input: { timeZone, access, settings } },
+    `Door “${doorName}” saved.`,
+  );
+}
+
+const DAYS = ['1', '2', '3', '4', '5', '6', '7'] as const;
+const Schedule = z.object({
+  name,
+  days: z.array(z.enum(DAYS)).min(1, 'Tick at least one day.'),
+  from: hhmm,
+  to: hhmm,
+  holidays: z
+    .string()
+    .trim()
+    .transform((v) => (v === '' ? [] : v.split(/[\s,]+/)))
+    .pipe(z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Holidays are dates like 2026-12-25, separated by commas.')).max(366)),
+});
+
+export async function createSchedule(_s: AccessState, form: FormData): Promise<AccessState> {
+  const parsed = Schedule.safeParse({ name: form.get('name'), days: form.getAll('days'), from: form.get('from'), to: form.get('to'), holidays: form.get('holidays') ?? '' });
+  if (!parsed.success) return { error: issues(parsed.error) };
+  const { name: scheduleName, days, from, to, holidays } = parsed.data;
+  return mutate(
+    'saveSchedule',
+    `mutation ($input: ScheduleInput!) { saveSchedule(input: $input) { __typename ... on MutationSaveScheduleSuccess { data { id } } ... on Error { code message } } }`,
+    { input: { name: scheduleName, windows: [{ days: days.map(Number), from, to }], exceptions: holidays.map((date) => ({ date, windows: [] })) } },
+    `Schedule “${scheduleName}” added.`,
+  );
+}
+
+export async function deleteSchedule(_s: AccessState, form: FormData): Promise<AccessState> {
+  const parsed = z.object({ id }).safeParse({ id: form.get('id') });
+  if (!parsed.success) return { error: issues(parsed.error) };
+  return mutate('deleteSchedule', `mutation ($id: ID!) { deleteSchedule(id: $id) { __typename ... on Error { code message } } }`, parsed.data, 'Schedule deleted.');
+}
+
+export async function createGroup(_s: AccessState, form: FormData): Promise<AccessState> {
+  const parsed = z.object({ name }).safeParse({ name: form.get('name') });
+  if (!parsed.success) return { error: issues(parsed.error) };
+  return mutate('createAccessGroup', `mutation ($name: String!) { createAccessGroup(name: $name) { __typename ... on Error { code message } } }`, parsed.data, `Group “${parsed.data.name}” added.`);
+}
+
+export async function deleteGroup(_s: AccessState, form: FormData): Promise<AccessState> {
+  const parsed = z.object({ id }).safeParse({ id: form.get('id') });
+  if (!parsed.success) return { error: issues(parsed.error) };
+  return mutate('deleteAccessGroup', `mutation ($id: ID!) { deleteAccessGroup(id: $id) { __typename ... on Error { code message } } }`, parsed.data, 'Group deleted.');
+}
+
+export async function changeMember(_s: AccessState, form: FormData): Promise<AccessState> {
+  const parsed = z.object({ groupId: id, personId: id, remove: z.boolean() }).safeParse({ groupId: form.get('groupId'), personId: form.get('personId'), remove: form.get('remove') === '1' });
+  if (!parsed.success) return { error: issues(parsed.error) };
+  const field = parsed.data.remove ? 'removeGroupMembers' : 'addGroupMembers';
+  return mutate(field, `mutation ($g: ID!, $p: [ID!]!) { ${field}(groupId: $g, personIds: $p) { __typename ... on Error { code message } } }`, { g: parsed.data.groupId, p: [parsed.data.personId] }, parsed.data.remove ? 'Removed from the group.' : 'Added to the group.');
+}
+
+export async function changeGrant(_s: AccessState, form: FormData): Promise<AccessState> {
+  const parsed = z
+    .object({ groupId: id, doorId: id, scheduleId: z.string().max(64), remove: z.boolean() })
+    .safeParse({ groupId: form.get('groupId'), doorId: form.get('doorId'), scheduleId: form.get('scheduleId') ?? '', remove: form.get('remove') === '1' });
+  if (!parsed.success) return { error: issues(parsed.error) };
+  const { groupId, doorId, scheduleId, remove } = parsed.data;
+  if (remove) return mutate('disallowGroupAtDoor', `mutation ($g: ID!, $d: ID!) { disallowGroupAtDoor(groupId: $g, doorId: $d) { __typename ... on Error { code message } } }`, { g: groupId, d: doorId }, 'The group may no longer use that door.');
+  return mutate(
+    'allowGroupAtDoor',
+    `mutation ($g: ID!, $d: ID!, $s: ID) { allowGroupAtDoor(groupId: $g, doorId: $d, scheduleId: $s) { __typename ... on Error { code message } } }`,
+    { g: groupId, d: doorId, s: scheduleId || null },
+    scheduleId ? 'Allowed within the schedule.' : 'Allowed at any time.',
+  );
+}
+
+export async function issuePass(_s: AccessState, form: FormData): Promise<AccessState> {
+  const parsed = z
+    .object({ personId: id, validFrom: utc, validUntil: utc, doorIds: z.array(id).max(100) })
+    .safeParse({ personId: form.get('personId'), validFrom: form.get('validFrom'), validUntil: form.get('validUntil'), doorIds: form.getAll('doorIds') });
+  if (!parsed.success) return { error: issues(parsed.error) };
+  return mutate(
+    'issueVisitorPass',
+    `mutation ($personId: ID!, $validFrom: DateTime!, $validUntil: DateTime!, $doorIds: [ID!]) { issueVisitorPass(personId: $personId, validFrom: $validFrom, validUntil: $validUntil, doorIds: $doorIds) { __typename ... on Error { code message } } }`,
+    parsed.data,
+    'Visitor pass issued.',
+  );
+}
+
+export async function revokePass(_s: AccessState, form: FormData): Promise<AccessState> {
+  const parsed = z.object({ id }).safeParse({ id: form.get('id') });
+  if (!parsed.success) return { error: issues(parsed.error) };
+  return mutate('revokeVisitorPass', `mutation ($id: ID!) { revokeVisitorPass(id: $id) { __typename ... on Error { code message } } }`, parsed.data, 'Pass revoked.');
+}
+
+export async function setPin(_s: AccessState, form: FormData): Promise<AccessState> {
+  const parsed = z
+    .object({ personId: id, pin: z.string().regex(/^\d{4,12}$/, 'A PIN is 4 to 12 digits.').or(z.literal('')) })
+    .safeParse({ personId: form.get('personId'), pin: form.get('pin') ?? '' });
+  if (!parsed.success) return { error: issues(parsed.error) };
+  if (parsed.data.pin === '') return mutate('clearPersonPin', `mutation ($p: ID!) { clearPersonPin(personId: $p) { __typename ... on Error { code message } } }`, { p: parsed.data.personId }, 'PIN removed.');
+  return mutate('setPersonPin', `mutation ($p: ID!, $pin: String!) { setPersonPin(personId: $p, pin: $pin) { __typename ... on Error { code message } } }`, { p: parsed.data.personId, pin: parsed.data.pin }, 'PIN set.');
+}
