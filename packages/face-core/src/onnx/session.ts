@@ -25,13 +25,24 @@ export function loadOnnxRuntime(): Promise<OnnxRuntime | undefined> {
 }
 
 /**
- * One thread per session and no spinning: inference runs on the calling (event-loop) thread's core, and
- * parallelism comes from running several processes or workers, each with its own session, never from
- * threads that spin on a core another engineer's process (or the API's other worker) needs.
+ * Intra-op threads per session: `FACEGATE_ONNX_THREADS`, 1 by default. With 1, inference runs on the
+ * calling thread alone and parallelism comes from several workers, each with its own session (the API's
+ * pool has one per core). Measured on the 2-core machines (README): 2 threads per session did not pay.
+ */
+export function onnxThreads(value = process.env.FACEGATE_ONNX_THREADS): number {
+  if (value === undefined || value === '') return 1;
+  const threads = Number(value);
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`FACEGATE_ONNX_THREADS must be a whole number >= 1; got ${value}`);
+  return threads;
+}
+
+/**
+ * No spinning threads: a pool thread that waits for work sleeps instead of spinning on a core another
+ * process (or the API's event loop, or its other worker) needs; one inter-op thread (sequential).
  */
 export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
   executionProviders: ['cpu'],
-  intraOpNumThreads: 1,
+  intraOpNumThreads: onnxThreads(),
   interOpNumThreads: 1,
   executionMode: 'sequential',
   graphOptimizationLevel: 'all',
