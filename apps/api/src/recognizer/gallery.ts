@@ -1,4 +1,4 @@
-import { DEFAULT_ANN_THRESHOLD, distanceToPerson, GalleryMatrix, type Encoding, type GalleryMatrixOptions, type GalleryRule, type SearchableGallery } from '@facegate/face-core';
+import { DEFAULT_ANN_THRESHOLD, GalleryMatrix, type Encoding, type GalleryMatrixOptions, type GalleryRule, type SearchableGallery } from '@facegate/face-core';
 
 export interface GalleryPerson {
   readonly id: string;
@@ -26,7 +26,8 @@ function sameEncodings(a: readonly Encoding[], b: readonly Encoding[]): boolean 
  * (services/sync.ts has every API instance sharing the database do that).
  */
 export class Gallery {
-  private readonly people = new Map<string, GalleryPerson>();
+  /** Who they are; their encodings live only in the matrix (one copy, float32). */
+  private readonly people = new Map<string, Omit<GalleryPerson, 'encodings'>>();
   private matrix: GalleryMatrix;
 
   constructor(
@@ -49,7 +50,7 @@ export class Gallery {
   async reload(): Promise<void> {
     const all = await this.load();
     this.people.clear();
-    for (const person of all) this.people.set(person.id, person);
+    for (const { encodings: _, ...person } of all) this.people.set(person.id, person);
     const matrix = new GalleryMatrix(new Map(all.filter((p) => p.encodings.length > 0).map((p) => [p.id, p.encodings])), this.options);
     for (const person of all) if (!person.active) matrix.setActive(person.id, false);
     this.matrix = matrix;
@@ -60,11 +61,11 @@ export class Gallery {
     const found = new Map((await this.load(ids)).map((p) => [p.id, p]));
     for (const id of ids) {
       const person = found.get(id);
-      const before = this.people.get(id);
       if (person) {
-        this.people.set(id, person);
-        if (before && this.matrix.has(id) && sameEncodings(before.encodings, person.encodings)) this.matrix.setActive(id, person.active);
-        else this.matrix.set(id, person.encodings, person.active);
+        const { encodings, ...who } = person;
+        this.people.set(id, who);
+        if (this.matrix.has(id) && sameEncodings(this.matrix.encodingsOf(id), encodings)) this.matrix.setActive(id, person.active);
+        else this.matrix.set(id, encodings, person.active);
       } else {
         this.people.delete(id);
         this.matrix.delete(id);
@@ -82,18 +83,19 @@ export class Gallery {
     return this.matrix.whenIndexed();
   }
 
+  /** The person as held, with their encodings (float32 values, as stored). */
   get(id: string): GalleryPerson | undefined {
-    return this.people.get(id);
+    const person = this.people.get(id);
+    return person && { ...person, encodings: this.matrix.encodingsOf(id) };
   }
 
   /** Distance from the probe to one person (Infinity when they have no sample). */
   distanceTo(id: string, probe: Encoding, rule: GalleryRule): number {
-    const person = this.people.get(id);
-    return person ? distanceToPerson(probe, person.encodings, rule) : Number.POSITIVE_INFINITY;
+    return this.people.has(id) ? this.matrix.distanceTo(id, probe, rule, { includeInactive: true }) : Number.POSITIVE_INFINITY;
   }
 
   /** The `k` nearest active people with at least one sample, nearest first. */
   nearest(probe: Encoding, rule: GalleryRule, k: number): GalleryMatch[] {
-    return this.matrix.rank(probe, rule, k).map((c) => ({ person: this.people.get(c.identity)!, distance: c.distance }));
+    return this.matrix.rank(probe, rule, k).map((c) => ({ person: this.get(c.identity)!, distance: c.distance }));
   }
 }
