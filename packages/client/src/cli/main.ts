@@ -1,0 +1,3 @@
+import { doorCommand, runDoorCommand } from './door-command.ts';
+
+await runDoorCommand(doorCommand('facegate-door'));
