@@ -3,8 +3,8 @@
 // Starts the API on a fresh SQLite file, enrols the office (as bench:api does), measures capacity
 // (CAPACITY_SECONDS of door clients verifying back to back; or SOAK_CAPACITY requests/s given), then
 // sends requests open-loop at SOAK_LOAD (0.8) of it: verify 55 %, identify 30 %, audit reads 10 %,
-// enrolment 5 % (a visitor enrolled from another photo, erased at the next enrolment), and an
-// administrator changing settings every 15 s. Reports errors (any answer but a success, any
+// enrolment 5 % (a new visitor enrolled from another photo), an administrator erasing the visitors
+// enrolled so far every SOAK_ERASE_SECONDS (60) and changing settings every 15 s. Reports errors (any answer but a success, any
 // transport failure, any request that could not start because SOAK_MAX_IN_FLIGHT were in flight),
 // audit events written during the soak against the door attempts made, p50/p99 latency per operation,
 // and the API's RSS (start, end, growth, and the slope of a line through the samples of the second half).
@@ -21,6 +21,7 @@ const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
 const LOAD = Number(process.env.SOAK_LOAD ?? 0.8);
 const CAPACITY_SECONDS = Number(process.env.CAPACITY_SECONDS ?? 30);
 const CAPACITY_CLIENTS = Number(process.env.CAPACITY_CLIENTS ?? 16);
+const ERASE_SECONDS = Number(process.env.SOAK_ERASE_SECONDS ?? 60);
 const MAX_IN_FLIGHT = Number(process.env.SOAK_MAX_IN_FLIGHT ?? 64);
 const PORT = Number(process.env.SOAK_PORT ?? 4620);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -125,12 +126,11 @@ try {
   };
 
   const countEvents = async () => ((await gql('{ recognitionEvents { totalCount } }', {}, admin)).data!.recognitionEvents as unknown as { totalCount: number }).totalCount;
-  const latency: Record<string, number[]> = { verify: [], identify: [], audit: [], enrol: [], settings: [] };
+  const latency: Record<string, number[]> = { verify: [], identify: [], audit: [], enrol: [], erase: [], settings: [] };
   const errors: Record<string, number> = {};
   const sent: Record<string, number> = {};
   let doorAttempts = 0;
   let inFlight = 0;
-  let lastVisitor: string | null = null;
   let visitorIndex = 0;
   let enrolling: Promise<boolean> = Promise.resolve(true);
   const run = async (op: string, call: () => Promise<boolean>) => {
@@ -161,19 +161,22 @@ try {
       () => (enrolling = enrolling.then(enrolVisitor, enrolVisitor)),
     ],
   ];
+  const enrolledVisitors: string[] = [];
   async function enrolVisitor(): Promise<boolean> {
-    if (lastVisitor) {
-      const erased = await gql('mutation ($id: ID!) { deletePerson(id: $id) { __typename } }', { id: lastVisitor }, admin);
-      lastVisitor = null;
-      if (!ok(erased, 'deletePerson')) return false;
-    }
     const n = visitorIndex++;
     const created = await gql('mutation ($n: String!) { createPerson(input: { name: $n }) { __typename ... on MutationCreatePersonSuccess { data { id } } } }', { n: `Visitor ${n}` }, admin);
     if (!ok(created, 'createPerson')) return false;
     const id = (created.data!.createPerson!.data as { id: string }).id;
-    lastVisitor = id;
+    enrolledVisitors.push(id);
     const enrolled = await upload('mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images, allowDuplicates: true) { __typename ... on MutationEnrollFacesSuccess { data { enrolled { id } } } } }', { id, images: [null] }, [{ variable: 'images.0', bytes: visitors[n % visitors.length]! }], admin);
     return ok(enrolled, 'enrollFaces') && ((enrolled.data!.enrollFaces!.data as { enrolled: unknown[] }).enrolled.length === 1);
+  }
+  /** Erases the visitors enrolled so far (but the last, whose enrolment may be under way). */
+  async function eraseVisitors(): Promise<boolean> {
+    const erase = enrolledVisitors.splice(0, Math.max(0, enrolledVisitors.length - 1));
+    let all = true;
+    for (const id of erase) all = ok(await gql('mutation ($id: ID!) { deletePerson(id: $id) { __typename } }', { id }, admin), 'deletePerson') && all;
+    return all;
   }
   const pick = () => {
     let at = Math.random();
@@ -214,6 +217,7 @@ try {
   const rss: { s: number; mb: number }[] = [{ s: 0, mb: await rssMb() }];
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
+  const eraseTimer = setInterval(() => track(run('erase', () => (enrolling = enrolling.then(eraseVisitors, eraseVisitors)))), ERASE_SECONDS * 1000);
   let settingsToggle = false;
   const settingsTimer = setInterval(() => {
     settingsToggle = !settingsToggle;
@@ -229,6 +233,7 @@ try {
     track(run(op, call));
   }
   clearInterval(settingsTimer);
+  clearInterval(eraseTimer);
   clearInterval(rssTimer);
   await Promise.all(pending);
   const seconds = elapsed();
