@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createFaceEngine, facesDir, GalleryMatrix, l2Normalize } from '../src/index.ts';
+import { createFaceEngine, decideIdentification, facesDir, GalleryMatrix, l2Normalize, type SearchableGallery } from '../src/index.ts';
 
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const maxQueries = Number(process.env.BENCH_QUERIES ?? 600);
@@ -142,6 +142,15 @@ for (const people of sizes) {
   let agree = 0;
   let agreeStrangers = 0;
   let rightPerson = 0;
+  let sameDecision = 0;
+  // The decision a door gets (default settings: soft minimum, threshold for this gallery's size,
+  // ambiguity margin, step-up band), through the index and through exact search.
+  const exactGallery: SearchableGallery = { size: matrix.size, rank: (p, r, l) => matrix.rank(p, r, l, { exact: true }), distanceTo: (id, p, r) => matrix.distanceTo(id, p, r) };
+  const quality = { eyeDistancePx: 60, sharpness: 20, brightness: 120, yawDeg: 0, pitchDeg: 0 };
+  const decide = (encoding: number[], gallery: SearchableGallery) => {
+    const d = decideIdentification([{ encoding, quality }], gallery);
+    return `${d.outcome}:${d.reason}:${d.identity}`;
+  };
   for (const q of realQueries) {
     const exact = time(q.encoding, true);
     const ann = time(q.encoding, false);
@@ -149,6 +158,7 @@ for (const people of sizes) {
     annTimes.push(ann.ms);
     if (ann.top === exact.top) agree++;
     if (exact.top === q.id) rightPerson++;
+    if (decide(q.encoding, matrix) === decide(q.encoding, exactGallery)) sameDecision++;
   }
   for (const probe of strangers) {
     const exact = time(probe, true);
@@ -165,6 +175,7 @@ for (const people of sizes) {
     ...percentiles(annTimes),
     recallAt1: realQueries.length ? round(agree / realQueries.length) : null,
     strangerRecallAt1: round(agreeStrangers / strangers.length),
+    sameDecisionAsExact: realQueries.length ? round(sameDecision / realQueries.length) : null,
     exact: percentiles(exactTimes),
     exactTop1IsTheRightPerson: realQueries.length ? round(rightPerson / realQueries.length) : null,
     buildMs: { matrix: Math.round(matrixMs), index: Math.round(indexMs) },
