@@ -188,9 +188,9 @@ for (const database of databases()) {
         ['refused', 'step_up_expired', 1],
       ]);
       // No PIN, no second factor: the step-up is refused as such.
-      const kian = (await verify(keys['server-room']!, 'kian', photo('kian'))).data;
-      expect(kian).toMatchObject({ decision: 'STEP_UP', pinTriesLeft: null });
-      expect((await complete(keys['server-room']!, kian.attemptId, '4826')).data).toMatchObject({ decision: 'REFUSED', reason: 'no_second_factor' });
+      const dan = (await verify(keys['server-room']!, 'dan', photo('dan'))).data;
+      expect(dan).toMatchObject({ decision: 'STEP_UP', pinTriesLeft: null });
+      expect((await complete(keys['server-room']!, dan.attemptId, '4826')).data).toMatchObject({ decision: 'REFUSED', reason: 'no_second_factor' });
     });
 
     it("holds a door to its own settings: a stricter false-accept target, several frames, liveness per door; bad values are typed errors", async () => {

@@ -37,8 +37,9 @@ describe.skipIf(!hasFaces('pad-dev'))(`a printed photo at the door (needs ${pad}
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('refuses a printed photo and a phone replay of an enrolled person as presentation attacks, audited with the score', async () => {
-    await client.gql(SETTINGS, { mode: 'BALANCED' }, admin);
+  it('refuses a printed photo and a phone replay of an enrolled person as presentation attacks, by default, audited with the score', async () => {
+    // On by default: nothing is set before the first attempt.
+    expect((await client.gql(`{ settings { liveness } }`, {}, admin)).body.data!.settings).toEqual({ liveness: 'BALANCED' });
     for (const file of ['spoof/msu001_03.jpg', 'spoof/msu001_02.jpg']) {
       const result = await attempt(file);
       expect(result, file).toMatchObject({ decision: 'REFUSED', reason: 'presentation_attack' });

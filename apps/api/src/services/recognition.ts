@@ -1,4 +1,4 @@
-import { decideIdentification, decideVerification, readLivenessArtefact, type DecisionConfig, type FaceDecision, type ProbeFace, type StageTimings } from '@facegate/face-core';
+import { checkQuality, decideIdentification, decideVerification, readLivenessArtefact, type DecisionConfig, type FaceDecision, type ProbeFace, type StageTimings } from '@facegate/face-core';
 import type { Scope } from '../auth/api-keys.ts';
 import { can, type Viewer } from '../context.ts';
 import { BusyError, FaceRejectedError, InvalidInputError, NotFoundError, RateLimitedError, UnauthorizedError, type FaceRejectionCode } from '../errors.ts';
@@ -132,7 +132,7 @@ export function createRecognitionService(deps: {
    * Runs the face engine on every frame. Frames without a usable face are left out; when none has one,
    * the attempt is audited as an error and thrown as the first frame's typed error.
    */
-  async function probe(images: readonly ImageInput[], record: RecordAttempt, livenessCheck: boolean): Promise<{ faces: ProbeFace[]; thumbnail: Uint8Array; model: string; liveness: number | null }> {
+  async function probe(images: readonly ImageInput[], record: RecordAttempt, livenessCheck: boolean, gates: DecisionConfig['gates']): Promise<{ faces: ProbeFace[]; thumbnail: Uint8Array; model: string; liveness: number | null }> {
     const faces: ProbeFace[] = [];
     let liveness: number | null = null;
     let thumbnail: Uint8Array | null = null;
@@ -156,7 +156,9 @@ export function createRecognitionService(deps: {
       const face = result.faces[0]!;
       faces.push({ encoding: face.encoding, quality: face.quality });
       thumbnail ??= face.thumbnail;
-      if (face.liveness !== undefined) liveness = Math.min(liveness ?? 1, face.liveness);
+      // Liveness is judged on the frames fit to decide on: a face too small or blurred to compare is
+      // refused by the quality gates for what it is, not scored as an attack.
+      if (face.liveness !== undefined && checkQuality(face.quality, gates).pass) liveness = Math.min(liveness ?? 1, face.liveness);
     }
     if (faces.length === 0 || !thumbnail) {
       const code = failure?.code ?? 'NO_FACE';
@@ -272,7 +274,7 @@ export function createRecognitionService(deps: {
         select: { id: true, name: true, active: true },
       });
       const claimed = { claimedPersonId: person?.id ?? null, claimedLabel: person?.name ?? claimedLabel };
-      const face = await probe(input.images, (fields) => audit.record({ ...base, ...claimed, ...fields }), local.liveness !== 'off');
+      const face = await probe(input.images, (fields) => audit.record({ ...base, ...claimed, ...fields }), local.liveness !== 'off', local.config.gates);
       const framesUsed = face.faces.length;
       const refuse = async (reason: string): Promise<RecognitionOutcome> => {
         const event = await audit.record({ ...base, ...claimed, model: face.model, decision: 'refused', reason, thumbnail: face.thumbnail, framesUsed, livenessScore: face.liveness });
@@ -308,7 +310,7 @@ export function createRecognitionService(deps: {
       const base = { ...attempt, threshold: local.threshold, doorId };
       await checkFrameCount(input.images, () => audit.record({ ...base, model: '', decision: 'error', reason: 'invalid_input', framesUsed: 0 }));
       await limit(viewer, doorId, () => audit.record({ ...base, model: '', decision: 'error', reason: 'rate_limited', framesUsed: 0 }));
-      const face = await probe(input.images, (fields) => audit.record({ ...base, ...fields }), local.liveness !== 'off');
+      const face = await probe(input.images, (fields) => audit.record({ ...base, ...fields }), local.liveness !== 'off', local.config.gates);
       if (await presentationAttack(local.liveness, face.liveness)) {
         const event = await audit.record({ ...base, model: face.model, decision: 'refused', reason: 'presentation_attack', thumbnail: face.thumbnail, framesUsed: face.faces.length, livenessScore: face.liveness });
         return { decision: 'refused', reason: 'presentation_attack', distance: null, threshold: base.threshold, stepUpThreshold: base.threshold, personId: null, candidates: [], framesUsed: face.faces.length, event };

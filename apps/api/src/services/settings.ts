@@ -20,8 +20,9 @@ export const settingsSchema = z.object({
   rateLimitPerMinute: z.number().int().min(1, 'at least 1 attempt per minute').max(100_000, 'at most 100,000 attempts per minute'),
   /**
    * The presentation-attack check (a printed photo or a screen at the camera): off, balanced (5 % of
-   * attacks accepted in cross-validation on pad-dev) or strict (1 %). Off by default: trained on 18
-   * subjects, it also refuses some ordinary photos (see the README's liveness section).
+   * attacks accepted in cross-validation on pad-dev) or strict (1 %). Balanced by default: a door
+   * must not open for a photo. Trained on 18 subjects, it passes door-camera frames but refuses some
+   * portrait photos, which are not a live person either (see the README's liveness section).
    */
   liveness: z.enum(['off', 'balanced', 'strict']),
   /** Face images in audit events older than this many days are erased (the events stay); null keeps them. */
@@ -45,7 +46,7 @@ export const DEFAULT_SETTINGS: StoredSettings = {
   rule: DEFAULT_GALLERY_RULE,
   rateLimitPerMinute: 600,
   auditImageRetentionDays: 90,
-  liveness: 'off',
+  liveness: 'balanced',
 };
 
 /** The face-core decision configuration for these settings. */
