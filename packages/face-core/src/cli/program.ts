@@ -13,7 +13,9 @@ import { parsePairList } from '../evaluation/pairs.ts';
 import { DEFAULT_THRESHOLD } from '../matching/constants.ts';
 import type { Encoding } from '../matching/match.ts';
 import { runBench } from './bench.ts';
+import { addLearningCommands } from './learning-commands.ts';
 import { addLivenessCommands } from './liveness-commands.ts';
+import { load as loadHead, withHead } from '../learning/head.ts';
 import { listGallery } from './gallery.ts';
 import { progressBar } from './progress.ts';
 
@@ -110,8 +112,10 @@ function describeDecision(decision: FaceDecision) {
   };
 }
 
-async function withEngine<T>(fn: (engine: FaceEngine) => Promise<T>): Promise<T> {
-  const engine = await createFaceEngine();
+/** The face engine; with `head`, every encoding goes through that learned head (facegate train). */
+async function withEngine<T>(fn: (engine: FaceEngine) => Promise<T>, head?: string): Promise<T> {
+  const base = await createFaceEngine();
+  const engine = head ? withHead(base, await loadHead({ file: head }).catch((error: unknown) => (base.dispose(), Promise.reject(error)))) : base;
   try {
     return await fn(engine);
   } finally {
@@ -128,6 +132,7 @@ export function createProgram(): Command {
 
   const thresholdOption = new Option('--threshold <distance>', 'L2 distance below which faces match').default(DEFAULT_THRESHOLD).argParser(parseFloat);
   const jsonOption = new Option('--json', 'print exactly one JSON object on stdout');
+  const headOption = new Option('--head <file>', 'pass every encoding through a head from facegate train (the decision defaults stay calibrated for the encoder alone: compare the threshold-free figures)');
 
   program
     .command('encode')
@@ -255,8 +260,9 @@ export function createProgram(): Command {
     .option('--enrolled <n>', 'people enrolled', (v) => parseInt(v, 10), 100)
     .option('--samples <n>', 'photos enrolled per person', (v) => parseInt(v, 10), 3)
     .option('--frames <list>', 'frames per attempt (other photos of the same person), comma-separated', '1')
+    .addOption(headOption)
     .addOption(jsonOption)
-    .action((options: Output & { dir: string; enrolled: number; samples: number; frames: string }) =>
+    .action((options: Output & { dir: string; enrolled: number; samples: number; frames: string; head?: string }) =>
       withEngine(async (engine) => {
         const people = await listGallery(options.dir);
         const bar = progressBar('encoding');
@@ -264,9 +270,9 @@ export function createProgram(): Command {
         const frameCounts = options.frames.split(',').map((v) => parseInt(v, 10));
         const reports = frameCounts.map((frames) => roundDeep(scoreOpenSet(data, { frames })));
         const [first, ...more] = reports;
-        const result = more.length > 0 ? { ...first, byFrames: Object.fromEntries(reports.map((r) => [String(r.frames), r])) } : first!;
+        const result = { ...(more.length > 0 ? { ...first, byFrames: Object.fromEntries(reports.map((r) => [String(r.frames), r])) } : first!), model: engine.modelId };
         print(options, result, JSON.stringify(result, null, 2));
-      }),
+      }, options.head),
     );
 
   evalCommand
@@ -275,19 +281,20 @@ export function createProgram(): Command {
     .requiredOption('--pairs <file>', 'pairsDevTest.txt, pairsDevTrain.txt or pairs.txt')
     .requiredOption('--images <dir>', 'the folder holding <name>/<name>_NNNN.jpg')
     .addOption(thresholdOption)
+    .addOption(headOption)
     .addOption(jsonOption)
-    .action((options: Output & { pairs: string; images: string; threshold: number }) =>
+    .action((options: Output & { pairs: string; images: string; threshold: number; head?: string }) =>
       withEngine(async (engine) => {
         const list = parsePairList(await readFile(options.pairs, 'utf8'), options.images);
         const bar = progressBar('encoding');
         const report = await evaluateLfw(engine, list, { threshold: options.threshold, onProgress: bar.update }).finally(bar.stop);
-        const result = Object.fromEntries(Object.entries(report).map(([k, v]) => [k, typeof v === 'number' ? round(v, 5) : v]));
+        const result = { ...Object.fromEntries(Object.entries(report).map(([k, v]) => [k, typeof v === 'number' ? round(v, 5) : v])), model: engine.modelId };
         print(
           options,
           { ...result, noFaceHandling: 'a pair with a photo where no face was found is decided "different person"' },
           Object.entries(result).map(([k, v]) => `${k}: ${v}`).join('\n'),
         );
-      }),
+      }, options.head),
     );
 
   program
@@ -302,6 +309,7 @@ export function createProgram(): Command {
       print(options, report, JSON.stringify(report, null, 2));
     });
   addLivenessCommands(program);
+  addLearningCommands(program);
 
   return program;
 }
