@@ -94,6 +94,13 @@ async function run(target: string | undefined, options: DoorOptions): Promise<nu
   const client = createDoorClient({ url: options.url, key });
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
+  if (options.watch) {
+    // The API checks audit:read on each event, not when subscribing: without this check a key that
+    // may not watch would wait silently until the first attempt.
+    const me = await client.whoAmI();
+    if (!me) throw new FacegateError('the API does not know this key (revoked or mistyped)');
+    if (!me.scopes.includes('audit:read') && !me.scopes.includes('admin')) throw new FacegateError(`--watch needs a key with audit:read; this one has ${me.scopes.join(', ') || 'no scope'}`);
+  }
   // Subscribe first, so the events of the attempt below are seen too.
   const subscription = options.watch ? client.recognitionEvents(options.door ? { doorId: options.door } : null, stop.signal) : null;
   await subscription?.ready;
