@@ -22,6 +22,8 @@ const camera = (n: number) => path.join(seed, `camera_${n}.jpg`);
 const ADMIN = { email: 'admin@facegate.test', password: 'correct horse battery' };
 const PIN = '4826';
 const doorBin = fileURLToPath(new URL('../../packages/client/bin/facegate-door.js', import.meta.url));
+// The installed `facegate` command (apps/api's bin) dispatches `facegate door` to the same command.
+const facegateBin = fileURLToPath(new URL('../../apps/api/bin/facegate.js', import.meta.url));
 const frame = async (file: string) => new File([new Uint8Array(await readFile(file))], path.basename(file));
 
 function decided(answer: DoorAnswer) {
@@ -30,9 +32,9 @@ function decided(answer: DoorAnswer) {
 }
 
 /** Runs facegate-door; resolves with its exit code and output whatever the code. */
-function door(args: string[], env: Record<string, string> = {}) {
+function door(args: string[], env: Record<string, string> = {}, bin = doorBin) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [doorBin, ...args], { env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
     });
   });
@@ -157,12 +159,16 @@ describe.skipIf(!hasFaces('seed'))(`door integrators' kit over HTTP (needs ${see
     await expect(blind.events.next()).rejects.toBeInstanceOf(FacegateGraphQLError);
   });
 
-  it('facegate-door plays the door: a decision, a step-up with --pin, a refusal, a burst folder, and --watch', async () => {
+  it('facegate-door (and facegate door) plays the door: a decision, a step-up with --pin, a refusal, a burst folder, and --watch', async () => {
     const env = { FACEGATE_KEY: keys.lobby! };
     const ok = await door(['--url', url, '--claim', 'younes', camera(0), '--json'], env);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, decision: 'ACCEPTED', result: { person: { name: 'younes' } } });
+
+    const viaFacegate = await door(['door', '--url', url, '--claim', 'younes', camera(0), '--json'], env, facegateBin);
+    expect(viaFacegate.code).toBe(0);
+    expect(JSON.parse(viaFacegate.stdout)).toMatchObject({ decision: 'ACCEPTED', result: { person: { name: 'younes' } } });
 
     const human = await door(['--url', url, '--card', '8042', camera(1)], env);
     expect(human.code).toBe(0);
