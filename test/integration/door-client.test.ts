@@ -172,7 +172,7 @@ describe.skipIf(!hasFaces('seed'))(`door integrators' kit over HTTP (needs ${see
 
     const human = await door(['--url', url, '--card', '8042', camera(1)], env);
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^ACCEPTED\s+bertrand \(match, distance 0\.\d+ \(threshold 0\.\d+\), 1 frame\): open the door\n$/);
+    expect(human.stdout).toMatch(/^ACCEPTED\s+bertrand \(match, distance 0\.\d+, threshold 0\.\d+, 1 frame\): open the door\n$/);
 
     const no = await door(['--url', url, '--claim', 'younes', camera(1), '--json'], env);
     expect(no.code).toBe(3);

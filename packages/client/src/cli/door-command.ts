@@ -25,7 +25,7 @@ const fixed = (n: number | null | undefined) => (n == null ? '?' : n.toFixed(3))
 
 export function describeResult(r: DoorResult): string {
   const frames = `${r.framesUsed} frame${r.framesUsed === 1 ? '' : 's'}`;
-  const distance = r.distance == null ? '' : `, distance ${fixed(r.distance)} (threshold ${fixed(r.threshold)})`;
+  const distance = r.distance == null ? '' : `, distance ${fixed(r.distance)}, threshold ${fixed(r.threshold)}`;
   switch (r.decision) {
     case 'ACCEPTED':
       return `ACCEPTED  ${r.person?.name ?? '?'} (${r.reason}${distance}, ${frames}): open the door`;
