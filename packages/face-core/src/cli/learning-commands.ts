@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parsePairList } from '../evaluation/pairs.ts';
-import { CAMERA_CONDITIONS, DEFAULT_TRAINING_CONFIG, type Mining, type TrainingConfig } from '../learning/constants.ts';
+import { CAMERA_CONDITIONS, DEFAULT_TRAINING_CONFIG, type Mining, type Selection, type TrainingConfig } from '../learning/constants.ts';
 import { headArtefact, saveHead } from '../learning/head.ts';
 import { trainHead, type EpochStats } from '../learning/train.ts';
 import { load as loadViewEncoder, readLabelledViews } from '../learning/views.ts';
@@ -16,6 +16,7 @@ interface TrainOptions {
   exclude: string[];
   alpha: number;
   mining: Mining;
+  select: Selection;
   epochs: number;
   patience: number;
   learningRate: number;
@@ -45,6 +46,11 @@ export function addLearningCommands(program: Command): void {
     .option('--exclude <pairs>', "leave out every identity named in this LFW pair list (e.g. pairsDevTest.txt, to test on it)", (v: string, all: string[]) => [...all, v], [])
     .option('--alpha <margin>', 'triplet margin', parseFloat, DEFAULT_TRAINING_CONFIG.alpha)
     .addOption(new Option('--mining <kind>', 'online negative mining').choices(['semi-hard', 'hard']).default(DEFAULT_TRAINING_CONFIG.mining))
+    .addOption(
+      new Option('--select <criterion>', 'which epoch early stopping keeps: lowest held-out FNMR at FMR 1e-3, or lowest held-out triplet loss (epoch 0, the encoder alone, competes)')
+        .choices(['fnmr', 'triplet-loss'])
+        .default(DEFAULT_TRAINING_CONFIG.selection),
+    )
     .option('--epochs <n>', 'most epochs', (v) => parseInt(v, 10), DEFAULT_TRAINING_CONFIG.maxEpochs)
     .option('--patience <n>', 'stop after this many epochs without a better held-out loss', (v) => parseInt(v, 10), DEFAULT_TRAINING_CONFIG.patience)
     .option('--learning-rate <rate>', 'Adam step', parseFloat, DEFAULT_TRAINING_CONFIG.learningRate)
@@ -68,6 +74,7 @@ export function addLearningCommands(program: Command): void {
       const config: Partial<TrainingConfig> = {
         alpha: options.alpha,
         mining: options.mining,
+        selection: options.select,
         maxEpochs: options.epochs,
         patience: options.patience,
         learningRate: options.learningRate,
@@ -75,9 +82,11 @@ export function addLearningCommands(program: Command): void {
         seed: options.seed,
       };
       process.stderr.write(`${data.people.size} identities, ${data.photos} photos (${data.noFace} without a face, ${encoder.computed} encoded now, the rest from the cache)\n`);
-      process.stderr.write('epoch  train loss  active  held-out loss  held-out (hardest negatives)\n');
+      process.stderr.write('epoch  train loss  active  held-out loss  (hardest negatives)  held-out FNMR@FMR1e-3\n');
       const onEpoch = (s: EpochStats) =>
-        process.stderr.write(`${String(s.epoch).padStart(5)}  ${s.trainLoss.toFixed(5).padStart(10)}  ${(100 * s.activeTriplets).toFixed(1).padStart(5)}%  ${s.heldOutLoss.toFixed(5).padStart(13)}  ${s.heldOutHardestLoss.toFixed(5).padStart(10)}\n`);
+        process.stderr.write(
+          `${String(s.epoch).padStart(5)}  ${s.trainLoss.toFixed(5).padStart(10)}  ${(100 * s.activeTriplets).toFixed(1).padStart(5)}%  ${s.heldOutLoss.toFixed(5).padStart(13)}  ${s.heldOutHardestLoss.toFixed(5).padStart(19)}  ${(100 * s.heldOutFnmr).toFixed(2).padStart(20)}%\n`,
+        );
       const result = await trainHead(data.people, config, onEpoch);
       const metrics = {
         heldOutLossBefore: result.heldOutLossBefore,
@@ -111,6 +120,8 @@ export function addLearningCommands(program: Command): void {
         heldOutLossAfter: r5(result.heldOutLossAfter.all),
         heldOutHardestBefore: r5(result.heldOutLossBefore.hardest),
         heldOutHardestAfter: r5(result.heldOutLossAfter.hardest),
+        heldOutFnmrBefore: r5(result.heldOutLossBefore.fnmrAtFmr1e3),
+        heldOutFnmrAfter: r5(result.heldOutLossAfter.fnmrAtFmr1e3),
         bestEpoch: result.bestEpoch,
         epochs: result.curve.length,
       };

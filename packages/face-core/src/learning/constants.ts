@@ -6,6 +6,14 @@ export const TRIPLET_ALPHA = 0.2;
 
 export type Mining = 'semi-hard' | 'hard';
 
+/**
+ * What early stopping keeps: the epoch with the lowest held-out triplet loss, or with the lowest held-out
+ * false non-match rate at a false-match rate of 1e-3 (every held-out pair compared; scale-free, and the
+ * door's own measure: the triplet loss at a fixed margin also falls when the head merely spreads the
+ * encodings apart). Epoch 0 (the encoder alone) competes too, so a head that never helps stays identity.
+ */
+export type Selection = 'triplet-loss' | 'fnmr';
+
 export interface TrainingConfig {
   /** Triplet margin (squared L2 distance on unit vectors). */
   readonly alpha: number;
@@ -24,6 +32,7 @@ export interface TrainingConfig {
   readonly patience: number;
   /** Share of identities (with two or more photos) held out for early stopping and the held-out loss. */
   readonly heldOutFraction: number;
+  readonly selection: Selection;
   readonly seed: number;
 }
 
@@ -37,6 +46,7 @@ export const DEFAULT_TRAINING_CONFIG: TrainingConfig = {
   maxEpochs: 60,
   patience: 8,
   heldOutFraction: 0.2,
+  selection: 'fnmr',
   seed: 1,
 };
 

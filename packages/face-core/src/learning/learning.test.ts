@@ -70,7 +70,7 @@ describe.skipIf(!lfw)('facegate train on a small real folder (LFW View 1)', () =
     }
     headFile = path.join(work, 'head.json');
     const env = { ...process.env, FACEGATE_CACHE_DIR: path.join(work, 'cache') };
-    const { stdout } = await run(process.execPath, [bin, 'train', '--dir', path.join(work, 'train'), '--out', headFile, '--epochs', '40', '--json'], { env, maxBuffer: 1 << 24 });
+    const { stdout } = await run(process.execPath, [bin, 'train', '--dir', path.join(work, 'train'), '--out', headFile, '--epochs', '40', '--select', 'triplet-loss', '--json'], { env, maxBuffer: 1 << 24 });
     expect(stdout.trim().split('\n')).toHaveLength(1);
     summary = JSON.parse(stdout);
     const views = await loadViews({ cacheDir: path.join(work, 'cache', 'encodings') });

@@ -19,6 +19,8 @@ export interface EpochStats {
   readonly heldOutLoss: number;
   /** ... and with each held-out anchor-positive pair's nearest negative. */
   readonly heldOutHardestLoss: number;
+  /** Held-out false non-match rate at a false-match rate of 1e-3 (see HeldOutLoss). */
+  readonly heldOutFnmr: number;
 }
 
 export interface TrainingResult {
@@ -108,6 +110,8 @@ export interface HeldOutLoss {
   /** Mean over anchor-positive pairs of the loss with the nearest negative under this head. */
   readonly hardest: number;
   readonly triplets: number;
+  /** Share of same-person pairs at or beyond the distance that 1 in 1,000 different-person pairs is under. */
+  readonly fnmrAtFmr1e3: number;
 }
 
 /**
@@ -122,6 +126,14 @@ export function heldOutLoss(rows: Rows, weights: ArrayLike<number>, bias: ArrayL
   let count = 0;
   let hardSum = 0;
   let pairs = 0;
+  const genuine: number[] = [];
+  const impostor: number[] = [];
+  for (let a = 0; a < n; a++) {
+    for (let b = a + 1; b < n; b++) (rows.labels[a] === rows.labels[b] ? genuine : impostor).push(distances[a * n + b]!);
+  }
+  impostor.sort((u, v) => u - v);
+  const threshold = impostor[Math.floor(impostor.length * 1e-3)] ?? Number.POSITIVE_INFINITY;
+  const fnmrAtFmr1e3 = genuine.length ? genuine.filter((g) => g >= threshold).length / genuine.length : Number.NaN;
   for (let a = 0; a < n; a++) {
     for (let p = 0; p < n; p++) {
       if (p === a || rows.labels[p] !== rows.labels[a]) continue;
@@ -140,7 +152,7 @@ export function heldOutLoss(rows: Rows, weights: ArrayLike<number>, bias: ArrayL
       }
     }
   }
-  return { all: count ? sum / count : Number.NaN, hardest: pairs ? hardSum / pairs : Number.NaN, triplets: count };
+  return { all: count ? sum / count : Number.NaN, hardest: pairs ? hardSum / pairs : Number.NaN, triplets: count, fnmrAtFmr1e3 };
 }
 
 /**
@@ -180,6 +192,9 @@ export async function trainHead(
   const batchesPerEpoch = cfg.batchesPerEpoch ?? Math.max(1, Math.ceil(pairable.length / cfg.identitiesPerBatch));
   const singlesPerBatch = Math.min(singles.length, cfg.identitiesPerBatch);
 
+  // fnmr: lower FNMR, ties (it moves in steps of one pair) broken by the triplet loss
+  const better = (u: HeldOutLoss, v: HeldOutLoss) =>
+    cfg.selection === 'triplet-loss' ? u.all < v.all : u.fnmrAtFmr1e3 < v.fnmrAtFmr1e3 || (u.fnmrAtFmr1e3 === v.fnmrAtFmr1e3 && u.all < v.all);
   const curve: EpochStats[] = [];
   let best = { loss: before, epoch: 0, weights: start.weights, bias: start.bias };
   let stoppedEarly = false;
@@ -253,10 +268,11 @@ export async function trainHead(
         activeTriplets: tripletCount ? active / tripletCount : 0,
         heldOutLoss: held_.all,
         heldOutHardestLoss: held_.hardest,
+        heldOutFnmr: held_.fnmrAtFmr1e3,
       };
       curve.push(stats);
       onEpoch(stats);
-      if (held_.all < best.loss.all) best = { loss: held_, epoch, weights, bias };
+      if (better(held_, best.loss)) best = { loss: held_, epoch, weights, bias };
       else if (epoch - best.epoch >= cfg.patience) {
         stoppedEarly = true;
         break;
