@@ -151,6 +151,26 @@ for (const database of databases()) {
       await client.gql(`mutation ($id: ID!) { deletePerson(id: $id) { __typename } }`, { id: impostor }, admin);
     });
 
+    it('previews a threshold change on the audit log before it is saved: 0.6 would let in attempts that were refused', async () => {
+      const PREVIEW = `query ($input: SettingsInput!) { settingsPreview(input: $input) { verifyThreshold identifyThreshold attempts toAccepted toRefused settings { thresholdOverride } } }`;
+      const before = (await client.gql(`{ settings { threshold thresholdOverride } }`, {}, admin)).body.data!.settings;
+      const same = (await client.gql(PREVIEW, { input: {} }, admin)).body.data!.settingsPreview;
+      expect(same.attempts).toBeGreaterThan(5);
+      expect(same.verifyThreshold).toBe(before.threshold);
+      const loose = (await client.gql(PREVIEW, { input: { threshold: 0.6 } }, admin)).body.data!.settingsPreview;
+      expect(loose).toMatchObject({ verifyThreshold: 0.6, identifyThreshold: 0.6, toRefused: 0, settings: { thresholdOverride: 0.6 } });
+      // camera_2 (benoit) claiming kian and camera_3 claiming younes were refused: some of the attempts flip.
+      expect(loose.toAccepted).toBeGreaterThan(0);
+      const strict = (await client.gql(PREVIEW, { input: { falseAcceptRate: 0.000001 } }, admin)).body.data!.settingsPreview;
+      expect(strict.verifyThreshold).toBeLessThan(before.threshold);
+      // Stricter flips fewer refusals to acceptances than looser (the log also holds attempts decided under earlier, stricter overrides).
+      expect(strict.toAccepted).toBeLessThan(loose.toAccepted);
+      // Nothing was saved.
+      expect((await client.gql(`{ settings { threshold thresholdOverride } }`, {}, admin)).body.data!.settings).toEqual(before);
+      const bad = await client.gql(PREVIEW, { input: { threshold: 5 } }, admin);
+      expect(bad.body.errors?.[0]?.extensions?.code).toBe('INVALID_INPUT');
+    });
+
     it('asks for confirmation before a second person of the same name', async () => {
       const again = await client.gql(CREATE, { n: 'kian' }, admin);
       expect(again.body.data!.createPerson).toMatchObject({ __typename: 'DuplicateNameError', code: 'DUPLICATE_NAME' });

@@ -61,18 +61,44 @@ builder.queryFields((t) => ({
   }),
 }));
 
+type Preview = { settings: Settings; verifyThreshold: number; identifyThreshold: number; attempts: number; toAccepted: number; toRefused: number };
+const SettingsPreviewRef = builder.objectRef<Preview>('SettingsPreview').implement({
+  description: 'What a settings change would do, before it is saved.',
+  fields: (t) => ({
+    settings: t.field({ type: SettingsRef, resolve: (p) => p.settings }),
+    verifyThreshold: t.exposeFloat('verifyThreshold'),
+    identifyThreshold: t.exposeFloat('identifyThreshold', { description: "For today's gallery size." }),
+    attempts: t.exposeInt('attempts', { description: 'Recent attempts with a distance that were compared.' }),
+    toAccepted: t.exposeInt('toAccepted', { description: 'Of them, refused then and accepted under the new settings.' }),
+    toRefused: t.exposeInt('toRefused', { description: 'Of them, accepted then and refused under the new settings.' }),
+  }),
+});
+
+/** The patch of a SettingsInput (nulls mean "unchanged"). */
+function toPatch(input: Record<string, unknown> & { useCalibratedThreshold?: boolean | null; keepAuditImages?: boolean | null }): SettingsPatch {
+  const { useCalibratedThreshold, keepAuditImages, ...given } = input;
+  const patch: SettingsPatch = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== null && v !== undefined));
+  if (useCalibratedThreshold) patch.threshold = null;
+  if (keepAuditImages) patch.auditImageRetentionDays = null;
+  return patch;
+}
+
+builder.queryFields((t) => ({
+  settingsPreview: t.field({
+    type: SettingsPreviewRef,
+    description: 'A settings change previewed on the deployment’s own audit log: the thresholds it gives and how many of the last attempts it would flip.',
+    authScopes: { scope: 'audit:read' },
+    args: { input: t.arg({ type: SettingsInput, required: true }), last: t.arg.int({ description: 'How many recent attempts to replay (default 500, at most 10,000).' }) },
+    resolve: (_, { input, last }, ctx) => ctx.services.previewSettings(toPatch(input), last ?? 500),
+  }),
+}));
+
 builder.mutationFields((t) => ({
   updateSettings: t.field({
     type: SettingsRef,
     authScopes: { scope: 'admin' },
     errors: { types: COMMON_ERRORS },
     args: { input: t.arg({ type: SettingsInput, required: true }) },
-    resolve: (_, { input }, ctx) => {
-      const { useCalibratedThreshold, keepAuditImages, ...given } = input;
-      const patch: SettingsPatch = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== null && v !== undefined));
-      if (useCalibratedThreshold) patch.threshold = null;
-      if (keepAuditImages) patch.auditImageRetentionDays = null;
-      return ctx.services.updateSettings(patch, ctx.viewer.kind === 'admin' ? ctx.viewer.id : null);
-    },
+    resolve: (_, { input }, ctx) => ctx.services.updateSettings(toPatch(input), ctx.viewer.kind === 'admin' ? ctx.viewer.id : null),
   }),
 }));

@@ -1,4 +1,4 @@
-import { ENCODER_MODEL_ID, findDuplicate } from '@facegate/face-core';
+import { decisionThresholds, DEFAULT_DECISION_CONFIG, ENCODER_MODEL_ID, falseMatchRateForGallery, findDuplicate } from '@facegate/face-core';
 import { FaceRejectedError } from '../errors.ts';
 import { Gallery } from '../recognizer/gallery.ts';
 import type { Recognizer } from '../recognizer/pool.ts';
@@ -12,7 +12,7 @@ import { createPeopleService } from './people.ts';
 import type { Prisma } from './prisma.ts';
 import { createRateLimits } from './rate-limits.ts';
 import { createRecognitionService } from './recognition.ts';
-import { createSettingsService, type SettingsPatch } from './settings.ts';
+import { createSettingsService, decisionConfig, type Settings, type SettingsPatch } from './settings.ts';
 import { createSignInService, type SignInPolicy } from './sign-in.ts';
 import { createSync } from './sync.ts';
 
@@ -127,6 +127,34 @@ export async function createServices(deps: ServiceDeps) {
       sync.publish({ type: 'settings' });
       if (patch.auditImageRetentionDays) await purgeImages();
       return next;
+    },
+    /**
+     * What a settings change would do before it is saved: the thresholds it gives, and how many of the
+     * last attempts with a distance would have been decided the other way (accepted then, refused now,
+     * or the reverse). Doors' own settings are left aside: the global thresholds are compared.
+     */
+    async previewSettings(patch: SettingsPatch, last: number) {
+      const next = settings.preview(patch);
+      const thresholds = (s: Settings) => ({
+        verify: s.threshold,
+        identify: decisionThresholds(decisionConfig(s), falseMatchRateForGallery(s.falseAcceptRate, DEFAULT_DECISION_CONFIG.fpirTarget, gallery.size)).threshold,
+      });
+      const now = thresholds(next);
+      const events = await prisma.recognitionEvent.findMany({
+        where: { distance: { not: null }, decision: { in: ['accepted', 'refused', 'step_up'] } },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: Math.max(1, Math.min(last, 10_000)),
+        select: { kind: true, distance: true, threshold: true },
+      });
+      let toAccepted = 0;
+      let toRefused = 0;
+      for (const e of events) {
+        const before = e.distance! < e.threshold;
+        const after = e.distance! < (e.kind === 'identify' ? now.identify : now.verify);
+        if (after && !before) toAccepted++;
+        if (before && !after) toRefused++;
+      }
+      return { settings: next, verifyThreshold: now.verify, identifyThreshold: now.identify, attempts: events.length, toAccepted, toRefused };
     },
     /** Reads an uploaded file, refusing it unread when over the size limit. */
     async readUpload(file: File): Promise<Uint8Array> {

@@ -71,6 +71,16 @@ export function withThreshold(stored: StoredSettings): Settings {
  */
 export function createSettingsService(prisma: Prisma) {
   let cache: Settings = withThreshold(DEFAULT_SETTINGS);
+  function apply(patch: SettingsPatch): { changes: Partial<StoredSettings>; next: Settings } {
+    const { threshold, ...rest } = patch;
+    const changes: Partial<StoredSettings> = { ...rest };
+    // A new false-accept target means the calibrated threshold, unless a threshold comes with it.
+    if (patch.falseAcceptRate !== undefined && threshold === undefined) changes.thresholdOverride = null;
+    if (threshold !== undefined) changes.thresholdOverride = threshold;
+    const parsed = settingsSchema.safeParse({ ...cache, ...changes });
+    if (!parsed.success) throw new InvalidInputError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    return { changes, next: withThreshold(parsed.data as StoredSettings) };
+  }
   const service = {
     current: (): Settings => cache,
     decisionConfig: (): DecisionConfig => decisionConfig(cache),
@@ -83,15 +93,12 @@ export function createSettingsService(prisma: Prisma) {
       cache = withThreshold(settingsSchema.parse({ ...DEFAULT_SETTINGS, ...stored }) as StoredSettings);
       return cache;
     },
+    /** The settings a patch would give, validated, without saving them (a preview). */
+    preview(patch: SettingsPatch): Settings {
+      return apply(patch).next;
+    },
     async update(patch: SettingsPatch, adminId: string | null = null): Promise<Settings> {
-      const { threshold, ...rest } = patch;
-      const changes: Partial<StoredSettings> = { ...rest };
-      // A new false-accept target means the calibrated threshold, unless a threshold comes with it.
-      if (patch.falseAcceptRate !== undefined && threshold === undefined) changes.thresholdOverride = null;
-      if (threshold !== undefined) changes.thresholdOverride = threshold;
-      const parsed = settingsSchema.safeParse({ ...cache, ...changes });
-      if (!parsed.success) throw new InvalidInputError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      const next = withThreshold(parsed.data as StoredSettings);
+      const { changes, next } = apply(patch);
       const keys = (Object.keys(changes) as (keyof StoredSettings)[]).filter((key) => JSON.stringify(cache[key]) !== JSON.stringify(next[key]));
       const audit: { key: string; oldValue: string; newValue: string }[] = keys.map((key) => ({ key, oldValue: JSON.stringify(cache[key]), newValue: JSON.stringify(next[key]) }));
       if (next.threshold !== cache.threshold) audit.push({ key: 'threshold', oldValue: JSON.stringify(cache.threshold), newValue: JSON.stringify(next.threshold) });

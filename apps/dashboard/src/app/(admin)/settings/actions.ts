@@ -45,6 +45,36 @@ const SettingsInput = z.object({
   rateLimitPerMinute: z.coerce.number({ error: 'The rate limit must be a number.' }).int('The rate limit must be a whole number.').min(1, 'The rate limit must be at least 1 a minute.').max(100_000),
 });
 
+function settingsInput(form: FormData) {
+  const parsed = SettingsInput.safeParse({
+    falseAcceptOneIn: form.get('falseAcceptOneIn'),
+    threshold: form.get('threshold') ?? '',
+    stepUp: form.get('stepUp') === 'on',
+    rule: form.get('rule'),
+    liveness: form.get('liveness') ?? 'OFF',
+    rateLimitPerMinute: form.get('rateLimitPerMinute'),
+  });
+  if (!parsed.success) return { error: issues(parsed.error) } as const;
+  const { falseAcceptOneIn, threshold, ...rest } = parsed.data;
+  return { input: { ...rest, falseAcceptRate: 1 / falseAcceptOneIn, ...(threshold === null ? { useCalibratedThreshold: true } : { threshold }) } } as const;
+}
+
+/** What the change would do on the audit log, before it is saved. */
+export async function previewSettings(_s: SettingsState, form: FormData): Promise<SettingsState> {
+  const read = settingsInput(form);
+  if ('error' in read) return { error: read.error };
+  try {
+    const { settingsPreview: p } = await gql<{ settingsPreview: { verifyThreshold: number; identifyThreshold: number; attempts: number; toAccepted: number; toRefused: number } }>(
+      `query ($input: SettingsInput!) { settingsPreview(input: $input, last: 1000) { verifyThreshold identifyThreshold attempts toAccepted toRefused } }`,
+      { input: read.input },
+    );
+    const flips = p.attempts === 0 ? 'No attempt with a distance in the audit log yet.' : `Of the last ${p.attempts} attempts, ${p.toAccepted} refused would now be accepted and ${p.toRefused} accepted would now be refused.`;
+    return { ok: true, message: `Not saved yet. Threshold ${p.verifyThreshold.toFixed(3)} (identification ${p.identifyThreshold.toFixed(3)}). ${flips}`, at: Date.now() };
+  } catch (error) {
+    return { error: explain(error) };
+  }
+}
+
 export async function updateSettings(_s: SettingsState, form: FormData): Promise<SettingsState> {
   const parsed = SettingsInput.safeParse({
     falseAcceptOneIn: form.get('falseAcceptOneIn'),

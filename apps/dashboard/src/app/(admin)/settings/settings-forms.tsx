@@ -1,9 +1,9 @@
 'use client';
 
-import { useActionState, type FormEvent } from 'react';
+import { useActionState, useRef, useTransition, type FormEvent } from 'react';
 import { SubmitButton } from '@/components/submit-button';
 import type { Door } from '@/lib/types';
-import { createAdmin, createApiKey, createDoor, deleteDoor, removeAdmin, revokeApiKey, updateSettings, type SettingsState } from './actions';
+import { createAdmin, createApiKey, createDoor, deleteDoor, previewSettings, removeAdmin, revokeApiKey, updateSettings, type SettingsState } from './actions';
 import { DoorSelect } from '@/components/door-select';
 
 /** Asks before a form that cannot be undone is sent (keyboard and screen readers get the browser's dialog). */
@@ -38,8 +38,15 @@ export interface RecognitionSettings {
 
 export function ThresholdForm({ settings }: { settings: RecognitionSettings }) {
   const [state, action] = useActionState(updateSettings, {});
+  const [preview, previewAction] = useActionState(previewSettings, {});
+  const [previewing, startPreview] = useTransition();
+  const form = useRef<HTMLFormElement>(null);
+  // Sent outside the form's submission, so the form keeps what was typed (a sent form is reset).
+  const runPreview = () => {
+    if (form.current) startPreview(() => previewAction(new FormData(form.current!)));
+  };
   return (
-    <form action={action}>
+    <form action={action} ref={form}>
       <div className="row">
         <div className="field">
           <label htmlFor="falseAcceptOneIn">
@@ -84,7 +91,13 @@ export function ThresholdForm({ settings }: { settings: RecognitionSettings }) {
             <input id="stepUp" name="stepUp" type="checkbox" defaultChecked={settings.stepUp} /> Ask for a second factor when unsure
           </label>
         </div>
+        <button type="button" className="secondary" onClick={runPreview} disabled={previewing} aria-busy={previewing}>
+          {previewing ? 'Previewing…' : 'Preview'}
+        </button>
         <SubmitButton pending="Saving…">Save</SubmitButton>
+      </div>
+      <div data-testid="settings-preview">
+        <Feedback state={preview} />
       </div>
       <p className="hint">
         The threshold follows from the false-accept target, calibrated for the face encoder; identification tightens it further as the gallery grows, so that at most 1 % of strangers are let in. A rarer target keeps more strangers out and refuses more employees.
