@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, copyFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -48,6 +48,7 @@ describe.skipIf(!hasFaces('seed'))(`door integrators' kit over HTTP (needs ${see
   const keys: Record<string, string> = {};
   let lobby: DoorClient;
   let serverRoom: DoorClient;
+  let asAdmin: (query: string, variables?: Record<string, unknown>) => Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-door-'));
@@ -79,6 +80,7 @@ describe.skipIf(!hasFaces('seed'))(`door integrators' kit over HTTP (needs ${see
       // A door that also watches its events needs audit:read.
       keys[name] = (await gql(`mutation ($d: ID) { createApiKey(name: "door", scopes: [VERIFY, IDENTIFY, AUDIT_READ], doorId: $d) { ... on MutationCreateApiKeySuccess { data { token } } } }`, { d: doors[name] }, token)).createApiKey.data.token;
     }
+    asAdmin = (query, variables = {}) => gql(query, variables, token);
     keys.plain = (await gql(`mutation ($d: ID) { createApiKey(name: "door", scopes: [VERIFY, IDENTIFY], doorId: $d) { ... on MutationCreateApiKeySuccess { data { token } } } }`, { d: doors.lobby }, token)).createApiKey.data.token;
     await gql(`mutation ($id: ID!) { updateDoor(id: $id, input: { settings: { requirePin: true } }) { ... on MutationUpdateDoorSuccess { data { id } } } }`, { id: doors['server-room'] }, token);
     lobby = createDoorClient({ url, key: keys.lobby! });
@@ -152,6 +154,25 @@ describe.skipIf(!hasFaces('seed'))(`door integrators' kit over HTTP (needs ${see
 
     await expect(lobby.identifyFace([])).rejects.toThrow(RangeError);
 
+    // One attempt a minute: the second is RATE_LIMITED with the seconds to wait, typed.
+    const limit = (n: number) => asAdmin(`mutation ($n: Int!) { updateSettings(input: { rateLimitPerMinute: $n }) { ... on MutationUpdateSettingsSuccess { data { rateLimitPerMinute } } } }`, { n });
+    await limit(1);
+    try {
+      decided(await lobby.identifyFace(await frame(camera(0))));
+      const limited = await lobby.identifyFace(await frame(camera(0)));
+      expect(limited).toMatchObject({ ok: false, error: { __typename: 'RateLimitedError', code: 'RATE_LIMITED' } });
+      const wait = (() => {
+        try {
+          unwrap(limited);
+        } catch (error) {
+          return (error as DoorRequestError).retryAfterSeconds;
+        }
+      })();
+      expect(wait).toBeGreaterThanOrEqual(1);
+    } finally {
+      await limit(600);
+    }
+
     // Watching needs audit:read: the API refuses each event to a key without it, as a GraphQL error.
     const blind = createDoorClient({ url, key: keys.plain! }).recognitionEvents();
     await blind.ready;
@@ -199,6 +220,24 @@ describe.skipIf(!hasFaces('seed'))(`door integrators' kit over HTTP (needs ${see
     expect(watched.code).toBe(0);
     const [decision, event] = watched.stdout.trim().split('\n').map((line) => JSON.parse(line));
     expect(event.event).toMatchObject({ id: decision.result.attemptId, decision: 'ACCEPTED', decidedLabel: 'younes' });
+
+    // At a terminal it asks for the PIN, without echo, until the attempt ends (through a pty: script(1)).
+    const typed = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const quoted = [process.execPath, doorBin, '--url', url, '--claim', 'younes', camera(0)].map((a) => `'${a}'`).join(' ');
+      const child = spawn('script', ['-qfec', quoted, '/dev/null'], { env: { ...process.env, FACEGATE_KEY: keys['server-room']! } });
+      let out = '';
+      const pins = ['1111', PIN];
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const prompts = out.split('PIN for attempt').length - 1;
+        if (prompts > 2 - pins.length) child.stdin.write(`${pins.shift()}\r`);
+      });
+      const timer = setTimeout(() => child.kill(), 60_000);
+      child.on('close', (code) => (clearTimeout(timer), resolve({ code, out })));
+    });
+    expect(typed.code).toBe(0);
+    expect(typed.out).toMatch(/STEP_UP\s+pin_required: .*3 tries left[^]*PIN for attempt[^]*STEP_UP\s+pin_required: .*2 tries left[^]*PIN for attempt[^]*ACCEPTED\s+younes \(pin_ok/);
+    expect(typed.out).not.toContain(PIN);
 
     const refusedWatch = await door(['--url', url, '--watch'], { FACEGATE_KEY: keys.plain! });
     expect(refusedWatch.code).toBe(1);
