@@ -45,7 +45,7 @@ export default async function OverviewPage() {
         </div>
         <div className="card">
           <div className="figure" data-testid="attempts-today">{attemptsToday}</div>
-          <div className="label">attempts today (UTC){todayStats ? ` · ${todayStats.accepted} accepted, ${todayStats.refused} refused, ${todayStats.stepUp} asked for a second factor` : ''}</div>
+          <div className="label">attempts today (UTC){todayStats ? ` · ${todayStats.accepted} accepted, ${todayStats.refused} refused, ${todayStats.stepUp} asked for a second factor, ${todayStats.error} failed (no usable face, refused caller, overload)` : ''}</div>
         </div>
         <div className="card">
           <div className="figure">{data.settings.threshold.toFixed(3)}</div>
@@ -58,7 +58,7 @@ export default async function OverviewPage() {
           <DailyChart days={data.stats} from={new Date(Date.now() - 29 * 86_400_000)} />
         </section>
         <section className="panel" aria-labelledby="hist-title">
-          <h2 id="hist-title">Distances of the last {events.length} attempts</h2>
+          <h2 id="hist-title">{events.length === 0 ? 'Distances of attempts: none yet' : `Distances of the last ${events.length} attempts`}</h2>
           <DistanceHistogram bins={bins} threshold={data.settings.threshold} max={1.2} />
         </section>
       </div>
