@@ -93,7 +93,8 @@ async function run(target: string | undefined, options: DoorOptions): Promise<nu
   if (!target && !options.watch) throw new InvalidArgumentError('give a frame or a folder of frames, or --watch');
   const client = createDoorClient({ url: options.url, key });
   const stop = new AbortController();
-  process.once('SIGINT', () => stop.abort());
+  // Ctrl-C ends a watch cleanly; without --watch it keeps its default (exit at once).
+  if (options.watch) process.once('SIGINT', () => stop.abort());
   if (options.watch) {
     // The API checks audit:read on each event, not when subscribing: without this check a key that
     // may not watch would wait silently until the first attempt.
