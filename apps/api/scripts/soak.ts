@@ -130,6 +130,9 @@ try {
   const errors: Record<string, number> = {};
   const sent: Record<string, number> = {};
   let doorAttempts = 0;
+  /** When each request ran (seconds from the soak's start): to tell what slow requests overlapped. */
+  const spans: { op: string; from: number; to: number }[] = [];
+  let soakStart = performance.now();
   let inFlight = 0;
   let visitorIndex = 0;
   let enrolling: Promise<boolean> = Promise.resolve(true);
@@ -141,12 +144,15 @@ try {
     }
     inFlight++;
     const t = performance.now();
+    const from = (t - soakStart) / 1000;
     try {
       if (!(await call())) errors[op] = (errors[op] ?? 0) + 1;
     } catch {
       errors[`${op}:transport`] = (errors[`${op}:transport`] ?? 0) + 1;
     } finally {
-      latency[op]!.push(performance.now() - t);
+      const ms = performance.now() - t;
+      latency[op]!.push(ms);
+      spans.push({ op, from, to: from + ms / 1000 });
       inFlight--;
     }
   };
@@ -216,6 +222,7 @@ try {
   };
   const rss: { s: number; mb: number }[] = [{ s: 0, mb: await rssMb() }];
   const started = performance.now();
+  soakStart = started;
   const elapsed = () => (performance.now() - started) / 1000;
   const eraseTimer = setInterval(() => track(run('erase', () => (enrolling = enrolling.then(eraseVisitors, eraseVisitors)))), ERASE_SECONDS * 1000);
   let settingsToggle = false;
@@ -249,6 +256,9 @@ try {
   const all = Object.values(latency).flat();
   const errorCount = Object.values(errors).reduce((a, b) => a + b, 0);
   const startMb = rss[0]!.mb;
+  const erasures = spans.filter((x) => x.op === 'erase');
+  const slow = spans.filter((x) => x.op !== 'erase' && x.op !== 'enrol' && x.to - x.from > 2);
+  const overlapping = slow.filter((x) => erasures.some((e) => e.from < x.to && x.from < e.to)).length;
   const endMb = rss.at(-1)!.mb;
   console.log(
     JSON.stringify({
@@ -266,6 +276,7 @@ try {
       auditEventsEqualAttempts: eventsDuring === doorAttempts,
       p50Ms: pct(all, 0.5),
       p99Ms: pct(all, 0.99),
+      slowDoorAndAuditRequests: { over2s: slow.length, overlappingAnErasure: overlapping, erasureSeconds: erasures.map((e) => [Number(e.from.toFixed(1)), Number((e.to - e.from).toFixed(1))]) },
       byOperation: Object.fromEntries(Object.entries(latency).map(([op, list]) => [op, { n: list.length, p50Ms: pct(list, 0.5), p99Ms: pct(list, 0.99) }])),
       rssMb: { start: Math.round(startMb), end: Math.round(endMb), max: Math.round(Math.max(...rss.map((r) => r.mb))), growthPercent: Number((((endMb - startMb) / startMb) * 100).toFixed(1)), secondHalfSlopeMbPerMin: Number((slope * 60).toFixed(2)), samples: rss.length },
     }),
