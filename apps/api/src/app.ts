@@ -144,6 +144,11 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
     cipher: dataCipher(config),
     maxUploadBytes: config.FACEGATE_MAX_UPLOAD_BYTES,
     ...(options.now ? { now: options.now } : {}),
+    events: {
+      mqtt: config.FACEGATE_MQTT_URL ? { url: config.FACEGATE_MQTT_URL, topicPrefix: config.FACEGATE_MQTT_TOPIC_PREFIX } : null,
+      webhooks: { maxAttempts: config.FACEGATE_WEBHOOK_MAX_ATTEMPTS, baseDelayMs: config.FACEGATE_WEBHOOK_RETRY_BASE_MS, timeoutMs: config.FACEGATE_WEBHOOK_TIMEOUT_MS },
+      pollMs: config.FACEGATE_EVENTS_POLL_MS,
+    },
     signInPolicy: {
       maxFailuresPerAccount: config.FACEGATE_SIGNIN_MAX_FAILURES,
       maxFailuresPerAddress: config.FACEGATE_SIGNIN_MAX_FAILURES_PER_ADDRESS,

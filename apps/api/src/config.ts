@@ -33,6 +33,16 @@ const envSchema = z.object({
   FACEGATE_DATA_KEY_PREVIOUS: z.string().optional(),
   /** Photos waiting for a worker beyond which attempts are refused with BUSY (default: 64 per thread). */
   FACEGATE_RECOGNIZER_QUEUE: z.coerce.number().int().positive().optional(),
+  /** The MQTT broker events are published to (mqtt://host:1883, mqtts://...); no MQTT when unset. */
+  FACEGATE_MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/./, 'FACEGATE_MQTT_URL is a broker URL such as mqtt://127.0.0.1:1883').optional(),
+  /** The first level of every MQTT topic (<prefix>/doors/<doorId>/events, <prefix>/events/<decision>, <prefix>/status). */
+  FACEGATE_MQTT_TOPIC_PREFIX: z.string().regex(/^[^#+\s]+$/, 'FACEGATE_MQTT_TOPIC_PREFIX cannot hold #, + or spaces').default('facegate'),
+  /** Webhook deliveries: attempts before giving up, the first retry's delay (doubling, jittered, at most an hour), the receiver's time to answer. */
+  FACEGATE_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
+  FACEGATE_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(5000),
+  FACEGATE_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
+  /** How often each instance looks for events to send that nothing woke it for (retries due, other instances' rows, rows left by a restart). */
+  FACEGATE_EVENTS_POLL_MS: z.coerce.number().int().min(10).default(1000),
   FACEGATE_MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(8),
   FACEGATE_MAX_QUERY_COST: z.coerce.number().int().positive().default(5000),
 });

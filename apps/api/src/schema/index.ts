@@ -9,6 +9,7 @@ import './api-key.ts';
 import './recognition.ts';
 import './settings.ts';
 import './access-policy.ts';
+import './webhook.ts';
 
 builder.queryType({});
 builder.mutationType({});

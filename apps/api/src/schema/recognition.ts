@@ -11,7 +11,7 @@ import { jpegDataUrl } from './scalars.ts';
 
 export const RecognitionEventRef = builder.objectRef<RecognitionEventModel>('RecognitionEvent');
 
-const Decision = builder.enumType('Decision', {
+export const Decision = builder.enumType('Decision', {
   description: 'ACCEPTED opens the door. REFUSED and ERROR keep it shut. STEP_UP keeps it shut unless a second factor (PIN, card) completes the attempt: a borderline distance or two people too close to call.',
   values: { ACCEPTED: { value: 'accepted' }, REFUSED: { value: 'refused' }, STEP_UP: { value: 'step_up' }, ERROR: { value: 'error' } } as const,
 });

@@ -4,6 +4,7 @@ import { Gallery } from '../recognizer/gallery.ts';
 import type { Recognizer } from '../recognizer/pool.ts';
 import type { TokenIssuer } from '../auth/tokens.ts';
 import type { DataCipher } from '../db/sealed.ts';
+import { createEventsService, type EventsOptions } from '../events/events-service.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { createAccessPolicy } from '../policy/access-policy.ts';
 import { createAccessService } from './access.ts';
@@ -32,6 +33,8 @@ export interface ServiceDeps {
   readonly signInPolicy?: SignInPolicy;
   /** The clock schedules and passes are read against (tests inject one). */
   readonly now?: () => Date;
+  /** Events out: the MQTT broker (none: no MQTT) and webhook retries. */
+  readonly events?: EventsOptions;
 }
 
 /** The work of facegate, without GraphQL: what resolvers (and the CLI, and tests) call. */
@@ -49,6 +52,7 @@ export async function createServices(deps: ServiceDeps) {
 
   const { metrics, cipher } = deps;
   const now = deps.now ?? (() => new Date());
+  const events = createEventsService(prisma, cipher, deps.events, metrics);
   const audit = createAuditService(prisma, {
     cipher,
     now,
@@ -56,10 +60,12 @@ export async function createServices(deps: ServiceDeps) {
       sync.publish({ type: 'event', id: event.id });
       metrics?.auditWriteSeconds.observe(writeSeconds);
       metrics?.decisions.inc({ kind: event.kind, door: event.doorId ?? 'none', decision: event.decision, reason: event.reason });
+      events.publish(event, 'attempt.recorded');
     },
     onCompleted: (event) => {
       sync.publish({ type: 'event', id: event.id });
       if (event.completedAt) metrics?.decisions.inc({ kind: event.kind, door: event.doorId ?? 'none', decision: event.decision, reason: event.reason });
+      if (event.completedAt) events.publish(event, 'attempt.completed');
     },
   });
   const changed = async (ids: string[]) => {
@@ -117,6 +123,7 @@ export async function createServices(deps: ServiceDeps) {
     audit,
     access,
     policy,
+    events,
     signIn,
     gallery,
     settings,
@@ -165,8 +172,9 @@ export async function createServices(deps: ServiceDeps) {
     },
     /** Applies the audit image retention now (it also runs hourly). */
     purgeImages,
-    close: () => {
+    close: async () => {
       clearInterval(retention);
+      await events.close();
       return sync.close();
     },
   };

@@ -5,6 +5,7 @@ import type { GalleryPerson } from '../recognizer/gallery.ts';
 import type { Recognizer } from '../recognizer/pool.ts';
 import { decodeEncoding, encodeEncoding } from '../db/codecs.ts';
 import type { DataCipher } from '../db/sealed.ts';
+import { erasePersonFromEvents } from '../events/erasure.ts';
 import type { Prisma } from './prisma.ts';
 
 /** Why a photo is not enrolled, in words an administrator understands. */
@@ -189,6 +190,7 @@ export function createPeopleService(deps: {
         prisma.recognitionEvent.updateMany({ where: { rivalPersonId: id }, data: { rivalLabel: pseudonym, rivalPersonId: null } }),
         prisma.person.delete({ where: { id } }),
       ]);
+      await erasePersonFromEvents(prisma, id);
       if (provider === 'sqlite') await prisma.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
       await changed([id]);
       return { id, name: person.name, samplesErased: person._count.samples, auditImagesErased: erasedImages.count };

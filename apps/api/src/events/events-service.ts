@@ -1,0 +1,225 @@
+import type { DataCipher } from '../db/sealed.ts';
+import { InvalidInputError, NotFoundError } from '../errors.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import type { Prisma, RecognitionEventModel } from '../services/prisma.ts';
+import { erasePersonFromEvents } from './erasure.ts';
+import { createMqttPublisher, type MqttOptions } from './mqtt-publisher.ts';
+import { eventPayload, eventTopics, type EventPayload, type EventType } from './payload.ts';
+import { generateWebhookSecret } from './signature.ts';
+import { createWebhookDispatcher, DEFAULT_RETRY_POLICY, type WebhookRetryPolicy } from './webhook-dispatcher.ts';
+
+export const EVENT_DECISIONS = ['accepted', 'refused', 'step_up', 'error'] as const;
+export type EventDecision = (typeof EVENT_DECISIONS)[number];
+
+export interface EventsOptions {
+  /** The MQTT broker (FACEGATE_MQTT_URL); no MQTT when unset. */
+  readonly mqtt?: Omit<MqttOptions, 'pollMs'> | null;
+  readonly webhooks?: Partial<WebhookRetryPolicy>;
+  /** How often each instance looks for rows to send without being woken (retries, other instances, restarts). */
+  readonly pollMs?: number;
+}
+
+export interface WebhookInput {
+  readonly name?: string | null;
+  readonly url?: string | null;
+  readonly decisions?: readonly EventDecision[] | null;
+  readonly doorIds?: readonly string[] | null;
+  readonly active?: boolean | null;
+}
+
+/** A webhook's address: http or https, with a host, no credentials in it (they would be shown back), at most 2,000 characters. */
+export function validateWebhookUrl(text: string): string {
+  const value = text.trim();
+  if (value.length > 2000) throw new InvalidInputError('the webhook URL is longer than 2,000 characters');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidInputError('the webhook URL is not a URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidInputError(`webhooks are sent over http or https, not ${url.protocol.replace(':', '')}`);
+  if (!url.hostname) throw new InvalidInputError('the webhook URL has no host');
+  if (url.username || url.password) throw new InvalidInputError('the webhook URL must not carry a user name or password (the signature authenticates facegate)');
+  return url.toString();
+}
+
+const parseList = (text: string): string[] => {
+  const value = JSON.parse(text) as unknown;
+  return Array.isArray(value) ? value.map(String) : [];
+};
+
+/**
+ * Events out: every recorded attempt and every completed step-up, as signed webhooks and MQTT
+ * messages. The decision never waits for them: `publish` queues the event in memory and returns; the
+ * rows (WebhookDelivery per matching webhook, OutboxMessage per MQTT topic) are written in the
+ * background in one transaction, then sent by the dispatchers, which also pick up rows left by a
+ * restart, by another instance, or waiting for a retry.
+ */
+export function createEventsService(prisma: Prisma, cipher: DataCipher, options: EventsOptions = {}, metrics?: Metrics) {
+  const pollMs = options.pollMs ?? 1_000;
+  const policy: WebhookRetryPolicy = { ...DEFAULT_RETRY_POLICY, pollMs, ...options.webhooks };
+  const report = (error: unknown) => console.error('facegate events:', error instanceof Error ? error.message : error);
+  const observe = (channel: 'webhook' | 'mqtt', outcome: string, createdAt?: Date) => {
+    metrics?.eventDeliveries.inc({ channel, outcome });
+    if (createdAt && outcome === 'delivered') metrics?.eventDeliverySeconds.observe({ channel }, (Date.now() - createdAt.getTime()) / 1000);
+  };
+  const webhooks = createWebhookDispatcher(prisma, cipher, policy, { outcome: (outcome, createdAt) => observe('webhook', outcome, createdAt), error: report });
+  const mqtt = options.mqtt
+    ? createMqttPublisher(prisma, { ...options.mqtt, pollMs }, {
+        published: (rows) => rows.forEach((r) => observe('mqtt', 'delivered', r.createdAt)),
+        failed: (n) => metrics?.eventDeliveries.inc({ channel: 'mqtt', outcome: 'retry' }, n),
+        error: report,
+      })
+    : null;
+  metrics?.watchEvents({
+    depth: async () => ({
+      webhook: await prisma.webhookDelivery.count({ where: { status: 'pending' } }),
+      mqtt: await prisma.outboxMessage.count(),
+    }),
+  });
+
+  // Door names, read once in a while (a rename shows within a minute).
+  const doorNames = new Map<string, { name: string | null; until: number }>();
+  async function doorName(id: string | null): Promise<string | null> {
+    if (!id) return null;
+    const cached = doorNames.get(id);
+    if (cached && cached.until > Date.now()) return cached.name;
+    const door = await prisma.door.findUnique({ where: { id }, select: { name: true } });
+    doorNames.set(id, { name: door?.name ?? null, until: Date.now() + 60_000 });
+    return door?.name ?? null;
+  }
+  // Active webhooks, re-read every few seconds (or at once after a change made here).
+  let hooks: { at: number; list: { id: string; decisions: string[]; doorIds: string[] }[] } | null = null;
+  async function activeWebhooks() {
+    if (hooks && Date.now() - hooks.at < 5_000) return hooks.list;
+    const rows = await prisma.webhook.findMany({ where: { active: true }, select: { id: true, decisions: true, doorIds: true } });
+    hooks = { at: Date.now(), list: rows.map((w) => ({ id: w.id, decisions: parseList(w.decisions), doorIds: parseList(w.doorIds) })) };
+    return hooks.list;
+  }
+
+  async function write(payload: EventPayload, eventId: string, only?: string) {
+    const body = JSON.stringify(payload);
+    const targets = only ? [only] : (await activeWebhooks()).filter((w) => (w.decisions.length === 0 || w.decisions.includes(payload.decision)) && (w.doorIds.length === 0 || (payload.doorId !== null && w.doorIds.includes(payload.doorId)))).map((w) => w.id);
+    const topics = mqtt && !only ? eventTopics(options.mqtt!.topicPrefix, payload) : [];
+    if (targets.length === 0 && topics.length === 0) return;
+    await prisma.$transaction([
+      prisma.webhookDelivery.createMany({ data: targets.map((webhookId) => ({ webhookId, eventId, payload: body })) }),
+      prisma.outboxMessage.createMany({ data: topics.map((topic) => ({ eventId, topic, payload: body })) }),
+    ]);
+    // A deletion that ran between reading the event and writing these rows did not see them: erase now.
+    if (payload.personId && !(await prisma.person.findUnique({ where: { id: payload.personId }, select: { id: true } }))) await erasePersonFromEvents(prisma, payload.personId);
+    if (targets.length > 0) webhooks.wake();
+    if (topics.length > 0) mqtt?.wake();
+  }
+
+  let queue: Promise<void> = Promise.resolve();
+  let pending = 0;
+  function publish(event: RecognitionEventModel, type: EventType) {
+    pending++;
+    queue = queue
+      .then(async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            // Read again: a deletion may have renamed the person since (the event in memory is older).
+            const fresh = (await prisma.recognitionEvent.findUnique({ where: { id: event.id } })) ?? event;
+            return await write(eventPayload(fresh, type, await doorName(fresh.doorId)), fresh.id);
+          } catch (error) {
+            if (attempt >= 5) throw error;
+            await new Promise((r) => setTimeout(r, 100 * attempt));
+          }
+        }
+      })
+      .catch((error: unknown) => report(error))
+      .finally(() => void pending--);
+  }
+
+  async function getWebhook(id: string) {
+    const webhook = await prisma.webhook.findUnique({ where: { id } });
+    if (!webhook) throw new NotFoundError('webhook');
+    return webhook;
+  }
+  async function clean(input: WebhookInput) {
+    const name = input.name?.trim();
+    if (input.name !== undefined && input.name !== null && !name) throw new InvalidInputError('a webhook needs a name');
+    if (name && name.length > 200) throw new InvalidInputError('the name is longer than 200 characters');
+    const doorIds = input.doorIds ? [...new Set(input.doorIds.map(String))] : undefined;
+    if (doorIds && doorIds.length > 0) {
+      const found = await prisma.door.count({ where: { id: { in: doorIds } } });
+      if (found !== doorIds.length) throw new InvalidInputError('a door named in doorIds does not exist');
+    }
+    return {
+      ...(name ? { name } : {}),
+      ...(input.url !== undefined && input.url !== null ? { url: validateWebhookUrl(input.url) } : {}),
+      ...(input.decisions ? { decisions: JSON.stringify([...new Set(input.decisions)]) } : {}),
+      ...(doorIds ? { doorIds: JSON.stringify(doorIds) } : {}),
+      ...(input.active !== undefined && input.active !== null ? { active: input.active } : {}),
+    };
+  }
+
+  return {
+    /** Queues an attempt (recorded, or a completed step-up) for the webhooks and MQTT; never waits. */
+    publish,
+    list: () => prisma.webhook.findMany({ orderBy: { createdAt: 'asc' } }),
+    get: getWebhook,
+    /** A new webhook and its signing secret, which is returned this once and kept sealed. */
+    async create(input: WebhookInput & { name: string; url: string }) {
+      const data = await clean(input);
+      const secret = generateWebhookSecret();
+      const webhook = await prisma.webhook.create({ data: { name: data.name ?? input.name, url: data.url ?? input.url, ...data, secret: cipher.seal(Buffer.from(secret)) } });
+      hooks = null;
+      return { webhook, secret };
+    },
+    async update(id: string, input: WebhookInput) {
+      await getWebhook(id);
+      const webhook = await prisma.webhook.update({ where: { id }, data: await clean(input) });
+      hooks = null;
+      webhooks.wake();
+      return webhook;
+    },
+    /** Deletes the webhook and its delivery log. */
+    async remove(id: string) {
+      await getWebhook(id);
+      await prisma.webhook.delete({ where: { id } });
+      hooks = null;
+      return id;
+    },
+    /** Queues a test message to one webhook (delivered in the background like any other); returns its delivery. */
+    async test(id: string) {
+      await getWebhook(id);
+      const at = new Date();
+      const payload: EventPayload = { id: `test.${at.getTime()}`, type: 'webhook.test', attemptId: '', time: at.toISOString(), kind: 'test', doorId: null, doorName: null, decision: 'accepted', reason: 'test', accepted: true, personId: null, personName: null, stepUpReason: null, pinTries: 0 };
+      const delivery = await prisma.webhookDelivery.create({ data: { webhookId: id, eventId: '', payload: JSON.stringify(payload) } });
+      webhooks.wake();
+      return delivery;
+    },
+    /** Sends a logged delivery again: a new delivery of the same body (and message id), sent at once. */
+    async replay(deliveryId: string) {
+      const original = await prisma.webhookDelivery.findUnique({ where: { id: deliveryId } });
+      if (!original) throw new NotFoundError('webhook delivery');
+      const delivery = await prisma.webhookDelivery.create({ data: { webhookId: original.webhookId, eventId: original.eventId, payload: original.payload } });
+      webhooks.wake();
+      return delivery;
+    },
+    deliveries(filter: { webhookId?: string | null; status?: string | null; eventId?: string | null }, offset: number, limit: number) {
+      return prisma.webhookDelivery.findMany({
+        where: { ...(filter.webhookId ? { webhookId: filter.webhookId } : {}), ...(filter.status ? { status: filter.status } : {}), ...(filter.eventId ? { eventId: filter.eventId } : {}) },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        skip: offset,
+        take: limit,
+      });
+    },
+    delivery: (id: string) => prisma.webhookDelivery.findUnique({ where: { id } }),
+    /** Is the MQTT broker connected (null: MQTT off). */
+    mqttConnected: () => (mqtt ? mqtt.connected : null),
+    /** Events queued in memory and not yet written. */
+    queued: () => pending,
+    /** Writes what is queued, stops sending (the rows stay for the next start) and leaves the broker. */
+    async close() {
+      await queue;
+      await webhooks.close();
+      await mqtt?.close();
+    },
+  };
+}
+
+export type EventsService = ReturnType<typeof createEventsService>;
