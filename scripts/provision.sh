@@ -11,6 +11,7 @@ missing=()
 command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
 command -v g++ >/dev/null || missing+=(build-essential python3)
 command -v chromium >/dev/null || missing+=(chromium)
+command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "provision: installing ${missing[*]}" >&2
@@ -34,3 +35,18 @@ if command -v pg_ctlcluster >/dev/null && [ "$(id -u)" = 0 ]; then
   fi
 fi
 echo "provision: TEST_DATABASE_URL=${TEST_DATABASE_URL:-(unset: PostgreSQL tests skip)}" >&2
+
+# The MQTT broker the events-out tests publish to (they also start their own on free ports to stop
+# mid-run): Debian's mosquitto as a daemon on 127.0.0.1:1883, no systemd needed.
+mosquitto_bin="$(command -v mosquitto || echo /usr/sbin/mosquitto)"
+if [ -x "$mosquitto_bin" ]; then
+  if ! (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null; then
+    conf="${TMPDIR:-/tmp}/facegate-mosquitto.conf"
+    printf 'listener 1883 127.0.0.1\nallow_anonymous true\npersistence false\n' >"$conf"
+    "$mosquitto_bin" -d -c "$conf" || echo "provision: mosquitto did not start" >&2
+    for _ in $(seq 1 20); do (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null && break; sleep 0.25; done
+  fi
+  export TEST_MQTT_URL="${TEST_MQTT_URL:-mqtt://127.0.0.1:1883}"
+  export MOSQUITTO_BIN="$mosquitto_bin"
+fi
+echo "provision: TEST_MQTT_URL=${TEST_MQTT_URL:-(unset: MQTT tests skip)}" >&2
