@@ -2,7 +2,8 @@
 // with concurrent door clients over real HTTP and prints throughput, latency and audit completeness.
 //
 //   BENCH_CLIENTS (16), BENCH_SECONDS (30), BENCH_PORT (4590), BENCH_SERVER (compiled: dist/server.js as
-//   `npm start` runs it, built first; tsx: the sources through tsx), BENCH_NODE_ARGS (extra Node options
+//   `npm start` runs it, built first, with its environment, see server-process.ts; tsx: the sources
+//   through tsx), BENCH_NODE_ARGS (extra Node options
 //   for the API process, e.g. --cpu-prof), plus the API's own variables.
 // Also printed: the API's RSS after start, after the run and at its peak, and the CPU time the API
 // process and this client spent per request (both share the machine's cores).
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { facesDir, packageDir } from '@facegate/face-core';
 import sharp from 'sharp';
+import { serverProcess } from './server-process.ts';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -81,9 +83,10 @@ const dir = await mkdtemp(path.join(tmpdir(), 'facegate-bench-'));
 if (SERVER === 'compiled') execFileSync('npm', ['run', 'build'], { cwd: apiDir, stdio: ['ignore', 'ignore', 'inherit'] });
 // BENCH_NODE_ARGS: extra Node options for the API process, e.g. --cpu-prof.
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const server = spawn(process.execPath, [...nodeArgs, ...(SERVER === 'compiled' ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'])], {
+const serverCommand = serverProcess(SERVER);
+const server = spawn(process.execPath, [...nodeArgs, ...serverCommand.args], {
   cwd: apiDir,
-  env: { ...process.env, DATABASE_URL: `file:${path.join(dir, 'bench.db')}`, PORT: String(PORT), FACEGATE_ADMIN_EMAIL: 'bench@facegate.test', FACEGATE_ADMIN_PASSWORD: 'bench password 1' },
+  env: { ...process.env, ...serverCommand.env, DATABASE_URL: `file:${path.join(dir, 'bench.db')}`, PORT: String(PORT), FACEGATE_ADMIN_EMAIL: 'bench@facegate.test', FACEGATE_ADMIN_PASSWORD: 'bench password 1' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 server.stdout.resume();
@@ -162,6 +165,7 @@ try {
       server: SERVER,
       recognizerThreads: process.env.FACEGATE_RECOGNIZER_THREADS ?? 'cores',
       onnxThreads: process.env.FACEGATE_ONNX_THREADS ?? '1',
+      mallocMmapThreshold: serverCommand.env.MALLOC_MMAP_THRESHOLD_ ?? 'glibc default',
     }),
   );
 } finally {

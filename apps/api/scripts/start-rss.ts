@@ -1,16 +1,19 @@
 // npm run rss -w @facegate/api: the API's memory after start, run from TypeScript through tsx (as in
-// development) and compiled (as `npm start` runs it), on a fresh SQLite file each time. Prints one JSON
+// development) and compiled (as `npm start` runs it, with its environment: server-process.ts), on a
+// fresh SQLite file each time. Prints one JSON
 // line: per way of running, the resident memory (RSS) of the API process (main thread and recognition
 // workers) once /readyz answers 200 and it has idled for RSS_SETTLE_MS, and of its child processes
 // (tsx starts an esbuild service), over RSS_RUNS starts (median, min, max).
 //
 //   RSS_RUNS (3), RSS_SETTLE_MS (2000), RSS_MODES (tsx,compiled), RSS_PORT (4591), plus the API's variables
-//   (FACEGATE_RECOGNIZER_THREADS, FACEGATE_BACKEND, ...), passed through.
+//   (FACEGATE_RECOGNIZER_THREADS, FACEGATE_BACKEND, ...), passed through; FACEGATE_GLIBC_DEFAULTS=1
+//   starts the compiled API without package.json's glibc setting.
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { START_ENV, serverProcess } from './server-process.ts';
 
 const RUNS = Number(process.env.RSS_RUNS ?? 3);
 const SETTLE_MS = Number(process.env.RSS_SETTLE_MS ?? 2000);
@@ -48,11 +51,11 @@ function descendants(pid: number): number[] {
 
 async function startOnce(mode: 'tsx' | 'compiled'): Promise<{ apiMb: number; childrenMb: number; startMs: number }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'facegate-rss-'));
-  const args = mode === 'tsx' ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'];
+  const command = serverProcess(mode);
   const started = performance.now();
-  const server = spawn(process.execPath, args, {
+  const server = spawn(process.execPath, command.args, {
     cwd: apiDir,
-    env: { ...process.env, DATABASE_URL: `file:${path.join(dir, 'rss.db')}`, PORT: String(PORT), FACEGATE_ADMIN_EMAIL: 'rss@facegate.test', FACEGATE_ADMIN_PASSWORD: 'rss password 1', FACEGATE_LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...command.env, DATABASE_URL: `file:${path.join(dir, 'rss.db')}`, PORT: String(PORT), FACEGATE_ADMIN_EMAIL: 'rss@facegate.test', FACEGATE_ADMIN_PASSWORD: 'rss password 1', FACEGATE_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
@@ -91,4 +94,4 @@ for (const mode of MODES) {
     readyAfterMs: stats(runs.map((r) => r.startMs)),
   };
 }
-console.log(JSON.stringify({ runs: RUNS, settleMs: SETTLE_MS, threads: process.env.FACEGATE_RECOGNIZER_THREADS ?? 'cores', ...results }));
+console.log(JSON.stringify({ runs: RUNS, settleMs: SETTLE_MS, threads: process.env.FACEGATE_RECOGNIZER_THREADS ?? 'cores', compiledEnv: START_ENV, ...results }));
