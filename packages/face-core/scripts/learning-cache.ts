@@ -2,13 +2,15 @@
 // given folders (folder = person), clean and under the simulated site camera. Run once; re-runs are fast.
 //   npx tsx packages/face-core/scripts/learning-cache.ts ../shared/faces/lfw-view1 ../shared/faces/celeba-dev
 import { listGallery } from '../src/cli/gallery.ts';
-import { SITE_CAMERA } from '../src/learning/constants.ts';
+import { CAMERA_CONDITIONS } from '../src/learning/constants.ts';
 import { load } from '../src/learning/views.ts';
 
 const dirs = process.argv.slice(2);
 const encoder = await load();
 try {
-  for (const condition of [undefined, SITE_CAMERA]) {
+  // LEARNING_CONDITIONS=site,site-mild (default: clean and site)
+const conditions = [undefined, ...(process.env.LEARNING_CONDITIONS ?? 'site').split(',').map((name) => CAMERA_CONDITIONS[name]!)];
+for (const condition of conditions) {
     for (const dir of dirs) {
       const files = [...(await listGallery(dir)).values()].flat();
       const started = performance.now();

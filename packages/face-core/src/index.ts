@@ -77,3 +77,4 @@ export { DEFAULT_TRAINING_CONFIG, SITE_CAMERA, TRIPLET_ALPHA, type CameraConditi
 export { fromArtefact as headFromArtefact, headArtefact, load as loadHead, saveHead, withHead, type EncodingHead, type HeadArtefact } from './learning/head.ts';
 export { heldOutLoss, trainHead, type EpochStats, type TrainingResult } from './learning/train.ts';
 export { degradePhoto, load as loadViewEncoder, readLabelledViews, type FaceViews, type ViewEncoder } from './learning/views.ts';
+export { encodingForModel, galleryForModel, type StoredEncoding } from './learning/model-version.ts';

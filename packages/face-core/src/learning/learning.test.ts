@@ -11,6 +11,7 @@ import type { FaceEngine } from '../engine.ts';
 import { facesDir, hasFaces } from '../faces-dir.ts';
 import { tensorFlow } from '../tensorflow.ts';
 import { fromArtefact, headArtefact, identityWeights, load as loadHead, withHead, type HeadArtefact } from './head.ts';
+import { galleryForModel } from './model-version.ts';
 import { applyHead, heldOutLoss, heldOutRows } from './train.ts';
 import { mineTriplets, squaredDistances } from './triplet.ts';
 import { load as loadViews, readLabelledViews, type FaceViews } from './views.ts';
@@ -117,5 +118,28 @@ describe.skipIf(!lfw)('facegate train on a small real folder (LFW View 1)', () =
     x.forEach((v, i) => head.apply(v).forEach((value, k) => expect(Math.abs(value - y[i]![k]!)).toBeLessThan(1e-5)));
     // the head changed something: not the identity map
     expect(Math.max(...x.map((v) => Math.max(...head.apply(v).map((value, k) => Math.abs(value - v[k]!)))))).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('model versions', () => {
+  const { weights, bias } = identityWeights(2);
+  const head = fromArtefact(headArtefact('enc-a', weights.map((w, i) => (i === 1 ? 1 : w)), bias));
+  it('brings encoder encodings to the head, keeps its own, and never passes another model through', () => {
+    const samples = [
+      { id: 1, model: 'enc-a', encoding: [1, 0] },
+      { id: 2, model: head.modelId, encoding: [0, 1] },
+      { id: 3, model: 'enc-b', encoding: [1, 0] },
+      { id: 4, model: 'enc-a+head-other', encoding: [1, 0] },
+    ];
+    const g = galleryForModel(samples, 'enc-a', head);
+    expect(g.model).toBe(head.modelId);
+    expect(g.ready.map((r) => r.sample.id)).toEqual([1, 2]);
+    expect(g.ready[0]!.encoding).toEqual(head.apply([1, 0]));
+    expect(g.ready[1]!.encoding).toEqual([0, 1]);
+    expect(g.needPhoto.map((s) => s.id)).toEqual([3, 4]);
+    // without a head only the encoder's own encodings are usable
+    const plain = galleryForModel(samples, 'enc-a', null);
+    expect(plain.ready.map((r) => r.sample.id)).toEqual([1]);
+    expect(() => galleryForModel(samples, 'enc-b', head)).toThrow(/is for enc-a/);
   });
 });
