@@ -18,6 +18,8 @@ export const builder = new SchemaBuilder<{
   plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
+    // A caller without the scope is refused when it subscribes, not at the first event it would see.
+    authorizeOnSubscribe: true,
     authScopes: (context) => ({
       scope: (scope: Scope) => can(context.viewer, scope),
       signedIn: context.viewer.kind !== 'anonymous',
