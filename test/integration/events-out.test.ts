@@ -42,13 +42,13 @@ async function until<T>(what: string, read: () => Promise<T> | T, ok: (value: T)
 
 /** A webhook receiver on a port of its own: `mode` answers 204, or never answers (hang). */
 function receiver(port: number, mode: 'ok' | 'hang' = 'ok') {
-  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  const received: { headers: IncomingHttpHeaders; body: string; at: number }[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
-      received.push({ headers: req.headers, body });
+      received.push({ headers: req.headers, body, at: Date.now() });
       if (mode === 'ok') res.writeHead(204).end();
     });
   });
@@ -99,7 +99,7 @@ for (const database of databases()) {
     let mqttPort: number;
     let mosquitto: ReturnType<typeof broker>;
     let subscriber: MqttClient;
-    const messages: { topic: string; payload: string }[] = [];
+    const messages: { topic: string; payload: string; at: number }[] = [];
     const attempts: string[] = [];
     const config = (extra: Record<string, string> = {}) =>
       loadConfig({
@@ -143,7 +143,7 @@ for (const database of databases()) {
       await mosquitto.start();
       // A persistent session (QoS 1, clean: false): what the broker receives while the subscriber is away waits for it.
       subscriber = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { clientId: `facegate-test-${process.pid}`, clean: false, reconnectPeriod: 200 });
-      subscriber.on('message', (topic, payload) => messages.push({ topic, payload: payload.toString() }));
+      subscriber.on('message', (topic, payload) => messages.push({ topic, payload: payload.toString(), at: Date.now() }));
       await new Promise<void>((resolve) => subscriber.once('connect', () => resolve()));
       await subscriber.subscribeAsync('facegate/#', { qos: 1 });
       app = await createApp(config());
@@ -185,6 +185,7 @@ for (const database of databases()) {
         for (const key of FORBIDDEN) expect(JSON.parse(body)).not.toHaveProperty(key);
       }
       const bodies = hook.received.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+      console.info(`webhook: attempt recorded to request received ${hook.received.map((r) => r.at - Date.parse(JSON.parse(r.body).time)).join(', ')} ms`);
       expect(bodies[0]).toMatchObject({ type: 'attempt.recorded', attemptId: first.attemptId, doorId, doorName: 'lobby', decision: 'accepted', accepted: true, personId, personName: 'younes' });
       expect(bodies[1]).toMatchObject({ type: 'attempt.recorded', doorId, decision: 'error', reason: 'unauthenticated', personId: null, personName: null });
       expect(hook.received.map((r) => r.body).join()).not.toContain('secret note');
@@ -230,6 +231,7 @@ for (const database of databases()) {
       expect(acceptedMessage).toMatchObject({ attemptId, doorId, doorName: 'lobby', decision: 'accepted', reason: expect.any(String), personId, personName: 'younes' });
       expect(new Date(acceptedMessage.time as string).toISOString()).toBe(acceptedMessage.time);
       for (const m of events) for (const key of FORBIDDEN) expect(JSON.parse(m.payload)).not.toHaveProperty(key);
+      console.info(`MQTT: attempt recorded to message received ${events.map((m) => m.at - Date.parse(JSON.parse(m.payload).time)).join(', ')} ms`);
       // A new subscriber is told the retained status at once.
       const probe = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`);
       const status = new Promise<string>((resolve) => probe.on('message', (topic, payload) => topic === 'facegate/status' && resolve(payload.toString())));
@@ -292,6 +294,7 @@ for (const database of databases()) {
       for (let i = 0; i < 4; i++) ids.push((await accepted()).attemptId);
       await refused();
       await until('outbox rows', () => app.db.prisma.outboxMessage.count(), (n) => n >= 10);
+      expect(await app.metrics.registry.getSingleMetricAsString('facegate_event_outbox_depth')).toMatch(/channel="mqtt"} (1\d|[2-9]\d)/);
       await mosquitto.start();
       await until('every message after the restart', () => messages.filter((m) => m.topic.startsWith(`facegate/doors/`)).length, (n) => n >= 5, 30_000);
       await until('the outbox to empty', () => app.db.prisma.outboxMessage.count(), (n) => n === 0);
@@ -299,6 +302,7 @@ for (const database of databases()) {
       const ours = (topic: string) => messages.filter((m) => m.topic === topic).map((m) => (JSON.parse(m.payload) as { attemptId: string }).attemptId).filter((id) => ids.includes(id));
       expect(ours(`facegate/doors/${doorId}/events`)).toEqual(ids);
       expect(ours('facegate/events/accepted')).toEqual(ids);
+      expect(await app.metrics.registry.getSingleMetricAsString('facegate_event_deliveries_total')).toMatch(/channel="mqtt",outcome="delivered"} \d+/);
       expect(messages.filter((m) => m.topic === 'facegate/events/error').length).toBeGreaterThanOrEqual(1);
     }, 60_000);
 
