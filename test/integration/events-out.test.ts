@@ -240,6 +240,25 @@ for (const database of databases()) {
       await probe.endAsync();
     });
 
+    it('a step-up: the attempt when recorded (step_up) and when the PIN completes it (accepted), one audit event', async () => {
+      messages.length = 0;
+      const door = (settings: string) => client.gql(`mutation ($id: ID!) { updateDoor(id: $id, input: { settings: ${settings} }) { __typename } }`, { id: doorId }, admin);
+      expect((await door('{ requirePin: true }')).body.data!.updateDoor.__typename).toBe('MutationUpdateDoorSuccess');
+      expect((await client.gql(`mutation ($id: ID!) { setPersonPin(personId: $id, pin: "4826") { __typename } }`, { id: personId }, admin)).body.data!.setPersonPin.__typename).toBe('MutationSetPersonPinSuccess');
+      const { body } = await client.upload(VERIFY, { input: { cardId: '1042', doorId, image: null } }, { 'input.image': path.join(seed, 'camera_0.jpg') }, doorKey);
+      expect(body.data!.verifyFace.data.decision).toBe('STEP_UP');
+      const attemptId = body.data!.verifyFace.data.attemptId as string;
+      attempts.push(attemptId);
+      const done = await client.gql(`mutation ($a: ID!) { completeStepUp(attemptId: $a, pin: "4826") { ... on MutationCompleteStepUpSuccess { data { decision } } } }`, { a: attemptId }, doorKey);
+      expect(done.body.data!.completeStepUp.data.decision).toBe('ACCEPTED');
+      await door('{ requirePin: false }');
+      const topic = `facegate/doors/${doorId}/events`;
+      const ours = await until('both messages', () => messages.filter((m) => m.topic === topic).map((m) => JSON.parse(m.payload) as Record<string, unknown>).filter((m) => m.attemptId === attemptId), (l) => l.length >= 2);
+      expect(ours[0]).toMatchObject({ type: 'attempt.recorded', decision: 'step_up', stepUpReason: 'pin_required', personId: null, personName: null });
+      expect(ours[1]).toMatchObject({ type: 'attempt.completed', decision: 'accepted', personId, personName: 'younes', pinTries: 1 });
+      expect(await app.db.prisma.recognitionEvent.count({ where: { id: attemptId } })).toBe(1);
+    });
+
     it('a receiver that is down, then an API restart, then the receiver up: every event delivered, in order; one audit event per attempt', async () => {
       const port = await freePort(); // nothing listens there yet
       const { data } = await createWebhook(`http://127.0.0.1:${port}/hook`);
