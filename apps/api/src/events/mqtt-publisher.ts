@@ -38,8 +38,15 @@ export function createMqttPublisher(
     queueQoSZero: false,
     will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
   });
-  client.on('error', (error) => hooks.error(error));
+  // A broker that is down fails every second: said once, until the next connection.
+  let lastError = '';
+  client.on('error', (error) => {
+    if (error.message === lastError) return;
+    lastError = error.message;
+    hooks.error(new Error(`MQTT broker ${new URL(options.url).host}: ${error.message} (messages wait in the outbox)`));
+  });
   client.on('connect', () => {
+    lastError = '';
     client.publish(statusTopic, 'online', { qos: 1, retain: true });
     pump.wake();
   });
