@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # What the test suite needs beyond npm packages, on a Debian machine of this project's kind: PostgreSQL
 # (the API's tests on PostgreSQL), Chromium (the browser tests), and a C++ toolchain (better-sqlite3 and
-# argon2 build native code when no prebuilt binary can be fetched). Idempotent: installs only what is
-# missing, starts PostgreSQL, creates the test role and database, and prints TEST_DATABASE_URL.
+# argon2 build native code when no prebuilt binary can be fetched), and mosquitto (the MQTT tests).
+# Idempotent: installs only what is missing, starts PostgreSQL, creates the test role and database,
+# starts mosquitto on 127.0.0.1:1883, and prints TEST_DATABASE_URL and TEST_MQTT_URL.
 # As root it installs with apt-get; otherwise it says what is missing and carries on (those tests skip).
-# Sourced (`. scripts/provision.sh`) it also exports TEST_DATABASE_URL.
+# Sourced (`. scripts/provision.sh`) it also exports TEST_DATABASE_URL, TEST_MQTT_URL and MOSQUITTO_BIN.
 set -euo pipefail
 
 missing=()
