@@ -170,9 +170,20 @@ for (const database of databases()) {
       expect(created.__typename).toBe('MutationCreateWebhookSuccess');
       const { secret, webhook } = created.data;
       expect(secret).toMatch(/^whsec_/);
+      // A second webhook wants only accepted attempts at this door.
+      const onlyPort = await freePort();
+      const only = receiver(onlyPort);
+      await only.listening;
+      const filtered = await createWebhook(`http://127.0.0.1:${onlyPort}/`, `, decisions: [ACCEPTED], doorIds: ["${doorId}"]`);
+      expect(filtered.__typename).toBe('MutationCreateWebhookSuccess');
       const first = await accepted();
       await refused();
       await until('two webhook requests', () => hook.received.length, (n) => n >= 2);
+      await until('the filtered webhook', () => only.received.length, (n) => n >= 1);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(only.received.map((r) => JSON.parse(r.body).attemptId)).toEqual([first.attemptId]);
+      await setActive(filtered.data.webhook.id, false);
+      await only.close();
       for (const { headers, body } of hook.received) {
         const timestamp = headers[WEBHOOK_HEADERS.timestamp] as string;
         const signature = headers[WEBHOOK_HEADERS.signature] as string;
