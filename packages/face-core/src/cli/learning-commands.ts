@@ -124,11 +124,16 @@ export function addLearningCommands(program: Command): void {
         heldOutFnmrAfter: r5(result.heldOutLossAfter.fnmrAtFmr1e3),
         bestEpoch: result.bestEpoch,
         epochs: result.curve.length,
+        identity: result.bestEpoch === 0,
       };
       process.stdout.write(
         options.json
           ? `${JSON.stringify(summary)}\n`
-          : `${Object.entries(summary).map(([k, v]) => `${k}: ${v}`).join('\n')}\nuse it with --head ${out} (eval lfw, eval open-set, calibrate); measure before relying on it\n`,
+          : `${Object.entries(summary).map(([k, v]) => `${k}: ${v}`).join('\n')}\n${
+              result.bestEpoch === 0
+                ? 'no epoch beat the encoder alone on the held-out identities: the saved head is the identity map (nothing to gain from it)'
+                : `measure it with --head ${out} (eval lfw, eval open-set) before relying on it`
+            }\n`,
       );
     });
 }
