@@ -60,7 +60,7 @@ describe.skipIf(skip)(`events out with two API instances on one PostgreSQL${skip
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-events-instances-'));
     mqttPort = await freePort();
     conf = path.join(dir, 'mosquitto.conf');
-    await writeFile(conf, `listener ${mqttPort} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\n`);
+    await writeFile(conf, `listener ${mqttPort} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\nautosave_interval 1\n`);
     await startBroker();
     const url = await postgres.url(dir);
     const config = loadConfig({ DATABASE_URL: url, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`, FACEGATE_WEBHOOK_RETRY_BASE_MS: '100', FACEGATE_WEBHOOK_MAX_ATTEMPTS: '50', FACEGATE_EVENTS_POLL_MS: '20' });
@@ -85,6 +85,7 @@ describe.skipIf(skip)(`events out with two API instances on one PostgreSQL${skip
     const messages: string[] = [];
     subscriber.on('message', (topic, payload) => topic.startsWith('facegate/events/') && messages.push(JSON.parse(payload.toString()).attemptId));
     await subscriber.subscribeAsync('facegate/#', { qos: 1 });
+    await new Promise((r) => setTimeout(r, 1500)); // the subscriber's session saved (autosave) before the broker stops
     await stopBroker();
     const N = 20;
     for (let i = 0; i < N; i++) {
