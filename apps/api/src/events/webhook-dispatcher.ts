@@ -86,6 +86,11 @@ export function createWebhookDispatcher(
         hooks.outcome?.('delivered', row.createdAt);
         continue;
       }
+      if (closing.signal.aborted) {
+        // Interrupted by this instance's shutdown, not the receiver's fault: released, not counted.
+        await prisma.webhookDelivery.update({ where: { id: row.id }, data: { nextAttemptAt: new Date() } });
+        return;
+      }
       const failed = attempts >= policy.maxAttempts;
       const retryAt = new Date(Date.now() + retryDelayMs(policy, attempts));
       await prisma.webhookDelivery.update({
