@@ -1,9 +1,10 @@
 /** Reads a PIN from the terminal without echoing it. */
 export function readPin(prompt: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stderr): Promise<string | null> {
   return new Promise((resolve) => {
+    // Echo off before the prompt shows: a PIN typed the moment the prompt appears must not be echoed.
+    input.setRawMode(true);
     output.write(prompt);
     let pin = '';
-    input.setRawMode(true);
     input.resume();
     input.setEncoding('utf8');
     const done = (value: string | null) => {
