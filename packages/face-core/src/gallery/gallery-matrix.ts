@@ -87,7 +87,7 @@ export class GalleryMatrix implements SearchableGallery {
   readonly options: Required<GalleryMatrixOptions>;
 
   constructor(people: ReadonlyMap<string, readonly Encoding[]> = new Map(), options: GalleryMatrixOptions = {}) {
-    this.options = { annThreshold: Number.POSITIVE_INFINITY, connectivity: 16, expansionAdd: 40, expansionSearch: 320, oversample: 4, ...options };
+    this.options = { annThreshold: Number.POSITIVE_INFINITY, connectivity: 16, expansionAdd: 80, expansionSearch: 320, oversample: 4, ...options };
     const total = [...people.values()].reduce((n, e) => n + e.length, 0);
     this.constructing = true;
     for (const [id, encodings] of people) {
