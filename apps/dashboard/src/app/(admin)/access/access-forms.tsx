@@ -1,8 +1,9 @@
 'use client';
 
 import { useActionState } from 'react';
+import { FormFeedback } from '@/components/form-feedback';
 import { SubmitButton } from '@/components/submit-button';
-import { changeGrant, changeMember, createGroup, createSchedule, deleteGroup, deleteSchedule, issuePass, revokePass, saveDoorPolicy, setPin, type AccessState } from './actions';
+import { changeGrant, changeMember, createGroup, createSchedule, deleteGroup, deleteSchedule, issuePass, revokePass, saveDoorPolicy, setPin } from './actions';
 
 type DoorSettings = { falseAcceptRate: number | null; thresholdOverride: number | null; stepUp: boolean | null; liveness: string | null; minFrames: number | null; requirePin: boolean | null; threshold: number };
 type DoorRow = { id: string; name: string; timeZone: string; access: 'EVERYONE' | 'GROUPS'; settings: DoorSettings };
@@ -20,16 +21,20 @@ export interface AccessData {
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const ZONES = ['UTC', 'Europe/London', 'Europe/Paris', 'Europe/Berlin', 'America/New_York', 'America/Chicago', 'America/Los_Angeles', 'Asia/Tokyo', 'Asia/Singapore', 'Australia/Sydney'];
 
-function Feedback({ state }: { state: AccessState }) {
+
+/** A required choice of one person, empty until chosen. */
+function PersonSelect({ people, id, label }: { people: PersonRow[]; id?: string; label?: string }) {
   return (
-    <div aria-live="polite">
-      {state.error && (
-        <p role="alert" className="alert error">
-          {state.error}
-        </p>
-      )}
-      {state.message && !state.error && <p className="alert ok">{state.message}</p>}
-    </div>
+    <select id={id} name="personId" aria-label={label} required defaultValue="">
+      <option value="" disabled>
+        Person…
+      </option>
+      {people.map((p) => (
+        <option key={p.id} value={p.id}>
+          {p.name}
+        </option>
+      ))}
+    </select>
   );
 }
 
@@ -103,7 +108,7 @@ export function DoorPolicyForm({ door, readOnly }: { door: DoorRow; readOnly: bo
           <option key={z} value={z} />
         ))}
       </datalist>
-      <Feedback state={state} />
+      <FormFeedback state={state} />
     </form>
   );
 }
@@ -135,7 +140,7 @@ export function ScheduleForms({ schedules, readOnly }: { schedules: ScheduleRow[
           ))}
         </ul>
       )}
-      <Feedback state={removed} />
+      <FormFeedback state={removed} />
       {!readOnly && (
         <form action={action} aria-label="New schedule">
           <div className="row">
@@ -167,7 +172,7 @@ export function ScheduleForms({ schedules, readOnly }: { schedules: ScheduleRow[
             </div>
             <SubmitButton pending="Adding…">Add schedule</SubmitButton>
           </div>
-          <Feedback state={state} />
+          <FormFeedback state={state} />
         </form>
       )}
     </>
@@ -236,16 +241,7 @@ export function GroupForms({ data, readOnly }: { data: AccessData; readOnly: boo
             <div className="row">
               <form action={changeMembers} className="row" aria-label={`Add a member to ${g.name}`}>
                 <input type="hidden" name="groupId" value={g.id} />
-                <select name="personId" aria-label="Person" required defaultValue="">
-                  <option value="" disabled>
-                    Person…
-                  </option>
-                  {people.map((p) => (
-                    <option key={p.id} value={p.id}>
-                      {p.name}
-                    </option>
-                  ))}
-                </select>
+                <PersonSelect people={people} label="Person" />
                 <SubmitButton className="secondary" pending="Adding…">
                   Add member
                 </SubmitButton>
@@ -278,9 +274,9 @@ export function GroupForms({ data, readOnly }: { data: AccessData; readOnly: boo
           )}
         </div>
       ))}
-      <Feedback state={removed} />
-      <Feedback state={member} />
-      <Feedback state={grant} />
+      <FormFeedback state={removed} />
+      <FormFeedback state={member} />
+      <FormFeedback state={grant} />
       {!readOnly && (
         <form action={create} className="row" aria-label="New group">
           <div className="field">
@@ -288,7 +284,7 @@ export function GroupForms({ data, readOnly }: { data: AccessData; readOnly: boo
             <input id="group-name" name="name" required placeholder="Staff" />
           </div>
           <SubmitButton pending="Adding…">Add group</SubmitButton>
-          <Feedback state={created} />
+          <FormFeedback state={created} />
         </form>
       )}
     </>
@@ -325,22 +321,13 @@ export function PassForms({ data, readOnly }: { data: AccessData; readOnly: bool
           ))}
         </ul>
       )}
-      <Feedback state={revoked} />
+      <FormFeedback state={revoked} />
       {!readOnly && (
         <form action={issue} aria-label="New visitor pass">
           <div className="row">
             <div className="field">
               <label htmlFor="pass-person">Visitor</label>
-              <select id="pass-person" name="personId" required defaultValue="">
-                <option value="" disabled>
-                  Person…
-                </option>
-                {people.map((p) => (
-                  <option key={p.id} value={p.id}>
-                    {p.name}
-                  </option>
-                ))}
-              </select>
+              <PersonSelect people={people} id="pass-person" />
             </div>
             <div className="field">
               <label htmlFor="pass-from">From (UTC)</label>
@@ -360,7 +347,7 @@ export function PassForms({ data, readOnly }: { data: AccessData; readOnly: bool
             </fieldset>
             <SubmitButton pending="Issuing…">Issue pass</SubmitButton>
           </div>
-          <Feedback state={issued} />
+          <FormFeedback state={issued} />
         </form>
       )}
     </>
@@ -381,16 +368,7 @@ export function PinForm({ data, readOnly }: { data: AccessData; readOnly: boolea
         <form action={action} className="row" aria-label="Set a PIN">
           <div className="field">
             <label htmlFor="pin-person">Person</label>
-            <select id="pin-person" name="personId" required defaultValue="">
-              <option value="" disabled>
-                Person…
-              </option>
-              {people.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
+            <PersonSelect people={people} id="pin-person" />
           </div>
           <div className="field">
             <label htmlFor="pin-value">
@@ -399,7 +377,7 @@ export function PinForm({ data, readOnly }: { data: AccessData; readOnly: boolea
             <input id="pin-value" name="pin" type="password" inputMode="numeric" autoComplete="off" pattern="\d{4,12}" />
           </div>
           <SubmitButton pending="Saving…">Save PIN</SubmitButton>
-          <Feedback state={state} />
+          <FormFeedback state={state} />
         </form>
       )}
     </>

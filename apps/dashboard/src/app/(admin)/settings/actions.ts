@@ -76,22 +76,14 @@ export async function previewSettings(_s: SettingsState, form: FormData): Promis
 }
 
 export async function updateSettings(_s: SettingsState, form: FormData): Promise<SettingsState> {
-  const parsed = SettingsInput.safeParse({
-    falseAcceptOneIn: form.get('falseAcceptOneIn'),
-    threshold: form.get('threshold') ?? '',
-    stepUp: form.get('stepUp') === 'on',
-    rule: form.get('rule'),
-    liveness: form.get('liveness') ?? 'OFF',
-    rateLimitPerMinute: form.get('rateLimitPerMinute'),
-  });
-  if (!parsed.success) return { error: issues(parsed.error) };
-  const { falseAcceptOneIn, threshold, ...rest } = parsed.data;
-  const input = { ...rest, falseAcceptRate: 1 / falseAcceptOneIn, ...(threshold === null ? { useCalibratedThreshold: true } : { threshold }) };
+  const read = settingsInput(form);
+  if ('error' in read) return { error: read.error };
+  const { input } = read;
   return mutate(
     'updateSettings',
     `mutation ($input: SettingsInput!) { updateSettings(input: $input) { __typename ... on MutationUpdateSettingsSuccess { data { threshold } } ... on Error { code message } } }`,
     { input },
-    threshold === null ? `Saved: 1 in ${falseAcceptOneIn.toLocaleString('en')} false accepts (calibrated threshold).` : `Saved: fixed threshold ${threshold}.`,
+    'threshold' in input ? `Saved: fixed threshold ${input.threshold}.` : `Saved: 1 in ${Math.round(1 / input.falseAcceptRate).toLocaleString('en')} false accepts (calibrated threshold).`,
   );
 }
 

@@ -1,9 +1,10 @@
 'use client';
 
 import { useActionState, useRef, useTransition, type FormEvent } from 'react';
+import { FormFeedback } from '@/components/form-feedback';
 import { SubmitButton } from '@/components/submit-button';
 import type { Door } from '@/lib/types';
-import { createAdmin, createApiKey, createDoor, deleteDoor, previewSettings, removeAdmin, revokeApiKey, updateSettings, type SettingsState } from './actions';
+import { createAdmin, createApiKey, createDoor, deleteDoor, previewSettings, removeAdmin, revokeApiKey, updateSettings } from './actions';
 import { DoorSelect } from '@/components/door-select';
 
 /** Asks before a form that cannot be undone is sent (keyboard and screen readers get the browser's dialog). */
@@ -13,18 +14,6 @@ function confirmFirst(question: string) {
   };
 }
 
-function Feedback({ state }: { state: SettingsState }) {
-  return (
-    <div aria-live="polite">
-      {state.error && (
-        <p role="alert" className="alert error">
-          {state.error}
-        </p>
-      )}
-      {state.message && !state.error && <p className="alert ok">{state.message}</p>}
-    </div>
-  );
-}
 
 export interface RecognitionSettings {
   threshold: number;
@@ -97,12 +86,12 @@ export function ThresholdForm({ settings }: { settings: RecognitionSettings }) {
         <SubmitButton pending="Saving…">Save</SubmitButton>
       </div>
       <div data-testid="settings-preview">
-        <Feedback state={preview} />
+        <FormFeedback state={preview} />
       </div>
       <p className="hint">
         The threshold follows from the false-accept target, calibrated for the face encoder; identification tightens it further as the gallery grows, so that at most 1 % of strangers are let in. A rarer target keeps more strangers out and refuses more employees.
       </p>
-      <Feedback state={state} />
+      <FormFeedback state={state} />
     </form>
   );
 }
@@ -133,7 +122,7 @@ export function DoorForms({ doors }: { doors: Door[] }) {
           ))}
         </ul>
       )}
-      <Feedback state={deleted} />
+      <FormFeedback state={deleted} />
       <form action={action} className="row">
         <div className="field">
           <label htmlFor="door-name">New door</label>
@@ -147,7 +136,7 @@ export function DoorForms({ doors }: { doors: Door[] }) {
         </div>
         <SubmitButton pending="Adding…">Add door</SubmitButton>
       </form>
-      <Feedback state={state} />
+      <FormFeedback state={state} />
     </>
   );
 }
@@ -217,7 +206,7 @@ export function ApiKeyForms({ keys, doors }: { keys: { id: string; name: string;
           </table>
         </div>
       )}
-      <Feedback state={revoked} />
+      <FormFeedback state={revoked} />
       <form action={action} style={{ marginTop: '1rem' }}>
         <h3>New API key</h3>
         <div className="row">
@@ -292,7 +281,7 @@ export function AdminForms({ admins, myId }: { admins: { id: string; email: stri
           </tbody>
         </table>
       </div>
-      <Feedback state={removed} />
+      <FormFeedback state={removed} />
       <form action={action} style={{ marginTop: '1rem' }}>
         <h3>New account</h3>
         <div className="row">
@@ -315,7 +304,7 @@ export function AdminForms({ admins, myId }: { admins: { id: string; email: stri
           </div>
           <SubmitButton pending="Adding…">Add account</SubmitButton>
         </div>
-        <Feedback state={state} />
+        <FormFeedback state={state} />
       </form>
     </>
   );
