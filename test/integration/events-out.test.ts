@@ -298,6 +298,25 @@ for (const database of databases()) {
       await hook.close();
     }, 90_000);
 
+    it('an attempt recorded by a process killed before it wrote the events out is caught up, once', async () => {
+      const port = await freePort();
+      const hook = receiver(port);
+      await hook.listening;
+      const { data } = await createWebhook(`http://127.0.0.1:${port}/hook`);
+      // What a process killed between its audit write and its events write leaves: the attempt, nothing out.
+      const orphan = await app.db.prisma.recognitionEvent.create({
+        data: { kind: 'verify', doorId, threshold: 0.35, model: 'test', decision: 'accepted', reason: 'match', decidedPersonId: personId, decidedLabel: 'younes', createdAt: new Date(Date.now() - 120_000) },
+      });
+      expect(await app.services.events.catchUp()).toBe(1);
+      await until('the orphan delivered', () => hook.received.length, (n) => n >= 1, 30_000);
+      expect(JSON.parse(hook.received[0]!.body)).toMatchObject({ attemptId: orphan.id, decision: 'accepted', personName: 'younes' });
+      expect((await app.db.prisma.recognitionEvent.findUniqueOrThrow({ where: { id: orphan.id } })).eventsPublished).toBe(1);
+      expect(await app.services.events.catchUp()).toBe(0);
+      await setActive(data.webhook.id, false);
+      await hook.close();
+      await app.db.prisma.recognitionEvent.delete({ where: { id: orphan.id } });
+    }, 60_000);
+
     it("a receiver that hangs does not delay the door's answer", async () => {
       const baseline: number[] = [];
       for (let i = 0; i < 3; i++) baseline.push((await accepted()).ms);

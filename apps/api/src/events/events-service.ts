@@ -97,15 +97,21 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
     return hooks.list;
   }
 
-  async function write(payload: EventPayload, eventId: string, only?: string) {
+  /**
+   * Writes an attempt's rows, and marks the attempt as written (`stage` 1 for its record, 2 for its
+   * step-up completion) in the same transaction: an instance stopped before this leaves the mark behind
+   * for catchUp, never a half-written event.
+   */
+  async function write(payload: EventPayload, eventId: string, stage: 1 | 2) {
     const body = JSON.stringify(payload);
-    const targets = only ? [only] : (await activeWebhooks()).filter((w) => (w.decisions.length === 0 || w.decisions.includes(payload.decision)) && (w.doorIds.length === 0 || (payload.doorId !== null && w.doorIds.includes(payload.doorId)))).map((w) => w.id);
-    const topics = mqtt && !only ? eventTopics(options.mqtt!.topicPrefix, payload) : [];
-    if (targets.length === 0 && topics.length === 0) return;
+    const targets = (await activeWebhooks()).filter((w) => (w.decisions.length === 0 || w.decisions.includes(payload.decision)) && (w.doorIds.length === 0 || (payload.doorId !== null && w.doorIds.includes(payload.doorId)))).map((w) => w.id);
+    const topics = mqtt ? eventTopics(options.mqtt!.topicPrefix, payload) : [];
     await prisma.$transaction([
       prisma.webhookDelivery.createMany({ data: targets.map((webhookId) => ({ webhookId, eventId, payload: body })) }),
       prisma.outboxMessage.createMany({ data: topics.map((topic) => ({ eventId, topic, payload: body })) }),
+      prisma.recognitionEvent.updateMany({ where: { id: eventId, eventsPublished: { lt: stage } }, data: { eventsPublished: stage } }),
     ]);
+    if (targets.length === 0 && topics.length === 0) return;
     // A deletion that ran between reading the event and writing these rows did not see them: erase now.
     if (payload.personId && !(await prisma.person.findUnique({ where: { id: payload.personId }, select: { id: true } }))) await erasePersonFromEvents(prisma, payload.personId);
     if (targets.length > 0) webhooks.wake();
@@ -122,7 +128,7 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
           try {
             // Read again: a deletion may have renamed the person since (the event in memory is older).
             const fresh = (await prisma.recognitionEvent.findUnique({ where: { id: event.id } })) ?? event;
-            return await write(eventPayload(fresh, type, await doorName(fresh.doorId)), fresh.id);
+            return await write(eventPayload(fresh, type, await doorName(fresh.doorId)), fresh.id, type === 'attempt.completed' ? 2 : 1);
           } catch (error) {
             if (attempt >= 5) throw error;
             await new Promise((r) => setTimeout(r, 100 * attempt));
@@ -132,6 +138,31 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
       .catch((error: unknown) => report(error))
       .finally(() => void pending--);
   }
+
+  /**
+   * Attempts whose events an instance recorded but never wrote (it was killed in between): published
+   * now. Only those older than `graceMs` (another instance may still be writing younger ones) and
+   * younger than a day.
+   */
+  async function catchUp(graceMs = 30_000): Promise<number> {
+    const at = Date.now();
+    const left = await prisma.recognitionEvent.findMany({
+      where: {
+        createdAt: { gte: new Date(at - 86_400_000), lt: new Date(at - graceMs) },
+        OR: [{ eventsPublished: 0 }, { eventsPublished: 1, completedAt: { not: null } }],
+      },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take: 1000,
+    });
+    for (const event of left) {
+      if (event.eventsPublished === 0) publish(event, 'attempt.recorded');
+      if (event.completedAt) publish(event, 'attempt.completed');
+    }
+    await queue;
+    return left.length;
+  }
+  const catchUpTimer = setInterval(() => void catchUp().catch(report), 60_000);
+  catchUpTimer.unref();
 
   async function getWebhook(id: string) {
     const webhook = await prisma.webhook.findUnique({ where: { id } });
@@ -159,6 +190,7 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
   return {
     /** Queues an attempt (recorded, or a completed step-up) for the webhooks and MQTT; never waits. */
     publish,
+    catchUp,
     list: () => prisma.webhook.findMany({ orderBy: { createdAt: 'asc' } }),
     get: getWebhook,
     /** A new webhook and its signing secret, which is returned this once and kept sealed. */
@@ -215,6 +247,7 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
     queued: () => pending,
     /** Writes what is queued, stops sending (the rows stay for the next start) and leaves the broker. */
     async close() {
+      clearInterval(catchUpTimer);
       await queue;
       await webhooks.close();
       await mqtt?.close();

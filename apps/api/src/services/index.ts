@@ -53,6 +53,8 @@ export async function createServices(deps: ServiceDeps) {
   const { metrics, cipher } = deps;
   const now = deps.now ?? (() => new Date());
   const events = createEventsService(prisma, cipher, deps.events, metrics);
+  // Events of attempts an earlier process recorded but was stopped before writing out.
+  void events.catchUp().catch((error: unknown) => console.error('facegate events: catch-up failed:', error instanceof Error ? error.message : error));
   const audit = createAuditService(prisma, {
     cipher,
     now,
