@@ -29,9 +29,18 @@ export async function GET(request: Request): Promise<Response> {
     const status = error instanceof ApiError && error.code === 'UNAUTHORIZED' ? 401 : 502;
     return new Response(error instanceof Error ? error.message : 'The audit log could not be read.', { status });
   }
+  // Administrators by email where the reader may list them (administrators); others see the ids.
+  const emails = new Map<string, string>();
+  try {
+    for (const admin of (await gql<{ admins: { id: string; email: string }[] }>(`{ admins { id email } }`)).admins) emails.set(admin.id, admin.email);
+  } catch {
+    // a viewer: ids only
+  }
+  // Distances to 4 decimals: the encoder is not more precise than that (not 16 digits of float noise).
+  const round = (n: number | null) => (n === null ? '' : n.toFixed(4));
   const csv = toCsv(
-    ['time', 'kind', 'door', 'api_key_id', 'admin_id', 'claimed', 'decided', 'distance', 'threshold', 'decision', 'reason', 'event_id'],
-    rows.map((e) => [e.createdAt, e.kind.toLowerCase(), e.door?.name ?? '', e.apiKeyId ?? '', e.adminId ?? '', e.claimedLabel ?? '', e.decidedLabel ?? '', e.distance ?? '', e.threshold, e.decision.toLowerCase(), e.reason, e.id]),
+    ['time', 'kind', 'door', 'api_key_id', 'admin', 'claimed', 'decided', 'distance', 'threshold', 'decision', 'reason', 'event_id'],
+    rows.map((e) => [e.createdAt, e.kind.toLowerCase(), e.door?.name ?? '', e.apiKeyId ?? '', e.adminId ? (emails.get(e.adminId) ?? e.adminId) : '', e.claimedLabel ?? '', e.decidedLabel ?? '', round(e.distance), round(e.threshold), e.decision.toLowerCase(), e.reason, e.id]),
   );
   const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
   return new Response(csv, { headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="facegate-audit-${stamp}.csv"`, 'cache-control': 'no-store' } });
