@@ -1,8 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { createServer as createNetServer, connect } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -13,77 +9,14 @@ import { createApp, type App } from '@facegate/api/app';
 import { loadConfig } from '@facegate/api/config';
 import { apiClient } from './api-client.ts';
 import { databases } from './databases.ts';
+import { broker, freePort, MOSQUITTO, receiver, until } from './events-support.ts';
 
 const seed = path.join(facesDir(), 'seed');
 const ADMIN = { email: 'admin@facegate.test', password: 'correct horse battery' };
 const VERIFY = `mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { __typename ... on MutationVerifyFaceSuccess { data { decision attemptId } } ... on Error { code } } }`;
 const IDENTIFY = `mutation ($image: File!, $door: ID) { identifyFace(image: $image, doorId: $door) { __typename ... on Error { code } } }`;
-const MOSQUITTO = [process.env.MOSQUITTO_BIN, '/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => p && existsSync(p));
 /** Keys no event payload may carry. */
 const FORBIDDEN = ['thumbnail', 'image', 'encoding', 'distance', 'threshold', 'cardId', 'notes', 'claimedLabel', 'claimedPersonId', 'rivalLabel'];
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function until<T>(what: string, read: () => Promise<T> | T, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A webhook receiver on a port of its own: `mode` answers 204, or never answers (hang). */
-function receiver(port: number, mode: 'ok' | 'hang' = 'ok') {
-  const received: { headers: IncomingHttpHeaders; body: string; at: number }[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body, at: Date.now() });
-      if (mode === 'ok') res.writeHead(204).end();
-    });
-  });
-  const listening = new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    received,
-    listening,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
-/** A mosquitto of the test's own, on its own port, stopped and started again at will (persistent sessions kept on disk). */
-function broker(port: number, dir: string) {
-  let child: ChildProcess | null = null;
-  const conf = path.join(dir, `mosquitto-${port}.conf`);
-  return {
-    async start() {
-      await writeFile(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\nautosave_interval 1\n`);
-      child = spawn(MOSQUITTO!, ['-c', conf], { stdio: 'ignore' });
-      await until('mosquitto to listen', () => new Promise<boolean>((resolve) => connect(port, '127.0.0.1').on('connect', function (this: import('node:net').Socket) { this.destroy(); resolve(true); }).on('error', () => resolve(false))), Boolean, 10_000);
-    },
-    async stop() {
-      const running = child;
-      child = null;
-      if (!running || running.exitCode !== null) return;
-      await new Promise((resolve) => {
-        running.once('exit', resolve);
-        running.kill('SIGTERM');
-      });
-    },
-  };
-}
 
 for (const database of databases()) {
   const skip = !hasFaces('seed') ? `needs ${seed}` : database.skip ? database.skip : !MOSQUITTO ? 'mosquitto is not installed (scripts/provision.sh installs it as root)' : null;
