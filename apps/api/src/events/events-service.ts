@@ -106,9 +106,10 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
     const body = JSON.stringify(payload);
     const targets = (await activeWebhooks()).filter((w) => (w.decisions.length === 0 || w.decisions.includes(payload.decision)) && (w.doorIds.length === 0 || (payload.doorId !== null && w.doorIds.includes(payload.doorId)))).map((w) => w.id);
     const topics = mqtt ? eventTopics(options.mqtt!.topicPrefix, payload) : [];
+    // Without webhooks or a broker, only the mark is written.
     await prisma.$transaction([
-      prisma.webhookDelivery.createMany({ data: targets.map((webhookId) => ({ webhookId, eventId, payload: body })) }),
-      prisma.outboxMessage.createMany({ data: topics.map((topic) => ({ eventId, topic, payload: body })) }),
+      ...(targets.length > 0 ? [prisma.webhookDelivery.createMany({ data: targets.map((webhookId) => ({ webhookId, eventId, payload: body })) })] : []),
+      ...(topics.length > 0 ? [prisma.outboxMessage.createMany({ data: topics.map((topic) => ({ eventId, topic, payload: body })) })] : []),
       prisma.recognitionEvent.updateMany({ where: { id: eventId, eventsPublished: { lt: stage } }, data: { eventsPublished: stage } }),
     ]);
     if (targets.length === 0 && topics.length === 0) return;

@@ -211,7 +211,7 @@ export function createRecognitionService(deps: {
   /** The door's settings over the global ones: threshold, step-up, liveness, frames, second factor. */
   async function atDoor(doorId: string | null) {
     const local = settingsAtDoor(settings.current(), await policy.doorSettings(doorId));
-    return { ...local, config: decisionConfig(local) as DecisionConfig };
+    return { ...local, config: decisionConfig(local) };
   }
 
   /**
