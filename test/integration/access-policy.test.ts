@@ -162,6 +162,9 @@ for (const database of databases()) {
       expect(asked).toMatchObject({ decision: 'STEP_UP', reason: 'pin_required', stepUpReason: 'pin_required', pinTriesLeft: 3, person: null });
       // Another door's key cannot complete (or learn of) this attempt.
       expect(await complete(keys.lobby!, asked.attemptId, '4826')).toMatchObject({ code: 'NOT_FOUND' });
+      // That try is an attempt of its own at the lobby, audited (naming nobody).
+      const misuse = await app.db.prisma.recognitionEvent.findFirstOrThrow({ where: { reason: 'unknown_attempt' }, orderBy: { createdAt: 'desc' } });
+      expect(misuse).toMatchObject({ doorId: doors.lobby, decision: 'error', claimedLabel: null, decidedPersonId: null, stepUpPersonId: null });
       expect((await complete(keys['server-room']!, asked.attemptId, '1111')).data).toMatchObject({ decision: 'STEP_UP', pinTriesLeft: 2, person: null });
       const opened = (await complete(keys['server-room']!, asked.attemptId, '4826')).data;
       expect(opened).toMatchObject({ decision: 'ACCEPTED', reason: 'pin_ok', person: { name: 'younes' }, event: { id: asked.attemptId, decision: 'ACCEPTED', pinTries: 2 } });
@@ -179,8 +182,8 @@ for (const database of databases()) {
       clock = new Date(clock.getTime() + 61_000);
       expect((await complete(keys['server-room']!, late.attemptId, '4826')).data).toMatchObject({ decision: 'REFUSED', reason: 'step_up_expired' });
 
-      // Three attempts, three audit events, however many PINs were typed.
-      expect(await events()).toBe(before + 3);
+      // Three attempts, three audit events, however many PINs were typed; and the other key's try.
+      expect(await events()).toBe(before + 4);
       // The injected clock stands still, so the three share a time: read them by id, not in time order.
       const audit = await Promise.all([asked.attemptId, guessed.attemptId, late.attemptId].map((id) => app.db.prisma.recognitionEvent.findUniqueOrThrow({ where: { id } })));
       expect(audit.map((e) => [e.decision, e.reason, e.pinTries])).toEqual([

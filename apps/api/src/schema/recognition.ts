@@ -51,7 +51,7 @@ RecognitionEventRef.implement({
     decision: t.field({ type: Decision, resolve: (e) => e.decision as DecisionValue }),
     reason: t.exposeString('reason', {
       description:
-        'match, no_match, not_in_database, ambiguous, borderline, presentation_attack, unknown_person, inactive, not_enrolled; access policy: not_allowed_here, outside_schedule, pass_expired, pass_not_yet_valid, pass_revoked, too_few_frames; step-up: pin_required, pin_ok, pin_failed, pin_locked, step_up_expired, no_second_factor; face_too_small, too_blurry, pose, too_dark, too_bright (quality gates); no_face, multiple_faces, invalid_image, image_too_large, rate_limited',
+        'match, no_match, not_in_database, ambiguous, borderline, presentation_attack, unknown_person, inactive, not_enrolled; access policy: not_allowed_here, outside_schedule, pass_expired, pass_not_yet_valid, pass_revoked, too_few_frames; step-up: pin_required, pin_ok, pin_failed, pin_locked, step_up_expired, no_second_factor, unknown_attempt; face_too_small, too_blurry, pose, too_dark, too_bright (quality gates); no_face, multiple_faces, invalid_image, image_too_large, rate_limited',
     }),
     thumbnail: t.string({ nullable: true, description: 'The face seen, as a JPEG data: URL (scope faces:read).', authScopes: { scope: 'faces:read' }, unauthorizedResolver: () => null, resolve: (e, _, ctx) => jpegDataUrl(e.thumbnail ? ctx.services.cipher.open(e.thumbnail) : null) }),
     door: t.field({ type: DoorRef, nullable: true, resolve: (e, _, ctx) => (e.doorId ? ctx.services.access.doors.get(e.doorId) : null) }),
@@ -140,7 +140,7 @@ builder.mutationFields((t) => ({
   completeStepUp: t.field({
     type: RecognitionResult,
     description:
-      'The second factor of a STEP_UP answer: the PIN of the person recognised. Only the caller who made the attempt, within 60 s, at most 3 PINs; the attempt stays one audit event. ACCEPTED opens the door; STEP_UP means a wrong PIN with tries left; REFUSED ends it (pin_failed, pin_locked, step_up_expired, no_second_factor, or the access policy).',
+      'The second factor of a STEP_UP answer: the PIN of the person recognised. Only the caller who made the attempt, within 60 s, at most 3 PINs; the attempt stays one audit event. ACCEPTED opens the door; STEP_UP means a wrong PIN with tries left; REFUSED ends it (pin_failed, pin_locked, step_up_expired, no_second_factor, or the access policy). A PIN for an attempt that is not the caller\'s is NOT_FOUND, audited as unknown_attempt.',
     errors: { types: COMMON_ERRORS },
     args: { attemptId: t.arg.id({ required: true }), pin: t.arg.string({ required: true }) },
     resolve: (_, args, ctx) => ctx.services.recognition.completeStepUp(ctx.viewer, String(args.attemptId), args.pin),

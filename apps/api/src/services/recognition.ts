@@ -349,8 +349,13 @@ export function createRecognitionService(deps: {
     async completeStepUp(viewer: Viewer, attemptId: string, pin: string): Promise<RecognitionOutcome> {
       const event = await audit.get(attemptId);
       const own = event && (viewer.kind === 'apiKey' ? event.apiKeyId === viewer.id : viewer.kind === 'admin' ? event.adminId === viewer.id : false);
-      // Someone else's attempt is "not found": it does not tell a stranger which attempts exist.
-      if (!event || !own || !can(viewer, event.kind as Scope)) throw new NotFoundError('step-up attempt');
+      if (!event || !own || !can(viewer, event.kind as Scope)) {
+        // A PIN sent for an attempt that is not the caller's is an attempt at a door of its own: audited,
+        // and answered "not found", which does not tell a stranger which attempts exist.
+        const doorId = viewer.kind === 'apiKey' || viewer.kind === 'anonymous' ? (viewer.doorId ?? null) : null;
+        await audit.record({ kind: event?.kind === 'identify' ? 'identify' : 'verify', ...actor(viewer), doorId, threshold: settings.current().threshold, model: '', decision: 'error', reason: 'unknown_attempt', frames: 0, framesUsed: 0 });
+        throw new NotFoundError('step-up attempt');
+      }
       if (event.decision !== 'step_up' || event.completedAt) throw new InvalidInputError('this attempt is not waiting for a second factor');
 
       const answer = (done: RecognitionEventRow, personId: string | null, triesLeft: number | null): RecognitionOutcome => ({
