@@ -1,0 +1,25 @@
+-- CreateTable
+CREATE TABLE "AdminAction" (
+    "id" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "actorKind" TEXT NOT NULL,
+    "actorId" TEXT,
+    "actorLabel" TEXT,
+    "action" TEXT NOT NULL,
+    "targetType" TEXT,
+    "targetId" TEXT,
+    "targetLabel" TEXT,
+    "personId" TEXT,
+    "details" TEXT NOT NULL DEFAULT '{}',
+
+    CONSTRAINT "AdminAction_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE INDEX "AdminAction_createdAt_idx" ON "AdminAction"("createdAt");
+
+-- CreateIndex
+CREATE INDEX "AdminAction_personId_idx" ON "AdminAction"("personId");
+
+-- CreateIndex
+CREATE INDEX "AdminAction_action_createdAt_idx" ON "AdminAction"("action", "createdAt");
