@@ -17,8 +17,12 @@ export function templateSourcePoints(landmarks68: readonly Point[], template: Al
   });
 }
 
-/** The face rotated, scaled and cropped so its landmarks sit where the template puts them. */
+/**
+ * The face rotated, scaled and cropped so its landmarks sit where the template puts them. Where the
+ * chip reaches outside the photo the edge pixels are repeated, not black: a black wedge is not part of
+ * the face, yet the encoder would see it and every page would show it.
+ */
 export function alignFace(photo: RgbImage | ImagePyramid, landmarks68: readonly Point[], template: AlignmentTemplate): RgbImage {
   const transform = estimateSimilarityTransform(templateSourcePoints(landmarks68, template), template.points);
-  return warpToCrop(photo, transform, template.size);
+  return warpToCrop(photo, transform, template.size, 'replicate');
 }

@@ -50,12 +50,20 @@ export class ImagePyramid {
 }
 
 /**
+ * What a crop shows where it reaches outside the photo: black (detector windows and landmark crops,
+ * as the networks were run so far), or the nearest edge pixel repeated (aligned chips: a face near the
+ * photo's edge, e.g. a tight 96x96 portrait whose chin region the chip extends below, otherwise gets a
+ * black wedge that the encoder sees and that every page showing the chip shows).
+ */
+export type WarpBorder = 'zero' | 'replicate';
+
+/**
  * Resamples a photo into a `size` x `size` crop where `toCrop` maps photo coordinates to crop
- * coordinates. Bilinear, black outside the photo. When the crop shrinks the photo by more than 2x it
+ * coordinates. Bilinear; outside the photo, `border` decides. When the crop shrinks the photo by more than 2x it
  * samples a halved copy (a pyramid, as dlib's extract_image_chip does) so that downsampling averages
  * pixels instead of skipping them.
  */
-export function warpToCrop(photo: RgbImage | ImagePyramid, toCrop: SimilarityTransform, size: number): RgbImage {
+export function warpToCrop(photo: RgbImage | ImagePyramid, toCrop: SimilarityTransform, size: number, border: WarpBorder = 'zero'): RgbImage {
   const pyramid = photo instanceof ImagePyramid ? photo : new ImagePyramid(photo);
   // The fewest halvings that keep the crop at no less than half the source's resolution.
   const scale = Math.max(transformScale(toCrop), 1e-9);
@@ -78,6 +86,7 @@ export function warpToCrop(photo: RgbImage | ImagePyramid, toCrop: SimilarityTra
   // (detector windows, landmark crops, chips). Same bytes as the per-sample path (warp.test.ts).
   const { a, b, tx, ty } = back;
   const rowStride = width * 3;
+  const read = border === 'replicate' ? sampleClamped : sample;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const sx = a * x - b * y + tx;
@@ -102,10 +111,10 @@ export function warpToCrop(photo: RgbImage | ImagePyramid, toCrop: SimilarityTra
         continue;
       }
       for (let c = 0; c < 3; c++) {
-        const p00 = sample(data, width, height, x0, y0, c);
-        const p10 = sample(data, width, height, x0 + 1, y0, c);
-        const p01 = sample(data, width, height, x0, y0 + 1, c);
-        const p11 = sample(data, width, height, x0 + 1, y0 + 1, c);
+        const p00 = read(data, width, height, x0, y0, c);
+        const p10 = read(data, width, height, x0 + 1, y0, c);
+        const p01 = read(data, width, height, x0, y0 + 1, c);
+        const p11 = read(data, width, height, x0 + 1, y0 + 1, c);
         const top = p00 + (p10 - p00) * fx;
         const bottom = p01 + (p11 - p01) * fx;
         out[d + c] = Math.round(top + (bottom - top) * fy);
@@ -118,4 +127,11 @@ export function warpToCrop(photo: RgbImage | ImagePyramid, toCrop: SimilarityTra
 function sample(data: Uint8Array, width: number, height: number, x: number, y: number, c: number): number {
   if (x < 0 || y < 0 || x >= width || y >= height) return 0;
   return data[(y * width + x) * 3 + c]!;
+}
+
+/** The nearest pixel inside the photo (edge-replicate padding). */
+function sampleClamped(data: Uint8Array, width: number, height: number, x: number, y: number, c: number): number {
+  const cx = x < 0 ? 0 : x >= width ? width - 1 : x;
+  const cy = y < 0 ? 0 : y >= height ? height - 1 : y;
+  return data[(cy * width + cx) * 3 + c]!;
 }
