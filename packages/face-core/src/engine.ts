@@ -49,6 +49,18 @@ export interface StageTimings {
 
 export type MultipleFacesPolicy = 'largest' | 'error';
 
+/**
+ * What the detector saw in a photo: its size as decoded (EXIF orientation applied, after any
+ * downscaling) and every face found, largest first, in those pixels. Filled in by encodeFace and
+ * findFaces when given, before faces are refused, so that a caller can show which face was used and
+ * why the others were not (a two-face photo must not silently use the larger one).
+ */
+export interface PhotoSeen {
+  width: number;
+  height: number;
+  detections: { box: Box; score: number }[];
+}
+
 export interface FaceEngine {
   readonly backend: BackendName;
   /** Identifies the encoder; store it with every encoding. */
@@ -57,12 +69,12 @@ export interface FaceEngine {
    * Every face in the photo, largest first, each encoded; an empty list when there is none. Searches
    * small faces too (group photos), which costs more than encodeFace's single-face path.
    */
-  findFaces(source: ImageSource | RgbImage, timings?: StageTimings): Promise<EncodedFace[]>;
+  findFaces(source: ImageSource | RgbImage, timings?: StageTimings, seen?: PhotoSeen): Promise<EncodedFace[]>;
   /**
    * The one face of the photo. No face throws NoFaceError; several faces throw MultipleFacesError
    * unless `multiple` is 'largest'.
    */
-  encodeFace(source: ImageSource | RgbImage, options?: { multiple?: MultipleFacesPolicy; timings?: StageTimings }): Promise<EncodedFace>;
+  encodeFace(source: ImageSource | RgbImage, options?: { multiple?: MultipleFacesPolicy; timings?: StageTimings; seen?: PhotoSeen }): Promise<EncodedFace>;
   dispose(): void;
 }
 
@@ -85,6 +97,7 @@ export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceE
     timings: StageTimings | undefined,
     smallFaces: boolean,
     check: (count: number) => void = () => {},
+    seen?: PhotoSeen,
   ): Promise<EncodedFace[]> {
     let t = performance.now();
     const lap = () => {
@@ -102,6 +115,7 @@ export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceE
     if (detected.length === 0 && !smallFaces) detected = await detector.detect(pyramid, { smallFaces: true });
     detected.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
     const detectMs = lap();
+    if (seen) Object.assign(seen, { width: image.width, height: image.height, detections: detected.map((d) => ({ box: d.box, score: d.score })) });
     check(detected.length);
     // All the faces kept go through the landmark network in one run, then the encoder in one.
     const kept = detected.slice(0, keep);
@@ -124,12 +138,12 @@ export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceE
   return {
     backend,
     modelId: ENCODER_MODEL_ID,
-    findFaces: (source, timings) => run(source, Number.POSITIVE_INFINITY, timings, true),
+    findFaces: (source, timings, seen) => run(source, Number.POSITIVE_INFINITY, timings, true, undefined, seen),
     async encodeFace(source, options = {}) {
       const [face] = await run(source, 1, options.timings, false, (count) => {
         if (count === 0) throw new NoFaceError();
         if (count > 1 && (options.multiple ?? 'error') === 'error') throw new MultipleFacesError(count);
-      });
+      }, options.seen);
       return face!;
     },
     dispose() {

@@ -6,6 +6,7 @@ export {
   type EngineConfig,
   type FaceEngine,
   type MultipleFacesPolicy,
+  type PhotoSeen,
   type StageTimings,
 } from './engine.ts';
 export {
@@ -37,7 +38,7 @@ export {
   type MatchOptions,
   type Verification,
 } from './matching/match.ts';
-export { checkQuality, type QualityReason, type QualityVerdict } from './decision/quality-gate.ts';
+export { checkQuality, qualityChecks, type QualityCheck, type QualityReason, type QualityVerdict } from './decision/quality-gate.ts';
 export { DEFAULT_DECISION_CONFIG, DEFAULT_QUALITY_GATES, type DecisionConfig, type QualityGates } from './decision/constants.ts';
 export {
   decideIdentification,

@@ -32,3 +32,38 @@ export function checkQuality(quality: FaceQuality, gates: QualityGates): Quality
   }
   return PASS;
 }
+
+/** One enrolment/probe gate measured on a face: the figure, the limit, and whether it passes. */
+export interface QualityCheck {
+  /** The refusal this gate gives when it fails. */
+  readonly reason: QualityReason;
+  /** What is measured: eyeDistancePx, sharpness, yawDeg, pitchDeg, brightness. */
+  readonly measure: 'eyeDistancePx' | 'sharpness' | 'yawDeg' | 'pitchDeg' | 'brightness';
+  readonly value: number;
+  /** 'min': the value must be at least the limit; 'max': at most (yaw and pitch: their absolute value). */
+  readonly bound: 'min' | 'max';
+  readonly limit: number;
+  readonly pass: boolean;
+}
+
+/**
+ * Every gate of checkQuality, one by one, so that a page can say "sharpness 38.7, at least 6: pass"
+ * instead of a bare number. Measures missing from `quality` (samples stored before yaw and pitch were
+ * kept) are left out.
+ */
+export function qualityChecks(quality: Partial<FaceQuality>, gates: QualityGates): QualityCheck[] {
+  const checks: QualityCheck[] = [];
+  const add = (reason: QualityReason, measure: QualityCheck['measure'], bound: 'min' | 'max', limit: number) => {
+    const value = quality[measure];
+    if (value === undefined || value === null || !Number.isFinite(value)) return;
+    const pass = bound === 'min' ? value >= limit : (measure === 'yawDeg' || measure === 'pitchDeg' ? Math.abs(value) : value) <= limit;
+    checks.push({ reason, measure, value, bound, limit, pass });
+  };
+  add('FACE_TOO_SMALL', 'eyeDistancePx', 'min', gates.minEyeDistancePx);
+  add('TOO_BLURRY', 'sharpness', 'min', gates.minSharpness);
+  add('POSE', 'yawDeg', 'max', gates.maxYawDeg);
+  add('POSE', 'pitchDeg', 'max', gates.maxPitchDeg);
+  add('TOO_DARK', 'brightness', 'min', gates.minBrightness);
+  add('TOO_BRIGHT', 'brightness', 'max', gates.maxBrightness);
+  return checks;
+}
