@@ -244,6 +244,21 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
     delivery: (id: string) => prisma.webhookDelivery.findUnique({ where: { id } }),
     /** Is the MQTT broker connected (null: MQTT off). */
     mqttConnected: () => (mqtt ? mqtt.connected : null),
+    /**
+     * The MQTT configuration as the dashboard shows it (read-only: it comes from the environment). The
+     * broker's address without its user name and password, which are secrets.
+     */
+    async mqttSettings() {
+      const url = options.mqtt ? new URL(options.mqtt.url) : null;
+      return {
+        enabled: url !== null,
+        broker: url ? `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}` : null,
+        authenticated: url ? url.username !== '' : false,
+        topicPrefix: options.mqtt?.topicPrefix ?? null,
+        connected: mqtt ? mqtt.connected : null,
+        waiting: await prisma.outboxMessage.count(),
+      };
+    },
     /** Events queued in memory and not yet written. */
     queued: () => pending,
     /** Writes what is queued, stops sending (the rows stay for the next start) and leaves the broker. */

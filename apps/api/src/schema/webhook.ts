@@ -88,7 +88,21 @@ const input = (i: { name?: string | null; url?: string | null; decisions?: reado
   ...(i.active !== undefined ? { active: i.active } : {}),
 });
 
+type MqttModel = { enabled: boolean; broker: string | null; authenticated: boolean; topicPrefix: string | null; connected: boolean | null; waiting: number };
+const MqttSettingsRef = builder.objectRef<MqttModel>('MqttSettings').implement({
+  description: 'Where events are published over MQTT. Set in the environment (FACEGATE_MQTT_URL, FACEGATE_MQTT_TOPIC_PREFIX), so read-only here.',
+  fields: (t) => ({
+    enabled: t.exposeBoolean('enabled', { description: 'False when FACEGATE_MQTT_URL is unset: no MQTT.' }),
+    broker: t.exposeString('broker', { nullable: true, description: 'The broker address, without user name or password.' }),
+    authenticated: t.exposeBoolean('authenticated', { description: 'Whether the URL carries credentials (never shown).' }),
+    topicPrefix: t.exposeString('topicPrefix', { nullable: true }),
+    connected: t.exposeBoolean('connected', { nullable: true, description: "This instance's connection to the broker now (null: MQTT off)." }),
+    waiting: t.exposeInt('waiting', { description: 'Messages written and not yet acknowledged by the broker.' }),
+  }),
+});
+
 builder.queryFields((t) => ({
+  mqttSettings: t.field({ type: MqttSettingsRef, authScopes: ADMIN, resolve: (_, __, ctx) => ctx.services.events.mqttSettings() }),
   webhooks: t.field({ type: [WebhookRef], authScopes: ADMIN, resolve: (_, __, ctx) => ctx.services.events.list() }),
   webhookDeliveries: t.field({
     type: [DeliveryRef],
