@@ -22,6 +22,21 @@ const MATRIX: { name: string; allowed: Caller[]; run: (c: ReturnType<typeof apiC
   { name: 'query people', allowed: ['integrationKey', 'viewer', 'admin'], run: async (c, t) => (await c.gql('{ people { totalCount } }', {}, t)).body },
   { name: 'query person', allowed: ['integrationKey', 'viewer', 'admin'], run: async (c, t, ids) => (await c.gql('query ($id: ID!) { person(id: $id) { name } }', { id: ids.person }, t)).body },
   { name: 'read encodings', allowed: ['admin'], run: async (c, t, ids) => (await c.gql('query ($id: ID!) { person(id: $id) { samples { encoding } } }', { id: ids.person }, t)).body },
+  // Issue 13: the enrolment photo kept beside the chip is a face image (faces:read); the boxes of what the
+  // detector saw come with the register (people:read), the audit's with the audit log (audit:read).
+  { name: 'read sample originals', allowed: ['viewer', 'admin'], run: async (c, t, ids) => (await c.gql('query ($id: ID!) { person(id: $id) { samples { original } } }', { id: ids.person }, t)).body },
+  {
+    name: 'read sample face boxes and quality gates',
+    allowed: ['integrationKey', 'viewer', 'admin'],
+    run: async (c, t, ids) => (await c.gql('query ($id: ID!) { person(id: $id) { samples { photo { width faces { x used } } qualityChecks { measure pass } } } }', { id: ids.person }, t)).body,
+  },
+  { name: 'read audit face boxes', allowed: ['viewer', 'admin'], run: async (c, t) => (await c.gql('{ recognitionEvents { edges { node { photo { width faces { x } } } } } }', {}, t)).body },
+  {
+    name: 'verifyFace with face boxes',
+    allowed: ['doorKey', 'admin'],
+    run: async (c, t, ids) =>
+      (await c.upload('mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { __typename ... on MutationVerifyFaceSuccess { data { photos { faceCount faces { x used } } } } ... on Error { code } } }', { input: { personId: ids.person, image: null } }, { 'input.image': face() }, t)).body,
+  },
   { name: 'query recognitionEvents', allowed: ['viewer', 'admin'], run: async (c, t) => (await c.gql('{ recognitionEvents { totalCount } }', {}, t)).body },
   { name: 'query stats', allowed: ['viewer', 'admin'], run: async (c, t) => (await c.gql('{ stats { day } }', {}, t)).body },
   { name: 'query apiKeys', allowed: ['admin'], run: async (c, t) => (await c.gql('{ apiKeys { id } }', {}, t)).body },

@@ -1,10 +1,13 @@
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
+import { can } from '../context.ts';
 import { decodeEncoding } from '../db/codecs.ts';
 import { DuplicateNameError, FaceRejectedError } from '../errors.ts';
 import type { RejectedPhoto as RejectedPhotoModel } from '../services/people.ts';
 import type { FaceSampleModel, PersonModel } from '../services/prisma.ts';
+import { onlyUsedFace, parsePhotoFaces } from '../services/photo-faces.ts';
 import { COMMON_ERRORS } from './errors.ts';
+import { checksOf, PhotoFacesRef, QualityCheckRef } from './photo.ts';
 import { jpegDataUrl } from './scalars.ts';
 
 export const PersonRef = builder.objectRef<PersonModel>('Person');
@@ -21,6 +24,29 @@ FaceSampleRef.implement({
     eyeDistancePx: t.exposeFloat('eyeDistancePx'),
     sharpness: t.exposeFloat('sharpness'),
     brightness: t.exposeFloat('brightness'),
+    yawDeg: t.exposeFloat('yawDeg', { nullable: true, description: 'Head turn estimated at enrolment (null for samples enrolled before it was kept).' }),
+    pitchDeg: t.exposeFloat('pitchDeg', { nullable: true }),
+    qualityChecks: t.field({
+      type: [QualityCheckRef],
+      description: 'Pass/fail against the enrolment quality gates, with the figure and the limit.',
+      resolve: (s) => checksOf({ eyeDistancePx: s.eyeDistancePx, sharpness: s.sharpness, brightness: s.brightness, ...(s.yawDeg !== null ? { yawDeg: s.yawDeg } : {}), ...(s.pitchDeg !== null ? { pitchDeg: s.pitchDeg } : {}) }),
+    }),
+    photo: t.field({
+      type: PhotoFacesRef,
+      nullable: true,
+      description: 'What the detector saw in the enrolment photo (null for samples enrolled before it was kept). Boxes of other faces need faces:read.',
+      resolve: (s, _, ctx) => {
+        const photo = parsePhotoFaces(s.photoFaces);
+        return photo && !can(ctx.viewer, 'faces:read') ? onlyUsedFace(photo) : photo;
+      },
+    }),
+    original: t.string({
+      nullable: true,
+      description: 'The enrolment photo, downscaled (longest side 640 px), as a JPEG data: URL (scope faces:read); null for samples enrolled before originals were kept.',
+      // Refused (UNAUTHORIZED) without faces:read, like the sample's thumbnail.
+      authScopes: { scope: 'faces:read' },
+      resolve: (s, _, ctx) => jpegDataUrl(s.original ? ctx.services.cipher.open(s.original) : null),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     encoding: t.floatList({
       description: 'The 128-number encoding (biometric data): administrators and admin keys only.',
@@ -101,6 +127,8 @@ const RejectedPhoto = builder.objectRef<RejectedPhotoModel>('RejectedPhoto').imp
     message: t.exposeString('message'),
     duplicateOf: t.field({ type: PersonRef, nullable: true, resolve: (r, _, ctx) => (r.duplicateOf ? ctx.services.people.get(r.duplicateOf.personId) : null) }),
     duplicateDistance: t.float({ nullable: true, resolve: (r) => r.duplicateOf?.distance ?? null }),
+    photo: t.field({ type: PhotoFacesRef, nullable: true, description: 'What the detector saw: every face with its box (MULTIPLE_FACES: which faces).', resolve: (r) => r.photo ?? null }),
+    qualityChecks: t.field({ type: [QualityCheckRef], description: 'The face’s quality against the enrolment gates (empty when no single face was found).', resolve: (r) => checksOf(r.quality) }),
   }),
 });
 

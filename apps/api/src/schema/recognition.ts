@@ -8,6 +8,8 @@ import { DoorRef } from './door.ts';
 import { COMMON_ERRORS } from './errors.ts';
 import { PersonRef } from './person.ts';
 import { jpegDataUrl } from './scalars.ts';
+import { onlyUsedFace, parsePhotoFaces } from '../services/photo-faces.ts';
+import { PhotoFacesRef } from './photo.ts';
 
 export const RecognitionEventRef = builder.objectRef<RecognitionEventModel>('RecognitionEvent');
 
@@ -55,6 +57,14 @@ RecognitionEventRef.implement({
     }),
     thumbnail: t.string({ nullable: true, description: 'The face seen, as a JPEG data: URL (scope faces:read).', authScopes: { scope: 'faces:read' }, unauthorizedResolver: () => null, resolve: (e, _, ctx) => jpegDataUrl(e.thumbnail ? ctx.services.cipher.open(e.thumbnail) : null) }),
     door: t.field({ type: DoorRef, nullable: true, resolve: (e, _, ctx) => (e.doorId ? ctx.services.access.doors.get(e.doorId) : null) }),
+    photo: t.field({
+      type: PhotoFacesRef,
+      nullable: true,
+      description: 'What the detector saw in the first frame: its size and every face’s box, the one compared marked (scope audit:read; the photo itself is not kept).',
+      authScopes: AUDIT,
+      unauthorizedResolver: () => null,
+      resolve: (e) => parsePhotoFaces(e.photoFaces),
+    }),
   }),
 });
 
@@ -89,6 +99,14 @@ const RecognitionResult = builder.objectRef<RecognitionOutcome>('RecognitionResu
       resolve: (r) => [...r.candidates],
     }),
     event: t.field({ type: RecognitionEventRef, resolve: (r) => r.event }),
+    photos: t.field({
+      type: [PhotoFacesRef],
+      description: 'What the detector saw in each frame: its size and every face, the one compared marked, and why the others were not. A caller without faces:read (a door) gets only the box of the face it was judged on.',
+      resolve: (r, _, ctx) => {
+        const photos = r.photos ?? [parsePhotoFaces(r.event.photoFaces)].filter((p) => p !== null);
+        return can(ctx.viewer, 'faces:read') ? [...photos] : photos.map(onlyUsedFace);
+      },
+    }),
     attemptId: t.id({ description: 'The attempt (its audit event): completeStepUp takes it.', resolve: (r) => r.event.id }),
     stepUpReason: t.string({ nullable: true, description: 'STEP_UP: borderline, ambiguous or pin_required.', resolve: (r) => (r.decision === 'step_up' ? r.event.stepUpReason : null) }),
     pinTriesLeft: t.int({ nullable: true, description: 'STEP_UP: PINs that may still be tried; null when nobody it could complete for has a PIN.', resolve: (r) => r.pinTriesLeft ?? null }),

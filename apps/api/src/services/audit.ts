@@ -29,6 +29,8 @@ export interface AuditRecord {
   /** A step-up: why a second factor is asked, and of whom. */
   readonly stepUpReason?: string | null;
   readonly stepUpPersonId?: string | null;
+  /** What the detector saw in the first frame (services/photo-faces.ts, JSON): boxes, never the photo. */
+  readonly photoFaces?: string | null;
 }
 
 /** How a step-up attempt ends: the PIN's tries and the final decision (the same audit event). */

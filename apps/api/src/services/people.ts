@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { checkQuality, DEFAULT_QUALITY_GATES, type Encoding } from '@facegate/face-core';
+import { checkQuality, DEFAULT_QUALITY_GATES, type Encoding, type FaceQuality } from '@facegate/face-core';
 import { DuplicateNameError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { GalleryPerson } from '../recognizer/gallery.ts';
 import type { Recognizer } from '../recognizer/pool.ts';
 import { decodeEncoding, encodeEncoding } from '../db/codecs.ts';
 import type { DataCipher } from '../db/sealed.ts';
 import { erasePersonFromEvents } from '../events/erasure.ts';
+import { photoFacesOf, serializePhotoFaces, type PhotoFaces } from './photo-faces.ts';
 import type { Prisma } from './prisma.ts';
 
 /** Why a photo is not enrolled, in words an administrator understands. */
@@ -16,6 +17,10 @@ export interface RejectedPhoto {
   readonly message: string;
   /** DUPLICATE_FACE: the enrolled person this face was taken for, and how near. */
   readonly duplicateOf?: { readonly personId: string; readonly distance: number };
+  /** What the detector saw (every face, with boxes), when the photo could be decoded. */
+  readonly photo?: PhotoFaces | null;
+  /** The face's measures, when one face was found (the quality gates' pass/fail is shown from them). */
+  readonly quality?: FaceQuality;
 }
 
 /** What the audit log calls an erased person: stable per person, so their events still group, but no name. */
@@ -79,13 +84,15 @@ export function createPeopleService(deps: {
   async function analyze(photos: readonly { filename: string; bytes: Uint8Array }[], self: string | null, allowDuplicates: boolean) {
     const rejected: RejectedPhoto[] = [];
     const samples: Omit<Parameters<typeof prisma.faceSample.create>[0]['data'] & { personId: string }, 'personId' | 'person'>[] = [];
-    const results = await Promise.all(photos.map((photo) => recognizer.analyze({ image: photo.bytes, faces: 'one' })));
+    // The downscaled original is kept beside the chip (sealed, erased with the sample).
+    const results = await Promise.all(photos.map((photo) => recognizer.analyze({ image: photo.bytes, faces: 'one', original: true })));
     results.forEach((result, index) => {
       const filename = photos[index]!.filename;
-      if (!result.ok) return void rejected.push({ index, filename, code: result.code, message: result.message });
+      const photo = photoFacesOf(result.photo, 'one');
+      if (!result.ok) return void rejected.push({ index, filename, code: result.code, message: result.message, photo });
       const face = result.faces[0]!;
       const quality = checkQuality(face.quality, DEFAULT_QUALITY_GATES);
-      if (!quality.pass) return void rejected.push({ index, filename, code: quality.reason, message: quality.message });
+      if (!quality.pass) return void rejected.push({ index, filename, code: quality.reason, message: quality.message, photo, quality: face.quality });
       const duplicate = allowDuplicates ? null : findDuplicate(face.encoding, self);
       if (duplicate) {
         return void rejected.push({
@@ -94,6 +101,8 @@ export function createPeopleService(deps: {
           code: 'DUPLICATE_FACE',
           message: `this face matches ${duplicate.name} (distance ${duplicate.distance.toFixed(3)}); enrol it anyway only if they are different people`,
           duplicateOf: { personId: duplicate.personId, distance: duplicate.distance },
+          photo,
+          quality: face.quality,
         });
       }
       samples.push({
@@ -104,6 +113,10 @@ export function createPeopleService(deps: {
         eyeDistancePx: face.quality.eyeDistancePx,
         sharpness: face.quality.sharpness,
         brightness: face.quality.brightness,
+        yawDeg: face.quality.yawDeg,
+        pitchDeg: face.quality.pitchDeg,
+        original: result.original ? cipher.seal(result.original) : null,
+        photoFaces: serializePhotoFaces(photo),
       });
     });
     return { samples, rejected };
@@ -129,10 +142,17 @@ export function createPeopleService(deps: {
       let samples = 0;
       let auditImages = 0;
       for (let cursor: string | undefined; ; ) {
-        const rows = await prisma.faceSample.findMany({ orderBy: { id: 'asc' }, take: batch, ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}), select: { id: true, encoding: true, thumbnail: true } });
+        const rows = await prisma.faceSample.findMany({ orderBy: { id: 'asc' }, take: batch, ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}), select: { id: true, encoding: true, thumbnail: true, original: true } });
         if (rows.length === 0) break;
-        const stale = rows.filter((r) => !cipher.isCurrent(r.encoding) || !cipher.isCurrent(r.thumbnail));
-        await prisma.$transaction(stale.map((r) => prisma.faceSample.update({ where: { id: r.id }, data: { encoding: cipher.seal(cipher.open(r.encoding)), thumbnail: cipher.seal(cipher.open(r.thumbnail)) } })));
+        const stale = rows.filter((r) => !cipher.isCurrent(r.encoding) || !cipher.isCurrent(r.thumbnail) || (r.original !== null && !cipher.isCurrent(r.original)));
+        await prisma.$transaction(
+          stale.map((r) =>
+            prisma.faceSample.update({
+              where: { id: r.id },
+              data: { encoding: cipher.seal(cipher.open(r.encoding)), thumbnail: cipher.seal(cipher.open(r.thumbnail)), original: r.original ? cipher.seal(cipher.open(r.original)) : null },
+            }),
+          ),
+        );
         samples += stale.length;
         cursor = rows.at(-1)!.id;
       }

@@ -10,6 +10,7 @@ import { verifyPin } from '../policy/pin.ts';
 import type { AuditService, RecognitionEventRow } from './audit.ts';
 import type { RateLimits } from './rate-limits.ts';
 import { decisionConfig, type SettingsService } from './settings.ts';
+import { photoFacesOf, serializePhotoFaces, type PhotoFaces } from './photo-faces.ts';
 import type { Prisma } from './prisma.ts';
 
 export type Decision = 'accepted' | 'refused' | 'step_up' | 'error';
@@ -49,6 +50,8 @@ export interface RecognitionOutcome {
   readonly event: RecognitionEventRow;
   /** STEP_UP: PIN tries left in this attempt (null when the person has no PIN to complete it with). */
   readonly pinTriesLeft?: number | null;
+  /** What the detector saw in each frame analysed (every face, the one compared marked). */
+  readonly photos?: readonly PhotoFaces[];
 }
 
 const OUTCOME_DECISION = { accept: 'accepted', reject: 'refused', step_up: 'step_up' } as const;
@@ -126,14 +129,21 @@ export function createRecognitionService(deps: {
     throw new InvalidInputError(`send one photo or a burst of 2 to ${MAX_FRAMES} frames, not ${images.length}`);
   }
 
-  type RecordAttempt = (fields: { decision: Decision; reason: string; model: string; framesUsed?: number }) => Promise<RecognitionEventRow>;
+  type RecordAttempt = (fields: { decision: Decision; reason: string; model: string; framesUsed?: number; photoFaces?: string | null }) => Promise<RecognitionEventRow>;
 
   /**
    * Runs the face engine on every frame. Frames without a usable face are left out; when none has one,
    * the attempt is audited as an error and thrown as the first frame's typed error.
    */
-  async function probe(images: readonly ImageInput[], record: RecordAttempt, livenessCheck: boolean, gates: DecisionConfig['gates']): Promise<{ faces: ProbeFace[]; thumbnail: Uint8Array; model: string; liveness: number | null }> {
+  async function probe(
+    images: readonly ImageInput[],
+    record: RecordAttempt,
+    livenessCheck: boolean,
+    gates: DecisionConfig['gates'],
+  ): Promise<{ faces: ProbeFace[]; thumbnail: Uint8Array; model: string; liveness: number | null; photos: PhotoFaces[]; photoFaces: string | null }> {
     const faces: ProbeFace[] = [];
+    // Every face of every frame, so that a second face in the photo is shown, not silently dropped.
+    const photos: PhotoFaces[] = [];
     let liveness: number | null = null;
     let thumbnail: Uint8Array | null = null;
     let model = '';
@@ -149,6 +159,8 @@ export function createRecognitionService(deps: {
       }
       const result = await analyze(bytes, record, livenessCheck);
       model = result.model;
+      const photo = photoFacesOf(result.photo, 'largest');
+      if (photo) photos.push(photo);
       if (!result.ok) {
         failure ??= { code: result.code as FaceRejectionCode, message: result.message };
         continue;
@@ -162,10 +174,11 @@ export function createRecognitionService(deps: {
     }
     if (faces.length === 0 || !thumbnail) {
       const code = failure?.code ?? 'NO_FACE';
-      const event = await record({ decision: 'error', reason: code.toLowerCase(), model, framesUsed: 0 });
+      const event = await record({ decision: 'error', reason: code.toLowerCase(), model, framesUsed: 0, photoFaces: serializePhotoFaces(photos[0] ?? null) });
       throw new FaceRejectedError(code, failure?.message ?? 'no face found', event.id);
     }
-    return { faces, thumbnail, model, liveness };
+    // The audit keeps the boxes of the first frame (never the photo itself).
+    return { faces, thumbnail, model, liveness, photos, photoFaces: serializePhotoFaces(photos[0] ?? null) };
   }
 
   /**
@@ -277,8 +290,8 @@ export function createRecognitionService(deps: {
       const face = await probe(input.images, (fields) => audit.record({ ...base, ...claimed, ...fields }), local.liveness !== 'off', local.config.gates);
       const framesUsed = face.faces.length;
       const refuse = async (reason: string): Promise<RecognitionOutcome> => {
-        const event = await audit.record({ ...base, ...claimed, model: face.model, decision: 'refused', reason, thumbnail: face.thumbnail, framesUsed, livenessScore: face.liveness });
-        return { decision: 'refused', reason, distance: null, threshold, stepUpThreshold: threshold, personId: person?.id ?? null, candidates: [], framesUsed, event };
+        const event = await audit.record({ ...base, ...claimed, model: face.model, decision: 'refused', reason, thumbnail: face.thumbnail, framesUsed, livenessScore: face.liveness, photoFaces: face.photoFaces });
+        return { decision: 'refused', reason, distance: null, threshold, stepUpThreshold: threshold, personId: person?.id ?? null, candidates: [], framesUsed, event, photos: face.photos };
       };
       if (await presentationAttack(local.liveness, face.liveness)) return refuse('presentation_attack');
       if (!person) return refuse('unknown_person');
@@ -299,8 +312,9 @@ export function createRecognitionService(deps: {
         model: face.model,
         thumbnail: face.thumbnail,
         livenessScore: face.liveness,
+        photoFaces: face.photoFaces,
       });
-      return outcomeWithPolicy(decision, event, verdict, person.id, []);
+      return { ...(await outcomeWithPolicy(decision, event, verdict, person.id, [])), photos: face.photos };
     },
 
     async identify(viewer: Viewer, input: { images: readonly ImageInput[]; doorId?: string | null; candidates?: number }): Promise<RecognitionOutcome> {
@@ -312,8 +326,8 @@ export function createRecognitionService(deps: {
       await limit(viewer, doorId, () => audit.record({ ...base, model: '', decision: 'error', reason: 'rate_limited', framesUsed: 0 }));
       const face = await probe(input.images, (fields) => audit.record({ ...base, ...fields }), local.liveness !== 'off', local.config.gates);
       if (await presentationAttack(local.liveness, face.liveness)) {
-        const event = await audit.record({ ...base, model: face.model, decision: 'refused', reason: 'presentation_attack', thumbnail: face.thumbnail, framesUsed: face.faces.length, livenessScore: face.liveness });
-        return { decision: 'refused', reason: 'presentation_attack', distance: null, threshold: base.threshold, stepUpThreshold: base.threshold, personId: null, candidates: [], framesUsed: face.faces.length, event };
+        const event = await audit.record({ ...base, model: face.model, decision: 'refused', reason: 'presentation_attack', thumbnail: face.thumbnail, framesUsed: face.faces.length, livenessScore: face.liveness, photoFaces: face.photoFaces });
+        return { decision: 'refused', reason: 'presentation_attack', distance: null, threshold: base.threshold, stepUpThreshold: base.threshold, personId: null, candidates: [], framesUsed: face.faces.length, event, photos: face.photos };
       }
       const decision = decideIdentification(face.faces, gallery.database(), local.config);
       // An ambiguous answer names nobody: the nearest person is the one a PIN would complete it for.
@@ -333,10 +347,12 @@ export function createRecognitionService(deps: {
         model: face.model,
         thumbnail: face.thumbnail,
         livenessScore: face.liveness,
+        photoFaces: face.photoFaces,
       });
       const count = Math.max(1, Math.min(input.candidates ?? 5, 20));
       const accepted = verdict.decision === 'accepted' ? (verdict.decided?.id ?? null) : null;
-      return outcomeWithPolicy(decision, event, verdict, accepted, decision.candidates.slice(0, count).map((c) => ({ personId: c.identity, distance: c.distance })));
+      const outcome = await outcomeWithPolicy(decision, event, verdict, accepted, decision.candidates.slice(0, count).map((c) => ({ personId: c.identity, distance: c.distance })));
+      return { ...outcome, photos: face.photos };
     },
 
     /**
