@@ -73,6 +73,7 @@ export { facesDir, hasFaces } from './faces-dir.ts';
 export { load as loadLiveness, readArtefact as readLivenessArtefact, type LivenessChecker, type LivenessFace, type LivenessResult } from './liveness/liveness.ts';
 export { DEFAULT_LIVENESS_CONFIG, LIVENESS_MODEL_ID, type LivenessConfig, type LivenessOperatingPoint } from './liveness/constants.ts';
 export { readPadDir, type PadSample } from './liveness/dataset.ts';
+export { fuseLivenessScores } from './liveness/fusion.ts';
 export { crossValidateLiveness, extractPadFeatures, livenessReport, type LivenessReport, type PadSummary } from './liveness/evaluate.ts';
 export { DEFAULT_TRAINING_CONFIG, SITE_CAMERA, TRIPLET_ALPHA, type CameraCondition, type Mining, type TrainingConfig } from './learning/constants.ts';
 export { fromArtefact as headFromArtefact, headArtefact, load as loadHead, saveHead, withHead, type EncodingHead, type HeadArtefact } from './learning/head.ts';

@@ -107,6 +107,7 @@ export function addLivenessCommands(program: Command): void {
           'bpcerAtApcer5/1 and apcerAtBpcer5: threshold swept over the pooled scores',
           'no face found: an attack counts as refused, a live face as refused',
           'byAttack: each attack type against every live photo',
+          'bursts: runs of consecutive photos of one subject and class (overlapping), liveness fused as the API fuses a door burst (median of log-odds); only where a subject has that many photos (NUAA)',
         ],
       });
       const lines = [
@@ -115,6 +116,7 @@ export function addLivenessCommands(program: Command): void {
         `BPCER at APCER 5 %: ${percent(report.bpcerAtApcer5)}, at 1 %: ${percent(report.bpcerAtApcer1)}; APCER at BPCER 5 %: ${percent(report.apcerAtBpcer5)}; AUC ${report.auc.toFixed(4)}`,
         ...Object.entries(report.bySource).map(([s, r]) => `  ${s}: APCER ${percent(r.apcer)}, BPCER ${percent(r.bpcer)}; BPCER at APCER 5 % ${percent(r.bpcerAtApcer5)}; AUC ${r.auc.toFixed(4)}`),
         ...Object.entries(report.byAttack).map(([a, r]) => `  ${a} (${r.attacks}): APCER ${percent(r.apcer)} (strict ${percent(r.apcerStrict)}); BPCER at APCER 5 % ${percent(r.bpcerAtApcer5)}`),
+        ...report.bursts.map((b) => `  bursts of ${b.frames} frames (${b.live} live, ${b.attacks} attacks; fused by the median): APCER ${percent(b.apcer)}, BPCER ${percent(b.bpcer)}; APCER at BPCER 5 % ${percent(b.apcerAtBpcer5)}`),
       ];
       print(options, result, lines.join('\n'));
     });

@@ -8,6 +8,7 @@ import { probability, type LogisticModel } from './classifier.ts';
 import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from './constants.ts';
 import type { PadSample } from './dataset.ts';
 import { extractFeatures, type FeatureSpec } from './features.ts';
+import { fuseLivenessScores } from './fusion.ts';
 import { bpcerAtApcer, apcerAtBpcer, padAuc, padEer, ratesWhen, type PadAttempt } from './metrics.ts';
 import { trainLiveness, type LivenessArtefact, type TrainingExample } from './train.ts';
 
@@ -54,6 +55,8 @@ export interface ScoredPadFace extends PadAttempt {
   readonly face: PadFace;
   readonly acceptedBalanced: boolean;
   readonly acceptedStrict: boolean;
+  /** The balanced threshold that decided this face (its fold's, under cross-validation). */
+  readonly balancedThreshold: number;
 }
 
 /**
@@ -78,7 +81,7 @@ export function crossValidateLiveness(faces: readonly PadFace[], config: Trainin
 
 function decide(face: PadFace, model: LogisticModel, thresholds: { balanced: number; strict: number }): ScoredPadFace {
   const score = face.features ? probability(model, face.features) : null;
-  return { face, live: face.live, score, acceptedBalanced: score !== null && score >= thresholds.balanced, acceptedStrict: score !== null && score >= thresholds.strict };
+  return { face, live: face.live, score, acceptedBalanced: score !== null && score >= thresholds.balanced, acceptedStrict: score !== null && score >= thresholds.strict, balancedThreshold: thresholds.balanced };
 }
 
 /** Scores every photo with a trained artefact (for photos that played no part in its training). */
@@ -136,6 +139,8 @@ export interface LivenessReport extends PadSummary {
   readonly bySource: Record<string, PadSummary>;
   /** Each attack type against every live photo. */
   readonly byAttack: Record<string, AttackSummary>;
+  /** The same photos as bursts of 2, 3 and 5 frames, where the set has enough frames per subject. */
+  readonly bursts: BurstSummary[];
 }
 
 export function livenessReport(scored: readonly ScoredPadFace[]): LivenessReport {
@@ -156,5 +161,54 @@ export function livenessReport(scored: readonly ScoredPadFace[]): LivenessReport
       auc: padAuc(both),
     };
   }
-  return { ...summarise(scored), bySource, byAttack };
+  const bursts = [2, 3, 5].map((k) => burstSummary(scored, k)).filter((b) => b.live > 0 && b.attacks > 0);
+  return { ...summarise(scored), bySource, byAttack, bursts };
+}
+
+export interface BurstSummary {
+  readonly frames: number;
+  /** Bursts scored: every run of `frames` consecutive photos of one subject and class (overlapping). */
+  readonly live: number;
+  readonly attacks: number;
+  /** At each burst's balanced threshold, on the fused score (fuseLivenessScores). */
+  readonly apcer: number;
+  readonly bpcer: number;
+  readonly apcerAtBpcer5: number;
+  readonly bpcerAtApcer5: number;
+}
+
+const frameNumber = (file: string) => Number(/(\d+)\.[a-z]+$/i.exec(file)?.[1] ?? Number.NaN);
+
+/**
+ * Multi-frame figures: a door sends a burst of frames of one attempt and the API fuses their liveness
+ * scores (fuseLivenessScores). Only subjects with at least `frames` photos of one class (live, or one
+ * attack type) make bursts: pad-dev's NUAA frames (evenly spaced over a session, so further apart in time
+ * than a door's burst, and more varied), never MSU's single frames. Frames with no face are left out of a
+ * burst, as the API leaves them out.
+ */
+export function burstSummary(scored: readonly ScoredPadFace[], frames: number): BurstSummary {
+  const groups = new Map<string, ScoredPadFace[]>();
+  for (const s of scored) {
+    const key = `${s.face.subject}|${s.live ? 'live' : s.face.attack}`;
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  const bursts: (PadAttempt & { accepted: boolean })[] = [];
+  for (const group of groups.values()) {
+    const ordered = [...group].sort((a, b) => frameNumber(a.face.file) - frameNumber(b.face.file) || a.face.file.localeCompare(b.face.file));
+    for (let i = 0; i + frames <= ordered.length; i++) {
+      const run = ordered.slice(i, i + frames);
+      const score = fuseLivenessScores(run.flatMap((s) => (s.score === null ? [] : [s.score])));
+      bursts.push({ live: run[0]!.live, score, accepted: score !== null && score >= run[0]!.balancedThreshold });
+    }
+  }
+  const rates = ratesWhen(bursts, (b) => b.accepted);
+  return {
+    frames,
+    live: bursts.filter((b) => b.live).length,
+    attacks: bursts.filter((b) => !b.live).length,
+    apcer: rates.apcer,
+    bpcer: rates.bpcer,
+    apcerAtBpcer5: apcerAtBpcer(bursts, 0.05),
+    bpcerAtApcer5: bpcerAtApcer(bursts, 0.05),
+  };
 }
