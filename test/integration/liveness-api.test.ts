@@ -52,6 +52,17 @@ describe.skipIf(!hasFaces('pad-dev'))(`a printed photo at the door (needs ${pad}
     expect(live.event.livenessScore).toBeGreaterThan(0.5);
   });
 
+  it('judges a burst by most of its frames: one live frame among prints does not open, one print among live frames does not refuse', async () => {
+    const burst = async (files: string[]) =>
+      (await client.upload(VERIFY, { input: { name: 'msu001', frames: files.map(() => null) } }, Object.fromEntries(files.map((f, i) => [`input.frames.${i}`, path.join(pad, f)])), admin)).body.data!.verifyFace.data;
+    const prints = await burst(['spoof/msu001_03.jpg', 'live/msu001_01.jpg', 'spoof/msu001_02.jpg']);
+    expect(prints).toMatchObject({ decision: 'REFUSED', reason: 'presentation_attack' });
+    expect(prints.event.livenessScore).toBeLessThan(0.5);
+    const live = await burst(['live/msu001_01.jpg', 'spoof/msu001_03.jpg', 'live/msu001_01.jpg']);
+    expect(live).toMatchObject({ decision: 'ACCEPTED', reason: 'match' });
+    expect(live.event.livenessScore).toBeGreaterThan(0.5);
+  });
+
   it('with the check off, the same printed photo reaches the face decision (and no score is recorded)', async () => {
     await client.gql(SETTINGS, { mode: 'OFF' }, admin);
     const result = await attempt('spoof/msu001_03.jpg');

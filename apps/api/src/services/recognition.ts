@@ -1,4 +1,4 @@
-import { checkQuality, decideIdentification, decideVerification, readLivenessArtefact, type DecisionConfig, type FaceDecision, type ProbeFace, type StageTimings } from '@facegate/face-core';
+import { checkQuality, decideIdentification, decideVerification, fuseLivenessScores, readLivenessArtefact, type DecisionConfig, type FaceDecision, type ProbeFace, type StageTimings } from '@facegate/face-core';
 import type { Scope } from '../auth/api-keys.ts';
 import { can, type Viewer } from '../context.ts';
 import { BusyError, FaceRejectedError, InvalidInputError, NotFoundError, RateLimitedError, UnauthorizedError, type FaceRejectionCode } from '../errors.ts';
@@ -144,7 +144,7 @@ export function createRecognitionService(deps: {
     const faces: ProbeFace[] = [];
     // Every face of every frame, so that a second face in the photo is shown, not silently dropped.
     const photos: PhotoFaces[] = [];
-    let liveness: number | null = null;
+    const livenessScores: number[] = [];
     let thumbnail: Uint8Array | null = null;
     let model = '';
     let failure: { code: FaceRejectionCode; message: string } | null = null;
@@ -170,7 +170,7 @@ export function createRecognitionService(deps: {
       thumbnail ??= face.thumbnail;
       // Liveness is judged on the frames fit to decide on: a face too small or blurred to compare is
       // refused by the quality gates for what it is, not scored as an attack.
-      if (face.liveness !== undefined && checkQuality(face.quality, gates).pass) liveness = Math.min(liveness ?? 1, face.liveness);
+      if (face.liveness !== undefined && checkQuality(face.quality, gates).pass) livenessScores.push(face.liveness);
     }
     if (faces.length === 0 || !thumbnail) {
       const code = failure?.code ?? 'NO_FACE';
@@ -178,7 +178,8 @@ export function createRecognitionService(deps: {
       throw new FaceRejectedError(code, failure?.message ?? 'no face found', event.id);
     }
     // The audit keeps the boxes of the first frame (never the photo itself).
-    return { faces, thumbnail, model, liveness, photos, photoFaces: serializePhotoFaces(photos[0] ?? null) };
+    // A burst is live when most of its frames look live (fuseLivenessScores gives the measurements).
+    return { faces, thumbnail, model, liveness: fuseLivenessScores(livenessScores), photos, photoFaces: serializePhotoFaces(photos[0] ?? null) };
   }
 
   /**
