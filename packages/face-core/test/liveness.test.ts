@@ -109,6 +109,9 @@ describe.skipIf(!hasFaces('pad-dev'))(`facegate eval liveness --json (needs ${pa
     expect(Object.keys(result.byAttack).sort()).toEqual(['print', 'replay-ipad', 'replay-iphone']);
     expect(result.byAttack.print).toMatchObject({ attacks: 8, noFace: 1 });
     expect(result.strict.apcer).toBeLessThanOrEqual(result.apcer);
+    // Bursts of 2 consecutive frames: NUAA's two subjects' two frames per class, and msu001's photo with
+    // the faceless one beside it (a frame with no face is left out, as the API leaves it out).
+    expect(result.bursts).toEqual([expect.objectContaining({ frames: 2, live: 3, attacks: 3 })]);
   }, 300_000);
 
   it('--protocol model with the committed weights says how many photos were in its training set', async () => {
