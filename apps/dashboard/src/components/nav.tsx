@@ -2,6 +2,7 @@
 
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
+import { useState } from 'react';
 
 const LINKS = [
   ['/overview', 'Overview'],
@@ -11,18 +12,31 @@ const LINKS = [
   ['/identify', 'Identify'],
   ['/audit', 'Audit log'],
   ['/access', 'Access'],
+  ['/webhooks', 'Webhooks'],
   ['/settings', 'Settings'],
 ] as const;
 
+/**
+ * The main navigation. On a phone it is folded behind a Menu button (aria-expanded) instead of a row
+ * that scrolls sideways with no cue; on a wide screen the button is hidden and the links always show.
+ */
 export function Nav() {
   const path = usePathname();
+  // Open on the page where it was opened: following a link folds it again.
+  const [openAt, setOpenAt] = useState<string | null>(null);
+  const open = openAt === path;
   return (
-    <nav className="nav" aria-label="Main">
-      {LINKS.map(([href, label]) => (
-        <Link key={href} href={href} aria-current={path === href || path.startsWith(`${href}/`) ? 'page' : undefined}>
-          {label}
-        </Link>
-      ))}
-    </nav>
+    <>
+      <button type="button" className="menu-button secondary" aria-expanded={open} aria-controls="main-nav" onClick={() => setOpenAt(open ? null : path)}>
+        <span aria-hidden="true">☰</span> Menu
+      </button>
+      <nav id="main-nav" className={`nav${open ? ' open' : ''}`} aria-label="Main">
+        {LINKS.map(([href, label]) => (
+          <Link key={href} href={href} aria-current={path === href || path.startsWith(`${href}/`) ? 'page' : undefined}>
+            {label}
+          </Link>
+        ))}
+      </nav>
+    </>
   );
 }

@@ -8,6 +8,9 @@ export default async function AdminLayout({ children }: { children: ReactNode })
   const me = await requireUser();
   return (
     <div className="shell">
+      <a href="#main" className="skip-link">
+        Skip to the main content
+      </a>
       <header className="sidebar">
         <Link href="/overview" className="brand">
           facegate
@@ -22,7 +25,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
           </form>
         </div>
       </header>
-      <main className="main" id="main">
+      <main className="main" id="main" tabIndex={-1}>
         {children}
       </main>
     </div>

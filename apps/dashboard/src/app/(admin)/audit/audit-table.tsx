@@ -1,7 +1,8 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import { formatDistance, formatTime, reasonText } from '@/lib/format';
+import { formatDistance, reasonText } from '@/lib/format';
+import { LocalTime, TimeZoneNote } from '@/components/local-time';
 import type { RecognitionEvent } from '@/lib/types';
 
 type Status = 'connecting' | 'live' | 'offline';
@@ -41,11 +42,14 @@ export function AuditTable({ initial, total, live, query, keyNames }: { initial:
           </span>
         )}
       </div>
+      <p className="hint">
+        <TimeZoneNote />
+      </p>
       {rows.length === 0 ? (
         <p className="muted">No attempt matches these filters.</p>
       ) : (
         <div className="table-wrap">
-          <table data-testid="audit-table">
+          <table data-testid="audit-table" className="cards-on-phone">
             <thead>
               <tr>
                 <th scope="col">Time</th>
@@ -63,20 +67,24 @@ export function AuditTable({ initial, total, live, query, keyNames }: { initial:
             <tbody>
               {rows.map((e) => (
                 <tr key={e.id} className={fresh.has(e.id) ? 'fresh' : undefined} data-testid="audit-row">
-                  <td style={{ whiteSpace: 'nowrap' }}>{formatTime(e.createdAt)}</td>
-                  <td>{e.thumbnail ? <img className="thumb" src={e.thumbnail} alt="Face seen" /> : <span className="muted">—</span>}</td>
-                  <td>{e.kind === 'VERIFY' ? 'verify' : 'identify'}</td>
-                  <td>{e.door?.name ?? <span className="muted">—</span>}</td>
-                  <td>{e.apiKeyId ? (keyNames[e.apiKeyId] ?? `key ${e.apiKeyId.slice(0, 8)}`) : e.adminId ? 'dashboard' : '—'}</td>
-                  <td>{e.claimedLabel ?? <span className="muted">—</span>}</td>
-                  <td>{e.decidedLabel ?? <span className="muted">—</span>}</td>
-                  <td>{formatDistance(e.distance)}</td>
-                  <td>{e.threshold.toFixed(3)}</td>
-                  <td>
-                    <span className={`badge ${e.decision}`}>{e.decision.toLowerCase()}</span>
-                    <br />
-                    <span className="muted" style={{ fontSize: '0.8rem' }}>
-                      {reasonText(e.reason)}
+                  <td data-label="Time" style={{ whiteSpace: 'nowrap' }}>
+                    <LocalTime iso={e.createdAt} />
+                  </td>
+                  <td data-label="Face">{e.thumbnail ? <img className="thumb" src={e.thumbnail} alt="Face seen" /> : <span className="muted">—</span>}</td>
+                  <td data-label="Kind">{e.kind === 'VERIFY' ? 'verify' : 'identify'}</td>
+                  <td data-label="Door">{e.door?.name ?? <span className="muted">—</span>}</td>
+                  <td data-label="Key">{e.apiKeyId ? (keyNames[e.apiKeyId] ?? `key ${e.apiKeyId.slice(0, 8)}`) : e.adminId ? 'dashboard' : '—'}</td>
+                  <td data-label="Claimed">{e.claimedLabel ?? <span className="muted">—</span>}</td>
+                  <td data-label="Decided">{e.decidedLabel ?? <span className="muted">—</span>}</td>
+                  <td data-label="Distance">{formatDistance(e.distance)}</td>
+                  <td data-label="Threshold">{e.threshold.toFixed(3)}</td>
+                  <td data-label="Decision" className="decision-cell">
+                    <span>
+                      <span className={`badge ${e.decision}`}>{e.decision.toLowerCase()}</span>
+                      <br />
+                      <span className="muted" style={{ fontSize: '0.8rem' }}>
+                        {reasonText(e.reason)}
+                      </span>
                     </span>
                   </td>
                 </tr>

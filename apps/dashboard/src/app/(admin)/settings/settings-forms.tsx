@@ -6,6 +6,7 @@ import { SubmitButton } from '@/components/submit-button';
 import type { Door } from '@/lib/types';
 import { createAdmin, createApiKey, createDoor, deleteDoor, previewSettings, removeAdmin, revokeApiKey, updateSettings } from './actions';
 import { DoorSelect } from '@/components/door-select';
+import { LocalTime } from '@/components/local-time';
 
 /** Asks before a form that cannot be undone is sent (keyboard and screen readers get the browser's dialog). */
 function confirmFirst(question: string) {
@@ -166,7 +167,7 @@ export function ApiKeyForms({ keys, doors }: { keys: { id: string; name: string;
         <p className="muted">No API key yet.</p>
       ) : (
         <div className="table-wrap">
-          <table>
+          <table className="cards-on-phone">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -180,14 +181,14 @@ export function ApiKeyForms({ keys, doors }: { keys: { id: string; name: string;
             <tbody>
               {keys.map((k) => (
                 <tr key={k.id}>
-                  <td>{k.name}</td>
-                  <td>
+                  <td data-label="Name">{k.name}</td>
+                  <td data-label="Prefix">
                     <code>{k.prefix}…</code>
                   </td>
-                  <td>{k.scopes.map((s) => s.toLowerCase().replace('_', ':')).join(', ')}</td>
-                  <td>{k.door?.name ?? 'any'}</td>
-                  <td>{k.lastUsedAt ? k.lastUsedAt.slice(0, 16).replace('T', ' ') : 'never'}</td>
-                  <td>
+                  <td data-label="Scopes">{k.scopes.map((s) => s.toLowerCase().replace('_', ':')).join(', ')}</td>
+                  <td data-label="Door">{k.door?.name ?? 'any'}</td>
+                  <td data-label="Last used">{k.lastUsedAt ? <LocalTime iso={k.lastUsedAt} seconds={false} /> : 'never'}</td>
+                  <td data-label="State">
                     {k.revokedAt ? (
                       <span className="badge REFUSED">revoked</span>
                     ) : (
@@ -246,7 +247,7 @@ export function AdminForms({ admins, myId }: { admins: { id: string; email: stri
   return (
     <>
       <div className="table-wrap">
-        <table>
+        <table className="cards-on-phone">
           <thead>
             <tr>
               <th scope="col">Email</th>
@@ -260,10 +261,10 @@ export function AdminForms({ admins, myId }: { admins: { id: string; email: stri
           <tbody>
             {admins.map((a) => (
               <tr key={a.id}>
-                <td>{a.email}</td>
-                <td>{a.role === 'ADMIN' ? 'administrator' : 'viewer (read-only)'}</td>
-                <td>{a.createdAt.slice(0, 10)}</td>
-                <td>
+                <td data-label="Email">{a.email}</td>
+                <td data-label="Role">{a.role === 'ADMIN' ? 'administrator' : 'viewer (read-only)'}</td>
+                <td data-label="Since">{a.createdAt.slice(0, 10)}</td>
+                <td data-label="">
                   {a.id === myId ? (
                     <span className="muted">you</span>
                   ) : (
