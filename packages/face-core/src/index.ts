@@ -59,6 +59,7 @@ export {
   falseMatchCurve,
   fusedBursts,
   FALSE_MATCH_CURVE_MODEL,
+  FALSE_MATCH_CURVE_SOURCE,
   calibrate,
   falseMatchRateAt,
   falseMatchRateForGallery,

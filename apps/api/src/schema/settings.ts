@@ -1,6 +1,7 @@
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import type { Settings, SettingsPatch } from '../services/settings.ts';
+import type { DeploymentCurve, DeploymentPoint } from '../services/settings-preview.ts';
 import { COMMON_ERRORS } from './errors.ts';
 
 const GalleryRule = builder.enumType('GalleryRule', {
@@ -61,7 +62,49 @@ builder.queryFields((t) => ({
   }),
 }));
 
-type Preview = { settings: Settings; verifyThreshold: number; identifyThreshold: number; attempts: number; toAccepted: number; toRefused: number };
+const DeploymentPointRef = builder.objectRef<DeploymentPoint>('DeploymentErrorPoint').implement({
+  fields: (t) => ({
+    threshold: t.exposeFloat('threshold'),
+    falseAcceptRate: t.exposeFloat('falseAcceptRate', { description: '"Impostor" attempts under this threshold (accepted by it).' }),
+    falseRejectRate: t.exposeFloat('falseRejectRate', { description: '"Genuine" attempts at or over this threshold (refused by it).' }),
+  }),
+});
+const DeploymentCurveRef = builder.objectRef<DeploymentCurve>('DeploymentErrorCurve').implement({
+  description: 'ROC/DET of the deployment’s own compared attempts (the last N of the audit log), over thresholds 0.20-0.80.',
+  fields: (t) => ({
+    genuine: t.exposeInt('genuine'),
+    impostor: t.exposeInt('impostor'),
+    labelling: t.exposeString('labelling', { description: 'How the attempts were labelled genuine or impostor (the audit log has no ground truth).' }),
+    points: t.field({ type: [DeploymentPointRef], resolve: (c) => c.points }),
+  }),
+});
+type CalibrationModel = { source: string; model: string; comparisons: number; points: readonly { distance: number; falseMatchRate: number }[] };
+const CalibrationPointRef = builder.objectRef<{ distance: number; falseMatchRate: number }>('CalibrationPoint').implement({
+  fields: (t) => ({ distance: t.exposeFloat('distance'), falseMatchRate: t.exposeFloat('falseMatchRate') }),
+});
+const CalibrationRunRef = builder.objectRef<CalibrationModel>('CalibrationRun').implement({
+  description: 'The calibration run shipped with the encoder (false-match-table.json, `facegate calibrate`): false matches by distance, one frame. It holds the impostor side only.',
+  fields: (t) => ({
+    source: t.exposeString('source'),
+    model: t.exposeString('model'),
+    comparisons: t.exposeInt('comparisons', { description: 'Impostor comparisons the curve rests on.' }),
+    points: t.field({ type: [CalibrationPointRef], resolve: (c) => [...c.points] }),
+  }),
+});
+
+type Preview = {
+  settings: Settings;
+  verifyThreshold: number;
+  identifyThreshold: number;
+  attempts: number;
+  toAccepted: number;
+  toRefused: number;
+  currentThreshold: number;
+  falseAccept: { rate: number; beyondCurve: boolean };
+  deployment: DeploymentCurve;
+  calibration: CalibrationModel;
+  warnings: string[];
+};
 const SettingsPreviewRef = builder.objectRef<Preview>('SettingsPreview').implement({
   description: 'What a settings change would do, before it is saved.',
   fields: (t) => ({
@@ -71,6 +114,12 @@ const SettingsPreviewRef = builder.objectRef<Preview>('SettingsPreview').impleme
     attempts: t.exposeInt('attempts', { description: 'Recent attempts with a distance that were compared.' }),
     toAccepted: t.exposeInt('toAccepted', { description: 'Of them, refused then and accepted under the new settings.' }),
     toRefused: t.exposeInt('toRefused', { description: 'Of them, accepted then and refused under the new settings.' }),
+    currentThreshold: t.exposeFloat('currentThreshold', { description: 'The verification threshold in force now.' }),
+    falseAcceptRate: t.float({ description: 'The false-accept rate per comparison the new verification threshold corresponds to on the calibration run.', resolve: (p) => p.falseAccept.rate }),
+    falseAcceptBeyondCalibration: t.boolean({ description: 'The threshold lies beyond the calibration run’s measured distances: the rate is its end value (a bound).', resolve: (p) => p.falseAccept.beyondCurve }),
+    deployment: t.field({ type: DeploymentCurveRef, resolve: (p) => p.deployment }),
+    calibration: t.field({ type: CalibrationRunRef, resolve: (p) => p.calibration }),
+    warnings: t.stringList({ description: 'A large threshold move, in words, with the attempts it would flip: confirm before saving.', resolve: (p) => p.warnings }),
   }),
 });
 

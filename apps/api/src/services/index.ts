@@ -14,6 +14,7 @@ import type { Prisma } from './prisma.ts';
 import { createRateLimits } from './rate-limits.ts';
 import { createRecognitionService } from './recognition.ts';
 import { createSettingsService, decisionConfig, type Settings, type SettingsPatch } from './settings.ts';
+import { calibrationRun, deploymentCurve, falseAcceptAt, thresholdWarnings } from './settings-preview.ts';
 import { createSignInService, type SignInPolicy } from './sign-in.ts';
 import { createSync } from './sync.ts';
 
@@ -153,7 +154,7 @@ export async function createServices(deps: ServiceDeps) {
         where: { distance: { not: null }, decision: { in: ['accepted', 'refused', 'step_up'] } },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: Math.max(1, Math.min(last, 10_000)),
-        select: { kind: true, distance: true, threshold: true },
+        select: { kind: true, distance: true, threshold: true, decision: true, reason: true },
       });
       let toAccepted = 0;
       let toRefused = 0;
@@ -163,7 +164,22 @@ export async function createServices(deps: ServiceDeps) {
         if (after && !before) toAccepted++;
         if (before && !after) toRefused++;
       }
-      return { settings: next, verifyThreshold: now.verify, identifyThreshold: now.identify, attempts: events.length, toAccepted, toRefused };
+      // The deployment's own error curves and the shipped calibration run, and warnings for a large move.
+      const from = settings.current().threshold;
+      const compared = events.map((e) => ({ ...e, distance: e.distance! }));
+      return {
+        settings: next,
+        verifyThreshold: now.verify,
+        identifyThreshold: now.identify,
+        attempts: events.length,
+        toAccepted,
+        toRefused,
+        currentThreshold: from,
+        falseAccept: falseAcceptAt(now.verify),
+        deployment: deploymentCurve(compared),
+        calibration: calibrationRun(),
+        warnings: thresholdWarnings({ from, to: now.verify, attempts: events.length, toAccepted, toRefused }),
+      };
     },
     /** Reads an uploaded file, refusing it unread when over the size limit. */
     async readUpload(file: File): Promise<Uint8Array> {

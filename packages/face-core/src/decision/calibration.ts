@@ -18,6 +18,8 @@ export interface FalseMatchPoint {
  */
 export const FALSE_MATCH_CURVES: Readonly<Record<'1' | '2' | '3', readonly FalseMatchPoint[]>> = table.curves;
 export const FALSE_MATCH_CURVE_MODEL: string = table.model;
+/** What the curves were measured on, and how many impostor comparisons each rests on. */
+export const FALSE_MATCH_CURVE_SOURCE: { readonly source: string; readonly comparisons: Readonly<Record<'1' | '2' | '3', number>> } = { source: table.source, comparisons: table.comparisons };
 
 /** The curve for a template fused from `frames` frames. */
 export function falseMatchCurve(frames = 1): readonly FalseMatchPoint[] {
