@@ -10,7 +10,7 @@ import { apiClient } from './api-client.ts';
 const pad = path.join(facesDir(), 'pad-dev');
 const ADMIN = { email: 'admin@facegate.test', password: 'correct horse battery' };
 const VERIFY = `mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { __typename
-  ... on MutationVerifyFaceSuccess { data { decision reason event { id reason livenessScore } } } ... on Error { code } } }`;
+  ... on MutationVerifyFaceSuccess { data { decision reason event { id reason livenessScore framesUsed } } } ... on Error { code } } }`;
 const SETTINGS = `mutation ($mode: LivenessMode!) { updateSettings(input: { liveness: $mode }) { __typename } }`;
 
 // The API with the presentation-attack check on and off. The committed liveness model was trained on
@@ -61,6 +61,9 @@ describe.skipIf(!hasFaces('pad-dev'))(`a printed photo at the door (needs ${pad}
     const live = await burst(['live/msu001_01.jpg', 'spoof/msu001_03.jpg', 'live/msu001_01.jpg']);
     expect(live).toMatchObject({ decision: 'ACCEPTED', reason: 'match' });
     expect(live.event.livenessScore).toBeGreaterThan(0.5);
+    // The print is left out of the face compared: a lookalike flashing one print of the victim among
+    // live frames of himself gets no help from it.
+    expect(live.event.framesUsed).toBe(2);
   });
 
   it('with the check off, the same printed photo reaches the face decision (and no score is recorded)', async () => {

@@ -45,7 +45,7 @@ RecognitionEventRef.implement({
     rivalDistance: t.exposeFloat('rivalDistance', { nullable: true }),
     livenessScore: t.exposeFloat('livenessScore', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null, description: 'The lowest liveness score of the attempt (1 = live), when the check ran.' }),
     frames: t.exposeInt('frames', { description: 'Frames sent in the attempt.' }),
-    framesUsed: t.exposeInt('framesUsed', { description: 'Frames that passed the quality gates and were fused into the face compared.' }),
+    framesUsed: t.exposeInt('framesUsed', { description: 'Frames fused into the face compared: those that passed the quality gates and, with liveness on, did not look like an attack on their own.' }),
     stepUpReason: t.exposeString('stepUpReason', { nullable: true, description: 'Why a second factor was asked: borderline, ambiguous or pin_required.' }),
     stepUpPersonId: t.exposeID('stepUpPersonId', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null, description: 'Whose PIN completes the step-up.' }),
     pinTries: t.exposeInt('pinTries', { description: 'PINs tried to complete a step-up.' }),
@@ -84,7 +84,7 @@ const RecognitionResult = builder.objectRef<RecognitionOutcome>('RecognitionResu
     distance: t.exposeFloat('distance', { nullable: true }),
     threshold: t.exposeFloat('threshold', { description: 'Accepted under this distance (calibrated for the false-accept target; for identification, for the gallery size).' }),
     stepUpThreshold: t.exposeFloat('stepUpThreshold', { description: 'Between threshold and this distance the answer is STEP_UP (when step-up is on).' }),
-    framesUsed: t.exposeInt('framesUsed', { description: 'Frames that passed the quality gates and were fused.' }),
+    framesUsed: t.exposeInt('framesUsed', { description: 'Frames fused into the face compared (passed the quality gates and, with liveness on, did not look like an attack on their own).' }),
     person: t.field({
       type: PersonRef,
       nullable: true,

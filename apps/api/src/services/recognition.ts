@@ -14,6 +14,7 @@ import { photoFacesOf, serializePhotoFaces, type PhotoFaces } from './photo-face
 import type { Prisma } from './prisma.ts';
 
 export type Decision = 'accepted' | 'refused' | 'step_up' | 'error';
+type LivenessMode = 'off' | 'balanced' | 'strict';
 
 /** The photo, or a function reading it (an upload), so that a refused upload is audited like any attempt. */
 export type ImageInput = Uint8Array | (() => Promise<Uint8Array>);
@@ -138,13 +139,14 @@ export function createRecognitionService(deps: {
   async function probe(
     images: readonly ImageInput[],
     record: RecordAttempt,
-    livenessCheck: boolean,
+    livenessMode: LivenessMode,
     gates: DecisionConfig['gates'],
   ): Promise<{ faces: ProbeFace[]; thumbnail: Uint8Array; model: string; liveness: number | null; photos: PhotoFaces[]; photoFaces: string | null }> {
     const faces: ProbeFace[] = [];
     // Every face of every frame, so that a second face in the photo is shown, not silently dropped.
     const photos: PhotoFaces[] = [];
-    const livenessScores: number[] = [];
+    // The liveness score of each face in `faces` that passed the quality gates (undefined otherwise).
+    const frameLiveness: (number | undefined)[] = [];
     let thumbnail: Uint8Array | null = null;
     let model = '';
     let failure: { code: FaceRejectionCode; message: string } | null = null;
@@ -157,7 +159,7 @@ export function createRecognitionService(deps: {
         failure ??= { code: error.code as FaceRejectionCode, message: error.message };
         continue;
       }
-      const result = await analyze(bytes, record, livenessCheck);
+      const result = await analyze(bytes, record, livenessMode !== 'off');
       model = result.model;
       const photo = photoFacesOf(result.photo, 'largest');
       if (photo) photos.push(photo);
@@ -170,26 +172,38 @@ export function createRecognitionService(deps: {
       thumbnail ??= face.thumbnail;
       // Liveness is judged on the frames fit to decide on: a face too small or blurred to compare is
       // refused by the quality gates for what it is, not scored as an attack.
-      if (face.liveness !== undefined && checkQuality(face.quality, gates).pass) livenessScores.push(face.liveness);
+      frameLiveness.push(face.liveness !== undefined && checkQuality(face.quality, gates).pass ? face.liveness : undefined);
     }
     if (faces.length === 0 || !thumbnail) {
       const code = failure?.code ?? 'NO_FACE';
       const event = await record({ decision: 'error', reason: code.toLowerCase(), model, framesUsed: 0, photoFaces: serializePhotoFaces(photos[0] ?? null) });
       throw new FaceRejectedError(code, failure?.message ?? 'no face found', event.id);
     }
-    // The audit keeps the boxes of the first frame (never the photo itself).
     // A burst is live when most of its frames look live (fuseLivenessScores gives the measurements).
-    return { faces, thumbnail, model, liveness: fuseLivenessScores(livenessScores), photos, photoFaces: serializePhotoFaces(photos[0] ?? null) };
+    const liveness = fuseLivenessScores(frameLiveness.filter((v) => v !== undefined));
+    // A frame that looks like an attack on its own is left out of the face decision, even when most of
+    // the burst looks live: a lookalike who flashes one print of the victim among live frames of himself
+    // must not pull the fused template towards the victim.
+    const threshold = await livenessThreshold(livenessMode);
+    const decideOn = threshold === null ? faces : faces.filter((_, i) => (frameLiveness[i] ?? 1) >= threshold);
+    // The audit keeps the boxes of the first frame (never the photo itself).
+    return { faces: decideOn, thumbnail, model, liveness, photos, photoFaces: serializePhotoFaces(photos[0] ?? null) };
+  }
+
+  /** The operating point's score threshold; null when the check is off. */
+  async function livenessThreshold(mode: LivenessMode): Promise<number | null> {
+    if (mode === 'off') return null;
+    livenessThresholds ??= readLivenessArtefact().then((a) => a.thresholds);
+    return (await livenessThresholds)[mode];
   }
 
   /**
-   * A printed photo or a screen: when the check is on and any frame's face scores under the operating
-   * point's threshold, the attempt is refused as a presentation attack before any comparison.
+   * A printed photo or a screen: when the check is on and the attempt's (fused) score is under the
+   * operating point's threshold, the attempt is refused as a presentation attack before any comparison.
    */
-  async function presentationAttack(mode: 'off' | 'balanced' | 'strict', liveness: number | null): Promise<boolean> {
-    if (mode === 'off' || liveness === null) return false;
-    livenessThresholds ??= readLivenessArtefact().then((a) => a.thresholds);
-    return liveness < (await livenessThresholds)[mode];
+  async function presentationAttack(mode: LivenessMode, liveness: number | null): Promise<boolean> {
+    const threshold = await livenessThreshold(mode);
+    return threshold !== null && liveness !== null && liveness < threshold;
   }
 
   async function limit(viewer: Viewer, doorId: string | null, record: () => Promise<RecognitionEventRow>): Promise<void> {
@@ -288,7 +302,7 @@ export function createRecognitionService(deps: {
         select: { id: true, name: true, active: true },
       });
       const claimed = { claimedPersonId: person?.id ?? null, claimedLabel: person?.name ?? claimedLabel };
-      const face = await probe(input.images, (fields) => audit.record({ ...base, ...claimed, ...fields }), local.liveness !== 'off', local.config.gates);
+      const face = await probe(input.images, (fields) => audit.record({ ...base, ...claimed, ...fields }), local.liveness, local.config.gates);
       const framesUsed = face.faces.length;
       const refuse = async (reason: string): Promise<RecognitionOutcome> => {
         const event = await audit.record({ ...base, ...claimed, model: face.model, decision: 'refused', reason, thumbnail: face.thumbnail, framesUsed, livenessScore: face.liveness, photoFaces: face.photoFaces });
@@ -325,7 +339,7 @@ export function createRecognitionService(deps: {
       const base = { ...attempt, threshold: local.threshold, doorId };
       await checkFrameCount(input.images, () => audit.record({ ...base, model: '', decision: 'error', reason: 'invalid_input', framesUsed: 0 }));
       await limit(viewer, doorId, () => audit.record({ ...base, model: '', decision: 'error', reason: 'rate_limited', framesUsed: 0 }));
-      const face = await probe(input.images, (fields) => audit.record({ ...base, ...fields }), local.liveness !== 'off', local.config.gates);
+      const face = await probe(input.images, (fields) => audit.record({ ...base, ...fields }), local.liveness, local.config.gates);
       if (await presentationAttack(local.liveness, face.liveness)) {
         const event = await audit.record({ ...base, model: face.model, decision: 'refused', reason: 'presentation_attack', thumbnail: face.thumbnail, framesUsed: face.faces.length, livenessScore: face.liveness, photoFaces: face.photoFaces });
         return { decision: 'refused', reason: 'presentation_attack', distance: null, threshold: base.threshold, stepUpThreshold: base.threshold, personId: null, candidates: [], framesUsed: face.faces.length, event, photos: face.photos };
