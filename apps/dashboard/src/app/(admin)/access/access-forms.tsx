@@ -3,11 +3,12 @@
 import { useActionState } from 'react';
 import { FormFeedback } from '@/components/form-feedback';
 import { SubmitButton } from '@/components/submit-button';
-import { changeGrant, changeMember, createGroup, createSchedule, deleteGroup, deleteSchedule, issuePass, revokePass, saveDoorPolicy, setPin } from './actions';
+import { LocalTime, TimeZoneNote } from '@/components/local-time';
+import { changeGrant, changeMember, checkAccess, createGroup, createSchedule, deleteGroup, deleteSchedule, issuePass, revokePass, saveDoorPolicy, setPin } from './actions';
 
 type DoorSettings = { falseAcceptRate: number | null; thresholdOverride: number | null; stepUp: boolean | null; liveness: string | null; minFrames: number | null; requirePin: boolean | null; threshold: number };
 type DoorRow = { id: string; name: string; timeZone: string; access: 'EVERYONE' | 'GROUPS'; settings: DoorSettings };
-type ScheduleRow = { id: string; name: string; windows: { days: number[]; from: string; to: string }[]; exceptions: { date: string }[] };
+type ScheduleRow = { id: string; name: string; windows: { days: number[]; from: string; to: string }[]; exceptions: { date: string; windows: { from: string; to: string }[] }[] };
 type Pass = { id: string; validFrom: string; validUntil: string; revokedAt: string | null; doors: { id: string; name: string }[] };
 type PersonRow = { id: string; name: string; active: boolean; hasPin: boolean; passes: Pass[] };
 
@@ -39,7 +40,19 @@ function PersonSelect({ people, id, label }: { people: PersonRow[]; id?: string;
 }
 
 const days = (list: number[]) => (list.length === 7 ? 'every day' : list.map((d) => WEEKDAYS[d - 1]).join(', '));
-const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+/**
+ * datetime-local fields show the viewer's own time zone; before the form goes, each named here is
+ * replaced by its ISO instant (the server cannot know the viewer's zone).
+ */
+function withInstants(send: (form: FormData) => void, fields: string[]) {
+  return (form: FormData) => {
+    for (const field of fields) {
+      const value = form.get(field);
+      form.set(field, typeof value === 'string' && value !== '' && !Number.isNaN(new Date(value).getTime()) ? new Date(value).toISOString() : '');
+    }
+    send(form);
+  };
+}
 
 export function DoorPolicyForm({ door, readOnly }: { door: DoorRow; readOnly: boolean }) {
   const [state, action] = useActionState(saveDoorPolicy, {});
@@ -50,8 +63,6 @@ export function DoorPolicyForm({ door, readOnly }: { door: DoorRow; readOnly: bo
       <h3>{door.name}</h3>
       <input type="hidden" name="id" value={door.id} />
       <input type="hidden" name="name" value={door.name} />
-      <input type="hidden" name="thresholdOverride" value={s.thresholdOverride ?? ''} />
-      <input type="hidden" name="stepUp" value={s.stepUp === null ? '' : String(s.stepUp)} />
       {/* Keyed by what is saved: a sent form is reset by React, and must then show the saved values. */}
       <fieldset key={`${door.access}:${door.timeZone}:${JSON.stringify(s)}`} disabled={readOnly} className="row">
         <div className="field">
@@ -75,6 +86,20 @@ export function DoorPolicyForm({ door, readOnly }: { door: DoorRow; readOnly: bo
             <option value="1000000">1 in 1,000,000</option>
           </select>
           <span className="hint">threshold here {s.threshold.toFixed(3)}</span>
+        </div>
+        <div className="field">
+          <label htmlFor={`${p}-threshold`}>
+            Fixed threshold <span className="hint">empty: from the target</span>
+          </label>
+          <input id={`${p}-threshold`} name="thresholdOverride" type="number" step="0.001" min="0.05" max="1.5" placeholder={s.threshold.toFixed(3)} defaultValue={s.thresholdOverride ?? ''} style={{ maxWidth: '9rem' }} />
+        </div>
+        <div className="field">
+          <label htmlFor={`${p}-stepup`}>Second factor when unsure</label>
+          <select id={`${p}-stepup`} name="stepUp" defaultValue={s.stepUp === null ? '' : String(s.stepUp)}>
+            <option value="">As in Settings</option>
+            <option value="true">Ask for the PIN</option>
+            <option value="false">Never ask (refuse)</option>
+          </select>
         </div>
         <div className="field">
           <label htmlFor={`${p}-frames`}>Frames needed</label>
@@ -127,7 +152,12 @@ export function ScheduleForms({ schedules, readOnly }: { schedules: ScheduleRow[
               <form action={remove} className="row" style={{ alignItems: 'center' }}>
                 <span>
                   <strong>{s.name}</strong> · {s.windows.map((w) => `${days(w.days)} ${w.from}-${w.to}`).join('; ')}
-                  {s.exceptions.length > 0 && <span className="muted"> · closed {s.exceptions.map((e) => e.date).join(', ')}</span>}
+                  {s.exceptions.length > 0 && (
+                    <span className="muted">
+                      {' '}
+                      · {s.exceptions.map((e) => (e.windows.length === 0 ? `closed ${e.date}` : `${e.date} only ${e.windows.map((w) => `${w.from}-${w.to}`).join(', ')}`)).join('; ')}
+                    </span>
+                  )}
                 </span>
                 <input type="hidden" name="id" value={s.id} />
                 {!readOnly && (
@@ -298,7 +328,7 @@ export function PassForms({ data, readOnly }: { data: AccessData; readOnly: bool
   const passes = people.flatMap((p) => p.passes.map((pass) => ({ ...pass, person: p.name })));
   return (
     <>
-      <p className="muted">A person with a pass is a visitor: let in only while a pass is valid, at the doors it names. Times are UTC.</p>
+      <p className="muted">A person with a pass is a visitor: let in only while a pass is valid, at the doors it names. <TimeZoneNote /></p>
       {passes.length === 0 ? (
         <p className="muted">No visitor pass.</p>
       ) : (
@@ -307,7 +337,7 @@ export function PassForms({ data, readOnly }: { data: AccessData; readOnly: bool
             <li key={p.id}>
               <form action={revoke} className="row" style={{ alignItems: 'center' }}>
                 <span>
-                  <strong>{p.person}</strong> · {utc(p.validFrom)} to {utc(p.validUntil)} · {p.doors.length === 0 ? 'every door' : p.doors.map((d) => d.name).join(', ')}
+                  <strong>{p.person}</strong> · <LocalTime iso={p.validFrom} seconds={false} /> to <LocalTime iso={p.validUntil} seconds={false} /> · {p.doors.length === 0 ? 'every door' : p.doors.map((d) => d.name).join(', ')}
                   {p.revokedAt && <span className="muted"> · revoked</span>}
                 </span>
                 <input type="hidden" name="id" value={p.id} />
@@ -323,18 +353,18 @@ export function PassForms({ data, readOnly }: { data: AccessData; readOnly: bool
       )}
       <FormFeedback state={revoked} />
       {!readOnly && (
-        <form action={issue} aria-label="New visitor pass">
+        <form action={withInstants(issue, ['validFrom', 'validUntil'])} aria-label="New visitor pass">
           <div className="row">
             <div className="field">
               <label htmlFor="pass-person">Visitor</label>
               <PersonSelect people={people} id="pass-person" />
             </div>
             <div className="field">
-              <label htmlFor="pass-from">From (UTC)</label>
+              <label htmlFor="pass-from">From</label>
               <input id="pass-from" name="validFrom" type="datetime-local" required />
             </div>
             <div className="field">
-              <label htmlFor="pass-until">Until (UTC)</label>
+              <label htmlFor="pass-until">Until</label>
               <input id="pass-until" name="validUntil" type="datetime-local" required />
             </div>
             <fieldset className="field">
@@ -381,5 +411,51 @@ export function PinForm({ data, readOnly }: { data: AccessData; readOnly: boolea
         </form>
       )}
     </>
+  );
+}
+
+/** Would this person get through this door then, face aside? The API's accessCheck, for trying a policy out. */
+export function AccessCheckForm({ data }: { data: AccessData }) {
+  const [state, action] = useActionState(checkAccess, {});
+  const people = data.people.edges.map((e) => e.node);
+  return (
+    <form action={withInstants(action, ['at'])} aria-label="Check access">
+      <div className="row">
+        <div className="field">
+          <label htmlFor="check-person">Person</label>
+          <PersonSelect people={people} id="check-person" />
+        </div>
+        <div className="field">
+          <label htmlFor="check-door">Door</label>
+          <select id="check-door" name="doorId" required defaultValue="">
+            <option value="" disabled>
+              Door…
+            </option>
+            {data.doors.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="check-at">
+            When <span className="hint">empty: now</span>
+          </label>
+          <input id="check-at" name="at" type="datetime-local" />
+        </div>
+        <SubmitButton className="secondary" pending="Checking…">
+          Check
+        </SubmitButton>
+      </div>
+      <div aria-live="polite" data-testid="access-verdict">
+        {state.error && (
+          <p role="alert" className="alert error">
+            {state.error}
+          </p>
+        )}
+        {state.verdict && <p className={`alert ${state.verdict.allowed ? 'ok' : 'error'}`}>{state.verdict.text}</p>}
+      </div>
+    </form>
   );
 }

@@ -32,11 +32,8 @@ const issues = (e: z.ZodError) => e.issues.map((i) => i.message).join(' ');
 const id = z.string().trim().min(1, 'Choose one.').max(64);
 const name = z.string().trim().min(1, 'Give it a name.').max(200);
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'Times are HH:MM.');
-/** A datetime-local value, read as UTC (the page says so). */
-const utc = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'Give a date and time.')
-  .transform((v) => new Date(`${v}:00Z`).toISOString());
+/** An instant: the browser turns the datetime-local it shows (the viewer's own time zone) into ISO before sending. */
+const instant = z.iso.datetime({ offset: true, error: 'Give a date and time.' });
 
 const DoorPolicy = z.object({
   id,
@@ -47,8 +44,11 @@ const DoorPolicy = z.object({
   minFrames: z.enum(['', '1', '2', '3', '4', '5']).transform((v) => (v === '' ? null : Number(v))),
   liveness: z.enum(['', 'OFF', 'BALANCED', 'STRICT']).transform((v) => (v === '' ? null : v)),
   falseAcceptOneIn: z.enum(['', '1000', '10000', '100000', '1000000']).transform((v) => (v === '' ? null : 1 / Number(v))),
-  /** Kept as they are (set through the API; the page does not edit them). */
-  thresholdOverride: z.string().transform((v) => (v === '' ? null : Number(v))).pipe(z.number().min(0.05).max(1.5).nullable()),
+  thresholdOverride: z
+    .string()
+    .trim()
+    .transform((v) => (v === '' ? null : Number(v)))
+    .pipe(z.number({ error: 'The fixed threshold is a number.' }).min(0.05, 'A fixed threshold is between 0.05 and 1.5.').max(1.5, 'A fixed threshold is between 0.05 and 1.5.').nullable()),
   stepUp: z.enum(['', 'true', 'false']).transform((v) => (v === '' ? null : v === 'true')),
 });
 
@@ -150,7 +150,7 @@ export async function changeGrant(_s: AccessState, form: FormData): Promise<Acce
 
 export async function issuePass(_s: AccessState, form: FormData): Promise<AccessState> {
   const parsed = z
-    .object({ personId: id, validFrom: utc, validUntil: utc, doorIds: z.array(id).max(100) })
+    .object({ personId: id, validFrom: instant, validUntil: instant, doorIds: z.array(id).max(100) })
     .safeParse({ personId: form.get('personId'), validFrom: form.get('validFrom'), validUntil: form.get('validUntil'), doorIds: form.getAll('doorIds') });
   if (!parsed.success) return { error: issues(parsed.error) };
   return mutate(
@@ -174,4 +174,39 @@ export async function setPin(_s: AccessState, form: FormData): Promise<AccessSta
   if (!parsed.success) return { error: issues(parsed.error) };
   if (parsed.data.pin === '') return mutate('clearPersonPin', `mutation ($p: ID!) { clearPersonPin(personId: $p) { __typename ... on Error { code message } } }`, { p: parsed.data.personId }, 'PIN removed.');
   return mutate('setPersonPin', `mutation ($p: ID!, $pin: String!) { setPersonPin(personId: $p, pin: $pin) { __typename ... on Error { code message } } }`, { p: parsed.data.personId, pin: parsed.data.pin }, 'PIN set.');
+}
+
+const REASONS: Record<string, string> = {
+  inactive: 'the person is inactive',
+  not_allowed_here: 'no group of theirs is allowed at this door (or, for a visitor, no pass names it)',
+  outside_schedule: 'outside the schedules that let them in here',
+  pass_expired: 'their visitor pass has expired',
+  pass_not_yet_valid: 'their visitor pass is not valid yet',
+  pass_revoked: 'their visitor pass was revoked',
+};
+
+export interface CheckState {
+  error?: string;
+  verdict?: { allowed: boolean; text: string };
+}
+
+/** Would this person be let through this door then (the face aside)? Reads only. */
+export async function checkAccess(_s: CheckState, form: FormData): Promise<CheckState> {
+  const parsed = z
+    .object({ personId: id, doorId: id, at: instant.or(z.literal('')) })
+    .safeParse({ personId: form.get('personId'), doorId: form.get('doorId'), at: form.get('at') ?? '' });
+  if (!parsed.success) return { error: issues(parsed.error) };
+  const { personId, doorId, at } = parsed.data;
+  try {
+    const { accessCheck } = await gql<{ accessCheck: { allowed: boolean; reason: string | null } }>(
+      `query ($p: ID!, $d: ID!, $at: DateTime) { accessCheck(personId: $p, doorId: $d, at: $at) { allowed reason } }`,
+      { p: personId, d: doorId, at: at || null },
+    );
+    const when = at ? 'then' : 'now';
+    return accessCheck.allowed
+      ? { verdict: { allowed: true, text: `Let in ${when}, if the face matches.` } }
+      : { verdict: { allowed: false, text: `Refused ${when}: ${REASONS[accessCheck.reason ?? ''] ?? accessCheck.reason ?? 'not allowed'}.` } };
+  } catch (error) {
+    return { error: explain(error) };
+  }
 }

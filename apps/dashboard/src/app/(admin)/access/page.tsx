@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import { safeRead } from '@/lib/api';
 import { requireUser } from '@/lib/session';
 import { ErrorPanel } from '@/components/error-panel';
-import { DoorPolicyForm, GroupForms, PassForms, PinForm, ScheduleForms, type AccessData } from './access-forms';
+import { AccessCheckForm, DoorPolicyForm, GroupForms, PassForms, PinForm, ScheduleForms, type AccessData } from './access-forms';
 
 export const metadata: Metadata = { title: 'Access' };
 
@@ -11,7 +11,7 @@ export default async function AccessPage() {
   const isAdmin = me.role === 'ADMIN';
   const { data, error } = await safeRead<AccessData>(`{
     doors { id name timeZone access settings { falseAcceptRate thresholdOverride stepUp liveness minFrames requirePin threshold } }
-    schedules { id name windows { days from to } exceptions { date } }
+    schedules { id name windows { days from to } exceptions { date windows { from to } } }
     accessGroups { id name members { id name } doors { door { id name } schedule { id name } } }
     people(first: 200) { edges { node { id name active hasPin passes { id validFrom validUntil revokedAt doors { id name } } } } }
   }`);
@@ -39,6 +39,11 @@ export default async function AccessPage() {
       <section className="panel" aria-labelledby="passes-title">
         <h2 id="passes-title">Visitor passes</h2>
         <PassForms data={data} readOnly={!isAdmin} />
+      </section>
+      <section className="panel" aria-labelledby="check-title">
+        <h2 id="check-title">Check who may pass</h2>
+        <p className="muted">Would this person be let through this door at this time, if their face matches? Nothing is recorded.</p>
+        <AccessCheckForm data={data} />
       </section>
       <section className="panel" aria-labelledby="pins-title">
         <h2 id="pins-title">PINs (second factor)</h2>
