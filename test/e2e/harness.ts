@@ -40,13 +40,26 @@ async function waitFor(url: string, child: ChildProcess, output: () => string, t
   throw new Error(`the dashboard did not answer at ${url} within ${timeoutMs / 1000} s:\n${output()}`);
 }
 
-/** The API (in this process, temp SQLite, an admin and a viewer), the dashboard (`next start`) and Chromium. */
-export async function startStack() {
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/**
+ * Debian's Chromium with the harness's flags, plus `extraArgs` for the tests that need more (e.g. a
+ * fake camera fed from a file: only the webcam tests launch one of those).
+ */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs] });
+}
+
+/**
+ * The API (in this process, temp SQLite, an admin and a viewer), the dashboard (`next start`) and Chromium.
+ * `env` adds API settings (e.g. webhook retries short enough to fail within a test).
+ */
+export async function startStack(options: { env?: Record<string, string> } = {}) {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser tests need Debian's chromium (apt-get install -y chromium)`);
   await ensureBuild();
   const dir = await mkdtemp(path.join(tmpdir(), 'facegate-e2e-'));
   const app: App = await createApp(
-    loadConfig({ DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1' }),
+    loadConfig({ DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1', ...options.env }),
   );
   await app.services.admins.create(VIEWER.email, VIEWER.password, 'viewer');
   const server: Server = createServer(app.yoga);
@@ -65,10 +78,7 @@ export async function startStack() {
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitFor(`${baseUrl}/login`, next, () => output, 60_000);
 
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser: Browser = await launchChromium();
 
   return {
     app,
