@@ -5,6 +5,7 @@ import { createApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import type { Viewer } from '../context.ts';
 import { createLogger } from '../ops/logger.ts';
+import { importPeople } from '../services/bulk-import.ts';
 
 const SYSTEM: Viewer = { kind: 'system' };
 
@@ -51,15 +52,23 @@ export function addDatabaseCommands(program: Command): Command {
         const summary = { people: 0, created: 0, enrolled: 0, rejected: [] as { file: string; code: string; message: string }[] };
         let done = 0;
         try {
-          for (const [name, photos] of gallery) {
-            const result = await app.services.people.importPerson(name, await Promise.all(photos.map(async (file) => ({ filename: file, bytes: new Uint8Array(await readFile(file)) }))), { allowDuplicates: options.allowDuplicates ?? false });
-            if (result.personId) summary.people++;
-            if (result.created) summary.created++;
-            summary.enrolled += result.enrolled;
-            summary.rejected.push(...result.rejected.map((r) => ({ file: r.filename, code: r.code, message: r.message })));
-            done += photos.length;
-            bar.update(done, total);
-          }
+          // The same path as the API's import: one person after another, each in one transaction.
+          const sources = [...gallery].map(([name, photos]) => [name, () => Promise.all(photos.map(async (file) => ({ filename: file, bytes: new Uint8Array(await readFile(file)) })))] as const);
+          await importPeople(app.services.people, sources, {
+            allowDuplicates: options.allowDuplicates ?? false,
+            onPerson: async (result) => {
+              if (result.personId) summary.people++;
+              if (result.created) summary.created++;
+              summary.enrolled += result.enrolled;
+              summary.rejected.push(...result.rejected.map((r) => ({ file: r.filename, code: r.code, message: r.message })));
+              done += result.photos;
+              bar.update(done, total);
+              // The administrators' log: who imported whom (here, the facegate command on the server).
+              if (result.personId && result.enrolled > 0) {
+                await app.services.adminLog.record(SYSTEM, [{ action: 'importPerson', targetType: 'person', targetId: result.personId, personId: result.personId, targetLabel: result.name, details: { created: result.created, enrolled: result.enrolled, rejected: result.rejected.length, folder: true } }]);
+              }
+            },
+          });
         } finally {
           bar.stop();
         }

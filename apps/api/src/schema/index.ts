@@ -10,9 +10,14 @@ import './recognition.ts';
 import './settings.ts';
 import './access-policy.ts';
 import './webhook.ts';
+import './admin-log.ts';
+import './door-faces.ts';
+import './bulk-import.ts';
+import { withAdminLog } from './admin-log.ts';
 
 builder.queryType({});
 builder.mutationType({});
 builder.subscriptionType({});
 
-export const schema = lexicographicSortSchema(builder.toSchema());
+// Every administrator's mutation that succeeds is written in the action log (schema/admin-log.ts).
+export const schema = withAdminLog(lexicographicSortSchema(builder.toSchema()));

@@ -8,6 +8,9 @@ import { createEventsService, type EventsOptions } from '../events/events-servic
 import type { Metrics } from '../ops/metrics.ts';
 import { createAccessPolicy } from '../policy/access-policy.ts';
 import { createAccessService } from './access.ts';
+import { createAdminLog } from './admin-log.ts';
+import { importLimits } from './bulk-import.ts';
+import { createDoorFaces } from './door-faces.ts';
 import { createAuditService } from './audit.ts';
 import { createPeopleService } from './people.ts';
 import type { Prisma } from './prisma.ts';
@@ -122,6 +125,9 @@ export async function createServices(deps: ServiceDeps) {
   return {
     cipher,
     people,
+    adminLog: createAdminLog(prisma, now),
+    doorFaces: createDoorFaces({ prisma, cipher, recognizer, gallery, people, threshold: () => settings.current().threshold, rule: () => settings.decisionConfig().rule }),
+    importLimits: importLimits(deps.maxUploadBytes),
     recognition,
     audit,
     access,

@@ -208,6 +208,8 @@ export function createPeopleService(deps: {
         prisma.recognitionEvent.updateMany({ where: { claimedPersonId: id }, data: { claimedLabel: pseudonym } }),
         prisma.recognitionEvent.updateMany({ where: { decidedPersonId: id }, data: { decidedLabel: pseudonym } }),
         prisma.recognitionEvent.updateMany({ where: { rivalPersonId: id }, data: { rivalLabel: pseudonym, rivalPersonId: null } }),
+        // The administrators' log keeps what was done to them, under the same pseudonym.
+        prisma.adminAction.updateMany({ where: { personId: id }, data: { personId: null, targetId: null, targetLabel: pseudonym } }),
         prisma.person.delete({ where: { id } }),
       ]);
       await erasePersonFromEvents(prisma, id);
@@ -242,6 +244,26 @@ export function createPeopleService(deps: {
         : await prisma.person.create({ data: { name, samples: { create: samples } } });
       await changed([person.id]);
       return { personId: person.id, created: !existing, enrolled: samples.length, rejected };
+    },
+
+    /**
+     * A new person with the photos' faces (same gates and duplicate check as `enroll`), created only when
+     * at least one photo passes, in one transaction; a second person of the same name needs
+     * `confirmDuplicateName`. Learning from the doors' "new person" uses it.
+     */
+    async createEnrolled(name: string, photos: readonly { filename: string; bytes: Uint8Array }[], options: { confirmDuplicateName?: boolean } = {}) {
+      const data = clean({ name });
+      if (!data.name) throw new InvalidInputError('a person needs a name');
+      if (!options.confirmDuplicateName) {
+        const namesake = await prisma.person.findFirst({ where: { name: data.name }, select: { id: true } });
+        if (namesake) throw new DuplicateNameError(namesake.id, data.name);
+      }
+      const { samples, rejected } = await analyze(photos, null, false);
+      if (samples.length === 0) return { person: null, enrolled: [], rejected };
+      const person = await prisma.person.create({ data: { name: data.name, samples: { create: samples } }, include: { samples: { orderBy: { createdAt: 'asc' } } } });
+      await changed([person.id]);
+      const { samples: enrolled, ...row } = person;
+      return { person: row, enrolled, rejected };
     },
 
     async removeSample(id: string) {

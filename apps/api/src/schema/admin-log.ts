@@ -1,0 +1,210 @@
+import { resolveOffsetConnection } from '@pothos/plugin-relay';
+import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { builder } from '../builder.ts';
+import type { Context } from '../context.ts';
+import { ApiError } from '../errors.ts';
+
+/** Pothos's mark on an error it answers as a typed result (its proxy of the error; see @pothos/plugin-errors). */
+const POTHOS_TYPE_BRAND = Symbol.for('Pothos.typeBrandKey');
+
+/** A typed error answered as a value: nothing was changed. */
+function isTypedError(result: unknown): boolean {
+  return result instanceof Error || result instanceof ApiError || (typeof result === 'object' && result !== null && (result as Record<symbol, unknown>)[POTHOS_TYPE_BRAND] !== undefined);
+}
+import type { AdminActionEntry, TargetType } from '../services/admin-log.ts';
+import { erasedPseudonym } from '../services/people.ts';
+
+type AdminActionRow = {
+  id: string;
+  createdAt: Date;
+  actorKind: string;
+  actorId: string | null;
+  actorLabel: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  targetLabel: string | null;
+  personId: string | null;
+  details: string;
+};
+
+const AdminActionRef = builder.objectRef<AdminActionRow>('AdminAction').implement({
+  description:
+    "One administrator's action (administrators only): who (an administrator's email, an admin key's name, or the facegate command), what, to what, and the details. A person's name is replaced by their pseudonym when they are erased.",
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    actorKind: t.exposeString('actorKind', { description: "'admin', 'api_key' or 'system'." }),
+    actorId: t.exposeID('actorId', { nullable: true }),
+    actorLabel: t.exposeString('actorLabel', { nullable: true, description: "The administrator's email or the key's name, as it was." }),
+    action: t.exposeString('action', { description: "The mutation: 'createPerson', 'deletePerson', 'updateSettings', 'learnFacesFromDoors', 'importPerson'..." }),
+    targetType: t.exposeString('targetType', { nullable: true }),
+    targetId: t.exposeID('targetId', { nullable: true }),
+    targetLabel: t.exposeString('targetLabel', { nullable: true }),
+    personId: t.exposeID('personId', { nullable: true, description: 'The person concerned, while they exist.' }),
+    details: t.exposeString('details', { description: 'JSON: ids, counts, setting values; never a secret, a PIN or a photo.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  adminActions: t.connection(
+    {
+      type: AdminActionRef,
+      description: "The administrators' action log, newest first (administrators only).",
+      authScopes: { scope: 'admin' },
+      args: { action: t.arg.string(), personId: t.arg.id(), actorId: t.arg.id() },
+      resolve: async (_, args, ctx) => {
+        const filter = { action: args.action ?? null, personId: args.personId ? String(args.personId) : null, actorId: args.actorId ? String(args.actorId) : null };
+        return {
+          ...(await resolveOffsetConnection({ args, defaultSize: 50, maxSize: 200 }, ({ offset, limit }) => ctx.services.adminLog.list(filter, offset, limit))),
+          totalCount: await ctx.services.adminLog.count(filter),
+        };
+      },
+    },
+    { name: 'AdminActionsConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount }) }) },
+  ),
+}));
+
+type Args = Record<string, unknown>;
+type Describer = {
+  /** Read before the change (a deleted thing's name). */
+  before?: (args: Args, ctx: Context) => Promise<unknown>;
+  describe: (args: Args, result: unknown, ctx: Context, before: unknown) => Promise<AdminActionEntry[]> | AdminActionEntry[];
+};
+
+const str = (v: unknown): string => String(v);
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
+const withoutNulls = (v: unknown): Record<string, unknown> => Object.fromEntries(Object.entries(obj(v)).filter(([, x]) => x !== null && x !== undefined));
+
+async function person(action: string, ctx: Context, personId: string, details: Record<string, unknown> = {}): Promise<AdminActionEntry> {
+  return { action, targetType: 'person', targetId: personId, personId, targetLabel: await ctx.services.adminLog.labelOf('person', personId), details };
+}
+async function thing(action: string, ctx: Context, type: TargetType, id: string, details: Record<string, unknown> = {}, label?: string | null): Promise<AdminActionEntry> {
+  return { action, targetType: type, targetId: id, targetLabel: label !== undefined ? label : await ctx.services.adminLog.labelOf(type, id), details };
+}
+const labelBefore = (type: TargetType, key = 'id') => (args: Args, ctx: Context) => ctx.services.adminLog.labelOf(type, str(args[key]));
+
+/**
+ * What each mutation writes in the action log. Mutations of the door (verifyFace, identifyFace,
+ * completeStepUp: one audit event each) and of one's own session (login, signOut, changePassword: the
+ * security log) are not administrators' actions. A mutation missing from both lists is still logged,
+ * with its name and target id (test/integration/admin-log.test.ts fails until it is described here).
+ */
+export const NOT_ADMIN_ACTIONS = new Set(['login', 'signOut', 'changePassword', 'verifyFace', 'identifyFace', 'completeStepUp']);
+
+export const ADMIN_ACTIONS: Record<string, Describer> = {
+  createPerson: { describe: async (_, r, ctx) => [await person('createPerson', ctx, str(obj(r).id))] },
+  updatePerson: { describe: async (a, r, ctx) => [await person('updatePerson', ctx, str(obj(r).id), { changed: Object.keys(withoutNulls(a.input)), ...('active' in obj(a.input) && obj(a.input).active !== null ? { active: obj(a.input).active } : {}) })] },
+  // The deletion is kept, under the pseudonym the audit log gives them, never their name.
+  deletePerson: {
+    describe: (a, r) => [
+      { action: 'deletePerson', targetType: 'person', targetId: null, targetLabel: erasedPseudonym(str(a.id)), details: { samplesErased: obj(r).samplesErased, auditImagesErased: obj(r).auditImagesErased } },
+    ],
+  },
+  enrollFaces: {
+    describe: async (a, r, ctx) => {
+      const result = obj(r) as { enrolled?: unknown[]; rejected?: unknown[] };
+      return (result.enrolled?.length ?? 0) === 0 ? [] : [await person('enrollFaces', ctx, str(a.personId), { enrolled: result.enrolled?.length ?? 0, rejected: result.rejected?.length ?? 0, allowDuplicates: a.allowDuplicates === true })];
+    },
+  },
+  removeFaceSample: { describe: async (a, r, ctx) => [await person('removeFaceSample', ctx, str(obj(r).id), { sampleId: str(a.id) })] },
+  createAccessGroup: { describe: async (_, r, ctx) => [await thing('createAccessGroup', ctx, 'access_group', str(obj(r).id))] },
+  deleteAccessGroup: { before: labelBefore('access_group'), describe: async (a, _, ctx, label) => [await thing('deleteAccessGroup', ctx, 'access_group', str(a.id), {}, label as string | null)] },
+  // One line per person: "who was added to which group" reads per person, and erasure finds it.
+  addGroupMembers: {
+    describe: async (a, _, ctx) => {
+      const group = await ctx.services.adminLog.labelOf('access_group', str(a.groupId));
+      return Promise.all((a.personIds as unknown[]).map((id) => person('addGroupMembers', ctx, str(id), { groupId: str(a.groupId), group })));
+    },
+  },
+  removeGroupMembers: {
+    describe: async (a, _, ctx) => {
+      const group = await ctx.services.adminLog.labelOf('access_group', str(a.groupId));
+      return Promise.all((a.personIds as unknown[]).map((id) => person('removeGroupMembers', ctx, str(id), { groupId: str(a.groupId), group })));
+    },
+  },
+  allowGroupAtDoor: {
+    describe: async (a, _, ctx) => [await thing('allowGroupAtDoor', ctx, 'access_group', str(a.groupId), { doorId: str(a.doorId), door: await ctx.services.adminLog.labelOf('door', str(a.doorId)), scheduleId: a.scheduleId ? str(a.scheduleId) : null })],
+  },
+  disallowGroupAtDoor: {
+    describe: async (a, _, ctx) => [await thing('disallowGroupAtDoor', ctx, 'access_group', str(a.groupId), { doorId: str(a.doorId), door: await ctx.services.adminLog.labelOf('door', str(a.doorId)) })],
+  },
+  saveSchedule: { describe: async (a, r, ctx) => [await thing('saveSchedule', ctx, 'schedule', str(obj(r).id), { created: !a.id, windows: obj(a.input).windows ?? undefined, exceptions: obj(a.input).exceptions ?? undefined })] },
+  deleteSchedule: { before: labelBefore('schedule'), describe: async (a, _, ctx, label) => [await thing('deleteSchedule', ctx, 'schedule', str(a.id), {}, label as string | null)] },
+  issueVisitorPass: {
+    describe: async (a, r, ctx) => [await person('issueVisitorPass', ctx, str(a.personId), { passId: str(obj(r).id), validFrom: a.validFrom, validUntil: a.validUntil, doorIds: a.doorIds ?? [] })],
+  },
+  revokeVisitorPass: { describe: async (a, r, ctx) => [await person('revokeVisitorPass', ctx, str(obj(r).personId), { passId: str(a.id) })] },
+  setPersonPin: { describe: async (a, _, ctx) => [await person('setPersonPin', ctx, str(a.personId))] },
+  clearPersonPin: { describe: async (a, _, ctx) => [await person('clearPersonPin', ctx, str(a.personId))] },
+  revokeSessions: { describe: async (a, r, ctx) => [await thing('revokeSessions', ctx, 'admin', str(a.adminId), { sessions: r })] },
+  createAdmin: { describe: async (a, r, ctx) => [await thing('createAdmin', ctx, 'admin', str(obj(r).id), { role: a.role })] },
+  removeAdmin: { before: labelBefore('admin'), describe: async (a, _, ctx, label) => [await thing('removeAdmin', ctx, 'admin', str(a.id), {}, label as string | null)] },
+  createApiKey: {
+    // Never the token: its name, scopes and door.
+    describe: async (a, r, ctx) => [await thing('createApiKey', ctx, 'api_key', str(obj(obj(r).key).id), { scopes: a.scopes, doorId: a.doorId ? str(a.doorId) : null, prefix: obj(obj(r).key).prefix })],
+  },
+  revokeApiKey: { describe: async (a, _, ctx) => [await thing('revokeApiKey', ctx, 'api_key', str(a.id))] },
+  createDoor: { describe: async (_, r, ctx) => [await thing('createDoor', ctx, 'door', str(obj(r).id))] },
+  updateDoor: { describe: async (a, _, ctx) => [await thing('updateDoor', ctx, 'door', str(a.id), { ...withoutNulls(a.input), ...(obj(a.input).settings ? { settings: withoutNulls(obj(a.input).settings) } : {}) })] },
+  deleteDoor: { before: labelBefore('door'), describe: async (a, _, ctx, label) => [await thing('deleteDoor', ctx, 'door', str(a.id), {}, label as string | null)] },
+  updateSettings: { describe: (a) => [{ action: 'updateSettings', targetType: 'settings', details: withoutNulls(a.input) }] },
+  // The URL may carry a token in its query: the host only.
+  createWebhook: { describe: async (a, r, ctx) => [await thing('createWebhook', ctx, 'webhook', str(obj(obj(r).webhook).id), webhookDetails(a.input))] },
+  updateWebhook: { describe: async (a, _, ctx) => [await thing('updateWebhook', ctx, 'webhook', str(a.id), webhookDetails(a.input))] },
+  deleteWebhook: { before: labelBefore('webhook'), describe: async (a, _, ctx, label) => [await thing('deleteWebhook', ctx, 'webhook', str(a.id), {}, label as string | null)] },
+  testWebhook: { describe: async (a, _, ctx) => [await thing('testWebhook', ctx, 'webhook', str(a.id))] },
+  replayWebhookDelivery: { describe: async (a, r, ctx) => [await thing('replayWebhookDelivery', ctx, 'webhook', str(obj(r).webhookId), { deliveryId: str(a.id) })] },
+  learnFacesFromDoors: {
+    describe: async (a, r, ctx) => {
+      const result = obj(r) as { person?: { id: string }; enrolled?: unknown[]; rejected?: unknown[] };
+      if (!result.person || (result.enrolled?.length ?? 0) === 0) return [];
+      return [await person('learnFacesFromDoors', ctx, result.person.id, { eventIds: a.eventIds, enrolled: result.enrolled?.length ?? 0, rejected: result.rejected?.length ?? 0, newPerson: !a.personId })];
+    },
+  },
+  importPerson: {
+    describe: async (_, r, ctx) => {
+      const result = obj(r) as { personId?: string | null; created?: boolean; enrolled?: number; rejected?: unknown[] };
+      return result.personId && (result.enrolled ?? 0) > 0 ? [await person('importPerson', ctx, result.personId, { created: result.created, enrolled: result.enrolled, rejected: result.rejected?.length ?? 0 })] : [];
+    },
+  },
+  importPeople: {
+    describe: async (_, r, ctx) => {
+      const people = (obj(r).people as { personId?: string | null; created?: boolean; enrolled?: number; rejected?: unknown[] }[] | undefined) ?? [];
+      return Promise.all(people.filter((p) => p.personId && (p.enrolled ?? 0) > 0).map((p) => person('importPerson', ctx, p.personId!, { created: p.created, enrolled: p.enrolled, rejected: p.rejected?.length ?? 0, archive: true })));
+    },
+  },
+};
+
+function webhookDetails(input: unknown): Record<string, unknown> {
+  const { url, ...rest } = withoutNulls(input);
+  let host: string | undefined;
+  try {
+    host = url ? new URL(String(url)).host : undefined;
+  } catch {
+    host = undefined;
+  }
+  return { ...rest, ...(host ? { host } : {}) };
+}
+
+/**
+ * Logs every administrator's mutation that succeeded: each Mutation field's resolver is wrapped, and
+ * after it returns a value (not a typed error) its describer writes the log lines. A failure to write
+ * the log is an error of the request (the change is made; the answer says the log is not).
+ */
+export function withAdminLog(schema: GraphQLSchema): GraphQLSchema {
+  const fields = schema.getMutationType()?.getFields() ?? {};
+  for (const [name, field] of Object.entries(fields)) {
+    if (NOT_ADMIN_ACTIONS.has(name)) continue;
+    const resolve: GraphQLFieldResolver<unknown, Context> = field.resolve ?? defaultFieldResolver;
+    const describer: Describer = ADMIN_ACTIONS[name] ?? { describe: (a) => [{ action: name, targetId: a.id ? str(a.id) : null }] };
+    field.resolve = async (source, args: Args, ctx: Context, info) => {
+      const before = describer.before ? await describer.before(args, ctx) : undefined;
+      const result: unknown = await resolve(source, args, ctx, info);
+      if (result === null || result === undefined || isTypedError(result)) return result;
+      await ctx.services.adminLog.record(ctx.viewer, await describer.describe(args, result, ctx, before));
+      return result;
+    };
+  }
+  return schema;
+}
