@@ -1,3 +1,5 @@
+import type { PhotoFacesView, QualityCheckView } from './photo-faces';
+
 export type Decision = 'ACCEPTED' | 'REFUSED' | 'STEP_UP' | 'ERROR';
 
 export interface PersonSummary {
@@ -12,10 +14,11 @@ export interface PersonSummary {
 export interface FaceSample {
   id: string;
   thumbnail: string;
+  /** The enrolment photo, downscaled; null for samples enrolled before originals were kept. */
+  original: string | null;
+  photo: PhotoFacesView | null;
+  qualityChecks: QualityCheckView[];
   detectionScore: number;
-  eyeDistancePx: number;
-  sharpness: number;
-  brightness: number;
   createdAt: string;
 }
 

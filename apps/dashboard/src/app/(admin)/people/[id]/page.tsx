@@ -5,7 +5,10 @@ import { safeRead } from '@/lib/api';
 import { currentUser } from '@/lib/session';
 import type { FaceSample } from '@/lib/types';
 import { ErrorPanel } from '@/components/error-panel';
+import { OriginalAndChip, QualityChecks } from '@/components/photo-faces';
+import { PHOTO_FIELDS, QUALITY_FIELDS } from '@/lib/photo-faces';
 import { AddPhotosForm, DeletePersonForm, EditPersonForm, RemoveSampleButton } from './person-forms';
+import { PersonHistory } from './person-history';
 
 export const metadata: Metadata = { title: 'Person' };
 
@@ -20,12 +23,13 @@ interface PersonDetail {
   samples: FaceSample[];
 }
 
-export default async function PersonPage({ params }: { params: Promise<{ id: string }> }) {
+export default async function PersonPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { id } = await params;
+  const { history } = await searchParams;
   const [me, result] = await Promise.all([
     currentUser(),
     safeRead<{ person: PersonDetail | null }>(
-      `query ($id: ID!) { person(id: $id) { id name cardId notes active createdAt sampleCount samples { id thumbnail detectionScore eyeDistancePx sharpness brightness createdAt } } }`,
+      `query ($id: ID!) { person(id: $id) { id name cardId notes active createdAt sampleCount samples { id thumbnail original photo { ${PHOTO_FIELDS} } qualityChecks { ${QUALITY_FIELDS} } detectionScore createdAt } } }`,
       { id },
     ),
   ]);
@@ -51,28 +55,24 @@ export default async function PersonPage({ params }: { params: Promise<{ id: str
         {person.samples.length === 0 ? (
           <p className="alert warn">No face sample: this person cannot be recognised until a photo is added.</p>
         ) : (
-          <ul className="samples" aria-label="Face samples">
+          // Each sample: the enrolment photo with its faces boxed beside the aligned chip, and its quality
+          // as pass/fail against the enrolment gates (figure and limit), not bare numbers.
+          <ul className="samples" aria-label="Face samples" style={{ gridTemplateColumns: 'repeat(auto-fill, minmax(min(100%, 300px), 1fr))' }}>
             {person.samples.map((s, i) => (
               <li key={s.id} data-testid="sample">
-                <img className="thumb large" src={s.thumbnail} alt={`Aligned face ${i + 1} of ${person.name}`} />
-                <dl>
-                  <dt>detection</dt>
-                  <dd>{(s.detectionScore * 100).toFixed(0)} %</dd>
-                  <dt>eye distance</dt>
-                  <dd>{s.eyeDistancePx.toFixed(0)} px</dd>
-                  <dt>sharpness</dt>
-                  <dd>{s.sharpness.toFixed(1)}</dd>
-                  <dt>brightness</dt>
-                  <dd>{s.brightness.toFixed(0)}</dd>
-                  <dt>added</dt>
-                  <dd>{s.createdAt.slice(0, 10)}</dd>
-                </dl>
+                <OriginalAndChip original={s.original} chip={s.thumbnail} photo={s.photo} name={`${person.name} (sample ${i + 1})`} />
+                <QualityChecks checks={s.qualityChecks} />
+                <p className="muted" style={{ margin: '0.3rem 0' }}>
+                  Detector score {(s.detectionScore * 100).toFixed(0)} % · added {s.createdAt.slice(0, 10)}
+                </p>
                 {canEdit && <RemoveSampleButton personId={person.id} sampleId={s.id} label={`Remove sample ${i + 1}`} />}
               </li>
             ))}
           </ul>
         )}
       </section>
+
+      <PersonHistory personId={person.id} after={typeof history === 'string' ? history : null} basePath={`/people/${person.id}`} />
 
       {canEdit ? (
         <div className="grid-2">

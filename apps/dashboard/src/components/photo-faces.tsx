@@ -1,0 +1,99 @@
+import { facesSummary, qualityCheckText, type PhotoFacesView, type QualityCheckView } from '@/lib/photo-faces';
+import styles from './photo-faces.module.css';
+
+const USED = '#17803d';
+const OTHER = '#d97706';
+
+/**
+ * A photo with the faces the detector found drawn over it (an SVG in the photo's own pixels, so the
+ * boxes sit where the API says whatever size the photo is shown at): the face used in solid green, the
+ * others dashed amber and numbered, with a numbered legend saying why each was not used. Without `src`
+ * (an audit event keeps no photo) the boxes are drawn on an empty frame of the photo's proportions.
+ */
+export function PhotoWithFaces({ src, photo, alt, usedLabel = 'used', maxWidth = 420 }: { src: string | null; photo: PhotoFacesView; alt: string; usedLabel?: string; maxWidth?: number }) {
+  const side = Math.max(photo.width, photo.height);
+  const font = Math.max(10, side / 18);
+  return (
+    <figure className={styles.figure} data-testid="photo-with-faces" data-face-count={photo.faceCount} style={{ maxWidth }}>
+      <div className={styles.frame} style={{ aspectRatio: `${photo.width} / ${photo.height}` }}>
+        {src ? <img src={src} alt={alt} /> : <span className={styles.notKept}>The photo is not kept: only where its faces were.</span>}
+        <svg viewBox={`0 0 ${photo.width} ${photo.height}`} preserveAspectRatio="none" role="img" aria-label={facesSummary(photo, usedLabel)}>
+          {photo.faces.map((face, i) => (
+            <g key={i} data-testid="face-box" data-used={face.used ? 'true' : 'false'}>
+              <rect
+                x={face.x}
+                y={face.y}
+                width={face.width}
+                height={face.height}
+                fill="none"
+                stroke={face.used ? USED : OTHER}
+                strokeWidth={face.used ? 3 : 2}
+                strokeDasharray={face.used ? undefined : '6 4'}
+                vectorEffect="non-scaling-stroke"
+              />
+              <text
+                x={face.x + font * 0.15}
+                y={Math.max(font, face.y - font * 0.2)}
+                fontSize={font}
+                fontWeight={700}
+                fill={face.used ? USED : OTHER}
+                stroke="#fff"
+                strokeWidth={font / 6}
+                paintOrder="stroke"
+              >
+                {i + 1}
+              </text>
+            </g>
+          ))}
+        </svg>
+      </div>
+      <figcaption>
+        {photo.faceCount === 0 ? (
+          <p className="muted">{facesSummary(photo)}</p>
+        ) : (
+          <ol className={styles.legend} aria-label="Faces found">
+            {photo.faces.map((face, i) => (
+              <li key={i} data-testid="face-legend" className={face.used ? styles.used : styles.other}>
+                {face.used ? `${usedLabel[0]!.toUpperCase()}${usedLabel.slice(1)}` : (face.note ?? 'not used')} <span className="muted">(detector score {face.score.toFixed(2)})</span>
+              </li>
+            ))}
+          </ol>
+        )}
+      </figcaption>
+    </figure>
+  );
+}
+
+/** The enrolment quality gates as pass/fail, each with its figure and its limit. */
+export function QualityChecks({ checks }: { checks: QualityCheckView[] }) {
+  if (checks.length === 0) return null;
+  return (
+    <ul className={styles.quality} aria-label="Quality against the enrolment gates" data-testid="quality-checks">
+      {checks.map((check, i) => {
+        const text = qualityCheckText(check);
+        return (
+          <li key={i} data-pass={check.pass ? 'true' : 'false'}>
+            <span className={check.pass ? styles.pass : styles.fail}>{check.pass ? '✓ pass' : '✗ fail'}</span>
+            <span>
+              {text.label} {text.figure}
+            </span>
+            <span className={styles.limit}>({text.limit})</span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/** The original photo (faces boxed) beside the aligned chip the encoder saw. */
+export function OriginalAndChip({ original, chip, photo, name }: { original: string | null; chip: string; photo: PhotoFacesView | null; name: string }) {
+  return (
+    <div className={styles.pair}>
+      {photo ? <PhotoWithFaces src={original} photo={photo} alt={`Enrolment photo of ${name}`} usedLabel="enrolled" /> : <p className="muted">No original kept (enrolled before originals were kept).</p>}
+      <figure className={styles.chip}>
+        <img src={chip} alt={`Aligned face of ${name}`} />
+        <figcaption>Aligned face (what the encoder saw)</figcaption>
+      </figure>
+    </div>
+  );
+}
