@@ -149,6 +149,7 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
       webhooks: { maxAttempts: config.FACEGATE_WEBHOOK_MAX_ATTEMPTS, baseDelayMs: config.FACEGATE_WEBHOOK_RETRY_BASE_MS, timeoutMs: config.FACEGATE_WEBHOOK_TIMEOUT_MS },
       pollMs: config.FACEGATE_EVENTS_POLL_MS,
     },
+    models: { pollMs: config.FACEGATE_MODEL_POLL_MS, leaseMs: config.FACEGATE_MODEL_LEASE_MS, trainingRoot: config.FACEGATE_TRAINING_ROOT ?? null },
     signInPolicy: {
       maxFailuresPerAccount: config.FACEGATE_SIGNIN_MAX_FAILURES,
       maxFailuresPerAddress: config.FACEGATE_SIGNIN_MAX_FAILURES_PER_ADDRESS,

@@ -43,6 +43,11 @@ const envSchema = z.object({
   FACEGATE_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
   /** How often each instance looks for events to send that nothing woke it for (retries due, other instances' rows, rows left by a restart). */
   FACEGATE_EVENTS_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  /** Model versions: how often each instance looks for a model change to run or follow, and how long a job's lease lasts without renewal. */
+  FACEGATE_MODEL_POLL_MS: z.coerce.number().int().min(10).default(5000),
+  FACEGATE_MODEL_LEASE_MS: z.coerce.number().int().min(100).default(30000),
+  /** The folder on the server the dashboard may train heads from (one folder per person inside); unset: only the enrolled people. */
+  FACEGATE_TRAINING_ROOT: z.string().min(1).optional(),
   FACEGATE_MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(8),
   FACEGATE_MAX_QUERY_COST: z.coerce.number().int().positive().default(5000),
 });

@@ -92,3 +92,16 @@ export class BusyError extends ApiError {
     super('BUSY', `the face engine is busy: retry in ${retryAfterSeconds} s`);
   }
 }
+
+/**
+ * A training run needs more people than the deployment (or the folder) has (code TOO_FEW_IDENTITIES):
+ * identities with two or more photos, some learned from, some held out to stop early and to measure.
+ */
+export class TooFewIdentitiesError extends ApiError {
+  constructor(
+    readonly identities: number,
+    readonly needed: number,
+  ) {
+    super('TOO_FEW_IDENTITIES', `training needs at least ${needed} people with two or more usable photos; there are ${identities}`);
+  }
+}

@@ -1,4 +1,4 @@
-import { DEFAULT_ANN_THRESHOLD, GalleryMatrix, type Encoding, type GalleryMatrixOptions, type GalleryRule, type SearchableGallery } from '@facegate/face-core';
+import { DEFAULT_ANN_THRESHOLD, ENCODER_MODEL_ID, GalleryMatrix, type Encoding, type EncodingHead, type GalleryMatrixOptions, type GalleryRule, type SearchableGallery } from '@facegate/face-core';
 
 export interface GalleryPerson {
   readonly id: string;
@@ -6,6 +6,27 @@ export interface GalleryPerson {
   readonly cardId: string | null;
   readonly active: boolean;
   readonly encodings: readonly Encoding[];
+}
+
+/** The model a gallery's encodings are in: the encoder alone, or the encoder with a learned head. */
+export interface ActiveModel {
+  readonly model: string;
+  readonly head: EncodingHead | null;
+}
+
+/** Loads people with their encodings under `model` only (never another model's). */
+export type GalleryLoader = (ids?: readonly string[], model?: string) => Promise<GalleryPerson[]>;
+
+/** A gallery of `head`'s encodings searched with encoder encodings: each probe goes through the head first. */
+export function searchWithHead(gallery: SearchableGallery, head: EncodingHead | null): SearchableGallery {
+  if (!head) return gallery;
+  return {
+    get size() {
+      return gallery.size;
+    },
+    rank: (probe, rule, limit) => gallery.rank(head.apply(probe), rule, limit),
+    distanceTo: (id, probe, rule) => gallery.distanceTo(id, head.apply(probe), rule),
+  };
 }
 
 export interface GalleryMatch {
@@ -24,17 +45,39 @@ function sameEncodings(a: readonly Encoding[], b: readonly Encoding[]): boolean 
  * person by person: no rebuild on an enrolment, a deletion or an activation change.
  * The database stays the truth: whoever changes people or samples calls `refresh` with their ids
  * (services/sync.ts has every API instance sharing the database do that).
+ *
+ * Model versions: every encoding held is of one model (`model`). Probes are the encoder's encodings (what
+ * the recognizer returns); searches bring them to the gallery's model (the head applied) against the
+ * matrix of that same moment, so a decision never compares encodings of two models, even while
+ * `switchModel` swaps the matrix and the head (together, synchronously).
  */
 export class Gallery {
   /** Who they are; their encodings live only in the matrix (one copy, float32). */
   private readonly people = new Map<string, Omit<GalleryPerson, 'encodings'>>();
   private matrix: GalleryMatrix;
+  private active: ActiveModel;
 
   constructor(
-    private readonly load: (ids?: readonly string[]) => Promise<GalleryPerson[]>,
+    private readonly load: GalleryLoader,
     private readonly options: GalleryMatrixOptions = { annThreshold: Number(process.env.FACEGATE_ANN_THRESHOLD ?? DEFAULT_ANN_THRESHOLD) },
+    active: ActiveModel = { model: ENCODER_MODEL_ID, head: null },
   ) {
     this.matrix = new GalleryMatrix(new Map(), options);
+    this.active = active;
+  }
+
+  /** The model of every encoding held (and of the probes once brought to it). */
+  get model(): string {
+    return this.active.model;
+  }
+
+  get head(): EncodingHead | null {
+    return this.active.head;
+  }
+
+  /** A probe (an encoder encoding) in the gallery's model. */
+  probe(encoding: Encoding): Encoding {
+    return this.active.head ? this.active.head.apply(encoding) : encoding;
   }
 
   /** Active people with at least one sample (the gallery size of identification). */
@@ -48,17 +91,30 @@ export class Gallery {
   }
 
   async reload(): Promise<void> {
-    const all = await this.load();
-    this.people.clear();
-    for (const { encodings: _, ...person } of all) this.people.set(person.id, person);
+    return this.switchModel(this.active);
+  }
+
+  /**
+   * Loads everyone's encodings under `next.model`, then swaps matrix and model at once: until then every
+   * search uses the previous model's encodings only, from then on only the new one's.
+   */
+  async switchModel(next: ActiveModel): Promise<void> {
+    const all = await this.load(undefined, next.model);
     const matrix = new GalleryMatrix(new Map(all.filter((p) => p.encodings.length > 0).map((p) => [p.id, p.encodings])), this.options);
     for (const person of all) if (!person.active) matrix.setActive(person.id, false);
+    this.people.clear();
+    for (const { encodings: _, ...person } of all) this.people.set(person.id, person);
     this.matrix = matrix;
+    this.active = next;
   }
 
   async refresh(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    const found = new Map((await this.load(ids)).map((p) => [p.id, p]));
+    const model = this.active.model;
+    const loaded = await this.load(ids, model);
+    // The model was switched meanwhile: what was read belongs to the old one; read again.
+    if (this.active.model !== model) return this.refresh(ids);
+    const found = new Map(loaded.map((p) => [p.id, p]));
     for (const id of ids) {
       const person = found.get(id);
       if (person) {
@@ -75,7 +131,8 @@ export class Gallery {
 
   /** Active people (or everyone, for enrolment checks) with at least one sample, searchable by id. */
   database(options: { includeInactive?: boolean } = {}): SearchableGallery {
-    return options.includeInactive ? this.matrix.withInactive() : this.matrix;
+    // This moment's matrix and head together.
+    return searchWithHead(options.includeInactive ? this.matrix.withInactive() : this.matrix, this.active.head);
   }
 
   /** Resolves once the approximate index (if one is being built) serves searches. */
@@ -91,11 +148,11 @@ export class Gallery {
 
   /** Distance from the probe to one person (Infinity when they have no sample). */
   distanceTo(id: string, probe: Encoding, rule: GalleryRule): number {
-    return this.people.has(id) ? this.matrix.distanceTo(id, probe, rule, { includeInactive: true }) : Number.POSITIVE_INFINITY;
+    return this.people.has(id) ? this.matrix.distanceTo(id, this.probe(probe), rule, { includeInactive: true }) : Number.POSITIVE_INFINITY;
   }
 
   /** The `k` nearest active people with at least one sample, nearest first. */
   nearest(probe: Encoding, rule: GalleryRule, k: number): GalleryMatch[] {
-    return this.matrix.rank(probe, rule, k).map((c) => ({ person: this.get(c.identity)!, distance: c.distance }));
+    return this.matrix.rank(this.probe(probe), rule, k).map((c) => ({ person: this.get(c.identity)!, distance: c.distance }));
   }
 }

@@ -10,6 +10,7 @@ import './recognition.ts';
 import './settings.ts';
 import './access-policy.ts';
 import './webhook.ts';
+import './models.ts';
 import './admin-log.ts';
 import './door-faces.ts';
 import './bulk-import.ts';

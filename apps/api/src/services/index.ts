@@ -12,6 +12,7 @@ import { createAdminLog } from './admin-log.ts';
 import { importLimits } from './bulk-import.ts';
 import { createDoorFaces } from './door-faces.ts';
 import { createAuditService } from './audit.ts';
+import { createModelsService, loadActiveModel, type ModelsOptions } from './models.ts';
 import { createPeopleService } from './people.ts';
 import type { Prisma } from './prisma.ts';
 import { createRateLimits } from './rate-limits.ts';
@@ -39,6 +40,8 @@ export interface ServiceDeps {
   readonly now?: () => Date;
   /** Events out: the MQTT broker (none: no MQTT) and webhook retries. */
   readonly events?: EventsOptions;
+  /** Model versions: the re-encoding job's poll and lease, the training folder. */
+  readonly models?: ModelsOptions;
 }
 
 /** The work of facegate, without GraphQL: what resolvers (and the CLI, and tests) call. */
@@ -52,6 +55,7 @@ export async function createServices(deps: ServiceDeps) {
     peopleChanged: (ids) => gallery.refresh(ids),
     eventRecorded: (id) => audit.announce(id),
     settingsChanged: async () => void (await settings.reload()),
+    modelChanged: () => models.follow(),
   });
 
   const { metrics, cipher } = deps;
@@ -84,6 +88,7 @@ export async function createServices(deps: ServiceDeps) {
     cipher,
     recognizer,
     modelId: ENCODER_MODEL_ID,
+    activeModel: () => ({ model: gallery.model, head: gallery.head }),
     changed,
     findDuplicate: (encoding, self) => {
       const match = findDuplicate(encoding, gallery.database({ includeInactive: true }), self, settings.decisionConfig());
@@ -91,8 +96,12 @@ export async function createServices(deps: ServiceDeps) {
       return match && person ? { personId: person.id, name: person.name, distance: match.distance } : null;
     },
   });
-  const gallery = new Gallery((ids) => people.loadGallery(ids));
+  // Decisions use the active model's encodings only (services/models.ts switches it after re-encoding).
+  const gallery = new Gallery((ids, model) => people.loadGallery(ids, model), undefined, await loadActiveModel(prisma));
   await gallery.reload();
+  const models = createModelsService({ prisma, cipher, recognizer, gallery, decisionConfig: () => settings.decisionConfig(), publish: () => sync.publish({ type: 'model' }), now, ...(deps.models ? { options: deps.models } : {}) });
+  await models.expireTraining();
+  void models.tick();
 
   // Retention: face images in old audit events are erased at start and every hour after.
   const purgeImages = async () => {
@@ -125,6 +134,7 @@ export async function createServices(deps: ServiceDeps) {
   return {
     cipher,
     people,
+    models,
     adminLog: createAdminLog(prisma, now),
     doorFaces: createDoorFaces({ prisma, cipher, recognizer, gallery, people, threshold: () => settings.current().threshold, rule: () => settings.decisionConfig().rule }),
     importLimits: importLimits(deps.maxUploadBytes),
@@ -198,6 +208,7 @@ export async function createServices(deps: ServiceDeps) {
     purgeImages,
     close: async () => {
       clearInterval(retention);
+      await models.close();
       await events.close();
       return sync.close();
     },

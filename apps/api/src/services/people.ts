@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { checkQuality, DEFAULT_QUALITY_GATES, type Encoding, type FaceQuality } from '@facegate/face-core';
 import { DuplicateNameError, InvalidInputError, NotFoundError } from '../errors.ts';
-import type { GalleryPerson } from '../recognizer/gallery.ts';
+import type { ActiveModel, GalleryPerson } from '../recognizer/gallery.ts';
 import type { Recognizer } from '../recognizer/pool.ts';
 import { decodeEncoding, encodeEncoding } from '../db/codecs.ts';
 import type { DataCipher } from '../db/sealed.ts';
@@ -44,6 +44,8 @@ export function createPeopleService(deps: {
   cipher: DataCipher;
   recognizer: Recognizer;
   modelId: string;
+  /** The model decisions use now: enrolments are stored in it (the recognizer gives the encoder's). */
+  activeModel?: () => ActiveModel;
   changed: (ids: string[]) => Promise<void>;
   findDuplicate: DuplicateFinder;
 }) {
@@ -105,9 +107,11 @@ export function createPeopleService(deps: {
           quality: face.quality,
         });
       }
+      // Stored in the model decisions use now (a learned head applied to the encoder's encoding).
+      const active = deps.activeModel?.();
       samples.push({
-        encoding: cipher.seal(encodeEncoding(face.encoding)),
-        model: result.model,
+        encoding: cipher.seal(encodeEncoding(active?.head ? active.head.apply(face.encoding) : face.encoding)),
+        model: active?.head ? active.model : result.model,
         thumbnail: cipher.seal(face.thumbnail),
         detectionScore: face.score,
         eyeDistancePx: face.quality.eyeDistancePx,
@@ -274,13 +278,28 @@ export function createPeopleService(deps: {
       return { id, personId: sample.personId };
     },
 
-    /** The gallery's view of people: encodings of the current model only. */
-    async loadGallery(ids?: readonly string[]): Promise<GalleryPerson[]> {
+    /**
+     * The gallery's view of people: encodings of `model` only, as enrolled in it or re-encoded into it
+     * (SampleEncoding); a sample with neither is left out, never compared in another model.
+     */
+    async loadGallery(ids?: readonly string[], model: string = modelId): Promise<GalleryPerson[]> {
       const people = await prisma.person.findMany({
         where: ids ? { id: { in: [...ids] } } : {},
-        include: { samples: { where: { model: modelId }, select: { encoding: true } } },
+        include: {
+          samples: {
+            where: { OR: [{ model }, { encodings: { some: { model, source: { not: 'failed' } } } }] },
+            orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+            select: { model: true, encoding: true, encodings: { where: { model }, select: { encoding: true } } },
+          },
+        },
       });
-      return people.map((p) => ({ id: p.id, name: p.name, cardId: p.cardId, active: p.active, encodings: p.samples.map((s) => decodeEncoding(cipher.open(s.encoding))) }));
+      return people.map((p) => ({
+        id: p.id,
+        name: p.name,
+        cardId: p.cardId,
+        active: p.active,
+        encodings: p.samples.map((s) => decodeEncoding(cipher.open(s.model === model ? s.encoding : s.encodings[0]!.encoding))),
+      }));
     },
   };
 }

@@ -5,13 +5,16 @@ export interface SyncHandlers {
   peopleChanged(ids: string[]): Promise<void>;
   eventRecorded(id: string): Promise<void>;
   settingsChanged(): Promise<void>;
+  /** Another instance switched the active model (services/models.ts). */
+  modelChanged?(): Promise<void>;
 }
 
-type Message = { from: string } & ({ type: 'people'; ids: string[] } | { type: 'event'; id: string } | { type: 'settings' });
+type Payload = { type: 'people'; ids: string[] } | { type: 'event'; id: string } | { type: 'settings' } | { type: 'model' };
+type Message = { from: string } & Payload;
 
 export interface Sync {
   /** Tell every other API instance sharing the database. */
-  publish(message: { type: 'people'; ids: string[] } | { type: 'event'; id: string } | { type: 'settings' }): void;
+  publish(message: Payload): void;
   close(): Promise<void>;
 }
 
@@ -32,7 +35,13 @@ export async function createSync(databaseUrl: string, handlers: SyncHandlers): P
     const message = JSON.parse(n.payload) as Message;
     if (message.from === me) return;
     const done =
-      message.type === 'people' ? handlers.peopleChanged(message.ids) : message.type === 'event' ? handlers.eventRecorded(message.id) : handlers.settingsChanged();
+      message.type === 'people'
+        ? handlers.peopleChanged(message.ids)
+        : message.type === 'event'
+          ? handlers.eventRecorded(message.id)
+          : message.type === 'model'
+            ? (handlers.modelChanged?.() ?? Promise.resolve())
+            : handlers.settingsChanged();
     done.catch((error: unknown) => console.error('facegate sync:', error));
   });
   await listener.query(`LISTEN ${CHANNEL}`);
