@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageDir } from '@facegate/face-core';
 import { createApp, type App } from '@facegate/api/app';
@@ -90,6 +91,25 @@ const MATRIX: { name: string; allowed: Caller[]; run: (c: ReturnType<typeof apiC
     name: 'updateSettings',
     allowed: ['admin'],
     run: async (c, t) => (await c.gql('mutation { updateSettings(input: { rateLimitPerMinute: 600 }) { __typename ... on Error { code } } }', {}, t)).body,
+  },
+  // Issue 13 (history): the administrators' log, learning from the doors, bulk import.
+  { name: 'query adminActions', allowed: ['admin'], run: async (c, t) => (await c.gql('{ adminActions { totalCount edges { node { action actorLabel } } } }', {}, t)).body },
+  { name: 'query doorFaces', allowed: ['viewer', 'admin'], run: async (c, t) => (await c.gql('{ doorFaces(last: 5) { threshold groups { faces { usable } } } }', {}, t)).body },
+  {
+    name: 'learnFacesFromDoors',
+    allowed: ['admin'],
+    run: async (c, t, ids) => (await c.gql('mutation ($p: ID!) { learnFacesFromDoors(eventIds: ["none"], personId: $p) { __typename ... on Error { code } } }', { p: ids.person }, t)).body,
+  },
+  { name: 'query importLimits', allowed: ['admin'], run: async (c, t) => (await c.gql('{ importLimits { maxEntries } }', {}, t)).body },
+  {
+    name: 'importPerson',
+    allowed: ['admin'],
+    run: async (c, t) => (await c.upload('mutation ($images: [File!]!) { importPerson(name: "Ann", images: $images) { __typename ... on Error { code } } }', { images: [null] }, { 'images.0': face() }, t)).body,
+  },
+  {
+    name: 'importPeople',
+    allowed: ['admin'],
+    run: async (c, t) => (await c.upload('mutation ($a: File!) { importPeople(archive: $a) { __typename ... on Error { code } } }', { a: null }, { a: { name: 'empty.zip', bytes: zipSync({}) } }, t)).body,
   },
 ];
 
