@@ -16,7 +16,14 @@ export default async function WebhookLogPage({ params, searchParams }: { params:
   const { id } = await params;
   const wanted = (await searchParams).status?.toUpperCase();
   const status = STATUSES.find((s) => s === wanted) ?? null;
-  if (me.role !== 'ADMIN') return <ErrorPanel title="Webhooks are for administrators" message="Only administrators see webhooks and their delivery log." />;
+  if (me.role !== 'ADMIN') {
+    return (
+      <>
+        <h1>Delivery log</h1>
+        <p className="alert warn">Webhooks are configuration: only administrators see them and their delivery log.</p>
+      </>
+    );
+  }
   const { data, error } = await safeRead<{ webhooks: WebhookRow[]; doors: { id: string; name: string }[]; webhookDeliveries: DeliveryRow[] }>(
     `query ($id: ID!, $status: WebhookDeliveryStatus) {
       webhooks { id name url decisions doorIds active createdAt }
