@@ -8,11 +8,14 @@ const LINKS = [
   ['/overview', 'Overview'],
   ['/people', 'People'],
   ['/enroll', 'Enroll'],
+  ['/import', 'Import'],
   ['/verify', 'Verify'],
   ['/identify', 'Identify'],
   ['/audit', 'Audit log'],
+  ['/learn', 'Learn faces'],
   ['/access', 'Access'],
   ['/webhooks', 'Webhooks'],
+  ['/admin-log', 'Admin log'],
   ['/settings', 'Settings'],
 ] as const;
 

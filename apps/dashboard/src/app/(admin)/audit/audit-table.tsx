@@ -1,5 +1,6 @@
 'use client';
 
+import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import { formatDistance, reasonText } from '@/lib/format';
 import { LocalTime, TimeZoneNote } from '@/components/local-time';
@@ -68,7 +69,10 @@ export function AuditTable({ initial, total, live, query, keyNames }: { initial:
               {rows.map((e) => (
                 <tr key={e.id} className={fresh.has(e.id) ? 'fresh' : undefined} data-testid="audit-row">
                   <td data-label="Time" style={{ whiteSpace: 'nowrap' }}>
-                    <LocalTime iso={e.createdAt} />
+                    {/* Each row opens the event's detail page (every field the reader may see). */}
+                    <Link href={`/audit/${e.id}`} data-testid="audit-row-link">
+                      <LocalTime iso={e.createdAt} />
+                    </Link>
                   </td>
                   <td data-label="Face">{e.thumbnail ? <img className="thumb" src={e.thumbnail} alt="Face seen" /> : <span className="muted">—</span>}</td>
                   <td data-label="Kind">{e.kind === 'VERIFY' ? 'verify' : 'identify'}</td>

@@ -1,0 +1,148 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { safeRead } from '@/lib/api';
+import { formatDistance, reasonText } from '@/lib/format';
+import { ErrorPanel } from '@/components/error-panel';
+import { LocalTime } from '@/components/local-time';
+
+export const metadata: Metadata = { title: 'Audit event' };
+
+interface EventDetail {
+  id: string;
+  createdAt: string;
+  kind: 'VERIFY' | 'IDENTIFY';
+  decision: string;
+  reason: string;
+  distance: number | null;
+  threshold: number;
+  model: string;
+  frames: number;
+  framesUsed: number;
+  livenessScore: number | null;
+  claimedPersonId: string | null;
+  claimedLabel: string | null;
+  decidedPersonId: string | null;
+  decidedLabel: string | null;
+  rivalPersonId: string | null;
+  rivalLabel: string | null;
+  rivalDistance: number | null;
+  stepUpReason: string | null;
+  stepUpPersonId: string | null;
+  pinTries: number;
+  completedAt: string | null;
+  apiKeyId: string | null;
+  adminId: string | null;
+  thumbnail: string | null;
+  door: { id: string; name: string; location: string | null } | null;
+}
+
+// Every field of the event this reader may see: the API answers null for what their role may not read
+// (a viewer without faces:read gets no face), so the page shows what came back and says so.
+const QUERY = `query ($id: ID!) { recognitionEvent(id: $id) {
+  id createdAt kind decision reason distance threshold model frames framesUsed livenessScore
+  claimedPersonId claimedLabel decidedPersonId decidedLabel rivalPersonId rivalLabel rivalDistance
+  stepUpReason stepUpPersonId pinTries completedAt apiKeyId adminId thumbnail door { id name location }
+} }`;
+
+/** A person named by the event: a link while they exist, the label (or pseudonym) after. */
+function PersonLink({ id, label }: { id: string | null; label: string | null }) {
+  if (!label && !id) return <span className="muted">—</span>;
+  if (!id) return <span title="This person was erased: the log keeps a pseudonym">{label}</span>;
+  return <Link href={`/people/${id}`}>{label ?? 'this person'}</Link>;
+}
+
+export default async function AuditEventPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const result = await safeRead<{ recognitionEvent: EventDetail | null }>(QUERY, { id });
+  if (!result.data) return <ErrorPanel message={result.error} />;
+  const e = result.data.recognitionEvent;
+  if (!e) notFound();
+  const margin = e.distance !== null ? e.threshold - e.distance : null;
+  return (
+    <>
+      <p>
+        <Link href="/audit">← Audit log</Link>
+      </p>
+      <h1>
+        {e.kind === 'VERIFY' ? 'Verification' : 'Identification'} <span className={`badge ${e.decision}`}>{e.decision.toLowerCase().replace('_', '-')}</span>
+      </h1>
+      <p className="muted">
+        <LocalTime iso={e.createdAt} /> · {e.door ? `door ${e.door.name}` : 'no door'} · attempt <code>{e.id}</code>
+      </p>
+      <div className="grid-2">
+        <section className="panel" aria-labelledby="face-title">
+          <h2 id="face-title">Face seen</h2>
+          {e.thumbnail ? (
+            <img className="thumb large" src={e.thumbnail} alt="The face seen at the door (aligned)" data-testid="event-face" />
+          ) : (
+            <p className="muted">No face image: none was found, it was erased with its person, it is past the retention period, or your role may not see faces.</p>
+          )}
+        </section>
+        <section className="panel" aria-labelledby="decision-title">
+          <h2 id="decision-title">Decision</h2>
+          <dl className="facts" data-testid="event-facts">
+            <dt>Decision</dt>
+            <dd>
+              <span className={`badge ${e.decision}`}>{e.decision.toLowerCase()}</span> {reasonText(e.reason)} <span className="muted">({e.reason})</span>
+            </dd>
+            <dt>Distance</dt>
+            <dd>
+              {formatDistance(e.distance)} against a threshold of {e.threshold.toFixed(3)}
+              {margin !== null && <span className="muted"> ({margin >= 0 ? `${margin.toFixed(3)} under` : `${(-margin).toFixed(3)} over`})</span>}
+            </dd>
+            <dt>Claimed</dt>
+            <dd>
+              <PersonLink id={e.claimedPersonId} label={e.claimedLabel} />
+            </dd>
+            <dt>Decided</dt>
+            <dd>
+              <PersonLink id={e.decidedPersonId} label={e.decidedLabel} />
+            </dd>
+            <dt>Rival</dt>
+            <dd>
+              {e.rivalLabel || e.rivalPersonId ? (
+                <>
+                  <PersonLink id={e.rivalPersonId} label={e.rivalLabel} /> at {formatDistance(e.rivalDistance)}
+                </>
+              ) : (
+                <span className="muted">none (nobody else that close)</span>
+              )}
+            </dd>
+            <dt>Liveness</dt>
+            <dd>{e.livenessScore === null ? <span className="muted">not checked</span> : `${e.livenessScore.toFixed(2)} (1 = live)`}</dd>
+            <dt>Frames</dt>
+            <dd>
+              {e.framesUsed} of {e.frames} passed the quality gates
+            </dd>
+            <dt>Second factor</dt>
+            <dd>
+              {e.stepUpReason ? (
+                <>
+                  asked ({e.stepUpReason.replace('_', ' ')}) of <PersonLink id={e.stepUpPersonId} label={e.stepUpPersonId ? 'this person' : null} />, {e.pinTries} PIN {e.pinTries === 1 ? 'try' : 'tries'}
+                  {e.completedAt ? (
+                    <>
+                      , completed <LocalTime iso={e.completedAt} />
+                    </>
+                  ) : (
+                    ', not completed'
+                  )}
+                </>
+              ) : (
+                <span className="muted">not asked</span>
+              )}
+            </dd>
+            <dt>Caller</dt>
+            <dd>{e.apiKeyId ? `API key ${e.apiKeyId.slice(0, 10)}…` : e.adminId ? 'the dashboard (an administrator)' : <span className="muted">—</span>}</dd>
+            <dt>Door</dt>
+            <dd>{e.door ? `${e.door.name}${e.door.location ? `, ${e.door.location}` : ''}` : <span className="muted">—</span>}</dd>
+            <dt>Model</dt>
+            <dd>
+              <code>{e.model || '—'}</code>
+            </dd>
+          </dl>
+        </section>
+      </div>
+    </>
+  );
+}

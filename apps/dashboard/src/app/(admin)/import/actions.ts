@@ -1,0 +1,55 @@
+'use server';
+
+import { revalidatePath } from 'next/cache';
+import { z } from 'zod';
+import { explain, gqlUpload, isError } from '@/lib/api';
+import { rejectionText } from '@/lib/format';
+import { requireAdmin } from '@/lib/session';
+
+export type PersonImport =
+  | { ok: true; name: string; personId: string | null; created: boolean; enrolled: number; rejected: { filename: string; code: string; text: string; duplicateOf: string | null }[] }
+  | { ok: false; error: string; code?: string };
+
+const Name = z.string().trim().min(1, 'A person needs a name.').max(200, 'A name has at most 200 characters.');
+
+/** One person of a bulk import (one request per person: the page's progress, and no half-enrolled person). */
+export async function importPersonPhotos(form: FormData): Promise<PersonImport> {
+  const guard = await requireAdmin();
+  if (!guard.ok) return { ok: false, error: guard.error };
+  const name = Name.safeParse(form.get('name'));
+  if (!name.success) return { ok: false, error: name.error.issues[0]!.message };
+  const photos = form.getAll('photos').filter((f): f is File => f instanceof File);
+  if (photos.length === 0) return { ok: false, error: 'No photo.' };
+  try {
+    type Result = {
+      __typename: string;
+      code?: string;
+      message?: string;
+      data?: { name: string; created: boolean; enrolled: number; person: { id: string } | null; rejected: { filename: string; code: string; message: string; duplicateOf: { name: string } | null }[] };
+    };
+    const { importPerson } = await gqlUpload<{ importPerson: Result }>(
+      `mutation ($name: String!, $images: [File!]!, $allow: Boolean) {
+        importPerson(name: $name, images: $images, allowDuplicates: $allow) {
+          __typename
+          ... on MutationImportPersonSuccess { data { name created enrolled person { id } rejected { filename code message duplicateOf { name } } } }
+          ... on Error { code message }
+        }
+      }`,
+      { name: name.data, images: photos.map(() => null), allow: form.get('allowDuplicates') === 'on' },
+      Object.fromEntries(photos.map((f, i) => [`images.${i}`, f])),
+    );
+    if (isError(importPerson) || !importPerson.data) return { ok: false, error: importPerson.message ?? 'not imported', ...(importPerson.code ? { code: importPerson.code } : {}) };
+    const d = importPerson.data;
+    revalidatePath('/people');
+    return {
+      ok: true,
+      name: d.name,
+      personId: d.person?.id ?? null,
+      created: d.created,
+      enrolled: d.enrolled,
+      rejected: d.rejected.map((r) => ({ filename: r.filename, code: r.code, text: rejectionText(r.code, r.message), duplicateOf: r.duplicateOf?.name ?? null })),
+    };
+  } catch (error) {
+    return { ok: false, error: explain(error) };
+  }
+}

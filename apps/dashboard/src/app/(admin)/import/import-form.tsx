@@ -1,0 +1,183 @@
+'use client';
+
+import Link from 'next/link';
+import { useState } from 'react';
+import { batches, ImportRefused, peopleFromFolder, peopleFromZip, type ImportLimits, type PeopleFiles } from '@/lib/people-archive';
+import { importPersonPhotos } from './actions';
+
+type Row = { person: string; file: string; outcome: 'enrolled' | 'refused' | 'failed'; text: string; personId: string | null };
+
+const MB = (n: number) => `${Math.round(n / (1024 * 1024))} MB`;
+// The dashboard's server actions take 40 MB per request (next.config.ts): a person's photos go in parts under it.
+const REQUEST_BYTES = 30 * 1024 * 1024;
+
+/**
+ * Bulk import: a zip or a folder of <name>/*.jpg, read in the browser (bounds checked before anything
+ * is sent), then sent person by person: the progress bar moves per person, and each person is enrolled
+ * whole by the API (one transaction) whatever happens to the next.
+ */
+export function ImportForm({ limits }: { limits: ImportLimits }) {
+  const [mode, setMode] = useState<'zip' | 'folder'>('zip');
+  const [allowDuplicates, setAllowDuplicates] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [progress, setProgress] = useState<{ people: number; peopleTotal: number; photos: number; photosTotal: number; current: string | null } | null>(null);
+  const [rows, setRows] = useState<Row[]>([]);
+  const [skipped, setSkipped] = useState<string[]>([]);
+  const [running, setRunning] = useState(false);
+
+  async function run(people: PeopleFiles) {
+    const photosTotal = [...people.values()].reduce((n, p) => n + p.length, 0);
+    let photos = 0;
+    let done = 0;
+    setProgress({ people: 0, peopleTotal: people.size, photos: 0, photosTotal, current: null });
+    for (const [name, files] of people) {
+      setProgress({ people: done, peopleTotal: people.size, photos, photosTotal, current: name });
+      for (const part of batches(files, REQUEST_BYTES)) {
+        const form = new FormData();
+        form.set('name', name);
+        if (allowDuplicates) form.set('allowDuplicates', 'on');
+        for (const f of part) form.append('photos', f, f.name);
+        let result: Awaited<ReturnType<typeof importPersonPhotos>>;
+        try {
+          result = await importPersonPhotos(form);
+        } catch {
+          result = { ok: false, error: 'the dashboard could not be reached' };
+        }
+        const added: Row[] = result.ok
+          ? part.map((f) => {
+              const refused = result.ok ? result.rejected.find((r) => r.filename === f.name) : undefined;
+              return refused
+                ? { person: name, file: f.name, outcome: 'refused', text: `${refused.code}: ${refused.text}${refused.duplicateOf ? ` (matches ${refused.duplicateOf})` : ''}`, personId: result.ok ? result.personId : null }
+                : { person: name, file: f.name, outcome: 'enrolled', text: result.ok && result.created ? 'enrolled (new person)' : 'enrolled', personId: result.ok ? result.personId : null };
+            })
+          : part.map((f) => ({ person: name, file: f.name, outcome: 'failed', text: `${result.ok ? '' : (result.code ?? 'ERROR')}: ${result.ok ? '' : result.error}`, personId: null }));
+        setRows((r) => [...r, ...added]);
+        photos += part.length;
+        setProgress({ people: done, peopleTotal: people.size, photos, photosTotal, current: name });
+      }
+      done++;
+    }
+    setProgress({ people: done, peopleTotal: people.size, photos, photosTotal, current: null });
+  }
+
+  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setError(null);
+    setRows([]);
+    setSkipped([]);
+    setProgress(null);
+    const input = event.currentTarget.elements.namedItem(mode === 'zip' ? 'archive' : 'folder') as HTMLInputElement;
+    const files = [...(input.files ?? [])];
+    if (files.length === 0) return setError(mode === 'zip' ? 'Choose a zip file.' : 'Choose a folder.');
+    setRunning(true);
+    try {
+      const read = mode === 'zip' ? await peopleFromZip(files[0]!, limits) : peopleFromFolder(files, limits);
+      setSkipped(read.skipped);
+      if (read.people.size === 0) setError('No photo of a person found: the layout is <name>/<photo>.jpg (or <name>.jpg), optionally inside one top folder.');
+      else await run(read.people);
+    } catch (e) {
+      setError(e instanceof ImportRefused ? `Refused, nothing was imported (${e.code}): ${e.message}.` : 'This file could not be read.');
+    } finally {
+      setRunning(false);
+    }
+  }
+
+  const enrolled = rows.filter((r) => r.outcome === 'enrolled').length;
+  const percent = progress && progress.photosTotal ? Math.round((100 * progress.photos) / progress.photosTotal) : 0;
+  return (
+    <>
+      <form className="panel" onSubmit={onSubmit} aria-labelledby="import-title">
+        <h2 id="import-title">Photos to import</h2>
+        <fieldset className="row" disabled={running}>
+          <legend className="sr-only">Zip or folder</legend>
+          <label className="checkbox">
+            <input type="radio" name="mode" checked={mode === 'zip'} onChange={() => setMode('zip')} /> a zip file
+          </label>
+          <label className="checkbox">
+            <input type="radio" name="mode" checked={mode === 'folder'} onChange={() => setMode('folder')} /> a folder
+          </label>
+        </fieldset>
+        {mode === 'zip' ? (
+          <div className="field">
+            <label htmlFor="archive">Zip of &lt;name&gt;/*.jpg</label>
+            <input id="archive" name="archive" type="file" accept=".zip,application/zip" disabled={running} />
+          </div>
+        ) : (
+          <div className="field">
+            <label htmlFor="folder">Folder of &lt;name&gt;/*.jpg</label>
+            {/* webkitdirectory is not in React's types; every current browser supports it. */}
+            <input id="folder" name="folder" type="file" multiple disabled={running} {...({ webkitdirectory: '', directory: '' } as Record<string, string>)} />
+          </div>
+        )}
+        <label className="checkbox">
+          <input type="checkbox" checked={allowDuplicates} onChange={(e) => setAllowDuplicates(e.target.checked)} disabled={running} /> enrol faces that match someone else already enrolled (only if they are different people)
+        </label>
+        <p className="hint" data-testid="import-limits">
+          Limits: {limits.maxEntries.toLocaleString('en')} files, {MB(limits.maxArchiveBytes)} per zip, {MB(limits.maxTotalBytes)} of photos once decompressed, {MB(limits.maxPhotoBytes)} per photo, {limits.maxPhotosPerPerson} photos per person;
+          names with “..”, absolute paths or backslashes are refused. JPEG, PNG and WebP; other files are skipped. A person is matched by name and created when new.
+        </p>
+        <button type="submit" disabled={running}>
+          {running ? 'Importing…' : 'Import'}
+        </button>
+      </form>
+      <div aria-live="polite">
+        {error && (
+          <p role="alert" className="alert error" data-testid="import-error">
+            {error}
+          </p>
+        )}
+        {progress && (
+          <section className="panel" aria-labelledby="progress-title" data-testid="import-progress">
+            <h2 id="progress-title">
+              {progress.people === progress.peopleTotal ? 'Done' : 'Importing'}: {progress.people} of {progress.peopleTotal} people, {progress.photos} of {progress.photosTotal} photos
+            </h2>
+            <progress max={progress.photosTotal} value={progress.photos} aria-label="Photos sent">
+              {percent} %
+            </progress>
+            {progress.current && <p className="muted">Now: {progress.current}</p>}
+            {progress.people === progress.peopleTotal && (
+              <p className="alert ok" data-testid="import-summary">
+                {enrolled} of {rows.length} photos enrolled, {rows.length - enrolled} not.
+              </p>
+            )}
+          </section>
+        )}
+      </div>
+      {rows.length > 0 && (
+        <section className="panel" aria-labelledby="report-title">
+          <h2 id="report-title">Report, photo by photo</h2>
+          <div className="table-wrap">
+            <table className="cards-on-phone" data-testid="import-report">
+              <thead>
+                <tr>
+                  <th scope="col">Person</th>
+                  <th scope="col">Photo</th>
+                  <th scope="col">Outcome</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r, i) => (
+                  <tr key={`${r.file}-${i}`}>
+                    <td data-label="Person">{r.personId ? <Link href={`/people/${r.personId}`}>{r.person}</Link> : r.person}</td>
+                    <td data-label="Photo" style={{ overflowWrap: 'anywhere' }}>
+                      {r.file}
+                    </td>
+                    <td data-label="Outcome">
+                      <span className={`badge ${r.outcome === 'enrolled' ? 'ACCEPTED' : r.outcome === 'refused' ? 'REFUSED' : 'ERROR'}`}>{r.outcome}</span> {r.outcome !== 'enrolled' || r.text !== 'enrolled' ? r.text : ''}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
+      {skipped.length > 0 && (
+        <p className="hint">
+          Skipped (not a photo of a person): {skipped.slice(0, 10).join(', ')}
+          {skipped.length > 10 ? ` and ${skipped.length - 10} more` : ''}.
+        </p>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,55 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { safeRead } from '@/lib/api';
+import { reasonText } from '@/lib/format';
+import { currentUser } from '@/lib/session';
+import { ErrorPanel } from '@/components/error-panel';
+import { LearnGroup, type GroupFace } from './learn-group';
+
+export const metadata: Metadata = { title: 'Learn from the doors' };
+
+interface DoorFaces {
+  threshold: number;
+  considered: number;
+  neverLearned: string[];
+  groups: { spread: number; faces: GroupFace[] }[];
+  unreadable: { code: string | null; event: { id: string; createdAt: string } }[];
+}
+
+const FACE = `usable nearestDistance nearestPerson { id name } event { id createdAt reason claimedLabel thumbnail door { name } }`;
+
+export default async function LearnPage() {
+  const [me, faces, people] = await Promise.all([
+    currentUser(),
+    safeRead<{ doorFaces: DoorFaces }>(`{ doorFaces(last: 100) { threshold considered neverLearned groups { spread faces { ${FACE} } } unreadable { code event { id createdAt } } } }`),
+    safeRead<{ people: { edges: { node: { id: string; name: string } }[] } }>(`{ people(first: 200) { edges { node { id name } } } }`),
+  ]);
+  if (!faces.data) return <ErrorPanel message={faces.error} />;
+  const { doorFaces } = faces.data;
+  const canEdit = me?.role === 'ADMIN';
+  return (
+    <>
+      <h1>Learn from the doors</h1>
+      <p className="lead">
+        Faces refused at the doors in the last {doorFaces.considered} such attempts, whose image is still kept, grouped when every two faces are closer than the doors’ threshold ({doorFaces.threshold.toFixed(3)}): the
+        doors would take them for one person. Adding a face enrols it like an uploaded photo: the quality gates and the duplicate check apply, and the act is logged.
+      </p>
+      <p className="hint">
+        Never listed: {doorFaces.neverLearned.map(reasonText).join('; ')}. Nobody is enrolled until an administrator chooses who the faces are.
+      </p>
+      {!canEdit && <p className="alert warn">You are signed in as a viewer: you can look, not add.</p>}
+      {doorFaces.groups.length === 0 ? (
+        <p className="panel muted" data-testid="learn-empty">
+          No refused face with a kept image. Faces appear here when a door refuses someone nobody enrolled (see the <Link href="/audit?decision=REFUSED">refused attempts</Link>).
+        </p>
+      ) : (
+        doorFaces.groups.map((g, i) => <LearnGroup key={g.faces[0]!.event.id} index={i} faces={g.faces} spread={g.spread} threshold={doorFaces.threshold} people={people.data?.people.edges.map((e) => e.node) ?? []} canEdit={canEdit} />)
+      )}
+      {doorFaces.unreadable.length > 0 && (
+        <p className="hint">
+          {doorFaces.unreadable.length} kept {doorFaces.unreadable.length === 1 ? 'image shows' : 'images show'} no single face the engine can read again: they cannot be enrolled.
+        </p>
+      )}
+    </>
+  );
+}
