@@ -234,8 +234,8 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard in Chromium on the exercise's 
     await page.getByLabel('Fixed threshold').fill('0.6');
     await page.getByRole('button', { name: 'Preview' }).click();
     const preview = page.getByTestId('settings-preview');
-    await preview.getByText(/Not saved yet\. Threshold 0\.600/).waitFor();
-    expect(await preview.textContent()).toMatch(/Of the last 3 attempts, \d refused would now be accepted and 0 accepted would now be refused\./);
+    await preview.getByText(/Not saved yet\. Verification threshold 0\.\d{3} → 0\.600/).waitFor();
+    expect(await preview.textContent()).toMatch(/Of the last 3 compared attempts, \d refused would now be accepted and 0 accepted would now be refused\./);
     // The form keeps what was typed, and nothing changed on the server.
     expect(await page.getByLabel('Fixed threshold').inputValue()).toBe('0.6');
     expect(await stack.app.db.prisma.setting.count({ where: { key: 'thresholdOverride' } })).toBe(0);

@@ -1,20 +1,79 @@
 'use server';
 
 import { revalidatePath } from 'next/cache';
+import { z } from 'zod';
 import { explain, gql, gqlUpload, isError } from '@/lib/api';
 import { rejectionText } from '@/lib/format';
+import { PHOTO_FIELDS, QUALITY_FIELDS, type PhotoFacesView, type QualityCheckView } from '@/lib/photo-faces';
 import { requireAdmin } from '@/lib/session';
 import { PersonFields, photosFrom } from '@/lib/validation';
+
+/** One photo of an enrolment, as the form shows it: enrolled or refused, with the faces found and the quality gates. */
+export interface EnrollPhotoResult {
+  index: number;
+  filename: string;
+  enrolled: boolean;
+  code: string | null;
+  text: string | null;
+  photo: PhotoFacesView | null;
+  qualityChecks: QualityCheckView[];
+  /** DUPLICATE_FACE: the enrolled person this face was taken for. */
+  duplicateOf: { id: string; name: string; distance: number } | null;
+}
 
 export interface EnrollState {
   error?: string;
   fieldErrors?: Record<string, string>;
   enrolled?: { id: string; name: string; samples: number; thumbnail: string | null };
-  rejected?: { filename: string; text: string }[];
+  /** Every photo sent, in order. */
+  photos?: EnrollPhotoResult[];
+  /** DUPLICATE_NAME: someone of this name exists; the form asks before creating another. */
+  duplicateName?: { name: string; personId: string | null };
   at?: number;
 }
 
-type Union<T> = { __typename: string; data?: T; code?: string; message?: string };
+type Union<T> = { __typename: string; data?: T; code?: string; message?: string; personId?: string };
+type Sample = { id: string; photo: PhotoFacesView | null; qualityChecks: QualityCheckView[] };
+type Rejected = { index: number; filename: string; code: string; message: string; duplicateOf: { id: string; name: string } | null; duplicateDistance: number | null; photo: PhotoFacesView | null; qualityChecks: QualityCheckView[] };
+
+const ENROLL = `mutation ($id: ID!, $images: [File!]!, $allow: Boolean) { enrollFaces(personId: $id, images: $images, allowDuplicates: $allow) { __typename ... on MutationEnrollFacesSuccess { data {
+  person { id name sampleCount thumbnail }
+  enrolled { id photo { ${PHOTO_FIELDS} } qualityChecks { ${QUALITY_FIELDS} } }
+  rejected { index filename code message duplicateOf { id name } duplicateDistance photo { ${PHOTO_FIELDS} } qualityChecks { ${QUALITY_FIELDS} } }
+} } ... on Error { code message } } }`;
+
+/** The API answers enrolled samples in the order of the photos that passed: the photos not refused, in order. */
+function perPhoto(files: File[], enrolled: Sample[], rejected: Rejected[]): EnrollPhotoResult[] {
+  const refused = new Map(rejected.map((r) => [r.index, r]));
+  let next = 0;
+  return files.map((file, index) => {
+    const r = refused.get(index);
+    if (r) {
+      return {
+        index,
+        filename: r.filename || file.name,
+        enrolled: false,
+        code: r.code,
+        text: rejectionText(r.code, r.message),
+        photo: r.photo,
+        qualityChecks: r.qualityChecks,
+        duplicateOf: r.duplicateOf && r.duplicateDistance !== null ? { ...r.duplicateOf, distance: r.duplicateDistance } : null,
+      };
+    }
+    const sample = enrolled[next++];
+    return { index, filename: file.name, enrolled: true, code: null, text: null, photo: sample?.photo ?? null, qualityChecks: sample?.qualityChecks ?? [], duplicateOf: null };
+  });
+}
+
+async function enrollPhotos(personId: string, files: File[], allowDuplicates: boolean) {
+  const { enrollFaces } = await gqlUpload<{ enrollFaces: Union<{ person: { id: string; name: string; sampleCount: number; thumbnail: string | null }; enrolled: Sample[]; rejected: Rejected[] }> }>(
+    ENROLL,
+    { id: personId, images: files.map(() => null), allow: allowDuplicates },
+    Object.fromEntries(files.map((f, i) => [`images.${i}`, f])),
+  );
+  if (isError(enrollFaces) || !enrollFaces.data) throw new Error(enrollFaces.message ?? 'the photos were not enrolled');
+  return enrollFaces.data;
+}
 
 export async function enrollPerson(_state: EnrollState, form: FormData): Promise<EnrollState> {
   const guard = await requireAdmin();
@@ -24,43 +83,62 @@ export async function enrollPerson(_state: EnrollState, form: FormData): Promise
   const fieldErrors: Record<string, string> = {};
   if (!fields.success) for (const issue of fields.error.issues) fieldErrors[String(issue.path[0])] = issue.message;
   if (!photos.success) fieldErrors.photos = photos.error;
-  if (!fields.success || !photos.success) return ({ error: 'Please correct the form.', fieldErrors });
+  if (!fields.success || !photos.success) return { error: 'Please correct the form.', fieldErrors };
 
   let personId: string;
   try {
     const { createPerson } = await gql<{ createPerson: Union<{ id: string }> }>(
-      `mutation ($input: PersonInput!, $confirm: Boolean) { createPerson(input: $input, confirmDuplicateName: $confirm) { __typename ... on MutationCreatePersonSuccess { data { id } } ... on Error { code message } } }`,
+      `mutation ($input: PersonInput!, $confirm: Boolean) { createPerson(input: $input, confirmDuplicateName: $confirm) { __typename ... on MutationCreatePersonSuccess { data { id } } ... on DuplicateNameError { personId } ... on Error { code message } } }`,
       { input: fields.data, confirm: form.get('confirmDuplicateName') === 'on' },
     );
-    if (isError(createPerson) || !createPerson.data) {
-      const hint = createPerson.code === 'DUPLICATE_NAME' ? ' Tick “Create even if someone of that name is enrolled” if this is another person.' : '';
-      return { error: `${fields.data.name} was not created: ${createPerson.message ?? 'unknown reason'}.${hint}` };
+    if (createPerson.code === 'DUPLICATE_NAME') {
+      // Usually the same person enrolled twice: ask, naming the one already there, before creating another.
+      return { error: `Someone named ${fields.data.name} is already enrolled.`, duplicateName: { name: fields.data.name, personId: createPerson.personId ?? null }, at: Date.now() };
     }
+    if (isError(createPerson) || !createPerson.data) return { error: `${fields.data.name} was not created: ${createPerson.message ?? 'unknown reason'}.` };
     personId = createPerson.data.id;
   } catch (error) {
-    return ({ error: explain(error) });
+    return { error: explain(error) };
   }
 
   try {
-    const { enrollFaces } = await gqlUpload<{
-      enrollFaces: Union<{ person: { id: string; name: string; sampleCount: number; thumbnail: string | null }; rejected: { index: number; filename: string; code: string; message: string }[] }>;
-    }>(
-      `mutation ($id: ID!, $images: [File!]!, $allow: Boolean) { enrollFaces(personId: $id, images: $images, allowDuplicates: $allow) { __typename ... on MutationEnrollFacesSuccess { data { person { id name sampleCount thumbnail } rejected { index filename code message } } } ... on Error { code message } } }`,
-      { id: personId, images: photos.data.map(() => null), allow: form.get('allowDuplicates') === 'on' },
-      Object.fromEntries(photos.data.map((f, i) => [`images.${i}`, f])),
-    );
-    if (isError(enrollFaces) || !enrollFaces.data) throw new Error(enrollFaces.message ?? 'the photos were not enrolled');
-    const { person, rejected } = enrollFaces.data;
-    const reasons = rejected.map((r) => ({ filename: r.filename || photos.data[r.index]?.name || `photo ${r.index + 1}`, text: rejectionText(r.code, r.message) }));
+    const { person, enrolled, rejected } = await enrollPhotos(personId, photos.data, form.get('allowDuplicates') === 'on');
+    const results = perPhoto(photos.data, enrolled, rejected);
     if (person.sampleCount === 0) {
       // Nobody without a usable face: take the empty record back and say why each photo failed.
       await gql(`mutation ($id: ID!) { deletePerson(id: $id) { __typename } }`, { id: personId }).catch(() => undefined);
-      return ({ error: `${fields.data.name} was not enrolled: no photo had a usable face.`, rejected: reasons });
+      return { error: `${fields.data.name} was not enrolled: no photo had a usable face.`, photos: results, at: Date.now() };
     }
     revalidatePath('/people');
-    return { enrolled: { id: person.id, name: person.name, samples: person.sampleCount, thumbnail: person.thumbnail }, rejected: reasons, at: Date.now() };
+    return { enrolled: { id: person.id, name: person.name, samples: person.sampleCount, thumbnail: person.thumbnail }, photos: results, at: Date.now() };
   } catch (error) {
     await gql(`mutation ($id: ID!) { deletePerson(id: $id) { __typename } }`, { id: personId }).catch(() => undefined);
-    return ({ error: `${fields.data.name} was not enrolled: ${explain(error)}` });
+    return { error: `${fields.data.name} was not enrolled: ${explain(error)}` };
+  }
+}
+
+/**
+ * The administrator's override of DUPLICATE_FACE for a person already created: the photos refused as
+ * someone else's face, enrolled anyway (they know these are different people who look alike).
+ */
+export async function enrollAnyway(state: EnrollState, form: FormData): Promise<EnrollState> {
+  const guard = await requireAdmin();
+  if (!guard.ok) return { ...state, error: guard.error };
+  const id = z.string().min(1).safeParse(form.get('personId'));
+  const photos = photosFrom(form, 'photos');
+  if (!id.success || !photos.success) return { ...state, error: photos.success ? 'No person given.' : photos.error };
+  try {
+    const { person, enrolled, rejected } = await enrollPhotos(id.data, photos.data, true);
+    const again = perPhoto(photos.data, enrolled, rejected);
+    // The photos overridden replace their refusals in the list shown.
+    const indices = form.getAll('indices').map(Number);
+    const photosShown = (state.photos ?? []).map((p) => {
+      const k = indices.indexOf(p.index);
+      return k >= 0 && again[k] ? { ...again[k], index: p.index, filename: p.filename } : p;
+    });
+    revalidatePath('/people');
+    return { enrolled: { id: person.id, name: person.name, samples: person.sampleCount, thumbnail: person.thumbnail }, photos: photosShown, at: Date.now() };
+  } catch (error) {
+    return { ...state, error: explain(error) };
   }
 }

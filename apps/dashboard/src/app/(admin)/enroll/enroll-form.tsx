@@ -1,10 +1,35 @@
 'use client';
 
 import Link from 'next/link';
-import { useRef, useState, useTransition, type FormEvent } from 'react';
+import { useEffect, useRef, useState, useTransition, type FormEvent } from 'react';
 import { PhotoPicker } from '@/components/photo-picker';
+import { PhotoWithFaces, QualityChecks } from '@/components/photo-faces';
 import { useHydrated } from '@/components/use-hydrated';
-import { enrollPerson, type EnrollState } from './actions';
+import { formatDistance } from '@/lib/format';
+import { enrollAnyway, enrollPerson, type EnrollPhotoResult, type EnrollState } from './actions';
+
+/** One photo sent: the photo with the faces found boxed, enrolled or why not, and its quality against the gates. */
+function PhotoResult({ result, url }: { result: EnrollPhotoResult; url: string | undefined }) {
+  return (
+    <li className="panel" data-testid="enroll-photo" data-enrolled={result.enrolled ? 'true' : 'false'} data-code={result.code ?? ''} style={{ margin: 0 }}>
+      <p style={{ margin: '0 0 0.4rem', overflowWrap: 'anywhere' }}>
+        <strong>{result.filename}</strong>: {result.enrolled ? <span className="badge ACCEPTED">enrolled</span> : <span className="badge REFUSED">refused</span>}
+      </p>
+      {result.photo ? <PhotoWithFaces src={url ?? null} photo={result.photo} alt={`Photo ${result.filename}`} usedLabel={result.enrolled ? 'enrolled' : 'the face judged'} maxWidth={360} /> : null}
+      {result.text && (
+        <p className="alert error">
+          {result.filename}: {result.text}
+        </p>
+      )}
+      {result.duplicateOf && (
+        <p className="alert warn" data-warning="duplicate-face">
+          This face is already enrolled as <Link href={`/people/${result.duplicateOf.id}`}>{result.duplicateOf.name}</Link> (distance {formatDistance(result.duplicateOf.distance)}): most likely the same person under two names.
+        </p>
+      )}
+      <QualityChecks checks={result.qualityChecks} />
+    </li>
+  );
+}
 
 export function EnrollForm() {
   // Submitted by hand rather than as a form action: on a refusal the name and the photos stay, to be
@@ -13,75 +38,139 @@ export function EnrollForm() {
   const [pending, startTransition] = useTransition();
   const hydrated = useHydrated();
   const form = useRef<HTMLFormElement>(null);
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const data = new FormData(event.currentTarget);
+  // The last submission (its photos, as object URLs for the boxes, and as files for an override).
+  const last = useRef<FormData | null>(null);
+  const [urls, setUrls] = useState<string[]>([]);
+  useEffect(() => () => urls.forEach((u) => URL.revokeObjectURL(u)), [urls]);
+
+  const send = (data: FormData) => {
+    last.current = data;
+    const files = data.getAll('photos').filter((f): f is File => f instanceof File && f.size > 0);
     startTransition(async () => {
       const next = await enrollPerson(state, data);
+      setUrls(files.map((f) => URL.createObjectURL(f)));
       setState(next);
       if (next.enrolled) form.current?.reset();
     });
   };
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    send(new FormData(event.currentTarget));
+  };
+  /** DUPLICATE_NAME confirmed: the same submission, creating another person of that name. */
+  const confirmName = () => {
+    if (!last.current) return;
+    const data = new FormData();
+    last.current.forEach((v, k) => data.append(k, v));
+    data.set('confirmDuplicateName', 'on');
+    send(data);
+  };
+  const duplicates = (state.photos ?? []).filter((p) => p.code === 'DUPLICATE_FACE');
+  /** DUPLICATE_FACE overridden by the administrator: enrol the refused photos anyway. */
+  const overrideDuplicates = () => {
+    const files = last.current?.getAll('photos').filter((f): f is File => f instanceof File && f.size > 0) ?? [];
+    if (state.enrolled) {
+      const data = new FormData();
+      data.set('personId', state.enrolled.id);
+      for (const d of duplicates) {
+        data.append('photos', files[d.index]!);
+        data.append('indices', String(d.index));
+      }
+      startTransition(async () => setState(await enrollAnyway(state, data)));
+    } else if (last.current) {
+      // Nobody was created (every photo refused): the same submission again, duplicates allowed.
+      const data = new FormData();
+      last.current.forEach((v, k) => data.append(k, v));
+      data.set('allowDuplicates', 'on');
+      send(data);
+    }
+  };
   const err = state.fieldErrors ?? {};
   return (
-    <form ref={form} onSubmit={submit} className="panel" aria-busy={pending}>
-      <div className="field">
-        <label htmlFor="name">Name</label>
-        <input id="name" name="name" type="text" required aria-invalid={!!err.name} aria-describedby={err.name ? 'name-error' : undefined} />
-        {err.name && <p id="name-error" className="alert error">{err.name}</p>}
-      </div>
-      <div className="field">
-        <label htmlFor="cardId">
-          Card id <span className="hint">optional; the badge number swiped at doors</span>
-        </label>
-        <input id="cardId" name="cardId" type="text" aria-invalid={!!err.cardId} />
-        {err.cardId && <p className="alert error">{err.cardId}</p>}
-      </div>
-      <div className="field">
-        <label htmlFor="notes">
-          Notes <span className="hint">optional</span>
-        </label>
-        <textarea id="notes" name="notes" rows={2} />
-      </div>
-      <PhotoPicker name="photos" label="Photos of the face" multiple required />
-      {err.photos && <p className="alert error" role="alert">{err.photos}</p>}
-      <div className="field">
-        <label htmlFor="confirmDuplicateName">
-          <input id="confirmDuplicateName" name="confirmDuplicateName" type="checkbox" /> Create even if someone of that name is enrolled
-        </label>
-        <label htmlFor="allowDuplicates">
-          <input id="allowDuplicates" name="allowDuplicates" type="checkbox" /> Enrol even if the face matches someone else (different people who look alike)
-        </label>
-      </div>
-      <button type="submit" disabled={pending || !hydrated}>
-        {pending ? 'Enrolling… (finding and encoding faces)' : 'Enroll'}
-      </button>
-      <div aria-live="polite">
-        {state.error && (
-          <p role="alert" className="alert error">
-            {state.error}
-          </p>
-        )}
-        {state.enrolled && (
-          <div className="alert ok" role="status">
-            {state.enrolled.thumbnail && <img className="thumb" src={state.enrolled.thumbnail} alt="" style={{ float: 'left', marginRight: '0.6rem' }} />}
-            <Link href={`/people/${state.enrolled.id}`}>{state.enrolled.name}</Link> is enrolled with {state.enrolled.samples} face {state.enrolled.samples === 1 ? 'sample' : 'samples'}.
-            <div style={{ clear: 'both' }} />
-          </div>
-        )}
-        {state.rejected && state.rejected.length > 0 && (
-          <div role="alert" className="alert error">
-            <strong>{state.rejected.length === 1 ? 'This photo was refused:' : `These ${state.rejected.length} photos were refused:`}</strong>
-            <ul>
-              {state.rejected.map((r, i) => (
-                <li key={i}>
-                  <strong>{r.filename}</strong>: {r.text}
-                </li>
-              ))}
-            </ul>
-          </div>
-        )}
-      </div>
-    </form>
+    <>
+      <form ref={form} onSubmit={submit} className="panel" aria-busy={pending}>
+        <div className="field">
+          <label htmlFor="name">Name</label>
+          <input id="name" name="name" type="text" required aria-invalid={!!err.name} aria-describedby={err.name ? 'name-error' : undefined} />
+          {err.name && <p id="name-error" className="alert error">{err.name}</p>}
+        </div>
+        <div className="field">
+          <label htmlFor="cardId">
+            Card id <span className="hint">optional; the badge number swiped at doors</span>
+          </label>
+          <input id="cardId" name="cardId" type="text" aria-invalid={!!err.cardId} />
+          {err.cardId && <p className="alert error">{err.cardId}</p>}
+        </div>
+        <div className="field">
+          <label htmlFor="notes">
+            Notes <span className="hint">optional</span>
+          </label>
+          <textarea id="notes" name="notes" rows={2} />
+        </div>
+        <PhotoPicker name="photos" label="Photos of the face" multiple required />
+        {err.photos && <p className="alert error" role="alert">{err.photos}</p>}
+        <button type="submit" disabled={pending || !hydrated}>
+          {pending ? 'Enrolling… (finding and encoding faces)' : 'Enroll'}
+        </button>
+        <div aria-live="polite">
+          {state.duplicateName ? (
+            <div role="alert" className="alert warn" data-warning="duplicate-name">
+              <p style={{ marginTop: 0 }}>
+                <strong>
+                  Someone named {state.duplicateName.name} is already enrolled
+                  {state.duplicateName.personId ? (
+                    <>
+                      {' '}
+                      (<Link href={`/people/${state.duplicateName.personId}`}>see them</Link>)
+                    </>
+                  ) : null}
+                  .
+                </strong>{' '}
+                If this is the same person, add these photos on their page instead. If it is someone else of the same name, create another person.
+              </p>
+              <button type="button" onClick={confirmName} disabled={pending}>
+                Create another {state.duplicateName.name}
+              </button>
+            </div>
+          ) : (
+            state.error && (
+              <p role="alert" className="alert error">
+                {state.error}
+              </p>
+            )
+          )}
+          {state.enrolled && (
+            <div className="alert ok" role="status">
+              {state.enrolled.thumbnail && <img className="thumb" src={state.enrolled.thumbnail} alt="" style={{ float: 'left', marginRight: '0.6rem' }} />}
+              <Link href={`/people/${state.enrolled.id}`}>{state.enrolled.name}</Link> is enrolled with {state.enrolled.samples} face {state.enrolled.samples === 1 ? 'sample' : 'samples'}.
+              <div style={{ clear: 'both' }} />
+            </div>
+          )}
+          {duplicates.length > 0 && (
+            <div role="alert" className="alert warn" data-warning="duplicate-faces">
+              <p style={{ marginTop: 0 }}>
+                <strong>
+                  {duplicates.length === 1 ? 'One photo shows' : `${duplicates.length} photos show`} a face already enrolled under another name
+                </strong>{' '}
+                ({duplicates.map((d) => d.duplicateOf?.name).filter(Boolean).join(', ')}). Enrol {duplicates.length === 1 ? 'it' : 'them'} only if these are different people who look alike: both would then be recognised, and a door may ask for a PIN when they are too close to call.
+              </p>
+              <button type="button" className="danger" onClick={overrideDuplicates} disabled={pending}>
+                Enrol anyway: they are different people
+              </button>
+            </div>
+          )}
+        </div>
+      </form>
+      {state.photos && state.photos.length > 0 && (
+        <section aria-labelledby="enroll-photos-title">
+          <h2 id="enroll-photos-title">The photos, as the engine saw them</h2>
+          <ul className="samples" style={{ gridTemplateColumns: 'repeat(auto-fill, minmax(min(100%, 280px), 1fr))' }}>
+            {state.photos.map((p) => (
+              <PhotoResult key={p.index} result={p} url={urls[p.index]} />
+            ))}
+          </ul>
+        </section>
+      )}
+    </>
   );
 }

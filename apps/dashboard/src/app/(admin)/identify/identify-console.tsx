@@ -17,7 +17,14 @@ export function IdentifyConsole({ doors }: { doors: Door[] }) {
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    startTransition(async () => setState(await identifyFace(state, form)));
+    // The photo stays in the browser: the boxes the API found are drawn over this copy of it.
+    const photo = form.get('photo');
+    const photoUrl = photo instanceof File && photo.size > 0 ? URL.createObjectURL(photo) : undefined;
+    startTransition(async () => {
+      const next = await identifyFace(state, form);
+      if (state.photoUrl) URL.revokeObjectURL(state.photoUrl);
+      setState({ ...next, ...(photoUrl ? { photoUrl } : {}) });
+    });
   };
   return (
     <div className="grid-2">
@@ -42,7 +49,7 @@ export function IdentifyConsole({ doors }: { doors: Door[] }) {
           </p>
         )}
       </form>
-      {state.result ? <RecognitionResult result={state.result} mode="identify" /> : <p className="panel muted">The decision and the nearest enrolled people, with their distances, appear here.</p>}
+      {state.result ? <RecognitionResult result={state.result} photoUrl={state.photoUrl} mode="identify" /> : <p className="panel muted">The decision and the nearest enrolled people, with their distances, appear here.</p>}
     </div>
   );
 }

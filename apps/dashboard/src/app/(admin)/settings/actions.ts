@@ -4,12 +4,17 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { explain, gql, isError } from '@/lib/api';
 import { requireAdmin } from '@/lib/session';
+import { PREVIEW_FIELDS, type PreviewView } from './threshold-preview';
 
 export interface SettingsState {
   ok?: boolean;
   message?: string;
   error?: string;
   secret?: { name: string; token: string };
+  /** The threshold change previewed: figures, curves and warnings. */
+  preview?: PreviewView;
+  /** A large threshold move that was not confirmed: its warnings. */
+  needsConfirmation?: string[];
   at?: number;
 }
 
@@ -64,21 +69,30 @@ export async function previewSettings(_s: SettingsState, form: FormData): Promis
   const read = settingsInput(form);
   if ('error' in read) return { error: read.error };
   try {
-    const { settingsPreview: p } = await gql<{ settingsPreview: { verifyThreshold: number; identifyThreshold: number; attempts: number; toAccepted: number; toRefused: number } }>(
-      `query ($input: SettingsInput!) { settingsPreview(input: $input, last: 1000) { verifyThreshold identifyThreshold attempts toAccepted toRefused } }`,
-      { input: read.input },
-    );
-    const flips = p.attempts === 0 ? 'No attempt with a distance in the audit log yet.' : `Of the last ${p.attempts} attempts, ${p.toAccepted} refused would now be accepted and ${p.toRefused} accepted would now be refused.`;
-    return { ok: true, message: `Not saved yet. Threshold ${p.verifyThreshold.toFixed(3)} (identification ${p.identifyThreshold.toFixed(3)}). ${flips}`, at: Date.now() };
+    return { ok: true, preview: await previewOf(read.input), at: Date.now() };
   } catch (error) {
     return { error: explain(error) };
   }
+}
+
+async function previewOf(input: Record<string, unknown>): Promise<PreviewView> {
+  const { settingsPreview } = await gql<{ settingsPreview: PreviewView }>(`query ($input: SettingsInput!) { settingsPreview(input: $input, last: 1000) { ${PREVIEW_FIELDS} } }`, { input });
+  return settingsPreview;
 }
 
 export async function updateSettings(_s: SettingsState, form: FormData): Promise<SettingsState> {
   const read = settingsInput(form);
   if ('error' in read) return { error: read.error };
   const { input } = read;
+  // A large threshold move (the API's preview warns) is saved only once the warning was read and confirmed.
+  if (form.get('confirmLargeChange') !== 'on') {
+    try {
+      const preview = await previewOf(input);
+      if (preview.warnings.length > 0) return { error: 'Not saved: this change needs a confirmation.', needsConfirmation: preview.warnings, preview, at: Date.now() };
+    } catch (error) {
+      return { error: explain(error) };
+    }
+  }
   return mutate(
     'updateSettings',
     `mutation ($input: SettingsInput!) { updateSettings(input: $input) { __typename ... on MutationUpdateSettingsSuccess { data { threshold } } ... on Error { code message } } }`,

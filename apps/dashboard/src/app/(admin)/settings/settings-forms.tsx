@@ -6,6 +6,7 @@ import { SubmitButton } from '@/components/submit-button';
 import type { Door } from '@/lib/types';
 import { createAdmin, createApiKey, createDoor, deleteDoor, previewSettings, removeAdmin, revokeApiKey, updateSettings } from './actions';
 import { DoorSelect } from '@/components/door-select';
+import { ThresholdPreview } from './threshold-preview';
 import { LocalTime } from '@/components/local-time';
 
 /** Asks before a form that cannot be undone is sent (keyboard and screen readers get the browser's dialog). */
@@ -30,13 +31,24 @@ export function ThresholdForm({ settings }: { settings: RecognitionSettings }) {
   const [state, action] = useActionState(updateSettings, {});
   const [preview, previewAction] = useActionState(previewSettings, {});
   const [previewing, startPreview] = useTransition();
+  const [saving, startSave] = useTransition();
   const form = useRef<HTMLFormElement>(null);
   // Sent outside the form's submission, so the form keeps what was typed (a sent form is reset).
   const runPreview = () => {
     if (form.current) startPreview(() => previewAction(new FormData(form.current!)));
   };
+  // Saved by hand too: a change refused for want of a confirmation keeps what was typed.
+  const save = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    startSave(() => action(data));
+  };
+  // The warnings of the last preview or of a refused save: the change is saved only once confirmed.
+  const savedSince = state.ok && (state.at ?? 0) > (preview.at ?? 0);
+  const shown = state.needsConfirmation ? state.preview : savedSince ? undefined : preview.preview;
+  const warnings = shown?.warnings ?? [];
   return (
-    <form action={action} ref={form}>
+    <form onSubmit={save} ref={form}>
       <div className="row">
         <div className="field">
           <label htmlFor="falseAcceptOneIn">
@@ -84,10 +96,20 @@ export function ThresholdForm({ settings }: { settings: RecognitionSettings }) {
         <button type="button" className="secondary" onClick={runPreview} disabled={previewing} aria-busy={previewing}>
           {previewing ? 'Previewing…' : 'Preview'}
         </button>
-        <SubmitButton pending="Saving…">Save</SubmitButton>
+        <button type="submit" disabled={saving} aria-busy={saving}>
+          {saving ? 'Saving…' : 'Save'}
+        </button>
       </div>
       <div data-testid="settings-preview">
         <FormFeedback state={preview} />
+        {shown && <ThresholdPreview preview={shown} />}
+        {warnings.length > 0 && (
+          <div className="field">
+            <label htmlFor="confirmLargeChange">
+              <input id="confirmLargeChange" name="confirmLargeChange" type="checkbox" /> I have read the warning: save this threshold anyway
+            </label>
+          </div>
+        )}
       </div>
       <p className="hint">
         The threshold follows from the false-accept target, calibrated for the face encoder; identification tightens it further as the gallery grows, so that at most 1 % of strangers are let in. A rarer target keeps more strangers out and refuses more employees.

@@ -17,7 +17,14 @@ export function VerifyConsole({ people, doors }: { people: { id: string; name: s
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    startTransition(async () => setState(await verifyFace(state, form)));
+    // The photo stays in the browser: the boxes the API found are drawn over this copy of it.
+    const photo = form.get('photo');
+    const photoUrl = photo instanceof File && photo.size > 0 ? URL.createObjectURL(photo) : undefined;
+    startTransition(async () => {
+      const next = await verifyFace(state, form);
+      if (state.photoUrl) URL.revokeObjectURL(state.photoUrl);
+      setState({ ...next, ...(photoUrl ? { photoUrl } : {}) });
+    });
   };
   const [claim, setClaim] = useState<'person' | 'card'>('person');
   return (
@@ -71,7 +78,7 @@ export function VerifyConsole({ people, doors }: { people: { id: string; name: s
           </p>
         )}
       </form>
-      {state.result ? <RecognitionResult result={state.result} mode="verify" /> : <p className="panel muted">The decision, the distance against the threshold, and the face seen beside the enrolled one appear here.</p>}
+      {state.result ? <RecognitionResult result={state.result} photoUrl={state.photoUrl} mode="verify" /> : <p className="panel muted">The decision, the distance against the threshold, and the face seen beside the enrolled one appear here.</p>}
     </div>
   );
 }
