@@ -183,9 +183,9 @@ builder.mutationFields((t) => ({
     type: ModelHeadRef,
     authScopes: ADMIN,
     errors: { types: COMMON_ERRORS },
-    description: 'Stores a head written by `facegate train` (the JSON file as text).',
-    args: { artefact: t.arg.string({ required: true }) },
-    resolve: (_, { artefact }, ctx) => ctx.services.models.addHead(artefact),
+    description: 'Stores a head written by `facegate train` (its JSON file, uploaded).',
+    args: { file: t.arg({ type: 'File', required: true }) },
+    resolve: async (_, { file }, ctx) => ctx.services.models.addHead(new TextDecoder().decode(await ctx.services.readUpload(file))),
   }),
   changeActiveModel: t.field({
     type: ModelChangeRef,
