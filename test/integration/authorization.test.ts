@@ -92,6 +92,20 @@ const MATRIX: { name: string; allowed: Caller[]; run: (c: ReturnType<typeof apiC
     allowed: ['admin'],
     run: async (c, t) => (await c.gql('mutation { updateSettings(input: { rateLimitPerMinute: 600 }) { __typename ... on Error { code } } }', {}, t)).body,
   },
+  // Issue 9: model versions (which model decides, heads, re-encoding, comparison, training): administrators only.
+  { name: 'query activeModel', allowed: ['admin'], run: async (c, t) => (await c.gql('{ activeModel { model headId } }', {}, t)).body },
+  { name: 'query modelHeads', allowed: ['admin'], run: async (c, t) => (await c.gql('{ modelHeads { id modelId curve { epoch } } }', {}, t)).body },
+  { name: 'query modelChanges', allowed: ['admin'], run: async (c, t) => (await c.gql('{ modelChanges { id status done total } }', {}, t)).body },
+  { name: 'query trainingRuns', allowed: ['admin'], run: async (c, t) => (await c.gql('{ trainingRuns { id status curve { heldOutLoss } } }', {}, t)).body },
+  { name: 'query compareModels', allowed: ['admin'], run: async (c, t) => (await c.gql('{ compareModels(last: 3) { attempts acceptedToRefused current { histogram } } }', {}, t)).body },
+  {
+    name: 'addModelHead',
+    allowed: ['admin'],
+    run: async (c, t) => (await c.upload('mutation ($f: File!) { addModelHead(file: $f) { __typename ... on Error { code } } }', { f: null }, { f: { name: 'head.json', bytes: new TextEncoder().encode('{}') } }, t)).body,
+  },
+  { name: 'changeActiveModel', allowed: ['admin'], run: async (c, t) => (await c.gql('mutation { changeActiveModel(headId: null) { __typename ... on Error { code } } }', {}, t)).body },
+  { name: 'cancelModelChange', allowed: ['admin'], run: async (c, t) => (await c.gql('mutation { cancelModelChange(id: "none") { __typename ... on Error { code } } }', {}, t)).body },
+  { name: 'startTraining', allowed: ['admin'], run: async (c, t) => (await c.gql('mutation { startTraining(source: ENROLLED) { __typename ... on Error { code } } }', {}, t)).body },
   // Issue 13 (history): the administrators' log, learning from the doors, bulk import.
   { name: 'query adminActions', allowed: ['admin'], run: async (c, t) => (await c.gql('{ adminActions { totalCount edges { node { action actorLabel } } } }', {}, t)).body },
   { name: 'query doorFaces', allowed: ['viewer', 'admin'], run: async (c, t) => (await c.gql('{ doorFaces(last: 5) { threshold groups { faces { usable } } } }', {}, t)).body },
