@@ -2,7 +2,8 @@ import type { Metadata } from 'next';
 import { safeRead } from '@/lib/api';
 import { requireUser } from '@/lib/session';
 import { ErrorPanel } from '@/components/error-panel';
-import { NewWebhookForm, WebhookList, type WebhookRow } from './webhook-forms';
+import { NewWebhookForm, WebhookList } from './webhook-forms';
+import type { WebhookRow } from './webhook-text';
 
 export const metadata: Metadata = { title: 'Webhooks' };
 

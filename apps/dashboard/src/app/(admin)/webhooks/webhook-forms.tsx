@@ -6,17 +6,8 @@ import { FormFeedback } from '@/components/form-feedback';
 import { LocalTime } from '@/components/local-time';
 import { SubmitButton } from '@/components/submit-button';
 import { createWebhook, deleteWebhook, replayDelivery, setWebhookActive, testWebhook } from './actions';
+import { DECISIONS, filterText, type WebhookRow } from './webhook-text';
 
-export type Decision = 'ACCEPTED' | 'REFUSED' | 'STEP_UP' | 'ERROR';
-export interface WebhookRow {
-  id: string;
-  name: string;
-  url: string;
-  decisions: Decision[];
-  doorIds: string[];
-  active: boolean;
-  createdAt: string;
-}
 export interface DeliveryRow {
   id: string;
   attemptId: string | null;
@@ -30,25 +21,12 @@ export interface DeliveryRow {
   createdAt: string;
 }
 
-const DECISIONS: [Decision, string][] = [
-  ['ACCEPTED', 'accepted'],
-  ['REFUSED', 'refused'],
-  ['STEP_UP', 'asked for a PIN'],
-  ['ERROR', 'errors'],
-];
 
 /** Asks before a form that cannot be undone is sent. */
 function confirmFirst(question: string) {
   return (event: FormEvent<HTMLFormElement>) => {
     if (!window.confirm(question)) event.preventDefault();
   };
-}
-
-/** What a webhook is sent, in words. */
-export function filterText(w: WebhookRow, doors: { id: string; name: string }[]): string {
-  const decisions = w.decisions.length === 0 ? 'every attempt' : `${w.decisions.map((d) => DECISIONS.find(([v]) => v === d)?.[1] ?? d.toLowerCase()).join(', ')} attempts`;
-  const where = w.doorIds.length === 0 ? 'at every door' : `at ${w.doorIds.map((id) => doors.find((d) => d.id === id)?.name ?? 'a deleted door').join(', ')}`;
-  return `${decisions} ${where}`;
 }
 
 export function WebhookList({ webhooks, doors }: { webhooks: WebhookRow[]; doors: { id: string; name: string }[] }) {

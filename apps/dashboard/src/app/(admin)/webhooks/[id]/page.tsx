@@ -5,7 +5,8 @@ import { safeRead } from '@/lib/api';
 import { requireUser } from '@/lib/session';
 import { ErrorPanel } from '@/components/error-panel';
 import { TimeZoneNote } from '@/components/local-time';
-import { DeliveryLog, filterText, type DeliveryRow, type WebhookRow } from '../webhook-forms';
+import { DeliveryLog, type DeliveryRow } from '../webhook-forms';
+import { filterText, type WebhookRow } from '../webhook-text';
 
 export const metadata: Metadata = { title: 'Delivery log' };
 
