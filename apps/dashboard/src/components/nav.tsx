@@ -16,6 +16,7 @@ const LINKS = [
   ['/access', 'Access'],
   ['/webhooks', 'Webhooks'],
   ['/admin-log', 'Admin log'],
+  ['/models', 'Models'],
   ['/settings', 'Settings'],
 ] as const;
 
