@@ -64,7 +64,7 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
       <section className="panel" aria-labelledby="active-title">
         <h2 id="active-title">Active model</h2>
         <p>
-          Decisions use <strong data-testid="active-model">{short(data.activeModel.model)}</strong> <code>{data.activeModel.model}</code>.
+          Decisions use <strong data-testid="active-model">{short(data.activeModel.model)}</strong> <code style={{ overflowWrap: 'anywhere' }}>{data.activeModel.model}</code>.
         </p>
         {running && (
           <div data-testid="model-change">
@@ -88,6 +88,7 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
         {data.modelHeads.length === 0 ? (
           <p>No head yet: train one below, or add a file written by <code>facegate train</code>.</p>
         ) : (
+          <div className="table-wrap">
           <table>
             <thead>
               <tr>
@@ -135,6 +136,7 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
               )}
             </tbody>
           </table>
+          </div>
         )}
         <UploadHeadForm />
       </section>
@@ -191,6 +193,7 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
       {data.modelChanges.length > 0 && (
         <section className="panel" aria-labelledby="changes-title">
           <h2 id="changes-title">Model changes</h2>
+          <div className="table-wrap">
           <table>
             <thead>
               <tr>
@@ -218,6 +221,7 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
               ))}
             </tbody>
           </table>
+          </div>
         </section>
       )}
     </>
@@ -233,6 +237,7 @@ function CompareView({ c }: { c: Comparison }) {
         {c.unreadable > 0 ? ` (${c.unreadable} could not be: no face found again, or the claimed person was erased)` : ''}. Face decisions only, with today&apos;s settings; the access
         policy, liveness and PINs are left aside.
       </p>
+      <div className="table-wrap">
       <table data-testid="comparison">
         <caption className="sr-only">Decisions that would change</caption>
         <tbody>
@@ -254,6 +259,7 @@ function CompareView({ c }: { c: Comparison }) {
           </tr>
         </tbody>
       </table>
+      </div>
       <div className={styles.sideBySide}>
         {[c.current, c.candidate].map((r, i) => (
           <div key={i}>
