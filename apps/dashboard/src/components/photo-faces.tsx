@@ -67,10 +67,20 @@ export function PhotoWithFaces({ src, photo, alt, usedLabel = 'used', maxWidth =
 /** The enrolment quality gates as pass/fail, each with its figure and its limit. */
 export function QualityChecks({ checks }: { checks: QualityCheckView[] }) {
   if (checks.length === 0) return null;
+  // A measure with a floor and a ceiling (brightness) is one line: "Brightness 160 (between 25 and 220)".
+  const lines: { check: QualityCheckView; text: ReturnType<typeof qualityCheckText> }[] = [];
+  for (const check of checks) {
+    const previous = lines.at(-1);
+    if (previous && previous.check.measure === check.measure && previous.check.bound === 'min' && check.bound === 'max') {
+      previous.check = { ...previous.check, pass: previous.check.pass && check.pass, reason: previous.check.pass ? check.reason : previous.check.reason };
+      previous.text = { ...previous.text, limit: `between ${previous.check.limit} and ${check.limit}` };
+      continue;
+    }
+    lines.push({ check, text: qualityCheckText(check) });
+  }
   return (
     <ul className={styles.quality} aria-label="Quality against the enrolment gates" data-testid="quality-checks">
-      {checks.map((check, i) => {
-        const text = qualityCheckText(check);
+      {lines.map(({ check, text }, i) => {
         return (
           <li key={i} data-pass={check.pass ? 'true' : 'false'}>
             <span className={check.pass ? styles.pass : styles.fail}>{check.pass ? '✓ pass' : '✗ fail'}</span>

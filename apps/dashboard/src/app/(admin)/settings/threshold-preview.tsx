@@ -19,9 +19,10 @@ export const PREVIEW_FIELDS = `currentThreshold verifyThreshold identifyThreshol
   deployment { genuine impostor labelling points { threshold falseAcceptRate falseRejectRate } }
   calibration { source comparisons points { distance falseMatchRate } }`;
 
-const W = 560;
-const H = 260;
-const PAD = { left: 52, right: 12, top: 14, bottom: 40 };
+// Narrow enough that its 14-unit labels stay about 11 px high on a phone (the chart is scaled to fit).
+const W = 400;
+const H = 250;
+const PAD = { left: 58, right: 10, top: 16, bottom: 42 };
 const FLOOR = 1e-5;
 
 /** "1 in 10,000" for a rate; "0" under the floor. */
@@ -41,24 +42,24 @@ function ErrorChart({ preview }: { preview: PreviewView }) {
   const pts = preview.deployment.points;
   const marks = [
     { t: preview.currentThreshold, label: `now ${preview.currentThreshold.toFixed(3)}`, color: '#1d2330', dy: 0 },
-    { t: preview.verifyThreshold, label: `new ${preview.verifyThreshold.toFixed(3)}`, color: '#b42318', dy: 12 },
+    { t: preview.verifyThreshold, label: `new ${preview.verifyThreshold.toFixed(3)}`, color: '#b42318', dy: 16 },
   ].filter((m) => m.t >= 0.2 && m.t <= 0.8);
   return (
     <svg viewBox={`0 0 ${W} ${H}`} className="chart" role="img" aria-label={`Error rates by threshold: calibration false matches, and the deployment's false accepts and false rejects; threshold now ${preview.currentThreshold.toFixed(3)}, previewed ${preview.verifyThreshold.toFixed(3)}`} style={{ width: '100%', maxWidth: W, height: 'auto' }}>
       {[0, 1, 2, 3, 4, 5].map((k) => (
         <g key={k}>
           <line x1={PAD.left} x2={W - PAD.right} y1={y(10 ** -k)} y2={y(10 ** -k)} stroke="#e5e8ee" />
-          <text x={PAD.left - 6} y={y(10 ** -k) + 4} fontSize={12} textAnchor="end" fill="#5d6677">
+          <text x={PAD.left - 6} y={y(10 ** -k) + 4} fontSize={14} textAnchor="end" fill="#5d6677">
             {k === 0 ? '100 %' : k === 5 ? '≤1e-5' : `1e-${k}`}
           </text>
         </g>
       ))}
       {[0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8].map((t) => (
-        <text key={t} x={x(t)} y={H - PAD.bottom + 16} fontSize={12} textAnchor="middle" fill="#5d6677">
+        <text key={t} x={x(t)} y={H - PAD.bottom + 16} fontSize={14} textAnchor="middle" fill="#5d6677">
           {t.toFixed(1)}
         </text>
       ))}
-      <text x={(PAD.left + W - PAD.right) / 2} y={H - 6} fontSize={12} textAnchor="middle" fill="#5d6677">
+      <text x={(PAD.left + W - PAD.right) / 2} y={H - 6} fontSize={14} textAnchor="middle" fill="#5d6677">
         distance threshold
       </text>
       <path d={line(preview.calibration.points.map((p) => [p.distance, p.falseMatchRate]))} fill="none" stroke="#2457c5" strokeWidth={2.5} />
@@ -67,7 +68,7 @@ function ErrorChart({ preview }: { preview: PreviewView }) {
       {marks.map((m) => (
         <g key={m.label}>
           <line x1={x(m.t)} x2={x(m.t)} y1={PAD.top} y2={H - PAD.bottom} stroke={m.color} strokeWidth={1.5} />
-          <text x={Math.min(x(m.t) + 4, W - 90)} y={PAD.top + 12 + m.dy} fontSize={12} fill={m.color} fontWeight={600}>
+          <text x={Math.min(x(m.t) + 4, W - 100)} y={PAD.top + 14 + m.dy} fontSize={14} fill={m.color} fontWeight={600}>
             {m.label}
           </text>
         </g>
@@ -92,11 +93,11 @@ function DetChart({ preview }: { preview: PreviewView }) {
       <path d={pts.map((p, i) => `${i ? 'L' : 'M'}${x(p.falseAcceptRate).toFixed(1)},${y(p.falseRejectRate).toFixed(1)}`).join(' ')} fill="none" stroke="#1d2330" strokeWidth={2} />
       <circle cx={x(now.falseAcceptRate)} cy={y(now.falseRejectRate)} r={5} fill="#1d2330" />
       <circle cx={x(next.falseAcceptRate)} cy={y(next.falseRejectRate)} r={5} fill="#b42318" />
-      <text x={P} y={S - P + 14} fontSize={11} fill="#5d6677">0</text>
-      <text x={S - 8} y={S - P + 14} fontSize={11} textAnchor="end" fill="#5d6677">100 %</text>
-      <text x={(P + S) / 2} y={S - 6} fontSize={11} textAnchor="middle" fill="#5d6677">impostors accepted</text>
-      <text x={P - 4} y={14} fontSize={11} textAnchor="end" fill="#5d6677">100 %</text>
-      <text x={12} y={(S - P) / 2} fontSize={11} textAnchor="middle" fill="#5d6677" transform={`rotate(-90 12 ${(S - P) / 2})`}>
+      <text x={P} y={S - P + 14} fontSize={13} fill="#5d6677">0</text>
+      <text x={S - 8} y={S - P + 14} fontSize={13} textAnchor="end" fill="#5d6677">100 %</text>
+      <text x={(P + S) / 2} y={S - 6} fontSize={13} textAnchor="middle" fill="#5d6677">impostors accepted</text>
+      <text x={P - 4} y={14} fontSize={13} textAnchor="end" fill="#5d6677">100 %</text>
+      <text x={12} y={(S - P) / 2} fontSize={13} textAnchor="middle" fill="#5d6677" transform={`rotate(-90 12 ${(S - P) / 2})`}>
         genuine refused
       </text>
     </svg>
