@@ -211,7 +211,7 @@ export function DeliveryLog({ deliveries, canReplay }: { deliveries: DeliveryRow
                   <td data-label="Last answer">
                     <span>
                       {d.lastStatus !== null ? `HTTP ${d.lastStatus}` : d.attempts > 0 ? 'no answer' : '—'}
-                      {d.lastError && (
+                      {d.lastError && d.lastError !== `HTTP ${d.lastStatus}` && (
                         <>
                           <br />
                           <span className="muted" style={{ fontSize: '0.8rem' }}>
