@@ -27,6 +27,7 @@ const ImportLimitsRef = builder.objectRef<ImportLimits>('ImportLimits').implemen
 const ImportedPhotoRef = builder.objectRef<RejectedPhoto>('ImportRejectedPhoto').implement({
   description: 'A photo not enrolled: NO_FACE, MULTIPLE_FACES, INVALID_IMAGE, IMAGE_TOO_LARGE, the quality gates, DUPLICATE_FACE (with whom).',
   fields: (t) => ({
+    index: t.exposeInt('index', { description: 'Which photo: its position among the images sent (importPerson) or in its person’s folder (importPeople).' }),
     filename: t.exposeString('filename'),
     code: t.exposeString('code'),
     message: t.exposeString('message'),
@@ -73,18 +74,20 @@ builder.mutationFields((t) => ({
       if (!trimmed || trimmed.length > 200) throw new InvalidInputError('a person needs a name of at most 200 characters');
       if (images.length === 0) throw new InvalidInputError('no photo');
       if (images.length > limits.maxPhotosPerPerson) throw new ImportRefusedError('TOO_MANY_PHOTOS', `${images.length} photos for ${trimmed}, more than ${limits.maxPhotosPerPerson}`);
-      const photos: { filename: string; bytes: Uint8Array }[] = [];
+      const photos: { filename: string; bytes: Uint8Array; index: number }[] = [];
       const unread: RejectedPhoto[] = [];
       for (const [index, file] of images.entries()) {
         try {
-          photos.push({ filename: file.name, bytes: await ctx.services.readUpload(file) });
+          photos.push({ filename: file.name, bytes: await ctx.services.readUpload(file), index });
         } catch (error) {
           if (!(error instanceof FaceRejectedError)) throw error;
           unread.push({ index, filename: file.name, code: error.code, message: error.message });
         }
       }
       const [result] = await importPeople(ctx.services.people, new Map([[trimmed, photos]]), { allowDuplicates: allowDuplicates ?? false });
-      return { ...result!, photos: images.length, rejected: [...unread, ...result!.rejected] };
+      // Indices of the images sent (a photo refused unread is not among those analysed).
+      const rejected = [...unread, ...result!.rejected.map((r) => ({ ...r, index: photos[r.index]!.index }))].sort((a, b) => a.index - b.index);
+      return { ...result!, photos: images.length, rejected };
     },
   }),
   importPeople: t.field({

@@ -44,6 +44,7 @@ const DoorFacesRef = builder.objectRef<Groups>('DoorFaces').implement({
     considered: t.exposeInt('considered', { description: 'Recent learnable attempts read.' }),
     groups: t.field({ type: [DoorFaceGroupRef], resolve: (r) => r.groups }),
     unreadable: t.field({ type: [DoorFaceRef], description: 'Kept images in which the engine finds no single face (never enrolled).', resolve: (r) => r.unreadable }),
+    recognised: t.field({ type: [DoorFaceRef], description: 'Faces the doors would now take for someone enrolled (nearest person within the threshold): not grouped, not to be learned again.', resolve: (r) => r.recognised }),
     neverLearned: t.stringList({ description: 'Refusal reasons never learned from, whatever is clicked.', resolve: () => [...NEVER_LEARNED] }),
   }),
 });

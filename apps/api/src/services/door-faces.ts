@@ -1,4 +1,4 @@
-import type { Encoding, GalleryRule } from '@facegate/face-core';
+import { l2Distance, type Encoding, type GalleryRule } from '@facegate/face-core';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { DataCipher } from '../db/sealed.ts';
 import type { Gallery } from '../recognizer/gallery.ts';
@@ -65,7 +65,7 @@ export function createDoorFaces(deps: { prisma: Prisma; cipher: DataCipher; reco
      * two faces for one person: a group is "faces the doors would call one person", no more, and a
      * stricter or looser number would be a second, unexplained notion of "the same person".
      */
-    async groups(last: number): Promise<{ threshold: number; considered: number; groups: DoorFaceGroup[]; unreadable: DoorFace[] }> {
+    async groups(last: number): Promise<{ threshold: number; considered: number; groups: DoorFaceGroup[]; unreadable: DoorFace[]; recognised: DoorFace[] }> {
       const events = await prisma.recognitionEvent.findMany({ where: LEARNABLE, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: Math.max(1, Math.min(last, MAX_DOOR_FACES)) });
       const faces: DoorFace[] = [];
       const unreadable: DoorFace[] = [];
@@ -80,13 +80,19 @@ export function createDoorFaces(deps: { prisma: Prisma; cipher: DataCipher; reco
         faces.push({ event, encoding: reading.encoding, code: null, message: null, nearest: nearest ? { personId: nearest.person.id, name: nearest.person.name, distance: nearest.distance } : null });
       }
       const threshold = deps.threshold();
-      const groups = completeLinkage(faces.map((f) => f.encoding!), threshold).map((indices) => {
-        const members = indices.map((i) => faces[i]!);
+      // A face the doors would now take for someone enrolled (within the threshold: learned since, or
+      // an enrolled person refused for another reason, e.g. claiming someone else) is not unknown: it
+      // is set apart, so that nobody adds it again or to a second person (enrolment would refuse it
+      // as a duplicate anyway).
+      const recognised = faces.filter((f) => f.nearest && f.nearest.distance < threshold);
+      const unknown = faces.filter((f) => !recognised.includes(f));
+      const groups = completeLinkage(unknown.map((f) => f.encoding!), threshold).map((indices) => {
+        const members = indices.map((i) => unknown[i]!);
         let spread = 0;
-        for (const a of members) for (const b of members) spread = Math.max(spread, Math.hypot(...a.encoding!.map((v, k) => v - b.encoding![k]!)));
+        for (const a of members) for (const b of members) spread = Math.max(spread, l2Distance(a.encoding!, b.encoding!));
         return { faces: members, spread };
       });
-      return { threshold, considered: events.length, groups, unreadable };
+      return { threshold, considered: events.length, groups, unreadable, recognised };
     },
 
     /**

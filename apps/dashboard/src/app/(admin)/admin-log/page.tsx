@@ -69,7 +69,8 @@ function details(json: string): string {
   }
   return Object.entries(value)
     .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
-    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    // Lists of ids say how many; other values as they are.
+    .map(([k, v]) => `${k}: ${Array.isArray(v) && k.endsWith('Ids') ? `${v.length}` : typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join(' · ');
 }
 
@@ -124,7 +125,7 @@ export default async function AdminLogPage({ searchParams }: { searchParams: Pro
           {adminActions.totalCount} {adminActions.totalCount === 1 ? 'action' : 'actions'}
         </h2>
         <p className="hint">
-          <TimeZoneNote />. An erased person appears under the pseudonym the audit log gives them.
+          <TimeZoneNote /> An erased person appears under the pseudonym the audit log gives them.
         </p>
         {adminActions.edges.length === 0 ? (
           <p className="muted">Nothing yet.</p>

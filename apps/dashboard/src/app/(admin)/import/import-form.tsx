@@ -44,8 +44,9 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
           result = { ok: false, error: 'the dashboard could not be reached' };
         }
         const added: Row[] = result.ok
-          ? part.map((f) => {
-              const refused = result.ok ? result.rejected.find((r) => r.filename === f.name) : undefined;
+          ? part.map((f, index) => {
+              // By position: a file's name may lose its folders on the way (multipart keeps the base name).
+              const refused = result.ok ? result.rejected.find((r) => r.index === index) : undefined;
               return refused
                 ? { person: name, file: f.name, outcome: 'refused', text: `${refused.code}: ${refused.text}${refused.duplicateOf ? ` (matches ${refused.duplicateOf})` : ''}`, personId: result.ok ? result.personId : null }
                 : { person: name, file: f.name, outcome: 'enrolled', text: result.ok && result.created ? 'enrolled (new person)' : 'enrolled', personId: result.ok ? result.personId : null };

@@ -1,6 +1,7 @@
 'use server';
 
 import { revalidatePath } from 'next/cache';
+import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { explain, gql, isError } from '@/lib/api';
 import { rejectionText } from '@/lib/format';
@@ -45,6 +46,7 @@ export async function learnFaces(_state: LearnState, form: FormData): Promise<Le
   const { eventIds, target, newName, confirmDuplicateName } = parsed.data;
   const isNew = target === 'new';
   if (isNew && !newName) return { error: 'Name the new person.' };
+  let added: { personId: string; faces: number; refused: number };
   try {
     const { learnFacesFromDoors: result } = await gql<{ learnFacesFromDoors: Result }>(
       `mutation ($ids: [ID!]!, $personId: ID, $name: String, $confirm: Boolean) {
@@ -65,8 +67,10 @@ export async function learnFaces(_state: LearnState, form: FormData): Promise<Le
     if (person) revalidatePath(`/people/${person.id}`);
     const reasons = rejected.map((r) => ({ eventId: r.eventId, text: rejectionText(r.code, r.duplicateOf ? `${r.message}` : r.message) }));
     if (enrolled.length === 0) return { error: `No face was added${person ? ` to ${person.name}` : ''}: each was refused by enrolment.`, rejected: reasons, at: Date.now() };
-    return { message: `${enrolled.length} ${enrolled.length === 1 ? 'face' : 'faces'} added to ${person!.name}${rejected.length ? `; ${rejected.length} refused` : ''}.`, personId: person!.id, rejected: reasons, at: Date.now() };
+    added = { personId: person!.id, faces: enrolled.length, refused: rejected.length };
   } catch (error) {
     return { error: explain(error) };
   }
+  // The learned faces now match someone: their group leaves the list, so the answer is the page's banner.
+  redirect(`/learn?added=${encodeURIComponent(added.personId)}&faces=${added.faces}&refused=${added.refused}`);
 }

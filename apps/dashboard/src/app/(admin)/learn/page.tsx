@@ -14,15 +14,19 @@ interface DoorFaces {
   neverLearned: string[];
   groups: { spread: number; faces: GroupFace[] }[];
   unreadable: { code: string | null; event: { id: string; createdAt: string } }[];
+  recognised: { nearestPerson: { id: string; name: string } | null; event: { id: string } }[];
 }
 
 const FACE = `usable nearestDistance nearestPerson { id name } event { id createdAt reason claimedLabel thumbnail door { name } }`;
 
-export default async function LearnPage() {
-  const [me, faces, people] = await Promise.all([
+export default async function LearnPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const params = await searchParams;
+  const added = typeof params.added === 'string' ? params.added : null;
+  const [me, faces, people, addedTo] = await Promise.all([
     currentUser(),
-    safeRead<{ doorFaces: DoorFaces }>(`{ doorFaces(last: 100) { threshold considered neverLearned groups { spread faces { ${FACE} } } unreadable { code event { id createdAt } } } }`),
+    safeRead<{ doorFaces: DoorFaces }>(`{ doorFaces(last: 100) { threshold considered neverLearned groups { spread faces { ${FACE} } } unreadable { code event { id createdAt } } recognised { nearestPerson { id name } event { id } } } }`),
     safeRead<{ people: { edges: { node: { id: string; name: string } }[] } }>(`{ people(first: 200) { edges { node { id name } } } }`),
+    added ? safeRead<{ person: { id: string; name: string } | null }>(`query ($id: ID!) { person(id: $id) { id name } }`, { id: added }) : null,
   ]);
   if (!faces.data) return <ErrorPanel message={faces.error} />;
   const { doorFaces } = faces.data;
@@ -37,6 +41,12 @@ export default async function LearnPage() {
       <p className="hint">
         Never listed: {doorFaces.neverLearned.map(reasonText).join('; ')}. Nobody is enrolled until an administrator chooses who the faces are.
       </p>
+      {addedTo?.data?.person && (
+        <p className="alert ok" role="status" data-testid="learn-added">
+          {Number(params.faces) || 0} {Number(params.faces) === 1 ? 'face' : 'faces'} added to {addedTo.data.person.name}
+          {Number(params.refused) ? `; ${Number(params.refused)} refused by enrolment (quality gates or duplicates)` : ''}. <Link href={`/people/${addedTo.data.person.id}`}>Open their page</Link>
+        </p>
+      )}
       {!canEdit && <p className="alert warn">You are signed in as a viewer: you can look, not add.</p>}
       {doorFaces.groups.length === 0 ? (
         <p className="panel muted" data-testid="learn-empty">
@@ -44,6 +54,12 @@ export default async function LearnPage() {
         </p>
       ) : (
         doorFaces.groups.map((g, i) => <LearnGroup key={g.faces[0]!.event.id} index={i} faces={g.faces} spread={g.spread} threshold={doorFaces.threshold} people={people.data?.people.edges.map((e) => e.node) ?? []} canEdit={canEdit} />)
+      )}
+      {doorFaces.recognised.length > 0 && (
+        <p className="hint" data-testid="learn-recognised">
+          Not listed: {doorFaces.recognised.length} refused {doorFaces.recognised.length === 1 ? 'face' : 'faces'} the doors would now take for someone enrolled (
+          {[...new Set(doorFaces.recognised.map((f) => f.nearestPerson?.name).filter((n) => n))].join(', ')}): learned since, or refused for another reason than being unknown.
+        </p>
       )}
       {doorFaces.unreadable.length > 0 && (
         <p className="hint">

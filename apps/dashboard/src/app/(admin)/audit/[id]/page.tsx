@@ -2,9 +2,12 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { safeRead } from '@/lib/api';
+import { currentUser } from '@/lib/session';
 import { formatDistance, reasonText } from '@/lib/format';
 import { ErrorPanel } from '@/components/error-panel';
 import { LocalTime } from '@/components/local-time';
+import { PhotoWithFaces } from '@/components/photo-faces';
+import { PHOTO_FIELDS, type PhotoFacesView } from '@/lib/photo-faces';
 
 export const metadata: Metadata = { title: 'Audit event' };
 
@@ -34,6 +37,8 @@ interface EventDetail {
   apiKeyId: string | null;
   adminId: string | null;
   thumbnail: string | null;
+  /** What the detector saw in the first frame: boxes only (the photo is not kept). */
+  photo: PhotoFacesView | null;
   door: { id: string; name: string; location: string | null } | null;
 }
 
@@ -42,7 +47,7 @@ interface EventDetail {
 const QUERY = `query ($id: ID!) { recognitionEvent(id: $id) {
   id createdAt kind decision reason distance threshold model frames framesUsed livenessScore
   claimedPersonId claimedLabel decidedPersonId decidedLabel rivalPersonId rivalLabel rivalDistance
-  stepUpReason stepUpPersonId pinTries completedAt apiKeyId adminId thumbnail door { id name location }
+  stepUpReason stepUpPersonId pinTries completedAt apiKeyId adminId thumbnail photo { ${PHOTO_FIELDS} } door { id name location }
 } }`;
 
 /** A person named by the event: a link while they exist, the label (or pseudonym) after. */
@@ -54,7 +59,13 @@ function PersonLink({ id, label }: { id: string | null; label: string | null }) 
 
 export default async function AuditEventPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const result = await safeRead<{ recognitionEvent: EventDetail | null }>(QUERY, { id });
+  const me = await currentUser();
+  // Key names are the administrators' (apiKeys is theirs alone); a viewer sees the key's id.
+  const [result, keys] = await Promise.all([
+    safeRead<{ recognitionEvent: EventDetail | null }>(QUERY, { id }),
+    me?.role === 'ADMIN' ? safeRead<{ apiKeys: { id: string; name: string }[] }>('{ apiKeys { id name } }') : null,
+  ]);
+  const keyName = (keyId: string) => keys?.data?.apiKeys.find((k) => k.id === keyId)?.name;
   if (!result.data) return <ErrorPanel message={result.error} />;
   const e = result.data.recognitionEvent;
   if (!e) notFound();
@@ -77,6 +88,12 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
             <img className="thumb large" src={e.thumbnail} alt="The face seen at the door (aligned)" data-testid="event-face" />
           ) : (
             <p className="muted">No face image: none was found, it was erased with its person, it is past the retention period, or your role may not see faces.</p>
+          )}
+          {e.photo && (
+            <div style={{ marginTop: '0.75rem' }} data-testid="event-photo-faces">
+              <h3>Faces in the frame</h3>
+              <PhotoWithFaces src={null} photo={e.photo} alt="" usedLabel="compared" maxWidth={280} />
+            </div>
           )}
         </section>
         <section className="panel" aria-labelledby="decision-title">
@@ -133,7 +150,7 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
               )}
             </dd>
             <dt>Caller</dt>
-            <dd>{e.apiKeyId ? `API key ${e.apiKeyId.slice(0, 10)}…` : e.adminId ? 'the dashboard (an administrator)' : <span className="muted">—</span>}</dd>
+            <dd>{e.apiKeyId ? (keyName(e.apiKeyId) ? `API key “${keyName(e.apiKeyId)}”` : `API key ${e.apiKeyId.slice(0, 10)}…`) : e.adminId ? 'the dashboard (an administrator)' : <span className="muted">—</span>}</dd>
             <dt>Door</dt>
             <dd>{e.door ? `${e.door.name}${e.door.location ? `, ${e.door.location}` : ''}` : <span className="muted">—</span>}</dd>
             <dt>Model</dt>
