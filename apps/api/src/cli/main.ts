@@ -1,4 +1,5 @@
 import { createProgram, runProgram } from '@facegate/face-core/cli';
 import { addDatabaseCommands } from './database-commands.ts';
+import { addModelCommands } from './model-commands.ts';
 
-await runProgram(addDatabaseCommands(createProgram()));
+await runProgram(addModelCommands(addDatabaseCommands(createProgram())));
