@@ -239,6 +239,11 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard on a ${PHONE.width}x${PHONE.he
     expect(line.split(',')[0]).toBe(iso);
     expect(line.split(',')[0]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     await shot(page, '34-phone-audit-cards');
+    // The filters are typed in the viewer's time too, and sent as UTC: 06:00 in Paris is 05:00 UTC.
+    await page.getByLabel(/^From/).fill('2026-11-29T06:00');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/from=2026-11-29T05%3A00/);
+    expect(await page.getByLabel(/^From/).inputValue()).toBe('2026-11-29T06:00');
   });
 
   it('keeps Revoke and Remove on the screen in Settings', async () => {

@@ -39,6 +39,8 @@ function SizedSvg({ height, label: aria, children }: { height: number; label: st
 
 /** Few enough ticks that labels of LABEL_PX never touch: about one per 70 px. */
 const tickCount = (px: number) => Math.max(2, Math.floor(px / 70));
+/** Ticks of a count axis: whole numbers only (no "0.5 attempts"). */
+const countTicks = (scale: { ticks: (n: number) => number[] }, n: number) => scale.ticks(n).filter((t) => Number.isInteger(t));
 
 /** Stacked bars per UTC day: accepted, refused, errors. */
 export function DailyChart({ days, from }: { days: { day: string; accepted: number; refused: number; error: number }[]; from: Date }) {
@@ -62,7 +64,7 @@ export function DailyChart({ days, from }: { days: { day: string; accepted: numb
           const every = Math.ceil(series.length / tickCount(innerW));
           return (
             <Group left={MARGIN.left} top={MARGIN.top}>
-              {y.ticks(4).map((t) => (
+              {countTicks(y, 4).map((t) => (
                 <Line key={t} from={{ x: 0, y: y(t) }} to={{ x: innerW, y: y(t) }} stroke="#e3e6ec" />
               ))}
               {series.map((d) => {
@@ -84,7 +86,7 @@ export function DailyChart({ days, from }: { days: { day: string; accepted: numb
                   </g>
                 );
               })}
-              <AxisLeft scale={y} numTicks={4} tickFormat={(v) => String(v)} hideAxisLine hideTicks tickLabelProps={{ ...label, textAnchor: 'end', dx: -4, dy: 4 }} />
+              <AxisLeft scale={y} tickValues={countTicks(y, 4)} tickFormat={(v) => String(v)} hideAxisLine hideTicks tickLabelProps={{ ...label, textAnchor: 'end', dx: -4, dy: 4 }} />
               <AxisBottom
                 top={innerH}
                 scale={x}
@@ -131,7 +133,7 @@ export function DistanceHistogram({ bins, threshold, max }: { bins: Bin[]; thres
                   {b.refused > 0 && <Bar x={i * bw + bw / 2} y={y(b.refused)} width={bw / 2 - 1} height={innerH - y(b.refused)} fill={RED} />}
                 </g>
               ))}
-              <AxisLeft scale={y} numTicks={3} tickFormat={(v) => String(v)} hideAxisLine hideTicks tickLabelProps={{ ...label, textAnchor: 'end', dx: -4, dy: 4 }} />
+              <AxisLeft scale={y} tickValues={countTicks(y, 3)} tickFormat={(v) => String(v)} hideAxisLine hideTicks tickLabelProps={{ ...label, textAnchor: 'end', dx: -4, dy: 4 }} />
               <AxisBottom top={innerH} scale={x} numTicks={tickCount(innerW)} tickFormat={(v) => Number(v).toFixed(1)} stroke="#c5cad4" tickStroke="#c5cad4" tickLabelProps={{ ...label, textAnchor: 'middle' }} />
               <Line from={{ x: tx, y: -4 }} to={{ x: tx, y: innerH }} stroke="#1d2330" strokeWidth={2} strokeDasharray="5 3" />
               <text x={tx > innerW - 110 ? tx - 4 : tx + 4} y={-4} textAnchor={tx > innerW - 110 ? 'end' : 'start'} {...label} fill="#1d2330">
@@ -144,7 +146,7 @@ export function DistanceHistogram({ bins, threshold, max }: { bins: Bin[]; thres
       <div className="legend">
         <span><span className="swatch" style={{ background: GREEN }} />accepted</span>
         <span><span className="swatch" style={{ background: RED }} />refused</span>
-        <span>{count === 0 ? 'No attempts with a distance yet.' : `${count} attempts with a distance`}</span>
+        <span>{count === 0 ? 'No attempts with a distance yet.' : `${count} ${count === 1 ? 'attempt' : 'attempts'} with a distance`}</span>
       </div>
     </>
   );

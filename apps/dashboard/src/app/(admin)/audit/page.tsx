@@ -6,6 +6,7 @@ import { currentUser } from '@/lib/session';
 import { EVENT_FIELDS, type Door, type RecognitionEvent } from '@/lib/types';
 import { ErrorPanel } from '@/components/error-panel';
 import { AuditTable } from './audit-table';
+import { LocalDateTimeField } from '@/components/local-datetime-field';
 
 export const metadata: Metadata = { title: 'Audit log' };
 
@@ -77,14 +78,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
               <option value="IDENTIFY">Identify (1:K)</option>
             </select>
           </div>
-          <div className="field">
-            <label htmlFor="f-from">From (UTC)</label>
-            <input id="f-from" name="from" type="datetime-local" defaultValue={filters.from ?? ''} />
-          </div>
-          <div className="field">
-            <label htmlFor="f-to">To (UTC)</label>
-            <input id="f-to" name="to" type="datetime-local" defaultValue={filters.to ?? ''} />
-          </div>
+          <LocalDateTimeField id="f-from" name="from" label="From" utcValue={filters.from} />
+          <LocalDateTimeField id="f-to" name="to" label="To" utcValue={filters.to} />
           <button type="submit">Apply filters</button>
           {query && (
             <Link href="/audit" className="button secondary">

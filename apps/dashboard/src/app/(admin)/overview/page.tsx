@@ -58,7 +58,7 @@ export default async function OverviewPage() {
           <DailyChart days={data.stats} from={new Date(Date.now() - 29 * 86_400_000)} />
         </section>
         <section className="panel" aria-labelledby="hist-title">
-          <h2 id="hist-title">{events.length === 0 ? 'Distances of attempts: none yet' : `Distances of the last ${events.length} attempts`}</h2>
+          <h2 id="hist-title">{events.length === 0 ? 'Distances of attempts: none yet' : events.length === 1 ? 'Distance of the one attempt so far' : `Distances of the last ${events.length} attempts`}</h2>
           <DistanceHistogram bins={bins} threshold={data.settings.threshold} max={1.2} />
         </section>
       </div>
