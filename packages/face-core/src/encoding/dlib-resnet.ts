@@ -4,7 +4,8 @@ import { loadFaceApiNet } from '../face-api.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { buildDlibResNet } from '../onnx/dlib-resnet.ts';
 import { createOnnxNetwork } from '../onnx/session.ts';
-import { readFaceApiWeights } from '../onnx/weights.ts';
+import { cachedGraph } from '../onnx/graph-cache.ts';
+import { faceApiWeightFiles, readFaceApiWeights } from '../onnx/weights.ts';
 import { l2Normalize } from '../ops/l2.ts';
 import { tensorFlow } from '../tensorflow.ts';
 import { DEFAULT_ENCODER_CONFIG, ENCODER_INPUT_SIZE, ENCODING_LENGTH, type EncoderConfig } from './constants.ts';
@@ -24,10 +25,17 @@ export interface DlibResNetRunner {
 
 const SIZE = ENCODER_INPUT_SIZE;
 
-/** dlib's ResNet on ONNX Runtime, its graph built from face-api's weights file. */
-export async function loadOnnxDlibResNet(modelDir = path.join(packageDir('@vladmandic/face-api'), 'model')): Promise<DlibResNetRunner> {
-  const weights = await readFaceApiWeights(modelDir, 'face_recognition_model');
-  const net = await createOnnxNetwork(buildDlibResNet(weights), 'dlib ResNet');
+const defaultModelDir = () => path.join(packageDir('@vladmandic/face-api'), 'model');
+
+/** dlib's ResNet as an ONNX graph built from face-api's weights file (a cached file, or bytes). */
+export async function dlibResNetGraph(modelDir = defaultModelDir()): Promise<string | Uint8Array> {
+  const name = 'face_recognition_model';
+  return cachedGraph('dlib-resnet', await faceApiWeightFiles(modelDir, name), async () => buildDlibResNet(await readFaceApiWeights(modelDir, name)));
+}
+
+/** dlib's ResNet on ONNX Runtime. */
+export async function loadOnnxDlibResNet(modelDir = defaultModelDir()): Promise<DlibResNetRunner> {
+  const net = await createOnnxNetwork(await dlibResNetGraph(modelDir), 'dlib ResNet');
   return {
     predict: async (pixels, count) => (await net.run(pixels, [count, SIZE, SIZE, 3])).data,
     dispose: () => void net.dispose(),

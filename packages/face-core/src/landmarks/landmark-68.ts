@@ -7,7 +7,8 @@ import { loadFaceApiNet } from '../face-api.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { buildLandmark68 } from '../onnx/landmark-68.ts';
 import { createOnnxNetwork } from '../onnx/session.ts';
-import { readFaceApiWeights } from '../onnx/weights.ts';
+import { cachedGraph } from '../onnx/graph-cache.ts';
+import { faceApiWeightFiles, readFaceApiWeights } from '../onnx/weights.ts';
 import { applyTransform, invertTransform, type Point, type SimilarityTransform } from '../ops/similarity-transform.ts';
 import { tensorFlow } from '../tensorflow.ts';
 import { DEFAULT_LANDMARK_CONFIG, type LandmarkConfig } from './constants.ts';
@@ -26,10 +27,17 @@ export interface LandmarkRunner {
   dispose(): void;
 }
 
-/** face-api's 68-point network on ONNX Runtime, its graph built from face-api's weights file. */
-export async function loadOnnxLandmark68(inputSize: number, modelDir = path.join(packageDir('@vladmandic/face-api'), 'model')): Promise<LandmarkRunner> {
-  const weights = await readFaceApiWeights(modelDir, 'face_landmark_68_model');
-  const net = await createOnnxNetwork(buildLandmark68(weights, inputSize), '68-point landmark');
+const defaultModelDir = () => path.join(packageDir('@vladmandic/face-api'), 'model');
+
+/** face-api's 68-point network as an ONNX graph built from its weights file (a cached file, or bytes). */
+export async function landmark68Graph(inputSize: number, modelDir = defaultModelDir()): Promise<string | Uint8Array> {
+  const name = 'face_landmark_68_model';
+  return cachedGraph(`landmark-68-${inputSize}`, await faceApiWeightFiles(modelDir, name), async () => buildLandmark68(await readFaceApiWeights(modelDir, name), inputSize));
+}
+
+/** face-api's 68-point network on ONNX Runtime. */
+export async function loadOnnxLandmark68(inputSize: number, modelDir = defaultModelDir()): Promise<LandmarkRunner> {
+  const net = await createOnnxNetwork(await landmark68Graph(inputSize, modelDir), '68-point landmark');
   return {
     predict: async (pixels, count) => (await net.run(pixels, [count, inputSize, inputSize, 3])).data,
     dispose: () => void net.dispose(),

@@ -56,13 +56,14 @@ export interface OnnxNetwork {
   dispose(): Promise<void>;
 }
 
-/** Creates a session for a model built in memory (see graph.ts). */
-export async function createOnnxNetwork(model: Uint8Array, name: string): Promise<OnnxNetwork> {
+/** Creates a session for a model built in memory (see graph.ts) or kept in a file (graph-cache.ts). */
+export async function createOnnxNetwork(model: Uint8Array | string, name: string): Promise<OnnxNetwork> {
   const ort = await loadOnnxRuntime();
   if (!ort) throw new ModelLoadError('onnxruntime-node is not available');
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(model, SESSION_OPTIONS);
+    // Two calls: the overloads for a path and for bytes do not merge.
+    session = typeof model === 'string' ? await ort.InferenceSession.create(model, SESSION_OPTIONS) : await ort.InferenceSession.create(model, SESSION_OPTIONS);
   } catch (cause) {
     throw new ModelLoadError(`ONNX Runtime refused the ${name} graph`, { cause });
   }

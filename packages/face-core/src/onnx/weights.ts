@@ -60,6 +60,18 @@ export async function readFaceApiWeights(dir: string, name: string): Promise<Map
   return readWeights(groups, dir);
 }
 
+/** The files a face-api model's weights come from: its manifest and the shards it lists. */
+export async function faceApiWeightFiles(dir: string, name: string): Promise<string[]> {
+  const manifest = path.join(dir, `${name}-weights_manifest.json`);
+  let groups: WeightGroup[];
+  try {
+    groups = JSON.parse(await readFile(manifest, 'utf8'));
+  } catch (cause) {
+    throw new ModelLoadError(`cannot read model ${manifest}`, { cause });
+  }
+  return [manifest, ...groups.flatMap((g) => g.paths.map((p) => path.join(dir, p)))];
+}
+
 /** Looks a weight up, checking its shape when one is given. */
 export function weight(weights: ReadonlyMap<string, Weight>, name: string, shape?: readonly number[]): Float32Array {
   const w = weights.get(name);

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Where built ONNX graphs are kept: `FACEGATE_GRAPH_CACHE`, else `.cache/onnx` in this package (filled at
+ * `npm install`, so every user that runs the API reads the same files; git ignores it). Set
+ * `FACEGATE_GRAPH_CACHE=off` to build in memory every time.
+ */
+export function graphCacheDir(env = process.env): string | null {
+  const dir = env.FACEGATE_GRAPH_CACHE;
+  if (dir === 'off') return null;
+  return dir || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '.cache', 'onnx');
+}
+
+let codeHash: Promise<string> | undefined;
+
+/**
+ * A hash of the code that builds graphs: the files beside this module (src/onnx/*.ts from source; the
+ * compiled bundle's files in a production build). Any change to a builder makes a new cache key, so a
+ * stale graph is never loaded.
+ */
+function builderCodeHash(): Promise<string> {
+  codeHash ??= (async () => {
+    const dir = path.dirname(fileURLToPath(import.meta.url));
+    const hash = createHash('sha256');
+    for (const name of (await readdir(dir)).filter((n) => /\.(ts|js|mjs)$/.test(n)).sort()) hash.update(name).update(await readFile(path.join(dir, name)));
+    return hash.digest('hex');
+  })();
+  return codeHash;
+}
+
+/**
+ * The graph `build` makes from `inputs` (weight files), as a file path when it could be kept in the
+ * cache, else as bytes. Why: building a graph decodes the weights and serialises them in JavaScript, a
+ * few hundred MB of short-lived buffers per worker that the process keeps long after (README, "Production
+ * build and memory"); ONNX Runtime reads a file natively. The key hashes the inputs' bytes and the
+ * builder code; the file is written to a temporary name and renamed, so a reader never sees half of it.
+ */
+export async function cachedGraph(name: string, inputs: readonly string[], build: () => Promise<Uint8Array>, dir = graphCacheDir()): Promise<string | Uint8Array> {
+  if (!dir) return build();
+  const hash = createHash('sha256').update(name).update(await builderCodeHash());
+  for (const file of inputs) hash.update(file.split(path.sep).slice(-2).join('/')).update(await readFile(file));
+  const file = path.join(dir, `${name}-${hash.digest('hex').slice(0, 24)}.onnx`);
+  try {
+    if ((await stat(file)).size > 0) return file;
+  } catch {
+    // not built yet
+  }
+  const model = await build();
+  try {
+    await mkdir(dir, { recursive: true });
+    const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    await writeFile(temporary, model);
+    await rename(temporary, file);
+    // Graphs of earlier code or weights are never read again.
+    for (const old of await readdir(dir)) if (old.startsWith(`${name}-`) && old.endsWith('.onnx') && path.join(dir, old) !== file) await rm(path.join(dir, old), { force: true });
+  } catch {
+    // A read-only package folder or a full disk: run from memory, as without a cache.
+  }
+  return model;
+}

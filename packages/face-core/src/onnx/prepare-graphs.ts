@@ -1,0 +1,19 @@
+// Builds the three ONNX graphs into the graph cache (graph-cache.ts), run at `npm install` (this
+// package's postinstall) so that no process of the API has to build them: building costs a worker
+// about 110 MB of memory it keeps (README, "Production build and memory").
+import { fileURLToPath } from 'node:url';
+import { blazeFaceGraph } from '../detection/blazeface.ts';
+import { dlibResNetGraph } from '../encoding/dlib-resnet.ts';
+import { DEFAULT_LANDMARK_CONFIG } from '../landmarks/constants.ts';
+import { landmark68Graph } from '../landmarks/landmark-68.ts';
+import { graphCacheDir } from './graph-cache.ts';
+
+/** The cached graph files (paths), or the reason there are none. */
+export async function prepareGraphs(): Promise<string[]> {
+  const graphs = [await blazeFaceGraph(), await landmark68Graph(DEFAULT_LANDMARK_CONFIG.inputSize), await dlibResNetGraph()];
+  return graphs.map((g) => (typeof g === 'string' ? g : `(not cached: ${graphCacheDir() ?? 'FACEGATE_GRAPH_CACHE=off'} is not writable)`));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  for (const line of await prepareGraphs()) console.info(`onnx graph: ${line}`);
+}
