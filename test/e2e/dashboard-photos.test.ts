@@ -136,9 +136,18 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('groups'))(`face boxes and warnin
     expect(await result.locator('[data-warning=faces]').textContent()).toContain(`${drawn.total} faces are in this photo: only the largest`);
     for (const line of (await result.getByTestId('face-legend').allTextContents()).slice(1)) expect(line).toMatch(/smaller face/);
     await shot(page, '40-desktop-photos-identify-group');
+    // The audit keeps where the faces were (not the photo): its event page draws them on an empty frame.
+    const event = await stack.app.db.prisma.recognitionEvent.findFirstOrThrow({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+    ids.groupEvent = event.id;
+    await page.goto(`${stack.baseUrl}/audit/${event.id}`);
+    const frame = page.getByTestId('event-photo-faces');
+    await frame.waitFor();
+    expect(await boxes(frame)).toEqual(drawn);
+    expect(await frame.textContent()).toContain('The photo is not kept: only where its faces were.');
   });
 
   it('says plainly when two people are too close to call', async () => {
+    await page.goto(`${stack.baseUrl}/identify`);
     await page.locator('input[type=file][name=photo]').setInputFiles(seed('camera_0.jpg'));
     await page.getByRole('button', { name: 'Identify' }).click();
     const warning = page.getByTestId('result').locator('[data-warning=ambiguous]');
@@ -219,6 +228,7 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('groups'))(`face boxes and warnin
     const phone = await signIn(phoneContext, stack.baseUrl, ADMIN);
     await shots({ desktop: page, phone }, `${stack.baseUrl}${ids.younesPage}`, 'person');
     await shots({ desktop: page, phone }, `${stack.baseUrl}/enroll`, 'enroll');
+    await shots({ desktop: page, phone }, `${stack.baseUrl}/audit/${ids.groupEvent}`, 'audit-event');
     // The phone's own run of the flows whose results only exist after a submission.
     await phone.goto(`${stack.baseUrl}/identify`);
     await phone.locator('input[type=file][name=photo]').setInputFiles(group('2008_001322.jpg'));

@@ -107,7 +107,9 @@ export async function enrollPerson(_state: EnrollState, form: FormData): Promise
     if (person.sampleCount === 0) {
       // Nobody without a usable face: take the empty record back and say why each photo failed.
       await gql(`mutation ($id: ID!) { deletePerson(id: $id) { __typename } }`, { id: personId }).catch(() => undefined);
-      return { error: `${fields.data.name} was not enrolled: no photo had a usable face.`, photos: results, at: Date.now() };
+      const duplicates = results.filter((r) => r.code === 'DUPLICATE_FACE').length;
+      const why = duplicates > 0 ? `${duplicates === 1 ? 'the face is' : `${duplicates} faces are`} already enrolled under another name.` : 'no photo had a usable face.';
+      return { error: `${fields.data.name} was not enrolled: ${why}`, photos: results, at: Date.now() };
     }
     revalidatePath('/people');
     return { enrolled: { id: person.id, name: person.name, samples: person.sampleCount, thumbnail: person.thumbnail }, photos: results, at: Date.now() };

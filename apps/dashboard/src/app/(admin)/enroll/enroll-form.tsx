@@ -16,7 +16,8 @@ function PhotoResult({ result, url }: { result: EnrollPhotoResult; url: string |
         <strong>{result.filename}</strong>: {result.enrolled ? <span className="badge ACCEPTED">enrolled</span> : <span className="badge REFUSED">refused</span>}
       </p>
       {result.photo ? <PhotoWithFaces src={url ?? null} photo={result.photo} alt={`Photo ${result.filename}`} usedLabel={result.enrolled ? 'enrolled' : 'the face judged'} maxWidth={360} /> : null}
-      {result.text && (
+      {/* A duplicate face is said once, in the warning below, with whom it matches. */}
+      {result.text && !result.duplicateOf && (
         <p className="alert error">
           {result.filename}: {result.text}
         </p>
