@@ -156,6 +156,8 @@ describe.skipIf(!hasFaces('seed'))(`model versions on SQLite: re-encoding, inter
     expect(app.services.gallery.model).toBe(ENCODER_MODEL_ID);
     const during = await verify('younes', 0);
     expect(during).toEqual(before);
+    const lastEvent = () => app.db.prisma.recognitionEvent.findFirstOrThrow({ where: { kind: 'verify' }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+    expect((await lastEvent()).model).toBe(ENCODER_MODEL_ID);
     for (const n of EMPLOYEES) expect(app.services.gallery.get(ids[n]!)!.encodings).toEqual(encoderEncodings.get(n));
     expect(await prisma.modelChange.findUniqueOrThrow({ where: { id: change.data.id } })).toMatchObject({ status: 'running' });
     // Halfway: the app is stopped.
@@ -190,6 +192,8 @@ describe.skipIf(!hasFaces('seed'))(`model versions on SQLite: re-encoding, inter
     const younesNew = new GalleryMatrix(new Map([[ids.younes!, app.services.gallery.get(ids.younes!)!.encodings]]));
     const expected = younesNew.distanceTo(ids.younes!, head.apply(probe.ok ? probe.faces[0]!.encoding : []), app.services.settings.decisionConfig().rule);
     expect(now.distance).toBeCloseTo(expected, 5);
+    // The audit names the model the decision compared in.
+    expect((await app.db.prisma.recognitionEvent.findFirstOrThrow({ where: { kind: 'verify' }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] })).model).toBe(artefact.modelId);
     expect(now.distance).not.toBeCloseTo(before.distance, 3);
     expect(await app.db.prisma.setting.findUnique({ where: { key: 'activeModel' } })).toMatchObject({ value: JSON.stringify({ model: artefact.modelId, headId: artefact.id }) });
 

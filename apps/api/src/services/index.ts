@@ -99,7 +99,7 @@ export async function createServices(deps: ServiceDeps) {
   // Decisions use the active model's encodings only (services/models.ts switches it after re-encoding).
   const gallery = new Gallery((ids, model) => people.loadGallery(ids, model), undefined, await loadActiveModel(prisma));
   await gallery.reload();
-  const models = createModelsService({ prisma, cipher, recognizer, gallery, decisionConfig: () => settings.decisionConfig(), publish: () => sync.publish({ type: 'model' }), now, ...(deps.models ? { options: deps.models } : {}) });
+  const models = createModelsService({ prisma, cipher, recognizer, gallery, decisionConfig: () => settings.decisionConfig(), publish: () => sync.publish({ type: 'model' }), changed, now, ...(deps.models ? { options: deps.models } : {}) });
   await models.expireTraining();
   void models.tick();
 

@@ -118,6 +118,8 @@ export function createModelsService(deps: {
   decisionConfig: () => DecisionConfig;
   /** Tell the other instances that the active model changed. */
   publish: () => void;
+  /** People whose samples were re-encoded into the active model (stragglers): refresh every instance's gallery. */
+  changed?: (ids: string[]) => Promise<void>;
   now?: () => Date;
   options?: ModelsOptions;
 }) {
@@ -129,6 +131,9 @@ export function createModelsService(deps: {
   const me = randomUUID();
   const heads = new Map<string, EncodingHead>();
   let running: Promise<void> | null = null;
+  // Stragglers are looked for every this many polls (a scan of the samples), and after a switch.
+  const sweepEvery = Math.max(1, Math.round(60_000 / pollMs));
+  let ticks = 0;
   let stopping = false;
   const training = new Set<Promise<void>>();
 
@@ -235,6 +240,7 @@ export function createModelsService(deps: {
     if (!switched) return;
     await gallery.switchModel(target);
     deps.publish();
+    ticks = 0; // samples enrolled meanwhile in the old model (another instance): swept at the next poll
   }
 
   /**
@@ -256,10 +262,15 @@ export function createModelsService(deps: {
         if (claimed.count === 1) await run(change.id);
         return;
       }
+      if (ticks++ % sweepEvery !== 0) return;
       const active: ActiveModel = { model: gallery.model, head: gallery.head };
       const stragglers = await prisma.faceSample.findMany({ where: lacking(active.model), take: batch, select: { id: true, personId: true } });
       for (const { id } of stragglers) if (!stopping) await reencode(id, active);
-      if (stragglers.length > 0) await gallery.refresh([...new Set(stragglers.map((s) => s.personId))]);
+      if (stragglers.length > 0) {
+        const ids = [...new Set(stragglers.map((s) => s.personId))];
+        await (deps.changed ? deps.changed(ids) : gallery.refresh(ids));
+        ticks = 0; // more may wait: look again at the next poll
+      }
     })()
       .catch((error: unknown) => console.error('facegate models:', error instanceof Error ? error.message : error))
       .finally(() => {

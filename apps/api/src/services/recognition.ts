@@ -312,6 +312,8 @@ export function createRecognitionService(deps: {
       if (!person) return refuse('unknown_person');
       if (!person.active) return refuse('inactive');
 
+      // The model of the encodings compared (the gallery's at this moment; probes are brought to it).
+      const model = gallery.model;
       const decision = decideVerification(face.faces, person.id, gallery.database(), local.config);
       const verdict = await applyPolicy(decision, doorId, local, person, undefined);
       const event = await audit.record({
@@ -324,7 +326,7 @@ export function createRecognitionService(deps: {
         decidedLabel: verdict.decided?.name ?? null,
         stepUpReason: verdict.stepUpReason,
         stepUpPersonId: verdict.stepUpPersonId,
-        model: face.model,
+        model,
         thumbnail: face.thumbnail,
         livenessScore: face.liveness,
         photoFaces: face.photoFaces,
@@ -344,6 +346,7 @@ export function createRecognitionService(deps: {
         const event = await audit.record({ ...base, model: face.model, decision: 'refused', reason: 'presentation_attack', thumbnail: face.thumbnail, framesUsed: face.faces.length, livenessScore: face.liveness, photoFaces: face.photoFaces });
         return { decision: 'refused', reason: 'presentation_attack', distance: null, threshold: base.threshold, stepUpThreshold: base.threshold, personId: null, candidates: [], framesUsed: face.faces.length, event, photos: face.photos };
       }
+      const model = gallery.model;
       const decision = decideIdentification(face.faces, gallery.database(), local.config);
       // An ambiguous answer names nobody: the nearest person is the one a PIN would complete it for.
       const nearestId = decision.outcome === 'reject' ? null : (decision.identity ?? decision.candidates[0]?.identity ?? null);
@@ -359,7 +362,7 @@ export function createRecognitionService(deps: {
         decidedLabel: verdict.decided?.name ?? null,
         stepUpReason: verdict.stepUpReason,
         stepUpPersonId: verdict.stepUpPersonId,
-        model: face.model,
+        model,
         thumbnail: face.thumbnail,
         livenessScore: face.liveness,
         photoFaces: face.photoFaces,
