@@ -160,11 +160,11 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
                 {rows.map((r, i) => (
                   <tr key={`${r.file}-${i}`}>
                     <td data-label="Person">{r.personId ? <Link href={`/people/${r.personId}`}>{r.person}</Link> : r.person}</td>
-                    <td data-label="Photo" style={{ overflowWrap: 'anywhere' }}>
+                    <td data-label="Photo" style={{ overflowWrap: 'break-word', wordBreak: 'break-word' }}>
                       {r.file}
                     </td>
                     <td data-label="Outcome">
-                      <span className={`badge ${r.outcome === 'enrolled' ? 'ACCEPTED' : r.outcome === 'refused' ? 'REFUSED' : 'ERROR'}`}>{r.outcome}</span> {r.outcome !== 'enrolled' || r.text !== 'enrolled' ? r.text : ''}
+                      <span className={`badge ${r.outcome === 'enrolled' ? 'ACCEPTED' : r.outcome === 'refused' ? 'REFUSED' : 'ERROR'}`}>{r.outcome}</span> {r.outcome === 'enrolled' ? (r.text.includes('new person') ? '(new person)' : '') : r.text}
                     </td>
                   </tr>
                 ))}

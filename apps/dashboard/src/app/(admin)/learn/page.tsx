@@ -50,7 +50,7 @@ export default async function LearnPage({ searchParams }: { searchParams: Promis
       {!canEdit && <p className="alert warn">You are signed in as a viewer: you can look, not add.</p>}
       {doorFaces.groups.length === 0 ? (
         <p className="panel muted" data-testid="learn-empty">
-          No refused face with a kept image. Faces appear here when a door refuses someone nobody enrolled (see the <Link href="/audit?decision=REFUSED">refused attempts</Link>).
+          No unknown face to learn from. Faces appear here when a door refuses someone it recognises as nobody enrolled, while their image is kept (see the <Link href="/audit?decision=REFUSED">refused attempts</Link>).
         </p>
       ) : (
         doorFaces.groups.map((g, i) => <LearnGroup key={g.faces[0]!.event.id} index={i} faces={g.faces} spread={g.spread} threshold={doorFaces.threshold} people={people.data?.people.edges.map((e) => e.node) ?? []} canEdit={canEdit} />)
