@@ -164,7 +164,10 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
                       {r.file}
                     </td>
                     <td data-label="Outcome">
-                      <span className={`badge ${r.outcome === 'enrolled' ? 'ACCEPTED' : r.outcome === 'refused' ? 'REFUSED' : 'ERROR'}`}>{r.outcome}</span> {r.outcome === 'enrolled' ? (r.text.includes('new person') ? '(new person)' : '') : r.text}
+                      {/* One block: on a phone the cell's parts would otherwise be pushed to both ends. */}
+                      <span>
+                        <span className={`badge ${r.outcome === 'enrolled' ? 'ACCEPTED' : r.outcome === 'refused' ? 'REFUSED' : 'ERROR'}`}>{r.outcome}</span> {r.outcome === 'enrolled' ? (r.text.includes('new person') ? '(new person)' : '') : r.text}
+                      </span>
                     </td>
                   </tr>
                 ))}
