@@ -180,11 +180,13 @@ export function ScheduleForms({ schedules, readOnly }: { schedules: ScheduleRow[
             </div>
             <fieldset className="field">
               <legend>Days</legend>
-              {WEEKDAYS.map((d, i) => (
-                <label key={d} style={{ marginRight: '0.5rem' }}>
-                  <input type="checkbox" name="days" value={i + 1} defaultChecked={i < 5} /> {d}
-                </label>
-              ))}
+              <div className="checks">
+                {WEEKDAYS.map((d, i) => (
+                  <label key={d}>
+                    <input type="checkbox" name="days" value={i + 1} defaultChecked={i < 5} /> {d}
+                  </label>
+                ))}
+              </div>
             </fieldset>
             <div className="field">
               <label htmlFor="schedule-from">From</label>
@@ -369,11 +371,13 @@ export function PassForms({ data, readOnly }: { data: AccessData; readOnly: bool
             </div>
             <fieldset className="field">
               <legend>Doors (none ticked: every door)</legend>
-              {data.doors.map((d) => (
-                <label key={d.id} style={{ marginRight: '0.5rem' }}>
-                  <input type="checkbox" name="doorIds" value={d.id} /> {d.name}
-                </label>
-              ))}
+              <div className="checks">
+                {data.doors.map((d) => (
+                  <label key={d.id}>
+                    <input type="checkbox" name="doorIds" value={d.id} /> {d.name}
+                  </label>
+                ))}
+              </div>
             </fieldset>
             <SubmitButton pending="Issuing…">Issue pass</SubmitButton>
           </div>

@@ -197,9 +197,9 @@ export function DeliveryLog({ deliveries, canReplay }: { deliveries: DeliveryRow
                       {d.attemptId && (
                         <>
                           <br />
-                          <span className="muted" style={{ fontSize: '0.8rem' }}>
+                          <Link href={`/audit/${d.attemptId}`} style={{ fontSize: '0.8rem' }} aria-label={`Audit event ${d.attemptId}`}>
                             attempt {d.attemptId}
-                          </span>
+                          </Link>
                         </>
                       )}
                     </span>
@@ -221,8 +221,8 @@ export function DeliveryLog({ deliveries, canReplay }: { deliveries: DeliveryRow
                       )}
                     </span>
                   </td>
-                  <td data-label={d.deliveredAt ? 'Delivered' : 'Next try'}>
-                    {d.deliveredAt ? <LocalTime iso={d.deliveredAt} /> : d.nextAttemptAt ? <LocalTime iso={d.nextAttemptAt} /> : <span className="muted">—</span>}
+                  <td data-label={d.status === 'PENDING' ? 'Next try' : 'Delivered'}>
+                    {d.deliveredAt ? <LocalTime iso={d.deliveredAt} /> : d.nextAttemptAt ? <LocalTime iso={d.nextAttemptAt} /> : <span className="muted">{d.status === 'FAILED' ? 'never: gave up' : '—'}</span>}
                   </td>
                   <td data-label="">
                     {canReplay && d.status !== 'PENDING' && (

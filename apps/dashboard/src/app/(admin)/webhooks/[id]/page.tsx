@@ -54,7 +54,7 @@ export default async function WebhookLogPage({ params, searchParams }: { params:
           <h2 id="log-title" style={{ margin: 0 }}>
             {data.webhookDeliveries.length} {status ? status.toLowerCase() : ''} {data.webhookDeliveries.length === 1 ? 'delivery' : 'deliveries'}
           </h2>
-          <nav aria-label="Filter by status" className="row" style={{ gap: '0.5rem', alignItems: 'center' }}>
+          <nav aria-label="Filter by status" className="row filter-links" style={{ gap: '0.5rem', alignItems: 'center' }}>
             <Link href={`/webhooks/${id}`} aria-current={status === null ? 'page' : undefined}>
               all
             </Link>
