@@ -11,6 +11,8 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   stats: 250,
   /** A JPEG per item. */
   thumbnail: 2,
+  /** A sample's enrolment photo, downscaled to 640 px: several thumbnails' worth of bytes. */
+  original: 8,
   encoding: 1,
   /** Face work (rate-limited too). */
   verifyFace: 50,
