@@ -38,6 +38,21 @@ async function discoverPages(page: Page, baseUrl: string): Promise<string[]> {
   return pages;
 }
 
+/** Visible SVG texts drawn smaller than 11 CSS pixels (a viewBox scaled down shrinks its labels too). */
+async function smallSvgLabels(page: Page): Promise<string[]> {
+  return page.locator('main svg text').evaluateAll((texts) =>
+    texts.flatMap((t) => {
+      const text = t as SVGTextElement;
+      const svg = text.ownerSVGElement;
+      if (!svg || text.getClientRects().length === 0 || !text.textContent?.trim()) return [];
+      const view = svg.viewBox.baseVal;
+      const scale = view && view.width > 0 ? svg.getBoundingClientRect().width / view.width : 1;
+      const px = parseFloat(getComputedStyle(text).fontSize) * scale;
+      return px < 11 ? [`“${text.textContent.trim().slice(0, 20)}” ${px.toFixed(1)} px`] : [];
+    }),
+  );
+}
+
 /** A page as a reader sees it: content loaded (not the loading state) and hydrated. */
 async function open(page: Page, url: string) {
   await page.goto(url);
@@ -130,6 +145,8 @@ describe.skipIf(!hasFaces('seed'))(`every dashboard page with axe-core at ${DESK
           if (run.viewport === PHONE) {
             const over = await overflowPx(page);
             if (over > 0) problems.push(`${where}: ${over} px wider than the screen`);
+            const small = await smallSvgLabels(page);
+            if (small.length > 0) problems.push(`${where}: chart or figure labels under 11 px on the phone: ${small.slice(0, 5).join(', ')}`);
           }
           await shot(page, `${run.prefix}-${slug(where)}`);
         }

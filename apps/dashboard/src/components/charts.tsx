@@ -22,10 +22,11 @@ const label = { fontSize: LABEL_PX, fill: INK, fontFamily: 'inherit' } as const;
 const MARGIN = { top: 16, right: 12, bottom: 28, left: 36 };
 
 /**
- * An SVG as wide as its container (measured), `height` CSS pixels high. Before it is measured (the
- * server's HTML) it is drawn 600 wide and scaled, as before.
+ * An SVG as wide as its container (measured), `height` CSS pixels high, so its labels keep their size
+ * on a phone: draw with the width given to `children`. Before it is measured (the server's HTML) it
+ * is drawn 600 wide and scaled. For any chart of the dashboard.
  */
-function SizedSvg({ height, label: aria, children }: { height: number; label: string; children: (width: number) => ReactNode }) {
+export function SizedSvg({ height, label: aria, children }: { height: number; label: string; children: (width: number) => ReactNode }) {
   const { parentRef, width: measured } = useParentSize({ debounceTime: 50, ignoreDimensions: 'height' });
   const width = Math.max(240, Math.round(measured || 600));
   return (
