@@ -42,6 +42,8 @@ const MATRIX: { name: string; allowed: Caller[]; run: (c: ReturnType<typeof apiC
   { name: 'query stats', allowed: ['viewer', 'admin'], run: async (c, t) => (await c.gql('{ stats { day } }', {}, t)).body },
   { name: 'query apiKeys', allowed: ['admin'], run: async (c, t) => (await c.gql('{ apiKeys { id } }', {}, t)).body },
   { name: 'query admins', allowed: ['admin'], run: async (c, t) => (await c.gql('{ admins { id } }', {}, t)).body },
+  // The MQTT broker (its address, never its credentials) is configuration: administrators only.
+  { name: 'query mqttSettings', allowed: ['admin'], run: async (c, t) => (await c.gql('{ mqttSettings { enabled broker topicPrefix connected waiting } }', {}, t)).body },
   { name: 'query securityEvents', allowed: ['admin'], run: async (c, t) => (await c.gql('{ securityEvents { kind account address } }', {}, t)).body },
   {
     name: 'revokeSessions',
