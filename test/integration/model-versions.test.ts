@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -203,6 +203,42 @@ describe.skipIf(!hasFaces('seed'))(`model versions on SQLite: re-encoding, inter
     const stored = await app.db.prisma.faceSample.findFirstOrThrow({ where: { personId: extra } });
     expect(stored.model).toBe(artefact.modelId);
   }, 180_000);
+});
+
+describe.skipIf(!hasFaces('celeba-dev'))(`training in the API from a folder of real photos (needs ${path.join(facesDir(), 'celeba-dev')})`, () => {
+  let dir: string;
+  let app: App;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'facegate-training-'));
+    // The training root: ten celeba-dev people (links to their folders).
+    await mkdir(path.join(dir, 'root', 'ten'), { recursive: true });
+    const names = (await readdir(path.join(facesDir(), 'celeba-dev'), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort().slice(0, 10);
+    for (const name of names) await symlink(path.join(facesDir(), 'celeba-dev', name), path.join(dir, 'root', 'ten', name));
+    app = await createApp(
+      loadConfig({ DATABASE_URL: await sqlite.url(dir), FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '2', FACEGATE_DATA_KEY_FILE: path.join(dir, 'data.key'), FACEGATE_TRAINING_ROOT: path.join(dir, 'root') }),
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('trains a head on the folder, writes the curve per epoch, saves a head that loads; refuses a folder outside the root', async () => {
+    const { models } = app.services;
+    await expect(models.startTraining({ source: 'folder', dir: '../..' }, null)).rejects.toThrow(/inside FACEGATE_TRAINING_ROOT/);
+    // On the enrolled people: nobody is enrolled here, a typed refusal at once.
+    await expect(models.startTraining({ source: 'enrolled' }, null)).rejects.toMatchObject({ code: 'TOO_FEW_IDENTITIES', identities: 0, needed: 8 });
+    const started = Date.now();
+    const run = await models.startTraining({ source: 'folder', dir: 'ten', maxEpochs: 8 }, null);
+    const done = await until('the training run', () => app.db.prisma.trainingRun.findUniqueOrThrow({ where: { id: run.id } }), (r) => r.status !== 'running', 120_000);
+    console.log(`training from a folder of 10 people: ${((Date.now() - started) / 1000).toFixed(1)} s, ${done.photos} photos, status ${done.status} ${done.error ?? ''}`);
+    expect(done).toMatchObject({ status: 'done', identities: 10 });
+    const curve = JSON.parse(done.curve) as { epoch: number; trainLoss: number; heldOutLoss: number }[];
+    expect(curve.map((p) => p.epoch)).toEqual(curve.map((_, i) => i + 1));
+    const head = headFromArtefact(JSON.parse((await app.db.prisma.modelHead.findUniqueOrThrow({ where: { id: done.headId! } })).artefact) as HeadArtefact);
+    expect(head.modelId).toBe(`${ENCODER_MODEL_ID}+head-${done.headId}`);
+  }, 150_000);
 });
 
 const postgres = databases().find((d) => d.name === 'PostgreSQL')!;

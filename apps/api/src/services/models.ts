@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   decideIdentification,
@@ -282,14 +282,25 @@ export function createModelsService(deps: {
   const poll = setInterval(() => void tick(), pollMs);
   poll.unref();
 
+  /** Keeps a training run's lease while its photos are encoded (at most one write every few seconds). */
+  function leaseKeeper(runId: string) {
+    let last = Date.now();
+    return async () => {
+      if (Date.now() - last < Math.min(5_000, leaseMs / 3)) return;
+      last = Date.now();
+      await prisma.trainingRun.update({ where: { id: runId }, data: { claimedUntil: new Date(now().getTime() + leaseMs) } });
+    };
+  }
+
   /** The identities (with their photos' encoder views) training would learn from: the enrolled people. */
-  async function enrolledViews(): Promise<Map<string, FaceViews[]>> {
+  async function enrolledViews(renew: () => Promise<void>): Promise<Map<string, FaceViews[]>> {
     const samples = await prisma.faceSample.findMany({
       where: { person: { active: true } },
       select: { id: true, personId: true, model: true, encoding: true, original: true, thumbnail: true, encodings: { where: { model: ENCODER_MODEL_ID }, select: { encoding: true, source: true } } },
     });
     const people = new Map<string, FaceViews[]>();
     for (const s of samples) {
+      await renew();
       let encoding: number[] | null = null;
       if (s.model === ENCODER_MODEL_ID) encoding = decodeEncoding(cipher.open(s.encoding));
       else if (s.encodings[0] && s.encodings[0].source !== 'failed') encoding = decodeEncoding(cipher.open(s.encodings[0].encoding));
@@ -303,16 +314,19 @@ export function createModelsService(deps: {
   }
 
   /** The photos of a folder of <name>/<photo>: cached encoder views (facegate train's cache) first, else the pool. */
-  async function folderViews(dir: string): Promise<Map<string, FaceViews[]>> {
+  async function folderViews(dir: string, renew: () => Promise<void>): Promise<Map<string, FaceViews[]>> {
     const cache = await loadViewEncoder({ cachedOnly: true });
     const people = new Map<string, FaceViews[]>();
     try {
-      for (const name of (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
+      // Folders (symbolic links to folders included), one per person.
+      const entries = await readdir(dir);
+      const folders = (await Promise.all(entries.map(async (e) => ((await stat(path.join(dir, e)).catch(() => null))?.isDirectory() ? e : null)))).filter((e): e is string => e !== null).sort();
+      for (const name of folders) {
         for (const file of (await readdir(path.join(dir, name))).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort()) {
+          await renew();
           const full = path.join(dir, name, file);
           let views = await cache.encode(full);
           if (views === undefined) {
-            const { readFile } = await import('node:fs/promises');
             while (recognizer.queueDepth() > 0 && !stopping) await sleep(20);
             const result = await recognizer.analyze({ image: new Uint8Array(await readFile(full)), faces: 'largest' });
             views = result.ok ? { encoding: result.faces[0]!.encoding, chip: result.faces[0]!.encoding, mirror: result.faces[0]!.encoding, quality: result.faces[0]!.quality } : null;
@@ -400,7 +414,7 @@ export function createModelsService(deps: {
       const [, , created] = await prisma.$transaction([
         prisma.modelChange.updateMany({ where: { status: 'running' }, data: { status: 'cancelled', finishedAt: now(), claimedBy: null, claimedUntil: null } }),
         prisma.settingChange.create({ data: { adminId, key: 'model', oldValue: JSON.stringify(current), newValue: JSON.stringify({ model: target.model, headId }), model: current.model } }),
-        prisma.modelChange.create({ data: { adminId, fromModel: current.model, toModel: target.model, headId } }),
+        prisma.modelChange.create({ data: { adminId, fromModel: current.model, toModel: target.model, headId, ...(await progress(target.model)) } }),
       ]);
       void tick();
       return created;
@@ -528,7 +542,8 @@ export function createModelsService(deps: {
       const run = await prisma.trainingRun.create({ data: { adminId, source: input.source, dir, claimedBy: me, claimedUntil: new Date(now().getTime() + leaseMs) } });
       const job = (async () => {
         try {
-          const people = input.source === 'folder' ? await folderViews(dir!) : await enrolledViews();
+          const renew = leaseKeeper(run.id);
+          const people = input.source === 'folder' ? await folderViews(dir!, renew) : await enrolledViews(renew);
           await train(run.id, people, { ...(input.maxEpochs ? { maxEpochs: input.maxEpochs } : {}), ...(input.seed ? { seed: input.seed } : {}) });
         } catch (error) {
           const code = error instanceof TooFewIdentitiesError ? error.code : 'TRAINING_FAILED';
