@@ -172,6 +172,20 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('groups'))(`face boxes and warnin
     await shot(page, '40-desktop-photos-verify-borderline');
   });
 
+  it('enrols the good photos at once and, on the override, the photo refused as someone else’s face', async () => {
+    await enroll('Mixed', [seed('tian.jpg'), path.join(dir, 'younes-mirrored.jpg')]);
+    await page.locator('.alert.ok', { hasText: 'Mixed is enrolled with 1 face sample.' }).waitFor();
+    const cards = page.getByTestId('enroll-photo');
+    expect(await cards.evaluateAll((all) => all.map((c) => [c.getAttribute('data-enrolled'), c.getAttribute('data-code')]))).toEqual([
+      ['true', ''],
+      ['false', 'DUPLICATE_FACE'],
+    ]);
+    await page.getByRole('button', { name: 'Enrol anyway: they are different people' }).click();
+    await page.locator('.alert.ok', { hasText: 'Mixed is enrolled with 2 face samples.' }).waitFor();
+    expect(await cards.evaluateAll((all) => all.map((c) => c.getAttribute('data-enrolled')))).toEqual(['true', 'true']);
+    expect(await page.locator('[data-warning=duplicate-faces]').count()).toBe(0);
+  });
+
   it("shows each sample's original photo beside its aligned chip, and quality as pass/fail", async () => {
     await page.goto(`${stack.baseUrl}/people`);
     await page.getByRole('link', { name: /younes/ }).first().click();
