@@ -172,7 +172,18 @@ describe.skipIf(!hasFaces('seed'))(`model versions on SQLite: re-encoding, inter
     expect(halfway.status).toBe('running');
     expect(halfway.claimedBy).toBeNull(); // released at close: the restart resumes at once
     expect(app.services.gallery.model).toBe(ENCODER_MODEL_ID);
+    // Its progress over server-sent events, from whichever instance answers, until it ends.
+    const stream = await app.yoga.fetch('http://facegate.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ query: 'subscription ($id: ID) { modelChange(id: $id) { status done total } }', variables: { id: change.data.id } }),
+    });
+    const streamed = stream.text();
     await until('the change to finish', () => app.db.prisma.modelChange.findUniqueOrThrow({ where: { id: change.data.id } }), (c) => c.status === 'done', 60_000);
+    const progress = [...(await streamed).matchAll(/"status":"(\w+)","done":(\d+),"total":(\d+)/g)].map((m) => ({ status: m[1], done: Number(m[2]), total: Number(m[3]) }));
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.map((p) => p.done)).toEqual([...progress.map((p) => p.done)].sort((a, b) => a - b));
+    expect(progress.at(-1)).toEqual({ status: 'DONE', done: total, total });
     await until('the gallery to switch', async () => app.services.gallery.model, (m) => m === artefact.modelId, 10_000);
 
     // Every sample on the new model, each re-encoded once (idempotent: one row per sample and model).

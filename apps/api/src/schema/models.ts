@@ -217,3 +217,16 @@ builder.mutationFields((t) => ({
       ctx.services.models.startTraining({ source, dir: dir ?? null, maxEpochs: maxEpochs ? Math.max(1, Math.min(maxEpochs, 200)) : null }, ctx.viewer.kind === 'admin' ? ctx.viewer.id : null),
   }),
 }));
+
+builder.subscriptionFields((t) => ({
+  modelChange: t.field({
+    type: ModelChangeRef,
+    authScopes: ADMIN,
+    description:
+      'The running model change (or the one given) each time its progress moves, until it ends (server-sent events). Read from the database every second, so any instance answers, whichever runs the job.',
+    args: { id: t.arg.id({ description: 'Default: the change running now.' }) },
+    subscribe: (_, { id }, ctx) => ctx.services.models.watchChange(id ? String(id) : null),
+    resolve: (change) => change,
+  }),
+}));
+

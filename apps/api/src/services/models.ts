@@ -420,6 +420,23 @@ export function createModelsService(deps: {
       return created;
     },
 
+    /** The change (default: the running one) each time it moves, until it is no longer running; polled every `everyMs`. */
+    async *watchChange(id: string | null, everyMs = 1_000) {
+      let last = '';
+      for (;;) {
+        const change = id ? await prisma.modelChange.findUnique({ where: { id } }) : await prisma.modelChange.findFirst({ where: { status: 'running' }, orderBy: { createdAt: 'desc' } });
+        if (!change) return;
+        id = change.id;
+        const seen = `${change.status} ${change.done} ${change.total} ${change.failed}`;
+        if (seen !== last) {
+          last = seen;
+          yield change;
+        }
+        if (change.status !== 'running') return;
+        await sleep(everyMs);
+      }
+    },
+
     async cancelChange(id: string) {
       const done = await prisma.modelChange.updateMany({ where: { id, status: 'running' }, data: { status: 'cancelled', finishedAt: now(), claimedBy: null, claimedUntil: null } });
       if (done.count !== 1) throw new NotFoundError('running model change');
