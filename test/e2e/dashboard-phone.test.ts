@@ -263,6 +263,74 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard on a ${PHONE.width}x${PHONE.he
     await shot(page, '35-phone-settings');
   });
 
+  it('edits a schedule into several windows and a special day on the Access page, and checks who may pass then', async () => {
+    await page.goto(`${stack.baseUrl}/settings`);
+    await page.getByLabel('New door').fill('Front door');
+    await page.getByRole('button', { name: 'Add door' }).click();
+    await page.locator('.alert.ok', { hasText: 'Door “Front door” added.' }).waitFor();
+    await page.goto(`${stack.baseUrl}/enroll`);
+    await page.getByLabel('Name', { exact: true }).fill('younes');
+    await page.locator('input[type=file][name=photos]').setInputFiles(path.join(seed, 'younes.jpg'));
+    await page.getByRole('button', { name: 'Enroll' }).click();
+    await page.locator('.alert.ok', { hasText: 'younes is enrolled' }).waitFor();
+
+    await page.goto(`${stack.baseUrl}/access`);
+    const door = page.getByRole('form', { name: 'Rules of Front door' });
+    await door.getByLabel('Time zone').fill('Europe/Paris');
+    await door.getByLabel('Who may pass').selectOption('GROUPS');
+    await door.getByRole('button', { name: 'Save Front door' }).click();
+    await door.locator('.alert.ok', { hasText: 'saved' }).waitFor();
+    const schedule = page.getByRole('form', { name: 'New schedule' });
+    await schedule.getByLabel('New schedule').fill('Office hours');
+    await schedule.getByRole('button', { name: 'Add schedule' }).click();
+    await page.getByText('Edit Office hours').waitFor();
+    await page.getByRole('textbox', { name: 'New group' }).fill('Staff');
+    await page.getByRole('button', { name: 'Add group' }).click();
+    const staff = page.getByLabel('Group Staff', { exact: true });
+    await staff.getByRole('form', { name: 'Add a member to Staff' }).getByLabel('Person').selectOption({ label: 'younes' });
+    await staff.getByRole('button', { name: 'Add member' }).click();
+    await staff.getByRole('button', { name: 'Remove younes from Staff' }).waitFor();
+    const grant = staff.getByRole('form', { name: 'Allow Staff at a door' });
+    await grant.getByLabel('Door').selectOption({ label: 'Front door' });
+    await grant.getByLabel('Schedule').selectOption({ label: 'Office hours' });
+    await grant.getByRole('button', { name: 'Allow at door' }).click();
+    await staff.getByText('Front door (Office hours)').waitFor();
+
+    await page.getByText('Edit Office hours').click();
+    const edit = page.getByRole('form', { name: 'Edit schedule Office hours' });
+    await edit.getByLabel(/^Weekly hours/).fill('Mon-Fri 08:00-19:00\nSat 09:00-12:00');
+    await edit.getByLabel(/^Special days/).fill('2026-12-24 08:00-12:00\n2026-12-25');
+    await edit.getByRole('button', { name: 'Save Office hours' }).click();
+    await page.getByText('Mon, Tue, Wed, Thu, Fri 08:00-19:00; Sat 09:00-12:00').waitFor();
+    await page.getByText('2026-12-24 only 08:00-12:00; closed 2026-12-25').waitFor();
+    expect(await overflowPx(page)).toBeLessThanOrEqual(0);
+
+    // Times typed in the viewer's zone (Paris, as the door): Saturday morning yes, afternoon no, Christmas Eve morning only.
+    const check = page.getByRole('form', { name: 'Check access' });
+    const verdict = async (when: string) => {
+      await check.getByLabel('Person').selectOption({ label: 'younes' });
+      await check.getByLabel('Door').selectOption({ label: 'Front door' });
+      await check.getByLabel(/^When/).fill(when);
+      const answer = check.getByTestId('access-verdict').locator('p');
+      const before = (await answer.count()) > 0 ? await answer.getAttribute('data-at') : null;
+      await check.getByRole('button', { name: 'Check' }).click();
+      // A new answer (its data-at), even when its words are those of the last one.
+      await page.waitForFunction((b) => { const p = document.querySelector('[data-testid=access-verdict] p'); return !!p && p.getAttribute('data-at') !== b; }, before);
+      return (await answer.textContent())!;
+    };
+    expect(await verdict('2026-12-05T10:00')).toBe('Let in then, if the face matches.');
+    expect(await verdict('2026-12-05T13:00')).toMatch(/^Refused then: outside the schedules/);
+    expect(await verdict('2026-12-24T10:00')).toBe('Let in then, if the face matches.');
+    expect(await verdict('2026-12-24T15:00')).toMatch(/^Refused then: outside the schedules/);
+    expect(await verdict('2026-12-25T10:00')).toMatch(/^Refused then: outside the schedules/);
+    await shot(page, '36-phone-access-schedule');
+    // What the page shows is what the door obeys.
+    const personId = (await stack.app.db.prisma.person.findFirstOrThrow({ where: { name: 'younes' } })).id;
+    const doorId = (await stack.app.db.prisma.door.findFirstOrThrow({ where: { name: 'Front door' } })).id;
+    expect(await stack.app.services.policy.check(personId, doorId, new Date('2026-12-05T09:00:00Z'))).toEqual({ allowed: true });
+    expect(await stack.app.services.policy.check(personId, doorId, new Date('2026-12-05T12:00:00Z'))).toEqual({ allowed: false, reason: 'outside_schedule' });
+  });
+
   it('deletes the webhook after a confirmation', async () => {
     await page.goto(`${stack.baseUrl}/webhooks`);
     page.once('dialog', (dialog) => void dialog.accept());
@@ -309,7 +377,7 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard on a ${PHONE.width}x${PHONE.he
       await camera.goto(`${stack.baseUrl}/enroll`);
       await camera.getByLabel('Name', { exact: true }).fill('webcam person');
       await takeWebcamPhoto(camera);
-      await shot(camera, '36-webcam-enroll');
+      await shot(camera, '37-webcam-enroll');
       await camera.getByRole('button', { name: 'Enroll' }).click();
       await camera.locator('.alert.ok', { hasText: 'webcam person is enrolled with 1 face sample.' }).waitFor({ timeout: 60_000 });
     });
@@ -323,7 +391,7 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard on a ${PHONE.width}x${PHONE.he
       const decision = camera.getByTestId('decision');
       await decision.waitFor({ timeout: 60_000 });
       const result = (await camera.getByTestId('result').textContent())!;
-      await shot(camera, '37-webcam-verify-accepted');
+      await shot(camera, '38-webcam-verify-accepted');
       expect(await decision.textContent(), result).toContain('Accepted');
     });
 
@@ -336,7 +404,7 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard on a ${PHONE.width}x${PHONE.he
       const decision = camera.getByTestId('decision');
       await decision.waitFor({ timeout: 60_000 });
       const result = (await camera.getByTestId('result').textContent())!;
-      await shot(camera, '38-webcam-verify-stranger');
+      await shot(camera, '39-webcam-verify-stranger');
       expect(await decision.textContent(), result).toContain('Refused');
       expect(result).toContain('over: not the same person');
     });

@@ -4,7 +4,8 @@ import { useActionState } from 'react';
 import { FormFeedback } from '@/components/form-feedback';
 import { SubmitButton } from '@/components/submit-button';
 import { LocalTime, TimeZoneNote } from '@/components/local-time';
-import { changeGrant, changeMember, checkAccess, createGroup, createSchedule, deleteGroup, deleteSchedule, issuePass, revokePass, saveDoorPolicy, setPin } from './actions';
+import { formatSpecialDays, formatWeekly } from '@/lib/schedule-text';
+import { changeGrant, changeMember, checkAccess, createGroup, createSchedule, deleteGroup, deleteSchedule, editSchedule, issuePass, revokePass, saveDoorPolicy, setPin } from './actions';
 
 type DoorSettings = { falseAcceptRate: number | null; thresholdOverride: number | null; stepUp: boolean | null; liveness: string | null; minFrames: number | null; requirePin: boolean | null; threshold: number };
 type DoorRow = { id: string; name: string; timeZone: string; access: 'EVERYONE' | 'GROUPS'; settings: DoorSettings };
@@ -138,6 +139,41 @@ export function DoorPolicyForm({ door, readOnly }: { door: DoorRow; readOnly: bo
   );
 }
 
+/** A schedule's weekly hours and special days as lines to edit (several windows, days with their own hours). */
+function ScheduleEditor({ schedule }: { schedule: ScheduleRow }) {
+  const [state, action] = useActionState(editSchedule, {});
+  const p = `schedule-${schedule.id}`;
+  return (
+    <details className="editor">
+      <summary>Edit {schedule.name}</summary>
+      <form action={action} aria-label={`Edit schedule ${schedule.name}`}>
+        <input type="hidden" name="id" value={schedule.id} />
+        {/* Keyed by what is saved: a sent form is reset by React, and must then show the saved values. */}
+        <div key={JSON.stringify(schedule)}>
+          <div className="field">
+            <label htmlFor={`${p}-name`}>Name</label>
+            <input id={`${p}-name`} name="name" defaultValue={schedule.name} required />
+          </div>
+          <div className="field">
+            <label htmlFor={`${p}-weekly`}>
+              Weekly hours <span className="hint">one per line, e.g. Mon-Fri 08:00-19:00 or Sat,Sun 09:00-12:00</span>
+            </label>
+            <textarea id={`${p}-weekly`} name="weekly" rows={3} defaultValue={formatWeekly(schedule.windows)} required />
+          </div>
+          <div className="field">
+            <label htmlFor={`${p}-special`}>
+              Special days <span className="hint">one per line: 2026-12-25 (closed) or 2026-12-24 08:00-12:00 (those hours only)</span>
+            </label>
+            <textarea id={`${p}-special`} name="special" rows={3} defaultValue={formatSpecialDays(schedule.exceptions)} />
+          </div>
+        </div>
+        <SubmitButton pending="Saving…">Save {schedule.name}</SubmitButton>
+        <FormFeedback state={state} />
+      </form>
+    </details>
+  );
+}
+
 export function ScheduleForms({ schedules, readOnly }: { schedules: ScheduleRow[]; readOnly: boolean }) {
   const [state, action] = useActionState(createSchedule, {});
   const [removed, remove] = useActionState(deleteSchedule, {});
@@ -166,6 +202,7 @@ export function ScheduleForms({ schedules, readOnly }: { schedules: ScheduleRow[
                   </SubmitButton>
                 )}
               </form>
+              {!readOnly && <ScheduleEditor schedule={s} />}
             </li>
           ))}
         </ul>
@@ -198,7 +235,7 @@ export function ScheduleForms({ schedules, readOnly }: { schedules: ScheduleRow[
             </div>
             <div className="field">
               <label htmlFor="schedule-holidays">
-                Closed on <span className="hint">dates, e.g. 2026-12-25, 2027-01-01</span>
+                Closed on <span className="hint">dates, e.g. 2026-12-25, 2027-01-01 (or 2026-12-24 08:00-12:00 for those hours only)</span>
               </label>
               <input id="schedule-holidays" name="holidays" placeholder="2026-12-25" />
             </div>
@@ -458,7 +495,11 @@ export function AccessCheckForm({ data }: { data: AccessData }) {
             {state.error}
           </p>
         )}
-        {state.verdict && <p className={`alert ${state.verdict.allowed ? 'ok' : 'error'}`}>{state.verdict.text}</p>}
+        {state.verdict && (
+          <p className={`alert ${state.verdict.allowed ? 'ok' : 'error'}`} data-at={state.verdict.at}>
+            {state.verdict.text}
+          </p>
+        )}
       </div>
     </form>
   );

@@ -4,6 +4,7 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { explain, gql, isError } from '@/lib/api';
 import { requireAdmin } from '@/lib/session';
+import { parseSpecialDays, parseWeekly } from '@/lib/schedule-text';
 
 export interface AccessState {
   ok?: boolean;
@@ -89,22 +90,38 @@ const Schedule = z.object({
   days: z.array(z.enum(DAYS)).min(1, 'Tick at least one day.'),
   from: hhmm,
   to: hhmm,
-  holidays: z
-    .string()
-    .trim()
-    .transform((v) => (v === '' ? [] : v.split(/[\s,]+/)))
-    .pipe(z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Holidays are dates like 2026-12-25, separated by commas.')).max(366)),
+  holidays: z.string().max(20_000),
 });
 
 export async function createSchedule(_s: AccessState, form: FormData): Promise<AccessState> {
   const parsed = Schedule.safeParse({ name: form.get('name'), days: form.getAll('days'), from: form.get('from'), to: form.get('to'), holidays: form.get('holidays') ?? '' });
   if (!parsed.success) return { error: issues(parsed.error) };
   const { name: scheduleName, days, from, to, holidays } = parsed.data;
+  const special = parseSpecialDays(holidays);
+  if (!special.ok) return { error: special.error };
   return mutate(
     'saveSchedule',
     `mutation ($input: ScheduleInput!) { saveSchedule(input: $input) { __typename ... on MutationSaveScheduleSuccess { data { id } } ... on Error { code message } } }`,
-    { input: { name: scheduleName, windows: [{ days: days.map(Number), from, to }], exceptions: holidays.map((date) => ({ date, windows: [] })) } },
+    { input: { name: scheduleName, windows: [{ days: days.map(Number), from, to }], exceptions: special.value } },
     `Schedule “${scheduleName}” added.`,
+  );
+}
+
+/** Changes a schedule: its name, weekly hours (several lines) and special days (closed, or their own hours). */
+export async function editSchedule(_s: AccessState, form: FormData): Promise<AccessState> {
+  const parsed = z
+    .object({ id, name, weekly: z.string().max(20_000), special: z.string().max(20_000) })
+    .safeParse({ id: form.get('id'), name: form.get('name'), weekly: form.get('weekly') ?? '', special: form.get('special') ?? '' });
+  if (!parsed.success) return { error: issues(parsed.error) };
+  const weekly = parseWeekly(parsed.data.weekly);
+  if (!weekly.ok) return { error: weekly.error };
+  const special = parseSpecialDays(parsed.data.special);
+  if (!special.ok) return { error: special.error };
+  return mutate(
+    'saveSchedule',
+    `mutation ($id: ID, $input: ScheduleInput!) { saveSchedule(id: $id, input: $input) { __typename ... on MutationSaveScheduleSuccess { data { id } } ... on Error { code message } } }`,
+    { id: parsed.data.id, input: { name: parsed.data.name, windows: weekly.value, exceptions: special.value } },
+    `Schedule “${parsed.data.name}” saved.`,
   );
 }
 
@@ -187,7 +204,8 @@ const REASONS: Record<string, string> = {
 
 export interface CheckState {
   error?: string;
-  verdict?: { allowed: boolean; text: string };
+  /** `at` tells two answers of the same words apart (each check is a new answer). */
+  verdict?: { allowed: boolean; text: string; at: number };
 }
 
 /** Would this person be let through this door then (the face aside)? Reads only. */
@@ -204,8 +222,8 @@ export async function checkAccess(_s: CheckState, form: FormData): Promise<Check
     );
     const when = at ? 'then' : 'now';
     return accessCheck.allowed
-      ? { verdict: { allowed: true, text: `Let in ${when}, if the face matches.` } }
-      : { verdict: { allowed: false, text: `Refused ${when}: ${REASONS[accessCheck.reason ?? ''] ?? accessCheck.reason ?? 'not allowed'}.` } };
+      ? { verdict: { allowed: true, text: `Let in ${when}, if the face matches.`, at: Date.now() } }
+      : { verdict: { allowed: false, text: `Refused ${when}: ${REASONS[accessCheck.reason ?? ''] ?? accessCheck.reason ?? 'not allowed'}.`, at: Date.now() } };
   } catch (error) {
     return { error: explain(error) };
   }
