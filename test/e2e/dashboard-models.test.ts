@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENCODER_MODEL_ID, facesDir, hasFaces } from '@facegate/face-core';
 import { apiClient } from '../integration/api-client.ts';
-import { DESKTOP, PHONE, overflowPx, shot, signIn } from './browser-support.ts';
+import { axeViolations, DESKTOP, PHONE, overflowPx, shot, signIn } from './browser-support.ts';
 import { ADMIN, startStack, VIEWER, type Stack } from './harness.ts';
 
 const celeba = path.join(facesDir(), 'celeba-dev');
@@ -21,12 +21,20 @@ describe.skipIf(!hasFaces('celeba-dev'))(`the Models page in Chromium (needs ${c
   let stack: Stack;
   let admin: Page;
 
+  /** No serious or critical axe-core violation, as the accessibility test asks of every page. */
+  async function accessible(page: Page, where: string) {
+    const serious = (await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v) => `${v.id}: ${v.help}`), `${where}`).toEqual([]);
+  }
+
   async function shots(page: Page, name: string) {
     await page.setViewportSize(DESKTOP);
     await shot(page, `models-${name}-desktop`);
+    await accessible(page, `${name} at 1440x900`);
     await page.setViewportSize(PHONE);
     expect(await overflowPx(page), `${name} scrolls sideways on a phone`).toBeLessThanOrEqual(0);
     await shot(page, `models-${name}-phone`);
+    await accessible(page, `${name} at 390x844`);
     await page.setViewportSize(DESKTOP);
   }
 

@@ -45,7 +45,7 @@ export function LossCurve({ curve }: { curve: EpochPoint[] }) {
       <figcaption>
         <span style={{ color: '#2b6cb0' }}>━ training identities</span> · <span style={{ color: '#b42318' }}>╌ held-out identities</span> (triplet loss, margin 0.2)
       </figcaption>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Loss per epoch">
       <table>
         <caption className="sr-only">Loss per epoch</caption>
         <thead>

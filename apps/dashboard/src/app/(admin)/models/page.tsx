@@ -88,7 +88,7 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
         {data.modelHeads.length === 0 ? (
           <p>No head yet: train one below, or add a file written by <code>facegate train</code>.</p>
         ) : (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Heads">
           <table>
             <thead>
               <tr>
@@ -193,7 +193,7 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
       {data.modelChanges.length > 0 && (
         <section className="panel" aria-labelledby="changes-title">
           <h2 id="changes-title">Model changes</h2>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Decisions that would change">
           <table>
             <thead>
               <tr>
@@ -237,7 +237,7 @@ function CompareView({ c }: { c: Comparison }) {
         {c.unreadable > 0 ? ` (${c.unreadable} could not be: no face found again, or the claimed person was erased)` : ''}. Face decisions only, with today&apos;s settings; the access
         policy, liveness and PINs are left aside.
       </p>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Model changes">
       <table data-testid="comparison">
         <caption className="sr-only">Decisions that would change</caption>
         <tbody>
