@@ -115,6 +115,8 @@ describe.skipIf(!hasFaces('celeba-dev'))(`the Models page in Chromium (needs ${c
     const change = await app.db.prisma.modelChange.findFirstOrThrow();
     expect(change).toMatchObject({ status: 'done', fromModel: ENCODER_MODEL_ID, toModel: head.modelId, done: change.total });
     await expect(admin.getByRole('cell', { name: `${change.total} of ${change.total}` }).count()).resolves.toBe(1);
+    // The head is the active model now: no comparison of it with itself.
+    await expect(admin.getByTestId('comparison').count()).resolves.toBe(0);
     await shots(admin, 'active');
   }, 240_000);
 

@@ -35,7 +35,7 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
       </>
     );
   }
-  const compare = compareTarget((await searchParams).compare);
+  let compare = compareTarget((await searchParams).compare);
   const { data, error } = await safeRead<{ activeModel: { model: string; headId: string | null }; modelHeads: Head[]; modelChanges: Change[]; trainingRuns: Run[] }>(`{
     activeModel { model headId }
     modelHeads { id modelId source createdAt bestEpoch heldOutFnmrBefore heldOutFnmrAfter }
@@ -43,6 +43,8 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
     trainingRuns(last: 3) { id createdAt source status identities photos curve { epoch trainLoss heldOutLoss heldOutFnmr } errorCode error headId }
   }`);
   if (!data) return <ErrorPanel message={error} />;
+  // The model compared became the active one (activated from this page): nothing left to compare.
+  if (compare && compare.headId === data.activeModel.headId) compare = null;
   const comparison = compare
     ? await safeRead<{ compareModels: Comparison }>(
         `query ($h: ID) { compareModels(headId: $h, last: 200) { attempts replayed unreadable unchanged acceptedToRefused refusedToAccepted personChanged
