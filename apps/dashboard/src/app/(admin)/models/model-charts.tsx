@@ -1,6 +1,12 @@
-/** The loss curve of a training run and the distance histograms of a comparison (plain SVG). */
+'use client';
 
-const W = 560;
+import { SizedSvg } from '@/components/charts';
+
+/**
+ * The loss curve of a training run and the distance histograms of a comparison (plain SVG), drawn at
+ * the width shown (SizedSvg) so their 12 px labels stay 12 px on a phone.
+ */
+
 const H = 240;
 const PAD = { left: 52, right: 12, top: 14, bottom: 36 };
 
@@ -16,13 +22,16 @@ export function LossCurve({ curve }: { curve: EpochPoint[] }) {
   if (curve.length === 0) return <p className="muted">No epoch finished yet.</p>;
   const maxEpoch = Math.max(1, ...curve.map((p) => p.epoch));
   const top = Math.max(1e-6, ...curve.flatMap((p) => [p.trainLoss, p.heldOutLoss]));
-  const x = (e: number) => PAD.left + (e / maxEpoch) * (W - PAD.left - PAD.right);
   const y = (v: number) => PAD.top + (1 - v / top) * (H - PAD.top - PAD.bottom);
-  const line = (f: (p: EpochPoint) => number) => curve.map((p, i) => `${i ? 'L' : 'M'}${x(p.epoch).toFixed(1)},${y(f(p)).toFixed(1)}`).join(' ');
   const last = curve.at(-1)!;
   return (
     <figure className="loss-curve">
-      <svg viewBox={`0 0 ${W} ${H}`} className="chart" role="img" aria-label={`Triplet loss by epoch: ${curve.length} epochs, last train ${last.trainLoss.toFixed(4)}, held-out ${last.heldOutLoss.toFixed(4)}`} style={{ width: '100%', maxWidth: W, height: 'auto' }}>
+      <SizedSvg height={H} label={`Triplet loss by epoch: ${curve.length} epochs, last train ${last.trainLoss.toFixed(4)}, held-out ${last.heldOutLoss.toFixed(4)}`}>
+        {(W) => {
+          const x = (e: number) => PAD.left + (e / maxEpoch) * (W - PAD.left - PAD.right);
+          const line = (f: (p: EpochPoint) => number) => curve.map((p, i) => `${i ? 'L' : 'M'}${x(p.epoch).toFixed(1)},${y(f(p)).toFixed(1)}`).join(' ');
+          return (
+            <>
         {[0, 0.5, 1].map((f) => (
           <g key={f}>
             <line x1={PAD.left} x2={W - PAD.right} y1={y(top * f)} y2={y(top * f)} stroke="#e5e8ee" />
@@ -41,7 +50,10 @@ export function LossCurve({ curve }: { curve: EpochPoint[] }) {
         </text>
         <path d={line((p) => p.trainLoss)} fill="none" stroke="#2b6cb0" strokeWidth={2} />
         <path d={line((p) => p.heldOutLoss)} fill="none" stroke="#b42318" strokeWidth={2} strokeDasharray="6 4" />
-      </svg>
+            </>
+          );
+        }}
+      </SizedSvg>
       <figcaption>
         <span style={{ color: '#2b6cb0' }}>━ training identities</span> · <span style={{ color: '#b42318' }}>╌ held-out identities</span> (triplet loss, margin 0.2)
       </figcaption>
@@ -75,22 +87,27 @@ export function LossCurve({ curve }: { curve: EpochPoint[] }) {
 /** One model's distances of the replayed attempts, in bins of 0.05, with its verification threshold. */
 export function ReplayHistogram({ title, histogram, threshold, peak }: { title: string; histogram: number[]; threshold: number | null; peak: number }) {
   const bins = histogram.slice(0, 30);
-  const bar = (W - PAD.left - PAD.right) / bins.length;
   const y = (v: number) => ((H - PAD.top - PAD.bottom) * v) / Math.max(1, peak);
-  const x = (d: number) => PAD.left + (d / 0.05) * bar;
   const total = bins.reduce((a, b) => a + b, 0);
   return (
     <figure>
       <figcaption>
         <strong>{title}</strong>
       </figcaption>
-      <svg viewBox={`0 0 ${W} ${H}`} className="chart" role="img" aria-label={`${title}: distances of ${total} replayed attempts${threshold !== null ? `, threshold ${threshold.toFixed(3)}` : ''}`} style={{ width: '100%', maxWidth: W, height: 'auto' }}>
+      <SizedSvg height={H} label={`${title}: distances of ${total} replayed attempts${threshold !== null ? `, threshold ${threshold.toFixed(3)}` : ''}`}>
+        {(W) => {
+          const bar = (W - PAD.left - PAD.right) / bins.length;
+          const x = (d: number) => PAD.left + (d / 0.05) * bar;
+          // As many distance labels as fit at 12 px (about one per 60 px).
+          const step = W < 420 ? 0.5 : 0.25;
+          return (
+            <>
         <line x1={PAD.left} x2={W - PAD.right} y1={H - PAD.bottom} y2={H - PAD.bottom} stroke="#c9ced8" />
         {bins.map((n, i) => (
           <rect key={i} x={PAD.left + i * bar + 1} width={Math.max(1, bar - 2)} y={H - PAD.bottom - y(n)} height={y(n)} fill="#4a6fa5" />
         ))}
-        {[0, 0.25, 0.5, 0.75, 1, 1.25, 1.5].map((d) => (
-          <text key={d} x={x(d)} y={H - PAD.bottom + 16} fontSize={12} textAnchor="middle" fill="#5d6677">
+        {[0, 0.25, 0.5, 0.75, 1, 1.25, 1.5].filter((d) => (d / step) % 1 === 0).map((d) => (
+          <text key={d} x={x(d)} y={H - PAD.bottom + 16} fontSize={12} textAnchor={d === 1.5 ? 'end' : 'middle'} fill="#5d6677">
             {d.toFixed(2)}
           </text>
         ))}
@@ -105,7 +122,10 @@ export function ReplayHistogram({ title, histogram, threshold, peak }: { title: 
         <text x={PAD.left - 6} y={H - PAD.bottom - y(peak) + 4} fontSize={12} textAnchor="end" fill="#5d6677">
           {peak}
         </text>
-      </svg>
+            </>
+          );
+        }}
+      </SizedSvg>
     </figure>
   );
 }
