@@ -45,7 +45,7 @@ export default async function OverviewPage() {
         </div>
         <div className="card">
           <div className="figure" data-testid="attempts-today">{attemptsToday}</div>
-          <div className="label">attempts today (UTC){todayStats ? ` · ${todayStats.accepted} accepted, ${todayStats.refused} refused, ${todayStats.stepUp} asked for a second factor, ${todayStats.error} failed (no usable face, refused caller, overload)` : ''}</div>
+          <div className="label">{attemptsToday === 1 ? 'attempt' : 'attempts'} today (UTC){todayStats ? ` · ${todayStats.accepted} accepted, ${todayStats.refused} refused, ${todayStats.stepUp} asked for a second factor, ${todayStats.error} failed (no usable face, refused caller, overload)` : ''}</div>
         </div>
         <div className="card">
           <div className="figure">{data.settings.threshold.toFixed(3)}</div>
