@@ -35,7 +35,8 @@ export default async function LearnPage({ searchParams }: { searchParams: Promis
     <>
       <h1>Learn from the doors</h1>
       <p className="lead">
-        Faces refused at the doors in the last {doorFaces.considered} such attempts, whose image is still kept, grouped when every two faces are closer than the doors’ threshold ({doorFaces.threshold.toFixed(3)}): the
+        Faces refused at the doors as nobody enrolled, whose image is still kept
+        {doorFaces.considered === 0 ? '' : doorFaces.considered === 1 ? ' (the one such attempt)' : ` (the last ${doorFaces.considered} such attempts)`}, grouped when every two faces are closer than the doors’ threshold ({doorFaces.threshold.toFixed(3)}): the
         doors would take them for one person. Adding a face enrols it like an uploaded photo: the quality gates and the duplicate check apply, and the act is logged.
       </p>
       <p className="hint">
