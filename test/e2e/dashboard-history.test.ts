@@ -67,6 +67,8 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('celeba-dev'))(`history pages in 
     const people = await stack.app.db.prisma.person.count();
     await admin.goto(`${stack.baseUrl}/learn`);
     const group = admin.getByTestId('learn-group').first();
+    // The page streams in after its loading state: wait for the group before counting (count() does not wait).
+    await group.getByRole('img', { name: 'Face refused at the door' }).first().waitFor();
     await expect(group.getByRole('img', { name: 'Face refused at the door' }).count()).resolves.toBeGreaterThanOrEqual(3);
     // Nothing was enrolled by the attempts themselves.
     expect(await stack.app.db.prisma.person.count()).toBe(people);
@@ -146,6 +148,7 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('celeba-dev'))(`history pages in 
   it("lists administrators' actions for administrators only", async () => {
     await admin.goto(`${stack.baseUrl}/admin-log`);
     const log = admin.getByTestId('admin-log');
+    await log.getByText('added faces from the doors').first().waitFor();
     await expect(log.getByText('added faces from the doors').count()).resolves.toBe(1);
     await expect(log.getByText('imported in bulk').count()).resolves.toBe(4);
     await expect(log.getByText(ADMIN.email).count()).resolves.toBe(5);
