@@ -156,8 +156,10 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('celeba-dev'))(`history pages in 
 
     const viewer = await signIn(await stack.browser.newContext({ viewport: DESKTOP }), stack.baseUrl, VIEWER);
     await viewer.goto(`${stack.baseUrl}/admin-log`);
+    await viewer.getByText('Only administrators read this log.').waitFor();
     await expect(viewer.getByText('Only administrators read this log.').count()).resolves.toBe(1);
     await viewer.goto(`${stack.baseUrl}/learn`);
+    await viewer.getByText('you can look, not add').waitFor();
     await expect(viewer.getByText('you can look, not add').count()).resolves.toBe(1);
     await expect(viewer.getByRole('button', { name: /^Add to/ }).count()).resolves.toBe(0);
     await viewer.context().close();

@@ -124,6 +124,8 @@ describe.skipIf(!hasFaces('celeba-dev'))(`the Models page in Chromium (needs ${c
     const context = await stack.browser.newContext({ viewport: DESKTOP });
     const viewer = await signIn(context, stack.baseUrl, VIEWER);
     await viewer.goto(`${stack.baseUrl}/models`);
+    // The page streams in after its loading state: wait for it before counting (count() does not wait).
+    await viewer.getByText('Models are shown to administrators only').waitFor();
     await expect(viewer.getByText('Models are shown to administrators only').count()).resolves.toBe(1);
     await expect(viewer.getByRole('button', { name: 'Start training' }).count()).resolves.toBe(0);
     await context.close();
