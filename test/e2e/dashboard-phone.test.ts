@@ -122,14 +122,19 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard on a ${PHONE.width}x${PHONE.he
   it('draws the overview charts with labels of 11 px or more', async () => {
     await page.goto(`${stack.baseUrl}/overview`);
     await page.locator('main svg text').first().waitFor();
-    const sizes = await page.locator('main svg text').evaluateAll((texts) =>
-      texts.map((t) => {
-        const svg = (t as SVGTextElement).ownerSVGElement!;
-        const view = svg.viewBox.baseVal;
-        const scale = view && view.width > 0 ? svg.getBoundingClientRect().width / view.width : 1;
-        return parseFloat(getComputedStyle(t).fontSize) * scale;
-      }),
-    );
+    const measure = () =>
+      page.locator('main svg text').evaluateAll((texts) =>
+        texts.map((t) => {
+          const svg = (t as SVGTextElement).ownerSVGElement!;
+          const view = svg.viewBox.baseVal;
+          const scale = view && view.width > 0 ? svg.getBoundingClientRect().width / view.width : 1;
+          return parseFloat(getComputedStyle(t).fontSize) * scale;
+        }),
+      );
+    // The charts are drawn again at their measured width once the page is interactive; a label read
+    // during that swap measures NaN (a CI run), so wait until every label has a size.
+    await expect.poll(async () => (await measure()).every(Number.isFinite), { timeout: 10_000 }).toBe(true);
+    const sizes = await measure();
     expect(sizes.length).toBeGreaterThan(3);
     expect(Math.min(...sizes)).toBeGreaterThanOrEqual(11);
     expect(await overflowPx(page)).toBeLessThanOrEqual(0);
