@@ -12,11 +12,14 @@ import type { Prisma, RecognitionEventModel } from './prisma.ts';
  * - presentation_attack: a photo or a screen held to the camera; enrolling it enrols the attack;
  * - face_too_small: the kept face is the 150x150 aligned chip, an upscaled copy of a face too small to
  *   compare; its eyes are always ~53 px apart on the chip, so the enrolment gate cannot see the problem;
- * - pin_failed, pin_locked: a face near someone that then failed their PIN is the impostor's.
+ * - pin_failed, pin_locked: a face near someone that then failed their PIN is the impostor's;
+ * - step_up_expired, no_second_factor: a face near someone (inside the step-up band, over the threshold
+ *   the duplicate check uses) whose PIN never came: possibly an impostor who walked away from the prompt,
+ *   whom an administrator could otherwise learn into the very person they resemble.
  * Other quality-gate refusals (blur, pose, light) are listed: enrolment runs the gates again on the chip
  * (its sharpness reads lower than the photo's, so it is the stricter test) and refuses what fails.
  */
-export const NEVER_LEARNED = ['presentation_attack', 'face_too_small', 'pin_failed', 'pin_locked'] as const;
+export const NEVER_LEARNED = ['presentation_attack', 'face_too_small', 'pin_failed', 'pin_locked', 'step_up_expired', 'no_second_factor'] as const;
 
 /** Unknown and refused faces whose image is still kept: refused, nobody recognised, not excluded above. */
 const LEARNABLE = { thumbnail: { not: null }, decision: 'refused', decidedPersonId: null, reason: { notIn: [...NEVER_LEARNED] } };
@@ -114,7 +117,7 @@ export function createDoorFaces(deps: { prisma: Prisma; cipher: DataCipher; reco
         const event = byId.get(id);
         if (!event) return void refused.push({ index, eventId: id, filename: id, code: 'NOT_FOUND', message: 'no such audit event' });
         if (!event.thumbnail) return void refused.push({ index, eventId: id, filename: id, code: 'IMAGE_ERASED', message: 'the face image of this attempt is no longer kept' });
-        if (!learnable.has(id)) return void refused.push({ index, eventId: id, filename: id, code: 'NOT_LEARNABLE', message: `a face ${event.decision} (${event.reason}) is not learned from: only unknown, refused faces, never presentation attacks, faces too small, or failed PINs` });
+        if (!learnable.has(id)) return void refused.push({ index, eventId: id, filename: id, code: 'NOT_LEARNABLE', message: `a face ${event.decision} (${event.reason}) is not learned from: only unknown, refused faces, never presentation attacks, faces too small, failed PINs or PINs never given` });
         photos.push({ eventId: id, filename: `attempt ${id}`, bytes: cipher.open(event.thumbnail) });
       });
       const indexOf = (i: number) => ids.indexOf(photos[i]!.eventId);
