@@ -387,8 +387,9 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard on a ${PHONE.width}x${PHONE.he
       await camera.locator('.alert.ok', { hasText: 'webcam person is enrolled with 1 face sample.' }).waitFor({ timeout: 60_000 });
     });
 
-    it('accepts the enrolled person at the webcam (another photo of them)', async () => {
-      const camera = await withCamera(path.join(deepface, 'person_01', 'img2.jpg'));
+    /** Verifies `photo`, fed to the fake camera, as the webcam person: the decision shown and the whole result. */
+    async function verifyAtWebcam(photo: string, screenshot: string): Promise<{ decision: string; result: string }> {
+      const camera = await withCamera(photo);
       await camera.goto(`${stack.baseUrl}/verify`);
       await camera.getByLabel('Person', { exact: true }).selectOption({ label: 'webcam person' });
       await takeWebcamPhoto(camera);
@@ -396,21 +397,18 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard on a ${PHONE.width}x${PHONE.he
       const decision = camera.getByTestId('decision');
       await decision.waitFor({ timeout: 60_000 });
       const result = (await camera.getByTestId('result').textContent())!;
-      await shot(camera, '38-webcam-verify-accepted');
-      expect(await decision.textContent(), result).toContain('Accepted');
+      await shot(camera, screenshot);
+      return { decision: (await decision.textContent())!, result };
+    }
+
+    it('accepts the enrolled person at the webcam (another photo of them)', async () => {
+      const { decision, result } = await verifyAtWebcam(path.join(deepface, 'person_01', 'img2.jpg'), '38-webcam-verify-accepted');
+      expect(decision, result).toContain('Accepted');
     });
 
     it('refuses a stranger at the webcam claiming to be them', async () => {
-      const camera = await withCamera(path.join(deepface, 'person_02', 'img3.jpg'));
-      await camera.goto(`${stack.baseUrl}/verify`);
-      await camera.getByLabel('Person', { exact: true }).selectOption({ label: 'webcam person' });
-      await takeWebcamPhoto(camera);
-      await camera.getByRole('button', { name: 'Verify' }).click();
-      const decision = camera.getByTestId('decision');
-      await decision.waitFor({ timeout: 60_000 });
-      const result = (await camera.getByTestId('result').textContent())!;
-      await shot(camera, '39-webcam-verify-stranger');
-      expect(await decision.textContent(), result).toContain('Refused');
+      const { decision, result } = await verifyAtWebcam(path.join(deepface, 'person_02', 'img3.jpg'), '39-webcam-verify-stranger');
+      expect(decision, result).toContain('Refused');
       expect(result).toContain('over: not the same person');
     });
   });

@@ -139,11 +139,7 @@ export function NewWebhookForm({ doors }: { doors: { id: string; name: string }[
           </fieldset>
         )}
         <SubmitButton pending="Creating…">Create webhook</SubmitButton>
-        {state.error && (
-          <p role="alert" className="alert error">
-            {state.error}
-          </p>
-        )}
+        <FormFeedback state={state} />
       </form>
     </>
   );
