@@ -1,27 +1,13 @@
 import { listGallery, progressBar } from '@facegate/face-core/cli';
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { createApp } from '../app.ts';
-import { loadConfig } from '../config.ts';
 import type { Viewer } from '../context.ts';
-import { createLogger } from '../ops/logger.ts';
-import { importPeople } from '../services/bulk-import.ts';
+import { withApp } from './with-app.ts';
 
 const SYSTEM: Viewer = { kind: 'system' };
 
 function print(json: boolean | undefined, result: object, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${text}\n`);
-}
-
-/** Runs `fn` against the API's database (DATABASE_URL, migrated) and recognition pool, then closes them. */
-async function withApp<T>(fn: (app: Awaited<ReturnType<typeof createApp>>) => Promise<T>): Promise<T> {
-  // Logs go to stderr: stdout is the command's answer (one JSON object with --json).
-  const app = await createApp(loadConfig(), { logger: createLogger({ level: process.env.FACEGATE_LOG_LEVEL ?? 'warn', destination: process.stderr }) });
-  try {
-    return await fn(app);
-  } finally {
-    await app.close();
-  }
 }
 
 /** `facegate db ...`: the same people, samples and audit log as the API, from the command line. */
@@ -48,6 +34,7 @@ export function addDatabaseCommands(program: Command): Command {
       withApp(async (app) => {
         const gallery = await listGallery(dir);
         const total = [...gallery.values()].reduce((n, photos) => n + photos.length, 0);
+        const { importPeople } = await import('../services/bulk-import.ts');
         const bar = progressBar('importing');
         const summary = { people: 0, created: 0, enrolled: 0, rejected: [] as { file: string; code: string; message: string }[] };
         let done = 0;

@@ -1,18 +1,7 @@
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { createApp } from '../app.ts';
-import { loadConfig } from '../config.ts';
-import { createLogger } from '../ops/logger.ts';
 import type { ModelReplay } from '../services/models.ts';
-
-async function withApp<T>(fn: (app: Awaited<ReturnType<typeof createApp>>) => Promise<T>): Promise<T> {
-  const app = await createApp(loadConfig(), { logger: createLogger({ level: process.env.FACEGATE_LOG_LEVEL ?? 'warn', destination: process.stderr }) });
-  try {
-    return await fn(app);
-  } finally {
-    await app.close();
-  }
-}
+import { withApp } from './with-app.ts';
 
 /** Two histograms side by side, one line per bin of 0.05 that either model has attempts in. */
 function histograms(a: ModelReplay, b: ModelReplay): string {
