@@ -24,13 +24,21 @@ const SERVER = process.env.BENCH_SERVER ?? 'compiled';
 if (SERVER !== 'compiled' && SERVER !== 'tsx') throw new Error(`BENCH_SERVER must be compiled or tsx, got ${SERVER}`);
 const apiDir = path.join(import.meta.dirname, '..');
 
-/** Linux /proc figures of a process: resident memory now and at its peak (MiB), CPU time used (ms). */
-function processFigures(pid: number): { rssMb: number; peakRssMb: number; cpuMs: number } {
+/** utime + stime of a /proc stat file (fields 14 and 15, in clock ticks: 100 per second on Linux), in ms. */
+function cpuMsOf(statFile: string): number {
+  const fields = readFileSync(statFile, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * Linux /proc figures of a process: resident memory now and at its peak (MiB), CPU time used (ms), and
+ * that of its main thread alone (the event loop: HTTP, GraphQL, the database; the rest is the
+ * recognition workers, and libuv's and V8's helpers).
+ */
+function processFigures(pid: number): { rssMb: number; peakRssMb: number; cpuMs: number; mainThreadCpuMs: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN);
-  // utime and stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux)
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024, cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 };
+  return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024, cpuMs: cpuMsOf(`/proc/${pid}/stat`), mainThreadCpuMs: cpuMsOf(`/proc/${pid}/task/${pid}/stat`) };
 }
 
 async function gql(query: string, variables: Record<string, unknown>, token?: string) {
@@ -161,6 +169,7 @@ try {
       apiRssAfterRunMb: Math.round(serverAfter.rssMb),
       apiPeakRssMb: Math.round(serverAfter.peakRssMb),
       apiCpuMsPerRequest: Number(((serverAfter.cpuMs - serverBefore.cpuMs) / sent).toFixed(1)),
+      apiMainThreadCpuMsPerRequest: Number(((serverAfter.mainThreadCpuMs - serverBefore.mainThreadCpuMs) / sent).toFixed(1)),
       clientCpuMsPerRequest: Number(((clientCpu.user + clientCpu.system) / 1000 / sent).toFixed(1)),
       server: SERVER,
       recognizerThreads: process.env.FACEGATE_RECOGNIZER_THREADS ?? 'cores',

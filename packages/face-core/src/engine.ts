@@ -107,8 +107,8 @@ export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceE
       return ms;
     };
     const image = isRgbImage(source) ? source : await decodeImage(source, config.decode);
-    // Every crop of this photo (detector windows, landmark crops, chips) samples one shared pyramid.
-    const pyramid = new ImagePyramid(image);
+    // Every crop of this photo (detector windows, landmark crops, chips, the liveness check's) samples one pyramid.
+    const pyramid = ImagePyramid.of(image);
     const decodeMs = lap();
     let detected = await detector.detect(pyramid, smallFaces ? { smallFaces } : {});
     // Nothing at the fast setting: the face may be small in a large frame.

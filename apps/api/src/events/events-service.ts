@@ -97,20 +97,31 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
     return hooks.list;
   }
 
+  /** The active webhooks that want an attempt with this decision at this door. */
+  async function webhooksFor(payload: Pick<EventPayload, 'doorId' | 'decision'>): Promise<string[]> {
+    const hooks = await activeWebhooks();
+    return hooks.filter((w) => (w.decisions.length === 0 || w.decisions.includes(payload.decision)) && (w.doorIds.length === 0 || (payload.doorId !== null && w.doorIds.includes(payload.doorId)))).map((w) => w.id);
+  }
+
   /**
-   * Writes an attempt's rows, and marks the attempt as written (`stage` 1 for its record, 2 for its
-   * step-up completion) in the same transaction: an instance stopped before this leaves the mark behind
-   * for catchUp, never a half-written event.
+   * Marks an attempt as written (`stage` 1 for its record, 2 for its step-up completion). One raw
+   * statement (the same SQL on SQLite and PostgreSQL): it runs after every door attempt, and Prisma
+   * would wrap an updateMany in a transaction of its own.
+   */
+  const mark = (eventId: string, stage: 1 | 2) => prisma.$executeRaw`UPDATE "RecognitionEvent" SET "eventsPublished" = ${stage} WHERE "id" = ${eventId} AND "eventsPublished" < ${stage}`;
+
+  /**
+   * Writes an attempt's rows, and marks the attempt as written in the same transaction: an instance
+   * stopped before this leaves the mark behind for catchUp, never a half-written event.
    */
   async function write(payload: EventPayload, eventId: string, stage: 1 | 2) {
     const body = JSON.stringify(payload);
-    const targets = (await activeWebhooks()).filter((w) => (w.decisions.length === 0 || w.decisions.includes(payload.decision)) && (w.doorIds.length === 0 || (payload.doorId !== null && w.doorIds.includes(payload.doorId)))).map((w) => w.id);
+    const targets = await webhooksFor(payload);
     const topics = mqtt ? eventTopics(options.mqtt!.topicPrefix, payload) : [];
-    // Without webhooks or a broker, only the mark is written.
     await prisma.$transaction([
       ...(targets.length > 0 ? [prisma.webhookDelivery.createMany({ data: targets.map((webhookId) => ({ webhookId, eventId, payload: body })) })] : []),
       ...(topics.length > 0 ? [prisma.outboxMessage.createMany({ data: topics.map((topic) => ({ eventId, topic, payload: body })) })] : []),
-      prisma.recognitionEvent.updateMany({ where: { id: eventId, eventsPublished: { lt: stage } }, data: { eventsPublished: stage } }),
+      mark(eventId, stage),
     ]);
     if (targets.length === 0 && topics.length === 0) return;
     // A deletion that ran between reading the event and writing these rows did not see them: erase now.
@@ -127,9 +138,16 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
       .then(async () => {
         for (let attempt = 1; ; attempt++) {
           try {
+            const stage = type === 'attempt.completed' ? 2 : 1;
+            // Nothing to send it to (no broker, no webhook wanting this decision at this door, neither of
+            // which an erasure changes): only the mark, one statement (a door attempt's main-thread cost).
+            if (!mqtt && (await webhooksFor({ doorId: event.doorId, decision: event.decision })).length === 0) {
+              await mark(event.id, stage);
+              return;
+            }
             // Read again: a deletion may have renamed the person since (the event in memory is older).
             const fresh = (await prisma.recognitionEvent.findUnique({ where: { id: event.id } })) ?? event;
-            return await write(eventPayload(fresh, type, await doorName(fresh.doorId)), fresh.id, type === 'attempt.completed' ? 2 : 1);
+            return await write(eventPayload(fresh, type, await doorName(fresh.doorId)), fresh.id, stage);
           } catch (error) {
             if (attempt >= 5) throw error;
             await new Promise((r) => setTimeout(r, 100 * attempt));

@@ -37,6 +37,55 @@ const jsonArray = (text: string): string[] => {
   return Array.isArray(value) ? value.map(String) : [];
 };
 
+/** A door's rules as an attempt needs them: its decision settings, who may pass, in which time zone. */
+export interface DoorRules {
+  readonly settings: DoorSettings;
+  readonly access: DoorAccess;
+  readonly timeZone: string;
+}
+
+/**
+ * What the policy reads of a person for one door, as a Prisma select: a caller that reads the person
+ * anyway (verification reads the claimed one) spreads it into its own query, one read instead of two.
+ */
+export function personAccessSelect(doorId: string | null) {
+  return {
+    active: true,
+    passes: { select: { validFrom: true, validUntil: true, doorIds: true, revokedAt: true } },
+    groups: { select: { group: { select: { doors: { where: { doorId: doorId ?? '' }, select: { schedule: { select: { windows: true, exceptions: true } } } } } } } },
+  } as const;
+}
+
+export interface PersonAccess {
+  readonly active: boolean;
+  readonly passes: readonly { validFrom: Date; validUntil: Date; doorIds: string; revokedAt: Date | null }[];
+  readonly groups: readonly { group: { doors: readonly { schedule: { windows: string; exceptions: string } | null }[] } }[];
+}
+
+/** The verdict for a person (read with personAccessSelect(doorId); null: unknown) at a door at `at`. */
+export function evaluateAccess(person: PersonAccess | null, door: Pick<DoorRules, 'access' | 'timeZone'> | null, doorId: string | null, at: Date): PolicyVerdict {
+  if (!person || !person.active) return refused('inactive');
+  if (person.passes.length > 0) {
+    const here = person.passes.filter((p) => {
+      const doors = jsonArray(p.doorIds);
+      return doors.length === 0 || (doorId !== null && doors.includes(doorId));
+    });
+    if (here.some((p) => !p.revokedAt && p.validFrom <= at && at < p.validUntil)) return ALLOWED;
+    if (here.length === 0) return refused('not_allowed_here');
+    const live = here.filter((p) => !p.revokedAt);
+    if (live.length === 0) return refused('pass_revoked');
+    return refused(live.some((p) => at < p.validFrom) ? 'pass_not_yet_valid' : 'pass_expired');
+  }
+
+  if (!door || door.access === 'everyone') return ALLOWED;
+  const grants = person.groups.flatMap((g) => g.group.doors);
+  if (grants.length === 0) return refused('not_allowed_here');
+  const open = grants.some(
+    (g) => !g.schedule || isOpenAt({ windows: windowsSchema.parse(JSON.parse(g.schedule.windows)), exceptions: exceptionsSchema.parse(JSON.parse(g.schedule.exceptions)) }, door.timeZone, at),
+  );
+  return open ? ALLOWED : refused('outside_schedule');
+}
+
 export function createAccessPolicy(prisma: Prisma, options: { now: () => Date }) {
   async function exists(kind: 'person' | 'door' | 'group' | 'schedule', id: string) {
     const found =
@@ -50,46 +99,28 @@ export function createAccessPolicy(prisma: Prisma, options: { now: () => Date })
     if (!found) throw new NotFoundError(kind === 'group' ? 'access group' : kind);
   }
 
+  /** A door's rules, one read per attempt; null for no door (an administrator's test) or an unknown one. */
+  async function door(doorId: string | null): Promise<DoorRules | null> {
+    if (!doorId) return null;
+    const row = await prisma.door.findUnique({ where: { id: doorId }, select: { settings: true, access: true, timeZone: true } });
+    return row ? { settings: parseDoorSettings(row.settings), access: row.access as DoorAccess, timeZone: row.timeZone } : null;
+  }
+
   return {
-    /** Whether `personId` may pass `doorId` at `at` (no door: an administrator's test, only activity and passes count). */
-    async check(personId: string, doorId: string | null, at: Date = options.now()): Promise<PolicyVerdict> {
-      const person = await prisma.person.findUnique({
-        where: { id: personId },
-        select: {
-          active: true,
-          passes: { select: { validFrom: true, validUntil: true, doorIds: true, revokedAt: true } },
-          groups: { select: { group: { select: { doors: { where: { doorId: doorId ?? '' }, select: { schedule: { select: { windows: true, exceptions: true } } } } } } } },
-        },
-      });
-      if (!person || !person.active) return refused('inactive');
-      const door = doorId ? await prisma.door.findUnique({ where: { id: doorId }, select: { access: true, timeZone: true } }) : null;
-
-      if (person.passes.length > 0) {
-        const here = person.passes.filter((p) => {
-          const doors = jsonArray(p.doorIds);
-          return doors.length === 0 || (doorId !== null && doors.includes(doorId));
-        });
-        if (here.some((p) => !p.revokedAt && p.validFrom <= at && at < p.validUntil)) return ALLOWED;
-        if (here.length === 0) return refused('not_allowed_here');
-        const live = here.filter((p) => !p.revokedAt);
-        if (live.length === 0) return refused('pass_revoked');
-        return refused(live.some((p) => at < p.validFrom) ? 'pass_not_yet_valid' : 'pass_expired');
-      }
-
-      if (!door || door.access === 'everyone') return ALLOWED;
-      const grants = person.groups.flatMap((g) => g.group.doors);
-      if (grants.length === 0) return refused('not_allowed_here');
-      const open = grants.some(
-        (g) => !g.schedule || isOpenAt({ windows: windowsSchema.parse(JSON.parse(g.schedule.windows)), exceptions: exceptionsSchema.parse(JSON.parse(g.schedule.exceptions)) }, door.timeZone, at),
-      );
-      return open ? ALLOWED : refused('outside_schedule');
+    /**
+     * Whether `personId` may pass `doorId` at `at` (no door: an administrator's test, only activity and
+     * passes count). `rules`: the door's, when the caller has read them already.
+     */
+    async check(personId: string, doorId: string | null, at: Date = options.now(), rules?: DoorRules | null): Promise<PolicyVerdict> {
+      const person = await prisma.person.findUnique({ where: { id: personId }, select: personAccessSelect(doorId) });
+      return evaluateAccess(person, rules !== undefined ? rules : await door(doorId), doorId, at);
     },
+
+    door,
 
     /** The door's own decision settings (none = the global ones). */
     async doorSettings(doorId: string | null): Promise<DoorSettings> {
-      if (!doorId) return {};
-      const door = await prisma.door.findUnique({ where: { id: doorId }, select: { settings: true } });
-      return door ? parseDoorSettings(door.settings) : {};
+      return (await door(doorId))?.settings ?? {};
     },
 
     async configureDoor(id: string, patch: DoorPatch) {

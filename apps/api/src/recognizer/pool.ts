@@ -44,6 +44,9 @@ export async function createRecognizer(options: { threads?: number; maxQueue?: n
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: Number.POSITIVE_INFINITY,
+    // One ONNX Runtime thread per worker unless FACEGATE_ONNX_THREADS says otherwise: a worker per
+    // core already keeps the cores busy under load (face-core's default, 2, is for an engine alone).
+    env: { ...process.env, FACEGATE_ONNX_THREADS: process.env.FACEGATE_ONNX_THREADS || '1' },
     maxQueue: options.maxQueue ?? threads * 64,
   });
   // Load the models in every thread now, not on the first door that rings.

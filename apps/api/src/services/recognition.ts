@@ -4,7 +4,7 @@ import { can, type Viewer } from '../context.ts';
 import { BusyError, FaceRejectedError, InvalidInputError, NotFoundError, RateLimitedError, UnauthorizedError, type FaceRejectionCode } from '../errors.ts';
 import type { Gallery } from '../recognizer/gallery.ts';
 import { isQueueFull, type Recognizer } from '../recognizer/pool.ts';
-import type { AccessPolicy, PolicyVerdict } from '../policy/access-policy.ts';
+import { evaluateAccess, personAccessSelect, type AccessPolicy, type PersonAccess, type PolicyVerdict } from '../policy/access-policy.ts';
 import { settingsAtDoor } from '../policy/door-settings.ts';
 import { verifyPin } from '../policy/pin.ts';
 import type { AuditService, RecognitionEventRow } from './audit.ts';
@@ -236,10 +236,11 @@ export function createRecognitionService(deps: {
     return { decision: OUTCOME_DECISION[decision.outcome], reason: decision.reason, distance, threshold, stepUpThreshold, personId, candidates, framesUsed, event };
   }
 
-  /** The door's settings over the global ones: threshold, step-up, liveness, frames, second factor. */
+  /** The door's settings over the global ones (threshold, step-up, liveness, frames, second factor), and its access rules. */
   async function atDoor(doorId: string | null) {
-    const local = settingsAtDoor(settings.current(), await policy.doorSettings(doorId));
-    return { ...local, config: decisionConfig(local) };
+    const rules = await policy.door(doorId);
+    const local = settingsAtDoor(settings.current(), rules?.settings ?? {});
+    return { ...local, config: decisionConfig(local), rules };
   }
 
   /**
@@ -252,15 +253,17 @@ export function createRecognitionService(deps: {
     decision: FaceDecision,
     doorId: string | null,
     local: Awaited<ReturnType<typeof atDoor>>,
-    person: { id: string; name: string } | undefined,
+    person: { id: string; name: string; access?: PersonAccess } | undefined,
     rival: { id: string; name: string } | undefined,
   ): Promise<{ decision: Decision; reason: string; stepUpReason: string | null; decided: { id: string; name: string } | null; stepUpPersonId: string | null }> {
     const face = OUTCOME_DECISION[decision.outcome];
     if (face === 'refused' || !person) return { decision: 'refused', reason: decision.reason, stepUpReason: null, decided: null, stepUpPersonId: null };
     if (decision.framesUsed < local.minFrames) return { decision: 'refused', reason: 'too_few_frames', stepUpReason: null, decided: null, stepUpPersonId: null };
-    let verdict: PolicyVerdict = await policy.check(person.id, doorId);
+    const at = now();
+    // The claimed person's access was read with them (verification); the person found is read now.
+    let verdict: PolicyVerdict = person.access ? evaluateAccess(person.access, local.rules, doorId, at) : await policy.check(person.id, doorId, at, local.rules);
     // Two people too close to call: the PIN will say which; the attempt goes on if either may pass.
-    if (!verdict.allowed && face === 'step_up' && rival && (await policy.check(rival.id, doorId)).allowed) verdict = { allowed: true };
+    if (!verdict.allowed && face === 'step_up' && rival && (await policy.check(rival.id, doorId, at, local.rules)).allowed) verdict = { allowed: true };
     // The person recognised is recorded even when the policy keeps the door shut (who tried, when).
     if (!verdict.allowed) return { decision: 'refused', reason: verdict.reason, stepUpReason: null, decided: person, stepUpPersonId: null };
     if (face === 'step_up') return { decision: 'step_up', reason: decision.reason, stepUpReason: decision.reason, decided: null, stepUpPersonId: person.id };
@@ -299,7 +302,8 @@ export function createRecognitionService(deps: {
 
       const person = await prisma.person.findFirst({
         where: input.personId ? { id: input.personId } : input.cardId ? { cardId: input.cardId } : input.name ? { name: input.name } : { id: '' },
-        select: { id: true, name: true, active: true },
+        // With what the access policy needs of them at this door: one read for both.
+        select: { id: true, name: true, ...personAccessSelect(doorId) },
       });
       const claimed = { claimedPersonId: person?.id ?? null, claimedLabel: person?.name ?? claimedLabel };
       const face = await probe(input.images, (fields) => audit.record({ ...base, ...claimed, ...fields }), local.liveness, local.config.gates);
@@ -315,7 +319,7 @@ export function createRecognitionService(deps: {
       // The model of the encodings compared (the gallery's at this moment; probes are brought to it).
       const model = gallery.model;
       const decision = decideVerification(face.faces, person.id, gallery.database(), local.config);
-      const verdict = await applyPolicy(decision, doorId, local, person, undefined);
+      const verdict = await applyPolicy(decision, doorId, local, { id: person.id, name: person.name, access: person }, undefined);
       const event = await audit.record({
         ...base,
         ...claimed,

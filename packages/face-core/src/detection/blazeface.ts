@@ -155,7 +155,7 @@ export async function load(config: Partial<DetectorConfig> = {}, backend?: Backe
 
   return {
     async detect(photo, options = {}) {
-      const pyramid = photo instanceof ImagePyramid ? photo : new ImagePyramid(photo);
+      const pyramid = ImagePyramid.of(photo);
       const { image } = pyramid;
       // The whole photo, letterboxed into a centred square.
       const side = Math.max(image.width, image.height);

@@ -1,6 +1,6 @@
 import { ImagePyramid, warpToCrop } from '../alignment/warp.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
-import { applyTransform, estimateSimilarityTransform, invertTransform, type Point, type SimilarityTransform } from '../ops/similarity-transform.ts';
+import { estimateSimilarityTransform, invertTransform, type Point, type SimilarityTransform } from '../ops/similarity-transform.ts';
 import { meanPoint } from '../quality.ts';
 
 /** A square crop of a photo and which of its pixels came from inside the photo (1) or beyond its edge (0). */
@@ -30,15 +30,18 @@ export function faceCropTransform(landmarks68: readonly Point[], size: number, z
 
 /** Cuts a `size` x `size` crop (bilinear, from the photo's pyramid) with the mask of its pixels inside the photo. */
 export function maskedCrop(photo: RgbImage | ImagePyramid, toCrop: SimilarityTransform, size: number): MaskedCrop {
-  const pyramid = photo instanceof ImagePyramid ? photo : new ImagePyramid(photo);
+  const pyramid = ImagePyramid.of(photo);
   const { width, height } = pyramid.image;
   const image = warpToCrop(pyramid, toCrop, size);
   const back = invertTransform(toCrop);
   const mask = new Uint8Array(size * size);
   let inside = 0;
+  const { a, b, tx, ty } = back;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      const [sx, sy] = applyTransform(back, [x, y]);
+      // applyTransform(back, [x, y]), written out (no two arrays per pixel)
+      const sx = a * x - b * y + tx;
+      const sy = b * x + a * y + ty;
       if (sx >= 0 && sy >= 0 && sx <= width - 1 && sy <= height - 1) {
         mask[y * size + x] = 1;
         inside++;

@@ -99,16 +99,23 @@ export const LBP_BINS = 59;
 export function lbpHistogram(plane: Float32Array, size: number, radius: number, mask?: Uint8Array): Float64Array {
   const hist = new Float64Array(LBP_BINS);
   const r = radius;
-  // Neighbours clockwise from the top-left.
-  const offsets = [-r * size - r, -r * size, -r * size + r, r, r * size + r, r * size, r * size - r, -r];
+  const up = r * size;
   let count = 0;
   for (let y = r; y < size - r; y++) {
     for (let x = r; x < size - r; x++) {
       const i = y * size + x;
-      if (mask && !(mask[i - r * size - r] && mask[i - r * size + r] && mask[i + r * size - r] && mask[i + r * size + r])) continue;
+      if (mask && !(mask[i - up - r] && mask[i - up + r] && mask[i + up - r] && mask[i + up + r])) continue;
       const c = plane[i]!;
-      let code = 0;
-      for (let k = 0; k < 8; k++) if (plane[i + offsets[k]!]! >= c) code |= 1 << k;
+      // Neighbours clockwise from the top-left, bit k for neighbour k (written out: the hot loop).
+      const code =
+        (plane[i - up - r]! >= c ? 1 : 0) |
+        (plane[i - up]! >= c ? 2 : 0) |
+        (plane[i - up + r]! >= c ? 4 : 0) |
+        (plane[i + r]! >= c ? 8 : 0) |
+        (plane[i + up + r]! >= c ? 16 : 0) |
+        (plane[i + up]! >= c ? 32 : 0) |
+        (plane[i + up - r]! >= c ? 64 : 0) |
+        (plane[i - r]! >= c ? 128 : 0);
       hist[UNIFORM_BINS[code]!]!++;
       count++;
     }
