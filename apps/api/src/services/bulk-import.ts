@@ -135,7 +135,8 @@ export interface ImportedPerson {
 /**
  * The bulk import, for the command line (`facegate db import`) and the API alike: people one after
  * another (the duplicate check of each needs the ones before it in the gallery), each through
- * `people.importPerson` (one transaction per person: a person is imported whole or not at all).
+ * `people.importPerson` (one transaction per person: a person is imported whole or not at all), with
+ * the face engine one person ahead.
  */
 export async function importPeople(
   people: PeopleService,
@@ -143,10 +144,24 @@ export async function importPeople(
   options: { allowDuplicates?: boolean; onPerson?: (result: ImportedPerson) => void | Promise<void> } = {},
 ): Promise<ImportedPerson[]> {
   const results: ImportedPerson[] = [];
-  for (const [name, source] of gallery) {
+  const start = async ([name, source]: readonly [string, readonly ArchivePhoto[] | (() => Promise<ArchivePhoto[]>)]) => {
     const photos = typeof source === 'function' ? await source() : source;
-    const result = await people.importPerson(name, photos, { allowDuplicates: options.allowDuplicates ?? false });
-    const imported = { name, ...result, photos: photos.length };
+    const recognized = people.recognize(photos);
+    // Awaited later, maybe after it failed: not an unhandled rejection meanwhile.
+    recognized.catch(() => {});
+    return { name, photos, recognized };
+  };
+  const queue = [...gallery];
+  let next = queue.length > 0 ? start(queue[0]!) : null;
+  for (let i = 0; next; i++) {
+    const current = await next;
+    // The next person's photos go to the engine while this one is checked and written, so the pool's
+    // workers do not wait for the database (nor the last photo of a person); the duplicate check and
+    // the gates still see everyone imported before.
+    next = i + 1 < queue.length ? start(queue[i + 1]!) : null;
+    next?.catch(() => {});
+    const result = await people.importPerson(current.name, current.photos, { allowDuplicates: options.allowDuplicates ?? false, recognized: current.recognized });
+    const imported = { name: current.name, ...result, photos: current.photos.length };
     results.push(imported);
     await options.onPerson?.(imported);
   }

@@ -78,16 +78,18 @@ export function createPeopleService(deps: {
     if (holder && holder.id !== except) throw new InvalidInputError(`card ${cardId} already belongs to ${holder.name}`);
   }
 
+  /** The face engine's answer for every photo, in parallel on the pool (the downscaled original included: it is kept beside the chip). */
+  const recognize = (photos: readonly { filename: string; bytes: Uint8Array }[]) => Promise.all(photos.map((photo) => recognizer.analyze({ image: photo.bytes, faces: 'one', original: true })));
+
   /**
    * Runs the face engine on every photo (in parallel, on the pool) and applies the enrolment rules: the
    * probe quality gates (a weak reference makes every later comparison weak), and no face that an
    * enrolled person other than `self` would be taken for, unless `allowDuplicates`.
    */
-  async function analyze(photos: readonly { filename: string; bytes: Uint8Array }[], self: string | null, allowDuplicates: boolean) {
+  async function analyze(photos: readonly { filename: string; bytes: Uint8Array }[], self: string | null, allowDuplicates: boolean, recognized = recognize(photos)) {
     const rejected: RejectedPhoto[] = [];
     const samples: Omit<Parameters<typeof prisma.faceSample.create>[0]['data'] & { personId: string }, 'personId' | 'person'>[] = [];
-    // The downscaled original is kept beside the chip (sealed, erased with the sample).
-    const results = await Promise.all(photos.map((photo) => recognizer.analyze({ image: photo.bytes, faces: 'one', original: true })));
+    const results = await recognized;
     results.forEach((result, index) => {
       const filename = photos[index]!.filename;
       const photo = photoFacesOf(result.photo, 'one');
@@ -234,14 +236,17 @@ export function createPeopleService(deps: {
       return { enrolled, rejected };
     },
 
+    /** The face engine's part of an import, started ahead (importPeople): the gates and the duplicate check come later, in importPerson. */
+    recognize,
+
     /**
      * The bulk import's unit: the person named `name` (created when new) with the photos' faces, in
      * one transaction, so a crash never leaves a person half-enrolled. A new person whose photos are
      * all refused is not created.
      */
-    async importPerson(name: string, photos: readonly { filename: string; bytes: Uint8Array }[], options: { allowDuplicates?: boolean } = {}) {
+    async importPerson(name: string, photos: readonly { filename: string; bytes: Uint8Array }[], options: { allowDuplicates?: boolean; recognized?: ReturnType<typeof recognize> } = {}) {
       const existing = await prisma.person.findFirst({ where: { name }, select: { id: true } });
-      const { samples, rejected } = await analyze(photos, existing?.id ?? null, options.allowDuplicates ?? false);
+      const { samples, rejected } = await analyze(photos, existing?.id ?? null, options.allowDuplicates ?? false, options.recognized);
       if (samples.length === 0) return { personId: existing?.id ?? null, created: false, enrolled: 0, rejected };
       const person = existing
         ? await prisma.person.update({ where: { id: existing.id }, data: { samples: { create: samples } } })

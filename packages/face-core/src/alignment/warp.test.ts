@@ -61,4 +61,15 @@ describe('warpToCrop', () => {
       expect(Buffer.from(warpToCrop(photo, toCrop, 64).data).equals(Buffer.from(referenceWarp(photo, toCrop, 64)))).toBe(true);
     }
   });
+
+  it('gives the same bytes without rotation (the detector windows path), inside and across every edge', () => {
+    const photo = noisePhoto(211, 157, 11);
+    // [left, top, side] windows as the detector cuts them: letterboxed, tiles, beyond each edge.
+    const windows = [[0, -27, 211], [-50, -80, 311], [0, 0, 96], [115, 61, 96], [150, 100, 120], [-20, 40, 60], [30.5, 12.25, 77.3]] as const;
+    for (const [left, top, side] of windows) {
+      const scale = 64 / side;
+      const toCrop = { a: scale, b: 0, tx: -left * scale, ty: -top * scale };
+      expect(Buffer.from(warpToCrop(photo, toCrop, 64).data).equals(Buffer.from(referenceWarp(photo, toCrop, 64)))).toBe(true);
+    }
+  });
 });

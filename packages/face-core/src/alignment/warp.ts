@@ -106,6 +106,8 @@ export function warpToCrop(photo: RgbImage | ImagePyramid, toCrop: SimilarityTra
   const { a, b, tx, ty } = back;
   const rowStride = width * 3;
   const read = border === 'replicate' ? sampleClamped : sample;
+  // No rotation (the detector's windows): each column's x and each row's y are computed once.
+  if (b === 0) return warpAxisAligned(source, a, tx, ty, size, read);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       const sx = a * x - b * y + tx;
@@ -117,6 +119,66 @@ export function warpToCrop(photo: RgbImage | ImagePyramid, toCrop: SimilarityTra
       const d = (y * size + x) * 3;
       if (x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height) {
         // The three channels written out: this loop is most of the warp's time.
+        const i00 = y0 * rowStride + x0 * 3;
+        const i01 = i00 + rowStride;
+        let p00 = data[i00]!, p10 = data[i00 + 3]!, p01 = data[i01]!, p11 = data[i01 + 3]!;
+        let top = p00 + (p10 - p00) * fx;
+        out[d] = Math.round(top + (p01 + (p11 - p01) * fx - top) * fy);
+        p00 = data[i00 + 1]!; p10 = data[i00 + 4]!; p01 = data[i01 + 1]!; p11 = data[i01 + 4]!;
+        top = p00 + (p10 - p00) * fx;
+        out[d + 1] = Math.round(top + (p01 + (p11 - p01) * fx - top) * fy);
+        p00 = data[i00 + 2]!; p10 = data[i00 + 5]!; p01 = data[i01 + 2]!; p11 = data[i01 + 5]!;
+        top = p00 + (p10 - p00) * fx;
+        out[d + 2] = Math.round(top + (p01 + (p11 - p01) * fx - top) * fy);
+        continue;
+      }
+      for (let c = 0; c < 3; c++) {
+        const p00 = read(data, width, height, x0, y0, c);
+        const p10 = read(data, width, height, x0 + 1, y0, c);
+        const p01 = read(data, width, height, x0, y0 + 1, c);
+        const p11 = read(data, width, height, x0 + 1, y0 + 1, c);
+        const top = p00 + (p10 - p00) * fx;
+        const bottom = p01 + (p11 - p01) * fx;
+        out[d + c] = Math.round(top + (bottom - top) * fy);
+      }
+    }
+  }
+  return { data: out, width: size, height: size };
+}
+
+/**
+ * warpToCrop's loop when the transform has no rotation (b = 0): sx = a x + tx depends on the column
+ * only and sy = a y + ty on the row only, so they, their floors and fractions are computed once per
+ * column and per row. The same arithmetic as the general loop, so the same bytes (warp.test.ts).
+ */
+function warpAxisAligned(source: RgbImage, a: number, tx: number, ty: number, size: number, read: typeof sample): RgbImage {
+  const { data, width, height } = source;
+  const rowStride = width * 3;
+  const out = new Uint8Array(size * size * 3);
+  const colX0 = new Int32Array(size);
+  const colFx = new Float64Array(size);
+  let firstInside = size;
+  let lastInside = -1;
+  for (let x = 0; x < size; x++) {
+    const sx = a * x + tx;
+    const x0 = Math.floor(sx);
+    colX0[x] = x0;
+    colFx[x] = sx - x0;
+    if (x0 >= 0 && x0 + 1 < width) {
+      firstInside = Math.min(firstInside, x);
+      lastInside = x;
+    }
+  }
+  for (let y = 0; y < size; y++) {
+    const sy = a * y + ty;
+    const y0 = Math.floor(sy);
+    const fy = sy - y0;
+    const rowInside = y0 >= 0 && y0 + 1 < height;
+    for (let x = 0; x < size; x++) {
+      const x0 = colX0[x]!;
+      const fx = colFx[x]!;
+      const d = (y * size + x) * 3;
+      if (rowInside && x >= firstInside && x <= lastInside) {
         const i00 = y0 * rowStride + x0 * 3;
         const i01 = i00 + rowStride;
         let p00 = data[i00]!, p10 = data[i00 + 3]!, p01 = data[i01]!, p11 = data[i01 + 3]!;

@@ -20,6 +20,27 @@ interface Translated {
   name: string;
   /** [height, width] of an image tensor; undefined for other ranks. */
   hw?: [number, number];
+  /** An image tensor's channels: the model's, and as carried here (zeros after the model's; see CHANNEL_BLOCK). */
+  channels?: number;
+  carried?: number;
+}
+
+/**
+ * Image tensors carry their channels rounded up to a multiple of this, the extra ones all zero (zero
+ * filters and biases: relu, max pooling and adds keep them zero). BlazeFace's 24, 28, 42, 56, 72 and 88
+ * channels otherwise keep ONNX Runtime's blocked (NCHWc) kernels, 16 channels wide with AVX-512, off most
+ * of the network, with layout conversions around each such layer. The outputs are the same sums with
+ * zero terms added: the same numbers (parity.test.ts).
+ */
+const CHANNEL_BLOCK = 16;
+const carry = (channels: number) => Math.ceil(channels / CHANNEL_BLOCK) * CHANNEL_BLOCK;
+
+/** [o, i, kh, kw] weights with zero filters up to `oTo` outputs and zero input channels up to `iTo`. */
+function padOihw(data: Float32Array, [o, i, kh, kw]: readonly number[], oTo: number, iTo: number): Float32Array {
+  const out = new Float32Array(oTo * iTo * kh! * kw!);
+  const k = kh! * kw!;
+  for (let a = 0; a < o!; a++) for (let b = 0; b < i!; b++) out.set(data.subarray((a * i! + b) * k, (a * i! + b + 1) * k), (a * iTo + b) * k);
+  return out;
 }
 
 export const BLAZEFACE_INPUT = 'input';
@@ -66,14 +87,14 @@ export function buildBlazeFace(model: GraphModelJson, weights: ReadonlyMap<strin
     const inputs = node.input ?? [];
     const image = (i: number) => {
       const t = translate(inputs[i]!);
-      if (!t.hw) throw new ModelLoadError(`BlazeFace: ${node.name} expects an image tensor`);
+      if (!t.hw || t.channels === undefined || t.carried === undefined) throw new ModelLoadError(`BlazeFace: ${node.name} expects an image tensor`);
       return t as Required<Translated>;
     };
     let result: Translated;
     switch (node.op) {
       case 'Placeholder': {
         // [n, size, size, 3] -> [n, 3, size, size]
-        result = { name: g.node('Transpose', [g.input(BLAZEFACE_INPUT, ['n', size, size, 3])], { perm: { ints: [0, 3, 1, 2] } }), hw: [size, size] };
+        result = { name: g.node('Transpose', [g.input(BLAZEFACE_INPUT, ['n', size, size, 3])], { perm: { ints: [0, 3, 1, 2] } }), hw: [size, size], channels: 3, carried: 3 };
         break;
       }
       case '_FusedConv2D': {
@@ -85,10 +106,13 @@ export function buildBlazeFace(model: GraphModelJson, weights: ReadonlyMap<strin
         const filter = constant(inputs[1]!);
         const [kh = 0, kw = 0, ci = 0, co = 0] = filter.shape;
         const { attributes, hw } = window(node, x.hw, [kh, kw]);
-        const bias = g.floats(constant(inputs[2]!).data as Float32Array, [co]);
-        let out = g.node('Conv', [x.name, g.floats(hwioToOihw(filter.data as Float32Array, filter.shape), [co, ci, kh, kw]), bias], attributes);
+        const cop = carry(co);
+        const bias = new Float32Array(cop);
+        bias.set(constant(inputs[2]!).data as Float32Array);
+        const w = padOihw(hwioToOihw(filter.data as Float32Array, filter.shape), [co, ci, kh, kw], cop, x.carried);
+        let out = g.node('Conv', [x.name, g.floats(w, [cop, x.carried, kh, kw]), g.floats(bias, [cop])], attributes);
         if (fused[1] === 'Relu') out = g.node('Relu', [out]);
-        result = { name: out, hw };
+        result = { name: out, hw, channels: co, carried: cop };
         break;
       }
       case 'DepthwiseConv2dNative': {
@@ -96,15 +120,15 @@ export function buildBlazeFace(model: GraphModelJson, weights: ReadonlyMap<strin
         const filter = constant(inputs[1]!);
         const [kh = 0, kw = 0, c = 0] = filter.shape;
         const { attributes, hw } = window(node, x.hw, [kh, kw]);
-        const w = g.floats(depthwiseToOihw(filter.data as Float32Array, filter.shape), [c, 1, kh, kw]);
-        result = { name: g.node('Conv', [x.name, w], { ...attributes, group: { i: c } }), hw };
+        const w = g.floats(padOihw(depthwiseToOihw(filter.data as Float32Array, filter.shape), [c, 1, kh, kw], x.carried, 1), [x.carried, 1, kh, kw]);
+        result = { name: g.node('Conv', [x.name, w], { ...attributes, group: { i: x.carried } }), hw, channels: c, carried: x.carried };
         break;
       }
       case 'MaxPool': {
         const x = image(0);
         const [, kh = 1, kw = 1] = ints(node, 'ksize');
         const { attributes, hw } = window(node, x.hw, [kh, kw]);
-        result = { name: g.node('MaxPool', [x.name], attributes), hw };
+        result = { name: g.node('MaxPool', [x.name], attributes), hw, channels: x.channels, carried: x.carried };
         break;
       }
       case 'Pad': {
@@ -113,17 +137,23 @@ export function buildBlazeFace(model: GraphModelJson, weights: ReadonlyMap<strin
         const p = Array.from(constant(inputs[1]!).data);
         const nchw = [0, 3, 1, 2];
         const pads = [...nchw.map((axis) => p[2 * axis]!), ...nchw.map((axis) => p[2 * axis + 1]!)];
-        result = { name: g.node('Pad', [x.name, g.int64s(pads)]), hw: [x.hw[0] + pads[2]! + pads[6]!, x.hw[1] + pads[3]! + pads[7]!] };
+        // The model's channel padding (zeros after its channels) lands on the zeros carried already.
+        if (pads[1] !== 0) throw new ModelLoadError(`BlazeFace: ${node.name} pads channels in front`);
+        const channels = x.channels + pads[5]!;
+        pads[5] = carry(channels) - x.carried;
+        const hwOut: [number, number] = [x.hw[0] + pads[2]! + pads[6]!, x.hw[1] + pads[3]! + pads[7]!];
+        result = { name: pads.every((v) => v === 0) ? x.name : g.node('Pad', [x.name, g.int64s(pads)]), hw: hwOut, channels, carried: carry(channels) };
         break;
       }
       case 'AddV2': {
         const [a, b] = [image(0), image(1)];
-        result = { name: g.node('Add', [a.name, b.name]), hw: a.hw };
+        if (a.carried !== b.carried) throw new ModelLoadError(`BlazeFace: ${node.name} adds ${a.carried} and ${b.carried} channels`);
+        result = { name: g.node('Add', [a.name, b.name]), hw: a.hw, channels: a.channels, carried: a.carried };
         break;
       }
       case 'Relu': {
         const x = image(0);
-        result = { name: g.node('Relu', [x.name]), hw: x.hw };
+        result = { name: g.node('Relu', [x.name]), hw: x.hw, channels: x.channels, carried: x.carried };
         break;
       }
       case 'Reshape': {
@@ -133,7 +163,9 @@ export function buildBlazeFace(model: GraphModelJson, weights: ReadonlyMap<strin
         const pack = nodes.get(inputs[1]!);
         if (pack?.op !== 'Pack' || pack.input?.length !== 3) throw new ModelLoadError(`BlazeFace: ${node.name} has an unexpected shape input`);
         const dims = pack.input.slice(1).map((n) => constant(n).data[0]!);
-        const nhwc = g.node('Transpose', [x.name], { perm: { ints: [0, 2, 3, 1] } });
+        // The model's channels only (the heads' zeros would be read as anchors).
+        const real = x.carried === x.channels ? x.name : g.node('Slice', [x.name, g.int64s([0]), g.int64s([x.channels]), g.int64s([1])]);
+        const nhwc = g.node('Transpose', [real], { perm: { ints: [0, 2, 3, 1] } });
         result = { name: g.node('Reshape', [nhwc, g.int64s([0, ...dims])]) };
         break;
       }
