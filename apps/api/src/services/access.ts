@@ -64,7 +64,10 @@ export function createAccessService(prisma: Prisma, signIn: SignInService) {
     apiKeys: {
       /** The key with this prefix, revoked ones included (`revoked` says so: a revoked key's attempts are audited as such). */
       async findByPrefix(prefix: string) {
-        const key = await prisma.apiKey.findUnique({ where: { prefix } });
+        // Raw SQL (the same on SQLite and PostgreSQL): every door request starts here, and Prisma's query
+        // compiler costs about three times the query itself.
+        const [key] = await prisma.$queryRaw<{ id: string; name: string; secretHash: string; scopes: string; doorId: string | null; revokedAt: unknown }[]>`
+          SELECT "id", "name", "secretHash", "scopes", "doorId", "revokedAt" FROM "ApiKey" WHERE "prefix" = ${prefix}`;
         if (!key) return null;
         return { id: key.id, name: key.name, secretHash: key.secretHash, scopes: parseScopes(key.scopes) as Scope[], doorId: key.doorId, revoked: key.revokedAt !== null };
       },
