@@ -6,6 +6,7 @@ import { initTensorFlow, packageDir, type TensorFlowBackendName } from '../backe
 import { createFaceEngine, type FaceEngine, type StageTimings } from '../engine.ts';
 import { facesDir } from '../faces-dir.ts';
 import { whoIsIt, type Encoding } from '../matching/match.ts';
+import { onnxThreads } from '../onnx/session.ts';
 import { tensorFlow } from '../tensorflow.ts';
 import { timeLiveness } from './liveness-bench.ts';
 
@@ -128,6 +129,8 @@ export async function runBench(options: { runs: number; photo?: string; small?: 
   const encodeMsPerFace = result640.stages.encodeMedianMs!;
   return {
     backend,
+    // Intra-op threads per network (FACEGATE_ONNX_THREADS; 2 for an engine alone, the API's workers use 1).
+    ...(backend === 'onnx' ? { onnxThreads: onnxThreads() } : {}),
     photo: photoFile,
     frame640: result640,
     frame96: result96,
