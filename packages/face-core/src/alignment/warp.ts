@@ -98,13 +98,12 @@ export function warpToCrop(photo: RgbImage | ImagePyramid, toCrop: SimilarityTra
     ty: toCrop.ty + o * (toCrop.b + toCrop.a),
   };
   const back = invertTransform(transform);
-  const { data, width, height } = source;
+  const { width, height } = source;
   const out = new Uint8Array(size * size * 3);
   // applyTransform(back, [x, y]) written out (the same arithmetic, without two arrays per pixel), and
   // the four neighbours read directly when they are all inside the photo: the hot loop of every request
   // (detector windows, landmark crops, chips). Same bytes as the per-sample path (warp.test.ts).
   const { a, b, tx, ty } = back;
-  const rowStride = width * 3;
   const read = border === 'replicate' ? sampleClamped : sample;
   // No rotation (the detector's windows): each column's x and each row's y are computed once.
   if (b === 0) return warpAxisAligned(source, a, tx, ty, size, read);
@@ -117,30 +116,8 @@ export function warpToCrop(photo: RgbImage | ImagePyramid, toCrop: SimilarityTra
       const fx = sx - x0;
       const fy = sy - y0;
       const d = (y * size + x) * 3;
-      if (x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height) {
-        // The three channels written out: this loop is most of the warp's time.
-        const i00 = y0 * rowStride + x0 * 3;
-        const i01 = i00 + rowStride;
-        let p00 = data[i00]!, p10 = data[i00 + 3]!, p01 = data[i01]!, p11 = data[i01 + 3]!;
-        let top = p00 + (p10 - p00) * fx;
-        out[d] = Math.round(top + (p01 + (p11 - p01) * fx - top) * fy);
-        p00 = data[i00 + 1]!; p10 = data[i00 + 4]!; p01 = data[i01 + 1]!; p11 = data[i01 + 4]!;
-        top = p00 + (p10 - p00) * fx;
-        out[d + 1] = Math.round(top + (p01 + (p11 - p01) * fx - top) * fy);
-        p00 = data[i00 + 2]!; p10 = data[i00 + 5]!; p01 = data[i01 + 2]!; p11 = data[i01 + 5]!;
-        top = p00 + (p10 - p00) * fx;
-        out[d + 2] = Math.round(top + (p01 + (p11 - p01) * fx - top) * fy);
-        continue;
-      }
-      for (let c = 0; c < 3; c++) {
-        const p00 = read(data, width, height, x0, y0, c);
-        const p10 = read(data, width, height, x0 + 1, y0, c);
-        const p01 = read(data, width, height, x0, y0 + 1, c);
-        const p11 = read(data, width, height, x0 + 1, y0 + 1, c);
-        const top = p00 + (p10 - p00) * fx;
-        const bottom = p01 + (p11 - p01) * fx;
-        out[d + c] = Math.round(top + (bottom - top) * fy);
-      }
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height) blendInside(source, x0, y0, fx, fy, out, d);
+      else blendAtEdge(source, x0, y0, fx, fy, out, d, read);
     }
   }
   return { data: out, width: size, height: size };
@@ -152,8 +129,7 @@ export function warpToCrop(photo: RgbImage | ImagePyramid, toCrop: SimilarityTra
  * column and per row. The same arithmetic as the general loop, so the same bytes (warp.test.ts).
  */
 function warpAxisAligned(source: RgbImage, a: number, tx: number, ty: number, size: number, read: typeof sample): RgbImage {
-  const { data, width, height } = source;
-  const rowStride = width * 3;
+  const { width, height } = source;
   const out = new Uint8Array(size * size * 3);
   const colX0 = new Int32Array(size);
   const colFx = new Float64Array(size);
@@ -178,32 +154,42 @@ function warpAxisAligned(source: RgbImage, a: number, tx: number, ty: number, si
       const x0 = colX0[x]!;
       const fx = colFx[x]!;
       const d = (y * size + x) * 3;
-      if (rowInside && x >= firstInside && x <= lastInside) {
-        const i00 = y0 * rowStride + x0 * 3;
-        const i01 = i00 + rowStride;
-        let p00 = data[i00]!, p10 = data[i00 + 3]!, p01 = data[i01]!, p11 = data[i01 + 3]!;
-        let top = p00 + (p10 - p00) * fx;
-        out[d] = Math.round(top + (p01 + (p11 - p01) * fx - top) * fy);
-        p00 = data[i00 + 1]!; p10 = data[i00 + 4]!; p01 = data[i01 + 1]!; p11 = data[i01 + 4]!;
-        top = p00 + (p10 - p00) * fx;
-        out[d + 1] = Math.round(top + (p01 + (p11 - p01) * fx - top) * fy);
-        p00 = data[i00 + 2]!; p10 = data[i00 + 5]!; p01 = data[i01 + 2]!; p11 = data[i01 + 5]!;
-        top = p00 + (p10 - p00) * fx;
-        out[d + 2] = Math.round(top + (p01 + (p11 - p01) * fx - top) * fy);
-        continue;
-      }
-      for (let c = 0; c < 3; c++) {
-        const p00 = read(data, width, height, x0, y0, c);
-        const p10 = read(data, width, height, x0 + 1, y0, c);
-        const p01 = read(data, width, height, x0, y0 + 1, c);
-        const p11 = read(data, width, height, x0 + 1, y0 + 1, c);
-        const top = p00 + (p10 - p00) * fx;
-        const bottom = p01 + (p11 - p01) * fx;
-        out[d + c] = Math.round(top + (bottom - top) * fy);
-      }
+      if (rowInside && x >= firstInside && x <= lastInside) blendInside(source, x0, y0, fx, fy, out, d);
+      else blendAtEdge(source, x0, y0, fx, fy, out, d, read);
     }
   }
   return { data: out, width: size, height: size };
+}
+
+/**
+ * Writes the bilinear blend of the four pixels at (x0, y0)..(x0 + 1, y0 + 1), all inside the photo, to
+ * out[d..d + 2]: the three channels written out (this is most of a warp's time).
+ */
+function blendInside({ data, width }: RgbImage, x0: number, y0: number, fx: number, fy: number, out: Uint8Array, d: number): void {
+  const i00 = (y0 * width + x0) * 3;
+  const i01 = i00 + width * 3;
+  let p00 = data[i00]!, p10 = data[i00 + 3]!, p01 = data[i01]!, p11 = data[i01 + 3]!;
+  let top = p00 + (p10 - p00) * fx;
+  out[d] = Math.round(top + (p01 + (p11 - p01) * fx - top) * fy);
+  p00 = data[i00 + 1]!; p10 = data[i00 + 4]!; p01 = data[i01 + 1]!; p11 = data[i01 + 4]!;
+  top = p00 + (p10 - p00) * fx;
+  out[d + 1] = Math.round(top + (p01 + (p11 - p01) * fx - top) * fy);
+  p00 = data[i00 + 2]!; p10 = data[i00 + 5]!; p01 = data[i01 + 2]!; p11 = data[i01 + 5]!;
+  top = p00 + (p10 - p00) * fx;
+  out[d + 2] = Math.round(top + (p01 + (p11 - p01) * fx - top) * fy);
+}
+
+/** The same blend where some of the four pixels lie outside the photo: `read` says what they are. */
+function blendAtEdge({ data, width, height }: RgbImage, x0: number, y0: number, fx: number, fy: number, out: Uint8Array, d: number, read: typeof sample): void {
+  for (let c = 0; c < 3; c++) {
+    const p00 = read(data, width, height, x0, y0, c);
+    const p10 = read(data, width, height, x0 + 1, y0, c);
+    const p01 = read(data, width, height, x0, y0 + 1, c);
+    const p11 = read(data, width, height, x0 + 1, y0 + 1, c);
+    const top = p00 + (p10 - p00) * fx;
+    const bottom = p01 + (p11 - p01) * fx;
+    out[d + c] = Math.round(top + (bottom - top) * fy);
+  }
 }
 
 function sample(data: Uint8Array, width: number, height: number, x: number, y: number, c: number): number {
