@@ -234,7 +234,7 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('groups'))(`face boxes and warnin
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved: fixed threshold 0.6.').waitFor();
     expect(stack.app.services.settings.current().threshold).toBe(0.6);
-    await stack.app.services.updateSettings({ threshold: null });
+    await stack.app.services.updateSettings({ threshold: null }, null, { confirmLargeChange: true });
   });
 
   it('has no serious accessibility violation on the pages changed, and no sideways scrolling on a phone (screenshots at 1440x900 and 390x844)', async () => {

@@ -29,8 +29,8 @@ const ENROLL = `mutation ($id: ID!, $images: [File!]!, $allow: Boolean) {
 const CREATE = `mutation ($n: String!, $c: String, $confirm: Boolean) {
   createPerson(input: { name: $n, cardId: $c }, confirmDuplicateName: $confirm) { __typename ... on MutationCreatePersonSuccess { data { id } } ... on Error { code message } }
 }`;
-const SETTINGS = `mutation ($input: SettingsInput!) {
-  updateSettings(input: $input) { __typename ... on MutationUpdateSettingsSuccess { data { threshold thresholdOverride falseAcceptRate falseAcceptOneIn stepUp model } } ... on Error { code message } }
+const SETTINGS = `mutation ($input: SettingsInput!, $confirm: Boolean) {
+  updateSettings(input: $input, confirmLargeChange: $confirm) { __typename ... on MutationUpdateSettingsSuccess { data { threshold thresholdOverride falseAcceptRate falseAcceptOneIn stepUp model } } ... on ConfirmationRequiredError { warnings } ... on Error { code message } }
 }`;
 
 const shrunk = async (file: string, side: number) => ({ name: `tiny-${side}.png`, bytes: new Uint8Array(await sharp(file).resize(side, side).png().toBuffer()) });
@@ -102,19 +102,19 @@ for (const database of databases()) {
 
     it('answers STEP_UP in the band above the threshold (audited), and REFUSED when step-up is off', async () => {
       const before = (await client.upload(VERIFY, { input: { name: 'younes', image: null } }, { 'input.image': camera(0) }, admin)).body.data!.verifyFace.data;
-      const set = await client.gql(SETTINGS, { input: { threshold: before.distance - 0.01 } }, admin);
+      const set = await client.gql(SETTINGS, { input: { threshold: before.distance - 0.01 }, confirm: true }, admin);
       expect(set.body.data!.updateSettings.data).toMatchObject({ thresholdOverride: before.distance - 0.01 });
       const borderline = (await client.upload(VERIFY, { input: { name: 'younes', image: null } }, { 'input.image': camera(0) }, admin)).body.data!.verifyFace.data;
       expect(borderline).toMatchObject({ decision: 'STEP_UP', accepted: false, reason: 'borderline', event: { decision: 'STEP_UP', reason: 'borderline' } });
       await client.gql(SETTINGS, { input: { stepUp: false } }, admin);
       const off = (await client.upload(VERIFY, { input: { name: 'younes', image: null } }, { 'input.image': camera(0) }, admin)).body.data!.verifyFace.data;
       expect(off).toMatchObject({ decision: 'REFUSED', reason: 'no_match' });
-      const back = await client.gql(SETTINGS, { input: { useCalibratedThreshold: true, stepUp: true } }, admin);
+      const back = await client.gql(SETTINGS, { input: { useCalibratedThreshold: true, stepUp: true }, confirm: true }, admin);
       expect(back.body.data!.updateSettings.data).toMatchObject({ thresholdOverride: null, stepUp: true, threshold: before.threshold });
     });
 
     it('takes the false-accept target as "1 in N", records who changed the threshold, and refuses out-of-range values', async () => {
-      const strict = await client.gql(SETTINGS, { input: { falseAcceptRate: 1e-5 } }, admin);
+      const strict = await client.gql(SETTINGS, { input: { falseAcceptRate: 1e-5 }, confirm: true }, admin);
       const settings = strict.body.data!.updateSettings.data;
       expect(settings).toMatchObject({ falseAcceptOneIn: 100000, thresholdOverride: null });
       expect(settings.threshold).toBeLessThan(0.33);
@@ -127,7 +127,24 @@ for (const database of databases()) {
       for (const input of [{ threshold: 5 }, { falseAcceptRate: 0.5 }, { rateLimitPerMinute: 0 }]) {
         expect((await client.gql(SETTINGS, { input }, admin)).body.data!.updateSettings).toMatchObject({ __typename: 'InvalidInputError', code: 'INVALID_INPUT' });
       }
-      await client.gql(SETTINGS, { input: { falseAcceptRate: 1e-4 } }, admin);
+      await client.gql(SETTINGS, { input: { falseAcceptRate: 1e-4 }, confirm: true }, admin);
+    });
+
+    it('refuses a large threshold move without confirmLargeChange (nothing saved, the warning in words), and saves it confirmed', async () => {
+      const current = async () => (await client.gql(`{ settings { threshold thresholdOverride } }`, {}, admin)).body.data!.settings;
+      const before = await current();
+      const changes = async () => (await client.gql(`{ settingChanges(first: 100) { edges { cursor } } }`, {}, admin)).body.data!.settingChanges.edges.length;
+      const logged = await changes();
+      const raised = (await client.gql(SETTINGS, { input: { threshold: 0.6 } }, admin)).body.data!.updateSettings;
+      expect(raised).toMatchObject({ __typename: 'ConfirmationRequiredError', code: 'CONFIRMATION_REQUIRED' });
+      expect(raised.warnings[0]).toMatch(/Raising the threshold from 0\.\d+ to 0\.600 lets strangers in far more often/);
+      expect(await current()).toEqual(before);
+      expect(await changes()).toBe(logged);
+      // A small move needs no confirmation; a large one confirmed is saved, and so is the way back.
+      expect((await client.gql(SETTINGS, { input: { threshold: before.threshold + 0.01 } }, admin)).body.data!.updateSettings.data).toMatchObject({ thresholdOverride: before.threshold + 0.01 });
+      expect((await client.gql(SETTINGS, { input: { threshold: 0.6 }, confirm: true }, admin)).body.data!.updateSettings.data).toMatchObject({ thresholdOverride: 0.6 });
+      expect((await client.gql(SETTINGS, { input: { useCalibratedThreshold: true } }, admin)).body.data!.updateSettings).toMatchObject({ code: 'CONFIRMATION_REQUIRED' });
+      expect((await client.gql(SETTINGS, { input: { useCalibratedThreshold: true }, confirm: true }, admin)).body.data!.updateSettings.data).toMatchObject({ thresholdOverride: null, threshold: before.threshold });
     });
 
     it("refuses kian's face enrolled as someone else unless an administrator overrides; then identification calls it ambiguous", async () => {

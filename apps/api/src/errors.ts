@@ -94,6 +94,16 @@ export class BusyError extends ApiError {
 }
 
 /**
+ * A settings change that moves the decision threshold far (code CONFIRMATION_REQUIRED): nothing was
+ * saved; `warnings` say in plain words what it would do. Send `confirmLargeChange: true` to save it.
+ */
+export class ConfirmationRequiredError extends ApiError {
+  constructor(readonly warnings: readonly string[]) {
+    super('CONFIRMATION_REQUIRED', `not saved: ${warnings.join(' ')} Send confirmLargeChange: true to save this change.`);
+  }
+}
+
+/**
  * A training run needs more people than the deployment (or the folder) has (code TOO_FEW_IDENTITIES):
  * identities with two or more photos, some learned from, some held out to stop early and to measure.
  */

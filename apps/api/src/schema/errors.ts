@@ -1,5 +1,5 @@
 import { builder } from '../builder.ts';
-import { ApiError, BusyError, DuplicateNameError, FaceRejectedError, InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError, UnauthorizedError, WeakPasswordError } from '../errors.ts';
+import { ApiError, BusyError, ConfirmationRequiredError, DuplicateNameError, FaceRejectedError, InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError, UnauthorizedError, WeakPasswordError } from '../errors.ts';
 
 /** Every expected failure implements Error: a stable `code` to branch on and a readable `message`. */
 export const ErrorInterface = builder.interfaceRef<ApiError>('Error').implement({
@@ -41,6 +41,14 @@ builder.objectType(DuplicateNameError, {
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof DuplicateNameError,
   fields: (t) => ({ personId: t.exposeID('personId') }),
+});
+
+builder.objectType(ConfirmationRequiredError, {
+  name: 'ConfirmationRequiredError',
+  description: 'A large move of the decision threshold (code CONFIRMATION_REQUIRED): nothing was saved; send confirmLargeChange: true once the warnings were read.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof ConfirmationRequiredError,
+  fields: (t) => ({ warnings: t.exposeStringList('warnings') }),
 });
 
 builder.objectType(BusyError, {

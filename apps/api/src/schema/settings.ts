@@ -2,6 +2,7 @@ import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import type { Settings, SettingsPatch } from '../services/settings.ts';
 import type { DeploymentCurve, DeploymentPoint } from '../services/settings-preview.ts';
+import { ConfirmationRequiredError } from '../errors.ts';
 import { COMMON_ERRORS } from './errors.ts';
 
 const GalleryRule = builder.enumType('GalleryRule', {
@@ -145,9 +146,14 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   updateSettings: t.field({
     type: SettingsRef,
+    description: 'Saves settings. A large move of the verification threshold (settingsPreview warns of it) is refused with CONFIRMATION_REQUIRED unless confirmLargeChange is true.',
     authScopes: { scope: 'admin' },
-    errors: { types: COMMON_ERRORS },
-    args: { input: t.arg({ type: SettingsInput, required: true }) },
-    resolve: (_, { input }, ctx) => ctx.services.updateSettings(toPatch(input), ctx.viewer.kind === 'admin' ? ctx.viewer.id : null),
+    errors: { types: [...COMMON_ERRORS, ConfirmationRequiredError] },
+    args: {
+      input: t.arg({ type: SettingsInput, required: true }),
+      confirmLargeChange: t.arg.boolean({ description: "The warnings of settingsPreview were read: save a large threshold move anyway." }),
+    },
+    resolve: (_, { input, confirmLargeChange }, ctx) =>
+      ctx.services.updateSettings(toPatch(input), ctx.viewer.kind === 'admin' ? ctx.viewer.id : null, { confirmLargeChange: confirmLargeChange ?? false }),
   }),
 }));

@@ -1,5 +1,5 @@
 import { decisionThresholds, DEFAULT_DECISION_CONFIG, ENCODER_MODEL_ID, falseMatchRateForGallery, findDuplicate } from '@facegate/face-core';
-import { FaceRejectedError } from '../errors.ts';
+import { ConfirmationRequiredError, FaceRejectedError } from '../errors.ts';
 import { Gallery } from '../recognizer/gallery.ts';
 import type { Recognizer } from '../recognizer/pool.ts';
 import type { TokenIssuer } from '../auth/tokens.ts';
@@ -131,6 +131,50 @@ export async function createServices(deps: ServiceDeps) {
   const signIn = createSignInService(prisma, tokens, deps.signInPolicy);
   const access = createAccessService(prisma, signIn);
 
+  /**
+   * What a settings change would do before it is saved: the thresholds it gives, and how many of the
+   * last attempts with a distance would have been decided the other way (accepted then, refused now,
+   * or the reverse). Doors' own settings are left aside: the global thresholds are compared.
+   */
+  async function previewSettings(patch: SettingsPatch, last: number) {
+    const next = settings.preview(patch);
+    const thresholds = (s: Settings) => ({
+      verify: s.threshold,
+      identify: decisionThresholds(decisionConfig(s), falseMatchRateForGallery(s.falseAcceptRate, DEFAULT_DECISION_CONFIG.fpirTarget, gallery.size)).threshold,
+    });
+    const now = thresholds(next);
+    const events = await prisma.recognitionEvent.findMany({
+      where: { distance: { not: null }, decision: { in: ['accepted', 'refused', 'step_up'] } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: Math.max(1, Math.min(last, 10_000)),
+      select: { kind: true, distance: true, threshold: true, decision: true, reason: true },
+    });
+    let toAccepted = 0;
+    let toRefused = 0;
+    for (const e of events) {
+      const before = e.distance! < e.threshold;
+      const after = e.distance! < (e.kind === 'identify' ? now.identify : now.verify);
+      if (after && !before) toAccepted++;
+      if (before && !after) toRefused++;
+    }
+    // The deployment's own error curves and the shipped calibration run, and warnings for a large move.
+    const from = settings.current().threshold;
+    const compared = events.map((e) => ({ ...e, distance: e.distance! }));
+    return {
+      settings: next,
+      verifyThreshold: now.verify,
+      identifyThreshold: now.identify,
+      attempts: events.length,
+      toAccepted,
+      toRefused,
+      currentThreshold: from,
+      falseAccept: falseAcceptAt(now.verify),
+      deployment: deploymentCurve(compared),
+      calibration: calibrationRun(),
+      warnings: thresholdWarnings({ from, to: now.verify, attempts: events.length, toAccepted, toRefused }),
+    };
+  }
+
   return {
     cipher,
     people,
@@ -148,55 +192,22 @@ export async function createServices(deps: ServiceDeps) {
     settings,
     admins: access.admins,
     apiKeys: access.apiKeys,
-    async updateSettings(patch: SettingsPatch, adminId: string | null = null) {
+    /**
+     * Saves a settings patch. A large move of the verification threshold (previewSettings' warnings:
+     * strangers accepted 10x as often, or a move over 0.05) is refused with CONFIRMATION_REQUIRED unless
+     * confirmed: the dashboard asks first, and an integration must say it read them too.
+     */
+    async updateSettings(patch: SettingsPatch, adminId: string | null = null, options: { confirmLargeChange?: boolean } = {}) {
+      if (!options.confirmLargeChange && ('threshold' in patch || 'falseAcceptRate' in patch)) {
+        const { warnings } = await previewSettings(patch, 500);
+        if (warnings.length > 0) throw new ConfirmationRequiredError(warnings);
+      }
       const next = await settings.update(patch, adminId);
       sync.publish({ type: 'settings' });
       if (patch.auditImageRetentionDays) await purgeImages();
       return next;
     },
-    /**
-     * What a settings change would do before it is saved: the thresholds it gives, and how many of the
-     * last attempts with a distance would have been decided the other way (accepted then, refused now,
-     * or the reverse). Doors' own settings are left aside: the global thresholds are compared.
-     */
-    async previewSettings(patch: SettingsPatch, last: number) {
-      const next = settings.preview(patch);
-      const thresholds = (s: Settings) => ({
-        verify: s.threshold,
-        identify: decisionThresholds(decisionConfig(s), falseMatchRateForGallery(s.falseAcceptRate, DEFAULT_DECISION_CONFIG.fpirTarget, gallery.size)).threshold,
-      });
-      const now = thresholds(next);
-      const events = await prisma.recognitionEvent.findMany({
-        where: { distance: { not: null }, decision: { in: ['accepted', 'refused', 'step_up'] } },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: Math.max(1, Math.min(last, 10_000)),
-        select: { kind: true, distance: true, threshold: true, decision: true, reason: true },
-      });
-      let toAccepted = 0;
-      let toRefused = 0;
-      for (const e of events) {
-        const before = e.distance! < e.threshold;
-        const after = e.distance! < (e.kind === 'identify' ? now.identify : now.verify);
-        if (after && !before) toAccepted++;
-        if (before && !after) toRefused++;
-      }
-      // The deployment's own error curves and the shipped calibration run, and warnings for a large move.
-      const from = settings.current().threshold;
-      const compared = events.map((e) => ({ ...e, distance: e.distance! }));
-      return {
-        settings: next,
-        verifyThreshold: now.verify,
-        identifyThreshold: now.identify,
-        attempts: events.length,
-        toAccepted,
-        toRefused,
-        currentThreshold: from,
-        falseAccept: falseAcceptAt(now.verify),
-        deployment: deploymentCurve(compared),
-        calibration: calibrationRun(),
-        warnings: thresholdWarnings({ from, to: now.verify, attempts: events.length, toAccepted, toRefused }),
-      };
-    },
+    previewSettings,
     /** Reads an uploaded file, refusing it unread when over the size limit. */
     async readUpload(file: File): Promise<Uint8Array> {
       if (file.size > deps.maxUploadBytes) {
@@ -213,6 +224,6 @@ export async function createServices(deps: ServiceDeps) {
       return sync.close();
     },
   };
-}
+  }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

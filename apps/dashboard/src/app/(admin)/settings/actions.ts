@@ -84,8 +84,10 @@ export async function updateSettings(_s: SettingsState, form: FormData): Promise
   const read = settingsInput(form);
   if ('error' in read) return { error: read.error };
   const { input } = read;
-  // A large threshold move (the API's preview warns) is saved only once the warning was read and confirmed.
-  if (form.get('confirmLargeChange') !== 'on') {
+  // A large threshold move (the API's preview warns) is saved only once the warning was read and confirmed;
+  // the API checks again (CONFIRMATION_REQUIRED without confirmLargeChange).
+  const confirmLargeChange = form.get('confirmLargeChange') === 'on';
+  if (!confirmLargeChange) {
     try {
       const preview = await previewOf(input);
       if (preview.warnings.length > 0) return { error: 'Not saved: this change needs a confirmation.', needsConfirmation: preview.warnings, preview, at: Date.now() };
@@ -95,8 +97,8 @@ export async function updateSettings(_s: SettingsState, form: FormData): Promise
   }
   return mutate(
     'updateSettings',
-    `mutation ($input: SettingsInput!) { updateSettings(input: $input) { __typename ... on MutationUpdateSettingsSuccess { data { threshold } } ... on Error { code message } } }`,
-    { input },
+    `mutation ($input: SettingsInput!, $confirm: Boolean) { updateSettings(input: $input, confirmLargeChange: $confirm) { __typename ... on MutationUpdateSettingsSuccess { data { threshold } } ... on Error { code message } } }`,
+    { input, confirm: confirmLargeChange },
     'threshold' in input ? `Saved: fixed threshold ${input.threshold}.` : `Saved: 1 in ${Math.round(1 / input.falseAcceptRate).toLocaleString('en')} false accepts (calibrated threshold).`,
   );
 }
