@@ -133,6 +133,13 @@ export interface ImportedPerson {
 }
 
 /**
+ * Photos of two people a bulk import may have on the face engine at once. The pool queues at most 64
+ * photos per worker (pool.ts) and one person may bring 50 (importLimits): with the next person started
+ * early only while both hold no more than this, a 1-worker pool keeps half its queue for the doors.
+ */
+const PHOTOS_AHEAD = 32;
+
+/**
  * The bulk import, for the command line (`facegate db import`) and the API alike: people one after
  * another (the duplicate check of each needs the ones before it in the gallery), each through
  * `people.importPerson` (one transaction per person: a person is imported whole or not at all), with
@@ -144,26 +151,41 @@ export async function importPeople(
   options: { allowDuplicates?: boolean; onPerson?: (result: ImportedPerson) => void | Promise<void> } = {},
 ): Promise<ImportedPerson[]> {
   const results: ImportedPerson[] = [];
-  const start = async ([name, source]: readonly [string, readonly ArchivePhoto[] | (() => Promise<ArchivePhoto[]>)]) => {
-    const photos = typeof source === 'function' ? await source() : source;
+  const entries = [...gallery];
+  const load = async ([name, source]: (typeof entries)[number]) => ({ name, photos: typeof source === 'function' ? await source() : source });
+  const analyse = (photos: readonly ArchivePhoto[]) => {
     const recognized = people.recognize(photos);
     // Awaited later, maybe after it failed: not an unhandled rejection meanwhile.
     recognized.catch(() => {});
-    return { name, photos, recognized };
+    return recognized;
   };
-  const queue = [...gallery];
-  let next = queue.length > 0 ? start(queue[0]!) : null;
-  for (let i = 0; next; i++) {
-    const current = await next;
-    // The next person's photos go to the engine while this one is checked and written, so the pool's
-    // workers do not wait for the database (nor the last photo of a person); the duplicate check and
-    // the gates still see everyone imported before.
-    next = i + 1 < queue.length ? start(queue[i + 1]!) : null;
-    next?.catch(() => {});
-    const result = await people.importPerson(current.name, current.photos, { allowDuplicates: options.allowDuplicates ?? false, recognized: current.recognized });
+  let current = entries.length > 0 ? await load(entries[0]!) : null;
+  let recognized = current ? analyse(current.photos) : null;
+  for (let i = 0; current && recognized; i++) {
+    // The next person's photos go to the engine while this one is checked and written, so the workers
+    // do not wait for the database (nor for a person's last photo); the gates and the duplicate check
+    // still see everyone imported before. Only while the two hold no more than PHOTOS_AHEAD photos:
+    // otherwise this person's are analysed first.
+    let upcoming: Awaited<ReturnType<typeof load>> | null = null;
+    let unreadable: { error: unknown } | null = null;
+    try {
+      upcoming = i + 1 < entries.length ? await load(entries[i + 1]!) : null;
+    } catch (error) {
+      // Thrown once this person is written, as when people were read one after another.
+      unreadable = { error };
+    }
+    let upcomingRecognized: ReturnType<typeof analyse> | null = null;
+    if (upcoming) {
+      if (current.photos.length + upcoming.photos.length > PHOTOS_AHEAD) await recognized.catch(() => {});
+      upcomingRecognized = analyse(upcoming.photos);
+    }
+    const result = await people.importPerson(current.name, current.photos, { allowDuplicates: options.allowDuplicates ?? false, recognized });
     const imported = { name: current.name, ...result, photos: current.photos.length };
     results.push(imported);
     await options.onPerson?.(imported);
+    if (unreadable) throw unreadable.error;
+    current = upcoming;
+    recognized = upcomingRecognized;
   }
   return results;
 }

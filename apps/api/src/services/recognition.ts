@@ -300,13 +300,18 @@ export function createRecognitionService(deps: {
       await checkFrameCount(input.images, () => audit.record({ ...base, model: '', decision: 'error', reason: 'invalid_input', framesUsed: 0 }));
       await limit(viewer, doorId, () => audit.record({ ...base, model: '', decision: 'error', reason: 'rate_limited', framesUsed: 0 }));
 
-      const person = await prisma.person.findFirst({
-        where: input.personId ? { id: input.personId } : input.cardId ? { cardId: input.cardId } : input.name ? { name: input.name } : { id: '' },
-        // With what the access policy needs of them at this door: one read for both.
-        select: { id: true, name: true, ...personAccessSelect(doorId) },
-      });
-      const claimed = { claimedPersonId: person?.id ?? null, claimedLabel: person?.name ?? claimedLabel };
-      const face = await probe(input.images, (fields) => audit.record({ ...base, ...claimed, ...fields }), local.liveness, local.config.gates);
+      // The person claimed, with what the access policy needs of them at this door (one read for both),
+      // read once the photos are analysed: a pass revoked or a group left meanwhile (seconds when the
+      // workers are busy) is seen. An attempt refused before then reads who was claimed for its record.
+      const readClaimed = () =>
+        prisma.person.findFirst({
+          where: input.personId ? { id: input.personId } : input.cardId ? { cardId: input.cardId } : input.name ? { name: input.name } : { id: '' },
+          select: { id: true, name: true, ...personAccessSelect(doorId) },
+        });
+      const claimedOf = (found: { id: string; name: string } | null) => ({ claimedPersonId: found?.id ?? null, claimedLabel: found?.name ?? claimedLabel });
+      const face = await probe(input.images, async (fields) => audit.record({ ...base, ...claimedOf(await readClaimed()), ...fields }), local.liveness, local.config.gates);
+      const person = await readClaimed();
+      const claimed = claimedOf(person);
       const framesUsed = face.faces.length;
       const refuse = async (reason: string): Promise<RecognitionOutcome> => {
         const event = await audit.record({ ...base, ...claimed, model: face.model, decision: 'refused', reason, thumbnail: face.thumbnail, framesUsed, livenessScore: face.liveness, photoFaces: face.photoFaces });
