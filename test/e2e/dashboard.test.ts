@@ -266,6 +266,33 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard in Chromium on the exercise's 
     await context.close();
   });
 
+  it("asks before a door's threshold moves far: the warning in words, nothing saved, then saved once confirmed", async () => {
+    const stored = async () => JSON.parse((await stack.app.db.prisma.door.findFirstOrThrow({ where: { name: 'Front door' } })).settings) as Record<string, unknown>;
+    await page.goto(`${stack.baseUrl}/access`);
+    const door = page.getByRole('form', { name: 'Rules of Front door' });
+    const save = async (threshold: string) => {
+      await door.getByLabel('Fixed threshold').fill(threshold);
+      await door.getByRole('button', { name: 'Save Front door' }).click();
+      const warning = door.locator('[data-warning=door-threshold]');
+      await warning.waitFor();
+      // What was typed is still there, to confirm as it is.
+      expect(await door.getByLabel('Fixed threshold').inputValue()).toBe(threshold);
+      return (await warning.textContent()) ?? '';
+    };
+    expect(await save('0.6')).toMatch(/Raising the threshold from 0\.\d+ to 0\.600 lets strangers in far more often/);
+    expect(await stored()).not.toHaveProperty('thresholdOverride');
+    await door.getByLabel(/I have read the warning/).check();
+    await door.getByRole('button', { name: 'Save Front door' }).click();
+    await door.locator('.alert.ok', { hasText: 'saved' }).waitFor();
+    expect(await stored()).toMatchObject({ thresholdOverride: 0.6 });
+    // Back to the threshold from the target: as large a move, confirmed too.
+    expect(await save('')).toMatch(/Lowering the threshold from 0\.600/);
+    await door.getByLabel(/I have read the warning/).check();
+    await door.getByRole('button', { name: 'Save Front door' }).click();
+    await door.locator('.alert.ok', { hasText: 'saved' }).waitFor();
+    expect(await stored()).not.toHaveProperty('thresholdOverride');
+  });
+
   it("sets who may open the front door when on the Access page, and the policy holds", async () => {
     await page.goto(`${stack.baseUrl}/access`);
     const door = page.getByRole('form', { name: 'Rules of Front door' });

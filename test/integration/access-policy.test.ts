@@ -199,10 +199,19 @@ for (const database of databases()) {
 
     it("holds a door to its own settings: a stricter false-accept target, several frames, liveness per door; bad values are typed errors", async () => {
       clock = new Date('2026-12-02T09:00:00Z');
-      const update = (settings: string) =>
-        client.gql(`mutation ($id: ID!) { updateDoor(id: $id, input: { settings: ${settings} }) { __typename ... on MutationUpdateDoorSuccess { data { settings { threshold minFrames falseAcceptRate liveness } } } ... on Error { code message } } }`, { id: doors.lobby }, admin);
+      const update = (settings: string, confirm = false) =>
+        client.gql(
+          `mutation ($id: ID!, $confirm: Boolean) { updateDoor(id: $id, input: { settings: ${settings} }, confirmLargeChange: $confirm) { __typename ... on MutationUpdateDoorSuccess { data { settings { threshold minFrames falseAcceptRate liveness } } } ... on ConfirmationRequiredError { warnings } ... on Error { code message } } }`,
+          { id: doors.lobby, confirm },
+          admin,
+        );
       const global = (await gql(`{ settings { threshold } }`)).settings.threshold as number;
-      const strict = (await update(`{ falseAcceptRate: 0.000001, minFrames: 2, liveness: STRICT }`)).body.data!.updateDoor.data.settings;
+      // A move of the door's threshold as large as this one is saved only once confirmed (nothing changes before).
+      const unconfirmed = (await update(`{ falseAcceptRate: 0.000001, minFrames: 2, liveness: STRICT }`)).body.data!.updateDoor;
+      expect(unconfirmed).toMatchObject({ __typename: 'ConfirmationRequiredError', code: 'CONFIRMATION_REQUIRED' });
+      expect(unconfirmed.warnings[0]).toMatch(/Lowering the threshold from 0\.\d+ to 0\.\d+ will refuse more enrolled people/);
+      expect((await verify(keys.lobby!, 'younes', camera(0))).data).toMatchObject({ decision: 'ACCEPTED' });
+      const strict = (await update(`{ falseAcceptRate: 0.000001, minFrames: 2, liveness: STRICT }`, true)).body.data!.updateDoor.data.settings;
       expect(strict).toMatchObject({ minFrames: 2, falseAcceptRate: 0.000001, liveness: 'STRICT' });
       expect(strict.threshold).toBeLessThan(global);
       const one = (await verify(keys.lobby!, 'younes', camera(0))).data;
@@ -210,8 +219,9 @@ for (const database of databases()) {
       expect((await update(`{ minFrames: 9 }`)).body.data!.updateDoor).toMatchObject({ code: 'INVALID_INPUT' });
       const zone = await client.gql(`mutation ($id: ID!) { updateDoor(id: $id, input: { timeZone: "Mars/Olympus" }) { __typename ... on Error { code } } }`, { id: doors.lobby }, admin);
       expect(zone.body.data!.updateDoor).toMatchObject({ code: 'INVALID_INPUT' });
-      // Back to the global settings.
-      expect((await update(`{}`)).body.data!.updateDoor.data.settings).toMatchObject({ minFrames: null, falseAcceptRate: null, liveness: null, threshold: global });
+      // Back to the global settings: a large move too.
+      expect((await update(`{}`)).body.data!.updateDoor).toMatchObject({ code: 'CONFIRMATION_REQUIRED' });
+      expect((await update(`{}`, true)).body.data!.updateDoor.data.settings).toMatchObject({ minFrames: null, falseAcceptRate: null, liveness: null, threshold: global });
       expect((await verify(keys.lobby!, 'younes', camera(0))).data).toMatchObject({ decision: 'ACCEPTED' });
     });
 

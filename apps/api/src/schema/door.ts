@@ -1,6 +1,7 @@
 import { builder } from '../builder.ts';
 import { parseDoorSettings, settingsAtDoor, type DoorSettings } from '../policy/door-settings.ts';
 import type { DoorModel } from '../services/prisma.ts';
+import { ConfirmationRequiredError } from '../errors.ts';
 import { COMMON_ERRORS } from './errors.ts';
 import { LivenessMode } from './settings.ts';
 
@@ -87,16 +88,24 @@ builder.mutationFields((t) => ({
     type: DoorRef,
     description: "A door's name, place, time zone, who may pass (everyone or groups) and its own decision settings.",
     authScopes: { scope: 'admin' },
-    errors: { types: COMMON_ERRORS },
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: DoorInput, required: true }) },
-    resolve: (_, { id, input }, ctx) =>
-      ctx.services.policy.configureDoor(String(id), {
-        ...(input.name != null ? { name: input.name } : {}),
-        ...(input.location !== undefined ? { location: input.location } : {}),
-        ...(input.timeZone != null ? { timeZone: input.timeZone } : {}),
-        ...(input.access != null ? { access: input.access } : {}),
-        ...(input.settings ? { settings: withoutNulls(input.settings) } : {}),
-      }),
+    errors: { types: [...COMMON_ERRORS, ConfirmationRequiredError] },
+    args: {
+      id: t.arg.id({ required: true }),
+      input: t.arg({ type: DoorInput, required: true }),
+      confirmLargeChange: t.arg.boolean({ description: "New settings that move this door's threshold far are refused with CONFIRMATION_REQUIRED unless this is true." }),
+    },
+    resolve: (_, { id, input, confirmLargeChange }, ctx) =>
+      ctx.services.configureDoor(
+        String(id),
+        {
+          ...(input.name != null ? { name: input.name } : {}),
+          ...(input.location !== undefined ? { location: input.location } : {}),
+          ...(input.timeZone != null ? { timeZone: input.timeZone } : {}),
+          ...(input.access != null ? { access: input.access } : {}),
+          ...(input.settings ? { settings: withoutNulls(input.settings) } : {}),
+        },
+        { confirmLargeChange: confirmLargeChange ?? false },
+      ),
   }),
   deleteDoor: t.id({
     authScopes: { scope: 'admin' },

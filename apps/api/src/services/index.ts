@@ -6,7 +6,8 @@ import type { TokenIssuer } from '../auth/tokens.ts';
 import type { DataCipher } from '../db/sealed.ts';
 import { createEventsService, type EventsOptions } from '../events/events-service.ts';
 import type { Metrics } from '../ops/metrics.ts';
-import { createAccessPolicy } from '../policy/access-policy.ts';
+import { createAccessPolicy, type DoorPatch } from '../policy/access-policy.ts';
+import { doorSettingsSchema, settingsAtDoor } from '../policy/door-settings.ts';
 import { createAccessService } from './access.ts';
 import { createAdminLog } from './admin-log.ts';
 import { importLimits } from './bulk-import.ts';
@@ -131,20 +132,19 @@ export async function createServices(deps: ServiceDeps) {
   const signIn = createSignInService(prisma, tokens, deps.signInPolicy);
   const access = createAccessService(prisma, signIn);
 
+  /** The verification threshold, and the identification one for today's gallery size, of some settings. */
+  const thresholdsOf = (s: Settings) => ({
+    verify: s.threshold,
+    identify: decisionThresholds(decisionConfig(s), falseMatchRateForGallery(s.falseAcceptRate, DEFAULT_DECISION_CONFIG.fpirTarget, gallery.size)).threshold,
+  });
+
   /**
-   * What a settings change would do before it is saved: the thresholds it gives, and how many of the
-   * last attempts with a distance would have been decided the other way (accepted then, refused now,
-   * or the reverse). Doors' own settings are left aside: the global thresholds are compared.
+   * The last compared attempts (everywhere, or at one door) replayed under `thresholds`: how many refused
+   * then would be accepted, and the reverse.
    */
-  async function previewSettings(patch: SettingsPatch, last: number) {
-    const next = settings.preview(patch);
-    const thresholds = (s: Settings) => ({
-      verify: s.threshold,
-      identify: decisionThresholds(decisionConfig(s), falseMatchRateForGallery(s.falseAcceptRate, DEFAULT_DECISION_CONFIG.fpirTarget, gallery.size)).threshold,
-    });
-    const now = thresholds(next);
+  async function replay(thresholds: ReturnType<typeof thresholdsOf>, last: number, doorId?: string) {
     const events = await prisma.recognitionEvent.findMany({
-      where: { distance: { not: null }, decision: { in: ['accepted', 'refused', 'step_up'] } },
+      where: { distance: { not: null }, decision: { in: ['accepted', 'refused', 'step_up'] }, ...(doorId ? { doorId } : {}) },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: Math.max(1, Math.min(last, 10_000)),
       select: { kind: true, distance: true, threshold: true, decision: true, reason: true },
@@ -153,10 +153,22 @@ export async function createServices(deps: ServiceDeps) {
     let toRefused = 0;
     for (const e of events) {
       const before = e.distance! < e.threshold;
-      const after = e.distance! < (e.kind === 'identify' ? now.identify : now.verify);
+      const after = e.distance! < (e.kind === 'identify' ? thresholds.identify : thresholds.verify);
       if (after && !before) toAccepted++;
       if (before && !after) toRefused++;
     }
+    return { events, toAccepted, toRefused };
+  }
+
+  /**
+   * What a settings change would do before it is saved: the thresholds it gives, and how many of the
+   * last attempts with a distance would have been decided the other way (accepted then, refused now,
+   * or the reverse). Doors' own settings are left aside: the global thresholds are compared.
+   */
+  async function previewSettings(patch: SettingsPatch, last: number) {
+    const next = settings.preview(patch);
+    const now = thresholdsOf(next);
+    const { events, toAccepted, toRefused } = await replay(now, last);
     // The deployment's own error curves and the shipped calibration run, and warnings for a large move.
     const from = settings.current().threshold;
     const compared = events.map((e) => ({ ...e, distance: e.distance! }));
@@ -173,6 +185,22 @@ export async function createServices(deps: ServiceDeps) {
       calibration: calibrationRun(),
       warnings: thresholdWarnings({ from, to: now.verify, attempts: events.length, toAccepted, toRefused }),
     };
+  }
+
+  /**
+   * The warnings of a door's new settings (they replace its old ones): a large move of the verification
+   * threshold in force there, with the door's last 500 compared attempts replayed. None for settings
+   * that do not validate (configureDoor refuses them) or an unknown door.
+   */
+  async function doorSettingsWarnings(doorId: string, next: unknown): Promise<string[]> {
+    const parsed = doorSettingsSchema.safeParse(next);
+    const door = await policy.door(doorId);
+    if (!parsed.success || !door) return [];
+    const global = settings.current();
+    const from = settingsAtDoor(global, door.settings).threshold;
+    const after = thresholdsOf(settingsAtDoor(global, parsed.data));
+    const { events, toAccepted, toRefused } = await replay(after, 500, doorId);
+    return thresholdWarnings({ from, to: after.verify, attempts: events.length, toAccepted, toRefused });
   }
 
   return {
@@ -208,6 +236,17 @@ export async function createServices(deps: ServiceDeps) {
       return next;
     },
     previewSettings,
+    /**
+     * Changes a door (access-policy.ts configureDoor). New settings that move the door's verification
+     * threshold far are refused with CONFIRMATION_REQUIRED unless confirmed, as for the global settings.
+     */
+    async configureDoor(id: string, patch: DoorPatch, options: { confirmLargeChange?: boolean } = {}) {
+      if (!options.confirmLargeChange && patch.settings !== undefined) {
+        const warnings = await doorSettingsWarnings(id, patch.settings);
+        if (warnings.length > 0) throw new ConfirmationRequiredError(warnings);
+      }
+      return policy.configureDoor(id, patch);
+    },
     /** Reads an uploaded file, refusing it unread when over the size limit. */
     async readUpload(file: File): Promise<Uint8Array> {
       if (file.size > deps.maxUploadBytes) {
@@ -224,6 +263,6 @@ export async function createServices(deps: ServiceDeps) {
       return sync.close();
     },
   };
-  }
+}
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

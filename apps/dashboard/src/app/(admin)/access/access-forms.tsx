@@ -59,27 +59,30 @@ export function DoorPolicyForm({ door, readOnly }: { door: DoorRow; readOnly: bo
   const [state, action] = useActionState(saveDoorPolicy, {});
   const s = door.settings;
   const p = `door-${door.id}`;
+  // When the API asks for a confirmation, the form shows what was sent (React resets a sent form).
+  const sent = state.needsConfirmation ? state.submitted : undefined;
+  const value = (key: string, saved: string) => sent?.[key] ?? saved;
   return (
     <form action={action} className="panel" aria-label={`Rules of ${door.name}`}>
       <h3>{door.name}</h3>
       <input type="hidden" name="id" value={door.id} />
       <input type="hidden" name="name" value={door.name} />
       {/* Keyed by what is saved: a sent form is reset by React, and must then show the saved values. */}
-      <fieldset key={`${door.access}:${door.timeZone}:${JSON.stringify(s)}`} disabled={readOnly} className="row">
+      <fieldset key={`${door.access}:${door.timeZone}:${JSON.stringify(s)}:${sent ? state.at : ''}`} disabled={readOnly} className="row">
         <div className="field">
           <label htmlFor={`${p}-zone`}>Time zone</label>
-          <input id={`${p}-zone`} name="timeZone" list="time-zones" defaultValue={door.timeZone} required />
+          <input id={`${p}-zone`} name="timeZone" list="time-zones" defaultValue={value('timeZone', door.timeZone)} required />
         </div>
         <div className="field">
           <label htmlFor={`${p}-access`}>Who may pass</label>
-          <select id={`${p}-access`} name="access" defaultValue={door.access}>
+          <select id={`${p}-access`} name="access" defaultValue={value('access', door.access)}>
             <option value="EVERYONE">Everyone enrolled and active</option>
             <option value="GROUPS">Only the groups allowed here</option>
           </select>
         </div>
         <div className="field">
           <label htmlFor={`${p}-far`}>False accepts</label>
-          <select id={`${p}-far`} name="falseAcceptOneIn" defaultValue={s.falseAcceptRate ? String(Math.round(1 / s.falseAcceptRate)) : ''}>
+          <select id={`${p}-far`} name="falseAcceptOneIn" defaultValue={value('falseAcceptOneIn', s.falseAcceptRate ? String(Math.round(1 / s.falseAcceptRate)) : '')}>
             <option value="">As in Settings</option>
             <option value="1000">1 in 1,000</option>
             <option value="10000">1 in 10,000</option>
@@ -92,11 +95,11 @@ export function DoorPolicyForm({ door, readOnly }: { door: DoorRow; readOnly: bo
           <label htmlFor={`${p}-threshold`}>
             Fixed threshold <span className="hint">empty: from the target</span>
           </label>
-          <input id={`${p}-threshold`} name="thresholdOverride" type="number" step="0.001" min="0.05" max="1.5" placeholder={s.threshold.toFixed(3)} defaultValue={s.thresholdOverride ?? ''} style={{ maxWidth: '9rem' }} />
+          <input id={`${p}-threshold`} name="thresholdOverride" type="number" step="0.001" min="0.05" max="1.5" placeholder={s.threshold.toFixed(3)} defaultValue={value('thresholdOverride', s.thresholdOverride === null ? '' : String(s.thresholdOverride))} style={{ maxWidth: '9rem' }} />
         </div>
         <div className="field">
           <label htmlFor={`${p}-stepup`}>Second factor when unsure</label>
-          <select id={`${p}-stepup`} name="stepUp" defaultValue={s.stepUp === null ? '' : String(s.stepUp)}>
+          <select id={`${p}-stepup`} name="stepUp" defaultValue={value('stepUp', s.stepUp === null ? '' : String(s.stepUp))}>
             <option value="">As in Settings</option>
             <option value="true">Ask for the PIN</option>
             <option value="false">Never ask (refuse)</option>
@@ -104,7 +107,7 @@ export function DoorPolicyForm({ door, readOnly }: { door: DoorRow; readOnly: bo
         </div>
         <div className="field">
           <label htmlFor={`${p}-frames`}>Frames needed</label>
-          <select id={`${p}-frames`} name="minFrames" defaultValue={s.minFrames ? String(s.minFrames) : ''}>
+          <select id={`${p}-frames`} name="minFrames" defaultValue={value('minFrames', s.minFrames ? String(s.minFrames) : '')}>
             <option value="">1 (default)</option>
             {[2, 3, 4, 5].map((n) => (
               <option key={n} value={n}>
@@ -115,7 +118,7 @@ export function DoorPolicyForm({ door, readOnly }: { door: DoorRow; readOnly: bo
         </div>
         <div className="field">
           <label htmlFor={`${p}-liveness`}>Liveness</label>
-          <select id={`${p}-liveness`} name="liveness" defaultValue={s.liveness ?? ''}>
+          <select id={`${p}-liveness`} name="liveness" defaultValue={value('liveness', s.liveness ?? '')}>
             <option value="">As in Settings</option>
             <option value="OFF">Off</option>
             <option value="BALANCED">Balanced</option>
@@ -124,9 +127,19 @@ export function DoorPolicyForm({ door, readOnly }: { door: DoorRow; readOnly: bo
         </div>
         <div className="field">
           <label>
-            <input type="checkbox" name="requirePin" defaultChecked={s.requirePin ?? false} /> Always ask for the PIN
+            <input type="checkbox" name="requirePin" defaultChecked={sent ? sent.requirePin === 'on' : (s.requirePin ?? false)} /> Always ask for the PIN
           </label>
         </div>
+        {state.needsConfirmation && (
+          <div className="alert warn" role="alert" data-warning="door-threshold">
+            {state.needsConfirmation.map((w) => (
+              <p key={w}>{w}</p>
+            ))}
+            <label>
+              <input type="checkbox" name="confirmLargeChange" /> I have read the warning: save anyway
+            </label>
+          </div>
+        )}
         {!readOnly && <SubmitButton pending="Saving…">Save {door.name}</SubmitButton>}
       </fieldset>
       <datalist id="time-zones">

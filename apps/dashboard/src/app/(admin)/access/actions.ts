@@ -11,9 +11,13 @@ export interface AccessState {
   message?: string;
   error?: string;
   at?: number;
+  /** A door's new settings move its threshold far: the API's warnings, to read and confirm. */
+  needsConfirmation?: string[];
+  /** What was sent, shown again when a confirmation is asked for (a sent form is reset). */
+  submitted?: Record<string, string>;
 }
 
-type Union = { __typename: string; code?: string; message?: string; data?: unknown };
+type Union = { __typename: string; code?: string; message?: string; data?: unknown; warnings?: string[] };
 
 /** One admin mutation whose result is a union; the API's own validation comes back in words. */
 async function mutate(field: string, query: string, variables: Record<string, unknown>, success: string): Promise<AccessState> {
@@ -21,6 +25,7 @@ async function mutate(field: string, query: string, variables: Record<string, un
   if (!guard.ok) return { error: guard.error };
   try {
     const result = (await gql<Record<string, Union>>(query, variables))[field]!;
+    if (result.__typename === 'ConfirmationRequiredError') return { error: 'Not saved: this change moves the threshold far and needs a confirmation.', needsConfirmation: result.warnings ?? [], at: Date.now() };
     if (isError(result)) return { error: result.message ?? 'Not saved.' };
     revalidatePath('/access');
     return { ok: true, message: success, at: Date.now() };
@@ -76,12 +81,15 @@ export async function saveDoorPolicy(_s: AccessState, form: FormData): Promise<A
     ...(thresholdOverride !== null ? { thresholdOverride } : {}),
     ...(stepUp !== null ? { stepUp } : {}),
   };
-  return mutate(
+  const saved = await mutate(
     'updateDoor',
-    `mutation ($id: ID!, $input: DoorInput!) { updateDoor(id: $id, input: $input) { __typename ... on MutationUpdateDoorSuccess { data { id } } ... on Error { code message } } }`,
-    { id: doorId, input: { timeZone, access, settings } },
+    `mutation ($id: ID!, $input: DoorInput!, $confirm: Boolean) { updateDoor(id: $id, input: $input, confirmLargeChange: $confirm) { __typename ... on MutationUpdateDoorSuccess { data { id } } ... on ConfirmationRequiredError { warnings } ... on Error { code message } } }`,
+    { id: doorId, input: { timeZone, access, settings }, confirm: form.get('confirmLargeChange') === 'on' },
     `Door “${doorName}” saved.`,
   );
+  if (!saved.needsConfirmation) return saved;
+  const text = (key: string) => String(form.get(key) ?? '');
+  return { ...saved, submitted: Object.fromEntries(['timeZone', 'access', 'falseAcceptOneIn', 'thresholdOverride', 'stepUp', 'minFrames', 'liveness', 'requirePin'].map((k) => [k, text(k)])) };
 }
 
 const DAYS = ['1', '2', '3', '4', '5', '6', '7'] as const;
