@@ -127,6 +127,18 @@ const MATRIX: { name: string; allowed: Caller[]; run: (c: ReturnType<typeof apiC
     allowed: ['admin'],
     run: async (c, t) => (await c.upload('mutation ($a: File!) { importPeople(archive: $a) { __typename ... on Error { code } } }', { a: null }, { a: { name: 'empty.zip', bytes: zipSync({}) } }, t)).body,
   },
+  // A large threshold move, confirmed: the confirmation flag opens nothing to a caller that may not change settings (the door's own key included).
+  { name: 'query settingsPreview', allowed: ['viewer', 'admin'], run: async (c, t) => (await c.gql('{ settingsPreview(input: { threshold: 0.6 }) { warnings } }', {}, t)).body },
+  {
+    name: 'updateSettings, a large move confirmed',
+    allowed: ['admin'],
+    run: async (c, t) => (await c.gql('mutation { updateSettings(input: { rateLimitPerMinute: 600 }, confirmLargeChange: true) { __typename ... on Error { code } } }', {}, t)).body,
+  },
+  {
+    name: 'updateDoor, a large move of its threshold confirmed',
+    allowed: ['admin'],
+    run: async (c, t, ids) => (await c.gql('mutation ($id: ID!) { updateDoor(id: $id, input: { settings: { thresholdOverride: 0.6 } }, confirmLargeChange: true) { __typename ... on Error { code } } }', { id: ids.door }, t)).body,
+  },
 ];
 
 /** Denied means an UnauthorizedError result or a GraphQL error with code UNAUTHORIZED; nothing else. */
@@ -153,6 +165,7 @@ for (const database of databases()) {
       await app.services.admins.create('viewer@facegate.test', 'viewer password 1', 'viewer');
       tokens.viewer = (await app.services.admins.login('viewer@facegate.test', 'viewer password 1')).token;
       const door = await app.services.access.doors.create('Front door');
+      ids.door = door.id;
       tokens.doorKey = (await app.services.apiKeys.create({ name: 'front door', scopes: ['verify', 'identify'], doorId: door.id })).token;
       tokens.integrationKey = (await app.services.apiKeys.create({ name: 'hr system', scopes: ['people:read'] })).token;
       ids.spareAdmin = (await app.services.admins.create('spare@facegate.test', 'spare password 4711', 'viewer')).id;

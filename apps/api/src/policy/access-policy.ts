@@ -120,11 +120,6 @@ export function createAccessPolicy(prisma: Prisma, options: { now: () => Date })
 
     door,
 
-    /** The door's own decision settings (none = the global ones). */
-    async doorSettings(doorId: string | null): Promise<DoorSettings> {
-      return (await door(doorId))?.settings ?? {};
-    },
-
     async configureDoor(id: string, patch: DoorPatch) {
       await exists('door', id);
       const { settings, ...rest } = parse(doorPatchSchema, patch);

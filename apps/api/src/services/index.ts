@@ -188,19 +188,24 @@ export async function createServices(deps: ServiceDeps) {
   }
 
   /**
-   * The warnings of a door's new settings (they replace its old ones): a large move of the verification
-   * threshold in force there, with the door's last 500 compared attempts replayed. None for settings
-   * that do not validate (configureDoor refuses them) or an unknown door.
+   * The warnings of a move of the verification threshold from `from` to `to.verify` (none for a small
+   * one), with the last 500 compared attempts (at `doorId`, or everywhere) replayed.
+   */
+  async function moveWarnings(from: number, to: ReturnType<typeof thresholdsOf>, doorId?: string): Promise<string[]> {
+    const { events, toAccepted, toRefused } = await replay(to, 500, doorId);
+    return thresholdWarnings({ from, to: to.verify, attempts: events.length, toAccepted, toRefused });
+  }
+
+  /**
+   * The warnings of a door's new settings (they replace its old ones), for the threshold in force
+   * there. None for settings that do not validate (configureDoor refuses them) or an unknown door.
    */
   async function doorSettingsWarnings(doorId: string, next: unknown): Promise<string[]> {
     const parsed = doorSettingsSchema.safeParse(next);
     const door = await policy.door(doorId);
     if (!parsed.success || !door) return [];
     const global = settings.current();
-    const from = settingsAtDoor(global, door.settings).threshold;
-    const after = thresholdsOf(settingsAtDoor(global, parsed.data));
-    const { events, toAccepted, toRefused } = await replay(after, 500, doorId);
-    return thresholdWarnings({ from, to: after.verify, attempts: events.length, toAccepted, toRefused });
+    return moveWarnings(settingsAtDoor(global, door.settings).threshold, thresholdsOf(settingsAtDoor(global, parsed.data)), doorId);
   }
 
   return {
@@ -227,7 +232,7 @@ export async function createServices(deps: ServiceDeps) {
      */
     async updateSettings(patch: SettingsPatch, adminId: string | null = null, options: { confirmLargeChange?: boolean } = {}) {
       if (!options.confirmLargeChange && ('threshold' in patch || 'falseAcceptRate' in patch)) {
-        const { warnings } = await previewSettings(patch, 500);
+        const warnings = await moveWarnings(settings.current().threshold, thresholdsOf(settings.preview(patch)));
         if (warnings.length > 0) throw new ConfirmationRequiredError(warnings);
       }
       const next = await settings.update(patch, adminId);
