@@ -174,6 +174,7 @@ try {
       server: SERVER,
       recognizerThreads: process.env.FACEGATE_RECOGNIZER_THREADS ?? 'cores',
       onnxThreads: process.env.FACEGATE_ONNX_THREADS ?? '1',
+      encoderPrecision: process.env.FACEGATE_ENCODER_PRECISION || 'float32',
       mallocMmapThreshold: serverCommand.env.MALLOC_MMAP_THRESHOLD_ ?? 'glibc default',
     }),
   );

@@ -5,7 +5,7 @@ import { initBackend, type BackendName } from './backend.ts';
 import type { DetectorConfig } from './detection/constants.ts';
 import * as detection from './detection/blazeface.ts';
 import type { EncoderConfig } from './encoding/constants.ts';
-import { ENCODER_INPUT_SIZE, ENCODER_MODEL_ID } from './encoding/constants.ts';
+import { DEFAULT_ENCODER_CONFIG, ENCODER_INPUT_SIZE, encoderModelId } from './encoding/constants.ts';
 import * as encoding from './encoding/dlib-resnet.ts';
 import { MultipleFacesError, NoFaceError } from './errors.ts';
 import type { Box } from './geometry.ts';
@@ -137,7 +137,7 @@ export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceE
 
   return {
     backend,
-    modelId: ENCODER_MODEL_ID,
+    modelId: encoderModelId(config.encoder?.precision ?? DEFAULT_ENCODER_CONFIG.precision),
     findFaces: (source, timings, seen) => run(source, Number.POSITIVE_INFINITY, timings, true, undefined, seen),
     async encodeFace(source, options = {}) {
       const [face] = await run(source, 1, options.timings, false, (count) => {

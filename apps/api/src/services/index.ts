@@ -100,6 +100,10 @@ export async function createServices(deps: ServiceDeps) {
   // Decisions use the active model's encodings only (services/models.ts switches it after re-encoding).
   const gallery = new Gallery((ids, model) => people.loadGallery(ids, model), undefined, await loadActiveModel(prisma));
   await gallery.reload();
+  // Enrolled in another model (FACEGATE_ENCODER_PRECISION changed, or an instance not yet switched):
+  // re-encoded from their photos in the background, and not recognised until then.
+  const elsewhere = await prisma.faceSample.count({ where: { model: { not: gallery.model }, encodings: { none: { model: gallery.model } } } });
+  if (elsewhere > 0) console.warn(`facegate: ${elsewhere} face samples are not in the active model ${gallery.model} yet; they are re-encoded in the background, and their people are not recognised until then`);
   const models = createModelsService({ prisma, cipher, recognizer, gallery, decisionConfig: () => settings.decisionConfig(), publish: () => sync.publish({ type: 'model' }), changed, now, ...(deps.models ? { options: deps.models } : {}) });
   await models.expireTraining();
   void models.tick();

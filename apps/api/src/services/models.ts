@@ -61,7 +61,13 @@ export async function loadActiveModel(prisma: Prisma): Promise<ActiveModel> {
   const record = await readActiveModel(prisma);
   if (!record.headId) return { model: ENCODER_MODEL_ID, head: null };
   const row = await prisma.modelHead.findUniqueOrThrow({ where: { id: record.headId } });
-  return { model: record.model, head: headFromArtefact(JSON.parse(row.artefact) as HeadArtefact) };
+  const head = headFromArtefact(JSON.parse(row.artefact) as HeadArtefact);
+  // A head learned on another encoder's encodings (FACEGATE_ENCODER_PRECISION changed) would compare
+  // encodings it was never trained on: the start stops here instead.
+  if (head.encoderModelId !== ENCODER_MODEL_ID) {
+    throw new Error(`the active model's head was trained on ${head.encoderModelId}, but this process encodes with ${ENCODER_MODEL_ID} (FACEGATE_ENCODER_PRECISION): set it back, or make the encoder alone the active model first`);
+  }
+  return { model: record.model, head };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -8,15 +8,36 @@ export interface EncoderConfig {
    * DevTrain (98.7 % -> 99.3 % on a quarter of it), at the cost of a second network pass.
    */
   readonly mirror: boolean;
+  /**
+   * float32: the network as trained. int8: the same weights quantized (onnx/quantize.ts), about 3x faster
+   * on ONNX Runtime with LFW and open-set figures within a few attempts of float32's (README); its
+   * encodings are another model's, so a deployment chooses it before enrolling anyone.
+   */
+  readonly precision: EncoderPrecision;
+}
+
+export type EncoderPrecision = 'float32' | 'int8';
+
+/** `FACEGATE_ENCODER_PRECISION` (float32 or int8), else float32. */
+export function encoderPrecision(value = process.env.FACEGATE_ENCODER_PRECISION): EncoderPrecision {
+  if (value === undefined || value === '' || value === 'float32') return 'float32';
+  if (value === 'int8') return 'int8';
+  throw new Error(`FACEGATE_ENCODER_PRECISION must be float32 or int8; got ${value}`);
 }
 
 export const DEFAULT_ENCODER_CONFIG: EncoderConfig = {
   batchSize: 16,
   mirror: true,
+  precision: encoderPrecision(),
 };
 
 /** Identifies the network that produced an encoding; encodings of different models never compare. */
-export const ENCODER_MODEL_ID = 'dlib-resnet-v1+mirror@face-api-1.7';
+export function encoderModelId(precision: EncoderPrecision): string {
+  return precision === 'int8' ? 'dlib-resnet-v1-int8+mirror@face-api-1.7' : 'dlib-resnet-v1+mirror@face-api-1.7';
+}
+
+/** The model of this process's encoder (FACEGATE_ENCODER_PRECISION): what the API stores and compares. */
+export const ENCODER_MODEL_ID = encoderModelId(DEFAULT_ENCODER_CONFIG.precision);
 
 /** The dlib ResNet sees 150x150 chips aligned by alignment/templates.ts's dlibChipTemplate. */
 export const ENCODER_INPUT_SIZE = 150;

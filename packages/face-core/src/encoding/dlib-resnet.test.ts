@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { initTensorFlow, packageDir, type BackendName } from '../backend.ts';
 import { loadFaceApiNet } from '../face-api.ts';
 import { FoldedDlibResNet, type DlibResNetParams } from './dlib-resnet-graph.ts';
+import { ModelLoadError } from '../errors.ts';
+import { encoderModelId, encoderPrecision } from './constants.ts';
 import { load } from './dlib-resnet.ts';
 
 /** A 150x150 crop of a real face from a photo shipped with face-api. */
@@ -51,5 +53,13 @@ describe('dlib ResNet encoder', () => {
     await expect(encoder.encode([{ data: new Uint8Array(3 * 100 * 100), width: 100, height: 100 }])).rejects.toThrow(/150x150/);
     expect(tf.memory().numTensors).toBe(before);
     encoder.dispose();
+  });
+
+  it('refuses the int8 encoder where ONNX Runtime does not run it, with a typed error', async () => {
+    await expect(load({ precision: 'int8' }, 'wasm')).rejects.toThrow(ModelLoadError);
+    expect(encoderPrecision(undefined)).toBe('float32');
+    expect(encoderPrecision('int8')).toBe('int8');
+    expect(() => encoderPrecision('fp16')).toThrow(/float32 or int8/);
+    expect(encoderModelId('int8')).not.toBe(encoderModelId('float32'));
   });
 });

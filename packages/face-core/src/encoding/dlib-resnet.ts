@@ -3,12 +3,15 @@ import { initBackend, initTensorFlow, packageDir, type BackendName } from '../ba
 import { loadFaceApiNet } from '../face-api.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { buildDlibResNet } from '../onnx/dlib-resnet.ts';
+import { exactInt8 } from '../onnx/cpu.ts';
 import { createOnnxNetwork } from '../onnx/session.ts';
 import { cachedGraph } from '../onnx/graph-cache.ts';
 import { faceApiWeightFiles, readFaceApiWeights } from '../onnx/weights.ts';
 import { l2Normalize } from '../ops/l2.ts';
 import { tensorFlow } from '../tensorflow.ts';
-import { DEFAULT_ENCODER_CONFIG, ENCODER_INPUT_SIZE, ENCODING_LENGTH, type EncoderConfig } from './constants.ts';
+import { ModelLoadError } from '../errors.ts';
+import { DEFAULT_ENCODER_CONFIG, ENCODER_INPUT_SIZE, ENCODING_LENGTH, type EncoderConfig, type EncoderPrecision } from './constants.ts';
+import int8Calibration from './dlib-resnet-int8-ranges.json' with { type: 'json' };
 import type { DlibResNetParams } from './dlib-resnet-graph.ts';
 
 export interface FaceEncoder {
@@ -27,15 +30,35 @@ const SIZE = ENCODER_INPUT_SIZE;
 
 const defaultModelDir = () => path.join(packageDir('@vladmandic/face-api'), 'model');
 
+
 /** dlib's ResNet as an ONNX graph built from face-api's weights file (a cached file, or bytes). */
-export async function dlibResNetGraph(modelDir = defaultModelDir()): Promise<string | Uint8Array> {
+export async function dlibResNetGraph(modelDir = defaultModelDir(), precision: EncoderPrecision = 'float32'): Promise<string | Uint8Array> {
   const name = 'face_recognition_model';
-  return cachedGraph('dlib-resnet', await faceApiWeightFiles(modelDir, name), async () => buildDlibResNet(await readFaceApiWeights(modelDir, name)));
+  const weightFiles = await faceApiWeightFiles(modelDir, name);
+  if (precision === 'int8') {
+    const ranges = int8Ranges();
+    return cachedGraph('dlib-resnet-int8', [...weightFiles, new TextEncoder().encode(JSON.stringify(ranges))], async () =>
+      buildDlibResNet(await readFaceApiWeights(modelDir, name), { kind: 'int8', ranges }),
+    );
+  }
+  return cachedGraph('dlib-resnet', weightFiles, async () => buildDlibResNet(await readFaceApiWeights(modelDir, name)));
+}
+
+/** The int8 graph's calibrated activation ranges (dlib-resnet-int8-ranges.json, from scripts/calibrate-encoder-int8.ts). */
+function int8Ranges(): Record<string, [number, number]> {
+  return Object.fromEntries(
+    Object.entries(int8Calibration.ranges).map(([point, range]) => {
+      const [min, max] = range;
+      if (range.length !== 2 || min === undefined || max === undefined || !(min <= max)) throw new ModelLoadError(`dlib-resnet-int8-ranges.json: bad range for ${point}`);
+      return [point, [min, max]];
+    }),
+  );
 }
 
 /** dlib's ResNet on ONNX Runtime. */
-export async function loadOnnxDlibResNet(modelDir = defaultModelDir()): Promise<DlibResNetRunner> {
-  const net = await createOnnxNetwork(await dlibResNetGraph(modelDir), 'dlib ResNet');
+export async function loadOnnxDlibResNet(modelDir = defaultModelDir(), precision: EncoderPrecision = 'float32'): Promise<DlibResNetRunner> {
+  if (precision === 'int8' && !exactInt8()) throw new ModelLoadError('the int8 encoder needs an x86-64 CPU with VNNI (avx512_vnni or avx_vnni), where it was measured; set FACEGATE_ENCODER_PRECISION=float32');
+  const net = await createOnnxNetwork(await dlibResNetGraph(modelDir, precision), `dlib ResNet (${precision})`);
   return {
     predict: async (pixels, count) => (await net.run(pixels, [count, SIZE, SIZE, 3])).data,
     dispose: () => void net.dispose(),
@@ -67,7 +90,9 @@ export async function loadTensorFlowDlibResNet(modelDir?: string): Promise<DlibR
 
 export async function load(config: Partial<EncoderConfig> = {}, backend?: BackendName): Promise<FaceEncoder> {
   const cfg = { ...DEFAULT_ENCODER_CONFIG, ...config };
-  const net = (backend ?? (await initBackend())) === 'onnx' ? await loadOnnxDlibResNet(cfg.modelDir) : await loadTensorFlowDlibResNet(cfg.modelDir);
+  const onnx = (backend ?? (await initBackend())) === 'onnx';
+  if (!onnx && cfg.precision === 'int8') throw new ModelLoadError('the int8 encoder runs on ONNX Runtime only, which did not load here: set FACEGATE_ENCODER_PRECISION=float32');
+  const net = onnx ? await loadOnnxDlibResNet(cfg.modelDir, cfg.precision) : await loadTensorFlowDlibResNet(cfg.modelDir);
   const chipValues = SIZE * SIZE * 3;
 
   async function encodeBatch(chips: readonly RgbImage[]): Promise<number[][]> {

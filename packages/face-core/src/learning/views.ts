@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import type { BackendName } from '../backend.ts';
 import { listGallery } from '../cli/gallery.ts';
 import { createFaceEngine, type EngineConfig, type FaceEngine } from '../engine.ts';
-import { ENCODER_INPUT_SIZE, ENCODER_MODEL_ID, ENCODING_LENGTH } from '../encoding/constants.ts';
+import { DEFAULT_ENCODER_CONFIG, ENCODER_INPUT_SIZE, encoderModelId, ENCODING_LENGTH } from '../encoding/constants.ts';
 import { loadOnnxDlibResNet, loadTensorFlowDlibResNet, type DlibResNetRunner } from '../encoding/dlib-resnet.ts';
 import { FaceError } from '../errors.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
@@ -70,7 +70,7 @@ function conditionKey(condition: CameraCondition | undefined): string {
  * networks load on the first photo missing from the cache (a fully cached run loads none).
  */
 export async function load(config: ViewEncoderConfig = {}): Promise<ViewEncoder> {
-  const modelId = ENCODER_MODEL_ID;
+  const modelId = encoderModelId(config.engine?.encoder?.precision ?? DEFAULT_ENCODER_CONFIG.precision);
   const modelDir = path.join(config.cacheDir ?? encodingCacheDir(), modelId.replace(/[^A-Za-z0-9._+-]/g, '_'));
   let networks: Promise<{ engine: FaceEngine; runner: DlibResNetRunner }> | undefined;
   let computed = 0;
@@ -80,7 +80,7 @@ export async function load(config: ViewEncoderConfig = {}): Promise<ViewEncoder>
     if (engine.modelId !== modelId) throw new Error(`the engine is ${engine.modelId}, the cache expects ${modelId}`);
     try {
       const dir = config.engine?.encoder?.modelDir;
-      return { engine, runner: engine.backend === 'onnx' ? await loadOnnxDlibResNet(dir) : await loadTensorFlowDlibResNet(dir) };
+      return { engine, runner: engine.backend === 'onnx' ? await loadOnnxDlibResNet(dir, config.engine?.encoder?.precision ?? DEFAULT_ENCODER_CONFIG.precision) : await loadTensorFlowDlibResNet(dir) };
     } catch (error) {
       engine.dispose();
       throw error;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { cpuFlags, readCpuInfo } from './cpu.ts';
 import { ModelLoadError } from '../errors.ts';
 import { depthwiseToOihw, hwioToOihw, OnnxGraph, outputSize, samePadding } from './graph.ts';
 import type { Weight, WeightGroup } from './weights.ts';
@@ -34,16 +34,8 @@ interface Translated {
 export function nchwcBlock(arch: string = process.arch, cpuinfo: string | null = readCpuInfo()): number {
   if (arch !== 'x64') return 1;
   if (cpuinfo === null) return 8;
-  const flags = /^flags\s*:(.*)$/m.exec(cpuinfo)?.[1]?.split(/\s+/) ?? [];
+  const flags = cpuFlags(cpuinfo);
   return flags.includes('avx512f') ? 16 : flags.includes('avx2') ? 8 : 1;
-}
-
-function readCpuInfo(): string | null {
-  try {
-    return readFileSync('/proc/cpuinfo', 'utf8');
-  } catch {
-    return null;
-  }
 }
 
 /** [o, i, kh, kw] weights with zero filters up to `oTo` outputs and zero input channels up to `iTo`. */

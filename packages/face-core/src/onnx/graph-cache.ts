@@ -32,16 +32,19 @@ function builderCodeHash(): Promise<string> {
 }
 
 /**
- * The graph `build` makes from `inputs` (weight files), as a file path when it could be kept in the
+ * The graph `build` makes from `inputs` (weight files, or bytes such as calibration figures), as a file path when it could be kept in the
  * cache, else as bytes. Why: building a graph decodes the weights and serialises them in JavaScript, a
  * few hundred MB of short-lived buffers per worker that the process keeps long after (README, "Production
  * build and memory"); ONNX Runtime reads a file natively. The key hashes the inputs' bytes and the
  * builder code; the file is written to a temporary name and renamed, so a reader never sees half of it.
  */
-export async function cachedGraph(name: string, inputs: readonly string[], build: () => Promise<Uint8Array>, dir = graphCacheDir()): Promise<string | Uint8Array> {
+export async function cachedGraph(name: string, inputs: readonly (string | Uint8Array)[], build: () => Promise<Uint8Array>, dir = graphCacheDir()): Promise<string | Uint8Array> {
   if (!dir) return build();
   const hash = createHash('sha256').update(name).update(await builderCodeHash());
-  for (const file of inputs) hash.update(file.split(path.sep).slice(-2).join('/')).update(await readFile(file));
+  for (const input of inputs) {
+    if (typeof input === 'string') hash.update(input.split(path.sep).slice(-2).join('/')).update(await readFile(input));
+    else hash.update(input);
+  }
   const file = path.join(dir, `${name}-${hash.digest('hex').slice(0, 24)}.onnx`);
   try {
     if ((await stat(file)).size > 0) return file;
@@ -55,9 +58,15 @@ export async function cachedGraph(name: string, inputs: readonly string[], build
     await writeFile(temporary, model);
     await rename(temporary, file);
     // Graphs of earlier code or weights are never read again.
-    for (const old of await readdir(dir)) if (old.startsWith(`${name}-`) && old.endsWith('.onnx') && path.join(dir, old) !== file) await rm(path.join(dir, old), { force: true });
+    // (`<name>-<hash>.onnx` exactly: dlib-resnet's clean-up leaves dlib-resnet-int8's files alone)
+    for (const old of await readdir(dir)) if (isVersionOf(name, old) && path.join(dir, old) !== file) await rm(path.join(dir, old), { force: true });
   } catch {
     // A read-only package folder or a full disk: run from memory, as without a cache.
   }
   return model;
+}
+
+/** Whether a cache file name is `<name>-<24 hex digits>.onnx`, a graph of `name` under some code and weights. */
+export function isVersionOf(name: string, file: string): boolean {
+  return file.length === name.length + 30 && file.startsWith(`${name}-`) && /^[0-9a-f]{24}\.onnx$/.test(file.slice(name.length + 1));
 }

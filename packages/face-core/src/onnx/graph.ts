@@ -48,6 +48,24 @@ export class OnnxGraph {
     return name;
   }
 
+  /** An int8 weight (quantized filters). */
+  int8s(values: Int8Array, dims: readonly number[], name = this.fresh('q')): string {
+    this.initializers.push({ name, dims: [...dims], dataType: DataType.INT8, rawData: bytesOf(values) });
+    return name;
+  }
+
+  /** A uint8 constant (activation zero points). */
+  uint8s(values: readonly number[], dims: readonly number[], name = this.fresh('z')): string {
+    this.initializers.push({ name, dims: [...dims], dataType: DataType.UINT8, rawData: Uint8Array.from(values) });
+    return name;
+  }
+
+  /** An int32 weight (quantized biases). */
+  int32s(values: Int32Array, dims: readonly number[], name = this.fresh('b')): string {
+    this.initializers.push({ name, dims: [...dims], dataType: DataType.INT32, rawData: bytesOf(values) });
+    return name;
+  }
+
   /** Adds a node with one output and returns that output's name. */
   node(opType: string, inputs: readonly string[], attributes: Record<string, Attribute> = {}, output = this.fresh(opType.toLowerCase())): string {
     this.nodes.push({
@@ -93,7 +111,7 @@ function attribute(name: string, value: Attribute): AttributeMessage {
 }
 
 /** ONNX raw_data is little-endian, as are the typed arrays of every platform Node runs on here. */
-function bytesOf(values: Float32Array | BigInt64Array): Uint8Array {
+function bytesOf(values: Float32Array | BigInt64Array | Int8Array | Int32Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
 

@@ -5,6 +5,7 @@ import { ImagePyramid, warpToCrop } from '../alignment/warp.ts';
 import { initTensorFlow, packageDir } from '../backend.ts';
 import { blazeFaceGraph, loadOnnxBlazeFace, loadTensorFlowBlazeFace } from '../detection/blazeface.ts';
 import { nchwcBlock } from './blazeface.ts';
+import { exactInt8 } from './cpu.ts';
 import { createOnnxNetwork } from './session.ts';
 import { DETECTOR_MODEL } from '../detection/constants.ts';
 import { loadOnnxDlibResNet, loadTensorFlowDlibResNet } from '../encoding/dlib-resnet.ts';
@@ -14,6 +15,7 @@ import { boxCenter } from '../geometry.ts';
 import { decodeImage } from '../image/decode.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { DEFAULT_LANDMARK_CONFIG } from '../landmarks/constants.ts';
+import { l2Distance, l2Normalize } from '../ops/l2.ts';
 import { loadOnnxLandmark68, loadTensorFlowLandmark68 } from '../landmarks/landmark-68.ts';
 
 /**
@@ -85,6 +87,25 @@ describe('ONNX networks against their TensorFlow.js twins, on real faces', () =>
     tfjs.dispose();
   });
 
+  it('dlib ResNet in int8: within 0.04 of float32 on every aligned chip, and the distances between faces kept', async () => {
+    const [float32, int8] = await Promise.all([loadOnnxDlibResNet(undefined, 'float32'), loadOnnxDlibResNet(undefined, 'int8')]);
+    const chips = faces.map((f) => f.chip);
+    const pixels = stack(chips);
+    const unit = (raw: Float32Array) => chips.map((_, i) => l2Normalize(Array.from(raw.subarray(i * 128, (i + 1) * 128))));
+    const [a, b] = [unit(await float32.predict(pixels, chips.length)), unit(await int8.predict(pixels, chips.length))];
+    const shifts = a.map((e, i) => l2Distance(e, b[i]!));
+    // Between two faces, as the decisions compare them (thresholds 0.35-0.41).
+    let distanceChange = 0;
+    for (let i = 0; i < a.length; i++) for (let j = i + 1; j < a.length; j++) distanceChange = Math.max(distanceChange, Math.abs(l2Distance(a[i]!, a[j]!) - l2Distance(b[i]!, b[j]!)));
+    console.info(`dlib ResNet int8: ${chips.length} chips, encodings moved ${Math.max(...shifts).toFixed(4)} at most, distances between faces ${distanceChange.toFixed(4)}`);
+    expect(Math.max(...shifts)).toBeLessThan(0.04);
+    expect(distanceChange).toBeLessThan(0.04);
+    // Not the float32 graph again: quantization moves every encoding a little.
+    expect(Math.min(...shifts)).toBeGreaterThan(1e-4);
+    float32.dispose();
+    int8.dispose();
+  });
+
   it('68-point landmarks: the same points on every face crop', async () => {
     const size = DEFAULT_LANDMARK_CONFIG.inputSize;
     const [onnx, tfjs] = await Promise.all([loadOnnxLandmark68(size), loadTensorFlowLandmark68(size)]);
@@ -150,5 +171,10 @@ describe('ONNX networks against their TensorFlow.js twins, on real faces', () =>
     expect(nchwcBlock('arm64', null)).toBe(1);
     expect(nchwcBlock('x64', 'flags\t\t: fpu sse2 avx avx2 fma')).toBe(8);
     expect(nchwcBlock('x64', 'flags\t\t: fpu sse2 avx avx2 avx512f avx512bw')).toBe(16);
+    // int8 only where its sums are exact (VNNI)
+    expect(exactInt8('x64', 'flags\t\t: fpu sse2 avx avx2 avx512f avx512_vnni')).toBe(true);
+    expect(exactInt8('x64', 'flags\t\t: fpu sse2 avx avx2 avx_vnni')).toBe(true);
+    expect(exactInt8('x64', 'flags\t\t: fpu sse2 avx avx2 avx512f')).toBe(false);
+    expect(exactInt8('arm64', null)).toBe(false);
   });
 });

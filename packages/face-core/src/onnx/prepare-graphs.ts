@@ -1,4 +1,4 @@
-// Builds the three ONNX graphs into the graph cache (graph-cache.ts), run at `npm install` (this
+// Builds the ONNX graphs into the graph cache (graph-cache.ts), run at `npm install` (this
 // package's postinstall) so that no process of the API has to build them: building costs a worker
 // about 110 MB of memory it keeps (README, "Production build and memory").
 import { fileURLToPath } from 'node:url';
@@ -6,11 +6,14 @@ import { blazeFaceGraph } from '../detection/blazeface.ts';
 import { dlibResNetGraph } from '../encoding/dlib-resnet.ts';
 import { DEFAULT_LANDMARK_CONFIG } from '../landmarks/constants.ts';
 import { landmark68Graph } from '../landmarks/landmark-68.ts';
+import { exactInt8 } from './cpu.ts';
 import { graphCacheDir } from './graph-cache.ts';
 
 /** The cached graph files (paths), or the reason there are none. */
 export async function prepareGraphs(): Promise<string[]> {
   const graphs = [await blazeFaceGraph(), await landmark68Graph(DEFAULT_LANDMARK_CONFIG.inputSize), await dlibResNetGraph()];
+  // The int8 encoder too where it can run (FACEGATE_ENCODER_PRECISION=int8 may be set after install).
+  if (exactInt8()) graphs.push(await dlibResNetGraph(undefined, 'int8'));
   return graphs.map((g) => (typeof g === 'string' ? g : `(not cached: ${graphCacheDir() ?? 'FACEGATE_GRAPH_CACHE=off'} is not writable)`));
 }
 
