@@ -17,8 +17,8 @@ const ENROLL = `mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $
 const VERIFY = `mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { __typename ... on MutationVerifyFaceSuccess { data { decision distance } } ... on Error { code } } }`;
 
 /** The API's modules loaded afresh with FACEGATE_ENCODER_PRECISION as given (face-core reads it once, at import). */
-async function apiWith(precision: 'float32' | 'int8') {
-  vi.stubEnv('FACEGATE_ENCODER_PRECISION', precision);
+async function apiWith(precision: 'float32' | 'int8' | 'unset') {
+  vi.stubEnv('FACEGATE_ENCODER_PRECISION', precision === 'unset' ? undefined : precision);
   vi.resetModules();
   const [{ createApp }, { loadConfig }, core] = await Promise.all([import('@facegate/api/app'), import('@facegate/api/config'), import('@facegate/face-core')]);
   return { createApp, loadConfig, modelId: core.ENCODER_MODEL_ID, core };
@@ -34,14 +34,14 @@ describe.skipIf(skip !== null)(`a deployment moved to the int8 encoder (FACEGATE
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('re-encodes the people enrolled in float32 from their photos, then recognises them; an int8 start refuses a float32 head', async () => {
+  it('re-encodes the people enrolled in float32 from their photos, then recognises them; a process without the setting stops; an int8 start refuses a float32 head', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-int8-'));
     const url = await sqlite.url(dir);
     const env = { DATABASE_URL: url, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '2', FACEGATE_DATA_KEY_FILE: path.join(dir, 'data.key'), FACEGATE_MODEL_POLL_MS: '50' };
     const ids: Record<string, string> = {};
 
-    // Enrolled and recognised under float32.
-    const before = await apiWith('float32');
+    // Enrolled and recognised under float32 (the default: the variable unset).
+    const before = await apiWith('unset');
     let app = await before.createApp(before.loadConfig(env));
     let admin = (await apiClient(app).gql(LOGIN, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token as string;
     for (const name of ['younes', 'bertrand', 'kian']) {
@@ -66,6 +66,20 @@ describe.skipIf(skip !== null)(`a deployment moved to the int8 encoder (FACEGATE
     intDecisions.forEach((d, i) => expect(Math.abs(d.data.distance - floatDecisions[i]!.data.distance)).toBeLessThan(0.05));
     const attempts = await app.db.prisma.recognitionEvent.findMany({ orderBy: { createdAt: 'asc' }, select: { model: true } });
     expect(attempts.at(-1)?.model).toBe(after.modelId);
+
+    // The database remembers int8: a process without the setting (another instance, a command) would
+    // re-encode everyone into float32 and stops instead; one that sets float32 moves the deployment back.
+    await app.close();
+    const unset = await apiWith('unset');
+    await expect(unset.createApp(unset.loadConfig(env))).rejects.toThrow(/encoded with dlib-resnet-v1-int8.*set FACEGATE_ENCODER_PRECISION to int8/);
+    const back = await apiWith('float32');
+    app = await back.createApp(back.loadConfig(env));
+    expect(await app.db.prisma.setting.findUnique({ where: { key: 'encoderModel' } })).toMatchObject({ value: before.modelId });
+    admin = (await apiClient(app).gql(LOGIN, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token as string;
+    expect((await verify('younes', 0)).data.decision).toBe('ACCEPTED');
+    await app.close();
+    const again = await apiWith('int8');
+    app = await again.createApp(again.loadConfig(env));
 
     // A head learned on float32 encodings, made active: the int8 start stops with the reason.
     const head = after.core.headArtefact(before.modelId, Array.from({ length: 128 * 128 }, (_, i) => (i % 129 === 0 ? 1 : 0)), new Array(128).fill(0), { note: 'float32 head' });

@@ -13,7 +13,7 @@ import { createAdminLog } from './admin-log.ts';
 import { importLimits } from './bulk-import.ts';
 import { createDoorFaces } from './door-faces.ts';
 import { createAuditService } from './audit.ts';
-import { createModelsService, loadActiveModel, type ModelsOptions } from './models.ts';
+import { checkEncoderModel, createModelsService, loadActiveModel, type ModelsOptions } from './models.ts';
 import { createPeopleService } from './people.ts';
 import type { Prisma } from './prisma.ts';
 import { createRateLimits } from './rate-limits.ts';
@@ -97,6 +97,8 @@ export async function createServices(deps: ServiceDeps) {
       return match && person ? { personId: person.id, name: person.name, distance: match.distance } : null;
     },
   });
+  const encoderCheck = await checkEncoderModel(prisma, ENCODER_MODEL_ID, Boolean(process.env.FACEGATE_ENCODER_PRECISION));
+  if (encoderCheck.movedFrom) console.warn(`facegate: the deployment moves from the encoder ${encoderCheck.movedFrom} to ${ENCODER_MODEL_ID} (FACEGATE_ENCODER_PRECISION)`);
   // Decisions use the active model's encodings only (services/models.ts switches it after re-encoding).
   const gallery = new Gallery((ids, model) => people.loadGallery(ids, model), undefined, await loadActiveModel(prisma));
   await gallery.reload();

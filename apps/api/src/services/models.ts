@@ -56,6 +56,25 @@ export async function readActiveModel(prisma: Prisma): Promise<ActiveModelRecord
   return row ? (JSON.parse(row.value) as ActiveModelRecord) : ENCODER_ONLY;
 }
 
+/** The setting that remembers which encoder a database's faces are in (its model id). */
+export const ENCODER_MODEL_KEY = 'encoderModel';
+
+/**
+ * Checks this process's encoder against the one the database remembers, before anything is encoded.
+ * Moving a deployment to another encoder is deliberate (FACEGATE_ENCODER_PRECISION set): it is recorded,
+ * and the samples are re-encoded in the background. An instance or a command that merely lacks the
+ * setting would re-encode everyone into its own model and fight the others: it stops instead.
+ */
+export async function checkEncoderModel(prisma: Prisma, current: string, explicit: boolean): Promise<{ movedFrom: string | null }> {
+  const row = await prisma.setting.findUnique({ where: { key: ENCODER_MODEL_KEY } });
+  if (row?.value === current) return { movedFrom: null };
+  if (row && !explicit) {
+    throw new Error(`this database's faces are encoded with ${row.value}, and this process would encode with ${current}: set FACEGATE_ENCODER_PRECISION to ${row.value.includes('int8') ? 'int8' : 'float32'} (or set it to the other value to move the deployment, which re-encodes every face)`);
+  }
+  await prisma.setting.upsert({ where: { key: ENCODER_MODEL_KEY }, create: { key: ENCODER_MODEL_KEY, value: current }, update: { value: current } });
+  return { movedFrom: row?.value ?? null };
+}
+
 /** The active model with its head loaded (start-up builds the gallery in it). */
 export async function loadActiveModel(prisma: Prisma): Promise<ActiveModel> {
   const record = await readActiveModel(prisma);

@@ -54,7 +54,8 @@ async function timePipeline(engine: FaceEngine, photo: Uint8Array, database: Map
 /** The same pipeline on TensorFlow.js (the fallback backend), in the same run. */
 async function timeTensorFlow(photo: Uint8Array, database: Map<string, Encoding[]>, runs: number): Promise<Summary & { backend: TensorFlowBackendName }> {
   const backend = await initTensorFlow();
-  const engine = await createFaceEngine({ backend });
+  // TensorFlow.js has no int8 encoder: the fallback is float32 whatever this run's encoder is.
+  const engine = await createFaceEngine({ backend, encoder: { precision: 'float32' } });
   try {
     return { backend, ...(await timePipeline(engine, photo, database, runs)) };
   } finally {
@@ -120,6 +121,7 @@ export async function runBench(options: { runs: number; photo?: string; small?: 
   // Peak memory of this process with our models loaded, before the reference loads its own.
   const peakRssMb = round(process.resourceUsage().maxRSS / 1024);
   const backend = engine.backend;
+  const model = engine.modelId;
   engine.dispose();
   // What ONNX Runtime buys over the TensorFlow.js fallback, on the same frame.
   const tensorFlow = backend === 'onnx' ? await timeTensorFlow(frame640, database, Math.min(options.runs, 20)) : undefined;
@@ -131,6 +133,8 @@ export async function runBench(options: { runs: number; photo?: string; small?: 
     backend,
     // Intra-op threads per network (FACEGATE_ONNX_THREADS; 2 for an engine alone, the API's workers use 1).
     ...(backend === 'onnx' ? { onnxThreads: onnxThreads() } : {}),
+    // The encoder (FACEGATE_ENCODER_PRECISION: float32, or int8 in the id)
+    model,
     photo: photoFile,
     frame640: result640,
     frame96: result96,
