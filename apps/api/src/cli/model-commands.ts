@@ -70,5 +70,34 @@ export function addModelCommands(program: Command): Command {
         process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : `${change.status === 'done' ? 'switched to' : 'changing to'} ${change.toModel}: ${change.done} of ${change.total} samples re-encoded${change.failed ? `, ${change.failed} without a face` : ''}\n`);
       }),
     );
+
+  models
+    .command('encoder')
+    .argument('<precision>', 'float32 or int8')
+    .description(
+      "move the deployment (DATABASE_URL) to another encoder: the database remembers it, a running model change is cancelled, the encoder alone becomes the active model; restart every API instance with FACEGATE_ENCODER_PRECISION set to match, and they re-encode every face in the background (people are not recognised until theirs is done)",
+    )
+    .addOption(json)
+    .action(async (precision: string, options: { json?: boolean }) => {
+      // The database alone: no recognition pool (this process's own encoder does not matter here).
+      const [{ encoderModelId, encoderPrecision }, { loadConfig }, { createDb }, { moveEncoder }] = await Promise.all([
+        import('@facegate/face-core'),
+        import('../config.ts'),
+        import('../db/index.ts'),
+        import('../services/models.ts'),
+      ]);
+      const db = createDb({ databaseUrl: loadConfig().DATABASE_URL });
+      try {
+        await db.migrate();
+        const moved = await moveEncoder(db.prisma, encoderModelId(encoderPrecision(precision)), null);
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify(moved)}\n`
+            : `the database's encoder: ${moved.from ?? '(none recorded)'} -> ${moved.to}; restart the API with FACEGATE_ENCODER_PRECISION=${precision}: it re-encodes ${moved.faces} face samples in the background\n`,
+        );
+      } finally {
+        await db.close();
+      }
+    });
   return program;
 }

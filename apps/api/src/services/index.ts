@@ -97,12 +97,11 @@ export async function createServices(deps: ServiceDeps) {
       return match && person ? { personId: person.id, name: person.name, distance: match.distance } : null;
     },
   });
-  const encoderCheck = await checkEncoderModel(prisma, ENCODER_MODEL_ID, Boolean(process.env.FACEGATE_ENCODER_PRECISION));
-  if (encoderCheck.movedFrom) console.warn(`facegate: the deployment moves from the encoder ${encoderCheck.movedFrom} to ${ENCODER_MODEL_ID} (FACEGATE_ENCODER_PRECISION)`);
+  await checkEncoderModel(prisma);
   // Decisions use the active model's encodings only (services/models.ts switches it after re-encoding).
   const gallery = new Gallery((ids, model) => people.loadGallery(ids, model), undefined, await loadActiveModel(prisma));
   await gallery.reload();
-  // Enrolled in another model (FACEGATE_ENCODER_PRECISION changed, or an instance not yet switched):
+  // Enrolled in another model (the deployment moved to this encoder, or an instance not yet switched):
   // re-encoded from their photos in the background, and not recognised until then.
   const elsewhere = await prisma.faceSample.count({ where: { model: { not: gallery.model }, encodings: { none: { model: gallery.model } } } });
   if (elsewhere > 0) console.warn(`facegate: ${elsewhere} face samples are not in the active model ${gallery.model} yet; they are re-encoded in the background, and their people are not recognised until then`);

@@ -53,26 +53,61 @@ export interface ModelsOptions {
 
 export async function readActiveModel(prisma: Prisma): Promise<ActiveModelRecord> {
   const row = await prisma.setting.findUnique({ where: { key: ACTIVE_MODEL_KEY } });
-  return row ? (JSON.parse(row.value) as ActiveModelRecord) : ENCODER_ONLY;
+  const record = row ? (JSON.parse(row.value) as ActiveModelRecord) : ENCODER_ONLY;
+  // Without a head, the active model is this process's encoder (a record from before a move names the old one).
+  return record.headId ? record : ENCODER_ONLY;
 }
 
 /** The setting that remembers which encoder a database's faces are in (its model id). */
 export const ENCODER_MODEL_KEY = 'encoderModel';
 
 /**
- * Checks this process's encoder against the one the database remembers, before anything is encoded.
- * Moving a deployment to another encoder is deliberate (FACEGATE_ENCODER_PRECISION set): it is recorded,
- * and the samples are re-encoded in the background. An instance or a command that merely lacks the
- * setting would re-encode everyone into its own model and fight the others: it stops instead.
+ * Checks this process's encoder against the database's, before anything is encoded. A database
+ * remembers its encoder from its first start; one from before it did (or a new one) takes this
+ * process's when every face it holds is already in it. Another encoder stops the start with the way
+ * out: an instance or a command that merely lacks (or mistypes) FACEGATE_ENCODER_PRECISION must not
+ * re-encode everyone into its own model. Moving a deployment is `facegate models encoder` (moveEncoder).
  */
-export async function checkEncoderModel(prisma: Prisma, current: string, explicit: boolean): Promise<{ movedFrom: string | null }> {
-  const row = await prisma.setting.findUnique({ where: { key: ENCODER_MODEL_KEY } });
-  if (row?.value === current) return { movedFrom: null };
-  if (row && !explicit) {
-    throw new Error(`this database's faces are encoded with ${row.value}, and this process would encode with ${current}: set FACEGATE_ENCODER_PRECISION to ${row.value.includes('int8') ? 'int8' : 'float32'} (or set it to the other value to move the deployment, which re-encodes every face)`);
+export async function checkEncoderModel(prisma: Prisma, current: string = ENCODER_MODEL_ID): Promise<void> {
+  let recorded = (await prisma.setting.findUnique({ where: { key: ENCODER_MODEL_KEY } }))?.value;
+  if (recorded === undefined) {
+    // Faces enrolled by another encoder, alone or with a head (`<encoder>+head-<id>`).
+    const other = { AND: [{ model: { not: current } }, { NOT: { model: { startsWith: `${current}+head-` } } }] };
+    const elsewhere = await prisma.faceSample.findFirst({ where: other, select: { model: true } });
+    if (!elsewhere) {
+      // Two instances starting together on a new database: the first record stands, the other compares with it.
+      await prisma.setting.upsert({ where: { key: ENCODER_MODEL_KEY }, create: { key: ENCODER_MODEL_KEY, value: current }, update: {} });
+      recorded = (await prisma.setting.findUniqueOrThrow({ where: { key: ENCODER_MODEL_KEY } })).value;
+    } else {
+      recorded = elsewhere.model.split('+head-')[0]!;
+    }
   }
-  await prisma.setting.upsert({ where: { key: ENCODER_MODEL_KEY }, create: { key: ENCODER_MODEL_KEY, value: current }, update: { value: current } });
-  return { movedFrom: row?.value ?? null };
+  if (recorded !== current) {
+    const precision = recorded.includes('-int8') ? 'int8' : 'float32';
+    throw new Error(
+      `this database's faces are encoded with ${recorded}, and this process would encode with ${current}: set FACEGATE_ENCODER_PRECISION=${precision}, or move the database to this encoder first (facegate models encoder ${current.includes('-int8') ? 'int8' : 'float32'}), which re-encodes every face`,
+    );
+  }
+}
+
+/**
+ * Moves a deployment to another encoder: the database remembers `target`, a model change still running
+ * is cancelled (its target is the old encoder's), and the encoder alone becomes the active model. The
+ * instances, restarted with FACEGATE_ENCODER_PRECISION to match, re-encode every face from its stored
+ * photo in the background; until theirs is done, people are not recognised. Logged as a setting change.
+ */
+export async function moveEncoder(prisma: Prisma, target: string, adminId: string | null, now = new Date()): Promise<{ from: string | null; to: string; faces: number }> {
+  const active = await readActiveModel(prisma);
+  if (active.headId) throw new InvalidInputError(`a head is the active model (${active.model}): make the encoder alone the active model first (facegate models activate --encoder), then move`);
+  const from = (await prisma.setting.findUnique({ where: { key: ENCODER_MODEL_KEY } }))?.value ?? null;
+  const value = JSON.stringify({ model: target, headId: null } satisfies ActiveModelRecord);
+  await prisma.$transaction([
+    prisma.modelChange.updateMany({ where: { status: 'running' }, data: { status: 'cancelled', finishedAt: now, claimedBy: null, claimedUntil: null } }),
+    prisma.setting.upsert({ where: { key: ENCODER_MODEL_KEY }, create: { key: ENCODER_MODEL_KEY, value: target }, update: { value: target } }),
+    prisma.setting.upsert({ where: { key: ACTIVE_MODEL_KEY }, create: { key: ACTIVE_MODEL_KEY, value }, update: { value } }),
+    prisma.settingChange.create({ data: { adminId, key: ENCODER_MODEL_KEY, oldValue: JSON.stringify(from), newValue: JSON.stringify(target), model: from ?? active.model } }),
+  ]);
+  return { from, to: target, faces: await prisma.faceSample.count() };
 }
 
 /** The active model with its head loaded (start-up builds the gallery in it). */
@@ -175,8 +210,20 @@ export function createModelsService(deps: {
   async function activeModelOf(record: { headId: string | null }): Promise<ActiveModel> {
     if (!record.headId) return { model: ENCODER_MODEL_ID, head: null };
     const h = await head(record.headId);
+    // Its encodings would be compared with this encoder's probes: never.
+    if (h.encoderModelId !== ENCODER_MODEL_ID) throw new InvalidInputError(`the head was trained on ${h.encoderModelId}; this deployment's encoder is ${ENCODER_MODEL_ID}`);
     return { model: h.modelId, head: h };
   }
+
+  /** Whether the database has moved to another encoder since this process started (it then waits to be restarted). */
+  async function encoderMoved(): Promise<boolean> {
+    const recorded = (await prisma.setting.findUnique({ where: { key: ENCODER_MODEL_KEY } }))?.value;
+    if (recorded === undefined || recorded === ENCODER_MODEL_ID) return false;
+    if (!movedWarned) console.warn(`facegate models: the database moved to the encoder ${recorded}; this process encodes with ${ENCODER_MODEL_ID} and re-encodes nothing until it is restarted with FACEGATE_ENCODER_PRECISION to match`);
+    movedWarned = true;
+    return true;
+  }
+  let movedWarned = false;
 
   /** Brings the gallery to the model the database names (another instance may have switched). */
   async function follow(): Promise<void> {
@@ -276,6 +323,7 @@ export function createModelsService(deps: {
   async function tick(): Promise<void> {
     if (running || stopping) return;
     running = (async () => {
+      if (await encoderMoved()) return;
       await follow();
       const change = await prisma.modelChange.findFirst({ where: { status: 'running' }, orderBy: { createdAt: 'desc' } });
       if (change) {

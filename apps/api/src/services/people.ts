@@ -111,6 +111,8 @@ export function createPeopleService(deps: {
       }
       // Stored in the model decisions use now (a learned head applied to the encoder's encoding).
       const active = deps.activeModel?.();
+      // A head applies to its own encoder's encodings only (defence in depth: models.ts never activates another's).
+      if (active?.head && active.head.encoderModelId !== result.model) throw new Error(`the photo was encoded with ${result.model}; the active head takes ${active.head.encoderModelId}`);
       samples.push({
         encoding: cipher.seal(encodeEncoding(active?.head ? active.head.apply(face.encoding) : face.encoding)),
         model: active?.head ? active.model : result.model,

@@ -116,6 +116,10 @@ export function createRecognitionService(deps: {
     try {
       const result = await recognizer.analyze({ image: bytes, faces: 'largest', liveness });
       if (result.timings) deps.observeStages?.(result.timings);
+      // Probes compare only with encodings of their own encoder (the gallery's, under its head if any);
+      // a mismatch is a fault, audited and answered as one.
+      const encoder = gallery.head?.encoderModelId ?? gallery.model;
+      if (result.ok && result.model !== encoder) throw new Error(`the probe was encoded with ${result.model}; the gallery holds ${encoder}'s encodings`);
       return result;
     } catch (error) {
       const busy = isQueueFull(error);

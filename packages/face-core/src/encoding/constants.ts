@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import int8Calibration from './dlib-resnet-int8-ranges.json' with { type: 'json' };
 export interface EncoderConfig {
   /** Directory holding face_recognition_model*; defaults to @vladmandic/face-api's model folder. */
   readonly modelDir?: string;
@@ -31,9 +33,15 @@ export const DEFAULT_ENCODER_CONFIG: EncoderConfig = {
   precision: encoderPrecision(),
 };
 
-/** Identifies the network that produced an encoding; encodings of different models never compare. */
+/**
+ * Identifies the network that produced an encoding; encodings of different models never compare. The
+ * int8 id names its calibration (a hash of the activation ranges): recalibrated, it computes another
+ * function, and a deployment moves to it like to any other encoder.
+ */
 export function encoderModelId(precision: EncoderPrecision): string {
-  return precision === 'int8' ? 'dlib-resnet-v1-int8+mirror@face-api-1.7' : 'dlib-resnet-v1+mirror@face-api-1.7';
+  if (precision === 'float32') return 'dlib-resnet-v1+mirror@face-api-1.7';
+  const calibration = createHash('sha256').update(JSON.stringify(int8Calibration.ranges)).digest('hex').slice(0, 8);
+  return `dlib-resnet-v1-int8.${calibration}+mirror@face-api-1.7`;
 }
 
 /** The model of this process's encoder (FACEGATE_ENCODER_PRECISION): what the API stores and compares. */

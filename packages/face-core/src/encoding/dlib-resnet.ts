@@ -57,7 +57,7 @@ function int8Ranges(): Record<string, [number, number]> {
 
 /** dlib's ResNet on ONNX Runtime. */
 export async function loadOnnxDlibResNet(modelDir = defaultModelDir(), precision: EncoderPrecision = 'float32'): Promise<DlibResNetRunner> {
-  if (precision === 'int8' && !exactInt8()) throw new ModelLoadError('the int8 encoder needs an x86-64 CPU with VNNI (avx512_vnni or avx_vnni), where it was measured; set FACEGATE_ENCODER_PRECISION=float32');
+  if (precision === 'int8' && !exactInt8()) throw new ModelLoadError('the int8 encoder needs an x86-64 CPU with AVX-512 VNNI (avx512_vnni), where it was measured; set FACEGATE_ENCODER_PRECISION=float32');
   const net = await createOnnxNetwork(await dlibResNetGraph(modelDir, precision), `dlib ResNet (${precision})`);
   return {
     predict: async (pixels, count) => (await net.run(pixels, [count, SIZE, SIZE, 3])).data,

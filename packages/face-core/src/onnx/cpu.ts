@@ -15,13 +15,12 @@ export function cpuFlags(cpuinfo: string): string[] {
 }
 
 /**
- * Whether ONNX Runtime's int8 convolutions compute exact integer sums here: on x86-64 with VNNI
- * (avx512_vnni, or avx_vnni), whose instruction accumulates in 32 bits. Without it, ONNX Runtime's AVX2
- * kernel adds pairs of products in 16 bits, which can saturate (its documentation's warning about
- * U8S8), and the int8 encoder was measured on a VNNI CPU only, so other CPUs run float32.
+ * Whether the int8 encoder runs here: x86-64 with AVX-512 VNNI, where ONNX Runtime's int8 convolutions
+ * accumulate in 32 bits and where it was measured. ONNX Runtime's AVX2 kernel adds pairs of products in
+ * 16 bits, which can saturate (its documentation's warning about U8S8); AVX-VNNI (256-bit) and ARM were
+ * not measured. Elsewhere the encoder runs in float32.
  */
 export function exactInt8(arch: string = process.arch, cpuinfo: string | null = readCpuInfo()): boolean {
   if (arch !== 'x64' || cpuinfo === null) return false;
-  const flags = cpuFlags(cpuinfo);
-  return flags.includes('avx512_vnni') || flags.includes('avx_vnni');
+  return cpuFlags(cpuinfo).includes('avx512_vnni');
 }

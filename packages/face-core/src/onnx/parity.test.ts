@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ImagePyramid, warpToCrop } from '../alignment/warp.ts';
 import { initTensorFlow, packageDir } from '../backend.ts';
 import { blazeFaceGraph, loadOnnxBlazeFace, loadTensorFlowBlazeFace } from '../detection/blazeface.ts';
@@ -87,8 +87,12 @@ describe('ONNX networks against their TensorFlow.js twins, on real faces', () =>
     tfjs.dispose();
   });
 
-  it('dlib ResNet in int8: within 0.04 of float32 on every aligned chip, and the distances between faces kept', async () => {
+  it.skipIf(!exactInt8())('dlib ResNet in int8: within 0.04 of float32 on every aligned chip, and the distances between faces kept (skipped without AVX-512 VNNI, where it does not run)', async () => {
     const [float32, int8] = await Promise.all([loadOnnxDlibResNet(undefined, 'float32'), loadOnnxDlibResNet(undefined, 'int8')]);
+    onTestFinished(() => {
+      float32.dispose();
+      int8.dispose();
+    });
     const chips = faces.map((f) => f.chip);
     const pixels = stack(chips);
     const unit = (raw: Float32Array) => chips.map((_, i) => l2Normalize(Array.from(raw.subarray(i * 128, (i + 1) * 128))));
@@ -102,8 +106,6 @@ describe('ONNX networks against their TensorFlow.js twins, on real faces', () =>
     expect(distanceChange).toBeLessThan(0.04);
     // Not the float32 graph again: quantization moves every encoding a little.
     expect(Math.min(...shifts)).toBeGreaterThan(1e-4);
-    float32.dispose();
-    int8.dispose();
   });
 
   it('68-point landmarks: the same points on every face crop', async () => {
@@ -173,7 +175,7 @@ describe('ONNX networks against their TensorFlow.js twins, on real faces', () =>
     expect(nchwcBlock('x64', 'flags\t\t: fpu sse2 avx avx2 avx512f avx512bw')).toBe(16);
     // int8 only where its sums are exact (VNNI)
     expect(exactInt8('x64', 'flags\t\t: fpu sse2 avx avx2 avx512f avx512_vnni')).toBe(true);
-    expect(exactInt8('x64', 'flags\t\t: fpu sse2 avx avx2 avx_vnni')).toBe(true);
+    expect(exactInt8('x64', 'flags\t\t: fpu sse2 avx avx2 avx_vnni')).toBe(false);
     expect(exactInt8('x64', 'flags\t\t: fpu sse2 avx avx2 avx512f')).toBe(false);
     expect(exactInt8('arm64', null)).toBe(false);
   });

@@ -37,7 +37,10 @@ export function quantizeConvWeights(g: OnnxGraph, filters: Float32Array, bias: F
     filterScale[o] = s;
     for (let i = o * perOutput; i < (o + 1) * perOutput; i++) q[i] = Math.round(filters[i]! / s);
     biasScale[o] = inputScale * s;
-    qBias[o] = Math.round(bias[o]! / biasScale[o]!);
+    const b = Math.round(bias[o]! / biasScale[o]!);
+    // An Int32Array would wrap silently (a channel with near-zero filters under a large bias).
+    if (Math.abs(b) >= 2 ** 31) throw new RangeError(`bias ${bias[o]} of output ${o} does not fit int32 on the scale ${biasScale[o]}`);
+    qBias[o] = b;
   }
   const axis = { axis: { i: 0 } };
   return {
