@@ -11,10 +11,18 @@ import { graphCacheDir } from './graph-cache.ts';
 
 /** The cached graph files (paths), or the reason there are none. */
 export async function prepareGraphs(): Promise<string[]> {
-  const graphs = [await blazeFaceGraph(), await landmark68Graph(DEFAULT_LANDMARK_CONFIG.inputSize), await dlibResNetGraph()];
+  const builds = [() => blazeFaceGraph(), () => landmark68Graph(DEFAULT_LANDMARK_CONFIG.inputSize), () => dlibResNetGraph()];
   // The int8 encoder too where it can run (FACEGATE_ENCODER_PRECISION=int8 may be set after install).
-  if (exactInt8()) graphs.push(await dlibResNetGraph(undefined, 'int8'));
-  return graphs.map((g) => (typeof g === 'string' ? g : `(not cached: ${graphCacheDir() ?? 'FACEGATE_GRAPH_CACHE=off'} is not writable)`));
+  if (exactInt8()) builds.push(() => dlibResNetGraph(undefined, 'int8'));
+  const lines: string[] = [];
+  for (const build of builds) {
+    // A graph just built comes back as bytes; asked again, it is the cached file where one was written.
+    let graph = await build();
+    const dir = graphCacheDir();
+    if (graph instanceof Uint8Array && dir) graph = await build();
+    lines.push(typeof graph === 'string' ? graph : `(not cached: ${dir ? `${dir} is not writable` : 'FACEGATE_GRAPH_CACHE=off'})`);
+  }
+  return lines;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
