@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { exactInt8, facesDir, hasFaces } from '@facegate/face-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { encoderModelId, exactInt8, facesDir, hasFaces, headArtefact } from '@facegate/face-core';
+import { createApp, type App } from '@facegate/api/app';
+import { loadConfig } from '@facegate/api/config';
 import { apiClient } from './api-client.ts';
 import { databases } from './databases.ts';
 import { until } from './events-support.ts';
@@ -22,36 +24,52 @@ const VERIFY = `mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) 
 const ADD_HEAD = `mutation ($f: File!) { addModelHead(file: $f) { __typename ... on MutationAddModelHeadSuccess { data { id } } ... on Error { code message } } }`;
 const CHANGE = `mutation ($h: ID) { changeActiveModel(headId: $h) { __typename ... on MutationChangeActiveModelSuccess { data { id status } } ... on Error { code message } } }`;
 
-/** The API's modules loaded afresh with FACEGATE_ENCODER_PRECISION as given (face-core reads it once, at import). */
-async function apiWith(precision: 'float32' | 'int8' | 'unset') {
-  vi.stubEnv('FACEGATE_ENCODER_PRECISION', precision === 'unset' ? undefined : precision);
-  vi.resetModules();
-  const [{ createApp }, { loadConfig }, core] = await Promise.all([import('@facegate/api/app'), import('@facegate/api/config'), import('@facegate/face-core')]);
-  return { createApp, loadConfig, modelId: core.ENCODER_MODEL_ID, core };
-}
+const FLOAT32 = encoderModelId('float32');
+const INT8 = encoderModelId('int8');
 
 const sqlite = databases().find((d) => d.name === 'SQLite')!;
 const skip = !hasFaces('seed') ? `needs ${seed}` : !exactInt8() ? 'this CPU has no AVX-512 VNNI, where the int8 encoder does not run' : null;
-describe.skipIf(skip !== null)(`a deployment moved from the float32 encoder to int8${skip ? ` (skipped: ${skip})` : ''}`, () => {
-  let dir: string;
+describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from float32 to int8${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  const dirs: string[] = [];
   afterAll(async () => {
-    vi.unstubAllEnvs();
-    vi.resetModules();
-    await rm(dir, { recursive: true, force: true });
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
+  async function database() {
+    const dir = await mkdtemp(path.join(tmpdir(), 'facegate-encoder-'));
+    dirs.push(dir);
+    const env = { DATABASE_URL: await sqlite.url(dir), FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '2', FACEGATE_DATA_KEY_FILE: path.join(dir, 'data.key'), FACEGATE_MODEL_POLL_MS: '50' };
+    const start = (precision?: 'float32' | 'int8') => createApp(loadConfig({ ...env, ...(precision ? { FACEGATE_ENCODER_PRECISION: precision } : {}) }));
+    return { env, start };
+  }
 
-  it('the database keeps its encoder; only `facegate models encoder` moves it; the faces are re-encoded, never compared across encoders; a head of the other encoder is refused', async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'facegate-int8-'));
-    const url = await sqlite.url(dir);
-    const env = { DATABASE_URL: url, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '2', FACEGATE_DATA_KEY_FILE: path.join(dir, 'data.key'), FACEGATE_MODEL_POLL_MS: '50' };
+  it('a new database starts in int8 on this CPU, unless asked for float32; one from before databases kept their encoder stays in its faces\' encoder', async () => {
+    const fresh = await database();
+    let app = await fresh.start();
+    expect(app.services.gallery.model).toBe(INT8);
+    await app.close();
+    // Asked for float32 at its first start, a database keeps float32; enrolled, then its record erased (as
+    // before databases kept one), it stays in float32: the encoder its faces are in.
+    const old = await database();
+    app = await old.start('float32');
+    expect(app.services.gallery.model).toBe(FLOAT32);
+    const person = await app.services.people.create({ name: 'younes' });
+    expect((await app.services.people.enroll(person.id, [{ filename: 'younes.jpg', bytes: new Uint8Array(await readFile(photo('younes'))) }])).rejected).toEqual([]);
+    await app.db.prisma.setting.delete({ where: { key: 'encoderModel' } });
+    await app.close();
+    app = await old.start();
+    expect(app.services.gallery.model).toBe(FLOAT32);
+    expect(await app.db.prisma.setting.findUnique({ where: { key: 'encoderModel' } })).toMatchObject({ value: FLOAT32 });
+    await app.close();
+  }, 120_000);
+
+  it('only `facegate models encoder` moves a database; its faces are then re-encoded, never compared across encoders; a head of the other encoder is refused', async () => {
+    const { env, start } = await database();
     const facegate = async (...args: string[]) => (await promisify(execFile)(process.execPath, [bin, ...args], { env: { ...process.env, ...env, FACEGATE_ENCODER_PRECISION: '' }, cwd: path.dirname(bin) })).stdout;
     const ids: Record<string, string> = {};
-
-    // A new database takes the encoder of its first start: float32 (the variable unset).
-    const before = await apiWith('unset');
-    let app = await before.createApp(before.loadConfig(env));
+    let app: App = await start('float32');
     const client = () => apiClient(app);
-    let admin = (await client().gql(LOGIN, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token as string;
+    const signIn = async () => (await client().gql(LOGIN, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token as string;
+    let admin = await signIn();
     for (const name of ['younes', 'bertrand', 'kian']) {
       ids[name] = (await client().gql(CREATE, { n: name }, admin)).body.data!.createPerson.data.id;
       expect((await client().upload(ENROLL, { id: ids[name], images: [null] }, { 'images.0': photo(name) }, admin)).body.data!.enrollFaces.data.rejected).toEqual([]);
@@ -59,34 +77,31 @@ describe.skipIf(skip !== null)(`a deployment moved from the float32 encoder to i
     const verify = async (claim: string, n: number) => (await client().upload(VERIFY, { input: { personId: ids[claim], image: null } }, { 'input.image': camera(n) }, admin)).body.data!.verifyFace;
     const floatDecisions = [await verify('younes', 0), await verify('bertrand', 0)];
     expect(floatDecisions.map((d) => d.data.decision)).toEqual(['ACCEPTED', 'REFUSED']);
-    expect(await app.db.prisma.setting.findUnique({ where: { key: 'encoderModel' } })).toMatchObject({ value: before.modelId });
     // A head learned on float32 encodings, stored and made active while float32 is the encoder.
-    const identity = before.core.headArtefact(before.modelId, Array.from({ length: 128 * 128 }, (_, i) => (i % 129 === 0 ? 1 : 0)), new Array(128).fill(0), { note: 'float32 head' });
-    const added = (await client().upload(ADD_HEAD, { f: null }, { f: { name: 'head.json', bytes: new TextEncoder().encode(JSON.stringify(identity)) } }, admin)).body.data!.addModelHead;
-    expect(added.__typename).toBe('MutationAddModelHeadSuccess');
+    const identity = headArtefact(FLOAT32, Array.from({ length: 128 * 128 }, (_, i) => (i % 129 === 0 ? 1 : 0)), new Array(128).fill(0), { note: 'float32 head' });
+    expect((await client().upload(ADD_HEAD, { f: null }, { f: { name: 'head.json', bytes: new TextEncoder().encode(JSON.stringify(identity)) } }, admin)).body.data!.addModelHead.__typename).toBe('MutationAddModelHeadSuccess');
     expect((await client().gql(CHANGE, { h: identity.id }, admin)).body.data!.changeActiveModel.__typename).toBe('MutationChangeActiveModelSuccess');
     await until('the head active', () => app.services.gallery.model, (m) => m.includes('+head-'), 30_000);
     await app.close();
 
-    // An int8 process on this database stops: it would re-encode everyone into its own model.
-    const after = await apiWith('int8');
-    expect(after.modelId).toMatch(/^dlib-resnet-v1-int8\.[0-9a-f]{8}\+mirror/);
-    await expect(after.createApp(after.loadConfig(env))).rejects.toThrow(/encoded with dlib-resnet-v1\+mirror.*FACEGATE_ENCODER_PRECISION=float32.*facegate models encoder int8/);
-    // The move itself refuses while a head is the active model.
+    // Asked for int8, the start stops: it would re-encode everyone. Unset, it keeps float32.
+    await expect(start('int8')).rejects.toThrow(/encoded with dlib-resnet-v1\+mirror.*asks for int8.*facegate models encoder int8/);
+    app = await start();
+    expect(app.services.gallery.model).toBe(identity.modelId);
+    admin = await signIn();
+    // The move refuses while a head is the active model.
     await expect(facegate('models', 'encoder', 'int8', '--json')).rejects.toThrow(/a head is the active model/);
-    app = await before.createApp(before.loadConfig(env));
-    admin = (await client().gql(LOGIN, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token as string;
     expect((await client().gql(CHANGE, { h: null }, admin)).body.data!.changeActiveModel.__typename).toBe('MutationChangeActiveModelSuccess');
-    await until('the encoder alone active', () => app.services.gallery.model, (m) => m === before.modelId, 30_000);
+    await until('the encoder alone active', () => app.services.gallery.model, (m) => m === FLOAT32, 30_000);
     await app.close();
-    expect(JSON.parse(await facegate('models', 'encoder', 'int8', '--json'))).toEqual({ from: before.modelId, to: after.modelId, faces: 3 });
-    // Now a float32 process stops in turn.
-    await expect(before.createApp(before.loadConfig(env))).rejects.toThrow(/encoded with dlib-resnet-v1-int8.*FACEGATE_ENCODER_PRECISION=int8/);
+    const moved = await facegate('models', 'encoder', 'int8', '--json');
+    expect(JSON.parse(moved)).toEqual({ from: FLOAT32, to: INT8, faces: 3 });
+    await expect(start('float32')).rejects.toThrow(/encoded with dlib-resnet-v1-int8.*asks for float32/);
 
-    // The int8 start re-encodes the three faces from their photos, then recognises them.
-    app = await after.createApp(after.loadConfig(env));
-    admin = (await client().gql(LOGIN, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token as string;
-    await until('the three samples re-encoded into int8', () => app.db.prisma.sampleEncoding.count({ where: { model: after.modelId, source: 'original' } }), (n) => n === 3, 60_000);
+    // Restarted, it runs int8: the three faces are re-encoded from their photos, then recognised.
+    app = await start();
+    admin = await signIn();
+    await until('the three samples re-encoded into int8', () => app.db.prisma.sampleEncoding.count({ where: { model: INT8, source: 'original' } }), (n) => n === 3, 60_000);
     await until("younes's gallery entry in int8", () => verify('younes', 0), (d) => d.data?.decision === 'ACCEPTED', 30_000);
     const intDecisions = [await verify('younes', 0), await verify('bertrand', 0)];
     expect(intDecisions.map((d) => d.data.decision)).toEqual(['ACCEPTED', 'REFUSED']);
@@ -96,11 +111,11 @@ describe.skipIf(skip !== null)(`a deployment moved from the float32 encoder to i
       expect(Math.abs(d.data.distance - floatDecisions[i]!.data.distance)).toBeLessThan(0.05);
     });
     const last = await app.db.prisma.recognitionEvent.findFirst({ orderBy: { createdAt: 'desc' }, select: { model: true } });
-    expect(last?.model).toBe(after.modelId);
+    expect(last?.model).toBe(INT8);
     // The float32 head is still stored; it cannot become the active model of an int8 deployment.
     const refused = (await client().gql(CHANGE, { h: identity.id }, admin)).body.data!.changeActiveModel;
     expect(refused).toMatchObject({ __typename: 'InvalidInputError', code: 'INVALID_INPUT', message: expect.stringMatching(/trained on dlib-resnet-v1\+mirror/) });
-    expect(app.services.gallery.model).toBe(after.modelId);
+    expect(app.services.gallery.model).toBe(INT8);
     await app.close();
   }, 240_000);
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decideIdentification, decideVerification, ENCODER_MODEL_ID, facesDir, GalleryMatrix, hasFaces, headArtefact, headFromArtefact, type HeadArtefact } from '@facegate/face-core';
+import { decideIdentification, decideVerification, ENCODER_MODEL_ID, facesDir, GalleryMatrix, hasFaces, headArtefact, headFromArtefact, type EncodingHead, type HeadArtefact } from '@facegate/face-core';
 import { createApp, type App } from '@facegate/api/app';
 import { loadConfig } from '@facegate/api/config';
 import { decodeEncoding } from '@facegate/api/db';
@@ -47,8 +47,9 @@ describe.skipIf(!hasFaces('seed'))(`model versions on SQLite: re-encoding, inter
   let app: App;
   let admin: string;
   const ids: Record<string, string> = {};
-  const artefact = poorHead();
-  const head = headFromArtefact(artefact);
+  // Made once the app has chosen the database's encoder (ENCODER_MODEL_ID follows it).
+  let artefact: HeadArtefact;
+  let head: EncodingHead;
   const env = () =>
     loadConfig({ DATABASE_URL: url, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '2', FACEGATE_DATA_KEY_FILE: path.join(dir, 'data.key'), FACEGATE_MODEL_POLL_MS: '50' });
   const client = () => apiClient(app);
@@ -63,6 +64,8 @@ describe.skipIf(!hasFaces('seed'))(`model versions on SQLite: re-encoding, inter
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-models-'));
     url = await sqlite.url(dir);
     app = await createApp(env());
+    artefact = poorHead();
+    head = headFromArtefact(artefact);
     admin = (await client().gql(LOGIN, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token;
     for (const name of EMPLOYEES) {
       ids[name] = (await client().gql(CREATE, { n: name }, admin)).body.data!.createPerson.data.id;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENCODER_MODEL_ID, facesDir, hasFaces, headArtefact } from '@facegate/face-core';
+import { encoderModelId, facesDir, hasFaces, headArtefact } from '@facegate/face-core';
 import { createApp } from '@facegate/api/app';
 import { loadConfig } from '@facegate/api/config';
 
@@ -17,7 +17,7 @@ const seed = path.join(facesDir(), 'seed');
 function poorHead() {
   const d = 128;
   const weights = Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? 0.2 : 0));
-  return headArtefact(ENCODER_MODEL_ID, weights, Array.from({ length: d }, (_, i) => (i === 0 ? 1 : 0)));
+  return headArtefact(encoderModelId('float32'), weights, Array.from({ length: d }, (_, i) => (i === 0 ? 1 : 0)));
 }
 
 describe.skipIf(!hasFaces('seed'))(`facegate models compare / activate on a SQLite file (needs ${seed})`, () => {
@@ -27,7 +27,8 @@ describe.skipIf(!hasFaces('seed'))(`facegate models compare / activate on a SQLi
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-models-cli-'));
-    env = { ...process.env, DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_DATA_KEY_FILE: path.join(dir, 'data.key') };
+    // The database starts in float32, the encoder the head file below is written for.
+    env = { ...process.env, DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_DATA_KEY_FILE: path.join(dir, 'data.key'), FACEGATE_ENCODER_PRECISION: 'float32' };
     await mkdir(path.join(dir, 'office'));
     for (const name of ['arnaud', 'benoit', 'bertrand', 'kian', 'younes']) await symlink(path.join(seed, `${name}.jpg`), path.join(dir, 'office', `${name}.jpg`));
     await writeFile(path.join(dir, 'head.json'), JSON.stringify(poorHead()));

@@ -151,6 +151,8 @@ try {
   latencies.sort((a, b) => a - b);
   const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
   const events = await gql('{ recognitionEvents(filter: { kind: VERIFY }) { totalCount } }', {}, admin);
+  // The database's encoder (a new one: int8 where the CPU runs it, else float32; FACEGATE_ENCODER_PRECISION chooses).
+  const encoder = ((await gql('{ settings { model } }', {}, admin)).settings as unknown as { model: string }).model;
   const auditRows = (events.recognitionEvents as unknown as { totalCount: number }).totalCount;
   console.log(
     JSON.stringify({
@@ -174,7 +176,7 @@ try {
       server: SERVER,
       recognizerThreads: process.env.FACEGATE_RECOGNIZER_THREADS ?? 'cores',
       onnxThreads: process.env.FACEGATE_ONNX_THREADS ?? '1',
-      encoderPrecision: process.env.FACEGATE_ENCODER_PRECISION || 'float32',
+      encoder,
       mallocMmapThreshold: serverCommand.env.MALLOC_MMAP_THRESHOLD_ ?? 'glibc default',
     }),
   );

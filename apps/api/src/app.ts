@@ -3,6 +3,7 @@ import path from 'node:path';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createGraphQLError, createYoga, type Plugin } from 'graphql-yoga';
+import { useEncoderPrecision } from '@facegate/face-core';
 import { readOrCreateKeyFile } from './auth/key-file.ts';
 import { createTokenIssuer } from './auth/tokens.ts';
 import type { Config } from './config.ts';
@@ -18,6 +19,7 @@ import { observe } from './ops/observe.ts';
 import { createRecognizer, type Recognizer } from './recognizer/pool.ts';
 import { schema } from './schema/index.ts';
 import { createServices } from './services/index.ts';
+import { chooseEncoder } from './services/models.ts';
 import type { Prisma } from './services/prisma.ts';
 
 /** Refuses request bodies over the limit before they are read (uploads are buffered in memory). */
@@ -133,8 +135,17 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
   const migrations = await db.migrate();
   if (migrations.length > 0) logger.info({ migrations }, 'migrations applied');
   const tokens = createTokenIssuer(await sessionSecret(db.prisma, config));
-  const recognizer = options.recognizer ?? (await createRecognizer({ threads: config.FACEGATE_RECOGNIZER_THREADS, ...(config.FACEGATE_RECOGNIZER_QUEUE ? { maxQueue: config.FACEGATE_RECOGNIZER_QUEUE } : {}) }));
-  const services = await createServices({
+  // The database's encoder becomes this process's (its workers', ENCODER_MODEL_ID), before anything is encoded.
+  // A start refused here leaves no connection behind (a command, a test, may go on in this process).
+  const encoderPrecision = await chooseEncoder(db.prisma, config.FACEGATE_ENCODER_PRECISION).catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
+  useEncoderPrecision(encoderPrecision);
+  const recognizer =
+    options.recognizer ??
+    (await createRecognizer({ threads: config.FACEGATE_RECOGNIZER_THREADS, encoderPrecision, ...(config.FACEGATE_RECOGNIZER_QUEUE ? { maxQueue: config.FACEGATE_RECOGNIZER_QUEUE } : {}) }));
+  const services = await createServicesOrClose({
     prisma: db.prisma,
     provider: db.provider,
     databaseUrl: config.DATABASE_URL,
@@ -156,6 +167,16 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
       lockoutSeconds: config.FACEGATE_SIGNIN_LOCKOUT_SECONDS,
     },
   });
+  async function createServicesOrClose(deps: Parameters<typeof createServices>[0]) {
+    try {
+      return await createServices(deps);
+    } catch (error) {
+      // A refused start (a head of another encoder, say) leaves no threads or connections behind.
+      if (!options.recognizer) await recognizer.close();
+      await db.close();
+      throw error;
+    }
+  }
   const trustedProxies = config.FACEGATE_TRUSTED_PROXIES.split(',').map((a) => a.trim()).filter(Boolean);
   const corsOrigins = new Set(config.FACEGATE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean));
   const firstAdmin = await services.admins.ensureFirst(config.FACEGATE_ADMIN_EMAIL, config.FACEGATE_ADMIN_PASSWORD);

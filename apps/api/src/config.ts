@@ -26,11 +26,11 @@ const envSchema = z.object({
   FACEGATE_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   FACEGATE_RECOGNIZER_THREADS: z.coerce.number().int().positive().default(Math.max(1, os.availableParallelism())),
   /**
-   * The encoder's arithmetic (read by face-core, listed here so that a wrong value stops the start with
-   * the others): float32, or int8 (about 3x faster encoding on CPUs with AVX-512 VNNI; other encodings:
-   * the database keeps the encoder it has, `facegate models encoder` moves it; README "Encoder precision").
+   * The encoder of a new database: float32, or int8 (about 3x faster encoding; the default where the CPU
+   * has AVX-512 VNNI, else float32). A database keeps the encoder it started with: set to another, the
+   * start stops; `facegate models encoder` moves a database (README "Encoder precision").
    */
-  FACEGATE_ENCODER_PRECISION: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['float32', 'int8']).default('float32')),
+  FACEGATE_ENCODER_PRECISION: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['float32', 'int8']).optional()),
   /** Seals encodings and face images at rest (AES-256-GCM): base64 of 32 bytes; else a generated key file. */
   FACEGATE_DATA_KEY: z.string().optional(),
   /** Where the generated data key lives (default data.key beside the SQLite file, or in apps/api/data/). */

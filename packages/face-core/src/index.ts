@@ -22,7 +22,7 @@ export type { RgbImage } from './image/rgb-image.ts';
 export type { Box } from './geometry.ts';
 export type { DetectedFace } from './detection/blazeface.ts';
 export { estimatePose, type FaceQuality } from './quality.ts';
-export { ENCODER_MODEL_ID, ENCODING_LENGTH, encoderModelId, encoderPrecision, type EncoderPrecision } from './encoding/constants.ts';
+export { ENCODER_MODEL_ID, ENCODING_LENGTH, encoderModelId, encoderPrecision, precisionOfModel, useEncoderPrecision, type EncoderPrecision } from './encoding/constants.ts';
 export { exactInt8 } from './onnx/cpu.ts';
 export { l2Distance, l2Normalize } from './ops/l2.ts';
 export { tripletLoss, type EncodingBatch } from './ops/triplet-loss.ts';

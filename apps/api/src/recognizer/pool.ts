@@ -1,5 +1,6 @@
 import os from 'node:os';
 import v8 from 'node:v8';
+import { encoderPrecision, type EncoderPrecision } from '@facegate/face-core';
 import { Piscina } from 'piscina';
 import type { AnalyzeResult, AnalyzeTask } from './worker.ts';
 
@@ -41,7 +42,7 @@ const WORKER_INITIAL_OLD_SPACE_MB = 64;
  * A pool of worker threads, each with its own face engine (models loaded once per thread). Sized to
  * the cores by default; the queue is bounded so an overload is refused rather than buffered forever.
  */
-export async function createRecognizer(options: { threads?: number; maxQueue?: number } = {}): Promise<Recognizer> {
+export async function createRecognizer(options: { threads?: number; maxQueue?: number; encoderPrecision?: EncoderPrecision } = {}): Promise<Recognizer> {
   const threads = options.threads ?? Math.max(1, os.availableParallelism());
   // The workers' own JavaScript heap is small (~11 MB live), but V8 counts the typed arrays of each
   // photo (the decoded frame, its halvings, the networks' inputs and outputs: ~3 MB) towards its limit,
@@ -55,7 +56,8 @@ export async function createRecognizer(options: { threads?: number; maxQueue?: n
     idleTimeout: Number.POSITIVE_INFINITY,
     // One ONNX Runtime thread per worker unless FACEGATE_ONNX_THREADS says otherwise: a worker per
     // core already keeps the cores busy under load (face-core's default, 2, is for an engine alone).
-    env: { ...process.env, FACEGATE_ONNX_THREADS: process.env.FACEGATE_ONNX_THREADS || '1' },
+    // The encoder is the database's (app.ts), whatever this process's environment says.
+    env: { ...process.env, FACEGATE_ONNX_THREADS: process.env.FACEGATE_ONNX_THREADS || '1', FACEGATE_ENCODER_PRECISION: options.encoderPrecision ?? encoderPrecision() },
     maxQueue: options.maxQueue ?? threads * 64,
   });
   // Load the models in every thread now, not on the first door that rings.

@@ -13,7 +13,7 @@ import { createAdminLog } from './admin-log.ts';
 import { importLimits } from './bulk-import.ts';
 import { createDoorFaces } from './door-faces.ts';
 import { createAuditService } from './audit.ts';
-import { checkEncoderModel, createModelsService, loadActiveModel, type ModelsOptions } from './models.ts';
+import { createModelsService, loadActiveModel, type ModelsOptions } from './models.ts';
 import { createPeopleService } from './people.ts';
 import type { Prisma } from './prisma.ts';
 import { createRateLimits } from './rate-limits.ts';
@@ -97,7 +97,6 @@ export async function createServices(deps: ServiceDeps) {
       return match && person ? { personId: person.id, name: person.name, distance: match.distance } : null;
     },
   });
-  await checkEncoderModel(prisma);
   // Decisions use the active model's encodings only (services/models.ts switches it after re-encoding).
   const gallery = new Gallery((ids, model) => people.loadGallery(ids, model), undefined, await loadActiveModel(prisma));
   await gallery.reload();

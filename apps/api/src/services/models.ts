@@ -5,6 +5,10 @@ import {
   decideIdentification,
   decideVerification,
   ENCODER_MODEL_ID,
+  encoderModelId,
+  exactInt8,
+  precisionOfModel,
+  type EncoderPrecision,
   GalleryMatrix,
   headArtefact,
   headFromArtefact,
@@ -32,7 +36,8 @@ export interface ActiveModelRecord {
   readonly headId: string | null;
 }
 
-const ENCODER_ONLY: ActiveModelRecord = { model: ENCODER_MODEL_ID, headId: null };
+/** The encoder alone (this process's: ENCODER_MODEL_ID follows the database's, app.ts). */
+const encoderOnly = (): ActiveModelRecord => ({ model: ENCODER_MODEL_ID, headId: null });
 
 /**
  * Training needs 8 people with two or more photos: 20 % of them (at least 2) are held out for early
@@ -53,41 +58,43 @@ export interface ModelsOptions {
 
 export async function readActiveModel(prisma: Prisma): Promise<ActiveModelRecord> {
   const row = await prisma.setting.findUnique({ where: { key: ACTIVE_MODEL_KEY } });
-  const record = row ? (JSON.parse(row.value) as ActiveModelRecord) : ENCODER_ONLY;
+  const record = row ? (JSON.parse(row.value) as ActiveModelRecord) : encoderOnly();
   // Without a head, the active model is this process's encoder (a record from before a move names the old one).
-  return record.headId ? record : ENCODER_ONLY;
+  return record.headId ? record : encoderOnly();
 }
 
 /** The setting that remembers which encoder a database's faces are in (its model id). */
 export const ENCODER_MODEL_KEY = 'encoderModel';
 
 /**
- * Checks this process's encoder against the database's, before anything is encoded. A database
- * remembers its encoder from its first start; one from before it did (or a new one) takes this
- * process's when every face it holds is already in it. Another encoder stops the start with the way
- * out: an instance or a command that merely lacks (or mistypes) FACEGATE_ENCODER_PRECISION must not
+ * The encoder this database's faces are in, chosen before anything is encoded (app.ts then makes it
+ * the process's). A database keeps the encoder of its first start: `requested`
+ * (FACEGATE_ENCODER_PRECISION), else int8 on a CPU that runs it (README "Encoder precision"), else
+ * float32; one from before databases kept it takes the encoder its faces are in. A request for another
+ * encoder stops the start with the way out: an instance or a command with a stray setting must not
  * re-encode everyone into its own model. Moving a deployment is `facegate models encoder` (moveEncoder).
  */
-export async function checkEncoderModel(prisma: Prisma, current: string = ENCODER_MODEL_ID): Promise<void> {
+export async function chooseEncoder(prisma: Prisma, requested: EncoderPrecision | undefined, int8Runs = exactInt8()): Promise<EncoderPrecision> {
   let recorded = (await prisma.setting.findUnique({ where: { key: ENCODER_MODEL_KEY } }))?.value;
   if (recorded === undefined) {
-    // Faces enrolled by another encoder, alone or with a head (`<encoder>+head-<id>`).
-    const other = { AND: [{ model: { not: current } }, { NOT: { model: { startsWith: `${current}+head-` } } }] };
-    const elsewhere = await prisma.faceSample.findFirst({ where: other, select: { model: true } });
-    if (!elsewhere) {
-      // Two instances starting together on a new database: the first record stands, the other compares with it.
-      await prisma.setting.upsert({ where: { key: ENCODER_MODEL_KEY }, create: { key: ENCODER_MODEL_KEY, value: current }, update: {} });
-      recorded = (await prisma.setting.findUniqueOrThrow({ where: { key: ENCODER_MODEL_KEY } })).value;
-    } else {
-      recorded = elsewhere.model.split('+head-')[0]!;
-    }
+    const enrolled = await prisma.faceSample.findFirst({ select: { model: true } });
+    // A sample's model is its encoder's id, or `<encoder>+head-<id>`.
+    const chosen = enrolled ? enrolled.model.split('+head-')[0]! : encoderModelId(requested ?? (int8Runs ? 'int8' : 'float32'));
+    // Two instances starting together on a new database: the first record stands, the other reads it.
+    await prisma.setting.upsert({ where: { key: ENCODER_MODEL_KEY }, create: { key: ENCODER_MODEL_KEY, value: chosen }, update: {} });
+    recorded = (await prisma.setting.findUniqueOrThrow({ where: { key: ENCODER_MODEL_KEY } })).value;
   }
-  if (recorded !== current) {
-    const precision = recorded.includes('-int8') ? 'int8' : 'float32';
+  const precision = precisionOfModel(recorded);
+  if (!precision) throw new Error(`this database's faces are encoded with ${recorded}, which this version does not compute: move it to an encoder it has (facegate models encoder int8|float32), which re-encodes every face`);
+  if (requested && requested !== precision) {
     throw new Error(
-      `this database's faces are encoded with ${recorded}, and this process would encode with ${current}: set FACEGATE_ENCODER_PRECISION=${precision}, or move the database to this encoder first (facegate models encoder ${current.includes('-int8') ? 'int8' : 'float32'}), which re-encodes every face`,
+      `this database's faces are encoded with ${recorded}, and FACEGATE_ENCODER_PRECISION asks for ${requested}: unset it, or move the database first (facegate models encoder ${requested}), which re-encodes every face`,
     );
   }
+  if (precision === 'int8' && !int8Runs) {
+    throw new Error(`this database's faces are encoded with ${recorded}, which needs an x86-64 CPU with AVX-512 VNNI, and this one has none: run it on such a CPU, or move the database to float32 (facegate models encoder float32)`);
+  }
+  return precision;
 }
 
 /**

@@ -13,7 +13,7 @@ export interface EncoderConfig {
   /**
    * float32: the network as trained. int8: the same weights quantized (onnx/quantize.ts), about 3x faster
    * on ONNX Runtime with LFW and open-set figures within a few attempts of float32's (README); its
-   * encodings are another model's, so a deployment chooses it before enrolling anyone.
+   * encodings are another model's (the API keeps each database in the encoder it started with).
    */
   readonly precision: EncoderPrecision;
 }
@@ -27,12 +27,6 @@ export function encoderPrecision(value = process.env.FACEGATE_ENCODER_PRECISION)
   throw new Error(`FACEGATE_ENCODER_PRECISION must be float32 or int8; got ${value}`);
 }
 
-export const DEFAULT_ENCODER_CONFIG: EncoderConfig = {
-  batchSize: 16,
-  mirror: true,
-  precision: encoderPrecision(),
-};
-
 /**
  * Identifies the network that produced an encoding; encodings of different models never compare. The
  * int8 id names its calibration (a hash of the activation ranges): recalibrated, it computes another
@@ -44,8 +38,27 @@ export function encoderModelId(precision: EncoderPrecision): string {
   return `dlib-resnet-v1-int8.${calibration}+mirror@face-api-1.7`;
 }
 
-/** The model of this process's encoder (FACEGATE_ENCODER_PRECISION): what the API stores and compares. */
-export const ENCODER_MODEL_ID = encoderModelId(DEFAULT_ENCODER_CONFIG.precision);
+/** The precision whose encodings carry `modelId` (an encoder's id, without a head), or null for one this version does not compute. */
+export function precisionOfModel(modelId: string): EncoderPrecision | null {
+  return (['float32', 'int8'] as const).find((p) => encoderModelId(p) === modelId) ?? null;
+}
+
+// `let`: the API sets this process's encoder once it has read its database's (useEncoderPrecision);
+// importers see the change (ES module bindings are live).
+export let DEFAULT_ENCODER_CONFIG: EncoderConfig = {
+  batchSize: 16,
+  mirror: true,
+  precision: encoderPrecision(),
+};
+
+/** The model of this process's encoder: FACEGATE_ENCODER_PRECISION, or the database's in the API. */
+export let ENCODER_MODEL_ID = encoderModelId(DEFAULT_ENCODER_CONFIG.precision);
+
+/** Makes `precision` this process's encoder: engines created after this, and ENCODER_MODEL_ID, follow. */
+export function useEncoderPrecision(precision: EncoderPrecision): void {
+  DEFAULT_ENCODER_CONFIG = { ...DEFAULT_ENCODER_CONFIG, precision };
+  ENCODER_MODEL_ID = encoderModelId(precision);
+}
 
 /** The dlib ResNet sees 150x150 chips aligned by alignment/templates.ts's dlibChipTemplate. */
 export const ENCODER_INPUT_SIZE = 150;
