@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { encoderModelId, exactInt8, facesDir, hasFaces, headArtefact } from '@facegate/face-core';
 import { createApp, type App } from '@facegate/api/app';
 import { loadConfig } from '@facegate/api/config';
+import { chooseEncoder } from '@facegate/api/models';
 import { apiClient } from './api-client.ts';
 import { databases } from './databases.ts';
 import { until } from './events-support.ts';
@@ -46,6 +47,8 @@ describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from fl
     const fresh = await database();
     let app = await fresh.start();
     expect(app.services.gallery.model).toBe(INT8);
+    // The encoder is one per process: another database in float32 cannot open beside it.
+    await expect((await database()).start('float32')).rejects.toThrow(/another app in this process runs the int8 encoder.*one encoder per process/);
     await app.close();
     // Asked for float32 at its first start, a database keeps float32; enrolled, then its record erased (as
     // before databases kept one), it stays in float32: the encoder its faces are in.
@@ -61,6 +64,43 @@ describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from fl
     expect(await app.db.prisma.setting.findUnique({ where: { key: 'encoderModel' } })).toMatchObject({ value: FLOAT32 });
     await app.close();
   }, 120_000);
+
+  it('a database from before with no face but a float32 head stays float32; an int8 one on a machine without int8 stops with the way out, which needs only the database', async () => {
+    const { env, start } = await database();
+    let app = await start('float32');
+    const head = headArtefact(FLOAT32, Array.from({ length: 128 * 128 }, (_, i) => (i % 129 === 0 ? 1 : 0)), new Array(128).fill(0), { note: 'float32 head' });
+    await app.services.models.addHead(JSON.stringify(head));
+    await app.services.models.requestChange(head.id, null);
+    await until('the head active', () => app.services.gallery.model, (m) => m === head.modelId, 30_000);
+    // As a database from before databases kept their encoder: no face, an active float32 head, no record.
+    await app.db.prisma.setting.delete({ where: { key: 'encoderModel' } });
+    await app.close();
+    app = await start();
+    expect(app.services.gallery.model).toBe(head.modelId);
+    expect(await app.db.prisma.setting.findUnique({ where: { key: 'encoderModel' } })).toMatchObject({ value: FLOAT32 });
+    // Recorded in int8 (as by a move), then opened where int8 does not run: refused, with a way out that
+    // does not need the API to start.
+    await app.db.prisma.setting.update({ where: { key: 'encoderModel' }, data: { value: INT8 } });
+    await expect(chooseEncoder(app.db.prisma, undefined, false)).rejects.toThrow(/not here: run it on such a machine, or move the database to float32 \(facegate models encoder float32 --drop-head\)/);
+    await app.db.prisma.setting.update({ where: { key: 'encoderModel' }, data: { value: FLOAT32 } });
+    await app.close();
+    const facegate = async (...args: string[]) => (await promisify(execFile)(process.execPath, [bin, ...args], { env: { ...process.env, ...env, FACEGATE_ENCODER_PRECISION: '' }, cwd: path.dirname(bin) })).stdout;
+    await expect(facegate('models', 'encoder', 'int8', '--json')).rejects.toThrow(/a head is the active model .* pass --drop-head/);
+    expect(JSON.parse(await facegate('models', 'encoder', 'int8', '--drop-head', '--json'))).toEqual({ from: FLOAT32, to: INT8, faces: 0, droppedHead: head.id });
+    app = await start();
+    expect(app.services.gallery.model).toBe(INT8);
+    await app.close();
+  }, 120_000);
+
+  it('two processes opening a new database together agree on one record', async () => {
+    const { start } = await database();
+    const app = await start('float32');
+    await app.db.prisma.setting.delete({ where: { key: 'encoderModel' } });
+    const chosen = await Promise.all([chooseEncoder(app.db.prisma, undefined, true), chooseEncoder(app.db.prisma, undefined, true), chooseEncoder(app.db.prisma, undefined, true)]);
+    expect(new Set(chosen).size).toBe(1);
+    expect(await app.db.prisma.setting.count({ where: { key: 'encoderModel' } })).toBe(1);
+    await app.close();
+  }, 60_000);
 
   it('only `facegate models encoder` moves a database; its faces are then re-encoded, never compared across encoders; a head of the other encoder is refused', async () => {
     const { env, start } = await database();
@@ -90,12 +130,12 @@ describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from fl
     expect(app.services.gallery.model).toBe(identity.modelId);
     admin = await signIn();
     // The move refuses while a head is the active model.
-    await expect(facegate('models', 'encoder', 'int8', '--json')).rejects.toThrow(/a head is the active model/);
+    await expect(facegate('models', 'encoder', 'int8', '--json')).rejects.toThrow(/a head is the active model .* pass --drop-head/);
     expect((await client().gql(CHANGE, { h: null }, admin)).body.data!.changeActiveModel.__typename).toBe('MutationChangeActiveModelSuccess');
     await until('the encoder alone active', () => app.services.gallery.model, (m) => m === FLOAT32, 30_000);
     await app.close();
     const moved = await facegate('models', 'encoder', 'int8', '--json');
-    expect(JSON.parse(moved)).toEqual({ from: FLOAT32, to: INT8, faces: 3 });
+    expect(JSON.parse(moved)).toEqual({ from: FLOAT32, to: INT8, faces: 3, droppedHead: null });
     await expect(start('float32')).rejects.toThrow(/encoded with dlib-resnet-v1-int8.*asks for float32/);
 
     // Restarted, it runs int8: the three faces are re-encoded from their photos, then recognised.

@@ -13,7 +13,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ENCODER_MODEL_ID, facesDir, packageDir } from '@facegate/face-core';
+import { facesDir, packageDir } from '@facegate/face-core';
 import pg from 'pg';
 import sharp from 'sharp';
 import { encodeEncoding } from '../src/db/codecs.ts';
@@ -125,7 +125,8 @@ try {
   await stop(first);
   children.length = 0;
 
-  // 2. People in bulk, sealed as the API seals them.
+  // 2. People in bulk, sealed as the API seals them, in the encoder the database took at step 1.
+  const encoder = (await admin.query(`SELECT value FROM ${SCHEMA}."Setting" WHERE key = 'encoderModel'`)).rows[0]?.value as string;
   const cipher = createDataCipher(dataKey);
   const thumbnail = new Uint8Array(await sharp({ create: { width: 48, height: 48, channels: 3, background: '#8a7f76' } }).jpeg({ quality: 70 }).toBuffer());
   t = performance.now();
@@ -141,7 +142,7 @@ try {
     await admin.query(
       `INSERT INTO "FaceSample" ("id", "personId", "encoding", "model", "thumbnail", "detectionScore", "eyeDistancePx", "sharpness", "brightness", "updatedAt")
        SELECT s, p, e, $4, th, 0.99, 60, 20, 120, now() FROM unnest($1::text[], $2::text[], $3::bytea[], $5::bytea[]) AS t(s, p, e, th)`,
-      [ids.map(() => randomUUID()), ids, encodings, ENCODER_MODEL_ID, thumbnails],
+      [ids.map(() => randomUUID()), ids, encodings, encoder, thumbnails],
     );
   }
   const insertMs = Math.round(performance.now() - t);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createGraphQLError, createYoga, type Plugin } from 'graphql-yoga';
-import { useEncoderPrecision } from '@facegate/face-core';
+import { int8Available, useEncoderPrecision, type EncoderPrecision } from '@facegate/face-core';
 import { readOrCreateKeyFile } from './auth/key-file.ts';
 import { createTokenIssuer } from './auth/tokens.ts';
 import type { Config } from './config.ts';
@@ -127,6 +127,9 @@ function noOriginalErrors(): Plugin {
   };
 }
 
+/** The encoders of the apps open in this process, and how many apps each (createApp refuses to mix them). */
+const openAppEncoders = new Map<EncoderPrecision, number>();
+
 /** Everything the server needs, wired: database (migrated), recognizer pool, services, Yoga. */
 export async function createApp(config: Config, options: { recognizer?: Recognizer; logger?: Logger; now?: () => Date } = {}) {
   const logger = options.logger ?? createLogger();
@@ -135,16 +138,20 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
   const migrations = await db.migrate();
   if (migrations.length > 0) logger.info({ migrations }, 'migrations applied');
   const tokens = createTokenIssuer(await sessionSecret(db.prisma, config));
-  // The database's encoder becomes this process's (its workers', ENCODER_MODEL_ID), before anything is encoded.
-  // A start refused here leaves no connection behind (a command, a test, may go on in this process).
-  const encoderPrecision = await chooseEncoder(db.prisma, config.FACEGATE_ENCODER_PRECISION).catch(async (error: unknown) => {
+  // The database's encoder becomes this process's (its workers', ENCODER_MODEL_ID), before anything is
+  // encoded. A start refused here leaves no connection or thread behind (a command, a test, goes on).
+  const closeDbAndThrow = async (error: unknown): Promise<never> => {
     await db.close();
     throw error;
-  });
+  };
+  const encoderPrecision = await chooseEncoder(db.prisma, config.FACEGATE_ENCODER_PRECISION, await int8Available()).catch(closeDbAndThrow);
+  // ENCODER_MODEL_ID is one per process: a second app on a database of another encoder would change it under the first.
+  const otherEncoder = [...openAppEncoders].find(([precision, count]) => precision !== encoderPrecision && count > 0);
+  if (otherEncoder) await closeDbAndThrow(new Error(`another app in this process runs the ${otherEncoder[0]} encoder; this database's is ${encoderPrecision}: one encoder per process`));
   useEncoderPrecision(encoderPrecision);
   const recognizer =
     options.recognizer ??
-    (await createRecognizer({ threads: config.FACEGATE_RECOGNIZER_THREADS, encoderPrecision, ...(config.FACEGATE_RECOGNIZER_QUEUE ? { maxQueue: config.FACEGATE_RECOGNIZER_QUEUE } : {}) }));
+    (await createRecognizer({ threads: config.FACEGATE_RECOGNIZER_THREADS, encoderPrecision, ...(config.FACEGATE_RECOGNIZER_QUEUE ? { maxQueue: config.FACEGATE_RECOGNIZER_QUEUE } : {}) }).catch(closeDbAndThrow));
   const services = await createServicesOrClose({
     prisma: db.prisma,
     provider: db.provider,
@@ -222,6 +229,7 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
       queryCostLimit(config.FACEGATE_MAX_QUERY_COST),
     ],
   });
+  openAppEncoders.set(encoderPrecision, (openAppEncoders.get(encoderPrecision) ?? 0) + 1);
 
   metrics.watch({ queueDepth: () => recognizer.queueDepth(), gallerySize: () => services.gallery.size });
 
@@ -245,6 +253,7 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
       return { ready: migrations && workers === recognizer.threads, checks };
     },
     async close() {
+      openAppEncoders.set(encoderPrecision, (openAppEncoders.get(encoderPrecision) ?? 1) - 1);
       await services.close();
       if (!options.recognizer) await recognizer.close();
       await db.close();

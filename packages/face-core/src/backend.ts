@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { exactInt8 } from './onnx/cpu.ts';
 import { loadOnnxRuntime } from './onnx/session.ts';
 import { tensorFlow } from './tensorflow.ts';
 
@@ -23,6 +24,15 @@ let tfReady: Promise<TensorFlowBackendName> | undefined;
 export function initBackend(preferred?: BackendName): Promise<BackendName> {
   ready ??= (async () => chooseBackend(preferred ?? backendFromEnv()))();
   return ready;
+}
+
+/**
+ * Whether the int8 encoder can run in this process: a CPU with AVX-512 VNNI (onnx/cpu.ts) and ONNX
+ * Runtime chosen, as initBackend would choose it (TensorFlow.js has no int8 encoder).
+ */
+export async function int8Available(): Promise<boolean> {
+  const preferred = backendFromEnv();
+  return exactInt8() && (preferred === undefined || preferred === 'onnx') && (await loadOnnxRuntime()) !== undefined;
 }
 
 async function chooseBackend(preferred: BackendName | undefined): Promise<BackendName> {

@@ -1,5 +1,5 @@
 // The public surface of @facegate/face-core: photos in, encodings and decisions out.
-export { initBackend, packageDir, type BackendName } from './backend.ts';
+export { initBackend, packageDir, type BackendName, int8Available } from './backend.ts';
 export {
   createFaceEngine,
   type EncodedFace,

@@ -75,11 +75,12 @@ export function addModelCommands(program: Command): Command {
     .command('encoder')
     .argument('<precision>', 'float32 or int8')
     .description(
-      "move the deployment (DATABASE_URL) to another encoder: the database remembers it, a running model change is cancelled, the encoder alone becomes the active model; restart every API instance with FACEGATE_ENCODER_PRECISION set to match, and they re-encode every face in the background (people are not recognised until theirs is done)",
+      "move the deployment (DATABASE_URL) to another encoder: the database remembers it, a running model change is cancelled, the encoder alone becomes the active model; restart every API instance, and they re-encode every face in the background (people are not recognised until theirs is done)",
     )
+    .option('--drop-head', 'move even though a head is the active model (the encoder alone takes its place)')
     .addOption(json)
-    .action(async (precision: string, options: { json?: boolean }) => {
-      // The database alone: no recognition pool (this process's own encoder does not matter here).
+    .action(async (precision: string, options: { dropHead?: boolean; json?: boolean }) => {
+      // The database alone: no recognition pool, no encoder of this process's (a way out when the API cannot start).
       const [{ encoderModelId, encoderPrecision }, { loadConfig }, { createDb }, { moveEncoder }] = await Promise.all([
         import('@facegate/face-core'),
         import('../config.ts'),
@@ -89,11 +90,11 @@ export function addModelCommands(program: Command): Command {
       const db = createDb({ databaseUrl: loadConfig().DATABASE_URL });
       try {
         await db.migrate();
-        const moved = await moveEncoder(db.prisma, encoderModelId(encoderPrecision(precision)), null);
+        const moved = await moveEncoder(db.prisma, encoderModelId(encoderPrecision(precision)), null, { dropHead: options.dropHead === true });
         process.stdout.write(
           options.json
             ? `${JSON.stringify(moved)}\n`
-            : `the database's encoder: ${moved.from ?? '(none recorded)'} -> ${moved.to}; restart the API with FACEGATE_ENCODER_PRECISION=${precision}: it re-encodes ${moved.faces} face samples in the background\n`,
+            : `the database's encoder: ${moved.from ?? '(none recorded)'} -> ${moved.to}${moved.droppedHead ? ` (head ${moved.droppedHead} no longer active)` : ''}; restart the API: it re-encodes ${moved.faces} face samples in the background\n`,
         );
       } finally {
         await db.close();

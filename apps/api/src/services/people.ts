@@ -95,6 +95,10 @@ export function createPeopleService(deps: {
       const photo = photoFacesOf(result.photo, 'one');
       if (!result.ok) return void rejected.push({ index, filename, code: result.code, message: result.message, photo });
       const face = result.faces[0]!;
+      // Compared (duplicates) and stored only in the gallery's encoder: a mismatch is a fault, not a photo's.
+      const active = deps.activeModel?.();
+      const encoder = active ? (active.head?.encoderModelId ?? active.model) : result.model;
+      if (result.model !== encoder) throw new Error(`the photo was encoded with ${result.model}; the gallery holds ${encoder}'s encodings`);
       const quality = checkQuality(face.quality, DEFAULT_QUALITY_GATES);
       if (!quality.pass) return void rejected.push({ index, filename, code: quality.reason, message: quality.message, photo, quality: face.quality });
       const duplicate = allowDuplicates ? null : findDuplicate(face.encoding, self);
@@ -110,9 +114,6 @@ export function createPeopleService(deps: {
         });
       }
       // Stored in the model decisions use now (a learned head applied to the encoder's encoding).
-      const active = deps.activeModel?.();
-      // A head applies to its own encoder's encodings only (defence in depth: models.ts never activates another's).
-      if (active?.head && active.head.encoderModelId !== result.model) throw new Error(`the photo was encoded with ${result.model}; the active head takes ${active.head.encoderModelId}`);
       samples.push({
         encoding: cipher.seal(encodeEncoding(active?.head ? active.head.apply(face.encoding) : face.encoding)),
         model: active?.head ? active.model : result.model,

@@ -57,7 +57,7 @@ function int8Ranges(): Record<string, [number, number]> {
 
 /** dlib's ResNet on ONNX Runtime. */
 export async function loadOnnxDlibResNet(modelDir = defaultModelDir(), precision: EncoderPrecision = 'float32'): Promise<DlibResNetRunner> {
-  if (precision === 'int8' && !exactInt8()) throw new ModelLoadError('the int8 encoder needs an x86-64 CPU with AVX-512 VNNI (avx512_vnni), where it was measured; set FACEGATE_ENCODER_PRECISION=float32');
+  if (precision === 'int8' && !exactInt8()) throw new ModelLoadError('the int8 encoder needs an x86-64 CPU with AVX-512 VNNI (avx512_vnni), where it was measured; use float32 (README "Encoder precision")');
   const net = await createOnnxNetwork(await dlibResNetGraph(modelDir, precision), `dlib ResNet (${precision})`);
   return {
     predict: async (pixels, count) => (await net.run(pixels, [count, SIZE, SIZE, 3])).data,
@@ -91,7 +91,7 @@ export async function loadTensorFlowDlibResNet(modelDir?: string): Promise<DlibR
 export async function load(config: Partial<EncoderConfig> = {}, backend?: BackendName): Promise<FaceEncoder> {
   const cfg = { ...DEFAULT_ENCODER_CONFIG, ...config };
   const onnx = (backend ?? (await initBackend())) === 'onnx';
-  if (!onnx && cfg.precision === 'int8') throw new ModelLoadError('the int8 encoder runs on ONNX Runtime only, which did not load here: set FACEGATE_ENCODER_PRECISION=float32');
+  if (!onnx && cfg.precision === 'int8') throw new ModelLoadError('the int8 encoder runs on ONNX Runtime only, which did not load here; use float32 (README "Encoder precision")');
   const net = onnx ? await loadOnnxDlibResNet(cfg.modelDir, cfg.precision) : await loadTensorFlowDlibResNet(cfg.modelDir);
   const chipValues = SIZE * SIZE * 3;
 
