@@ -133,9 +133,11 @@ describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from fl
     await expect(facegate('models', 'encoder', 'int8', '--json')).rejects.toThrow(/a head is the active model .* pass --drop-head/);
     expect((await client().gql(CHANGE, { h: null }, admin)).body.data!.changeActiveModel.__typename).toBe('MutationChangeActiveModelSuccess');
     await until('the encoder alone active', () => app.services.gallery.model, (m) => m === FLOAT32, 30_000);
-    await app.close();
+    // Moved while this float32 instance still runs: it refuses what it would run on the old encoder.
     const moved = await facegate('models', 'encoder', 'int8', '--json');
     expect(JSON.parse(moved)).toEqual({ from: FLOAT32, to: INT8, faces: 3, droppedHead: null });
+    await expect(app.services.models.requestChange(identity.id, null)).rejects.toThrow(/moved to another encoder.*restart it first/);
+    await app.close();
     await expect(start('float32')).rejects.toThrow(/encoded with dlib-resnet-v1-int8.*asks for float32/);
 
     // Restarted, it runs int8: the three faces are re-encoded from their photos, then recognised.

@@ -255,6 +255,11 @@ export function createModelsService(deps: {
   }
   let movedWarned = false;
 
+  /** A change or a training asked of an instance whose database moved would run on the old encoder: refused. */
+  async function refuseIfMoved(): Promise<void> {
+    if (await encoderMoved()) throw new InvalidInputError(`the database moved to another encoder; this instance still runs ${ENCODER_MODEL_ID}: restart it first`);
+  }
+
   /** Brings the gallery to the model the database names (another instance may have switched). */
   async function follow(): Promise<void> {
     const record = await readActiveModel(prisma);
@@ -509,6 +514,7 @@ export function createModelsService(deps: {
      * then. A change already running to another model is cancelled (what it re-encoded stays, reusable).
      */
     async requestChange(headId: string | null, adminId: string | null) {
+      await refuseIfMoved();
       const target = await activeModelOf({ headId });
       const current = await readActiveModel(prisma);
       const runningChange = await prisma.modelChange.findFirst({ where: { status: 'running' } });
@@ -641,6 +647,7 @@ export function createModelsService(deps: {
      * with two or more photos is refused at once (TooFewIdentitiesError) for the enrolled people.
      */
     async startTraining(input: { source: 'enrolled' | 'folder'; dir?: string | null; maxEpochs?: number | null; seed?: number | null }, adminId: string | null) {
+      await refuseIfMoved();
       let dir: string | null = null;
       if (input.source === 'folder') {
         const root = deps.options?.trainingRoot;
