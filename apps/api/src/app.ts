@@ -152,7 +152,7 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
   const recognizer =
     options.recognizer ??
     (await createRecognizer({ threads: config.FACEGATE_RECOGNIZER_THREADS, encoderPrecision, ...(config.FACEGATE_RECOGNIZER_QUEUE ? { maxQueue: config.FACEGATE_RECOGNIZER_QUEUE } : {}) }).catch(closeDbAndThrow));
-  const services = await createServicesOrClose({
+  const services = await createServices({
     prisma: db.prisma,
     provider: db.provider,
     databaseUrl: config.DATABASE_URL,
@@ -173,17 +173,11 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
       maxFailuresPerAddress: config.FACEGATE_SIGNIN_MAX_FAILURES_PER_ADDRESS,
       lockoutSeconds: config.FACEGATE_SIGNIN_LOCKOUT_SECONDS,
     },
+  }).catch(async (error: unknown) => {
+    // A refused start (a head of another encoder, say) leaves no threads or connections behind.
+    if (!options.recognizer) await recognizer.close();
+    return closeDbAndThrow(error);
   });
-  async function createServicesOrClose(deps: Parameters<typeof createServices>[0]) {
-    try {
-      return await createServices(deps);
-    } catch (error) {
-      // A refused start (a head of another encoder, say) leaves no threads or connections behind.
-      if (!options.recognizer) await recognizer.close();
-      await db.close();
-      throw error;
-    }
-  }
   const trustedProxies = config.FACEGATE_TRUSTED_PROXIES.split(',').map((a) => a.trim()).filter(Boolean);
   const corsOrigins = new Set(config.FACEGATE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean));
   const firstAdmin = await services.admins.ensureFirst(config.FACEGATE_ADMIN_EMAIL, config.FACEGATE_ADMIN_PASSWORD);

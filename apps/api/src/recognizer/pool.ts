@@ -1,6 +1,6 @@
 import os from 'node:os';
 import v8 from 'node:v8';
-import { encoderPrecision, type EncoderPrecision } from '@facegate/face-core';
+import { ENCODER_MODEL_ID, precisionOfModel, type EncoderPrecision } from '@facegate/face-core';
 import { Piscina } from 'piscina';
 import type { AnalyzeResult, AnalyzeTask } from './worker.ts';
 
@@ -56,8 +56,8 @@ export async function createRecognizer(options: { threads?: number; maxQueue?: n
     idleTimeout: Number.POSITIVE_INFINITY,
     // One ONNX Runtime thread per worker unless FACEGATE_ONNX_THREADS says otherwise: a worker per
     // core already keeps the cores busy under load (face-core's default, 2, is for an engine alone).
-    // The encoder is the database's (app.ts), whatever this process's environment says.
-    env: { ...process.env, FACEGATE_ONNX_THREADS: process.env.FACEGATE_ONNX_THREADS || '1', FACEGATE_ENCODER_PRECISION: options.encoderPrecision ?? encoderPrecision() },
+    // The encoder is this process's (the database's, set by app.ts), whatever the environment says.
+    env: { ...process.env, FACEGATE_ONNX_THREADS: process.env.FACEGATE_ONNX_THREADS || '1', FACEGATE_ENCODER_PRECISION: options.encoderPrecision ?? precisionOfModel(ENCODER_MODEL_ID) ?? 'float32' },
     maxQueue: options.maxQueue ?? threads * 64,
   });
   // Load the models in every thread now, not on the first door that rings.

@@ -146,8 +146,8 @@ export async function loadActiveModel(prisma: Prisma): Promise<ActiveModel> {
   if (!record.headId) return { model: ENCODER_MODEL_ID, head: null };
   const row = await prisma.modelHead.findUniqueOrThrow({ where: { id: record.headId } });
   const head = headFromArtefact(JSON.parse(row.artefact) as HeadArtefact);
-  // A head learned on another encoder's encodings (FACEGATE_ENCODER_PRECISION changed) would compare
-  // encodings it was never trained on: the start stops here instead.
+  // A head learned on another encoder's encodings (a record edited by hand; moves drop the head) would
+  // compare encodings it was never trained on: the start stops here instead.
   if (head.encoderModelId !== ENCODER_MODEL_ID) {
     throw new Error(`the active model's head was trained on ${head.encoderModelId}, but this database's encoder is ${ENCODER_MODEL_ID}: facegate models encoder --drop-head makes the encoder alone active`);
   }
@@ -372,12 +372,15 @@ export function createModelsService(deps: {
       }
       if (ticks++ % sweepEvery !== 0) return;
       const active: ActiveModel = { model: gallery.model, head: gallery.head };
-      const stragglers = await prisma.faceSample.findMany({ where: lacking(active.model), take: batch, select: { id: true, personId: true } });
-      for (const { id } of stragglers) if (!stopping) await reencode(id, active);
-      if (stragglers.length > 0) {
+      // Batch after batch until none is left, each person recognised again as soon as theirs are done:
+      // after a move of encoder every sample is one (one batch per poll re-encoded 1.7 a second).
+      // Doors go first: each re-encoding waits while photos queue for a worker (encoderEncoding).
+      while (!stopping) {
+        const stragglers = await prisma.faceSample.findMany({ where: lacking(active.model), take: batch, select: { id: true, personId: true } });
+        if (stragglers.length === 0) break;
+        for (const { id } of stragglers) if (!stopping) await reencode(id, active);
         const ids = [...new Set(stragglers.map((s) => s.personId))];
         await (deps.changed ? deps.changed(ids) : gallery.refresh(ids));
-        ticks = 0; // more may wait: look again at the next poll
       }
     })()
       .catch((error: unknown) => console.error('facegate models:', error instanceof Error ? error.message : error))
