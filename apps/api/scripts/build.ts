@@ -8,7 +8,7 @@
 // as in development (native addons, wasm files and package data stay where they are).
 //
 // Paths: modules find files relative to themselves (import.meta.dirname/url: the SQLite default,
-// prisma/migrations, the liveness weights, createRequire). In the bundle each module's import.meta.url,
+// prisma/migrations, the liveness networks and points, createRequire). In the bundle each module's import.meta.url,
 // .dirname and .filename are rewritten to its source file's location, computed relative to the bundle at
 // run time, so every path resolves exactly as it does from source and the repository can move.
 import { build, type Plugin } from 'esbuild';

@@ -72,11 +72,12 @@ export { encodeOpenSet, scoreOpenSet, type OpenSetData, type OpenSetReport } fro
 export { evaluateLfw, type LfwReport } from './evaluation/lfw.ts';
 export { parsePairList, type LabeledPair, type PairList } from './evaluation/pairs.ts';
 export { facesDir, hasFaces } from './faces-dir.ts';
-export { load as loadLiveness, readArtefact as readLivenessArtefact, type LivenessChecker, type LivenessFace, type LivenessResult } from './liveness/liveness.ts';
-export { DEFAULT_LIVENESS_CONFIG, LIVENESS_MODEL_ID, type LivenessConfig, type LivenessOperatingPoint } from './liveness/constants.ts';
+export { load as loadLiveness, readOperatingPoints as readLivenessOperatingPoints, type LivenessChecker, type LivenessFace, type LivenessResult, type OperatingPoints } from './liveness/liveness.ts';
+export { DEFAULT_LIVENESS_CONFIG, DOOR_CALIBRATION_STEP_UP, LIVENESS_MODEL_ID, type LivenessConfig, type LivenessOperatingPoint, type LivenessPoints, type LivenessVerdict } from './liveness/constants.ts';
+export { doorLivePoint, livenessScore, livenessVerdict } from './liveness/score.ts';
 export { readPadDir, type PadSample } from './liveness/dataset.ts';
 export { fuseLivenessScores } from './liveness/fusion.ts';
-export { crossValidateLiveness, extractPadFeatures, livenessReport, type LivenessReport, type PadSummary } from './liveness/evaluate.ts';
+export { ratesAt, type LivenessRates, type ScoredPhoto } from './liveness/evaluate.ts';
 export { DEFAULT_TRAINING_CONFIG, SITE_CAMERA, TRIPLET_ALPHA, type CameraCondition, type Mining, type TrainingConfig } from './learning/constants.ts';
 export { fromArtefact as headFromArtefact, headArtefact, load as loadHead, saveHead, withHead, type EncodingHead, type HeadArtefact } from './learning/head.ts';
 export { heldOutLoss, trainHead, type EpochStats, type TrainingResult } from './learning/train.ts';

@@ -6,10 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFaceEngine, decodeImage, facesDir, hasFaces, loadLiveness, readPadDir, type FaceEngine, type LivenessChecker, type PadSample } from '../src/index.ts';
-import { DEFAULT_FEATURE_SPEC, DEFAULT_TRAINING_CONFIG } from '../src/liveness/constants.ts';
-import { extractPadFeatures, livenessReport, scoreWithArtefact, trainingExamples, type PadFace } from '../src/liveness/evaluate.ts';
-import { toArtefact, trainLiveness } from '../src/liveness/train.ts';
+import { createFaceEngine, decodeImage, facesDir, hasFaces, loadLiveness, ratesAt, readPadDir, type FaceEngine, type LivenessChecker, type PadSample, type ScoredPhoto } from '../src/index.ts';
 
 const padDev = path.join(facesDir(), 'pad-dev');
 const bin = fileURLToPath(new URL('../bin/facegate.js', import.meta.url));
@@ -18,106 +15,107 @@ const run = promisify(execFile);
 /** NUAA's 20 frames per class are near-duplicates: every 4th keeps the test short and loses little. */
 const sampled = (samples: readonly PadSample[]) => samples.filter((s) => !s.subject?.startsWith('nuaa') || Number(/_(\d+)\./.exec(s.file)?.[1]) % 4 === 1);
 
-describe.skipIf(!hasFaces('pad-dev'))(`liveness on pad-dev's real live and attack photos (needs ${padDev}; skipped when absent)`, () => {
+describe.skipIf(!hasFaces('pad-dev'))(`liveness (MiniFASNet) on pad-dev's real live and attack photos (needs ${padDev}; skipped when absent)`, () => {
   let engine: FaceEngine;
   let checker: LivenessChecker;
-  let faces: PadFace[];
+  let scored: ScoredPhoto[];
   beforeAll(async () => {
     engine = await createFaceEngine();
     checker = await loadLiveness();
-    faces = await extractPadFeatures(engine, sampled(await readPadDir(padDev)), DEFAULT_FEATURE_SPEC);
+    scored = [];
+    for (const s of sampled(await readPadDir(padDev))) {
+      const image = await decodeImage(s.path);
+      const face = await engine.encodeFace(image, { multiple: 'largest' });
+      const result = await checker.check(image, face);
+      expect(result.verdict).toBe(result.score < checker.points.attack ? 'attack' : result.score < checker.points.live ? 'uncertain' : 'live');
+      scored.push({ set: 'pad-dev', file: s.file, path: s.path, live: s.live, subject: s.subject!, source: s.source, attack: s.attack, role: 'pad', score: result.score });
+    }
   }, 300_000);
-  afterAll(() => engine?.dispose());
-
-  it('on subjects held out of training: attacks score low, live faces high (fails if the features or training regress)', () => {
-    // Every third subject is held out; the model, its penalty and thresholds are chosen on the others only.
-    const subjects = [...new Set(faces.map((f) => f.subject!))].sort();
-    const heldOut = new Set(subjects.filter((_, i) => i % 3 === 0));
-    const train = faces.filter((f) => !heldOut.has(f.subject!));
-    const test = faces.filter((f) => heldOut.has(f.subject!));
-    expect(new Set(test.map((f) => f.source)).size).toBe(2);
-    const examples = trainingExamples(train);
-    const trained = trainLiveness(examples, DEFAULT_TRAINING_CONFIG);
-    const report = livenessReport(scoreWithArtefact(test, toArtefact(trained, DEFAULT_FEATURE_SPEC, examples, DEFAULT_TRAINING_CONFIG)));
-    // Measured when written (6 held-out subjects: 4 MSU, 2 NUAA; NUAA every 4th frame): AUC 0.990,
-    // BPCER 7.1 % at APCER 5 %; at the fold's own balanced threshold APCER 0 % but BPCER 57 %: a threshold
-    // set on 12 subjects does not transfer well (the full 18-subject cross-validation: APCER 6.4 %,
-    // BPCER 10.6 %). The ranking is asserted with a margin, the threshold only on the attack side.
-    expect(report.noFace).toEqual({ live: 0, attacks: 0 });
-    expect(report.auc).toBeGreaterThan(0.95);
-    expect(report.bpcerAtApcer5).toBeLessThanOrEqual(0.25);
-    expect(report.apcer).toBeLessThanOrEqual(0.1);
+  afterAll(async () => {
+    engine?.dispose();
+    await checker?.dispose();
   });
 
-  it('the committed weights still score their own training photos as they did (features and weights in step)', async () => {
-    // These photos trained the committed weights, so this is no accuracy figure: it fails when the
-    // feature code changes without retraining (facegate train-liveness), or the artefact is damaged.
-    const scores: { live: boolean; score: number }[] = [];
-    for (const sample of sampled(await readPadDir(padDev)).filter((_, i) => i % 2 === 0)) {
-      const image = await decodeImage(sample.path);
-      const face = await engine.encodeFace(image, { multiple: 'largest' });
-      const result = checker.check(image, face);
-      expect(result.score).toBeGreaterThanOrEqual(0);
-      expect(result.score).toBeLessThanOrEqual(1);
-      expect(result.live).toBe(result.score >= result.threshold);
-      scores.push({ live: sample.live, score: result.score });
-    }
-    const live = scores.filter((s) => s.live).map((s) => s.score);
-    const attacks = scores.filter((s) => !s.live).map((s) => s.score);
-    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-    expect(mean(live)).toBeGreaterThan(0.8);
-    expect(mean(attacks)).toBeLessThan(0.2);
-    expect(attacks.filter((s) => s >= checker.threshold).length / attacks.length).toBeLessThanOrEqual(0.05);
-  }, 300_000);
+  // The networks never saw these photos (zero-shot); the shipped points were chosen on some of them
+  // (development subjects) and on LFW DevTrain: these are regression margins, not accuracy claims
+  // (`facegate eval liveness` reports on a lockbox and leave-one-database-out).
+  it('ranks live faces above attacks within each source (fails if the crop, colour order or scaling regress)', () => {
+    // Measured when written: AUC 0.981 (MSU, 12 live, 36 attacks), 0.994 (NUAA, 30 and 30).
+    for (const source of ['MSU-MFSD', 'NUAA-Detectedface']) expect(ratesAt(scored.filter((s) => s.source === source), checker.points).auc, source).toBeGreaterThan(0.95);
+  });
+
+  it('at the default points, full camera frames (MSU, 720x480): live people pass, a photo rarely opens the door', () => {
+    // Measured when written: BPCER 0, live step-up 8.3 % (1 of 12), APCER 8.3 % (3 of 36), attacks at step-up 91.7 %.
+    const msu = ratesAt(scored.filter((s) => s.source === 'MSU-MFSD'), checker.points);
+    expect(msu.bpcer).toBe(0);
+    expect(msu.liveStepUp!).toBeLessThanOrEqual(0.2);
+    expect(msu.apcer!).toBeLessThanOrEqual(0.15);
+  });
+
+  it('at the default points, tight face crops (NUAA): no attack opens the door, no live face is refused outright; they are asked for the PIN', () => {
+    // Measured when written: APCER 0, BPCER 0, live step-up 100 % (crops without context score low:
+    // a door calibrated on its camera lowers its own live point, see the README).
+    const nuaa = ratesAt(scored.filter((s) => s.source === 'NUAA-Detectedface'), checker.points);
+    expect(nuaa.apcer).toBe(0);
+    expect(nuaa.bpcer).toBe(0);
+  });
 });
 
 describe.skipIf(!hasFaces('pad-dev'))(`facegate eval liveness --json (needs ${padDev}; skipped when absent)`, () => {
   let dir: string;
+  let live: string;
   beforeAll(async () => {
-    // A small set: 5 subjects (2 NUAA with 2 frames per class, 3 MSU), and a blank photo in each folder.
+    // A small set: 8 subjects (4 NUAA with 2 frames per class, 4 MSU), a blank photo in each folder, and
+    // a folder of live photos only (4 MSU live frames under other names, and a blank).
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-pad-'));
-    await mkdir(path.join(dir, 'live'));
-    await mkdir(path.join(dir, 'spoof'));
-    const keep = (await readPadDir(padDev)).filter((s) => ['nuaa0001', 'nuaa0003', 'msu001', 'msu002', 'msu003'].includes(s.subject!) && !(s.subject!.startsWith('nuaa') && !/_0[12]\./.test(s.file)));
+    live = path.join(dir, 'other-camera');
+    for (const d of ['pad/live', 'pad/spoof', 'other-camera']) await mkdir(path.join(dir, d), { recursive: true });
+    const subjects = ['nuaa0001', 'nuaa0002', 'nuaa0003', 'nuaa0004', 'msu001', 'msu002', 'msu003', 'msu005'];
+    const samples = await readPadDir(padDev);
+    const keep = samples.filter((s) => subjects.includes(s.subject!) && !(s.subject!.startsWith('nuaa') && !/_0[12]\./.test(s.file)));
     const rows = ['file,label,subject,source,attack'];
     for (const s of keep) {
-      await symlink(s.path, path.join(dir, s.file));
+      await symlink(s.path, path.join(dir, 'pad', s.file));
       rows.push(`${s.file},${s.live ? 'live' : 'spoof'},${s.subject},${s.source},${s.attack}`);
     }
     const blank = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#777' } }).jpeg().toBuffer();
-    await writeFile(path.join(dir, 'live', 'blank_01.jpg'), blank);
-    await writeFile(path.join(dir, 'spoof', 'blank_01.jpg'), blank);
+    await writeFile(path.join(dir, 'pad', 'live', 'blank_01.jpg'), blank);
+    await writeFile(path.join(dir, 'pad', 'spoof', 'blank_01.jpg'), blank);
     rows.push('live/blank_01.jpg,live,msu001,MSU-MFSD,none', 'spoof/blank_01.jpg,spoof,msu001,MSU-MFSD,print');
-    await writeFile(path.join(dir, 'labels.csv'), `${rows.join('\n')}\n`);
+    await writeFile(path.join(dir, 'pad', 'labels.csv'), `${rows.join('\n')}\n`);
+    for (const s of samples.filter((x) => x.live && ['msu006', 'msu007', 'msu008', 'msu009'].includes(x.subject!))) await symlink(s.path, path.join(live, `${s.subject}.jpg`));
+    await writeFile(path.join(live, 'blank.jpg'), blank);
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('prints one JSON object: APCER/BPCER pooled, per source and per attack type, photos without a face apart', async () => {
-    const { stdout } = await run(process.execPath, [bin, 'eval', 'liveness', '--dir', dir, '--json'], { maxBuffer: 1 << 24 });
+  it('honest: says which data chose each point, keeps the lockbox closed, reports leave-one-database-out and live photos of another camera', async () => {
+    const { stdout } = await run(process.execPath, [bin, 'eval', 'liveness', '--dir', path.join(dir, 'pad'), '--live', live, '--json'], { maxBuffer: 1 << 24 });
     expect(stdout.trim().split('\n')).toHaveLength(1);
     const result = JSON.parse(stdout);
-    expect(result).toMatchObject({ protocol: 'leave-one-subject-out', folds: 5, live: 8, attacks: 14, noFace: { live: 1, attacks: 1 } });
-    for (const key of ['apcer', 'bpcer', 'bpcerAtApcer5', 'bpcerAtApcer1', 'apcerAtBpcer5', 'auc', 'eer']) {
-      expect(result[key], key).toBeGreaterThanOrEqual(0);
-      expect(result[key], key).toBeLessThanOrEqual(1);
-    }
-    // The live photo without a face is refused at every threshold: BPCER never drops below 1/8.
-    expect(result.bpcer).toBeGreaterThanOrEqual(1 / 8 - 1e-4);
-    expect(result.bpcerAtApcer5).toBeGreaterThanOrEqual(1 / 8 - 1e-4);
-    expect(Object.keys(result.bySource).sort()).toEqual(['MSU-MFSD', 'NUAA-Detectedface']);
-    expect(result.bySource['MSU-MFSD']).toMatchObject({ live: 4, attacks: 10, noFace: { live: 1, attacks: 1 } });
-    expect(Object.keys(result.byAttack).sort()).toEqual(['print', 'replay-ipad', 'replay-iphone']);
-    expect(result.byAttack.print).toMatchObject({ attacks: 8, noFace: 1 });
-    expect(result.strict.apcer).toBeLessThanOrEqual(result.apcer);
-    // Bursts of 2 consecutive frames: NUAA's two subjects' two frames per class, and msu001's photo with
-    // the faceless one beside it (a frame with no face is left out, as the API leaves it out).
-    expect(result.bursts).toEqual([expect.objectContaining({ frames: 2, live: 3, attacks: 3 })]);
+    expect(result.protocol).toBe('honest');
+    // A quarter of each source's subjects (at least one), by a hash of their ids: never chosen on.
+    expect(result.lockboxSubjects).toHaveLength(2);
+    expect(result.lockbox).toMatch(/closed/);
+    expect(result.chosen.chosenOn.attackPoint).toMatch(/development subjects/);
+    expect(result.chosen.chosenOn.livePoint).toMatch(/development subjects/);
+    const { balanced, strict } = result.chosen.points;
+    expect(balanced.attack).toBeLessThanOrEqual(balanced.live);
+    expect(strict.live).toBeGreaterThanOrEqual(balanced.live);
+    // Each database left out in turn: the points chosen on the other, reported on it.
+    expect(Object.keys(result.leaveOneDatabaseOut).sort()).toEqual(['without MSU-MFSD', 'without NUAA-Detectedface']);
+    for (const r of Object.values(result.leaveOneDatabaseOut) as { frames: { live: number; attacks: number } }[]) expect(r.frames.live + r.frames.attacks).toBeGreaterThan(0);
+    // The live folder reports refusals and step-ups; its faceless photo counts as refused, never dropped.
+    const other = result.livePhotos['other-camera'].balanced;
+    expect(other).toMatchObject({ live: 5, attacks: 0, noFace: { live: 1, attacks: 0 }, apcer: null });
+    expect(other.bpcer).toBeGreaterThanOrEqual(1 / 5 - 1e-4);
   }, 300_000);
 
-  it('--protocol model with the committed weights says how many photos were in its training set', async () => {
-    const { stdout, stderr } = await run(process.execPath, [bin, 'eval', 'liveness', '--dir', dir, '--protocol', 'model', '--json'], { maxBuffer: 1 << 24 });
-    const result = JSON.parse(stdout);
-    expect(result).toMatchObject({ protocol: 'model', photosInTrainingSet: 20 });
-    expect(stderr).toMatch(/were used to train these weights/);
+  it('--open-lockbox scores the lockbox; --protocol model reports the shipped points with the data that chose them', async () => {
+    const opened = JSON.parse((await run(process.execPath, [bin, 'eval', 'liveness', '--dir', path.join(dir, 'pad'), '--open-lockbox', '--json'], { maxBuffer: 1 << 24 })).stdout);
+    expect(opened.lockbox.balanced.live + opened.lockbox.balanced.attacks).toBeGreaterThan(0);
+    const model = JSON.parse((await run(process.execPath, [bin, 'eval', 'liveness', '--live', live, '--json'], { maxBuffer: 1 << 24 })).stdout);
+    expect(model.protocol).toBe('model');
+    expect(model.chosenOn.attackPoint).toMatch(/lfw-view1 \(DevTrain people\)/);
+    expect(model.bySet['other-camera'].balanced).toMatchObject({ live: 5, noFace: { live: 1 } });
   }, 300_000);
 });

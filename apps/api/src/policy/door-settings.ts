@@ -12,6 +12,12 @@ export const doorSettingsSchema = z
     thresholdOverride: settingsSchema.shape.thresholdOverride.unwrap(),
     stepUp: z.boolean(),
     liveness: settingsSchema.shape.liveness,
+    /**
+     * The door's own live point (a liveness score in [0, 1]), set from the scores of its own accepted
+     * attempts (doorLivenessCalibration): a camera shifts everyone's scores. Below it a matching face is
+     * asked for the PIN.
+     */
+    livenessLivePoint: z.number().gt(0, 'a live point above 0').lt(1, 'a live point below 1'),
     /** At least this many frames must pass the quality gates (1-5); fewer is refused as `too_few_frames`. */
     minFrames: z.number().int().min(1, 'at least 1 frame').max(5, 'at most 5 frames'),
     /** Every face decision, even a clear match, must be completed with the person's PIN. */
@@ -33,7 +39,7 @@ export function parseDoorSettings(json: string): DoorSettings {
  * The settings in force at a door: its own values over the global ones. A door's false-accept target
  * means its calibrated threshold, unless the door also fixes a threshold.
  */
-export function settingsAtDoor(global: Settings, door: DoorSettings): Settings & { minFrames: number; requirePin: boolean } {
+export function settingsAtDoor(global: Settings, door: DoorSettings): Settings & { minFrames: number; requirePin: boolean; livenessLivePoint?: number } {
   const thresholdOverride = door.thresholdOverride ?? (door.falseAcceptRate !== undefined ? null : global.thresholdOverride);
   const merged = withThreshold({
     falseAcceptRate: door.falseAcceptRate ?? global.falseAcceptRate,
@@ -44,5 +50,5 @@ export function settingsAtDoor(global: Settings, door: DoorSettings): Settings &
     liveness: door.liveness ?? global.liveness,
     auditImageRetentionDays: global.auditImageRetentionDays,
   });
-  return { ...merged, minFrames: door.minFrames ?? 1, requirePin: door.requirePin ?? false };
+  return { ...merged, minFrames: door.minFrames ?? 1, requirePin: door.requirePin ?? false, ...(door.livenessLivePoint !== undefined ? { livenessLivePoint: door.livenessLivePoint } : {}) };
 }

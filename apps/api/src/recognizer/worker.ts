@@ -69,7 +69,7 @@ export default async function analyze(task: AnalyzeTask): Promise<AnalyzeResult>
     if (task.liveness || task.original) timings.decodeMs = decodeMs;
     const checker = task.liveness ? await (liveness ??= loadLiveness()) : null;
     const described = await Promise.all(
-      faces.map(async (face) => ({ ...(await describe(face)), ...(checker && typeof image !== 'string' && 'data' in image ? { liveness: checker.check(image, face).score } : {}) })),
+      faces.map(async (face) => ({ ...(await describe(face)), ...(checker && typeof image !== 'string' && 'data' in image ? { liveness: (await checker.check(image, face)).score } : {}) })),
     );
     const original = task.original && typeof image !== 'string' && 'data' in image ? await downscaled(image) : undefined;
     return { ok: true, faces: described, model: faceEngine.modelId, timings, ...(seen.detections ? { photo: seen } : {}), ...(original ? { original } : {}) };

@@ -1,4 +1,6 @@
+import { DOOR_CALIBRATION_STEP_UP, type LivenessPoints } from '@facegate/face-core';
 import { builder } from '../builder.ts';
+import { CALIBRATION_MIN_ATTEMPTS, type DoorLivenessCalibration } from '../liveness/door-calibration.ts';
 import { parseDoorSettings, settingsAtDoor, type DoorSettings } from '../policy/door-settings.ts';
 import type { DoorModel } from '../services/prisma.ts';
 import { ConfirmationRequiredError } from '../errors.ts';
@@ -21,6 +23,11 @@ const DoorSettingsRef = builder.objectRef<DoorSettings & { threshold: number }>(
     liveness: t.field({ type: LivenessMode, nullable: true, resolve: (s) => s.liveness ?? null }),
     minFrames: t.int({ nullable: true, description: 'At least this many frames must pass the quality gates (1-5).', resolve: (s) => s.minFrames ?? null }),
     requirePin: t.boolean({ nullable: true, description: 'Every face decision must be completed with the PIN.', resolve: (s) => s.requirePin ?? null }),
+    livenessLivePoint: t.float({
+      nullable: true,
+      description: "The door's own live point, calibrated on its camera (doorLivenessCalibration); null = the liveness mode's.",
+      resolve: (s) => s.livenessLivePoint ?? null,
+    }),
     threshold: t.exposeFloat('threshold', { description: 'The verification threshold in force at this door.' }),
   }),
 });
@@ -57,6 +64,7 @@ const DoorSettingsInput = builder.inputType('DoorSettingsInput', {
     liveness: t.field({ type: LivenessMode }),
     minFrames: t.int({ description: '1-5 frames passing the quality gates.' }),
     requirePin: t.boolean({ description: 'Always ask for the PIN (two factors).' }),
+    livenessLivePoint: t.float({ description: "A liveness score in (0, 1): below it a matching face is asked for the PIN. Set it from doorLivenessCalibration's suggestion." }),
   }),
 });
 
@@ -72,8 +80,40 @@ const DoorInput = builder.inputType('DoorInput', {
 
 const withoutNulls = <T extends object>(value: T) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined));
 
+const LivenessPointsRef = builder.objectRef<LivenessPoints>('LivenessPoints').implement({
+  description: 'Below `attack` an attempt is refused as a presentation attack; from there to below `live` a matching face is asked for the PIN.',
+  fields: (t) => ({ attack: t.exposeFloat('attack'), live: t.exposeFloat('live') }),
+});
+
+const LivenessQuantileRef = builder.objectRef<{ q: number; score: number }>('LivenessQuantile').implement({
+  fields: (t) => ({ q: t.exposeFloat('q'), score: t.exposeFloat('score') }),
+});
+
+const DoorLivenessCalibrationRef = builder.objectRef<DoorLivenessCalibration>('DoorLivenessCalibration').implement({
+  description: "Where the liveness scores of a door's accepted attempts lie (clear acceptances and step-ups completed with the PIN), and the live point they suggest.",
+  fields: (t) => ({
+    doorId: t.exposeID('doorId'),
+    days: t.exposeInt('days'),
+    points: t.field({ type: LivenessPointsRef, nullable: true, description: 'The points in force at the door (null: liveness is off there).', resolve: (c) => c.points }),
+    calibrated: t.exposeBoolean('calibrated', { description: 'The live point is the door’s own.' }),
+    attempts: t.exposeInt('attempts'),
+    quantiles: t.field({ type: [LivenessQuantileRef], resolve: (c) => c.quantiles }),
+    histogram: t.exposeIntList('histogram', { description: 'Counts in 20 bins of width 0.05 from 0 to 1.' }),
+    suggestedLivePoint: t.exposeFloat('suggestedLivePoint', { nullable: true, description: `Asks ${100 * DOOR_CALIBRATION_STEP_UP} % of these attempts for the PIN; null under ${CALIBRATION_MIN_ATTEMPTS} attempts.` }),
+    stepUpNow: t.exposeFloat('stepUpNow', { nullable: true, description: 'The share of these attempts the current live point asks for the PIN.' }),
+  }),
+});
+
 builder.queryFields((t) => ({
   doors: t.field({ type: [DoorRef], authScopes: { signedIn: true }, resolve: (_, __, ctx) => ctx.services.access.doors.list() }),
+  doorLivenessCalibration: t.field({
+    type: DoorLivenessCalibrationRef,
+    nullable: true,
+    description: "The liveness scores of a door's accepted attempts over the last `days` (default 30), to set its own live point from (administrators).",
+    authScopes: { scope: 'admin' },
+    args: { doorId: t.arg.id({ required: true }), days: t.arg.int() },
+    resolve: (_, { doorId, days }, ctx) => ctx.services.livenessCalibration.forDoor(String(doorId), Math.max(1, Math.min(days ?? 30, 365))),
+  }),
 }));
 
 builder.mutationFields((t) => ({

@@ -5,6 +5,7 @@ import type { Recognizer } from '../recognizer/pool.ts';
 import type { TokenIssuer } from '../auth/tokens.ts';
 import type { DataCipher } from '../db/sealed.ts';
 import { createEventsService, type EventsOptions } from '../events/events-service.ts';
+import { createDoorCalibration } from '../liveness/door-calibration.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { createAccessPolicy, type DoorPatch } from '../policy/access-policy.ts';
 import { doorSettingsSchema, settingsAtDoor } from '../policy/door-settings.ts';
@@ -223,6 +224,7 @@ export async function createServices(deps: ServiceDeps) {
     audit,
     access,
     policy,
+    livenessCalibration: createDoorCalibration(prisma, { settings: () => settings.current(), doorSettings: async (id) => (await policy.door(id))?.settings ?? null, now }),
     events,
     signIn,
     gallery,

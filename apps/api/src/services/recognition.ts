@@ -1,4 +1,4 @@
-import { checkQuality, decideIdentification, decideVerification, fuseLivenessScores, readLivenessArtefact, type DecisionConfig, type FaceDecision, type ProbeFace, type StageTimings } from '@facegate/face-core';
+import { checkQuality, decideIdentification, decideVerification, fuseLivenessScores, livenessVerdict, readLivenessOperatingPoints, type DecisionConfig, type FaceDecision, type LivenessPoints, type LivenessVerdict, type ProbeFace, type StageTimings } from '@facegate/face-core';
 import type { Scope } from '../auth/api-keys.ts';
 import { can, type Viewer } from '../context.ts';
 import { BusyError, FaceRejectedError, InvalidInputError, NotFoundError, RateLimitedError, UnauthorizedError, type FaceRejectionCode } from '../errors.ts';
@@ -75,8 +75,8 @@ export function createRecognitionService(deps: {
   observeStages?: (timings: StageTimings) => void;
 }) {
   const { prisma, recognizer, gallery, settings, audit, rateLimits, policy, now } = deps;
-  // The liveness operating points of the trained artefact, read once when first needed.
-  let livenessThresholds: Promise<{ balanced: number; strict: number }> | undefined;
+  // The shipped liveness operating points, read once when first needed.
+  let shippedPoints: Record<'balanced' | 'strict', LivenessPoints> | undefined;
 
   const doorExists = async (id: string | null | undefined) => (id ? (await prisma.door.findUnique({ where: { id }, select: { id: true } })) !== null : false);
 
@@ -143,9 +143,9 @@ export function createRecognitionService(deps: {
   async function probe(
     images: readonly ImageInput[],
     record: RecordAttempt,
-    livenessMode: LivenessMode,
+    points: LivenessPoints | null,
     gates: DecisionConfig['gates'],
-  ): Promise<{ faces: ProbeFace[]; thumbnail: Uint8Array; model: string; liveness: number | null; photos: PhotoFaces[]; photoFaces: string | null }> {
+  ): Promise<{ faces: ProbeFace[]; thumbnail: Uint8Array; model: string; liveness: number | null; livenessVerdict: LivenessVerdict | null; photos: PhotoFaces[]; photoFaces: string | null }> {
     const faces: ProbeFace[] = [];
     // Every face of every frame, so that a second face in the photo is shown, not silently dropped.
     const photos: PhotoFaces[] = [];
@@ -163,7 +163,7 @@ export function createRecognitionService(deps: {
         failure ??= { code: error.code as FaceRejectionCode, message: error.message };
         continue;
       }
-      const result = await analyze(bytes, record, livenessMode !== 'off');
+      const result = await analyze(bytes, record, points !== null);
       model = result.model;
       const photo = photoFacesOf(result.photo, 'largest');
       if (photo) photos.push(photo);
@@ -185,29 +185,27 @@ export function createRecognitionService(deps: {
     }
     // A burst is live when most of its frames look live (fuseLivenessScores gives the measurements).
     const liveness = fuseLivenessScores(frameLiveness.filter((v) => v !== undefined));
-    // A frame that looks like an attack on its own is left out of the face decision, even when most of
-    // the burst looks live: a lookalike who flashes one print of the victim among live frames of himself
-    // must not pull the fused template towards the victim.
-    const threshold = await livenessThreshold(livenessMode);
-    const decideOn = threshold === null ? faces : faces.filter((_, i) => (frameLiveness[i] ?? 1) >= threshold);
+    const verdict = points && liveness !== null ? livenessVerdict(liveness, points) : null;
+    // A frame that looks worse than the burst is left out of the face decision: below the live point in
+    // a live burst, below the attack point otherwise. A lookalike who flashes one print of the victim
+    // among live frames of himself must not pull the fused template towards the victim.
+    const cutoff = points === null ? null : verdict === 'live' ? points.live : points.attack;
+    const decideOn = cutoff === null ? faces : faces.filter((_, i) => (frameLiveness[i] ?? 1) >= cutoff);
     // The audit keeps the boxes of the first frame (never the photo itself).
-    return { faces: decideOn, thumbnail, model, liveness, photos, photoFaces: serializePhotoFaces(photos[0] ?? null) };
-  }
-
-  /** The operating point's score threshold; null when the check is off. */
-  async function livenessThreshold(mode: LivenessMode): Promise<number | null> {
-    if (mode === 'off') return null;
-    livenessThresholds ??= readLivenessArtefact().then((a) => a.thresholds);
-    return (await livenessThresholds)[mode];
+    return { faces: decideOn, thumbnail, model, liveness, livenessVerdict: verdict, photos, photoFaces: serializePhotoFaces(photos[0] ?? null) };
   }
 
   /**
-   * A printed photo or a screen: when the check is on and the attempt's (fused) score is under the
-   * operating point's threshold, the attempt is refused as a presentation attack before any comparison.
+   * The liveness points in force: the operating point's (operating-points.json), with the door's own
+   * live point when it was calibrated on its camera; null when the check is off. Below the attack point
+   * an attempt is refused as `presentation_attack` before any comparison; below the live point a face
+   * that matches must be completed with the PIN (`liveness_uncertain`).
    */
-  async function presentationAttack(mode: LivenessMode, liveness: number | null): Promise<boolean> {
-    const threshold = await livenessThreshold(mode);
-    return threshold !== null && liveness !== null && liveness < threshold;
+  function livenessPoints(mode: LivenessMode, doorLivePoint: number | undefined): LivenessPoints | null {
+    if (mode === 'off') return null;
+    shippedPoints ??= readLivenessOperatingPoints().points;
+    const points = shippedPoints[mode];
+    return doorLivePoint === undefined ? points : { attack: Math.min(points.attack, doorLivePoint), live: doorLivePoint };
   }
 
   async function limit(viewer: Viewer, doorId: string | null, record: () => Promise<RecognitionEventRow>): Promise<void> {
@@ -244,7 +242,7 @@ export function createRecognitionService(deps: {
   async function atDoor(doorId: string | null) {
     const rules = await policy.door(doorId);
     const local = settingsAtDoor(settings.current(), rules?.settings ?? {});
-    return { ...local, config: decisionConfig(local), rules };
+    return { ...local, config: decisionConfig(local), rules, livenessPoints: livenessPoints(local.liveness, local.livenessLivePoint) };
   }
 
   /**
@@ -259,6 +257,7 @@ export function createRecognitionService(deps: {
     local: Awaited<ReturnType<typeof atDoor>>,
     person: { id: string; name: string; access?: PersonAccess } | undefined,
     rival: { id: string; name: string } | undefined,
+    liveness: LivenessVerdict | null,
   ): Promise<{ decision: Decision; reason: string; stepUpReason: string | null; decided: { id: string; name: string } | null; stepUpPersonId: string | null }> {
     const face = OUTCOME_DECISION[decision.outcome];
     if (face === 'refused' || !person) return { decision: 'refused', reason: decision.reason, stepUpReason: null, decided: null, stepUpPersonId: null };
@@ -271,6 +270,9 @@ export function createRecognitionService(deps: {
     // The person recognised is recorded even when the policy keeps the door shut (who tried, when).
     if (!verdict.allowed) return { decision: 'refused', reason: verdict.reason, stepUpReason: null, decided: person, stepUpPersonId: null };
     if (face === 'step_up') return { decision: 'step_up', reason: decision.reason, stepUpReason: decision.reason, decided: null, stepUpPersonId: person.id };
+    // Neither clearly live nor clearly an attack: the person's PIN lets a live employee in, and keeps a
+    // good print of them out.
+    if (liveness === 'uncertain') return { decision: 'step_up', reason: 'liveness_uncertain', stepUpReason: 'liveness_uncertain', decided: null, stepUpPersonId: person.id };
     if (local.requirePin) return { decision: 'step_up', reason: 'pin_required', stepUpReason: 'pin_required', decided: null, stepUpPersonId: person.id };
     return { decision: 'accepted', reason: decision.reason, stepUpReason: null, decided: person, stepUpPersonId: null };
   }
@@ -313,7 +315,7 @@ export function createRecognitionService(deps: {
           select: { id: true, name: true, ...personAccessSelect(doorId) },
         });
       const claimedOf = (found: { id: string; name: string } | null) => ({ claimedPersonId: found?.id ?? null, claimedLabel: found?.name ?? claimedLabel });
-      const face = await probe(input.images, async (fields) => audit.record({ ...base, ...claimedOf(await readClaimed()), ...fields }), local.liveness, local.config.gates);
+      const face = await probe(input.images, async (fields) => audit.record({ ...base, ...claimedOf(await readClaimed()), ...fields }), local.livenessPoints, local.config.gates);
       const person = await readClaimed();
       const claimed = claimedOf(person);
       const framesUsed = face.faces.length;
@@ -321,14 +323,14 @@ export function createRecognitionService(deps: {
         const event = await audit.record({ ...base, ...claimed, model: face.model, decision: 'refused', reason, thumbnail: face.thumbnail, framesUsed, livenessScore: face.liveness, photoFaces: face.photoFaces });
         return { decision: 'refused', reason, distance: null, threshold, stepUpThreshold: threshold, personId: person?.id ?? null, candidates: [], framesUsed, event, photos: face.photos };
       };
-      if (await presentationAttack(local.liveness, face.liveness)) return refuse('presentation_attack');
+      if (face.livenessVerdict === 'attack') return refuse('presentation_attack');
       if (!person) return refuse('unknown_person');
       if (!person.active) return refuse('inactive');
 
       // The model of the encodings compared (the gallery's at this moment; probes are brought to it).
       const model = gallery.model;
       const decision = decideVerification(face.faces, person.id, gallery.database(), local.config);
-      const verdict = await applyPolicy(decision, doorId, local, { id: person.id, name: person.name, access: person }, undefined);
+      const verdict = await applyPolicy(decision, doorId, local, { id: person.id, name: person.name, access: person }, undefined, face.livenessVerdict);
       const event = await audit.record({
         ...base,
         ...claimed,
@@ -354,8 +356,8 @@ export function createRecognitionService(deps: {
       const base = { ...attempt, threshold: local.threshold, doorId };
       await checkFrameCount(input.images, () => audit.record({ ...base, model: '', decision: 'error', reason: 'invalid_input', framesUsed: 0 }));
       await limit(viewer, doorId, () => audit.record({ ...base, model: '', decision: 'error', reason: 'rate_limited', framesUsed: 0 }));
-      const face = await probe(input.images, (fields) => audit.record({ ...base, ...fields }), local.liveness, local.config.gates);
-      if (await presentationAttack(local.liveness, face.liveness)) {
+      const face = await probe(input.images, (fields) => audit.record({ ...base, ...fields }), local.livenessPoints, local.config.gates);
+      if (face.livenessVerdict === 'attack') {
         const event = await audit.record({ ...base, model: face.model, decision: 'refused', reason: 'presentation_attack', thumbnail: face.thumbnail, framesUsed: face.faces.length, livenessScore: face.liveness, photoFaces: face.photoFaces });
         return { decision: 'refused', reason: 'presentation_attack', distance: null, threshold: base.threshold, stepUpThreshold: base.threshold, personId: null, candidates: [], framesUsed: face.faces.length, event, photos: face.photos };
       }
@@ -365,7 +367,7 @@ export function createRecognitionService(deps: {
       const nearestId = decision.outcome === 'reject' ? null : (decision.identity ?? decision.candidates[0]?.identity ?? null);
       const nearest = nearestId !== null ? gallery.get(nearestId) : undefined;
       const rival = decision.rival ? gallery.get(decision.rival.identity) : undefined;
-      const verdict = await applyPolicy(decision, doorId, local, nearest, rival);
+      const verdict = await applyPolicy(decision, doorId, local, nearest, rival, face.livenessVerdict);
       const event = await audit.record({
         ...base,
         ...decisionFields(decision),

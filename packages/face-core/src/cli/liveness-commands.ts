@@ -2,122 +2,113 @@ import { Command, Option } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createFaceEngine } from '../engine.ts';
-import { DEFAULT_FEATURE_SPEC, DEFAULT_TRAINING_CONFIG, LIVENESS_MODEL_ID } from '../liveness/constants.ts';
+import { LIVENESS_MODEL_ID, type LivenessPoints } from '../liveness/constants.ts';
 import { readPadDir } from '../liveness/dataset.ts';
-import { crossValidateLiveness, extractPadFeatures, livenessReport, scoreWithArtefact, trainingExamples, type PadFace } from '../liveness/evaluate.ts';
-import { DEFAULT_WEIGHTS_PATH, readArtefact } from '../liveness/liveness.ts';
-import type { FeatureSpec } from '../liveness/features.ts';
-import { toArtefact, trainLiveness } from '../liveness/train.ts';
+import { padPhotos, ratesAt, readLiveDir, scorePhotos, type LivenessPhoto, type LivenessRates, type ScoredPhoto } from '../liveness/evaluate.ts';
+import { OPERATING_POINTS_PATH, readOperatingPoints } from '../liveness/liveness.ts';
+import { load as loadMiniFasNet } from '../liveness/minifasnet.ts';
+import { honestProtocol } from '../liveness/protocol.ts';
 import { progressBar } from './progress.ts';
 
-interface Output {
+interface Options {
   json?: boolean;
+  dir: string[];
+  live: string[];
+  protocol?: 'honest' | 'model';
+  openLockbox?: boolean;
+  cache?: string;
+  write?: boolean;
 }
 
-/** Numbers rounded to 5 digits, at any depth. */
+/** Numbers rounded to 4 digits, at any depth. */
 function roundDeep<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Number(v.toFixed(5)) : v))) as T;
+  return JSON.parse(JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Number(v.toFixed(4)) : v))) as T;
 }
 
-function print(options: Output, result: object, text: string): void {
-  process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : `${text}\n`);
+const percent = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)} %`);
+const points = (p: LivenessPoints) => `attack < ${p.attack.toFixed(3)} <= step-up < ${p.live.toFixed(3)} <= live`;
+
+function line(name: string, r: LivenessRates): string {
+  const parts = [`${name}: ${r.live} live, ${r.attacks} attacks`];
+  if (r.live) parts.push(`BPCER ${percent(r.bpcer)}, live step-up ${percent(r.liveStepUp)}`);
+  if (r.attacks) parts.push(`APCER ${percent(r.apcer)}, attacks at step-up ${percent(r.attackStepUp)}`);
+  if (r.auc !== null) parts.push(`AUC ${r.auc.toFixed(3)}`);
+  const types = Object.entries(r.byAttack).map(([t, a]) => `${t} ${percent(a.apcer)}`);
+  if (types.length) parts.push(`APCER by type: ${types.join(', ')}`);
+  return parts.join('; ');
 }
 
-async function facesOf(dir: string, spec: FeatureSpec): Promise<PadFace[]> {
-  const samples = await readPadDir(dir);
+async function scoreAll(options: Options): Promise<ScoredPhoto[]> {
+  const photos: LivenessPhoto[] = [];
+  for (const dir of options.dir) photos.push(...padPhotos(path.basename(path.resolve(dir)), await readPadDir(dir)));
+  for (const dir of options.live) photos.push(...(await readLiveDir(dir)));
+  if (photos.length === 0) throw new Error('nothing to score: give --dir (a PAD set) or --live (live photos)');
   const engine = await createFaceEngine();
-  const bar = progressBar('finding faces');
+  const networks = await loadMiniFasNet();
+  const bar = progressBar('scoring faces');
   try {
-    return await extractPadFeatures(engine, samples, spec, bar.update);
+    return await scorePhotos(engine, networks, photos, options.cache, bar.update);
   } finally {
     bar.stop();
     engine.dispose();
+    await networks.dispose();
   }
 }
 
-const percent = (v: number) => `${(100 * v).toFixed(1)} %`;
-
-/** Adds `train-liveness` and `eval liveness` to the facegate command. */
+/** Adds `eval liveness` to the facegate command. */
 export function addLivenessCommands(program: Command): void {
-  const jsonOption = new Option('--json', 'print exactly one JSON object on stdout');
-
-  program
-    .command('train-liveness')
-    .description('train the liveness (presentation-attack) classifier on <dir>/live and <dir>/spoof with labels.csv, and write its weights')
-    .requiredOption('--dir <dir>', 'presentation-attack set: live/, spoof/, labels.csv (file,label,subject,source,attack)')
-    .option('--out <file>', 'where to write the weights', DEFAULT_WEIGHTS_PATH)
-    .addOption(jsonOption)
-    .action(async (options: Output & { dir: string; out: string }) => {
-      const faces = await facesOf(options.dir, DEFAULT_FEATURE_SPEC);
-      const examples = trainingExamples(faces);
-      const trained = trainLiveness(examples, DEFAULT_TRAINING_CONFIG);
-      const artefact = toArtefact(trained, DEFAULT_FEATURE_SPEC, examples, DEFAULT_TRAINING_CONFIG, faces.map((f) => f.hash).sort());
-      await writeFile(options.out, `${JSON.stringify(artefact)}\n`);
-      const result = roundDeep({
-        model: LIVENESS_MODEL_ID,
-        out: path.resolve(options.out),
-        photos: faces.length,
-        noFace: faces.filter((f) => !f.features).length,
-        ...artefact.training,
-        photoHashes: undefined,
-        features: artefact.coefficients.length,
-        lambda: artefact.lambda,
-        thresholds: artefact.thresholds,
-      });
-      print(options, result, `trained on ${result.examples} faces (${result.live} live, ${result.attacks} attacks, ${result.subjects} subjects); lambda ${result.lambda}; thresholds ${JSON.stringify(result.thresholds)}; wrote ${result.out}`);
-    });
-
   const evalCommand = program.commands.find((c) => c.name() === 'eval') ?? program.command('eval').description('measure accuracy on labelled photos');
   evalCommand
     .command('liveness')
-    .description('APCER and BPCER of the liveness check on <dir>/live and <dir>/spoof: subject-disjoint cross-validation (cv, needs labels.csv) or the committed weights (model)')
-    .requiredOption('--dir <dir>', 'presentation-attack set: live/, spoof/ and optionally labels.csv')
-    .addOption(new Option('--protocol <protocol>', 'cv: leave-one-subject-out training and scoring; model: score with the trained weights').choices(['cv', 'model']))
-    .option('--weights <file>', 'trained weights for --protocol model', DEFAULT_WEIGHTS_PATH)
-    .addOption(jsonOption)
-    .action(async (options: Output & { dir: string; protocol?: 'cv' | 'model'; weights: string }) => {
-      const samples = await readPadDir(options.dir);
-      const protocol = options.protocol ?? (samples.every((s) => s.subject !== null) ? 'cv' : 'model');
-      const artefact = protocol === 'model' ? await readArtefact(options.weights) : null;
-      const faces = await facesOf(options.dir, artefact?.spec ?? DEFAULT_FEATURE_SPEC);
-      let extra: Record<string, unknown>;
-      let scored;
-      if (artefact) {
-        scored = scoreWithArtefact(faces, artefact);
-        const trainedOn = new Set(artefact.training.photoHashes ?? []);
-        const seen = faces.filter((f) => trainedOn.has(f.hash)).length;
-        if (seen > 0) process.stderr.write(`warning: ${seen} of ${faces.length} photos were used to train these weights: the figures are optimistic (use --protocol cv)\n`);
-        extra = { protocol: 'model', weights: path.resolve(options.weights), thresholds: artefact.thresholds, photosInTrainingSet: seen };
-      } else {
-        const bar = progressBar('cross-validating');
-        const cv = crossValidateLiveness(faces, DEFAULT_TRAINING_CONFIG, bar.update);
-        bar.stop();
-        scored = cv.scored;
-        extra = { protocol: 'leave-one-subject-out', folds: Object.keys(cv.lambdas).length, lambdaByFold: cv.lambdas };
+    .description(
+      'APCER, BPCER and step-up shares of the liveness check. honest: points chosen on development subjects, reported on a lockbox, leave-one-database-out and live photos of other cameras; model: the shipped points',
+    )
+    .option('--dir <dir...>', 'presentation-attack sets: live/, spoof/ and labels.csv (file,label,subject,source,attack)', [])
+    .option('--live <dir...>', 'folders of live faces only (other cameras); in LFW View 1, DevTrain people may choose points, DevTest people report', [])
+    .addOption(new Option('--protocol <protocol>', 'honest: choose the points on development data and report on the rest; model: the shipped points on everything given').choices(['honest', 'model']))
+    .option('--open-lockbox', 'honest: also score the lockbox subjects (do it once, at the end)')
+    .option('--write', `honest: write the chosen points to ${path.relative(process.cwd(), OPERATING_POINTS_PATH)}`)
+    .option('--cache <file>', 'keep each photo score in this JSON-lines file and reuse it')
+    .addOption(new Option('--json', 'print exactly one JSON object on stdout'))
+    .action(async (options: Options) => {
+      const protocol = options.protocol ?? (options.dir.length > 0 ? 'honest' : 'model');
+      const scored = await scoreAll(options);
+      if (protocol === 'model') {
+        const shipped = readOperatingPoints();
+        const bySet: Record<string, { balanced: LivenessRates; strict: LivenessRates }> = {};
+        for (const set of [...new Set(scored.map((s) => `${s.set}${s.role === 'pad' ? ` ${s.source}` : ''}`))]) {
+          const of = scored.filter((s) => `${s.set}${s.role === 'pad' ? ` ${s.source}` : ''}` === set);
+          bySet[set] = { balanced: ratesAt(of, shipped.points.balanced), strict: ratesAt(of, shipped.points.strict) };
+        }
+        const result = roundDeep({ model: LIVENESS_MODEL_ID, protocol, points: shipped.points, chosenOn: shipped.chosenOn, bySet });
+        const text = [
+          `shipped points (${LIVENESS_MODEL_ID}): balanced ${points(shipped.points.balanced)}; strict ${points(shipped.points.strict)}`,
+          `chosen on: ${JSON.stringify(shipped.chosenOn)}`,
+          ...Object.entries(bySet).map(([set, r]) => line(`  ${set} (balanced)`, r.balanced)),
+        ];
+        process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : `${text.join('\n')}\n`);
+        return;
       }
-      const report = livenessReport(scored);
-      const result = roundDeep({
-        model: LIVENESS_MODEL_ID,
-        dir: path.resolve(options.dir),
-        ...extra,
-        operatingPoint: 'balanced',
-        ...report,
-        notes: [
-          'apcer/bpcer: at the default (balanced) operating point, whose threshold was set without the scored subject; strict: the strict operating point',
-          'bpcerAtApcer5/1 and apcerAtBpcer5: threshold swept over the pooled scores',
-          'no face found: an attack counts as refused, a live face as refused',
-          'byAttack: each attack type against every live photo',
-          'bursts: runs of consecutive photos of one subject and class (overlapping), liveness fused as the API fuses a door burst (median of log-odds); only where a subject has that many photos (NUAA)',
-        ],
-      });
-      const lines = [
-        `${protocol === 'cv' ? 'leave-one-subject-out' : 'trained weights'}: ${report.live} live, ${report.attacks} attacks (no face: ${report.noFace.live} live, ${report.noFace.attacks} attacks)`,
-        `default operating point: APCER ${percent(report.apcer)}, BPCER ${percent(report.bpcer)}; strict: APCER ${percent(report.strict.apcer)}, BPCER ${percent(report.strict.bpcer)}`,
-        `BPCER at APCER 5 %: ${percent(report.bpcerAtApcer5)}, at 1 %: ${percent(report.bpcerAtApcer1)}; APCER at BPCER 5 %: ${percent(report.apcerAtBpcer5)}; AUC ${report.auc.toFixed(4)}`,
-        ...Object.entries(report.bySource).map(([s, r]) => `  ${s}: APCER ${percent(r.apcer)}, BPCER ${percent(r.bpcer)}; BPCER at APCER 5 % ${percent(r.bpcerAtApcer5)}; AUC ${r.auc.toFixed(4)}`),
-        ...Object.entries(report.byAttack).map(([a, r]) => `  ${a} (${r.attacks}): APCER ${percent(r.apcer)} (strict ${percent(r.apcerStrict)}); BPCER at APCER 5 % ${percent(r.bpcerAtApcer5)}`),
-        ...report.bursts.map((b) => `  bursts of ${b.frames} frames (${b.live} live, ${b.attacks} attacks; fused by the median): APCER ${percent(b.apcer)}, BPCER ${percent(b.bpcer)}; APCER at BPCER 5 % ${percent(b.apcerAtBpcer5)}`),
+      const report = honestProtocol(scored, options.openLockbox === true);
+      if (options.write) {
+        const file = { model: LIVENESS_MODEL_ID, points: report.chosen.points, chosenOn: { ...report.chosen.chosenOn, lockboxSubjects: report.lockboxSubjects } };
+        await writeFile(OPERATING_POINTS_PATH, `${JSON.stringify(roundDeep(file), null, 2)}\n`);
+      }
+      const result = roundDeep({ model: LIVENESS_MODEL_ID, protocol, ...report, wrote: options.write ? OPERATING_POINTS_PATH : null });
+      const text = [
+        `points chosen: balanced ${points(report.chosen.points.balanced)}; strict ${points(report.chosen.points.strict)}`,
+        `  attack point: ${report.chosen.chosenOn.attackPoint}`,
+        `  live point: ${report.chosen.chosenOn.livePoint}`,
+        `lockbox subjects: ${report.lockboxSubjects.join(', ')}`,
+        line('development (in-sample)', report.developmentInSample),
+        ...(typeof report.lockbox === 'string' ? [`lockbox: ${report.lockbox}`] : [line('lockbox (balanced)', report.lockbox.balanced), line('lockbox (strict)', report.lockbox.strict)]),
+        ...Object.entries(report.leaveOneDatabaseOut).flatMap(([name, r]) => [
+          line(`${name}, points ${points(r.points)}`, r.frames),
+          ...Object.entries(r.bursts).map(([k, b]) => line(`  bursts of ${k}`, b)),
+        ]),
+        ...Object.entries(report.livePhotos).map(([set, r]) => line(`live photos ${set} (balanced)`, r.balanced)),
+        ...Object.entries(report.doorCalibration).map(([source, d]) => `door calibrated on ${d.calibrationLive} live frames of ${source}: ${points(d.points)}\n  ${line('before', d.before)}\n  ${line('after', d.after)}`),
       ];
-      print(options, result, lines.join('\n'));
+      process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : `${text.join('\n')}\n`);
     });
 }

@@ -1,214 +1,215 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { ImagePyramid } from '../alignment/warp.ts';
+import { existsSync } from 'node:fs';
+import { appendFile, readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { FaceEngine } from '../engine.ts';
 import { NoFaceError } from '../errors.ts';
 import { decodeImage } from '../image/decode.ts';
-import { probability, type LogisticModel } from './classifier.ts';
-import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from './constants.ts';
+import type { LivenessPoints } from './constants.ts';
 import type { PadSample } from './dataset.ts';
-import { extractFeatures, type FeatureSpec } from './features.ts';
 import { fuseLivenessScores } from './fusion.ts';
-import { bpcerAtApcer, apcerAtBpcer, padAuc, padEer, ratesWhen, type PadAttempt } from './metrics.ts';
-import { trainLiveness, type LivenessArtefact, type TrainingExample } from './train.ts';
+import { padAuc } from './metrics.ts';
+import type { MiniFasNet } from './minifasnet.ts';
+import { livenessScore } from './score.ts';
 
-/** A photo of a presentation-attack set with its face's liveness features (null: no face found). */
-export interface PadFace extends PadSample {
-  readonly features: Float64Array | null;
-  /** First 16 hex digits of the photo's SHA-256. */
-  readonly hash: string;
+/**
+ * A photo an evaluation scores: a PAD set's live or attack photo (with its subject), or a photo of a
+ * folder of live faces only (web photos, another camera). `role` says whether it may choose points.
+ */
+export interface LivenessPhoto {
+  /** The folder it came from, e.g. `pad-dev`, `celeba-dev`, `lfw-view1`. */
+  readonly set: string;
+  readonly file: string;
+  readonly path: string;
+  readonly live: boolean;
+  readonly subject: string;
+  readonly source: string;
+  /** `none` for live faces. */
+  readonly attack: string;
+  /** Live-only folders: `choose` (may choose points: LFW View 1 DevTrain people) or `report`. PAD photos: set by the protocol. */
+  readonly role: 'choose' | 'report' | 'pad';
 }
 
-export function photoHash(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+/** A photo with its liveness score (null: no face found; a live face then counts as refused, an attack as refused). */
+export interface ScoredPhoto extends LivenessPhoto {
+  readonly score: number | null;
 }
 
-/** Finds the largest face of every photo with the engine (as a door would) and computes its features. */
-export async function extractPadFeatures(engine: FaceEngine, samples: readonly PadSample[], spec: FeatureSpec, onProgress?: (done: number, total: number) => void): Promise<PadFace[]> {
-  const out: PadFace[] = [];
-  for (const sample of samples) {
-    const bytes = new Uint8Array(await readFile(sample.path));
-    const image = await decodeImage(bytes);
-    let features: Float64Array | null = null;
-    try {
-      const face = await engine.encodeFace(image, { multiple: 'largest' });
-      features = extractFeatures(new ImagePyramid(image), face.landmarks, spec);
-    } catch (error) {
-      if (!(error instanceof NoFaceError)) throw error;
+const PHOTO = /\.(jpe?g|png|webp)$/i;
+
+export function padPhotos(set: string, samples: readonly PadSample[]): LivenessPhoto[] {
+  return samples.map((s) => {
+    if (s.subject === null) throw new Error(`${set}/${s.file} has no subject: the subject-disjoint protocol needs labels.csv`);
+    return { set, file: s.file, path: s.path, live: s.live, subject: s.subject, source: s.source, attack: s.attack, role: 'pad' };
+  });
+}
+
+async function listPhotos(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(root, { withFileTypes: true })) {
+    const full = path.join(root, entry.name);
+    if (entry.isDirectory()) out.push(...(await listPhotos(full)));
+    else if (PHOTO.test(entry.name)) out.push(full);
+  }
+  return out.sort();
+}
+
+/** LFW View 1's people: those of pairsDevTrain.txt may choose, the others only report. */
+async function lfwDevTrainPeople(dir: string): Promise<Set<string> | null> {
+  const file = path.join(dir, 'pairsDevTrain.txt');
+  if (!existsSync(file)) return null;
+  const people = new Set<string>();
+  for (const line of (await readFile(file, 'utf8')).split(/\r?\n/).slice(1)) {
+    const cells = line.split('\t');
+    if (cells.length === 3) people.add(cells[0]!);
+    if (cells.length === 4) people.add(cells[0]!).add(cells[2]!);
+  }
+  return people;
+}
+
+/**
+ * A folder of live faces only: every photo below it, the subject being its first folder (or the file's
+ * name when it lies at the top). In LFW View 1 (pairsDevTrain.txt beside the photos), DevTrain's people
+ * may choose points and DevTest's only report, as LFW's protocol has it.
+ */
+export async function readLiveDir(dir: string): Promise<LivenessPhoto[]> {
+  if (!existsSync(dir)) throw new Error(`${dir} does not exist`);
+  // groups/images is named after its set, not its folder.
+  const resolved = path.resolve(dir);
+  const set = path.basename(resolved) === 'images' ? path.basename(path.dirname(resolved)) : path.basename(resolved);
+  const choosers = await lfwDevTrainPeople(dir);
+  const photos = await listPhotos(dir);
+  if (photos.length === 0) throw new Error(`no photos (.jpg, .png, .webp) below ${dir}`);
+  return photos.map((full) => {
+    const file = path.relative(dir, full);
+    const parts = file.split(path.sep);
+    const subject = parts.length > 1 ? parts[0]! : parts[0]!.replace(PHOTO, '');
+    return { set, file, path: full, live: true, subject, source: set, attack: 'none', role: choosers?.has(subject) ? 'choose' : 'report' };
+  });
+}
+
+/**
+ * Scores the largest face of every photo, as a door would (detector, then the networks around its box).
+ * `cache` (a JSON-lines file) keeps each photo's score by path and size, so that a long evaluation can be
+ * resumed and the protocols re-run without the networks.
+ */
+export async function scorePhotos(engine: FaceEngine, networks: MiniFasNet, photos: readonly LivenessPhoto[], cache?: string, onProgress?: (done: number, total: number) => void): Promise<ScoredPhoto[]> {
+  const cached = new Map<string, number | null>();
+  if (cache && existsSync(cache)) {
+    for (const line of (await readFile(cache, 'utf8')).split('\n')) {
+      if (!line) continue;
+      const row = JSON.parse(line) as { key: string; score: number | null };
+      cached.set(row.key, row.score);
     }
-    out.push({ ...sample, features, hash: photoHash(bytes) });
-    onProgress?.(out.length, samples.length);
+  }
+  const out: ScoredPhoto[] = [];
+  for (const photo of photos) {
+    const bytes = new Uint8Array(await readFile(photo.path));
+    const key = `${path.resolve(photo.path)}:${(await stat(photo.path)).size}`;
+    let score = cached.get(key);
+    if (score === undefined) {
+      const image = await decodeImage(bytes);
+      try {
+        const face = await engine.encodeFace(image, { multiple: 'largest' });
+        score = livenessScore(await networks.networkScores(image, face.box));
+      } catch (error) {
+        if (!(error instanceof NoFaceError)) throw error;
+        score = null;
+      }
+      if (cache) await appendFile(cache, `${JSON.stringify({ key, score })}\n`);
+    }
+    out.push({ ...photo, score });
+    onProgress?.(out.length, photos.length);
   }
   return out;
 }
 
-export function trainingExamples(faces: readonly PadFace[]): TrainingExample[] {
-  return faces.flatMap((f) => {
-    if (!f.features) return [];
-    if (f.subject === null) throw new Error(`${f.file} has no subject: training and cross-validation need labels.csv`);
-    return [{ features: f.features, live: f.live, subject: f.subject, group: `${f.subject}|${f.live ? 'live' : f.attack}` }];
-  });
-}
-
-/** A photo's score and the decisions taken on it at both operating points. */
-export interface ScoredPadFace extends PadAttempt {
-  readonly face: PadFace;
-  readonly acceptedBalanced: boolean;
-  readonly acceptedStrict: boolean;
-  /** The balanced threshold that decided this face (its fold's, under cross-validation). */
-  readonly balancedThreshold: number;
-}
-
 /**
- * Leave-one-subject-out: for every subject, the whole training procedure (penalty and thresholds chosen
- * by an inner leave-one-subject-out on the other subjects, then the fit) runs without any photo of that
- * subject, and scores and decides that subject's photos. No figure comes from a face the model saw.
+ * The value below which `q` of the weight lies, each group weighing the same whatever its number of
+ * photos (NUAA's hundreds of frames of one subject count as one subject, as much as MSU's one frame).
  */
-export function crossValidateLiveness(faces: readonly PadFace[], config: TrainingConfig = DEFAULT_TRAINING_CONFIG, onFold?: (done: number, total: number) => void): { scored: ScoredPadFace[]; lambdas: Record<string, number> } {
-  const subjects = [...new Set(faces.map((f) => f.subject))];
-  if (subjects.some((s) => s === null)) throw new Error('cross-validation needs a subject for every photo (labels.csv)');
-  if (subjects.length < 4) throw new Error(`cross-validation needs at least 4 subjects, got ${subjects.length}`);
-  const scored = new Map<PadFace, ScoredPadFace>();
-  const lambdas: Record<string, number> = {};
-  subjects.forEach((subject, k) => {
-    const trained = trainLiveness(trainingExamples(faces.filter((f) => f.subject !== subject)), config);
-    lambdas[subject!] = trained.lambda;
-    for (const face of faces.filter((f) => f.subject === subject)) scored.set(face, decide(face, trained.model, trained.thresholds));
-    onFold?.(k + 1, subjects.length);
-  });
-  return { scored: faces.map((f) => scored.get(f)!), lambdas };
-}
-
-function decide(face: PadFace, model: LogisticModel, thresholds: { balanced: number; strict: number }): ScoredPadFace {
-  const score = face.features ? probability(model, face.features) : null;
-  return { face, live: face.live, score, acceptedBalanced: score !== null && score >= thresholds.balanced, acceptedStrict: score !== null && score >= thresholds.strict, balancedThreshold: thresholds.balanced };
-}
-
-/** Scores every photo with a trained artefact (for photos that played no part in its training). */
-export function scoreWithArtefact(faces: readonly PadFace[], artefact: LivenessArtefact): ScoredPadFace[] {
-  const model = { standardiser: artefact.standardiser, coefficients: artefact.coefficients, intercept: artefact.intercept };
-  return faces.map((f) => decide(f, model, artefact.thresholds));
-}
-
-export interface PadSummary {
-  readonly live: number;
-  readonly attacks: number;
-  /** Photos where no face was found: their attacks count as refused, their live faces as refused. */
-  readonly noFace: { readonly live: number; readonly attacks: number };
-  /** At the default (balanced) operating point. */
-  readonly apcer: number;
-  readonly bpcer: number;
-  readonly strict: { readonly apcer: number; readonly bpcer: number };
-  readonly bpcerAtApcer5: number;
-  readonly bpcerAtApcer1: number;
-  readonly apcerAtBpcer5: number;
-  readonly auc: number;
-  readonly eer: number;
-}
-
-export function summarise(scored: readonly ScoredPadFace[]): PadSummary {
-  const balanced = ratesWhen(scored, (s) => s.acceptedBalanced);
-  const strict = ratesWhen(scored, (s) => s.acceptedStrict);
-  return {
-    live: scored.filter((s) => s.live).length,
-    attacks: scored.filter((s) => !s.live).length,
-    noFace: { live: scored.filter((s) => s.live && s.score === null).length, attacks: scored.filter((s) => !s.live && s.score === null).length },
-    apcer: balanced.apcer,
-    bpcer: balanced.bpcer,
-    strict,
-    bpcerAtApcer5: bpcerAtApcer(scored, 0.05),
-    bpcerAtApcer1: bpcerAtApcer(scored, 0.01),
-    apcerAtBpcer5: apcerAtBpcer(scored, 0.05),
-    auc: padAuc(scored),
-    eer: padEer(scored),
-  };
-}
-
-export interface AttackSummary {
-  readonly attacks: number;
-  readonly noFace: number;
-  readonly apcer: number;
-  readonly apcerStrict: number;
-  /** Against every live photo of the set. */
-  readonly bpcerAtApcer5: number;
-  readonly bpcerAtApcer1: number;
-  readonly auc: number;
-}
-
-export interface LivenessReport extends PadSummary {
-  readonly bySource: Record<string, PadSummary>;
-  /** Each attack type against every live photo. */
-  readonly byAttack: Record<string, AttackSummary>;
-  /** The same photos as bursts of 2, 3 and 5 frames, where the set has enough frames per subject. */
-  readonly bursts: BurstSummary[];
-}
-
-export function livenessReport(scored: readonly ScoredPadFace[]): LivenessReport {
-  const bySource: Record<string, PadSummary> = {};
-  for (const source of [...new Set(scored.map((s) => s.face.source))].sort()) bySource[source] = summarise(scored.filter((s) => s.face.source === source));
-  const lives = scored.filter((s) => s.live);
-  const byAttack: Record<string, AttackSummary> = {};
-  for (const attack of [...new Set(scored.filter((s) => !s.live).map((s) => s.face.attack))].sort()) {
-    const attacks = scored.filter((s) => !s.live && s.face.attack === attack);
-    const both = [...lives, ...attacks];
-    byAttack[attack] = {
-      attacks: attacks.length,
-      noFace: attacks.filter((s) => s.score === null).length,
-      apcer: ratesWhen(attacks, (s) => s.acceptedBalanced).apcer,
-      apcerStrict: ratesWhen(attacks, (s) => s.acceptedStrict).apcer,
-      bpcerAtApcer5: bpcerAtApcer(both, 0.05),
-      bpcerAtApcer1: bpcerAtApcer(both, 0.01),
-      auc: padAuc(both),
-    };
+export function groupWeightedQuantile(items: readonly { value: number; group: string }[], q: number): number {
+  if (items.length === 0) throw new RangeError('no scores to choose a point on');
+  const counts = new Map<string, number>();
+  for (const i of items) counts.set(i.group, (counts.get(i.group) ?? 0) + 1);
+  const sorted = [...items].sort((a, b) => a.value - b.value);
+  const total = counts.size;
+  let acc = 0;
+  for (const item of sorted) {
+    acc += 1 / counts.get(item.group)! / total;
+    if (acc >= q - 1e-12) return item.value;
   }
-  const bursts = [2, 3, 5].map((k) => burstSummary(scored, k)).filter((b) => b.live > 0 && b.attacks > 0);
-  return { ...summarise(scored), bySource, byAttack, bursts };
+  return sorted[sorted.length - 1]!.value;
 }
 
-export interface BurstSummary {
-  readonly frames: number;
-  /** Bursts scored: every run of `frames` consecutive photos of one subject and class (overlapping). */
+/** What a set of scored photos gives at two points: refusals, step-ups and acceptances of each class. */
+export interface LivenessRates {
   readonly live: number;
   readonly attacks: number;
-  /** At each burst's balanced threshold, on the fused score (fuseLivenessScores). */
-  readonly apcer: number;
-  readonly bpcer: number;
-  readonly apcerAtBpcer5: number;
-  readonly bpcerAtApcer5: number;
+  readonly noFace: { readonly live: number; readonly attacks: number };
+  /** Live faces refused as attacks (below the attack point, or no face). */
+  readonly bpcer: number | null;
+  /** Live faces sent to the second factor (between the points). */
+  readonly liveStepUp: number | null;
+  /** Attacks accepted as live, without a second factor (at or above the live point). */
+  readonly apcer: number | null;
+  /** Attacks sent to the second factor (a PIN still stands between them and the door). */
+  readonly attackStepUp: number | null;
+  /** Each attack type: APCER and step-up share. */
+  readonly byAttack: Record<string, { readonly attacks: number; readonly apcer: number; readonly stepUp: number }>;
+  /** Live against attack scores, where both are present. */
+  readonly auc: number | null;
+}
+
+const share = (n: number, of: number) => (of === 0 ? null : n / of);
+
+export function ratesAt(scored: readonly ScoredPhoto[], points: LivenessPoints): LivenessRates {
+  const lives = scored.filter((s) => s.live);
+  const attacks = scored.filter((s) => !s.live);
+  const refused = (s: ScoredPhoto) => s.score === null || s.score < points.attack;
+  const accepted = (s: ScoredPhoto) => s.score !== null && s.score >= points.live;
+  const stepUp = (s: ScoredPhoto) => !refused(s) && !accepted(s);
+  const byAttack: Record<string, { attacks: number; apcer: number; stepUp: number }> = {};
+  for (const type of [...new Set(attacks.map((a) => a.attack))].sort()) {
+    const of = attacks.filter((a) => a.attack === type);
+    byAttack[type] = { attacks: of.length, apcer: of.filter(accepted).length / of.length, stepUp: of.filter(stepUp).length / of.length };
+  }
+  return {
+    live: lives.length,
+    attacks: attacks.length,
+    noFace: { live: lives.filter((s) => s.score === null).length, attacks: attacks.filter((s) => s.score === null).length },
+    bpcer: share(lives.filter(refused).length, lives.length),
+    liveStepUp: share(lives.filter(stepUp).length, lives.length),
+    apcer: share(attacks.filter(accepted).length, attacks.length),
+    attackStepUp: share(attacks.filter(stepUp).length, attacks.length),
+    byAttack,
+    auc: lives.length && attacks.length ? padAuc(scored) : null,
+  };
 }
 
 const frameNumber = (file: string) => Number(/(\d+)\.[a-z]+$/i.exec(file)?.[1] ?? Number.NaN);
 
 /**
- * Multi-frame figures: a door sends a burst of frames of one attempt and the API fuses their liveness
- * scores (fuseLivenessScores). Only subjects with at least `frames` photos of one class (live, or one
- * attack type) make bursts: pad-dev's NUAA frames (evenly spaced over a session, so further apart in time
- * than a door's burst, and more varied), never MSU's single frames. Frames with no face are left out of a
- * burst, as the API leaves them out.
+ * A door's bursts: every run of `frames` consecutive frames (by frame number) of one subject, class and
+ * session folder, fused as the API fuses them (median of log-odds). Only sets with frame sequences make
+ * bursts (pad-dev-nuaa's webcam sequences; MSU has one frame per subject).
  */
-export function burstSummary(scored: readonly ScoredPadFace[], frames: number): BurstSummary {
-  const groups = new Map<string, ScoredPadFace[]>();
+export function bursts(scored: readonly ScoredPhoto[], frames: number): ScoredPhoto[] {
+  const groups = new Map<string, ScoredPhoto[]>();
   for (const s of scored) {
-    const key = `${s.face.subject}|${s.live ? 'live' : s.face.attack}`;
+    // NUAA names frames <subject>_<session stem>_<frame>.jpg: a burst stays within one session.
+    const session = s.file.replace(/_\d+\.[a-z]+$/i, '');
+    const key = `${s.set}|${s.subject}|${s.live}|${s.attack}|${session}`;
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
-  const bursts: (PadAttempt & { accepted: boolean })[] = [];
+  const out: ScoredPhoto[] = [];
   for (const group of groups.values()) {
-    const ordered = [...group].sort((a, b) => frameNumber(a.face.file) - frameNumber(b.face.file) || a.face.file.localeCompare(b.face.file));
-    for (let i = 0; i + frames <= ordered.length; i++) {
+    const ordered = [...group].sort((a, b) => frameNumber(a.file) - frameNumber(b.file));
+    if (ordered.some((s) => Number.isNaN(frameNumber(s.file)))) continue;
+    for (let i = 0; i + frames <= ordered.length; i += frames) {
       const run = ordered.slice(i, i + frames);
       const score = fuseLivenessScores(run.flatMap((s) => (s.score === null ? [] : [s.score])));
-      bursts.push({ live: run[0]!.live, score, accepted: score !== null && score >= run[0]!.balancedThreshold });
+      out.push({ ...run[0]!, file: run.map((s) => s.file).join('+'), score });
     }
   }
-  const rates = ratesWhen(bursts, (b) => b.accepted);
-  return {
-    frames,
-    live: bursts.filter((b) => b.live).length,
-    attacks: bursts.filter((b) => !b.live).length,
-    apcer: rates.apcer,
-    bpcer: rates.bpcer,
-    apcerAtBpcer5: apcerAtBpcer(bursts, 0.05),
-    bpcerAtApcer5: bpcerAtApcer(bursts, 0.05),
-  };
+  return out;
 }

@@ -1,64 +1,72 @@
 import { describe, expect, it } from 'vitest';
-import { fitLogistic, probability } from './classifier.ts';
-import { apcerAtBpcer, bpcerAtApcer, padAuc, ratesWhen, thresholdForApcer, type PadAttempt } from './metrics.ts';
+import { DOOR_CALIBRATION_STEP_UP } from './constants.ts';
+import { bursts, groupWeightedQuantile, ratesAt, type ScoredPhoto } from './evaluate.ts';
+import { padAuc } from './metrics.ts';
+import { doorLivePoint, livenessScore, livenessVerdict } from './score.ts';
 
-const attempt = (live: boolean, score: number | null): PadAttempt => ({ live, score });
+const photo = (live: boolean, score: number | null, extra: Partial<ScoredPhoto> = {}): ScoredPhoto => ({
+  set: 'pad',
+  file: 'x.jpg',
+  path: 'x.jpg',
+  live,
+  subject: 's1',
+  source: 'src',
+  attack: live ? 'none' : 'print',
+  role: 'pad',
+  score,
+  ...extra,
+});
 
-describe('presentation-attack metrics', () => {
-  const attempts = [
-    attempt(true, 0.9), attempt(true, 0.8), attempt(true, 0.3), attempt(true, null),
-    attempt(false, 0.1), attempt(false, 0.2), attempt(false, 0.85), attempt(false, null),
-  ];
-
-  it('counts a face not found as refused: never an accepted attack, always a refused live face', () => {
-    expect(ratesWhen(attempts, () => true)).toEqual({ apcer: 3 / 4, bpcer: 1 / 4 });
-    expect(ratesWhen(attempts, (a) => a.score! >= 0.5)).toEqual({ apcer: 1 / 4, bpcer: 2 / 4 });
+describe('liveness score and verdict', () => {
+  it('averages the networks in log-odds and spreads them by the temperature; monotone', () => {
+    expect(livenessScore([0.5, 0.5])).toBeCloseTo(0.5, 12);
+    // logit(0.9999) = 9.21 and logit(0.5) = 0: mean 4.6, / 4 -> sigmoid(1.15) = 0.76
+    expect(livenessScore([0.9999, 0.5])).toBeCloseTo(1 / (1 + Math.exp(-Math.log(9999) / 8)), 9);
+    expect(livenessScore([0.9, 0.9])).toBeLessThan(livenessScore([0.95, 0.9]));
+    expect(() => livenessScore([])).toThrow(RangeError);
   });
 
-  it('sweeps thresholds for BPCER at an APCER and APCER at a BPCER', () => {
-    // APCER 0 needs a threshold above 0.85: only 0.9 is accepted, 3 of 4 live refused.
-    expect(bpcerAtApcer(attempts, 0)).toBe(3 / 4);
-    // APCER 25 % allows the 0.85 attack: at t = 0.3 the lives 0.9, 0.8 and 0.3 pass, the attacks 0.1 and 0.2 do not.
-    expect(bpcerAtApcer(attempts, 0.25)).toBe(1 / 4);
-    // The no-face live attempt is refused at any threshold: BPCER can never go below 25 %.
-    expect(apcerAtBpcer(attempts, 0.1)).toBe(1);
-    expect(apcerAtBpcer(attempts, 0.25)).toBe(1 / 4);
+  it('cuts a score into attack, uncertain and live at the two points', () => {
+    const points = { attack: 0.2, live: 0.8 };
+    expect(livenessVerdict(0.19, points)).toBe('attack');
+    expect(livenessVerdict(0.2, points)).toBe('uncertain');
+    expect(livenessVerdict(0.79, points)).toBe('uncertain');
+    expect(livenessVerdict(0.8, points)).toBe('live');
   });
 
-  it('AUC ranks no-face attempts lowest', () => {
-    expect(padAuc([attempt(true, 0.2), attempt(false, null)])).toBe(1);
-    expect(padAuc([attempt(true, null), attempt(false, 0.1)])).toBe(0);
-  });
-
-  it('thresholdForApcer accepts at most the allowed share of attacks', () => {
-    const scores = Array.from({ length: 100 }, (_, i) => i / 100);
-    const t = thresholdForApcer(scores, 0.05);
-    expect(scores.filter((s) => s >= t).length).toBeLessThanOrEqual(5);
-    expect(scores.filter((s) => s >= t).length).toBeGreaterThanOrEqual(4);
+  it("sets a door's live point from its own live scores, never below the attack point", () => {
+    const scores = Array.from({ length: 100 }, (_, i) => 0.3 + i * 0.005); // 0.300 .. 0.795
+    expect(doorLivePoint(scores, 0.1, DOOR_CALIBRATION_STEP_UP)).toBeCloseTo(0.325, 9);
+    expect(doorLivePoint(scores, 0.5, DOOR_CALIBRATION_STEP_UP)).toBe(0.5);
+    expect(doorLivePoint(scores.slice(0, 19), 0.1, DOOR_CALIBRATION_STEP_UP)).toBeNull();
   });
 });
 
-describe('weighted logistic regression', () => {
-  it('separates two Gaussian clouds and follows the sample weights', () => {
-    // Deterministic pseudo-random points: class 1 around (+1, +1), class 0 around (-1, -1).
-    let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
-    const rows: Float64Array[] = [];
-    const labels: (0 | 1)[] = [];
-    for (let i = 0; i < 200; i++) {
-      const y = (i % 2) as 0 | 1;
-      const c = y ? 1 : -1;
-      rows.push(Float64Array.from([c + rand(), c + rand(), rand() * 10]));
-      labels.push(y);
-    }
-    const model = fitLogistic(rows, labels, rows.map(() => 1), { lambda: 1e-3 });
-    const correct = rows.filter((r, i) => (probability(model, r) >= 0.5 ? 1 : 0) === labels[i]).length;
-    expect(correct).toBe(200);
-    // The noise column gets a much smaller coefficient than the informative ones.
-    expect(Math.abs(model.coefficients[2]!)).toBeLessThan(Math.abs(model.coefficients[0]!) / 3);
-    // A point weighted 1000 times moves the boundary: (0, 0) becomes "class 1" when it is labelled 1 and heavy.
-    const heavy = fitLogistic([...rows, Float64Array.from([-0.3, -0.3, 0])], [...labels, 1], [...rows.map(() => 1), 1000], { lambda: 1e-3 });
-    expect(probability(heavy, Float64Array.from([-0.3, -0.3, 0]))).toBeGreaterThan(0.5);
-    expect(probability(model, Float64Array.from([-0.3, -0.3, 0]))).toBeLessThan(0.5);
+describe('presentation-attack rates', () => {
+  it('counts refusals, step-ups and acceptances of each class; no face is a refusal', () => {
+    const scored = [photo(true, 0.9), photo(true, 0.5), photo(true, 0.1), photo(true, null), photo(false, 0.05), photo(false, 0.5), photo(false, 0.95, { attack: 'replay' }), photo(false, null)];
+    const r = ratesAt(scored, { attack: 0.2, live: 0.8 });
+    expect(r).toMatchObject({ live: 4, attacks: 4, noFace: { live: 1, attacks: 1 }, bpcer: 0.5, liveStepUp: 0.25, apcer: 0.25, attackStepUp: 0.25 });
+    expect(r.byAttack).toEqual({ print: { attacks: 3, apcer: 0, stepUp: 1 / 3 }, replay: { attacks: 1, apcer: 1, stepUp: 0 } });
+    expect(ratesAt([photo(true, 0.9)], { attack: 0.2, live: 0.8 })).toMatchObject({ apcer: null, auc: null });
+  });
+
+  it('weighs each group the same when choosing a point, whatever its number of photos', () => {
+    // 100 frames of one subject at 0.9 and one photo of another at 0.1: each is half the weight.
+    const items = [...Array.from({ length: 100 }, () => ({ value: 0.9, group: 'a' })), { value: 0.1, group: 'b' }];
+    expect(groupWeightedQuantile(items, 0.4)).toBe(0.1);
+    expect(groupWeightedQuantile(items, 0.6)).toBe(0.9);
+  });
+
+  it('fuses runs of consecutive frames of one session into bursts', () => {
+    const frames = [1, 2, 3, 4, 5, 6, 7].map((n) => photo(true, n === 2 ? 0.1 : 0.9, { file: `live/s1_sess_${n}.jpg` }));
+    const b = bursts(frames, 3);
+    expect(b).toHaveLength(2);
+    expect(b[0]!.score).toBeCloseTo(0.9, 9); // the median: one spoiled frame does not refuse the burst
+  });
+
+  it('ranks live above attack scores (AUC), no face lowest', () => {
+    expect(padAuc([photo(true, 0.9), photo(false, 0.1)])).toBe(1);
+    expect(padAuc([photo(true, null), photo(false, 0.1)])).toBe(0);
   });
 });
