@@ -37,6 +37,8 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard in Chromium on the exercise's 
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
     stack = await startStack();
+    // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
+    await stack.app.services.updateSettings({ liveness: 'off' });
     admin = await stack.browser.newContext({ viewport: { width: 1280, height: 800 } });
   });
   afterEach(async (context) => {
@@ -359,6 +361,29 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard in Chromium on the exercise's 
     // The page streams (loading state first), so the 404 shows in its content rather than its status.
     await page.goto(`${stack.baseUrl}/people/${ids.kian}`);
     await page.getByText('No person has this id').waitFor();
+  });
+
+  it("shows where a door's liveness scores lie and sets the door's own live point from them", async () => {
+    const lab = await stack.app.services.access.doors.create('Lab', null);
+    await stack.app.services.policy.configureDoor(lab.id, { settings: { liveness: 'balanced' } });
+    // Twenty accepted attempts at the lab with the scores a webcam that sees live faces low leaves
+    // (0.40 to 0.78), recorded as the recognition service records them.
+    for (let i = 0; i < 20; i++) {
+      await stack.app.services.audit.record({ kind: 'verify', doorId: lab.id, apiKeyId: null, adminId: null, threshold: 0.4, model: 'test', decision: 'accepted', reason: 'pin_ok', livenessScore: 0.4 + i * 0.02 });
+    }
+    await page.goto(`${stack.baseUrl}/access`);
+    const door = page.getByRole('form', { name: 'Rules of Lab' });
+    const note = door.locator('[data-calibration=liveness]');
+    await note.waitFor();
+    expect(await note.textContent()).toMatch(/20 accepted attempts with a score in 30 days, 100 % of them asked for the PIN; 5 % scored under 0\.420/);
+    await door.getByRole('button', { name: /Use the suggestion 0\.420/ }).click();
+    expect(await door.getByLabel(/Liveness live point/).inputValue()).toBe('0.4200');
+    await door.getByRole('button', { name: 'Save Lab' }).click();
+    await door.locator('.alert.ok', { hasText: 'Door “Lab” saved.' }).waitFor();
+    const stored = JSON.parse((await stack.app.db.prisma.door.findUniqueOrThrow({ where: { id: lab.id } })).settings) as Record<string, unknown>;
+    expect(stored).toMatchObject({ liveness: 'balanced', livenessLivePoint: 0.42 });
+    await page.reload();
+    expect(await page.getByRole('form', { name: 'Rules of Lab' }).locator('[data-calibration=liveness]').textContent()).toMatch(/PIN below 0\.420 \(this door’s own\)\. 20 accepted attempts with a score in 30 days, 5 % of them/);
   });
 
   it('fits a phone screen', async () => {

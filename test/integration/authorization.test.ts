@@ -160,6 +160,8 @@ for (const database of databases()) {
       onePerson = path.join(dir, 'one-person.jpg');
       await sharp(path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample2.jpg')).extract({ left: 1300, top: 40, width: 500, height: 500 }).toFile(onePerson);
       app = await createApp(loadConfig({ DATABASE_URL: await database.url(dir), FACEGATE_ADMIN_EMAIL: 'root@facegate.test', FACEGATE_ADMIN_PASSWORD: 'root password 123', FACEGATE_RECOGNIZER_THREADS: '1' }));
+      // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
+      await app.services.updateSettings({ liveness: 'off' });
       client = apiClient(app);
       tokens.admin = (await app.services.admins.login('root@facegate.test', 'root password 123')).token;
       await app.services.admins.create('viewer@facegate.test', 'viewer password 1', 'viewer');

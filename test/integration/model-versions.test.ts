@@ -64,6 +64,8 @@ describe.skipIf(!hasFaces('seed'))(`model versions on SQLite: re-encoding, inter
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-models-'));
     url = await sqlite.url(dir);
     app = await createApp(env());
+    // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
+    await app.services.updateSettings({ liveness: 'off' });
     artefact = poorHead();
     head = headFromArtefact(artefact);
     admin = (await client().gql(LOGIN, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token;
@@ -232,6 +234,8 @@ describe.skipIf(!hasFaces('celeba-dev'))(`training in the API from a folder of r
     app = await createApp(
       loadConfig({ DATABASE_URL: await sqlite.url(dir), FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '2', FACEGATE_DATA_KEY_FILE: path.join(dir, 'data.key'), FACEGATE_TRAINING_ROOT: path.join(dir, 'root') }),
     );
+    // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
+    await app.services.updateSettings({ liveness: 'off' });
   }, 60_000);
   afterAll(async () => {
     await app?.close();
@@ -265,6 +269,7 @@ describe.skipIf(!hasFaces('seed') || postgres.skip)(`model change with two API i
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-models-pg-'));
     const config = loadConfig({ DATABASE_URL: await postgres.url(dir), FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_DATA_KEY_FILE: path.join(dir, 'data.key'), FACEGATE_MODEL_POLL_MS: '30' });
     a = await createApp(config);
+    await a.services.updateSettings({ liveness: 'off' });
     b = await createApp(config, { recognizer: a.recognizer });
   }, 120_000);
   afterAll(async () => {

@@ -31,6 +31,8 @@ describe('limits answer with typed errors, and every attempt is audited', () => 
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-limits-'));
     photo = await onePersonPhoto(dir);
     app = await createApp(loadConfig({ DATABASE_URL: `file:${path.join(dir, 'db.sqlite')}`, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_MAX_UPLOAD_BYTES: '60000' }));
+    // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
+    await app.services.updateSettings({ liveness: 'off' });
     client = apiClient(app);
     const door = await app.services.access.doors.create('Side door');
     key = (await app.services.apiKeys.create({ name: 'side door', scopes: ['verify'], doorId: door.id })).token;
@@ -136,6 +138,7 @@ describe.skipIf(postgres.skip)(`two API instances sharing one PostgreSQL stay in
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-two-'));
     const url = await postgres.url(dir);
     a = await createApp(loadConfig({ DATABASE_URL: url, FACEGATE_RECOGNIZER_THREADS: '1' }));
+    await a.services.updateSettings({ liveness: 'off' });
     b = await createApp(loadConfig({ DATABASE_URL: url, FACEGATE_RECOGNIZER_THREADS: '1' }));
   });
   afterAll(async () => {

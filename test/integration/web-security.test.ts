@@ -31,6 +31,8 @@ describe('CSRF and CORS', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-csrf-'));
     app = await createApp(loadConfig({ DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_ADMIN_EMAIL: ROOT.email, FACEGATE_ADMIN_PASSWORD: ROOT.password, FACEGATE_RECOGNIZER_THREADS: '1' }));
+    // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
+    await app.services.updateSettings({ liveness: 'off' });
     ({ server, url } = await listen(app));
     token = (await app.services.admins.login(ROOT.email, ROOT.password)).token;
   });

@@ -101,6 +101,36 @@ export function addDatabaseCommands(program: Command): Command {
         print(options.json, result, `${result.identity ?? `${outcome.decision} (${outcome.reason})`} (nearest distance ${outcome.distance?.toFixed(4) ?? '-'}, threshold ${outcome.threshold})`);
       }),
     );
+  db.command('liveness')
+    .description("where the liveness scores of a door's accepted attempts lie, and the live point they suggest for it (--set applies it, logged)")
+    .requiredOption('--door <name>', 'the door (its name or id)')
+    .option('--days <n>', 'how far back to read its attempts', '30')
+    .option('--set', 'set the suggested live point as the door’s own')
+    .addOption(json)
+    .action((options: { door: string; days: string; set?: boolean; json?: boolean }) =>
+      withApp(async (app) => {
+        const door = await app.db.prisma.door.findFirst({ where: { OR: [{ id: options.door }, { name: options.door }] }, select: { id: true, name: true, settings: true } });
+        if (!door) throw new Error(`no door named ${options.door}`);
+        const days = Number(options.days);
+        if (!Number.isInteger(days) || days < 1 || days > 365) throw new Error(`--days must be a whole number from 1 to 365; got ${options.days}`);
+        const calibration = (await app.services.livenessCalibration.forDoor(door.id, days))!;
+        let set: number | null = null;
+        if (options.set) {
+          if (calibration.suggestedLivePoint === null) throw new Error(`${door.name} has ${calibration.attempts} accepted attempts with a liveness score in ${days} days: too few to suggest a point (20 at least)`);
+          set = calibration.suggestedLivePoint;
+          await app.services.configureDoor(door.id, { settings: { ...JSON.parse(door.settings), livenessLivePoint: set } }, { confirmLargeChange: true });
+          await app.services.adminLog.record(SYSTEM, [{ action: 'updateDoor', targetType: 'door', targetId: door.id, targetLabel: door.name, details: { livenessLivePoint: set, from: 'facegate db liveness --set' } }]);
+        }
+        const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)} %`);
+        const text = [
+          `${door.name}: ${calibration.attempts} accepted attempts with a liveness score in ${days} days`,
+          calibration.points ? `points in force: attack ${calibration.points.attack.toFixed(4)}, live ${calibration.points.live.toFixed(4)}${calibration.calibrated ? ' (the door’s own)' : ''}; asks ${pct(calibration.stepUpNow)} of them for the PIN` : 'liveness is off at this door',
+          `quantiles: ${calibration.quantiles.map((q) => `${100 * q.q} %: ${q.score.toFixed(3)}`).join(', ') || '-'}`,
+          `suggested live point: ${calibration.suggestedLivePoint?.toFixed(4) ?? 'none (fewer than 20 attempts)'}${set !== null ? ' (set)' : ''}`,
+        ];
+        print(options.json, { door: door.name, ...calibration, set }, text.join('\n'));
+      }),
+    );
   return program;
 }
 

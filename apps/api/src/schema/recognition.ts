@@ -14,7 +14,7 @@ import { PhotoFacesRef } from './photo.ts';
 export const RecognitionEventRef = builder.objectRef<RecognitionEventModel>('RecognitionEvent');
 
 export const Decision = builder.enumType('Decision', {
-  description: 'ACCEPTED opens the door. REFUSED and ERROR keep it shut. STEP_UP keeps it shut unless a second factor (PIN, card) completes the attempt: a borderline distance or two people too close to call.',
+  description: 'ACCEPTED opens the door. REFUSED and ERROR keep it shut. STEP_UP keeps it shut unless a second factor (PIN, card) completes the attempt: a borderline distance, two people too close to call, or a face not clearly live (liveness_uncertain).',
   values: { ACCEPTED: { value: 'accepted' }, REFUSED: { value: 'refused' }, STEP_UP: { value: 'step_up' }, ERROR: { value: 'error' } } as const,
 });
 type DecisionValue = 'accepted' | 'refused' | 'step_up' | 'error';
@@ -46,7 +46,7 @@ RecognitionEventRef.implement({
     livenessScore: t.exposeFloat('livenessScore', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null, description: 'The lowest liveness score of the attempt (1 = live), when the check ran.' }),
     frames: t.exposeInt('frames', { description: 'Frames sent in the attempt.' }),
     framesUsed: t.exposeInt('framesUsed', { description: 'Frames fused into the face compared: those that passed the quality gates and, with liveness on, did not look like an attack on their own.' }),
-    stepUpReason: t.exposeString('stepUpReason', { nullable: true, description: 'Why a second factor was asked: borderline, ambiguous or pin_required.' }),
+    stepUpReason: t.exposeString('stepUpReason', { nullable: true, description: 'Why a second factor was asked: borderline, ambiguous, liveness_uncertain or pin_required.' }),
     stepUpPersonId: t.exposeID('stepUpPersonId', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null, description: 'Whose PIN completes the step-up.' }),
     pinTries: t.exposeInt('pinTries', { description: 'PINs tried to complete a step-up.' }),
     completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true, description: 'When a step-up was completed (accepted or refused).' }),
@@ -108,7 +108,7 @@ const RecognitionResult = builder.objectRef<RecognitionOutcome>('RecognitionResu
       },
     }),
     attemptId: t.id({ description: 'The attempt (its audit event): completeStepUp takes it.', resolve: (r) => r.event.id }),
-    stepUpReason: t.string({ nullable: true, description: 'STEP_UP: borderline, ambiguous or pin_required.', resolve: (r) => (r.decision === 'step_up' ? r.event.stepUpReason : null) }),
+    stepUpReason: t.string({ nullable: true, description: 'STEP_UP: borderline, ambiguous, liveness_uncertain or pin_required.', resolve: (r) => (r.decision === 'step_up' ? r.event.stepUpReason : null) }),
     pinTriesLeft: t.int({ nullable: true, description: 'STEP_UP: PINs that may still be tried; null when nobody it could complete for has a PIN.', resolve: (r) => r.pinTriesLeft ?? null }),
     stepUpExpiresAt: t.field({
       type: 'DateTime',

@@ -101,7 +101,14 @@ export function addLivenessCommands(program: Command): void {
         `  live point: ${report.chosen.chosenOn.livePoint}`,
         `lockbox subjects: ${report.lockboxSubjects.join(', ')}`,
         line('development (in-sample)', report.developmentInSample),
-        ...(typeof report.lockbox === 'string' ? [`lockbox: ${report.lockbox}`] : [line('lockbox (balanced)', report.lockbox.balanced), line('lockbox (strict)', report.lockbox.strict)]),
+        ...(typeof report.lockbox === 'string'
+          ? [`lockbox: ${report.lockbox}`]
+          : [
+              line('lockbox (balanced)', report.lockbox.balanced),
+              line('lockbox (strict)', report.lockbox.strict),
+              ...Object.entries(report.lockbox.bySource).map(([source, r]) => line(`  ${source}`, r)),
+              ...Object.entries(report.lockbox.bursts).map(([k, r]) => line(`  bursts of ${k}`, r)),
+            ]),
         ...Object.entries(report.leaveOneDatabaseOut).flatMap(([name, r]) => [
           line(`${name}, points ${points(r.points)}`, r.frames),
           ...Object.entries(r.bursts).map(([k, b]) => line(`  bursts of ${k}`, b)),

@@ -62,7 +62,7 @@ export interface HonestReport {
   readonly chosen: ChosenPoints;
   /** The choosing PAD photos themselves at the chosen points: in-sample, not a test. */
   readonly developmentInSample: LivenessRates;
-  readonly lockbox: Record<LivenessOperatingPoint, LivenessRates> | 'closed (--open-lockbox scores it)';
+  readonly lockbox: (Record<LivenessOperatingPoint, LivenessRates> & { bySource: Record<string, LivenessRates>; bursts: Record<string, LivenessRates> }) | 'closed (--open-lockbox scores it)';
   /** Per held-out PAD source: the points chosen without it (its lockbox subjects left out too), its development subjects scored. */
   readonly leaveOneDatabaseOut: Record<string, { points: LivenessPoints; frames: LivenessRates; bursts: Record<string, LivenessRates> }>;
   /** Live folders' reporting photos at the chosen points. */
@@ -121,11 +121,21 @@ export function honestProtocol(scored: readonly ScoredPhoto[], openLockbox: bool
   }
 
   const locked = pad.filter((p) => lock.has(p.subject));
+  const lockbox = () => {
+    const bySource: Record<string, LivenessRates> = {};
+    for (const source of sources) bySource[source] = ratesAt(locked.filter((p) => p.source === source), chosen.points.balanced);
+    const burstRates: Record<string, LivenessRates> = {};
+    for (const k of [3, 5]) {
+      const b = bursts(locked, k);
+      if (b.some((x) => x.live) && b.some((x) => !x.live)) burstRates[String(k)] = ratesAt(b, chosen.points.balanced);
+    }
+    return { balanced: ratesAt(locked, chosen.points.balanced), strict: ratesAt(locked, chosen.points.strict), bySource, bursts: burstRates };
+  };
   return {
     lockboxSubjects: [...lock].sort(),
     chosen,
     developmentInSample: ratesAt(dev, chosen.points.balanced),
-    lockbox: openLockbox ? { balanced: ratesAt(locked, chosen.points.balanced), strict: ratesAt(locked, chosen.points.strict) } : 'closed (--open-lockbox scores it)',
+    lockbox: openLockbox ? lockbox() : 'closed (--open-lockbox scores it)',
     leaveOneDatabaseOut: lodo,
     livePhotos,
     doorCalibration,

@@ -1,14 +1,16 @@
 'use client';
 
-import { useActionState } from 'react';
+import { useActionState, useRef } from 'react';
 import { FormFeedback } from '@/components/form-feedback';
 import { SubmitButton } from '@/components/submit-button';
 import { LocalTime, TimeZoneNote } from '@/components/local-time';
 import { formatSpecialDays, formatWeekly } from '@/lib/schedule-text';
 import { changeGrant, changeMember, checkAccess, createGroup, createSchedule, deleteGroup, deleteSchedule, editSchedule, issuePass, revokePass, saveDoorPolicy, setPin } from './actions';
 
-type DoorSettings = { falseAcceptRate: number | null; thresholdOverride: number | null; stepUp: boolean | null; liveness: string | null; minFrames: number | null; requirePin: boolean | null; threshold: number };
-type DoorRow = { id: string; name: string; timeZone: string; access: 'EVERYONE' | 'GROUPS'; settings: DoorSettings };
+type DoorSettings = { falseAcceptRate: number | null; thresholdOverride: number | null; stepUp: boolean | null; liveness: string | null; livenessLivePoint: number | null; minFrames: number | null; requirePin: boolean | null; threshold: number };
+/** Where the liveness scores of the door's accepted attempts lie (administrators only). */
+export type LivenessCalibration = { points: { attack: number; live: number } | null; calibrated: boolean; attempts: number; quantiles: { q: number; score: number }[]; suggestedLivePoint: number | null; stepUpNow: number | null };
+type DoorRow = { id: string; name: string; timeZone: string; access: 'EVERYONE' | 'GROUPS'; settings: DoorSettings; calibration?: LivenessCalibration | null };
 type ScheduleRow = { id: string; name: string; windows: { days: number[]; from: string; to: string }[]; exceptions: { date: string; windows: { from: string; to: string }[] }[] };
 type Pass = { id: string; validFrom: string; validUntil: string; revokedAt: string | null; doors: { id: string; name: string }[] };
 type PersonRow = { id: string; name: string; active: boolean; hasPin: boolean; passes: Pass[] };
@@ -55,8 +57,33 @@ function withInstants(send: (form: FormData) => void, fields: string[]) {
   };
 }
 
+const pct = (v: number) => `${Math.round(100 * v)} %`;
+
+/** The door's liveness scores in words, and its suggested live point (a button puts it in the field). */
+function LivenessCalibrationNote({ calibration, onUse }: { calibration: LivenessCalibration; onUse: (point: number) => void }) {
+  const { points, attempts, quantiles, suggestedLivePoint, stepUpNow } = calibration;
+  const p5 = quantiles.find((q) => q.q === 0.05);
+  if (!points) return <span className="hint">liveness is off here</span>;
+  return (
+    <span className="hint" data-calibration="liveness">
+      now: attack below {points.attack.toFixed(3)}, PIN below {points.live.toFixed(3)}
+      {calibration.calibrated ? ' (this door’s own)' : ''}. {attempts} accepted attempts with a score in 30 days
+      {stepUpNow !== null ? `, ${pct(stepUpNow)} of them asked for the PIN` : ''}
+      {p5 ? `; 5 % scored under ${p5.score.toFixed(3)}` : ''}.{' '}
+      {suggestedLivePoint === null ? (
+        'A suggestion needs 20 accepted attempts.'
+      ) : (
+        <button type="button" className="secondary" onClick={() => onUse(suggestedLivePoint)}>
+          Use the suggestion {suggestedLivePoint.toFixed(3)}
+        </button>
+      )}
+    </span>
+  );
+}
+
 export function DoorPolicyForm({ door, readOnly }: { door: DoorRow; readOnly: boolean }) {
   const [state, action] = useActionState(saveDoorPolicy, {});
+  const livePoint = useRef<HTMLInputElement>(null);
   const s = door.settings;
   const p = `door-${door.id}`;
   // When the API asks for a confirmation, the form shows what was sent (React resets a sent form).
@@ -124,6 +151,31 @@ export function DoorPolicyForm({ door, readOnly }: { door: DoorRow; readOnly: bo
             <option value="BALANCED">Balanced</option>
             <option value="STRICT">Strict</option>
           </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${p}-live-point`}>
+            Liveness live point <span className="hint">empty: the mode&apos;s; below it a matching face is asked for the PIN</span>
+          </label>
+          <input
+            ref={livePoint}
+            id={`${p}-live-point`}
+            name="livenessLivePoint"
+            type="number"
+            step="0.001"
+            min="0.001"
+            max="0.999"
+            placeholder={door.calibration?.points?.live.toFixed(3) ?? ''}
+            defaultValue={value('livenessLivePoint', s.livenessLivePoint === null ? '' : String(s.livenessLivePoint))}
+            style={{ maxWidth: '9rem' }}
+          />
+          {door.calibration && (
+            <LivenessCalibrationNote
+              calibration={door.calibration}
+              onUse={(point) => {
+                if (livePoint.current) livePoint.current.value = point.toFixed(4);
+              }}
+            />
+          )}
         </div>
         <div className="field">
           <label>

@@ -56,6 +56,11 @@ const DoorPolicy = z.object({
     .transform((v) => (v === '' ? null : Number(v)))
     .pipe(z.number({ error: 'The fixed threshold is a number.' }).min(0.05, 'A fixed threshold is between 0.05 and 1.5.').max(1.5, 'A fixed threshold is between 0.05 and 1.5.').nullable()),
   stepUp: z.enum(['', 'true', 'false']).transform((v) => (v === '' ? null : v === 'true')),
+  livenessLivePoint: z
+    .string()
+    .trim()
+    .transform((v) => (v === '' ? null : Number(v)))
+    .pipe(z.number({ error: 'The live point is a number.' }).gt(0, 'A live point is between 0 and 1.').lt(1, 'A live point is between 0 and 1.').nullable()),
 });
 
 export async function saveDoorPolicy(_s: AccessState, form: FormData): Promise<AccessState> {
@@ -70,9 +75,10 @@ export async function saveDoorPolicy(_s: AccessState, form: FormData): Promise<A
     falseAcceptOneIn: form.get('falseAcceptOneIn') ?? '',
     thresholdOverride: form.get('thresholdOverride') ?? '',
     stepUp: form.get('stepUp') ?? '',
+    livenessLivePoint: form.get('livenessLivePoint') ?? '',
   });
   if (!parsed.success) return { error: issues(parsed.error) };
-  const { id: doorId, name: doorName, timeZone, access, requirePin, minFrames, liveness, falseAcceptOneIn, thresholdOverride, stepUp } = parsed.data;
+  const { id: doorId, name: doorName, timeZone, access, requirePin, minFrames, liveness, falseAcceptOneIn, thresholdOverride, stepUp, livenessLivePoint } = parsed.data;
   const settings = {
     ...(requirePin ? { requirePin } : {}),
     ...(minFrames ? { minFrames } : {}),
@@ -80,6 +86,7 @@ export async function saveDoorPolicy(_s: AccessState, form: FormData): Promise<A
     ...(falseAcceptOneIn ? { falseAcceptRate: falseAcceptOneIn } : {}),
     ...(thresholdOverride !== null ? { thresholdOverride } : {}),
     ...(stepUp !== null ? { stepUp } : {}),
+    ...(livenessLivePoint !== null ? { livenessLivePoint } : {}),
   };
   const saved = await mutate(
     'updateDoor',
@@ -89,7 +96,7 @@ export async function saveDoorPolicy(_s: AccessState, form: FormData): Promise<A
   );
   if (!saved.needsConfirmation) return saved;
   const text = (key: string) => String(form.get(key) ?? '');
-  return { ...saved, submitted: Object.fromEntries(['timeZone', 'access', 'falseAcceptOneIn', 'thresholdOverride', 'stepUp', 'minFrames', 'liveness', 'requirePin'].map((k) => [k, text(k)])) };
+  return { ...saved, submitted: Object.fromEntries(['timeZone', 'access', 'falseAcceptOneIn', 'thresholdOverride', 'stepUp', 'minFrames', 'liveness', 'livenessLivePoint', 'requirePin'].map((k) => [k, text(k)])) };
 }
 
 const DAYS = ['1', '2', '3', '4', '5', '6', '7'] as const;

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import { safeRead } from '@/lib/api';
 import { requireUser } from '@/lib/session';
 import { ErrorPanel } from '@/components/error-panel';
-import { AccessCheckForm, DoorPolicyForm, GroupForms, PassForms, PinForm, ScheduleForms, type AccessData } from './access-forms';
+import { AccessCheckForm, DoorPolicyForm, GroupForms, PassForms, PinForm, ScheduleForms, type AccessData, type LivenessCalibration } from './access-forms';
 
 export const metadata: Metadata = { title: 'Access' };
 
@@ -10,12 +10,18 @@ export default async function AccessPage() {
   const me = await requireUser();
   const isAdmin = me.role === 'ADMIN';
   const { data, error } = await safeRead<AccessData>(`{
-    doors { id name timeZone access settings { falseAcceptRate thresholdOverride stepUp liveness minFrames requirePin threshold } }
+    doors { id name timeZone access settings { falseAcceptRate thresholdOverride stepUp liveness livenessLivePoint minFrames requirePin threshold } }
     schedules { id name windows { days from to } exceptions { date windows { from to } } }
     accessGroups { id name members { id name } doors { door { id name } schedule { id name } } }
     people(first: 200) { edges { node { id name active hasPin passes { id validFrom validUntil revokedAt doors { id name } } } } }
   }`);
   if (!data) return <ErrorPanel message={error} />;
+  // Administrators see where each door's liveness scores lie, to set its own live point from them.
+  if (isAdmin && data.doors.length > 0) {
+    const query = `{ ${data.doors.map((d, i) => `d${i}: doorLivenessCalibration(doorId: ${JSON.stringify(d.id)}) { points { attack live } calibrated attempts quantiles { q score } suggestedLivePoint stepUpNow }`).join(' ')} }`;
+    const calibrations = (await safeRead<Record<string, LivenessCalibration | null>>(query)).data;
+    data.doors.forEach((door, i) => (door.calibration = calibrations?.[`d${i}`] ?? null));
+  }
   return (
     <>
       <h1>Access</h1>
