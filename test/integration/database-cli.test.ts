@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createApp } from '@facegate/api/app';
+import { loadConfig } from '@facegate/api/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { facesDir, hasFaces } from '@facegate/face-core';
 
@@ -24,6 +26,11 @@ describe.skipIf(!hasFaces('seed'))(`facegate db commands on a SQLite file (needs
     // Several photos of one person: a folder.
     await symlink(path.join(seed, 'younes.jpg'), path.join(dir, 'office', 'younes', 'a.jpg'));
     await symlink(path.join(seed, 'camera_0.jpg'), path.join(dir, 'office', 'younes', 'b.jpg'));
+    // The commands verify photo files, not camera frames: the deployment's liveness is set off, as the
+    // README says for a door sent photo files (facegate db verify follows the deployment's settings).
+    const app = await createApp(loadConfig({ DATABASE_URL: env.DATABASE_URL, FACEGATE_RECOGNIZER_THREADS: '1' }));
+    await app.services.updateSettings({ liveness: 'off' });
+    await app.close();
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 

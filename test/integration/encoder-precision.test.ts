@@ -39,7 +39,12 @@ describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from fl
     const dir = await mkdtemp(path.join(tmpdir(), 'facegate-encoder-'));
     dirs.push(dir);
     const env = { DATABASE_URL: await sqlite.url(dir), FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '2', FACEGATE_DATA_KEY_FILE: path.join(dir, 'data.key'), FACEGATE_MODEL_POLL_MS: '50' };
-    const start = (precision?: 'float32' | 'int8') => createApp(loadConfig({ ...env, ...(precision ? { FACEGATE_ENCODER_PRECISION: precision } : {}) }));
+    const start = async (precision?: 'float32' | 'int8') => {
+      const app = await createApp(loadConfig({ ...env, ...(precision ? { FACEGATE_ENCODER_PRECISION: precision } : {}) }));
+      // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
+      await app.services.updateSettings({ liveness: 'off' });
+      return app;
+    };
     return { env, start };
   }
 

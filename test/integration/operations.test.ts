@@ -35,7 +35,12 @@ describe.skipIf(!hasFaces('seed'))(`operations endpoints, logs and shutdown (nee
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-ops-'));
     const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk, _, done) => (lines.push(...String(chunk).split('\n').filter(Boolean)), done()) }) });
     const config = loadConfig({ DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1' });
-    http = startHttpServer({ host: '127.0.0.1', port: 0, logger }, () => createApp(config, { logger }));
+    http = startHttpServer({ host: '127.0.0.1', port: 0, logger }, async () => {
+      const app = await createApp(config, { logger });
+      // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
+      await app.services.updateSettings({ liveness: 'off' });
+      return app;
+    });
     base = `http://127.0.0.1:${await http.listening}`;
   });
   afterAll(async () => {
