@@ -79,6 +79,20 @@ describe.skipIf(!hasFaces('seed'))(`decisions on the exercise's office (needs ${
     ]);
   });
 
+  it('decides a burst of one view on the one-frame curve, and independent photos on the multi-frame one', async () => {
+    // Three frames of one visit (the same shot, slightly shifted and lit: encodings close together) gain
+    // nothing from fusion: the one-frame threshold applies. Three different people's photos are far apart:
+    // the tighter 3-frame threshold applies (the curve measured on templates of independent photos).
+    const c0 = await probe(cameraFile(0));
+    const shifted = await probe(await sharp(cameraFile(0)).extend({ top: 2, left: 2, background: '#808080' }).modulate({ brightness: 1.05 }).png().toBuffer());
+    const one = decideVerification([c0], 'younes', office);
+    const burst = decideVerification([c0, shifted, c0], 'younes', office);
+    expect(burst.framesUsed).toBe(3);
+    expect(burst.threshold).toBeCloseTo(one.threshold, 12);
+    const photos = await Promise.all([photo('younes'), cameraFile(0), cameraFile(2)].map((p) => probe(p)));
+    expect(decideVerification(photos, 'younes', office).threshold).toBeLessThan(one.threshold - 0.01);
+  });
+
   it('answers step_up in the band above the threshold, and reject beyond it', async () => {
     const c0 = await probe(cameraFile(0));
     const distance = decideVerification([c0], 'younes', office).distance!;

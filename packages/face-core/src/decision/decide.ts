@@ -1,10 +1,10 @@
-import { l2Normalize } from '../ops/l2.ts';
+import { l2Distance, l2Normalize } from '../ops/l2.ts';
 import type { SearchableGallery } from '../gallery/gallery-matrix.ts';
 import type { GalleryRule } from '../matching/constants.ts';
 import { distanceToPerson, rankCandidates, type Candidate, type Encoding, type FaceDatabase } from '../matching/match.ts';
 import type { FaceQuality } from '../quality.ts';
 import { falseMatchCurve, falseMatchRateForGallery, thresholdForFalseMatchRate } from './calibration.ts';
-import { DEFAULT_DECISION_CONFIG, type DecisionConfig } from './constants.ts';
+import { BURST_SPREAD, DEFAULT_DECISION_CONFIG, type DecisionConfig } from './constants.ts';
 import { checkQuality, type QualityReason } from './quality-gate.ts';
 
 /** One frame's face as the engine saw it. */
@@ -111,10 +111,17 @@ function fuse(probes: readonly ProbeFace[], config: DecisionConfig) {
       firstFailure ??= verdict;
     }
   });
-  if (passed.length === 0) return { frames, encoding: null, failure: firstFailure, used: 0 };
+  if (passed.length === 0) return { frames, encoding: null, failure: firstFailure, used: 0, curveFrames: 1 };
   const sum = new Array<number>(passed[0]!.length).fill(0);
   for (const encoding of passed) encoding.forEach((v, i) => (sum[i]! += v));
-  return { frames, encoding: l2Normalize(sum), failure: null, used: passed.length };
+  return { frames, encoding: l2Normalize(sum), failure: null, used: passed.length, curveFrames: meanPairwiseDistance(passed) < BURST_SPREAD ? 1 : passed.length };
+}
+
+function meanPairwiseDistance(encodings: readonly Encoding[]): number {
+  let sum = 0;
+  let pairs = 0;
+  for (let i = 0; i < encodings.length; i++) for (let j = i + 1; j < encodings.length; j++) (sum += l2Distance(encodings[i]!, encodings[j]!)), pairs++;
+  return pairs === 0 ? 0 : sum / pairs;
 }
 
 function refusedForQuality(frames: FrameVerdict[], failure: { reason: QualityReason; message: string } | null, thresholds: Thresholds, identity: string | null): FaceDecision {
@@ -138,8 +145,8 @@ function refusedForQuality(frames: FrameVerdict[], failure: { reason: QualityRea
  * claimed person and no other enrolled person is as near (a look-alike holding the card).
  */
 export function decideVerification(probes: readonly ProbeFace[], claimed: string, database: DecisionGallery, config: DecisionConfig = DEFAULT_DECISION_CONFIG): FaceDecision {
-  const { frames, encoding, failure, used } = fuse(probes, config);
-  const thresholds = decisionThresholds(config, config.falseMatchRate, used);
+  const { frames, encoding, failure, used, curveFrames } = fuse(probes, config);
+  const thresholds = decisionThresholds(config, config.falseMatchRate, curveFrames);
   if (!encoding) return refusedForQuality(frames, failure, thresholds, claimed);
   const candidates = nearestPeople(database, encoding, config.rule);
   // The claimed person is always compared exactly, whether among the nearest or not.
@@ -160,8 +167,8 @@ export function decideVerification(probes: readonly ProbeFace[], claimed: string
  */
 export function decideIdentification(probes: readonly ProbeFace[], database: DecisionGallery, config: DecisionConfig = DEFAULT_DECISION_CONFIG): FaceDecision {
   const gallerySize = sizeOf(database);
-  const { frames, encoding, failure, used } = fuse(probes, config);
-  const thresholds = decisionThresholds(config, falseMatchRateForGallery(config.falseMatchRate, config.fpirTarget, gallerySize), used);
+  const { frames, encoding, failure, used, curveFrames } = fuse(probes, config);
+  const thresholds = decisionThresholds(config, falseMatchRateForGallery(config.falseMatchRate, config.fpirTarget, gallerySize), curveFrames);
   if (!encoding) return refusedForQuality(frames, failure, thresholds, null);
   const candidates = nearestPeople(database, encoding, config.rule);
   const [best, second] = candidates;
