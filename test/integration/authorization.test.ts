@@ -48,7 +48,7 @@ const MATRIX: { name: string; allowed: Caller[]; run: (c: ReturnType<typeof apiC
   {
     name: 'revokeSessions',
     allowed: ['admin'],
-    run: async (c, t, ids) => (await c.gql('mutation ($id: ID!) { revokeSessions(adminId: $id) { __typename ... on Error { code } } }', { id: ids.spareAdmin }, t)).body,
+    run: async (c, t, ids) => (await c.gql('mutation ($id: ID!) { revokeSessions(adminId: $id, currentPassword: "root password 123") { __typename ... on Error { code } } }', { id: ids.spareAdmin }, t)).body,
   },
   { name: 'query settings', allowed: ['doorKey', 'integrationKey', 'viewer', 'admin'], run: async (c, t) => (await c.gql('{ settings { threshold } }', {}, t)).body },
   { name: 'query doors', allowed: ['doorKey', 'integrationKey', 'viewer', 'admin'], run: async (c, t) => (await c.gql('{ doors { id } }', {}, t)).body },

@@ -2,11 +2,11 @@
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { checkPasswordStrength } from './auth/password-policy.ts';
-import { clientAddress } from './context.ts';
+import { clientAddress, parseIp, trustedProxies } from './context.ts';
 import { WeakPasswordError } from './errors.ts';
 import { queryCost } from './query-cost.ts';
 
-const TRUSTED = ['127.0.0.1', '::1'];
+const TRUSTED = trustedProxies('127.0.0.1, ::1');
 const request = (xff?: string) => new Request('http://api/graphql', { headers: xff ? { 'x-forwarded-for': xff } : {} });
 
 describe('clientAddress', () => {
@@ -21,6 +21,23 @@ describe('clientAddress', () => {
     expect(clientAddress(request('6.6.6.6, 198.51.100.4'), '127.0.0.1', TRUSTED)).toBe('198.51.100.4');
     expect(clientAddress(request('198.51.100.4, 127.0.0.1'), '::1', TRUSTED)).toBe('198.51.100.4');
     expect(clientAddress(request('127.0.0.1'), '127.0.0.1', TRUSTED)).toBe('127.0.0.1');
+  });
+
+  it('trusts no proxy by default: X-Forwarded-For from the loopback is ignored', () => {
+    const none = trustedProxies('');
+    expect(clientAddress(request('198.51.100.4'), '127.0.0.1', none)).toBe('127.0.0.1');
+    expect(clientAddress(request('198.51.100.4'), '::ffff:127.0.0.1', none)).toBe('127.0.0.1');
+  });
+
+  it('returns only a parsed IP address: a hop that is not one stops at the proxy', () => {
+    expect(clientAddress(request('<script>, 198.51.100.4'), '127.0.0.1', TRUSTED)).toBe('198.51.100.4');
+    expect(clientAddress(request('not-an-address'), '127.0.0.1', TRUSTED)).toBe('127.0.0.1');
+    expect(clientAddress(request('198.51.100.4, x'.repeat(3)), '127.0.0.1', TRUSTED)).toBe('127.0.0.1');
+    expect(clientAddress(request('[2001:DB8::1]'), '::1', TRUSTED)).toBe('2001:db8::1');
+    expect(clientAddress(request('10.1.2.3'), '10.0.0.7', trustedProxies('10.0.0.0/8'))).toBe('10.1.2.3'); // ranges: the whole path trusted, its far end
+    expect(parseIp('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(parseIp('1.2.3.4:80')).toBeNull();
+    expect(() => trustedProxies('127.0.0.1, loclahost')).toThrow(/FACEGATE_TRUSTED_PROXIES/);
   });
 });
 
