@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageDir } from '@facegate/face-core';
 import { createApp, type App } from '@facegate/api/app';
 import { loadConfig } from '@facegate/api/config';
+import { startHttpServer } from '@facegate/api/ops';
 import { apiClient } from './api-client.ts';
 import { startApiProcess } from './api-process.ts';
 import { databases } from './databases.ts';
@@ -274,6 +275,21 @@ for (const database of databases()) {
         expect(new Set(log.filter((e) => e.account?.startsWith('guess')).map((e) => e.address))).toEqual(new Set(['127.0.0.1']));
       } finally {
         await new Promise((resolve) => server.close(resolve));
+      }
+    });
+
+    it('/metrics answers the loopback only when no token is set; with a token, only its bearer', async () => {
+      for (const metricsToken of [undefined, 'metrics token 9f2c']) {
+        const http = startHttpServer({ host: '127.0.0.1', port: 0, logger: app.logger, metricsToken }, async () => app);
+        try {
+          const base = `http://127.0.0.1:${await http.listening}`;
+          while (!http.app()) await new Promise((resolve) => setTimeout(resolve, 10));
+          const plain = await fetch(`${base}/metrics`);
+          expect(plain.status).toBe(metricsToken ? 401 : 200);
+          if (metricsToken) expect((await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).status).toBe(200);
+        } finally {
+          await new Promise((resolve) => http.server.close(resolve));
+        }
       }
     });
 

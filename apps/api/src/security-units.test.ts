@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkPasswordStrength } from './auth/password-policy.ts';
 import { clientAddress, parseIp, trustedProxies } from './context.ts';
 import { WeakPasswordError } from './errors.ts';
+import { metricsAccess } from './ops/http-server.ts';
 import { queryCost } from './query-cost.ts';
 
 const TRUSTED = trustedProxies('127.0.0.1, ::1');
@@ -71,5 +72,27 @@ describe('queryCost', () => {
     expect(queryCost(parse(logins(51)), undefined)).toBeGreaterThan(5000);
     // Fragments count where they are spread; `first` over the page maximum counts as the maximum.
     expect(queryCost(parse('query { recognitionEvents(first: 100000) { ...E } } fragment E on RecognitionEventsConnection { edges { node { id } } }'), undefined)).toBe(1 + 500 * 2);
+  });
+});
+
+describe('metricsAccess', () => {
+  it('without a token: the loopback only', () => {
+    for (const peer of ['127.0.0.1', '::ffff:127.0.0.1', '::1', '127.8.9.10']) expect(metricsAccess(peer, undefined, undefined), peer).toBe('allowed');
+    for (const peer of ['203.0.113.9', '192.168.1.20', '::ffff:10.0.0.1', 'fe80::1', undefined]) expect(metricsAccess(peer, undefined, undefined), String(peer)).toBe('forbidden');
+  });
+
+  it('with a token: its bearer only, wherever from', () => {
+    expect(metricsAccess('127.0.0.1', undefined, 'secret-token')).toBe('unauthorized');
+    expect(metricsAccess('127.0.0.1', 'Bearer wrong-token', 'secret-token')).toBe('unauthorized');
+    expect(metricsAccess('203.0.113.9', 'Bearer secret-token', 'secret-token')).toBe('allowed');
+  });
+});
+
+describe('queryCost of introspection', () => {
+  it('prices __schema whole, so 250 aliased reads are far over the limit and one full read is under it', () => {
+    expect(queryCost(parse('{ __typename }'), undefined)).toBe(0);
+    expect(queryCost(parse('{ __schema { types { name } } }'), undefined)).toBeLessThanOrEqual(5000);
+    expect(queryCost(parse(`{ ${Array.from({ length: 250 }, (_, i) => `s${i}: __schema { types { name } }`).join(' ')} }`), undefined)).toBeGreaterThan(100 * 5000);
+    expect(queryCost(parse('{ ...F } fragment F on Query { a: __schema { queryType { name } } b: __schema { queryType { name } } c: __schema { queryType { name } } }'), undefined)).toBeGreaterThan(5000);
   });
 });
