@@ -161,7 +161,7 @@ for (const database of databases()) {
       const alone = [await door(), await door(), await door()];
       let floodAnswered = 0;
       const flood = Array.from({ length: 40 }, () =>
-        app.yoga.fetch('http://facegate.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: aliased }).then(async (r) => {
+        Promise.resolve(app.yoga.fetch('http://facegate.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: aliased })).then(async (r: Response) => {
           const text = await r.text();
           if (text.length < 2_000 && /UNAUTHORIZED/.test(text)) floodAnswered++;
           else console.info(r.status, text.slice(0, 300));
