@@ -16,15 +16,15 @@ async function freePort(): Promise<number> {
 
 /**
  * The API as its own process (src/server.ts through tsx, as `npm run dev` without its NODE_ENV), on a
- * free loopback port: another instance beside an in-process app, or a process whose files are watched.
- * Resolves once /readyz answers 200. `env` replaces the inherited environment's values.
+ * free loopback port: another instance beside an in-process app. Resolves once /readyz answers 200.
+ * `env` replaces the inherited environment's values.
  */
-export async function startApiProcess(env: Record<string, string>, options: { inherit?: boolean } = {}): Promise<{ url: string; base: string; child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
+export async function startApiProcess(env: Record<string, string>): Promise<{ url: string; base: string; child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: apiDir,
-    env: { ...(options.inherit === false ? { PATH: process.env.PATH ?? '' } : process.env), FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_LOG_LEVEL: 'warn', ...env, HOST: '127.0.0.1', PORT: String(port) },
+    env: { ...process.env, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_LOG_LEVEL: 'warn', ...env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
