@@ -124,7 +124,7 @@ const IdInput = z.object({ id: z.string().min(1), label: z.string().default('') 
 export async function deleteDoor(_s: SettingsState, form: FormData): Promise<SettingsState> {
   const parsed = IdInput.safeParse({ id: form.get('id'), label: form.get('label') ?? '' });
   if (!parsed.success) return { error: 'No door given.' };
-  return mutate('deleteDoor', `mutation ($id: ID!) { deleteDoor(id: $id) { __typename ... on Error { code message } } }`, { id: parsed.data.id }, `Door “${parsed.data.label}” deleted.`);
+  return mutate('deleteDoor', `mutation ($id: ID!) { deleteDoor(id: $id) { __typename ... on Error { code message } } }`, { id: parsed.data.id }, `Door “${parsed.data.label}” deleted; the keys bound to it are revoked.`);
 }
 
 const SCOPES = ['VERIFY', 'IDENTIFY', 'PEOPLE_READ', 'AUDIT_READ', 'ADMIN'] as const;
