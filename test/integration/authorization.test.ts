@@ -10,8 +10,9 @@ import { loadConfig } from '@facegate/api/config';
 import { apiClient } from './api-client.ts';
 import { databases } from './databases.ts';
 
-type Caller = 'anonymous' | 'doorKey' | 'integrationKey' | 'viewer' | 'admin';
-const CALLERS: Caller[] = ['anonymous', 'doorKey', 'integrationKey', 'viewer', 'admin'];
+// deletedDoorKey: a door key whose door was deleted (issue 23): revoked with its door, it may do nothing.
+type Caller = 'anonymous' | 'doorKey' | 'deletedDoorKey' | 'integrationKey' | 'viewer' | 'admin';
+const CALLERS: Caller[] = ['anonymous', 'doorKey', 'deletedDoorKey', 'integrationKey', 'viewer', 'admin'];
 
 // One real face, cut from a photo shipped inside @vladmandic/face-api, so the matrix runs on a fresh clone.
 let onePerson: string;
@@ -38,6 +39,16 @@ const MATRIX: { name: string; allowed: Caller[]; run: (c: ReturnType<typeof apiC
     run: async (c, t, ids) =>
       (await c.upload('mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { __typename ... on MutationVerifyFaceSuccess { data { photos { faceCount faces { x used } } } } ... on Error { code } } }', { input: { personId: ids.person, image: null } }, { 'input.image': face() }, t)).body,
   },
+  // Issue 23: the deleted door's key, at another door (the front door: no PIN there) and with no door.
+  {
+    name: 'verifyFace at another door',
+    allowed: ['admin'],
+    run: async (c, t, ids) =>
+      (await c.upload('mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { __typename ... on Error { code } } }', { input: { personId: ids.person, doorId: ids.otherDoor, image: null } }, { 'input.image': face() }, t)).body,
+  },
+  // Introspection: signed-in callers only (production), and priced like any query.
+  { name: 'introspection (__schema)', allowed: ['doorKey', 'integrationKey', 'viewer', 'admin'], run: async (c, t) => (await c.gql('{ __schema { queryType { name } types { name } } }', {}, t)).body },
+  { name: 'introspection (__type)', allowed: ['doorKey', 'integrationKey', 'viewer', 'admin'], run: async (c, t) => (await c.gql('{ __type(name: "Person") { fields { name } } }', {}, t)).body },
   { name: 'query recognitionEvents', allowed: ['viewer', 'admin'], run: async (c, t) => (await c.gql('{ recognitionEvents { totalCount } }', {}, t)).body },
   { name: 'query stats', allowed: ['viewer', 'admin'], run: async (c, t) => (await c.gql('{ stats { day } }', {}, t)).body },
   { name: 'query apiKeys', allowed: ['admin'], run: async (c, t) => (await c.gql('{ apiKeys { id } }', {}, t)).body },
@@ -48,7 +59,7 @@ const MATRIX: { name: string; allowed: Caller[]; run: (c: ReturnType<typeof apiC
   {
     name: 'revokeSessions',
     allowed: ['admin'],
-    run: async (c, t, ids) => (await c.gql('mutation ($id: ID!) { revokeSessions(adminId: $id) { __typename ... on Error { code } } }', { id: ids.spareAdmin }, t)).body,
+    run: async (c, t, ids) => (await c.gql('mutation ($id: ID!) { revokeSessions(adminId: $id, currentPassword: "root password 123") { __typename ... on Error { code } } }', { id: ids.spareAdmin }, t)).body,
   },
   { name: 'query settings', allowed: ['doorKey', 'integrationKey', 'viewer', 'admin'], run: async (c, t) => (await c.gql('{ settings { threshold } }', {}, t)).body },
   { name: 'query doors', allowed: ['doorKey', 'integrationKey', 'viewer', 'admin'], run: async (c, t) => (await c.gql('{ doors { id } }', {}, t)).body },
@@ -170,6 +181,10 @@ for (const database of databases()) {
       ids.door = door.id;
       tokens.doorKey = (await app.services.apiKeys.create({ name: 'front door', scopes: ['verify', 'identify'], doorId: door.id })).token;
       tokens.integrationKey = (await app.services.apiKeys.create({ name: 'hr system', scopes: ['people:read'] })).token;
+      const oldDoor = await app.services.access.doors.create('Old door');
+      tokens.deletedDoorKey = (await app.services.apiKeys.create({ name: 'old door', scopes: ['verify', 'identify'], doorId: oldDoor.id })).token;
+      await app.services.access.doors.remove(oldDoor.id);
+      ids.otherDoor = (await app.services.access.doors.create('Other door')).id;
       ids.spareAdmin = (await app.services.admins.create('spare@facegate.test', 'spare password 4711', 'viewer')).id;
       const person = await app.services.people.create({ name: 'Ann' });
       ids.person = person.id;

@@ -28,7 +28,7 @@ for (const database of databases()) {
     let dir: string;
     let rootToken: string;
 
-    /** A JSON POST from `address` (the API trusts X-Forwarded-For from the loopback, like from the dashboard). */
+    /** A JSON POST from `address` (this API trusts X-Forwarded-For from the loopback, as behind the dashboard). */
     async function gql(query: string, variables: Record<string, unknown>, options: { token?: string; address?: string } = {}): Promise<Body> {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -54,6 +54,7 @@ for (const database of databases()) {
           FACEGATE_RECOGNIZER_THREADS: '1',
           FACEGATE_SIGNIN_LOCKOUT_SECONDS: String(LOCKOUT_SECONDS),
           FACEGATE_SIGNIN_MAX_FAILURES_PER_ADDRESS: String(PER_ADDRESS),
+          FACEGATE_TRUSTED_PROXIES: '127.0.0.1',
         }),
       );
       server = createServer(app.yoga);
@@ -111,14 +112,14 @@ for (const database of databases()) {
     it('weak passwords are refused with WEAK_PASSWORD, and no administrator is created', async () => {
       for (const password of ['aaaaaaaaaa', '          ', 'password123', 'short']) {
         const { data } = await gql(
-          'mutation ($p: String!) { createAdmin(email: "weak@facegate.test", password: $p, role: ADMIN) { __typename ... on Error { code } ... on WeakPasswordError { suggestions } } }',
+          'mutation ($p: String!) { createAdmin(email: "weak@facegate.test", password: $p, role: ADMIN, currentPassword: "root password 123") { __typename ... on Error { code } ... on WeakPasswordError { suggestions } } }',
           { p: password },
           { token: rootToken },
         );
         expect(data!.createAdmin, JSON.stringify(password)).toMatchObject({ __typename: 'WeakPasswordError', code: 'WEAK_PASSWORD' });
       }
       expect((await app.services.admins.list()).map((a) => a.email)).not.toContain('weak@facegate.test');
-      const strong = await gql('mutation { createAdmin(email: "strong@facegate.test", password: "plum orbit velvet 42", role: VIEWER) { __typename } }', {}, { token: rootToken });
+      const strong = await gql('mutation { createAdmin(email: "strong@facegate.test", password: "plum orbit velvet 42", role: VIEWER, currentPassword: "root password 123") { __typename } }', {}, { token: rootToken });
       expect(strong.data!.createAdmin.__typename).toBe('MutationCreateAdminSuccess');
     });
 
@@ -135,7 +136,7 @@ for (const database of databases()) {
       await app.services.admins.create('carl@facegate.test', 'carl password 4711', 'viewer');
       const carl = (await login('carl@facegate.test', 'carl password 4711', '192.0.2.20')).data.token;
       const carlId = (await gql('{ me { id } }', {}, { token: carl })).data!.me.id;
-      const revoked = await gql('mutation ($id: ID!) { revokeSessions(adminId: $id) { ... on MutationRevokeSessionsSuccess { data } } }', { id: carlId }, { token: rootToken });
+      const revoked = await gql('mutation ($id: ID!) { revokeSessions(adminId: $id, currentPassword: "root password 123") { ... on MutationRevokeSessionsSuccess { data } } }', { id: carlId }, { token: rootToken });
       expect(revoked.data!.revokeSessions.data).toBe(1);
       expect((await gql('{ me { kind } }', {}, { token: carl })).data!.me).toBeNull();
       // A viewer may not revoke anyone's sessions.

@@ -7,11 +7,12 @@ import { int8Available, useEncoderPrecision, type EncoderPrecision } from '@face
 import { readOrCreateKeyFile } from './auth/key-file.ts';
 import { createTokenIssuer } from './auth/tokens.ts';
 import type { Config } from './config.ts';
-import { clientAddress, resolveViewer, type Context } from './context.ts';
+import { clientAddress, resolveViewer, trustedProxies as parseTrustedProxies, type Context } from './context.ts';
 import { createDb, DEFAULT_DATABASE_URL, loadMigrations, parseDatabaseUrl } from './db/index.ts';
 import { createDataCipher, parseDataKey, type DataCipher } from './db/sealed.ts';
 import { GRAPHIQL_EXAMPLES } from './graphiql-examples.ts';
 import { limitInputLengths } from './input-limits.ts';
+import { introspectionForSignedIn } from './introspection.ts';
 import { queryCostLimit } from './query-cost.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
@@ -133,6 +134,7 @@ const openAppEncoders = new Map<EncoderPrecision, number>();
 /** Everything the server needs, wired: database (migrated), recognizer pool, services, Yoga. */
 export async function createApp(config: Config, options: { recognizer?: Recognizer; logger?: Logger; now?: () => Date } = {}) {
   const logger = options.logger ?? createLogger();
+  const trustedProxies = parseTrustedProxies(config.FACEGATE_TRUSTED_PROXIES);
   const metrics = createMetrics();
   const db = createDb({ databaseUrl: config.DATABASE_URL });
   const migrations = await db.migrate();
@@ -178,7 +180,7 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
     if (!options.recognizer) await recognizer.close();
     return closeDbAndThrow(error);
   });
-  const trustedProxies = config.FACEGATE_TRUSTED_PROXIES.split(',').map((a) => a.trim()).filter(Boolean);
+  const development = config.NODE_ENV === 'development';
   const corsOrigins = new Set(config.FACEGATE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean));
   const firstAdmin = await services.admins.ensureFirst(config.FACEGATE_ADMIN_EMAIL, config.FACEGATE_ADMIN_PASSWORD);
 
@@ -203,7 +205,8 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
     },
     // Unexpected errors reach clients as "Unexpected error."; expected ones are typed results.
     maskedErrors: true,
-    graphiql: { title: 'facegate API', defaultQuery: GRAPHIQL_EXAMPLES },
+    // GraphiQL in development only (`npm run dev`): in production an anonymous browser gets no schema explorer.
+    graphiql: development ? { title: 'facegate API', defaultQuery: GRAPHIQL_EXAMPLES } : false,
     // GraphiQL's assets come from the npm package, not a CDN: this must work offline.
     renderGraphiQL,
     landingPage: false,
@@ -220,6 +223,7 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
       noOriginalErrors(),
       bodyLimit(config.FACEGATE_MAX_UPLOAD_BYTES * 20 + 64 * 1024),
       maxDepthPlugin({ n: config.FACEGATE_MAX_QUERY_DEPTH, exposeLimits: true, flattenFragments: true }),
+      introspectionForSignedIn(development),
       queryCostLimit(config.FACEGATE_MAX_QUERY_COST),
     ],
   });

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { DEFAULT_DATABASE_URL } from './db/database-url.ts';
 
 const envSchema = z.object({
+  /** `development` (npm run dev): GraphiQL and introspection open to anyone. Anything else is production: neither is open to anonymous callers. */
+  NODE_ENV: z.string().optional(),
   DATABASE_URL: z.string().default(DEFAULT_DATABASE_URL),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -16,8 +18,8 @@ const envSchema = z.object({
   FACEGATE_SIGNIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
   FACEGATE_SIGNIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(20),
   FACEGATE_SIGNIN_LOCKOUT_SECONDS: z.coerce.number().int().positive().default(15 * 60),
-  /** Proxies whose X-Forwarded-For is believed (comma-separated addresses); default the loopback, where the dashboard runs. */
-  FACEGATE_TRUSTED_PROXIES: z.string().default('127.0.0.1,::1'),
+  /** Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR ranges); none by default. */
+  FACEGATE_TRUSTED_PROXIES: z.string().default(''),
   /** Browser origins allowed to call the API with credentials (comma-separated); never `*`. */
   FACEGATE_CORS_ORIGINS: z
     .string()

@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net';
 import type { Scope } from './auth/api-keys.ts';
 import { parseApiKey, verifyApiKeySecret } from './db/secrets.ts';
 import type { TokenIssuer } from './auth/tokens.ts';
@@ -19,29 +20,49 @@ export interface Context {
   readonly clientAddress: string | null;
 }
 
-/** Loopback forms of an address, as Node reports them. */
-function plainAddress(address: string): string {
-  return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+/** An IP address as written (`1.2.3.4`, `::1`, `[::1]`, `::ffff:1.2.3.4`), normalised; null when it is not one. */
+export function parseIp(value: string): string | null {
+  let address = value.trim();
+  if (address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1);
+  if (address.toLowerCase().startsWith('::ffff:') && isIP(address.slice(7)) === 4) address = address.slice(7);
+  return isIP(address) ? address.toLowerCase() : null;
 }
 
 /**
- * The client's address: the socket's peer, unless that peer is a trusted proxy (by default the loopback,
- * where the dashboard's server runs), in which case the nearest address in `X-Forwarded-For` that is not
- * a trusted proxy. Sign-in throttling counts per address, and the security log records it.
+ * The proxies whose `X-Forwarded-For` is believed (FACEGATE_TRUSTED_PROXIES: addresses or CIDR ranges,
+ * comma-separated; none by default). A bad entry stops the start: a typo must not trust nobody silently.
  */
-export function clientAddress(request: Request, socketAddress: string | undefined, trustedProxies: readonly string[]): string | null {
-  if (!socketAddress) return null;
-  const trusted = new Set(trustedProxies.map(plainAddress));
-  let address = plainAddress(socketAddress);
-  if (!trusted.has(address)) return address;
-  const forwarded = (request.headers.get('x-forwarded-for') ?? '')
-    .split(',')
-    .map((a) => plainAddress(a.trim()))
-    .filter((a) => a.length > 0 && a.length <= 64);
+export function trustedProxies(spec: string): BlockList {
+  const list = new BlockList();
+  for (const entry of spec.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const [address, bits] = entry.split('/');
+    const ip = parseIp(address ?? '');
+    if (!ip || (bits !== undefined && !/^\d{1,3}$/.test(bits))) throw new Error(`FACEGATE_TRUSTED_PROXIES: ${entry.slice(0, 64)} is not an IP address or range`);
+    const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(ip, family);
+    else list.addSubnet(ip, Number(bits), family);
+  }
+  return list;
+}
+
+/**
+ * The client's address: the socket's peer, unless that peer is a trusted proxy, in which case the
+ * nearest address in `X-Forwarded-For` that is not a trusted proxy. Only a parsed IP address is ever
+ * returned: a hop that is not one stops the walk at the last proxy (whatever a client wrote there is
+ * not an address). Sign-in throttling counts per address, and the security log records it.
+ */
+export function clientAddress(request: Request, socketAddress: string | undefined, trusted: BlockList): string | null {
+  let address = socketAddress ? parseIp(socketAddress) : null;
+  if (!address) return null;
+  const isTrusted = (ip: string) => trusted.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
+  if (!isTrusted(address)) return address;
+  const forwarded = (request.headers.get('x-forwarded-for') ?? '').split(',').slice(-32);
   // Rightmost first: each proxy appends the address it received from, so only the right end is vouched for.
   for (let i = forwarded.length - 1; i >= 0; i--) {
-    address = forwarded[i]!;
-    if (!trusted.has(address)) return address;
+    const hop = parseIp(forwarded[i]!);
+    if (!hop) return address;
+    address = hop;
+    if (!isTrusted(address)) return address;
   }
   return address;
 }

@@ -60,8 +60,8 @@ export class FaceRejectedError extends ApiError {
 }
 
 export class LoginFailedError extends ApiError {
-  constructor() {
-    super('LOGIN_FAILED', 'wrong email or password');
+  constructor(message = 'wrong email or password') {
+    super('LOGIN_FAILED', message);
   }
 }
 

@@ -25,11 +25,26 @@ export const DEFAULT_MAX_LENGTH = 256;
 /** Most items in a list of strings (scopes, ids...). */
 export const MAX_LIST_ITEMS = 100;
 
-/** The first string (at any depth of lists and input objects) over its limit, described; or null. */
+/**
+ * Arguments and input fields that name something (a person, a door, a key, an account...): shown in
+ * lists, logs, CSV exports and MQTT topics, so they may not hold control characters (NUL, escapes,
+ * line breaks). Free text such as notes may hold line breaks.
+ */
+export const NAME_FIELDS: ReadonlySet<string> = new Set(['name', 'newPersonName', 'email', 'cardId', 'location', 'timeZone', 'webhookName', 'label']);
+const CONTROL = /\p{Cc}/u;
+
+/** The first control character of a name, described; or null. */
+export function controlCharacterIn(field: string, value: string): string | null {
+  const found = CONTROL.exec(value);
+  return found ? `${field} holds a control character (U+${found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} at position ${found.index}): not allowed in a name` : null;
+}
+
+/** The first string (at any depth of lists and input objects) over its limit or, in a name, with a control character, described; or null. */
 function tooLong(name: string, value: unknown): string | null {
   if (typeof value === 'string') {
     const max = MAX_LENGTHS[name] ?? DEFAULT_MAX_LENGTH;
-    return value.length > max ? `${name} has ${value.length} characters, more than the limit of ${max}` : null;
+    if (value.length > max) return `${name} has ${value.length} characters, more than the limit of ${max}`;
+    return NAME_FIELDS.has(name) ? controlCharacterIn(name, value) : null;
   }
   if (Array.isArray(value)) {
     if (value.length > MAX_LIST_ITEMS && value.every((v) => typeof v === 'string')) return `${name} has ${value.length} items, more than the limit of ${MAX_LIST_ITEMS}`;

@@ -24,6 +24,12 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   createAdmin: 100,
 };
 
+/**
+ * Introspection, priced whole: one `__schema` read answers the full schema (GraphiQL's query, about
+ * 200 KB), so a request holds at most two under the default limit; `__type` describes one type.
+ */
+export const INTROSPECTION_COSTS = { __schema: 2000, __type: 50 } as const;
+
 /** Items assumed for a list that names no `first`/`last`: the connections' default page size. */
 const DEFAULT_PAGE = 50;
 /** The most items a connection returns, whatever `first` asks (the resolvers' maxSize). */
@@ -54,7 +60,12 @@ function selectionCost(set: SelectionSetNode, walk: Walk, seen: ReadonlySet<stri
       if (fragment && !seen.has(name)) total += selectionCost(fragment.selectionSet, walk, new Set([...seen, name]));
     } else {
       const name = selection.name.value;
-      if (name.startsWith('__')) continue; // introspection: bounded by the depth limit
+      if (name === '__typename') continue;
+      // Introspection is priced like any query: the whole schema's description at once, whatever is selected.
+      if (name === '__schema' || name === '__type') {
+        total += INTROSPECTION_COSTS[name];
+        continue;
+      }
       const own = FIELD_COSTS[name] ?? (selection.selectionSet ? 1 : 0);
       let items = 1;
       const page = selection.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'last');

@@ -1,4 +1,7 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { BlockList, isIP } from 'node:net';
+import { parseIp } from '../context.ts';
 import type { App } from '../app.ts';
 import type { Logger } from './logger.ts';
 
@@ -6,6 +9,25 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }
+
+/**
+ * Who may read /metrics: with FACEGATE_METRICS_TOKEN, a caller sending it as a bearer token (compared in
+ * constant time); without one, callers on the loopback only (a Prometheus on the same host). The counts
+ * and latencies of the doors are not for anyone on the network.
+ */
+export function metricsAccess(remoteAddress: string | undefined, authorization: string | undefined, token: string | undefined): 'allowed' | 'unauthorized' | 'forbidden' {
+  if (token) {
+    const sent = Buffer.from(authorization ?? '');
+    const expected = Buffer.from(`Bearer ${token}`);
+    return sent.length === expected.length && timingSafeEqual(sent, expected) ? 'allowed' : 'unauthorized';
+  }
+  const address = remoteAddress ? parseIp(remoteAddress) : null;
+  return address && LOOPBACK.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4') ? 'allowed' : 'forbidden';
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
 
 export interface HttpServer {
   readonly server: Server;
@@ -25,7 +47,7 @@ export interface HttpServer {
 /**
  * The API's HTTP server. It listens at once, so that `/healthz` answers while the models load, and
  * `/readyz` says when the app can serve: database reachable, migrations applied, models loaded, every
- * worker alive. `/metrics` is Prometheus' text format (behind `metricsToken` when one is set).
+ * worker alive. `/metrics` is Prometheus' text format (see metricsAccess).
  */
 export function startHttpServer(options: { host: string; port: number; logger: Logger; metricsToken?: string | undefined }, createApp: () => Promise<App>): HttpServer {
   let app: App | null = null;
@@ -42,7 +64,8 @@ export function startHttpServer(options: { host: string; port: number; logger: L
     }
     if (path === '/metrics') {
       if (!app) return json(res, 503, { status: 'starting' });
-      if (options.metricsToken && req.headers.authorization !== `Bearer ${options.metricsToken}`) return json(res, 401, { status: 'unauthorized' });
+      const access = metricsAccess(req.socket.remoteAddress, req.headers.authorization, options.metricsToken);
+      if (access !== 'allowed') return json(res, access === 'unauthorized' ? 401 : 403, { status: access });
       res.writeHead(200, { 'content-type': app.metrics.registry.contentType });
       return res.end(await app.metrics.registry.metrics());
     }

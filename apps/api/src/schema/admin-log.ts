@@ -147,7 +147,17 @@ export const ADMIN_ACTIONS: Record<string, Describer> = {
   revokeApiKey: { describe: async (a, _, ctx) => [await thing('revokeApiKey', ctx, 'api_key', str(a.id))] },
   createDoor: { describe: async (_, r, ctx) => [await thing('createDoor', ctx, 'door', str(obj(r).id))] },
   updateDoor: { describe: async (a, _, ctx) => [await thing('updateDoor', ctx, 'door', str(a.id), { ...withoutNulls(a.input), ...(obj(a.input).settings ? { settings: withoutNulls(obj(a.input).settings) } : {}) })] },
-  deleteDoor: { before: labelBefore('door'), describe: async (a, _, ctx, label) => [await thing('deleteDoor', ctx, 'door', str(a.id), {}, label as string | null)] },
+  // The keys bound to the door are revoked with it: each is named, and logged as revoked.
+  deleteDoor: {
+    before: labelBefore('door'),
+    describe: async (a, r, ctx, label) => {
+      const keys = (obj(r).revokedKeys as { id: string; name: string; prefix: string }[] | undefined) ?? [];
+      return [
+        await thing('deleteDoor', ctx, 'door', str(a.id), { revokedKeys: keys.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix })) }, label as string | null),
+        ...keys.map((k) => ({ action: 'revokeApiKey', targetType: 'api_key', targetId: k.id, targetLabel: k.name, details: { reason: 'door deleted', doorId: str(a.id), door: label, prefix: k.prefix } })),
+      ];
+    },
+  },
   updateSettings: { describe: (a) => [{ action: 'updateSettings', targetType: 'settings', details: withoutNulls(a.input) }] },
   // The URL may carry a token in its query: the host only.
   createWebhook: { describe: async (a, r, ctx) => [await thing('createWebhook', ctx, 'webhook', str(obj(obj(r).webhook).id), webhookDetails(a.input))] },

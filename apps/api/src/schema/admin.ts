@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import type { Context } from '../context.ts';
 import type { AdminModel, SecurityEventModel as SecurityEvent } from '../services/prisma.ts';
 import { LoginFailedError, RateLimitedError, UnauthorizedError, WeakPasswordError } from '../errors.ts';
 
@@ -46,6 +47,18 @@ const SecurityEventRef = builder.objectRef<SecurityEvent>('SecurityEvent').imple
   }),
 });
 
+/**
+ * Actions that could take the system over (a new administrator, ending another's sessions) need the
+ * caller's current password again: a stolen session token or an admin-scoped key alone is not enough.
+ * The facegate command on the server holds the database and needs none.
+ */
+async function reauthenticate(ctx: Context, currentPassword: string | null | undefined): Promise<void> {
+  if (ctx.viewer.kind === 'system') return;
+  if (ctx.viewer.kind !== 'admin') throw new UnauthorizedError("only an administrator's session, with its password, may do this");
+  if (!currentPassword) throw new LoginFailedError('confirm with your current password (currentPassword)');
+  await ctx.services.signIn.confirmPassword(ctx.viewer.id, currentPassword, ctx.clientAddress);
+}
+
 builder.queryFields((t) => ({
   me: t.field({
     type: MeRef,
@@ -90,11 +103,16 @@ builder.mutationFields((t) => ({
     },
   }),
   revokeSessions: t.int({
-    description: "Ends every session of an administrator (the caller's own included when it is theirs); returns how many.",
+    description:
+      "Ends every session of an administrator (the caller's own included when it is theirs); returns how many. Another administrator's sessions: only from an administrator's session, with `currentPassword` (a stolen session alone cannot lock the others out).",
     authScopes: { scope: 'admin' },
-    errors: { types: COMMON_ERRORS },
-    args: { adminId: t.arg.id({ required: true }) },
-    resolve: (_, { adminId }, ctx) => ctx.services.signIn.revokeSessions(String(adminId), ctx.clientAddress),
+    errors: { types: [LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
+    args: { adminId: t.arg.id({ required: true }), currentPassword: t.arg.string({ description: "The caller's password; required for another administrator's sessions." }) },
+    resolve: async (_, { adminId, currentPassword }, ctx) => {
+      const own = ctx.viewer.kind === 'admin' && ctx.viewer.id === String(adminId);
+      if (!own) await reauthenticate(ctx, currentPassword);
+      return ctx.services.signIn.revokeSessions(String(adminId), ctx.clientAddress);
+    },
   }),
   changePassword: t.boolean({
     description: "Changes the signed-in administrator's password (checked for strength); their other sessions end.",
@@ -108,10 +126,19 @@ builder.mutationFields((t) => ({
   }),
   createAdmin: t.field({
     type: AdminRef,
+    description: "Creates an administrator or viewer: only from an administrator's session, confirmed with the caller's current password.",
     authScopes: { scope: 'admin' },
-    errors: { types: [WeakPasswordError, ...COMMON_ERRORS] },
-    args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }), role: t.arg({ type: Role, required: true }) },
-    resolve: (_, args, ctx) => ctx.services.access.admins.create(args.email, args.password, args.role),
+    errors: { types: [WeakPasswordError, LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
+    args: {
+      email: t.arg.string({ required: true }),
+      password: t.arg.string({ required: true }),
+      role: t.arg({ type: Role, required: true }),
+      currentPassword: t.arg.string({ required: true, description: "The caller's own password, asked again." }),
+    },
+    resolve: async (_, args, ctx) => {
+      await reauthenticate(ctx, args.currentPassword);
+      return ctx.services.access.admins.create(args.email, args.password, args.role);
+    },
   }),
   removeAdmin: t.id({
     authScopes: { scope: 'admin' },

@@ -2,7 +2,8 @@ import { DOOR_CALIBRATION_STEP_UP, type LivenessPoints } from '@facegate/face-co
 import { builder } from '../builder.ts';
 import { CALIBRATION_MIN_ATTEMPTS, type DoorLivenessCalibration } from '../liveness/door-calibration.ts';
 import { parseDoorSettings, settingsAtDoor, type DoorSettings } from '../policy/door-settings.ts';
-import type { DoorModel } from '../services/prisma.ts';
+import type { ApiKeyModel, DoorModel } from '../services/prisma.ts';
+import { ApiKeyRef } from './api-key.ts';
 import { ConfirmationRequiredError } from '../errors.ts';
 import { COMMON_ERRORS } from './errors.ts';
 import { LivenessMode } from './settings.ts';
@@ -104,6 +105,14 @@ const DoorLivenessCalibrationRef = builder.objectRef<DoorLivenessCalibration>('D
   }),
 });
 
+const DoorDeletionRef = builder.objectRef<{ id: string; revokedKeys: ApiKeyModel[] }>('DoorDeletion').implement({
+  description: 'A deleted door and the keys bound to it, revoked with it: a door key never outlives its door as a key for every door.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    revokedKeys: t.field({ type: [ApiKeyRef], resolve: (d) => d.revokedKeys }),
+  }),
+});
+
 builder.queryFields((t) => ({
   doors: t.field({ type: [DoorRef], authScopes: { signedIn: true }, resolve: (_, __, ctx) => ctx.services.access.doors.list() }),
   doorLivenessCalibration: t.field({
@@ -147,7 +156,9 @@ builder.mutationFields((t) => ({
         { confirmLargeChange: confirmLargeChange ?? false },
       ),
   }),
-  deleteDoor: t.id({
+  deleteDoor: t.field({
+    type: DoorDeletionRef,
+    description: 'Deletes a door; the keys bound to it are revoked with it (in the same transaction) and listed.',
     authScopes: { scope: 'admin' },
     errors: { types: COMMON_ERRORS },
     args: { id: t.arg.id({ required: true }) },

@@ -103,10 +103,19 @@ export function createAccessService(prisma: Prisma, signIn: SignInService) {
         if (await prisma.door.findUnique({ where: { name: trimmed } })) throw new InvalidInputError(`a door named ${trimmed} exists`);
         return prisma.door.create({ data: { name: trimmed, location: location?.trim() || null } });
       },
+      /**
+       * Deletes a door and, in the same transaction, revokes every key bound to it: a door key must never
+       * outlive its door as an unbound key (one that verifies at every door). Returns the keys revoked.
+       */
       async remove(id: string) {
-        if (!(await prisma.door.findUnique({ where: { id } }))) throw new NotFoundError('door');
-        await prisma.door.delete({ where: { id } });
-        return id;
+        return prisma.$transaction(async (tx) => {
+          if (!(await tx.door.findUnique({ where: { id } }))) throw new NotFoundError('door');
+          const keys = await tx.apiKey.findMany({ where: { doorId: id, revokedAt: null }, orderBy: { createdAt: 'asc' } });
+          const revokedAt = new Date();
+          await tx.apiKey.updateMany({ where: { id: { in: keys.map((k) => k.id) } }, data: { revokedAt } });
+          await tx.door.delete({ where: { id } });
+          return { id, revokedKeys: keys.map((k) => ({ ...k, revokedAt, doorId: null })) };
+        });
       },
     },
   };

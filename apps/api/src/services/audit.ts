@@ -91,10 +91,11 @@ export function createAuditService(
      * (decision, reason, tries, completion time). Only a pending step-up can change: the update is
      * conditional, so two racing completions cannot both succeed; null when it was no longer pending.
      */
-    async complete(id: string, completion: AuditCompletion, now = (options.now ?? (() => new Date()))()): Promise<RecognitionEventRow | null> {
+    async complete(id: string, completion: AuditCompletion, now = (options.now ?? (() => new Date()))(), reserved = false): Promise<RecognitionEventRow | null> {
       const final = completion.decision !== 'step_up';
       const { count } = await prisma.recognitionEvent.updateMany({
-        where: { id, decision: 'step_up', completedAt: null, pinTries: completion.pinTries - 1 },
+        // A try reserved by reservePinTry is counted already: the row holds its number.
+        where: { id, decision: 'step_up', completedAt: null, pinTries: reserved ? completion.pinTries : completion.pinTries - 1 },
         data: { ...completion, ...(final ? { completedAt: now } : {}) },
       });
       if (count === 0) return null;
@@ -103,6 +104,18 @@ export function createAuditService(
       pubSub.publish('recognitionEvent', event);
       options.onCompleted?.(event);
       return event;
+    },
+    /**
+     * Takes one PIN try of a pending step-up attempt before its PIN is checked: one atomic increment in
+     * the database, so parallel calls (on this instance or another) each get a try number of their own.
+     * Returns it, or null when the attempt is no longer pending or has used `maxTries`.
+     */
+    async reservePinTry(id: string, maxTries: number): Promise<number | null> {
+      const rows = await prisma.$queryRaw<{ pinTries: number | bigint }[]>`
+        UPDATE "RecognitionEvent" SET "pinTries" = "pinTries" + 1
+        WHERE "id" = ${id} AND "decision" = 'step_up' AND "completedAt" IS NULL AND "pinTries" < ${maxTries}
+        RETURNING "pinTries"`;
+      return rows[0] ? Number(rows[0].pinTries) : null;
     },
     /** Re-publishes an event recorded by another API instance sharing the database. */
     async announce(id: string): Promise<void> {

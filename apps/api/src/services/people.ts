@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { checkQuality, DEFAULT_QUALITY_GATES, type Encoding, type FaceQuality } from '@facegate/face-core';
 import { DuplicateNameError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { controlCharacterIn } from '../input-limits.ts';
 import type { ActiveModel, GalleryPerson } from '../recognizer/gallery.ts';
 import type { Recognizer } from '../recognizer/pool.ts';
 import { decodeEncoding, encodeEncoding } from '../db/codecs.ts';
@@ -64,6 +65,11 @@ export function createPeopleService(deps: {
     if (input.name !== undefined && !name) throw new InvalidInputError('a person needs a name');
     if (name && name.length > 200) throw new InvalidInputError('the name is longer than 200 characters');
     const cardId = input.cardId === undefined ? undefined : input.cardId?.trim() || null;
+    // Here too, not only at the GraphQL layer: the facegate command and bulk imports name people from folders.
+    for (const [field, value] of [['name', name], ['cardId', cardId]] as const) {
+      const problem = value ? controlCharacterIn(field, value) : null;
+      if (problem) throw new InvalidInputError(problem);
+    }
     return {
       ...(name ? { name } : {}),
       ...(cardId !== undefined ? { cardId } : {}),
@@ -248,6 +254,8 @@ export function createPeopleService(deps: {
      * all refused is not created.
      */
     async importPerson(name: string, photos: readonly { filename: string; bytes: Uint8Array }[], options: { allowDuplicates?: boolean; recognized?: ReturnType<typeof recognize> } = {}) {
+      const problem = controlCharacterIn('name', name);
+      if (problem) throw new InvalidInputError(problem);
       const existing = await prisma.person.findFirst({ where: { name }, select: { id: true } });
       const { samples, rejected } = await analyze(photos, existing?.id ?? null, options.allowDuplicates ?? false, options.recognized);
       if (samples.length === 0) return { personId: existing?.id ?? null, created: false, enrolled: 0, rejected };

@@ -419,14 +419,13 @@ export function createRecognitionService(deps: {
         event: done,
         pinTriesLeft: triesLeft,
       });
-      const finish = async (decision: Decision, reason: string, tries: number, decided: { id: string; name: string } | null = null) => {
-        const done = await audit.complete(event.id, {
-          decision: decision as 'accepted' | 'refused' | 'step_up',
-          reason,
-          pinTries: tries,
-          decidedPersonId: decided?.id ?? null,
-          decidedLabel: decided?.name ?? null,
-        });
+      const finish = async (decision: Decision, reason: string, tries: number, decided: { id: string; name: string } | null = null, reserved = false) => {
+        const done = await audit.complete(
+          event.id,
+          { decision: decision as 'accepted' | 'refused' | 'step_up', reason, pinTries: tries, decidedPersonId: decided?.id ?? null, decidedLabel: decided?.name ?? null },
+          undefined,
+          reserved,
+        );
         if (!done) throw new InvalidInputError('this attempt was completed meanwhile: send one PIN at a time');
         return answer(done, decided?.id ?? null, decision === 'step_up' ? PIN_TRIES - tries : null);
       };
@@ -436,20 +435,25 @@ export function createRecognitionService(deps: {
       const ids = [event.stepUpPersonId, event.kind === 'identify' && event.reason === 'ambiguous' ? event.rivalPersonId : null].filter((id): id is string => !!id);
       const people = await prisma.person.findMany({ where: { id: { in: ids }, pinHash: { not: null } }, select: { id: true, name: true, pinHash: true } });
       if (people.length === 0) return finish('refused', 'no_second_factor', event.pinTries + 1);
-      // Across attempts: a thief with many borderline tries does not get to walk the PIN space.
+      // The try is counted before any PIN is checked (an atomic increment of the attempt's tries), then
+      // the person's tries of the hour are summed, this one included: each parallel call, here or on
+      // another instance, sees at least the tries committed before its own, so no more than
+      // PIN_LOCKOUT_TRIES are ever checked. Across attempts: a thief with many borderline tries does
+      // not get to walk the PIN space.
+      const tries = await audit.reservePinTry(event.id, PIN_TRIES);
+      if (tries === null) throw new InvalidInputError('this attempt was completed meanwhile: send one PIN at a time');
       const recent = await prisma.recognitionEvent.aggregate({
         _sum: { pinTries: true },
         where: { stepUpPersonId: { in: people.map((p) => p.id) }, decision: { not: 'accepted' }, createdAt: { gte: new Date(at.getTime() - 3_600_000) } },
       });
-      if ((recent._sum.pinTries ?? 0) >= PIN_LOCKOUT_TRIES) return finish('refused', 'pin_locked', event.pinTries + 1);
+      if ((recent._sum.pinTries ?? 0) > PIN_LOCKOUT_TRIES) return finish('refused', 'pin_locked', tries, null, true);
 
       let match: { id: string; name: string } | null = null;
       for (const person of people) if (await verifyPin(person.pinHash!, pin)) match = { id: person.id, name: person.name };
-      const tries = event.pinTries + 1;
-      if (!match) return tries >= PIN_TRIES ? finish('refused', 'pin_failed', tries) : finish('step_up', event.reason, tries);
+      if (!match) return tries >= PIN_TRIES ? finish('refused', 'pin_failed', tries, null, true) : finish('step_up', event.reason, tries, null, true);
       const verdict = await policy.check(match.id, event.doorId, at);
-      if (!verdict.allowed) return finish('refused', verdict.reason, tries, null);
-      return finish('accepted', 'pin_ok', tries, match);
+      if (!verdict.allowed) return finish('refused', verdict.reason, tries, null, true);
+      return finish('accepted', 'pin_ok', tries, match, true);
     },
   };
 }

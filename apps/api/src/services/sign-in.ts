@@ -45,8 +45,10 @@ export function normalizeAccount(email: string): string {
  * database so they can be ended before their token expires, and a password strength policy.
  */
 export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy: SignInPolicy = DEFAULT_SIGN_IN_POLICY) {
-  // A real hash of a random password, compared against when the email is unknown (same timing).
-  let dummyHash: Promise<string> | undefined;
+  // A real hash of a random password (made now, with the same parameters), verified when the email is
+  // unknown: an unknown account costs what a wrong password costs, so timing does not tell which exist.
+  const dummyHash = hashPassword(randomUUID());
+  dummyHash.catch(() => undefined);
 
   function log(kind: SecurityEventKind, data: { account?: string | null; address?: string | null; adminId?: string | null }) {
     return prisma.securityEvent.create({ data: { kind, account: data.account ?? null, address: data.address ?? null, adminId: data.adminId ?? null } });
@@ -85,10 +87,27 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
     return attempt.id;
   }
 
+  /** Always one argon2 verification, against the account's hash or the dummy one. */
   async function checkPassword(passwordHash: string | undefined, password: string): Promise<boolean> {
-    dummyHash ??= hashPassword(randomUUID());
     const ok = await verifyPassword(passwordHash ?? (await dummyHash), password);
     return ok && passwordHash !== undefined;
+  }
+
+  /**
+   * An administrator confirms a sensitive action with their current password: checked and throttled
+   * like a sign-in (a failure counts towards the account's and the address's lockout).
+   */
+  async function confirmPassword(adminId: string, password: string, clientAddress: string | null) {
+    const admin = await prisma.admin.findUnique({ where: { id: adminId } });
+    if (!admin) throw new NotFoundError('administrator');
+    const attemptId = await beginAttempt(admin.email, clientAddress ?? UNKNOWN_ADDRESS);
+    if (!(await checkPassword(admin.passwordHash, password))) {
+      await prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'login_failed', adminId } });
+      throw new LoginFailedError('the current password is wrong');
+    }
+    // Right: neither a failure nor a sign-in.
+    await prisma.securityEvent.delete({ where: { id: attemptId } });
+    return admin;
   }
 
   async function newSession(adminId: string, address: string) {
@@ -108,7 +127,9 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
       const address = clientAddress ?? UNKNOWN_ADDRESS;
       const attemptId = await beginAttempt(account, address);
       const admin = await prisma.admin.findUnique({ where: { email: account } });
-      if (!admin || !(await checkPassword(admin?.passwordHash, password))) {
+      // Checked before `admin` is looked at: an unknown account runs the same verification.
+      const ok = await checkPassword(admin?.passwordHash, password);
+      if (!admin || !ok) {
         await prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'login_failed', adminId: admin?.id ?? null } });
         throw new LoginFailedError();
       }
@@ -147,22 +168,16 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
      * sign-in), the new one must pass the strength policy, and every other session of theirs ends.
      */
     async changePassword(adminId: string, sessionId: string, currentPassword: string, newPassword: string, clientAddress: string | null) {
-      const admin = await prisma.admin.findUnique({ where: { id: adminId } });
-      if (!admin) throw new NotFoundError('administrator');
+      const admin = await confirmPassword(adminId, currentPassword, clientAddress);
       const address = clientAddress ?? UNKNOWN_ADDRESS;
-      const attemptId = await beginAttempt(admin.email, address);
-      if (!(await checkPassword(admin.passwordHash, currentPassword))) {
-        await prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'login_failed', adminId } });
-        throw new LoginFailedError();
-      }
-      // The current password was right: this is not a failure (nor a sign-in).
-      await prisma.securityEvent.delete({ where: { id: attemptId } });
       await checkPasswordStrength(newPassword, [admin.email]);
       await prisma.admin.update({ where: { id: adminId }, data: { passwordHash: await hashPassword(newPassword) } });
       await prisma.adminSession.updateMany({ where: { adminId, revokedAt: null, id: { not: sessionId } }, data: { revokedAt: new Date() } });
       await log('password_changed', { account: admin.email, address, adminId });
       return true;
     },
+
+    confirmPassword,
 
     /** The security log, newest first. */
     securityEvents(filter: { first: number; kind?: string | null; account?: string | null }) {

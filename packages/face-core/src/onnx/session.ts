@@ -7,6 +7,12 @@ type OnnxRuntime = typeof ort;
 
 const require = createRequire(import.meta.url);
 
+// ONNX Runtime queues telemetry (a device id, events) under ~/.cache/Microsoft/DeveloperTools/ and leaves
+// /tmp/mat-debug-<pid>.log in every process unless this is set before it loads. facegate runs offline and
+// writes nowhere but its data directory: off, unless the operator set the variable. Set on the main
+// thread (as this module is imported there first), it is in the process's environment for its workers.
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 let runtime: Promise<OnnxRuntime | undefined> | undefined;
 
 /**

@@ -124,7 +124,7 @@ const IdInput = z.object({ id: z.string().min(1), label: z.string().default('') 
 export async function deleteDoor(_s: SettingsState, form: FormData): Promise<SettingsState> {
   const parsed = IdInput.safeParse({ id: form.get('id'), label: form.get('label') ?? '' });
   if (!parsed.success) return { error: 'No door given.' };
-  return mutate('deleteDoor', `mutation ($id: ID!) { deleteDoor(id: $id) { __typename ... on Error { code message } } }`, { id: parsed.data.id }, `Door “${parsed.data.label}” deleted.`);
+  return mutate('deleteDoor', `mutation ($id: ID!) { deleteDoor(id: $id) { __typename ... on Error { code message } } }`, { id: parsed.data.id }, `Door “${parsed.data.label}” deleted; the keys bound to it are revoked.`);
 }
 
 const SCOPES = ['VERIFY', 'IDENTIFY', 'PEOPLE_READ', 'AUDIT_READ', 'ADMIN'] as const;
@@ -157,14 +157,15 @@ const AdminInput = z.object({
   email: z.string().trim().email('Give a valid email address.'),
   password: z.string().min(10, 'The password needs at least 10 characters.').max(200),
   role: z.enum(['ADMIN', 'VIEWER'], { error: 'Choose a role.' }),
+  currentPassword: z.string().min(1, 'Give your own password again.').max(256),
 });
 
 export async function createAdmin(_s: SettingsState, form: FormData): Promise<SettingsState> {
-  const parsed = AdminInput.safeParse({ email: form.get('email'), password: form.get('password'), role: form.get('role') });
+  const parsed = AdminInput.safeParse({ email: form.get('email'), password: form.get('password'), role: form.get('role'), currentPassword: form.get('currentPassword') });
   if (!parsed.success) return { error: issues(parsed.error) };
   return mutate(
     'createAdmin',
-    `mutation ($email: String!, $password: String!, $role: AdminRole!) { createAdmin(email: $email, password: $password, role: $role) { __typename ... on MutationCreateAdminSuccess { data { id } } ... on Error { code message } } }`,
+    `mutation ($email: String!, $password: String!, $role: AdminRole!, $currentPassword: String!) { createAdmin(email: $email, password: $password, role: $role, currentPassword: $currentPassword) { __typename ... on MutationCreateAdminSuccess { data { id } } ... on Error { code message } } }`,
     parsed.data,
     `${parsed.data.email} can now sign in as ${parsed.data.role === 'ADMIN' ? 'an administrator' : 'a viewer'}.`,
   );

@@ -319,6 +319,12 @@ export function AdminForms({ admins, myId }: { admins: { id: string; email: stri
             <input id="admin-password" name="password" type="password" required minLength={10} autoComplete="new-password" />
           </div>
           <div className="field">
+            <label htmlFor="admin-current-password">
+              Your password <span className="hint">asked again to add an account</span>
+            </label>
+            <input id="admin-current-password" name="currentPassword" type="password" required autoComplete="current-password" />
+          </div>
+          <div className="field">
             <label htmlFor="admin-role">Role</label>
             <select id="admin-role" name="role" defaultValue="VIEWER">
               <option value="VIEWER">Viewer (read-only)</option>
