@@ -56,7 +56,8 @@ RecognitionEventRef.implement({
         'match, no_match, not_in_database, ambiguous, borderline, presentation_attack, unknown_person, inactive, not_enrolled; access policy: not_allowed_here, outside_schedule, pass_expired, pass_not_yet_valid, pass_revoked, too_few_frames; step-up: pin_required, pin_ok, pin_failed, pin_locked, step_up_expired, no_second_factor, unknown_attempt; face_too_small, too_blurry, pose, too_dark, too_bright (quality gates); no_face, multiple_faces, invalid_image, image_too_large, rate_limited',
     }),
     thumbnail: t.string({ nullable: true, description: 'The face seen, as a JPEG data: URL (scope faces:read).', authScopes: { scope: 'faces:read' }, unauthorizedResolver: () => null, resolve: (e, _, ctx) => jpegDataUrl(e.thumbnail ? ctx.services.cipher.open(e.thumbnail) : null) }),
-    door: t.field({ type: DoorRef, nullable: true, resolve: (e, _, ctx) => (e.doorId ? ctx.services.access.doors.get(e.doorId) : null) }),
+    door: t.field({ type: DoorRef, nullable: true, description: 'The door, while it exists (doorName stays).', resolve: (e, _, ctx) => (e.doorId ? ctx.services.access.doors.get(e.doorId) : null) }),
+    doorName: t.exposeString('doorLabel', { nullable: true, description: "The door's name at the time of the attempt, kept when the door is renamed or deleted." }),
     photo: t.field({
       type: PhotoFacesRef,
       nullable: true,
