@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import { can } from '../context.ts';
 import { parseDoorSettings, settingsAtDoor, type DoorSettings } from '../policy/door-settings.ts';
 import type { DoorModel } from '../services/prisma.ts';
 import { ConfirmationRequiredError } from '../errors.ts';
@@ -73,7 +74,8 @@ const DoorInput = builder.inputType('DoorInput', {
 const withoutNulls = <T extends object>(value: T) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined));
 
 builder.queryFields((t) => ({
-  doors: t.field({ type: [DoorRef], authScopes: { signedIn: true }, resolve: (_, __, ctx) => ctx.services.access.doors.list() }),
+  // The site's doors are the register's or the audit's business (people:read or audit:read), not a door key's.
+  doors: t.field({ type: [DoorRef], authScopes: (_, __, ctx) => can(ctx.viewer, 'people:read') || can(ctx.viewer, 'audit:read'), resolve: (_, __, ctx) => ctx.services.access.doors.list() }),
 }));
 
 builder.mutationFields((t) => ({
