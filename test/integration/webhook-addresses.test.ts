@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,12 +27,20 @@ describe('webhooks cannot target internal addresses', () => {
   let client: ReturnType<typeof apiClient>;
   let allowedPort: number;
   let closedPort: number;
+  let redirectPort: number;
+  let redirecting: Server;
   let allowed: ReturnType<typeof receiver>;
   let closed: ReturnType<typeof receiver>;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-webhook-addresses-'));
-    [allowedPort, closedPort] = [await freePort(), await freePort()];
+    [allowedPort, closedPort, redirectPort] = [await freePort(), await freePort(), await freePort()];
+    // A receiver the operator opened, which answers with a redirect to this host's closed port.
+    redirecting = createServer((req, res) => {
+      req.resume();
+      res.writeHead(307, { location: `http://127.0.0.1:${closedPort}/graphql` }).end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(redirectPort, '127.0.0.1', resolve));
     allowed = receiver(allowedPort);
     closed = receiver(closedPort);
     await Promise.all([allowed.listening, closed.listening]);
@@ -42,8 +51,8 @@ describe('webhooks cannot target internal addresses', () => {
         FACEGATE_ADMIN_PASSWORD: ADMIN.password,
         FACEGATE_RECOGNIZER_THREADS: '1',
         FACEGATE_EVENTS_POLL_MS: '100',
-        // The operator opens one port of this host (a Node-RED beside the API): that one only.
-        FACEGATE_WEBHOOK_ALLOW: `127.0.0.1:${allowedPort}`,
+        // The operator opens two ports of this host (a Node-RED beside the API): those only.
+        FACEGATE_WEBHOOK_ALLOW: `127.0.0.1:${allowedPort}, 127.0.0.1:${redirectPort}`,
       }),
     );
     client = apiClient(app);
@@ -53,6 +62,7 @@ describe('webhooks cannot target internal addresses', () => {
     await app?.close();
     await allowed?.close();
     await closed?.close();
+    await new Promise((resolve) => redirecting?.close(resolve));
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -105,6 +115,14 @@ describe('webhooks cannot target internal addresses', () => {
     const open = await send(`http://127.0.0.1:${allowedPort}/node-red`);
     expect(open).toMatchObject({ status: 'delivered', lastStatus: 204 });
     expect(allowed.received).toHaveLength(1);
+    expect(closed.received).toHaveLength(0);
+  });
+
+  it('does not follow a redirect: an allowed receiver answering 307 to this host is a failed delivery, nothing reaches it', async () => {
+    const hook = await app.db.prisma.webhook.create({ data: { name: 'redirect', url: `http://127.0.0.1:${redirectPort}/`, secret: app.services.cipher.seal(Buffer.from('whsec_test')) } });
+    await client.gql(`mutation ($id: ID!) { testWebhook(id: $id) { __typename } }`, { id: hook.id }, admin);
+    const delivery = await until('a delivery attempt', () => app.db.prisma.webhookDelivery.findFirst({ where: { webhookId: hook.id } }), (d) => (d?.attempts ?? 0) > 0);
+    expect(delivery).toMatchObject({ status: 'pending', lastStatus: 307, lastError: 'HTTP 307' });
     expect(closed.received).toHaveLength(0);
   });
 
