@@ -198,6 +198,14 @@ describe.skipIf(!hasFaces('seed'))(`door integrators' kit over HTTP (needs ${see
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^ACCEPTED\s+bertrand \(match, distance 0\.\d+, threshold 0\.\d+, 1 frame\): open the door\n$/);
 
+    // A key without audit:read (most doors) reads no score and a coarse reason: the command still decides.
+    const coarse = await door(['--url', url, '--key', keys.plain!, '--card', '8042', camera(1)]);
+    expect(coarse.code).toBe(0);
+    expect(coarse.stdout).toBe('ACCEPTED  bertrand (accepted): open the door\n');
+    const shut = await door(['--url', url, '--key', keys.plain!, '--claim', 'younes', camera(1)]);
+    expect(shut.code).toBe(3);
+    expect(shut.stdout).toBe('REFUSED   refused: the door stays shut\n');
+
     const no = await door(['--url', url, '--claim', 'younes', camera(1), '--json'], env);
     expect(no.code).toBe(3);
     expect(JSON.parse(no.stdout)).toMatchObject({ ok: true, decision: 'REFUSED', result: { person: null } });

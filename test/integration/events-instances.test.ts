@@ -30,7 +30,10 @@ describe.skipIf(skip)(`events out with two API instances on one PostgreSQL${skip
     mosquitto = broker(mqttPort, dir);
     await mosquitto.start();
     const url = await postgres.url(dir);
-    const config = loadConfig({ DATABASE_URL: url, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`, FACEGATE_WEBHOOK_RETRY_BASE_MS: '100', FACEGATE_WEBHOOK_MAX_ATTEMPTS: '50', FACEGATE_EVENTS_POLL_MS: '20' });
+    const config = loadConfig({ DATABASE_URL: url, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`, FACEGATE_WEBHOOK_RETRY_BASE_MS: '100', FACEGATE_WEBHOOK_MAX_ATTEMPTS: '50', FACEGATE_EVENTS_POLL_MS: '20',
+      // The receiver listens on this host's loopback, which webhooks may not reach unless the operator opens it.
+      FACEGATE_WEBHOOK_ALLOW: '127.0.0.1',
+    });
     a = await createApp(config);
     // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
     await a.services.updateSettings({ liveness: 'off' });

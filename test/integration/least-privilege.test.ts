@@ -76,6 +76,35 @@ for (const database of databases()) {
       expect(row).toMatchObject({ claimedLabel: 'kian', decision: 'refused' });
     });
 
+    it('a door key gets the decision, a coarse reason and the accepted name: no score, and an unknown claim reads like a wrong face', async () => {
+      const ANSWER = `mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { __typename
+        ... on MutationVerifyFaceSuccess { data { decision reason distance threshold stepUpThreshold framesUsed stepUpReason person { name }
+          event { reason distance threshold rivalDistance model framesUsed stepUpReason } } }
+        ... on Error { code } } }`;
+      const unknown = await client.upload(ANSWER, { input: { cardId: 'card-nobody', image: null } }, { 'input.image': path.join(seed, 'camera_2.jpg') }, verifyOnly);
+      const wrongFace = await client.upload(ANSWER, { input: { cardId: 'card-kian', image: null } }, { 'input.image': path.join(seed, 'camera_2.jpg') }, verifyOnly);
+      const blank = { distance: null, threshold: null, stepUpThreshold: null, framesUsed: null, stepUpReason: null, person: null };
+      const event = { reason: 'refused', distance: null, threshold: null, rivalDistance: null, model: null, framesUsed: null, stepUpReason: null };
+      expect(unknown.body.data!.verifyFace.data).toEqual({ decision: 'REFUSED', reason: 'refused', ...blank, event });
+      // The same answer whether the card is enrolled or not: a key cannot list who is.
+      expect(wrongFace.body.data!.verifyFace.data).toEqual(unknown.body.data!.verifyFace.data);
+      expect(unknown.body.errors ?? []).toEqual([]);
+      // The audit keeps why, and the scores, for administrators.
+      const rows = await app.db.prisma.recognitionEvent.findMany({ orderBy: { createdAt: 'desc' }, take: 2 });
+      expect(rows.map((r) => [r.reason, r.distance === null])).toEqual([
+        ['no_match', false],
+        ['unknown_person', true],
+      ]);
+      const opened = await client.upload(ANSWER, { input: { name: 'younes', image: null } }, { 'input.image': path.join(seed, 'camera_0.jpg') }, door);
+      expect(opened.body.data!.verifyFace.data).toMatchObject({ decision: 'ACCEPTED', reason: 'accepted', ...blank, person: { name: 'younes' }, event: { ...event, reason: 'accepted' } });
+      // Neither the thresholds in force nor the other doors.
+      for (const query of ['{ settings { threshold stepUp } }', '{ doors { id name } }']) {
+        const { body } = await client.gql(query, {}, door);
+        expect(body.errors?.[0]?.extensions?.code, query).toBe('UNAUTHORIZED');
+        expect(JSON.stringify(body.data ?? null)).not.toMatch(/threshold|lobby/);
+      }
+    });
+
     it('the register without faces:read shows no face; the audit log without people:read or faces:read shows no face either', async () => {
       const key = async (scopes: string) => (await client.gql(`mutation { createApiKey(name: "r", scopes: [${scopes}]) { ... on MutationCreateApiKeySuccess { data { token } } } }`, {}, admin)).body.data!.createApiKey.data.token;
       const register = await key('PEOPLE_READ');
@@ -103,6 +132,9 @@ for (const database of databases()) {
       expect(result.person.thumbnail).toMatch(/^data:image\/jpeg/);
       expect(result.candidates.length).toBe(3);
       expect(result.event).toMatchObject({ decidedLabel: 'younes' });
+      expect(result.reason).toBe('match');
+      const scored = await client.upload(`mutation ($image: File!) { identifyFace(image: $image) { ... on MutationIdentifyFaceSuccess { data { distance threshold framesUsed event { distance threshold reason } } } } }`, { image: null }, { image: path.join(seed, 'camera_0.jpg') }, admin);
+      expect(scored.body.data!.identifyFace.data).toMatchObject({ distance: expect.any(Number), threshold: expect.any(Number), framesUsed: 1, event: { distance: expect.any(Number), threshold: expect.any(Number), reason: 'match' } });
     });
   });
 }

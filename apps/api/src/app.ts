@@ -8,6 +8,7 @@ import { readOrCreateKeyFile } from './auth/key-file.ts';
 import { createTokenIssuer } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { clientAddress, resolveViewer, trustedProxies as parseTrustedProxies, type Context } from './context.ts';
+import { parseWebhookAllowList } from './events/webhook-address.ts';
 import { createDb, DEFAULT_DATABASE_URL, loadMigrations, parseDatabaseUrl } from './db/index.ts';
 import { createDataCipher, parseDataKey, type DataCipher } from './db/sealed.ts';
 import { GRAPHIQL_EXAMPLES } from './graphiql-examples.ts';
@@ -167,6 +168,7 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
     events: {
       mqtt: config.FACEGATE_MQTT_URL ? { url: config.FACEGATE_MQTT_URL, topicPrefix: config.FACEGATE_MQTT_TOPIC_PREFIX } : null,
       webhooks: { maxAttempts: config.FACEGATE_WEBHOOK_MAX_ATTEMPTS, baseDelayMs: config.FACEGATE_WEBHOOK_RETRY_BASE_MS, timeoutMs: config.FACEGATE_WEBHOOK_TIMEOUT_MS },
+      webhookAllow: parseWebhookAllowList(config.FACEGATE_WEBHOOK_ALLOW),
       pollMs: config.FACEGATE_EVENTS_POLL_MS,
     },
     models: { pollMs: config.FACEGATE_MODEL_POLL_MS, leaseMs: config.FACEGATE_MODEL_LEASE_MS, trainingRoot: config.FACEGATE_TRAINING_ROOT ?? null },

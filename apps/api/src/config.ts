@@ -49,6 +49,12 @@ const envSchema = z.object({
   FACEGATE_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
   FACEGATE_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(5000),
   FACEGATE_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
+  /**
+   * Addresses webhooks may reach although they are this host, link-local or otherwise refused
+   * (events/webhook-address.ts): comma-separated, each with an optional port, e.g. `127.0.0.1:1880` for a
+   * Node-RED beside the API. Only here, never through the API: a stolen session cannot open one.
+   */
+  FACEGATE_WEBHOOK_ALLOW: z.string().optional(),
   /** How often each instance looks for events to send that nothing woke it for (retries due, other instances' rows, rows left by a restart). */
   FACEGATE_EVENTS_POLL_MS: z.coerce.number().int().min(10).default(1000),
   /** Model versions: how often each instance looks for a model change to run or follow, and how long a job's lease lasts without renewal. */

@@ -5,6 +5,8 @@ import { InvalidInputError } from './errors.ts';
 export const MAX_LENGTHS: Readonly<Record<string, number>> = {
   name: 200,
   notes: 2000,
+  // A webhook's URL (events-service.ts validateWebhookUrl says the same).
+  url: 2000,
   cardId: 64,
   location: 200,
   search: 200,

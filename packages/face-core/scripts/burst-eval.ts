@@ -84,7 +84,12 @@ function fnir(burst: number) {
 // (celeba-dev's enrolment triples): what tells a burst of one visit from independent photos.
 const spread = (list: readonly Encoding[]) => {
   let sum = 0, n = 0;
-  for (let i = 0; i < list.length; i++) for (let j = i + 1; j < list.length; j++) (sum += l2Distance(list[i]!, list[j]!)), n++;
+  for (let i = 0; i < list.length; i++) {
+    for (let j = i + 1; j < list.length; j++) {
+      sum += l2Distance(list[i]!, list[j]!);
+      n++;
+    }
+  }
   return n ? sum / n : 0;
 };
 const quantiles = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return Object.fromEntries([0.01, 0.05, 0.5, 0.95, 0.99].map((q) => [q, Number(s[Math.min(s.length - 1, Math.floor(q * s.length))]!.toFixed(3))])); };

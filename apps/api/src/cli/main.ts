@@ -1,5 +1,6 @@
 import { createProgram, runProgram } from '@facegate/face-core/cli';
+import { addAuditCommands } from './audit-commands.ts';
 import { addDatabaseCommands } from './database-commands.ts';
 import { addModelCommands } from './model-commands.ts';
 
-await runProgram(addModelCommands(addDatabaseCommands(createProgram())));
+await runProgram(addAuditCommands(addModelCommands(addDatabaseCommands(createProgram()))));

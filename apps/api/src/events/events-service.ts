@@ -3,6 +3,7 @@ import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { Prisma, RecognitionEventModel } from '../services/prisma.ts';
 import { erasePersonFromEvents } from './erasure.ts';
+import { refusedHost, type AllowedAddress } from './webhook-address.ts';
 import { createMqttPublisher, type MqttOptions } from './mqtt-publisher.ts';
 import { eventPayload, eventTopics, type EventPayload, type EventType } from './payload.ts';
 import { generateWebhookSecret } from './signature.ts';
@@ -15,6 +16,8 @@ export interface EventsOptions {
   /** The MQTT broker (FACEGATE_MQTT_URL); no MQTT when unset. */
   readonly mqtt?: Omit<MqttOptions, 'pollMs'> | null;
   readonly webhooks?: Partial<WebhookRetryPolicy>;
+  /** Addresses the operator opened to webhooks (FACEGATE_WEBHOOK_ALLOW); see webhook-address.ts. */
+  readonly webhookAllow?: readonly AllowedAddress[];
   /** How often each instance looks for rows to send without being woken (retries, other instances, restarts). */
   readonly pollMs?: number;
 }
@@ -27,8 +30,12 @@ export interface WebhookInput {
   readonly active?: boolean | null;
 }
 
-/** A webhook's address: http or https, with a host, no credentials in it (they would be shown back), at most 2,000 characters. */
-export function validateWebhookUrl(text: string): string {
+/**
+ * A webhook's address: http or https, with a host, no credentials in it (they would be shown back), at
+ * most 2,000 characters, and not an address a webhook may not reach (this host, link-local...: see
+ * webhook-address.ts) unless the operator opened it. A name is checked again at each delivery, resolved.
+ */
+export function validateWebhookUrl(text: string, allow: readonly AllowedAddress[] = []): string {
   const value = text.trim();
   if (value.length > 2000) throw new InvalidInputError('the webhook URL is longer than 2,000 characters');
   let url: URL;
@@ -40,6 +47,8 @@ export function validateWebhookUrl(text: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidInputError(`webhooks are sent over http or https, not ${url.protocol.replace(':', '')}`);
   if (!url.hostname) throw new InvalidInputError('the webhook URL has no host');
   if (url.username || url.password) throw new InvalidInputError('the webhook URL must not carry a user name or password (the signature authenticates facegate)');
+  const refused = refusedHost(url, allow);
+  if (refused) throw new InvalidInputError(`the webhook URL's host ${refused}`);
   return url.toString();
 }
 
@@ -63,7 +72,7 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
     metrics?.eventDeliveries.inc({ channel, outcome });
     if (createdAt && outcome === 'delivered') metrics?.eventDeliverySeconds.observe({ channel }, (Date.now() - createdAt.getTime()) / 1000);
   };
-  const webhooks = createWebhookDispatcher(prisma, cipher, policy, { outcome: (outcome, createdAt) => observe('webhook', outcome, createdAt), error: report });
+  const webhooks = createWebhookDispatcher(prisma, cipher, policy, { outcome: (outcome, createdAt) => observe('webhook', outcome, createdAt), error: report }, options.webhookAllow);
   const mqtt = options.mqtt
     ? createMqttPublisher(prisma, { ...options.mqtt, pollMs }, {
         published: (rows) => rows.forEach((r) => observe('mqtt', 'delivered', r.createdAt)),
@@ -199,7 +208,7 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
     }
     return {
       ...(name ? { name } : {}),
-      ...(input.url !== undefined && input.url !== null ? { url: validateWebhookUrl(input.url) } : {}),
+      ...(input.url !== undefined && input.url !== null ? { url: validateWebhookUrl(input.url, options.webhookAllow) } : {}),
       ...(input.decisions ? { decisions: JSON.stringify([...new Set(input.decisions)]) } : {}),
       ...(doorIds ? { doorIds: JSON.stringify(doorIds) } : {}),
       ...(input.active !== undefined && input.active !== null ? { active: input.active } : {}),

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { generateWebhookSecret, signWebhook, verifyWebhookSignature } from './signature.ts';
 import { retryDelayMs } from './webhook-dispatcher.ts';
 import { validateWebhookUrl } from './events-service.ts';
+import { parseWebhookAllowList } from './webhook-address.ts';
 
 describe('webhook signatures', () => {
   const secret = generateWebhookSecret();
@@ -42,7 +43,14 @@ describe('retries', () => {
 describe('webhook URLs', () => {
   it('http and https only, with a host and no credentials', () => {
     expect(validateWebhookUrl(' https://example.com/hook ')).toBe('https://example.com/hook');
-    expect(validateWebhookUrl('http://127.0.0.1:8123/api/webhook/facegate')).toBe('http://127.0.0.1:8123/api/webhook/facegate');
+    expect(validateWebhookUrl('http://192.168.1.20:8123/api/webhook/facegate')).toBe('http://192.168.1.20:8123/api/webhook/facegate');
+    // This host only when the operator opened it (FACEGATE_WEBHOOK_ALLOW), on that port.
+    expect(() => validateWebhookUrl('http://127.0.0.1:1880/hook')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(validateWebhookUrl('http://127.0.0.1:1880/hook', parseWebhookAllowList('127.0.0.1:1880'))).toBe('http://127.0.0.1:1880/hook');
+    expect(() => validateWebhookUrl('http://127.0.0.1:1881/hook', parseWebhookAllowList('127.0.0.1:1880'))).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(validateWebhookUrl('http://[::1]:8080/', parseWebhookAllowList('[::1]:8080, 10.1.1.1'))).toBe('http://[::1]:8080/');
+    expect(() => parseWebhookAllowList('127.0.0.1:99999')).toThrow(/FACEGATE_WEBHOOK_ALLOW/);
+    expect(() => parseWebhookAllowList('example.com')).toThrow(/FACEGATE_WEBHOOK_ALLOW/);
     for (const bad of ['ftp://example.com/', 'file:///etc/passwd', 'javascript:alert(1)', 'example.com/hook', 'https://user:pw@example.com/', `https://example.com/${'a'.repeat(2000)}`]) {
       expect(() => validateWebhookUrl(bad)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
     }

@@ -1,7 +1,10 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { DataCipher } from '../db/sealed.ts';
 import type { Prisma } from '../services/prisma.ts';
 import { createPump } from './pump.ts';
 import { signWebhook, WEBHOOK_HEADERS } from './signature.ts';
+import { guardedLookup, portOf, refusedHost, type AllowedAddress } from './webhook-address.ts';
 
 export interface WebhookRetryPolicy {
   /** Attempts before a delivery is marked failed (the first included). */
@@ -41,6 +44,7 @@ export function createWebhookDispatcher(
   cipher: DataCipher,
   policy: WebhookRetryPolicy,
   hooks: { outcome?: (outcome: DeliveryOutcome, createdAt: Date) => void; error: (error: unknown) => void },
+  allow: readonly AllowedAddress[] = [],
 ) {
   // Aborts requests in flight at shutdown (they are retried after the restart).
   const closing = new AbortController();
@@ -48,27 +52,44 @@ export function createWebhookDispatcher(
     const secret = cipher.open(row.webhook.secret).toString('utf8');
     const timestamp = Math.floor(Date.now() / 1000);
     const id = (JSON.parse(row.payload) as { id?: string }).id ?? row.id;
+    const url = new URL(row.webhook.url);
+    // Checked again at each delivery: the address as written (a row from before, an allow-list since
+    // narrowed), then every address the name resolves to (guardedLookup), the one connected to.
+    const refused = refusedHost(url, allow);
+    if (refused) return { ok: false, status: null, error: `refused: ${refused}` };
+    const timeout = AbortSignal.timeout(policy.timeoutMs);
     try {
-      const response = await fetch(row.webhook.url, {
-        method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.any([AbortSignal.timeout(policy.timeoutMs), closing.signal]),
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'facegate-webhooks/1',
-          [WEBHOOK_HEADERS.id]: id,
-          [WEBHOOK_HEADERS.delivery]: row.id,
-          [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-          [WEBHOOK_HEADERS.signature]: signWebhook(secret, timestamp, row.payload),
-        },
-        body: row.payload,
+      const status = await new Promise<number>((resolve, reject) => {
+        // node:http rather than fetch: it takes the lookup, and never follows a redirect (a 3xx is a failure).
+        const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+          url,
+          {
+            method: 'POST',
+            lookup: guardedLookup(portOf(url), allow),
+            signal: AbortSignal.any([timeout, closing.signal]),
+            headers: {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(row.payload),
+              'user-agent': 'facegate-webhooks/1',
+              [WEBHOOK_HEADERS.id]: id,
+              [WEBHOOK_HEADERS.delivery]: row.id,
+              [WEBHOOK_HEADERS.timestamp]: String(timestamp),
+              [WEBHOOK_HEADERS.signature]: signWebhook(secret, timestamp, row.payload),
+            },
+          },
+          (response: IncomingMessage) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          },
+        );
+        request.on('error', reject);
+        request.end(row.payload);
       });
-      await response.body?.cancel().catch(() => {});
-      const ok = response.status >= 200 && response.status < 300;
-      return { ok, status: response.status, error: ok ? null : `HTTP ${response.status}` };
+      const ok = status >= 200 && status < 300;
+      return { ok, status, error: ok ? null : `HTTP ${status}` };
     } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const message = closing.signal.aborted ? 'interrupted by shutdown' : (error as Error).name === 'TimeoutError' ? `no answer within ${policy.timeoutMs} ms` : (cause?.code ?? cause?.message ?? (error as Error).message);
+      const code = (error as { code?: string }).code;
+      const message = closing.signal.aborted ? 'interrupted by shutdown' : timeout.aborted ? `no answer within ${policy.timeoutMs} ms` : code === 'EWEBHOOKREFUSED' ? (error as Error).message : (code ?? (error as Error).message);
       return { ok: false, status: null, error: String(message).slice(0, 500) };
     }
   }

@@ -98,7 +98,7 @@ export const ADMIN_ACTIONS: Record<string, Describer> = {
   // The deletion is kept, under the pseudonym the audit log gives them, never their name.
   deletePerson: {
     describe: (a, r) => [
-      { action: 'deletePerson', targetType: 'person', targetId: null, targetLabel: erasedPseudonym(str(a.id)), details: { samplesErased: obj(r).samplesErased, auditImagesErased: obj(r).auditImagesErased } },
+      { action: 'deletePerson', targetType: 'person', targetId: null, targetLabel: erasedPseudonym(str(a.id)), details: { samplesErased: obj(r).samplesErased, auditImagesErased: obj(r).auditImagesErased, auditEventsPseudonymised: obj(r).auditEventsPseudonymised } },
     ],
   },
   enrollFaces: {

@@ -1,6 +1,7 @@
 import { DOOR_CALIBRATION_STEP_UP, type LivenessPoints } from '@facegate/face-core';
 import { builder } from '../builder.ts';
 import { CALIBRATION_MIN_ATTEMPTS, type DoorLivenessCalibration } from '../liveness/door-calibration.ts';
+import { can } from '../context.ts';
 import { parseDoorSettings, settingsAtDoor, type DoorSettings } from '../policy/door-settings.ts';
 import type { ApiKeyModel, DoorModel } from '../services/prisma.ts';
 import { ApiKeyRef } from './api-key.ts';
@@ -114,7 +115,8 @@ const DoorDeletionRef = builder.objectRef<{ id: string; revokedKeys: ApiKeyModel
 });
 
 builder.queryFields((t) => ({
-  doors: t.field({ type: [DoorRef], authScopes: { signedIn: true }, resolve: (_, __, ctx) => ctx.services.access.doors.list() }),
+  // The site's doors are the register's or the audit's business (people:read or audit:read), not a door key's.
+  doors: t.field({ type: [DoorRef], authScopes: (_, __, ctx) => can(ctx.viewer, 'people:read') || can(ctx.viewer, 'audit:read'), resolve: (_, __, ctx) => ctx.services.access.doors.list() }),
   doorLivenessCalibration: t.field({
     type: DoorLivenessCalibrationRef,
     nullable: true,

@@ -20,9 +20,24 @@ export const Decision = builder.enumType('Decision', {
 type DecisionValue = 'accepted' | 'refused' | 'step_up' | 'error';
 const Kind = builder.enumType('RecognitionKind', { values: { VERIFY: { value: 'verify' }, IDENTIFY: { value: 'identify' } } as const });
 
-// Checked per field: a door reads its own attempt's decision and reason; who was claimed, decided or
-// seen is the audit log's (audit:read), the face seen is faces:read.
+// Checked per field: a door reads its own attempt's decision and a coarse reason; who was claimed,
+// decided or seen, the scores and the exact reason are the audit log's (audit:read), the face seen is
+// faces:read.
 const AUDIT = { scope: 'audit:read' } as const;
+const AUDIT_ONLY = { authScopes: AUDIT, unauthorizedResolver: () => null } as const;
+
+/** Reasons a door is told to try again: the photo or the moment, not the person. */
+const TRY_AGAIN = new Set(['too_few_frames', 'no_face', 'multiple_faces', 'face_too_small', 'too_blurry', 'pose', 'too_dark', 'too_bright', 'invalid_image', 'image_too_large', 'invalid_input', 'rate_limited', 'busy']);
+/**
+ * What a caller without audit:read (a door) is told of why: enough to act on, nothing to learn from.
+ * Not no_match against unknown_person (who is enrolled), nor borderline (how near a fake face came).
+ */
+export function doorReason(decision: string, reason: string): 'accepted' | 'step_up' | 'try_again' | 'refused' {
+  if (decision === 'accepted') return 'accepted';
+  if (decision === 'step_up') return 'step_up';
+  return TRY_AGAIN.has(reason) ? 'try_again' : 'refused';
+}
+const COARSE_REASON = 'A caller without audit:read (a door) gets only accepted, step_up, try_again (the photo or the moment: send new frames) or refused.';
 RecognitionEventRef.implement({
   description: 'One verification or identification attempt (the audit log).',
   fields: (t) => ({
@@ -36,27 +51,30 @@ RecognitionEventRef.implement({
     claimedLabel: t.exposeString('claimedLabel', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null }),
     decidedPersonId: t.exposeID('decidedPersonId', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null }),
     decidedLabel: t.exposeString('decidedLabel', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null }),
-    distance: t.exposeFloat('distance', { nullable: true }),
-    threshold: t.exposeFloat('threshold'),
-    model: t.exposeString('model'),
+    distance: t.exposeFloat('distance', { nullable: true, ...AUDIT_ONLY }),
+    threshold: t.exposeFloat('threshold', { nullable: true, ...AUDIT_ONLY }),
+    model: t.exposeString('model', { nullable: true, ...AUDIT_ONLY }),
     // Who the rival was is the register's business, not the door's.
     rivalPersonId: t.exposeID('rivalPersonId', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null, description: 'An ambiguous answer: the other person too close to call.' }),
     rivalLabel: t.exposeString('rivalLabel', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null }),
-    rivalDistance: t.exposeFloat('rivalDistance', { nullable: true }),
+    rivalDistance: t.exposeFloat('rivalDistance', { nullable: true, ...AUDIT_ONLY }),
     livenessScore: t.exposeFloat('livenessScore', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null, description: 'The lowest liveness score of the attempt (1 = live), when the check ran.' }),
     frames: t.exposeInt('frames', { description: 'Frames sent in the attempt.' }),
-    framesUsed: t.exposeInt('framesUsed', { description: 'Frames fused into the face compared: those that passed the quality gates and, with liveness on, did not look like an attack on their own.' }),
-    stepUpReason: t.exposeString('stepUpReason', { nullable: true, description: 'Why a second factor was asked: borderline, ambiguous, liveness_uncertain or pin_required.' }),
+    framesUsed: t.exposeInt('framesUsed', { nullable: true, ...AUDIT_ONLY, description: 'Frames fused into the face compared: those that passed the quality gates and, with liveness on, did not look like an attack on their own.' }),
+    stepUpReason: t.exposeString('stepUpReason', { nullable: true, ...AUDIT_ONLY, description: 'Why a second factor was asked: borderline, ambiguous, liveness_uncertain or pin_required.' }),
     stepUpPersonId: t.exposeID('stepUpPersonId', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null, description: 'Whose PIN completes the step-up.' }),
     pinTries: t.exposeInt('pinTries', { description: 'PINs tried to complete a step-up.' }),
     completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true, description: 'When a step-up was completed (accepted or refused).' }),
     decision: t.field({ type: Decision, resolve: (e) => e.decision as DecisionValue }),
-    reason: t.exposeString('reason', {
+    reason: t.string({
+      resolve: (e, _, ctx) => (can(ctx.viewer, 'audit:read') ? e.reason : doorReason(e.decision, e.reason)),
       description:
-        'match, no_match, not_in_database, ambiguous, borderline, presentation_attack, unknown_person, inactive, not_enrolled; access policy: not_allowed_here, outside_schedule, pass_expired, pass_not_yet_valid, pass_revoked, too_few_frames; step-up: pin_required, pin_ok, pin_failed, pin_locked, step_up_expired, no_second_factor, unknown_attempt; face_too_small, too_blurry, pose, too_dark, too_bright (quality gates); no_face, multiple_faces, invalid_image, image_too_large, rate_limited',
+        COARSE_REASON +
+        ' With audit:read: match, no_match, not_in_database, ambiguous, borderline, presentation_attack, unknown_person, inactive, not_enrolled; access policy: not_allowed_here, outside_schedule, pass_expired, pass_not_yet_valid, pass_revoked, too_few_frames; step-up: pin_required, pin_ok, pin_failed, pin_locked, step_up_expired, no_second_factor, unknown_attempt; face_too_small, too_blurry, pose, too_dark, too_bright (quality gates); no_face, multiple_faces, invalid_image, image_too_large, rate_limited',
     }),
     thumbnail: t.string({ nullable: true, description: 'The face seen, as a JPEG data: URL (scope faces:read).', authScopes: { scope: 'faces:read' }, unauthorizedResolver: () => null, resolve: (e, _, ctx) => jpegDataUrl(e.thumbnail ? ctx.services.cipher.open(e.thumbnail) : null) }),
-    door: t.field({ type: DoorRef, nullable: true, resolve: (e, _, ctx) => (e.doorId ? ctx.services.access.doors.get(e.doorId) : null) }),
+    door: t.field({ type: DoorRef, nullable: true, description: 'The door, while it exists (doorName stays).', resolve: (e, _, ctx) => (e.doorId ? ctx.services.access.doors.get(e.doorId) : null) }),
+    doorName: t.exposeString('doorLabel', { nullable: true, description: "The door's name at the time of the attempt, kept when the door is renamed or deleted." }),
     photo: t.field({
       type: PhotoFacesRef,
       nullable: true,
@@ -80,11 +98,12 @@ const RecognitionResult = builder.objectRef<RecognitionOutcome>('RecognitionResu
   fields: (t) => ({
     decision: t.field({ type: Decision, resolve: (r) => r.decision }),
     accepted: t.boolean({ resolve: (r) => r.decision === 'accepted' }),
-    reason: t.exposeString('reason'),
-    distance: t.exposeFloat('distance', { nullable: true }),
-    threshold: t.exposeFloat('threshold', { description: 'Accepted under this distance (calibrated for the false-accept target; for identification, for the gallery size).' }),
-    stepUpThreshold: t.exposeFloat('stepUpThreshold', { description: 'Between threshold and this distance the answer is STEP_UP (when step-up is on).' }),
-    framesUsed: t.exposeInt('framesUsed', { description: 'Frames fused into the face compared (passed the quality gates and, with liveness on, did not look like an attack on their own).' }),
+    reason: t.string({ description: `Why. ${COARSE_REASON}`, resolve: (r, _, ctx) => (can(ctx.viewer, 'audit:read') ? r.reason : doorReason(r.decision, r.reason)) }),
+    // Scores are a gradient for tuning a fake face: administrators read them (here and in the audit), doors do not.
+    distance: t.exposeFloat('distance', { nullable: true, ...AUDIT_ONLY, description: 'The distance compared (scope audit:read).' }),
+    threshold: t.exposeFloat('threshold', { nullable: true, ...AUDIT_ONLY, description: 'Accepted under this distance (calibrated for the false-accept target; for identification, for the gallery size; scope audit:read).' }),
+    stepUpThreshold: t.exposeFloat('stepUpThreshold', { nullable: true, ...AUDIT_ONLY, description: 'Between threshold and this distance the answer is STEP_UP (when step-up is on; scope audit:read).' }),
+    framesUsed: t.exposeInt('framesUsed', { nullable: true, ...AUDIT_ONLY, description: 'Frames fused into the face compared (passed the quality gates and, with liveness on, did not look like an attack on their own; scope audit:read).' }),
     person: t.field({
       type: PersonRef,
       nullable: true,
@@ -108,7 +127,7 @@ const RecognitionResult = builder.objectRef<RecognitionOutcome>('RecognitionResu
       },
     }),
     attemptId: t.id({ description: 'The attempt (its audit event): completeStepUp takes it.', resolve: (r) => r.event.id }),
-    stepUpReason: t.string({ nullable: true, description: 'STEP_UP: borderline, ambiguous, liveness_uncertain or pin_required.', resolve: (r) => (r.decision === 'step_up' ? r.event.stepUpReason : null) }),
+    stepUpReason: t.string({ nullable: true, ...AUDIT_ONLY, description: 'STEP_UP: borderline, ambiguous, liveness_uncertain or pin_required (scope audit:read).', resolve: (r) => (r.decision === 'step_up' ? r.event.stepUpReason : null) }),
     pinTriesLeft: t.int({ nullable: true, description: 'STEP_UP: PINs that may still be tried; null when nobody it could complete for has a PIN.', resolve: (r) => r.pinTriesLeft ?? null }),
     stepUpExpiresAt: t.field({
       type: 'DateTime',

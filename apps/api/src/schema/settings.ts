@@ -54,7 +54,8 @@ const SettingChangeRef = builder.objectRef<{ id: string; createdAt: Date; adminI
 });
 
 builder.queryFields((t) => ({
-  settings: t.field({ type: SettingsRef, authScopes: { signedIn: true }, resolve: (_, __, ctx) => ctx.services.settings.current() }),
+  // The thresholds and gates in force are for those who tune or audit them, not for a door (scope audit:read).
+  settings: t.field({ type: SettingsRef, authScopes: { scope: 'audit:read' }, resolve: (_, __, ctx) => ctx.services.settings.current() }),
   settingChanges: t.connection({
     type: SettingChangeRef,
     description: 'Every change of the recognition settings, newest first.',

@@ -1,5 +1,6 @@
 import { createPubSub } from 'graphql-yoga';
 import type { DataCipher } from '../db/sealed.ts';
+import { createAuditChain, sealPersonal } from './audit-chain.ts';
 import type { Prisma, RecognitionEventModel } from './prisma.ts';
 
 export type RecognitionEventRow = RecognitionEventModel;
@@ -55,6 +56,7 @@ export interface AuditFilter {
 export function createAuditService(
   prisma: Prisma,
   options: {
+    provider: 'sqlite' | 'postgresql';
     cipher: DataCipher;
     /** The clock events are dated by (the one schedules are read against, so both agree). */
     now?: () => Date;
@@ -65,6 +67,8 @@ export function createAuditService(
   },
 ) {
   const pubSub = createPubSub<{ recognitionEvent: [RecognitionEventRow] }>();
+  // Every write of an event is a link of the hash chain (audit-chain.ts), in the same transaction.
+  const chain = createAuditChain(prisma, options.provider);
 
   function where(filter: AuditFilter) {
     return {
@@ -79,9 +83,11 @@ export function createAuditService(
   return {
     async record(record: AuditRecord): Promise<RecognitionEventRow> {
       const started = performance.now();
-      const event = await prisma.recognitionEvent.create({
-        data: { ...record, createdAt: (options.now ?? (() => new Date()))(), thumbnail: record.thumbnail ? options.cipher.seal(record.thumbnail) : null },
-      });
+      const createdAt = (options.now ?? (() => new Date()))();
+      const thumbnail = record.thumbnail ? options.cipher.seal(record.thumbnail) : null;
+      // The door's name as it is now: the event keeps it when the door is renamed or deleted.
+      const doorLabel = record.doorId ? ((await prisma.door.findUnique({ where: { id: record.doorId }, select: { name: true } }))?.name ?? null) : null;
+      const event = await chain.append((tx) => tx.recognitionEvent.create({ data: { ...record, createdAt, thumbnail, doorLabel, ...sealPersonal(record) } }));
       pubSub.publish('recognitionEvent', event);
       options.onRecorded?.(event, (performance.now() - started) / 1000);
       return event;
@@ -93,13 +99,17 @@ export function createAuditService(
      */
     async complete(id: string, completion: AuditCompletion, now = (options.now ?? (() => new Date()))(), reserved = false): Promise<RecognitionEventRow | null> {
       const final = completion.decision !== 'step_up';
-      const { count } = await prisma.recognitionEvent.updateMany({
-        // A try reserved by reservePinTry is counted already: the row holds its number.
-        where: { id, decision: 'step_up', completedAt: null, pinTries: reserved ? completion.pinTries : completion.pinTries - 1 },
-        data: { ...completion, ...(final ? { completedAt: now } : {}) },
+      const event = await chain.append(async (tx) => {
+        const { count } = await tx.recognitionEvent.updateMany({
+          // A try reserved by reservePinTry is counted already: the row holds its number.
+          where: { id, decision: 'step_up', completedAt: null, pinTries: reserved ? completion.pinTries : completion.pinTries - 1 },
+          data: { ...completion, ...(final ? { completedAt: now } : {}) },
+        });
+        if (count === 0) return null;
+        const after = await tx.recognitionEvent.findUniqueOrThrow({ where: { id } });
+        // The person decided may have changed: that role gets a new salt and hash, the others' are kept.
+        return tx.recognitionEvent.update({ where: { id }, data: sealPersonal(after, ['decided'], after.personalHashes) });
       });
-      if (count === 0) return null;
-      const event = await prisma.recognitionEvent.findUnique({ where: { id } });
       if (!event) return null;
       pubSub.publish('recognitionEvent', event);
       options.onCompleted?.(event);
@@ -111,11 +121,15 @@ export function createAuditService(
      * Returns it, or null when the attempt is no longer pending or has used `maxTries`.
      */
     async reservePinTry(id: string, maxTries: number): Promise<number | null> {
-      const rows = await prisma.$queryRaw<{ pinTries: number | bigint }[]>`
-        UPDATE "RecognitionEvent" SET "pinTries" = "pinTries" + 1
-        WHERE "id" = ${id} AND "decision" = 'step_up' AND "completedAt" IS NULL AND "pinTries" < ${maxTries}
-        RETURNING "pinTries"`;
-      return rows[0] ? Number(rows[0].pinTries) : null;
+      // A write of the event like any other: a link of the chain, in the same transaction.
+      const event = await chain.append(async (tx) => {
+        const rows = await tx.$queryRaw<{ pinTries: number | bigint }[]>`
+          UPDATE "RecognitionEvent" SET "pinTries" = "pinTries" + 1
+          WHERE "id" = ${id} AND "decision" = 'step_up' AND "completedAt" IS NULL AND "pinTries" < ${maxTries}
+          RETURNING "pinTries"`;
+        return rows[0] ? tx.recognitionEvent.findUniqueOrThrow({ where: { id } }) : null;
+      });
+      return event ? event.pinTries : null;
     },
     /** Re-publishes an event recorded by another API instance sharing the database. */
     async announce(id: string): Promise<void> {

@@ -14,6 +14,7 @@ import { createAdminLog } from './admin-log.ts';
 import { importLimits } from './bulk-import.ts';
 import { createDoorFaces } from './door-faces.ts';
 import { createAuditService } from './audit.ts';
+import { verifyAuditChain } from './audit-chain.ts';
 import { createModelsService, loadActiveModel, type ModelsOptions } from './models.ts';
 import { createPeopleService } from './people.ts';
 import type { Prisma } from './prisma.ts';
@@ -66,6 +67,7 @@ export async function createServices(deps: ServiceDeps) {
   // Events of attempts an earlier process recorded but was stopped before writing out.
   void events.catchUp().catch((error: unknown) => console.error('facegate events: catch-up failed:', error instanceof Error ? error.message : error));
   const audit = createAuditService(prisma, {
+    provider,
     cipher,
     now,
     onRecorded: (event, writeSeconds) => {
@@ -222,6 +224,8 @@ export async function createServices(deps: ServiceDeps) {
     importLimits: importLimits(deps.maxUploadBytes),
     recognition,
     audit,
+    /** The audit log's hash chain, checked (the same check as `facegate audit verify`). */
+    auditChain: { verify: (options?: Parameters<typeof verifyAuditChain>[1]) => verifyAuditChain(prisma, options) },
     access,
     policy,
     livenessCalibration: createDoorCalibration(prisma, { settings: () => settings.current(), doorSettings: async (id) => (await policy.door(id))?.settings ?? null, now }),

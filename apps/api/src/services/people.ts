@@ -217,12 +217,20 @@ export function createPeopleService(deps: {
       const person = await prisma.person.findUnique({ where: { id }, include: { _count: { select: { samples: true } } } });
       if (!person) throw new NotFoundError('person');
       const pseudonym = erasedPseudonym(id);
-      const theirs = { OR: [{ claimedPersonId: id }, { decidedPersonId: id }, { rivalPersonId: id }] };
-      const [erasedImages] = await prisma.$transaction([
+      // An attempt refused before its claim was resolved (wrong door, rate-limited, not an image) kept
+      // only what was typed: the person's name, card id or id. Those name them too.
+      const claimedAs = [person.name, person.cardId, id].filter((label): label is string => !!label).map((label) => label.slice(0, 200));
+      const claimed = { OR: [{ claimedPersonId: id }, { claimedPersonId: null, claimedLabel: { in: claimedAs } }] };
+      const theirs = { OR: [...claimed.OR, { decidedPersonId: id }, { rivalPersonId: id }, { stepUpPersonId: id }] };
+      // Each role naming them is pseudonymised and its salt forgotten: the audit chain stays valid
+      // (it covers the role's salted hash, see audit-chain.ts) and that hash no longer leads to them.
+      const [events, erasedImages] = await prisma.$transaction([
+        prisma.recognitionEvent.count({ where: theirs }),
         prisma.recognitionEvent.updateMany({ where: { ...theirs, thumbnail: { not: null } }, data: { thumbnail: null } }),
-        prisma.recognitionEvent.updateMany({ where: { claimedPersonId: id }, data: { claimedLabel: pseudonym } }),
-        prisma.recognitionEvent.updateMany({ where: { decidedPersonId: id }, data: { decidedLabel: pseudonym } }),
-        prisma.recognitionEvent.updateMany({ where: { rivalPersonId: id }, data: { rivalLabel: pseudonym, rivalPersonId: null } }),
+        prisma.recognitionEvent.updateMany({ where: claimed, data: { claimedLabel: pseudonym, claimedPersonId: null, claimedSalt: null } }),
+        prisma.recognitionEvent.updateMany({ where: { decidedPersonId: id }, data: { decidedLabel: pseudonym, decidedPersonId: null, decidedSalt: null } }),
+        prisma.recognitionEvent.updateMany({ where: { rivalPersonId: id }, data: { rivalLabel: pseudonym, rivalPersonId: null, rivalSalt: null } }),
+        prisma.recognitionEvent.updateMany({ where: { stepUpPersonId: id }, data: { stepUpPersonId: null, stepUpSalt: null } }),
         // The administrators' log keeps what was done to them, under the same pseudonym.
         prisma.adminAction.updateMany({ where: { personId: id }, data: { personId: null, targetId: null, targetLabel: pseudonym } }),
         prisma.person.delete({ where: { id } }),
@@ -230,7 +238,7 @@ export function createPeopleService(deps: {
       await erasePersonFromEvents(prisma, id);
       if (provider === 'sqlite') await prisma.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
       await changed([id]);
-      return { id, name: person.name, samplesErased: person._count.samples, auditImagesErased: erasedImages.count };
+      return { id, name: person.name, samplesErased: person._count.samples, auditImagesErased: erasedImages.count, auditEventsPseudonymised: events };
     },
 
     /**

@@ -24,11 +24,12 @@ const write = (line: string) => process.stdout.write(`${line}\n`);
 const fixed = (n: number | null | undefined) => (n == null ? '?' : n.toFixed(3));
 
 export function describeResult(r: DoorResult): string {
-  const frames = `${r.framesUsed} frame${r.framesUsed === 1 ? '' : 's'}`;
+  // A door key reads no scores (audit:read does): the reason is then accepted, step_up, try_again or refused.
+  const frames = r.framesUsed == null ? '' : `, ${r.framesUsed} frame${r.framesUsed === 1 ? '' : 's'}`;
   const distance = r.distance == null ? '' : `, distance ${fixed(r.distance)}, threshold ${fixed(r.threshold)}`;
   switch (r.decision) {
     case 'ACCEPTED':
-      return `ACCEPTED  ${r.person?.name ?? '?'} (${r.reason}${distance}, ${frames}): open the door`;
+      return `ACCEPTED  ${r.person?.name ?? '?'} (${r.reason}${distance}${frames}): open the door`;
     case 'STEP_UP':
       return `STEP_UP   ${r.stepUpReason ?? r.reason}: the door stays shut unless the PIN completes it (${r.pinTriesLeft == null ? 'nobody it could be has a PIN' : `${r.pinTriesLeft} ${r.pinTriesLeft === 1 ? 'try' : 'tries'} left`}, until ${r.stepUpExpiresAt ?? '?'}); attempt ${r.attemptId}`;
     default:

@@ -120,7 +120,12 @@ function fuse(probes: readonly ProbeFace[], config: DecisionConfig) {
 function meanPairwiseDistance(encodings: readonly Encoding[]): number {
   let sum = 0;
   let pairs = 0;
-  for (let i = 0; i < encodings.length; i++) for (let j = i + 1; j < encodings.length; j++) (sum += l2Distance(encodings[i]!, encodings[j]!)), pairs++;
+  for (let i = 0; i < encodings.length; i++) {
+    for (let j = i + 1; j < encodings.length; j++) {
+      sum += l2Distance(encodings[i]!, encodings[j]!);
+      pairs++;
+    }
+  }
   return pairs === 0 ? 0 : sum / pairs;
 }
 
