@@ -70,7 +70,8 @@ describe.skipIf(!hasFaces('seed'))(`every dashboard page with axe-core at ${DESK
     await mkdir(SHOTS, { recursive: true });
     receiver = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    stack = await startStack();
+    // The receiver listens on this machine: the operator's allow-list opens it (webhooks to loopback are refused otherwise).
+    stack = await startStack({ env: { FACEGATE_WEBHOOK_ALLOW: '127.0.0.1' } });
     // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
     await stack.app.services.updateSettings({ liveness: 'off' });
     // Something on every page: a door, two people, an attempt, a webhook with a delivery.

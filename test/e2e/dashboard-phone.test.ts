@@ -73,6 +73,8 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard on a ${PHONE.width}x${PHONE.he
         // A broker that is not there, with credentials the page must not show.
         FACEGATE_MQTT_URL: 'mqtt://doorbot:not-for-eyes@127.0.0.1:9',
         FACEGATE_MQTT_TOPIC_PREFIX: 'office',
+        // The receiver listens on this machine: the operator's allow-list opens it (webhooks to loopback are refused otherwise).
+        FACEGATE_WEBHOOK_ALLOW: '127.0.0.1',
       },
     });
     // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.

@@ -119,8 +119,14 @@ export function createAuditChain(prisma: Prisma, provider: 'sqlite' | 'postgresq
           { maxWait: 15_000, timeout: 15_000 },
         );
       } catch (error) {
-        // Another process took the same seq (SQLite across processes): take the next one.
-        if ((error as { code?: string }).code === 'P2002' && attempt < 5) continue;
+        // Another process took the same seq (SQLite across processes): take the next one. Or SQLite
+        // refused the write lock at once (another process's transaction holds it): wait, then retry.
+        const code = (error as { code?: string }).code;
+        const busy = code === 'P2034' || /SQLITE_BUSY|database is locked/.test(error instanceof Error ? error.message : '');
+        if ((code === 'P2002' || busy) && attempt < 20) {
+          if (busy) await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+          continue;
+        }
         throw error;
       }
     }
