@@ -7,7 +7,7 @@
 //   npx tsx packages/face-core/scripts/second-encoder-eval.ts encode-devtrain rgb127   # the same, DevTrain's faces only
 //   npx tsx packages/face-core/scripts/second-encoder-eval.ts check    # LFW DevTrain accuracy per scaling (near 50 % = wrong)
 //   npx tsx packages/face-core/scripts/second-encoder-eval.ts baseline # dlib alone from the cache (checks it against the README)
-//   npx tsx packages/face-core/scripts/second-encoder-eval.ts encode-faceres   # faceres on LFW DevTrain's every 6th pair and celeba-dev
+//   npx tsx packages/face-core/scripts/second-encoder-eval.ts encode-faceres [all]   # faceres on LFW DevTrain's every 6th pair and celeba-dev [all of LFW View 1]
 //   npx tsx packages/face-core/scripts/second-encoder-eval.ts eval faceres     # (or mobilefacenet:rgb127) every figure, one JSON object
 //   npx tsx packages/face-core/scripts/second-encoder-eval.ts bench [scaling]  # cost per face
 //
@@ -257,8 +257,9 @@ async function encodeFaceres(only: (photo: CachedPhoto) => boolean): Promise<voi
   const { photos } = await readCache();
   const arc = arcFaceTemplate();
   const template = { ...arc, size: 224, points: arc.points.map(([x, y]) => [2 * x, 2 * y] as Point) };
-  const faces = photos.filter((p) => p.face && only(p));
-  const out: Record<string, number[]> = {};
+  // Adds to what an earlier run encoded.
+  const out = JSON.parse(await readFile(faceresFile(), 'utf8').catch(() => '{}')) as Record<string, number[]>;
+  const faces = photos.filter((p) => p.face && only(p) && !out[p.file]);
   const started = performance.now();
   for (const [i, p] of faces.entries()) {
     const chip = alignFace(await decodeImage(path.join(facesDir, p.file)), p.face!.landmarks, template);
@@ -612,7 +613,8 @@ switch (command) {
     // LFW DevTrain's every 6th pair (to choose fusion weights) and celeba-dev (the open set): what the machine's time allowed.
     const { devTrain } = await lfwLists();
     const files = new Set(devTrain.filter((_, i) => i % 6 === 0).flatMap((p) => [path.relative(facesDir, p.a), path.relative(facesDir, p.b)]));
-    await encodeFaceres((p) => p.set === 'celeba' || files.has(p.file));
+    // `encode-faceres all`: every LFW View 1 photo too (DevTest figures and the calibrated defaults).
+    await encodeFaceres((p) => p.set === 'celeba' || files.has(p.file) || args[0] === 'all');
     break;
   }
   case 'check':
