@@ -100,6 +100,21 @@ for (const database of databases()) {
       expect(events.map((e: { doorName: string; door: unknown }) => [e.doorName, e.door])).toEqual(events.map(() => ['front', null]));
     });
 
+    it('reads a PIN try counted but not yet answered as a try in flight, and a larger jump as an edit', async () => {
+      const base = { kind: 'verify' as const, doorId: null, apiKeyId: null, adminId: null, threshold: 0.5, model: 'm' };
+      const pending = await app.services.audit.record({ ...base, distance: 0.52, decision: 'step_up', reason: 'pin_required', stepUpReason: 'pin_required' });
+      // The try is counted before its PIN is checked, and linked when it is answered.
+      expect(await app.services.audit.reservePinTry(pending.id, 3)).toBe(1);
+      expect(await verify()).toMatchObject({ ok: true, broken: null });
+      expect(await app.services.audit.complete(pending.id, { decision: 'step_up', reason: 'pin_required', pinTries: 1 }, undefined, true)).not.toBeNull();
+      expect(await verify()).toMatchObject({ ok: true, broken: null });
+      // Two tries ahead of its last link is no try in flight: someone wrote it.
+      await app.db.prisma.recognitionEvent.update({ where: { id: pending.id }, data: { pinTries: 3 } });
+      expect((await verify()).broken).toMatchObject({ eventId: pending.id });
+      await app.db.prisma.recognitionEvent.update({ where: { id: pending.id }, data: { pinTries: 1 } });
+      expect(await verify()).toMatchObject({ ok: true });
+    });
+
     it(`${database.name === 'PostgreSQL' ? 'two instances' : 'one instance'} writing 40 attempts at once keep${database.name === 'PostgreSQL' ? '' : 's'} one chain`, async () => {
       const before = await app.db.prisma.auditLink.count();
       const head = (await app.db.prisma.auditLink.findFirst({ orderBy: { seq: 'desc' } }))!;

@@ -122,7 +122,7 @@ export function createAuditChain(prisma: Prisma, provider: 'sqlite' | 'postgresq
         // Another process took the same seq (SQLite across processes): take the next one. Or SQLite
         // refused the write lock at once (another process's transaction holds it): wait, then retry.
         const code = (error as { code?: string }).code;
-        const busy = code === 'P2034' || /SQLITE_BUSY|database is locked/.test(error instanceof Error ? error.message : '');
+        const busy = code === 'P2034' || /SQLITE_BUSY|database is locked|Operation has timed out/.test(error instanceof Error ? error.message : '');
         if ((code === 'P2002' || busy) && attempt < 20) {
           if (busy) await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
           continue;
@@ -223,7 +223,11 @@ export async function verifyAuditChain(prisma: Prisma, options: { head?: { seq: 
       const personal = checkPersonal(event);
       if (personal.erased) erased++;
       if (personal.problem) problems.push({ seq: link.seq, eventId: event.id, problem: `event ${event.id} (link ${link.seq}): ${personal.problem}` });
-      if (eventDigest(event) !== link.digest) problems.push({ seq: link.seq, eventId: event.id, problem: `event ${event.id} (link ${link.seq}) was changed after it was written` });
+      // A step-up's PIN try is reserved (its count raised) before the PIN is checked, and linked when it
+      // is answered: a pending step-up one try ahead of its last link is a try in flight (or one whose
+      // answer a crash cut off), not an edit.
+      const tryInFlight = event.decision === 'step_up' && event.completedAt === null && event.pinTries > 0 && eventDigest({ ...event, pinTries: event.pinTries - 1 }) === link.digest;
+      if (eventDigest(event) !== link.digest && !tryInFlight) problems.push({ seq: link.seq, eventId: event.id, problem: `event ${event.id} (link ${link.seq}) was changed after it was written` });
       if (!firstEventAt || event.createdAt < firstEventAt) firstEventAt = event.createdAt;
     }
     cursor = batch[batch.length - 1]!.id;

@@ -121,15 +121,14 @@ export function createAuditService(
      * Returns it, or null when the attempt is no longer pending or has used `maxTries`.
      */
     async reservePinTry(id: string, maxTries: number): Promise<number | null> {
-      // A write of the event like any other: a link of the chain, in the same transaction.
-      const event = await chain.append(async (tx) => {
-        const rows = await tx.$queryRaw<{ pinTries: number | bigint }[]>`
-          UPDATE "RecognitionEvent" SET "pinTries" = "pinTries" + 1
-          WHERE "id" = ${id} AND "decision" = 'step_up' AND "completedAt" IS NULL AND "pinTries" < ${maxTries}
-          RETURNING "pinTries"`;
-        return rows[0] ? tx.recognitionEvent.findUniqueOrThrow({ where: { id } }) : null;
-      });
-      return event ? event.pinTries : null;
+      // One statement, outside the chain's transaction (parallel tries on two SQLite processes would
+      // queue on its lock): the try is linked when it is answered (complete), and `audit verify` reads
+      // a pending step-up one try ahead of its last link as a try in flight.
+      const rows = await prisma.$queryRaw<{ pinTries: number | bigint }[]>`
+        UPDATE "RecognitionEvent" SET "pinTries" = "pinTries" + 1
+        WHERE "id" = ${id} AND "decision" = 'step_up' AND "completedAt" IS NULL AND "pinTries" < ${maxTries}
+        RETURNING "pinTries"`;
+      return rows[0] ? Number(rows[0].pinTries) : null;
     },
     /** Re-publishes an event recorded by another API instance sharing the database. */
     async announce(id: string): Promise<void> {
