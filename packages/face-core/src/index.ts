@@ -72,7 +72,7 @@ export { encodeOpenSet, scoreOpenSet, type OpenSetData, type OpenSetReport } fro
 export { evaluateLfw, type LfwReport } from './evaluation/lfw.ts';
 export { parsePairList, type LabeledPair, type PairList } from './evaluation/pairs.ts';
 export { facesDir, hasFaces } from './faces-dir.ts';
-export { load as loadLiveness, readOperatingPoints as readLivenessOperatingPoints, type LivenessChecker, type LivenessFace, type LivenessResult, type OperatingPoints } from './liveness/liveness.ts';
+export { livenessPointsFor, load as loadLiveness, readOperatingPoints as readLivenessOperatingPoints, type LivenessChecker, type LivenessFace, type LivenessResult, type OperatingPoints } from './liveness/liveness.ts';
 export { DEFAULT_LIVENESS_CONFIG, DOOR_CALIBRATION_STEP_UP, LIVENESS_MODEL_ID, type LivenessConfig, type LivenessOperatingPoint, type LivenessPoints, type LivenessVerdict } from './liveness/constants.ts';
 export { doorLivePoint, livenessScore, livenessVerdict } from './liveness/score.ts';
 export { readPadDir, type PadSample } from './liveness/dataset.ts';

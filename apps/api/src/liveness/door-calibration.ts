@@ -1,4 +1,4 @@
-import { DOOR_CALIBRATION_STEP_UP, doorLivePoint, readLivenessOperatingPoints, type LivenessPoints } from '@facegate/face-core';
+import { DOOR_CALIBRATION_STEP_UP, doorLivePoint, livenessPointsFor, type LivenessPoints } from '@facegate/face-core';
 import { settingsAtDoor, type DoorSettings } from '../policy/door-settings.ts';
 import type { Prisma } from '../services/prisma.ts';
 import type { Settings } from '../services/settings.ts';
@@ -40,8 +40,7 @@ export function createDoorCalibration(prisma: Prisma, deps: { settings: () => Se
       const own = await deps.doorSettings(doorId);
       if (!own) return null;
       const local = settingsAtDoor(deps.settings(), own);
-      const shipped = local.liveness === 'off' ? null : readLivenessOperatingPoints().points[local.liveness];
-      const points = shipped && (own.livenessLivePoint !== undefined ? { attack: Math.min(shipped.attack, own.livenessLivePoint), live: own.livenessLivePoint } : shipped);
+      const points = livenessPointsFor(local.liveness, own.livenessLivePoint);
       const since = new Date(deps.now().getTime() - days * 86_400_000);
       const rows = await prisma.recognitionEvent.findMany({
         where: { doorId, decision: 'accepted', livenessScore: { not: null }, createdAt: { gte: since } },
@@ -53,7 +52,8 @@ export function createDoorCalibration(prisma: Prisma, deps: { settings: () => Se
       const histogram = new Array<number>(BINS).fill(0);
       for (const s of scores) histogram[Math.min(BINS - 1, Math.floor(s * BINS))]!++;
       const quantiles = scores.length === 0 ? [] : [0.01, 0.05, 0.1, 0.25, 0.5].map((q) => ({ q, score: scores[Math.min(scores.length - 1, Math.floor(q * scores.length))]! }));
-      const attackPoint = shipped?.attack ?? 0;
+      // The suggestion never goes below the attack point of the mode (a door's own live point may have lowered it).
+      const attackPoint = livenessPointsFor(local.liveness)?.attack ?? 0;
       return {
         doorId,
         days,

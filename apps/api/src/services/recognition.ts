@@ -1,4 +1,4 @@
-import { checkQuality, decideIdentification, decideVerification, fuseLivenessScores, livenessVerdict, readLivenessOperatingPoints, type DecisionConfig, type FaceDecision, type LivenessPoints, type LivenessVerdict, type ProbeFace, type StageTimings } from '@facegate/face-core';
+import { checkQuality, decideIdentification, decideVerification, fuseLivenessScores, livenessPointsFor, livenessVerdict, type DecisionConfig, type FaceDecision, type LivenessPoints, type LivenessVerdict, type ProbeFace, type StageTimings } from '@facegate/face-core';
 import type { Scope } from '../auth/api-keys.ts';
 import { can, type Viewer } from '../context.ts';
 import { BusyError, FaceRejectedError, InvalidInputError, NotFoundError, RateLimitedError, UnauthorizedError, type FaceRejectionCode } from '../errors.ts';
@@ -14,7 +14,6 @@ import { photoFacesOf, serializePhotoFaces, type PhotoFaces } from './photo-face
 import type { Prisma } from './prisma.ts';
 
 export type Decision = 'accepted' | 'refused' | 'step_up' | 'error';
-type LivenessMode = 'off' | 'balanced' | 'strict';
 
 /** The photo, or a function reading it (an upload), so that a refused upload is audited like any attempt. */
 export type ImageInput = Uint8Array | (() => Promise<Uint8Array>);
@@ -75,8 +74,6 @@ export function createRecognitionService(deps: {
   observeStages?: (timings: StageTimings) => void;
 }) {
   const { prisma, recognizer, gallery, settings, audit, rateLimits, policy, now } = deps;
-  // The shipped liveness operating points, read once when first needed.
-  let shippedPoints: Record<'balanced' | 'strict', LivenessPoints> | undefined;
 
   const doorExists = async (id: string | null | undefined) => (id ? (await prisma.door.findUnique({ where: { id }, select: { id: true } })) !== null : false);
 
@@ -195,18 +192,6 @@ export function createRecognitionService(deps: {
     return { faces: decideOn, thumbnail, model, liveness, livenessVerdict: verdict, photos, photoFaces: serializePhotoFaces(photos[0] ?? null) };
   }
 
-  /**
-   * The liveness points in force: the operating point's (operating-points.json), with the door's own
-   * live point when it was calibrated on its camera; null when the check is off. Below the attack point
-   * an attempt is refused as `presentation_attack` before any comparison; below the live point a face
-   * that matches must be completed with the PIN (`liveness_uncertain`).
-   */
-  function livenessPoints(mode: LivenessMode, doorLivePoint: number | undefined): LivenessPoints | null {
-    if (mode === 'off') return null;
-    shippedPoints ??= readLivenessOperatingPoints().points;
-    const points = shippedPoints[mode];
-    return doorLivePoint === undefined ? points : { attack: Math.min(points.attack, doorLivePoint), live: doorLivePoint };
-  }
 
   async function limit(viewer: Viewer, doorId: string | null, record: () => Promise<RecognitionEventRow>): Promise<void> {
     const retryAfter = await rateLimits.consume(viewer, doorId);
@@ -242,7 +227,7 @@ export function createRecognitionService(deps: {
   async function atDoor(doorId: string | null) {
     const rules = await policy.door(doorId);
     const local = settingsAtDoor(settings.current(), rules?.settings ?? {});
-    return { ...local, config: decisionConfig(local), rules, livenessPoints: livenessPoints(local.liveness, local.livenessLivePoint) };
+    return { ...local, config: decisionConfig(local), rules, livenessPoints: livenessPointsFor(local.liveness, local.livenessLivePoint) };
   }
 
   /**

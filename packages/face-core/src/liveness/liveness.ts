@@ -34,6 +34,19 @@ export function readOperatingPoints(file = OPERATING_POINTS_PATH): OperatingPoin
   return parsed.data;
 }
 
+let shipped: OperatingPoints | undefined;
+
+/**
+ * The points in force: the operating point's (the shipped file, read once), with a door's own live point
+ * when it was calibrated on its camera (the attack point never above it); null when the check is off.
+ */
+export function livenessPointsFor(mode: LivenessOperatingPoint | 'off', doorLivePoint?: number): LivenessPoints | null {
+  if (mode === 'off') return null;
+  shipped ??= readOperatingPoints();
+  const points = shipped.points[mode];
+  return doorLivePoint === undefined ? points : { attack: Math.min(points.attack, doorLivePoint), live: doorLivePoint };
+}
+
 /** What the check needs of a detected face: its box in photo pixels (EncodedFace has it). */
 export interface LivenessFace {
   readonly box: Box;
@@ -57,7 +70,7 @@ export interface LivenessChecker {
 
 export async function load(config: Partial<LivenessConfig> = {}): Promise<LivenessChecker> {
   const cfg = { ...DEFAULT_LIVENESS_CONFIG, ...config };
-  const points = cfg.points ?? readOperatingPoints().points[cfg.operatingPoint];
+  const points = cfg.points ?? livenessPointsFor(cfg.operatingPoint)!;
   const operatingPoint = cfg.points ? 'custom' : cfg.operatingPoint;
   const networks = await loadMiniFasNet(cfg.modelDir ? { dir: cfg.modelDir } : {});
   return {

@@ -1,9 +1,10 @@
-import { l2Distance } from '../ops/l2.ts';
-import type { Encoding } from '../matching/match.ts';
-import type { FaceDecision } from './decide.ts';
+import { l2Distance } from '../src/ops/l2.ts';
+import type { Encoding } from '../src/matching/match.ts';
+import type { FaceDecision } from '../src/decision/decide.ts';
 
 /**
- * Templates that learn the door's camera, as face-unlock products do: a confident acceptance may add
+ * Templates that learn the door's camera, as face-unlock products do (measured by adaptive-eval.ts, not
+ * adopted: docs/recognition-one-frame.md): a confident acceptance may add
  * the door's frame to the person's samples, within limits an impostor cannot walk a template through.
  */
 export interface AdaptationConfig {
