@@ -11,6 +11,8 @@ export default defineConfig({
   },
   test: {
     include: ['integration/**/*.test.ts', 'e2e/**/*.test.ts'],
+    // Lists every skip with its reason after the run (the default reporter only counts them).
+    reporters: ['default', '../scripts/vitest-skip-reporter.ts'],
     // Each file starts an API with its own recognition threads (the browser tests a dashboard and
     // Chromium too): one file at a time on 2 cores.
     fileParallelism: false,

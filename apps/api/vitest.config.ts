@@ -10,6 +10,8 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts'],
+    // Lists every skip with its reason after the run (the default reporter only counts them).
+    reporters: ['default', '../../scripts/vitest-skip-reporter.ts'],
     // Real databases (one SQLite file or PostgreSQL schema per suite) on a shared 2-core machine.
     fileParallelism: false,
     // The API logs every operation as JSON; tests keep warnings and errors only (operations.test.ts checks the lines).
