@@ -17,6 +17,15 @@ describe.skipIf(!hasFaces('seed'))(`facegate db commands on a SQLite file (needs
   let dir: string;
   let env: NodeJS.ProcessEnv;
   const facegate = async (...args: string[]) => JSON.parse((await run(process.execPath, [bin, ...args, '--json'], { env })).stdout);
+  // A refusal is an answer on stdout with exit code 3 (0 accepted, 1 an error), as `facegate door`.
+  const decided = (...args: string[]) =>
+    new Promise<{ code: number; answer: unknown }>((resolve, reject) =>
+      execFile(process.execPath, [bin, ...args, '--json'], { env }, (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        if (code !== 0 && code !== 3) reject(new Error(`exit ${code}: ${stderr}`));
+        else resolve({ code, answer: JSON.parse(stdout) });
+      }),
+    );
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-db-cli-'));
@@ -38,7 +47,7 @@ describe.skipIf(!hasFaces('seed'))(`facegate db commands on a SQLite file (needs
     expect(await facegate('db', 'import', path.join(dir, 'office'))).toMatchObject({ people: 4, created: 4, enrolled: 5, rejected: [] });
     // Importing again adds samples to the same people rather than duplicating them.
     expect(await facegate('db', 'import', path.join(dir, 'office'))).toMatchObject({ people: 4, created: 0 });
-    expect(await facegate('db', 'verify', '--as', 'kian', path.join(seed, 'camera_2.jpg'))).toMatchObject({ match: false, decision: 'refused' });
+    expect(await decided('db', 'verify', '--as', 'kian', path.join(seed, 'camera_2.jpg'))).toMatchObject({ code: 3, answer: { match: false, decision: 'refused' } });
     expect(await facegate('db', 'identify', path.join(seed, 'camera_2.jpg'))).toMatchObject({ identity: 'benoit' });
   });
 });

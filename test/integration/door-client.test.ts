@@ -255,6 +255,10 @@ describe.skipIf(!hasFaces('seed'))(`door integrators' kit over HTTP (needs ${see
     const refusedWatch = await door(['--url', url, '--watch'], { FACEGATE_KEY: keys.plain! });
     expect(refusedWatch.code).toBe(1);
     expect(refusedWatch.stderr).toMatch(/^error: --watch needs a key with audit:read/);
+    // A key the API does not know is the installer's error (1), not a refusal of the face (3).
+    const unknownKey = await door(['--url', url, '--claim', 'younes', camera(0)], { FACEGATE_KEY: 'fg_not_a_key' });
+    expect(unknownKey.code).toBe(1);
+    expect(unknownKey.stderr).toMatch(/^error: UNAUTHORIZED: .*check the key/m);
     const bad = await door(['--url', url, '--claim', 'younes', '--card', '1', camera(0)], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/one of --claim, --card or --person/);

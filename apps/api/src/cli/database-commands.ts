@@ -1,4 +1,4 @@
-import { listGallery, progressBar } from '@facegate/face-core/cli';
+import { EXIT_REFUSED, listGallery, progressBar } from '@facegate/face-core/cli';
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import type { Viewer } from '../context.ts';
@@ -76,6 +76,7 @@ export function addDatabaseCommands(program: Command): Command {
         const outcome = await app.services.recognition.verify(SYSTEM, { name: options.as ?? null, cardId: options.card ?? null, doorId: options.door ?? null, images: await readImages(images) });
         const result = { identity: options.as ?? options.card, decision: outcome.decision, reason: outcome.reason, distance: outcome.distance, threshold: outcome.threshold, match: outcome.decision === 'accepted', eventId: outcome.event.id };
         print(options.json, result, `${outcome.decision.toUpperCase()} (${outcome.reason}) distance ${outcome.distance?.toFixed(4) ?? '-'} threshold ${outcome.threshold}`);
+        if (outcome.decision !== 'accepted') process.exitCode = EXIT_REFUSED;
       }),
     );
 
@@ -99,6 +100,7 @@ export function addDatabaseCommands(program: Command): Command {
           eventId: outcome.event.id,
         };
         print(options.json, result, `${result.identity ?? `${outcome.decision} (${outcome.reason})`} (nearest distance ${outcome.distance?.toFixed(4) ?? '-'}, threshold ${outcome.threshold})`);
+        if (outcome.decision !== 'accepted') process.exitCode = EXIT_REFUSED;
       }),
     );
   db.command('liveness')

@@ -113,7 +113,11 @@ async function run(target: string | undefined, options: DoorOptions): Promise<nu
       const body = final.ok ? { ok: true, decision: final.result.decision, result: final.result, ...(final !== first && first.ok ? { attempt: first.result } : {}) } : { ok: false, error: final.error };
       write(JSON.stringify(body));
     }
-    code = final.ok && final.result.decision === 'ACCEPTED' ? EXIT.OPENED : EXIT.SHUT;
+    // A key the API does not accept is the installer's error (1, on stderr), not the person's refusal (3).
+    if (!final.ok && final.error.__typename === 'UnauthorizedError') {
+      process.stderr.write(`error: ${final.error.code}: ${final.error.message} (check the key: --key or FACEGATE_KEY)\n`);
+      code = EXIT.FAILED;
+    } else code = final.ok && final.result.decision === 'ACCEPTED' ? EXIT.OPENED : EXIT.SHUT;
   }
   if (subscription) {
     await watch(subscription.events, options);

@@ -94,6 +94,9 @@ async function timeFaceApi(photo: Uint8Array, runs: number): Promise<{ medianMs:
 export async function runBench(options: { runs: number; photo?: string; small?: string }) {
   const photoFile = options.photo ?? path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample2.jpg');
   const frame640 = new Uint8Array(await sharp(photoFile).rotate().resize(640, 480, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer());
+  // Progress on stderr (stdout is the report): the whole run takes about 30 s.
+  const step = (what: string) => process.stderr.write(`bench: ${what}\n`);
+  step('loading the models');
   const engine = await createFaceEngine();
   const seedCamera = path.join(facesDir(), 'seed', 'camera_0.jpg');
   const smallFile = options.small ?? (existsSync(seedCamera) ? seedCamera : undefined);
@@ -115,8 +118,11 @@ export async function runBench(options: { runs: number; photo?: string; small?: 
   const database = new Map<string, Encoding[]>();
   for (let p = 0; p < 12; p++) database.set(`person-${p}`, [0, 1, 2].map((s) => seedFace.map((v, i) => v + Math.sin(p * 31 + s * 7 + i) * 0.05)));
 
+  step(`the 640x480 frame, ${options.runs} runs`);
   const result640 = await timePipeline(engine, frame640, database, options.runs);
+  step(`the 96x96 frame, ${options.runs} runs`);
   const result96 = await timePipeline(engine, frame96, database, options.runs);
+  step('the liveness check');
   const liveness = await timeLiveness(engine, frame640, options.runs);
   // Peak memory of this process with our models loaded, before the reference loads its own.
   const peakRssMb = round(process.resourceUsage().maxRSS / 1024);
@@ -124,7 +130,9 @@ export async function runBench(options: { runs: number; photo?: string; small?: 
   const model = engine.modelId;
   engine.dispose();
   // What ONNX Runtime buys over the TensorFlow.js fallback, on the same frame.
+  if (backend === 'onnx') step('the same pipeline on TensorFlow.js, for comparison');
   const tensorFlow = backend === 'onnx' ? await timeTensorFlow(frame640, database, Math.min(options.runs, 20)) : undefined;
+  step("face-api's own pipeline, the reference");
   const faceApi = await timeFaceApi(frame640, Math.min(options.runs, 20));
   const speedupVsFaceApi = round(faceApi.medianMs / result640.medianMs);
   // The frame has one face, encoded twice (itself and its mirror image) in one batch.

@@ -61,12 +61,21 @@ describe.skipIf(!hasFaces('seed'))(`facegate verify and identify on the exercise
   });
   afterAll(() => rm(gallery, { recursive: true, force: true }));
 
-  it('verify: camera_0 is younes; camera_2 claiming kian is refused', async () => {
-    const yes = JSON.parse((await facegate('verify', '--gallery', gallery, '--as', 'younes', path.join(seed, 'camera_0.jpg'), '--json')).stdout);
+  it('verify: camera_0 is younes (exit 0); camera_2 claiming kian is refused (exit 3, as facegate door)', async () => {
+    const accepted = await facegate('verify', '--gallery', gallery, '--as', 'younes', path.join(seed, 'camera_0.jpg'), '--json');
+    expect(accepted.code).toBe(0);
+    const yes = JSON.parse(accepted.stdout);
     expect(yes).toMatchObject({ identity: 'younes', match: true });
     expect(yes.distance).toBeLessThan(yes.threshold);
-    const no = JSON.parse((await facegate('verify', '--gallery', gallery, '--as', 'kian', path.join(seed, 'camera_2.jpg'), '--json')).stdout);
-    expect(no).toMatchObject({ identity: 'kian', match: false });
+    const refused = await facegate('verify', '--gallery', gallery, '--as', 'kian', path.join(seed, 'camera_2.jpg'), '--json');
+    expect(refused.code).toBe(3);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ identity: 'kian', match: false });
+  });
+
+  it('a missing folder is reported once by its code', async () => {
+    const { code, stderr } = await facegate('verify', '--gallery', path.join(gallery, 'no-such-folder'), '--as', 'younes', path.join(seed, 'camera_0.jpg'));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^facegate: ENOENT: no such file or directory/);
   });
 
   it('identify: camera_0 is younes, with the nearest candidates', async () => {
@@ -100,8 +109,11 @@ describe.skipIf(!hasFaces('seed'))(`facegate decisions on tiny faces and bursts 
       const identified = await facegate('identify', '--gallery', path.join(dir, 'office'), photo, '--json');
       for (const run of [verified, identified]) {
         // Either no face is found at all (exit 1, NO_FACE) or the face is refused for its size.
-        if (run.code !== 0) expect(run.stderr).toMatch(/NO_FACE/);
-        else expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'reject', reason: 'face_too_small', match: false });
+        if (run.code === 1) expect(run.stderr).toMatch(/NO_FACE/);
+        else {
+          expect(run.code).toBe(3);
+          expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'reject', reason: 'face_too_small', match: false });
+        }
       }
     }
   });

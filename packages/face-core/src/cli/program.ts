@@ -123,6 +123,12 @@ async function withEngine<T>(fn: (engine: FaceEngine) => Promise<T>, head?: stri
   }
 }
 
+/**
+ * Exit codes, the same for every command that decides (verify, identify, door): 0 accepted, 3 refused
+ * (a decision, printed on stdout), 1 an error (stderr), 2 a usage error.
+ */
+export const EXIT_REFUSED = 3;
+
 /** The facegate command with the face engine's subcommands; the API package adds its database commands. */
 export function createProgram(): Command {
   const program = new Command('facegate')
@@ -167,6 +173,7 @@ export function createProgram(): Command {
         const decision = decideVerification(await encodeFrames(engine, images), options.as, database, decisionConfig(options));
         const result = describeDecision(decision);
         print(options, result, `${decision.outcome.toUpperCase()} (${decision.reason}): ${options.as} at distance ${result.distance} (threshold ${result.threshold})`);
+        if (decision.outcome !== 'accept') process.exitCode = EXIT_REFUSED;
       }),
     );
 
@@ -185,6 +192,7 @@ export function createProgram(): Command {
         const result = describeDecision(decision);
         const who = decision.outcome === 'accept' ? decision.identity : decision.reason === 'not_in_database' ? 'not in the database' : `refused (${decision.reason})`;
         print(options, result, `${who} (${decision.outcome}; nearest distance ${result.distance}, threshold ${result.threshold})`);
+        if (decision.outcome !== 'accept') process.exitCode = EXIT_REFUSED;
       }),
     );
 
@@ -323,7 +331,9 @@ export async function runProgram(program: Command, argv: readonly string[] = pro
     if (e.code?.startsWith('commander.')) {
       process.exitCode = e.exitCode ?? 2;
     } else {
-      process.stderr.write(`facegate: ${e instanceof FaceError || typeof e.code === 'string' ? `${e.code}: ` : ''}${e.message}\n`);
+      // Node's own errors already begin with their code ("ENOENT: no such file ..."): not twice.
+      const code = (e instanceof FaceError || typeof e.code === 'string') && !e.message.startsWith(`${e.code}:`) ? `${e.code}: ` : '';
+      process.stderr.write(`facegate: ${code}${e.message}\n`);
       process.exitCode = 1;
     }
   }

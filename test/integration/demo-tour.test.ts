@@ -1,0 +1,90 @@
+// The README's five-minute tour, run as written: `npm run demo` (facegate demo) on a fresh database,
+// the API started on it, then each `facegate door` line the demo prints. Needs nothing from ../shared:
+// the demo's photos ship inside @vladmandic/face-api, as on a fresh clone.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApp } from '@facegate/api/app';
+import { loadConfig } from '@facegate/api/config';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiProcess } from './api-process.ts';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const bin = path.join(repoRoot, 'apps/api/bin/facegate.js');
+
+function facegate(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    // From the repository root, where the README's commands run.
+    execFile(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, timeout: 240_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+interface Demo {
+  door: { id: string; name: string };
+  key: string;
+  people: { name: string; card: string; created: boolean }[];
+  tries: { args: string[]; expect: string }[];
+}
+
+describe("the README's tour: npm run demo, then the door lines it prints", () => {
+  let dir: string;
+  let databaseUrl: string;
+  let api: Awaited<ReturnType<typeof startApiProcess>>;
+  let demo: Demo;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'facegate-demo-'));
+    databaseUrl = `file:${path.join(dir, 'facegate.db')}`;
+    const seeded = await facegate(['demo', '--out', path.join(dir, 'demo'), '--json'], { DATABASE_URL: databaseUrl, FACEGATE_RECOGNIZER_THREADS: '1' });
+    expect(seeded.code, seeded.stderr).toBe(0);
+    demo = JSON.parse(seeded.stdout) as Demo;
+    api = await startApiProcess({ DATABASE_URL: databaseUrl });
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('enrols five people with cards, a door with liveness off (photo files) and a door key', () => {
+    expect(demo.people).toHaveLength(5);
+    expect(demo.people.every((p) => p.created)).toBe(true);
+    expect(new Set(demo.people.map((p) => p.card)).size).toBe(5);
+    expect(demo.key).toMatch(/^fg_/);
+    expect(demo.tries).toHaveLength(4);
+  });
+
+  it('each printed door line answers as the demo says: the holder in, a stolen card and a stranger out', async () => {
+    const results = [];
+    for (const t of demo.tries) {
+      const run = await facegate(['door', '--url', `${api.base}/graphql`, ...t.args], { FACEGATE_KEY: demo.key });
+      results.push({ expected: t.expect, code: run.code, out: run.stdout + run.stderr });
+    }
+    for (const r of results) {
+      const code = Number(/\(exit (\d)\)/.exec(r.expected)![1]);
+      expect(r.code, `${r.expected}\n${r.out}`).toBe(code);
+      if (code === 0) expect(r.out).toMatch(new RegExp(`^ACCEPTED\\s+${r.expected.split(' ')[1]}\\b`, 'm'));
+      else expect(r.out).toMatch(/^REFUSED\s/m);
+    }
+    // The stolen card is refused as the card holder's face not matching; the stranger as nobody enrolled.
+    expect(results[3]!.out).toMatch(/not_in_database|refused/);
+  });
+
+  it('records each try as one audit event, and a second demo run reuses the people with a new key', async () => {
+    const again = await facegate(['demo', '--out', path.join(dir, 'demo'), '--json'], { DATABASE_URL: databaseUrl, FACEGATE_RECOGNIZER_THREADS: '1' });
+    expect(again.code, again.stderr).toBe(0);
+    const second = JSON.parse(again.stdout) as Demo;
+    expect(second.people.map((p) => p.created)).toEqual([false, false, false, false, false]);
+    expect(second.key).not.toBe(demo.key);
+    const app = await createApp(loadConfig({ DATABASE_URL: databaseUrl, FACEGATE_RECOGNIZER_THREADS: '1' }));
+    try {
+      expect(await app.db.prisma.recognitionEvent.count({ where: { doorId: demo.door.id } })).toBe(4);
+      expect(await app.db.prisma.person.count()).toBe(5);
+    } finally {
+      await app.close();
+    }
+  });
+});
