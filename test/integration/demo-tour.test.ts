@@ -23,6 +23,14 @@ function facegate(args: string[], env: Record<string, string>) {
   });
 }
 
+/** One GraphQL call over HTTP, as the README writes it. */
+async function graphql(base: string, query: string, token?: string): Promise<Record<string, any>> {
+  const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query }) });
+  const body = (await response.json()) as { data?: Record<string, any>; errors?: unknown };
+  if (!body.data) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
 interface Demo {
   door: { id: string; name: string };
   key: string;
@@ -35,6 +43,7 @@ describe("the README's tour: npm run demo, then the door lines it prints", () =>
   let databaseUrl: string;
   let api: Awaited<ReturnType<typeof startApiProcess>>;
   let demo: Demo;
+  let admin: { email: string; password: string };
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-demo-'));
@@ -42,6 +51,10 @@ describe("the README's tour: npm run demo, then the door lines it prints", () =>
     const seeded = await facegate(['demo', '--out', path.join(dir, 'demo'), '--json'], { DATABASE_URL: databaseUrl, FACEGATE_RECOGNIZER_THREADS: '1' });
     expect(seeded.code, seeded.stderr).toBe(0);
     demo = JSON.parse(seeded.stdout) as Demo;
+    // The demo opened the new database first: it made the first administrator and showed the password.
+    const shown = /first administrator created: (\S+) \/ (\S+) \(shown once/.exec(seeded.stderr);
+    expect(shown, seeded.stderr).not.toBeNull();
+    admin = { email: shown![1]!, password: shown![2]! };
     api = await startApiProcess({ DATABASE_URL: databaseUrl });
   });
   afterAll(async () => {
@@ -71,6 +84,19 @@ describe("the README's tour: npm run demo, then the door lines it prints", () =>
     }
     // The stolen card is refused as the card holder's face not matching; the stranger as nobody enrolled.
     expect(results[3]!.out).toMatch(/not_in_database|refused/);
+  });
+
+  it("the README's GraphQL lines: sign in as the administrator the demo printed, create a door and a key that a door then uses", async () => {
+    const login = await graphql(api.base, `mutation { login(email: "${admin.email}", password: "${admin.password}") { ... on MutationLoginSuccess { data { token } } } }`);
+    const session = login.login.data.token as string;
+    const door = await graphql(api.base, 'mutation { createDoor(name: "Front door") { ... on MutationCreateDoorSuccess { data { id } } } }', session);
+    const doorId = door.createDoor.data.id as string;
+    const key = await graphql(api.base, `mutation { createApiKey(name: "front door", scopes: [VERIFY, IDENTIFY], doorId: "${doorId}") { ... on MutationCreateApiKeySuccess { data { token } } } }`, session);
+    // The new door has the site's liveness (on): a photo file may be refused as a photo or asked for
+    // the PIN, which is the point of the check. What the key must do is reach the door and be audited.
+    const run = await facegate(['door', '--url', `${api.base}/graphql`, ...demo.tries[0]!.args], { FACEGATE_KEY: key.createApiKey.data.token as string });
+    expect([0, 3], run.stdout + run.stderr).toContain(run.code);
+    expect(run.stdout).toMatch(/^(ACCEPTED|REFUSED|STEP_UP)\s/m);
   });
 
   it('records each try as one audit event, and a second demo run reuses the people with a new key', async () => {
