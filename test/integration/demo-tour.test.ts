@@ -23,12 +23,13 @@ function facegate(args: string[], env: Record<string, string>) {
   });
 }
 
-/** One GraphQL call over HTTP, as the README writes it. */
-async function graphql(base: string, query: string, token?: string): Promise<Record<string, any>> {
+/** One GraphQL call over HTTP, as the README writes it; answers the string at `path` in its data. */
+async function graphql(base: string, query: string, path: string, token?: string): Promise<string> {
   const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query }) });
-  const body = (await response.json()) as { data?: Record<string, any>; errors?: unknown };
-  if (!body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
+  const body = (await response.json()) as { data?: unknown; errors?: unknown };
+  const value = path.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], body.data);
+  if (typeof value !== 'string') throw new Error(`no ${path} in ${JSON.stringify(body)}`);
+  return value;
 }
 
 interface Demo {
@@ -87,14 +88,12 @@ describe("the README's tour: npm run demo, then the door lines it prints", () =>
   });
 
   it("the README's GraphQL lines: sign in as the administrator the demo printed, create a door and a key that a door then uses", async () => {
-    const login = await graphql(api.base, `mutation { login(email: "${admin.email}", password: "${admin.password}") { ... on MutationLoginSuccess { data { token } } } }`);
-    const session = login.login.data.token as string;
-    const door = await graphql(api.base, 'mutation { createDoor(name: "Front door") { ... on MutationCreateDoorSuccess { data { id } } } }', session);
-    const doorId = door.createDoor.data.id as string;
-    const key = await graphql(api.base, `mutation { createApiKey(name: "front door", scopes: [VERIFY, IDENTIFY], doorId: "${doorId}") { ... on MutationCreateApiKeySuccess { data { token } } } }`, session);
+    const session = await graphql(api.base, `mutation { login(email: "${admin.email}", password: "${admin.password}") { ... on MutationLoginSuccess { data { token } } } }`, 'login.data.token');
+    const doorId = await graphql(api.base, 'mutation { createDoor(name: "Front door") { ... on MutationCreateDoorSuccess { data { id } } } }', 'createDoor.data.id', session);
+    const key = await graphql(api.base, `mutation { createApiKey(name: "front door", scopes: [VERIFY, IDENTIFY], doorId: "${doorId}") { ... on MutationCreateApiKeySuccess { data { token } } } }`, 'createApiKey.data.token', session);
     // The new door has the site's liveness (on): a photo file may be refused as a photo or asked for
     // the PIN, which is the point of the check. What the key must do is reach the door and be audited.
-    const run = await facegate(['door', '--url', `${api.base}/graphql`, ...demo.tries[0]!.args], { FACEGATE_KEY: key.createApiKey.data.token as string });
+    const run = await facegate(['door', '--url', `${api.base}/graphql`, ...demo.tries[0]!.args], { FACEGATE_KEY: key });
     expect([0, 3], run.stdout + run.stderr).toContain(run.code);
     expect(run.stdout).toMatch(/^(ACCEPTED|REFUSED|STEP_UP)\s/m);
   });

@@ -3,7 +3,8 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type { Scope } from './auth/api-keys.ts';
-import { can, type Context } from './context.ts';
+import { can } from './auth/viewer.ts';
+import type { Context } from './context.ts';
 import { UnauthorizedError } from './errors.ts';
 
 export const builder = new SchemaBuilder<{

@@ -1,17 +1,12 @@
 import { BlockList, isIP } from 'node:net';
-import type { Scope } from './auth/api-keys.ts';
+import type { Viewer } from './auth/viewer.ts';
 import { parseApiKey, verifyApiKeySecret } from './db/secrets.ts';
 import type { TokenIssuer } from './auth/tokens.ts';
 import type { Services } from './services/index.ts';
 
-/** Who is calling: nobody, a signed-in administrator, or an API key (a door or an integration). */
-export type Viewer =
-  /** `rejected`: a credential was sent and refused; a revoked key's id is kept for the audit log. */
-  | { readonly kind: 'anonymous'; readonly rejected?: 'revoked_key' | 'invalid_credentials'; readonly apiKeyId?: string; readonly doorId?: string | null }
-  | { readonly kind: 'admin'; readonly id: string; readonly email: string; readonly role: 'admin' | 'viewer'; readonly sessionId: string }
-  | { readonly kind: 'apiKey'; readonly id: string; readonly name: string; readonly scopes: readonly Scope[]; readonly doorId: string | null }
-  /** The facegate command on the server itself: it holds the database, so it may do everything. */
-  | { readonly kind: 'system' };
+// Who is calling and what they may do live in auth/ (services import them from there, not from the
+// request context, which depends on the services).
+export { can, type Viewer } from './auth/viewer.ts';
 
 export interface Context {
   readonly viewer: Viewer;
@@ -65,22 +60,6 @@ export function clientAddress(request: Request, socketAddress: string | undefine
     if (!isTrusted(address)) return address;
   }
   return address;
-}
-
-/** Viewers (role viewer) read everything an administrator reads and change nothing. */
-const VIEWER_ROLE_SCOPES: readonly Scope[] = ['people:read', 'audit:read', 'faces:read'];
-
-export function can(viewer: Viewer, scope: Scope): boolean {
-  switch (viewer.kind) {
-    case 'anonymous':
-      return false;
-    case 'admin':
-      return viewer.role === 'admin' || VIEWER_ROLE_SCOPES.includes(scope);
-    case 'apiKey':
-      return viewer.scopes.includes('admin') || viewer.scopes.includes(scope);
-    case 'system':
-      return true;
-  }
 }
 
 /** Reads `Authorization: Bearer <token>`: an API key (fg_...) or an administrator's session token. */

@@ -1,7 +1,7 @@
 import { EXIT_REFUSED, listGallery, progressBar } from '@facegate/face-core/cli';
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import type { Viewer } from '../context.ts';
+import type { Viewer } from '../auth/viewer.ts';
 import { withApp } from './with-app.ts';
 
 const SYSTEM: Viewer = { kind: 'system' };

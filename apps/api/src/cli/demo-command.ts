@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
-import type { Viewer } from '../context.ts';
+import type { Viewer } from '../auth/viewer.ts';
 import { withApp } from './with-app.ts';
 
 const SYSTEM: Viewer = { kind: 'system' };

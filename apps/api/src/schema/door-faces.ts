@@ -1,5 +1,5 @@
 import { builder } from '../builder.ts';
-import { can } from '../context.ts';
+import { can } from '../auth/viewer.ts';
 import { DuplicateNameError } from '../errors.ts';
 import { MAX_DOOR_FACES, NEVER_LEARNED, type DoorFace, type DoorFaceGroup } from '../services/door-faces.ts';
 import type { FaceSampleModel, PersonModel } from '../services/prisma.ts';

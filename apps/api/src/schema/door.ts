@@ -1,10 +1,9 @@
 import { DOOR_CALIBRATION_STEP_UP, type LivenessPoints } from '@facegate/face-core';
 import { builder } from '../builder.ts';
 import { CALIBRATION_MIN_ATTEMPTS, type DoorLivenessCalibration } from '../liveness/door-calibration.ts';
-import { can } from '../context.ts';
+import { can } from '../auth/viewer.ts';
 import { parseDoorSettings, settingsAtDoor, type DoorSettings } from '../policy/door-settings.ts';
-import type { ApiKeyModel, DoorModel } from '../services/prisma.ts';
-import { ApiKeyRef } from './api-key.ts';
+import type { DoorModel } from '../services/prisma.ts';
 import { ConfirmationRequiredError } from '../errors.ts';
 import { COMMON_ERRORS } from './errors.ts';
 import { LivenessMode } from './settings.ts';
@@ -106,14 +105,6 @@ const DoorLivenessCalibrationRef = builder.objectRef<DoorLivenessCalibration>('D
   }),
 });
 
-const DoorDeletionRef = builder.objectRef<{ id: string; revokedKeys: ApiKeyModel[] }>('DoorDeletion').implement({
-  description: 'A deleted door and the keys bound to it, revoked with it: a door key never outlives its door as a key for every door.',
-  fields: (t) => ({
-    id: t.exposeID('id'),
-    revokedKeys: t.field({ type: [ApiKeyRef], resolve: (d) => d.revokedKeys }),
-  }),
-});
-
 builder.queryFields((t) => ({
   // The site's doors are the register's or the audit's business (people:read or audit:read), not a door key's.
   doors: t.field({ type: [DoorRef], authScopes: (_, __, ctx) => can(ctx.viewer, 'people:read') || can(ctx.viewer, 'audit:read'), resolve: (_, __, ctx) => ctx.services.access.doors.list() }),
@@ -157,13 +148,5 @@ builder.mutationFields((t) => ({
         },
         { confirmLargeChange: confirmLargeChange ?? false },
       ),
-  }),
-  deleteDoor: t.field({
-    type: DoorDeletionRef,
-    description: 'Deletes a door; the keys bound to it are revoked with it (in the same transaction) and listed.',
-    authScopes: { scope: 'admin' },
-    errors: { types: COMMON_ERRORS },
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_, { id }, ctx) => ctx.services.access.doors.remove(String(id)),
   }),
 }));

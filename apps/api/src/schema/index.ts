@@ -6,6 +6,7 @@ import './admin.ts';
 import './person.ts';
 import './door.ts';
 import './api-key.ts';
+import './door-deletion.ts';
 import './recognition.ts';
 import './settings.ts';
 import './access-policy.ts';

@@ -1,6 +1,6 @@
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
-import { can } from '../context.ts';
+import { can } from '../auth/viewer.ts';
 import { decodeEncoding } from '../db/codecs.ts';
 import { DuplicateNameError, FaceRejectedError } from '../errors.ts';
 import type { RejectedPhoto as RejectedPhotoModel } from '../services/people.ts';

@@ -1,6 +1,6 @@
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
-import { can } from '../context.ts';
+import { can } from '../auth/viewer.ts';
 import { BusyError, FaceRejectedError, InvalidInputError, RateLimitedError } from '../errors.ts';
 import { STEP_UP_SECONDS, type RecognitionOutcome } from '../services/recognition.ts';
 import type { RecognitionEventModel } from '../services/prisma.ts';

@@ -1,4 +1,4 @@
-import type { Viewer } from '../context.ts';
+import type { Viewer } from '../auth/viewer.ts';
 import type { Prisma } from './prisma.ts';
 
 /** One line of the administrators' action log, as written (see AdminAction in prisma/schema.prisma). */

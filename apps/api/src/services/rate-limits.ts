@@ -1,5 +1,5 @@
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import type { Viewer } from '../context.ts';
+import type { Viewer } from '../auth/viewer.ts';
 
 export interface RateLimits {
   /** Takes one attempt for the caller and the door; null when allowed, else seconds to wait. */

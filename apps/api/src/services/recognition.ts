@@ -1,6 +1,6 @@
 import { checkQuality, decideIdentification, decideVerification, fuseLivenessScores, livenessPointsFor, livenessVerdict, type DecisionConfig, type FaceDecision, type LivenessPoints, type LivenessVerdict, type ProbeFace, type StageTimings } from '@facegate/face-core';
 import type { Scope } from '../auth/api-keys.ts';
-import { can, type Viewer } from '../context.ts';
+import { can, type Viewer } from '../auth/viewer.ts';
 import { BusyError, FaceRejectedError, InvalidInputError, NotFoundError, RateLimitedError, UnauthorizedError, type FaceRejectionCode } from '../errors.ts';
 import type { Gallery } from '../recognizer/gallery.ts';
 import { isQueueFull, type Recognizer } from '../recognizer/pool.ts';

@@ -1,0 +1,28 @@
+// Who is calling, and what each kind of caller may do. The services and the schema import these from
+// here; the request context (context.ts) builds a Viewer from a request.
+import type { Scope } from './api-keys.ts';
+
+/** Who is calling: nobody, a signed-in administrator, or an API key (a door or an integration). */
+export type Viewer =
+  /** `rejected`: a credential was sent and refused; a revoked key's id is kept for the audit log. */
+  | { readonly kind: 'anonymous'; readonly rejected?: 'revoked_key' | 'invalid_credentials'; readonly apiKeyId?: string; readonly doorId?: string | null }
+  | { readonly kind: 'admin'; readonly id: string; readonly email: string; readonly role: 'admin' | 'viewer'; readonly sessionId: string }
+  | { readonly kind: 'apiKey'; readonly id: string; readonly name: string; readonly scopes: readonly Scope[]; readonly doorId: string | null }
+  /** The facegate command on the server itself: it holds the database, so it may do everything. */
+  | { readonly kind: 'system' };
+
+/** Viewers (role viewer) read everything an administrator reads and change nothing. */
+const VIEWER_ROLE_SCOPES: readonly Scope[] = ['people:read', 'audit:read', 'faces:read'];
+
+export function can(viewer: Viewer, scope: Scope): boolean {
+  switch (viewer.kind) {
+    case 'anonymous':
+      return false;
+    case 'admin':
+      return viewer.role === 'admin' || VIEWER_ROLE_SCOPES.includes(scope);
+    case 'apiKey':
+      return viewer.scopes.includes('admin') || viewer.scopes.includes(scope);
+    case 'system':
+      return true;
+  }
+}
