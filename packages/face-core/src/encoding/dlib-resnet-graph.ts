@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { DLIB_MEAN_RGB, DLIB_RESNET_BLOCKS, DLIB_RESNET_STEM } from './dlib-resnet-topology.ts';
 
 /** face-api's parameter layout for dlib's ResNet (see its FaceRecognitionNet). */
 interface ConvLayerParams {
@@ -21,21 +22,6 @@ type FoldedConv = {
   bias: tf.Tensor1D;
 };
 
-/** Residual blocks in order; `down` blocks halve the resolution and double the channels. */
-const BLOCKS: { name: string; down: boolean }[] = [
-  ...['conv32_1', 'conv32_2', 'conv32_3'].map((name) => ({ name, down: false })),
-  { name: 'conv64_down', down: true },
-  ...['conv64_1', 'conv64_2', 'conv64_3'].map((name) => ({ name, down: false })),
-  { name: 'conv128_down', down: true },
-  ...['conv128_1', 'conv128_2'].map((name) => ({ name, down: false })),
-  { name: 'conv256_down', down: true },
-  ...['conv256_1', 'conv256_2'].map((name) => ({ name, down: false })),
-  { name: 'conv256_down_out', down: true },
-];
-
-/** dlib's input normalisation: subtract the training set's mean colour, divide by 255. */
-const MEAN_RGB = [122.782, 117.001, 104.298];
-
 /**
  * dlib's ResNet with each conv, bias and affine (batch-norm) layer folded into one fused conv:
  * conv(x, W) * s + (b * s + c) = conv(x, W * s) + (b * s + c). The first conv also absorbs the input
@@ -49,13 +35,13 @@ export class FoldedDlibResNet {
 
   constructor(params: DlibResNetParams) {
     this.stem = tf.tidy(() => {
-      const { filter, bias } = fold(params.conv32_down);
+      const { filter, bias } = fold(params[DLIB_RESNET_STEM] as ConvLayerParams);
       // conv((x - mean) / 255, W) = conv(x, W / 255) - sum_{h,w,c} W[h,w,c,:] * mean[c] / 255
-      const mean = tf.tensor1d(MEAN_RGB).reshape([1, 1, 3, 1]);
+      const mean = tf.tensor1d([...DLIB_MEAN_RGB]).reshape([1, 1, 3, 1]);
       const shift = tf.sum(tf.mul(filter, mean), [0, 1, 2]).div(255);
       return keep({ filter: filter.div(255) as tf.Tensor4D, bias: tf.sub(bias, shift) as tf.Tensor1D });
     });
-    this.blocks = BLOCKS.map(({ name, down }) => {
+    this.blocks = DLIB_RESNET_BLOCKS.map(({ name, down }) => {
       const block = params[name] as ResidualLayerParams;
       const [conv1, conv2] = tf.tidy(() => [keep(fold(block.conv1)), keep(fold(block.conv2))]) as [FoldedConv, FoldedConv];
       return { conv1, conv2, down };

@@ -1,22 +1,8 @@
 import { ENCODER_INPUT_SIZE, ENCODING_LENGTH } from '../encoding/constants.ts';
+import { DLIB_MEAN_RGB, DLIB_RESNET_BLOCKS, DLIB_RESNET_STEM } from '../encoding/dlib-resnet-topology.ts';
 import { hwioToOihw, OnnxGraph, outputSize } from './graph.ts';
 import { quantizeActivation, quantizeConvWeights, type ActivationRange } from './quantize.ts';
 import { weight, type Weight } from './weights.ts';
-
-/** dlib's input normalisation: subtract the training set's mean colour, divide by 255. */
-const MEAN_RGB = [122.782, 117.001, 104.298];
-
-/** Residual blocks in order; `down` blocks halve the resolution and double the channels. */
-const BLOCKS: { name: string; down: boolean }[] = [
-  ...['conv32_1', 'conv32_2', 'conv32_3'].map((name) => ({ name, down: false })),
-  { name: 'conv64_down', down: true },
-  ...['conv64_1', 'conv64_2', 'conv64_3'].map((name) => ({ name, down: false })),
-  { name: 'conv128_down', down: true },
-  ...['conv128_1', 'conv128_2'].map((name) => ({ name, down: false })),
-  { name: 'conv256_down', down: true },
-  ...['conv256_1', 'conv256_2'].map((name) => ({ name, down: false })),
-  { name: 'conv256_down_out', down: true },
-];
 
 export const DLIB_RESNET_INPUT = 'chips';
 export const DLIB_RESNET_OUTPUT = 'descriptors';
@@ -79,7 +65,7 @@ export function buildDlibResNet(weights: ReadonlyMap<string, Weight>, precision:
         folded[i] = folded[i]! * scale[o]!;
         if (stem) {
           // conv((x - mean) / 255, W) = conv(x, W / 255) - sum_{h,w,c} W[o,c,h,w] * mean[c] / 255
-          b -= (folded[i]! * MEAN_RGB[Math.floor((i - o * perOutput) / (kh * kw))]!) / 255;
+          b -= (folded[i]! * DLIB_MEAN_RGB[Math.floor((i - o * perOutput) / (kh * kw))]!) / 255;
           folded[i] = folded[i]! / 255;
         }
       }
@@ -100,11 +86,11 @@ export function buildDlibResNet(weights: ReadonlyMap<string, Weight>, precision:
   // [n, 150, 150, 3] -> [n, 3, 150, 150]; int8: whole numbers 0..255, quantized exactly
   let x = point(g.node('Transpose', [input], { perm: { ints: [0, 3, 1, 2] } }), 'input', [0, 255]);
   // -> [n, 32, 72, 72] -> max pool -> [n, 32, 35, 35]
-  let [out, h, channels] = conv(x, size, 'conv32_down', 2, false, true);
+  let [out, h, channels] = conv(x, size, DLIB_RESNET_STEM, 2, false, true);
   x = point(g.node('Relu', [out]), 'stem');
   x = point(g.node('MaxPool', [x], { kernel_shape: { ints: [3, 3] }, strides: { ints: [2, 2] } }), 'stem_pool');
   h = outputSize(h, 3, 2, [0, 0]);
-  for (const { name, down } of BLOCKS) {
+  for (const { name, down } of DLIB_RESNET_BLOCKS) {
     // down: [n, c, h, h] -> [n, 2c, h', h']; otherwise the shape is kept
     const [a, ha, ca] = conv(x, h, `${name}/conv1`, down ? 2 : 1, !down);
     [out] = conv(point(g.node('Relu', [a]), `${name}/relu1`), ha, `${name}/conv2`, 1, true);
