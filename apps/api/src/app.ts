@@ -166,7 +166,9 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
     maxUploadBytes: config.FACEGATE_MAX_UPLOAD_BYTES,
     ...(options.now ? { now: options.now } : {}),
     events: {
-      mqtt: config.FACEGATE_MQTT_URL ? { url: config.FACEGATE_MQTT_URL, topicPrefix: config.FACEGATE_MQTT_TOPIC_PREFIX } : null,
+      mqtt: config.FACEGATE_MQTT_URL
+        ? { url: config.FACEGATE_MQTT_URL, topicPrefix: config.FACEGATE_MQTT_TOPIC_PREFIX, discoveryPrefix: config.FACEGATE_MQTT_DISCOVERY_PREFIX === 'off' ? null : config.FACEGATE_MQTT_DISCOVERY_PREFIX }
+        : null,
       webhooks: { maxAttempts: config.FACEGATE_WEBHOOK_MAX_ATTEMPTS, baseDelayMs: config.FACEGATE_WEBHOOK_RETRY_BASE_MS, timeoutMs: config.FACEGATE_WEBHOOK_TIMEOUT_MS },
       webhookAllow: parseWebhookAllowList(config.FACEGATE_WEBHOOK_ALLOW),
       pollMs: config.FACEGATE_EVENTS_POLL_MS,

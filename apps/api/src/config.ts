@@ -45,6 +45,8 @@ const envSchema = z.object({
   FACEGATE_MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/./, 'FACEGATE_MQTT_URL is a broker URL such as mqtt://127.0.0.1:1883').optional(),
   /** The first level of every MQTT topic (<prefix>/doors/<doorId>/events, <prefix>/events/<decision>, <prefix>/status). */
   FACEGATE_MQTT_TOPIC_PREFIX: z.string().regex(/^[^#+\s]+$/, 'FACEGATE_MQTT_TOPIC_PREFIX cannot hold #, + or spaces').default('facegate'),
+  /** Home Assistant MQTT discovery: retained configs under <prefix>/<component>/facegate_<doorId>/...; `off` for none. */
+  FACEGATE_MQTT_DISCOVERY_PREFIX: z.string().regex(/^[^#+\s]+$/, 'FACEGATE_MQTT_DISCOVERY_PREFIX cannot hold #, + or spaces').default('homeassistant'),
   /** Webhook deliveries: attempts before giving up, the first retry's delay (doubling, jittered, at most an hour), the receiver's time to answer. */
   FACEGATE_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
   FACEGATE_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(5000),

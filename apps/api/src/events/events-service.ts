@@ -5,6 +5,7 @@ import type { Prisma, RecognitionEventModel } from '../services/prisma.ts';
 import { erasePersonFromEvents } from './erasure.ts';
 import { refusedHost, type AllowedAddress } from './webhook-address.ts';
 import { createMqttPublisher, type MqttOptions } from './mqtt-publisher.ts';
+import { discoveryMessages, discoveryTopics, type DiscoveryDoor } from './home-assistant.ts';
 import { eventPayload, eventTopics, type EventPayload, type EventType } from './payload.ts';
 import { generateWebhookSecret } from './signature.ts';
 import { createWebhookDispatcher, DEFAULT_RETRY_POLICY, type WebhookRetryPolicy } from './webhook-dispatcher.ts';
@@ -14,7 +15,7 @@ export type EventDecision = (typeof EVENT_DECISIONS)[number];
 
 export interface EventsOptions {
   /** The MQTT broker (FACEGATE_MQTT_URL); no MQTT when unset. */
-  readonly mqtt?: Omit<MqttOptions, 'pollMs'> | null;
+  readonly mqtt?: (Omit<MqttOptions, 'pollMs'> & { readonly discoveryPrefix?: string | null }) | null;
   readonly webhooks?: Partial<WebhookRetryPolicy>;
   /** Addresses the operator opened to webhooks (FACEGATE_WEBHOOK_ALLOW); see webhook-address.ts. */
   readonly webhookAllow?: readonly AllowedAddress[];
@@ -75,6 +76,8 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
   const webhooks = createWebhookDispatcher(prisma, cipher, policy, { outcome: (outcome, createdAt) => observe('webhook', outcome, createdAt), error: report }, options.webhookAllow);
   const mqtt = options.mqtt
     ? createMqttPublisher(prisma, { ...options.mqtt, pollMs }, {
+        // Each connection announces every door again: a broker restarted without persistence lost the retained configs.
+        connected: () => void discoverAll().catch(report),
         published: (rows) => rows.forEach((r) => observe('mqtt', 'delivered', r.createdAt)),
         failed: (n) => metrics?.eventDeliveries.inc({ channel: 'mqtt', outcome: 'retry' }, n),
         error: report,
@@ -137,6 +140,24 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
     if (payload.personId && !(await prisma.person.findUnique({ where: { id: payload.personId }, select: { id: true } }))) await erasePersonFromEvents(prisma, payload.personId);
     if (targets.length > 0) webhooks.wake();
     if (topics.length > 0) mqtt?.wake();
+  }
+
+  // Home Assistant discovery: retained config rows in the outbox, published in order with the events.
+  const discoveryPrefix = mqtt ? (options.mqtt!.discoveryPrefix ?? null) : null;
+  async function discover(doors: readonly DiscoveryDoor[]) {
+    if (!discoveryPrefix || doors.length === 0) return;
+    const rows = doors.flatMap((door) => discoveryMessages(discoveryPrefix, options.mqtt!.topicPrefix, door));
+    await prisma.outboxMessage.createMany({ data: rows.map((row) => ({ ...row, retain: true })) });
+    mqtt?.wake();
+  }
+  async function discoverAll() {
+    await discover(await prisma.door.findMany({ select: { id: true, name: true }, orderBy: { createdAt: 'asc' } }));
+  }
+  /** An empty retained message on each config topic: Home Assistant removes the door's entities. */
+  async function undiscover(doorId: string) {
+    if (!discoveryPrefix) return;
+    await prisma.outboxMessage.createMany({ data: discoveryTopics(discoveryPrefix, doorId).map((topic) => ({ topic, payload: '', retain: true })) });
+    mqtt?.wake();
   }
 
   let queue: Promise<void> = Promise.resolve();
@@ -269,6 +290,10 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
       });
     },
     delivery: (id: string) => prisma.webhookDelivery.findUnique({ where: { id } }),
+    /** A door created or renamed: its Home Assistant entities are announced (when discovery is on); a failure is reported, and the next connection announces it. */
+    doorChanged: (door: DiscoveryDoor) => discover([door]).catch(report),
+    /** A door deleted: its Home Assistant entities are removed. */
+    doorRemoved: undiscover,
     /** Is the MQTT broker connected (null: MQTT off). */
     mqttConnected: () => (mqtt ? mqtt.connected : null),
     /**

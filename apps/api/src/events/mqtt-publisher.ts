@@ -26,7 +26,7 @@ const BATCH = 200;
 export function createMqttPublisher(
   prisma: Prisma,
   options: MqttOptions,
-  hooks: { published?: (rows: { createdAt: Date }[]) => void; failed?: (count: number) => void; error: (error: unknown) => void },
+  hooks: { connected?: () => void; published?: (rows: { createdAt: Date }[]) => void; failed?: (count: number) => void; error: (error: unknown) => void },
 ) {
   const me = randomUUID();
   const statusTopic = `${options.topicPrefix}/status`;
@@ -48,6 +48,7 @@ export function createMqttPublisher(
   client.on('connect', () => {
     lastError = '';
     client.publish(statusTopic, 'online', { qos: 1, retain: true });
+    hooks.connected?.();
     pump.wake();
   });
 

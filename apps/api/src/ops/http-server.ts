@@ -95,8 +95,8 @@ export function startHttpServer(options: { host: string; port: number; logger: L
       app = created;
     },
     (error: unknown) => {
-      startError = error;
-      options.logger.fatal({ err: error instanceof Error ? error.message : String(error) }, 'start-up failed');
+      startError = withHint(error);
+      options.logger.fatal({ err: startError instanceof Error ? startError.message : String(startError) }, 'start-up failed');
     },
   );
 
@@ -114,4 +114,13 @@ export function startHttpServer(options: { host: string; port: number; logger: L
       await app?.close();
     },
   };
+}
+
+/**
+ * A native module built for another Node.js (better-sqlite3 after switching Node versions, or built
+ * against another Node's headers) fails here, before the database opens: say what to do about it.
+ */
+function withHint(error: unknown): unknown {
+  if (!(error instanceof Error) || !/NODE_MODULE_VERSION/.test(error.message)) return error;
+  return new Error(`${error.message}\nThis Node.js is ${process.version}: rebuild the native modules with it (\`npm rebuild better-sqlite3\`, with npm_config_nodedir set to its folder if npm's nodedir points at another Node; see docs/node-versions.md).`, { cause: error });
 }

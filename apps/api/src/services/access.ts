@@ -11,7 +11,13 @@ import type { SignInService } from './sign-in.ts';
 export type AdminRole = 'admin' | 'viewer';
 
 /** Administrators, API keys and doors: who may use facegate, and from where. */
-export function createAccessService(prisma: Prisma, signIn: SignInService) {
+/** Told after a door is created, renamed or deleted (Home Assistant discovery); failures there are theirs to report. */
+export interface DoorHooks {
+  changed(door: { id: string; name: string }): Promise<void>;
+  removed(id: string): Promise<void>;
+}
+
+export function createAccessService(prisma: Prisma, signIn: SignInService, doorHooks?: DoorHooks) {
   // Throttle lastUsedAt writes: one per key per minute is enough for "last used".
   const touched = new Map<string, number>();
 
@@ -101,14 +107,16 @@ export function createAccessService(prisma: Prisma, signIn: SignInService) {
         const trimmed = name.trim();
         if (!trimmed) throw new InvalidInputError('a door needs a name');
         if (await prisma.door.findUnique({ where: { name: trimmed } })) throw new InvalidInputError(`a door named ${trimmed} exists`);
-        return prisma.door.create({ data: { name: trimmed, location: location?.trim() || null } });
+        const door = await prisma.door.create({ data: { name: trimmed, location: location?.trim() || null } });
+        await doorHooks?.changed(door);
+        return door;
       },
       /**
        * Deletes a door and, in the same transaction, revokes every key bound to it: a door key must never
        * outlive its door as an unbound key (one that verifies at every door). Returns the keys revoked.
        */
       async remove(id: string) {
-        return prisma.$transaction(async (tx) => {
+        const removed = await prisma.$transaction(async (tx) => {
           if (!(await tx.door.findUnique({ where: { id } }))) throw new NotFoundError('door');
           const keys = await tx.apiKey.findMany({ where: { doorId: id, revokedAt: null }, orderBy: { createdAt: 'asc' } });
           const revokedAt = new Date();
@@ -116,6 +124,8 @@ export function createAccessService(prisma: Prisma, signIn: SignInService) {
           await tx.door.delete({ where: { id } });
           return { id, revokedKeys: keys.map((k) => ({ ...k, revokedAt, doorId: null })) };
         });
+        await doorHooks?.removed(id);
+        return removed;
       },
     },
   };

@@ -137,7 +137,7 @@ export async function createServices(deps: ServiceDeps) {
     },
   });
   const signIn = createSignInService(prisma, tokens, deps.signInPolicy);
-  const access = createAccessService(prisma, signIn);
+  const access = createAccessService(prisma, signIn, { changed: events.doorChanged, removed: events.doorRemoved });
 
   /** The verification threshold, and the identification one for today's gallery size, of some settings. */
   const thresholdsOf = (s: Settings) => ({
@@ -260,7 +260,9 @@ export async function createServices(deps: ServiceDeps) {
         const warnings = await doorSettingsWarnings(id, patch.settings);
         if (warnings.length > 0) throw new ConfirmationRequiredError(warnings);
       }
-      return policy.configureDoor(id, patch);
+      const door = await policy.configureDoor(id, patch);
+      if (patch.name !== undefined) await events.doorChanged(door);
+      return door;
     },
     /** Reads an uploaded file, refusing it unread when over the size limit. */
     async readUpload(file: File): Promise<Uint8Array> {

@@ -34,14 +34,17 @@ export async function createSync(databaseUrl: string, handlers: SyncHandlers): P
     if (n.channel !== CHANNEL || !n.payload) return;
     const message = JSON.parse(n.payload) as Message;
     if (message.from === me) return;
-    const done =
+    // In a promise: a handler that throws at once (a notification arriving while start-up has not built
+    // what it uses yet) is reported like one that fails later, not as an uncaught exception.
+    const done = Promise.resolve().then(() =>
       message.type === 'people'
         ? handlers.peopleChanged(message.ids)
         : message.type === 'event'
           ? handlers.eventRecorded(message.id)
           : message.type === 'model'
             ? (handlers.modelChanged?.() ?? Promise.resolve())
-            : handlers.settingsChanged();
+            : handlers.settingsChanged(),
+    );
     done.catch((error: unknown) => console.error('facegate sync:', error));
   });
   await listener.query(`LISTEN ${CHANNEL}`);
