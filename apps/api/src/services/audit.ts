@@ -104,7 +104,8 @@ export function createAuditService(
         const learntSampleId = learning ? await learning.write(tx, created.id) : null;
         return learntSampleId ? tx.recognitionEvent.update({ where: { id: created.id }, data: { learntSampleId } }) : created;
       });
-      if (learning && event.learntSampleId) await learning.learnt(event.learntSampleId);
+      // The attempt is decided and recorded: a failure to refresh the gallery must not turn it into an error.
+      if (learning && event.learntSampleId) await learning.learnt(event.learntSampleId).catch((error: unknown) => console.error('facegate adaptive templates:', error));
       pubSub.publish('recognitionEvent', event);
       options.onRecorded?.(event, (performance.now() - started) / 1000);
       return event;
