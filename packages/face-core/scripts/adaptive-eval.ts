@@ -16,7 +16,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { listGallery } from '../src/cli/gallery.ts';
-import { adaptationRefusal, DEFAULT_ADAPTATION_CONFIG, withAdaptiveSample } from './adaptive-rule.ts';
+import { adaptationRefusal, DEFAULT_ADAPTATION_CONFIG, withAdaptiveSample } from '../src/decision/adaptive.ts';
 import { DEFAULT_DECISION_CONFIG } from '../src/decision/constants.ts';
 import { decideIdentification, decideVerification, type ProbeFace } from '../src/decision/decide.ts';
 import { createFaceEngine } from '../src/engine.ts';

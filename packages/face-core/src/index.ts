@@ -54,6 +54,7 @@ export {
   type ProbeFace,
 } from './decision/decide.ts';
 export { findDuplicate } from './decision/duplicates.ts';
+export { adaptationRefusal, DEFAULT_ADAPTATION_CONFIG, withAdaptiveSample, type AdaptationConfig, type AdaptationContext, type AdaptationRefusal } from './decision/adaptive.ts';
 export { DEFAULT_ANN_THRESHOLD, GalleryMatrix, type GalleryMatrixOptions, type SearchableGallery } from './gallery/gallery-matrix.ts';
 export {
   FALSE_MATCH_CURVES,

@@ -22,6 +22,8 @@ export const doorSettingsSchema = z
     minFrames: z.number().int().min(1, 'at least 1 frame').max(5, 'at most 5 frames'),
     /** Every face decision, even a clear match, must be completed with the person's PIN. */
     requirePin: z.boolean(),
+    /** This door's confident acceptances may add their frame to the person's template, when the site allows it too. */
+    adaptiveTemplates: z.boolean(),
   })
   .partial()
   .strict();
@@ -49,6 +51,8 @@ export function settingsAtDoor(global: Settings, door: DoorSettings): Settings &
     rateLimitPerMinute: global.rateLimitPerMinute,
     liveness: door.liveness ?? global.liveness,
     auditImageRetentionDays: global.auditImageRetentionDays,
+    // Off unless both the site and the door turn it on.
+    adaptiveTemplates: global.adaptiveTemplates && door.adaptiveTemplates === true,
   });
   return { ...merged, minFrames: door.minFrames ?? 1, requirePin: door.requirePin ?? false, ...(door.livenessLivePoint !== undefined ? { livenessLivePoint: door.livenessLivePoint } : {}) };
 }

@@ -107,6 +107,7 @@ export const ADMIN_ACTIONS: Record<string, Describer> = {
       return (result.enrolled?.length ?? 0) === 0 ? [] : [await person('enrollFaces', ctx, str(a.personId), { enrolled: result.enrolled?.length ?? 0, rejected: result.rejected?.length ?? 0, allowDuplicates: a.allowDuplicates === true })];
     },
   },
+  removeAdaptiveSamples: { describe: async (a, r, ctx) => [await person('removeAdaptiveSamples', ctx, str(a.personId), { removed: obj(r).removed, sampleIds: a.sampleIds ?? 'all' })] },
   removeFaceSample: { describe: async (a, r, ctx) => [await person('removeFaceSample', ctx, str(obj(r).id), { sampleId: str(a.id) })] },
   createAccessGroup: { describe: async (_, r, ctx) => [await thing('createAccessGroup', ctx, 'access_group', str(obj(r).id))] },
   deleteAccessGroup: { before: labelBefore('access_group'), describe: async (a, _, ctx, label) => [await thing('deleteAccessGroup', ctx, 'access_group', str(a.id), {}, label as string | null)] },

@@ -29,6 +29,11 @@ const DoorSettingsRef = builder.objectRef<DoorSettings & { threshold: number }>(
       description: "The door's own live point, calibrated on its camera (doorLivenessCalibration); null = the liveness mode's.",
       resolve: (s) => s.livenessLivePoint ?? null,
     }),
+    adaptiveTemplates: t.boolean({
+      nullable: true,
+      description: "This door's confident acceptances may add their frame to the person's template, when the site allows it too; null = off.",
+      resolve: (s) => s.adaptiveTemplates ?? null,
+    }),
     threshold: t.exposeFloat('threshold', { description: 'The verification threshold in force at this door.' }),
   }),
 });
@@ -66,6 +71,7 @@ const DoorSettingsInput = builder.inputType('DoorSettingsInput', {
     minFrames: t.int({ description: '1-5 frames passing the quality gates.' }),
     requirePin: t.boolean({ description: 'Always ask for the PIN (two factors).' }),
     livenessLivePoint: t.float({ description: "A liveness score in (0, 1): below it a matching face is asked for the PIN. Set it from doorLivenessCalibration's suggestion." }),
+    adaptiveTemplates: t.boolean({ description: "Learn this door's camera: a confident acceptance may add its frame to the person's template (the site setting must allow it too)." }),
   }),
 });
 

@@ -13,11 +13,19 @@ import { jpegDataUrl } from './scalars.ts';
 export const PersonRef = builder.objectRef<PersonModel>('Person');
 export const FaceSampleRef = builder.objectRef<FaceSampleModel>('FaceSample');
 
+const FaceSampleOrigin = builder.enumType('FaceSampleOrigin', {
+  description: "ENROLMENT: an administrator's photo. ADAPTIVE: a door frame of a confident acceptance, learnt where the site and the door allow it (settings.adaptiveTemplates).",
+  values: { ENROLMENT: { value: 'enrolment' }, ADAPTIVE: { value: 'adaptive' } } as const,
+});
+
 FaceSampleRef.implement({
-  description: 'One enrolled photo of a person: the aligned face and its encoding.',
+  description: 'One enrolled photo of a person (or a door frame learnt, origin ADAPTIVE): the aligned face and its encoding.',
   fields: (t) => ({
     id: t.exposeID('id'),
     personId: t.exposeID('personId'),
+    origin: t.field({ type: FaceSampleOrigin, resolve: (s) => s.origin as 'enrolment' | 'adaptive' }),
+    doorId: t.exposeID('doorId', { nullable: true, description: 'ADAPTIVE: the door whose camera took the frame.' }),
+    learntFromEventId: t.exposeID('eventId', { nullable: true, description: 'ADAPTIVE: the attempt (audit event) it was learnt from.' }),
     model: t.exposeString('model', { description: 'The encoder that produced the encoding.' }),
     thumbnail: t.string({ description: 'The aligned face as a JPEG data: URL (scope faces:read).', authScopes: { scope: 'faces:read' }, resolve: (s, _, ctx) => jpegDataUrl(ctx.services.cipher.open(s.thumbnail))! }),
     detectionScore: t.exposeFloat('detectionScore'),
@@ -140,6 +148,13 @@ const EnrollResult = builder.objectRef<{ person: PersonModel; enrolled: FaceSamp
   }),
 });
 
+const AdaptiveSamplesRemoved = builder.objectRef<{ person: PersonModel; removed: number }>('AdaptiveSamplesRemoved').implement({
+  fields: (t) => ({
+    person: t.field({ type: PersonRef, resolve: (r) => r.person }),
+    removed: t.exposeInt('removed', { description: 'Adaptive samples removed.' }),
+  }),
+});
+
 const DeletedPerson = builder.objectRef<{ id: string; name: string; samplesErased: number; auditImagesErased: number }>('DeletedPerson').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -202,6 +217,17 @@ builder.mutationFields((t) => ({
       const result = await ctx.services.people.enroll(String(personId), readable, { allowDuplicates: allowDuplicates ?? false });
       const rejected: RejectedPhotoModel[] = [...read.filter((r): r is RejectedPhotoModel => !('bytes' in r)), ...result.rejected.map((r) => ({ ...r, index: readable[r.index]!.index }))].sort((a, b) => a.index - b.index);
       return { person: (await ctx.services.people.get(String(personId)))!, enrolled: result.enrolled, rejected };
+    },
+  }),
+  removeAdaptiveSamples: t.field({
+    type: AdaptiveSamplesRemoved,
+    description: "Undoes what the doors learnt of a person: removes the adaptive samples given, or all of theirs; enrolment samples are never touched. NOT_FOUND when an id is not one of the person's adaptive samples (nothing is removed then).",
+    authScopes: { scope: 'admin' },
+    errors: { types: COMMON_ERRORS },
+    args: { personId: t.arg.id({ required: true }), sampleIds: t.arg.idList({ description: 'The samples to remove; left out: every adaptive sample of the person.' }) },
+    resolve: async (_, { personId, sampleIds }, ctx) => {
+      const removed = await ctx.services.adaptive.remove(String(personId), sampleIds ? sampleIds.map(String) : null);
+      return { person: (await ctx.services.people.get(String(personId)))!, removed };
     },
   }),
   removeFaceSample: t.field({

@@ -63,6 +63,11 @@ RecognitionEventRef.implement({
     framesUsed: t.exposeInt('framesUsed', { nullable: true, ...AUDIT_ONLY, description: 'Frames fused into the face compared: those that passed the quality gates and, with liveness on, did not look like an attack on their own.' }),
     stepUpReason: t.exposeString('stepUpReason', { nullable: true, ...AUDIT_ONLY, description: 'Why a second factor was asked: borderline, ambiguous, liveness_uncertain or pin_required.' }),
     stepUpPersonId: t.exposeID('stepUpPersonId', { nullable: true, authScopes: AUDIT, unauthorizedResolver: () => null, description: 'Whose PIN completes the step-up.' }),
+    learntSampleId: t.exposeID('learntSampleId', {
+      nullable: true,
+      ...AUDIT_ONLY,
+      description: "The adaptive sample this acceptance's frame was added as (the door learns the person's face where settings.adaptiveTemplates allow it); null when none was. Kept when the sample is removed.",
+    }),
     pinTries: t.exposeInt('pinTries', { description: 'PINs tried to complete a step-up.' }),
     completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true, description: 'When a step-up was completed (accepted or refused).' }),
     decision: t.field({ type: Decision, resolve: (e) => e.decision as DecisionValue }),

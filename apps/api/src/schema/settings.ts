@@ -23,6 +23,9 @@ const SettingsRef = builder.objectRef<Settings>('Settings').implement({
     rateLimitPerMinute: t.exposeInt('rateLimitPerMinute'),
     liveness: t.field({ type: LivenessMode, description: 'The presentation-attack check: OFF, BALANCED or STRICT.', resolve: (s) => s.liveness }),
     auditImageRetentionDays: t.exposeInt('auditImageRetentionDays', { nullable: true, description: 'Face images in audit events older than this are erased; null keeps them.' }),
+    adaptiveTemplates: t.exposeBoolean('adaptiveTemplates', {
+      description: "Doors may add a confident acceptance's frame to the person's template (where the door's own setting is on too). Off by default: measured, it gave no gain.",
+    }),
   }),
 });
 
@@ -37,6 +40,7 @@ const SettingsInput = builder.inputType('SettingsInput', {
     auditImageRetentionDays: t.int({ description: '1-3650 days.' }),
     liveness: t.field({ type: LivenessMode }),
     keepAuditImages: t.boolean({ description: 'Keep audit face images without a time limit.' }),
+    adaptiveTemplates: t.boolean({ description: "Allow templates that learn the doors' cameras (each door must turn it on too)." }),
   }),
 });
 

@@ -57,7 +57,13 @@ const CHAINED = [
   'personalHashes',
 ] as const;
 
-type Chained = Pick<RecognitionEventModel, (typeof CHAINED)[number]>;
+/**
+ * Fields added after the format was fixed: covered when set (appended by name), so that the links
+ * written before they existed still verify.
+ */
+const CHAINED_WHEN_SET = ['learntSampleId'] as const;
+
+type Chained = Pick<RecognitionEventModel, (typeof CHAINED)[number]> & Partial<Pick<RecognitionEventModel, (typeof CHAINED_WHEN_SET)[number]>>;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const canonical = (value: unknown) => (value instanceof Date ? value.toISOString() : (value ?? null));
@@ -84,14 +90,15 @@ export function sealPersonal(fields: Personal, roles: readonly PersonalRole[] = 
 }
 
 export function eventDigest(event: Chained): string {
-  return sha256(JSON.stringify(CHAINED.map((k) => canonical(event[k]))));
+  const later = CHAINED_WHEN_SET.filter((k) => event[k] !== null && event[k] !== undefined).map((k) => [k, canonical(event[k])]);
+  return sha256(JSON.stringify([...CHAINED.map((k) => canonical(event[k])), ...later]));
 }
 
 export function linkHash(previous: string, seq: number, eventId: string, digest: string): string {
   return sha256(JSON.stringify([previous, seq, eventId, digest]));
 }
 
-type Tx = Parameters<Parameters<Prisma['$transaction']>[0]>[0];
+export type Tx = Parameters<Parameters<Prisma['$transaction']>[0]>[0];
 
 /**
  * Runs `write` (which creates or updates one event and returns it, or null for no change) and appends

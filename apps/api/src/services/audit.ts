@@ -1,6 +1,6 @@
 import { createPubSub } from 'graphql-yoga';
 import type { DataCipher } from '../db/sealed.ts';
-import { createAuditChain, sealPersonal } from './audit-chain.ts';
+import { createAuditChain, sealPersonal, type Tx } from './audit-chain.ts';
 import type { Prisma, RecognitionEventModel } from './prisma.ts';
 
 export type RecognitionEventRow = RecognitionEventModel;
@@ -32,6 +32,18 @@ export interface AuditRecord {
   readonly stepUpPersonId?: string | null;
   /** What the detector saw in the first frame (services/photo-faces.ts, JSON): boxes, never the photo. */
   readonly photoFaces?: string | null;
+}
+
+/**
+ * A write that belongs to the attempt's record (a sample learnt from its frame: adaptive-templates.ts),
+ * made in the same transaction, after the event: the event names what it wrote (learntSampleId) and the
+ * chain covers that, so the attempt stays one audit event and nothing is learnt unaudited.
+ */
+export interface AttemptLearning {
+  /** Returns the id of the sample learnt, or null when none was. */
+  write(tx: Tx, eventId: string): Promise<string | null>;
+  /** After the transaction committed with a sample learnt. */
+  learnt(sampleId: string): Promise<void>;
 }
 
 /** How a step-up attempt ends: the PIN's tries and the final decision (the same audit event). */
@@ -81,13 +93,19 @@ export function createAuditService(
   }
 
   return {
-    async record(record: AuditRecord): Promise<RecognitionEventRow> {
+    async record(record: AuditRecord, learning?: AttemptLearning | null): Promise<RecognitionEventRow> {
       const started = performance.now();
       const createdAt = (options.now ?? (() => new Date()))();
       const thumbnail = record.thumbnail ? options.cipher.seal(record.thumbnail) : null;
       // The door's name as it is now: the event keeps it when the door is renamed or deleted.
       const doorLabel = record.doorId ? ((await prisma.door.findUnique({ where: { id: record.doorId }, select: { name: true } }))?.name ?? null) : null;
-      const event = await chain.append((tx) => tx.recognitionEvent.create({ data: { ...record, createdAt, thumbnail, doorLabel, ...sealPersonal(record) } }));
+      const event = await chain.append(async (tx) => {
+        const created = await tx.recognitionEvent.create({ data: { ...record, createdAt, thumbnail, doorLabel, ...sealPersonal(record) } });
+        const learntSampleId = learning ? await learning.write(tx, created.id) : null;
+        return learntSampleId ? tx.recognitionEvent.update({ where: { id: created.id }, data: { learntSampleId } }) : created;
+      });
+      // The attempt is decided and recorded: a failure to refresh the gallery must not turn it into an error.
+      if (learning && event.learntSampleId) await learning.learnt(event.learntSampleId).catch((error: unknown) => console.error('facegate adaptive templates:', error));
       pubSub.publish('recognitionEvent', event);
       options.onRecorded?.(event, (performance.now() - started) / 1000);
       return event;

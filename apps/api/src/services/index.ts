@@ -10,6 +10,7 @@ import type { Metrics } from '../ops/metrics.ts';
 import { createAccessPolicy, type DoorPatch } from '../policy/access-policy.ts';
 import { doorSettingsSchema, settingsAtDoor } from '../policy/door-settings.ts';
 import { createAccessService } from './access.ts';
+import { createAdaptiveTemplates } from './adaptive-templates.ts';
 import { createAdminLog } from './admin-log.ts';
 import { importLimits } from './bulk-import.ts';
 import { createDoorFaces } from './door-faces.ts';
@@ -122,6 +123,7 @@ export async function createServices(deps: ServiceDeps) {
 
   const policy = createAccessPolicy(prisma, { now });
   const rateLimits = createRateLimits(() => settings.current().rateLimitPerMinute);
+  const adaptive = createAdaptiveTemplates({ prisma, cipher, gallery, changed, now });
   const recognition = createRecognitionService({
     prisma,
     recognizer,
@@ -131,6 +133,7 @@ export async function createServices(deps: ServiceDeps) {
     rateLimits,
     policy,
     now,
+    adaptive,
     observeStages: (t) => {
       if (!metrics) return;
       for (const [stage, ms] of [['decode', t.decodeMs], ['detect', t.detectMs], ['align', t.alignMs], ['encode', t.encodeMs]] as const) if (ms > 0) metrics.stageSeconds.observe({ stage }, ms / 1000);
@@ -223,6 +226,7 @@ export async function createServices(deps: ServiceDeps) {
     doorFaces: createDoorFaces({ prisma, cipher, recognizer, gallery, people, threshold: () => settings.current().threshold, rule: () => settings.decisionConfig().rule }),
     importLimits: importLimits(deps.maxUploadBytes),
     recognition,
+    adaptive,
     audit,
     /** The audit log's hash chain, checked (the same check as `facegate audit verify`). */
     auditChain: { verify: (options?: Parameters<typeof verifyAuditChain>[1]) => verifyAuditChain(prisma, options) },

@@ -1,4 +1,4 @@
-import { checkQuality, decideIdentification, decideVerification, fuseLivenessScores, livenessPointsFor, livenessVerdict, type DecisionConfig, type FaceDecision, type LivenessPoints, type LivenessVerdict, type ProbeFace, type StageTimings } from '@facegate/face-core';
+import { checkQuality, decideIdentification, decideVerification, fuseLivenessScores, livenessPointsFor, livenessVerdict, type DecisionConfig, type FaceDecision, type LivenessPoints, type LivenessVerdict, type StageTimings } from '@facegate/face-core';
 import type { Scope } from '../auth/api-keys.ts';
 import { can, type Viewer } from '../auth/viewer.ts';
 import { BusyError, FaceRejectedError, InvalidInputError, NotFoundError, RateLimitedError, UnauthorizedError, type FaceRejectionCode } from '../errors.ts';
@@ -7,6 +7,7 @@ import { isQueueFull, type Recognizer } from '../recognizer/pool.ts';
 import { evaluateAccess, personAccessSelect, type AccessPolicy, type PersonAccess, type PolicyVerdict } from '../policy/access-policy.ts';
 import { settingsAtDoor } from '../policy/door-settings.ts';
 import { verifyPin } from '../policy/pin.ts';
+import type { AdaptiveTemplates, DoorFrame } from './adaptive-templates.ts';
 import type { AuditService, RecognitionEventRow } from './audit.ts';
 import type { RateLimits } from './rate-limits.ts';
 import { decisionConfig, type SettingsService } from './settings.ts';
@@ -70,10 +71,12 @@ export function createRecognitionService(deps: {
   rateLimits: RateLimits;
   policy: AccessPolicy;
   now: () => Date;
+  /** Templates that learn the doors' cameras (off unless the site and the door turn it on). */
+  adaptive: AdaptiveTemplates;
   /** Per-stage times of each photo analysed (metrics). */
   observeStages?: (timings: StageTimings) => void;
 }) {
-  const { prisma, recognizer, gallery, settings, audit, rateLimits, policy, now } = deps;
+  const { prisma, recognizer, gallery, settings, audit, rateLimits, policy, now, adaptive } = deps;
 
   const doorExists = async (id: string | null | undefined) => (id ? (await prisma.door.findUnique({ where: { id }, select: { id: true } })) !== null : false);
 
@@ -142,8 +145,8 @@ export function createRecognitionService(deps: {
     record: RecordAttempt,
     points: LivenessPoints | null,
     gates: DecisionConfig['gates'],
-  ): Promise<{ faces: ProbeFace[]; thumbnail: Uint8Array; model: string; liveness: number | null; livenessVerdict: LivenessVerdict | null; photos: PhotoFaces[]; photoFaces: string | null }> {
-    const faces: ProbeFace[] = [];
+  ): Promise<{ faces: DoorFrame[]; thumbnail: Uint8Array; model: string; liveness: number | null; livenessVerdict: LivenessVerdict | null; photos: PhotoFaces[]; photoFaces: string | null }> {
+    const faces: DoorFrame[] = [];
     // Every face of every frame, so that a second face in the photo is shown, not silently dropped.
     const photos: PhotoFaces[] = [];
     // The liveness score of each face in `faces` that passed the quality gates (undefined otherwise).
@@ -169,7 +172,7 @@ export function createRecognitionService(deps: {
         continue;
       }
       const face = result.faces[0]!;
-      faces.push({ encoding: face.encoding, quality: face.quality });
+      faces.push({ encoding: face.encoding, quality: face.quality, thumbnail: face.thumbnail, score: face.score });
       thumbnail ??= face.thumbnail;
       // Liveness is judged on the frames fit to decide on: a face too small or blurred to compare is
       // refused by the quality gates for what it is, not scored as an attack.
@@ -316,6 +319,7 @@ export function createRecognitionService(deps: {
       const model = gallery.model;
       const decision = decideVerification(face.faces, person.id, gallery.database(), local.config);
       const verdict = await applyPolicy(decision, doorId, local, { id: person.id, name: person.name, access: person }, undefined, face.livenessVerdict);
+      const learning = adaptive.learning({ doorId, enabled: local.adaptiveTemplates, acceptedPersonId: verdict.decision === 'accepted' ? (verdict.decided?.id ?? null) : null, live: face.livenessVerdict === 'live', decision, frames: face.faces });
       const event = await audit.record({
         ...base,
         ...claimed,
@@ -330,7 +334,7 @@ export function createRecognitionService(deps: {
         thumbnail: face.thumbnail,
         livenessScore: face.liveness,
         photoFaces: face.photoFaces,
-      });
+      }, learning);
       return { ...(await outcomeWithPolicy(decision, event, verdict, person.id, [])), photos: face.photos };
     },
 
@@ -353,6 +357,7 @@ export function createRecognitionService(deps: {
       const nearest = nearestId !== null ? gallery.get(nearestId) : undefined;
       const rival = decision.rival ? gallery.get(decision.rival.identity) : undefined;
       const verdict = await applyPolicy(decision, doorId, local, nearest, rival, face.livenessVerdict);
+      const learning = adaptive.learning({ doorId, enabled: local.adaptiveTemplates, acceptedPersonId: verdict.decision === 'accepted' ? (verdict.decided?.id ?? null) : null, live: face.livenessVerdict === 'live', decision, frames: face.faces });
       const event = await audit.record({
         ...base,
         ...decisionFields(decision),
@@ -366,7 +371,7 @@ export function createRecognitionService(deps: {
         thumbnail: face.thumbnail,
         livenessScore: face.liveness,
         photoFaces: face.photoFaces,
-      });
+      }, learning);
       const count = Math.max(1, Math.min(input.candidates ?? 5, 20));
       const accepted = verdict.decision === 'accepted' ? (verdict.decided?.id ?? null) : null;
       const outcome = await outcomeWithPolicy(decision, event, verdict, accepted, decision.candidates.slice(0, count).map((c) => ({ personId: c.identity, distance: c.distance })));

@@ -27,6 +27,11 @@ export const settingsSchema = z.object({
   liveness: z.enum(['off', 'balanced', 'strict']),
   /** Face images in audit events older than this many days are erased (the events stay); null keeps them. */
   auditImageRetentionDays: z.number().int().min(1, 'keep audit images at least 1 day').max(3650, 'at most 3650 days').nullable(),
+  /**
+   * Templates that learn the doors' cameras (docs/adaptive-templates.md): allowed for the site. A door
+   * learns only when this and its own setting are both on. Off by default: measured, it gave no gain.
+   */
+  adaptiveTemplates: z.boolean(),
 });
 export type StoredSettings = z.infer<typeof settingsSchema> & { rule: GalleryRule };
 
@@ -47,6 +52,7 @@ export const DEFAULT_SETTINGS: StoredSettings = {
   rateLimitPerMinute: 600,
   auditImageRetentionDays: 90,
   liveness: 'balanced',
+  adaptiveTemplates: false,
 };
 
 /** The face-core decision configuration for these settings. */

@@ -1,11 +1,12 @@
-import { l2Distance } from '../src/ops/l2.ts';
-import type { Encoding } from '../src/matching/match.ts';
-import type { FaceDecision } from '../src/decision/decide.ts';
+import { l2Distance } from '../ops/l2.ts';
+import type { Encoding } from '../matching/match.ts';
+import type { FaceDecision } from './decide.ts';
 
 /**
- * Templates that learn the door's camera, as face-unlock products do (measured by adaptive-eval.ts, not
- * adopted: docs/recognition-one-frame.md): a confident acceptance may add
+ * Templates that learn the door's camera, as face-unlock products do: a confident acceptance may add
  * the door's frame to the person's samples, within limits an impostor cannot walk a template through.
+ * Measured by scripts/adaptive-eval.ts with no gain on our data (docs/recognition-one-frame.md), so the
+ * API ships it off (docs/adaptive-templates.md).
  */
 export interface AdaptationConfig {
   /** Door samples kept per person at most; the oldest is aged out first. Enrolment photos are never replaced. */
@@ -42,7 +43,7 @@ export interface AdaptationContext {
   /** When the person last got a door sample, or null. */
   readonly lastAdaptedAt: number | null;
   readonly now: number;
-  /** The liveness check said live (true when the check is off: the caller decides whether to learn then). */
+  /** The liveness check ran and said live (the API passes false when the door's check is off). */
   readonly live: boolean;
 }
 
