@@ -6,12 +6,10 @@ import { erasePersonFromEvents } from './erasure.ts';
 import { refusedHost, type AllowedAddress } from './webhook-address.ts';
 import { createMqttPublisher, type MqttOptions } from './mqtt-publisher.ts';
 import { discoveryMessages, discoveryTopics, type DiscoveryDoor } from './home-assistant.ts';
-import { eventPayload, eventTopics, type EventPayload, type EventType } from './payload.ts';
+import { eventPayload, eventTopics, type EventDecision, type EventPayload, type EventType } from './payload.ts';
 import { generateWebhookSecret } from './signature.ts';
 import { createWebhookDispatcher, DEFAULT_RETRY_POLICY, type WebhookRetryPolicy } from './webhook-dispatcher.ts';
 
-export const EVENT_DECISIONS = ['accepted', 'refused', 'step_up', 'error'] as const;
-export type EventDecision = (typeof EVENT_DECISIONS)[number];
 
 export interface EventsOptions {
   /** The MQTT broker (FACEGATE_MQTT_URL); no MQTT when unset. */

@@ -1,4 +1,4 @@
-import { EVENT_DECISIONS } from './events-service.ts';
+import { EVENT_DECISIONS } from './payload.ts';
 
 /**
  * Home Assistant MQTT discovery (https://www.home-assistant.io/integrations/mqtt/#mqtt-discovery): one

@@ -1,5 +1,9 @@
 import type { RecognitionEventModel } from '../services/prisma.ts';
 
+/** The decisions an event is filed under (topics, webhook filters, Home Assistant's event types). */
+export const EVENT_DECISIONS = ['accepted', 'refused', 'step_up', 'error'] as const;
+export type EventDecision = (typeof EVENT_DECISIONS)[number];
+
 /** Why a message was sent: an attempt was recorded, a step-up attempt ended (PIN), or an administrator's test. */
 export type EventType = 'attempt.recorded' | 'attempt.completed' | 'webhook.test';
 

@@ -1,5 +1,5 @@
 import { builder } from '../builder.ts';
-import { EVENT_DECISIONS, type EventDecision } from '../events/events-service.ts';
+import { EVENT_DECISIONS, type EventDecision } from '../events/payload.ts';
 import { COMMON_ERRORS } from './errors.ts';
 import { Decision } from './recognition.ts';
 
