@@ -11,11 +11,13 @@
 // the decision's way (soft-nearest, 20 nearest people, exact per-person distances of the candidates).
 // recallAt1 is the share of real queries whose nearest person through the index is the exact search's;
 // strangerRecallAt1 the same for synthetic probes nobody in the gallery resembles more than the rest.
-// Prints one JSON line at the end. BENCH_SIZES=10000,100000 and BENCH_QUERIES limit the run.
+// Prints one JSON line at the end. BENCH_SIZES=10000,100000 and BENCH_QUERIES limit the run;
+// BENCH_BUILD=background builds the index as the API does (a worker thread) and reports the stall.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createFaceEngine, decideIdentification, facesDir, GalleryMatrix, l2Normalize, type SearchableGallery } from '../src/index.ts';
 
 const sizes = (process.env.BENCH_SIZES ?? '10000,100000,1000000').split(',').map(Number);
@@ -24,7 +26,15 @@ const synthetic = process.env.BENCH_SYNTHETIC ?? 'gaussian';
 const dims = 128;
 const env = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
 const indexOptions = Object.fromEntries(
-  Object.entries({ connectivity: env('BENCH_CONNECTIVITY'), expansionAdd: env('BENCH_EXPANSION_ADD'), expansionSearch: env('BENCH_EXPANSION_SEARCH'), oversample: env('BENCH_OVERSAMPLE') }).filter(([, v]) => v !== undefined),
+  Object.entries({
+    connectivity: env('BENCH_CONNECTIVITY'),
+    expansionAdd: env('BENCH_EXPANSION_ADD'),
+    expansionSearch: env('BENCH_EXPANSION_SEARCH'),
+    oversample: env('BENCH_OVERSAMPLE'),
+    // BENCH_BUILD_IN=main: the background build on the main thread in chunks, as before the worker.
+    buildIn: process.env.BENCH_BUILD_IN,
+    buildThreads: env('BENCH_BUILD_THREADS'),
+  }).filter(([, v]) => v !== undefined),
 );
 const log = (line: unknown) => process.stderr.write(`${typeof line === 'string' ? line : JSON.stringify(line)}\n`);
 
@@ -128,7 +138,24 @@ for (const people of sizes) {
   map.clear();
   const rssMatrix = process.memoryUsage().rss;
   t = performance.now();
-  matrix.buildIndex();
+  // BENCH_BUILD=background: the API's way (a worker thread, see GalleryMatrix buildIn), while the main
+  // thread answers an exact search every 20 ms; the longest the event loop was held is what a door
+  // request would have waited. Otherwise one synchronous build on every core (faster to run).
+  let stall: { maxMs: number; p99Ms: number; searches: number } | null = null;
+  if (process.env.BENCH_BUILD === 'background') {
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    let searches = 0;
+    const probe = draw();
+    const ticker = setInterval(() => {
+      matrix.rank(probe, 'soft-nearest', 20, { exact: true });
+      searches++;
+    }, 20);
+    await matrix.buildIndexInBackground();
+    clearInterval(ticker);
+    delay.disable();
+    stall = { maxMs: Math.round(delay.max / 1e6), p99Ms: Math.round(delay.percentile(99) / 1e6), searches };
+  } else matrix.buildIndex();
   const indexMs = performance.now() - t;
   const rssIndex = process.memoryUsage().rss;
 
@@ -178,7 +205,8 @@ for (const people of sizes) {
     sameDecisionAsExact: realQueries.length ? round(sameDecision / realQueries.length) : null,
     exact: percentiles(exactTimes),
     exactTop1IsTheRightPerson: realQueries.length ? round(rightPerson / realQueries.length) : null,
-    buildMs: { matrix: Math.round(matrixMs), index: Math.round(indexMs) },
+    buildMs: { matrix: Math.round(matrixMs), index: Math.round(indexMs), in: process.env.BENCH_BUILD === 'background' ? (matrix.options.buildIn === 'worker' ? `worker, ${matrix.options.buildThreads} thread(s)` : 'main thread, in chunks') : 'main thread, every core, at once' },
+    ...(stall ? { eventLoopDuringBuild: stall } : {}),
     memoryMb: { matrix: Math.round(matrix.bytes / 2 ** 20), rssMatrixDelta: Math.round((rssMatrix - rssBefore) / 2 ** 20), rssIndexDelta: Math.round((rssIndex - rssMatrix) / 2 ** 20), rss: Math.round(rssIndex / 2 ** 20) },
   });
   log(results.at(-1));

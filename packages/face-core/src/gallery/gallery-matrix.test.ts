@@ -100,7 +100,11 @@ describe('GalleryMatrix kept in step with changes, exact and through the HNSW in
     });
   }
 
-  it('builds the index in the background once past the threshold, catching up with changes made meanwhile', async () => {
+  it('builds the index in the background (in a worker thread) once past the threshold, catching up with changes made meanwhile', async () => {
+    // A worker that fails falls back to the main thread with a warning: there must be none.
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
     const people: People = new Map(Array.from({ length: 400 }, (_, p) => [`p${p}`, [unit(p)]]));
     const matrix = new GalleryMatrix(people, { annThreshold: 500 });
     expect(matrix.mode).toBe('exact');
@@ -118,5 +122,8 @@ describe('GalleryMatrix kept in step with changes, exact and through the HNSW in
     expect(matrix.mode).toBe('hnsw');
     for (const id of ['p999', 'p519', 'p2']) expect(matrix.rank(people.get(id)![0]!, 'soft-nearest', 1)[0]!.identity).toBe(id);
     expect(matrix.rank(unit(1), 'soft-nearest', 20).some((c) => c.identity === 'p1')).toBe(false);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    expect(warnings.filter((w) => w.includes('HNSW'))).toEqual([]);
   });
 });

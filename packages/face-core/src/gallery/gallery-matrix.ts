@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Index as UsearchIndex, Matches } from 'usearch';
 import { SOFT_NEAREST_TEMPERATURE, type GalleryRule } from '../matching/constants.ts';
 import type { Candidate, Encoding } from '../matching/match.ts';
@@ -30,6 +34,13 @@ export interface GalleryMatrixOptions {
   readonly expansionSearch?: number;
   /** Samples retrieved per person wanted, before the exact per-person distances. */
   readonly oversample?: number;
+  /**
+   * Where a background build of the index runs: in a worker thread (`worker`, the default: the main
+   * thread only copies the vectors and loads the built index), or on the main thread in chunks (`main`).
+   */
+  readonly buildIn?: 'worker' | 'main';
+  /** Threads a worker build uses (usearch's own): 1 leaves the other cores to the doors. */
+  readonly buildThreads?: number;
 }
 
 /** Above 20,000 samples: exact search there costs about 1-2 ms, the index's search a fraction of it. */
@@ -87,7 +98,7 @@ export class GalleryMatrix implements SearchableGallery {
   readonly options: Required<GalleryMatrixOptions>;
 
   constructor(people: ReadonlyMap<string, readonly Encoding[]> = new Map(), options: GalleryMatrixOptions = {}) {
-    this.options = { annThreshold: Number.POSITIVE_INFINITY, connectivity: 16, expansionAdd: 80, expansionSearch: 320, oversample: 4, ...options };
+    this.options = { annThreshold: Number.POSITIVE_INFINITY, connectivity: 16, expansionAdd: 80, expansionSearch: 320, oversample: 4, buildIn: 'worker', buildThreads: 1, ...options };
     const total = [...people.values()].reduce((n, e) => n + e.length, 0);
     this.constructing = true;
     for (const [id, encodings] of people) {
@@ -252,10 +263,20 @@ export class GalleryMatrix implements SearchableGallery {
   buildIndexInBackground(chunk = 2000): Promise<void> {
     if (this.indexing) return this.indexing;
     this.indexing = (async () => {
-      const index = this.newIndex();
       const firstNewKey = this.nextKey;
       const keys = this.rowKey.slice(0, this.rows);
       const indexed: number[] = [];
+      let index: Index | null = null;
+      if (this.options.buildIn === 'worker') {
+        try {
+          index = await this.buildInWorker(keys);
+          indexed.push(...keys);
+        } catch (error) {
+          // A worker that cannot start or build: the main thread builds, in chunks, as before.
+          process.emitWarning(`HNSW index build in a worker failed (${(error as Error).message}); building on the main thread`);
+        }
+      }
+      index ??= this.newIndex();
       const add = async (list: ArrayLike<number>) => {
         for (let from = 0; from < list.length; from += chunk) {
           const live: number[] = [];
@@ -270,7 +291,7 @@ export class GalleryMatrix implements SearchableGallery {
           await new Promise((resolve) => setImmediate(resolve));
         }
       };
-      await add(keys);
+      if (indexed.length === 0) await add(keys);
       // Keys are never reused: samples added meanwhile have keys from firstNewKey on.
       let caughtUp = firstNewKey;
       while (caughtUp < this.nextKey) {
@@ -287,6 +308,42 @@ export class GalleryMatrix implements SearchableGallery {
       this.indexing = null;
     });
     return this.indexing;
+  }
+
+  /**
+   * Builds an index of the rows holding `keys` in a worker thread and loads it. The vectors are copied
+   * (and transferred), so the main thread's rows may change meanwhile: the caller catches up.
+   */
+  private async buildInWorker(keys: Uint32Array | Float64Array | ArrayLike<number>): Promise<Index> {
+    const count = keys.length;
+    const vectors = new Float32Array(count * this.dimsValue);
+    for (let i = 0; i < count; i++) {
+      const row = this.rowOfKey.get(keys[i]!)!;
+      vectors.set(this.data.subarray(row * this.dimsValue, (row + 1) * this.dimsValue), i * this.dimsValue);
+    }
+    const bigKeys = BigUint64Array.from(Array.prototype.slice.call(keys) as number[], (k) => BigInt(k));
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'facegate-hnsw-'));
+    const file = path.join(dir, 'index.usearch');
+    try {
+      const worker = new Worker(new URL('./hnsw-build-worker.mjs', import.meta.url));
+      const done = new Promise<void>((resolve, reject) => {
+        worker.once('message', (answer: { ok: boolean; error?: string }) => (answer.ok ? resolve() : reject(new Error(answer.error))));
+        worker.once('error', reject);
+        worker.once('exit', (code) => reject(new Error(`the index worker exited (${code})`)));
+      });
+      const { connectivity, expansionAdd, expansionSearch, buildThreads } = this.options;
+      worker.postMessage({ path: file, dims: this.dimsValue, connectivity, expansionAdd, expansionSearch, threads: buildThreads, keys: bigKeys, vectors }, [bigKeys.buffer, vectors.buffer]);
+      try {
+        await done;
+      } finally {
+        await worker.terminate();
+      }
+      const index = this.newIndex();
+      index.load(file);
+      return index;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   /** Resolves once no index build is under way. */
