@@ -11,6 +11,11 @@ import type { SignInService } from './sign-in.ts';
 export type AdminRole = 'admin' | 'viewer';
 
 /** Administrators, API keys and doors: who may use facegate, and from where. */
+/** The time zone this process runs in (TZ or the system's), as IANA; UTC when the runtime cannot say. */
+export function serverTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
 export function createAccessService(prisma: Prisma, signIn: SignInService) {
   // Throttle lastUsedAt writes: one per key per minute is enough for "last used".
   const touched = new Map<string, number>();
@@ -101,7 +106,8 @@ export function createAccessService(prisma: Prisma, signIn: SignInService) {
         const trimmed = name.trim();
         if (!trimmed) throw new InvalidInputError('a door needs a name');
         if (await prisma.door.findUnique({ where: { name: trimmed } })) throw new InvalidInputError(`a door named ${trimmed} exists`);
-        return prisma.door.create({ data: { name: trimmed, location: location?.trim() || null } });
+        // The server's own time zone (TZ, or the system's): a door is usually where its server is. Changed under Access.
+        return prisma.door.create({ data: { name: trimmed, location: location?.trim() || null, timeZone: serverTimeZone() } });
       },
       /**
        * Deletes a door and, in the same transaction, revokes every key bound to it: a door key must never

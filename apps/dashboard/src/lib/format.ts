@@ -37,6 +37,7 @@ const REJECTIONS: Record<string, string> = {
   TOO_DARK: 'The face is too dark; more light is needed.',
   TOO_BRIGHT: 'The face is overexposed.',
   DUPLICATE_FACE: 'This face is already enrolled as someone else.',
+  ALREADY_ENROLLED: 'This photo is already enrolled; it was not stored again.',
   DUPLICATE_NAME: 'Someone of that name is already enrolled.',
 };
 

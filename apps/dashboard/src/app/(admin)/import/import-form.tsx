@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { batches, ImportRefused, peopleFromFolder, peopleFromZip, type ImportLimits, type PeopleFiles } from '@/lib/people-archive';
 import { importPersonPhotos } from './actions';
 
-type Row = { person: string; file: string; outcome: 'enrolled' | 'refused' | 'failed'; text: string; personId: string | null };
+type Row = { person: string; file: string; outcome: 'enrolled' | 'already enrolled' | 'refused' | 'failed'; text: string; personId: string | null };
 
 const MB = (n: number) => `${Math.round(n / (1024 * 1024))} MB`;
 // The dashboard's server actions take 40 MB per request (next.config.ts): a person's photos go in parts under it.
@@ -47,6 +47,7 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
           ? part.map((f, index) => {
               // By position: a file's name may lose its folders on the way (multipart keeps the base name).
               const refused = result.ok ? result.rejected.find((r) => r.index === index) : undefined;
+              if (refused?.code === 'ALREADY_ENROLLED') return { person: name, file: f.name, outcome: 'already enrolled', text: 'the same photo is already enrolled: not stored again', personId: result.ok ? result.personId : null };
               return refused
                 ? { person: name, file: f.name, outcome: 'refused', text: `${refused.code}: ${refused.text}${refused.duplicateOf ? ` (matches ${refused.duplicateOf})` : ''}`, personId: result.ok ? result.personId : null }
                 : { person: name, file: f.name, outcome: 'enrolled', text: result.ok && result.created ? 'enrolled (new person)' : 'enrolled', personId: result.ok ? result.personId : null };
@@ -84,6 +85,7 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
   }
 
   const enrolled = rows.filter((r) => r.outcome === 'enrolled').length;
+  const already = rows.filter((r) => r.outcome === 'already enrolled').length;
   const percent = progress && progress.photosTotal ? Math.round((100 * progress.photos) / progress.photosTotal) : 0;
   return (
     <>
@@ -138,7 +140,7 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
             {progress.current && <p className="muted">Now: {progress.current}</p>}
             {progress.people === progress.peopleTotal && (
               <p className="alert ok" data-testid="import-summary">
-                {enrolled} of {rows.length} photos enrolled, {rows.length - enrolled} not.
+                {enrolled} of {rows.length} photos enrolled{already > 0 ? `, ${already} already enrolled (not stored again)` : ''}, {rows.length - enrolled - already} not.
               </p>
             )}
           </section>
@@ -166,7 +168,7 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
                     <td data-label="Outcome">
                       {/* One block: on a phone the cell's parts would otherwise be pushed to both ends. */}
                       <span>
-                        <span className={`badge ${r.outcome === 'enrolled' ? 'ACCEPTED' : r.outcome === 'refused' ? 'REFUSED' : 'ERROR'}`}>{r.outcome}</span> {r.outcome === 'enrolled' ? (r.text.includes('new person') ? '(new person)' : '') : r.text}
+                        <span className={`badge ${r.outcome === 'enrolled' ? 'ACCEPTED' : r.outcome === 'already enrolled' ? 'neutral' : r.outcome === 'refused' ? 'REFUSED' : 'ERROR'}`}>{r.outcome}</span> {r.outcome === 'enrolled' ? (r.text.includes('new person') ? '(new person)' : '') : r.text}
                       </span>
                     </td>
                   </tr>

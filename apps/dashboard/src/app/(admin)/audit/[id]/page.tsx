@@ -6,6 +6,7 @@ import { currentUser } from '@/lib/session';
 import { formatDistance, reasonText } from '@/lib/format';
 import { ErrorPanel } from '@/components/error-panel';
 import { LocalTime } from '@/components/local-time';
+import { MarkLiveForm } from '@/components/mark-live-form';
 import { PhotoWithFaces } from '@/components/photo-faces';
 import { PHOTO_FIELDS, type PhotoFacesView } from '@/lib/photo-faces';
 
@@ -23,6 +24,7 @@ interface EventDetail {
   frames: number;
   framesUsed: number;
   livenessScore: number | null;
+  markedLive: boolean | null;
   claimedPersonId: string | null;
   claimedLabel: string | null;
   decidedPersonId: string | null;
@@ -45,7 +47,7 @@ interface EventDetail {
 // Every field of the event this reader may see: the API answers null for what their role may not read
 // (a viewer without faces:read gets no face), so the page shows what came back and says so.
 const QUERY = `query ($id: ID!) { recognitionEvent(id: $id) {
-  id createdAt kind decision reason distance threshold model frames framesUsed livenessScore
+  id createdAt kind decision reason distance threshold model frames framesUsed livenessScore markedLive
   claimedPersonId claimedLabel decidedPersonId decidedLabel rivalPersonId rivalLabel rivalDistance
   stepUpReason stepUpPersonId pinTries completedAt apiKeyId adminId thumbnail photo { ${PHOTO_FIELDS} } door { id name location }
 } }`;
@@ -70,6 +72,11 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
   const e = result.data.recognitionEvent;
   if (!e) notFound();
   const margin = e.distance !== null ? e.threshold - e.distance : null;
+  // A refused attempt the check scored, at a door: an administrator may say it was a live person (the door's calibration reads it).
+  const markable = me?.role === 'ADMIN' && e.livenessScore !== null && e.door !== null && e.decision !== 'ACCEPTED';
+  const points = markable
+    ? (await safeRead<{ doorLivenessCalibration: { points: { attack: number; live: number } | null } | null }>(`query ($d: ID!) { doorLivenessCalibration(doorId: $d) { points { attack live } } }`, { d: e.door!.id })).data?.doorLivenessCalibration?.points
+    : null;
   return (
     <>
       <p>
@@ -127,7 +134,17 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
               )}
             </dd>
             <dt>Liveness</dt>
-            <dd>{e.livenessScore === null ? <span className="muted">not checked</span> : `${e.livenessScore.toFixed(2)} (1 = live)`}</dd>
+            <dd data-testid="event-liveness">
+              {e.livenessScore === null ? <span className="muted">not checked</span> : `${e.livenessScore.toFixed(3)} (1 = live)`}
+              {points && e.livenessScore !== null && (
+                <span className="muted">
+                  {' '}
+                  against this door&apos;s points now: attack under {points.attack.toFixed(3)}, live from {points.live.toFixed(3)}
+                </span>
+              )}
+              {e.markedLive && !markable && <span className="muted"> · marked live by an administrator</span>}
+              {markable && <MarkLiveForm attemptId={e.id} marked={e.markedLive === true} />}
+            </dd>
             <dt>Frames</dt>
             <dd>
               {e.framesUsed} of {e.frames} passed the quality gates
