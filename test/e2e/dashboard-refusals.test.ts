@@ -5,7 +5,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { facesDir, hasFaces, readLivenessOperatingPoints } from '@facegate/face-core';
 import { axeViolations, DESKTOP, overflowPx, PHONE, SHOTS, shot, signIn } from './browser-support.ts';
-import { ADMIN, startStack, type Stack } from './harness.ts';
+import { ADMIN, startStack, VIEWER, type Stack } from './harness.ts';
 
 // Issue 25 ("Dashboard 3") through the real UI: liveness refusals explained (score against the door's
 // points, advice) and marked live; the same photo never stored twice (person page, bulk import);
@@ -29,8 +29,19 @@ describe.skipIf(!hasFaces('pad-dev') || !hasFaces('deepface'))(`refusals explain
     const violations = (await axeViolations(p)).filter((v) => SERIOUS.has(v.impact ?? ''));
     expect(violations.map((v) => `${where}: ${v.id} ${v.help} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
   }
+  /** A page of the phone context, signed in once (the session cookie serves every later page). */
+  let phoneSignedIn = false;
+  async function phonePage(): Promise<Page> {
+    if (!phoneSignedIn) {
+      phoneSignedIn = true;
+      return signIn(phone, stack.baseUrl, ADMIN);
+    }
+    const p = await phone.newPage();
+    p.setDefaultTimeout(30_000);
+    return p;
+  }
   async function onPhone(url: string, ready: (p: Page) => Promise<unknown>, name: string) {
-    const p = await signIn(phone, stack.baseUrl, ADMIN);
+    const p = await phonePage();
     await p.goto(url);
     await ready(p);
     expect(await overflowPx(p), `${name} scrolls sideways on a phone`).toBeLessThanOrEqual(0);
@@ -257,15 +268,41 @@ describe.skipIf(!hasFaces('pad-dev') || !hasFaces('deepface'))(`refusals explain
     expect(await importZip()).toBe('3 of 3 photos enrolled, 0 not.');
     const samples = await stack.app.db.prisma.faceSample.count();
     expect(await importZip()).toBe('0 of 3 photos enrolled, 3 already enrolled (not stored again), 0 not.');
-    expect(await page.getByTestId('import-report').getByText('already enrolled', { exact: true }).count()).toBe(3);
+    const report = page.getByTestId('import-report');
+    expect(await report.getByText('already enrolled', { exact: true }).count()).toBe(3);
+    // Words, not the API's codes.
+    expect(await report.textContent()).not.toMatch(/ALREADY_ENROLLED|DUPLICATE_FACE/);
     expect(await stack.app.db.prisma.faceSample.count()).toBe(samples);
     await accessible(page, '/import (twice)');
     await shot(page, '50-desktop-import-twice');
   });
 
+  it('a viewer sees no administrators’ page in the navigation and no "Enroll a person"; step-ups are counted and spelt one way', async () => {
+    const context = await stack.browser.newContext({ viewport: DESKTOP });
+    const viewer = await signIn(context, stack.baseUrl, VIEWER);
+    const links = await viewer.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
+    expect(links).toEqual(['Overview', 'People', 'Audit log', 'Learn faces', 'Access', 'Settings']);
+    await viewer.goto(`${stack.baseUrl}/people`);
+    await viewer.getByRole('heading', { name: 'People', level: 1 }).waitFor();
+    expect(await viewer.getByRole('link', { name: 'Enroll a person' }).count()).toBe(0);
+    await context.close();
+    const adminLinks = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
+    expect(adminLinks).toContain('Enroll');
+    await page.goto(`${stack.baseUrl}/people`);
+    expect(await page.getByRole('link', { name: 'Enroll a person' }).count()).toBe(1);
+
+    // The 30-day chart has the step-ups of the tests above; the audit log writes "step-up".
+    await page.goto(`${stack.baseUrl}/overview`);
+    expect(await page.locator('.legend').first().textContent()).toContain('asked for a second factor');
+    await page.goto(`${stack.baseUrl}/audit`);
+    const badges = await page.locator('table .badge').allTextContents();
+    expect(badges).toContain('step-up');
+    expect(badges).not.toContain('step_up');
+  });
+
   it('keeps the phone widths on the pages changed', async () => {
     await onPhone(`${stack.baseUrl}/access`, (p) => p.getByRole('form', { name: 'Check access' }).waitFor(), 'access');
-    const p = await signIn(phone, stack.baseUrl, ADMIN);
+    const p = await phonePage();
     await p.goto(`${stack.baseUrl}/identify`);
     await p.getByLabel(/^Door/).selectOption({ label: 'Lab' });
     await p.locator('input[type=file][name=photo]').setInputFiles(pad('spoof/nuaa0001_18.jpg'));

@@ -55,3 +55,8 @@ export function formatTime(iso: string): string {
   const date = new Date(iso);
   return `${date.toISOString().slice(0, 10)} ${date.toISOString().slice(11, 19)} UTC`;
 }
+
+/** A decision as one word everywhere (STEP_UP is "step-up", never "step_up"). */
+export function decisionWord(decision: string): string {
+  return decision.toLowerCase().replace(/_/g, '-');
+}

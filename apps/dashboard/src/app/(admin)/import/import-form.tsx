@@ -7,6 +7,21 @@ import { importPersonPhotos } from './actions';
 
 type Row = { person: string; file: string; outcome: 'enrolled' | 'already enrolled' | 'refused' | 'failed'; text: string; personId: string | null };
 
+/** A file name that may wrap after its separators (/ _ - .) rather than in the middle of a word. */
+function FileName({ name }: { name: string }) {
+  const parts = name.split(/(?<=[/_.-])/);
+  return (
+    <>
+      {parts.map((part, i) => (
+        <span key={i}>
+          {part}
+          {i < parts.length - 1 && <wbr />}
+        </span>
+      ))}
+    </>
+  );
+}
+
 const MB = (n: number) => `${Math.round(n / (1024 * 1024))} MB`;
 // The dashboard's server actions take 40 MB per request (next.config.ts): a person's photos go in parts under it.
 const REQUEST_BYTES = 30 * 1024 * 1024;
@@ -49,7 +64,7 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
               const refused = result.ok ? result.rejected.find((r) => r.index === index) : undefined;
               if (refused?.code === 'ALREADY_ENROLLED') return { person: name, file: f.name, outcome: 'already enrolled', text: 'the same photo is already enrolled: not stored again', personId: result.ok ? result.personId : null };
               return refused
-                ? { person: name, file: f.name, outcome: 'refused', text: `${refused.code}: ${refused.text}${refused.duplicateOf ? ` (matches ${refused.duplicateOf})` : ''}`, personId: result.ok ? result.personId : null }
+                ? { person: name, file: f.name, outcome: 'refused', text: `${refused.text}${refused.duplicateOf ? ` (matches ${refused.duplicateOf})` : ''}`, personId: result.ok ? result.personId : null }
                 : { person: name, file: f.name, outcome: 'enrolled', text: result.ok && result.created ? 'enrolled (new person)' : 'enrolled', personId: result.ok ? result.personId : null };
             })
           : part.map((f) => ({ person: name, file: f.name, outcome: 'failed', text: `${result.ok ? '' : (result.code ?? 'ERROR')}: ${result.ok ? '' : result.error}`, personId: null }));
@@ -162,8 +177,8 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
                 {rows.map((r, i) => (
                   <tr key={`${r.file}-${i}`}>
                     <td data-label="Person">{r.personId ? <Link href={`/people/${r.personId}`}>{r.person}</Link> : r.person}</td>
-                    <td data-label="Photo" style={{ overflowWrap: 'break-word', wordBreak: 'break-word' }}>
-                      {r.file}
+                    <td data-label="Photo" style={{ overflowWrap: 'break-word' }}>
+                      <FileName name={r.file} />
                     </td>
                     <td data-label="Outcome">
                       {/* One block: on a phone the cell's parts would otherwise be pushed to both ends. */}

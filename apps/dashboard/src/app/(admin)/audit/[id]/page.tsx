@@ -3,7 +3,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { safeRead } from '@/lib/api';
 import { currentUser } from '@/lib/session';
-import { formatDistance, reasonText } from '@/lib/format';
+import { decisionWord, formatDistance, reasonText } from '@/lib/format';
 import { ErrorPanel } from '@/components/error-panel';
 import { LocalTime } from '@/components/local-time';
 import { MarkLiveForm } from '@/components/mark-live-form';
@@ -83,7 +83,7 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
         <Link href="/audit">← Audit log</Link>
       </p>
       <h1>
-        {e.kind === 'VERIFY' ? 'Verification' : 'Identification'} <span className={`badge ${e.decision}`}>{e.decision.toLowerCase().replace('_', '-')}</span>
+        {e.kind === 'VERIFY' ? 'Verification' : 'Identification'} <span className={`badge ${e.decision}`}>{decisionWord(e.decision)}</span>
       </h1>
       <p className="muted">
         <LocalTime iso={e.createdAt} /> · {e.door ? `door ${e.door.name}` : 'no door'} · attempt <code>{e.id}</code>
@@ -96,7 +96,7 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
           ) : (
             <p className="muted">No face image: none was found, it was erased with its person, it is past the retention period, or your role may not see faces.</p>
           )}
-          {e.photo && (
+          {e.photo && e.photo.faceCount > 0 && (
             <div style={{ marginTop: '0.75rem' }} data-testid="event-photo-faces">
               <h3>Faces in the frame</h3>
               <PhotoWithFaces src={null} photo={e.photo} alt="" usedLabel="compared" maxWidth={280} />
@@ -108,7 +108,7 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
           <dl className="facts" data-testid="event-facts">
             <dt>Decision</dt>
             <dd>
-              <span className={`badge ${e.decision}`}>{e.decision.toLowerCase()}</span> {reasonText(e.reason)} <span className="muted">({e.reason})</span>
+              <span className={`badge ${e.decision}`}>{decisionWord(e.decision)}</span> {reasonText(e.reason)} <span className="muted">({e.reason})</span>
             </dd>
             <dt>Distance</dt>
             <dd>
