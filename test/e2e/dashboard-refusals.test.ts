@@ -120,7 +120,7 @@ describe.skipIf(!hasFaces('pad-dev') || !hasFaces('deepface'))(`refusals explain
     expect(await stack.app.db.prisma.livenessLabel.count({ where: { eventId: attempt.id } })).toBe(1);
     expect(await stack.app.db.prisma.adminAction.count({ where: { action: 'markAttemptLive', targetId: ids.lab } })).toBe(1);
     await page.goto(`${stack.baseUrl}/access`);
-    expect(await page.getByRole('form', { name: 'Rules of Lab' }).locator('[data-calibration=liveness]').textContent()).toContain('1 live attempts (1 of them refused, then marked live by an administrator)');
+    expect(await page.getByRole('form', { name: 'Rules of Lab' }).locator('[data-calibration=liveness]').textContent()).toContain('1 live attempt (1 refused, then marked live by an administrator) with a score in 30 days');
     // The audit event says it too, with the door's points.
     await page.goto(`${stack.baseUrl}/audit/${attempt.id}`);
     expect(await page.getByTestId('event-liveness').textContent()).toMatch(/0\.0\d\d \(1 = live\) against this door's points now: attack under 0\.\d{3}, live from 0\.\d{3}/);

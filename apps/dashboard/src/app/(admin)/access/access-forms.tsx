@@ -67,7 +67,7 @@ function LivenessCalibrationNote({ calibration, onUse }: { calibration: Liveness
   return (
     <span className="hint" data-calibration="liveness">
       now: attack below {points.attack.toFixed(3)}, PIN below {points.live.toFixed(3)}
-      {calibration.calibrated ? ' (this door’s own)' : ''}. {attempts} {calibration.markedLive > 0 ? `live attempts (${calibration.markedLive} of them refused, then marked live by an administrator)` : 'accepted attempts'} with a score in 30 days
+      {calibration.calibrated ? ' (this door’s own)' : ''}. {attempts} {calibration.markedLive > 0 ? `live ${attempts === 1 ? 'attempt' : 'attempts'} (${calibration.markedLive} refused, then marked live by an administrator)` : 'accepted attempts'} with a score in 30 days
       {stepUpNow !== null ? `, ${pct(stepUpNow)} of them asked for the PIN` : ''}
       {p5 ? `; 5 % scored under ${p5.score.toFixed(3)}` : ''}.{' '}
       {suggestedLivePoint === null ? (
