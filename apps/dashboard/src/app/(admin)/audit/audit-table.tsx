@@ -50,7 +50,7 @@ export function AuditTable({ initial, total, live, query, keyNames }: { initial:
         <p className="muted">No attempt matches these filters.</p>
       ) : (
         <div className="table-wrap">
-          <table data-testid="audit-table" className="cards-on-phone">
+          <table data-testid="audit-table" className="cards-on-phone compact-cards">
             <thead>
               <tr>
                 <th scope="col">Time</th>
