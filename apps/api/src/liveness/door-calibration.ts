@@ -1,4 +1,5 @@
 import { DOOR_CALIBRATION_STEP_UP, doorLivePoint, livenessPointsFor, type LivenessPoints } from '@facegate/face-core';
+import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { settingsAtDoor, type DoorSettings } from '../policy/door-settings.ts';
 import type { Prisma } from '../services/prisma.ts';
 import type { Settings } from '../services/settings.ts';
@@ -16,8 +17,13 @@ export interface DoorLivenessCalibration {
   readonly points: LivenessPoints | null;
   /** Whether the live point is the door's own (calibrated) rather than the operating point's. */
   readonly calibrated: boolean;
-  /** Accepted attempts with a liveness score in the window: clear acceptances and step-ups completed with the PIN. */
+  /**
+   * Attempts with a liveness score in the window known to be live: clear acceptances, step-ups completed
+   * with the PIN, and refused attempts an administrator marked "this was a live person" (markAttemptLive).
+   */
   readonly attempts: number;
+  /** Of `attempts`, those marked live by an administrator. */
+  readonly markedLive: number;
   /** Their scores' 1st, 5th, 10th, 25th and 50th percentiles. */
   readonly quantiles: { readonly q: number; readonly score: number }[];
   /** Counts in 20 bins of width 0.05 over [0, 1]. */
@@ -33,6 +39,8 @@ export interface DoorLivenessCalibration {
  * the attacks of another did). The door's accepted attempts, clear ones and those completed with the
  * person's PIN (the uncertain band), show where its live faces lie; the suggested live point asks 5 % of
  * them for the PIN. An administrator reads it and sets it (updateDoor settings.livenessLivePoint).
+ * Live people the door refused (a camera that scores everyone low) are seen only when an administrator
+ * marks those attempts live: without them the door's lowest live scores would never be read.
  */
 export function createDoorCalibration(prisma: Prisma, deps: { settings: () => Settings; doorSettings: (doorId: string) => Promise<DoorSettings | null>; now: () => Date }) {
   return {
@@ -43,8 +51,8 @@ export function createDoorCalibration(prisma: Prisma, deps: { settings: () => Se
       const points = livenessPointsFor(local.liveness, own.livenessLivePoint);
       const since = new Date(deps.now().getTime() - days * 86_400_000);
       const rows = await prisma.recognitionEvent.findMany({
-        where: { doorId, decision: 'accepted', livenessScore: { not: null }, createdAt: { gte: since } },
-        select: { livenessScore: true },
+        where: { doorId, livenessScore: { not: null }, createdAt: { gte: since }, OR: [{ decision: 'accepted' }, { livenessLabel: { isNot: null } }] },
+        select: { livenessScore: true, decision: true },
         orderBy: { createdAt: 'desc' },
         take: CALIBRATION_MAX_ATTEMPTS,
       });
@@ -60,12 +68,30 @@ export function createDoorCalibration(prisma: Prisma, deps: { settings: () => Se
         points,
         calibrated: own.livenessLivePoint !== undefined,
         attempts: scores.length,
+        markedLive: rows.filter((r) => r.decision !== 'accepted').length,
         quantiles,
         histogram,
         suggestedLivePoint: doorLivePoint(scores, attackPoint, DOOR_CALIBRATION_STEP_UP, CALIBRATION_MIN_ATTEMPTS),
         stepUpNow: points && scores.length > 0 ? scores.filter((s) => s < points.live).length / scores.length : null,
       };
     },
+
+    /**
+     * An administrator's word that a refused (or stepped-up, never completed) attempt at a door was a
+     * live person: from then on the door's calibration reads its score. Only attempts the check scored,
+     * at a door, and not accepted (those count already); marking twice changes nothing.
+     */
+    async markLive(eventId: string, adminId: string | null) {
+      const event = await prisma.recognitionEvent.findUnique({ where: { id: eventId }, select: { id: true, doorId: true, decision: true, livenessScore: true } });
+      if (!event) throw new NotFoundError('attempt');
+      if (event.livenessScore === null) throw new InvalidInputError('the liveness check did not run on this attempt: there is no score to learn from');
+      if (!event.doorId) throw new InvalidInputError("this attempt was not made at a door: no door's calibration to feed");
+      if (event.decision === 'accepted') throw new InvalidInputError('this attempt was accepted: it counts as live already');
+      await prisma.livenessLabel.upsert({ where: { eventId }, create: { eventId, adminId }, update: {} });
+      return { eventId, doorId: event.doorId, livenessScore: event.livenessScore };
+    },
+
+    isMarkedLive: async (eventId: string) => (await prisma.livenessLabel.count({ where: { eventId } })) > 0,
   };
 }
 export type DoorCalibrationService = ReturnType<typeof createDoorCalibration>;

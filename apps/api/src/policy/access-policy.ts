@@ -3,7 +3,7 @@ import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Prisma } from '../services/prisma.ts';
 import { doorSettingsSchema, parseDoorSettings, type DoorSettings } from './door-settings.ts';
 import { hashPin } from './pin.ts';
-import { exceptionsSchema, isOpenAt, isTimeZone, windowsSchema, type ScheduleException, type ScheduleWindow } from './schedule.ts';
+import { exceptionAt, exceptionsSchema, isOpenAt, isTimeZone, nextOpening, windowsSchema, type ScheduleException, type ScheduleWindow } from './schedule.ts';
 
 /**
  * Who may open which door when, evaluated after the face decision. A door is open to every active
@@ -52,14 +52,26 @@ export function personAccessSelect(doorId: string | null) {
   return {
     active: true,
     passes: { select: { validFrom: true, validUntil: true, doorIds: true, revokedAt: true } },
-    groups: { select: { group: { select: { doors: { where: { doorId: doorId ?? '' }, select: { schedule: { select: { windows: true, exceptions: true } } } } } } } },
+    groups: { select: { group: { select: { name: true, doors: { where: { doorId: doorId ?? '' }, select: { schedule: { select: { name: true, windows: true, exceptions: true } } } } } } } },
   } as const;
 }
 
 export interface PersonAccess {
   readonly active: boolean;
   readonly passes: readonly { validFrom: Date; validUntil: Date; doorIds: string; revokedAt: Date | null }[];
-  readonly groups: readonly { group: { doors: readonly { schedule: { windows: string; exceptions: string } | null }[] } }[];
+  readonly groups: readonly { group: { name?: string; doors: readonly { schedule: { name?: string; windows: string; exceptions: string } | null }[] } }[];
+}
+
+/** accessCheck's answer: the verdict and, for a refusal, the rules behind it and when the person may pass next. */
+export interface AccessExplanation {
+  readonly allowed: boolean;
+  readonly reason: PolicyRefusal | null;
+  /** outside_schedule: each group's schedule at this door, and the special day (exception) in force then, if any. */
+  readonly schedules: readonly { group: string; schedule: string; specialDay: string | null }[];
+  /** The next instant the person may pass (within about two months), when the refusal is of time: a schedule or a pass not valid yet. */
+  readonly nextAllowedAt: Date | null;
+  /** The door's time zone, in which the schedules are read. */
+  readonly timeZone: string | null;
 }
 
 /** The verdict for a person (read with personAccessSelect(doorId); null: unknown) at a door at `at`. */
@@ -119,6 +131,36 @@ export function createAccessPolicy(prisma: Prisma, options: { now: () => Date })
     },
 
     door,
+
+    /** The verdict with what an administrator needs to act on a refusal: which schedules, which special day, and when next. */
+    async explain(personId: string, doorId: string, at: Date = options.now()): Promise<AccessExplanation> {
+      const rules = await door(doorId);
+      const person = await prisma.person.findUnique({ where: { id: personId }, select: personAccessSelect(doorId) });
+      const verdict = evaluateAccess(person, rules, doorId, at);
+      const base = { allowed: verdict.allowed, reason: verdict.allowed ? null : verdict.reason, schedules: [], nextAllowedAt: null, timeZone: rules?.timeZone ?? null };
+      if (verdict.allowed || !person || !rules) return base;
+      if (verdict.reason === 'outside_schedule') {
+        const schedules = person.groups.flatMap((g) =>
+          g.group.doors.flatMap((d) =>
+            d.schedule ? [{ group: g.group.name, name: d.schedule.name, windows: windowsSchema.parse(JSON.parse(d.schedule.windows)), exceptions: exceptionsSchema.parse(JSON.parse(d.schedule.exceptions)) }] : [],
+          ),
+        );
+        const next = schedules.map((s) => nextOpening(s, rules.timeZone, at)).filter((d): d is Date => d !== null);
+        return {
+          ...base,
+          schedules: schedules.map((s) => ({ group: s.group, schedule: s.name, specialDay: exceptionAt(s, rules.timeZone, at)?.date ?? null })),
+          nextAllowedAt: next.length > 0 ? new Date(Math.min(...next.map((d) => d.getTime()))) : null,
+        };
+      }
+      if (verdict.reason === 'pass_not_yet_valid') {
+        const upcoming = person.passes.filter((p) => {
+          const doors = jsonArray(p.doorIds);
+          return !p.revokedAt && at < p.validFrom && (doors.length === 0 || doors.includes(doorId));
+        });
+        return { ...base, nextAllowedAt: upcoming.length > 0 ? new Date(Math.min(...upcoming.map((p) => p.validFrom.getTime()))) : null };
+      }
+      return base;
+    },
 
     async configureDoor(id: string, patch: DoorPatch) {
       await exists('door', id);

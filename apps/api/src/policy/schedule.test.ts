@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hashPin, verifyPin } from './pin.ts';
-import { isOpenAt, isTimeZone, localTime, windowsSchema } from './schedule.ts';
+import { exceptionAt, isOpenAt, isTimeZone, localTime, nextOpening, windowsSchema } from './schedule.ts';
 
 const office = { windows: [{ days: [1, 2, 3, 4, 5], from: '08:00', to: '19:00' }], exceptions: [{ date: '2026-12-25', windows: [] }] };
 
@@ -29,6 +29,23 @@ describe('schedules in the door’s time zone', () => {
     expect(isOpenAt(night, 'UTC', new Date('2026-12-05T05:59:00Z'))).toBe(true); // Saturday 05:59
     expect(isOpenAt(night, 'UTC', new Date('2026-12-05T06:00:00Z'))).toBe(false);
     expect(isOpenAt(night, 'UTC', new Date('2026-12-04T05:00:00Z'))).toBe(false); // Friday early: Thursday had no window
+  });
+
+  it('says when the schedule opens next: after the weekend, after a closed special day, across daylight saving', () => {
+    // Saturday 5 December 2026, 10:00 in Paris: next Monday 08:00 Paris (07:00 UTC).
+    expect(nextOpening(office, 'Europe/Paris', new Date('2026-12-05T09:00:00Z'))?.toISOString()).toBe('2026-12-07T07:00:00.000Z');
+    // Tuesday 20:30 in Paris: Wednesday 08:00.
+    expect(nextOpening(office, 'Europe/Paris', new Date('2026-12-01T19:30:00Z'))?.toISOString()).toBe('2026-12-02T07:00:00.000Z');
+    // Christmas (a Friday, closed): Monday 28th.
+    expect(nextOpening(office, 'UTC', new Date('2026-12-25T10:00:00Z'))?.toISOString()).toBe('2026-12-28T08:00:00.000Z');
+    expect(exceptionAt(office, 'UTC', new Date('2026-12-25T10:00:00Z'))).toEqual({ date: '2026-12-25', windows: [] });
+    expect(exceptionAt(office, 'UTC', new Date('2026-12-26T10:00:00Z'))).toBeNull();
+    // Saturday 28 March 2026 in Paris; the clocks go forward on Sunday: Monday 08:00 is 06:00 UTC.
+    expect(nextOpening(office, 'Europe/Paris', new Date('2026-03-28T12:00:00Z'))?.toISOString()).toBe('2026-03-30T06:00:00.000Z');
+    // Before today's window: today's start.
+    expect(nextOpening(office, 'UTC', new Date('2026-12-01T06:00:00Z'))?.toISOString()).toBe('2026-12-01T08:00:00.000Z');
+    // A schedule that never opens.
+    expect(nextOpening({ windows: [], exceptions: [] }, 'UTC', new Date('2026-12-01T06:00:00Z'))).toBeNull();
   });
 
   it('refuses malformed windows and unknown zones', () => {

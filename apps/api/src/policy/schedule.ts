@@ -88,3 +88,47 @@ export function isOpenAt(schedule: { windows: readonly ScheduleWindow[]; excepti
   }
   return false;
 }
+
+/** The instant a local wall-clock time (`date` YYYY-MM-DD, minutes since midnight) has in `zone`. */
+function wallClockInstant(date: string, minutes: number, zone: string): Date {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const wanted = Date.UTC(y, m - 1, d, 0, minutes);
+  // The zone's offset at a guess, then at the corrected instant (a DST change between the two).
+  let at = wanted;
+  for (let i = 0; i < 2; i++) {
+    const local = localTime(new Date(at), zone);
+    const [ly, lm, ld] = local.date.split('-').map(Number) as [number, number, number];
+    at += wanted - (Date.UTC(ly, lm - 1, ld) + local.minutes * 60_000);
+  }
+  return new Date(at);
+}
+
+/**
+ * The first instant after `instant`, within `days`, at which the schedule opens in `zone` (a window
+ * starts, on a day whose exception does not close it), or null. Said beside a refusal "outside the
+ * schedule": when the person may pass next.
+ */
+export function nextOpening(schedule: { windows: readonly ScheduleWindow[]; exceptions: readonly ScheduleException[] }, zone: string, instant: Date, days = 62): Date | null {
+  const start = localTime(instant, zone);
+  for (let i = 0; i <= days; i++) {
+    const day = new Date(`${start.date}T12:00:00Z`);
+    day.setUTCDate(day.getUTCDate() + i);
+    const date = day.toISOString().slice(0, 10);
+    const weekday = ((start.weekday - 1 + i) % 7) + 1;
+    const starts = windowsOn(date, weekday, schedule.windows, schedule.exceptions)
+      .map((w) => minutesOf(w.from))
+      .sort((a, b) => a - b);
+    for (const minutes of starts) {
+      const at = wallClockInstant(date, minutes, zone);
+      // A start skipped by a DST change, or inside a window already open, is not an opening.
+      if (at > instant && isOpenAt(schedule, zone, at)) return at;
+    }
+  }
+  return null;
+}
+
+/** The exception (special day) in force on the local date of `instant` in `zone`, if any. */
+export function exceptionAt(schedule: { exceptions: readonly ScheduleException[] }, zone: string, instant: Date): ScheduleException | null {
+  const { date } = localTime(instant, zone);
+  return schedule.exceptions.find((e) => e.date === date) ?? null;
+}

@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import type { AccessExplanation } from '../policy/access-policy.ts';
 import type { ScheduleException, ScheduleWindow } from '../policy/schedule.ts';
 import { DoorRef } from './door.ts';
 import { COMMON_ERRORS } from './errors.ts';
@@ -82,10 +83,22 @@ builder.objectFields(DoorRef, (t) => ({
   groups: t.field({ type: [GroupDoorRef], nullable: true, authScopes: READ, unauthorizedResolver: () => null, resolve: (d, _, ctx) => ctx.services.policy.groups.atDoor(d.id) }),
 }));
 
-const AccessVerdict = builder.objectRef<{ allowed: boolean; reason: string | null }>('AccessVerdict').implement({
+const ScheduleRefusalRef = builder.objectRef<AccessExplanation['schedules'][number]>('ScheduleRefusal').implement({
+  description: 'A schedule that would let the person in at this door, closed at the time asked.',
+  fields: (t) => ({
+    group: t.exposeString('group', { description: 'The group whose grant at this door it is.' }),
+    schedule: t.exposeString('schedule'),
+    specialDay: t.exposeString('specialDay', { nullable: true, description: 'YYYY-MM-DD: a special day (exception) of the schedule is in force that day.' }),
+  }),
+});
+
+const AccessVerdict = builder.objectRef<AccessExplanation>('AccessVerdict').implement({
   fields: (t) => ({
     allowed: t.exposeBoolean('allowed'),
     reason: t.exposeString('reason', { nullable: true, description: 'inactive, not_allowed_here, outside_schedule, pass_expired, pass_not_yet_valid, pass_revoked' }),
+    schedules: t.field({ type: [ScheduleRefusalRef], description: 'outside_schedule: the schedules that would let them in here, each closed then.', resolve: (v) => [...v.schedules] }),
+    nextAllowedAt: t.expose('nextAllowedAt', { type: 'DateTime', nullable: true, description: 'outside_schedule or pass_not_yet_valid: when they may pass next (looked for up to about two months ahead).' }),
+    timeZone: t.exposeString('timeZone', { nullable: true, description: "The door's time zone, in which its schedules are read." }),
   }),
 });
 
@@ -97,10 +110,7 @@ builder.queryFields((t) => ({
     description: 'Would this person be let through this door at this time (default: now), face aside?',
     authScopes: READ,
     args: { personId: t.arg.id({ required: true }), doorId: t.arg.id({ required: true }), at: t.arg({ type: 'DateTime' }) },
-    resolve: async (_, args, ctx) => {
-      const verdict = await ctx.services.policy.check(String(args.personId), String(args.doorId), args.at ?? undefined);
-      return { allowed: verdict.allowed, reason: verdict.allowed ? null : verdict.reason };
-    },
+    resolve: (_, args, ctx) => ctx.services.policy.explain(String(args.personId), String(args.doorId), args.at ?? undefined),
   }),
 }));
 

@@ -146,6 +146,8 @@ export const ADMIN_ACTIONS: Record<string, Describer> = {
     describe: async (a, r, ctx) => [await thing('createApiKey', ctx, 'api_key', str(obj(obj(r).key).id), { scopes: a.scopes, doorId: a.doorId ? str(a.doorId) : null, prefix: obj(obj(r).key).prefix })],
   },
   revokeApiKey: { describe: async (a, _, ctx) => [await thing('revokeApiKey', ctx, 'api_key', str(a.id))] },
+  // The attempt and its score: which door's calibration it now feeds.
+  markAttemptLive: { describe: async (a, r, ctx) => [await thing('markAttemptLive', ctx, 'door', str(obj(r).doorId), { attemptId: str(a.attemptId), livenessScore: obj(r).livenessScore })] },
   createDoor: { describe: async (_, r, ctx) => [await thing('createDoor', ctx, 'door', str(obj(r).id))] },
   updateDoor: { describe: async (a, _, ctx) => [await thing('updateDoor', ctx, 'door', str(a.id), { ...withoutNulls(a.input), ...(obj(a.input).settings ? { settings: withoutNulls(obj(a.input).settings) } : {}) })] },
   // The keys bound to the door are revoked with it: each is named, and logged as revoked.

@@ -87,7 +87,7 @@ const DoorInput = builder.inputType('DoorInput', {
 
 const withoutNulls = <T extends object>(value: T) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined));
 
-const LivenessPointsRef = builder.objectRef<LivenessPoints>('LivenessPoints').implement({
+export const LivenessPointsRef = builder.objectRef<LivenessPoints>('LivenessPoints').implement({
   description: 'Below `attack` an attempt is refused as a presentation attack; from there to below `live` a matching face is asked for the PIN.',
   fields: (t) => ({ attack: t.exposeFloat('attack'), live: t.exposeFloat('live') }),
 });
@@ -103,7 +103,8 @@ const DoorLivenessCalibrationRef = builder.objectRef<DoorLivenessCalibration>('D
     days: t.exposeInt('days'),
     points: t.field({ type: LivenessPointsRef, nullable: true, description: 'The points in force at the door (null: liveness is off there).', resolve: (c) => c.points }),
     calibrated: t.exposeBoolean('calibrated', { description: 'The live point is the door’s own.' }),
-    attempts: t.exposeInt('attempts'),
+    attempts: t.exposeInt('attempts', { description: 'Attempts known to be live: accepted ones and those marked live by an administrator (markAttemptLive).' }),
+    markedLive: t.exposeInt('markedLive', { description: 'Of `attempts`, refused ones an administrator marked "this was a live person".' }),
     quantiles: t.field({ type: [LivenessQuantileRef], resolve: (c) => c.quantiles }),
     histogram: t.exposeIntList('histogram', { description: 'Counts in 20 bins of width 0.05 from 0 to 1.' }),
     suggestedLivePoint: t.exposeFloat('suggestedLivePoint', { nullable: true, description: `Asks ${100 * DOOR_CALIBRATION_STEP_UP} % of these attempts for the PIN; null under ${CALIBRATION_MIN_ATTEMPTS} attempts.` }),
@@ -127,6 +128,7 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createDoor: t.field({
     type: DoorRef,
+    description: "A new door, open to everyone, in the server's time zone (change it with updateDoor).",
     authScopes: { scope: 'admin' },
     errors: { types: COMMON_ERRORS },
     args: { name: t.arg.string({ required: true }), location: t.arg.string() },

@@ -127,7 +127,7 @@ const PersonInput = builder.inputType('PersonInput', {
 
 const RejectedPhoto = builder.objectRef<RejectedPhotoModel>('RejectedPhoto').implement({
   description:
-    'A photo that was not enrolled, and why: NO_FACE, MULTIPLE_FACES, INVALID_IMAGE, IMAGE_TOO_LARGE; FACE_TOO_SMALL, TOO_BLURRY, POSE, TOO_DARK, TOO_BRIGHT; DUPLICATE_FACE (already enrolled as `duplicateOf`; enrol with allowDuplicates if they are different people).',
+    'A photo that was not enrolled, and why: NO_FACE, MULTIPLE_FACES, INVALID_IMAGE, IMAGE_TOO_LARGE; FACE_TOO_SMALL, TOO_BLURRY, POSE, TOO_DARK, TOO_BRIGHT; DUPLICATE_FACE (already enrolled as `duplicateOf`; enrol with allowDuplicates if they are different people); ALREADY_ENROLLED (this very photo is already one of the samples of `duplicateOf`, or was given twice in the request: not stored again, whatever allowDuplicates).',
   fields: (t) => ({
     index: t.exposeInt('index'),
     filename: t.exposeString('filename'),

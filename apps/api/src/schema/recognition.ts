@@ -4,7 +4,7 @@ import { can } from '../auth/viewer.ts';
 import { BusyError, FaceRejectedError, InvalidInputError, RateLimitedError } from '../errors.ts';
 import { STEP_UP_SECONDS, type RecognitionOutcome } from '../services/recognition.ts';
 import type { RecognitionEventModel } from '../services/prisma.ts';
-import { DoorRef } from './door.ts';
+import { DoorRef, LivenessPointsRef } from './door.ts';
 import { COMMON_ERRORS } from './errors.ts';
 import { PersonRef } from './person.ts';
 import { jpegDataUrl } from './scalars.ts';
@@ -70,6 +70,12 @@ RecognitionEventRef.implement({
     }),
     pinTries: t.exposeInt('pinTries', { description: 'PINs tried to complete a step-up.' }),
     completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true, description: 'When a step-up was completed (accepted or refused).' }),
+    markedLive: t.boolean({
+      nullable: true,
+      description: 'An administrator marked this refused attempt "this was a live person" (markAttemptLive): its door\'s liveness calibration reads its score (scope audit:read).',
+      ...AUDIT_ONLY,
+      resolve: (e, _, ctx) => ctx.services.livenessCalibration.isMarkedLive(e.id),
+    }),
     decision: t.field({ type: Decision, resolve: (e) => e.decision as DecisionValue }),
     reason: t.string({
       resolve: (e, _, ctx) => (can(ctx.viewer, 'audit:read') ? e.reason : doorReason(e.decision, e.reason)),
@@ -109,6 +115,14 @@ const RecognitionResult = builder.objectRef<RecognitionOutcome>('RecognitionResu
     threshold: t.exposeFloat('threshold', { nullable: true, ...AUDIT_ONLY, description: 'Accepted under this distance (calibrated for the false-accept target; for identification, for the gallery size; scope audit:read).' }),
     stepUpThreshold: t.exposeFloat('stepUpThreshold', { nullable: true, ...AUDIT_ONLY, description: 'Between threshold and this distance the answer is STEP_UP (when step-up is on; scope audit:read).' }),
     framesUsed: t.exposeInt('framesUsed', { nullable: true, ...AUDIT_ONLY, description: 'Frames fused into the face compared (passed the quality gates and, with liveness on, did not look like an attack on their own; scope audit:read).' }),
+    livenessScore: t.float({ nullable: true, ...AUDIT_ONLY, description: 'The liveness score of the attempt (1 = live), when the check ran (scope audit:read).', resolve: (r) => r.event.livenessScore }),
+    livenessPoints: t.field({
+      type: LivenessPointsRef,
+      nullable: true,
+      ...AUDIT_ONLY,
+      description: 'The liveness points in force where the attempt was made: under `attack` refused as a presentation attack, under `live` a matching face is asked for the PIN (null: the check is off; scope audit:read).',
+      resolve: (r) => r.livenessPoints ?? null,
+    }),
     person: t.field({
       type: PersonRef,
       nullable: true,
@@ -186,6 +200,18 @@ builder.mutationFields((t) => ({
     errors: { types: COMMON_ERRORS },
     args: { attemptId: t.arg.id({ required: true }), pin: t.arg.string({ required: true }) },
     resolve: (_, args, ctx) => ctx.services.recognition.completeStepUp(ctx.viewer, String(args.attemptId), args.pin),
+  }),
+  markAttemptLive: t.field({
+    type: RecognitionEventRef,
+    description:
+      'An administrator\'s word that a refused (or never completed) attempt at a door was a live person: its liveness score joins what the door\'s calibration reads (doorLivenessCalibration). Only attempts scored by the check, at a door, not accepted. Logged in the admin log.',
+    authScopes: { scope: 'admin' },
+    errors: { types: COMMON_ERRORS },
+    args: { attemptId: t.arg.id({ required: true }) },
+    resolve: async (_, { attemptId }, ctx) => {
+      await ctx.services.livenessCalibration.markLive(String(attemptId), ctx.viewer.kind === 'admin' ? ctx.viewer.id : null);
+      return (await ctx.services.audit.get(String(attemptId)))!;
+    },
   }),
   identifyFace: t.field({
     type: RecognitionResult,

@@ -11,6 +11,11 @@ import type { SignInService } from './sign-in.ts';
 export type AdminRole = 'admin' | 'viewer';
 
 /** Administrators, API keys and doors: who may use facegate, and from where. */
+/** The time zone this process runs in (TZ or the system's), as IANA; UTC when the runtime cannot say. */
+export function serverTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
 /** Told after a door is created, renamed or deleted (Home Assistant discovery); failures there are theirs to report. */
 export interface DoorHooks {
   changed(door: { id: string; name: string }): Promise<void>;
@@ -107,7 +112,8 @@ export function createAccessService(prisma: Prisma, signIn: SignInService, doorH
         const trimmed = name.trim();
         if (!trimmed) throw new InvalidInputError('a door needs a name');
         if (await prisma.door.findUnique({ where: { name: trimmed } })) throw new InvalidInputError(`a door named ${trimmed} exists`);
-        const door = await prisma.door.create({ data: { name: trimmed, location: location?.trim() || null } });
+        // The server's own time zone (TZ, or the system's): a door is usually where its server is. Changed under Access.
+        const door = await prisma.door.create({ data: { name: trimmed, location: location?.trim() || null, timeZone: serverTimeZone() } });
         await doorHooks?.changed(door);
         return door;
       },

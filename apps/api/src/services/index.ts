@@ -100,6 +100,8 @@ export async function createServices(deps: ServiceDeps) {
       const person = match ? gallery.get(match.identity) : undefined;
       return match && person ? { personId: person.id, name: person.name, distance: match.distance } : null;
     },
+    // The gallery holds the person's samples in the active model; the probe is brought to it (head applied).
+    ownSampleDistance: (encoding, personId) => gallery.distanceTo(personId, encoding, 'nearest'),
   });
   // Decisions use the active model's encodings only (services/models.ts switches it after re-encoding).
   const gallery = new Gallery((ids, model) => people.loadGallery(ids, model), undefined, await loadActiveModel(prisma));

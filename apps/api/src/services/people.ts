@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { checkQuality, DEFAULT_QUALITY_GATES, type Encoding, type FaceQuality } from '@facegate/face-core';
+import { checkQuality, DEFAULT_QUALITY_GATES, distanceToPerson, type Encoding, type FaceQuality } from '@facegate/face-core';
 import { DuplicateNameError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { controlCharacterIn } from '../input-limits.ts';
 import type { ActiveModel, GalleryPerson } from '../recognizer/gallery.ts';
@@ -16,7 +16,7 @@ export interface RejectedPhoto {
   readonly filename: string;
   readonly code: string;
   readonly message: string;
-  /** DUPLICATE_FACE: the enrolled person this face was taken for, and how near. */
+  /** DUPLICATE_FACE: the enrolled person this face was taken for, and how near; ALREADY_ENROLLED: the person it is already a sample of. */
   readonly duplicateOf?: { readonly personId: string; readonly distance: number };
   /** What the detector saw (every face, with boxes), when the photo could be decoded. */
   readonly photo?: PhotoFaces | null;
@@ -31,6 +31,17 @@ export function erasedPseudonym(personId: string): string {
 
 /** The enrolled person (other than `self`) a new face would be taken for, if any (services/index.ts). */
 export type DuplicateFinder = (encoding: Encoding, self: string | null) => { personId: string; name: string; distance: number } | null;
+
+/** How far (L2, in the encoder's space) a face is from one of the person's own samples, or Infinity (services/index.ts). */
+export type OwnSampleDistance = (encoding: Encoding, personId: string) => number;
+
+/**
+ * Under this distance from one of the same person's samples, a photo is the one already enrolled (the
+ * same file, or the same picture re-encoded): reported ALREADY_ENROLLED and not stored again. Measured
+ * (docs/dashboard.md): the same bytes 0.000, the same photo resized to 90 % and re-saved at JPEG quality 70
+ * 0.024; the nearest two different photos of one person among deepface's 134 same-person pairs 0.139.
+ */
+export const SAME_PHOTO_DISTANCE = 0.06;
 
 export interface PersonInput {
   readonly name?: string | null;
@@ -49,8 +60,9 @@ export function createPeopleService(deps: {
   activeModel?: () => ActiveModel;
   changed: (ids: string[]) => Promise<void>;
   findDuplicate: DuplicateFinder;
+  ownSampleDistance: OwnSampleDistance;
 }) {
-  const { prisma, provider, cipher, recognizer, modelId, changed, findDuplicate } = deps;
+  const { prisma, provider, cipher, recognizer, modelId, changed, findDuplicate, ownSampleDistance } = deps;
 
   function where(search?: string | null) {
     const term = search?.trim();
@@ -114,10 +126,15 @@ export function createPeopleService(deps: {
   /**
    * Runs the face engine on every photo (in parallel, on the pool) and applies the enrolment rules: the
    * probe quality gates (a weak reference makes every later comparison weak), and no face that an
-   * enrolled person other than `self` would be taken for, unless `allowDuplicates`.
+   * enrolled person other than `self` would be taken for, unless `allowDuplicates`. A photo already
+   * enrolled for `self` (or given twice in this batch) is reported ALREADY_ENROLLED and stored once:
+   * importing the same archive twice, or two identical webcam frames, add nothing.
    */
   async function analyze(photos: readonly { filename: string; bytes: Uint8Array }[], self: string | null, allowDuplicates: boolean, recognized = recognize(photos)) {
     const rejected: RejectedPhoto[] = [];
+    const selfName = self ? (await prisma.person.findUnique({ where: { id: self }, select: { name: true } }))?.name : undefined;
+    // This batch's faces kept so far (encoder encodings), with their file names.
+    const kept: { encoding: Encoding; filename: string }[] = [];
     const samples: Omit<Parameters<typeof prisma.faceSample.create>[0]['data'] & { personId: string }, 'personId' | 'person'>[] = [];
     const results = await recognized;
     results.forEach((result, index) => {
@@ -131,6 +148,22 @@ export function createPeopleService(deps: {
       if (result.model !== encoder) throw new Error(`the photo was encoded with ${result.model}; the gallery holds ${encoder}'s encodings`);
       const quality = checkQuality(face.quality, DEFAULT_QUALITY_GATES);
       if (!quality.pass) return void rejected.push({ index, filename, code: quality.reason, message: quality.message, photo, quality: face.quality });
+      const own = self ? ownSampleDistance(face.encoding, self) : Number.POSITIVE_INFINITY;
+      if (own < SAME_PHOTO_DISTANCE) {
+        return void rejected.push({
+          index,
+          filename,
+          code: 'ALREADY_ENROLLED',
+          message: `this photo is already enrolled for ${selfName ?? 'this person'} (distance ${own.toFixed(3)} from one of their samples): not stored again`,
+          duplicateOf: { personId: self!, distance: own },
+          photo,
+          quality: face.quality,
+        });
+      }
+      const twin = kept.findIndex((k) => distanceToPerson(face.encoding, [k.encoding], 'nearest') < SAME_PHOTO_DISTANCE);
+      if (twin >= 0) {
+        return void rejected.push({ index, filename, code: 'ALREADY_ENROLLED', message: `this photo is the same as ${kept[twin]!.filename}, given in this batch: stored once`, photo, quality: face.quality });
+      }
       const duplicate = allowDuplicates ? null : findDuplicate(face.encoding, self);
       if (duplicate) {
         return void rejected.push({
@@ -143,6 +176,7 @@ export function createPeopleService(deps: {
           quality: face.quality,
         });
       }
+      kept.push({ encoding: face.encoding, filename });
       // Stored in the model decisions use now (a learned head applied to the encoder's encoding).
       samples.push({
         encoding: cipher.seal(encodeEncoding(active?.head ? active.head.apply(face.encoding) : face.encoding)),

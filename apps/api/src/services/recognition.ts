@@ -53,6 +53,8 @@ export interface RecognitionOutcome {
   readonly pinTriesLeft?: number | null;
   /** What the detector saw in each frame analysed (every face, the one compared marked). */
   readonly photos?: readonly PhotoFaces[];
+  /** The liveness points in force where the attempt was made (null: the check is off there). */
+  readonly livenessPoints?: LivenessPoints | null;
 }
 
 const OUTCOME_DECISION = { accept: 'accepted', reject: 'refused', step_up: 'step_up' } as const;
@@ -309,7 +311,7 @@ export function createRecognitionService(deps: {
       const framesUsed = face.faces.length;
       const refuse = async (reason: string): Promise<RecognitionOutcome> => {
         const event = await audit.record({ ...base, ...claimed, model: face.model, decision: 'refused', reason, thumbnail: face.thumbnail, framesUsed, livenessScore: face.liveness, photoFaces: face.photoFaces });
-        return { decision: 'refused', reason, distance: null, threshold, stepUpThreshold: threshold, personId: person?.id ?? null, candidates: [], framesUsed, event, photos: face.photos };
+        return { decision: 'refused', reason, distance: null, threshold, stepUpThreshold: threshold, personId: person?.id ?? null, candidates: [], framesUsed, event, photos: face.photos, livenessPoints: local.livenessPoints };
       };
       if (face.livenessVerdict === 'attack') return refuse('presentation_attack');
       if (!person) return refuse('unknown_person');
@@ -335,7 +337,7 @@ export function createRecognitionService(deps: {
         livenessScore: face.liveness,
         photoFaces: face.photoFaces,
       }, learning);
-      return { ...(await outcomeWithPolicy(decision, event, verdict, person.id, [])), photos: face.photos };
+      return { ...(await outcomeWithPolicy(decision, event, verdict, person.id, [])), photos: face.photos, livenessPoints: local.livenessPoints };
     },
 
     async identify(viewer: Viewer, input: { images: readonly ImageInput[]; doorId?: string | null; candidates?: number }): Promise<RecognitionOutcome> {
@@ -348,7 +350,7 @@ export function createRecognitionService(deps: {
       const face = await probe(input.images, (fields) => audit.record({ ...base, ...fields }), local.livenessPoints, local.config.gates);
       if (face.livenessVerdict === 'attack') {
         const event = await audit.record({ ...base, model: face.model, decision: 'refused', reason: 'presentation_attack', thumbnail: face.thumbnail, framesUsed: face.faces.length, livenessScore: face.liveness, photoFaces: face.photoFaces });
-        return { decision: 'refused', reason: 'presentation_attack', distance: null, threshold: base.threshold, stepUpThreshold: base.threshold, personId: null, candidates: [], framesUsed: face.faces.length, event, photos: face.photos };
+        return { decision: 'refused', reason: 'presentation_attack', distance: null, threshold: base.threshold, stepUpThreshold: base.threshold, personId: null, candidates: [], framesUsed: face.faces.length, event, photos: face.photos, livenessPoints: local.livenessPoints };
       }
       const model = gallery.model;
       const decision = decideIdentification(face.faces, gallery.database(), local.config);
@@ -375,7 +377,7 @@ export function createRecognitionService(deps: {
       const count = Math.max(1, Math.min(input.candidates ?? 5, 20));
       const accepted = verdict.decision === 'accepted' ? (verdict.decided?.id ?? null) : null;
       const outcome = await outcomeWithPolicy(decision, event, verdict, accepted, decision.candidates.slice(0, count).map((c) => ({ personId: c.identity, distance: c.distance })));
-      return { ...outcome, photos: face.photos };
+      return { ...outcome, photos: face.photos, livenessPoints: local.livenessPoints };
     },
 
     /**

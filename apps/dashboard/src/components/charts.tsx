@@ -15,6 +15,7 @@ import type { Bin } from '@/lib/histogram';
 const GREEN = '#2f9e57';
 const RED = '#d64535';
 const AMBER = '#d19a1d';
+const BLUE = '#3b6fd4';
 const INK = '#5d6677';
 /** Label size in CSS pixels, whatever the chart's width (>= 11 px, WCAG-readable on a phone). */
 export const LABEL_PX = 12;
@@ -43,15 +44,15 @@ const tickCount = (px: number) => Math.max(2, Math.floor(px / 70));
 /** Ticks of a count axis: whole numbers only (no "0.5 attempts"). */
 const countTicks = (scale: { ticks: (n: number) => number[] }, n: number) => scale.ticks(n).filter((t) => Number.isInteger(t));
 
-/** Stacked bars per UTC day: accepted, refused, errors. */
-export function DailyChart({ days, from }: { days: { day: string; accepted: number; refused: number; error: number }[]; from: Date }) {
+/** Stacked bars per UTC day: accepted, asked for a second factor, refused, errors. */
+export function DailyChart({ days, from }: { days: { day: string; accepted: number; refused: number; stepUp: number; error: number }[]; from: Date }) {
   const byDay = new Map(days.map((d) => [d.day, d]));
   const series = Array.from({ length: 30 }, (_, i) => {
     const day = new Date(from.getTime() + i * 86_400_000).toISOString().slice(0, 10);
-    return byDay.get(day) ?? { day, accepted: 0, refused: 0, error: 0 };
+    return byDay.get(day) ?? { day, accepted: 0, refused: 0, stepUp: 0, error: 0 };
   });
-  const peak = Math.max(1, ...series.map((d) => d.accepted + d.refused + d.error));
-  const total = series.reduce((n, d) => n + d.accepted + d.refused + d.error, 0);
+  const peak = Math.max(1, ...series.map((d) => d.accepted + d.stepUp + d.refused + d.error));
+  const total = series.reduce((n, d) => n + d.accepted + d.stepUp + d.refused + d.error, 0);
   const H = 220;
   return (
     <>
@@ -72,10 +73,11 @@ export function DailyChart({ days, from }: { days: { day: string; accepted: numb
                 let base = innerH;
                 return (
                   <g key={d.day}>
-                    <title>{`${d.day}: ${d.accepted} accepted, ${d.refused} refused, ${d.error} errors`}</title>
+                    <title>{`${d.day}: ${d.accepted} accepted, ${d.stepUp} asked for a second factor, ${d.refused} refused, ${d.error} errors`}</title>
                     {(
                       [
                         [d.accepted, GREEN],
+                        [d.stepUp, BLUE],
                         [d.refused, RED],
                         [d.error, AMBER],
                       ] as const
@@ -103,6 +105,7 @@ export function DailyChart({ days, from }: { days: { day: string; accepted: numb
       </SizedSvg>
       <div className="legend">
         <span><span className="swatch" style={{ background: GREEN }} />accepted</span>
+        <span><span className="swatch" style={{ background: BLUE }} />asked for a second factor</span>
         <span><span className="swatch" style={{ background: RED }} />refused</span>
         <span><span className="swatch" style={{ background: AMBER }} />errors (no face, bad photo…)</span>
       </div>

@@ -20,11 +20,14 @@ const LINKS = [
   ['/settings', 'Settings'],
 ] as const;
 
+/** Pages that are only forms or administrators' reading: a viewer would find a dead end there. */
+const ADMIN_ONLY = new Set(['/enroll', '/import', '/verify', '/identify', '/webhooks', '/admin-log', '/models']);
+
 /**
  * The main navigation. On a phone it is folded behind a Menu button (aria-expanded) instead of a row
  * that scrolls sideways with no cue; on a wide screen the button is hidden and the links always show.
  */
-export function Nav() {
+export function Nav({ admin }: { admin: boolean }) {
   const path = usePathname();
   // Open on the page where it was opened: following a link folds it again.
   const [openAt, setOpenAt] = useState<string | null>(null);
@@ -35,7 +38,7 @@ export function Nav() {
         <span aria-hidden="true">☰</span> Menu
       </button>
       <nav id="main-nav" className={`nav${open ? ' open' : ''}`} aria-label="Main">
-        {LINKS.map(([href, label]) => (
+        {LINKS.filter(([href]) => admin || !ADMIN_ONLY.has(href)).map(([href, label]) => (
           <Link key={href} href={href} aria-current={path === href || path.startsWith(`${href}/`) ? 'page' : undefined}>
             {label}
           </Link>

@@ -37,6 +37,7 @@ const REJECTIONS: Record<string, string> = {
   TOO_DARK: 'The face is too dark; more light is needed.',
   TOO_BRIGHT: 'The face is overexposed.',
   DUPLICATE_FACE: 'This face is already enrolled as someone else.',
+  ALREADY_ENROLLED: 'This photo is already enrolled; it was not stored again.',
   DUPLICATE_NAME: 'Someone of that name is already enrolled.',
 };
 
@@ -53,4 +54,9 @@ export function formatDistance(distance: number | null | undefined): string {
 export function formatTime(iso: string): string {
   const date = new Date(iso);
   return `${date.toISOString().slice(0, 10)} ${date.toISOString().slice(11, 19)} UTC`;
+}
+
+/** A decision as one word everywhere (STEP_UP is "step-up", never "step_up"). */
+export function decisionWord(decision: string): string {
+  return decision.toLowerCase().replace(/_/g, '-');
 }

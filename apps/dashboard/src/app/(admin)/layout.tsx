@@ -15,7 +15,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
         <Link href="/overview" className="brand">
           facegate
         </Link>
-        <Nav />
+        <Nav admin={me.role === 'ADMIN'} />
         <div className="whoami">
           <span>
             {me.name} <span className="badge" style={{ background: '#2c3446', color: '#fff' }}>{me.role === 'ADMIN' ? 'admin' : 'viewer (read-only)'}</span>

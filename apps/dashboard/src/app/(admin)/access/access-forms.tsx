@@ -5,11 +5,11 @@ import { FormFeedback } from '@/components/form-feedback';
 import { SubmitButton } from '@/components/submit-button';
 import { LocalTime, TimeZoneNote } from '@/components/local-time';
 import { formatSpecialDays, formatWeekly } from '@/lib/schedule-text';
-import { changeGrant, changeMember, checkAccess, createGroup, createSchedule, deleteGroup, deleteSchedule, editSchedule, issuePass, revokePass, saveDoorPolicy, setPin } from './actions';
+import { changeGrant, changeMember, checkAccess, createGroup, createSchedule, deleteGroup, deleteSchedule, editSchedule, issuePass, revokePass, saveDoorPolicy, setPin, type CheckState } from './actions';
 
 type DoorSettings = { falseAcceptRate: number | null; thresholdOverride: number | null; stepUp: boolean | null; liveness: string | null; livenessLivePoint: number | null; minFrames: number | null; requirePin: boolean | null; threshold: number };
 /** Where the liveness scores of the door's accepted attempts lie (administrators only). */
-export type LivenessCalibration = { points: { attack: number; live: number } | null; calibrated: boolean; attempts: number; quantiles: { q: number; score: number }[]; suggestedLivePoint: number | null; stepUpNow: number | null };
+export type LivenessCalibration = { points: { attack: number; live: number } | null; calibrated: boolean; attempts: number; markedLive: number; quantiles: { q: number; score: number }[]; suggestedLivePoint: number | null; stepUpNow: number | null };
 type DoorRow = { id: string; name: string; timeZone: string; access: 'EVERYONE' | 'GROUPS'; settings: DoorSettings; calibration?: LivenessCalibration | null };
 type ScheduleRow = { id: string; name: string; windows: { days: number[]; from: string; to: string }[]; exceptions: { date: string; windows: { from: string; to: string }[] }[] };
 type Pass = { id: string; validFrom: string; validUntil: string; revokedAt: string | null; doors: { id: string; name: string }[] };
@@ -27,9 +27,9 @@ const ZONES = ['UTC', 'Europe/London', 'Europe/Paris', 'Europe/Berlin', 'America
 
 
 /** A required choice of one person, empty until chosen. */
-function PersonSelect({ people, id, label }: { people: PersonRow[]; id?: string; label?: string }) {
+function PersonSelect({ people, id, label, defaultValue = '' }: { people: PersonRow[]; id?: string; label?: string; defaultValue?: string }) {
   return (
-    <select id={id} name="personId" aria-label={label} required defaultValue="">
+    <select id={id} name="personId" aria-label={label} required defaultValue={defaultValue}>
       <option value="" disabled>
         Person…
       </option>
@@ -67,7 +67,7 @@ function LivenessCalibrationNote({ calibration, onUse }: { calibration: Liveness
   return (
     <span className="hint" data-calibration="liveness">
       now: attack below {points.attack.toFixed(3)}, PIN below {points.live.toFixed(3)}
-      {calibration.calibrated ? ' (this door’s own)' : ''}. {attempts} accepted attempts with a score in 30 days
+      {calibration.calibrated ? ' (this door’s own)' : ''}. {attempts} {calibration.markedLive > 0 ? `live ${attempts === 1 ? 'attempt' : 'attempts'} (${calibration.markedLive} refused, then marked live by an administrator)` : 'accepted attempts'} with a score in 30 days
       {stepUpNow !== null ? `, ${pct(stepUpNow)} of them asked for the PIN` : ''}
       {p5 ? `; 5 % scored under ${p5.score.toFixed(3)}` : ''}.{' '}
       {suggestedLivePoint === null ? (
@@ -520,20 +520,56 @@ export function PinForm({ data, readOnly }: { data: AccessData; readOnly: boolea
   );
 }
 
+/** A refusal by schedule: which group's schedule, a special day if one closed it, and when they may pass next. */
+function ScheduleRefusal({ verdict }: { verdict: NonNullable<CheckState['verdict']> }) {
+  const { schedules = [], nextAllowedAt, timeZone } = verdict;
+  return (
+    <>
+      {schedules.length > 0 && (
+        <ul data-testid="access-schedules" style={{ margin: '0.3rem 0 0' }}>
+          {schedules.map((s, i) => (
+            <li key={i}>
+              group <strong>{s.group}</strong>, schedule <strong>“{s.schedule}”</strong>
+              {s.specialDay ? `: ${s.specialDay} is one of its special days, closed at that time` : ': closed at that time'}
+            </li>
+          ))}
+        </ul>
+      )}
+      {verdict.allowed ? null : nextAllowedAt ? (
+        <div style={{ margin: '0.3rem 0 0' }} data-testid="access-next">
+          Next time they may pass: <LocalTime iso={nextAllowedAt} seconds={false} />
+          {timeZone ? ` (${new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(nextAllowedAt))} at the door, ${timeZone})` : ''}.
+        </div>
+      ) : schedules.length > 0 ? (
+        <div style={{ margin: '0.3rem 0 0' }} data-testid="access-next">
+          None of these schedules opens in the next two months.
+        </div>
+      ) : null}
+    </>
+  );
+}
+
 /** Would this person get through this door then, face aside? The API's accessCheck, for trying a policy out. */
 export function AccessCheckForm({ data }: { data: AccessData }) {
   const [state, action] = useActionState(checkAccess, {});
   const people = data.people.edges.map((e) => e.node);
+  // The form keeps what was asked after answering (React resets a sent form to its defaults, so the
+  // answer's copy becomes the defaults; the key remounts the fields with them).
+  const asked = state.submitted;
+  const keepLocal = (send: (form: FormData) => void) => (form: FormData) => {
+    form.set('atLocal', String(form.get('at') ?? ''));
+    send(form);
+  };
   return (
-    <form action={withInstants(action, ['at'])} aria-label="Check access">
+    <form action={keepLocal(withInstants(action, ['at']))} aria-label="Check access" key={state.verdict?.at ?? state.error ?? 'check'}>
       <div className="row">
         <div className="field">
           <label htmlFor="check-person">Person</label>
-          <PersonSelect people={people} id="check-person" />
+          <PersonSelect people={people} id="check-person" defaultValue={asked?.personId ?? ''} />
         </div>
         <div className="field">
           <label htmlFor="check-door">Door</label>
-          <select id="check-door" name="doorId" required defaultValue="">
+          <select id="check-door" name="doorId" required defaultValue={asked?.doorId ?? ''}>
             <option value="" disabled>
               Door…
             </option>
@@ -548,7 +584,7 @@ export function AccessCheckForm({ data }: { data: AccessData }) {
           <label htmlFor="check-at">
             When <span className="hint">empty: now</span>
           </label>
-          <input id="check-at" name="at" type="datetime-local" />
+          <input id="check-at" name="at" type="datetime-local" defaultValue={asked?.atLocal ?? ''} />
         </div>
         <SubmitButton className="secondary" pending="Checking…">
           Check
@@ -561,9 +597,12 @@ export function AccessCheckForm({ data }: { data: AccessData }) {
           </p>
         )}
         {state.verdict && (
-          <p className={`alert ${state.verdict.allowed ? 'ok' : 'error'}`} data-at={state.verdict.at}>
-            {state.verdict.text}
-          </p>
+          <div className={`alert ${state.verdict.allowed ? 'ok' : 'error'}`}>
+            <p style={{ margin: 0 }} data-at={state.verdict.at}>
+              {state.verdict.text}
+            </p>
+            <ScheduleRefusal verdict={state.verdict} />
+          </div>
         )}
       </div>
     </form>

@@ -220,26 +220,49 @@ const REASONS: Record<string, string> = {
 export interface CheckState {
   error?: string;
   /** `at` tells two answers of the same words apart (each check is a new answer). */
-  verdict?: { allowed: boolean; text: string; at: number };
+  verdict?: {
+    allowed: boolean;
+    text: string;
+    at: number;
+    /** outside_schedule: the rules that would let them in, closed then. */
+    schedules?: { group: string; schedule: string; specialDay: string | null }[];
+    /** When they may pass next (ISO), in the door's time zone too. */
+    nextAllowedAt?: string | null;
+    timeZone?: string | null;
+  };
+  /** What was asked, shown again in the form (a sent form is reset). */
+  submitted?: { personId: string; doorId: string; atLocal: string };
 }
 
 /** Would this person be let through this door then (the face aside)? Reads only. */
 export async function checkAccess(_s: CheckState, form: FormData): Promise<CheckState> {
+  const submitted = { personId: String(form.get('personId') ?? ''), doorId: String(form.get('doorId') ?? ''), atLocal: String(form.get('atLocal') ?? '') };
   const parsed = z
     .object({ personId: id, doorId: id, at: instant.or(z.literal('')) })
     .safeParse({ personId: form.get('personId'), doorId: form.get('doorId'), at: form.get('at') ?? '' });
-  if (!parsed.success) return { error: issues(parsed.error) };
+  if (!parsed.success) return { error: issues(parsed.error), submitted };
   const { personId, doorId, at } = parsed.data;
   try {
-    const { accessCheck } = await gql<{ accessCheck: { allowed: boolean; reason: string | null } }>(
-      `query ($p: ID!, $d: ID!, $at: DateTime) { accessCheck(personId: $p, doorId: $d, at: $at) { allowed reason } }`,
+    const { accessCheck } = await gql<{
+      accessCheck: { allowed: boolean; reason: string | null; schedules: { group: string; schedule: string; specialDay: string | null }[]; nextAllowedAt: string | null; timeZone: string | null };
+    }>(
+      `query ($p: ID!, $d: ID!, $at: DateTime) { accessCheck(personId: $p, doorId: $d, at: $at) { allowed reason schedules { group schedule specialDay } nextAllowedAt timeZone } }`,
       { p: personId, d: doorId, at: at || null },
     );
     const when = at ? 'then' : 'now';
-    return accessCheck.allowed
-      ? { verdict: { allowed: true, text: `Let in ${when}, if the face matches.`, at: Date.now() } }
-      : { verdict: { allowed: false, text: `Refused ${when}: ${REASONS[accessCheck.reason ?? ''] ?? accessCheck.reason ?? 'not allowed'}.`, at: Date.now() } };
+    if (accessCheck.allowed) return { verdict: { allowed: true, text: `Let in ${when}, if the face matches.`, at: Date.now() }, submitted };
+    return {
+      verdict: {
+        allowed: false,
+        text: `Refused ${when}: ${REASONS[accessCheck.reason ?? ''] ?? accessCheck.reason ?? 'not allowed'}.`,
+        at: Date.now(),
+        schedules: accessCheck.schedules,
+        nextAllowedAt: accessCheck.nextAllowedAt,
+        timeZone: accessCheck.timeZone,
+      },
+      submitted,
+    };
   } catch (error) {
-    return { error: explain(error) };
+    return { error: explain(error), submitted };
   }
 }

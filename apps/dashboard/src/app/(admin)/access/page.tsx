@@ -18,7 +18,7 @@ export default async function AccessPage() {
   if (!data) return <ErrorPanel message={error} />;
   // Administrators see where each door's liveness scores lie, to set its own live point from them.
   if (isAdmin && data.doors.length > 0) {
-    const query = `{ ${data.doors.map((d, i) => `d${i}: doorLivenessCalibration(doorId: ${JSON.stringify(d.id)}) { points { attack live } calibrated attempts quantiles { q score } suggestedLivePoint stepUpNow }`).join(' ')} }`;
+    const query = `{ ${data.doors.map((d, i) => `d${i}: doorLivenessCalibration(doorId: ${JSON.stringify(d.id)}) { points { attack live } calibrated attempts markedLive quantiles { q score } suggestedLivePoint stepUpNow }`).join(' ')} }`;
     const calibrations = (await safeRead<Record<string, LivenessCalibration | null>>(query)).data;
     data.doors.forEach((door, i) => (door.calibration = calibrations?.[`d${i}`] ?? null));
   }

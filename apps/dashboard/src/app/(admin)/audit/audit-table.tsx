@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
-import { formatDistance, reasonText } from '@/lib/format';
+import { decisionWord, formatDistance, reasonText } from '@/lib/format';
 import { LocalTime, TimeZoneNote } from '@/components/local-time';
 import type { RecognitionEvent } from '@/lib/types';
 
@@ -50,7 +50,7 @@ export function AuditTable({ initial, total, live, query, keyNames }: { initial:
         <p className="muted">No attempt matches these filters.</p>
       ) : (
         <div className="table-wrap">
-          <table data-testid="audit-table" className="cards-on-phone">
+          <table data-testid="audit-table" className="cards-on-phone compact-cards">
             <thead>
               <tr>
                 <th scope="col">Time</th>
@@ -84,7 +84,7 @@ export function AuditTable({ initial, total, live, query, keyNames }: { initial:
                   <td data-label="Threshold">{e.threshold.toFixed(3)}</td>
                   <td data-label="Decision" className="decision-cell">
                     <span>
-                      <span className={`badge ${e.decision}`}>{e.decision.toLowerCase()}</span>
+                      <span className={`badge ${e.decision}`}>{decisionWord(e.decision)}</span>
                       <br />
                       <span className="muted" style={{ fontSize: '0.8rem' }}>
                         {reasonText(e.reason)}

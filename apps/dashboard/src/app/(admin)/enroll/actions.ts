@@ -57,7 +57,7 @@ function perPhoto(files: File[], enrolled: Sample[], rejected: Rejected[]): Enro
         text: rejectionText(r.code, r.message),
         photo: r.photo,
         qualityChecks: r.qualityChecks,
-        duplicateOf: r.duplicateOf && r.duplicateDistance !== null ? { ...r.duplicateOf, distance: r.duplicateDistance } : null,
+        duplicateOf: r.code === 'DUPLICATE_FACE' && r.duplicateOf && r.duplicateDistance !== null ? { ...r.duplicateOf, distance: r.duplicateDistance } : null,
       };
     }
     const sample = enrolled[next++];

@@ -13,12 +13,13 @@ function PhotoResult({ result, url }: { result: EnrollPhotoResult; url: string |
   return (
     <li className="panel" data-testid="enroll-photo" data-enrolled={result.enrolled ? 'true' : 'false'} data-code={result.code ?? ''} style={{ margin: 0 }}>
       <p style={{ margin: '0 0 0.4rem', overflowWrap: 'anywhere' }}>
-        <strong>{result.filename}</strong>: {result.enrolled ? <span className="badge ACCEPTED">enrolled</span> : <span className="badge REFUSED">refused</span>}
+        <strong>{result.filename}</strong>:{' '}
+        {result.enrolled ? <span className="badge ACCEPTED">enrolled</span> : result.code === 'ALREADY_ENROLLED' ? <span className="badge neutral">already enrolled</span> : <span className="badge REFUSED">refused</span>}
       </p>
       {result.photo ? <PhotoWithFaces src={url ?? null} photo={result.photo} alt={`Photo ${result.filename}`} usedLabel={result.enrolled ? 'enrolled' : 'the face judged'} maxWidth={360} /> : null}
       {/* A duplicate face is said once, in the warning below, with whom it matches. */}
       {result.text && !result.duplicateOf && (
-        <p className="alert error">
+        <p className={result.code === 'ALREADY_ENROLLED' ? 'alert warn' : 'alert error'}>
           {result.filename}: {result.text}
         </p>
       )}

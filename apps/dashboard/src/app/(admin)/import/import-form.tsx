@@ -5,7 +5,22 @@ import { useState } from 'react';
 import { batches, ImportRefused, peopleFromFolder, peopleFromZip, type ImportLimits, type PeopleFiles } from '@/lib/people-archive';
 import { importPersonPhotos } from './actions';
 
-type Row = { person: string; file: string; outcome: 'enrolled' | 'refused' | 'failed'; text: string; personId: string | null };
+type Row = { person: string; file: string; outcome: 'enrolled' | 'already enrolled' | 'refused' | 'failed'; text: string; personId: string | null };
+
+/** A file name that may wrap after its separators (/ _ - .) rather than in the middle of a word. */
+function FileName({ name }: { name: string }) {
+  const parts = name.split(/(?<=[/_.-])/);
+  return (
+    <>
+      {parts.map((part, i) => (
+        <span key={i}>
+          {part}
+          {i < parts.length - 1 && <wbr />}
+        </span>
+      ))}
+    </>
+  );
+}
 
 const MB = (n: number) => `${Math.round(n / (1024 * 1024))} MB`;
 // The dashboard's server actions take 40 MB per request (next.config.ts): a person's photos go in parts under it.
@@ -47,8 +62,9 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
           ? part.map((f, index) => {
               // By position: a file's name may lose its folders on the way (multipart keeps the base name).
               const refused = result.ok ? result.rejected.find((r) => r.index === index) : undefined;
+              if (refused?.code === 'ALREADY_ENROLLED') return { person: name, file: f.name, outcome: 'already enrolled', text: 'the same photo is already enrolled: not stored again', personId: result.ok ? result.personId : null };
               return refused
-                ? { person: name, file: f.name, outcome: 'refused', text: `${refused.code}: ${refused.text}${refused.duplicateOf ? ` (matches ${refused.duplicateOf})` : ''}`, personId: result.ok ? result.personId : null }
+                ? { person: name, file: f.name, outcome: 'refused', text: `${refused.text}${refused.duplicateOf ? ` (matches ${refused.duplicateOf})` : ''}`, personId: result.ok ? result.personId : null }
                 : { person: name, file: f.name, outcome: 'enrolled', text: result.ok && result.created ? 'enrolled (new person)' : 'enrolled', personId: result.ok ? result.personId : null };
             })
           : part.map((f) => ({ person: name, file: f.name, outcome: 'failed', text: `${result.ok ? '' : (result.code ?? 'ERROR')}: ${result.ok ? '' : result.error}`, personId: null }));
@@ -84,6 +100,7 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
   }
 
   const enrolled = rows.filter((r) => r.outcome === 'enrolled').length;
+  const already = rows.filter((r) => r.outcome === 'already enrolled').length;
   const percent = progress && progress.photosTotal ? Math.round((100 * progress.photos) / progress.photosTotal) : 0;
   return (
     <>
@@ -138,7 +155,7 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
             {progress.current && <p className="muted">Now: {progress.current}</p>}
             {progress.people === progress.peopleTotal && (
               <p className="alert ok" data-testid="import-summary">
-                {enrolled} of {rows.length} photos enrolled, {rows.length - enrolled} not.
+                {enrolled} of {rows.length} photos enrolled{already > 0 ? `, ${already} already enrolled (not stored again)` : ''}, {rows.length - enrolled - already} not.
               </p>
             )}
           </section>
@@ -160,13 +177,13 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
                 {rows.map((r, i) => (
                   <tr key={`${r.file}-${i}`}>
                     <td data-label="Person">{r.personId ? <Link href={`/people/${r.personId}`}>{r.person}</Link> : r.person}</td>
-                    <td data-label="Photo" style={{ overflowWrap: 'break-word', wordBreak: 'break-word' }}>
-                      {r.file}
+                    <td data-label="Photo" style={{ overflowWrap: 'break-word' }}>
+                      <FileName name={r.file} />
                     </td>
                     <td data-label="Outcome">
                       {/* One block: on a phone the cell's parts would otherwise be pushed to both ends. */}
                       <span>
-                        <span className={`badge ${r.outcome === 'enrolled' ? 'ACCEPTED' : r.outcome === 'refused' ? 'REFUSED' : 'ERROR'}`}>{r.outcome}</span> {r.outcome === 'enrolled' ? (r.text.includes('new person') ? '(new person)' : '') : r.text}
+                        <span className={`badge ${r.outcome === 'enrolled' ? 'ACCEPTED' : r.outcome === 'already enrolled' ? 'neutral' : r.outcome === 'refused' ? 'REFUSED' : 'ERROR'}`}>{r.outcome}</span> {r.outcome === 'enrolled' ? (r.text.includes('new person') ? '(new person)' : '') : r.text}
                       </span>
                     </td>
                   </tr>

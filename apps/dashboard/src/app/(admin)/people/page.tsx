@@ -3,12 +3,14 @@ import Link from 'next/link';
 import { safeRead } from '@/lib/api';
 import type { PersonSummary } from '@/lib/types';
 import { ErrorPanel } from '@/components/error-panel';
+import { currentUser } from '@/lib/session';
 
 export const metadata: Metadata = { title: 'People' };
 
 export default async function PeoplePage({ searchParams }: { searchParams: Promise<{ q?: string; deleted?: string; samples?: string }> }) {
   const { q = '', deleted, samples } = await searchParams;
   const search = q.trim();
+  const me = await currentUser();
   const { data, error } = await safeRead<{ people: { totalCount: number; edges: { node: PersonSummary }[] } }>(
     `query ($search: String) { people(first: 150, search: $search) { totalCount edges { node { id name cardId active sampleCount thumbnail } } } }`,
     { search: search || null },
@@ -17,9 +19,11 @@ export default async function PeoplePage({ searchParams }: { searchParams: Promi
     <>
       <div className="row" style={{ justifyContent: 'space-between', marginBottom: '1rem' }}>
         <h1 style={{ margin: 0 }}>People</h1>
-        <Link href="/enroll" className="button">
-          Enroll a person
-        </Link>
+        {me?.role === 'ADMIN' && (
+          <Link href="/enroll" className="button">
+            Enroll a person
+          </Link>
+        )}
       </div>
       {deleted && (
         <p className="alert ok" role="status">

@@ -3,9 +3,10 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { safeRead } from '@/lib/api';
 import { currentUser } from '@/lib/session';
-import { formatDistance, reasonText } from '@/lib/format';
+import { decisionWord, formatDistance, reasonText } from '@/lib/format';
 import { ErrorPanel } from '@/components/error-panel';
 import { LocalTime } from '@/components/local-time';
+import { MarkLiveForm } from '@/components/mark-live-form';
 import { PhotoWithFaces } from '@/components/photo-faces';
 import { PHOTO_FIELDS, type PhotoFacesView } from '@/lib/photo-faces';
 
@@ -23,6 +24,7 @@ interface EventDetail {
   frames: number;
   framesUsed: number;
   livenessScore: number | null;
+  markedLive: boolean | null;
   claimedPersonId: string | null;
   claimedLabel: string | null;
   decidedPersonId: string | null;
@@ -45,7 +47,7 @@ interface EventDetail {
 // Every field of the event this reader may see: the API answers null for what their role may not read
 // (a viewer without faces:read gets no face), so the page shows what came back and says so.
 const QUERY = `query ($id: ID!) { recognitionEvent(id: $id) {
-  id createdAt kind decision reason distance threshold model frames framesUsed livenessScore
+  id createdAt kind decision reason distance threshold model frames framesUsed livenessScore markedLive
   claimedPersonId claimedLabel decidedPersonId decidedLabel rivalPersonId rivalLabel rivalDistance
   stepUpReason stepUpPersonId pinTries completedAt apiKeyId adminId thumbnail photo { ${PHOTO_FIELDS} } door { id name location }
 } }`;
@@ -70,13 +72,18 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
   const e = result.data.recognitionEvent;
   if (!e) notFound();
   const margin = e.distance !== null ? e.threshold - e.distance : null;
+  // A refused attempt the check scored, at a door: an administrator may say it was a live person (the door's calibration reads it).
+  const markable = me?.role === 'ADMIN' && e.livenessScore !== null && e.door !== null && e.decision !== 'ACCEPTED';
+  const points = markable
+    ? (await safeRead<{ doorLivenessCalibration: { points: { attack: number; live: number } | null } | null }>(`query ($d: ID!) { doorLivenessCalibration(doorId: $d) { points { attack live } } }`, { d: e.door!.id })).data?.doorLivenessCalibration?.points
+    : null;
   return (
     <>
       <p>
         <Link href="/audit">← Audit log</Link>
       </p>
       <h1>
-        {e.kind === 'VERIFY' ? 'Verification' : 'Identification'} <span className={`badge ${e.decision}`}>{e.decision.toLowerCase().replace('_', '-')}</span>
+        {e.kind === 'VERIFY' ? 'Verification' : 'Identification'} <span className={`badge ${e.decision}`}>{decisionWord(e.decision)}</span>
       </h1>
       <p className="muted">
         <LocalTime iso={e.createdAt} /> · {e.door ? `door ${e.door.name}` : 'no door'} · attempt <code>{e.id}</code>
@@ -89,7 +96,7 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
           ) : (
             <p className="muted">No face image: none was found, it was erased with its person, it is past the retention period, or your role may not see faces.</p>
           )}
-          {e.photo && (
+          {e.photo && e.photo.faceCount > 0 && (
             <div style={{ marginTop: '0.75rem' }} data-testid="event-photo-faces">
               <h3>Faces in the frame</h3>
               <PhotoWithFaces src={null} photo={e.photo} alt="" usedLabel="compared" maxWidth={280} />
@@ -101,7 +108,7 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
           <dl className="facts" data-testid="event-facts">
             <dt>Decision</dt>
             <dd>
-              <span className={`badge ${e.decision}`}>{e.decision.toLowerCase()}</span> {reasonText(e.reason)} <span className="muted">({e.reason})</span>
+              <span className={`badge ${e.decision}`}>{decisionWord(e.decision)}</span> {reasonText(e.reason)} <span className="muted">({e.reason})</span>
             </dd>
             <dt>Distance</dt>
             <dd>
@@ -127,7 +134,17 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
               )}
             </dd>
             <dt>Liveness</dt>
-            <dd>{e.livenessScore === null ? <span className="muted">not checked</span> : `${e.livenessScore.toFixed(2)} (1 = live)`}</dd>
+            <dd data-testid="event-liveness">
+              {e.livenessScore === null ? <span className="muted">not checked</span> : `${e.livenessScore.toFixed(3)} (1 = live)`}
+              {points && e.livenessScore !== null && (
+                <span className="muted">
+                  {' '}
+                  against this door&apos;s points now: attack under {points.attack.toFixed(3)}, live from {points.live.toFixed(3)}
+                </span>
+              )}
+              {e.markedLive && !markable && <span className="muted"> · marked live by an administrator</span>}
+              {markable && <MarkLiveForm attemptId={e.id} marked={e.markedLive === true} />}
+            </dd>
             <dt>Frames</dt>
             <dd>
               {e.framesUsed} of {e.frames} passed the quality gates

@@ -20,6 +20,12 @@ type Union<T> = { __typename: string; data?: T; code?: string; message?: string 
 
 const Id = z.string().min(1, 'No person given.');
 
+/** Photos the API found already enrolled (the same photo again): said apart from refusals. */
+const already = (rejected: { code: string }[]) => {
+  const n = rejected.filter((r) => r.code === 'ALREADY_ENROLLED').length;
+  return n === 0 ? '' : ` ${n === 1 ? '1 photo was' : `${n} photos were`} already enrolled and not stored again.`;
+};
+
 export async function addPhotos(_state: FormState, form: FormData): Promise<FormState> {
   const guard = await requireAdmin();
   if (!guard.ok) return { error: guard.error };
@@ -39,7 +45,7 @@ export async function addPhotos(_state: FormState, form: FormData): Promise<Form
     return {
       ok: enrolled.length > 0,
       at: Date.now(),
-      message: `${enrolled.length} of ${photos.data.length} ${photos.data.length === 1 ? 'photo' : 'photos'} added.`,
+      message: `${enrolled.length} of ${photos.data.length} ${photos.data.length === 1 ? 'photo' : 'photos'} added.${already(rejected)}`,
       rejected: rejected.map((r) => `${r.filename}: ${rejectionText(r.code, r.message)}`),
     };
   } catch (error) {
