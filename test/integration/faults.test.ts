@@ -58,7 +58,7 @@ describe.skipIf(!hasFaces('seed'))(`a recognition worker that dies mid-request (
     expect(await attempt()).toMatchObject({ kind: 'decision', decision: 'ACCEPTED' });
     const before = await app.db.prisma.recognitionEvent.count();
     // A worker is a thread: no signal reaches it alone (SIGKILL would end the whole process). Worker.terminate()
-    // stops it where it stands, as a crash would; it is done once the photo has been handed to it.
+    // stops it where it stands, as a crash would; it is done as soon as the photo has been handed to it.
     const recognizer = app.recognizer;
     const analyze = recognizer.analyze;
     let killed = false;
@@ -66,8 +66,7 @@ describe.skipIf(!hasFaces('seed'))(`a recognition worker that dies mid-request (
       const answer = analyze(task);
       if (!killed) {
         killed = true;
-        const worker = recognizer.workers()[0]!;
-        setTimeout(() => void worker.terminate(), 20);
+        void recognizer.workers()[0]!.terminate();
       }
       return answer;
     };
