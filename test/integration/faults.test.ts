@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { facesDir, hasFaces } from '@facegate/face-core';
+import { zipSync } from 'fflate';
+import { encoderModelId, exactInt8, facesDir, hasFaces } from '@facegate/face-core';
 import { createApp, type App } from '@facegate/api/app';
 import { loadConfig } from '@facegate/api/config';
+import { createDb } from '@facegate/api/db';
 import { apiClient } from './api-client.ts';
+import { startApiProcess } from './api-process.ts';
 import { startThrowawayPostgres, throwawayPostgresSkip, type ThrowawayPostgres } from './throwaway-postgres.ts';
 
 // Faults, each with what a door and an administrator would notice: a typed answer (never a masked
@@ -211,4 +214,100 @@ describe.skipIf(!hasFaces('seed') || mountSkip)(`SQLite's disk full${mountSkip ?
     const { verifyAuditChain } = await import('../../apps/api/src/services/audit-chain.ts');
     expect((await verifyAuditChain(app.db.prisma)).ok).toBe(true);
   }, 300_000);
+});
+
+describe.skipIf(!hasFaces('seed'))(`kill -9 of the API during a bulk import, then during an encoder move (needs ${seed})`, () => {
+  let dir: string;
+  let databaseUrl: string;
+  let api: Awaited<ReturnType<typeof startApiProcess>> | null = null;
+  const names = ['andrew', 'arnaud', 'benoit', 'bertrand', 'dan', 'felix', 'kevin', 'kian', 'sebastiano', 'tian', 'younes'];
+  const env = () => ({ DATABASE_URL: databaseUrl, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_MODEL_POLL_MS: '100', FACEGATE_MODEL_LEASE_MS: '2000' });
+  const count = async <T>(read: (db: ReturnType<typeof createDb>) => Promise<T>): Promise<T> => {
+    const db = createDb({ databaseUrl });
+    try {
+      return await read(db);
+    } finally {
+      await db.close();
+    }
+  };
+  /** Kills the API (SIGKILL) once `ready` says so, checked on the database from here. */
+  const killWhen = async (ready: () => Promise<boolean>) => {
+    const deadline = Date.now() + 240_000;
+    while (!(await ready().catch(() => false))) {
+      if (Date.now() > deadline) throw new Error('the moment to kill never came');
+      await sleep(50);
+    }
+    const exited = new Promise((resolve) => api!.child.once('exit', resolve));
+    api!.child.kill('SIGKILL');
+    await exited;
+    api = null;
+  };
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'facegate-kill-'));
+    databaseUrl = `file:${path.join(dir, 'facegate.db')}`;
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('an import over HTTP killed mid-way leaves every person whole or absent; run again, it completes', async () => {
+    // Three photos each (the enrolment photo three times), so a person is several rows.
+    const files: Record<string, Uint8Array> = {};
+    for (const name of names) for (const i of [1, 2, 3]) files[`${name}/${i}.jpg`] = new Uint8Array(await readFile(path.join(seed, `${name}.jpg`)));
+    const archive = zipSync(files, { level: 0 });
+    const importOver = async () => {
+      const base = api!.base;
+      const login = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`, variables: { e: ADMIN.email, p: ADMIN.password } }) });
+      const token = ((await login.json()) as { data: { login: { data: { token: string } } } }).data.login.data.token;
+      const form = new FormData();
+      form.append('operations', JSON.stringify({ query: `mutation ($a: File!) { importPeople(archive: $a, allowDuplicates: true) { __typename ... on MutationImportPeopleSuccess { data { people { name enrolled } } } } }`, variables: { a: null } }));
+      form.append('map', JSON.stringify({ 0: ['variables.a'] }));
+      form.append('0', new File([archive], 'office.zip'));
+      return fetch(`${base}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'graphql-require-preflight': '1' }, body: form }).then((r) => r.json() as Promise<{ data?: { importPeople: { __typename: string } } }>);
+    };
+    api = await startApiProcess(env());
+    const cut = importOver().catch(() => 'connection lost');
+    await killWhen(async () => (await count((db) => db.prisma.person.count())) >= 3);
+    expect(await cut).toBe('connection lost');
+    const people = await count((db) => db.prisma.person.findMany({ include: { _count: { select: { samples: true } } } }));
+    expect(people.length).toBeLessThan(names.length); // the kill landed mid-import
+    for (const person of people) expect(person._count.samples).toBe(3);
+
+    api = await startApiProcess(env());
+    expect((await importOver()).data?.importPeople.__typename).toBe('MutationImportPeopleSuccess');
+    const after = await count((db) => db.prisma.person.findMany({ include: { _count: { select: { samples: true } } } }));
+    expect(after.map((p) => p.name).sort()).toEqual(names);
+    for (const person of after) expect(person._count.samples).toBeGreaterThanOrEqual(3);
+    await api.stop();
+    api = null;
+  }, 600_000);
+
+  const vnni = exactInt8();
+  it.skipIf(!vnni)(`an encoder move killed mid-way resumes where it stopped when the API starts again${vnni ? '' : ' (skipped: no AVX-512 VNNI, no int8 encoder)'}`, async () => {
+    const samples = await count((db) => db.prisma.faceSample.count());
+    const from = await count((db) => db.prisma.faceSample.findFirstOrThrow({ select: { model: true } }).then((s) => s.model));
+    const to = from === encoderModelId('int8') ? 'float32' : 'int8';
+    const bin = new URL('../../apps/api/bin/facegate.js', import.meta.url).pathname;
+    const moved = JSON.parse((await promisify(execFile)(process.execPath, [bin, 'models', 'encoder', to, '--json'], { env: { ...process.env, DATABASE_URL: databaseUrl } })).stdout);
+    expect(moved).toMatchObject({ to: encoderModelId(to), faces: samples });
+    const reencoded = () => count((db) => db.prisma.sampleEncoding.count({ where: { model: encoderModelId(to) } }));
+    api = await startApiProcess(env());
+    await killWhen(async () => (await reencoded()) >= 5);
+    const doneAtKill = await count((db) => db.prisma.sampleEncoding.findMany({ where: { model: encoderModelId(to) }, orderBy: { sampleId: 'asc' } }));
+    expect(doneAtKill.length).toBeLessThan(samples); // killed mid-way
+
+    // Restarted, it sweeps the samples still lacking an encoding in the new encoder: the rest, not again the done.
+    api = await startApiProcess(env());
+    const deadline = Date.now() + 300_000;
+    while ((await reencoded()) < samples && Date.now() < deadline) await sleep(250);
+    // Every sample once under the new encoder (one row per sample and model: nothing done twice, nothing left).
+    expect(await reencoded()).toBe(samples);
+    expect(await count((db) => db.prisma.sampleEncoding.count({ where: { model: encoderModelId(to), source: 'failed' } }))).toBe(0);
+    // What was re-encoded before the kill is kept as it was, not redone.
+    const kept = await count((db) => db.prisma.sampleEncoding.findMany({ where: { model: encoderModelId(to), sampleId: { in: doneAtKill.map((r) => r.sampleId) } }, orderBy: { sampleId: 'asc' } }));
+    expect(kept).toEqual(doneAtKill);
+    await api.stop();
+    api = null;
+  }, 900_000);
 });
