@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the test suite needs beyond npm packages, on a Debian machine of this project's kind: PostgreSQL
-# (the API's tests on PostgreSQL), Chromium (the browser tests), and a C++ toolchain (better-sqlite3 and
+# (the API's tests on PostgreSQL; its client tools for backup and restore), Chromium (the browser tests), and a C++ toolchain (better-sqlite3 and
 # argon2 build native code when no prebuilt binary can be fetched), and mosquitto (the MQTT tests).
 # Idempotent: installs only what is missing, starts PostgreSQL, creates the test role and database,
 # starts mosquitto on 127.0.0.1:1883, and prints TEST_DATABASE_URL and TEST_MQTT_URL.
@@ -10,6 +10,9 @@ set -euo pipefail
 
 missing=()
 command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
+# pg_dump / pg_restore: `facegate db backup` and `restore` on PostgreSQL (postgresql depends on it; a
+# machine that only reaches a remote server needs the client alone).
+command -v pg_dump >/dev/null || missing+=(postgresql-client)
 command -v g++ >/dev/null || missing+=(build-essential python3)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)

@@ -1,16 +1,17 @@
 import type { IncomingMessage } from 'node:http';
-import path from 'node:path';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { createGraphQLError, createYoga, type Plugin } from 'graphql-yoga';
+import { createGraphQLError, createYoga, maskError, type Plugin } from 'graphql-yoga';
 import { int8Available, useEncoderPrecision, type EncoderPrecision } from '@facegate/face-core';
 import { readOrCreateKeyFile } from './auth/key-file.ts';
 import { createTokenIssuer } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { clientAddress, resolveViewer, trustedProxies as parseTrustedProxies, type Context } from './context.ts';
 import { parseWebhookAllowList } from './events/webhook-address.ts';
-import { createDb, DEFAULT_DATABASE_URL, loadMigrations, parseDatabaseUrl } from './db/index.ts';
-import { createDataCipher, parseDataKey, type DataCipher } from './db/sealed.ts';
+import { createDb, loadMigrations } from './db/index.ts';
+import { dataKeys, defaultKeyFile } from './db/data-key.ts';
+import { unavailableError } from './db/unavailable.ts';
+import { createDataCipher, type DataCipher } from './db/sealed.ts';
 import { GRAPHIQL_EXAMPLES } from './graphiql-examples.ts';
 import { limitInputLengths } from './input-limits.ts';
 import { introspectionForSignedIn } from './introspection.ts';
@@ -53,24 +54,14 @@ async function sessionSecret(prisma: Prisma, config: Config): Promise<Uint8Array
   return readOrCreateKeyFile(config.FACEGATE_SECRET_FILE ?? defaultKeyFile(config.DATABASE_URL, 'secret.key'));
 }
 
-/** Where generated key files live by default: beside the SQLite file, else in apps/api/data/. */
-function defaultKeyFile(databaseUrl: string, name: string): string {
-  const target = parseDatabaseUrl(databaseUrl);
-  const dir = target.provider === 'sqlite' ? path.dirname(target.filename) : path.dirname((parseDatabaseUrl(DEFAULT_DATABASE_URL) as { filename: string }).filename);
-  return path.join(dir, name);
-}
-
 /**
  * The key that seals biometric data at rest: from the environment, else a 0600 key file outside the
  * database (beside the SQLite file, or in apps/api/data/ for PostgreSQL), generated on first start.
  * A copy of the database alone holds no readable encoding or face.
  */
 function dataCipher(config: Config): DataCipher {
-  const current = config.FACEGATE_DATA_KEY
-    ? parseDataKey(config.FACEGATE_DATA_KEY, 'FACEGATE_DATA_KEY')
-    : readOrCreateKeyFile(config.FACEGATE_DATA_KEY_FILE ?? defaultKeyFile(config.DATABASE_URL, 'data.key')).subarray(0, 32);
-  const previous = (config.FACEGATE_DATA_KEY_PREVIOUS ?? '').split(',').filter((k) => k.trim()).map((k) => parseDataKey(k, 'FACEGATE_DATA_KEY_PREVIOUS'));
-  return createDataCipher(current, previous);
+  const { current, previous } = dataKeys(config, { create: true });
+  return createDataCipher(current!, previous);
 }
 
 /** Headers that show a request was sent by a script that passed a CORS preflight (or a non-browser). */
@@ -207,8 +198,9 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
         maxAge: 600,
       };
     },
-    // Unexpected errors reach clients as "Unexpected error."; expected ones are typed results.
-    maskedErrors: true,
+    // Unexpected errors reach clients as "Unexpected error."; expected ones are typed results. A database
+    // that is gone or full is expected (code UNAVAILABLE), wherever it shows (the caller's key, a query).
+    maskedErrors: { maskError: (error, message, isDev) => unavailableError(error) ?? maskError(error, message, isDev) },
     // GraphiQL in development only (`npm run dev`): in production an anonymous browser gets no schema explorer.
     graphiql: development ? { title: 'facegate API', defaultQuery: GRAPHIQL_EXAMPLES } : false,
     // GraphiQL's assets come from the npm package, not a CDN: this must work offline.

@@ -115,3 +115,17 @@ export class TooFewIdentitiesError extends ApiError {
     super('TOO_FEW_IDENTITIES', `training needs at least ${needed} people with two or more usable photos; there are ${identities}`);
   }
 }
+
+/**
+ * Nothing was decided (code UNAVAILABLE): the database cannot be reached or cannot write (stopped,
+ * restarting, disk full), or the face engine's worker stopped during the attempt. Retry after
+ * retryAfterSeconds; the API recovers by itself (a new connection, a new worker).
+ */
+export class UnavailableError extends ApiError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super('UNAVAILABLE', message);
+  }
+}

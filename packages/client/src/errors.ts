@@ -53,7 +53,7 @@ export class DoorRequestError extends FacegateError {
   get code(): string {
     return this.error.code;
   }
-  /** BUSY and RATE_LIMITED: seconds to wait before trying again; otherwise null (retrying will not help). */
+  /** BUSY, RATE_LIMITED and UNAVAILABLE: seconds to wait before trying again; otherwise null (retrying will not help). */
   get retryAfterSeconds(): number | null {
     return 'retryAfterSeconds' in this.error ? this.error.retryAfterSeconds : null;
   }

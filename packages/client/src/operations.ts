@@ -25,6 +25,7 @@ export const DoorErrorFragment = graphql(`
     code
     message
     ... on BusyError { retryAfterSeconds }
+    ... on UnavailableError { retryAfterSeconds }
     ... on RateLimitedError { retryAfterSeconds }
     ... on FaceRejectedError { auditEventId }
   }

@@ -1,6 +1,7 @@
 import { EXIT_REFUSED, listGallery, progressBar } from '@facegate/face-core/cli';
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
+import { loadConfig } from '../config.ts';
 import type { Viewer } from '../auth/viewer.ts';
 import { withApp } from './with-app.ts';
 
@@ -24,6 +25,55 @@ export function addDatabaseCommands(program: Command): Command {
         print(options.json, result, `re-sealed ${result.samples} face samples and ${result.auditImages} audit images under the current data key`);
       }),
     );
+
+  db.command('backup')
+    .description('write a sealed, consistent snapshot of the database to FILE while the API keeps working (SQLite backup API; pg_dump on PostgreSQL); sealed with the data key, or a passphrase')
+    .argument('<file>')
+    .option('--passphrase-file <file>', 'seal with the passphrase in this file (first line) instead of the data key; or set FACEGATE_BACKUP_PASSPHRASE')
+    .addOption(json)
+    .action(async (file: string, options: { passphraseFile?: string; json?: boolean }) => {
+      const { backupDatabase } = await import('../db/backup.ts');
+      const result = await backupDatabase(databaseUrl(), file, await sealWith(options.passphraseFile));
+      print(options.json, result, `backed up the ${result.provider} database to ${file} (${(result.bytes / 1e6).toFixed(1)} MB, sealed with the ${result.seal === 'passphrase' ? 'passphrase' : 'data key'}, ${(result.ms / 1000).toFixed(1)} s)`);
+    });
+
+  db.command('restore')
+    .description('restore a backup into an EMPTY database (DATABASE_URL: a new SQLite file or PostgreSQL schema; anything else is refused), then check its audit chain')
+    .argument('<file>')
+    .option('--passphrase-file <file>', 'the passphrase the backup was sealed with (first line); or set FACEGATE_BACKUP_PASSPHRASE')
+    .addOption(json)
+    .action(async (file: string, options: { passphraseFile?: string; json?: boolean }) => {
+      const [{ restoreDatabase }, { createDb }, { verifyAuditChain }, { createDataCipher }] = await Promise.all([import('../db/backup.ts'), import('../db/create-db.ts'), import('../services/audit-chain.ts'), import('../db/sealed.ts')]);
+      const restored = await restoreDatabase(databaseUrl(), file, await sealWith(options.passphraseFile));
+      const db = createDb({ databaseUrl: databaseUrl() });
+      try {
+        // Migrations newer than the backup are applied now, as the API's start would.
+        await db.migrate();
+        const chain = await verifyAuditChain(db.prisma);
+        const [people, samples, events] = await Promise.all([db.prisma.person.count(), db.prisma.faceSample.count(), db.prisma.recognitionEvent.count()]);
+        // The face data inside is sealed with the data key: say now whether this machine has it.
+        const keys = await dataKeysOfConfig();
+        const sample = await db.prisma.faceSample.findFirst({ select: { encoding: true } });
+        let dataKey: 'opens' | 'missing' | 'wrong' | 'no samples' = 'no samples';
+        if (sample) {
+          if (!keys.current) dataKey = 'missing';
+          else {
+            try {
+              createDataCipher(keys.current, keys.previous).open(sample.encoding);
+              dataKey = 'opens';
+            } catch {
+              dataKey = 'wrong';
+            }
+          }
+        }
+        const result = { ...restored, people, samples, events, auditChain: { ok: chain.ok, links: chain.links, head: chain.head, broken: chain.broken }, dataKey };
+        const keyText = { opens: 'the data key opens its face data', missing: 'NO DATA KEY: its face data cannot be read until FACEGATE_DATA_KEY (or data.key) is the key it was sealed with', wrong: 'the data key here does NOT open its face data: set FACEGATE_DATA_KEY to the key of the machine it came from', 'no samples': 'no face samples' }[dataKey];
+        print(options.json, result, `restored ${people} people, ${samples} face samples and ${events} audit events (backup of ${restored.createdAt}); audit chain ${chain.ok ? 'intact' : 'BROKEN'}; ${keyText}`);
+        if (!chain.ok || dataKey === 'wrong' || dataKey === 'missing') process.exitCode = 1;
+      } finally {
+        await db.close();
+      }
+    });
 
   db.command('import')
     .description('enrol a folder of people: <dir>/<name>.jpg or <dir>/<name>/* (people are matched by name, created if new)')
@@ -134,6 +184,21 @@ export function addDatabaseCommands(program: Command): Command {
       }),
     );
   return program;
+}
+
+const databaseUrl = () => loadConfig().DATABASE_URL;
+
+async function dataKeysOfConfig() {
+  const { dataKeys } = await import('../db/data-key.ts');
+  return dataKeys(loadConfig(), { create: false });
+}
+
+/** A passphrase (its file's first line, or FACEGATE_BACKUP_PASSPHRASE), else the data key ring. */
+async function sealWith(passphraseFile: string | undefined) {
+  if (passphraseFile) return { passphrase: (await readFile(passphraseFile, 'utf8')).split(/\r?\n/)[0]! };
+  if (process.env.FACEGATE_BACKUP_PASSPHRASE) return { passphrase: process.env.FACEGATE_BACKUP_PASSPHRASE };
+  const keys = await dataKeysOfConfig();
+  return { dataKey: keys.current, previous: keys.previous };
 }
 
 const readImages = (files: readonly string[]) => Promise.all(files.map(async (file) => new Uint8Array(await readFile(file))));

@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils';
 import { PrismaClient as PostgresPrismaClient } from '../../generated/postgres/client.ts';
 import { PrismaClient } from '../../generated/sqlite/client.ts';
 import { PRIVATE_FILE_MODE, restrictMode } from '../auth/key-file.ts';
@@ -42,9 +42,41 @@ function sqliteAdapter(filename: string): SqlDriverAdapterFactory {
     async connect() {
       const adapter = await base.connect();
       await adapter.executeScript(SQLITE_PRAGMAS);
+      const startTransaction = adapter.startTransaction.bind(adapter);
+      adapter.startTransaction = async (isolationLevel) => releasedOnFailedCommit(await startTransaction(isolationLevel));
       return adapter;
     },
   };
+}
+
+/**
+ * Prisma 6.19 sends COMMIT through the transaction and releases the adapter's transaction lock only once
+ * it succeeded: a COMMIT SQLite refused (SQLITE_FULL, a full disk) left the lock held and the transaction
+ * open, and every later write waited forever (test/integration/faults.test.ts). A failed COMMIT is rolled
+ * back here and the lock released; the error still reaches the caller.
+ */
+function releasedOnFailedCommit(tx: Transaction): Transaction {
+  const [executeRaw, commit, rollback] = [tx.executeRaw.bind(tx), tx.commit.bind(tx), tx.rollback.bind(tx)];
+  let released = false;
+  const release = (end: () => Promise<void>) => {
+    if (released) return Promise.resolve();
+    released = true;
+    return end();
+  };
+  tx.executeRaw = async (query) => {
+    try {
+      return await executeRaw(query);
+    } catch (error) {
+      if (query.sql === 'COMMIT' && !released) {
+        await executeRaw({ sql: 'ROLLBACK', args: [], argTypes: [] }).catch(() => undefined);
+        await release(rollback);
+      }
+      throw error;
+    }
+  };
+  tx.commit = () => release(commit);
+  tx.rollback = () => release(rollback);
+  return tx;
 }
 
 /**

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import v8 from 'node:v8';
+import type { Worker } from 'node:worker_threads';
 import { ENCODER_MODEL_ID, precisionOfModel, type EncoderPrecision } from '@facegate/face-core';
 import { Piscina } from 'piscina';
 import type { AnalyzeResult, AnalyzeTask } from './worker.ts';
@@ -9,12 +10,19 @@ export function isQueueFull(error: unknown): boolean {
   return error instanceof Error && error.message === 'Task queue is at limit';
 }
 
+/** Piscina's rejection of the tasks of a worker thread that exited (crashed or was terminated). */
+export function isWorkerExit(error: unknown): boolean {
+  return error instanceof Error && /^worker exited with code/.test(error.message);
+}
+
 export interface Recognizer {
   readonly threads: number;
   /** Photos waiting for a worker. */
   queueDepth(): number;
   /** Worker threads running now (readiness: all of them). */
   liveThreads(): number;
+  /** The worker threads themselves (a fault test terminates one mid-request). */
+  workers(): readonly Worker[];
   /** Decodes, detects and encodes in a worker thread; never blocks the caller's event loop. */
   analyze(task: AnalyzeTask): Promise<AnalyzeResult>;
   close(): Promise<void>;
@@ -67,6 +75,7 @@ export async function createRecognizer(options: { threads?: number; maxQueue?: n
     threads,
     queueDepth: () => pool.queueSize,
     liveThreads: () => pool.threads.length,
+    workers: () => pool.threads,
     analyze: (task) => pool.run(task),
     close: () => pool.destroy(),
   };

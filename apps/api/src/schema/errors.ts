@@ -1,5 +1,5 @@
 import { builder } from '../builder.ts';
-import { ApiError, BusyError, ConfirmationRequiredError, DuplicateNameError, FaceRejectedError, InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError, UnauthorizedError, WeakPasswordError } from '../errors.ts';
+import { ApiError, BusyError, ConfirmationRequiredError, DuplicateNameError, FaceRejectedError, InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError, UnauthorizedError, UnavailableError, WeakPasswordError } from '../errors.ts';
 
 /** Every expected failure implements Error: a stable `code` to branch on and a readable `message`. */
 export const ErrorInterface = builder.interfaceRef<ApiError>('Error').implement({
@@ -56,6 +56,14 @@ builder.objectType(BusyError, {
   description: 'The face engine is overloaded (code BUSY): the attempt was refused and audited; retry after retryAfterSeconds.',
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof BusyError,
+  fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
+});
+
+builder.objectType(UnavailableError, {
+  name: 'UnavailableError',
+  description: 'Nothing was decided (code UNAVAILABLE): the database cannot be reached or write (stopped, restarting, disk full), or the face engine worker stopped during the attempt; retry after retryAfterSeconds.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof UnavailableError,
   fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
 });
 

@@ -1,7 +1,8 @@
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import { can } from '../auth/viewer.ts';
-import { BusyError, FaceRejectedError, InvalidInputError, RateLimitedError } from '../errors.ts';
+import { unavailableError } from '../db/unavailable.ts';
+import { BusyError, FaceRejectedError, InvalidInputError, RateLimitedError, UnavailableError } from '../errors.ts';
 import { STEP_UP_SECONDS, type RecognitionOutcome } from '../services/recognition.ts';
 import type { RecognitionEventModel } from '../services/prisma.ts';
 import { DoorRef, LivenessPointsRef } from './door.ts';
@@ -175,7 +176,13 @@ function uploads(ctx: { services: { readUpload(file: File): Promise<Uint8Array> 
   return files.map((file) => () => ctx.services.readUpload(file));
 }
 
-const RECOGNITION_ERRORS = [...COMMON_ERRORS, FaceRejectedError, RateLimitedError, BusyError];
+const RECOGNITION_ERRORS = [...COMMON_ERRORS, FaceRejectedError, RateLimitedError, BusyError, UnavailableError];
+
+/** A database fault during an attempt is answered as UNAVAILABLE (typed), not as a masked error. */
+const typedFaults = <T>(attempt: Promise<T>): Promise<T> =>
+  attempt.catch((error: unknown) => {
+    throw unavailableError(error) ?? error;
+  });
 
 builder.mutationFields((t) => ({
   verifyFace: t.field({
@@ -185,13 +192,15 @@ builder.mutationFields((t) => ({
     errors: { types: RECOGNITION_ERRORS },
     args: { input: t.arg({ type: VerifyInput, required: true }) },
     resolve: (_, { input }, ctx) =>
-      ctx.services.recognition.verify(ctx.viewer, {
-        personId: input.personId ? String(input.personId) : null,
-        name: input.name,
-        cardId: input.cardId,
-        doorId: input.doorId ? String(input.doorId) : null,
-        images: uploads(ctx, input.image, input.frames),
-      }),
+      typedFaults(
+        ctx.services.recognition.verify(ctx.viewer, {
+          personId: input.personId ? String(input.personId) : null,
+          name: input.name,
+          cardId: input.cardId,
+          doorId: input.doorId ? String(input.doorId) : null,
+          images: uploads(ctx, input.image, input.frames),
+        }),
+      ),
   }),
   completeStepUp: t.field({
     type: RecognitionResult,
@@ -225,11 +234,13 @@ builder.mutationFields((t) => ({
       candidates: t.arg.int({ description: 'How many nearest people to list (1-20, default 5).' }),
     },
     resolve: (_, args, ctx) =>
-      ctx.services.recognition.identify(ctx.viewer, {
-        images: uploads(ctx, args.image, args.frames),
-        doorId: args.doorId ? String(args.doorId) : null,
-        candidates: args.candidates ?? 5,
-      }),
+      typedFaults(
+        ctx.services.recognition.identify(ctx.viewer, {
+          images: uploads(ctx, args.image, args.frames),
+          doorId: args.doorId ? String(args.doorId) : null,
+          candidates: args.candidates ?? 5,
+        }),
+      ),
   }),
 }));
 

@@ -60,6 +60,10 @@ export async function createServices(deps: ServiceDeps) {
     eventRecorded: (id) => audit.announce(id),
     settingsChanged: async () => void (await settings.reload()),
     modelChanged: () => models.follow(),
+    resync: async () => {
+      await settings.reload();
+      await gallery.reload();
+    },
   });
 
   const { metrics, cipher } = deps;

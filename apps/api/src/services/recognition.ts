@@ -1,9 +1,9 @@
 import { checkQuality, decideIdentification, decideVerification, fuseLivenessScores, livenessPointsFor, livenessVerdict, type DecisionConfig, type FaceDecision, type LivenessPoints, type LivenessVerdict, type StageTimings } from '@facegate/face-core';
 import type { Scope } from '../auth/api-keys.ts';
 import { can, type Viewer } from '../auth/viewer.ts';
-import { BusyError, FaceRejectedError, InvalidInputError, NotFoundError, RateLimitedError, UnauthorizedError, type FaceRejectionCode } from '../errors.ts';
+import { BusyError, FaceRejectedError, InvalidInputError, NotFoundError, RateLimitedError, UnauthorizedError, UnavailableError, type FaceRejectionCode } from '../errors.ts';
 import type { Gallery } from '../recognizer/gallery.ts';
-import { isQueueFull, type Recognizer } from '../recognizer/pool.ts';
+import { isQueueFull, isWorkerExit, type Recognizer } from '../recognizer/pool.ts';
 import { evaluateAccess, personAccessSelect, type AccessPolicy, type PersonAccess, type PolicyVerdict } from '../policy/access-policy.ts';
 import { settingsAtDoor } from '../policy/door-settings.ts';
 import { verifyPin } from '../policy/pin.ts';
@@ -126,7 +126,10 @@ export function createRecognitionService(deps: {
     } catch (error) {
       const busy = isQueueFull(error);
       await record({ decision: 'error', reason: busy ? 'busy' : 'internal_error', model: '', framesUsed: 0 });
-      throw busy ? new BusyError(1) : error;
+      if (busy) throw new BusyError(1);
+      // The worker thread died under this photo (piscina replaces it): the door may simply retry.
+      if (isWorkerExit(error)) throw new UnavailableError('the face engine stopped during this attempt (it was restarted): retry');
+      throw error;
     }
   }
 

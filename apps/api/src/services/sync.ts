@@ -7,6 +7,8 @@ export interface SyncHandlers {
   settingsChanged(): Promise<void>;
   /** Another instance switched the active model (services/models.ts). */
   modelChanged?(): Promise<void>;
+  /** The connection came back after a loss: messages may have been missed. */
+  resync?(): Promise<void>;
 }
 
 type Payload = { type: 'people'; ids: string[] } | { type: 'event'; id: string } | { type: 'settings' } | { type: 'model' };
@@ -28,9 +30,7 @@ const CHANNEL = 'facegate_sync';
 export async function createSync(databaseUrl: string, handlers: SyncHandlers): Promise<Sync> {
   if (!/^postgres(ql)?:/.test(databaseUrl)) return { publish() {}, async close() {} };
   const me = randomUUID();
-  const listener = new pg.Client({ connectionString: databaseUrl });
-  await listener.connect();
-  listener.on('notification', (n) => {
+  const onNotification = (n: pg.Notification) => {
     if (n.channel !== CHANNEL || !n.payload) return;
     const message = JSON.parse(n.payload) as Message;
     if (message.from === me) return;
@@ -46,9 +46,44 @@ export async function createSync(databaseUrl: string, handlers: SyncHandlers): P
             : handlers.settingsChanged(),
     );
     done.catch((error: unknown) => console.error('facegate sync:', error));
-  });
-  await listener.query(`LISTEN ${CHANNEL}`);
+  };
   let closed = false;
+  let retry: NodeJS.Timeout | null = null;
+  const connect = async () => {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    // A lost connection (the database restarted) is reconnected; unhandled, its 'error' would end the process.
+    client.on('error', (error) => lost(client, error));
+    client.on('end', () => lost(client));
+    client.on('notification', onNotification);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    return client;
+  };
+  let listener = await connect();
+  function lost(client: pg.Client, error?: Error) {
+    if (closed || client !== listener || retry) return;
+    console.error('facegate sync: connection lost, reconnecting:', error?.message ?? 'ended');
+    const attempt = (delay: number) => {
+      retry = setTimeout(() => {
+        connect().then(
+          (next) => {
+            listener = next;
+            retry = null;
+            // What the other instances announced meanwhile was missed: read it all again.
+            handlers.resync?.().catch((e: unknown) => console.error('facegate sync: resync failed:', e));
+          },
+          () => attempt(Math.min(delay * 2, 5000)),
+        );
+      }, delay);
+      retry.unref();
+    };
+    attempt(250);
+  }
   return {
     publish(message) {
       if (closed) return; // shutting down: the other instances will reload what they need
@@ -56,7 +91,8 @@ export async function createSync(databaseUrl: string, handlers: SyncHandlers): P
     },
     async close() {
       closed = true;
-      await listener.end();
+      if (retry) clearTimeout(retry);
+      await listener.end().catch(() => undefined);
     },
   };
 }
