@@ -2,7 +2,7 @@ import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import type { Settings, SettingsPatch } from '../services/settings.ts';
 import type { DeploymentCurve, DeploymentPoint } from '../services/settings-preview.ts';
-import { ConfirmationRequiredError } from '../errors.ts';
+import { ConfirmationRequiredError, InvalidInputError } from '../errors.ts';
 import { COMMON_ERRORS } from './errors.ts';
 
 const GalleryRule = builder.enumType('GalleryRule', {
@@ -23,6 +23,7 @@ const SettingsRef = builder.objectRef<Settings>('Settings').implement({
     rateLimitPerMinute: t.exposeInt('rateLimitPerMinute'),
     liveness: t.field({ type: LivenessMode, description: 'The presentation-attack check: OFF, BALANCED or STRICT.', resolve: (s) => s.liveness }),
     auditImageRetentionDays: t.exposeInt('auditImageRetentionDays', { nullable: true, description: 'Face images in audit events older than this are erased; null keeps them.' }),
+    requireSecondFactor: t.exposeBoolean('requireSecondFactor', { description: 'Every administrator signs in with a second factor (TOTP); one without it may only sign in to enrol it.' }),
   }),
 });
 
@@ -37,6 +38,7 @@ const SettingsInput = builder.inputType('SettingsInput', {
     auditImageRetentionDays: t.int({ description: '1-3650 days.' }),
     liveness: t.field({ type: LivenessMode }),
     keepAuditImages: t.boolean({ description: 'Keep audit face images without a time limit.' }),
+    requireSecondFactor: t.boolean({ description: "Require a second factor of every administrator (from a session: the caller's own must be enrolled first)." }),
   }),
 });
 
@@ -154,7 +156,12 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: SettingsInput, required: true }),
       confirmLargeChange: t.arg.boolean({ description: "The warnings of settingsPreview were read: save a large threshold move anyway." }),
     },
-    resolve: (_, { input, confirmLargeChange }, ctx) =>
-      ctx.services.updateSettings(toPatch(input), ctx.viewer.kind === 'admin' ? ctx.viewer.id : null, { confirmLargeChange: confirmLargeChange ?? false }),
+    resolve: async (_, { input, confirmLargeChange }, ctx) => {
+      // Turning the requirement on from a session without a second factor would end that very session.
+      if (input.requireSecondFactor && ctx.viewer.kind === 'admin' && !(await ctx.services.signIn.secondFactorStatus(ctx.viewer.id)).totpEnabled) {
+        throw new InvalidInputError('enrol your own second factor (startTotpEnrolment) before requiring one of every administrator');
+      }
+      return ctx.services.updateSettings(toPatch(input), ctx.viewer.kind === 'admin' ? ctx.viewer.id : null, { confirmLargeChange: confirmLargeChange ?? false });
+    },
   }),
 }));

@@ -27,6 +27,8 @@ export const settingsSchema = z.object({
   liveness: z.enum(['off', 'balanced', 'strict']),
   /** Face images in audit events older than this many days are erased (the events stay); null keeps them. */
   auditImageRetentionDays: z.number().int().min(1, 'keep audit images at least 1 day').max(3650, 'at most 3650 days').nullable(),
+  /** Every administrator signs in with a second factor; one without it may only sign in to enrol it. */
+  requireSecondFactor: z.boolean(),
 });
 export type StoredSettings = z.infer<typeof settingsSchema> & { rule: GalleryRule };
 
@@ -47,6 +49,7 @@ export const DEFAULT_SETTINGS: StoredSettings = {
   rateLimitPerMinute: 600,
   auditImageRetentionDays: 90,
   liveness: 'balanced',
+  requireSecondFactor: false,
 };
 
 /** The face-core decision configuration for these settings. */
