@@ -18,6 +18,7 @@ const LINKS = [
   ['/admin-log', 'Admin log'],
   ['/models', 'Models'],
   ['/settings', 'Settings'],
+  ['/account', 'Account'],
 ] as const;
 
 /**
