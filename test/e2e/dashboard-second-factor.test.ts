@@ -55,4 +55,28 @@ describe('two-step sign-in in the dashboard', () => {
     expect(kinds).toEqual(expect.arrayContaining(['second_factor_enrolled', 'second_factor_required', 'second_factor_failed', 'login_succeeded']));
     await context.close();
   });
+
+  it('when the site requires a second factor, an account without one enrols at sign-in and sees its recovery codes once', async () => {
+    const bea = { email: 'bea.totp@facegate.test', password: 'bea password 4711' };
+    await stack.app.services.admins.create(bea.email, bea.password, 'admin');
+    await stack.app.services.updateSettings({ requireSecondFactor: true });
+    const context = await stack.browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    await page.goto(`${stack.baseUrl}/login`);
+    await page.getByLabel('Email').fill(bea.email);
+    await page.getByLabel('Password').fill(bea.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Set up your authenticator app' }).waitFor();
+    // No session yet: the dashboard's pages still send to the sign-in page.
+    expect((await context.cookies()).some((c) => c.name === 'facegate_session')).toBe(false);
+    const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
+    await page.getByLabel('Code from the app').fill(new TOTP({ secret: Secret.fromBase32(secret) }).generate());
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => page.getByTestId('recovery-codes').locator('li').count()).toBe(10);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL(`${stack.baseUrl}/overview`);
+    await stack.app.services.updateSettings({ requireSecondFactor: false });
+    await context.close();
+  });
 });

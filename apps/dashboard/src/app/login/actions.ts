@@ -27,6 +27,7 @@ type LoginResult = {
 
 /** The sign-in's challenge between its two steps: an httpOnly cookie, never in the page. */
 const CHALLENGE_COOKIE = 'facegate_challenge';
+const PENDING_SESSION_COOKIE = 'facegate_pending_session';
 const CodeInput = z.object({ code: z.string().trim().min(6, 'Enter the 6-digit code of your app, or a recovery code.').max(40) });
 
 /**
@@ -127,9 +128,22 @@ export async function submitCode(previous: LoginState, form: FormData): Promise<
     return { ...previous, error: answer.code === 'LOGIN_FAILED' ? (answer.message ?? 'Wrong code.').replace(/^./, (c) => c.toUpperCase()) : (answer.message ?? 'Sign-in failed.') };
   }
   (await cookies()).delete({ name: CHALLENGE_COOKIE, path: '/login' });
+  // After an enrolment the recovery codes are shown once, before going on: the session waits in a
+  // cookie of the sign-in page (a session cookie now would send this page on to the overview).
+  if (answer.data?.recoveryCodes) {
+    (await cookies()).set(PENDING_SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: await secureCookies(), path: '/login', maxAge: 10 * 60 });
+    return { recoveryCodes: answer.data.recoveryCodes };
+  }
   await startSession(token);
-  // After an enrolment the recovery codes are shown once, before going on.
-  if (answer.data?.recoveryCodes) return { recoveryCodes: answer.data.recoveryCodes };
+  redirect('/overview');
+}
+
+/** "Continue" after the recovery codes: the waiting session becomes the dashboard's. */
+export async function finishSignIn(): Promise<void> {
+  const token = (await cookies()).get(PENDING_SESSION_COOKIE)?.value;
+  (await cookies()).delete({ name: PENDING_SESSION_COOKIE, path: '/login' });
+  if (!token) redirect('/login');
+  await startSession(token);
   redirect('/overview');
 }
 

@@ -1,8 +1,7 @@
 'use client';
 
-import Link from 'next/link';
 import { useActionState } from 'react';
-import { login, submitCode, type LoginState } from './actions';
+import { finishSignIn, login, submitCode, type LoginState } from './actions';
 
 export function LoginForm({ notice }: { notice?: string }) {
   const [state, action, pending] = useActionState<LoginState, FormData>(login, {});
@@ -66,9 +65,9 @@ function CodeForm({ first }: { first: LoginState }) {
   );
 }
 
-export function RecoveryCodes({ codes, next = '/overview' }: { codes: string[]; next?: string }) {
+function RecoveryCodes({ codes }: { codes: string[] }) {
   return (
-    <div className="panel">
+    <form action={finishSignIn} className="panel">
       <h1>Your recovery codes</h1>
       <p>Each code signs you in once if you lose your app. Keep them somewhere safe: they are not shown again.</p>
       <ul data-testid="recovery-codes">
@@ -78,7 +77,7 @@ export function RecoveryCodes({ codes, next = '/overview' }: { codes: string[]; 
           </li>
         ))}
       </ul>
-      <Link href={next}>Continue</Link>
-    </div>
+      <button type="submit">Continue</button>
+    </form>
   );
 }
