@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Secret } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { facesDir, hasFaces } from '@facegate/face-core';
 import { createApp, type App } from '@facegate/api/app';
@@ -69,17 +70,22 @@ for (const database of databases()) {
     });
 
     it('rotates the data key: everything re-sealed under the new key, readable without the old one', async () => {
+      // An administrator's TOTP secret is sealed too (one being enrolled here).
+      const admin = await app.db.prisma.admin.findUniqueOrThrow({ where: { email: ADMIN.email } });
+      const { secret } = await app.services.signIn.startTotpEnrolment({ adminId: admin.id });
       await app.close();
       const oldKey = (await readFile(keyFile, 'utf8')).trim();
       const newKey = randomBytes(32).toString('base64');
       app = await createApp(env({ FACEGATE_DATA_KEY: newKey, FACEGATE_DATA_KEY_PREVIOUS: oldKey }));
-      expect(await app.services.people.resealAll()).toEqual({ samples: 1, auditImages: 1 });
-      expect(await app.services.people.resealAll()).toEqual({ samples: 0, auditImages: 0 });
+      expect(await app.services.people.resealAll()).toEqual({ samples: 1, auditImages: 1, totpSecrets: 1 });
+      expect(await app.services.people.resealAll()).toEqual({ samples: 0, auditImages: 0, totpSecrets: 0 });
       await app.close();
       app = await createApp(env({ FACEGATE_DATA_KEY: newKey }));
       const [person] = await app.services.people.list(null, 0, 1);
       expect(app.services.gallery.get(person!.id)?.encodings).toHaveLength(1);
       expect(await app.services.people.firstThumbnail(person!.id)).toBeInstanceOf(Buffer);
+      const sealed = (await app.db.prisma.admin.findUniqueOrThrow({ where: { email: ADMIN.email } })).totpPendingSecret!;
+      expect(new Secret({ buffer: Uint8Array.from(app.services.cipher.open(sealed)).buffer }).base32).toBe(secret);
     });
   });
 }

@@ -65,6 +65,21 @@ export class LoginFailedError extends ApiError {
   }
 }
 
+/**
+ * The password was right, and the account needs its second factor (code SECOND_FACTOR_REQUIRED): send
+ * `challenge` with a TOTP or recovery code to loginSecondFactor, or, when `enrolmentRequired` (the site
+ * requires a second factor and the account has none), enrol one with it (startTotpEnrolment).
+ */
+export class SecondFactorRequiredError extends ApiError {
+  constructor(
+    readonly challenge: string,
+    readonly expiresAt: Date,
+    readonly enrolmentRequired: boolean,
+  ) {
+    super('SECOND_FACTOR_REQUIRED', enrolmentRequired ? 'this site requires a second factor: enrol an authenticator app to sign in' : 'enter the code of your authenticator app, or a recovery code');
+  }
+}
+
 /** A new or changed administrator password that the strength check refuses. */
 export class WeakPasswordError extends ApiError {
   constructor(

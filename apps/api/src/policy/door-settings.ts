@@ -49,6 +49,7 @@ export function settingsAtDoor(global: Settings, door: DoorSettings): Settings &
     stepUp: door.stepUp ?? global.stepUp,
     rule: global.rule,
     rateLimitPerMinute: global.rateLimitPerMinute,
+    requireSecondFactor: global.requireSecondFactor,
     liveness: door.liveness ?? global.liveness,
     auditImageRetentionDays: global.auditImageRetentionDays,
     // Off unless both the site and the door turn it on.

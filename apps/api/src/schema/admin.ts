@@ -1,7 +1,7 @@
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import type { AdminModel, SecurityEventModel as SecurityEvent } from '../services/prisma.ts';
-import { LoginFailedError, RateLimitedError, UnauthorizedError, WeakPasswordError } from '../errors.ts';
+import { LoginFailedError, RateLimitedError, SecondFactorRequiredError, UnauthorizedError, WeakPasswordError } from '../errors.ts';
 
 import { COMMON_ERRORS } from './errors.ts';
 
@@ -13,6 +13,7 @@ const AdminRef = builder.objectRef<AdminModel>('Admin').implement({
     email: t.exposeString('email'),
     role: t.field({ type: Role, resolve: (a) => a.role as 'admin' | 'viewer' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    totpEnabled: t.boolean({ description: 'Signs in with a TOTP code after the password.', resolve: (a) => a.totpEnabledAt !== null }),
   }),
 });
 
@@ -28,7 +29,7 @@ const MeRef = builder.objectRef<Me>('Viewer').implement({
   }),
 });
 
-const Session = builder.objectRef<{ token: string; admin: AdminModel }>('Session').implement({
+export const Session = builder.objectRef<{ token: string; admin: AdminModel }>('Session').implement({
   fields: (t) => ({
     token: t.exposeString('token', { description: 'Send as `Authorization: Bearer <token>`; valid 12 hours.' }),
     admin: t.field({ type: AdminRef, resolve: (s) => s.admin }),
@@ -40,7 +41,7 @@ const SecurityEventRef = builder.objectRef<SecurityEvent>('SecurityEvent').imple
   fields: (t) => ({
     id: t.exposeID('id'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    kind: t.exposeString('kind', { description: 'login_failed, login_throttled, login_succeeded, signed_out, sessions_revoked or password_changed' }),
+    kind: t.exposeString('kind', { description: 'login_failed, login_throttled, login_succeeded, signed_out, sessions_revoked, password_changed, second_factor_required, second_factor_failed, recovery_code_used, second_factor_enrolled or second_factor_disabled' }),
     account: t.exposeString('account', { nullable: true, description: 'The email given (for failed sign-ins, possibly no account).' }),
     address: t.exposeString('address', { nullable: true, description: "The client's network address." }),
     adminId: t.exposeID('adminId', { nullable: true }),
@@ -52,7 +53,7 @@ const SecurityEventRef = builder.objectRef<SecurityEvent>('SecurityEvent').imple
  * caller's current password again: a stolen session token or an admin-scoped key alone is not enough.
  * The facegate command on the server holds the database and needs none.
  */
-async function reauthenticate(ctx: Context, currentPassword: string | null | undefined): Promise<void> {
+export async function reauthenticate(ctx: Context, currentPassword: string | null | undefined): Promise<void> {
   if (ctx.viewer.kind === 'system') return;
   if (ctx.viewer.kind !== 'admin') throw new UnauthorizedError("only an administrator's session, with its password, may do this");
   if (!currentPassword) throw new LoginFailedError('confirm with your current password (currentPassword)');
@@ -88,8 +89,8 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   login: t.field({
     type: Session,
-    description: `Signs in. Failed attempts are recorded in the security log; after too many failures for the account or from the address the answer is RATE_LIMITED (retryAfterSeconds) without checking the password.`,
-    errors: { types: [LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
+    description: `Signs in. Failed attempts are recorded in the security log; after too many failures for the account or from the address the answer is RATE_LIMITED (retryAfterSeconds) without checking the password. An account with a second factor (or without one, when the site requires it) gets SECOND_FACTOR_REQUIRED with a challenge: see loginSecondFactor and startTotpEnrolment.`,
+    errors: { types: [LoginFailedError, RateLimitedError, SecondFactorRequiredError, ...COMMON_ERRORS] },
     args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
     resolve: (_, { email, password }, ctx) => ctx.services.access.admins.login(email, password, ctx.clientAddress),
   }),

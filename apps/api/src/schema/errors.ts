@@ -1,5 +1,5 @@
 import { builder } from '../builder.ts';
-import { ApiError, BusyError, ConfirmationRequiredError, DuplicateNameError, FaceRejectedError, InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError, UnauthorizedError, UnavailableError, WeakPasswordError } from '../errors.ts';
+import { ApiError, BusyError, ConfirmationRequiredError, DuplicateNameError, FaceRejectedError, InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError, SecondFactorRequiredError, UnauthorizedError, UnavailableError, WeakPasswordError } from '../errors.ts';
 
 /** Every expected failure implements Error: a stable `code` to branch on and a readable `message`. */
 export const ErrorInterface = builder.interfaceRef<ApiError>('Error').implement({
@@ -18,6 +18,18 @@ builder.objectType(RateLimitedError, {
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof RateLimitedError,
   fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
+});
+builder.objectType(SecondFactorRequiredError, {
+  name: 'SecondFactorRequiredError',
+  description:
+    'The password was right and a second factor is needed (code SECOND_FACTOR_REQUIRED): send the challenge with a code to loginSecondFactor, or, when enrolmentRequired, enrol with startTotpEnrolment and confirmTotpEnrolment. The challenge is valid 5 minutes, once.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof SecondFactorRequiredError,
+  fields: (t) => ({
+    challenge: t.exposeString('challenge'),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+    enrolmentRequired: t.exposeBoolean('enrolmentRequired', { description: 'The site requires a second factor and this account has none yet.' }),
+  }),
 });
 builder.objectType(WeakPasswordError, {
   name: 'WeakPasswordError',

@@ -3,6 +3,7 @@ import { builder } from '../builder.ts';
 import './scalars.ts';
 import './errors.ts';
 import './admin.ts';
+import './second-factor.ts';
 import './person.ts';
 import './door.ts';
 import './api-key.ts';

@@ -2,7 +2,7 @@ import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import type { Settings, SettingsPatch } from '../services/settings.ts';
 import type { DeploymentCurve, DeploymentPoint } from '../services/settings-preview.ts';
-import { ConfirmationRequiredError } from '../errors.ts';
+import { ConfirmationRequiredError, InvalidInputError } from '../errors.ts';
 import { COMMON_ERRORS } from './errors.ts';
 
 const GalleryRule = builder.enumType('GalleryRule', {
@@ -26,6 +26,7 @@ const SettingsRef = builder.objectRef<Settings>('Settings').implement({
     adaptiveTemplates: t.exposeBoolean('adaptiveTemplates', {
       description: "Doors may add a confident acceptance's frame to the person's template (where the door's own setting is on too). Off by default: measured, it gave no gain.",
     }),
+    requireSecondFactor: t.exposeBoolean('requireSecondFactor', { description: 'Every administrator signs in with a second factor (TOTP); one without it may only sign in to enrol it.' }),
   }),
 });
 
@@ -41,6 +42,7 @@ const SettingsInput = builder.inputType('SettingsInput', {
     liveness: t.field({ type: LivenessMode }),
     keepAuditImages: t.boolean({ description: 'Keep audit face images without a time limit.' }),
     adaptiveTemplates: t.boolean({ description: "Allow templates that learn the doors' cameras (each door must turn it on too)." }),
+    requireSecondFactor: t.boolean({ description: "Require a second factor of every administrator (from a session: the caller's own must be enrolled first)." }),
   }),
 });
 
@@ -158,7 +160,12 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: SettingsInput, required: true }),
       confirmLargeChange: t.arg.boolean({ description: "The warnings of settingsPreview were read: save a large threshold move anyway." }),
     },
-    resolve: (_, { input, confirmLargeChange }, ctx) =>
-      ctx.services.updateSettings(toPatch(input), ctx.viewer.kind === 'admin' ? ctx.viewer.id : null, { confirmLargeChange: confirmLargeChange ?? false }),
+    resolve: async (_, { input, confirmLargeChange }, ctx) => {
+      // Turning the requirement on from a session without a second factor would end that very session.
+      if (input.requireSecondFactor && ctx.viewer.kind === 'admin' && !(await ctx.services.signIn.secondFactorStatus(ctx.viewer.id)).totpEnabled) {
+        throw new InvalidInputError('enrol your own second factor (startTotpEnrolment) before requiring one of every administrator');
+      }
+      return ctx.services.updateSettings(toPatch(input), ctx.viewer.kind === 'admin' ? ctx.viewer.id : null, { confirmLargeChange: confirmLargeChange ?? false });
+    },
   }),
 }));

@@ -23,7 +23,7 @@ import { createRateLimits } from './rate-limits.ts';
 import { createRecognitionService } from './recognition.ts';
 import { createSettingsService, decisionConfig, type Settings, type SettingsPatch } from './settings.ts';
 import { calibrationRun, deploymentCurve, falseAcceptAt, thresholdWarnings } from './settings-preview.ts';
-import { createSignInService, type SignInPolicy } from './sign-in.ts';
+import { createSignInService, DEFAULT_SIGN_IN_POLICY, type SignInPolicy } from './sign-in.ts';
 import { createSync } from './sync.ts';
 
 export interface ServiceDeps {
@@ -145,7 +145,7 @@ export async function createServices(deps: ServiceDeps) {
       for (const [stage, ms] of [['decode', t.decodeMs], ['detect', t.detectMs], ['align', t.alignMs], ['encode', t.encodeMs]] as const) if (ms > 0) metrics.stageSeconds.observe({ stage }, ms / 1000);
     },
   });
-  const signIn = createSignInService(prisma, tokens, deps.signInPolicy);
+  const signIn = createSignInService(prisma, tokens, deps.signInPolicy ?? DEFAULT_SIGN_IN_POLICY, { cipher, required: () => settings.current().requireSecondFactor });
   const access = createAccessService(prisma, signIn, { changed: events.doorChanged, removed: events.doorRemoved });
 
   /** The verification threshold, and the identification one for today's gallery size, of some settings. */

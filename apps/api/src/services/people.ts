@@ -211,7 +211,7 @@ export function createPeopleService(deps: {
      * before encryption included), in batches; returns how many were re-sealed. Run after a key change
      * with the old key in FACEGATE_DATA_KEY_PREVIOUS (`facegate db rotate-key`).
      */
-    async resealAll(batch = 200): Promise<{ samples: number; auditImages: number }> {
+    async resealAll(batch = 200): Promise<{ samples: number; auditImages: number; totpSecrets: number }> {
       let samples = 0;
       let auditImages = 0;
       for (let cursor: string | undefined; ; ) {
@@ -237,7 +237,12 @@ export function createPeopleService(deps: {
         auditImages += stale.length;
         cursor = rows.at(-1)!.id;
       }
-      return { samples, auditImages };
+      // Administrators' TOTP secrets (in force or being enrolled): few rows, one pass.
+      const admins = await prisma.admin.findMany({ where: { OR: [{ totpSecret: { not: null } }, { totpPendingSecret: { not: null } }] }, select: { id: true, totpSecret: true, totpPendingSecret: true } });
+      const staleAdmins = admins.filter((a) => (a.totpSecret && !cipher.isCurrent(a.totpSecret)) || (a.totpPendingSecret && !cipher.isCurrent(a.totpPendingSecret)));
+      const reseal = (stored: Uint8Array | null) => (stored ? cipher.seal(cipher.open(stored)) : null);
+      await prisma.$transaction(staleAdmins.map((a) => prisma.admin.update({ where: { id: a.id }, data: { totpSecret: reseal(a.totpSecret), totpPendingSecret: reseal(a.totpPendingSecret) } })));
+      return { samples, auditImages, totpSecrets: staleAdmins.length };
     },
     sampleCount: (personId: string) => prisma.faceSample.count({ where: { personId } }),
 

@@ -32,6 +32,8 @@ export const settingsSchema = z.object({
    * learns only when this and its own setting are both on. Off by default: measured, it gave no gain.
    */
   adaptiveTemplates: z.boolean(),
+  /** Every administrator signs in with a second factor; one without it may only sign in to enrol it. */
+  requireSecondFactor: z.boolean(),
 });
 export type StoredSettings = z.infer<typeof settingsSchema> & { rule: GalleryRule };
 
@@ -53,6 +55,7 @@ export const DEFAULT_SETTINGS: StoredSettings = {
   auditImageRetentionDays: 90,
   liveness: 'balanced',
   adaptiveTemplates: false,
+  requireSecondFactor: false,
 };
 
 /** The face-core decision configuration for these settings. */

@@ -1,8 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { TokenIssuer } from '../auth/tokens.ts';
 import { checkPasswordStrength } from '../auth/password-policy.ts';
+import { newRecoveryCodes, newTotpSecret, recoveryCodeHash, totpCode, totpEnrolment, totpStep } from '../auth/totp.ts';
 import { hashPassword, verifyPassword } from '../db/secrets.ts';
-import { LoginFailedError, NotFoundError, RateLimitedError } from '../errors.ts';
+import type { DataCipher } from '../db/sealed.ts';
+import { InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError, SecondFactorRequiredError } from '../errors.ts';
 import type { Prisma } from './prisma.ts';
 
 /** How many failed sign-ins are allowed, per account and per client address, within the lockout window. */
@@ -25,6 +27,14 @@ export const SECURITY_EVENT_KINDS = [
   'signed_out',
   'sessions_revoked',
   'password_changed',
+  /** The password was right; a second factor (or its enrolment) is asked for next. */
+  'second_factor_required',
+  /** A wrong, replayed or used-up TOTP or recovery code (counted like a wrong password). */
+  'second_factor_failed',
+  /** A sign-in completed with a recovery code (each used once); logged besides login_succeeded. */
+  'recovery_code_used',
+  'second_factor_enrolled',
+  'second_factor_disabled',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 
@@ -34,6 +44,21 @@ export const SECURITY_LOG_DAYS = 90;
 /** Longest email kept in the log (RFC 5321's path limit). */
 const MAX_ACCOUNT_LENGTH = 254;
 const UNKNOWN_ADDRESS = 'unknown';
+/** Attempts that count towards the lockout: failed passwords and codes, and those being checked. */
+const FAILURE_KINDS: SecurityEventKind[] = ['login_failed', 'login_pending', 'second_factor_failed'];
+/** How long a sign-in waits for its second factor (or its enrolment) after the password. */
+export const CHALLENGE_SECONDS = 5 * 60;
+
+export type SecondFactor = 'totp' | 'recovery_code';
+type ChallengePurpose = 'second_factor' | 'enrol';
+
+/** What the second factor needs besides the database: the data key, and the site's setting. */
+export interface SecondFactorOptions {
+  /** Seals TOTP secrets at rest. */
+  readonly cipher: DataCipher;
+  /** Every administrator must sign in with a second factor (the requireSecondFactor setting). */
+  readonly required: () => boolean;
+}
 
 export function normalizeAccount(email: string): string {
   return email.trim().toLowerCase().slice(0, MAX_ACCOUNT_LENGTH);
@@ -44,7 +69,8 @@ export function normalizeAccount(email: string): string {
  * the security log (so the limits hold across instances sharing a database), sessions kept in the
  * database so they can be ended before their token expires, and a password strength policy.
  */
-export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy: SignInPolicy = DEFAULT_SIGN_IN_POLICY) {
+export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy: SignInPolicy, secondFactor: SecondFactorOptions) {
+  const { cipher } = secondFactor;
   // A real hash of a random password (made now, with the same parameters), verified when the email is
   // unknown: an unknown account costs what a wrong password costs, so timing does not tell which exist.
   const dummyHash = hashPassword(randomUUID());
@@ -57,7 +83,7 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
   /** Seconds until fewer than `limit` failures matching `where` remain in the window, or null when under it. */
   async function lockedFor(where: { account: string } | { address: string }, limit: number, since: Date, excludeId: string): Promise<number | null> {
     const failures = await prisma.securityEvent.findMany({
-      where: { ...where, kind: { in: ['login_failed', 'login_pending'] }, createdAt: { gt: since }, id: { not: excludeId } },
+      where: { ...where, kind: { in: FAILURE_KINDS }, createdAt: { gt: since }, id: { not: excludeId } },
       orderBy: { createdAt: 'desc' },
       take: limit,
       select: { createdAt: true },
@@ -110,13 +136,97 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
     return admin;
   }
 
-  async function newSession(adminId: string, address: string) {
+  async function newSession(adminId: string, address: string, factor: SecondFactor | null = null) {
     const now = Date.now();
-    const session = await prisma.adminSession.create({ data: { adminId, address, expiresAt: new Date(now + tokens.ttlSeconds * 1000) } });
+    const session = await prisma.adminSession.create({ data: { adminId, address, secondFactor: factor, expiresAt: new Date(now + tokens.ttlSeconds * 1000) } });
+    await prisma.signInChallenge.deleteMany({ where: { expiresAt: { lt: new Date(now) } } });
     // Housekeeping: sessions that ended more than a day ago are of no use; the security log keeps 90 days.
     await prisma.adminSession.deleteMany({ where: { expiresAt: { lt: new Date(now - 24 * 3600 * 1000) } } });
     await prisma.securityEvent.deleteMany({ where: { createdAt: { lt: new Date(now - SECURITY_LOG_DAYS * 86_400_000) } } });
     return tokens.issue({ adminId, sessionId: session.id });
+  }
+
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+  /** A challenge for the next step of a sign-in whose password was right: the token is given once. */
+  async function issueChallenge(adminId: string, address: string, purpose: ChallengePurpose): Promise<SecondFactorRequiredError> {
+    const token = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(Date.now() + CHALLENGE_SECONDS * 1000);
+    await prisma.signInChallenge.create({ data: { tokenHash: sha256(token), adminId, purpose, address, expiresAt } });
+    return new SecondFactorRequiredError(token, expiresAt, purpose === 'enrol');
+  }
+
+  /** The live challenge a token names, with its administrator; a wrong, expired or used one is LOGIN_FAILED. */
+  async function findChallenge(token: string, purpose: ChallengePurpose) {
+    const challenge = await prisma.signInChallenge.findUnique({ where: { tokenHash: sha256(token) }, include: { admin: true } });
+    if (!challenge || challenge.purpose !== purpose || challenge.expiresAt.getTime() <= Date.now()) {
+      throw new LoginFailedError('this sign-in has expired or was completed: sign in again with your password');
+    }
+    // An enrolment challenge is for an account without a second factor: one enrolled since then is not replaced.
+    if (purpose === 'enrol' && challenge.admin.totpSecret) throw new LoginFailedError('a second factor was enrolled meanwhile: sign in again with your password');
+    return challenge;
+  }
+
+  /** Used once: a second call with the same challenge (a race) is refused. */
+  async function useChallenge(id: string): Promise<void> {
+    const { count } = await prisma.signInChallenge.deleteMany({ where: { id } });
+    if (count !== 1) throw new LoginFailedError('this sign-in has expired or was completed: sign in again with your password');
+  }
+
+  /**
+   * Checks a TOTP code (each time step accepted once: the step is recorded atomically, so a replayed or
+   * older code is refused, across instances too) or a recovery code (deleted as it is used).
+   */
+  async function checkSecondFactor(admin: { id: string; totpSecret: Uint8Array | null }, typed: string): Promise<SecondFactor | null> {
+    if (!admin.totpSecret) return null;
+    const code = totpCode(typed);
+    if (code) {
+      const step = totpStep(cipher.open(admin.totpSecret), code);
+      if (step === null) return null;
+      const { count } = await prisma.admin.updateMany({ where: { id: admin.id, totpSecret: { not: null }, OR: [{ totpLastStep: null }, { totpLastStep: { lt: step } }] }, data: { totpLastStep: step } });
+      return count === 1 ? 'totp' : null;
+    }
+    const hash = recoveryCodeHash(typed);
+    if (!hash) return null;
+    const { count } = await prisma.recoveryCode.deleteMany({ where: { adminId: admin.id, codeHash: hash } });
+    return count === 1 ? 'recovery_code' : null;
+  }
+
+  /** A code attempt, throttled and logged like a password: a wrong one is second_factor_failed. */
+  async function codeAttempt<T>(admin: { id: string; email: string }, address: string, check: () => Promise<T | null>): Promise<{ result: T; attemptId: string }> {
+    const attemptId = await beginAttempt(admin.email, address);
+    const result = await check();
+    if (result === null) {
+      await prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'second_factor_failed', adminId: admin.id } });
+      throw new LoginFailedError('wrong or already used code');
+    }
+    return { result, attemptId };
+  }
+
+  /**
+   * Confirms a pending TOTP enrolment with a code of the new secret: the secret is in force from now
+   * on, that code's step is used, and ten new recovery codes replace any old ones (returned once).
+   */
+  async function confirmEnrolment(admin: { id: string; email: string; totpPendingSecret: Uint8Array<ArrayBuffer> | null }, typed: string, address: string) {
+    const { result: step, attemptId } = await codeAttempt(admin, address, async () => {
+      const code = totpCode(typed);
+      return admin.totpPendingSecret && code ? totpStep(cipher.open(admin.totpPendingSecret), code) : null;
+    });
+    const codes = newRecoveryCodes();
+    await prisma.$transaction([
+      prisma.admin.update({ where: { id: admin.id }, data: { totpSecret: admin.totpPendingSecret, totpPendingSecret: null, totpLastStep: step, totpEnabledAt: new Date() } }),
+      prisma.recoveryCode.deleteMany({ where: { adminId: admin.id } }),
+      prisma.recoveryCode.createMany({ data: codes.map((code) => ({ adminId: admin.id, codeHash: recoveryCodeHash(code)! })) }),
+      prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'second_factor_enrolled', adminId: admin.id } }),
+    ]);
+    return codes;
+  }
+
+  /** A new secret waiting for its first code (replacing nothing until then); what the app is given. */
+  async function startEnrolment(admin: { id: string; email: string }) {
+    const secret = newTotpSecret();
+    await prisma.admin.update({ where: { id: admin.id }, data: { totpPendingSecret: cipher.seal(secret) } });
+    return totpEnrolment(secret, admin.email);
   }
 
   return {
@@ -133,14 +243,81 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
         await prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'login_failed', adminId: admin?.id ?? null } });
         throw new LoginFailedError();
       }
+      // The password alone is not a sign-in when a second factor exists or is required: a challenge is
+      // answered instead, and the account's failure count is not reset until the code is right.
+      if (admin.totpSecret || secondFactor.required()) {
+        await prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'second_factor_required', adminId: admin.id } });
+        throw await issueChallenge(admin.id, address, admin.totpSecret ? 'second_factor' : 'enrol');
+      }
       await prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'login_succeeded', adminId: admin.id } });
       return { token: await newSession(admin.id, address), admin };
+    },
+
+    /** The second step of a sign-in: the challenge and a TOTP or recovery code give the session. */
+    async loginSecondFactor(challengeToken: string, typed: string, clientAddress: string | null) {
+      const address = clientAddress ?? UNKNOWN_ADDRESS;
+      const challenge = await findChallenge(challengeToken, 'second_factor');
+      const { admin } = challenge;
+      const { result: factor, attemptId } = await codeAttempt(admin, address, () => checkSecondFactor(admin, typed));
+      await useChallenge(challenge.id);
+      await prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'login_succeeded', adminId: admin.id } });
+      if (factor === 'recovery_code') await log('recovery_code_used', { account: admin.email, address, adminId: admin.id });
+      return { token: await newSession(admin.id, address, factor), admin };
+    },
+
+    /**
+     * Starts a TOTP enrolment: from a session (the caller has re-entered their password), or from the
+     * enrolment challenge of a sign-in when the site requires a second factor and the account has none.
+     */
+    async startTotpEnrolment(by: { adminId: string } | { challenge: string }) {
+      const admin = 'challenge' in by ? (await findChallenge(by.challenge, 'enrol')).admin : await prisma.admin.findUnique({ where: { id: by.adminId } });
+      if (!admin) throw new NotFoundError('administrator');
+      return startEnrolment(admin);
+    },
+
+    /**
+     * Confirms the enrolment with a code of the new secret; returns the recovery codes (shown once), and
+     * from an enrolment challenge the session it was for. A session that confirms counts as one with a
+     * second factor from now on.
+     */
+    async confirmTotpEnrolment(by: { adminId: string; sessionId: string } | { challenge: string }, typed: string, clientAddress: string | null) {
+      const address = clientAddress ?? UNKNOWN_ADDRESS;
+      if ('challenge' in by) {
+        const challenge = await findChallenge(by.challenge, 'enrol');
+        const recoveryCodes = await confirmEnrolment(challenge.admin, typed, address);
+        await useChallenge(challenge.id);
+        await log('login_succeeded', { account: challenge.admin.email, address, adminId: challenge.admin.id });
+        return { recoveryCodes, session: { token: await newSession(challenge.admin.id, address, 'totp'), admin: challenge.admin } };
+      }
+      const admin = await prisma.admin.findUnique({ where: { id: by.adminId } });
+      if (!admin) throw new NotFoundError('administrator');
+      const recoveryCodes = await confirmEnrolment(admin, typed, address);
+      await prisma.adminSession.update({ where: { id: by.sessionId }, data: { secondFactor: 'totp' } });
+      return { recoveryCodes, session: null };
+    },
+
+    /** Turns TOTP off and deletes the recovery codes (after the password was re-entered); refused while the site requires it. */
+    async disableTotp(adminId: string, clientAddress: string | null) {
+      if (secondFactor.required()) throw new InvalidInputError('this site requires a second factor: it cannot be turned off (enrol a new one to replace it)');
+      const admin = await prisma.admin.update({ where: { id: adminId }, data: { totpSecret: null, totpPendingSecret: null, totpLastStep: null, totpEnabledAt: null } });
+      await prisma.recoveryCode.deleteMany({ where: { adminId } });
+      await log('second_factor_disabled', { account: admin.email, address: clientAddress, adminId });
+      return true;
+    },
+
+    /** Whether an administrator has TOTP, and how many recovery codes they have left. */
+    async secondFactorStatus(adminId: string) {
+      const admin = await prisma.admin.findUnique({ where: { id: adminId }, select: { totpEnabledAt: true, _count: { select: { recoveryCodes: true } } } });
+      return { totpEnabled: admin?.totpEnabledAt != null, recoveryCodesLeft: admin?._count.recoveryCodes ?? 0 };
     },
 
     /** The live session a token names, with its administrator; null when revoked, expired or unknown. */
     async findSession(adminId: string, sessionId: string) {
       const session = await prisma.adminSession.findUnique({ where: { id: sessionId }, include: { admin: true } });
       if (!session || session.adminId !== adminId || session.revokedAt || session.expiresAt.getTime() <= Date.now()) return null;
+      // Once the site requires a second factor, sessions opened with a password alone (before, or by an
+      // administrator without one) reach nothing: they sign in again, and enrol.
+      if (secondFactor.required() && !session.secondFactor) return null;
       return { id: session.id, admin: { id: session.admin.id, email: session.admin.email, role: session.admin.role as 'admin' | 'viewer' } };
     },
 

@@ -18,6 +18,7 @@ const LINKS = [
   ['/admin-log', 'Admin log'],
   ['/models', 'Models'],
   ['/settings', 'Settings'],
+  ['/account', 'Account'],
 ] as const;
 
 /** Pages that are only forms or administrators' reading: a viewer would find a dead end there. */

@@ -13,9 +13,22 @@ const LoginInput = z.object({
 export interface LoginState {
   error?: string;
   email?: string;
+  /** The password was right: the next step asks for a code ('code'), or enrols an app first ('enrol'). */
+  step?: 'code' | 'enrol';
+  /** For 'enrol': what the authenticator app is given. */
+  enrolment?: { secret: string; uri: string };
+  /** Shown once after an enrolment at sign-in, before going on. */
+  recoveryCodes?: string[];
 }
 
-type LoginResult = { login: { __typename: string; data?: { token: string; admin: { email: string; role: string } }; code?: string; message?: string; retryAfterSeconds?: number } };
+type LoginResult = {
+  login: { __typename: string; data?: { token: string; admin: { email: string; role: string } }; code?: string; message?: string; retryAfterSeconds?: number; challenge?: string; enrolmentRequired?: boolean };
+};
+
+/** The sign-in's challenge between its two steps: an httpOnly cookie, never in the page. */
+const CHALLENGE_COOKIE = 'facegate_challenge';
+const PENDING_SESSION_COOKIE = 'facegate_pending_session';
+const CodeInput = z.object({ code: z.string().trim().min(6, 'Enter the 6-digit code of your app, or a recovery code.').max(40) });
 
 /**
  * The visitor's address for the API's per-address sign-in throttling and security log: the nearest
@@ -40,12 +53,13 @@ export async function login(_previous: LoginState, form: FormData): Promise<Logi
   let token: string;
   try {
     const { login } = await gql<LoginResult>(
-      `mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { __typename ... on MutationLoginSuccess { data { token admin { email role } } } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } } }`,
+      `mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { __typename ... on MutationLoginSuccess { data { token admin { email role } } } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } ... on SecondFactorRequiredError { challenge enrolmentRequired } } }`,
       parsed.data,
       '',
       await forwardedFor(),
     );
     if (!login.data) {
+      if (login.code === 'SECOND_FACTOR_REQUIRED' && login.challenge) return secondStep(login.challenge, login.enrolmentRequired === true, email);
       if (login.code === 'LOGIN_FAILED') return { error: 'Wrong email or password.', email };
       if (login.code === 'RATE_LIMITED') return { error: `Too many failed sign-ins. Try again in ${Math.ceil((login.retryAfterSeconds ?? 60) / 60)} minute(s).`, email };
       return { error: login.message ?? 'Sign-in failed.', email };
@@ -54,6 +68,11 @@ export async function login(_previous: LoginState, form: FormData): Promise<Logi
   } catch (error) {
     return { error: explain(error), email };
   }
+  await startSession(token);
+  redirect('/overview');
+}
+
+async function startSession(token: string): Promise<void> {
   (await cookies()).set(SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'lax',
@@ -61,6 +80,70 @@ export async function login(_previous: LoginState, form: FormData): Promise<Logi
     path: '/',
     maxAge: 12 * 60 * 60,
   });
+}
+
+/** Keeps the challenge for the code step; an enrolment gets its secret now. */
+async function secondStep(challenge: string, enrol: boolean, email: string): Promise<LoginState> {
+  (await cookies()).set(CHALLENGE_COOKIE, challenge, { httpOnly: true, sameSite: 'strict', secure: await secureCookies(), path: '/login', maxAge: 5 * 60 });
+  if (!enrol) return { step: 'code', email };
+  const { startTotpEnrolment: r } = await gql<{ startTotpEnrolment: { __typename: string; data?: { secret: string; uri: string }; message?: string } }>(
+    `mutation ($c: String!) { startTotpEnrolment(challenge: $c) { __typename ... on MutationStartTotpEnrolmentSuccess { data { secret uri } } ... on Error { code message } } }`,
+    { c: challenge },
+    '',
+    await forwardedFor(),
+  );
+  return r.data ? { step: 'enrol', enrolment: r.data, email } : { error: r.message ?? 'Enrolment failed.', email };
+}
+
+/** The second step: a code (or a recovery code) for the challenge; or, for an enrolment, the app's first code. */
+export async function submitCode(previous: LoginState, form: FormData): Promise<LoginState> {
+  const parsed = CodeInput.safeParse({ code: form.get('code') });
+  if (!parsed.success) return { ...previous, error: parsed.error.issues.map((i) => i.message).join(' ') };
+  const challenge = (await cookies()).get(CHALLENGE_COOKIE)?.value;
+  if (!challenge) return { error: 'This sign-in has expired. Sign in again.', email: previous.email };
+  type Answer = { __typename: string; code?: string; message?: string; retryAfterSeconds?: number };
+  let answer: Answer & { data?: { token?: string; recoveryCodes?: string[]; session?: { token: string } | null } };
+  try {
+    if (previous.step === 'enrol') {
+      ({ confirmTotpEnrolment: answer } = await gql<{ confirmTotpEnrolment: typeof answer }>(
+        `mutation ($code: String!, $c: String!) { confirmTotpEnrolment(code: $code, challenge: $c) { __typename ... on MutationConfirmTotpEnrolmentSuccess { data { recoveryCodes session { token } } } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } } }`,
+        { code: parsed.data.code, c: challenge },
+        '',
+        await forwardedFor(),
+      ));
+    } else {
+      ({ loginSecondFactor: answer } = await gql<{ loginSecondFactor: typeof answer }>(
+        `mutation ($code: String!, $c: String!) { loginSecondFactor(code: $code, challenge: $c) { __typename ... on MutationLoginSecondFactorSuccess { data { token } } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } } }`,
+        { code: parsed.data.code, c: challenge },
+        '',
+        await forwardedFor(),
+      ));
+    }
+  } catch (error) {
+    return { ...previous, error: explain(error) };
+  }
+  const token = answer.data?.token ?? answer.data?.session?.token;
+  if (!token) {
+    if (answer.code === 'RATE_LIMITED') return { error: `Too many failed sign-ins. Try again in ${Math.ceil((answer.retryAfterSeconds ?? 60) / 60)} minute(s).`, email: previous.email };
+    return { ...previous, error: answer.code === 'LOGIN_FAILED' ? (answer.message ?? 'Wrong code.').replace(/^./, (c) => c.toUpperCase()) : (answer.message ?? 'Sign-in failed.') };
+  }
+  (await cookies()).delete({ name: CHALLENGE_COOKIE, path: '/login' });
+  // After an enrolment the recovery codes are shown once, before going on: the session waits in a
+  // cookie of the sign-in page (a session cookie now would send this page on to the overview).
+  if (answer.data?.recoveryCodes) {
+    (await cookies()).set(PENDING_SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: await secureCookies(), path: '/login', maxAge: 10 * 60 });
+    return { recoveryCodes: answer.data.recoveryCodes };
+  }
+  await startSession(token);
+  redirect('/overview');
+}
+
+/** "Continue" after the recovery codes: the waiting session becomes the dashboard's. */
+export async function finishSignIn(): Promise<void> {
+  const token = (await cookies()).get(PENDING_SESSION_COOKIE)?.value;
+  (await cookies()).delete({ name: PENDING_SESSION_COOKIE, path: '/login' });
+  if (!token) redirect('/login');
+  await startSession(token);
   redirect('/overview');
 }
 

@@ -1,10 +1,11 @@
 'use client';
 
 import { useActionState } from 'react';
-import { login, type LoginState } from './actions';
+import { finishSignIn, login, submitCode, type LoginState } from './actions';
 
 export function LoginForm({ notice }: { notice?: string }) {
   const [state, action, pending] = useActionState<LoginState, FormData>(login, {});
+  if (state.step) return <CodeForm first={state} />;
   return (
     <form action={action} className="panel" aria-describedby={state.error ? 'login-error' : undefined}>
       <h1>Sign in to facegate</h1>
@@ -25,6 +26,58 @@ export function LoginForm({ notice }: { notice?: string }) {
       <button type="submit" disabled={pending}>
         {pending ? 'Signing in…' : 'Sign in'}
       </button>
+    </form>
+  );
+}
+
+/** The second step: the authenticator app's code (after enrolling it, when the site requires one). */
+function CodeForm({ first }: { first: LoginState }) {
+  const [state, action, pending] = useActionState<LoginState, FormData>(submitCode, first);
+  if (state.recoveryCodes) return <RecoveryCodes codes={state.recoveryCodes} />;
+  if (!state.step) return <LoginForm notice={state.error} />;
+  return (
+    <form action={action} className="panel" aria-describedby={state.error ? 'code-error' : undefined}>
+      <h1>{state.step === 'enrol' ? 'Set up your authenticator app' : 'Enter your code'}</h1>
+      {state.step === 'enrol' && state.enrolment && (
+        <>
+          <p>This site requires a second factor. Add this account to an authenticator app (the URI, or the secret typed in), then enter the code it shows.</p>
+          <p>
+            Secret: <code data-testid="totp-secret">{state.enrolment.secret}</code>
+          </p>
+          <p>
+            URI: <code style={{ wordBreak: 'break-all' }}>{state.enrolment.uri}</code>
+          </p>
+        </>
+      )}
+      <div className="field">
+        <label htmlFor="code">{state.step === 'enrol' ? 'Code from the app' : 'Code from your authenticator app, or a recovery code'}</label>
+        <input id="code" name="code" autoComplete="one-time-code" inputMode={state.step === 'enrol' ? 'numeric' : 'text'} required autoFocus />
+      </div>
+      {state.error && (
+        <p id="code-error" role="alert" className="alert error">
+          {state.error}
+        </p>
+      )}
+      <button type="submit" disabled={pending}>
+        {pending ? 'Checking…' : 'Continue'}
+      </button>
+    </form>
+  );
+}
+
+function RecoveryCodes({ codes }: { codes: string[] }) {
+  return (
+    <form action={finishSignIn} className="panel">
+      <h1>Your recovery codes</h1>
+      <p>Each code signs you in once if you lose your app. Keep them somewhere safe: they are not shown again.</p>
+      <ul data-testid="recovery-codes">
+        {codes.map((c) => (
+          <li key={c}>
+            <code>{c}</code>
+          </li>
+        ))}
+      </ul>
+      <button type="submit">Continue</button>
     </form>
   );
 }
