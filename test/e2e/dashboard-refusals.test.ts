@@ -281,7 +281,8 @@ describe.skipIf(!hasFaces('pad-dev') || !hasFaces('deepface'))(`refusals explain
     const context = await stack.browser.newContext({ viewport: DESKTOP });
     const viewer = await signIn(context, stack.baseUrl, VIEWER);
     const links = await viewer.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
-    expect(links).toEqual(['Overview', 'People', 'Audit log', 'Learn faces', 'Access', 'Settings']);
+    // Account is the viewer's own (password, second factor), not an administrators' page.
+    expect(links).toEqual(['Overview', 'People', 'Audit log', 'Learn faces', 'Access', 'Settings', 'Account']);
     await viewer.goto(`${stack.baseUrl}/people`);
     await viewer.getByRole('heading', { name: 'People', level: 1 }).waitFor();
     expect(await viewer.getByRole('link', { name: 'Enroll a person' }).count()).toBe(0);

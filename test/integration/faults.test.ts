@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import sharp from 'sharp';
 import { mkdir, mkdtemp, open, readFile, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -252,9 +253,18 @@ describe.skipIf(!hasFaces('seed'))(`kill -9 of the API during a bulk import, the
   });
 
   it('an import over HTTP killed mid-way leaves every person whole or absent; run again, it completes', async () => {
-    // Three photos each (the enrolment photo three times), so a person is several rows.
+    // Three photos each, so a person is several rows: the enrolment photo, and two copies changed enough
+    // (blurred and brighter; framed wider, tilted and grey) that they are not the same photo again, which
+    // enrolment stores once. Measured, 0.08-0.28 from the original (the same-photo rule is under 0.06).
     const files: Record<string, Uint8Array> = {};
-    for (const name of names) for (const i of [1, 2, 3]) files[`${name}/${i}.jpg`] = new Uint8Array(await readFile(path.join(seed, `${name}.jpg`)));
+    for (const name of names) {
+      const photo = path.join(seed, `${name}.jpg`);
+      files[`${name}/1.jpg`] = new Uint8Array(await readFile(photo));
+      files[`${name}/2.jpg`] = new Uint8Array(await sharp(photo).resize(160, 160).modulate({ brightness: 1.25 }).blur(1.4).jpeg({ quality: 60 }).toBuffer());
+      files[`${name}/3.jpg`] = new Uint8Array(
+        await sharp(photo).resize(200, 200).extend({ top: 30, bottom: 30, left: 30, right: 30, extendWith: 'mirror' }).rotate(14, { background: '#808080' }).greyscale().jpeg({ quality: 70 }).toBuffer(),
+      );
+    }
     const archive = zipSync(files, { level: 0 });
     const importOver = async () => {
       const base = api!.base;
@@ -272,13 +282,17 @@ describe.skipIf(!hasFaces('seed'))(`kill -9 of the API during a bulk import, the
     expect(await cut).toBe('connection lost');
     const people = await count((db) => db.prisma.person.findMany({ include: { _count: { select: { samples: true } } } }));
     expect(people.length).toBeLessThan(names.length); // the kill landed mid-import
-    for (const person of people) expect(person._count.samples).toBe(3);
 
     api = await startApiProcess(env());
     expect((await importOver()).data?.importPeople.__typename).toBe('MutationImportPeopleSuccess');
     const after = await count((db) => db.prisma.person.findMany({ include: { _count: { select: { samples: true } } } }));
     expect(after.map((p) => p.name).sort()).toEqual(names);
-    for (const person of after) expect(person._count.samples).toBeGreaterThanOrEqual(3);
+    // Whole or absent: a person there at the kill already had every photo the import stores for them
+    // (the run again, which stores only photos not yet enrolled, added none to them), and that is
+    // several rows (a photo may be refused by the quality gates, the same for both runs).
+    const final = new Map(after.map((p) => [p.name, p._count.samples]));
+    for (const person of people) expect({ name: person.name, samples: person._count.samples }).toEqual({ name: person.name, samples: final.get(person.name) });
+    for (const person of after) expect(person._count.samples).toBeGreaterThanOrEqual(2);
     await api.stop();
     api = null;
   }, 600_000);
