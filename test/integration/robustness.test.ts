@@ -87,14 +87,22 @@ describe.skipIf(!hasFaces('seed'))(`a crash in the middle of a bulk import leave
     const names = ['andrew', 'arnaud', 'benoit', 'bertrand', 'dan', 'felix', 'kevin', 'kian', 'sebastiano', 'tian', 'younes'];
     for (const name of names) {
       await mkdir(path.join(dir, 'office', name), { recursive: true });
-      // Three photos each: the enrolment photo and two copies, so a person is several rows.
-      for (const i of [1, 2, 3]) await symlink(path.join(seed, `${name}.jpg`), path.join(dir, 'office', name, `${i}.jpg`));
+      // Three photos each, so a person is several rows: the enrolment photo, and two copies changed enough
+      // (blurred and brighter; framed wider, tilted and grey) that they are not the same photo again, which
+      // enrolment stores once. Measured, 0.08-0.28 from the original (the same-photo rule is under 0.06).
+      const photo = path.join(seed, `${name}.jpg`);
+      const folder = path.join(dir, 'office', name);
+      await symlink(photo, path.join(folder, '1.jpg'));
+      await sharp(photo).resize(160, 160).modulate({ brightness: 1.25 }).blur(1.4).jpeg({ quality: 60 }).toFile(path.join(folder, '2.jpg'));
+      await sharp(photo).resize(200, 200).extend({ top: 30, bottom: 30, left: 30, right: 30, extendWith: 'mirror' }).rotate(14, { background: '#808080' }).greyscale().jpeg({ quality: 70 }).toFile(path.join(folder, '3.jpg'));
     }
     const databaseUrl = `file:${path.join(dir, 'db.sqlite')}`;
     const bin = fileURLToPath(new URL('../../apps/api/bin/facegate.js', import.meta.url));
     const importOnce = (killAfterPeople?: number) =>
       new Promise<number | null>((resolve) => {
-        const child = spawn(process.execPath, [bin, 'db', 'import', path.join(dir, 'office'), '--json'], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'ignore' });
+        // --allow-duplicates: the office's people look alike, and a changed copy may come near a colleague
+        // (DUPLICATE_FACE); this test is about a crash, not about that check.
+        const child = spawn(process.execPath, [bin, 'db', 'import', path.join(dir, 'office'), '--allow-duplicates', '--json'], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'ignore' });
         child.once('exit', (code) => resolve(code));
         if (killAfterPeople === undefined) return;
         // Watch the database from here and pull the plug once a few people are in.
@@ -117,13 +125,17 @@ describe.skipIf(!hasFaces('seed'))(`a crash in the middle of a bulk import leave
     const db = createDb({ databaseUrl });
     const people = await db.prisma.person.findMany({ include: { _count: { select: { samples: true } } } });
     expect(people.length).toBeLessThan(names.length); // the kill landed mid-import
-    for (const person of people) expect(person._count.samples).toBe(3);
     await db.close();
     expect(await importOnce()).toBe(0);
     const again = createDb({ databaseUrl });
     const after = await again.prisma.person.findMany({ include: { _count: { select: { samples: true } } } });
     expect(after.map((p) => p.name).sort()).toEqual(names);
-    for (const person of after) expect(person._count.samples).toBeGreaterThanOrEqual(3);
+    // Whole or absent: a person there at the kill already had every photo the import stores for them
+    // (the rerun, which stores only photos not yet enrolled, added none to them), and that is several
+    // rows (a photo may be refused by the quality gates, the same in both runs).
+    const final = new Map(after.map((p) => [p.name, p._count.samples]));
+    for (const person of people) expect({ name: person.name, samples: person._count.samples }).toEqual({ name: person.name, samples: final.get(person.name) });
+    for (const person of after) expect(person._count.samples).toBeGreaterThanOrEqual(2);
     await again.close();
     await rm(dir, { recursive: true, force: true });
   });
