@@ -23,7 +23,14 @@ function poorHead() {
 describe.skipIf(!hasFaces('seed'))(`facegate models compare / activate on a SQLite file (needs ${seed})`, () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
-  const facegate = async (...args: string[]) => JSON.parse((await run(process.execPath, [bin, ...args, '--json'], { env, cwd: path.dirname(bin) })).stdout);
+  // A refusal is an answer too (exit 3, as facegate door): its JSON is on stdout.
+  const facegate = async (...args: string[]) => {
+    const output = await run(process.execPath, [bin, ...args, '--json'], { env, cwd: path.dirname(bin) }).catch((error: { code?: number; stdout?: string }) => {
+      if (error.code === 3 && error.stdout) return { stdout: error.stdout };
+      throw error;
+    });
+    return JSON.parse(output.stdout);
+  };
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-models-cli-'));
