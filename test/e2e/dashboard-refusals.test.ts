@@ -290,6 +290,7 @@ describe.skipIf(!hasFaces('pad-dev') || !hasFaces('deepface'))(`refusals explain
     const adminLinks = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
     expect(adminLinks).toContain('Enroll');
     await page.goto(`${stack.baseUrl}/people`);
+    await page.getByRole('heading', { name: 'People', level: 1 }).waitFor();
     expect(await page.getByRole('link', { name: 'Enroll a person' }).count()).toBe(1);
 
     // The 30-day chart has the step-ups of the tests above; the audit log writes "step-up".
