@@ -108,10 +108,15 @@ describe.skipIf(!hasFaces('seed') || pgSkip)(`PostgreSQL stopped during load, th
     app = await createApp(loadConfig({ DATABASE_URL: server.url, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_LOG_LEVEL: 'silent' }));
   }, 300_000);
   afterAll(async () => {
-    await app?.close().catch(() => undefined);
-    await server?.destroy();
+    // KNOWN BUG, left open (issue 27): after this outage, closing the app or stopping the cluster
+    // sometimes hangs (2 runs of the whole file in 5, in CI and here; which of the two is not known yet).
+    // The test's claims are above; the cleanup is bounded and warns rather than failing on a timeout.
+    const within = (ms: number, what: string, work: Promise<unknown>) =>
+      Promise.race([work.catch(() => undefined), sleep(ms).then(() => console.warn(`faults: ${what} did not finish in ${ms / 1000} s (known bug, issue 27)`))]);
+    await within(60_000, 'app.close() after the outage', app?.close() ?? Promise.resolve());
+    await within(60_000, 'stopping the throwaway PostgreSQL', server?.destroy() ?? Promise.resolve());
     await rm(dir, { recursive: true, force: true });
-  });
+  }, 200_000);
 
   it('doors get UNAVAILABLE while it is down, the API recovers by itself, and every decision answered is audited once', async () => {
     const { attempt } = await site(app);
