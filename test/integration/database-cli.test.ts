@@ -16,11 +16,13 @@ const seed = path.join(facesDir(), 'seed');
 describe.skipIf(!hasFaces('seed'))(`facegate db commands on a SQLite file (needs ${seed})`, () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
-  const facegate = async (...args: string[]) => JSON.parse((await run(process.execPath, [bin, ...args, '--json'], { env })).stdout);
+  // Run from the data's folder, outside the repository, as an operator would: the recognition workers
+  // must still find their own modules (they once resolved tsx from the working directory).
+  const facegate = async (...args: string[]) => JSON.parse((await run(process.execPath, [bin, ...args, '--json'], { env, cwd: dir })).stdout);
   // A refusal is an answer on stdout with exit code 3 (0 accepted, 1 an error), as `facegate door`.
   const decided = (...args: string[]) =>
     new Promise<{ code: number; answer: unknown }>((resolve, reject) =>
-      execFile(process.execPath, [bin, ...args, '--json'], { env }, (error, stdout, stderr) => {
+      execFile(process.execPath, [bin, ...args, '--json'], { env, cwd: dir }, (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         if (code !== 0 && code !== 3) reject(new Error(`exit ${code}: ${stderr}`));
         else resolve({ code, answer: JSON.parse(stdout) });

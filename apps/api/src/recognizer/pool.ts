@@ -40,7 +40,8 @@ function workerModule(): { filename: string; execArgv?: string[] } {
     // import.meta.url is this source file's location in the bundle too (see scripts/build.ts).
     return { filename: new URL('../../dist/worker.js', import.meta.url).href };
   }
-  return { filename: new URL('./worker.ts', import.meta.url).href, execArgv: ['--import', 'tsx'] };
+  // tsx resolved from here, not from the working directory: `facegate db ...` may run anywhere.
+  return { filename: new URL('./worker.ts', import.meta.url).href, execArgv: ['--import', import.meta.resolve('tsx')] };
 }
 
 /** See createRecognizer. Measured (README): 42.3 requests/s and 41.6 ms of CPU each without, 44.9 and 39.2 with 32 MB, 46.6-47 and 37.0-37.5 with 64 MB. */
