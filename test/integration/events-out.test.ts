@@ -9,7 +9,8 @@ import { createApp, type App } from '@facegate/api/app';
 import { loadConfig } from '@facegate/api/config';
 import { apiClient } from './api-client.ts';
 import { databases } from './databases.ts';
-import { broker, freePort, MOSQUITTO, receiver, until } from './events-support.ts';
+import { broker, MOSQUITTO, receiver, until } from './events-support.ts';
+import { freePort } from './free-port.ts';
 
 const seed = path.join(facesDir(), 'seed');
 const ADMIN = { email: 'admin@facegate.test', password: 'correct horse battery' };

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '@facegate/api/app';
 import { loadConfig } from '@facegate/api/config';
 import { apiClient } from './api-client.ts';
-import { freePort, receiver, until } from './events-support.ts';
+import { receiver, until } from './events-support.ts';
+import { freePort } from './free-port.ts';
 
 const ADMIN = { email: 'admin@facegate.test', password: 'correct horse battery' };
 const CREATE = `mutation ($url: String!) { createWebhook(input: { name: "hook", url: $url }) { __typename ... on Error { code message } ... on MutationCreateWebhookSuccess { data { webhook { id } } } } }`;
