@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from '@prisma/driver-adapter-utils';
 import { PrismaClient as PostgresPrismaClient } from '../../generated/postgres/client.ts';
 import { PrismaClient } from '../../generated/sqlite/client.ts';
 import { PRIVATE_FILE_MODE, restrictMode } from '../auth/key-file.ts';
@@ -35,27 +35,34 @@ export interface CreateDbOptions {
 const SQLITE_PRAGMAS = 'PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 15000; PRAGMA secure_delete = ON;';
 
 function sqliteAdapter(filename: string): SqlDriverAdapterFactory {
-  const base = new PrismaBetterSQLite3({ url: `file:${filename}`, timeout: 15_000 });
+  return releasingTransactions(new PrismaBetterSQLite3({ url: `file:${filename}`, timeout: 15_000 }), (adapter) => adapter.executeScript(SQLITE_PRAGMAS));
+}
+
+/** The adapter's transactions end (their lock or connection released) even when COMMIT or ROLLBACK fails. */
+function releasingTransactions(base: SqlDriverAdapterFactory, prepare?: (adapter: SqlDriverAdapter) => Promise<void>): SqlDriverAdapterFactory {
   return {
     provider: base.provider,
     adapterName: base.adapterName,
     async connect() {
       const adapter = await base.connect();
-      await adapter.executeScript(SQLITE_PRAGMAS);
+      await prepare?.(adapter);
       const startTransaction = adapter.startTransaction.bind(adapter);
-      adapter.startTransaction = async (isolationLevel) => releasedOnFailedCommit(await startTransaction(isolationLevel));
+      adapter.startTransaction = async (isolationLevel) => releasedOnFailedEnd(await startTransaction(isolationLevel));
       return adapter;
     },
   };
 }
 
 /**
- * Prisma 6.19 sends COMMIT through the transaction and releases the adapter's transaction lock only once
- * it succeeded: a COMMIT SQLite refused (SQLITE_FULL, a full disk) left the lock held and the transaction
- * open, and every later write waited forever (test/integration/faults.test.ts). A failed COMMIT is rolled
- * back here and the lock released; the error still reaches the caller.
+ * Prisma 6.19 sends COMMIT (or ROLLBACK) through the transaction and releases what the adapter holds for
+ * it only once that succeeded. On SQLite, a COMMIT refused (SQLITE_FULL, a full disk) left the adapter's
+ * transaction lock held and every later write waited forever; on PostgreSQL, a transaction whose
+ * connection died (the server stopped) kept that connection checked out of the pool for good, so the
+ * pool shrank with each outage and closing it (its end()) waited forever (test/integration/faults.test.ts).
+ * Here a failed COMMIT is rolled back and, whatever the outcome, the lock or connection is released; the
+ * error still reaches the caller.
  */
-function releasedOnFailedCommit(tx: Transaction): Transaction {
+function releasedOnFailedEnd(tx: Transaction): Transaction {
   const [executeRaw, commit, rollback] = [tx.executeRaw.bind(tx), tx.commit.bind(tx), tx.rollback.bind(tx)];
   let released = false;
   const release = (end: () => Promise<void>) => {
@@ -67,9 +74,9 @@ function releasedOnFailedCommit(tx: Transaction): Transaction {
     try {
       return await executeRaw(query);
     } catch (error) {
-      if (query.sql === 'COMMIT' && !released) {
-        await executeRaw({ sql: 'ROLLBACK', args: [], argTypes: [] }).catch(() => undefined);
-        await release(rollback);
+      if ((query.sql === 'COMMIT' || query.sql === 'ROLLBACK') && !released) {
+        if (query.sql === 'COMMIT') await executeRaw({ sql: 'ROLLBACK', args: [], argTypes: [] }).catch(() => undefined);
+        await release(rollback).catch(() => undefined);
       }
       throw error;
     }
@@ -104,10 +111,12 @@ export function createDb(options: CreateDbOptions = {}): Db {
     };
   }
 
-  const adapter = new PrismaPg(
-    { connectionString: target.connectionString, options: searchPathOption(target.schema) },
-    // Prisma qualifies table names with this schema (default "public").
-    target.schema === undefined ? undefined : { schema: target.schema },
+  const adapter = releasingTransactions(
+    new PrismaPg(
+      { connectionString: target.connectionString, options: searchPathOption(target.schema) },
+      // Prisma qualifies table names with this schema (default "public").
+      target.schema === undefined ? undefined : { schema: target.schema },
+    ),
   );
   // Same models and API as the SQLite client (both generated from one datamodel): see Db['prisma'].
   const prisma = new PostgresPrismaClient({ adapter }) as unknown as PrismaClient;
