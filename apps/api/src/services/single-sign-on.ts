@@ -29,6 +29,12 @@ export interface ProviderSignIn {
 /** The result of asking the provider again about a session: its role now, or why it ends. */
 export type Recheck = { readonly role: Role } | { readonly ended: string };
 
+/** openid-client's error in words, with the check that failed (its cause: which parameter or claim). */
+function reason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause instanceof Error && error.cause.message !== error.message ? `${error.message} (${error.cause.message})` : error.message;
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** The claim at a dotted path (realm_access.roles), as a list of strings. */
@@ -50,7 +56,7 @@ export function createSingleSignOn(prisma: Prisma, cipher: DataCipher, config: S
       .discovery(issuer, config.clientId, config.clientSecret ?? undefined, config.clientSecret ? undefined : oidc.None(), insecure ? { execute: [oidc.allowInsecureRequests] } : undefined)
       .catch((error: unknown) => {
         discovered = null;
-        throw new SingleSignOnFailedError(`the sign-in provider cannot be reached (${error instanceof Error ? error.message : String(error)})`);
+        throw new SingleSignOnFailedError(`the sign-in provider cannot be reached (${reason(error)})`);
       });
     return discovered;
   }
@@ -143,7 +149,7 @@ export function createSingleSignOn(prisma: Prisma, cipher: DataCipher, config: S
           idTokenExpected: true,
         });
       } catch (error) {
-        throw new SingleSignOnFailedError(`the provider's answer was refused: ${error instanceof Error ? error.message : String(error)}`);
+        throw new SingleSignOnFailedError(`the provider's answer was refused: ${reason(error)}`);
       }
       const subject = tokens.claims()!.sub;
       const claims = await claimsOf(configuration, tokens, subject);
