@@ -8,51 +8,20 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '@facegate/api/app';
 import { loadConfig } from '@facegate/api/config';
 import { databases } from './databases.ts';
+import { startTestProvider } from './oidc-provider-support.ts';
 
 const ROOT = { email: 'root@facegate.test', password: 'root password 123' };
 const REDIRECT_URI = 'http://127.0.0.1:3999/login/callback';
-const CLIENT = { client_id: 'facegate', client_secret: 'a client secret of the test provider' };
-
 const BEGIN = `mutation { beginSingleSignOn { __typename ... on MutationBeginSingleSignOnSuccess { data { authorizationUrl state } } ... on Error { code message } } }`;
 const COMPLETE = `mutation ($url: String!, $state: String!) { completeSingleSignOn(callbackUrl: $url, state: $state) {
   __typename ... on MutationCompleteSingleSignOnSuccess { data { token admin { id email role } } } ... on Error { code message } } }`;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- GraphQL results are checked by the assertions
 type Body = { data?: Record<string, any>; errors?: { message: string; extensions?: Record<string, unknown> }[] };
-interface Account {
-  email: string;
-  groups: string[];
-}
-
-/** The provider's users, changed by the tests (removed, moved to another group) as an administrator of it would. */
-const accounts = new Map<string, Account>();
-
-/** oidc-provider with one confidential client, refresh tokens, and its development login form (any password). */
-async function startProvider(): Promise<{ issuer: string; server: Server }> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const provider = new Provider(issuer, {
-    clients: [{ ...CLIENT, redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] }],
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], groups: ['groups'] },
-    scopes: ['openid', 'offline_access', 'email', 'groups'],
-    cookies: { keys: ['a cookie key of the test provider'] },
-    features: { devInteractions: { enabled: true } },
-    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    findAccount: (_ctx, id) => {
-      const account = accounts.get(id);
-      if (!account) return undefined;
-      return { accountId: id, claims: () => ({ sub: id, email: account.email, email_verified: true, groups: account.groups }) };
-    },
-  });
-  server.on('request', provider.callback());
-  return { issuer, server };
-}
 
 /** Cookies of one browser (names are unique enough here to ignore paths). */
 function cookieJar() {
@@ -105,7 +74,7 @@ async function signInAtProvider(authorizationUrl: string, accountId: string): Pr
 
 for (const database of databases()) {
   describe.skipIf(database.skip)(`single sign-on (OpenID Connect), on ${database.name}${database.skip ? ` (${database.skip})` : ''}`, () => {
-    let provider: { issuer: string; server: Server };
+    let provider: Awaited<ReturnType<typeof startTestProvider>>;
     let app: App;
     let server: Server;
     let url: string;
@@ -129,13 +98,13 @@ for (const database of databases()) {
     const securityLog = async (account: string) => ((await gql('query ($a: String) { securityEvents(account: $a, first: 100) { kind address } }', { a: account }, adminToken)).data!.securityEvents as { kind: string; address: string }[]).map((e) => e.kind);
 
     beforeAll(async () => {
-      accounts.clear();
+      provider = await startTestProvider(REDIRECT_URI);
+      const { accounts } = provider;
       accounts.set('ada', { email: 'ada@example.org', groups: ['staff', 'facegate-admins'] });
       accounts.set('vic', { email: 'vic@example.org', groups: ['facegate-viewers'] });
       accounts.set('nog', { email: 'nog@example.org', groups: ['staff'] });
       accounts.set('rex', { email: 'rex@example.org', groups: ['facegate-viewers'] });
       accounts.set('imp', { email: ROOT.email, groups: ['facegate-admins'] });
-      provider = await startProvider();
       dir = await mkdtemp(path.join(tmpdir(), 'facegate-sso-'));
       app = await createApp(
         loadConfig({
@@ -145,17 +114,7 @@ for (const database of databases()) {
           FACEGATE_RECOGNIZER_THREADS: '1',
           FACEGATE_TRUSTED_PROXIES: '127.0.0.1',
           FACEGATE_LOCAL_ACCOUNTS: 'off',
-          FACEGATE_OIDC_ISSUER: provider.issuer,
-          FACEGATE_OIDC_CLIENT_ID: CLIENT.client_id,
-          FACEGATE_OIDC_CLIENT_SECRET: CLIENT.client_secret,
-          FACEGATE_OIDC_REDIRECT_URI: REDIRECT_URI,
-          FACEGATE_OIDC_NAME: 'Test provider',
-          FACEGATE_OIDC_SCOPES: 'openid email groups offline_access',
-          FACEGATE_OIDC_ROLE_CLAIM: 'groups',
-          FACEGATE_OIDC_ADMIN_VALUES: 'facegate-admins',
-          FACEGATE_OIDC_VIEWER_VALUES: 'facegate-viewers',
-          // Every request after a sign-in asks the provider again: "the next refresh" is the next request.
-          FACEGATE_OIDC_RECHECK_SECONDS: '0',
+          ...provider.env(),
         }),
       );
       server = createServer(app.yoga);
@@ -165,7 +124,7 @@ for (const database of databases()) {
 
     afterAll(async () => {
       server?.close();
-      provider?.server.close();
+      await provider?.close();
       await app?.close();
       await database.drop?.();
       await rm(dir, { recursive: true, force: true });
@@ -260,9 +219,9 @@ for (const database of databases()) {
     it('applies a role changed at the provider at the next check', { timeout: 60_000 }, async () => {
       const token = (await signIn('rex')).data.token as string;
       expect((await me(token))?.role).toBe('VIEWER');
-      accounts.get('rex')!.groups = ['facegate-admins'];
+      provider.accounts.get('rex')!.groups = ['facegate-admins'];
       expect((await me(token))?.role).toBe('ADMIN');
-      accounts.get('rex')!.groups = ['staff'];
+      provider.accounts.get('rex')!.groups = ['staff'];
       expect(await me(token)).toBeNull();
       expect((await securityLog('rex@example.org'))[0]).toBe('single_sign_on_ended');
     });
@@ -270,7 +229,7 @@ for (const database of databases()) {
     it('ends the session of a user removed at the provider at the next check', { timeout: 60_000 }, async () => {
       const token = (await signIn('vic')).data.token as string;
       expect(await me(token)).toEqual({ name: 'vic@example.org', role: 'VIEWER' });
-      accounts.delete('vic');
+      provider.accounts.delete('vic');
       const after = await gql('{ me { name } people(first: 1) { totalCount } }', {}, token);
       expect(after.data?.me ?? null).toBeNull();
       expect(after.errors?.[0]?.extensions?.code).toBe('UNAUTHORIZED');
