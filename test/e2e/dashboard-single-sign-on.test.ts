@@ -53,7 +53,7 @@ describe('single sign-on in the dashboard', () => {
     page.setDefaultTimeout(30_000);
     await signInThroughProvider(page, 'nog');
     await page.waitForURL(/\/login\?sso=no-role/);
-    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/no role here/);
+    await expect.poll(() => page.locator('p[role=alert]').textContent()).toMatch(/no role here/);
     await context.close();
   });
 });

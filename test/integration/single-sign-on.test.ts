@@ -47,7 +47,7 @@ async function signInAtProvider(authorizationUrl: string, accountId: string): Pr
   let url = new URL(authorizationUrl);
   let form: URLSearchParams | null = null;
   for (let hop = 0; hop < 20; hop++) {
-    const response = await fetch(url, {
+    const response: Response = await fetch(url, {
       method: form ? 'POST' : 'GET',
       redirect: 'manual',
       headers: { cookie: jar.header(), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
@@ -61,7 +61,7 @@ async function signInAtProvider(authorizationUrl: string, accountId: string): Pr
       if (url.href.startsWith(REDIRECT_URI)) return url.href;
       continue;
     }
-    const html = await response.text();
+    const html: string = await response.text();
     expect(response.status, html.slice(0, 500)).toBe(200);
     const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
     const prompt = /name="prompt" value="(\w+)"/.exec(html)?.[1];
@@ -84,7 +84,7 @@ for (const database of databases()) {
     async function gql(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<Body> {
       const headers: Record<string, string> = { 'content-type': 'application/json', 'x-forwarded-for': '192.0.2.30' };
       if (token) headers.authorization = `Bearer ${token}`;
-      const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      const response: Response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
       return (await response.json()) as Body;
     }
     const begin = async () => (await gql(BEGIN)).data!.beginSingleSignOn.data as { authorizationUrl: string; state: string };

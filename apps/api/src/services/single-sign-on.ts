@@ -177,12 +177,18 @@ export function createSingleSignOn(prisma: Prisma, cipher: DataCipher, config: S
         data: { providerCheckedAt: now },
       });
       if (count !== 1) return null;
-      if (!session.providerRefreshToken) return { ended: 'no refresh token' };
+      let refreshToken: string;
+      try {
+        refreshToken = cipher.open(session.providerRefreshToken!).toString();
+      } catch {
+        // No token, or one sealed under a data key no longer given: the provider cannot be asked, so no access.
+        return { ended: 'the refresh token cannot be read' };
+      }
       let tokens: Awaited<ReturnType<typeof oidc.refreshTokenGrant>>;
       let claims: Claims;
       try {
         const configuration = await provider();
-        tokens = await oidc.refreshTokenGrant(configuration, cipher.open(session.providerRefreshToken).toString());
+        tokens = await oidc.refreshTokenGrant(configuration, refreshToken);
         const admin = await prisma.admin.findUniqueOrThrow({ where: { id: session.adminId } });
         claims = await claimsOf(configuration, tokens, admin.oidcSubject ?? '');
       } catch (error) {
