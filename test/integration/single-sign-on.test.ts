@@ -165,6 +165,15 @@ for (const database of databases()) {
       expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHORIZED');
     });
 
+    it("signing out ends the session and forgets the provider's refresh token", { timeout: 60_000 }, async () => {
+      const { token, admin } = (await signIn('vic')).data as { token: string; admin: { id: string } };
+      expect((await gql('mutation { signOut { ... on MutationSignOutSuccess { data } } }', {}, token)).data!.signOut.data).toBe(true);
+      expect(await me(token)).toBeNull();
+      const ended = await app.db.prisma.adminSession.findMany({ where: { adminId: admin.id, revokedAt: { not: null } } });
+      expect(ended.length).toBe(1);
+      expect(ended[0]!.providerRefreshToken).toBeNull();
+    });
+
     it('refuses a user whose groups map to no role, and makes no account for them', { timeout: 60_000 }, async () => {
       const result = await signIn('nog');
       expect(result).toMatchObject({ code: 'SINGLE_SIGN_ON_FAILED' });

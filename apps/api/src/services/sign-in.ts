@@ -377,7 +377,7 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
 
     /** Ends one session (signing out): its token is refused from now on. */
     async signOut(sessionId: string, clientAddress: string | null) {
-      const session = await prisma.adminSession.update({ where: { id: sessionId }, data: { revokedAt: new Date() }, include: { admin: true } });
+      const session = await prisma.adminSession.update({ where: { id: sessionId }, data: { revokedAt: new Date(), providerRefreshToken: null }, include: { admin: true } });
       await log('signed_out', { account: session.admin.email, address: clientAddress, adminId: session.adminId });
       return true;
     },
@@ -388,7 +388,7 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
       if (!admin) throw new NotFoundError('administrator');
       const { count } = await prisma.adminSession.updateMany({
         where: { adminId, revokedAt: null, ...(keep ? { id: { not: keep } } : {}) },
-        data: { revokedAt: new Date() },
+        data: { revokedAt: new Date(), providerRefreshToken: null },
       });
       await log('sessions_revoked', { account: admin.email, address: clientAddress, adminId });
       return count;
