@@ -41,21 +41,23 @@ export async function launchChromium(extraArgs: readonly string[] = []): Promise
 
 /**
  * The API (in this process, temp SQLite, an admin and a viewer), the dashboard (`next start`) and Chromium.
- * `env` adds API settings (e.g. webhook retries short enough to fail within a test).
+ * `env` adds API settings (e.g. webhook retries short enough to fail within a test); a function is
+ * given the dashboard's address first (single sign-on's redirect URI names it).
  */
-export async function startStack(options: { env?: Record<string, string> } = {}) {
+export async function startStack(options: { env?: Record<string, string> | ((dashboardUrl: string) => Promise<Record<string, string>>) } = {}) {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser tests need Debian's chromium (apt-get install -y chromium)`);
   await ensureBuild();
   const dir = await mkdtemp(path.join(tmpdir(), 'facegate-e2e-'));
+  const port = await freePort();
+  const env = typeof options.env === 'function' ? await options.env(`http://127.0.0.1:${port}`) : options.env;
   const app: App = await createApp(
-    loadConfig({ DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1', ...options.env }),
+    loadConfig({ DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1', ...env }),
   );
   await app.services.admins.create(VIEWER.email, VIEWER.password, 'viewer');
   const server: Server = createServer(app.yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const apiPort = (server.address() as { port: number }).port;
 
-  const port = await freePort();
   let output = '';
   const next = spawn(process.execPath, [nextBin(), 'start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: dashboardDir,

@@ -77,8 +77,8 @@ for (const database of databases()) {
       const oldKey = (await readFile(keyFile, 'utf8')).trim();
       const newKey = randomBytes(32).toString('base64');
       app = await createApp(env({ FACEGATE_DATA_KEY: newKey, FACEGATE_DATA_KEY_PREVIOUS: oldKey }));
-      expect(await app.services.people.resealAll()).toEqual({ samples: 1, auditImages: 1, totpSecrets: 1 });
-      expect(await app.services.people.resealAll()).toEqual({ samples: 0, auditImages: 0, totpSecrets: 0 });
+      expect(await app.services.people.resealAll()).toEqual({ samples: 1, auditImages: 1, totpSecrets: 1, providerTokens: 0 });
+      expect(await app.services.people.resealAll()).toEqual({ samples: 0, auditImages: 0, totpSecrets: 0, providerTokens: 0 });
       await app.close();
       app = await createApp(env({ FACEGATE_DATA_KEY: newKey }));
       const [person] = await app.services.people.list(null, 0, 1);

@@ -170,6 +170,7 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
       maxFailuresPerAddress: config.FACEGATE_SIGNIN_MAX_FAILURES_PER_ADDRESS,
       lockoutSeconds: config.FACEGATE_SIGNIN_LOCKOUT_SECONDS,
     },
+    signInMethods: { localAccounts: config.FACEGATE_LOCAL_ACCOUNTS === 'on', singleSignOn: config.singleSignOn },
   }).catch(async (error: unknown) => {
     // A refused start (a head of another encoder, say) leaves no threads or connections behind.
     if (!options.recognizer) await recognizer.close();

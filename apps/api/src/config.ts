@@ -64,11 +64,64 @@ const envSchema = z.object({
   FACEGATE_MODEL_LEASE_MS: z.coerce.number().int().min(100).default(30000),
   /** The folder on the server the dashboard may train heads from (one folder per person inside); unset: only the enrolled people. */
   FACEGATE_TRAINING_ROOT: z.string().min(1).optional(),
+  /** `off`: password sign-in is refused (LOCAL_ACCOUNTS_DISABLED); administrators sign in with single sign-on (docs/single-sign-on.md). */
+  FACEGATE_LOCAL_ACCOUNTS: z.enum(['on', 'off']).default('on'),
+  /** Single sign-on (OpenID Connect): the provider's issuer URL; unset, there is none. The others are read only with it. */
+  FACEGATE_OIDC_ISSUER: z.string().url().optional(),
+  FACEGATE_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  /** Unset: a public client (PKCE only, no client secret). */
+  FACEGATE_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** The dashboard's callback, as registered at the provider: https://<dashboard>/login/callback. */
+  FACEGATE_OIDC_REDIRECT_URI: z.string().url().optional(),
+  /** The button's words: "Sign in with <name>". */
+  FACEGATE_OIDC_NAME: z.string().min(1).max(60).default('single sign-on'),
+  FACEGATE_OIDC_SCOPES: z.string().default('openid email profile'),
+  /** The claim the role comes from (a dotted path for a nested one, e.g. realm_access.roles); a string or a list of strings. */
+  FACEGATE_OIDC_ROLE_CLAIM: z.string().min(1).default('groups'),
+  /** Values of that claim (comma-separated) that make an administrator, and a viewer; a user with neither is refused. */
+  FACEGATE_OIDC_ADMIN_VALUES: z.string().default(''),
+  FACEGATE_OIDC_VIEWER_VALUES: z.string().default(''),
+  /** How often a single sign-on session is checked again with the provider (refresh grant), in seconds. */
+  FACEGATE_OIDC_RECHECK_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** When a single sign-on counts as a second factor (requireSecondFactor): `amr` (the provider says so, amr or acr) or `always` (the provider enforces one). */
+  FACEGATE_OIDC_SECOND_FACTOR: z.enum(['amr', 'always']).default('amr'),
+  /** acr values (comma-separated) that mean a second factor was used, besides the amr values mfa, otp, hwk, sms. */
+  FACEGATE_OIDC_SECOND_FACTOR_ACR: z.string().default(''),
+  /** `1`: the first single sign-on of a local account's email (email_verified) links that account; otherwise it is refused. */
+  FACEGATE_OIDC_LINK_VERIFIED_EMAIL: z.enum(['0', '1']).default('0'),
   FACEGATE_MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(8),
   FACEGATE_MAX_QUERY_COST: z.coerce.number().int().positive().default(5000),
 });
 
-export type Config = z.infer<typeof envSchema>;
+
+const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
+
+/** Single sign-on's settings, or null when FACEGATE_OIDC_ISSUER is unset; a half-configured provider stops the start. */
+function singleSignOnConfig(env: z.infer<typeof envSchema>) {
+  if (!env.FACEGATE_OIDC_ISSUER) return null;
+  const missing = (['FACEGATE_OIDC_CLIENT_ID', 'FACEGATE_OIDC_REDIRECT_URI'] as const).filter((name) => !env[name]);
+  if (missing.length > 0) throw new Error(`invalid configuration:\n  FACEGATE_OIDC_ISSUER is set: ${missing.join(' and ')} must be set too`);
+  const adminValues = list(env.FACEGATE_OIDC_ADMIN_VALUES);
+  const viewerValues = list(env.FACEGATE_OIDC_VIEWER_VALUES);
+  if (adminValues.length + viewerValues.length === 0) throw new Error('invalid configuration:\n  FACEGATE_OIDC_ISSUER is set: FACEGATE_OIDC_ADMIN_VALUES or FACEGATE_OIDC_VIEWER_VALUES must name a value of the role claim');
+  return {
+    issuer: env.FACEGATE_OIDC_ISSUER,
+    clientId: env.FACEGATE_OIDC_CLIENT_ID!,
+    clientSecret: env.FACEGATE_OIDC_CLIENT_SECRET ?? null,
+    redirectUri: env.FACEGATE_OIDC_REDIRECT_URI!,
+    name: env.FACEGATE_OIDC_NAME,
+    scopes: env.FACEGATE_OIDC_SCOPES,
+    roleClaim: env.FACEGATE_OIDC_ROLE_CLAIM,
+    adminValues,
+    viewerValues,
+    recheckSeconds: env.FACEGATE_OIDC_RECHECK_SECONDS,
+    secondFactor: env.FACEGATE_OIDC_SECOND_FACTOR,
+    secondFactorAcr: list(env.FACEGATE_OIDC_SECOND_FACTOR_ACR),
+    linkVerifiedEmail: env.FACEGATE_OIDC_LINK_VERIFIED_EMAIL === '1',
+  };
+}
+export type SingleSignOnConfig = NonNullable<ReturnType<typeof singleSignOnConfig>>;
+export type Config = z.infer<typeof envSchema> & { readonly singleSignOn: SingleSignOnConfig | null };
 
 /** The API's configuration from the environment; a bad value stops start-up with a clear message. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -76,5 +129,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     throw new Error(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
   }
-  return parsed.data;
+  return { ...parsed.data, singleSignOn: singleSignOnConfig(parsed.data) };
 }

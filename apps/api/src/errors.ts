@@ -144,3 +144,24 @@ export class UnavailableError extends ApiError {
     super('UNAVAILABLE', message);
   }
 }
+
+/**
+ * A single sign-on that did not give a session (code SINGLE_SIGN_ON_FAILED): a state or nonce that does
+ * not match, an expired or used sign-in, the provider's refusal, or no role mapped from its claims.
+ */
+export class SingleSignOnFailedError extends ApiError {
+  constructor(
+    message: string,
+    /** The account (email) the provider named, for the security log; null when it was not reached. */
+    readonly account: string | null = null,
+  ) {
+    super('SINGLE_SIGN_ON_FAILED', message);
+  }
+}
+
+/** Password sign-in is turned off on this site (FACEGATE_LOCAL_ACCOUNTS=off): sign in with single sign-on. */
+export class LocalAccountsDisabledError extends ApiError {
+  constructor() {
+    super('LOCAL_ACCOUNTS_DISABLED', 'password sign-in is turned off on this site: sign in with single sign-on');
+  }
+}

@@ -22,7 +22,7 @@ export function addDatabaseCommands(program: Command): Command {
     .action((options: { json?: boolean }) =>
       withApp(async (app) => {
         const result = await app.services.people.resealAll();
-        print(options.json, result, `re-sealed ${result.samples} face samples, ${result.auditImages} audit images and ${result.totpSecrets} administrators' TOTP secrets under the current data key`);
+        print(options.json, result, `re-sealed ${result.samples} face samples, ${result.auditImages} audit images, ${result.totpSecrets} administrators' TOTP secrets and ${result.providerTokens} single sign-on tokens under the current data key`);
       }),
     );
 

@@ -1,7 +1,7 @@
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import type { AdminModel, SecurityEventModel as SecurityEvent } from '../services/prisma.ts';
-import { LoginFailedError, RateLimitedError, SecondFactorRequiredError, UnauthorizedError, WeakPasswordError } from '../errors.ts';
+import { LocalAccountsDisabledError, LoginFailedError, RateLimitedError, SecondFactorRequiredError, UnauthorizedError, WeakPasswordError } from '../errors.ts';
 
 import { COMMON_ERRORS } from './errors.ts';
 
@@ -41,7 +41,7 @@ const SecurityEventRef = builder.objectRef<SecurityEvent>('SecurityEvent').imple
   fields: (t) => ({
     id: t.exposeID('id'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    kind: t.exposeString('kind', { description: 'login_failed, login_throttled, login_succeeded, signed_out, sessions_revoked, password_changed, second_factor_required, second_factor_failed, recovery_code_used, second_factor_enrolled or second_factor_disabled' }),
+    kind: t.exposeString('kind', { description: 'login_failed, login_throttled, login_succeeded, signed_out, sessions_revoked, password_changed, second_factor_required, second_factor_failed, recovery_code_used, second_factor_enrolled, second_factor_disabled or single_sign_on_ended' }),
     account: t.exposeString('account', { nullable: true, description: 'The email given (for failed sign-ins, possibly no account).' }),
     address: t.exposeString('address', { nullable: true, description: "The client's network address." }),
     adminId: t.exposeID('adminId', { nullable: true }),
@@ -89,8 +89,8 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   login: t.field({
     type: Session,
-    description: `Signs in. Failed attempts are recorded in the security log; after too many failures for the account or from the address the answer is RATE_LIMITED (retryAfterSeconds) without checking the password. An account with a second factor (or without one, when the site requires it) gets SECOND_FACTOR_REQUIRED with a challenge: see loginSecondFactor and startTotpEnrolment.`,
-    errors: { types: [LoginFailedError, RateLimitedError, SecondFactorRequiredError, ...COMMON_ERRORS] },
+    description: `Signs in. Failed attempts are recorded in the security log; after too many failures for the account or from the address the answer is RATE_LIMITED (retryAfterSeconds) without checking the password. An account with a second factor (or without one, when the site requires it) gets SECOND_FACTOR_REQUIRED with a challenge: see loginSecondFactor and startTotpEnrolment. With FACEGATE_LOCAL_ACCOUNTS=off: LOCAL_ACCOUNTS_DISABLED (single sign-on only).`,
+    errors: { types: [LoginFailedError, RateLimitedError, SecondFactorRequiredError, LocalAccountsDisabledError, ...COMMON_ERRORS] },
     args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
     resolve: (_, { email, password }, ctx) => ctx.services.access.admins.login(email, password, ctx.clientAddress),
   }),

@@ -1,5 +1,5 @@
 import { builder } from '../builder.ts';
-import { ApiError, BusyError, ConfirmationRequiredError, DuplicateNameError, FaceRejectedError, InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError, SecondFactorRequiredError, UnauthorizedError, UnavailableError, WeakPasswordError } from '../errors.ts';
+import { ApiError, BusyError, ConfirmationRequiredError, DuplicateNameError, FaceRejectedError, InvalidInputError, LocalAccountsDisabledError, LoginFailedError, NotFoundError, RateLimitedError, SecondFactorRequiredError, SingleSignOnFailedError, UnauthorizedError, UnavailableError, WeakPasswordError } from '../errors.ts';
 
 /** Every expected failure implements Error: a stable `code` to branch on and a readable `message`. */
 export const ErrorInterface = builder.interfaceRef<ApiError>('Error').implement({
@@ -13,6 +13,8 @@ builder.objectType(UnauthorizedError, { name: 'UnauthorizedError', interfaces: [
 builder.objectType(NotFoundError, { name: 'NotFoundError', interfaces: [ErrorInterface], isTypeOf: (e) => e instanceof NotFoundError });
 builder.objectType(InvalidInputError, { name: 'InvalidInputError', interfaces: [ErrorInterface], isTypeOf: (e) => e instanceof InvalidInputError });
 builder.objectType(LoginFailedError, { name: 'LoginFailedError', interfaces: [ErrorInterface], isTypeOf: (e) => e instanceof LoginFailedError });
+builder.objectType(SingleSignOnFailedError, { name: 'SingleSignOnFailedError', interfaces: [ErrorInterface], isTypeOf: (e) => e instanceof SingleSignOnFailedError });
+builder.objectType(LocalAccountsDisabledError, { name: 'LocalAccountsDisabledError', interfaces: [ErrorInterface], isTypeOf: (e) => e instanceof LocalAccountsDisabledError });
 builder.objectType(RateLimitedError, {
   name: 'RateLimitedError',
   interfaces: [ErrorInterface],

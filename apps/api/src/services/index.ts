@@ -24,6 +24,8 @@ import { createRecognitionService } from './recognition.ts';
 import { createSettingsService, decisionConfig, type Settings, type SettingsPatch } from './settings.ts';
 import { calibrationRun, deploymentCurve, falseAcceptAt, thresholdWarnings } from './settings-preview.ts';
 import { createSignInService, DEFAULT_SIGN_IN_POLICY, type SignInPolicy } from './sign-in.ts';
+import { createSingleSignOn } from './single-sign-on.ts';
+import type { SingleSignOnConfig } from '../config.ts';
 import { createSync } from './sync.ts';
 
 export interface ServiceDeps {
@@ -40,6 +42,8 @@ export interface ServiceDeps {
   readonly metrics?: Metrics;
   /** Sign-in throttling (default: 5 failures per account, 20 per address, in 15 minutes). */
   readonly signInPolicy?: SignInPolicy;
+  /** Password sign-in off (default on), and single sign-on's provider (default none). */
+  readonly signInMethods?: { readonly localAccounts: boolean; readonly singleSignOn: SingleSignOnConfig | null };
   /** The clock schedules and passes are read against (tests inject one). */
   readonly now?: () => Date;
   /** Events out: the MQTT broker (none: no MQTT) and webhook retries. */
@@ -145,7 +149,9 @@ export async function createServices(deps: ServiceDeps) {
       for (const [stage, ms] of [['decode', t.decodeMs], ['detect', t.detectMs], ['align', t.alignMs], ['encode', t.encodeMs]] as const) if (ms > 0) metrics.stageSeconds.observe({ stage }, ms / 1000);
     },
   });
-  const signIn = createSignInService(prisma, tokens, deps.signInPolicy ?? DEFAULT_SIGN_IN_POLICY, { cipher, required: () => settings.current().requireSecondFactor });
+  const sso = deps.signInMethods?.singleSignOn;
+  const signInMethods = { localAccounts: deps.signInMethods?.localAccounts ?? true, singleSignOn: sso ? createSingleSignOn(prisma, cipher, sso) : null };
+  const signIn = createSignInService(prisma, tokens, deps.signInPolicy ?? DEFAULT_SIGN_IN_POLICY, { cipher, required: () => settings.current().requireSecondFactor }, signInMethods);
   const access = createAccessService(prisma, signIn, { changed: events.doorChanged, removed: events.doorRemoved });
 
   /** The verification threshold, and the identification one for today's gallery size, of some settings. */

@@ -211,7 +211,7 @@ export function createPeopleService(deps: {
      * before encryption included), in batches; returns how many were re-sealed. Run after a key change
      * with the old key in FACEGATE_DATA_KEY_PREVIOUS (`facegate db rotate-key`).
      */
-    async resealAll(batch = 200): Promise<{ samples: number; auditImages: number; totpSecrets: number }> {
+    async resealAll(batch = 200): Promise<{ samples: number; auditImages: number; totpSecrets: number; providerTokens: number }> {
       let samples = 0;
       let auditImages = 0;
       for (let cursor: string | undefined; ; ) {
@@ -242,7 +242,14 @@ export function createPeopleService(deps: {
       const staleAdmins = admins.filter((a) => (a.totpSecret && !cipher.isCurrent(a.totpSecret)) || (a.totpPendingSecret && !cipher.isCurrent(a.totpPendingSecret)));
       const reseal = (stored: Uint8Array | null) => (stored ? cipher.seal(cipher.open(stored)) : null);
       await prisma.$transaction(staleAdmins.map((a) => prisma.admin.update({ where: { id: a.id }, data: { totpSecret: reseal(a.totpSecret), totpPendingSecret: reseal(a.totpPendingSecret) } })));
-      return { samples, auditImages, totpSecrets: staleAdmins.length };
+      // Single sign-on's refresh tokens of live sessions (one each), and its sign-ins in progress.
+      const sessions = await prisma.adminSession.findMany({ where: { providerRefreshToken: { not: null }, revokedAt: null }, select: { id: true, providerRefreshToken: true } });
+      const staleSessions = sessions.filter((s) => !cipher.isCurrent(s.providerRefreshToken!));
+      await prisma.$transaction(staleSessions.map((s) => prisma.adminSession.update({ where: { id: s.id }, data: { providerRefreshToken: reseal(s.providerRefreshToken) } })));
+      const requests = await prisma.singleSignOnRequest.findMany({ select: { id: true, codeVerifier: true } });
+      const staleRequests = requests.filter((r) => !cipher.isCurrent(r.codeVerifier));
+      await prisma.$transaction(staleRequests.map((r) => prisma.singleSignOnRequest.update({ where: { id: r.id }, data: { codeVerifier: reseal(r.codeVerifier)! } })));
+      return { samples, auditImages, totpSecrets: staleAdmins.length, providerTokens: staleSessions.length + staleRequests.length };
     },
     sampleCount: (personId: string) => prisma.faceSample.count({ where: { personId } }),
 

@@ -4,8 +4,9 @@ import { checkPasswordStrength } from '../auth/password-policy.ts';
 import { newRecoveryCodes, newTotpSecret, recoveryCodeHash, totpCode, totpEnrolment, totpStep } from '../auth/totp.ts';
 import { hashPassword, verifyPassword } from '../db/secrets.ts';
 import type { DataCipher } from '../db/sealed.ts';
-import { InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError, SecondFactorRequiredError } from '../errors.ts';
+import { InvalidInputError, LocalAccountsDisabledError, LoginFailedError, NotFoundError, RateLimitedError, SecondFactorRequiredError, SingleSignOnFailedError } from '../errors.ts';
 import type { Prisma } from './prisma.ts';
+import type { SingleSignOn } from './single-sign-on.ts';
 
 /** How many failed sign-ins are allowed, per account and per client address, within the lockout window. */
 export interface SignInPolicy {
@@ -35,6 +36,8 @@ export const SECURITY_EVENT_KINDS = [
   'recovery_code_used',
   'second_factor_enrolled',
   'second_factor_disabled',
+  /** The sign-in provider, asked again, ended a single sign-on session (user removed or disabled, no role left). */
+  'single_sign_on_ended',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 
@@ -49,7 +52,7 @@ const FAILURE_KINDS: SecurityEventKind[] = ['login_failed', 'login_pending', 'se
 /** How long a sign-in waits for its second factor (or its enrolment) after the password. */
 export const CHALLENGE_SECONDS = 5 * 60;
 
-export type SecondFactor = 'totp' | 'recovery_code';
+export type SecondFactor = 'totp' | 'recovery_code' | 'provider';
 type ChallengePurpose = 'second_factor' | 'enrol';
 
 /** What the second factor needs besides the database: the data key, and the site's setting. */
@@ -58,6 +61,13 @@ export interface SecondFactorOptions {
   readonly cipher: DataCipher;
   /** Every administrator must sign in with a second factor (the requireSecondFactor setting). */
   readonly required: () => boolean;
+}
+
+/** How administrators sign in besides the second factor: passwords (unless turned off), single sign-on. */
+export interface SignInMethods {
+  /** False: password sign-in is refused (FACEGATE_LOCAL_ACCOUNTS=off), and sessions opened with one end. */
+  readonly localAccounts: boolean;
+  readonly singleSignOn: SingleSignOn | null;
 }
 
 export function normalizeAccount(email: string): string {
@@ -69,7 +79,7 @@ export function normalizeAccount(email: string): string {
  * the security log (so the limits hold across instances sharing a database), sessions kept in the
  * database so they can be ended before their token expires, and a password strength policy.
  */
-export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy: SignInPolicy, secondFactor: SecondFactorOptions) {
+export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy: SignInPolicy, secondFactor: SecondFactorOptions, methods: SignInMethods = { localAccounts: true, singleSignOn: null }) {
   const { cipher } = secondFactor;
   // A real hash of a random password (made now, with the same parameters), verified when the email is
   // unknown: an unknown account costs what a wrong password costs, so timing does not tell which exist.
@@ -113,10 +123,10 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
     return attempt.id;
   }
 
-  /** Always one argon2 verification, against the account's hash or the dummy one. */
+  /** Always one argon2 verification, against the account's hash or the dummy one (for an unknown account, or one of single sign-on's, whose hash is empty). */
   async function checkPassword(passwordHash: string | undefined, password: string): Promise<boolean> {
-    const ok = await verifyPassword(passwordHash ?? (await dummyHash), password);
-    return ok && passwordHash !== undefined;
+    const ok = await verifyPassword(passwordHash || (await dummyHash), password);
+    return ok && !!passwordHash;
   }
 
   /**
@@ -136,9 +146,10 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
     return admin;
   }
 
-  async function newSession(adminId: string, address: string, factor: SecondFactor | null = null) {
+  async function newSession(adminId: string, address: string, factor: SecondFactor | null = null, providerRefreshToken: Uint8Array<ArrayBuffer> | null = null) {
     const now = Date.now();
-    const session = await prisma.adminSession.create({ data: { adminId, address, secondFactor: factor, expiresAt: new Date(now + tokens.ttlSeconds * 1000) } });
+    const provider = providerRefreshToken ? { singleSignOn: true, providerRefreshToken, providerCheckedAt: new Date(now) } : {};
+    const session = await prisma.adminSession.create({ data: { adminId, address, secondFactor: factor, expiresAt: new Date(now + tokens.ttlSeconds * 1000), ...provider } });
     await prisma.signInChallenge.deleteMany({ where: { expiresAt: { lt: new Date(now) } } });
     // Housekeeping: sessions that ended more than a day ago are of no use; the security log keeps 90 days.
     await prisma.adminSession.deleteMany({ where: { expiresAt: { lt: new Date(now - 24 * 3600 * 1000) } } });
@@ -231,10 +242,16 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
 
   return {
     policy,
+    localAccounts: methods.localAccounts,
+    singleSignOnName: methods.singleSignOn?.name ?? null,
 
     async login(email: string, password: string, clientAddress: string | null) {
       const account = normalizeAccount(email);
       const address = clientAddress ?? UNKNOWN_ADDRESS;
+      if (!methods.localAccounts) {
+        await log('login_failed', { account, address });
+        throw new LocalAccountsDisabledError();
+      }
       const attemptId = await beginAttempt(account, address);
       const admin = await prisma.admin.findUnique({ where: { email: account } });
       // Checked before `admin` is looked at: an unknown account runs the same verification.
@@ -251,6 +268,30 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
       }
       await prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'login_succeeded', adminId: admin.id } });
       return { token: await newSession(admin.id, address), admin };
+    },
+
+    /** Single sign-on's first step: the provider's URL to send the browser to, and the state it keeps. */
+    beginSingleSignOn() {
+      if (!methods.singleSignOn) throw new InvalidInputError('single sign-on is not configured on this site (FACEGATE_OIDC_ISSUER)');
+      return methods.singleSignOn.begin();
+    },
+
+    /**
+     * Single sign-on's second step: the provider's answer for the sign-in `state` names gives a session
+     * like a password, logged the same way. It counts as a second factor only when the provider says so.
+     */
+    async completeSingleSignOn(callbackUrl: string, state: string, clientAddress: string | null) {
+      if (!methods.singleSignOn) throw new InvalidInputError('single sign-on is not configured on this site (FACEGATE_OIDC_ISSUER)');
+      const address = clientAddress ?? UNKNOWN_ADDRESS;
+      try {
+        const signedIn = await methods.singleSignOn.complete(callbackUrl, state, secondFactor.required());
+        const { admin } = signedIn;
+        await log('login_succeeded', { account: admin.email, address, adminId: admin.id });
+        return { token: await newSession(admin.id, address, signedIn.secondFactor ? 'provider' : null, signedIn.refreshToken), admin };
+      } catch (error) {
+        await log('login_failed', { account: error instanceof SingleSignOnFailedError ? error.account : null, address });
+        throw error;
+      }
     },
 
     /** The second step of a sign-in: the challenge and a TOTP or recovery code give the session. */
@@ -318,12 +359,25 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
       // Once the site requires a second factor, sessions opened with a password alone (before, or by an
       // administrator without one) reach nothing: they sign in again, and enrol.
       if (secondFactor.required() && !session.secondFactor) return null;
-      return { id: session.id, admin: { id: session.admin.id, email: session.admin.email, role: session.admin.role as 'admin' | 'viewer' } };
+      let role = session.admin.role as 'admin' | 'viewer';
+      if (!session.singleSignOn) {
+        if (!methods.localAccounts) return null;
+      } else {
+        // Asked again every FACEGATE_OIDC_RECHECK_SECONDS: a user the provider no longer vouches for is out.
+        const checked = methods.singleSignOn ? await methods.singleSignOn.recheck(session) : { ended: 'single sign-on is no longer configured' };
+        if (checked && 'ended' in checked) {
+          await prisma.adminSession.update({ where: { id: session.id }, data: { revokedAt: new Date(), providerRefreshToken: null } });
+          await log('single_sign_on_ended', { account: session.admin.email, address: session.address, adminId: session.adminId });
+          return null;
+        }
+        if (checked) role = checked.role;
+      }
+      return { id: session.id, admin: { id: session.admin.id, email: session.admin.email, role } };
     },
 
     /** Ends one session (signing out): its token is refused from now on. */
     async signOut(sessionId: string, clientAddress: string | null) {
-      const session = await prisma.adminSession.update({ where: { id: sessionId }, data: { revokedAt: new Date() }, include: { admin: true } });
+      const session = await prisma.adminSession.update({ where: { id: sessionId }, data: { revokedAt: new Date(), providerRefreshToken: null }, include: { admin: true } });
       await log('signed_out', { account: session.admin.email, address: clientAddress, adminId: session.adminId });
       return true;
     },
@@ -334,7 +388,7 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
       if (!admin) throw new NotFoundError('administrator');
       const { count } = await prisma.adminSession.updateMany({
         where: { adminId, revokedAt: null, ...(keep ? { id: { not: keep } } : {}) },
-        data: { revokedAt: new Date() },
+        data: { revokedAt: new Date(), providerRefreshToken: null },
       });
       await log('sessions_revoked', { account: admin.email, address: clientAddress, adminId });
       return count;

@@ -1,0 +1,31 @@
+import { cookies } from 'next/headers';
+import { redirect } from 'next/navigation';
+import type { NextRequest } from 'next/server';
+import { gql, SESSION_COOKIE } from '@/lib/api';
+import { secureCookie, SSO_STATE_COOKIE, ssoRefusal } from '@/lib/single-sign-on';
+
+/**
+ * The provider sends the browser back here (FACEGATE_OIDC_REDIRECT_URI): the API checks its answer
+ * against the state this browser kept, and gives a session as a password sign-in does.
+ */
+export async function GET(request: NextRequest) {
+  const jar = await cookies();
+  const state = jar.get(SSO_STATE_COOKIE)?.value;
+  jar.delete({ name: SSO_STATE_COOKIE, path: '/login' });
+  if (!state) redirect('/login?sso=expired');
+  const forwarded = request.headers.get('x-forwarded-for')?.split(',').pop()?.trim();
+  let result: { data?: { token: string }; code?: string; message?: string };
+  try {
+    ({ completeSingleSignOn: result } = await gql<{ completeSingleSignOn: typeof result }>(
+      'mutation ($url: String!, $state: String!) { completeSingleSignOn(callbackUrl: $url, state: $state) { __typename ... on MutationCompleteSingleSignOnSuccess { data { token } } ... on Error { code message } } }',
+      { url: `/login/callback${request.nextUrl.search}`, state },
+      '',
+      forwarded ? { 'x-forwarded-for': forwarded.slice(0, 64) } : {},
+    ));
+  } catch {
+    redirect('/login?sso=unavailable');
+  }
+  if (!result.data) redirect(`/login?sso=${ssoRefusal(result.message ?? '')}`);
+  jar.set(SESSION_COOKIE, result.data.token, { httpOnly: true, sameSite: 'lax', secure: secureCookie(request.headers), path: '/', maxAge: 12 * 60 * 60 });
+  redirect('/overview');
+}
