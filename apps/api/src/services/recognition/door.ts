@@ -47,7 +47,8 @@ async function admit(deps: RecognitionDeps, viewer: Viewer, scope: Scope, reques
 export async function enterDoor(deps: RecognitionDeps, attempt: Attempt, viewer: Viewer, scope: Scope, input: { doorId?: string | null; images: readonly ImageInput[] }) {
   const doorId = await admit(deps, viewer, scope, input.doorId);
   const local = await atDoor(deps, doorId);
-  attempt.set({ threshold: local.threshold, doorId });
+  // The door's name was read with its rules: the audit need not read it again.
+  attempt.set({ threshold: local.threshold, doorId, ...(local.rules ? { doorLabel: local.rules.name } : {}) });
   const frames = input.images.length;
   if (frames === 0 || frames > MAX_FRAMES) throw refusal('invalid_input', new InvalidInputError(`send one photo or a burst of 2 to ${MAX_FRAMES} frames, not ${frames}`));
   const retryAfter = await deps.rateLimits.consume(viewer, doorId);
