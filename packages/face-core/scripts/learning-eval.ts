@@ -44,6 +44,8 @@ function cachedEngine(views: ViewEncoder, condition: CameraCondition | undefined
   return {
     backend: 'onnx',
     modelId: head?.modelId ?? views.modelId,
+    // The cache holds encodings, not detections or timings.
+    analyze: () => Promise.reject(new Error('cached encodings answer findFaces and encodeFace only')),
     findFaces: async (source) => (await face(String(source)).then((f) => [f]).catch((e: unknown) => (e instanceof NoFaceError ? [] : Promise.reject(e)))),
     encodeFace: async (source) => face(String(source)),
     dispose() {},

@@ -3,7 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initTensorFlow, packageDir } from './backend.ts';
-import { createFaceEngine, type EncodedFace, type FaceEngine } from './engine.ts';
+import { createFaceEngine, faceRefusal, type EncodedFace, type FaceEngine } from './engine.ts';
 import { InvalidImageError, MultipleFacesError, NoFaceError } from './errors.ts';
 import { DEFAULT_THRESHOLD } from './matching/constants.ts';
 import { whoIsIt } from './matching/match.ts';
@@ -67,6 +67,29 @@ describe('face engine on real photos', () => {
     const wall = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#8a7f70' } }).jpeg().toBuffer();
     await expect(engine.encodeFace(wall)).rejects.toThrow(NoFaceError);
     expect(await engine.findFaces(wall)).toEqual([]);
+  });
+
+  it('answers what the detector saw and the time of each stage with the faces, also for a photo refused for its faces', async () => {
+    const all = await engine.analyze(sample(6), 'all');
+    expect(all.faces.map((f) => f.box)).toEqual(group.map((f) => f.box));
+    expect(all.seen.detections.map((d) => d.box)).toEqual(group.map((f) => f.box));
+    expect(all.seen.width).toBeGreaterThan(0);
+    expect(all.seen.height).toBeGreaterThan(0);
+    expect(all.timings.detectMs).toBeGreaterThan(0);
+    expect(all.timings.encodeMs).toBeGreaterThan(0);
+    expect(faceRefusal(all, 'all')).toBeNull();
+    // Several faces where one is wanted: seen, none encoded, refused as MultipleFacesError.
+    const one = await engine.analyze(sample(6), 'one');
+    expect(one.faces).toEqual([]);
+    expect(one.seen.detections.length).toBeGreaterThan(1);
+    expect(faceRefusal(one, 'one')).toBeInstanceOf(MultipleFacesError);
+    const largest = await engine.analyze(sample(6), 'largest');
+    expect(largest.faces).toHaveLength(1);
+    expect(largest.faces[0]!.box).toEqual(largest.seen.detections[0]!.box);
+    const wall = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#8a7f70' } }).jpeg().toBuffer();
+    const empty = await engine.analyze(wall, 'largest');
+    expect(empty).toMatchObject({ faces: [], seen: { width: 640, height: 480, detections: [] } });
+    expect(faceRefusal(empty, 'largest')).toBeInstanceOf(NoFaceError);
   });
 
   it('raises InvalidImageError on bytes that are not a photo', async () => {

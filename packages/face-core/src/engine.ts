@@ -7,7 +7,7 @@ import * as detection from './detection/blazeface.ts';
 import type { EncoderConfig } from './encoding/constants.ts';
 import { DEFAULT_ENCODER_CONFIG, ENCODER_INPUT_SIZE, encoderModelId } from './encoding/constants.ts';
 import * as encoding from './encoding/dlib-resnet.ts';
-import { MultipleFacesError, NoFaceError } from './errors.ts';
+import { MultipleFacesError, NoFaceError, type FaceError } from './errors.ts';
 import type { Box } from './geometry.ts';
 import type { DecodeConfig } from './image/constants.ts';
 import { decodeImage, type ImageSource } from './image/decode.ts';
@@ -39,26 +39,39 @@ export interface EncodedFace {
   readonly encoding: number[];
 }
 
-/** Milliseconds spent in each stage of the last call that was given this object. */
+/** Milliseconds spent in each stage of reading one photo. */
 export interface StageTimings {
-  decodeMs: number;
-  detectMs: number;
-  alignMs: number;
-  encodeMs: number;
+  readonly decodeMs: number;
+  readonly detectMs: number;
+  readonly alignMs: number;
+  readonly encodeMs: number;
 }
 
 export type MultipleFacesPolicy = 'largest' | 'error';
 
 /**
  * What the detector saw in a photo: its size as decoded (EXIF orientation applied, after any
- * downscaling) and every face found, largest first, in those pixels. Filled in by encodeFace and
- * findFaces when given, before faces are refused, so that a caller can show which face was used and
- * why the others were not (a two-face photo must not silently use the larger one).
+ * downscaling) and every face found, largest first, in those pixels. Given with a photo refused for
+ * its faces too, so that a caller can show which face was used and why the others were not (a two-face
+ * photo must not silently use the larger one).
  */
 export interface PhotoSeen {
-  width: number;
-  height: number;
-  detections: { box: Box; score: number }[];
+  readonly width: number;
+  readonly height: number;
+  readonly detections: readonly { box: Box; score: number }[];
+}
+
+/**
+ * Which faces of a photo to encode: 'all' (searching small faces too, as findFaces), 'largest', or
+ * 'one' (none when there are several: the photo is refused for it, see faceRefusal).
+ */
+export type FacesWanted = 'all' | 'largest' | 'one';
+
+/** A photo read by the engine: the faces encoded, what the detector saw, and each stage's time. */
+export interface PhotoAnalysis {
+  readonly faces: EncodedFace[];
+  readonly seen: PhotoSeen;
+  readonly timings: StageTimings;
 }
 
 export interface FaceEngine {
@@ -66,16 +79,38 @@ export interface FaceEngine {
   /** Identifies the encoder; store it with every encoding. */
   readonly modelId: string;
   /**
+   * The faces `wanted`, with what the detector saw and the time of each stage. A photo without the
+   * faces wanted is answered, not thrown (faceRefusal says why); a photo that cannot be decoded throws.
+   */
+  analyze(source: ImageSource | RgbImage, wanted: FacesWanted): Promise<PhotoAnalysis>;
+  /**
    * Every face in the photo, largest first, each encoded; an empty list when there is none. Searches
    * small faces too (group photos), which costs more than encodeFace's single-face path.
    */
-  findFaces(source: ImageSource | RgbImage, timings?: StageTimings, seen?: PhotoSeen): Promise<EncodedFace[]>;
+  findFaces(source: ImageSource | RgbImage): Promise<EncodedFace[]>;
   /**
    * The one face of the photo. No face throws NoFaceError; several faces throw MultipleFacesError
    * unless `multiple` is 'largest'.
    */
-  encodeFace(source: ImageSource | RgbImage, options?: { multiple?: MultipleFacesPolicy; timings?: StageTimings; seen?: PhotoSeen }): Promise<EncodedFace>;
+  encodeFace(source: ImageSource | RgbImage, options?: { multiple?: MultipleFacesPolicy }): Promise<EncodedFace>;
   dispose(): void;
+}
+
+/** Why a photo analysed for `wanted` has not the faces wanted (null when it has). */
+export function faceRefusal(analysis: PhotoAnalysis, wanted: FacesWanted): FaceError | null {
+  const count = analysis.seen.detections.length;
+  if (wanted !== 'all' && count === 0) return new NoFaceError();
+  if (wanted === 'one' && count > 1) return new MultipleFacesError(count);
+  return null;
+}
+
+/** encodeFace on top of analyze (an engine wrapping another one uses it too). */
+async function encodeOneFace(engine: Pick<FaceEngine, 'analyze'>, source: ImageSource | RgbImage, multiple: MultipleFacesPolicy = 'error'): Promise<EncodedFace> {
+  const wanted = multiple === 'largest' ? 'largest' : 'one';
+  const analysis = await engine.analyze(source, wanted);
+  const refusal = faceRefusal(analysis, wanted);
+  if (refusal) throw refusal;
+  return analysis.faces[0]!;
 }
 
 export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceEngine> {
@@ -87,18 +122,9 @@ export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceE
   ]);
   const template = dlibChipTemplate(ENCODER_INPUT_SIZE);
 
-  /**
-   * Decodes, detects, then aligns and encodes the `keep` largest faces. `check` sees the detections
-   * first, so a caller can refuse a photo before paying for encoding.
-   */
-  async function run(
-    source: ImageSource | RgbImage,
-    keep: number,
-    timings: StageTimings | undefined,
-    smallFaces: boolean,
-    check: (count: number) => void = () => {},
-    seen?: PhotoSeen,
-  ): Promise<EncodedFace[]> {
+  /** Decodes, detects, then aligns and encodes the faces wanted (none of a photo refused for its faces). */
+  async function analyze(source: ImageSource | RgbImage, wanted: FacesWanted): Promise<PhotoAnalysis> {
+    const smallFaces = wanted === 'all';
     let t = performance.now();
     const lap = () => {
       const now = performance.now();
@@ -115,8 +141,9 @@ export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceE
     if (detected.length === 0 && !smallFaces) detected = await detector.detect(pyramid, { smallFaces: true });
     detected.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
     const detectMs = lap();
-    if (seen) Object.assign(seen, { width: image.width, height: image.height, detections: detected.map((d) => ({ box: d.box, score: d.score })) });
-    check(detected.length);
+    const seen: PhotoSeen = { width: image.width, height: image.height, detections: detected.map((d) => ({ box: d.box, score: d.score })) };
+    // A photo refused for its faces is not worth encoding.
+    const keep = wanted === 'all' ? detected.length : wanted === 'one' && detected.length > 1 ? 0 : 1;
     // All the faces kept go through the landmark network in one run, then the encoder in one.
     const kept = detected.slice(0, keep);
     const allPoints = await locator.locateAll(pyramid, kept.map((face) => face.box));
@@ -124,8 +151,7 @@ export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceE
     const alignMs = lap();
     const encodings = located.length > 0 ? await encoder.encode(located.map((l) => l.chip)) : [];
     const encodeMs = lap();
-    if (timings) Object.assign(timings, { decodeMs, detectMs, alignMs, encodeMs });
-    return located.map(({ face, points, chip }, i) => ({
+    const faces = located.map(({ face, points, chip }, i) => ({
       box: face.box,
       score: face.score,
       landmarks: points,
@@ -133,19 +159,15 @@ export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceE
       quality: measureQuality(chip, points),
       encoding: encodings[i]!,
     }));
+    return { faces, seen, timings: { decodeMs, detectMs, alignMs, encodeMs } };
   }
 
   return {
     backend,
     modelId: encoderModelId(config.encoder?.precision ?? DEFAULT_ENCODER_CONFIG.precision),
-    findFaces: (source, timings, seen) => run(source, Number.POSITIVE_INFINITY, timings, true, undefined, seen),
-    async encodeFace(source, options = {}) {
-      const [face] = await run(source, 1, options.timings, false, (count) => {
-        if (count === 0) throw new NoFaceError();
-        if (count > 1 && (options.multiple ?? 'error') === 'error') throw new MultipleFacesError(count);
-      }, options.seen);
-      return face!;
-    },
+    analyze,
+    findFaces: async (source) => (await analyze(source, 'all')).faces,
+    encodeFace: (source, options = {}) => encodeOneFace({ analyze }, source, options.multiple),
     dispose() {
       detector.dispose();
       locator.dispose();

@@ -2,10 +2,13 @@
 export { initBackend, packageDir, type BackendName, int8Available } from './backend.ts';
 export {
   createFaceEngine,
+  faceRefusal,
   type EncodedFace,
   type EngineConfig,
   type FaceEngine,
+  type FacesWanted,
   type MultipleFacesPolicy,
+  type PhotoAnalysis,
   type PhotoSeen,
   type StageTimings,
 } from './engine.ts';

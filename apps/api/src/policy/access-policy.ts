@@ -39,6 +39,8 @@ const jsonArray = (text: string): string[] => {
 
 /** A door's rules as an attempt needs them: its decision settings, who may pass, in which time zone. */
 export interface DoorRules {
+  /** The door's name (an attempt's audit event keeps it). */
+  readonly name: string;
   readonly settings: DoorSettings;
   readonly access: DoorAccess;
   readonly timeZone: string;
@@ -116,8 +118,8 @@ export function createAccessPolicy(prisma: Prisma, options: { now: () => Date })
     if (!doorId) return null;
     // Raw SQL (the same on SQLite and PostgreSQL): read on every door attempt, and Prisma's query compiler
     // costs about three times the query itself.
-    const [row] = await prisma.$queryRaw<{ settings: string; access: string; timeZone: string }[]>`SELECT "settings", "access", "timeZone" FROM "Door" WHERE "id" = ${doorId}`;
-    return row ? { settings: parseDoorSettings(row.settings), access: row.access as DoorAccess, timeZone: row.timeZone } : null;
+    const [row] = await prisma.$queryRaw<{ name: string; settings: string; access: string; timeZone: string }[]>`SELECT "name", "settings", "access", "timeZone" FROM "Door" WHERE "id" = ${doorId}`;
+    return row ? { name: row.name, settings: parseDoorSettings(row.settings), access: row.access as DoorAccess, timeZone: row.timeZone } : null;
   }
 
   return {

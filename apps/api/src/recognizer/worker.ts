@@ -1,6 +1,6 @@
 // One face engine per worker thread: TensorFlow.js's wasm backend runs one thread, so the pool is how
 // recognition uses every core without blocking the API's event loop.
-import { createFaceEngine, decodeImage, FaceError, loadLiveness, type EncodedFace, type FaceEngine, type FaceQuality, type LivenessChecker, type PhotoSeen, type RgbImage, type StageTimings } from '@facegate/face-core';
+import { createFaceEngine, decodeImage, FaceError, faceRefusal, loadLiveness, type EncodedFace, type FaceEngine, type FaceQuality, type LivenessChecker, type PhotoSeen, type RgbImage, type StageTimings } from '@facegate/face-core';
 import sharp from 'sharp';
 
 export interface AnalyzeTask {
@@ -54,27 +54,26 @@ async function downscaled(image: RgbImage): Promise<Uint8Array> {
 export default async function analyze(task: AnalyzeTask): Promise<AnalyzeResult> {
   engine ??= createFaceEngine();
   const faceEngine = await engine;
-  const timings: StageTimings = { decodeMs: 0, detectMs: 0, alignMs: 0, encodeMs: 0 };
-  // Filled in by the engine once the detector has run (also when the photo is then refused).
-  const seen = {} as PhotoSeen;
+  // A photo that cannot be decoded took no stage of the engine's (zeros, as the metrics always had).
+  let timings: StageTimings = { decodeMs: 0, detectMs: 0, alignMs: 0, encodeMs: 0 };
   try {
     // The liveness check looks at the photo around the face, so the photo is decoded once here.
     const started = performance.now();
     const image = task.liveness || task.original ? await decodeImage(task.image) : task.image;
     const decodeMs = performance.now() - started;
-    const faces =
-      task.faces === 'all'
-        ? await faceEngine.findFaces(image, timings, seen)
-        : [await faceEngine.encodeFace(image, { multiple: task.faces === 'largest' ? 'largest' : 'error', timings, seen })];
-    if (task.liveness || task.original) timings.decodeMs = decodeMs;
+    const analysis = await faceEngine.analyze(image, task.faces);
+    timings = task.liveness || task.original ? { ...analysis.timings, decodeMs } : analysis.timings;
+    const photo = analysis.seen;
+    const refusal = faceRefusal(analysis, task.faces);
+    if (refusal) return { ok: false, code: refusal.code, message: refusal.message, model: faceEngine.modelId, timings, photo };
     const checker = task.liveness ? await (liveness ??= loadLiveness()) : null;
     const described = await Promise.all(
-      faces.map(async (face) => ({ ...(await describe(face)), ...(checker && typeof image !== 'string' && 'data' in image ? { liveness: (await checker.check(image, face)).score } : {}) })),
+      analysis.faces.map(async (face) => ({ ...(await describe(face)), ...(checker && typeof image !== 'string' && 'data' in image ? { liveness: (await checker.check(image, face)).score } : {}) })),
     );
     const original = task.original && typeof image !== 'string' && 'data' in image ? await downscaled(image) : undefined;
-    return { ok: true, faces: described, model: faceEngine.modelId, timings, ...(seen.detections ? { photo: seen } : {}), ...(original ? { original } : {}) };
+    return { ok: true, faces: described, model: faceEngine.modelId, timings, photo, ...(original ? { original } : {}) };
   } catch (error) {
-    if (error instanceof FaceError) return { ok: false, code: error.code, message: error.message, model: faceEngine.modelId, timings, ...(seen.detections ? { photo: seen } : {}) };
+    if (error instanceof FaceError) return { ok: false, code: error.code, message: error.message, model: faceEngine.modelId, timings };
     throw error;
   }
 }

@@ -56,18 +56,20 @@ export function createAdaptiveTemplates(deps: { prisma: Prisma; cipher: DataCiph
         // In the audit chain's transaction, which serialises attempts: two at once cannot both learn.
         async write(tx, eventId) {
           const at = now();
-          const [enrolment, adaptive] = await Promise.all([
-            tx.faceSample.findMany({
-              where: { personId, origin: ENROLMENT, OR: [{ model }, { encodings: { some: { model, source: { not: 'failed' } } } }] },
-              select: { model: true, encoding: true, encodings: { where: { model }, select: { encoding: true } } },
-            }),
-            tx.faceSample.findMany({ where: { personId, origin: ADAPTIVE }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: { id: true, createdAt: true } }),
-          ]);
+          const adaptive = await tx.faceSample.findMany({ where: { personId, origin: ADAPTIVE }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: { id: true, createdAt: true } });
+          // At most one an hour: checked first, so that an attempt that cannot learn reads and decrypts no
+          // enrolment sample while it holds the chain's lock (adaptationRefusal checks it again below).
+          const lastAdaptedAt = adaptive.at(-1)?.createdAt.getTime() ?? null;
+          if (lastAdaptedAt !== null && at.getTime() - lastAdaptedAt < config.minIntervalMs) return null;
+          const enrolment = await tx.faceSample.findMany({
+            where: { personId, origin: ENROLMENT, OR: [{ model }, { encodings: { some: { model, source: { not: 'failed' } } } }] },
+            select: { model: true, encoding: true, encodings: { where: { model }, select: { encoding: true } } },
+          });
           const anchors: Encoding[] = enrolment.map((s) => decodeEncoding(cipher.open(s.model === model ? s.encoding : s.encodings[0]!.encoding)));
           // The frame nearest the person's enrolment samples is the one kept.
           const nearest = (e: Encoding) => Math.min(...anchors.map((a) => l2Distance(e, a)));
           const chosen = usable.reduce((best, next) => (nearest(next.encoding) < nearest(best.encoding) ? next : best));
-          const refusal = adaptationRefusal(decision, { probe: chosen.encoding, enrolment: anchors, lastAdaptedAt: adaptive.at(-1)?.createdAt.getTime() ?? null, now: at.getTime(), live: attempt.live }, config);
+          const refusal = adaptationRefusal(decision, { probe: chosen.encoding, enrolment: anchors, lastAdaptedAt, now: at.getTime(), live: attempt.live }, config);
           if (refusal) return null;
           const { frame } = chosen;
           const sample = await tx.faceSample.create({

@@ -8,6 +8,8 @@ export type RecognitionEventRow = RecognitionEventModel;
 export interface AuditRecord {
   readonly kind: 'verify' | 'identify';
   readonly doorId: string | null;
+  /** The door's name, when the caller read it with the door (else record reads it). */
+  readonly doorLabel?: string | null;
   readonly apiKeyId: string | null;
   readonly adminId: string | null;
   readonly claimedPersonId?: string | null;
@@ -98,7 +100,7 @@ export function createAuditService(
       const createdAt = (options.now ?? (() => new Date()))();
       const thumbnail = record.thumbnail ? options.cipher.seal(record.thumbnail) : null;
       // The door's name as it is now: the event keeps it when the door is renamed or deleted.
-      const doorLabel = record.doorId ? ((await prisma.door.findUnique({ where: { id: record.doorId }, select: { name: true } }))?.name ?? null) : null;
+      const doorLabel = record.doorLabel !== undefined ? record.doorLabel : record.doorId ? ((await prisma.door.findUnique({ where: { id: record.doorId }, select: { name: true } }))?.name ?? null) : null;
       const event = await chain.append(async (tx) => {
         const created = await tx.recognitionEvent.create({ data: { ...record, createdAt, thumbnail, doorLabel, ...sealPersonal(record) } });
         const learntSampleId = learning ? await learning.write(tx, created.id) : null;

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
 import { initTensorFlow, packageDir, type TensorFlowBackendName } from '../backend.ts';
-import { createFaceEngine, type FaceEngine, type StageTimings } from '../engine.ts';
+import { createFaceEngine, faceRefusal, type FaceEngine, type StageTimings } from '../engine.ts';
 import { facesDir } from '../faces-dir.ts';
 import { whoIsIt, type Encoding } from '../matching/match.ts';
 import { onnxThreads } from '../onnx/session.ts';
@@ -28,13 +28,14 @@ async function timePipeline(engine: FaceEngine, photo: Uint8Array, database: Map
   const totals: number[] = [];
   const stages: Record<keyof StageTimings | 'matchMs', number[]> = { decodeMs: [], detectMs: [], alignMs: [], encodeMs: [], matchMs: [] };
   const once = async () => {
-    const timings: StageTimings = { decodeMs: 0, detectMs: 0, alignMs: 0, encodeMs: 0 };
     const start = performance.now();
-    const face = await engine.encodeFace(photo, { multiple: 'largest', timings });
+    const analysis = await engine.analyze(photo, 'largest');
+    const refusal = faceRefusal(analysis, 'largest');
+    if (refusal) throw refusal;
     const matchStart = performance.now();
-    whoIsIt(face.encoding, database);
+    whoIsIt(analysis.faces[0]!.encoding, database);
     const end = performance.now();
-    return { timings, matchMs: end - matchStart, total: end - start };
+    return { timings: analysis.timings, matchMs: end - matchStart, total: end - start };
   };
   for (let i = 0; i < 5; i++) await once(); // warm-up: wasm tier-up, kernel caches
   for (let i = 0; i < runs; i++) {

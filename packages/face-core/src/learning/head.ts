@@ -130,7 +130,11 @@ export function withHead(engine: FaceEngine, head: EncodingHead): FaceEngine {
   return {
     backend: engine.backend,
     modelId: head.modelId,
-    findFaces: async (source, timings) => (await engine.findFaces(source, timings)).map(mapFace),
+    analyze: async (source, wanted) => {
+      const analysis = await engine.analyze(source, wanted);
+      return { ...analysis, faces: analysis.faces.map(mapFace) };
+    },
+    findFaces: async (source) => (await engine.findFaces(source)).map(mapFace),
     encodeFace: async (source, options) => mapFace(await engine.encodeFace(source, options)),
     dispose: () => engine.dispose(),
   };
