@@ -133,8 +133,8 @@ for (const db of databases()) {
       // Enrolled from one live frame each; the camera shows nuaa0001's other frames. The stranger is
       // nuaa0006: NUAA's subjects sit close to one another on its webcam (nuaa0002 and nuaa0004 come
       // within the threshold of nuaa0001 or nuaa0003), which is the engine's business, not the bridge's.
-      for (const [name, file] of [['nuaa0001', live('nuaa0001', 1)], ['msu001', path.join(pad, 'live', 'msu001_01.jpg')]] as const) {
-        const person = await http.app()!.services.people.create({ name });
+      for (const [name, file, cardId] of [['nuaa0001', live('nuaa0001', 1), '1001'], ['msu001', path.join(pad, 'live', 'msu001_01.jpg'), '1002']] as const) {
+        const person = await http.app()!.services.people.create({ name, cardId });
         const { enrolled } = await http.app()!.services.people.enroll(person.id, [{ filename: 'live.jpg', bytes: new Uint8Array(await readFile(file)) }]);
         expect(enrolled).toHaveLength(1);
       }
@@ -210,6 +210,39 @@ for (const db of databases()) {
       // SIGTERM: the bridge stops its ffmpeg and exits cleanly.
       expect(await run.exited).toBe(0);
       expect(ffmpegsWith(camera)).toEqual([]);
+    }, 600_000);
+
+    it('at a card-only door, waits for a card; a refused card does not open, the right card swiped again does', async () => {
+      const video = await makeVideo(dir, 'card', [blank(1), ...visit(Array.from({ length: 40 }, (_, i) => live('nuaa0001', 2 + (i % 12)))), blank(1)]);
+      const cardPort = await freePort();
+      const eventsBefore = (await eventsOfDoor()).length;
+      const run = bridge([video, '--url', url, '--require-card', '--card-port', String(cardPort)], { FACEGATE_KEY: key });
+      const swipe = (cardId: string) => fetch(`http://127.0.0.1:${cardPort}/card`, { method: 'POST', body: cardId });
+      try {
+        await until('the stream', () => run.lines.some((l) => l.event === 'stream' && l.state === 'up'), Boolean, 240_000);
+        await promisify(setTimeout)(3000);
+        // The face is there, but no card: nothing is sent.
+        expect(run.attempts()).toEqual([]);
+        expect((await swipe('  ')).status).toBe(400);
+        // msu001's card in nuaa0001's hand: refused, and the door stays shut while the same face stays.
+        expect((await swipe('1002')).status).toBe(204);
+        await until('the first attempt', () => run.attempts().length, (n) => n >= 1, 60_000);
+        await promisify(setTimeout)(1500);
+        expect(run.attempts()).toHaveLength(1);
+        expect((await swipe(JSON.stringify({ cardId: '1001' }))).status).toBe(204);
+        await until('the second attempt', () => run.attempts().length, (n) => n >= 2, 60_000);
+      } finally {
+        run.child.kill('SIGTERM');
+      }
+      expect(await run.exited).toBe(0);
+      const events = (await eventsOfDoor()).slice(eventsBefore);
+      console.log(`camera bridge (${db.name}, cards): ${events.map((e) => `${e.kind} ${e.decision}/${e.reason}`).join(', ')}`);
+      // The wrong card is not accepted (refused, or asked for a PIN the bridge has no keypad for).
+      expect(run.attempts().map((a) => [a.mode, a.decision === 'ACCEPTED', a.person])).toEqual([
+        ['verify', false, null],
+        ['verify', true, 'nuaa0001'],
+      ]);
+      expect(events.map((e) => [e.id, e.kind])).toEqual(run.attempts().map((a) => [a.attemptId, 'verify']));
     }, 600_000);
 
     it('reads a video file, opens the door by a command at each of five visits, and reports the time from the face appearing to the decision', async () => {

@@ -51,22 +51,28 @@ export function ffmpegArgs(options: Pick<FrameSourceOptions, 'input' | 'fps' | '
 /** Splits ffmpeg's image2pipe output into JPEGs (SOI ... EOI; entropy-coded data never holds FF D9). */
 export class JpegSplitter {
   private buffer: Buffer = Buffer.alloc(0);
+  /** Where the search for the current frame's EOI resumes (a large frame arrives in many chunks). */
+  private scanFrom = 0;
   push(chunk: Buffer): Buffer[] {
     this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
     const frames: Buffer[] = [];
     for (;;) {
       const start = this.buffer.indexOf(SOI);
       if (start < 0) {
-        this.buffer = Buffer.alloc(0);
+        // A chunk may end between the two bytes of a marker.
+        this.buffer = this.buffer.at(-1) === 0xff ? this.buffer.subarray(-1) : Buffer.alloc(0);
+        this.scanFrom = 0;
         break;
       }
-      const end = this.buffer.indexOf(EOI, start + 2);
+      this.buffer = this.buffer.subarray(start);
+      const end = this.buffer.indexOf(EOI, Math.max(2, this.scanFrom));
       if (end < 0) {
-        this.buffer = this.buffer.subarray(start);
+        this.scanFrom = Math.max(2, this.buffer.length - 1);
         break;
       }
-      frames.push(Buffer.from(this.buffer.subarray(start, end + 2)));
+      frames.push(Buffer.from(this.buffer.subarray(0, end + 2)));
       this.buffer = this.buffer.subarray(end + 2);
+      this.scanFrom = 0;
     }
     return frames;
   }
