@@ -79,7 +79,7 @@ export function createBridge(options: BridgeOptions, deps: BridgeDeps) {
     if (!track || !face) return;
     if (started || !visit) visit = { track, picker: new FramePicker(2 * options.burst), since: track.firstSeenAt, decided: false, accepted: false, retryAt: 0 };
     const current = visit;
-    // A card swiped by someone already refused (or not yet tried, at a card-only door) starts a verification with fresh frames.
+    // A card swiped by someone already refused starts a verification with fresh frames.
     if (current.decided && !current.accepted && deps.cards.has()) {
       Object.assign(current, { decided: false, since: frame.at, retryAt: 0 });
       current.picker.clear();
@@ -166,6 +166,15 @@ export function createBridge(options: BridgeOptions, deps: BridgeDeps) {
     stop(): void {
       stopped = true;
       wake?.();
+    },
+    /**
+     * The stream dropped: the visit under way ends (nobody knows who stood there meanwhile), so the
+     * next face is a new visit; one that was decided is not tried again before the drop.
+     */
+    streamDropped(): void {
+      tracker.reset();
+      visit = null;
+      latest = null;
     },
     /** Ends run() once the frame waiting has been looked at (a file that ended). */
     finish(): void {

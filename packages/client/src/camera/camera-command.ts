@@ -113,6 +113,7 @@ async function run(input: string, options: CameraOptions): Promise<number> {
       onReconnect: () => metrics.reconnects.inc(),
       onState: (state, detail) => {
         metrics.up.set(state === 'up' ? 1 : 0);
+        if (state === 'down') bridge.streamDropped();
         line(options, { event: 'stream', state, detail }, `stream ${state}: ${detail}`);
       },
     });

@@ -33,6 +33,11 @@ export class Tracker {
     return this.current;
   }
 
+  /** Forgets the track: after a gap in the stream, whoever stands there is a new visit. */
+  reset(): void {
+    this.current = null;
+  }
+
   /** The track the largest face of a frame belongs to (null: no face in this frame). */
   update(box: Box | null, at: number): { track: Track | null; started: boolean } {
     const track = this.current;
