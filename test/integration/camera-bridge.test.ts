@@ -11,6 +11,7 @@ import { facesDir, hasFaces } from '@facegate/face-core';
 import { createApp } from '@facegate/api/app';
 import { loadConfig } from '@facegate/api/config';
 import { createLogger, startHttpServer, type HttpServer } from '@facegate/api/ops';
+import { hasFfmpeg } from '@facegate/client/camera';
 import { apiClient } from './api-client.ts';
 import { databases } from './databases.ts';
 import { freePort, until } from './events-support.ts';
@@ -21,16 +22,8 @@ import { freePort, until } from './events-support.ts';
 // calibrated for this camera (NUAA's webcam scores live faces 0.35-0.73, uncertain at the shipped
 // points; docs/liveness.md): the print (0.02) is refused as a presentation attack all the same.
 const pad = path.join(facesDir(), 'pad-dev');
-const hasFfmpeg = (() => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const BROKER = process.env.TEST_MQTT_URL;
-const skip = !hasFfmpeg ? 'ffmpeg is not installed (scripts/provision.sh installs it)' : !hasFaces('pad-dev') ? `needs ${pad}` : !BROKER ? 'TEST_MQTT_URL is not set (a mosquitto)' : null;
+const skip = !hasFfmpeg() ? 'ffmpeg is not installed (scripts/provision.sh installs it)' : !hasFaces('pad-dev') ? `needs ${pad}` : !BROKER ? 'TEST_MQTT_URL is not set (a mosquitto)' : null;
 const bin = fileURLToPath(new URL('../../apps/api/bin/facegate.js', import.meta.url));
 const ADMIN = { email: 'admin@facegate.test', password: 'correct horse battery' };
 /** The door's live point after calibration: between the attack point (0.13) and NUAA's live scores. */

@@ -1,22 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ffmpegArgs, inputKind, JpegSplitter } from '../src/camera/frame-source.ts';
+import { ffmpegArgs, hasFfmpeg, inputKind, JpegSplitter } from '../src/camera/frame-source.ts';
 import { Tracker } from '../src/camera/tracker.ts';
 
 // The camera bridge's pure parts; the whole bridge runs against a real API and a real ffmpeg in
 // test/integration/camera-bridge.test.ts.
 
-const hasFfmpeg = (() => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe('JpegSplitter', () => {
-  it.skipIf(!hasFfmpeg)('splits the output of a real ffmpeg into whole JPEGs, however the pipe cuts it', () => {
+  it.skipIf(!hasFfmpeg())('splits the output of a real ffmpeg into whole JPEGs, however the pipe cuts it', () => {
     // Three frames of a test pattern, as the bridge asks ffmpeg for them.
     const out = execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=3', '-frames:v', '3', '-f', 'image2pipe', '-vcodec', 'mjpeg', 'pipe:1']);
     for (const size of [1, 7, 4096, out.length]) {

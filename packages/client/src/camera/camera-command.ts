@@ -7,8 +7,10 @@ import { describeError, describeResult, EXIT, keyOption, urlOption } from '../cl
 import { commandActuator, mqttActuator, webhookActuator, type Actuator } from './actuators.ts';
 import { createBridge, type AttemptReport } from './bridge.ts';
 import { CardInbox, readCardsFromStdin, serveCards, subscribeCards } from './card-input.ts';
-import { startFrameSource } from './frame-source.ts';
+import { hasFfmpeg, startFrameSource } from './frame-source.ts';
 import { createCameraMetrics, report, serveMetrics } from './metrics.ts';
+
+export { hasFfmpeg } from './frame-source.ts';
 
 interface CameraOptions {
   url: string;
@@ -61,6 +63,7 @@ async function run(input: string, options: CameraOptions): Promise<number> {
   if (!key) throw new InvalidArgumentError('no API key: pass --key or set FACEGATE_KEY');
   const needsMqtt = options.openMqttTopic !== undefined || options.mqttCardTopic !== undefined;
   if (needsMqtt && !options.mqtt) throw new InvalidArgumentError('--open-mqtt-topic and --mqtt-card-topic need --mqtt <url>');
+  if (!hasFfmpeg(options.ffmpeg)) throw new FacegateError(`cannot run ${options.ffmpeg}: install ffmpeg (apt-get install ffmpeg) or give its path with --ffmpeg`);
   const client = createDoorClient({ url: options.url, key });
   // A key the API does not know fails here, not at the first visitor.
   if (!(await client.whoAmI())) throw new FacegateError('the API does not know this key (revoked or mistyped)');
@@ -155,7 +158,7 @@ export function cameraCommand(name = 'camera'): Command {
     .addOption(new Option('--max-width <px>', 'scale wider frames down to this width (0: keep)').argParser(number(0, 4096, true)).default(640))
     .addOption(new Option('--burst <n>', 'frames per attempt: the best of the visit by quality').argParser(number(1, 5, true)).default(3))
     .addOption(new Option('--max-wait <ms>', 'send fewer frames once the face has been seen this long').argParser(number(0, 60_000)).default(1500))
-    .addOption(new Option('--gone <ms>', 'a face unseen this long has left: the next face is a new visit').argParser(number(0, 60_000)).default(1500))
+    .addOption(new Option('--gone <ms>', 'frames showing no face for this long: the person left, the next face is a new visit').argParser(number(0, 60_000)).default(1500))
     .addOption(new Option('--min-iou <x>', 'box overlap for the same face in consecutive frames').argParser(number(0, 1)).default(0.3))
     .option('--require-card', 'verification only: no attempt until a card id arrives')
     .addOption(new Option('--card-window <s>', 'a card id verifies the face seen within this many seconds').argParser(number(1, 600)).default(10))

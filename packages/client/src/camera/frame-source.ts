@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 
 /** One JPEG frame as ffmpeg wrote it, and when it arrived (performance.now()). */
 export interface Frame {
@@ -22,6 +22,16 @@ export interface FrameSourceOptions {
   onFrame(frame: Frame): void;
   onState(state: 'up' | 'down' | 'ended', detail: string): void;
   onReconnect(): void;
+}
+
+/** Whether ffmpeg can be run: the bridge says so at once rather than reconnecting forever, and tests skip. */
+export function hasFfmpeg(ffmpeg = 'ffmpeg'): boolean {
+  try {
+    execFileSync(ffmpeg, ['-version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export type InputKind = 'rtsp' | 'http' | 'v4l2' | 'file';
