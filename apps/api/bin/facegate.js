@@ -12,6 +12,11 @@ if (process.argv[2] === 'door') {
   // program loads, so a door starts fast and face-core never depends on HTTP code.
   const { doorCommand, runDoorCommand } = await import('@facegate/client/cli');
   await runDoorCommand(doorCommand('facegate door'), [...process.argv.slice(0, 2), ...process.argv.slice(3)]);
+} else if (process.argv[2] === 'camera') {
+  // `facegate camera`: a door driven by a camera stream (ffmpeg, face-core's detector, @facegate/client).
+  const { runDoorCommand } = await import('@facegate/client/cli');
+  const { cameraCommand } = await import('@facegate/client/camera');
+  await runDoorCommand(cameraCommand('facegate camera'), [...process.argv.slice(0, 2), ...process.argv.slice(3)]);
 } else {
   await import('../src/cli/main.ts');
 }

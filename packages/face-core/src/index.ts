@@ -22,7 +22,8 @@ export {
 } from './errors.ts';
 export { decodeImage, type ImageSource } from './image/decode.ts';
 export type { RgbImage } from './image/rgb-image.ts';
-export type { Box } from './geometry.ts';
+export { intersectionOverUnion, type Box } from './geometry.ts';
+export { createFaceLocator, type FaceLocator, type FrameFaces, type LocatedFace } from './face-locator.ts';
 export type { DetectedFace } from './detection/blazeface.ts';
 export { estimatePose, type FaceQuality } from './quality.ts';
 export { ENCODER_MODEL_ID, ENCODING_LENGTH, encoderModelId, encoderPrecision, precisionOfModel, useEncoderPrecision, type EncoderPrecision } from './encoding/constants.ts';

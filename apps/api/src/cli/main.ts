@@ -16,4 +16,12 @@ program
   .action(() => {
     throw new Error('facegate door runs through the facegate command (bin/facegate.js): npx facegate door --help');
   });
+program
+  .command('camera')
+  .description('a door driven by a camera stream (RTSP, MJPEG, V4L2 or a file, through ffmpeg) (facegate camera --help)')
+  .allowUnknownOption()
+  .allowExcessArguments()
+  .action(() => {
+    throw new Error('facegate camera runs through the facegate command (bin/facegate.js): npx facegate camera --help');
+  });
 await runProgram(program);

@@ -132,13 +132,17 @@ const count = (text: string) => {
   return n;
 };
 
+/** --url and --key, shared with `facegate camera`. */
+export const urlOption = () => new Option('--url <url>', 'the GraphQL endpoint').env('FACEGATE_URL').default('http://127.0.0.1:4000/graphql');
+export const keyOption = () => new Option('--key <key>', 'the door API key (fg_...; or FACEGATE_KEY, which keeps it out of the process list)');
+
 /** The `door` command: plays a door against a facegate API. */
 export function doorCommand(name = 'door'): Command {
   return new Command(name)
     .description('play a door: send a frame (or the first 2-5 frames of a folder), print the decision, complete a step-up with the PIN, print live events')
     .argument('[frames]', 'a photo, or a folder whose first 2-5 photos (by name) are one burst')
-    .addOption(new Option('--url <url>', 'the GraphQL endpoint').env('FACEGATE_URL').default('http://127.0.0.1:4000/graphql'))
-    .addOption(new Option('--key <key>', 'the door API key (fg_...; or FACEGATE_KEY, which keeps it out of the process list)'))
+    .addOption(urlOption())
+    .addOption(keyOption())
     .option('--claim <name>', 'verify (1:1) the person of that name')
     .option('--card <id>', 'verify (1:1) the holder of that card')
     .option('--person <id>', 'verify (1:1) the person with that id')
