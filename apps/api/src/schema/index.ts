@@ -4,6 +4,7 @@ import './scalars.ts';
 import './errors.ts';
 import './admin.ts';
 import './second-factor.ts';
+import './passkey.ts';
 import './person.ts';
 import './door.ts';
 import './api-key.ts';
