@@ -58,15 +58,24 @@ export async function startStack(options: { env?: Record<string, string> } = {})
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser tests need Debian's chromium (apt-get install -y chromium)`);
   await ensureBuild();
   const dir = await mkdtemp(path.join(tmpdir(), 'facegate-e2e-'));
+  const port = await freePort();
+  // Passkeys are bound to the dashboard's host name: `localhost` (WebAuthn takes no IP address as RP ID).
+  const passkeyUrl = `http://localhost:${port}`;
   const app: App = await createApp(
-    loadConfig({ DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1', ...options.env }),
+    loadConfig({
+      DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`,
+      FACEGATE_ADMIN_EMAIL: ADMIN.email,
+      FACEGATE_ADMIN_PASSWORD: ADMIN.password,
+      FACEGATE_RECOGNIZER_THREADS: '1',
+      FACEGATE_DASHBOARD_URL: passkeyUrl,
+      ...options.env,
+    }),
   );
   await app.services.admins.create(VIEWER.email, VIEWER.password, 'viewer');
   const server: Server = createServer(app.yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const apiPort = (server.address() as { port: number }).port;
 
-  const port = await freePort();
   let output = '';
   const next = spawn(process.execPath, [nextBin(), 'start', '-p', String(port), '-H', '127.0.0.1'], {
     cwd: dashboardDir,
@@ -83,6 +92,8 @@ export async function startStack(options: { env?: Record<string, string> } = {})
   return {
     app,
     baseUrl,
+    /** The dashboard as http://localhost:<port>, the origin passkeys work at. */
+    passkeyUrl,
     browser,
     dashboardOutput: () => output,
     async stop() {
