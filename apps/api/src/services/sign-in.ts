@@ -402,7 +402,7 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
      * Starts a TOTP enrolment: from a session (the caller has re-entered their password), or from the
      * enrolment challenge of a sign-in when the site requires a second factor and the account has none.
      */
-    async startTotpEnrolment(by: { adminId: string } | { challenge: string }, clientAddress: string | null) {
+    async startTotpEnrolment(by: { adminId: string } | { challenge: string }, clientAddress: string | null = null) {
       const admin = 'challenge' in by ? (await findChallenge(by.challenge, 'enrol', clientAddress ?? UNKNOWN_ADDRESS)).admin : await prisma.admin.findUnique({ where: { id: by.adminId } });
       if (!admin) throw new NotFoundError('administrator');
       return startEnrolment(admin);
