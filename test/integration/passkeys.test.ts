@@ -3,15 +3,11 @@
 // answers for another origin, another account, a used challenge or a counter that did not move on (a
 // cloned key) refused, refused answers throttled and logged, unknown or expired challenges logged, one's
 // own passkeys only, and the site's requirement satisfied by a passkey.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { URI, type TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '@facegate/api/app';
-import { loadConfig } from '@facegate/api/config';
+import type { App } from '@facegate/api/app';
 import { databases } from './databases.ts';
+import { startHttpApp } from './http-app.ts';
 import { SoftwareAuthenticator } from './software-authenticator.ts';
 
 const ROOT = { email: 'root@facegate.test', password: 'root password 123' };
@@ -31,23 +27,13 @@ const LOGIN_PASSKEY = `mutation ($c: String!, $response: String!) { loginPasskey
   __typename ... on MutationLoginPasskeySuccess { data { token } } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } } }`;
 const REMOVE = `mutation ($id: ID!, $p: String!) { removePasskey(id: $id, currentPassword: $p) { __typename ... on Error { code message } } }`;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- GraphQL results are checked by the assertions
-type Body = { data?: Record<string, any>; errors?: { message: string; extensions?: Record<string, unknown> }[] };
-
 for (const database of databases()) {
   describe.skipIf(database.skip)(`administrators' passkeys, on ${database.name}${database.skip ? ` (${database.skip})` : ''}`, () => {
     let app: App;
-    let server: Server;
-    let url: string;
-    let dir: string;
+    let http: Awaited<ReturnType<typeof startHttpApp>>;
     let rootToken: string;
+    const gql: typeof http.gql = (...args) => http.gql(...args);
 
-    async function gql(query: string, variables: Record<string, unknown> = {}, options: { token?: string; address?: string } = {}): Promise<Body> {
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-forwarded-for': options.address ?? '192.0.2.20' };
-      if (options.token) headers.authorization = `Bearer ${options.token}`;
-      const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-      return (await response.json()) as Body;
-    }
     const login = async (email: string, password: string, address?: string) => (await gql(LOGIN, { email, password }, { address })).data!.login;
     const securityLog = async (filter: { account?: string; kind?: string }) =>
       (await gql('query ($account: String, $kind: String) { securityEvents(account: $account, kind: $kind, first: 500) { kind account address } }', filter, { token: rootToken })).data!
@@ -68,28 +54,16 @@ for (const database of databases()) {
     const loginPasskey = async (challenge: string, response: string, address?: string) => (await gql(LOGIN_PASSKEY, { c: challenge, response }, { address })).data!.loginPasskey;
 
     beforeAll(async () => {
-      dir = await mkdtemp(path.join(tmpdir(), 'facegate-passkeys-'));
-      app = await createApp(
-        loadConfig({
-          DATABASE_URL: await database.url(dir),
-          FACEGATE_ADMIN_EMAIL: ROOT.email,
-          FACEGATE_ADMIN_PASSWORD: ROOT.password,
-          FACEGATE_RECOGNIZER_THREADS: '1',
-          FACEGATE_SIGNIN_LOCKOUT_SECONDS: String(LOCKOUT_SECONDS),
-          FACEGATE_TRUSTED_PROXIES: '127.0.0.1',
-          FACEGATE_DASHBOARD_URL: DASHBOARD,
-        }),
+      http = await startHttpApp(
+        database,
+        { FACEGATE_ADMIN_EMAIL: ROOT.email, FACEGATE_ADMIN_PASSWORD: ROOT.password, FACEGATE_SIGNIN_LOCKOUT_SECONDS: String(LOCKOUT_SECONDS), FACEGATE_DASHBOARD_URL: DASHBOARD },
+        '192.0.2.20',
       );
-      server = createServer(app.yoga);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      url = `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`;
+      app = http.app;
       rootToken = (await login(ROOT.email, ROOT.password)).data.token;
     });
     afterAll(async () => {
-      await new Promise((resolve) => server?.close(resolve));
-      await app?.close();
-      await database.drop?.();
-      await rm(dir, { recursive: true, force: true });
+      await http?.close();
     });
 
     it('registers a passkey (password asked again, origin and challenge checked), then signs in with it; a used challenge, another origin and a counter that did not move on are refused', async () => {
