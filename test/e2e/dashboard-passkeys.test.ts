@@ -1,7 +1,8 @@
 // Passkeys in the browser: Chromium's virtual authenticator (DevTools protocol, WebAuthn domain) stands
 // in for the laptop's fingerprint reader. An administrator adds a passkey on the Account page, signs in
 // with password then passkey, a copy of the key whose signature counter went back (a cloned key) is
-// refused and logged, and a removed passkey is gone: the next sign-in does not offer it.
+// refused and logged, so is the answer of a passkey removed while the sign-in waited, and a passkey
+// removed on the Account page is gone: the next sign-in does not ask for it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './harness.ts';
 
@@ -17,7 +18,7 @@ describe('passkeys in the dashboard', () => {
     await stack?.stop();
   });
 
-  it('adds a passkey on the Account page, signs in with password then passkey; a cloned key is refused and logged; a removed one is gone', async () => {
+  it('adds a passkey on the Account page, signs in with password then passkey; a cloned key, or one removed meanwhile, is refused and logged; one removed on the Account page is gone', async () => {
     const base = stack.passkeyUrl;
     const context = await stack.browser.newContext();
     const page = await context.newPage();
@@ -82,17 +83,40 @@ describe('passkeys in the dashboard', () => {
     await page.getByRole('button', { name: 'Use a passkey' }).click();
     await page.waitForURL(`${base}/overview`);
 
-    // Removed on the Account page (password again): deleted, and no longer asked for at sign-in.
+    // Removed (from another session of hers) while this sign-in waits for the key's answer: the answer,
+    // signed by a key the server no longer has, is refused and logged.
+    await signOut();
+    await signIn();
+    await page.route(`${base}/login`, async (route) => {
+      if ((route.request().postData() ?? '').includes('clientDataJSON')) await stack.app.services.signIn.removePasskey(row.adminId, row.id, null);
+      await route.continue();
+    });
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await expect.poll(() => page.locator('#passkey-error').textContent()).toMatch(/passkey was not accepted/i);
+    await page.unroute(`${base}/login`);
+    expect((await securityLog()).filter((k) => k === 'second_factor_failed')).toHaveLength(2);
+    expect((await context.cookies()).some((c) => c.name === 'facegate_session')).toBe(false);
+
+    // With no factor left the password signs in; a new passkey, removed on the Account page (password
+    // again): deleted, and no longer asked for at sign-in.
+    await signIn();
+    await page.waitForURL(`${base}/overview`);
     await page.goto(`${base}/account`);
-    await page.getByLabel('Account password, to remove “Laptop”').fill(ANN.password);
-    await page.getByRole('button', { name: 'Remove Laptop' }).click();
+    await page.getByLabel('Passkey name').fill('Phone');
+    await page.getByLabel('Account password, to add it').fill(ANN.password);
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByText('Passkey “Phone” added').waitFor();
+    await page.reload();
+    const phone = await stack.app.db.prisma.passkey.findFirstOrThrow({ where: { admin: { email: ANN.email } } });
+    await page.getByLabel('Account password, to remove “Phone”').fill(ANN.password);
+    await page.getByRole('button', { name: 'Remove Phone' }).click();
     // The list is the answer: the passkey (and its form) leaves it.
     await expect.poll(() => page.getByTestId('passkey-list').textContent()).toContain('No passkey yet');
-    expect(await stack.app.db.prisma.passkey.count({ where: { id: row.id } })).toBe(0);
+    expect(await stack.app.db.prisma.passkey.count({ where: { id: phone.id } })).toBe(0);
     await signOut();
     await signIn();
     await page.waitForURL(`${base}/overview`);
-    expect(await securityLog()).toContain('passkey_removed');
+    expect((await securityLog()).filter((k) => k === 'passkey_removed')).toHaveLength(2);
     await context.close();
   });
 });
