@@ -49,9 +49,18 @@ export async function startStack(options: { env?: Record<string, string> | ((das
   await ensureBuild();
   const dir = await mkdtemp(path.join(tmpdir(), 'facegate-e2e-'));
   const port = await freePort();
+  // Passkeys are bound to the dashboard's host name: `localhost` (WebAuthn takes no IP address as RP ID).
+  const passkeyUrl = `http://localhost:${port}`;
   const env = typeof options.env === 'function' ? await options.env(`http://127.0.0.1:${port}`) : options.env;
   const app: App = await createApp(
-    loadConfig({ DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1', ...env }),
+    loadConfig({
+      DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`,
+      FACEGATE_ADMIN_EMAIL: ADMIN.email,
+      FACEGATE_ADMIN_PASSWORD: ADMIN.password,
+      FACEGATE_RECOGNIZER_THREADS: '1',
+      FACEGATE_DASHBOARD_URL: passkeyUrl,
+      ...env,
+    }),
   );
   await app.services.admins.create(VIEWER.email, VIEWER.password, 'viewer');
   const server: Server = createServer(app.yoga);
@@ -74,6 +83,8 @@ export async function startStack(options: { env?: Record<string, string> | ((das
   return {
     app,
     baseUrl,
+    /** The dashboard as http://localhost:<port>, the origin passkeys work at. */
+    passkeyUrl,
     browser,
     dashboardOutput: () => output,
     async stop() {

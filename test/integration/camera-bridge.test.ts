@@ -14,7 +14,8 @@ import { createLogger, startHttpServer, type HttpServer } from '@facegate/api/op
 import { hasFfmpeg } from '@facegate/client/camera';
 import { apiClient } from './api-client.ts';
 import { databases } from './databases.ts';
-import { freePort, until } from './events-support.ts';
+import { until } from './events-support.ts';
+import { freePort } from './free-port.ts';
 
 // `facegate camera` against a real API: ffmpeg serves a video made of pad-dev's photos on loopback
 // (an enrolled person's other live frames, a stranger, then a printed photo of the enrolled person),

@@ -2,15 +2,11 @@
 // it: enrolment confirmed by a code computed from the secret (otpauth, the authenticator app's algorithm),
 // sign-in in two steps, replayed and used codes refused, wrong codes throttled and logged, and the site's
 // requirement enforced on sessions opened with a password alone.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { URI, type TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '@facegate/api/app';
-import { loadConfig } from '@facegate/api/config';
+import type { App } from '@facegate/api/app';
 import { databases } from './databases.ts';
+import { startHttpApp } from './http-app.ts';
 
 const ROOT = { email: 'root@facegate.test', password: 'root password 123' };
 const LOCKOUT_SECONDS = 30;
@@ -25,9 +21,6 @@ const START = `mutation ($p: String, $c: String) { startTotpEnrolment(currentPas
 const CONFIRM = `mutation ($code: String!, $c: String) { confirmTotpEnrolment(code: $code, challenge: $c) {
   __typename ... on MutationConfirmTotpEnrolmentSuccess { data { recoveryCodes session { token } } } ... on Error { code message } } }`;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- GraphQL results are checked by the assertions
-type Body = { data?: Record<string, any>; errors?: { message: string; extensions?: Record<string, unknown> }[] };
-
 /** The code an authenticator app shows `steps` 30-second steps from now. */
 const codeAt = (totp: TOTP, steps = 0) => totp.generate({ timestamp: Date.now() + steps * 30_000 });
 /** A 6-digit code that is none of the app's codes around now. */
@@ -39,17 +32,10 @@ const wrongCode = (totp: TOTP) => {
 for (const database of databases()) {
   describe.skipIf(database.skip)(`administrators' second factor, on ${database.name}${database.skip ? ` (${database.skip})` : ''}`, () => {
     let app: App;
-    let server: Server;
-    let url: string;
-    let dir: string;
+    let http: Awaited<ReturnType<typeof startHttpApp>>;
     let rootToken: string;
+    const gql: typeof http.gql = (...args) => http.gql(...args);
 
-    async function gql(query: string, variables: Record<string, unknown> = {}, options: { token?: string; address?: string } = {}): Promise<Body> {
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-forwarded-for': options.address ?? '192.0.2.10' };
-      if (options.token) headers.authorization = `Bearer ${options.token}`;
-      const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-      return (await response.json()) as Body;
-    }
     const login = async (email: string, password: string, address?: string) => (await gql(LOGIN, { email, password }, { address })).data!.login;
     const second = async (challenge: string, code: string, address?: string) => (await gql(SECOND, { challenge, code }, { address })).data!.loginSecondFactor;
     const securityLog = async (account: string) =>
@@ -66,27 +52,12 @@ for (const database of databases()) {
     }
 
     beforeAll(async () => {
-      dir = await mkdtemp(path.join(tmpdir(), 'facegate-2fa-'));
-      app = await createApp(
-        loadConfig({
-          DATABASE_URL: await database.url(dir),
-          FACEGATE_ADMIN_EMAIL: ROOT.email,
-          FACEGATE_ADMIN_PASSWORD: ROOT.password,
-          FACEGATE_RECOGNIZER_THREADS: '1',
-          FACEGATE_SIGNIN_LOCKOUT_SECONDS: String(LOCKOUT_SECONDS),
-          FACEGATE_TRUSTED_PROXIES: '127.0.0.1',
-        }),
-      );
-      server = createServer(app.yoga);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      url = `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`;
+      http = await startHttpApp(database, { FACEGATE_ADMIN_EMAIL: ROOT.email, FACEGATE_ADMIN_PASSWORD: ROOT.password, FACEGATE_SIGNIN_LOCKOUT_SECONDS: String(LOCKOUT_SECONDS) }, '192.0.2.10');
+      app = http.app;
       rootToken = (await login(ROOT.email, ROOT.password)).data.token;
     });
     afterAll(async () => {
-      await new Promise((resolve) => server?.close(resolve));
-      await app?.close();
-      await database.drop?.();
-      await rm(dir, { recursive: true, force: true });
+      await http?.close();
     });
 
     it('enrols an app (confirmed only by a valid code), then signs in with a code; a replayed or older code is refused; a recovery code works once', async () => {

@@ -165,6 +165,7 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
       pollMs: config.FACEGATE_EVENTS_POLL_MS,
     },
     models: { pollMs: config.FACEGATE_MODEL_POLL_MS, leaseMs: config.FACEGATE_MODEL_LEASE_MS, trainingRoot: config.FACEGATE_TRAINING_ROOT ?? null },
+    dashboardUrl: config.FACEGATE_DASHBOARD_URL,
     signInPolicy: {
       maxFailuresPerAccount: config.FACEGATE_SIGNIN_MAX_FAILURES,
       maxFailuresPerAddress: config.FACEGATE_SIGNIN_MAX_FAILURES_PER_ADDRESS,

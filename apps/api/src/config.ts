@@ -20,6 +20,12 @@ const envSchema = z.object({
   FACEGATE_SIGNIN_LOCKOUT_SECONDS: z.coerce.number().int().positive().default(15 * 60),
   /** Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR ranges); none by default. */
   FACEGATE_TRUSTED_PROXIES: z.string().default(''),
+  /**
+   * The dashboard's public URL as administrators' browsers open it: passkeys are bound to its host name
+   * (the WebAuthn RP ID) and answers must come from its origin. Changing the host name orphans the
+   * registered passkeys (TOTP and recovery codes still sign in).
+   */
+  FACEGATE_DASHBOARD_URL: z.string().url('FACEGATE_DASHBOARD_URL is the URL administrators open the dashboard at, e.g. https://facegate.example.com').default('http://localhost:3000'),
   /** Browser origins allowed to call the API with credentials (comma-separated); never `*`. */
   FACEGATE_CORS_ORIGINS: z
     .string()

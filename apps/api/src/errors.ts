@@ -75,8 +75,10 @@ export class SecondFactorRequiredError extends ApiError {
     readonly challenge: string,
     readonly expiresAt: Date,
     readonly enrolmentRequired: boolean,
+    /** The account has a passkey (startPasskeySignIn, loginPasskey). */
+    readonly passkeyAvailable = false,
   ) {
-    super('SECOND_FACTOR_REQUIRED', enrolmentRequired ? 'this site requires a second factor: enrol an authenticator app to sign in' : 'enter the code of your authenticator app, or a recovery code');
+    super('SECOND_FACTOR_REQUIRED', enrolmentRequired ? 'this site requires a second factor: enrol an authenticator app to sign in' : passkeyAvailable ? 'confirm with your passkey, or enter the code of your authenticator app or a recovery code' : 'enter the code of your authenticator app, or a recovery code');
   }
 }
 

@@ -22,6 +22,8 @@ export const MAX_LENGTHS: Readonly<Record<string, number>> = {
   after: 128,
   before: 128,
   kind: 64,
+  // A passkey's answer (WebAuthn credential JSON): an attestation with a certificate chain runs to a few KB.
+  response: 16_000,
 };
 export const DEFAULT_MAX_LENGTH = 256;
 /** Most items in a list of strings (scopes, ids...). */

@@ -90,7 +90,7 @@ const labelBefore = (type: TargetType, key = 'id') => (args: Args, ctx: Context)
  * security log) are not administrators' actions. A mutation missing from both lists is still logged,
  * with its name and target id (test/integration/admin-log.test.ts fails until it is described here).
  */
-export const NOT_ADMIN_ACTIONS = new Set(['login', 'signOut', 'changePassword', 'verifyFace', 'identifyFace', 'completeStepUp', 'loginSecondFactor', 'startTotpEnrolment', 'confirmTotpEnrolment', 'disableTotp']);
+export const NOT_ADMIN_ACTIONS = new Set(['login', 'signOut', 'changePassword', 'verifyFace', 'identifyFace', 'completeStepUp', 'loginSecondFactor', 'startTotpEnrolment', 'confirmTotpEnrolment', 'disableTotp', 'startPasskeyRegistration', 'finishPasskeyRegistration', 'removePasskey', 'startPasskeySignIn', 'loginPasskey']);
 
 export const ADMIN_ACTIONS: Record<string, Describer> = {
   createPerson: { describe: async (_, r, ctx) => [await person('createPerson', ctx, str(obj(r).id))] },

@@ -14,6 +14,8 @@ const AdminRef = builder.objectRef<AdminModel>('Admin').implement({
     role: t.field({ type: Role, resolve: (a) => a.role as 'admin' | 'viewer' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     totpEnabled: t.boolean({ description: 'Signs in with a TOTP code after the password.', resolve: (a) => a.totpEnabledAt !== null }),
+    // Like totpEnabled: that another administrator has a second factor, never what it is (myPasskeys is one's own).
+    passkeyCount: t.int({ description: 'How many passkeys the administrator has.', resolve: (a, _, ctx) => ctx.services.signIn.passkeyCount(a.id) }),
   }),
 });
 
@@ -41,7 +43,7 @@ const SecurityEventRef = builder.objectRef<SecurityEvent>('SecurityEvent').imple
   fields: (t) => ({
     id: t.exposeID('id'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    kind: t.exposeString('kind', { description: 'login_failed, login_throttled, login_succeeded, signed_out, sessions_revoked, password_changed, second_factor_required, second_factor_failed, recovery_code_used, second_factor_enrolled, second_factor_disabled or single_sign_on_ended' }),
+    kind: t.exposeString('kind', { description: 'login_failed, login_throttled, login_succeeded, signed_out, sessions_revoked, password_changed, second_factor_required, second_factor_failed, second_factor_challenge_refused, recovery_code_used, second_factor_enrolled, second_factor_disabled, passkey_added, passkey_removed or single_sign_on_ended' }),
     account: t.exposeString('account', { nullable: true, description: 'The email given (for failed sign-ins, possibly no account).' }),
     address: t.exposeString('address', { nullable: true, description: "The client's network address." }),
     adminId: t.exposeID('adminId', { nullable: true }),

@@ -24,13 +24,14 @@ builder.objectType(RateLimitedError, {
 builder.objectType(SecondFactorRequiredError, {
   name: 'SecondFactorRequiredError',
   description:
-    'The password was right and a second factor is needed (code SECOND_FACTOR_REQUIRED): send the challenge with a code to loginSecondFactor, or, when enrolmentRequired, enrol with startTotpEnrolment and confirmTotpEnrolment. The challenge is valid 5 minutes, once.',
+    'The password was right and a second factor is needed (code SECOND_FACTOR_REQUIRED): send the challenge with a code to loginSecondFactor, or with a passkey\'s answer to loginPasskey (startPasskeySignIn gives the options), or, when enrolmentRequired, enrol with startTotpEnrolment and confirmTotpEnrolment. The challenge is valid 5 minutes, once.',
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof SecondFactorRequiredError,
   fields: (t) => ({
     challenge: t.exposeString('challenge'),
     expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
     enrolmentRequired: t.exposeBoolean('enrolmentRequired', { description: 'The site requires a second factor and this account has none yet.' }),
+    passkeyAvailable: t.exposeBoolean('passkeyAvailable', { description: 'The account has a passkey: startPasskeySignIn, then loginPasskey.' }),
   }),
 });
 builder.objectType(WeakPasswordError, {

@@ -5,6 +5,7 @@ import './errors.ts';
 import './admin.ts';
 import './second-factor.ts';
 import './single-sign-on.ts';
+import './passkey.ts';
 import './person.ts';
 import './door.ts';
 import './api-key.ts';

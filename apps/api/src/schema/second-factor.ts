@@ -3,7 +3,7 @@
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import type { AdminModel } from '../services/prisma.ts';
-import { InvalidInputError, LoginFailedError, RateLimitedError, UnauthorizedError } from '../errors.ts';
+import { LoginFailedError, RateLimitedError, UnauthorizedError } from '../errors.ts';
 import { reauthenticate, Session } from './admin.ts';
 import { COMMON_ERRORS } from './errors.ts';
 
@@ -22,16 +22,17 @@ const TotpEnrolled = builder.objectRef<{ recoveryCodes: string[]; session: { tok
   }),
 });
 
-const SecondFactorStatus = builder.objectRef<{ totpEnabled: boolean; recoveryCodesLeft: number; required: boolean }>('SecondFactorStatus').implement({
+const SecondFactorStatus = builder.objectRef<{ totpEnabled: boolean; recoveryCodesLeft: number; passkeys: number; required: boolean }>('SecondFactorStatus').implement({
   fields: (t) => ({
     totpEnabled: t.exposeBoolean('totpEnabled'),
     recoveryCodesLeft: t.exposeInt('recoveryCodesLeft'),
+    passkeys: t.exposeInt('passkeys', { description: 'How many passkeys the administrator has (myPasskeys lists them).' }),
     required: t.exposeBoolean('required', { description: 'The site requires a second factor of every administrator.' }),
   }),
 });
 
 /** The signed-in administrator, or an error: a key or a viewer kind without a session has no second factor. */
-function sessionOf(ctx: Context): { id: string; sessionId: string } {
+export function sessionOf(ctx: Context): { id: string; sessionId: string } {
   if (ctx.viewer.kind !== 'admin') throw new UnauthorizedError("only an administrator's session (or a sign-in's challenge) may do this");
   return { id: ctx.viewer.id, sessionId: ctx.viewer.sessionId };
 }
@@ -61,10 +62,10 @@ builder.mutationFields((t) => ({
     errors: { types: [LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
     args: { currentPassword: t.arg.string(), challenge: t.arg.string() },
     resolve: async (_, { currentPassword, challenge }, ctx) => {
-      if (challenge) return ctx.services.signIn.startTotpEnrolment({ challenge });
+      if (challenge) return ctx.services.signIn.startTotpEnrolment({ challenge }, ctx.clientAddress);
       const { id } = sessionOf(ctx);
       await reauthenticate(ctx, currentPassword);
-      return ctx.services.signIn.startTotpEnrolment({ adminId: id });
+      return ctx.services.signIn.startTotpEnrolment({ adminId: id }, ctx.clientAddress);
     },
   }),
   confirmTotpEnrolment: t.field({
@@ -79,14 +80,13 @@ builder.mutationFields((t) => ({
     },
   }),
   disableTotp: t.boolean({
-    description: "Turns the caller's TOTP off and deletes their recovery codes, confirmed with the current password; refused while the site requires a second factor.",
+    description: "Turns the caller's TOTP off and deletes their recovery codes, confirmed with the current password; refused while the site requires a second factor and the caller has no passkey.",
     authScopes: { signedIn: true },
     errors: { types: [LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
     args: { currentPassword: t.arg.string({ required: true }) },
     resolve: async (_, { currentPassword }, ctx) => {
       const { id } = sessionOf(ctx);
       await reauthenticate(ctx, currentPassword);
-      if (ctx.services.settings.current().requireSecondFactor) throw new InvalidInputError('this site requires a second factor: it cannot be turned off (enrol a new one to replace it)');
       return ctx.services.signIn.disableTotp(id, ctx.clientAddress);
     },
   }),

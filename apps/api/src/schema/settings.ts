@@ -162,8 +162,9 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_, { input, confirmLargeChange }, ctx) => {
       // Turning the requirement on from a session without a second factor would end that very session.
-      if (input.requireSecondFactor && ctx.viewer.kind === 'admin' && !(await ctx.services.signIn.secondFactorStatus(ctx.viewer.id)).totpEnabled) {
-        throw new InvalidInputError('enrol your own second factor (startTotpEnrolment) before requiring one of every administrator');
+      const own = input.requireSecondFactor && ctx.viewer.kind === 'admin' ? await ctx.services.signIn.secondFactorStatus(ctx.viewer.id) : null;
+      if (own && !own.totpEnabled && own.passkeys === 0) {
+        throw new InvalidInputError('enrol your own second factor (startTotpEnrolment, or a passkey) before requiring one of every administrator');
       }
       return ctx.services.updateSettings(toPatch(input), ctx.viewer.kind === 'admin' ? ctx.viewer.id : null, { confirmLargeChange: confirmLargeChange ?? false });
     },

@@ -23,6 +23,7 @@ import { createRateLimits } from './rate-limits.ts';
 import { createRecognitionService } from './recognition.ts';
 import { createSettingsService, decisionConfig, type Settings, type SettingsPatch } from './settings.ts';
 import { calibrationRun, deploymentCurve, falseAcceptAt, thresholdWarnings } from './settings-preview.ts';
+import { relyingParty } from '../auth/passkeys.ts';
 import { createSignInService, DEFAULT_SIGN_IN_POLICY, type SignInPolicy } from './sign-in.ts';
 import { createSingleSignOn } from './single-sign-on.ts';
 import type { SingleSignOnConfig } from '../config.ts';
@@ -40,6 +41,8 @@ export interface ServiceDeps {
   readonly cipher: DataCipher;
   /** Prometheus metrics to feed (decisions, stage and audit latencies); none in plain tests. */
   readonly metrics?: Metrics;
+  /** The dashboard's public URL: passkeys are bound to it (FACEGATE_DASHBOARD_URL). */
+  readonly dashboardUrl?: string;
   /** Sign-in throttling (default: 5 failures per account, 20 per address, in 15 minutes). */
   readonly signInPolicy?: SignInPolicy;
   /** Password sign-in off (default on), and single sign-on's provider (default none). */
@@ -151,7 +154,13 @@ export async function createServices(deps: ServiceDeps) {
   });
   const sso = deps.signInMethods?.singleSignOn;
   const signInMethods = { localAccounts: deps.signInMethods?.localAccounts ?? true, singleSignOn: sso ? createSingleSignOn(prisma, cipher, sso) : null };
-  const signIn = createSignInService(prisma, tokens, deps.signInPolicy ?? DEFAULT_SIGN_IN_POLICY, { cipher, required: () => settings.current().requireSecondFactor }, signInMethods);
+  const signIn = createSignInService(
+    prisma,
+    tokens,
+    deps.signInPolicy ?? DEFAULT_SIGN_IN_POLICY,
+    { cipher, required: () => settings.current().requireSecondFactor, relyingParty: relyingParty(deps.dashboardUrl ?? 'http://localhost:3000') },
+    signInMethods,
+  );
   const access = createAccessService(prisma, signIn, { changed: events.doorChanged, removed: events.doorRemoved });
 
   /** The verification threshold, and the identification one for today's gallery size, of some settings. */

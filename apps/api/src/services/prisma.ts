@@ -8,6 +8,7 @@ export type {
   ApiKey as ApiKeyModel,
   Door as DoorModel,
   FaceSample as FaceSampleModel,
+  Passkey as PasskeyModel,
   Person as PersonModel,
   RecognitionEvent as RecognitionEventModel,
   SecurityEvent as SecurityEventModel,

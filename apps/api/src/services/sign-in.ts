@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { TokenIssuer } from '../auth/tokens.ts';
 import { checkPasswordStrength } from '../auth/password-policy.ts';
+import { authenticationOptions, parseAuthentication, parseRegistration, registrationOptions, verifyAuthentication, verifyRegistration, type RelyingParty } from '../auth/passkeys.ts';
 import { newRecoveryCodes, newTotpSecret, recoveryCodeHash, totpCode, totpEnrolment, totpStep } from '../auth/totp.ts';
 import { hashPassword, verifyPassword } from '../db/secrets.ts';
 import type { DataCipher } from '../db/sealed.ts';
@@ -30,14 +31,18 @@ export const SECURITY_EVENT_KINDS = [
   'password_changed',
   /** The password was right; a second factor (or its enrolment) is asked for next. */
   'second_factor_required',
-  /** A wrong, replayed or used-up TOTP or recovery code (counted like a wrong password). */
+  /** A wrong, replayed or used-up TOTP or recovery code, or a passkey answer that does not verify (counted like a wrong password). */
   'second_factor_failed',
+  /** A second step with an unknown, expired, used or mismatched challenge (counted like a wrong password). */
+  'second_factor_challenge_refused',
   /** A sign-in completed with a recovery code (each used once); logged besides login_succeeded. */
   'recovery_code_used',
   'second_factor_enrolled',
   'second_factor_disabled',
   /** The sign-in provider, asked again, ended a single sign-on session (user removed or disabled, no role left). */
   'single_sign_on_ended',
+  'passkey_added',
+  'passkey_removed',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 
@@ -48,11 +53,13 @@ export const SECURITY_LOG_DAYS = 90;
 const MAX_ACCOUNT_LENGTH = 254;
 const UNKNOWN_ADDRESS = 'unknown';
 /** Attempts that count towards the lockout: failed passwords and codes, and those being checked. */
-const FAILURE_KINDS: SecurityEventKind[] = ['login_failed', 'login_pending', 'second_factor_failed'];
+const FAILURE_KINDS: SecurityEventKind[] = ['login_failed', 'login_pending', 'second_factor_failed', 'second_factor_challenge_refused'];
 /** How long a sign-in waits for its second factor (or its enrolment) after the password. */
 export const CHALLENGE_SECONDS = 5 * 60;
 
-export type SecondFactor = 'totp' | 'recovery_code' | 'provider';
+export type SecondFactor = 'totp' | 'recovery_code' | 'passkey' | 'provider';
+/** Longest passkey name kept. */
+export const MAX_PASSKEY_NAME = 64;
 type ChallengePurpose = 'second_factor' | 'enrol';
 
 /** What the second factor needs besides the database: the data key, and the site's setting. */
@@ -61,6 +68,8 @@ export interface SecondFactorOptions {
   readonly cipher: DataCipher;
   /** Every administrator must sign in with a second factor (the requireSecondFactor setting). */
   readonly required: () => boolean;
+  /** The dashboard, which passkeys are bound to (FACEGATE_DASHBOARD_URL). */
+  readonly relyingParty: RelyingParty;
 }
 
 /** How administrators sign in besides the second factor: passwords (unless turned off), single sign-on. */
@@ -80,7 +89,7 @@ export function normalizeAccount(email: string): string {
  * database so they can be ended before their token expires, and a password strength policy.
  */
 export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy: SignInPolicy, secondFactor: SecondFactorOptions, methods: SignInMethods = { localAccounts: true, singleSignOn: null }) {
-  const { cipher } = secondFactor;
+  const { cipher, relyingParty: rp } = secondFactor;
   // A real hash of a random password (made now, with the same parameters), verified when the email is
   // unknown: an unknown account costs what a wrong password costs, so timing does not tell which exist.
   const dummyHash = hashPassword(randomUUID());
@@ -160,21 +169,35 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
   const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
   /** A challenge for the next step of a sign-in whose password was right: the token is given once. */
-  async function issueChallenge(adminId: string, address: string, purpose: ChallengePurpose): Promise<SecondFactorRequiredError> {
+  async function issueChallenge(adminId: string, address: string, purpose: ChallengePurpose, passkeys: number): Promise<SecondFactorRequiredError> {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + CHALLENGE_SECONDS * 1000);
     await prisma.signInChallenge.create({ data: { tokenHash: sha256(token), adminId, purpose, address, expiresAt } });
-    return new SecondFactorRequiredError(token, expiresAt, purpose === 'enrol');
+    return new SecondFactorRequiredError(token, expiresAt, purpose === 'enrol', passkeys > 0);
   }
 
-  /** The live challenge a token names, with its administrator; a wrong, expired or used one is LOGIN_FAILED. */
-  async function findChallenge(token: string, purpose: ChallengePurpose) {
+  /** Whether an administrator has a second factor: TOTP, or a passkey. */
+  async function hasSecondFactor(admin: { id: string; totpSecret: Uint8Array | null }, exceptPasskey?: string): Promise<boolean> {
+    if (admin.totpSecret) return true;
+    return (await prisma.passkey.count({ where: { adminId: admin.id, ...(exceptPasskey ? { id: { not: exceptPasskey } } : {}) } })) > 0;
+  }
+
+  /**
+   * The live challenge a token names, with its administrator; a wrong, expired or used one is LOGIN_FAILED,
+   * logged (second_factor_challenge_refused) and counted towards the address's lockout, and the account's
+   * when the token names one.
+   */
+  async function findChallenge(token: string, purpose: ChallengePurpose, address: string) {
     const challenge = await prisma.signInChallenge.findUnique({ where: { tokenHash: sha256(token) }, include: { admin: true } });
+    const refuse = async (message: string) => {
+      await log('second_factor_challenge_refused', { account: challenge?.admin.email, address, adminId: challenge?.adminId });
+      return new LoginFailedError(message);
+    };
     if (!challenge || challenge.purpose !== purpose || challenge.expiresAt.getTime() <= Date.now()) {
-      throw new LoginFailedError('this sign-in has expired or was completed: sign in again with your password');
+      throw await refuse('this sign-in has expired or was completed: sign in again with your password');
     }
     // An enrolment challenge is for an account without a second factor: one enrolled since then is not replaced.
-    if (purpose === 'enrol' && challenge.admin.totpSecret) throw new LoginFailedError('a second factor was enrolled meanwhile: sign in again with your password');
+    if (purpose === 'enrol' && (await hasSecondFactor(challenge.admin))) throw await refuse('a second factor was enrolled meanwhile: sign in again with your password');
     return challenge;
   }
 
@@ -204,12 +227,12 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
   }
 
   /** A code attempt, throttled and logged like a password: a wrong one is second_factor_failed. */
-  async function codeAttempt<T>(admin: { id: string; email: string }, address: string, check: () => Promise<T | null>): Promise<{ result: T; attemptId: string }> {
+  async function codeAttempt<T>(admin: { id: string; email: string }, address: string, check: () => Promise<T | null>, refusal = 'wrong or already used code'): Promise<{ result: T; attemptId: string }> {
     const attemptId = await beginAttempt(admin.email, address);
     const result = await check();
     if (result === null) {
       await prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'second_factor_failed', adminId: admin.id } });
-      throw new LoginFailedError('wrong or already used code');
+      throw new LoginFailedError(refusal);
     }
     return { result, attemptId };
   }
@@ -231,6 +254,48 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
       prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'second_factor_enrolled', adminId: admin.id } }),
     ]);
     return codes;
+  }
+
+  /** A WebAuthn challenge for this administrator, in force 5 minutes (expired ones are swept now). */
+  async function issuePasskeyChallenge(adminId: string, purpose: 'register' | 'authenticate', challenge: string): Promise<void> {
+    await prisma.passkeyChallenge.deleteMany({ where: { expiresAt: { lt: new Date() } } });
+    await prisma.passkeyChallenge.create({ data: { challenge, adminId, purpose, expiresAt: new Date(Date.now() + CHALLENGE_SECONDS * 1000) } });
+  }
+
+  /** Takes a live WebAuthn challenge of this administrator and purpose out (used once, whatever follows); false when there is none. */
+  async function takePasskeyChallenge(adminId: string, purpose: 'register' | 'authenticate', challenge: string): Promise<boolean> {
+    const { count } = await prisma.passkeyChallenge.deleteMany({ where: { challenge, adminId, purpose, expiresAt: { gt: new Date() } } });
+    return count === 1;
+  }
+
+  const PASSKEY_REFUSED = 'the passkey was not accepted: use one registered to this account, or a code';
+
+  /**
+   * Checks a passkey's answer (an assertion, as JSON): for a challenge issued to this administrator, by
+   * one of their credentials, signed, its counter moved on. The counter is stored atomically from the
+   * value read, so two uses racing with the same counter (a cloned key) pass once.
+   */
+  async function checkPasskey(admin: { id: string }, json: string): Promise<'passkey' | null> {
+    const parsed = parseAuthentication(json);
+    if (!parsed || !(await takePasskeyChallenge(admin.id, 'authenticate', parsed.challenge))) return null;
+    const passkey = await prisma.passkey.findUnique({ where: { credentialId: parsed.response.id } });
+    if (!passkey || passkey.adminId !== admin.id) return null;
+    const counter = await verifyAuthentication(rp, parsed.response, parsed.challenge, passkey);
+    if (counter === null) return null;
+    const { count } = await prisma.passkey.updateMany({ where: { id: passkey.id, counter: passkey.counter }, data: { counter, lastUsedAt: new Date() } });
+    return count === 1 ? 'passkey' : null;
+  }
+
+  /** The second step of a sign-in, whatever the factor: throttled and logged, the challenge used once, the session. */
+  async function completeSecondFactor(challengeToken: string, clientAddress: string | null, check: (admin: { id: string; totpSecret: Uint8Array | null }) => Promise<SecondFactor | null>, refusal?: string) {
+    const address = clientAddress ?? UNKNOWN_ADDRESS;
+    const challenge = await findChallenge(challengeToken, 'second_factor', address);
+    const { admin } = challenge;
+    const { result: factor, attemptId } = await codeAttempt(admin, address, () => check(admin), refusal);
+    await useChallenge(challenge.id);
+    await prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'login_succeeded', adminId: admin.id } });
+    if (factor === 'recovery_code') await log('recovery_code_used', { account: admin.email, address, adminId: admin.id });
+    return { token: await newSession(admin.id, address, factor), admin };
   }
 
   /** A new secret waiting for its first code (replacing nothing until then); what the app is given. */
@@ -262,9 +327,10 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
       }
       // The password alone is not a sign-in when a second factor exists or is required: a challenge is
       // answered instead, and the account's failure count is not reset until the code is right.
-      if (admin.totpSecret || secondFactor.required()) {
+      const passkeys = await prisma.passkey.count({ where: { adminId: admin.id } });
+      if (admin.totpSecret || passkeys > 0 || secondFactor.required()) {
         await prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'second_factor_required', adminId: admin.id } });
-        throw await issueChallenge(admin.id, address, admin.totpSecret ? 'second_factor' : 'enrol');
+        throw await issueChallenge(admin.id, address, admin.totpSecret || passkeys > 0 ? 'second_factor' : 'enrol', passkeys);
       }
       await prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'login_succeeded', adminId: admin.id } });
       return { token: await newSession(admin.id, address), admin };
@@ -295,23 +361,90 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
     },
 
     /** The second step of a sign-in: the challenge and a TOTP or recovery code give the session. */
-    async loginSecondFactor(challengeToken: string, typed: string, clientAddress: string | null) {
-      const address = clientAddress ?? UNKNOWN_ADDRESS;
-      const challenge = await findChallenge(challengeToken, 'second_factor');
-      const { admin } = challenge;
-      const { result: factor, attemptId } = await codeAttempt(admin, address, () => checkSecondFactor(admin, typed));
-      await useChallenge(challenge.id);
-      await prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'login_succeeded', adminId: admin.id } });
-      if (factor === 'recovery_code') await log('recovery_code_used', { account: admin.email, address, adminId: admin.id });
-      return { token: await newSession(admin.id, address, factor), admin };
+    loginSecondFactor(challengeToken: string, typed: string, clientAddress: string | null) {
+      return completeSecondFactor(challengeToken, clientAddress, (admin) => checkSecondFactor(admin, typed));
+    },
+
+    /** Options for the browser to ask one of the account's passkeys, for a sign-in's challenge (JSON of PublicKeyCredentialRequestOptions). */
+    async startPasskeySignIn(challengeToken: string, clientAddress: string | null): Promise<string> {
+      const { admin } = await findChallenge(challengeToken, 'second_factor', clientAddress ?? UNKNOWN_ADDRESS);
+      const passkeys = await prisma.passkey.findMany({ where: { adminId: admin.id } });
+      if (passkeys.length === 0) throw new InvalidInputError('this account has no passkey: enter the code of your authenticator app');
+      const options = await authenticationOptions(rp, passkeys);
+      await issuePasskeyChallenge(admin.id, 'authenticate', options.challenge);
+      return JSON.stringify(options);
+    },
+
+    /** The second step of a sign-in with a passkey: the challenge and the authenticator's answer (JSON) give the session. */
+    loginPasskey(challengeToken: string, response: string, clientAddress: string | null) {
+      return completeSecondFactor(challengeToken, clientAddress, (admin) => checkPasskey(admin, response), PASSKEY_REFUSED);
+    },
+
+    /** Options for the browser to create a passkey for this administrator (after the password was re-entered). */
+    async startPasskeyRegistration(adminId: string): Promise<string> {
+      const admin = await prisma.admin.findUnique({ where: { id: adminId }, include: { passkeys: true } });
+      if (!admin) throw new NotFoundError('administrator');
+      const options = await registrationOptions(rp, admin, admin.passkeys);
+      await issuePasskeyChallenge(admin.id, 'register', options.challenge);
+      return JSON.stringify(options);
+    },
+
+    /**
+     * Stores the passkey the browser created for the challenge (attestation checked; throttled and logged
+     * like a code). The session that registered it counts as one with a second factor from now on.
+     */
+    async finishPasskeyRegistration(by: { adminId: string; sessionId: string }, name: string, response: string, clientAddress: string | null) {
+      const label = name.trim();
+      if (label.length === 0 || label.length > MAX_PASSKEY_NAME) throw new InvalidInputError(`name the passkey (1 to ${MAX_PASSKEY_NAME} characters), e.g. the device it lives on`);
+      const admin = await prisma.admin.findUnique({ where: { id: by.adminId } });
+      if (!admin) throw new NotFoundError('administrator');
+      const { result: credential, attemptId } = await codeAttempt(
+        admin,
+        clientAddress ?? UNKNOWN_ADDRESS,
+        async () => {
+          const parsed = parseRegistration(response);
+          if (!parsed || !(await takePasskeyChallenge(admin.id, 'register', parsed.challenge))) return null;
+          const credential = await verifyRegistration(rp, parsed.response, parsed.challenge);
+          // A credential is registered once (the browser is told to exclude the account's own).
+          return credential && !(await prisma.passkey.findUnique({ where: { credentialId: credential.credentialId } })) ? credential : null;
+        },
+        'the passkey could not be verified (or is registered already): try again',
+      );
+      const [passkey] = await prisma.$transaction([
+        prisma.passkey.create({ data: { ...credential, adminId: admin.id, name: label } }),
+        prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'passkey_added', adminId: admin.id } }),
+        prisma.adminSession.updateMany({ where: { id: by.sessionId, secondFactor: null }, data: { secondFactor: 'passkey' } }),
+      ]);
+      return passkey;
+    },
+
+    /** An administrator's own passkeys, oldest first. */
+    passkeys(adminId: string) {
+      return prisma.passkey.findMany({ where: { adminId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    },
+
+    passkeyCount(adminId: string) {
+      return prisma.passkey.count({ where: { adminId } });
+    },
+
+    /** Deletes one of the caller's passkeys (after the password was re-entered); refused when it is their last second factor and the site requires one. */
+    async removePasskey(adminId: string, passkeyId: string, clientAddress: string | null) {
+      const passkey = await prisma.passkey.findFirst({ where: { id: passkeyId, adminId }, include: { admin: true } });
+      if (!passkey) throw new NotFoundError('passkey');
+      if (secondFactor.required() && !(await hasSecondFactor(passkey.admin, passkey.id))) {
+        throw new InvalidInputError('this site requires a second factor: add another passkey or an authenticator app before removing your last one');
+      }
+      await prisma.passkey.delete({ where: { id: passkey.id } });
+      await log('passkey_removed', { account: passkey.admin.email, address: clientAddress, adminId });
+      return true;
     },
 
     /**
      * Starts a TOTP enrolment: from a session (the caller has re-entered their password), or from the
      * enrolment challenge of a sign-in when the site requires a second factor and the account has none.
      */
-    async startTotpEnrolment(by: { adminId: string } | { challenge: string }) {
-      const admin = 'challenge' in by ? (await findChallenge(by.challenge, 'enrol')).admin : await prisma.admin.findUnique({ where: { id: by.adminId } });
+    async startTotpEnrolment(by: { adminId: string } | { challenge: string }, clientAddress: string | null = null) {
+      const admin = 'challenge' in by ? (await findChallenge(by.challenge, 'enrol', clientAddress ?? UNKNOWN_ADDRESS)).admin : await prisma.admin.findUnique({ where: { id: by.adminId } });
       if (!admin) throw new NotFoundError('administrator');
       return startEnrolment(admin);
     },
@@ -324,7 +457,7 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
     async confirmTotpEnrolment(by: { adminId: string; sessionId: string } | { challenge: string }, typed: string, clientAddress: string | null) {
       const address = clientAddress ?? UNKNOWN_ADDRESS;
       if ('challenge' in by) {
-        const challenge = await findChallenge(by.challenge, 'enrol');
+        const challenge = await findChallenge(by.challenge, 'enrol', address);
         const recoveryCodes = await confirmEnrolment(challenge.admin, typed, address);
         await useChallenge(challenge.id);
         await log('login_succeeded', { account: challenge.admin.email, address, adminId: challenge.admin.id });
@@ -339,17 +472,17 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
 
     /** Turns TOTP off and deletes the recovery codes (after the password was re-entered); refused while the site requires it. */
     async disableTotp(adminId: string, clientAddress: string | null) {
-      if (secondFactor.required()) throw new InvalidInputError('this site requires a second factor: it cannot be turned off (enrol a new one to replace it)');
+      if (secondFactor.required() && (await prisma.passkey.count({ where: { adminId } })) === 0) throw new InvalidInputError('this site requires a second factor: it cannot be turned off (enrol a new one to replace it)');
       const admin = await prisma.admin.update({ where: { id: adminId }, data: { totpSecret: null, totpPendingSecret: null, totpLastStep: null, totpEnabledAt: null } });
       await prisma.recoveryCode.deleteMany({ where: { adminId } });
       await log('second_factor_disabled', { account: admin.email, address: clientAddress, adminId });
       return true;
     },
 
-    /** Whether an administrator has TOTP, and how many recovery codes they have left. */
+    /** Whether an administrator has TOTP, how many recovery codes they have left, and how many passkeys. */
     async secondFactorStatus(adminId: string) {
-      const admin = await prisma.admin.findUnique({ where: { id: adminId }, select: { totpEnabledAt: true, _count: { select: { recoveryCodes: true } } } });
-      return { totpEnabled: admin?.totpEnabledAt != null, recoveryCodesLeft: admin?._count.recoveryCodes ?? 0 };
+      const admin = await prisma.admin.findUnique({ where: { id: adminId }, select: { totpEnabledAt: true, _count: { select: { recoveryCodes: true, passkeys: true } } } });
+      return { totpEnabled: admin?.totpEnabledAt != null, recoveryCodesLeft: admin?._count.recoveryCodes ?? 0, passkeys: admin?._count.passkeys ?? 0 };
     },
 
     /** The live session a token names, with its administrator; null when revoked, expired or unknown. */

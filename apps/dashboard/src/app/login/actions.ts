@@ -15,6 +15,8 @@ export interface LoginState {
   email?: string;
   /** The password was right: the next step asks for a code ('code'), or enrols an app first ('enrol'). */
   step?: 'code' | 'enrol';
+  /** For 'code': the account has a passkey, offered before the code. */
+  passkey?: boolean;
   /** For 'enrol': what the authenticator app is given. */
   enrolment?: { secret: string; uri: string };
   /** Shown once after an enrolment at sign-in, before going on. */
@@ -22,7 +24,7 @@ export interface LoginState {
 }
 
 type LoginResult = {
-  login: { __typename: string; data?: { token: string; admin: { email: string; role: string } }; code?: string; message?: string; retryAfterSeconds?: number; challenge?: string; enrolmentRequired?: boolean };
+  login: { __typename: string; data?: { token: string; admin: { email: string; role: string } }; code?: string; message?: string; retryAfterSeconds?: number; challenge?: string; enrolmentRequired?: boolean; passkeyAvailable?: boolean };
 };
 
 /** The sign-in's challenge between its two steps: an httpOnly cookie, never in the page. */
@@ -53,13 +55,13 @@ export async function login(_previous: LoginState, form: FormData): Promise<Logi
   let token: string;
   try {
     const { login } = await gql<LoginResult>(
-      `mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { __typename ... on MutationLoginSuccess { data { token admin { email role } } } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } ... on SecondFactorRequiredError { challenge enrolmentRequired } } }`,
+      `mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { __typename ... on MutationLoginSuccess { data { token admin { email role } } } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } ... on SecondFactorRequiredError { challenge enrolmentRequired passkeyAvailable } } }`,
       parsed.data,
       '',
       await forwardedFor(),
     );
     if (!login.data) {
-      if (login.code === 'SECOND_FACTOR_REQUIRED' && login.challenge) return secondStep(login.challenge, login.enrolmentRequired === true, email);
+      if (login.code === 'SECOND_FACTOR_REQUIRED' && login.challenge) return secondStep(login.challenge, login.enrolmentRequired === true, email, login.passkeyAvailable === true);
       if (login.code === 'LOGIN_FAILED') return { error: 'Wrong email or password.', email };
       if (login.code === 'RATE_LIMITED') return { error: `Too many failed sign-ins. Try again in ${Math.ceil((login.retryAfterSeconds ?? 60) / 60)} minute(s).`, email };
       return { error: login.message ?? 'Sign-in failed.', email };
@@ -83,9 +85,9 @@ async function startSession(token: string): Promise<void> {
 }
 
 /** Keeps the challenge for the code step; an enrolment gets its secret now. */
-async function secondStep(challenge: string, enrol: boolean, email: string): Promise<LoginState> {
+async function secondStep(challenge: string, enrol: boolean, email: string, passkey: boolean): Promise<LoginState> {
   (await cookies()).set(CHALLENGE_COOKIE, challenge, { httpOnly: true, sameSite: 'strict', secure: await secureCookies(), path: '/login', maxAge: 5 * 60 });
-  if (!enrol) return { step: 'code', email };
+  if (!enrol) return { step: 'code', email, passkey };
   const { startTotpEnrolment: r } = await gql<{ startTotpEnrolment: { __typename: string; data?: { secret: string; uri: string }; message?: string } }>(
     `mutation ($c: String!) { startTotpEnrolment(challenge: $c) { __typename ... on MutationStartTotpEnrolmentSuccess { data { secret uri } } ... on Error { code message } } }`,
     { c: challenge },
@@ -134,6 +136,52 @@ export async function submitCode(previous: LoginState, form: FormData): Promise<
     (await cookies()).set(PENDING_SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: await secureCookies(), path: '/login', maxAge: 10 * 60 });
     return { recoveryCodes: answer.data.recoveryCodes };
   }
+  await startSession(token);
+  redirect('/overview');
+}
+
+const PasskeyAnswer = z.object({ response: z.string().min(2).max(16_000) });
+type Refusal = { __typename: string; code?: string; message?: string; retryAfterSeconds?: number };
+const refusalText = (r: Refusal) =>
+  r.code === 'RATE_LIMITED' ? `Too many failed sign-ins. Try again in ${Math.ceil((r.retryAfterSeconds ?? 60) / 60)} minute(s).` : (r.message ?? 'Sign-in failed.').replace(/^./, (c) => c.toUpperCase());
+
+/** The passkey step, first half: the options for the browser's WebAuthn call, for this sign-in's challenge. */
+export async function passkeySignInOptions(): Promise<{ options?: string; error?: string }> {
+  const challenge = (await cookies()).get(CHALLENGE_COOKIE)?.value;
+  if (!challenge) return { error: 'This sign-in has expired. Sign in again.' };
+  try {
+    const { startPasskeySignIn: r } = await gql<{ startPasskeySignIn: Refusal & { data?: { optionsJson: string } } }>(
+      `mutation ($c: String!) { startPasskeySignIn(challenge: $c) { __typename ... on MutationStartPasskeySignInSuccess { data { optionsJson } } ... on Error { code message } } }`,
+      { c: challenge },
+      '',
+      await forwardedFor(),
+    );
+    return r.data ? { options: r.data.optionsJson } : { error: refusalText(r) };
+  } catch (error) {
+    return { error: explain(error) };
+  }
+}
+
+/** Second half: the authenticator's answer completes the sign-in. */
+export async function submitPasskey(input: { response: string }): Promise<{ error?: string }> {
+  const parsed = PasskeyAnswer.safeParse(input);
+  if (!parsed.success) return { error: 'The browser gave no passkey answer.' };
+  const challenge = (await cookies()).get(CHALLENGE_COOKIE)?.value;
+  if (!challenge) return { error: 'This sign-in has expired. Sign in again.' };
+  let token: string;
+  try {
+    const { loginPasskey: r } = await gql<{ loginPasskey: Refusal & { data?: { token: string } } }>(
+      `mutation ($c: String!, $r: String!) { loginPasskey(challenge: $c, response: $r) { __typename ... on MutationLoginPasskeySuccess { data { token } } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } } }`,
+      { c: challenge, r: parsed.data.response },
+      '',
+      await forwardedFor(),
+    );
+    if (!r.data) return { error: refusalText(r) };
+    token = r.data.token;
+  } catch (error) {
+    return { error: explain(error) };
+  }
+  (await cookies()).delete({ name: CHALLENGE_COOKIE, path: '/login' });
   await startSession(token);
   redirect('/overview');
 }

@@ -2,6 +2,7 @@
 
 import { useActionState } from 'react';
 import { finishSignIn, login, submitCode, type LoginState } from './actions';
+import { PasskeySignIn } from './passkey-sign-in';
 
 export function LoginForm({ notice }: { notice?: string }) {
   const [state, action, pending] = useActionState<LoginState, FormData>(login, {});
@@ -37,7 +38,8 @@ function CodeForm({ first }: { first: LoginState }) {
   if (!state.step) return <LoginForm notice={state.error} />;
   return (
     <form action={action} className="panel" aria-describedby={state.error ? 'code-error' : undefined}>
-      <h1>{state.step === 'enrol' ? 'Set up your authenticator app' : 'Enter your code'}</h1>
+      <h1>{state.step === 'enrol' ? 'Set up your authenticator app' : state.passkey ? 'Use your passkey or a code' : 'Enter your code'}</h1>
+      {state.step === 'code' && state.passkey && <PasskeySignIn />}
       {state.step === 'enrol' && state.enrolment && (
         <>
           <p>This site requires a second factor. Add this account to an authenticator app (the URI, or the secret typed in), then enter the code it shows.</p>

@@ -62,3 +62,33 @@ export async function requireSecondFactor(_s: AccountState, form: FormData): Pro
   const r = await run('updateSettings', `mutation ($on: Boolean!) { updateSettings(input: { requireSecondFactor: $on }) { __typename ... on Error { code message } } }`, { on: parsed.data.on });
   return r.error ? { error: r.error } : { message: parsed.data.on ? 'Every administrator now signs in with a second factor.' : 'A second factor is no longer required.' };
 }
+
+const PasskeyStart = z.object({
+  name: z.string().trim().min(1, 'Name the passkey, e.g. the device it lives on.').max(64, 'At most 64 characters.'),
+  currentPassword: z.string().min(1, 'Give your password again.').max(256),
+});
+const PasskeyFinish = z.object({ name: PasskeyStart.shape.name, response: z.string().min(2).max(16_000) });
+const PasskeyRemove = z.object({ id: z.string().min(1).max(64), currentPassword: PasskeyStart.shape.currentPassword });
+
+/** A passkey's registration, first half: the password again, then the options for the browser's WebAuthn call. */
+export async function startPasskeyRegistration(input: { name: string; currentPassword: string }): Promise<{ options?: string; error?: string }> {
+  const parsed = PasskeyStart.safeParse(input);
+  if (!parsed.success) return { error: issues(parsed.error) };
+  const r = await run('startPasskeyRegistration', `mutation ($p: String!) { startPasskeyRegistration(currentPassword: $p) { __typename ... on MutationStartPasskeyRegistrationSuccess { data { optionsJson } } ... on Error { code message } } }`, { p: parsed.data.currentPassword });
+  return r.error ? { error: r.error } : { options: (r.data as { optionsJson: string }).optionsJson };
+}
+
+/** Second half: the credential the browser created, stored under its name. */
+export async function finishPasskeyRegistration(input: { name: string; response: string }): Promise<AccountState> {
+  const parsed = PasskeyFinish.safeParse(input);
+  if (!parsed.success) return { error: issues(parsed.error) };
+  const r = await run('finishPasskeyRegistration', `mutation ($n: String!, $r: String!) { finishPasskeyRegistration(name: $n, response: $r) { __typename ... on MutationFinishPasskeyRegistrationSuccess { data { id } } ... on Error { code message } } }`, { n: parsed.data.name, r: parsed.data.response });
+  return r.error ? { error: r.error } : { message: `Passkey “${parsed.data.name}” added: sign-ins can use it after the password.` };
+}
+
+export async function removePasskey(_s: AccountState, form: FormData): Promise<AccountState> {
+  const parsed = PasskeyRemove.safeParse({ id: form.get('id'), currentPassword: form.get('currentPassword') });
+  if (!parsed.success) return { error: issues(parsed.error) };
+  const r = await run('removePasskey', `mutation ($id: ID!, $p: String!) { removePasskey(id: $id, currentPassword: $p) { __typename ... on Error { code message } } }`, { id: parsed.data.id, p: parsed.data.currentPassword });
+  return r.error ? { error: r.error } : { message: 'Passkey removed.' };
+}
