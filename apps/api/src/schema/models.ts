@@ -1,7 +1,7 @@
 import type { HeadArtefact } from '@facegate/face-core';
 import { builder } from '../builder.ts';
 import { TooFewIdentitiesError } from '../errors.ts';
-import type { ModelComparison, ModelReplay } from '../services/models.ts';
+import type { ModelComparison, ModelReplay } from '../services/models/index.ts';
 import { COMMON_ERRORS, ErrorInterface } from './errors.ts';
 
 // Model versions: which model decides, learned heads, the change job, the comparison on the audit history

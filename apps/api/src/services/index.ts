@@ -16,7 +16,7 @@ import { importLimits } from './bulk-import.ts';
 import { createDoorFaces } from './door-faces.ts';
 import { createAuditService } from './audit.ts';
 import { verifyAuditChain } from './audit-chain.ts';
-import { createModelsService, loadActiveModel, type ModelsOptions } from './models.ts';
+import { createModelsService, loadActiveModel, type ModelsOptions } from './models/index.ts';
 import { createPeopleService } from './people.ts';
 import type { Prisma } from './prisma.ts';
 import { createRateLimits } from './rate-limits.ts';
