@@ -21,7 +21,7 @@ import { createMetrics } from './ops/metrics.ts';
 import { observe } from './ops/observe.ts';
 import { createRecognizer, type Recognizer } from './recognizer/pool.ts';
 import { schema } from './schema/index.ts';
-import { createServices } from './services/index.ts';
+import { createServices } from './composition.ts';
 import { chooseEncoder } from './services/models/index.ts';
 import type { Prisma } from './services/prisma.ts';
 

@@ -5,6 +5,7 @@ import type { RejectedPhoto } from '../services/people.ts';
 import { DoorRef } from './door.ts';
 import { COMMON_ERRORS, ErrorInterface } from './errors.ts';
 import { PersonRef } from './person.ts';
+import { readUpload } from './uploads.ts';
 
 builder.objectType(ImportRefusedError, {
   name: 'ImportRefusedError',
@@ -78,7 +79,7 @@ builder.mutationFields((t) => ({
       const unread: RejectedPhoto[] = [];
       for (const [index, file] of images.entries()) {
         try {
-          photos.push({ filename: file.name, bytes: await ctx.services.readUpload(file), index });
+          photos.push({ filename: file.name, bytes: await readUpload(file, ctx.services.maxUploadBytes), index });
         } catch (error) {
           if (!(error instanceof FaceRejectedError)) throw error;
           unread.push({ index, filename: file.name, code: error.code, message: error.message });

@@ -11,6 +11,7 @@ import { PersonRef } from './person.ts';
 import { jpegDataUrl } from './scalars.ts';
 import { onlyUsedFace, parsePhotoFaces } from '../services/photo-faces.ts';
 import { PhotoFacesRef } from './photo.ts';
+import { readUpload } from './uploads.ts';
 
 export const RecognitionEventRef = builder.objectRef<RecognitionEventModel>('RecognitionEvent');
 
@@ -170,10 +171,10 @@ const VerifyInput = builder.inputType('VerifyFaceInput', {
 });
 
 /** The attempt's photos, read when the service asks (so an oversized one is audited like any refusal). */
-function uploads(ctx: { services: { readUpload(file: File): Promise<Uint8Array> } }, image: File | null | undefined, frames: readonly File[] | null | undefined) {
+function uploads(ctx: { services: { maxUploadBytes: number } }, image: File | null | undefined, frames: readonly File[] | null | undefined) {
   if (image && frames?.length) throw new InvalidInputError('send either `image` or `frames`, not both');
   const files = image ? [image] : [...(frames ?? [])];
-  return files.map((file) => () => ctx.services.readUpload(file));
+  return files.map((file) => () => readUpload(file, ctx.services.maxUploadBytes));
 }
 
 const RECOGNITION_ERRORS = [...COMMON_ERRORS, FaceRejectedError, RateLimitedError, BusyError, UnavailableError];

@@ -10,7 +10,7 @@ import { verifyPin } from '../policy/pin.ts';
 import type { AdaptiveTemplates, DoorFrame } from './adaptive-templates.ts';
 import type { AuditService, RecognitionEventRow } from './audit.ts';
 import type { RateLimits } from './rate-limits.ts';
-import { decisionConfig, type SettingsService } from './settings.ts';
+import { decisionConfig, type SettingsService } from './settings/settings.ts';
 import { photoFacesOf, serializePhotoFaces, type PhotoFaces } from './photo-faces.ts';
 import type { Prisma } from './prisma.ts';
 
