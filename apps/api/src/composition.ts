@@ -12,7 +12,7 @@ import { createAdaptiveTemplates, type AdaptiveTemplates } from './services/adap
 import { createAdminLog, type AdminLog } from './services/admin-log.ts';
 import { verifyAuditChain, type ChainReport } from './services/audit-chain.ts';
 import { createAuditService, type AuditService } from './services/audit.ts';
-import { importLimits, type ImportLimits } from './services/bulk-import.ts';
+import { importLimits, type ImportLimits } from '@facegate/people-archive';
 import { createDoorFaces, type DoorFacesService } from './services/door-faces.ts';
 import { createModelsService, loadActiveModel, type ModelsOptions, type ModelsService } from './services/models/index.ts';
 import { createPeopleService, type PeopleService } from './services/people.ts';
