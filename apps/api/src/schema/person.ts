@@ -4,7 +4,7 @@ import { can } from '../auth/viewer.ts';
 import { decodeEncoding } from '../db/codecs.ts';
 import { DuplicateNameError, FaceRejectedError } from '../errors.ts';
 import type { RejectedPhoto as RejectedPhotoModel } from '../services/people.ts';
-import type { FaceSampleModel, PersonModel } from '../services/prisma.ts';
+import type { FaceSampleModel, PersonModel } from '../db/prisma.ts';
 import { onlyUsedFace, parsePhotoFaces } from '../services/photo-faces.ts';
 import { COMMON_ERRORS } from './errors.ts';
 import { checksOf, PhotoFacesRef, QualityCheckRef } from './photo.ts';

@@ -4,7 +4,7 @@ import { can } from '../auth/viewer.ts';
 import { unavailableError } from '../db/unavailable.ts';
 import { BusyError, FaceRejectedError, InvalidInputError, RateLimitedError, UnavailableError } from '../errors.ts';
 import { STEP_UP_SECONDS, type RecognitionOutcome } from '../services/recognition.ts';
-import type { RecognitionEventModel } from '../services/prisma.ts';
+import type { RecognitionEventModel } from '../db/prisma.ts';
 import { DoorRef, LivenessPointsRef } from './door.ts';
 import { COMMON_ERRORS } from './errors.ts';
 import { PersonRef } from './person.ts';

@@ -8,7 +8,7 @@ import { decodeEncoding, encodeEncoding } from '../db/codecs.ts';
 import type { DataCipher } from '../db/sealed.ts';
 import { erasePersonFromEvents } from '../events/erasure.ts';
 import { photoFacesOf, serializePhotoFaces, type PhotoFaces } from './photo-faces.ts';
-import type { Prisma } from './prisma.ts';
+import type { Prisma } from '../db/prisma.ts';
 
 /** Why a photo is not enrolled, in words an administrator understands. */
 export interface RejectedPhoto {

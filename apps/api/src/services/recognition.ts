@@ -12,7 +12,7 @@ import type { AuditService, RecognitionEventRow } from './audit.ts';
 import type { RateLimits } from './rate-limits.ts';
 import { decisionConfig, type SettingsService } from './settings/settings.ts';
 import { photoFacesOf, serializePhotoFaces, type PhotoFaces } from './photo-faces.ts';
-import type { Prisma } from './prisma.ts';
+import type { Prisma } from '../db/prisma.ts';
 
 export type Decision = 'accepted' | 'refused' | 'step_up' | 'error';
 

@@ -1,7 +1,7 @@
 import { ENCODER_MODEL_ID, headFromArtefact, type EncodingHead, type HeadArtefact } from '@facegate/face-core';
 import { InvalidInputError, NotFoundError } from '../../errors.ts';
 import type { ActiveModel, Gallery } from '../../recognizer/gallery.ts';
-import type { Prisma } from '../prisma.ts';
+import type { Prisma } from '../../db/prisma.ts';
 
 /** The Setting row naming the model decisions use: JSON { model, headId }. Switched only by a finished ModelChange. */
 export const ACTIVE_MODEL_KEY = 'activeModel';

@@ -1,6 +1,6 @@
 import { ENCODER_MODEL_ID, encoderModelId, precisionOfModel, type EncoderPrecision } from '@facegate/face-core';
 import { InvalidInputError } from '../../errors.ts';
-import type { Prisma } from '../prisma.ts';
+import type { Prisma } from '../../db/prisma.ts';
 import { ACTIVE_MODEL_KEY, readActiveModel, type ActiveModelRecord } from './active-model.ts';
 
 /** The setting that remembers which encoder a database's faces are in (its model id). */

@@ -1,7 +1,7 @@
 import type { DataCipher } from '../../db/sealed.ts';
 import type { Gallery } from '../../recognizer/gallery.ts';
 import type { Recognizer } from '../../recognizer/pool.ts';
-import type { Prisma } from '../prisma.ts';
+import type { Prisma } from '../../db/prisma.ts';
 
 /** What the parts of the models service share: the database, the pool, the gallery decisions use. */
 export interface ModelsDeps {

@@ -1,5 +1,5 @@
 import { decisionThresholds, DEFAULT_DECISION_CONFIG, falseMatchRateForGallery } from '@facegate/face-core';
-import type { Prisma } from '../prisma.ts';
+import type { Prisma } from '../../db/prisma.ts';
 import { decisionConfig, type Settings, type SettingsService } from './settings.ts';
 
 /** The verification threshold, and the identification one for a gallery of some size. */
