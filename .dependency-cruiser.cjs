@@ -17,6 +17,13 @@ module.exports = {
       from: { path: '^packages/face-core/src' },
       to: { path: '^(apps|packages/client)/' },
     },
+    {
+      name: 'people-archive-stands-alone',
+      severity: 'error',
+      comment: 'The archive reader is shared by the API and the browser: it imports no other workspace.',
+      from: { path: '^packages/people-archive/src' },
+      to: { path: '^(apps|packages/(?!people-archive/))' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

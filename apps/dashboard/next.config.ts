@@ -31,6 +31,8 @@ const SECURITY_HEADERS = [
 
 const config: NextConfig = {
   poweredByHeader: false,
+  // Workspace packages ship TypeScript source.
+  transpilePackages: ['@facegate/people-archive'],
   experimental: {
     // Photos travel through server actions to the API (which allows 10 MiB each).
     serverActions: { bodySizeLimit: '40mb' },

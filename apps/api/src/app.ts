@@ -21,9 +21,9 @@ import { createMetrics } from './ops/metrics.ts';
 import { observe } from './ops/observe.ts';
 import { createRecognizer, type Recognizer } from './recognizer/pool.ts';
 import { schema } from './schema/index.ts';
-import { createServices } from './services/index.ts';
-import { chooseEncoder } from './services/models.ts';
-import type { Prisma } from './services/prisma.ts';
+import { createServices } from './composition.ts';
+import { chooseEncoder } from './services/models/index.ts';
+import type { Prisma } from './db/prisma.ts';
 
 /** Refuses request bodies over the limit before they are read (uploads are buffered in memory). */
 function bodyLimit(maxBytes: number): Plugin {

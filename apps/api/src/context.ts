@@ -2,7 +2,7 @@ import { BlockList, isIP } from 'node:net';
 import type { Viewer } from './auth/viewer.ts';
 import { parseApiKey, verifyApiKeySecret } from './db/secrets.ts';
 import type { TokenIssuer } from './auth/tokens.ts';
-import type { Services } from './services/index.ts';
+import type { Services } from './composition.ts';
 
 // Who is calling and what they may do live in auth/ (services import them from there, not from the
 // request context, which depends on the services).

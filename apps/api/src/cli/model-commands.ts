@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import type { ModelReplay } from '../services/models.ts';
+import type { ModelReplay } from '../services/models/index.ts';
 import { withApp } from './with-app.ts';
 
 /** Two histograms side by side, one line per bin of 0.05 that either model has attempts in. */
@@ -85,7 +85,7 @@ export function addModelCommands(program: Command): Command {
         import('@facegate/face-core'),
         import('../config.ts'),
         import('../db/index.ts'),
-        import('../services/models.ts'),
+        import('../services/models/index.ts'),
       ]);
       const db = createDb({ databaseUrl: loadConfig().DATABASE_URL });
       try {

@@ -1,4 +1,4 @@
-import type { Prisma } from '../services/prisma.ts';
+import type { Prisma } from '../db/prisma.ts';
 
 /**
  * A deleted person leaves the events out too: their id and name are removed from the payloads waiting

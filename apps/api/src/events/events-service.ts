@@ -1,7 +1,7 @@
 import type { DataCipher } from '../db/sealed.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Metrics } from '../ops/metrics.ts';
-import type { Prisma, RecognitionEventModel } from '../services/prisma.ts';
+import type { Prisma, RecognitionEventModel } from '../db/prisma.ts';
 import { erasePersonFromEvents } from './erasure.ts';
 import { refusedHost, type AllowedAddress } from './webhook-address.ts';
 import { createMqttPublisher, type MqttOptions } from './mqtt-publisher.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Prisma } from '../services/prisma.ts';
+import type { Prisma } from '../db/prisma.ts';
 import { createPump } from './pump.ts';
 
 export interface MqttOptions {

@@ -1,4 +1,4 @@
-import type { RecognitionEventModel } from '../services/prisma.ts';
+import type { RecognitionEventModel } from '../db/prisma.ts';
 
 /** The decisions an event is filed under (topics, webhook filters, Home Assistant's event types). */
 export const EVENT_DECISIONS = ['accepted', 'refused', 'step_up', 'error'] as const;

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { DataCipher } from '../db/sealed.ts';
-import type { Prisma } from '../services/prisma.ts';
+import type { Prisma } from '../db/prisma.ts';
 import { createPump } from './pump.ts';
 import { signWebhook, WEBHOOK_HEADERS } from './signature.ts';
 import { guardedLookup, portOf, refusedHost, type AllowedAddress } from './webhook-address.ts';

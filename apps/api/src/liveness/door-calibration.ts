@@ -1,8 +1,8 @@
 import { DOOR_CALIBRATION_STEP_UP, doorLivePoint, livenessPointsFor, type LivenessPoints } from '@facegate/face-core';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { settingsAtDoor, type DoorSettings } from '../policy/door-settings.ts';
-import type { Prisma } from '../services/prisma.ts';
-import type { Settings } from '../services/settings.ts';
+import type { Prisma } from '../db/prisma.ts';
+import type { Settings } from '../services/settings/settings.ts';
 
 /** The door's own accepted attempts read at most (the most recent). */
 export const CALIBRATION_MAX_ATTEMPTS = 5000;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
-import type { Prisma } from '../services/prisma.ts';
+import type { Prisma } from '../db/prisma.ts';
 import { doorSettingsSchema, parseDoorSettings, type DoorSettings } from './door-settings.ts';
 import { hashPin } from './pin.ts';
 import { exceptionAt, exceptionsSchema, isOpenAt, isTimeZone, nextOpening, windowsSchema, type ScheduleException, type ScheduleWindow } from './schedule.ts';

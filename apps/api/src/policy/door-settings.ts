@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { settingsSchema, withThreshold, type Settings } from '../services/settings.ts';
+import { settingsSchema, withThreshold, type Settings } from '../services/settings/settings.ts';
 
 /**
  * A door's own decision settings, each overriding the global one when set: a stricter false-accept

@@ -1,6 +1,6 @@
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
-import type { AdminModel, SecurityEventModel as SecurityEvent } from '../services/prisma.ts';
+import type { AdminModel, SecurityEventModel as SecurityEvent } from '../db/prisma.ts';
 import { LocalAccountsDisabledError, LoginFailedError, RateLimitedError, SecondFactorRequiredError, UnauthorizedError, WeakPasswordError } from '../errors.ts';
 
 import { COMMON_ERRORS } from './errors.ts';

@@ -1,7 +1,7 @@
 import { SCOPES } from '../auth/api-keys.ts';
 import { builder } from '../builder.ts';
 import { parseScopes } from '../db/codecs.ts';
-import type { ApiKeyModel } from '../services/prisma.ts';
+import type { ApiKeyModel } from '../db/prisma.ts';
 import { DoorRef } from './door.ts';
 import { COMMON_ERRORS } from './errors.ts';
 

@@ -1,10 +1,12 @@
+import { ImportRefusedError, readPeopleArchive, refuseLargeArchive, type ImportLimits } from '@facegate/people-archive';
 import { builder } from '../builder.ts';
 import { FaceRejectedError, InvalidInputError } from '../errors.ts';
-import { ImportRefusedError, importPeople, readPeopleArchive, type ImportedPerson, type ImportLimits } from '../services/bulk-import.ts';
+import { importPeople, type ImportedPerson } from '../services/bulk-import.ts';
 import type { RejectedPhoto } from '../services/people.ts';
 import { DoorRef } from './door.ts';
 import { COMMON_ERRORS, ErrorInterface } from './errors.ts';
 import { PersonRef } from './person.ts';
+import { readUpload } from './uploads.ts';
 
 builder.objectType(ImportRefusedError, {
   name: 'ImportRefusedError',
@@ -74,11 +76,11 @@ builder.mutationFields((t) => ({
       if (!trimmed || trimmed.length > 200) throw new InvalidInputError('a person needs a name of at most 200 characters');
       if (images.length === 0) throw new InvalidInputError('no photo');
       if (images.length > limits.maxPhotosPerPerson) throw new ImportRefusedError('TOO_MANY_PHOTOS', `${images.length} photos for ${trimmed}, more than ${limits.maxPhotosPerPerson}`);
-      const photos: { filename: string; bytes: Uint8Array; index: number }[] = [];
+      const photos: { filename: string; bytes: Uint8Array<ArrayBuffer>; index: number }[] = [];
       const unread: RejectedPhoto[] = [];
       for (const [index, file] of images.entries()) {
         try {
-          photos.push({ filename: file.name, bytes: await ctx.services.readUpload(file), index });
+          photos.push({ filename: file.name, bytes: await readUpload(file, ctx.services.maxUploadBytes), index });
         } catch (error) {
           if (!(error instanceof FaceRejectedError)) throw error;
           unread.push({ index, filename: file.name, code: error.code, message: error.message });
@@ -99,7 +101,7 @@ builder.mutationFields((t) => ({
     args: { archive: t.arg({ type: 'File', required: true }), allowDuplicates: t.arg.boolean() },
     resolve: async (_, { archive, allowDuplicates }, ctx) => {
       const limits = ctx.services.importLimits;
-      if (archive.size > limits.maxArchiveBytes) throw new ImportRefusedError('TOO_LARGE', `the archive is ${archive.size} bytes, more than ${limits.maxArchiveBytes}`);
+      refuseLargeArchive(archive.size, limits);
       const { people, skipped } = readPeopleArchive(new Uint8Array(await archive.arrayBuffer()), limits);
       return { people: await importPeople(ctx.services.people, people, { allowDuplicates: allowDuplicates ?? false }), skipped };
     },

@@ -1,7 +1,7 @@
 // Deleting a door: its own file because it answers with the door's keys, revoked with it (door.ts and
 // api-key.ts each reference the other's type otherwise, an import cycle).
 import { builder } from '../builder.ts';
-import type { ApiKeyModel } from '../services/prisma.ts';
+import type { ApiKeyModel } from '../db/prisma.ts';
 import { ApiKeyRef } from './api-key.ts';
 import { COMMON_ERRORS } from './errors.ts';
 

@@ -3,7 +3,7 @@ import { builder } from '../builder.ts';
 import { CALIBRATION_MIN_ATTEMPTS, type DoorLivenessCalibration } from '../liveness/door-calibration.ts';
 import { can } from '../auth/viewer.ts';
 import { parseDoorSettings, settingsAtDoor, type DoorSettings } from '../policy/door-settings.ts';
-import type { DoorModel } from '../services/prisma.ts';
+import type { DoorModel } from '../db/prisma.ts';
 import { ConfirmationRequiredError } from '../errors.ts';
 import { COMMON_ERRORS } from './errors.ts';
 import { LivenessMode } from './settings.ts';

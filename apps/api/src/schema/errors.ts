@@ -1,8 +1,8 @@
 import { builder } from '../builder.ts';
-import { ApiError, BusyError, ConfirmationRequiredError, DuplicateNameError, FaceRejectedError, InvalidInputError, LocalAccountsDisabledError, LoginFailedError, NotFoundError, RateLimitedError, SecondFactorRequiredError, SingleSignOnFailedError, UnauthorizedError, UnavailableError, WeakPasswordError } from '../errors.ts';
+import { BusyError, ConfirmationRequiredError, DuplicateNameError, FaceRejectedError, InvalidInputError, LocalAccountsDisabledError, LoginFailedError, NotFoundError, RateLimitedError, SecondFactorRequiredError, SingleSignOnFailedError, UnauthorizedError, UnavailableError, WeakPasswordError } from '../errors.ts';
 
 /** Every expected failure implements Error: a stable `code` to branch on and a readable `message`. */
-export const ErrorInterface = builder.interfaceRef<ApiError>('Error').implement({
+export const ErrorInterface = builder.interfaceRef<{ code: string; message: string }>('Error').implement({
   fields: (t) => ({
     code: t.exposeString('code'),
     message: t.exposeString('message'),

@@ -1,8 +1,9 @@
 import type { HeadArtefact } from '@facegate/face-core';
 import { builder } from '../builder.ts';
 import { TooFewIdentitiesError } from '../errors.ts';
-import type { ModelComparison, ModelReplay } from '../services/models.ts';
+import type { ModelComparison, ModelReplay } from '../services/models/index.ts';
 import { COMMON_ERRORS, ErrorInterface } from './errors.ts';
+import { readUpload } from './uploads.ts';
 
 // Model versions: which model decides, learned heads, the change job, the comparison on the audit history
 // and training runs. All of it is configuration of the doors' decisions: administrators only.
@@ -185,7 +186,7 @@ builder.mutationFields((t) => ({
     errors: { types: COMMON_ERRORS },
     description: 'Stores a head written by `facegate train` (its JSON file, uploaded).',
     args: { file: t.arg({ type: 'File', required: true }) },
-    resolve: async (_, { file }, ctx) => ctx.services.models.addHead(new TextDecoder().decode(await ctx.services.readUpload(file))),
+    resolve: async (_, { file }, ctx) => ctx.services.models.addHead(new TextDecoder().decode(await readUpload(file, ctx.services.maxUploadBytes))),
   }),
   changeActiveModel: t.field({
     type: ModelChangeRef,

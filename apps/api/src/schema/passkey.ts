@@ -2,7 +2,7 @@
 // and the passkey as the second step of a sign-in. Failed answers are throttled and logged like wrong
 // codes (services/sign-in.ts).
 import { builder } from '../builder.ts';
-import type { PasskeyModel } from '../services/prisma.ts';
+import type { PasskeyModel } from '../db/prisma.ts';
 import { InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError } from '../errors.ts';
 import { reauthenticate, Session } from './admin.ts';
 import { COMMON_ERRORS } from './errors.ts';

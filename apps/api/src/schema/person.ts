@@ -4,11 +4,12 @@ import { can } from '../auth/viewer.ts';
 import { decodeEncoding } from '../db/codecs.ts';
 import { DuplicateNameError, FaceRejectedError } from '../errors.ts';
 import type { RejectedPhoto as RejectedPhotoModel } from '../services/people.ts';
-import type { FaceSampleModel, PersonModel } from '../services/prisma.ts';
+import type { FaceSampleModel, PersonModel } from '../db/prisma.ts';
 import { onlyUsedFace, parsePhotoFaces } from '../services/photo-faces.ts';
 import { COMMON_ERRORS } from './errors.ts';
 import { checksOf, PhotoFacesRef, QualityCheckRef } from './photo.ts';
 import { jpegDataUrl } from './scalars.ts';
+import { readUpload } from './uploads.ts';
 
 export const PersonRef = builder.objectRef<PersonModel>('Person');
 export const FaceSampleRef = builder.objectRef<FaceSampleModel>('FaceSample');
@@ -206,7 +207,7 @@ builder.mutationFields((t) => ({
       const read = await Promise.all(
         images.map(async (file, index): Promise<Read> => {
           try {
-            return { index, filename: file.name, bytes: await ctx.services.readUpload(file) };
+            return { index, filename: file.name, bytes: await readUpload(file, ctx.services.maxUploadBytes) };
           } catch (error) {
             if (!(error instanceof FaceRejectedError)) throw error;
             return { index, filename: file.name, code: error.code, message: error.message };

@@ -4,13 +4,14 @@ import { can } from '../auth/viewer.ts';
 import { unavailableError } from '../db/unavailable.ts';
 import { BusyError, FaceRejectedError, InvalidInputError, RateLimitedError, UnavailableError } from '../errors.ts';
 import { STEP_UP_SECONDS, type RecognitionOutcome } from '../services/recognition.ts';
-import type { RecognitionEventModel } from '../services/prisma.ts';
+import type { RecognitionEventModel } from '../db/prisma.ts';
 import { DoorRef, LivenessPointsRef } from './door.ts';
 import { COMMON_ERRORS } from './errors.ts';
 import { PersonRef } from './person.ts';
 import { jpegDataUrl } from './scalars.ts';
 import { onlyUsedFace, parsePhotoFaces } from '../services/photo-faces.ts';
 import { PhotoFacesRef } from './photo.ts';
+import { readUpload } from './uploads.ts';
 
 export const RecognitionEventRef = builder.objectRef<RecognitionEventModel>('RecognitionEvent');
 
@@ -170,10 +171,10 @@ const VerifyInput = builder.inputType('VerifyFaceInput', {
 });
 
 /** The attempt's photos, read when the service asks (so an oversized one is audited like any refusal). */
-function uploads(ctx: { services: { readUpload(file: File): Promise<Uint8Array> } }, image: File | null | undefined, frames: readonly File[] | null | undefined) {
+function uploads(ctx: { services: { maxUploadBytes: number } }, image: File | null | undefined, frames: readonly File[] | null | undefined) {
   if (image && frames?.length) throw new InvalidInputError('send either `image` or `frames`, not both');
   const files = image ? [image] : [...(frames ?? [])];
-  return files.map((file) => () => ctx.services.readUpload(file));
+  return files.map((file) => () => readUpload(file, ctx.services.maxUploadBytes));
 }
 
 const RECOGNITION_ERRORS = [...COMMON_ERRORS, FaceRejectedError, RateLimitedError, BusyError, UnavailableError];

@@ -2,7 +2,7 @@
 // turning it off. Wrong codes are throttled and logged like wrong passwords (services/sign-in.ts).
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
-import type { AdminModel } from '../services/prisma.ts';
+import type { AdminModel } from '../db/prisma.ts';
 import { LoginFailedError, RateLimitedError, UnauthorizedError } from '../errors.ts';
 import { reauthenticate, Session } from './admin.ts';
 import { COMMON_ERRORS } from './errors.ts';

@@ -1,7 +1,7 @@
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
-import type { Settings, SettingsPatch } from '../services/settings.ts';
-import type { DeploymentCurve, DeploymentPoint } from '../services/settings-preview.ts';
+import type { Settings, SettingsPatch } from '../services/settings/settings.ts';
+import type { DeploymentCurve, DeploymentPoint } from '../services/settings/preview.ts';
 import { ConfirmationRequiredError, InvalidInputError } from '../errors.ts';
 import { COMMON_ERRORS } from './errors.ts';
 

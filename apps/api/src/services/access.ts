@@ -5,7 +5,7 @@ import { checkPasswordStrength } from '../auth/password-policy.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { parseScopes, serializeScopes } from '../db/codecs.ts';
 import { hashPassword } from '../db/secrets.ts';
-import type { Prisma } from './prisma.ts';
+import type { Prisma } from '../db/prisma.ts';
 import type { SignInService } from './sign-in.ts';
 
 export type AdminRole = 'admin' | 'viewer';

@@ -4,7 +4,7 @@ import type { DataCipher } from '../db/sealed.ts';
 import { NotFoundError } from '../errors.ts';
 import type { Gallery } from '../recognizer/gallery.ts';
 import type { AttemptLearning } from './audit.ts';
-import type { Prisma } from './prisma.ts';
+import type { Prisma } from '../db/prisma.ts';
 
 /** A frame the decision used, with what a sample keeps of it (the aligned chip, the detector's score). */
 export interface DoorFrame extends ProbeFace {

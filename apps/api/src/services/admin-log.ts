@@ -1,5 +1,5 @@
 import type { Viewer } from '../auth/viewer.ts';
-import type { Prisma } from './prisma.ts';
+import type { Prisma } from '../db/prisma.ts';
 
 /** One line of the administrators' action log, as written (see AdminAction in prisma/schema.prisma). */
 export interface AdminActionEntry {

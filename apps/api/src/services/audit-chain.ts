@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Prisma, RecognitionEventModel } from './prisma.ts';
+import type { Prisma, RecognitionEventModel } from '../db/prisma.ts';
 
 /**
  * The audit log's hash chain. Every write of an attempt (its record, each PIN try of a step-up) appends

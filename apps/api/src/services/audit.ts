@@ -1,7 +1,7 @@
 import { createPubSub } from 'graphql-yoga';
 import type { DataCipher } from '../db/sealed.ts';
 import { createAuditChain, sealPersonal, type Tx } from './audit-chain.ts';
-import type { Prisma, RecognitionEventModel } from './prisma.ts';
+import type { Prisma, RecognitionEventModel } from '../db/prisma.ts';
 
 export type RecognitionEventRow = RecognitionEventModel;
 

@@ -5,7 +5,7 @@ import type { Gallery } from '../recognizer/gallery.ts';
 import type { Recognizer } from '../recognizer/pool.ts';
 import { completeLinkage } from './clustering.ts';
 import type { PeopleService, RejectedPhoto } from './people.ts';
-import type { Prisma, RecognitionEventModel } from './prisma.ts';
+import type { Prisma, RecognitionEventModel } from '../db/prisma.ts';
 
 /**
  * Refusals a face may never be learned from, whatever an administrator clicks:

@@ -8,7 +8,7 @@ import { decodeEncoding, encodeEncoding } from '../db/codecs.ts';
 import type { DataCipher } from '../db/sealed.ts';
 import { erasePersonFromEvents } from '../events/erasure.ts';
 import { photoFacesOf, serializePhotoFaces, type PhotoFaces } from './photo-faces.ts';
-import type { Prisma } from './prisma.ts';
+import type { Prisma } from '../db/prisma.ts';
 
 /** Why a photo is not enrolled, in words an administrator understands. */
 export interface RejectedPhoto {
@@ -29,10 +29,10 @@ export function erasedPseudonym(personId: string): string {
   return `erased-${createHash('sha256').update(personId).digest('hex').slice(0, 10)}`;
 }
 
-/** The enrolled person (other than `self`) a new face would be taken for, if any (services/index.ts). */
+/** The enrolled person (other than `self`) a new face would be taken for, if any (composition.ts). */
 export type DuplicateFinder = (encoding: Encoding, self: string | null) => { personId: string; name: string; distance: number } | null;
 
-/** How far (L2, in the encoder's space) a face is from one of the person's own samples, or Infinity (services/index.ts). */
+/** How far (L2, in the encoder's space) a face is from one of the person's own samples, or Infinity (composition.ts). */
 export type OwnSampleDistance = (encoding: Encoding, personId: string) => number;
 
 /**

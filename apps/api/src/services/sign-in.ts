@@ -6,7 +6,7 @@ import { newRecoveryCodes, newTotpSecret, recoveryCodeHash, totpCode, totpEnrolm
 import { hashPassword, verifyPassword } from '../db/secrets.ts';
 import type { DataCipher } from '../db/sealed.ts';
 import { InvalidInputError, LocalAccountsDisabledError, LoginFailedError, NotFoundError, RateLimitedError, SecondFactorRequiredError, SingleSignOnFailedError } from '../errors.ts';
-import type { Prisma } from './prisma.ts';
+import type { Prisma } from '../db/prisma.ts';
 import type { SingleSignOn } from './single-sign-on.ts';
 
 /** How many failed sign-ins are allowed, per account and per client address, within the lockout window. */

@@ -7,7 +7,7 @@ import * as oidc from 'openid-client';
 import type { SingleSignOnConfig } from '../config.ts';
 import type { DataCipher } from '../db/sealed.ts';
 import { SingleSignOnFailedError } from '../errors.ts';
-import type { AdminModel, Prisma } from './prisma.ts';
+import type { AdminModel, Prisma } from '../db/prisma.ts';
 
 /** How long a started sign-in waits for the provider's answer. */
 const REQUEST_SECONDS = 10 * 60;

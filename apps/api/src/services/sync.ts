@@ -5,7 +5,7 @@ export interface SyncHandlers {
   peopleChanged(ids: string[]): Promise<void>;
   eventRecorded(id: string): Promise<void>;
   settingsChanged(): Promise<void>;
-  /** Another instance switched the active model (services/models.ts). */
+  /** Another instance switched the active model (services/models/). */
   modelChanged?(): Promise<void>;
   /** The connection came back after a loss: messages may have been missed. */
   resync?(): Promise<void>;

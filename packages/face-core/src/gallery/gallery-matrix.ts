@@ -1,16 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import type { Index as UsearchIndex, Matches } from 'usearch';
-import { SOFT_NEAREST_TEMPERATURE, type GalleryRule } from '../matching/constants.ts';
+import type { Matches } from 'usearch';
+import type { GalleryRule } from '../matching/constants.ts';
 import type { Candidate, Encoding } from '../matching/match.ts';
+import { ruleDistance, squaredL2 } from './distances.ts';
+import { buildHnswIndex, newHnswIndex, usearch, type HnswOptions, type Index, type IndexSource } from './hnsw-index.ts';
 
-// usearch's ES module finds its native build from the caller's stack, which fails under loaders such
-// as tsx (endless recursion); its CommonJS build finds it from __dirname.
-const { exactSearch, Index, MetricKind, ScalarKind } = createRequire(import.meta.url)('usearch') as typeof import('usearch');
-type Index = UsearchIndex;
+const { exactSearch, MetricKind } = usearch;
 
 /** What the decision layer searches: the people it holds, the nearest by a rule, one person exactly. */
 export interface SearchableGallery {
@@ -20,27 +14,14 @@ export interface SearchableGallery {
   distanceTo(id: string, probe: Encoding, rule: GalleryRule): number;
 }
 
-export interface GalleryMatrixOptions {
+export interface GalleryMatrixOptions extends Partial<HnswOptions> {
   /**
    * Build an approximate index (HNSW, usearch) once this many samples are held, and retrieve the
    * candidates through it; below, and until the index has caught up, search is exact. Infinity: never.
    */
   readonly annThreshold?: number;
-  /** HNSW graph degree (usearch `connectivity`). */
-  readonly connectivity?: number;
-  /** HNSW beam width while adding. */
-  readonly expansionAdd?: number;
-  /** HNSW beam width while searching (at least the number of samples retrieved). */
-  readonly expansionSearch?: number;
   /** Samples retrieved per person wanted, before the exact per-person distances. */
   readonly oversample?: number;
-  /**
-   * Where a background build of the index runs: in a worker thread (`worker`, the default: the main
-   * thread only copies the vectors and loads the built index), or on the main thread in chunks (`main`).
-   */
-  readonly buildIn?: 'worker' | 'main';
-  /** Threads a worker build uses (usearch's own): 1 leaves the other cores to the doors. */
-  readonly buildThreads?: number;
 }
 
 /** Above 20,000 samples: exact search there costs about 1-2 ms, the index's search a fraction of it. */
@@ -250,7 +231,7 @@ export class GalleryMatrix implements SearchableGallery {
 
   /** (Re)builds the HNSW index over every sample, synchronously. */
   buildIndex(): void {
-    const index = this.newIndex();
+    const index = newHnswIndex(this.dimsValue, this.options);
     if (this.rows > 0) index.add(BigUint64Array.from(this.rowKey.subarray(0, this.rows), (k) => BigInt(k)), this.data.subarray(0, this.rows * this.dimsValue), 0);
     this.index = index;
     this.removedFromIndex = 0;
@@ -261,89 +242,27 @@ export class GalleryMatrix implements SearchableGallery {
    * on the previous index) meanwhile, and changes made meanwhile are caught up before it is used.
    */
   buildIndexInBackground(chunk = 2000): Promise<void> {
-    if (this.indexing) return this.indexing;
-    this.indexing = (async () => {
-      const firstNewKey = this.nextKey;
-      const keys = this.rowKey.slice(0, this.rows);
-      const indexed: number[] = [];
-      let index: Index | null = null;
-      if (this.options.buildIn === 'worker') {
-        try {
-          index = await this.buildInWorker(keys);
-          indexed.push(...keys);
-        } catch (error) {
-          // A worker that cannot start or build: the main thread builds, in chunks, as before.
-          process.emitWarning(`HNSW index build in a worker failed (${(error as Error).message}); building on the main thread`);
-        }
-      }
-      index ??= this.newIndex();
-      const add = async (list: ArrayLike<number>) => {
-        for (let from = 0; from < list.length; from += chunk) {
-          const live: number[] = [];
-          for (let i = from; i < Math.min(list.length, from + chunk); i++) if (this.rowOfKey.has(list[i]!)) live.push(list[i]!);
-          const vectors = new Float32Array(live.length * this.dimsValue);
-          live.forEach((key, i) => {
-            const row = this.rowOfKey.get(key)!;
-            vectors.set(this.data.subarray(row * this.dimsValue, (row + 1) * this.dimsValue), i * this.dimsValue);
-          });
-          if (live.length > 0) index.add(BigUint64Array.from(live, BigInt), vectors, 0);
-          indexed.push(...live);
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-      };
-      if (indexed.length === 0) await add(keys);
-      // Keys are never reused: samples added meanwhile have keys from firstNewKey on.
-      let caughtUp = firstNewKey;
-      while (caughtUp < this.nextKey) {
-        const until = this.nextKey;
-        await add(Array.from({ length: until - caughtUp }, (_, i) => caughtUp + i));
-        caughtUp = until;
-      }
-      // Samples removed meanwhile.
-      const gone = indexed.filter((key) => !this.rowOfKey.has(key));
-      if (gone.length > 0) index.remove(BigUint64Array.from(gone, BigInt));
-      this.index = index;
-      this.removedFromIndex = gone.length;
-    })().finally(() => {
-      this.indexing = null;
-    });
+    this.indexing ??= buildHnswIndex(this.indexSource(), this.options, chunk)
+      .then(({ index, removed }) => {
+        this.index = index;
+        this.removedFromIndex = removed;
+      })
+      .finally(() => {
+        this.indexing = null;
+      });
     return this.indexing;
   }
 
-  /**
-   * Builds an index of the rows holding `keys` in a worker thread and loads it. The vectors are copied
-   * (and transferred), so the main thread's rows may change meanwhile: the caller catches up.
-   */
-  private async buildInWorker(keys: Uint32Array | Float64Array | ArrayLike<number>): Promise<Index> {
-    const count = keys.length;
-    const vectors = new Float32Array(count * this.dimsValue);
-    for (let i = 0; i < count; i++) {
-      const row = this.rowOfKey.get(keys[i]!)!;
-      vectors.set(this.data.subarray(row * this.dimsValue, (row + 1) * this.dimsValue), i * this.dimsValue);
-    }
-    const bigKeys = BigUint64Array.from(Array.prototype.slice.call(keys) as number[], (k) => BigInt(k));
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'facegate-hnsw-'));
-    const file = path.join(dir, 'index.usearch');
-    try {
-      const worker = new Worker(new URL('./hnsw-build-worker.mjs', import.meta.url));
-      const done = new Promise<void>((resolve, reject) => {
-        worker.once('message', (answer: { ok: boolean; error?: string }) => (answer.ok ? resolve() : reject(new Error(answer.error))));
-        worker.once('error', reject);
-        worker.once('exit', (code) => reject(new Error(`the index worker exited (${code})`)));
-      });
-      const { connectivity, expansionAdd, expansionSearch, buildThreads } = this.options;
-      worker.postMessage({ path: file, dims: this.dimsValue, connectivity, expansionAdd, expansionSearch, threads: buildThreads, keys: bigKeys, vectors }, [bigKeys.buffer, vectors.buffer]);
-      try {
-        await done;
-      } finally {
-        await worker.terminate();
-      }
-      const index = this.newIndex();
-      index.load(file);
-      return index;
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+  /** The rows as the index builder reads them, by HNSW key (they may change while it builds). */
+  private indexSource(): IndexSource {
+    const vector = (row: number) => this.data.subarray(row * this.dimsValue, (row + 1) * this.dimsValue);
+    return {
+      dims: this.dimsValue,
+      keys: () => this.rowKey.slice(0, this.rows),
+      nextKey: () => this.nextKey,
+      has: (key) => this.rowOfKey.has(key),
+      vector: (key) => (this.rowOfKey.has(key) ? vector(this.rowOfKey.get(key)!) : undefined),
+    };
   }
 
   /** Resolves once no index build is under way. */
@@ -351,62 +270,14 @@ export class GalleryMatrix implements SearchableGallery {
     while (this.indexing) await this.indexing;
   }
 
-  private newIndex(): Index {
-    return new Index({
-      dimensions: this.dimsValue,
-      metric: MetricKind.L2sq,
-      quantization: ScalarKind.F16,
-      connectivity: this.options.connectivity,
-      expansion_add: this.options.expansionAdd,
-      expansion_search: this.options.expansionSearch,
-      multi: false,
-    });
-  }
-
-  /** Exact squared L2 distance (float64) from the probe to one row of a matrix. */
-  private static squared(q: Float64Array, m: Float32Array, base: number, dims: number): number {
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let k = 0;
-    for (; k + 3 < dims; k += 4) {
-      const d0 = q[k]! - m[base + k]!;
-      const d1 = q[k + 1]! - m[base + k + 1]!;
-      const d2 = q[k + 2]! - m[base + k + 2]!;
-      const d3 = q[k + 3]! - m[base + k + 3]!;
-      s0 += d0 * d0;
-      s1 += d1 * d1;
-      s2 += d2 * d2;
-      s3 += d3 * d3;
-    }
-    for (; k < dims; k++) {
-      const d = q[k]! - m[base + k]!;
-      s0 += d * d;
-    }
-    return s0 + s1 + s2 + s3;
-  }
-
   /** One person's exact distance by the rule. */
   private personDistance(person: Person, q: Float64Array, rule: GalleryRule): number {
     const dims = this.dimsValue;
-    if (rule === 'centroid') return Math.sqrt(GalleryMatrix.squared(q, this.centroids, person.slot * dims, dims));
+    if (rule === 'centroid') return Math.sqrt(squaredL2(q, this.centroids, person.slot * dims, dims));
     const rows = person.rows;
-    if (rows.length === 1) return Math.sqrt(GalleryMatrix.squared(q, this.data, rows[0]! * dims, dims));
-    let min = Number.POSITIVE_INFINITY;
-    let sum = 0;
-    const d = rows.map((row) => Math.sqrt(GalleryMatrix.squared(q, this.data, row * dims, dims)));
-    for (const v of d) {
-      if (v < min) min = v;
-      sum += v;
-    }
-    if (rule === 'nearest') return min;
-    if (rule === 'mean-distance') return sum / d.length;
-    let meanExp = 0;
-    for (const v of d) meanExp += Math.exp(-(v - min) / SOFT_NEAREST_TEMPERATURE);
-    return min - SOFT_NEAREST_TEMPERATURE * Math.log(meanExp / d.length);
+    if (rows.length === 1) return Math.sqrt(squaredL2(q, this.data, rows[0]! * dims, dims));
+    return ruleDistance(rows.map((row) => Math.sqrt(squaredL2(q, this.data, row * dims, dims))), rule);
   }
-
   private probe(probe: Encoding): Float64Array {
     if (probe.length !== this.dimsValue && this.rows > 0) throw new RangeError(`encodings differ in length: ${probe.length} vs ${this.dimsValue}`);
     return Float64Array.from(probe);
@@ -474,7 +345,7 @@ export class GalleryMatrix implements SearchableGallery {
     } else {
       distance.fill(Number.POSITIVE_INFINITY);
       for (let row = 0, base = 0; row < this.rows; row++, base += dims) {
-        const d = GalleryMatrix.squared(q, this.data, base, dims);
+        const d = squaredL2(q, this.data, base, dims);
         const slot = this.owner[row]!.slot;
         if (d < distance[slot]!) distance[slot] = d;
       }

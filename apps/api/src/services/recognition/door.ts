@@ -3,7 +3,7 @@ import type { Scope } from '../../auth/api-keys.ts';
 import { can, type Viewer } from '../../auth/viewer.ts';
 import { InvalidInputError, NotFoundError, RateLimitedError, UnauthorizedError } from '../../errors.ts';
 import { settingsAtDoor } from '../../policy/door-settings.ts';
-import { decisionConfig } from '../settings.ts';
+import { decisionConfig } from '../settings/settings.ts';
 import { refusal, type Attempt } from './attempt.ts';
 import { MAX_FRAMES, type ImageInput, type RecognitionDeps } from './types.ts';
 

@@ -3,7 +3,7 @@ import { can, type Viewer } from '../../auth/viewer.ts';
 import { InvalidInputError, NotFoundError } from '../../errors.ts';
 import { verifyPin } from '../../policy/pin.ts';
 import type { RecognitionEventRow } from '../audit.ts';
-import type { Prisma } from '../prisma.ts';
+import type { Prisma } from '../../db/prisma.ts';
 import { actorOf, Attempt, refusal, runAttempt } from './attempt.ts';
 import { PIN_LOCKOUT_TRIES, PIN_TRIES, STEP_UP_SECONDS, type Decision, type RecognitionDeps, type RecognitionOutcome } from './types.ts';
 

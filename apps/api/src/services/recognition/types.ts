@@ -5,9 +5,9 @@ import type { AccessPolicy } from '../../policy/access-policy.ts';
 import type { AdaptiveTemplates } from '../adaptive-templates.ts';
 import type { AuditService, RecognitionEventRow } from '../audit.ts';
 import type { PhotoFaces } from '../photo-faces.ts';
-import type { Prisma } from '../prisma.ts';
+import type { Prisma } from '../../db/prisma.ts';
 import type { RateLimits } from '../rate-limits.ts';
-import type { SettingsService } from '../settings.ts';
+import type { SettingsService } from '../settings/settings.ts';
 
 export type Decision = 'accepted' | 'refused' | 'step_up' | 'error';
 

@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { useState } from 'react';
-import { batches, ImportRefused, peopleFromFolder, peopleFromZip, type ImportLimits, type PeopleFiles } from '@/lib/people-archive';
+import { batches, ImportRefusedError, peopleFromFolder, peopleFromZip, type ImportLimits, type PeopleFiles } from '@/lib/people-archive';
 import { importPersonPhotos } from './actions';
 
 type Row = { person: string; file: string; outcome: 'enrolled' | 'already enrolled' | 'refused' | 'failed'; text: string; personId: string | null };
@@ -93,7 +93,7 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
       if (read.people.size === 0) setError('No photo of a person found: the layout is <name>/<photo>.jpg (or <name>.jpg), optionally inside one top folder.');
       else await run(read.people);
     } catch (e) {
-      setError(e instanceof ImportRefused ? `Refused, nothing was imported (${e.code}): ${e.message}.` : 'This file could not be read.');
+      setError(e instanceof ImportRefusedError ? `Refused, nothing was imported (${e.code}): ${e.message}.` : 'This file could not be read.');
     } finally {
       setRunning(false);
     }

@@ -1,4 +1,6 @@
 import { falseMatchCurve, falseMatchRateAt, FALSE_MATCH_CURVE_MODEL, FALSE_MATCH_CURVE_SOURCE, type FalseMatchPoint } from '@facegate/face-core';
+import { replayAttempts, thresholdsOf, type SettingsChangeDeps } from './replay.ts';
+import type { SettingsPatch } from './settings.ts';
 
 const table = FALSE_MATCH_CURVE_SOURCE;
 
@@ -98,3 +100,32 @@ export function thresholdWarnings(change: { from: number; to: number; attempts: 
   }
   return warnings;
 }
+
+/**
+ * What a settings change would do before it is saved: the thresholds it gives, and how many of the
+ * last attempts with a distance would have been decided the other way (accepted then, refused now,
+ * or the reverse). Doors' own settings are left aside: the global thresholds are compared.
+ */
+export async function previewSettings(deps: SettingsChangeDeps, patch: SettingsPatch, last: number) {
+  const next = deps.settings.preview(patch);
+  const now = thresholdsOf(next, deps.gallerySize());
+  const { events, toAccepted, toRefused } = await replayAttempts(deps.prisma, now, last);
+  // The deployment's own error curves and the shipped calibration run, and warnings for a large move.
+  const from = deps.settings.current().threshold;
+  const compared = events.map((e) => ({ ...e, distance: e.distance! }));
+  return {
+    settings: next,
+    verifyThreshold: now.verify,
+    identifyThreshold: now.identify,
+    attempts: events.length,
+    toAccepted,
+    toRefused,
+    currentThreshold: from,
+    falseAccept: falseAcceptAt(now.verify),
+    deployment: deploymentCurve(compared),
+    calibration: calibrationRun(),
+    warnings: thresholdWarnings({ from, to: now.verify, attempts: events.length, toAccepted, toRefused }),
+  };
+}
+
+export type SettingsPreview = Awaited<ReturnType<typeof previewSettings>>;

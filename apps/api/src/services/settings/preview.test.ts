@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deploymentCurve, falseAcceptAt, isGenuine, thresholdWarnings } from './settings-preview.ts';
+import { deploymentCurve, falseAcceptAt, isGenuine, thresholdWarnings } from './preview.ts';
 
 const attempt = (distance: number, decision: string, reason: string) => ({ kind: 'verify', distance, threshold: 0.347, decision, reason });
 

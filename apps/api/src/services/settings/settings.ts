@@ -1,7 +1,7 @@
 import { DEFAULT_DECISION_CONFIG, DEFAULT_GALLERY_RULE, decisionThresholds, ENCODER_MODEL_ID, type DecisionConfig, type GalleryRule } from '@facegate/face-core';
 import { z } from 'zod';
-import { InvalidInputError } from '../errors.ts';
-import type { Prisma } from './prisma.ts';
+import { InvalidInputError } from '../../errors.ts';
+import type { Prisma } from '../../db/prisma.ts';
 
 export const settingsSchema = z.object({
   /**
