@@ -107,6 +107,20 @@ export const ADMIN_ACTIONS: Record<string, Describer> = {
       return (result.enrolled?.length ?? 0) === 0 ? [] : [await person('enrollFaces', ctx, str(a.personId), { enrolled: result.enrolled?.length ?? 0, rejected: result.rejected?.length ?? 0, allowDuplicates: a.allowDuplicates === true })];
     },
   },
+  // Created only when a photo was enrolled: a refused enrolment writes nothing.
+  enrollPerson: {
+    describe: async (a, r, ctx) => {
+      const result = obj(r) as { person?: { id: string } | null; enrolled?: unknown[]; rejected?: unknown[] };
+      return result.person ? [await person('enrollPerson', ctx, result.person.id, { enrolled: result.enrolled?.length ?? 0, rejected: result.rejected?.length ?? 0, allowDuplicates: a.allowDuplicates === true })] : [];
+    },
+  },
+  // The person merged is named by their pseudonym only (they are erased).
+  mergePeople: {
+    describe: async (a, r, ctx) => {
+      const { person: _kept, mergedId, ...counts } = obj(r);
+      return [await person('mergePeople', ctx, str(a.intoId), { merged: erasedPseudonym(str(mergedId)), ...counts })];
+    },
+  },
   removeAdaptiveSamples: { describe: async (a, r, ctx) => [await person('removeAdaptiveSamples', ctx, str(a.personId), { removed: obj(r).removed, sampleIds: a.sampleIds ?? 'all' })] },
   removeFaceSample: { describe: async (a, r, ctx) => [await person('removeFaceSample', ctx, str(obj(r).id), { sampleId: str(a.id) })] },
   createAccessGroup: { describe: async (_, r, ctx) => [await thing('createAccessGroup', ctx, 'access_group', str(obj(r).id))] },

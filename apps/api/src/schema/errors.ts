@@ -1,5 +1,5 @@
 import { builder } from '../builder.ts';
-import { ApiError, BusyError, ConfirmationRequiredError, DuplicateNameError, FaceRejectedError, InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError, SecondFactorRequiredError, UnauthorizedError, UnavailableError, WeakPasswordError } from '../errors.ts';
+import { ApiError, BusyError, ConfirmationRequiredError, DuplicateNameError, FaceRejectedError, InvalidInputError, LoginFailedError, MergeIntoSelfError, NotFoundError, RateLimitedError, SecondFactorRequiredError, UnauthorizedError, UnavailableError, WeakPasswordError } from '../errors.ts';
 
 /** Every expected failure implements Error: a stable `code` to branch on and a readable `message`. */
 export const ErrorInterface = builder.interfaceRef<ApiError>('Error').implement({
@@ -53,6 +53,13 @@ builder.objectType(DuplicateNameError, {
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof DuplicateNameError,
   fields: (t) => ({ personId: t.exposeID('personId') }),
+});
+
+builder.objectType(MergeIntoSelfError, {
+  name: 'MergeIntoSelfError',
+  description: 'mergePeople was given the same person twice (code MERGE_INTO_SELF): nothing was changed.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof MergeIntoSelfError,
 });
 
 builder.objectType(ConfirmationRequiredError, {

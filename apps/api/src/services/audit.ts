@@ -1,6 +1,6 @@
 import { createPubSub } from 'graphql-yoga';
 import type { DataCipher } from '../db/sealed.ts';
-import { createAuditChain, sealPersonal, type Tx } from './audit-chain.ts';
+import { createAuditChain, sealPersonal, type PersonalRole, type Tx } from './audit-chain.ts';
 import type { Prisma, RecognitionEventModel } from './prisma.ts';
 
 export type RecognitionEventRow = RecognitionEventModel;
@@ -147,6 +147,29 @@ export function createAuditService(
         WHERE "id" = ${id} AND "decision" = 'step_up' AND "completedAt" IS NULL AND "pinTries" < ${maxTries}
         RETURNING "pinTries"`;
       return rows[0] ? Number(rows[0].pinTries) : null;
+    },
+    /**
+     * A merge of two people (people.ts merge): every event naming `from` (claimed, decided, rival, asked
+     * for a PIN) names `to` instead. Each is a write of the event, so each is a new link of the chain,
+     * and the roles changed get a new salt and hash (as a step-up's completion does); labels stay as
+     * written (the name at the time). Returns how many events changed.
+     */
+    async reassignPerson(from: string, to: string): Promise<number> {
+      const columns = { claimed: 'claimedPersonId', decided: 'decidedPersonId', rival: 'rivalPersonId', stepUp: 'stepUpPersonId' } as const;
+      const rows = await prisma.recognitionEvent.findMany({
+        where: { OR: Object.values(columns).map((column) => ({ [column]: from })) },
+        select: { id: true, claimedPersonId: true, decidedPersonId: true, rivalPersonId: true, stepUpPersonId: true },
+      });
+      for (const row of rows) {
+        const roles = (Object.keys(columns) as PersonalRole[]).filter((role) => row[columns[role]] === from);
+        const data = Object.fromEntries(roles.map((role) => [columns[role], to]));
+        // Written first, then read (the SQLite write lock is taken before the chain's last link is read).
+        await chain.append(async (tx) => {
+          const moved = await tx.recognitionEvent.update({ where: { id: row.id }, data });
+          return tx.recognitionEvent.update({ where: { id: row.id }, data: sealPersonal(moved, roles, moved.personalHashes) });
+        });
+      }
+      return rows.length;
     },
     /** Re-publishes an event recorded by another API instance sharing the database. */
     async announce(id: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { checkQuality, DEFAULT_QUALITY_GATES, distanceToPerson, type Encoding, type FaceQuality } from '@facegate/face-core';
-import { DuplicateNameError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { DuplicateNameError, InvalidInputError, MergeIntoSelfError, NotFoundError } from '../errors.ts';
 import { controlCharacterIn } from '../input-limits.ts';
 import type { ActiveModel, GalleryPerson } from '../recognizer/gallery.ts';
 import type { Recognizer } from '../recognizer/pool.ts';
@@ -340,21 +340,70 @@ export function createPeopleService(deps: {
     /**
      * A new person with the photos' faces (same gates and duplicate check as `enroll`), created only when
      * at least one photo passes, in one transaction; a second person of the same name needs
-     * `confirmDuplicateName`. Learning from the doors' "new person" uses it.
+     * `confirmDuplicateName`. A refused enrolment therefore leaves nothing behind (no person created then
+     * erased). The enrol page (enrollPerson) and learning from the doors' "new person" use it.
      */
-    async createEnrolled(name: string, photos: readonly { filename: string; bytes: Uint8Array }[], options: { confirmDuplicateName?: boolean } = {}) {
-      const data = clean({ name });
+    async createEnrolled(input: string | PersonInput, photos: readonly { filename: string; bytes: Uint8Array }[], options: { confirmDuplicateName?: boolean; allowDuplicates?: boolean } = {}) {
+      const data = clean(typeof input === 'string' ? { name: input } : input);
       if (!data.name) throw new InvalidInputError('a person needs a name');
       if (!options.confirmDuplicateName) {
         const namesake = await prisma.person.findFirst({ where: { name: data.name }, select: { id: true } });
         if (namesake) throw new DuplicateNameError(namesake.id, data.name);
       }
-      const { samples, rejected } = await analyze(photos, null, false);
+      await assertCardFree(data.cardId);
+      const { samples, rejected } = await analyze(photos, null, options.allowDuplicates ?? false);
       if (samples.length === 0) return { person: null, enrolled: [], rejected };
-      const person = await prisma.person.create({ data: { name: data.name, samples: { create: samples } }, include: { samples: { orderBy: { createdAt: 'asc' } } } });
+      const person = await prisma.person.create({ data: { ...data, name: data.name, samples: { create: samples } }, include: { samples: { orderBy: { createdAt: 'asc' } } } });
       await changed([person.id]);
       const { samples: enrolled, ...row } = person;
       return { person: row, enrolled, rejected };
+    },
+
+    /**
+     * Merges `fromId` into `intoId` (one person enrolled twice): `from`'s face samples, visitor passes,
+     * group memberships, audit events (each rewrite a new link of the chain: `reassignAudit`) and admin
+     * log rows become `into`'s; `into` keeps its card and PIN, or takes `from`'s when it has none. Then
+     * `from` is erased: the record goes, claims typed with its name or card are pseudonymised, and events
+     * out not yet delivered lose its id.
+     */
+    async merge(intoId: string, fromId: string, reassignAudit: (from: string, to: string) => Promise<number>) {
+      if (intoId === fromId) throw new MergeIntoSelfError();
+      const [into, from] = await Promise.all([intoId, fromId].map((id) => prisma.person.findUnique({ where: { id }, include: { groups: { select: { groupId: true } } } })));
+      if (!into) throw new NotFoundError('the person to merge into');
+      if (!from) throw new NotFoundError('the person to merge');
+      const groupsAdded = from.groups.map((g) => g.groupId).filter((id) => !into.groups.some((g) => g.groupId === id));
+      const [samples, passes] = await prisma.$transaction([
+        prisma.faceSample.updateMany({ where: { personId: fromId }, data: { personId: intoId } }),
+        prisma.visitorPass.updateMany({ where: { personId: fromId }, data: { personId: intoId } }),
+        prisma.groupMember.createMany({ data: groupsAdded.map((groupId) => ({ groupId, personId: intoId })) }),
+        prisma.groupMember.deleteMany({ where: { personId: fromId } }),
+        prisma.adminAction.updateMany({ where: { personId: fromId, targetType: 'person' }, data: { personId: intoId, targetId: intoId } }),
+        prisma.adminAction.updateMany({ where: { personId: fromId }, data: { personId: intoId } }),
+        // The card is unique: freed from `from` before `into` may take it.
+        prisma.person.update({ where: { id: fromId }, data: { cardId: null } }),
+        prisma.person.update({ where: { id: intoId }, data: { cardId: into.cardId ?? from.cardId, pinHash: into.pinHash ?? from.pinHash } }),
+      ]);
+      const auditEvents = await reassignAudit(fromId, intoId);
+      // What was typed to claim `from` (not resolved to a person) and is not also `into`'s name or card.
+      const intoLabels = new Set([into.name, into.cardId, intoId]);
+      const typed = [from.name, from.cardId, fromId].filter((label): label is string => !!label && !intoLabels.has(label)).map((label) => label.slice(0, 200));
+      await prisma.$transaction([
+        prisma.recognitionEvent.updateMany({ where: { claimedPersonId: null, claimedLabel: { in: typed } }, data: { claimedLabel: erasedPseudonym(fromId), claimedSalt: null } }),
+        prisma.person.delete({ where: { id: fromId } }),
+      ]);
+      await erasePersonFromEvents(prisma, fromId);
+      if (provider === 'sqlite') await prisma.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
+      await changed([intoId, fromId]);
+      return {
+        person: (await prisma.person.findUnique({ where: { id: intoId } }))!,
+        mergedId: fromId,
+        samplesMoved: samples.count,
+        passesMoved: passes.count,
+        groupsAdded: groupsAdded.length,
+        auditEventsMoved: auditEvents,
+        cardMoved: !into.cardId && !!from.cardId,
+        pinMoved: !into.pinHash && !!from.pinHash,
+      };
     },
 
     async removeSample(id: string) {
