@@ -15,6 +15,7 @@ import { ADMIN, startStack, type Stack } from './harness.ts';
 // override is asked person by person.
 const faces = facesDir();
 const seed = (name: string) => path.join(faces, 'seed', name);
+const groupPhoto = path.join(faces, 'groups', 'images', '2008_001009.jpg');
 const SERIOUS = new Set(['serious', 'critical']);
 
 describe.skipIf(!hasFaces('seed'))(`duplicates resolved in Chromium (needs ${faces}/seed)`, () => {
@@ -150,6 +151,38 @@ describe.skipIf(!hasFaces('seed'))(`duplicates resolved in Chromium (needs ${fac
       expect(await person('Other')).toBeNull();
       await shot(p, '60-desktop-duplicates-import');
     }
+    await phone.close();
+  });
+
+  // Issue 25, item 7: a photo of several people says how many faces were found, and a face may be chosen.
+  it.skipIf(!hasFaces('groups'))('says how many faces a group photo has and enrols the face the administrator chooses', async () => {
+    const phone = await stack.browser.newContext({ viewport: PHONE });
+    const onPhone = await signIn(phone, stack.baseUrl, ADMIN);
+    for (const [p, name] of [[onPhone, 'Group left'], [page, 'Group right']] as const) {
+      await p.goto(`${stack.baseUrl}/enroll`);
+      await p.getByLabel('Name', { exact: true }).fill(name);
+      await p.locator('input[type=file][name=photos]').setInputFiles(groupPhoto);
+      await p.getByRole('button', { name: 'Enroll' }).click();
+      const card = p.getByTestId('enroll-photo');
+      await card.getByTestId('choose-face').waitFor();
+      expect(await card.textContent()).toContain('2 faces were found in this photo (very small faces may be missed)');
+      const choose = card.getByRole('group', { name: 'Choose the face to enrol in 2008_001009.jpg' });
+      expect(await choose.getByRole('button').allTextContents()).toEqual(['Enrol face 1', 'Enrol face 2']);
+      if (p === onPhone) {
+        expect(await overflowPx(p), 'the face choice scrolls sideways on a phone').toBeLessThanOrEqual(0);
+        await accessible(p, 'enrol: choose the face (phone)');
+        await shot(p, '61-phone-enroll-choose-face');
+      }
+      await choose.getByRole('button', { name: p === onPhone ? 'Enrol face 1' : 'Enrol face 2' }).click();
+      await p.locator('.alert.ok', { hasText: `${name} is enrolled with 1 face sample.` }).waitFor();
+      // The photo shows the face enrolled among the others.
+      expect(await card.locator('[data-testid=face-box][data-used=true]').count()).toBe(1);
+      expect(await card.getByTestId('face-box').count()).toBeGreaterThanOrEqual(2);
+    }
+    await shot(page, '60-desktop-enroll-chose-face');
+    // Two people, each with the face chosen: different faces (far apart in the encoder's space).
+    const [left, right] = await Promise.all(['Group left', 'Group right'].map(async (n) => stack.app.db.prisma.faceSample.findFirstOrThrow({ where: { person: { name: n } } })));
+    expect(left!.photoFaces).not.toBe(right!.photoFaces);
     await phone.close();
   });
 });

@@ -2,7 +2,7 @@ import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
 import { can } from '../auth/viewer.ts';
 import { decodeEncoding } from '../db/codecs.ts';
-import { DuplicateNameError, FaceRejectedError, MergeIntoSelfError } from '../errors.ts';
+import { DuplicateNameError, FaceRejectedError, InvalidInputError, MergeIntoSelfError } from '../errors.ts';
 import type { RejectedPhoto as RejectedPhotoModel } from '../services/people.ts';
 import type { FaceSampleModel, PersonModel } from '../services/prisma.ts';
 import { onlyUsedFace, parsePhotoFaces } from '../services/photo-faces.ts';
@@ -127,7 +127,7 @@ const PersonInput = builder.inputType('PersonInput', {
 
 const RejectedPhoto = builder.objectRef<RejectedPhotoModel>('RejectedPhoto').implement({
   description:
-    'A photo that was not enrolled, and why: NO_FACE, MULTIPLE_FACES, INVALID_IMAGE, IMAGE_TOO_LARGE; FACE_TOO_SMALL, TOO_BLURRY, POSE, TOO_DARK, TOO_BRIGHT; DUPLICATE_FACE (already enrolled as `duplicateOf`; enrol with allowDuplicates if they are different people); ALREADY_ENROLLED (this very photo is already one of the samples of `duplicateOf`, or was given twice in the request: not stored again, whatever allowDuplicates).',
+    'A photo that was not enrolled, and why: NO_FACE, MULTIPLE_FACES (choose one with `faces`), NO_SUCH_FACE (no face where one was chosen), INVALID_IMAGE, IMAGE_TOO_LARGE; FACE_TOO_SMALL, TOO_BLURRY, POSE, TOO_DARK, TOO_BRIGHT; DUPLICATE_FACE (already enrolled as `duplicateOf`; enrol with allowDuplicates if they are different people); ALREADY_ENROLLED (this very photo is already one of the samples of `duplicateOf`, or was given twice in the request: not stored again, whatever allowDuplicates).',
   fields: (t) => ({
     index: t.exposeInt('index'),
     filename: t.exposeString('filename'),
@@ -170,13 +170,37 @@ const PeopleMerged = builder.objectRef<{ person: PersonModel; mergedId: string; 
   }),
 });
 
+const FaceChoice = builder.inputType('FaceChoice', {
+  description: "The face to enrol in a photo of several people (MULTIPLE_FACES): the photo's index in `images` and the face's box in the photo's pixels (as RejectedPhoto.photo gave it). The face detected that overlaps the box most (at least half, intersection over union) is enrolled; none: the photo is refused NO_SUCH_FACE.",
+  fields: (t) => ({
+    image: t.int({ required: true }),
+    x: t.float({ required: true }),
+    y: t.float({ required: true }),
+    width: t.float({ required: true }),
+    height: t.float({ required: true }),
+  }),
+});
+
+/** The faces chosen, by photo, checked: a photo in the request, once, a box of positive size. */
+function choicesOf(faces: readonly { image: number; x: number; y: number; width: number; height: number }[] | null | undefined, count: number) {
+  const byImage = new Map<number, { x: number; y: number; width: number; height: number }>();
+  for (const { image, ...box } of faces ?? []) {
+    if (!Number.isInteger(image) || image < 0 || image >= count) throw new InvalidInputError(`faces: image ${image} is not one of the ${count} photos sent (0 to ${count - 1})`);
+    if (byImage.has(image)) throw new InvalidInputError(`faces: photo ${image} has two faces chosen; choose one`);
+    if (![box.x, box.y, box.width, box.height].every(Number.isFinite) || box.width <= 0 || box.height <= 0 || box.width > 100_000 || box.height > 100_000) throw new InvalidInputError(`faces: the box chosen in photo ${image} is not a box of positive size`);
+    byImage.set(image, box);
+  }
+  return byImage;
+}
+
 /** The uploads of a mutation, read; an oversized photo is rejected alone and the rest go on. */
-async function readPhotos(images: readonly File[], ctx: { services: { readUpload: (file: File) => Promise<Uint8Array> } }) {
-  type Read = { index: number; filename: string; bytes: Uint8Array } | RejectedPhotoModel;
+async function readPhotos(images: readonly File[], ctx: { services: { readUpload: (file: File) => Promise<Uint8Array> } }, faces?: readonly { image: number; x: number; y: number; width: number; height: number }[] | null) {
+  const chosen = choicesOf(faces, images.length);
+  type Read = { index: number; filename: string; bytes: Uint8Array; face: { x: number; y: number; width: number; height: number } | null } | RejectedPhotoModel;
   const read = await Promise.all(
     images.map(async (file, index): Promise<Read> => {
       try {
-        return { index, filename: file.name, bytes: await ctx.services.readUpload(file) };
+        return { index, filename: file.name, bytes: await ctx.services.readUpload(file), face: chosen.get(index) ?? null };
       } catch (error) {
         if (!(error instanceof FaceRejectedError)) throw error;
         return { index, filename: file.name, code: error.code, message: error.message };
@@ -241,9 +265,10 @@ builder.mutationFields((t) => ({
       personId: t.arg.id({ required: true }),
       images: t.arg({ type: ['File'], required: true }),
       allowDuplicates: t.arg.boolean({ description: 'Enrol faces that match another enrolled person (an administrator who knows they are different people).' }),
+      faces: t.arg({ type: [FaceChoice], description: 'The face to enrol in photos of several people.' }),
     },
-    resolve: async (_, { personId, images, allowDuplicates }, ctx) => {
-      const { readable, rejectedWith } = await readPhotos(images, ctx);
+    resolve: async (_, { personId, images, allowDuplicates, faces }, ctx) => {
+      const { readable, rejectedWith } = await readPhotos(images, ctx, faces);
       const result = await ctx.services.people.enroll(String(personId), readable, { allowDuplicates: allowDuplicates ?? false });
       return { person: (await ctx.services.people.get(String(personId)))!, enrolled: result.enrolled, rejected: rejectedWith(result.rejected) };
     },
@@ -259,9 +284,10 @@ builder.mutationFields((t) => ({
       images: t.arg({ type: ['File'], required: true }),
       confirmDuplicateName: t.arg.boolean({ description: 'Create the person even if someone of that name exists.' }),
       allowDuplicates: t.arg.boolean({ description: 'Enrol faces that match another enrolled person (an administrator who confirmed they are different people).' }),
+      faces: t.arg({ type: [FaceChoice], description: 'The face to enrol in photos of several people.' }),
     },
-    resolve: async (_, { input, images, confirmDuplicateName, allowDuplicates }, ctx) => {
-      const { readable, rejectedWith } = await readPhotos(images, ctx);
+    resolve: async (_, { input, images, confirmDuplicateName, allowDuplicates, faces }, ctx) => {
+      const { readable, rejectedWith } = await readPhotos(images, ctx, faces);
       const result = await ctx.services.people.createEnrolled(input, readable, { confirmDuplicateName: confirmDuplicateName ?? false, allowDuplicates: allowDuplicates ?? false });
       return { person: result.person, enrolled: result.enrolled, rejected: rejectedWith(result.rejected) };
     },
