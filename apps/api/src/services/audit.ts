@@ -191,14 +191,16 @@ export function createAuditService(
       const { count } = await prisma.recognitionEvent.updateMany({ where: { createdAt: { lt: before }, thumbnail: { not: null } }, data: { thumbnail: null } });
       return count;
     },
-    /** Attempts per day and decision, in UTC days. */
-    async stats(from: Date, to: Date) {
+    /** Attempts per day and decision, days counted in `timeZone` (IANA; the schema passes the server's). */
+    async stats(from: Date, to: Date, timeZone = 'UTC') {
       const rows = await prisma.recognitionEvent.findMany({ where: { createdAt: { gte: from, lt: to } }, select: { createdAt: true, decision: true } });
+      // en-CA writes dates as YYYY-MM-DD.
+      const dayOf = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
       type Counts = { accepted: number; refused: number; stepUp: number; error: number };
       const days = new Map<string, Counts>();
       const column = { accepted: 'accepted', refused: 'refused', step_up: 'stepUp', error: 'error' } as const;
       for (const row of rows) {
-        const day = row.createdAt.toISOString().slice(0, 10);
+        const day = dayOf.format(row.createdAt);
         const counts = days.get(day) ?? { accepted: 0, refused: 0, stepUp: 0, error: 0 };
         counts[column[row.decision as keyof typeof column] ?? 'error']++;
         days.set(day, counts);
