@@ -175,7 +175,18 @@ export const ADMIN_ACTIONS: Record<string, Describer> = {
       ];
     },
   },
-  updateSettings: { describe: (a) => [{ action: 'updateSettings', targetType: 'settings', details: withoutNulls(a.input) }] },
+  // Each setting changed, before and after (the threshold as it is in force, whether set or calibrated).
+  updateSettings: {
+    before: (_, ctx) => Promise.resolve({ ...ctx.services.settings.current() }),
+    describe: (a, _, ctx, before) => {
+      const after: Record<string, unknown> = { ...ctx.services.settings.current() };
+      const old = obj(before);
+      const KEY: Record<string, string> = { useCalibratedThreshold: 'threshold', keepAuditImages: 'auditImageRetentionDays' };
+      const keys = [...new Set(Object.keys(withoutNulls(a.input)).map((k) => KEY[k] ?? k))];
+      const changes = Object.fromEntries(keys.map((k) => [k, { before: old[k] ?? null, after: after[k] ?? null }]));
+      return [{ action: 'updateSettings', targetType: 'settings', details: { ...withoutNulls(a.input), changes } }];
+    },
+  },
   // The URL may carry a token in its query: the host only.
   createWebhook: { describe: async (a, r, ctx) => [await thing('createWebhook', ctx, 'webhook', str(obj(obj(r).webhook).id), webhookDetails(a.input))] },
   updateWebhook: { describe: async (a, _, ctx) => [await thing('updateWebhook', ctx, 'webhook', str(a.id), webhookDetails(a.input))] },
