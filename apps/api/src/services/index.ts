@@ -197,7 +197,7 @@ export async function createServices(deps: ServiceDeps) {
       toRefused,
       currentThreshold: from,
       falseAccept: falseAcceptAt(now.verify),
-      deployment: deploymentCurve(compared),
+      deployment: deploymentCurve(compared, from),
       calibration: calibrationRun(),
       warnings: thresholdWarnings({ from, to: now.verify, attempts: events.length, toAccepted, toRefused }),
     };
