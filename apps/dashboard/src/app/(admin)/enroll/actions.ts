@@ -140,26 +140,37 @@ export async function enrollPerson(_state: EnrollState, form: FormData): Promise
 }
 
 /**
+ * More photos of an enrolment sent to a person (`form`: personId, photos, their `indices` in the
+ * enrolment): the person's answer, and the photos shown with these results in place of the earlier ones.
+ */
+async function enrollMore(state: EnrollState, form: FormData, allowDuplicates: boolean) {
+  const id = z.string().min(1).safeParse(form.get('personId'));
+  const photos = photosFrom(form, 'photos');
+  if (!id.success || !photos.success) return { error: photos.success ? 'No person given.' : photos.error } as const;
+  const { person, enrolled, rejected } = await enrollPhotos(id.data, photos.data, allowDuplicates, faceChoices(form));
+  const again = perPhoto(photos.data, enrolled, rejected);
+  const indices = form.getAll('indices').map(Number);
+  const photosShown = (state.photos ?? []).map((p) => {
+    const k = indices.indexOf(p.index);
+    return k >= 0 && again[k] ? { ...again[k], index: p.index, filename: p.filename } : p;
+  });
+  revalidatePath('/people');
+  revalidatePath(`/people/${id.data}`);
+  return { person, added: enrolled.length, photosShown } as const;
+}
+
+/**
  * "Add these photos to <existing person>": the photos refused as someone's face are that person's
  * (the duplicate found was right), so they become their samples; the new record is not made.
  */
 export async function addToExisting(state: EnrollState, form: FormData): Promise<EnrollState> {
   const guard = await requireAdmin();
   if (!guard.ok) return { ...state, error: guard.error };
-  const id = z.string().min(1).safeParse(form.get('personId'));
-  const photos = photosFrom(form, 'photos');
-  if (!id.success || !photos.success) return { ...state, error: photos.success ? 'No person given.' : photos.error };
   try {
-    const { person, enrolled, rejected } = await enrollPhotos(id.data, photos.data, false, faceChoices(form));
-    const again = perPhoto(photos.data, enrolled, rejected);
-    const indices = form.getAll('indices').map(Number);
-    const photosShown = (state.photos ?? []).map((p) => {
-      const k = indices.indexOf(p.index);
-      return k >= 0 && again[k] ? { ...again[k], index: p.index, filename: p.filename } : p;
-    });
-    revalidatePath('/people');
-    revalidatePath(`/people/${id.data}`);
-    return { ...state, error: undefined, addedTo: { id: person.id, name: person.name, added: enrolled.length, samples: person.sampleCount }, photos: photosShown, at: Date.now() };
+    const more = await enrollMore(state, form, false);
+    if ('error' in more) return { ...state, error: more.error };
+    const { person, added, photosShown } = more;
+    return { ...state, error: undefined, addedTo: { id: person.id, name: person.name, added, samples: person.sampleCount }, photos: photosShown, at: Date.now() };
   } catch (error) {
     return { ...state, error: explain(error) };
   }
@@ -172,19 +183,11 @@ export async function addToExisting(state: EnrollState, form: FormData): Promise
 export async function enrollAnyway(state: EnrollState, form: FormData): Promise<EnrollState> {
   const guard = await requireAdmin();
   if (!guard.ok) return { ...state, error: guard.error };
-  const id = z.string().min(1).safeParse(form.get('personId'));
-  const photos = photosFrom(form, 'photos');
-  if (!id.success || !photos.success) return { ...state, error: photos.success ? 'No person given.' : photos.error };
   try {
-    const { person, enrolled, rejected } = await enrollPhotos(id.data, photos.data, true);
-    const again = perPhoto(photos.data, enrolled, rejected);
     // The photos overridden replace their refusals in the list shown.
-    const indices = form.getAll('indices').map(Number);
-    const photosShown = (state.photos ?? []).map((p) => {
-      const k = indices.indexOf(p.index);
-      return k >= 0 && again[k] ? { ...again[k], index: p.index, filename: p.filename } : p;
-    });
-    revalidatePath('/people');
+    const more = await enrollMore(state, form, true);
+    if ('error' in more) return { ...state, error: more.error };
+    const { person, photosShown } = more;
     return { enrolled: { id: person.id, name: person.name, samples: person.sampleCount, thumbnail: person.thumbnail }, photos: photosShown, at: Date.now() };
   } catch (error) {
     return { ...state, error: explain(error) };
