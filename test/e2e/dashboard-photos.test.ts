@@ -120,6 +120,9 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('groups'))(`face boxes and warnin
     expect(await card.getAttribute('data-code')).toBe('DUPLICATE_FACE');
     expect(await card.locator('[data-warning=duplicate-face]').textContent()).toMatch(/already enrolled as younes \(distance 0\.\d{3}\)/);
     await shot(page, '40-desktop-photos-enroll-duplicate-face');
+    // The override is asked twice: "Enrol anyway…", then a confirmation naming both people.
+    await warning.getByRole('button', { name: 'Enrol anyway…' }).click();
+    expect(await warning.getByRole('alertdialog').textContent()).toContain('Is Younes twin a different person from younes?');
     await warning.getByRole('button', { name: 'Enrol anyway: they are different people' }).click();
     await page.locator('.alert.ok', { hasText: 'Younes twin is enrolled with 1 face sample.' }).waitFor();
   });
@@ -182,6 +185,7 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('groups'))(`face boxes and warnin
       ['true', ''],
       ['false', 'DUPLICATE_FACE'],
     ]);
+    await page.getByRole('button', { name: 'Enrol anyway…' }).click();
     await page.getByRole('button', { name: 'Enrol anyway: they are different people' }).click();
     await page.locator('.alert.ok', { hasText: 'Mixed is enrolled with 2 face samples.' }).waitFor();
     expect(await cards.evaluateAll((all) => all.map((c) => c.getAttribute('data-enrolled')))).toEqual(['true', 'true']);

@@ -202,12 +202,16 @@ for (const database of databases()) {
       expect(p.warnings[0]).toContain(`from ${p.currentThreshold.toFixed(3)} to 0.600`);
       expect(p.warnings[0]).toContain(`${p.toAccepted} refused would be accepted`);
       expect(p.falseAcceptBeyondCalibration).toBe(true);
-      expect(p.deployment.genuine + p.deployment.impostor).toBe(p.attempts);
+      // Attempts decided by something else than the distance (liveness, two people too close to call) are left out.
+      expect(p.deployment.genuine + p.deployment.impostor).toBeLessThanOrEqual(p.attempts);
       expect(p.deployment.genuine).toBeGreaterThanOrEqual(1);
       expect(p.deployment.impostor).toBeGreaterThanOrEqual(2);
       expect(p.deployment.labelling).toMatch(/no ground truth/);
       const at = (t: number) => p.deployment.points.find((pt: { threshold: number }) => pt.threshold === t);
       expect(at(0.6).falseAcceptRate).toBeGreaterThan(0);
+      // At the threshold in force no impostor is accepted (issue 25 item 6: the curve read about 25 % there).
+      const now = p.deployment.points.reduce((best: { threshold: number }, pt: { threshold: number }) => (Math.abs(pt.threshold - p.currentThreshold) < Math.abs(best.threshold - p.currentThreshold) ? pt : best));
+      expect(now.threshold <= p.currentThreshold ? now.falseAcceptRate : 0).toBe(0);
       expect(p.calibration).toMatchObject({ source: 'lfw-view1', comparisons: 897692 });
       // A small step is previewed without a warning.
       const small = await client.gql(`query { settingsPreview(input: { threshold: ${(p.currentThreshold + 0.01).toFixed(3)} }) { warnings } }`, {}, admin);

@@ -103,6 +103,13 @@ export class DuplicateNameError extends ApiError {
   }
 }
 
+/** A merge of a person into themselves (code MERGE_INTO_SELF): nothing was changed. */
+export class MergeIntoSelfError extends ApiError {
+  constructor() {
+    super('MERGE_INTO_SELF', 'a person cannot be merged into themselves: choose two different people');
+  }
+}
+
 /** The recognition workers' queue is full: the attempt is refused (and audited) rather than buffered. */
 export class BusyError extends ApiError {
   constructor(readonly retryAfterSeconds: number) {

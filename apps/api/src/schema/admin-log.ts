@@ -107,6 +107,20 @@ export const ADMIN_ACTIONS: Record<string, Describer> = {
       return (result.enrolled?.length ?? 0) === 0 ? [] : [await person('enrollFaces', ctx, str(a.personId), { enrolled: result.enrolled?.length ?? 0, rejected: result.rejected?.length ?? 0, allowDuplicates: a.allowDuplicates === true })];
     },
   },
+  // Created only when a photo was enrolled: a refused enrolment writes nothing.
+  enrollPerson: {
+    describe: async (a, r, ctx) => {
+      const result = obj(r) as { person?: { id: string } | null; enrolled?: unknown[]; rejected?: unknown[] };
+      return result.person ? [await person('enrollPerson', ctx, result.person.id, { enrolled: result.enrolled?.length ?? 0, rejected: result.rejected?.length ?? 0, allowDuplicates: a.allowDuplicates === true })] : [];
+    },
+  },
+  // The person merged is named by their pseudonym only (they are erased).
+  mergePeople: {
+    describe: async (a, r, ctx) => {
+      const { person: _kept, mergedId, ...counts } = obj(r);
+      return [await person('mergePeople', ctx, str(a.intoId), { merged: erasedPseudonym(str(mergedId)), ...counts })];
+    },
+  },
   removeAdaptiveSamples: { describe: async (a, r, ctx) => [await person('removeAdaptiveSamples', ctx, str(a.personId), { removed: obj(r).removed, sampleIds: a.sampleIds ?? 'all' })] },
   removeFaceSample: { describe: async (a, r, ctx) => [await person('removeFaceSample', ctx, str(obj(r).id), { sampleId: str(a.id) })] },
   createAccessGroup: { describe: async (_, r, ctx) => [await thing('createAccessGroup', ctx, 'access_group', str(obj(r).id))] },
@@ -161,7 +175,18 @@ export const ADMIN_ACTIONS: Record<string, Describer> = {
       ];
     },
   },
-  updateSettings: { describe: (a) => [{ action: 'updateSettings', targetType: 'settings', details: withoutNulls(a.input) }] },
+  // Each setting changed, before and after (the threshold as it is in force, whether set or calibrated).
+  updateSettings: {
+    before: (_, ctx) => Promise.resolve({ ...ctx.services.settings.current() }),
+    describe: (a, _, ctx, before) => {
+      const after: Record<string, unknown> = { ...ctx.services.settings.current() };
+      const old = obj(before);
+      const KEY: Record<string, string> = { useCalibratedThreshold: 'threshold', keepAuditImages: 'auditImageRetentionDays' };
+      const keys = [...new Set(Object.keys(withoutNulls(a.input)).map((k) => KEY[k] ?? k))];
+      const changes = Object.fromEntries(keys.map((k) => [k, { before: old[k] ?? null, after: after[k] ?? null }]));
+      return [{ action: 'updateSettings', targetType: 'settings', details: { ...withoutNulls(a.input), changes } }];
+    },
+  },
   // The URL may carry a token in its query: the host only.
   createWebhook: { describe: async (a, r, ctx) => [await thing('createWebhook', ctx, 'webhook', str(obj(obj(r).webhook).id), webhookDetails(a.input))] },
   updateWebhook: { describe: async (a, _, ctx) => [await thing('updateWebhook', ctx, 'webhook', str(a.id), webhookDetails(a.input))] },

@@ -98,12 +98,16 @@ builder.mutationFields((t) => ({
       'A zip of `<name>/<photo>` (or `<name>.jpg`), under one optional top folder: every bound (importLimits) and name is checked before anything is decompressed or enrolled; then person after person, as importPerson.',
     authScopes: { scope: 'admin' },
     errors: { types: ERRORS },
-    args: { archive: t.arg({ type: 'File', required: true }), allowDuplicates: t.arg.boolean() },
-    resolve: async (_, { archive, allowDuplicates }, ctx) => {
+    args: {
+      archive: t.arg({ type: 'File', required: true }),
+      allowDuplicates: t.arg.boolean({ description: "Every person's faces may match someone else enrolled (prefer allowDuplicatesFor: the override per person)." }),
+      allowDuplicatesFor: t.arg.stringList({ description: 'The people (names, as their folders) whose faces may match someone else enrolled: the administrator confirmed, person by person, that they are different people.' }),
+    },
+    resolve: async (_, { archive, allowDuplicates, allowDuplicatesFor }, ctx) => {
       const limits = ctx.services.importLimits;
       refuseLargeArchive(archive.size, limits);
       const { people, skipped } = readPeopleArchive(new Uint8Array(await archive.arrayBuffer()), limits);
-      return { people: await importPeople(ctx.services.people, people, { allowDuplicates: allowDuplicates ?? false }), skipped };
+      return { people: await importPeople(ctx.services.people, people, { allowDuplicates: allowDuplicates ?? false, allowDuplicatesFor: new Set((allowDuplicatesFor ?? []).map((name) => name.trim())) }), skipped };
     },
   }),
 }));

@@ -1,5 +1,5 @@
 import { builder } from '../builder.ts';
-import { BusyError, ConfirmationRequiredError, DuplicateNameError, FaceRejectedError, InvalidInputError, LocalAccountsDisabledError, LoginFailedError, NotFoundError, RateLimitedError, SecondFactorRequiredError, SingleSignOnFailedError, UnauthorizedError, UnavailableError, WeakPasswordError } from '../errors.ts';
+import { BusyError, ConfirmationRequiredError, DuplicateNameError, FaceRejectedError, InvalidInputError, LocalAccountsDisabledError, LoginFailedError, MergeIntoSelfError, NotFoundError, RateLimitedError, SecondFactorRequiredError, SingleSignOnFailedError, UnauthorizedError, UnavailableError, WeakPasswordError } from '../errors.ts';
 
 /** Every expected failure implements Error: a stable `code` to branch on and a readable `message`. */
 export const ErrorInterface = builder.interfaceRef<{ code: string; message: string }>('Error').implement({
@@ -56,6 +56,13 @@ builder.objectType(DuplicateNameError, {
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof DuplicateNameError,
   fields: (t) => ({ personId: t.exposeID('personId') }),
+});
+
+builder.objectType(MergeIntoSelfError, {
+  name: 'MergeIntoSelfError',
+  description: 'mergePeople was given the same person twice (code MERGE_INTO_SELF): nothing was changed.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof MergeIntoSelfError,
 });
 
 builder.objectType(ConfirmationRequiredError, {

@@ -3,6 +3,8 @@ import { builder } from '../builder.ts';
 import { can } from '../auth/viewer.ts';
 import { unavailableError } from '../db/unavailable.ts';
 import { BusyError, FaceRejectedError, InvalidInputError, RateLimitedError, UnavailableError } from '../errors.ts';
+import { isTimeZone } from '../policy/schedule.ts';
+import { serverTimeZone } from '../services/access.ts';
 import { STEP_UP_SECONDS, type RecognitionOutcome } from '../services/recognition.ts';
 import type { RecognitionEventModel } from '../db/prisma.ts';
 import { DoorRef, LivenessPointsRef } from './door.ts';
@@ -302,13 +304,19 @@ builder.queryFields((t) => ({
   }),
   stats: t.field({
     type: [DayStats],
-    description: 'Attempts per UTC day and decision (default: the last 30 days).',
+    description: "Attempts per day and decision (default: the last 30 days), days counted in `timeZone` (IANA; default the server's, serverTimeZone).",
     authScopes: { scope: 'audit:read' },
-    args: { from: t.arg({ type: 'DateTime' }), to: t.arg({ type: 'DateTime' }) },
+    args: { from: t.arg({ type: 'DateTime' }), to: t.arg({ type: 'DateTime' }), timeZone: t.arg.string() },
     resolve: (_, args, ctx) => {
       const to = args.to ?? new Date();
-      return ctx.services.audit.stats(args.from ?? new Date(to.getTime() - 30 * 86_400_000), to);
+      if (args.timeZone && !isTimeZone(args.timeZone)) throw new InvalidInputError(`unknown time zone ${JSON.stringify(args.timeZone.slice(0, 60))}: give an IANA name such as Europe/Paris`);
+      return ctx.services.audit.stats(args.from ?? new Date(to.getTime() - 30 * 86_400_000), to, args.timeZone ?? serverTimeZone());
     },
+  }),
+  serverTimeZone: t.string({
+    description: "The API server's IANA time zone (TZ, or the system's): new doors take it, and stats count days in it.",
+    authScopes: { scope: 'audit:read' },
+    resolve: () => serverTimeZone(),
   }),
 }));
 

@@ -1,6 +1,6 @@
 import { resolveOffsetConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.ts';
-import type { Settings, SettingsPatch } from '../services/settings/settings.ts';
+import { calibratedThreshold, type Settings, type SettingsPatch } from '../services/settings/settings.ts';
 import type { DeploymentCurve, DeploymentPoint } from '../services/settings/preview.ts';
 import { ConfirmationRequiredError, InvalidInputError } from '../errors.ts';
 import { COMMON_ERRORS } from './errors.ts';
@@ -17,6 +17,7 @@ const SettingsRef = builder.objectRef<Settings>('Settings').implement({
     falseAcceptOneIn: t.int({ description: 'The same target as "1 in N".', resolve: (s) => Math.round(1 / s.falseAcceptRate) }),
     threshold: t.exposeFloat('threshold', { description: 'The verification distance threshold in force: calibrated for the target, or the override.' }),
     thresholdOverride: t.exposeFloat('thresholdOverride', { nullable: true, description: 'A fixed threshold set by an administrator; null when calibrated.' }),
+    calibratedThreshold: t.float({ description: 'The threshold the false-accept target calibrates to: the one in force unless a fixed threshold is set.', resolve: (s) => calibratedThreshold(s) }),
     model: t.exposeString('model', { description: 'The encoder the threshold is calibrated for.' }),
     stepUp: t.exposeBoolean('stepUp', { description: 'Borderline and ambiguous faces answer STEP_UP instead of REFUSED.' }),
     rule: t.field({ type: GalleryRule, resolve: (s) => s.rule }),

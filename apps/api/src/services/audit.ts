@@ -1,6 +1,6 @@
 import { createPubSub } from 'graphql-yoga';
 import type { DataCipher } from '../db/sealed.ts';
-import { createAuditChain, sealPersonal, type Tx } from './audit-chain.ts';
+import { createAuditChain, sealPersonal, type PersonalRole, type Tx } from './audit-chain.ts';
 import type { Prisma, RecognitionEventModel } from '../db/prisma.ts';
 
 export type RecognitionEventRow = RecognitionEventModel;
@@ -150,6 +150,29 @@ export function createAuditService(
         RETURNING "pinTries"`;
       return rows[0] ? Number(rows[0].pinTries) : null;
     },
+    /**
+     * A merge of two people (people.ts merge): every event naming `from` (claimed, decided, rival, asked
+     * for a PIN) names `to` instead. Each is a write of the event, so each is a new link of the chain,
+     * and the roles changed get a new salt and hash (as a step-up's completion does); labels stay as
+     * written (the name at the time). Returns how many events changed.
+     */
+    async reassignPerson(from: string, to: string): Promise<number> {
+      const columns = { claimed: 'claimedPersonId', decided: 'decidedPersonId', rival: 'rivalPersonId', stepUp: 'stepUpPersonId' } as const;
+      const rows = await prisma.recognitionEvent.findMany({
+        where: { OR: Object.values(columns).map((column) => ({ [column]: from })) },
+        select: { id: true, claimedPersonId: true, decidedPersonId: true, rivalPersonId: true, stepUpPersonId: true },
+      });
+      for (const row of rows) {
+        const roles = (Object.keys(columns) as PersonalRole[]).filter((role) => row[columns[role]] === from);
+        const data = Object.fromEntries(roles.map((role) => [columns[role], to]));
+        // Written first, then read (the SQLite write lock is taken before the chain's last link is read).
+        await chain.append(async (tx) => {
+          const moved = await tx.recognitionEvent.update({ where: { id: row.id }, data });
+          return tx.recognitionEvent.update({ where: { id: row.id }, data: sealPersonal(moved, roles, moved.personalHashes) });
+        });
+      }
+      return rows.length;
+    },
     /** Re-publishes an event recorded by another API instance sharing the database. */
     async announce(id: string): Promise<void> {
       const event = await prisma.recognitionEvent.findUnique({ where: { id } });
@@ -170,14 +193,16 @@ export function createAuditService(
       const { count } = await prisma.recognitionEvent.updateMany({ where: { createdAt: { lt: before }, thumbnail: { not: null } }, data: { thumbnail: null } });
       return count;
     },
-    /** Attempts per day and decision, in UTC days. */
-    async stats(from: Date, to: Date) {
+    /** Attempts per day and decision, days counted in `timeZone` (IANA; the schema passes the server's). */
+    async stats(from: Date, to: Date, timeZone = 'UTC') {
       const rows = await prisma.recognitionEvent.findMany({ where: { createdAt: { gte: from, lt: to } }, select: { createdAt: true, decision: true } });
+      // en-CA writes dates as YYYY-MM-DD.
+      const dayOf = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
       type Counts = { accepted: number; refused: number; stepUp: number; error: number };
       const days = new Map<string, Counts>();
       const column = { accepted: 'accepted', refused: 'refused', step_up: 'stepUp', error: 'error' } as const;
       for (const row of rows) {
-        const day = row.createdAt.toISOString().slice(0, 10);
+        const day = dayOf.format(row.createdAt);
         const counts = days.get(day) ?? { accepted: 0, refused: 0, stepUp: 0, error: 0 };
         counts[column[row.decision as keyof typeof column] ?? 'error']++;
         days.set(day, counts);

@@ -26,7 +26,7 @@ const PHOTOS_AHEAD = 32;
 export async function importPeople(
   people: PeopleService,
   gallery: ReadonlyMap<string, readonly ArchivePhoto[]> | Iterable<readonly [string, () => Promise<ArchivePhoto[]>]>,
-  options: { allowDuplicates?: boolean; onPerson?: (result: ImportedPerson) => void | Promise<void> } = {},
+  options: { allowDuplicates?: boolean; allowDuplicatesFor?: ReadonlySet<string>; onPerson?: (result: ImportedPerson) => void | Promise<void> } = {},
 ): Promise<ImportedPerson[]> {
   const results: ImportedPerson[] = [];
   const entries = [...gallery];
@@ -57,7 +57,8 @@ export async function importPeople(
       if (current.photos.length + upcoming.photos.length > PHOTOS_AHEAD) await recognized.catch(() => {});
       upcomingRecognized = analyse(upcoming.photos);
     }
-    const result = await people.importPerson(current.name, current.photos, { allowDuplicates: options.allowDuplicates ?? false, recognized });
+    const allowDuplicates = (options.allowDuplicates ?? false) || (options.allowDuplicatesFor?.has(current.name) ?? false);
+    const result = await people.importPerson(current.name, current.photos, { allowDuplicates, recognized });
     const imported = { name: current.name, ...result, photos: current.photos.length };
     results.push(imported);
     await options.onPerson?.(imported);

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { checkQuality, DEFAULT_QUALITY_GATES, distanceToPerson, type Encoding, type FaceQuality } from '@facegate/face-core';
-import { DuplicateNameError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { DuplicateNameError, InvalidInputError, MergeIntoSelfError, NotFoundError } from '../errors.ts';
 import { controlCharacterIn } from '../input-limits.ts';
 import type { ActiveModel, GalleryPerson } from '../recognizer/gallery.ts';
 import type { Recognizer } from '../recognizer/pool.ts';
 import { decodeEncoding, encodeEncoding } from '../db/codecs.ts';
 import type { DataCipher } from '../db/sealed.ts';
 import { erasePersonFromEvents } from '../events/erasure.ts';
-import { photoFacesOf, serializePhotoFaces, type PhotoFaces } from './photo-faces.ts';
+import { CHOSEN_OTHERS_NOTE, photoFacesOf, serializePhotoFaces, type PhotoFaces } from './photo-faces.ts';
 import type { Prisma } from '../db/prisma.ts';
 
 /** Why a photo is not enrolled, in words an administrator understands. */
@@ -42,6 +42,31 @@ export type OwnSampleDistance = (encoding: Encoding, personId: string) => number
  * 0.024; the nearest two different photos of one person among deepface's 134 same-person pairs 0.139.
  */
 export const SAME_PHOTO_DISTANCE = 0.06;
+
+/** A box in the photo's decoded pixels: the face an administrator chose in a photo of several people. */
+export interface FaceBox {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** A photo to enrol; `face`: the face chosen in a photo of several (the detected face that overlaps it most). */
+export interface PhotoInput {
+  readonly filename: string;
+  readonly bytes: Uint8Array;
+  readonly face?: FaceBox | null;
+}
+
+/** Intersection over union of two boxes. */
+function overlap(a: FaceBox, b: FaceBox): number {
+  const w = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const h = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  return (w * h) / (a.width * a.height + b.width * b.height - w * h);
+}
+
+/** A chosen box matches a detected face from this overlap (the same face seen at two detector settings overlaps far more). */
+const CHOSEN_FACE_OVERLAP = 0.5;
 
 export interface PersonInput {
   readonly name?: string | null;
@@ -120,8 +145,11 @@ export function createPeopleService(deps: {
     if (holder && holder.id !== except) throw new InvalidInputError(`card ${cardId} already belongs to ${holder.name}`);
   }
 
-  /** The face engine's answer for every photo, in parallel on the pool (the downscaled original included: it is kept beside the chip). */
-  const recognize = (photos: readonly { filename: string; bytes: Uint8Array }[]) => Promise.all(photos.map((photo) => recognizer.analyze({ image: photo.bytes, faces: 'one', original: true })));
+  /**
+   * The face engine's answer for every photo, in parallel on the pool (the downscaled original included:
+   * it is kept beside the chip). A photo with a face chosen is searched for every face, small ones too.
+   */
+  const recognize = (photos: readonly PhotoInput[]) => Promise.all(photos.map((photo) => recognizer.analyze({ image: photo.bytes, faces: photo.face ? 'all' : 'one', original: true })));
 
   /**
    * Runs the face engine on every photo (in parallel, on the pool) and applies the enrolment rules: the
@@ -130,7 +158,7 @@ export function createPeopleService(deps: {
    * enrolled for `self` (or given twice in this batch) is reported ALREADY_ENROLLED and stored once:
    * importing the same archive twice, or two identical webcam frames, add nothing.
    */
-  async function analyze(photos: readonly { filename: string; bytes: Uint8Array }[], self: string | null, allowDuplicates: boolean, recognized = recognize(photos)) {
+  async function analyze(photos: readonly PhotoInput[], self: string | null, allowDuplicates: boolean, recognized = recognize(photos)) {
     const rejected: RejectedPhoto[] = [];
     const selfName = self ? (await prisma.person.findUnique({ where: { id: self }, select: { name: true } }))?.name : undefined;
     // This batch's faces kept so far (encoder encodings), with their file names.
@@ -138,10 +166,24 @@ export function createPeopleService(deps: {
     const samples: Omit<Parameters<typeof prisma.faceSample.create>[0]['data'] & { personId: string }, 'personId' | 'person'>[] = [];
     const results = await recognized;
     results.forEach((result, index) => {
-      const filename = photos[index]!.filename;
-      const photo = photoFacesOf(result.photo, 'one');
-      if (!result.ok) return void rejected.push({ index, filename, code: result.code, message: result.message, photo });
-      const face = result.faces[0]!;
+      const { filename, face: chosen } = photos[index]!;
+      let photo = photoFacesOf(result.photo, chosen ? 'largest' : 'one');
+      if (!result.ok) {
+        // Several faces: how many were found, and that the smallest may not be (the admin may choose one).
+        const found = photo?.faces.length ?? 0;
+        const message = result.code === 'MULTIPLE_FACES' && found > 1 ? `${found} faces were found in this photo (very small faces may be missed): choose the face to enrol, or use a photo of the person alone` : result.message;
+        return void rejected.push({ index, filename, code: result.code, message, photo });
+      }
+      let pick = 0;
+      if (chosen && photo) {
+        const overlaps = photo.faces.map((f) => overlap(f, chosen));
+        pick = overlaps.indexOf(Math.max(...overlaps));
+        if (!(overlaps[pick]! >= CHOSEN_FACE_OVERLAP)) {
+          return void rejected.push({ index, filename, code: 'NO_SUCH_FACE', message: `no face was found where the face was chosen (${photo.faces.length} ${photo.faces.length === 1 ? 'face' : 'faces'} found in this photo)`, photo: { ...photo, used: null } });
+        }
+        photo = { ...photo, used: pick, othersNote: photo.faces.length > 1 ? CHOSEN_OTHERS_NOTE : null };
+      }
+      const face = result.faces[pick]!;
       // Compared (duplicates) and stored only in the gallery's encoder: a mismatch is a fault, not a photo's.
       const active = deps.activeModel?.();
       const encoder = active ? (active.head?.encoderModelId ?? active.model) : result.model;
@@ -315,7 +357,7 @@ export function createPeopleService(deps: {
      * Enrols several photos at once. A photo without exactly one usable face is rejected with the
      * reason; the others are stored together in one transaction (all or none on a crash).
      */
-    async enroll(personId: string, photos: readonly { filename: string; bytes: Uint8Array }[], options: { allowDuplicates?: boolean } = {}) {
+    async enroll(personId: string, photos: readonly PhotoInput[], options: { allowDuplicates?: boolean } = {}) {
       if (!(await prisma.person.findUnique({ where: { id: personId }, select: { id: true } }))) throw new NotFoundError('person');
       const { samples, rejected } = await analyze(photos, personId, options.allowDuplicates ?? false);
       const enrolled = samples.length > 0 ? await prisma.$transaction(samples.map((data) => prisma.faceSample.create({ data: { ...data, personId } }))) : [];
@@ -331,7 +373,7 @@ export function createPeopleService(deps: {
      * one transaction, so a crash never leaves a person half-enrolled. A new person whose photos are
      * all refused is not created.
      */
-    async importPerson(name: string, photos: readonly { filename: string; bytes: Uint8Array }[], options: { allowDuplicates?: boolean; recognized?: ReturnType<typeof recognize> } = {}) {
+    async importPerson(name: string, photos: readonly PhotoInput[], options: { allowDuplicates?: boolean; recognized?: ReturnType<typeof recognize> } = {}) {
       const problem = controlCharacterIn('name', name);
       if (problem) throw new InvalidInputError(problem);
       const existing = await prisma.person.findFirst({ where: { name }, select: { id: true } });
@@ -347,21 +389,70 @@ export function createPeopleService(deps: {
     /**
      * A new person with the photos' faces (same gates and duplicate check as `enroll`), created only when
      * at least one photo passes, in one transaction; a second person of the same name needs
-     * `confirmDuplicateName`. Learning from the doors' "new person" uses it.
+     * `confirmDuplicateName`. A refused enrolment therefore leaves nothing behind (no person created then
+     * erased). The enrol page (enrollPerson) and learning from the doors' "new person" use it.
      */
-    async createEnrolled(name: string, photos: readonly { filename: string; bytes: Uint8Array }[], options: { confirmDuplicateName?: boolean } = {}) {
-      const data = clean({ name });
+    async createEnrolled(input: string | PersonInput, photos: readonly PhotoInput[], options: { confirmDuplicateName?: boolean; allowDuplicates?: boolean } = {}) {
+      const data = clean(typeof input === 'string' ? { name: input } : input);
       if (!data.name) throw new InvalidInputError('a person needs a name');
       if (!options.confirmDuplicateName) {
         const namesake = await prisma.person.findFirst({ where: { name: data.name }, select: { id: true } });
         if (namesake) throw new DuplicateNameError(namesake.id, data.name);
       }
-      const { samples, rejected } = await analyze(photos, null, false);
+      await assertCardFree(data.cardId);
+      const { samples, rejected } = await analyze(photos, null, options.allowDuplicates ?? false);
       if (samples.length === 0) return { person: null, enrolled: [], rejected };
-      const person = await prisma.person.create({ data: { name: data.name, samples: { create: samples } }, include: { samples: { orderBy: { createdAt: 'asc' } } } });
+      const person = await prisma.person.create({ data: { ...data, name: data.name, samples: { create: samples } }, include: { samples: { orderBy: { createdAt: 'asc' } } } });
       await changed([person.id]);
       const { samples: enrolled, ...row } = person;
       return { person: row, enrolled, rejected };
+    },
+
+    /**
+     * Merges `fromId` into `intoId` (one person enrolled twice): `from`'s face samples, visitor passes,
+     * group memberships, audit events (each rewrite a new link of the chain: `reassignAudit`) and admin
+     * log rows become `into`'s; `into` keeps its card and PIN, or takes `from`'s when it has none. Then
+     * `from` is erased: the record goes, claims typed with its name or card are pseudonymised, and events
+     * out not yet delivered lose its id.
+     */
+    async merge(intoId: string, fromId: string, reassignAudit: (from: string, to: string) => Promise<number>) {
+      if (intoId === fromId) throw new MergeIntoSelfError();
+      const [into, from] = await Promise.all([intoId, fromId].map((id) => prisma.person.findUnique({ where: { id }, include: { groups: { select: { groupId: true } } } })));
+      if (!into) throw new NotFoundError('the person to merge into');
+      if (!from) throw new NotFoundError('the person to merge');
+      const groupsAdded = from.groups.map((g) => g.groupId).filter((id) => !into.groups.some((g) => g.groupId === id));
+      const [samples, passes] = await prisma.$transaction([
+        prisma.faceSample.updateMany({ where: { personId: fromId }, data: { personId: intoId } }),
+        prisma.visitorPass.updateMany({ where: { personId: fromId }, data: { personId: intoId } }),
+        prisma.groupMember.createMany({ data: groupsAdded.map((groupId) => ({ groupId, personId: intoId })) }),
+        prisma.groupMember.deleteMany({ where: { personId: fromId } }),
+        prisma.adminAction.updateMany({ where: { personId: fromId, targetType: 'person' }, data: { personId: intoId, targetId: intoId } }),
+        prisma.adminAction.updateMany({ where: { personId: fromId }, data: { personId: intoId } }),
+        // The card is unique: freed from `from` before `into` may take it.
+        prisma.person.update({ where: { id: fromId }, data: { cardId: null } }),
+        prisma.person.update({ where: { id: intoId }, data: { cardId: into.cardId ?? from.cardId, pinHash: into.pinHash ?? from.pinHash } }),
+      ]);
+      const auditEvents = await reassignAudit(fromId, intoId);
+      // What was typed to claim `from` (not resolved to a person) and is not also `into`'s name or card.
+      const intoLabels = new Set([into.name, into.cardId, intoId]);
+      const typed = [from.name, from.cardId, fromId].filter((label): label is string => !!label && !intoLabels.has(label)).map((label) => label.slice(0, 200));
+      await prisma.$transaction([
+        prisma.recognitionEvent.updateMany({ where: { claimedPersonId: null, claimedLabel: { in: typed } }, data: { claimedLabel: erasedPseudonym(fromId), claimedSalt: null } }),
+        prisma.person.delete({ where: { id: fromId } }),
+      ]);
+      await erasePersonFromEvents(prisma, fromId);
+      if (provider === 'sqlite') await prisma.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
+      await changed([intoId, fromId]);
+      return {
+        person: (await prisma.person.findUnique({ where: { id: intoId } }))!,
+        mergedId: fromId,
+        samplesMoved: samples.count,
+        passesMoved: passes.count,
+        groupsAdded: groupsAdded.length,
+        auditEventsMoved: auditEvents,
+        cardMoved: !into.cardId && !!from.cardId,
+        pinMoved: !into.pinHash && !!from.pinHash,
+      };
     },
 
     async removeSample(id: string) {

@@ -28,6 +28,9 @@ export const SMALLER_FACE_NOTE = 'not compared: a smaller face than the one used
 /** Enrolment needs the person alone in the photo: a second face may be the one enrolled by mistake. */
 export const SEVERAL_FACES_NOTE = 'not enrolled: the photo shows several faces; enrol a photo of this person alone';
 
+/** Enrolment of a face the administrator chose in a photo of several people. */
+export const CHOSEN_OTHERS_NOTE = 'not enrolled: another face of this photo was chosen';
+
 const round = (n: number) => Math.round(n * 10) / 10;
 
 /** The engine's detections as stored: boxes to 0.1 px, scores to 3 decimals. */

@@ -6,6 +6,7 @@ import { useParentSize } from '@visx/responsive';
 import { scaleBand, scaleLinear } from '@visx/scale';
 import { Bar, Line } from '@visx/shape';
 import type { ReactNode } from 'react';
+import { dayIn } from '@/lib/format';
 import type { Bin } from '@/lib/histogram';
 
 // Charts drawn with visx (scales, axes, shapes: plain SVG, no script or style the CSP would refuse),
@@ -45,10 +46,11 @@ const tickCount = (px: number) => Math.max(2, Math.floor(px / 70));
 const countTicks = (scale: { ticks: (n: number) => number[] }, n: number) => scale.ticks(n).filter((t) => Number.isInteger(t));
 
 /** Stacked bars per UTC day: accepted, asked for a second factor, refused, errors. */
-export function DailyChart({ days, from }: { days: { day: string; accepted: number; refused: number; stepUp: number; error: number }[]; from: Date }) {
+/** Attempts per day, the days counted in `timeZone` (the API server's, as its stats). */
+export function DailyChart({ days, from, timeZone }: { days: { day: string; accepted: number; refused: number; stepUp: number; error: number }[]; from: Date; timeZone: string }) {
   const byDay = new Map(days.map((d) => [d.day, d]));
   const series = Array.from({ length: 30 }, (_, i) => {
-    const day = new Date(from.getTime() + i * 86_400_000).toISOString().slice(0, 10);
+    const day = dayIn(new Date(from.getTime() + i * 86_400_000), timeZone);
     return byDay.get(day) ?? { day, accepted: 0, refused: 0, stepUp: 0, error: 0 };
   });
   const peak = Math.max(1, ...series.map((d) => d.accepted + d.stepUp + d.refused + d.error));
@@ -56,7 +58,7 @@ export function DailyChart({ days, from }: { days: { day: string; accepted: numb
   const H = 220;
   return (
     <>
-      <SizedSvg height={H} label={`Attempts per day (UTC) over the last 30 days: ${total} in all`}>
+      <SizedSvg height={H} label={`Attempts per day (${timeZone}) over the last 30 days: ${total} in all`}>
         {(W) => {
           const innerW = W - MARGIN.left - MARGIN.right;
           const innerH = H - MARGIN.top - MARGIN.bottom;

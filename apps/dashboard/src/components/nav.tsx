@@ -16,13 +16,14 @@ const LINKS = [
   ['/access', 'Access'],
   ['/webhooks', 'Webhooks'],
   ['/admin-log', 'Admin log'],
+  ['/security', 'Security log'],
   ['/models', 'Models'],
   ['/settings', 'Settings'],
   ['/account', 'Account'],
 ] as const;
 
 /** Pages that are only forms or administrators' reading: a viewer would find a dead end there. */
-const ADMIN_ONLY = new Set(['/enroll', '/import', '/verify', '/identify', '/webhooks', '/admin-log', '/models']);
+const ADMIN_ONLY = new Set(['/enroll', '/import', '/verify', '/identify', '/webhooks', '/admin-log', '/security', '/models']);
 
 /**
  * The main navigation. On a phone it is folded behind a Menu button (aria-expanded) instead of a row

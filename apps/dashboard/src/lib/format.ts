@@ -27,7 +27,8 @@ export function reasonText(reason: string): string {
 
 const REJECTIONS: Record<string, string> = {
   NO_FACE: 'No face was found in this photo.',
-  MULTIPLE_FACES: 'This photo shows more than one face; use a photo of this person alone.',
+  MULTIPLE_FACES: 'This photo shows several faces: choose the face to enrol below, or use a photo of this person alone.',
+  NO_SUCH_FACE: 'No face was found where the face was chosen.',
   INVALID_IMAGE: 'This file is not an image facegate can read (use JPEG, PNG or WebP).',
   IMAGE_TOO_LARGE: 'This photo is too large.',
   FACE_TOO_SMALL: 'The face is too small in this photo; come closer or crop it.',
@@ -59,4 +60,9 @@ export function formatTime(iso: string): string {
 /** A decision as one word everywhere (STEP_UP is "step-up", never "step_up"). */
 export function decisionWord(decision: string): string {
   return decision.toLowerCase().replace(/_/g, '-');
+}
+
+/** The calendar day (YYYY-MM-DD) of `date` in an IANA time zone. */
+export function dayIn(date: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(date);
 }

@@ -38,7 +38,7 @@ const POLICY_REASONS = new Set(['not_allowed_here', 'outside_schedule', 'pass_ex
  * shut), "impostor" otherwise (refused by the face, or a step-up nobody confirmed). Said in the answer.
  */
 export const DEPLOYMENT_LABELLING =
-  'Labelled by the decision at the time (no ground truth in an audit log): genuine = the face was accepted (the door opened, a PIN confirmed a step-up, or only the access policy refused); impostor = every other compared attempt (refused by the face, or a step-up never confirmed). At the threshold then in force both error rates are 0 by construction; the curves say how many of these attempts a different threshold would decide otherwise.';
+  'Labelled by the decision at the time (no ground truth in an audit log): genuine = the face was accepted (the door opened, a PIN confirmed a step-up, or only the access policy refused); impostor = a face the comparison refused (over the threshold then in force). Attempts decided by something else (the liveness check, two people too close to call, a door that always asks for a PIN) are left out. Each distance is read against the threshold in force for it (identification has its own; the threshold may have changed since), shifted onto the verification threshold now: at the threshold now no impostor is accepted, by construction, and the genuine refused are those a PIN let in.';
 
 export function isGenuine(a: ComparedAttempt): boolean {
   if (a.reason === 'pin_ok') return true;
@@ -46,10 +46,18 @@ export function isGenuine(a: ComparedAttempt): boolean {
   return a.decision === 'refused' && POLICY_REASONS.has(a.reason) && a.distance < a.threshold;
 }
 
-/** False accept and false reject rates of the deployment's own attempts over a grid of thresholds. */
-export function deploymentCurve(attempts: readonly ComparedAttempt[], grid: readonly number[] = thresholdGrid()): DeploymentCurve {
-  const genuine = attempts.filter(isGenuine).map((a) => a.distance);
-  const impostor = attempts.filter((a) => !isGenuine(a)).map((a) => a.distance);
+/**
+ * False accept and false reject rates of the deployment's own attempts over a grid of verification
+ * thresholds. Each attempt's distance is taken relative to the threshold it was decided against (an
+ * identification's, or an earlier setting's) and placed at the same margin from `current`, the
+ * verification threshold in force: read in raw distances, identifications refused between the two
+ * thresholds and attempts refused under an older, lower threshold showed as "accepted now".
+ */
+export function deploymentCurve(attempts: readonly ComparedAttempt[], current: number, grid: readonly number[] = thresholdGrid()): DeploymentCurve {
+  const margin = (a: ComparedAttempt) => a.distance - a.threshold + current;
+  const genuine = attempts.filter(isGenuine).map(margin);
+  // The face comparison's refusals only: a liveness refusal or an ambiguity may be under the threshold.
+  const impostor = attempts.filter((a) => !isGenuine(a) && a.distance >= a.threshold).map(margin);
   const share = (values: number[], test: (d: number) => boolean) => (values.length === 0 ? 0 : values.filter(test).length / values.length);
   return {
     genuine: genuine.length,
@@ -122,7 +130,7 @@ export async function previewSettings(deps: SettingsChangeDeps, patch: SettingsP
     toRefused,
     currentThreshold: from,
     falseAccept: falseAcceptAt(now.verify),
-    deployment: deploymentCurve(compared),
+    deployment: deploymentCurve(compared, from),
     calibration: calibrationRun(),
     warnings: thresholdWarnings({ from, to: now.verify, attempts: events.length, toAccepted, toRefused }),
   };

@@ -58,6 +58,11 @@ export const DEFAULT_SETTINGS: StoredSettings = {
   requireSecondFactor: false,
 };
 
+/** The verification threshold the false-accept target calibrates to (what the threshold is when not fixed). */
+export function calibratedThreshold(stored: StoredSettings): number {
+  return decisionThresholds(decisionConfig({ ...stored, thresholdOverride: null })).threshold;
+}
+
 /** The face-core decision configuration for these settings. */
 export function decisionConfig(settings: StoredSettings): DecisionConfig {
   return {

@@ -4,6 +4,7 @@ import { safeRead } from '@/lib/api';
 import { currentUser } from '@/lib/session';
 import { ErrorPanel } from '@/components/error-panel';
 import { LocalTime, TimeZoneNote } from '@/components/local-time';
+import { ACTIONS, detailText, settingChanges } from '@/lib/admin-log-text';
 
 export const metadata: Metadata = { title: "Administrators' log" };
 
@@ -22,60 +23,44 @@ interface Action {
   details: string;
 }
 
-/** The mutation's name in words ("createApiKey" -> "created an API key"). */
-const ACTIONS: Record<string, string> = {
-  createPerson: 'created a person',
-  updatePerson: 'changed a person',
-  deletePerson: 'erased a person',
-  enrollFaces: 'enrolled photos',
-  removeFaceSample: 'removed a face sample',
-  learnFacesFromDoors: 'added faces from the doors',
-  importPerson: 'imported in bulk',
-  updateSettings: 'changed the settings',
-  createApiKey: 'created an API key',
-  revokeApiKey: 'revoked an API key',
-  createAdmin: 'created an administrator',
-  removeAdmin: 'removed an administrator',
-  revokeSessions: 'ended sessions',
-  createDoor: 'created a door',
-  updateDoor: 'changed a door',
-  deleteDoor: 'deleted a door',
-  createAccessGroup: 'created a group',
-  deleteAccessGroup: 'deleted a group',
-  addGroupMembers: 'added to a group',
-  removeGroupMembers: 'removed from a group',
-  allowGroupAtDoor: 'allowed a group at a door',
-  disallowGroupAtDoor: 'disallowed a group at a door',
-  saveSchedule: 'saved a schedule',
-  deleteSchedule: 'deleted a schedule',
-  issueVisitorPass: 'issued a visitor pass',
-  revokeVisitorPass: 'revoked a visitor pass',
-  setPersonPin: 'set a PIN',
-  clearPersonPin: 'cleared a PIN',
-  createWebhook: 'created a webhook',
-  updateWebhook: 'changed a webhook',
-  deleteWebhook: 'deleted a webhook',
-  testWebhook: 'tested a webhook',
-  replayWebhookDelivery: 'replayed a webhook delivery',
-};
-
-/** The details as short "key: value" pairs (ids shortened). */
-function details(json: string): string {
-  let value: Record<string, unknown>;
+function parse(json: string): Record<string, unknown> {
   try {
-    value = JSON.parse(json) as Record<string, unknown>;
+    return JSON.parse(json) as Record<string, unknown>;
   } catch {
-    return json;
+    return {};
   }
-  return Object.entries(value)
-    .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
-    // Lists of ids say how many; other values as they are.
-    .map(([k, v]) => `${k}: ${Array.isArray(v) && k.endsWith('Ids') ? `${v.length}` : typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-    .join(' · ');
+}
+
+/** What changed, in words (settings before → after), and the raw record behind a toggle. */
+function Details({ a }: { a: Action }) {
+  const d = parse(a.details);
+  const changes = a.action === 'updateSettings' ? settingChanges(d) : [];
+  const text = detailText(a.action, d);
+  return (
+    <>
+      {changes.length > 0 && (
+        <ul className="plain-list" data-testid="setting-changes">
+          {changes.map((c) => (
+            <li key={c.name}>
+              {c.name}: {c.before} → <strong>{c.after}</strong>
+            </li>
+          ))}
+        </ul>
+      )}
+      {text && <span>{text}</span>}
+      {a.details !== '{}' && (
+        <details className="raw-record">
+          <summary>Raw record</summary>
+          <pre>{JSON.stringify({ action: a.action, targetType: a.targetType, targetId: a.targetId, personId: a.personId, details: d }, null, 2)}</pre>
+        </details>
+      )}
+    </>
+  );
 }
 
 function Target({ a }: { a: Action }) {
-  const label = a.targetLabel ?? (a.targetId ? `${a.targetType ?? ''} ${a.targetId.slice(0, 8)}…` : a.targetType);
+  // Never a bare id: the name, or what kind of thing it was.
+  const label = a.targetLabel ?? (a.targetType === 'settings' ? null : a.targetType ? `a ${a.targetType.replace('_', ' ')} (no longer there)` : null);
   if (!label) return <span className="muted">—</span>;
   if (a.personId) return <Link href={`/people/${a.personId}`}>{label}</Link>;
   if (a.targetLabel?.startsWith('erased-')) return <span title="This person was erased: the log keeps a pseudonym">{label}</span>;
@@ -105,7 +90,7 @@ export default async function AdminLogPage({ searchParams }: { searchParams: Pro
   return (
     <>
       <h1>Administrators’ log</h1>
-      <p className="lead">Who enrolled, erased, changed settings, keys, doors and access, imported or added faces from the doors; newest first. Sign-ins are in the security log, door attempts in the audit log.</p>
+      <p className="lead">Who enrolled, erased, changed settings, keys, doors and access, imported or added faces from the doors; newest first. Sign-ins are in the <Link href="/security">security log</Link>, door attempts in the audit log.</p>
       <form className="panel row" action="/admin-log" aria-label="Filter">
         <div className="field">
           <label htmlFor="f-action">Action</label>
@@ -153,7 +138,7 @@ export default async function AdminLogPage({ searchParams }: { searchParams: Pro
                       <Target a={a} />
                     </td>
                     <td data-label="Details" className="details-cell">
-                      {details(a.details) || <span className="muted">—</span>}
+                      <Details a={a} />
                     </td>
                   </tr>
                 ))}

@@ -6,10 +6,12 @@ import { PhotoPicker } from '@/components/photo-picker';
 import { PhotoWithFaces, QualityChecks } from '@/components/photo-faces';
 import { useHydrated } from '@/components/use-hydrated';
 import { formatDistance } from '@/lib/format';
-import { enrollAnyway, enrollPerson, type EnrollPhotoResult, type EnrollState } from './actions';
+import type { FaceBoxView } from '@/lib/photo-faces';
+import { addToExisting, enrollAnyway, enrollPerson, type EnrollPhotoResult, type EnrollState } from './actions';
 
 /** One photo sent: the photo with the faces found boxed, enrolled or why not, and its quality against the gates. */
-function PhotoResult({ result, url }: { result: EnrollPhotoResult; url: string | undefined }) {
+function PhotoResult({ result, url, onChoose, pending }: { result: EnrollPhotoResult; url: string | undefined; onChoose: (face: FaceBoxView) => void; pending: boolean }) {
+  const several = result.code === 'MULTIPLE_FACES' && result.photo && result.photo.faces.length > 1 ? result.photo.faces : null;
   return (
     <li className="panel" data-testid="enroll-photo" data-enrolled={result.enrolled ? 'true' : 'false'} data-code={result.code ?? ''} style={{ margin: 0 }}>
       <p style={{ margin: '0 0 0.4rem', overflowWrap: 'anywhere' }}>
@@ -28,6 +30,16 @@ function PhotoResult({ result, url }: { result: EnrollPhotoResult; url: string |
           This face is already enrolled as <Link href={`/people/${result.duplicateOf.id}`}>{result.duplicateOf.name}</Link> (distance {formatDistance(result.duplicateOf.distance)}): most likely the same person under two names.
         </p>
       )}
+      {several && (
+        // A photo of several people: the administrator says which face is the person's (numbered as on the photo).
+        <div className="row" role="group" aria-label={`Choose the face to enrol in ${result.filename}`} data-testid="choose-face">
+          {several.map((face, i) => (
+            <button key={i} type="button" className="secondary" onClick={() => onChoose(face)} disabled={pending}>
+              Enrol face {i + 1}
+            </button>
+          ))}
+        </div>
+      )}
       <QualityChecks checks={result.qualityChecks} />
     </li>
   );
@@ -43,10 +55,12 @@ export function EnrollForm() {
   // The last submission (its photos, as object URLs for the boxes, and as files for an override).
   const last = useRef<FormData | null>(null);
   const [urls, setUrls] = useState<string[]>([]);
+  const [confirmingOverride, setConfirmingOverride] = useState(false);
   useEffect(() => () => urls.forEach((u) => URL.revokeObjectURL(u)), [urls]);
 
   const send = (data: FormData) => {
     last.current = data;
+    setConfirmingOverride(false);
     const files = data.getAll('photos').filter((f): f is File => f instanceof File && f.size > 0);
     startTransition(async () => {
       const next = await enrollPerson(state, data);
@@ -59,6 +73,27 @@ export function EnrollForm() {
     event.preventDefault();
     send(new FormData(event.currentTarget));
   };
+  /**
+   * The face chosen in a photo of several people: for a person just created, that photo added to them;
+   * otherwise the same submission again, with the face chosen for that photo.
+   */
+  const chooseFace = (index: number, face: FaceBoxView) => {
+    const choice = { x: face.x, y: face.y, width: face.width, height: face.height };
+    if (state.enrolled) {
+      const data = new FormData();
+      data.set('personId', state.enrolled.id);
+      data.append('photos', files()[index]!);
+      data.append('indices', String(index));
+      data.set('faces', JSON.stringify([{ image: 0, ...choice }]));
+      startTransition(async () => setState(await addToExisting(state, data)));
+    } else if (last.current) {
+      const data = new FormData();
+      last.current.forEach((v, k) => data.append(k, v));
+      const earlier = JSON.parse(String(last.current.get('faces') ?? '[]')) as { image: number }[];
+      data.set('faces', JSON.stringify([...earlier.filter((c) => c.image !== index), { image: index, ...choice }]));
+      send(data);
+    }
+  };
   /** DUPLICATE_NAME confirmed: the same submission, creating another person of that name. */
   const confirmName = () => {
     if (!last.current) return;
@@ -68,14 +103,27 @@ export function EnrollForm() {
     send(data);
   };
   const duplicates = (state.photos ?? []).filter((p) => p.code === 'DUPLICATE_FACE');
-  /** DUPLICATE_FACE overridden by the administrator: enrol the refused photos anyway. */
+  // The people the refused faces were taken for, each with their photos.
+  const matched = [...new Map(duplicates.map((d) => [d.duplicateOf!.id, d.duplicateOf!])).values()].map((who) => ({ ...who, photos: duplicates.filter((d) => d.duplicateOf?.id === who.id) }));
+  const files = () => last.current?.getAll('photos').filter((f): f is File => f instanceof File && f.size > 0) ?? [];
+  /** The duplicate was right: these photos are that person's, added to them. */
+  const addTo = (who: (typeof matched)[number]) => {
+    const data = new FormData();
+    data.set('personId', who.id);
+    for (const d of who.photos) {
+      data.append('photos', files()[d.index]!);
+      data.append('indices', String(d.index));
+    }
+    startTransition(async () => setState(await addToExisting(state, data)));
+  };
+  /** DUPLICATE_FACE overridden by the administrator (after confirming): enrol the refused photos anyway. */
   const overrideDuplicates = () => {
-    const files = last.current?.getAll('photos').filter((f): f is File => f instanceof File && f.size > 0) ?? [];
+    setConfirmingOverride(false);
     if (state.enrolled) {
       const data = new FormData();
       data.set('personId', state.enrolled.id);
       for (const d of duplicates) {
-        data.append('photos', files[d.index]!);
+        data.append('photos', files()[d.index]!);
         data.append('indices', String(d.index));
       }
       startTransition(async () => setState(await enrollAnyway(state, data)));
@@ -148,17 +196,55 @@ export function EnrollForm() {
               <div style={{ clear: 'both' }} />
             </div>
           )}
+          {state.addedTo && (
+            <p className="alert ok" role="status" data-testid="added-to">
+              {state.addedTo.added === 1 ? '1 photo' : `${state.addedTo.added} photos`} added to <Link href={`/people/${state.addedTo.id}`}>{state.addedTo.name}</Link>, who now has {state.addedTo.samples} face {state.addedTo.samples === 1 ? 'sample' : 'samples'}.
+            </p>
+          )}
           {duplicates.length > 0 && (
             <div role="alert" className="alert warn" data-warning="duplicate-faces">
               <p style={{ marginTop: 0 }}>
                 <strong>
                   {duplicates.length === 1 ? 'One photo shows' : `${duplicates.length} photos show`} a face already enrolled under another name
                 </strong>{' '}
-                ({duplicates.map((d) => d.duplicateOf?.name).filter(Boolean).join(', ')}). Enrol {duplicates.length === 1 ? 'it' : 'them'} only if these are different people who look alike: both would then be recognised, and a door may ask for a PIN when they are too close to call.
+                ({matched.map((m) => m.name).join(', ')}). Most likely the same person: add the {duplicates.length === 1 ? 'photo' : 'photos'} to them
+                {state.enrolled ? (
+                  <>
+                    , or <Link href={`/people/${matched[0]!.id}?merge=${state.enrolled.id}`}>merge {state.enrolled.name} into {matched[0]!.name}</Link>
+                  </>
+                ) : null}
+                . Enrol {duplicates.length === 1 ? 'it' : 'them'} as a new person only if these are different people who look alike: both would then be recognised, and a door may ask for a PIN when they are too close to call.
               </p>
-              <button type="button" className="danger" onClick={overrideDuplicates} disabled={pending}>
-                Enrol anyway: they are different people
-              </button>
+              <div className="row">
+                {matched.map((m) => (
+                  <button key={m.id} type="button" onClick={() => addTo(m)} disabled={pending}>
+                    Add {m.photos.length === 1 ? 'this photo' : 'these photos'} to {m.name}
+                  </button>
+                ))}
+                {!confirmingOverride && (
+                  <button type="button" className="secondary" onClick={() => setConfirmingOverride(true)} disabled={pending}>
+                    Enrol anyway…
+                  </button>
+                )}
+              </div>
+              {confirmingOverride && (
+                <div role="alertdialog" aria-labelledby="confirm-override-title" className="panel" style={{ marginTop: '0.6rem' }}>
+                  <p id="confirm-override-title" style={{ marginTop: 0 }}>
+                    <strong>
+                      Is {state.enrolled?.name ?? last.current?.get('name')?.toString()} a different person from {matched.map((m) => m.name).join(' and ')}?
+                    </strong>{' '}
+                    Enrolling a face twice under two names makes the doors confuse them.
+                  </p>
+                  <div className="row">
+                    <button type="button" className="danger" onClick={overrideDuplicates} disabled={pending}>
+                      Enrol anyway: they are different people
+                    </button>
+                    <button type="button" className="secondary" onClick={() => setConfirmingOverride(false)} autoFocus>
+                      Cancel
+                    </button>
+                  </div>
+                </div>
+              )}
             </div>
           )}
         </div>
@@ -168,7 +254,7 @@ export function EnrollForm() {
           <h2 id="enroll-photos-title">The photos, as the engine saw them</h2>
           <ul className="samples" style={{ gridTemplateColumns: 'repeat(auto-fill, minmax(min(100%, 280px), 1fr))' }}>
             {state.photos.map((p) => (
-              <PhotoResult key={p.index} result={p} url={urls[p.index]} />
+              <PhotoResult key={p.index} result={p} url={urls[p.index]} onChoose={(face) => chooseFace(p.index, face)} pending={pending} />
             ))}
           </ul>
         </section>

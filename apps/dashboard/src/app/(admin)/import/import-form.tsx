@@ -6,6 +6,8 @@ import { batches, ImportRefusedError, peopleFromFolder, peopleFromZip, type Impo
 import { importPersonPhotos } from './actions';
 
 type Row = { person: string; file: string; outcome: 'enrolled' | 'already enrolled' | 'refused' | 'failed'; text: string; personId: string | null };
+/** A person whose photos were refused as someone else's face: the override is asked per person. */
+type Duplicates = { person: string; matches: string[]; files: { file: File; row: number }[] };
 
 /** A file name that may wrap after its separators (/ _ - .) rather than in the middle of a word. */
 function FileName({ name }: { name: string }) {
@@ -33,42 +35,57 @@ const REQUEST_BYTES = 30 * 1024 * 1024;
  */
 export function ImportForm({ limits }: { limits: ImportLimits }) {
   const [mode, setMode] = useState<'zip' | 'folder'>('zip');
-  const [allowDuplicates, setAllowDuplicates] = useState(false);
+  const [duplicates, setDuplicates] = useState<Duplicates[]>([]);
+  const [confirming, setConfirming] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [progress, setProgress] = useState<{ people: number; peopleTotal: number; photos: number; photosTotal: number; current: string | null } | null>(null);
   const [rows, setRows] = useState<Row[]>([]);
   const [skipped, setSkipped] = useState<string[]>([]);
   const [running, setRunning] = useState(false);
 
+  /** One request: a person's photos (or a part of them), with the override or not; the rows to show. */
+  async function send(name: string, part: File[], allowDuplicates: boolean) {
+    const form = new FormData();
+    form.set('name', name);
+    if (allowDuplicates) form.set('allowDuplicates', 'on');
+    for (const f of part) form.append('photos', f, f.name);
+    let result: Awaited<ReturnType<typeof importPersonPhotos>>;
+    try {
+      result = await importPersonPhotos(form);
+    } catch {
+      result = { ok: false, error: 'the dashboard could not be reached' };
+    }
+    return part.map((f, index): { row: Row; duplicateOf: string | null } => {
+      if (!result.ok) return { row: { person: name, file: f.name, outcome: 'failed', text: `${result.code ?? 'ERROR'}: ${result.error}`, personId: null }, duplicateOf: null };
+      // By position: a file's name may lose its folders on the way (multipart keeps the base name).
+      const refused = result.rejected.find((r) => r.index === index);
+      if (refused?.code === 'ALREADY_ENROLLED') return { row: { person: name, file: f.name, outcome: 'already enrolled', text: 'the same photo is already enrolled: not stored again', personId: result.personId }, duplicateOf: null };
+      if (refused) return { row: { person: name, file: f.name, outcome: 'refused', text: `${refused.text}${refused.duplicateOf ? ` (matches ${refused.duplicateOf})` : ''}`, personId: result.personId }, duplicateOf: refused.code === 'DUPLICATE_FACE' ? refused.duplicateOf : null };
+      return { row: { person: name, file: f.name, outcome: 'enrolled', text: result.created ? 'enrolled (new person)' : 'enrolled', personId: result.personId }, duplicateOf: null };
+    });
+  }
+
   async function run(people: PeopleFiles) {
     const photosTotal = [...people.values()].reduce((n, p) => n + p.length, 0);
     let photos = 0;
     let done = 0;
+    let rowCount = 0;
     setProgress({ people: 0, peopleTotal: people.size, photos: 0, photosTotal, current: null });
     for (const [name, files] of people) {
       setProgress({ people: done, peopleTotal: people.size, photos, photosTotal, current: name });
       for (const part of batches(files, REQUEST_BYTES)) {
-        const form = new FormData();
-        form.set('name', name);
-        if (allowDuplicates) form.set('allowDuplicates', 'on');
-        for (const f of part) form.append('photos', f, f.name);
-        let result: Awaited<ReturnType<typeof importPersonPhotos>>;
-        try {
-          result = await importPersonPhotos(form);
-        } catch {
-          result = { ok: false, error: 'the dashboard could not be reached' };
+        const added = await send(name, part, false);
+        const first = rowCount;
+        rowCount += added.length;
+        setRows((r) => [...r, ...added.map((a) => a.row)]);
+        const dup = added.flatMap((a, i) => (a.duplicateOf ? [{ file: part[i]!, row: first + i, match: a.duplicateOf }] : []));
+        if (dup.length > 0) {
+          setDuplicates((all) => {
+            const mine = all.find((d) => d.person === name) ?? { person: name, matches: [], files: [] };
+            const next = { person: name, matches: [...new Set([...mine.matches, ...dup.map((d) => d.match)])], files: [...mine.files, ...dup.map(({ file, row }) => ({ file, row }))] };
+            return [...all.filter((d) => d.person !== name), next];
+          });
         }
-        const added: Row[] = result.ok
-          ? part.map((f, index) => {
-              // By position: a file's name may lose its folders on the way (multipart keeps the base name).
-              const refused = result.ok ? result.rejected.find((r) => r.index === index) : undefined;
-              if (refused?.code === 'ALREADY_ENROLLED') return { person: name, file: f.name, outcome: 'already enrolled', text: 'the same photo is already enrolled: not stored again', personId: result.ok ? result.personId : null };
-              return refused
-                ? { person: name, file: f.name, outcome: 'refused', text: `${refused.text}${refused.duplicateOf ? ` (matches ${refused.duplicateOf})` : ''}`, personId: result.ok ? result.personId : null }
-                : { person: name, file: f.name, outcome: 'enrolled', text: result.ok && result.created ? 'enrolled (new person)' : 'enrolled', personId: result.ok ? result.personId : null };
-            })
-          : part.map((f) => ({ person: name, file: f.name, outcome: 'failed', text: `${result.ok ? '' : (result.code ?? 'ERROR')}: ${result.ok ? '' : result.error}`, personId: null }));
-        setRows((r) => [...r, ...added]);
         photos += part.length;
         setProgress({ people: done, peopleTotal: people.size, photos, photosTotal, current: name });
       }
@@ -77,10 +94,24 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
     setProgress({ people: done, peopleTotal: people.size, photos, photosTotal, current: null });
   }
 
+  /** The administrator confirmed that this person is not the one their faces matched: their refused photos, enrolled. */
+  async function override(d: Duplicates) {
+    setConfirming(null);
+    setRunning(true);
+    try {
+      const again = await send(d.person, d.files.map((f) => f.file), true);
+      setRows((rows) => rows.map((row, i) => { const k = d.files.findIndex((f) => f.row === i); return k >= 0 ? again[k]!.row : row; }));
+      setDuplicates((all) => all.filter((x) => x.person !== d.person));
+    } finally {
+      setRunning(false);
+    }
+  }
+
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setError(null);
     setRows([]);
+    setDuplicates([]);
     setSkipped([]);
     setProgress(null);
     const input = event.currentTarget.elements.namedItem(mode === 'zip' ? 'archive' : 'folder') as HTMLInputElement;
@@ -127,9 +158,6 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
             <input id="folder" name="folder" type="file" multiple disabled={running} {...({ webkitdirectory: '', directory: '' } as Record<string, string>)} />
           </div>
         )}
-        <label className="checkbox">
-          <input type="checkbox" checked={allowDuplicates} onChange={(e) => setAllowDuplicates(e.target.checked)} disabled={running} /> enrol faces that match someone else already enrolled (only if they are different people)
-        </label>
         <p className="hint" data-testid="import-limits">
           Limits: {limits.maxEntries.toLocaleString('en')} files, {MB(limits.maxArchiveBytes)} per zip, {MB(limits.maxTotalBytes)} of photos once decompressed, {MB(limits.maxPhotoBytes)} per photo, {limits.maxPhotosPerPerson} photos per person;
           names with “..”, absolute paths or backslashes are refused. JPEG, PNG and WebP; other files are skipped. A person is matched by name and created when new.
@@ -161,6 +189,34 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
           </section>
         )}
       </div>
+      {duplicates.length > 0 && !running && (
+        <section className="panel" aria-labelledby="duplicates-title" data-testid="import-duplicates">
+          <h2 id="duplicates-title">Faces that match someone already enrolled</h2>
+          <p className="muted">Not enrolled. Most likely the same person under another name: add the photos on that person&apos;s page. Enrol them under the name given only if these are different people who look alike, person by person.</p>
+          <ul className="plain-list">
+            {duplicates.map((d) => (
+              <li key={d.person} data-person={d.person} style={{ marginBottom: '0.6rem' }}>
+                <strong>{d.person}</strong>: {d.files.length === 1 ? '1 photo matches' : `${d.files.length} photos match`} {d.matches.join(', ')}.{' '}
+                {confirming === d.person ? (
+                  <span role="alertdialog" aria-label={`Confirm ${d.person}`} className="row">
+                    <span>Is {d.person} a different person from {d.matches.join(' and ')}?</span>
+                    <button type="button" className="danger" onClick={() => void override(d)}>
+                      Yes, enrol {d.person}&apos;s {d.files.length === 1 ? 'photo' : 'photos'}
+                    </button>
+                    <button type="button" className="secondary" onClick={() => setConfirming(null)}>
+                      Cancel
+                    </button>
+                  </span>
+                ) : (
+                  <button type="button" className="secondary" onClick={() => setConfirming(d.person)}>
+                    Enrol {d.person}&apos;s {d.files.length === 1 ? 'photo' : 'photos'} anyway…
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       {rows.length > 0 && (
         <section className="panel" aria-labelledby="report-title">
           <h2 id="report-title">Report, photo by photo</h2>

@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { safeRead } from '@/lib/api';
 import { distanceHistogram } from '@/lib/histogram';
 import { ErrorPanel } from '@/components/error-panel';
+import { dayIn } from '@/lib/format';
 import { DailyChart, DistanceHistogram } from '@/components/charts';
 
 export const metadata: Metadata = { title: 'Overview' };
@@ -10,15 +11,16 @@ interface OverviewData {
   people: { totalCount: number; edges: { node: { sampleCount: number } }[] };
   stats: { day: string; accepted: number; refused: number; stepUp: number; error: number }[];
   settings: { threshold: number };
+  serverTimeZone: string;
   recognitionEvents: { edges: { node: { distance: number | null; decision: string } }[] };
 }
 
 export default async function OverviewPage() {
-  const today = new Date().toISOString().slice(0, 10);
   // Three reads: the API prices list fields by their size, and one query for all would cost too much.
   const [people, stats, recent] = await Promise.all([
     safeRead<Pick<OverviewData, 'people'>>(`{ people(first: 200) { totalCount edges { node { sampleCount } } } }`),
-    safeRead<Pick<OverviewData, 'stats' | 'settings'>>(`query ($from: DateTime!) { stats(from: $from) { day accepted refused stepUp error } settings { threshold } }`, {
+    // Days counted in the API server's time zone, the one new doors take.
+    safeRead<Pick<OverviewData, 'stats' | 'settings' | 'serverTimeZone'>>(`query ($from: DateTime!) { stats(from: $from) { day accepted refused stepUp error } settings { threshold } serverTimeZone }`, {
       from: new Date(Date.now() - 29 * 86_400_000).toISOString(),
     }),
     safeRead<Pick<OverviewData, 'recognitionEvents'>>(`{ recognitionEvents(first: 300) { edges { node { distance decision } } } }`),
@@ -27,6 +29,7 @@ export default async function OverviewPage() {
   const data = people.data && stats.data && recent.data ? { ...people.data, ...stats.data, ...recent.data } : null;
   if (!data) return <ErrorPanel message={error ?? 'The overview could not be loaded.'} />;
   const samples = data.people.edges.reduce((n, e) => n + e.node.sampleCount, 0);
+  const today = dayIn(new Date(), data.serverTimeZone);
   const todayStats = data.stats.find((d) => d.day === today);
   const attemptsToday = todayStats ? todayStats.accepted + todayStats.refused + todayStats.stepUp + todayStats.error : 0;
   const events = data.recognitionEvents.edges.map((e) => e.node);
@@ -45,7 +48,7 @@ export default async function OverviewPage() {
         </div>
         <div className="card">
           <div className="figure" data-testid="attempts-today">{attemptsToday}</div>
-          <div className="label">{attemptsToday === 1 ? 'attempt' : 'attempts'} today (UTC){todayStats ? ` · ${todayStats.accepted} accepted, ${todayStats.refused} refused, ${todayStats.stepUp} asked for a second factor, ${todayStats.error} failed (no usable face, refused caller, overload)` : ''}</div>
+          <div className="label">{attemptsToday === 1 ? 'attempt' : 'attempts'} today ({data.serverTimeZone}){todayStats ? ` · ${todayStats.accepted} accepted, ${todayStats.refused} refused, ${todayStats.stepUp} asked for a second factor, ${todayStats.error} failed (no usable face, refused caller, overload)` : ''}</div>
         </div>
         <div className="card">
           <div className="figure">{data.settings.threshold.toFixed(3)}</div>
@@ -55,7 +58,7 @@ export default async function OverviewPage() {
       <div className="grid-2">
         <section className="panel" aria-labelledby="daily-title">
           <h2 id="daily-title">Accepted and refused, last 30 days</h2>
-          <DailyChart days={data.stats} from={new Date(Date.now() - 29 * 86_400_000)} />
+          <DailyChart days={data.stats} from={new Date(Date.now() - 29 * 86_400_000)} timeZone={data.serverTimeZone} />
         </section>
         <section className="panel" aria-labelledby="hist-title">
           <h2 id="hist-title">{events.length === 0 ? 'Distances of attempts: none yet' : events.length === 1 ? 'Distance of the one attempt so far' : `Distances of the last ${events.length} attempts`}</h2>

@@ -20,6 +20,7 @@ function confirmFirst(question: string) {
 export interface RecognitionSettings {
   threshold: number;
   thresholdOverride: number | null;
+  calibratedThreshold: number;
   falseAcceptOneIn: number;
   stepUp: boolean;
   rule: string;

@@ -22,7 +22,8 @@ export const PREVIEW_FIELDS = `currentThreshold verifyThreshold identifyThreshol
 // Narrow enough that its 14-unit labels stay about 11 px high on a phone (the chart is scaled to fit).
 const W = 400;
 const H = 250;
-const PAD = { left: 58, right: 10, top: 16, bottom: 42 };
+// Right: room for the last tick label ("0.8" was clipped).
+const PAD = { left: 58, right: 20, top: 16, bottom: 42 };
 const FLOOR = 1e-5;
 
 /** "1 in 10,000" for a rate; "0" under the floor. */
@@ -40,9 +41,12 @@ function ErrorChart({ preview }: { preview: PreviewView }) {
   const y = (r: number) => PAD.top + (-Math.log10(Math.max(r, FLOOR)) / 5) * (H - PAD.top - PAD.bottom);
   const line = (pts: [number, number][]) => pts.map(([a, b], i) => `${i ? 'L' : 'M'}${x(a).toFixed(1)},${y(b).toFixed(1)}`).join(' ');
   const pts = preview.deployment.points;
+  // The lower threshold's label to the left of its line, the higher's to the right: they never cross,
+  // however close the two are or however narrow the screen.
+  const lower = preview.verifyThreshold < preview.currentThreshold;
   const marks = [
-    { t: preview.currentThreshold, label: `now ${preview.currentThreshold.toFixed(3)}`, color: '#1d2330', dy: 0 },
-    { t: preview.verifyThreshold, label: `new ${preview.verifyThreshold.toFixed(3)}`, color: '#b42318', dy: 16 },
+    { t: preview.currentThreshold, label: `now ${preview.currentThreshold.toFixed(3)}`, color: '#1d2330', dy: 0, left: !lower },
+    { t: preview.verifyThreshold, label: `new ${preview.verifyThreshold.toFixed(3)}`, color: moveColor(preview), dy: 18, left: lower },
   ].filter((m) => m.t >= 0.2 && m.t <= 0.8);
   return (
     <svg viewBox={`0 0 ${W} ${H}`} className="chart" role="img" aria-label={`Error rates by threshold: calibration false matches, and the deployment's false accepts and false rejects; threshold now ${preview.currentThreshold.toFixed(3)}, previewed ${preview.verifyThreshold.toFixed(3)}`} style={{ width: '100%', maxWidth: W, height: 'auto' }}>
@@ -63,12 +67,12 @@ function ErrorChart({ preview }: { preview: PreviewView }) {
         distance threshold
       </text>
       <path d={line(preview.calibration.points.map((p) => [p.distance, p.falseMatchRate]))} fill="none" stroke="#2457c5" strokeWidth={2.5} />
-      {preview.deployment.impostor > 0 && <path d={line(pts.map((p) => [p.threshold, p.falseAcceptRate]))} fill="none" stroke="#d97706" strokeWidth={2} strokeDasharray="6 3" />}
+      {preview.deployment.impostor > 0 && <path d={line(pts.map((p) => [p.threshold, p.falseAcceptRate]))} fill="none" stroke="#b45309" strokeWidth={2} strokeDasharray="6 3" />}
       {preview.deployment.genuine > 0 && <path d={line(pts.map((p) => [p.threshold, p.falseRejectRate]))} fill="none" stroke="#7c3aed" strokeWidth={2} strokeDasharray="2 3" />}
       {marks.map((m) => (
         <g key={m.label}>
           <line x1={x(m.t)} x2={x(m.t)} y1={PAD.top} y2={H - PAD.bottom} stroke={m.color} strokeWidth={1.5} />
-          <text x={Math.min(x(m.t) + 4, W - 100)} y={PAD.top + 14 + m.dy} fontSize={14} fill={m.color} fontWeight={600}>
+          <text x={m.left ? x(m.t) - 4 : x(m.t) + 4} y={PAD.top + 14 + m.dy} fontSize={14} fill={m.color} fontWeight={600} textAnchor={m.left ? 'end' : 'start'} data-testid="threshold-mark">
             {m.label}
           </text>
         </g>
@@ -77,10 +81,16 @@ function ErrorChart({ preview }: { preview: PreviewView }) {
   );
 }
 
+/** A move that lets strangers in more often is red; a safer one (a lower threshold) green; none neutral. */
+function moveColor(preview: PreviewView): string {
+  return preview.verifyThreshold > preview.currentThreshold ? '#b42318' : preview.verifyThreshold < preview.currentThreshold ? '#1a7f37' : '#1d2330';
+}
+
 /** The deployment's DET: false rejects of its "genuine" attempts against false accepts of its "impostors", threshold by threshold. */
 function DetChart({ preview }: { preview: PreviewView }) {
-  const S = 220;
-  const P = 40;
+  const S = 240;
+  // Room on the left for the rotated axis label and "100 %" (they were clipped at 40).
+  const P = 56;
   const x = (r: number) => P + r * (S - P - 8);
   const y = (r: number) => S - P - r * (S - P - 8);
   const pts = preview.deployment.points;
@@ -92,12 +102,12 @@ function DetChart({ preview }: { preview: PreviewView }) {
       <rect x={P} y={8} width={S - P - 8} height={S - P - 8} fill="none" stroke="#d9dde5" />
       <path d={pts.map((p, i) => `${i ? 'L' : 'M'}${x(p.falseAcceptRate).toFixed(1)},${y(p.falseRejectRate).toFixed(1)}`).join(' ')} fill="none" stroke="#1d2330" strokeWidth={2} />
       <circle cx={x(now.falseAcceptRate)} cy={y(now.falseRejectRate)} r={5} fill="#1d2330" />
-      <circle cx={x(next.falseAcceptRate)} cy={y(next.falseRejectRate)} r={5} fill="#b42318" />
+      <circle cx={x(next.falseAcceptRate)} cy={y(next.falseRejectRate)} r={5} fill={moveColor(preview)} />
       <text x={P} y={S - P + 14} fontSize={13} fill="#5d6677">0</text>
       <text x={S - 8} y={S - P + 14} fontSize={13} textAnchor="end" fill="#5d6677">100 %</text>
       <text x={(P + S) / 2} y={S - 6} fontSize={13} textAnchor="middle" fill="#5d6677">impostors accepted</text>
       <text x={P - 4} y={14} fontSize={13} textAnchor="end" fill="#5d6677">100 %</text>
-      <text x={12} y={(S - P) / 2} fontSize={13} textAnchor="middle" fill="#5d6677" transform={`rotate(-90 12 ${(S - P) / 2})`}>
+      <text x={14} y={(S - P) / 2} fontSize={13} textAnchor="middle" fill="#5d6677" transform={`rotate(-90 14 ${(S - P) / 2})`}>
         genuine refused
       </text>
     </svg>
@@ -108,11 +118,18 @@ function DetChart({ preview }: { preview: PreviewView }) {
 export function ThresholdPreview({ preview }: { preview: PreviewView }) {
   return (
     <div data-testid="threshold-preview">
-      {preview.warnings.map((w, i) => (
-        <p key={i} role="alert" className="alert error" data-warning="threshold">
-          <strong>Warning.</strong> {w}
-        </p>
-      ))}
+      {/* A riskier move (strangers let in more often) is an alarm; a safer one, a note. */}
+      {preview.warnings.map((w, i) =>
+        preview.verifyThreshold > preview.currentThreshold ? (
+          <p key={i} role="alert" className="alert error" data-warning="threshold" data-risk="riskier">
+            <strong>Warning.</strong> {w}
+          </p>
+        ) : (
+          <p key={i} role="status" className="alert ok" data-warning="threshold" data-risk="safer">
+            <strong>Safer for the doors.</strong> {w}
+          </p>
+        ),
+      )}
       <p>
         Not saved yet. Verification threshold <strong>{formatDistance(preview.currentThreshold)}</strong> → <strong data-testid="preview-threshold">{formatDistance(preview.verifyThreshold)}</strong> (identification{' '}
         {formatDistance(preview.identifyThreshold)} for today&apos;s gallery). On the calibration run this is a false-accept rate of{' '}
@@ -132,13 +149,13 @@ export function ThresholdPreview({ preview }: { preview: PreviewView }) {
           <ErrorChart preview={preview} />
           <figcaption className="hint">
             <span style={{ color: '#2457c5', fontWeight: 600 }}>━ calibration</span>: strangers matched on {preview.calibration.source} ({preview.calibration.comparisons.toLocaleString('en')} comparisons; the run holds no genuine pairs).{' '}
-            <span style={{ color: '#d97706', fontWeight: 600 }}>╍ impostors accepted</span> and <span style={{ color: '#7c3aed', fontWeight: 600 }}>┄ genuine refused</span>: this deployment&apos;s last {preview.attempts} attempts ({preview.deployment.genuine} genuine, {preview.deployment.impostor} impostor).
+            <span style={{ color: '#b45309', fontWeight: 600 }}>╍ impostors accepted</span> and <span style={{ color: '#7c3aed', fontWeight: 600 }}>┄ genuine refused</span>: this deployment&apos;s last {preview.attempts} attempts ({preview.deployment.genuine} genuine, {preview.deployment.impostor} impostor).
           </figcaption>
         </figure>
         {preview.deployment.genuine > 0 && preview.deployment.impostor > 0 ? (
           <figure style={{ margin: 0 }}>
             <DetChart preview={preview} />
-            <figcaption className="hint">The deployment&apos;s trade-off (DET): ● threshold now, <span style={{ color: '#b42318' }}>●</span> previewed.</figcaption>
+            <figcaption className="hint">The deployment&apos;s trade-off (DET): ● threshold now, <span style={{ color: moveColor(preview) }}>●</span> previewed.</figcaption>
           </figure>
         ) : (
           <p className="hint">The deployment&apos;s own trade-off needs both genuine and impostor attempts in the audit log.</p>

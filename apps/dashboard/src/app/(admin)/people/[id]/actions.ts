@@ -111,3 +111,40 @@ export async function deletePerson(_state: FormState, form: FormData): Promise<F
   revalidatePath('/people');
   redirect(`/people?deleted=${encodeURIComponent(erased.name)}&samples=${erased.samplesErased}`);
 }
+
+export interface MergeState extends FormState {
+  merged?: { samplesMoved: number; passesMoved: number; groupsAdded: number; auditEventsMoved: number; cardMoved: boolean; pinMoved: boolean };
+}
+
+/** Merges a person enrolled twice into the one kept (`intoId`): the other is erased. */
+export async function mergePerson(_state: MergeState, form: FormData): Promise<MergeState> {
+  const guard = await requireAdmin();
+  if (!guard.ok) return { error: guard.error };
+  const parsed = z
+    .object({ intoId: Id, fromId: z.string().min(1, 'Choose the person to merge.') })
+    .refine((v) => v.intoId !== v.fromId, 'A person cannot be merged into themselves.')
+    .safeParse({ intoId: form.get('intoId'), fromId: form.get('fromId') });
+  if (!parsed.success) return { error: parsed.error.issues[0]!.message };
+  try {
+    type Merged = NonNullable<MergeState['merged']>;
+    const { mergePeople } = await gql<{ mergePeople: Union<Merged> }>(
+      `mutation ($into: ID!, $from: ID!) { mergePeople(intoId: $into, fromId: $from) { __typename ... on MutationMergePeopleSuccess { data { samplesMoved passesMoved groupsAdded auditEventsMoved cardMoved pinMoved } } ... on Error { code message } } }`,
+      { into: parsed.data.intoId, from: parsed.data.fromId },
+    );
+    if (isError(mergePeople) || !mergePeople.data) return { error: mergePeople.message ?? 'The people were not merged.' };
+    revalidatePath('/people');
+    revalidatePath(`/people/${parsed.data.intoId}`);
+    const m = mergePeople.data;
+    const moved = [
+      `${m.samplesMoved} face ${m.samplesMoved === 1 ? 'sample' : 'samples'}`,
+      `${m.passesMoved} visitor ${m.passesMoved === 1 ? 'pass' : 'passes'}`,
+      `${m.groupsAdded} ${m.groupsAdded === 1 ? 'group' : 'groups'}`,
+      `${m.auditEventsMoved} audit ${m.auditEventsMoved === 1 ? 'event' : 'events'}`,
+      ...(m.cardMoved ? ['the card'] : []),
+      ...(m.pinMoved ? ['the PIN'] : []),
+    ];
+    return { ok: true, merged: m, message: `Merged: ${moved.join(', ')} moved; the other record is erased.`, at: Date.now() };
+  } catch (error) {
+    return { error: explain(error) };
+  }
+}

@@ -7,7 +7,7 @@ import type { FaceSample } from '@/lib/types';
 import { ErrorPanel } from '@/components/error-panel';
 import { OriginalAndChip, QualityChecks } from '@/components/photo-faces';
 import { PHOTO_FIELDS, QUALITY_FIELDS } from '@/lib/photo-faces';
-import { AddPhotosForm, DeletePersonForm, EditPersonForm, RemoveSampleButton } from './person-forms';
+import { AddPhotosForm, DeletePersonForm, EditPersonForm, MergePersonForm, RemoveSampleButton } from './person-forms';
 import { PersonHistory } from './person-history';
 
 export const metadata: Metadata = { title: 'Person' };
@@ -25,13 +25,15 @@ interface PersonDetail {
 
 export default async function PersonPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { id } = await params;
-  const { history } = await searchParams;
-  const [me, result] = await Promise.all([
+  const { history, merge } = await searchParams;
+  const [me, result, everyone] = await Promise.all([
     currentUser(),
     safeRead<{ person: PersonDetail | null }>(
       `query ($id: ID!) { person(id: $id) { id name cardId notes active createdAt sampleCount samples { id thumbnail original photo { ${PHOTO_FIELDS} } qualityChecks { ${QUALITY_FIELDS} } detectionScore createdAt } } }`,
       { id },
     ),
+    // The people a duplicate may be merged from (by name; the first 200).
+    safeRead<{ people: { edges: { node: { id: string; name: string; cardId: string | null } }[] } }>(`query { people(first: 200) { edges { node { id name cardId } } } }`),
   ]);
   if (!result.data) return <ErrorPanel message={result.error} />;
   const person = result.data.person;
@@ -83,6 +85,10 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
           <section className="panel" aria-labelledby="edit-title">
             <h2 id="edit-title">Edit</h2>
             <EditPersonForm person={person} />
+          </section>
+          <section className="panel" aria-labelledby="merge-title">
+            <h2 id="merge-title">Merge a duplicate</h2>
+            <MergePersonForm person={person} others={(everyone.data?.people.edges ?? []).map((e) => e.node).filter((o) => o.id !== person.id)} preselect={typeof merge === 'string' ? merge : null} />
           </section>
           <section className="panel" aria-labelledby="delete-title">
             <h2 id="delete-title">Delete</h2>

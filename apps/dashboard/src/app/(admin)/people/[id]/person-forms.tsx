@@ -3,7 +3,7 @@
 import { useActionState, useState } from 'react';
 import { PhotoPicker } from '@/components/photo-picker';
 import { SubmitButton } from '@/components/submit-button';
-import { addPhotos, deletePerson, removeSample, updatePerson, type FormState } from './actions';
+import { addPhotos, deletePerson, mergePerson, removeSample, updatePerson, type FormState } from './actions';
 
 function Feedback({ state }: { state: FormState }) {
   return (
@@ -117,6 +117,68 @@ export function DeletePersonForm({ personId, name, samples }: { personId: string
           Cancel
         </button>
       </div>
+      <Feedback state={state} />
+    </form>
+  );
+}
+
+/**
+ * One person enrolled twice (the duplicate warnings lead here): the other record's samples, passes,
+ * groups, card and audit events become this person's, and the other is erased. Asked twice, like a deletion.
+ */
+export function MergePersonForm({ person, others, preselect }: { person: { id: string; name: string }; others: { id: string; name: string; cardId: string | null }[]; preselect: string | null }) {
+  const [state, action] = useActionState(mergePerson, {});
+  const [fromId, setFromId] = useState(preselect && others.some((o) => o.id === preselect) ? preselect : '');
+  const [confirming, setConfirming] = useState(false);
+  const other = others.find((o) => o.id === fromId);
+  if (state.ok) return <Feedback state={state} />;
+  return (
+    <form action={action} aria-describedby="merge-text">
+      <p id="merge-text" className="muted">
+        When {person.name} was enrolled twice: the other record&apos;s face samples, visitor passes, groups and audit events become {person.name}&apos;s (the card and PIN too, when {person.name} has none), then the other record is erased.
+      </p>
+      <input type="hidden" name="intoId" value={person.id} />
+      <div className="field">
+        <label htmlFor="merge-from">The other record</label>
+        <select
+          id="merge-from"
+          name="fromId"
+          value={fromId}
+          onChange={(e) => {
+            setFromId(e.target.value);
+            setConfirming(false);
+          }}
+          required
+        >
+          <option value="">Choose a person…</option>
+          {others.map((o) => (
+            <option key={o.id} value={o.id}>
+              {o.name}
+              {o.cardId ? ` (card ${o.cardId})` : ''}
+            </option>
+          ))}
+        </select>
+      </div>
+      {!confirming ? (
+        <button type="button" className="secondary" disabled={!other} onClick={() => setConfirming(true)}>
+          Merge into {person.name}…
+        </button>
+      ) : (
+        <div role="alertdialog" aria-labelledby="confirm-merge-title" aria-describedby="confirm-merge-text">
+          <h3 id="confirm-merge-title">Merge {other?.name} into {person.name}?</h3>
+          <p id="confirm-merge-text" className="alert warn">
+            Only if they are the same person. {other?.name}&apos;s record is erased after its data moves to {person.name}. This cannot be undone.
+          </p>
+          <div className="row">
+            <SubmitButton className="danger" pending="Merging…">
+              Yes, merge {other?.name} into {person.name}
+            </SubmitButton>
+            <button type="button" className="secondary" onClick={() => setConfirming(false)} autoFocus>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
       <Feedback state={state} />
     </form>
   );
