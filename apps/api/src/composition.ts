@@ -96,14 +96,18 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const settings = createSettingsService(prisma);
   await settings.reload();
 
-  // The handlers run only when another instance notifies, after start-up has built what they use.
+  // Another instance may notify while this one is still starting: the handlers wait until what they use
+  // is built (a notification handled before that once threw "Cannot access 'gallery' before initialization").
+  let started!: () => void;
+  const built = new Promise<void>((resolve) => (started = resolve));
   const sync = await createSync(deps.databaseUrl, {
-    peopleChanged: (ids) => gallery.refresh(ids),
-    eventRecorded: (id) => audit.announce(id),
+    peopleChanged: async (ids) => built.then(() => gallery.refresh(ids)),
+    eventRecorded: async (id) => built.then(() => audit.announce(id)),
     settingsChanged: async () => void (await settings.reload()),
-    modelChanged: () => models.follow(),
+    modelChanged: async () => built.then(() => models.follow()),
     resync: async () => {
       await settings.reload();
+      await built;
       await gallery.reload();
     },
   });
@@ -199,6 +203,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     doorChanged: events.doorChanged,
   });
 
+  started();
   return {
     cipher,
     people,
