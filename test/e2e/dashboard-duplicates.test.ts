@@ -109,7 +109,9 @@ describe.skipIf(!hasFaces('seed'))(`duplicates resolved in Chromium (needs ${fac
     await accessible(page, 'person page: merge confirmation');
     await shot(page, '60-desktop-duplicates-merge-confirm');
     await section.getByRole('button', { name: 'Yes, merge Younes Again into younes' }).click();
-    await section.getByText('Merged: 1 face sample, 0 visitor passes, 0 groups, 0 audit events moved; the other record is erased.').waitFor();
+    await section
+      .getByText('Merged: 1 face sample, 0 visitor passes, 0 groups, 0 audit events moved; the other record is erased.')
+      .waitFor();
     expect(await stack.app.db.prisma.person.findUnique({ where: { id: again.id } })).toBeNull();
     expect(await stack.app.db.prisma.faceSample.count({ where: { personId: younes.id } })).toBe(3);
     const line = await stack.app.db.prisma.adminAction.findFirstOrThrow({ where: { action: 'mergePeople' } });
@@ -117,18 +119,26 @@ describe.skipIf(!hasFaces('seed'))(`duplicates resolved in Chromium (needs ${fac
   });
 
   it('asks the override of a bulk import person by person', async () => {
-    const zip = zipSync({ 'Twin/a.jpg': new Uint8Array(mirrored), 'Other/b.jpg': new Uint8Array(await sharp(mirrored).resize({ width: 500 }).jpeg({ quality: 80 }).toBuffer()) });
+    const zip = zipSync({
+      'Twin/a.jpg': new Uint8Array(mirrored),
+      'Other/b.jpg': new Uint8Array(await sharp(mirrored).resize({ width: 500 }).jpeg({ quality: 80 }).toBuffer()),
+    });
     const phone = await stack.browser.newContext({ viewport: PHONE });
     // The phone first: it only looks (the desktop then overrides).
     for (const p of [await signIn(phone, stack.baseUrl, ADMIN), page]) {
       await p.goto(`${stack.baseUrl}/import`);
       // No override for the whole import any more.
       expect(await p.getByText('enrol faces that match someone else').count()).toBe(0);
-      await p.locator('input[type=file][name=archive]').setInputFiles({ name: 'twins.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
+      await p
+        .locator('input[type=file][name=archive]')
+        .setInputFiles({ name: 'twins.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
       await p.getByRole('button', { name: 'Import' }).click();
       const panel = p.getByTestId('import-duplicates');
       await panel.waitFor();
-      expect(await panel.locator('li').evaluateAll((all) => all.map((li) => li.getAttribute('data-person')).sort())).toEqual(['Other', 'Twin']);
+      expect(await panel.locator('li').evaluateAll((all) => all.map((li) => li.getAttribute('data-person')).sort())).toEqual([
+        'Other',
+        'Twin',
+      ]);
       if (p !== page) {
         expect(await overflowPx(p), 'the import report scrolls sideways on a phone').toBeLessThanOrEqual(0);
         await accessible(p, 'import duplicates (phone)');
@@ -144,7 +154,10 @@ describe.skipIf(!hasFaces('seed'))(`duplicates resolved in Chromium (needs ${fac
       await panel.locator('li[data-person=Other]').waitFor();
       // Twin alone was enrolled; Other is still refused and still offered.
       expect(await panel.locator('li').evaluateAll((all) => all.map((li) => li.getAttribute('data-person')))).toEqual(['Other']);
-      const outcomes = await p.getByTestId('import-report').locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.textContent ?? ''));
+      const outcomes = await p
+        .getByTestId('import-report')
+        .locator('tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.textContent ?? ''));
       expect(outcomes.find((t) => t.startsWith('Twin'))).toMatch(/enrolled \(new person\)/);
       expect(outcomes.find((t) => t.startsWith('Other'))).toContain('refused');
       expect(await person('Twin')).not.toBeNull();
@@ -158,7 +171,10 @@ describe.skipIf(!hasFaces('seed'))(`duplicates resolved in Chromium (needs ${fac
   it.skipIf(!hasFaces('groups'))('says how many faces a group photo has and enrols the face the administrator chooses', async () => {
     const phone = await stack.browser.newContext({ viewport: PHONE });
     const onPhone = await signIn(phone, stack.baseUrl, ADMIN);
-    for (const [p, name] of [[onPhone, 'Group left'], [page, 'Group right']] as const) {
+    for (const [p, name] of [
+      [onPhone, 'Group left'],
+      [page, 'Group right'],
+    ] as const) {
       await p.goto(`${stack.baseUrl}/enroll`);
       await p.getByLabel('Name', { exact: true }).fill(name);
       await p.locator('input[type=file][name=photos]').setInputFiles(groupPhoto);
@@ -181,7 +197,9 @@ describe.skipIf(!hasFaces('seed'))(`duplicates resolved in Chromium (needs ${fac
     }
     await shot(page, '60-desktop-enroll-chose-face');
     // Two people, each with the face chosen: different faces (far apart in the encoder's space).
-    const [left, right] = await Promise.all(['Group left', 'Group right'].map(async (n) => stack.app.db.prisma.faceSample.findFirstOrThrow({ where: { person: { name: n } } })));
+    const [left, right] = await Promise.all(
+      ['Group left', 'Group right'].map(async (n) => stack.app.db.prisma.faceSample.findFirstOrThrow({ where: { person: { name: n } } })),
+    );
     expect(left!.photoFaces).not.toBe(right!.photoFaces);
     await phone.close();
   });

@@ -50,13 +50,24 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('celeba-dev'))(`history pages in 
     for (const name of ['younes', 'bertrand']) {
       const person = await app.services.people.create({ name });
       ids[name] = person.id;
-      await app.services.people.enroll(person.id, [{ filename: `${name}.jpg`, bytes: new Uint8Array(await readFile(path.join(seed, `${name}.jpg`))) }]);
+      await app.services.people.enroll(person.id, [
+        { filename: `${name}.jpg`, bytes: new Uint8Array(await readFile(path.join(seed, `${name}.jpg`))) },
+      ]);
     }
     const client = apiClient(app);
     // A stranger tries the door five times; younes comes in, bertrand claims to be younes.
-    const tries = (await readdir(path.join(celeba, STRANGER))).filter((f) => f.endsWith('.jpg')).sort().slice(0, 5);
+    const tries = (await readdir(path.join(celeba, STRANGER)))
+      .filter((f) => f.endsWith('.jpg'))
+      .sort()
+      .slice(0, 5);
     for (const f of tries) await client.upload(IDENTIFY, { image: null, doorId: door.id }, { image: path.join(celeba, STRANGER, f) }, key);
-    for (const n of [0, 1]) await client.upload(VERIFY, { input: { personId: ids.younes, doorId: door.id, image: null } }, { 'input.image': path.join(seed, `camera_${n}.jpg`) }, key);
+    for (const n of [0, 1])
+      await client.upload(
+        VERIFY,
+        { input: { personId: ids.younes, doorId: door.id, image: null } },
+        { 'input.image': path.join(seed, `camera_${n}.jpg`) },
+        key,
+      );
     const context = await stack.browser.newContext({ viewport: DESKTOP });
     admin = await signIn(context, stack.baseUrl, ADMIN);
   });
@@ -82,7 +93,10 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('celeba-dev'))(`history pages in 
     await expect(admin.getByTestId('learn-added').textContent()).resolves.toMatch(/faces? added to Visitor 7203/);
     // The learned faces now match Visitor 7203: they leave the list of unknown faces.
     await expect(admin.getByTestId('learn-recognised').textContent()).resolves.toContain('Visitor 7203');
-    const visitor = await stack.app.db.prisma.person.findFirst({ where: { name: 'Visitor 7203' }, include: { _count: { select: { samples: true } } } });
+    const visitor = await stack.app.db.prisma.person.findFirst({
+      where: { name: 'Visitor 7203' },
+      include: { _count: { select: { samples: true } } },
+    });
     expect(visitor?._count.samples).toBeGreaterThanOrEqual(1);
     ids.visitor = visitor!.id;
     await shots(admin, 'learn-added');
@@ -90,10 +104,18 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('celeba-dev'))(`history pages in 
 
   it('imports a zip person by person with progress and a per-photo report; refuses an unsafe one whole', async () => {
     await admin.goto(`${stack.baseUrl}/import`);
-    await expect(admin.getByTestId('import-limits').textContent()).resolves.toMatch(/2,000 files.*200 MB of photos once decompressed.*10 MB per photo/);
+    await expect(admin.getByTestId('import-limits').textContent()).resolves.toMatch(
+      /2,000 files.*200 MB of photos once decompressed.*10 MB per photo/,
+    );
     const read = async (name: string) => new Uint8Array(await readFile(path.join(seed, name)));
-    const zip = zipSync({ 'office/andrew/andrew.jpg': await read('andrew.jpg'), 'office/arnaud/arnaud.jpg': await read('arnaud.jpg'), 'office/arnaud/notes.jpg': new TextEncoder().encode('not a photo') });
-    await admin.getByLabel('Zip of <name>/*.jpg').setInputFiles({ name: 'office.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
+    const zip = zipSync({
+      'office/andrew/andrew.jpg': await read('andrew.jpg'),
+      'office/arnaud/arnaud.jpg': await read('arnaud.jpg'),
+      'office/arnaud/notes.jpg': new TextEncoder().encode('not a photo'),
+    });
+    await admin
+      .getByLabel('Zip of <name>/*.jpg')
+      .setInputFiles({ name: 'office.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
     await admin.getByRole('button', { name: 'Import' }).click();
     await admin.getByTestId('import-summary').waitFor();
     await expect(admin.getByTestId('import-progress').textContent()).resolves.toContain('Done: 2 of 2 people, 3 of 3 photos');
@@ -106,7 +128,9 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('celeba-dev'))(`history pages in 
     // A name climbing out of the folder: refused before anything is sent.
     const before = await stack.app.db.prisma.person.count();
     const unsafe = zipSync({ 'kian/kian.jpg': await read('kian.jpg'), '../evil/x.jpg': await read('kian.jpg') });
-    await admin.getByLabel('Zip of <name>/*.jpg').setInputFiles({ name: 'evil.zip', mimeType: 'application/zip', buffer: Buffer.from(unsafe) });
+    await admin
+      .getByLabel('Zip of <name>/*.jpg')
+      .setInputFiles({ name: 'evil.zip', mimeType: 'application/zip', buffer: Buffer.from(unsafe) });
     await admin.getByRole('button', { name: 'Import' }).click();
     await expect(admin.getByTestId('import-error').textContent()).resolves.toContain('UNSAFE_PATH');
     expect(await stack.app.db.prisma.person.count()).toBe(before);

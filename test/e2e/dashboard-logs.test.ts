@@ -35,7 +35,12 @@ describe.skipIf(!hasFaces('seed'))(`logs in words in Chromium (needs ${faces}/se
     stack = await startStack();
     await stack.app.services.updateSettings({ liveness: 'off' });
     client = apiClient(stack.app);
-    token = (await client.gql(`mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token;
+    token = (
+      await client.gql(
+        `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
+        { e: ADMIN.email, p: ADMIN.password },
+      )
+    ).body.data!.login.data.token;
     desktop = await stack.browser.newContext({ viewport: DESKTOP });
     phone = await stack.browser.newContext({ viewport: PHONE });
     page = await signIn(desktop, stack.baseUrl, ADMIN);
@@ -51,18 +56,44 @@ describe.skipIf(!hasFaces('seed'))(`logs in words in Chromium (needs ${faces}/se
   });
 
   it('writes the admin log in words: settings before and after, no JSON or ids, the raw record behind a toggle', async () => {
-    const changed = await client.gql(`mutation { updateSettings(input: { rateLimitPerMinute: 90, liveness: BALANCED }) { __typename } }`, {}, token);
+    const changed = await client.gql(
+      `mutation { updateSettings(input: { rateLimitPerMinute: 90, liveness: BALANCED }) { __typename } }`,
+      {},
+      token,
+    );
     expect(changed.body.data!.updateSettings.__typename).toBe('MutationUpdateSettingsSuccess');
     // An enrolment refused (the face is younes's): nothing is created, nothing logged.
-    const younes = await client.upload(ENROLL_PERSON, { input: { name: 'younes' }, images: [null] }, { 'images.0': seed('younes.jpg') }, token);
-    const again = await client.upload(ENROLL_PERSON, { input: { name: 'Someone else' }, images: [null] }, { 'images.0': seed('younes.jpg') }, token);
+    const younes = await client.upload(
+      ENROLL_PERSON,
+      { input: { name: 'younes' }, images: [null] },
+      { 'images.0': seed('younes.jpg') },
+      token,
+    );
+    const again = await client.upload(
+      ENROLL_PERSON,
+      { input: { name: 'Someone else' }, images: [null] },
+      { 'images.0': seed('younes.jpg') },
+      token,
+    );
     expect(younes.body.data!.enrollPerson.data.person).not.toBeNull();
     expect(again.body.data!.enrollPerson.data.person).toBeNull();
 
     await page.goto(`${stack.baseUrl}/admin-log`);
     const rows = page.getByTestId('admin-log-row');
     await rows.first().waitFor();
-    const texts = await rows.evaluateAll((all) => all.map((r) => (r.querySelector('td[data-label=Did]')?.textContent ?? '') + ' | ' + (r.querySelector('td[data-label=To]')?.textContent ?? '') + ' | ' + [...(r.querySelector('td[data-label=Details]')?.childNodes ?? [])].filter((n) => n.nodeName !== 'DETAILS').map((n) => n.textContent).join(' ')));
+    const texts = await rows.evaluateAll((all) =>
+      all.map(
+        (r) =>
+          (r.querySelector('td[data-label=Did]')?.textContent ?? '') +
+          ' | ' +
+          (r.querySelector('td[data-label=To]')?.textContent ?? '') +
+          ' | ' +
+          [...(r.querySelector('td[data-label=Details]')?.childNodes ?? [])]
+            .filter((n) => n.nodeName !== 'DETAILS')
+            .map((n) => n.textContent)
+            .join(' '),
+      ),
+    );
     expect(texts).toHaveLength(2);
     expect(texts[0]).toMatch(/^enrolled a new person \| younes \| 1 photo enrolled/);
     const settings = rows.filter({ hasText: 'changed the settings' });
@@ -119,7 +150,17 @@ describe.skipIf(!hasFaces('seed'))(`logs in words in Chromium (needs ${faces}/se
   });
 
   it("counts today's attempts in the server's time zone, and says which", async () => {
-    await stack.app.services.audit.record({ kind: 'identify', doorId: null, apiKeyId: null, adminId: null, threshold: 0.35, model: 'test', decision: 'refused', reason: 'no_match', distance: 0.8 });
+    await stack.app.services.audit.record({
+      kind: 'identify',
+      doorId: null,
+      apiKeyId: null,
+      adminId: null,
+      threshold: 0.35,
+      model: 'test',
+      decision: 'refused',
+      reason: 'no_match',
+      distance: 0.8,
+    });
     await page.goto(`${stack.baseUrl}/overview`);
     const figure = page.getByTestId('attempts-today');
     await figure.waitFor();

@@ -24,7 +24,10 @@ describe.skipIf(!hasFaces('celeba-dev'))(`the Models page in Chromium (needs ${c
   /** No serious or critical axe-core violation, as the accessibility test asks of every page. */
   async function accessible(page: Page, where: string) {
     const serious = (await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect(serious.map((v) => `${v.id}: ${v.help}`), `${where}`).toEqual([]);
+    expect(
+      serious.map((v) => `${v.id}: ${v.help}`),
+      `${where}`,
+    ).toEqual([]);
   }
 
   async function shots(page: Page, name: string) {
@@ -53,22 +56,38 @@ describe.skipIf(!hasFaces('celeba-dev'))(`the Models page in Chromium (needs ${c
     await admin.goto(`${stack.baseUrl}/models`);
     await expect(admin.getByTestId('active-model').textContent()).resolves.toBe('encoder alone');
     await admin.getByRole('button', { name: 'Start training' }).click();
-    await expect(admin.getByRole('alert').filter({ hasText: 'training needs at least 8 people with two or more usable photos; there are 0' }).waitFor()).resolves.toBeUndefined();
+    await expect(
+      admin
+        .getByRole('alert')
+        .filter({ hasText: 'training needs at least 8 people with two or more usable photos; there are 0' })
+        .waitFor(),
+    ).resolves.toBeUndefined();
     expect(await stack.app.db.prisma.trainingRun.count()).toBe(0);
   });
 
   it('trains a head on the enrolled people from the page, with its loss curve; compares it; activates it', async () => {
     const { app } = stack;
     // Ten celeba-dev people with three photos each; the rest of their photos (and a stranger's) try the door.
-    const identities = (await readdir(celeba, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort().slice(0, PEOPLE + 1);
+    const identities = (await readdir(celeba, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort()
+      .slice(0, PEOPLE + 1);
     const client = apiClient(app);
-    const token = (await client.gql(`mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token as string;
+    const token = (
+      await client.gql(
+        `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
+        { e: ADMIN.email, p: ADMIN.password },
+      )
+    ).body.data!.login.data.token as string;
     const started = Date.now();
     for (const [i, name] of identities.entries()) {
       const files = (await readdir(path.join(celeba, name))).filter((f) => f.endsWith('.jpg')).sort();
       if (i < PEOPLE) {
         const person = await app.services.people.create({ name: `Person ${i + 1}` });
-        const photos = await Promise.all(files.slice(0, PHOTOS + 3).map(async (f) => ({ filename: f, bytes: new Uint8Array(await readFile(path.join(celeba, name, f))) })));
+        const photos = await Promise.all(
+          files.slice(0, PHOTOS + 3).map(async (f) => ({ filename: f, bytes: new Uint8Array(await readFile(path.join(celeba, name, f))) })),
+        );
         // Up to six tried: photos refused by the quality gates are skipped, three kept.
         let kept = 0;
         for (const photo of photos) {
@@ -78,7 +97,9 @@ describe.skipIf(!hasFaces('celeba-dev'))(`the Models page in Chromium (needs ${c
       }
       for (const f of files.slice(-2)) await client.upload(IDENTIFY, { image: null }, { image: path.join(celeba, name, f) }, token);
     }
-    console.log(`enrolled ${await app.db.prisma.faceSample.count()} samples of ${PEOPLE} people and made ${await app.db.prisma.recognitionEvent.count()} attempts in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `enrolled ${await app.db.prisma.faceSample.count()} samples of ${PEOPLE} people and made ${await app.db.prisma.recognitionEvent.count()} attempts in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
 
     await admin.goto(`${stack.baseUrl}/models`);
     await admin.getByLabel('Most epochs').fill('20');
@@ -89,7 +110,9 @@ describe.skipIf(!hasFaces('celeba-dev'))(`the Models page in Chromium (needs ${c
     const trainSeconds = (Date.now() - trainStart) / 1000;
     const run = await app.db.prisma.trainingRun.findFirstOrThrow();
     const curve = JSON.parse(run.curve) as { epoch: number; trainLoss: number; heldOutLoss: number }[];
-    console.log(`training from the page: ${trainSeconds.toFixed(1)} s for ${curve.length} epochs on ${run.identities} people, ${run.photos} photos`);
+    console.log(
+      `training from the page: ${trainSeconds.toFixed(1)} s for ${curve.length} epochs on ${run.identities} people, ${run.photos} photos`,
+    );
     expect(run).toMatchObject({ status: 'done', source: 'enrolled', identities: PEOPLE });
     expect(curve.length).toBeGreaterThanOrEqual(1);
     const figure = admin.getByRole('img', { name: /Triplet loss by epoch/ });
@@ -112,7 +135,10 @@ describe.skipIf(!hasFaces('celeba-dev'))(`the Models page in Chromium (needs ${c
 
     // Activate: re-encoding with progress, then the switch.
     await admin.getByRole('button', { name: `Activate head ${head.id}` }).click();
-    await admin.getByTestId('active-model').filter({ hasText: `head ${head.id}` }).waitFor({ timeout: 60_000 });
+    await admin
+      .getByTestId('active-model')
+      .filter({ hasText: `head ${head.id}` })
+      .waitFor({ timeout: 60_000 });
     expect(app.services.gallery.model).toBe(head.modelId);
     const change = await app.db.prisma.modelChange.findFirstOrThrow();
     expect(change).toMatchObject({ status: 'done', fromModel: ENCODER_MODEL_ID, toModel: head.modelId, done: change.total });

@@ -26,7 +26,14 @@ describe('passkeys in the dashboard', () => {
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('WebAuthn.enable');
     const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
     });
     const credentials = async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
     const signIn = async () => {
@@ -55,7 +62,10 @@ describe('passkeys in the dashboard', () => {
     const [created] = await credentials();
     expect(created).toMatchObject({ rpId: 'localhost', isResidentCredential: true });
     const row = await stack.app.db.prisma.passkey.findFirstOrThrow({ where: { admin: { email: ANN.email } } });
-    expect(row).toMatchObject({ name: 'Laptop', credentialId: created!.credentialId.replace(/=+$/, '').replaceAll('+', '-').replaceAll('/', '_') });
+    expect(row).toMatchObject({
+      name: 'Laptop',
+      credentialId: created!.credentialId.replace(/=+$/, '').replaceAll('+', '-').replaceAll('/', '_'),
+    });
 
     // Password, then the passkey.
     await signOut();
@@ -88,7 +98,8 @@ describe('passkeys in the dashboard', () => {
     await signOut();
     await signIn();
     await page.route(`${base}/login`, async (route) => {
-      if ((route.request().postData() ?? '').includes('clientDataJSON')) await stack.app.services.signIn.removePasskey(row.adminId, row.id, null);
+      if ((route.request().postData() ?? '').includes('clientDataJSON'))
+        await stack.app.services.signIn.removePasskey(row.adminId, row.id, null);
       await route.continue();
     });
     await page.getByRole('button', { name: 'Use a passkey' }).click();

@@ -188,8 +188,22 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard on a ${PHONE.width}x${PHONE.he
     expect(hook.state.received).toHaveLength(1);
     const request = hook.state.received[0]!;
     expect(JSON.parse(request.body).type).toBe('webhook.test');
-    expect(verifyWebhookSignature(secret, request.headers['x-facegate-timestamp'] as string, request.body, request.headers['x-facegate-signature'] as string)).toBe(true);
-    expect(verifyWebhookSignature('whsec_not-it', request.headers['x-facegate-timestamp'] as string, request.body, request.headers['x-facegate-signature'] as string)).toBe(false);
+    expect(
+      verifyWebhookSignature(
+        secret,
+        request.headers['x-facegate-timestamp'] as string,
+        request.body,
+        request.headers['x-facegate-signature'] as string,
+      ),
+    ).toBe(true);
+    expect(
+      verifyWebhookSignature(
+        'whsec_not-it',
+        request.headers['x-facegate-timestamp'] as string,
+        request.body,
+        request.headers['x-facegate-signature'] as string,
+      ),
+    ).toBe(false);
   });
 
   it('logs an attempt sent to a failing receiver as failed with its last answer, and replays it', async () => {
@@ -218,7 +232,10 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard on a ${PHONE.width}x${PHONE.he
     await shot(page, '32-phone-webhook-failed');
 
     hook.state.status = 204;
-    await failed.first().getByRole('button', { name: /^Replay/ }).click();
+    await failed
+      .first()
+      .getByRole('button', { name: /^Replay/ })
+      .click();
     await page.locator('.alert.ok', { hasText: 'Sent again as a new delivery' }).waitFor();
     await reloadUntil(page, page.getByTestId('delivery').first().filter({ hasText: 'delivered' }));
     expect(await page.getByTestId('delivery').first().textContent()).toContain('attempt · refused');
@@ -227,7 +244,14 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard on a ${PHONE.width}x${PHONE.he
     const firstTry = hook.state.received[before]!;
     expect(last.headers['x-facegate-id']).toBe(firstTry.headers['x-facegate-id']);
     expect(last.body).toBe(firstTry.body);
-    expect(verifyWebhookSignature(secret, last.headers['x-facegate-timestamp'] as string, last.body, last.headers['x-facegate-signature'] as string)).toBe(true);
+    expect(
+      verifyWebhookSignature(
+        secret,
+        last.headers['x-facegate-timestamp'] as string,
+        last.body,
+        last.headers['x-facegate-signature'] as string,
+      ),
+    ).toBe(true);
     await shot(page, '33-phone-webhook-replayed');
   });
 
@@ -324,7 +348,10 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard on a ${PHONE.width}x${PHONE.he
       const before = (await answer.count()) > 0 ? await answer.getAttribute('data-at') : null;
       await check.getByRole('button', { name: 'Check' }).click();
       // A new answer (its data-at), even when its words are those of the last one.
-      await page.waitForFunction((b) => { const p = document.querySelector('[data-testid=access-verdict] p'); return !!p && p.getAttribute('data-at') !== b; }, before);
+      await page.waitForFunction((b) => {
+        const p = document.querySelector('[data-testid=access-verdict] p');
+        return !!p && p.getAttribute('data-at') !== b;
+      }, before);
       return (await answer.textContent())!;
     };
     expect(await verdict('2026-12-05T10:00')).toBe('Let in then, if the face matches.');
@@ -337,7 +364,10 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard on a ${PHONE.width}x${PHONE.he
     const personId = (await stack.app.db.prisma.person.findFirstOrThrow({ where: { name: 'younes' } })).id;
     const doorId = (await stack.app.db.prisma.door.findFirstOrThrow({ where: { name: 'Front door' } })).id;
     expect(await stack.app.services.policy.check(personId, doorId, new Date('2026-12-05T09:00:00Z'))).toEqual({ allowed: true });
-    expect(await stack.app.services.policy.check(personId, doorId, new Date('2026-12-05T12:00:00Z'))).toEqual({ allowed: false, reason: 'outside_schedule' });
+    expect(await stack.app.services.policy.check(personId, doorId, new Date('2026-12-05T12:00:00Z'))).toEqual({
+      allowed: false,
+      reason: 'outside_schedule',
+    });
   });
 
   it('deletes the webhook after a confirmation', async () => {
@@ -349,71 +379,81 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard on a ${PHONE.width}x${PHONE.he
     expect(await stack.app.db.prisma.webhookDelivery.count()).toBe(0);
   });
 
-  describe.skipIf(!hasFaces('deepface'))(`webcam enrolment and verification with Chromium's fake camera showing a real face (needs ${deepface})`, () => {
-    let videos: string;
-    const cameras: Browser[] = [];
+  describe.skipIf(!hasFaces('deepface'))(
+    `webcam enrolment and verification with Chromium's fake camera showing a real face (needs ${deepface})`,
+    () => {
+      let videos: string;
+      const cameras: Browser[] = [];
 
-    /** A Chromium whose webcam shows this photo, and a signed-in administrator in it. */
-    async function withCamera(photo: string): Promise<Page> {
-      const video = path.join(videos, `${path.basename(path.dirname(photo))}-${path.basename(photo)}.y4m`);
-      await writeFile(video, await y4mFromPhoto(photo));
-      const browser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`]);
-      cameras.push(browser);
-      return signIn(await browser.newContext({ viewport: { width: 1280, height: 800 } }), stack.baseUrl, ADMIN);
-    }
+      /** A Chromium whose webcam shows this photo, and a signed-in administrator in it. */
+      async function withCamera(photo: string): Promise<Page> {
+        const video = path.join(videos, `${path.basename(path.dirname(photo))}-${path.basename(photo)}.y4m`);
+        await writeFile(video, await y4mFromPhoto(photo));
+        const browser = await launchChromium([
+          '--use-fake-device-for-media-stream',
+          '--use-fake-ui-for-media-stream',
+          `--use-file-for-fake-video-capture=${video}`,
+        ]);
+        cameras.push(browser);
+        return signIn(await browser.newContext({ viewport: { width: 1280, height: 800 } }), stack.baseUrl, ADMIN);
+      }
 
-    /** Starts the webcam, waits for a frame and takes the photo. */
-    async function takeWebcamPhoto(camera: Page) {
-      await camera.getByRole('button', { name: 'Use webcam' }).click();
-      await camera.waitForFunction(() => {
-        const video = document.querySelector('video.webcam') as HTMLVideoElement | null;
-        return !!video && video.videoWidth > 0 && video.readyState >= 2;
+      /** Starts the webcam, waits for a frame and takes the photo. */
+      async function takeWebcamPhoto(camera: Page) {
+        await camera.getByRole('button', { name: 'Use webcam' }).click();
+        await camera.waitForFunction(() => {
+          const video = document.querySelector('video.webcam') as HTMLVideoElement | null;
+          return !!video && video.videoWidth > 0 && video.readyState >= 2;
+        });
+        await camera.getByRole('button', { name: 'Take photo' }).click();
+        await camera
+          .getByRole('list', { name: 'Chosen photos' })
+          .getByText(/^webcam-.*\.jpg$/)
+          .waitFor();
+      }
+
+      beforeAll(async () => {
+        videos = await mkdtemp(path.join(tmpdir(), 'facegate-webcam-'));
       });
-      await camera.getByRole('button', { name: 'Take photo' }).click();
-      await camera.getByRole('list', { name: 'Chosen photos' }).getByText(/^webcam-.*\.jpg$/).waitFor();
-    }
+      afterAll(async () => {
+        for (const browser of cameras) await browser.close().catch(() => undefined);
+        await rm(videos, { recursive: true, force: true });
+      });
 
-    beforeAll(async () => {
-      videos = await mkdtemp(path.join(tmpdir(), 'facegate-webcam-'));
-    });
-    afterAll(async () => {
-      for (const browser of cameras) await browser.close().catch(() => undefined);
-      await rm(videos, { recursive: true, force: true });
-    });
+      it('enrols a person from the webcam', async () => {
+        const camera = await withCamera(path.join(deepface, 'person_01', 'img1.jpg'));
+        await camera.goto(`${stack.baseUrl}/enroll`);
+        await camera.getByLabel('Name', { exact: true }).fill('webcam person');
+        await takeWebcamPhoto(camera);
+        await shot(camera, '37-webcam-enroll');
+        await camera.getByRole('button', { name: 'Enroll' }).click();
+        await camera.locator('.alert.ok', { hasText: 'webcam person is enrolled with 1 face sample.' }).waitFor({ timeout: 60_000 });
+      });
 
-    it('enrols a person from the webcam', async () => {
-      const camera = await withCamera(path.join(deepface, 'person_01', 'img1.jpg'));
-      await camera.goto(`${stack.baseUrl}/enroll`);
-      await camera.getByLabel('Name', { exact: true }).fill('webcam person');
-      await takeWebcamPhoto(camera);
-      await shot(camera, '37-webcam-enroll');
-      await camera.getByRole('button', { name: 'Enroll' }).click();
-      await camera.locator('.alert.ok', { hasText: 'webcam person is enrolled with 1 face sample.' }).waitFor({ timeout: 60_000 });
-    });
+      /** Verifies `photo`, fed to the fake camera, as the webcam person: the decision shown and the whole result. */
+      async function verifyAtWebcam(photo: string, screenshot: string): Promise<{ decision: string; result: string }> {
+        const camera = await withCamera(photo);
+        await camera.goto(`${stack.baseUrl}/verify`);
+        await camera.getByLabel('Person', { exact: true }).selectOption({ label: 'webcam person' });
+        await takeWebcamPhoto(camera);
+        await camera.getByRole('button', { name: 'Verify' }).click();
+        const decision = camera.getByTestId('decision');
+        await decision.waitFor({ timeout: 60_000 });
+        const result = (await camera.getByTestId('result').textContent())!;
+        await shot(camera, screenshot);
+        return { decision: (await decision.textContent())!, result };
+      }
 
-    /** Verifies `photo`, fed to the fake camera, as the webcam person: the decision shown and the whole result. */
-    async function verifyAtWebcam(photo: string, screenshot: string): Promise<{ decision: string; result: string }> {
-      const camera = await withCamera(photo);
-      await camera.goto(`${stack.baseUrl}/verify`);
-      await camera.getByLabel('Person', { exact: true }).selectOption({ label: 'webcam person' });
-      await takeWebcamPhoto(camera);
-      await camera.getByRole('button', { name: 'Verify' }).click();
-      const decision = camera.getByTestId('decision');
-      await decision.waitFor({ timeout: 60_000 });
-      const result = (await camera.getByTestId('result').textContent())!;
-      await shot(camera, screenshot);
-      return { decision: (await decision.textContent())!, result };
-    }
+      it('accepts the enrolled person at the webcam (another photo of them)', async () => {
+        const { decision, result } = await verifyAtWebcam(path.join(deepface, 'person_01', 'img2.jpg'), '38-webcam-verify-accepted');
+        expect(decision, result).toContain('Accepted');
+      });
 
-    it('accepts the enrolled person at the webcam (another photo of them)', async () => {
-      const { decision, result } = await verifyAtWebcam(path.join(deepface, 'person_01', 'img2.jpg'), '38-webcam-verify-accepted');
-      expect(decision, result).toContain('Accepted');
-    });
-
-    it('refuses a stranger at the webcam claiming to be them', async () => {
-      const { decision, result } = await verifyAtWebcam(path.join(deepface, 'person_02', 'img3.jpg'), '39-webcam-verify-stranger');
-      expect(decision, result).toContain('Refused');
-      expect(result).toContain('over: not the same person');
-    });
-  });
+      it('refuses a stranger at the webcam claiming to be them', async () => {
+        const { decision, result } = await verifyAtWebcam(path.join(deepface, 'person_02', 'img3.jpg'), '39-webcam-verify-stranger');
+        expect(decision, result).toContain('Refused');
+        expect(result).toContain('over: not the same person');
+      });
+    },
+  );
 });

@@ -24,7 +24,10 @@ async function boxes(scope: ReturnType<Page['locator']>) {
 
 /** Screenshots of a page at the desktop and phone sizes, with no sideways scrolling on the phone. */
 async function shots(context: { desktop: Page; phone: Page }, url: string, name: string) {
-  for (const [which, page] of [['desktop', context.desktop], ['phone', context.phone]] as const) {
+  for (const [which, page] of [
+    ['desktop', context.desktop],
+    ['phone', context.phone],
+  ] as const) {
     await page.goto(url);
     await page.getByRole('heading', { level: 1 }).waitFor();
     await shot(page, `${which === 'desktop' ? 40 : 41}-${which}-photos-${name}`);
@@ -78,7 +81,9 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('groups'))(`face boxes and warnin
       const checks = card.getByTestId('quality-checks').getByRole('listitem');
       expect(await checks.count()).toBe(5);
       expect(await card.locator('[data-testid=quality-checks] li[data-pass=false]').count()).toBe(0);
-      expect(await card.getByTestId('quality-checks').textContent()).toMatch(/Sharpness \d+\.\d\(at least 6\).*Brightness \d+\(between 25 and 220\)/);
+      expect(await card.getByTestId('quality-checks').textContent()).toMatch(
+        /Sharpness \d+\.\d\(at least 6\).*Brightness \d+\(between 25 and 220\)/,
+      );
       // The photo shown is the one chosen, with the SVG drawn over it at its size.
       expect(await card.getByRole('img', { name: `Photo ${name}.jpg` }).count()).toBe(1);
     }
@@ -136,7 +141,9 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('groups'))(`face boxes and warnin
     const drawn = await boxes(result);
     expect(drawn.total).toBeGreaterThanOrEqual(2);
     expect(drawn.used).toBe(1);
-    expect(await result.locator('[data-warning=faces]').textContent()).toContain(`${drawn.total} faces are in this photo: only the largest`);
+    expect(await result.locator('[data-warning=faces]').textContent()).toContain(
+      `${drawn.total} faces are in this photo: only the largest`,
+    );
     for (const line of (await result.getByTestId('face-legend').allTextContents()).slice(1)) expect(line).toMatch(/smaller face/);
     await shot(page, '40-desktop-photos-identify-group');
     // The audit keeps where the faces were (not the photo): its event page draws them on an empty frame.
@@ -155,7 +162,9 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('groups'))(`face boxes and warnin
     await page.getByRole('button', { name: 'Identify' }).click();
     const warning = page.getByTestId('result').locator('[data-warning=ambiguous]');
     await warning.waitFor();
-    expect(await warning.textContent()).toMatch(/Two people are too close to call: (younes|Younes twin) at 0\.\d{3} and (younes|Younes twin) at 0\.\d{3}/);
+    expect(await warning.textContent()).toMatch(
+      /Two people are too close to call: (younes|Younes twin) at 0\.\d{3} and (younes|Younes twin) at 0\.\d{3}/,
+    );
     expect(await page.getByTestId('decision').textContent()).not.toContain('Accepted');
     expect(await boxes(page.getByTestId('result'))).toEqual({ total: 1, used: 1 });
     await shot(page, '40-desktop-photos-identify-ambiguous');
@@ -170,7 +179,9 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('groups'))(`face boxes and warnin
     // dan has no PIN: the rule that asked is named, and nobody is asked for a PIN they do not have.
     await page.getByTestId('decision').filter({ hasText: 'Door stays shut: a PIN would be needed, and there is none' }).waitFor();
     const stepUp = page.getByTestId('result').getByTestId('step-up');
-    expect(await stepUp.textContent()).toMatch(/Rule: borderline distance\. The distance 0\.3\d\d is over the threshold 0\.3\d\d but under the step-up limit 0\.3\d\d/);
+    expect(await stepUp.textContent()).toMatch(
+      /Rule: borderline distance\. The distance 0\.3\d\d is over the threshold 0\.3\d\d but under the step-up limit 0\.3\d\d/,
+    );
     expect(await stepUp.textContent()).toContain('dan has no PIN, so no PIN is asked: the door stays shut.');
     expect(await boxes(page.getByTestId('result'))).toEqual({ total: 1, used: 1 });
     expect(await page.getByRole('img', { name: 'The photo given', exact: true }).count()).toBe(1);
@@ -194,7 +205,10 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('groups'))(`face boxes and warnin
 
   it("shows each sample's original photo beside its aligned chip, and quality as pass/fail", async () => {
     await page.goto(`${stack.baseUrl}/people`);
-    await page.getByRole('link', { name: /younes/ }).first().click();
+    await page
+      .getByRole('link', { name: /younes/ })
+      .first()
+      .click();
     await page.getByRole('heading', { name: 'Face samples' }).waitFor();
     const sample = page.getByTestId('sample').first();
     expect(await sample.getByRole('img', { name: /^Enrolment photo of younes/ }).count()).toBe(1);
@@ -226,7 +240,9 @@ describe.skipIf(!hasFaces('seed') || !hasFaces('groups'))(`face boxes and warnin
     const preview = page.getByTestId('threshold-preview');
     await preview.waitFor();
     const warning = preview.locator('[data-warning=threshold]');
-    expect(await warning.textContent()).toMatch(/Raising the threshold from 0\.347 to 0\.600 lets strangers in far more often: .*Of the last \d+ compared attempts, [1-9]\d* refused would be accepted/);
+    expect(await warning.textContent()).toMatch(
+      /Raising the threshold from 0\.347 to 0\.600 lets strangers in far more often: .*Of the last \d+ compared attempts, [1-9]\d* refused would be accepted/,
+    );
     expect(await preview.getByTestId('preview-far').textContent()).toMatch(/more than 1 in 3/);
     expect(await preview.getByRole('img', { name: /Error rates by threshold/ }).count()).toBe(1);
     expect(await preview.textContent()).toContain('How attempts are labelled: Labelled by the decision at the time');

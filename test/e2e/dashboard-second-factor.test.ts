@@ -52,7 +52,9 @@ describe('two-step sign-in in the dashboard', () => {
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL(`${stack.baseUrl}/overview`);
     const kinds = (await stack.app.services.signIn.securityEvents({ first: 20, account: ANN.email })).map((e) => e.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['second_factor_enrolled', 'second_factor_required', 'second_factor_failed', 'login_succeeded']));
+    expect(kinds).toEqual(
+      expect.arrayContaining(['second_factor_enrolled', 'second_factor_required', 'second_factor_failed', 'login_succeeded']),
+    );
     await context.close();
   });
 

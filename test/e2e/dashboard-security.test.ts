@@ -49,7 +49,11 @@ describe('the dashboard defends itself', () => {
     const cookie = (await context.cookies()).find((c) => c.name === 'facegate_session')!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: false });
     const me = async () => {
-      const response = await stack.app.yoga.fetch('http://api/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${cookie.value}` }, body: JSON.stringify({ query: '{ me { kind } }' }) });
+      const response = await stack.app.yoga.fetch('http://api/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${cookie.value}` },
+        body: JSON.stringify({ query: '{ me { kind } }' }),
+      });
       return ((await response.json()) as { data: { me: unknown } }).data.me;
     };
     expect(await me()).toEqual({ kind: 'admin' });
@@ -65,11 +69,13 @@ describe('the dashboard defends itself', () => {
     // Behind an https proxy (X-Forwarded-Proto: https) the cookie is Secure.
     const secure = await stack.browser.newContext({ extraHTTPHeaders: { 'x-forwarded-proto': 'https' } });
     const securePage = await secure.newPage();
-    const setCookie = new Promise<string>((resolve) => securePage.on('response', async (r) => {
-      // Responses still arriving when the context closes below can no longer be read: not a failure.
-      const value = await r.headerValue('set-cookie').catch(() => null);
-      if (value?.includes('facegate_session=')) resolve(value);
-    }));
+    const setCookie = new Promise<string>((resolve) =>
+      securePage.on('response', async (r) => {
+        // Responses still arriving when the context closes below can no longer be read: not a failure.
+        const value = await r.headerValue('set-cookie').catch(() => null);
+        if (value?.includes('facegate_session=')) resolve(value);
+      }),
+    );
     await securePage.goto(`${stack.baseUrl}/login`);
     await securePage.getByLabel('Email').fill(ADMIN.email);
     await securePage.getByLabel('Password').fill(ADMIN.password);

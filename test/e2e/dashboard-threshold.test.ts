@@ -45,7 +45,17 @@ describe('threshold preview in Chromium', () => {
     stack = await startStack();
     const verify = stack.app.services.settings.current().threshold;
     const record = (kind: 'verify' | 'identify', distance: number, threshold: number, decision: 'accepted' | 'refused', reason: string) =>
-      stack.app.services.audit.record({ kind, doorId: null, apiKeyId: null, adminId: null, distance, threshold, model: 'test', decision, reason });
+      stack.app.services.audit.record({
+        kind,
+        doorId: null,
+        apiKeyId: null,
+        adminId: null,
+        distance,
+        threshold,
+        model: 'test',
+        decision,
+        reason,
+      });
     // Genuine attempts, and refusals of the face: identifications under their own, lower threshold and
     // verifications under an older, lower one (in raw distances these read "accepted" at today's).
     for (const d of [0.18, 0.22, 0.26, 0.3]) await record('verify', d, verify, 'accepted', 'match');
@@ -126,7 +136,9 @@ describe('threshold preview in Chromium', () => {
     const banner = page.getByTestId('threshold-banner');
     await banner.waitFor();
     const calibrated = stack.app.services.settings.current();
-    expect(await banner.textContent()).toMatch(/The threshold is far from the calibrated one: 0\.500 is fixed, while the false-accept target of 1 in [\d,]+ calibrates to 0\.\d{3}\. Strangers are let in far more often/);
+    expect(await banner.textContent()).toMatch(
+      /The threshold is far from the calibrated one: 0\.500 is fixed, while the false-accept target of 1 in [\d,]+ calibrates to 0\.\d{3}\. Strangers are let in far more often/,
+    );
     expect(calibrated.threshold).toBe(0.5);
     await shot(page, '64-desktop-threshold-banner');
     // A small fixed move (within 0.05) is no banner.

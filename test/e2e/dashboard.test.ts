@@ -104,7 +104,12 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard in Chromium on the exercise's 
       await page.locator('.alert.ok', { hasText: `${name} is enrolled with 1 face sample.` }).waitFor();
     }
     const wall = path.join(await mkdtemp(path.join(tmpdir(), 'facegate-e2e-')), 'wall.png');
-    await writeFile(wall, await sharp({ create: { width: 320, height: 240, channels: 3, background: '#8a7f70' } }).png().toBuffer());
+    await writeFile(
+      wall,
+      await sharp({ create: { width: 320, height: 240, channels: 3, background: '#8a7f70' } })
+        .png()
+        .toBuffer(),
+    );
     await page.getByLabel('Name', { exact: true }).fill('nobody');
     await page.locator('input[type=file][name=photos]').setInputFiles(wall);
     await page.getByRole('button', { name: 'Enroll' }).click();
@@ -237,7 +242,9 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard in Chromium on the exercise's 
     await page.getByRole('button', { name: 'Preview' }).click();
     const preview = page.getByTestId('settings-preview');
     await preview.getByText(/Not saved yet\. Verification threshold 0\.\d{3} → 0\.600/).waitFor();
-    expect(await preview.textContent()).toMatch(/Of the last 3 compared attempts, \d refused would now be accepted and 0 accepted would now be refused\./);
+    expect(await preview.textContent()).toMatch(
+      /Of the last 3 compared attempts, \d refused would now be accepted and 0 accepted would now be refused\./,
+    );
     // The form keeps what was typed, and nothing changed on the server.
     expect(await page.getByLabel('Fixed threshold').inputValue()).toBe('0.6');
     expect(await stack.app.db.prisma.setting.count({ where: { key: 'thresholdOverride' } })).toBe(0);
@@ -269,7 +276,8 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard in Chromium on the exercise's 
   });
 
   it("asks before a door's threshold moves far: the warning in words, nothing saved, then saved once confirmed", async () => {
-    const stored = async () => JSON.parse((await stack.app.db.prisma.door.findFirstOrThrow({ where: { name: 'Front door' } })).settings) as Record<string, unknown>;
+    const stored = async () =>
+      JSON.parse((await stack.app.db.prisma.door.findFirstOrThrow({ where: { name: 'Front door' } })).settings) as Record<string, unknown>;
     await page.goto(`${stack.baseUrl}/access`);
     const door = page.getByRole('form', { name: 'Rules of Front door' });
     const save = async (threshold: string) => {
@@ -295,7 +303,7 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard in Chromium on the exercise's 
     expect(await stored()).not.toHaveProperty('thresholdOverride');
   });
 
-  it("sets who may open the front door when on the Access page, and the policy holds", async () => {
+  it('sets who may open the front door when on the Access page, and the policy holds', async () => {
     await page.goto(`${stack.baseUrl}/access`);
     const door = page.getByRole('form', { name: 'Rules of Front door' });
     await door.getByLabel('Time zone').fill('Europe/Paris');
@@ -350,7 +358,9 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard in Chromium on the exercise's 
     await page.goto(`${stack.baseUrl}/people/${ids.kian}`);
     await page.getByRole('button', { name: 'Delete kian…' }).click();
     const dialog = page.getByRole('alertdialog');
-    expect(await dialog.textContent()).toContain('This erases kian, their face sample and the face encodings computed from them, for good.');
+    expect(await dialog.textContent()).toContain(
+      'This erases kian, their face sample and the face encodings computed from them, for good.',
+    );
     await shot(page, '13-delete-confirmation');
     await dialog.getByRole('button', { name: 'Yes, delete kian for good' }).click();
     await page.waitForURL(/\/people\?deleted=kian/);
@@ -369,21 +379,38 @@ describe.skipIf(!hasFaces('seed'))(`the dashboard in Chromium on the exercise's 
     // Twenty accepted attempts at the lab with the scores a webcam that sees live faces low leaves
     // (0.40 to 0.78), recorded as the recognition service records them.
     for (let i = 0; i < 20; i++) {
-      await stack.app.services.audit.record({ kind: 'verify', doorId: lab.id, apiKeyId: null, adminId: null, threshold: 0.4, model: 'test', decision: 'accepted', reason: 'pin_ok', livenessScore: 0.4 + i * 0.02 });
+      await stack.app.services.audit.record({
+        kind: 'verify',
+        doorId: lab.id,
+        apiKeyId: null,
+        adminId: null,
+        threshold: 0.4,
+        model: 'test',
+        decision: 'accepted',
+        reason: 'pin_ok',
+        livenessScore: 0.4 + i * 0.02,
+      });
     }
     await page.goto(`${stack.baseUrl}/access`);
     const door = page.getByRole('form', { name: 'Rules of Lab' });
     const note = door.locator('[data-calibration=liveness]');
     await note.waitFor();
-    expect(await note.textContent()).toMatch(/20 accepted attempts with a score in 30 days, 100 % of them asked for the PIN; 5 % scored under 0\.420/);
+    expect(await note.textContent()).toMatch(
+      /20 accepted attempts with a score in 30 days, 100 % of them asked for the PIN; 5 % scored under 0\.420/,
+    );
     await door.getByRole('button', { name: /Use the suggestion 0\.420/ }).click();
     expect(await door.getByLabel(/Liveness live point/).inputValue()).toBe('0.4200');
     await door.getByRole('button', { name: 'Save Lab' }).click();
     await door.locator('.alert.ok', { hasText: 'Door “Lab” saved.' }).waitFor();
-    const stored = JSON.parse((await stack.app.db.prisma.door.findUniqueOrThrow({ where: { id: lab.id } })).settings) as Record<string, unknown>;
+    const stored = JSON.parse((await stack.app.db.prisma.door.findUniqueOrThrow({ where: { id: lab.id } })).settings) as Record<
+      string,
+      unknown
+    >;
     expect(stored).toMatchObject({ liveness: 'balanced', livenessLivePoint: 0.42 });
     await page.reload();
-    expect(await page.getByRole('form', { name: 'Rules of Lab' }).locator('[data-calibration=liveness]').textContent()).toMatch(/PIN below 0\.420 \(this door’s own\)\. 20 accepted attempts with a score in 30 days, 5 % of them/);
+    expect(await page.getByRole('form', { name: 'Rules of Lab' }).locator('[data-calibration=liveness]').textContent()).toMatch(
+      /PIN below 0\.420 \(this door’s own\)\. 20 accepted attempts with a score in 30 days, 5 % of them/,
+    );
   });
 
   it('fits a phone screen', async () => {

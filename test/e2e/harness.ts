@@ -29,7 +29,15 @@ async function waitFor(url: string, child: ChildProcess, output: () => string, t
   throw new Error(`the dashboard did not answer at ${url} within ${timeoutMs / 1000} s:\n${output()}`);
 }
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /**
  * Debian's Chromium with the harness's flags, plus `extraArgs` for the tests that need more (e.g. a
@@ -44,8 +52,11 @@ export async function launchChromium(extraArgs: readonly string[] = []): Promise
  * `env` adds API settings (e.g. webhook retries short enough to fail within a test); a function is
  * given the dashboard's address first (single sign-on's redirect URI names it).
  */
-export async function startStack(options: { env?: Record<string, string> | ((dashboardUrl: string) => Promise<Record<string, string>>) } = {}) {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser tests need Debian's chromium (apt-get install -y chromium)`);
+export async function startStack(
+  options: { env?: Record<string, string> | ((dashboardUrl: string) => Promise<Record<string, string>>) } = {},
+) {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser tests need Debian's chromium (apt-get install -y chromium)`);
   await ensureBuild();
   const dir = await mkdtemp(path.join(tmpdir(), 'facegate-e2e-'));
   const port = await freePort();

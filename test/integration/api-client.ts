@@ -11,15 +11,23 @@ export function apiClient(app: App) {
     // Multipart requests must name an operation type Yoga accepts without CSRF doubts.
     headers['graphql-require-preflight'] = '1';
     const response = await app.yoga.fetch('http://facegate.test/graphql', { method: 'POST', headers, body });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- GraphQL results are checked by the tests' assertions
-    return { status: response.status, body: (await response.json()) as { data?: Record<string, any>; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
+    return {
+      status: response.status,
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- GraphQL results are checked by the tests' assertions
+      body: (await response.json()) as { data?: Record<string, any>; errors?: { message: string; extensions?: Record<string, unknown> }[] },
+    };
   }
   return {
     gql(query: string, variables: Record<string, unknown> = {}, token?: string) {
       return post(JSON.stringify({ query, variables }), token, 'application/json');
     },
     /** `files` maps a variable path (e.g. "input.image" or "images.0") to a file on disk or bytes. */
-    async upload(query: string, variables: Record<string, unknown>, files: Record<string, string | { name: string; bytes: Uint8Array }>, token?: string) {
+    async upload(
+      query: string,
+      variables: Record<string, unknown>,
+      files: Record<string, string | { name: string; bytes: Uint8Array }>,
+      token?: string,
+    ) {
       const form = new FormData();
       form.append('operations', JSON.stringify({ query, variables }));
       const entries = Object.entries(files);

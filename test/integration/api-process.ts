@@ -10,7 +10,9 @@ const apiDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..
  * free loopback port: another instance beside an in-process app. Resolves once /readyz answers 200.
  * `env` replaces the inherited environment's values.
  */
-export async function startApiProcess(env: Record<string, string>): Promise<{ url: string; base: string; child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
+export async function startApiProcess(
+  env: Record<string, string>,
+): Promise<{ url: string; base: string; child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
@@ -25,7 +27,10 @@ export async function startApiProcess(env: Record<string, string>): Promise<{ ur
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the API process exited (${child.exitCode}): ${output.slice(-2000)}`);
-    const ready = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
+    const ready = await fetch(`${base}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -25,9 +25,16 @@ const ADMIN = { email: 'admin@facegate.test', password: 'correct horse battery' 
 const IDENTIFY = `mutation ($image: File) { identifyFace(image: $image) { __typename ... on MutationIdentifyFaceSuccess { data { decision person { name } } } ... on Error { code message } } }`;
 
 /** Runs the facegate command; its JSON answer, or its exit code and stderr. */
-async function facegate(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ ok: true; json: Record<string, any> } | { ok: false; code: number; stderr: string }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function facegate(
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the command's JSON, checked by the assertions
+): Promise<{ ok: true; json: Record<string, any> } | { ok: false; code: number; stderr: string }> {
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, [bin, ...args, '--json'], { env: { ...process.env, FACEGATE_LOG_LEVEL: 'warn', ...env }, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, ...args, '--json'], {
+      env: { ...process.env, FACEGATE_LOG_LEVEL: 'warn', ...env },
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return { ok: true, json: JSON.parse(stdout) };
   } catch (error) {
     const e = error as { code?: number; stderr?: string; stdout?: string };
@@ -87,7 +94,9 @@ for (const database of databases()) {
       const db = createDb({ databaseUrl: url });
       try {
         const rows = await db.prisma.$queryRawUnsafe<{ n: number | bigint }[]>(
-          db.provider === 'sqlite' ? `SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'` : `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = current_schema()`,
+          db.provider === 'sqlite'
+            ? `SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`
+            : `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = current_schema()`,
         );
         return Number(rows[0]!.n);
       } finally {
@@ -99,7 +108,15 @@ for (const database of databases()) {
       dir = await mkdtemp(path.join(tmpdir(), 'facegate-backup-'));
       sourceUrl = await database.url(dir);
       if (database.name === 'PostgreSQL') other = await startThrowawayPostgres();
-      app = await createApp(loadConfig({ ...env(), FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_WEBHOOK_ALLOW: '127.0.0.1:9' }));
+      app = await createApp(
+        loadConfig({
+          ...env(),
+          FACEGATE_ADMIN_EMAIL: ADMIN.email,
+          FACEGATE_ADMIN_PASSWORD: ADMIN.password,
+          FACEGATE_RECOGNIZER_THREADS: '1',
+          FACEGATE_WEBHOOK_ALLOW: '127.0.0.1:9',
+        }),
+      );
       // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
       await app.services.updateSettings({ liveness: 'off' });
       const client = apiClient(app);
@@ -108,23 +125,51 @@ for (const database of databases()) {
         expect(body.errors).toBeUndefined();
         return body.data!;
       };
-      const admin = (await client.gql(`mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token as string;
+      const admin = (
+        await client.gql(
+          `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
+          { e: ADMIN.email, p: ADMIN.password },
+        )
+      ).body.data!.login.data.token as string;
       const ids: Record<string, string> = {};
       for (const name of ['younes', 'benoit']) {
         ids[name] = (await app.services.people.create({ name })).id;
-        await app.services.people.enroll(ids[name]!, [{ filename: `${name}.jpg`, bytes: new Uint8Array(await readFile(path.join(seed, `${name}.jpg`))) }]);
+        await app.services.people.enroll(ids[name]!, [
+          { filename: `${name}.jpg`, bytes: new Uint8Array(await readFile(path.join(seed, `${name}.jpg`))) },
+        ]);
       }
       // The access policy: the front door lets in the staff group only; younes is staff, benoit is not.
-      const door = (await gql(`mutation { createDoor(name: "front") { ... on MutationCreateDoorSuccess { data { id } } } }`)).createDoor.data.id;
-      await gql(`mutation ($id: ID!) { updateDoor(id: $id, input: { timeZone: "Europe/Paris", access: GROUPS }) { ... on MutationUpdateDoorSuccess { data { id } } } }`, { id: door });
-      await gql(`mutation { saveSchedule(input: { name: "office hours", windows: [{ days: [1, 2, 3, 4, 5], from: "08:00", to: "19:00" }] }) { ... on MutationSaveScheduleSuccess { data { id } } } }`);
-      const staff = (await gql(`mutation { createAccessGroup(name: "staff") { ... on MutationCreateAccessGroupSuccess { data { id } } } }`)).createAccessGroup.data.id;
-      await gql(`mutation ($g: ID!, $p: [ID!]!) { addGroupMembers(groupId: $g, personIds: $p) { ... on MutationAddGroupMembersSuccess { data { id } } } }`, { g: staff, p: [ids.younes] });
-      await gql(`mutation ($g: ID!, $d: ID!) { allowGroupAtDoor(groupId: $g, doorId: $d) { ... on MutationAllowGroupAtDoorSuccess { data { id } } } }`, { g: staff, d: door });
-      doorKey = (await gql(`mutation ($d: ID) { createApiKey(name: "front door", scopes: [VERIFY, IDENTIFY], doorId: $d) { ... on MutationCreateApiKeySuccess { data { token } } } }`, { d: door })).createApiKey.data.token;
-      await gql(`mutation { createWebhook(input: { name: "alarm panel", url: "http://127.0.0.1:9/hook" }) { ... on MutationCreateWebhookSuccess { data { webhook { id } } } } }`);
+      const door = (await gql(`mutation { createDoor(name: "front") { ... on MutationCreateDoorSuccess { data { id } } } }`)).createDoor
+        .data.id;
+      await gql(
+        `mutation ($id: ID!) { updateDoor(id: $id, input: { timeZone: "Europe/Paris", access: GROUPS }) { ... on MutationUpdateDoorSuccess { data { id } } } }`,
+        { id: door },
+      );
+      await gql(
+        `mutation { saveSchedule(input: { name: "office hours", windows: [{ days: [1, 2, 3, 4, 5], from: "08:00", to: "19:00" }] }) { ... on MutationSaveScheduleSuccess { data { id } } } }`,
+      );
+      const staff = (await gql(`mutation { createAccessGroup(name: "staff") { ... on MutationCreateAccessGroupSuccess { data { id } } } }`))
+        .createAccessGroup.data.id;
+      await gql(
+        `mutation ($g: ID!, $p: [ID!]!) { addGroupMembers(groupId: $g, personIds: $p) { ... on MutationAddGroupMembersSuccess { data { id } } } }`,
+        { g: staff, p: [ids.younes] },
+      );
+      await gql(
+        `mutation ($g: ID!, $d: ID!) { allowGroupAtDoor(groupId: $g, doorId: $d) { ... on MutationAllowGroupAtDoorSuccess { data { id } } } }`,
+        { g: staff, d: door },
+      );
+      doorKey = (
+        await gql(
+          `mutation ($d: ID) { createApiKey(name: "front door", scopes: [VERIFY, IDENTIFY], doorId: $d) { ... on MutationCreateApiKeySuccess { data { token } } } }`,
+          { d: door },
+        )
+      ).createApiKey.data.token;
+      await gql(
+        `mutation { createWebhook(input: { name: "alarm panel", url: "http://127.0.0.1:9/hook" }) { ... on MutationCreateWebhookSuccess { data { webhook { id } } } } }`,
+      );
       // Attempts at the door: the audit chain has links to carry.
-      const identify = async (file: string) => (await client.upload(IDENTIFY, { image: null }, { image: path.join(seed, file) }, doorKey)).body.data!.identifyFace;
+      const identify = async (file: string) =>
+        (await client.upload(IDENTIFY, { image: null }, { image: path.join(seed, file) }, doorKey)).body.data!.identifyFace;
       expect(await identify('camera_0.jpg')).toMatchObject({ data: { decision: 'ACCEPTED', person: { name: 'younes' } } });
       expect(await identify('benoit.jpg')).toMatchObject({ data: { decision: 'REFUSED' } });
     }, 600_000);
@@ -140,13 +185,20 @@ for (const database of databases()) {
       let backingUp = true;
       const answers: string[] = [];
       const door = (async () => {
-        while (backingUp) answers.push((await client.upload(IDENTIFY, { image: null }, { image: path.join(seed, 'camera_0.jpg') }, doorKey)).body.data!.identifyFace.__typename);
+        while (backingUp)
+          answers.push(
+            (await client.upload(IDENTIFY, { image: null }, { image: path.join(seed, 'camera_0.jpg') }, doorKey)).body.data!.identifyFace
+              .__typename,
+          );
       })();
       files.key = path.join(dir, 'site.fgbk');
       const backup = await facegate(env(), 'db', 'backup', files.key);
       backingUp = false;
       await door;
-      expect(backup).toMatchObject({ ok: true, json: { provider: database.name === 'SQLite' ? 'sqlite' : 'postgresql', seal: 'data-key' } });
+      expect(backup).toMatchObject({
+        ok: true,
+        json: { provider: database.name === 'SQLite' ? 'sqlite' : 'postgresql', seal: 'data-key' },
+      });
       expect(answers.length).toBeGreaterThan(0);
       expect(new Set(answers)).toEqual(new Set(['MutationIdentifyFaceSuccess']));
       // Sealed: no name, and not the SQLite file or pg_dump archive, in the clear.
@@ -155,12 +207,18 @@ for (const database of databases()) {
       expect(bytes.includes('SQLite format')).toBe(false);
       expect(bytes.includes('PGDMP')).toBe(false);
       // A backup is never written over.
-      expect(await facegate(env(), 'db', 'backup', files.key)).toMatchObject({ ok: false, stderr: expect.stringContaining('BACKUP_EXISTS') });
+      expect(await facegate(env(), 'db', 'backup', files.key)).toMatchObject({
+        ok: false,
+        stderr: expect.stringContaining('BACKUP_EXISTS'),
+      });
 
       files.passphrase = path.join(dir, 'passphrase.txt');
       await writeFile(files.passphrase, 'purple elephant staircase\n', { mode: 0o600 });
       files.withPassphrase = path.join(dir, 'site-passphrase.fgbk');
-      expect(await facegate(env(), 'db', 'backup', files.withPassphrase, '--passphrase-file', files.passphrase)).toMatchObject({ ok: true, json: { seal: 'passphrase' } });
+      expect(await facegate(env(), 'db', 'backup', files.withPassphrase, '--passphrase-file', files.passphrase)).toMatchObject({
+        ok: true,
+        json: { seal: 'passphrase' },
+      });
     }, 300_000);
 
     it('refuses a tampered file, a wrong passphrase or data key, and a database that is not empty; writes nothing', async () => {
@@ -169,19 +227,38 @@ for (const database of databases()) {
       const bytes = await readFile(files.key!);
       bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
       await writeFile(tampered, bytes);
-      expect(await facegate({ ...env(), DATABASE_URL: target }, 'db', 'restore', tampered)).toMatchObject({ ok: false, code: 1, stderr: expect.stringContaining('BACKUP_TAMPERED') });
+      expect(await facegate({ ...env(), DATABASE_URL: target }, 'db', 'restore', tampered)).toMatchObject({
+        ok: false,
+        code: 1,
+        stderr: expect.stringContaining('BACKUP_TAMPERED'),
+      });
       // Cut short (a copy that stopped half-way).
       const cut = path.join(dir, 'cut.fgbk');
       await writeFile(cut, (await readFile(files.key!)).subarray(0, Math.floor(bytes.length * 0.7)));
-      expect(await facegate({ ...env(), DATABASE_URL: target }, 'db', 'restore', cut)).toMatchObject({ ok: false, stderr: expect.stringContaining('BACKUP_TAMPERED') });
+      expect(await facegate({ ...env(), DATABASE_URL: target }, 'db', 'restore', cut)).toMatchObject({
+        ok: false,
+        stderr: expect.stringContaining('BACKUP_TAMPERED'),
+      });
       const wrong = path.join(dir, 'wrong.txt');
       await writeFile(wrong, 'purple elephant staircases\n');
-      expect(await facegate({ ...env(), DATABASE_URL: target }, 'db', 'restore', files.withPassphrase!, '--passphrase-file', wrong)).toMatchObject({ ok: false, stderr: expect.stringContaining('WRONG_PASSPHRASE') });
-      expect(await facegate({ ...env(), DATABASE_URL: target, FACEGATE_DATA_KEY: randomBytes(32).toString('base64') }, 'db', 'restore', files.key!)).toMatchObject({ ok: false, stderr: expect.stringContaining('WRONG_DATA_KEY') });
+      expect(
+        await facegate({ ...env(), DATABASE_URL: target }, 'db', 'restore', files.withPassphrase!, '--passphrase-file', wrong),
+      ).toMatchObject({ ok: false, stderr: expect.stringContaining('WRONG_PASSPHRASE') });
+      expect(
+        await facegate(
+          { ...env(), DATABASE_URL: target, FACEGATE_DATA_KEY: randomBytes(32).toString('base64') },
+          'db',
+          'restore',
+          files.key!,
+        ),
+      ).toMatchObject({ ok: false, stderr: expect.stringContaining('WRONG_DATA_KEY') });
       expect(await tableCount(target)).toBe(0);
       // The source is not empty: refused, and untouched.
       const before = await app.db.prisma.person.count();
-      expect(await facegate(env(), 'db', 'restore', files.key!)).toMatchObject({ ok: false, stderr: expect.stringContaining('DATABASE_NOT_EMPTY') });
+      expect(await facegate(env(), 'db', 'restore', files.key!)).toMatchObject({
+        ok: false,
+        stderr: expect.stringContaining('DATABASE_NOT_EMPTY'),
+      });
       expect(await app.db.prisma.person.count()).toBe(before);
     }, 300_000);
 
@@ -191,7 +268,13 @@ for (const database of databases()) {
         const schema = database.name === 'PostgreSQL' && sealed === 'key' ? new URL(sourceUrl).searchParams.get('schema')! : undefined;
         const target = await emptyTarget(`restored_${sealed.toLowerCase()}`, schema);
         const targetEnv = { DATABASE_URL: target, FACEGATE_DATA_KEY: dataKey };
-        const restored = await facegate(targetEnv, 'db', 'restore', files[sealed]!, ...(sealed === 'withPassphrase' ? ['--passphrase-file', files.passphrase!] : []));
+        const restored = await facegate(
+          targetEnv,
+          'db',
+          'restore',
+          files[sealed]!,
+          ...(sealed === 'withPassphrase' ? ['--passphrase-file', files.passphrase!] : []),
+        );
         expect(restored).toMatchObject({ ok: true, json: { people: 2, samples: 2, auditChain: { ok: true }, dataKey: 'opens' } });
         expect(await facegate(targetEnv, 'audit', 'verify')).toMatchObject({ ok: true, json: { ok: true } });
 
@@ -201,9 +284,17 @@ for (const database of databases()) {
           // The audit: the snapshot's events and links, exactly as they were written (a prefix of the source's chain).
           const links = await db.prisma.auditLink.findMany({ orderBy: { seq: 'asc' } });
           expect(links.length).toBeGreaterThanOrEqual(2);
-          expect(links).toEqual(await app.db.prisma.auditLink.findMany({ where: { seq: { lte: links.at(-1)!.seq } }, orderBy: { seq: 'asc' } }));
+          expect(links).toEqual(
+            await app.db.prisma.auditLink.findMany({ where: { seq: { lte: links.at(-1)!.seq } }, orderBy: { seq: 'asc' } }),
+          );
           const events = await db.prisma.recognitionEvent.findMany({ orderBy: { id: 'asc' }, omit: { eventsPublished: true } });
-          expect(events).toEqual(await app.db.prisma.recognitionEvent.findMany({ where: { id: { in: events.map((e) => e.id) } }, orderBy: { id: 'asc' }, omit: { eventsPublished: true } }));
+          expect(events).toEqual(
+            await app.db.prisma.recognitionEvent.findMany({
+              where: { id: { in: events.map((e) => e.id) } },
+              orderBy: { id: 'asc' },
+              omit: { eventsPublished: true },
+            }),
+          );
         } finally {
           await db.close();
         }
@@ -213,8 +304,12 @@ for (const database of databases()) {
         try {
           const client = apiClient(restoredApp);
           const before = await restoredApp.db.prisma.recognitionEvent.count();
-          expect((await client.upload(IDENTIFY, { image: null }, { image: path.join(seed, 'camera_0.jpg') }, doorKey)).body.data!.identifyFace).toMatchObject({ data: { decision: 'ACCEPTED', person: { name: 'younes' } } });
-          expect((await client.upload(IDENTIFY, { image: null }, { image: path.join(seed, 'benoit.jpg') }, doorKey)).body.data!.identifyFace).toMatchObject({ data: { decision: 'REFUSED' } });
+          expect(
+            (await client.upload(IDENTIFY, { image: null }, { image: path.join(seed, 'camera_0.jpg') }, doorKey)).body.data!.identifyFace,
+          ).toMatchObject({ data: { decision: 'ACCEPTED', person: { name: 'younes' } } });
+          expect(
+            (await client.upload(IDENTIFY, { image: null }, { image: path.join(seed, 'benoit.jpg') }, doorKey)).body.data!.identifyFace,
+          ).toMatchObject({ data: { decision: 'REFUSED' } });
           expect(await restoredApp.db.prisma.recognitionEvent.count()).toBe(before + 2);
         } finally {
           await restoredApp.close();

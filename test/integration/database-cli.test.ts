@@ -18,7 +18,8 @@ describe.skipIf(!hasFaces('seed'))(`facegate db commands on a SQLite file (needs
   let env: NodeJS.ProcessEnv;
   // Run from the data's folder, outside the repository, as an operator would: the recognition workers
   // must still find their own modules (they once resolved tsx from the working directory).
-  const facegate = async (...args: string[]) => JSON.parse((await run(process.execPath, [bin, ...args, '--json'], { env, cwd: dir })).stdout);
+  const facegate = async (...args: string[]) =>
+    JSON.parse((await run(process.execPath, [bin, ...args, '--json'], { env, cwd: dir })).stdout);
   // A refusal is an answer on stdout with exit code 3 (0 accepted, 1 an error), as `facegate door`.
   const decided = (...args: string[]) =>
     new Promise<{ code: number; answer: unknown }>((resolve, reject) =>
@@ -33,7 +34,8 @@ describe.skipIf(!hasFaces('seed'))(`facegate db commands on a SQLite file (needs
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-db-cli-'));
     env = { ...process.env, DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_RECOGNIZER_THREADS: '2' };
     await mkdir(path.join(dir, 'office', 'younes'), { recursive: true });
-    for (const name of ['benoit', 'bertrand', 'kian']) await symlink(path.join(seed, `${name}.jpg`), path.join(dir, 'office', `${name}.jpg`));
+    for (const name of ['benoit', 'bertrand', 'kian'])
+      await symlink(path.join(seed, `${name}.jpg`), path.join(dir, 'office', `${name}.jpg`));
     // Several photos of one person: a folder.
     await symlink(path.join(seed, 'younes.jpg'), path.join(dir, 'office', 'younes', 'a.jpg'));
     await symlink(path.join(seed, 'camera_0.jpg'), path.join(dir, 'office', 'younes', 'b.jpg'));
@@ -49,7 +51,10 @@ describe.skipIf(!hasFaces('seed'))(`facegate db commands on a SQLite file (needs
     expect(await facegate('db', 'import', path.join(dir, 'office'))).toMatchObject({ people: 4, created: 4, enrolled: 5, rejected: [] });
     // Importing again finds the same people, and their photos already enrolled: nothing is stored twice.
     expect(await facegate('db', 'import', path.join(dir, 'office'))).toMatchObject({ people: 4, created: 0, enrolled: 0 });
-    expect(await decided('db', 'verify', '--as', 'kian', path.join(seed, 'camera_2.jpg'))).toMatchObject({ code: 3, answer: { match: false, decision: 'refused' } });
+    expect(await decided('db', 'verify', '--as', 'kian', path.join(seed, 'camera_2.jpg'))).toMatchObject({
+      code: 3,
+      answer: { match: false, decision: 'refused' },
+    });
     expect(await facegate('db', 'identify', path.join(seed, 'camera_2.jpg'))).toMatchObject({ identity: 'benoit' });
   });
 });

@@ -17,15 +17,24 @@ const bin = path.join(repoRoot, 'apps/api/bin/facegate.js');
 function facegate(args: string[], env: Record<string, string>) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     // From the repository root, where the README's commands run.
-    execFile(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, timeout: 240_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: repoRoot, env: { ...process.env, ...env }, timeout: 240_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 /** One GraphQL call over HTTP, as the README writes it; answers the string at `path` in its data. */
 async function graphql(base: string, query: string, path: string, token?: string): Promise<string> {
-  const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query }) });
+  const response = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query }),
+  });
   const body = (await response.json()) as { data?: unknown; errors?: unknown };
   const value = path.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], body.data);
   if (typeof value !== 'string') throw new Error(`no ${path} in ${JSON.stringify(body)}`);
@@ -49,7 +58,10 @@ describe("the README's tour: npm run demo, then the door lines it prints", () =>
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-demo-'));
     databaseUrl = `file:${path.join(dir, 'facegate.db')}`;
-    const seeded = await facegate(['demo', '--out', path.join(dir, 'demo'), '--json'], { DATABASE_URL: databaseUrl, FACEGATE_RECOGNIZER_THREADS: '1' });
+    const seeded = await facegate(['demo', '--out', path.join(dir, 'demo'), '--json'], {
+      DATABASE_URL: databaseUrl,
+      FACEGATE_RECOGNIZER_THREADS: '1',
+    });
     expect(seeded.code, seeded.stderr).toBe(0);
     demo = JSON.parse(seeded.stdout) as Demo;
     // The demo opened the new database first: it made the first administrator and showed the password.
@@ -88,9 +100,23 @@ describe("the README's tour: npm run demo, then the door lines it prints", () =>
   });
 
   it("the README's GraphQL lines: sign in as the administrator the demo printed, create a door and a key that a door then uses", async () => {
-    const session = await graphql(api.base, `mutation { login(email: "${admin.email}", password: "${admin.password}") { ... on MutationLoginSuccess { data { token } } } }`, 'login.data.token');
-    const doorId = await graphql(api.base, 'mutation { createDoor(name: "Front door") { ... on MutationCreateDoorSuccess { data { id } } } }', 'createDoor.data.id', session);
-    const key = await graphql(api.base, `mutation { createApiKey(name: "front door", scopes: [VERIFY, IDENTIFY], doorId: "${doorId}") { ... on MutationCreateApiKeySuccess { data { token } } } }`, 'createApiKey.data.token', session);
+    const session = await graphql(
+      api.base,
+      `mutation { login(email: "${admin.email}", password: "${admin.password}") { ... on MutationLoginSuccess { data { token } } } }`,
+      'login.data.token',
+    );
+    const doorId = await graphql(
+      api.base,
+      'mutation { createDoor(name: "Front door") { ... on MutationCreateDoorSuccess { data { id } } } }',
+      'createDoor.data.id',
+      session,
+    );
+    const key = await graphql(
+      api.base,
+      `mutation { createApiKey(name: "front door", scopes: [VERIFY, IDENTIFY], doorId: "${doorId}") { ... on MutationCreateApiKeySuccess { data { token } } } }`,
+      'createApiKey.data.token',
+      session,
+    );
     // The new door has the site's liveness (on): a photo file may be refused as a photo or asked for
     // the PIN, which is the point of the check. What the key must do is reach the door and be audited.
     const run = await facegate(['door', '--url', `${api.base}/graphql`, ...demo.tries[0]!.args], { FACEGATE_KEY: key });
@@ -99,7 +125,10 @@ describe("the README's tour: npm run demo, then the door lines it prints", () =>
   });
 
   it('records each try as one audit event, and a second demo run reuses the people with a new key', async () => {
-    const again = await facegate(['demo', '--out', path.join(dir, 'demo'), '--json'], { DATABASE_URL: databaseUrl, FACEGATE_RECOGNIZER_THREADS: '1' });
+    const again = await facegate(['demo', '--out', path.join(dir, 'demo'), '--json'], {
+      DATABASE_URL: databaseUrl,
+      FACEGATE_RECOGNIZER_THREADS: '1',
+    });
     expect(again.code, again.stderr).toBe(0);
     const second = JSON.parse(again.stdout) as Demo;
     expect(second.people.map((p) => p.created)).toEqual([false, false, false, false, false]);

@@ -10,7 +10,15 @@ import { facesDir, hasFaces } from '@facegate/face-core';
 import { createApp } from '@facegate/api/app';
 import { loadConfig } from '@facegate/api/config';
 import { createLogger, startHttpServer, type HttpServer } from '@facegate/api/ops';
-import { createDoorClient, DoorRequestError, FacegateGraphQLError, unwrap, type DoorAnswer, type DoorClient, type DoorEvent } from '@facegate/client';
+import {
+  createDoorClient,
+  DoorRequestError,
+  FacegateGraphQLError,
+  unwrap,
+  type DoorAnswer,
+  type DoorClient,
+  type DoorEvent,
+} from '@facegate/client';
 import { apiClient } from './api-client.ts';
 
 // The door integrators' kit against a real API over HTTP: @facegate/client (multipart uploads, the PIN
@@ -52,7 +60,12 @@ describe.skipIf(!hasFaces('seed'))(`door integrators' kit over HTTP (needs ${see
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-door-'));
-    const config = loadConfig({ DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1' });
+    const config = loadConfig({
+      DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`,
+      FACEGATE_ADMIN_EMAIL: ADMIN.email,
+      FACEGATE_ADMIN_PASSWORD: ADMIN.password,
+      FACEGATE_RECOGNIZER_THREADS: '1',
+    });
     const logger = createLogger({ level: 'warn' });
     http = startHttpServer({ host: '127.0.0.1', port: 0, logger }, async () => {
       const app = await createApp(config, { logger });
@@ -73,21 +86,64 @@ describe.skipIf(!hasFaces('seed'))(`door integrators' kit over HTTP (needs ${see
       expect(body.errors).toBeUndefined();
       return body.data!;
     };
-    const token = (await gql(`mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`, { e: ADMIN.email, p: ADMIN.password })).login.data.token as string;
+    const token = (
+      await gql(
+        `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
+        { e: ADMIN.email, p: ADMIN.password },
+      )
+    ).login.data.token as string;
     for (const name of ['younes', 'bertrand', 'kian']) {
-      const id = (await gql(`mutation ($n: String!) { createPerson(input: { name: $n, cardId: "${name.length}042" }) { ... on MutationCreatePersonSuccess { data { id } } } }`, { n: name }, token)).createPerson.data.id as string;
-      const enrolled = await admin.upload(`mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images) { ... on MutationEnrollFacesSuccess { data { rejected { code } } } } }`, { id, images: [null] }, { 'images.0': photo(name) }, token);
+      const id = (
+        await gql(
+          `mutation ($n: String!) { createPerson(input: { name: $n, cardId: "${name.length}042" }) { ... on MutationCreatePersonSuccess { data { id } } } }`,
+          { n: name },
+          token,
+        )
+      ).createPerson.data.id as string;
+      const enrolled = await admin.upload(
+        `mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images) { ... on MutationEnrollFacesSuccess { data { rejected { code } } } } }`,
+        { id, images: [null] },
+        { 'images.0': photo(name) },
+        token,
+      );
       expect(enrolled.body.data!.enrollFaces.data.rejected).toEqual([]);
-      if (name === 'younes') await gql(`mutation ($p: ID!) { setPersonPin(personId: $p, pin: "${PIN}") { ... on MutationSetPersonPinSuccess { data } } }`, { p: id }, token);
+      if (name === 'younes')
+        await gql(
+          `mutation ($p: ID!) { setPersonPin(personId: $p, pin: "${PIN}") { ... on MutationSetPersonPinSuccess { data } } }`,
+          { p: id },
+          token,
+        );
     }
     for (const name of ['lobby', 'server-room']) {
-      doors[name] = (await gql(`mutation ($n: String!) { createDoor(name: $n) { ... on MutationCreateDoorSuccess { data { id } } } }`, { n: name }, token)).createDoor.data.id;
+      doors[name] = (
+        await gql(
+          `mutation ($n: String!) { createDoor(name: $n) { ... on MutationCreateDoorSuccess { data { id } } } }`,
+          { n: name },
+          token,
+        )
+      ).createDoor.data.id;
       // A door that also watches its events needs audit:read.
-      keys[name] = (await gql(`mutation ($d: ID) { createApiKey(name: "door", scopes: [VERIFY, IDENTIFY, AUDIT_READ], doorId: $d) { ... on MutationCreateApiKeySuccess { data { token } } } }`, { d: doors[name] }, token)).createApiKey.data.token;
+      keys[name] = (
+        await gql(
+          `mutation ($d: ID) { createApiKey(name: "door", scopes: [VERIFY, IDENTIFY, AUDIT_READ], doorId: $d) { ... on MutationCreateApiKeySuccess { data { token } } } }`,
+          { d: doors[name] },
+          token,
+        )
+      ).createApiKey.data.token;
     }
     asAdmin = (query, variables = {}) => gql(query, variables, token);
-    keys.plain = (await gql(`mutation ($d: ID) { createApiKey(name: "door", scopes: [VERIFY, IDENTIFY], doorId: $d) { ... on MutationCreateApiKeySuccess { data { token } } } }`, { d: doors.lobby }, token)).createApiKey.data.token;
-    await gql(`mutation ($id: ID!) { updateDoor(id: $id, input: { settings: { requirePin: true } }) { ... on MutationUpdateDoorSuccess { data { id } } } }`, { id: doors['server-room'] }, token);
+    keys.plain = (
+      await gql(
+        `mutation ($d: ID) { createApiKey(name: "door", scopes: [VERIFY, IDENTIFY], doorId: $d) { ... on MutationCreateApiKeySuccess { data { token } } } }`,
+        { d: doors.lobby },
+        token,
+      )
+    ).createApiKey.data.token;
+    await gql(
+      `mutation ($id: ID!) { updateDoor(id: $id, input: { settings: { requirePin: true } }) { ... on MutationUpdateDoorSuccess { data { id } } } }`,
+      { id: doors['server-room'] },
+      token,
+    );
     lobby = createDoorClient({ url, key: keys.lobby! });
     serverRoom = createDoorClient({ url, key: keys['server-room']! });
   }, 600_000);
@@ -126,7 +182,8 @@ describe.skipIf(!hasFaces('seed'))(`door integrators' kit over HTTP (needs ${see
     // Each attempt arrives as it happens; the step-up is one event, sent again as each PIN is tried.
     const expected = [accepted, byCard, burst, refused].map((r) => [r.attemptId, r.decision]);
     const deadline = Date.now() + 10_000;
-    while (!seen.some((e) => e.decision === 'ACCEPTED' && e.id === asked.attemptId) && Date.now() < deadline) await promisify(setTimeout)(50);
+    while (!seen.some((e) => e.decision === 'ACCEPTED' && e.id === asked.attemptId) && Date.now() < deadline)
+      await promisify(setTimeout)(50);
     stop.abort();
     await collecting;
     expect(seen.slice(0, 4).map((e) => [e.id, e.decision])).toEqual(expected);
@@ -139,7 +196,11 @@ describe.skipIf(!hasFaces('seed'))(`door integrators' kit over HTTP (needs ${see
   });
 
   it('answers expected failures as typed results, and throws them with unwrap', async () => {
-    const blank = new Uint8Array(await sharp({ create: { width: 320, height: 240, channels: 3, background: '#808080' } }).jpeg().toBuffer());
+    const blank = new Uint8Array(
+      await sharp({ create: { width: 320, height: 240, channels: 3, background: '#808080' } })
+        .jpeg()
+        .toBuffer(),
+    );
     const noFace = await lobby.identifyFace(blank);
     expect(noFace).toMatchObject({ ok: false, error: { __typename: 'FaceRejectedError', code: 'NO_FACE' } });
     const thrown = (() => {
@@ -153,14 +214,21 @@ describe.skipIf(!hasFaces('seed'))(`door integrators' kit over HTTP (needs ${see
     expect(thrown).toMatchObject({ type: 'FaceRejectedError', code: 'NO_FACE', retryAfterSeconds: null });
 
     const stranger = createDoorClient({ url, key: 'fg_not_a_key' });
-    expect(await stranger.verifyFace({ name: 'younes' }, await frame(camera(0)))).toMatchObject({ ok: false, error: { __typename: 'UnauthorizedError' } });
+    expect(await stranger.verifyFace({ name: 'younes' }, await frame(camera(0)))).toMatchObject({
+      ok: false,
+      error: { __typename: 'UnauthorizedError' },
+    });
     // An attempt already completed (or another door's) cannot be completed.
     expect(await lobby.completeStepUp('no-such-attempt', PIN)).toMatchObject({ ok: false });
 
     await expect(lobby.identifyFace([])).rejects.toThrow(RangeError);
 
     // One attempt a minute: the second is RATE_LIMITED with the seconds to wait, typed.
-    const limit = (n: number) => asAdmin(`mutation ($n: Int!) { updateSettings(input: { rateLimitPerMinute: $n }) { ... on MutationUpdateSettingsSuccess { data { rateLimitPerMinute } } } }`, { n });
+    const limit = (n: number) =>
+      asAdmin(
+        `mutation ($n: Int!) { updateSettings(input: { rateLimitPerMinute: $n }) { ... on MutationUpdateSettingsSuccess { data { rateLimitPerMinute } } } }`,
+        { n },
+      );
     await limit(1);
     try {
       decided(await lobby.identifyFace(await frame(camera(0))));
@@ -224,12 +292,20 @@ describe.skipIf(!hasFaces('seed'))(`door integrators' kit over HTTP (needs ${see
 
     const wrong = await door(['--url', url, '--key', keys['server-room']!, '--claim', 'younes', camera(0), '--pin', '9999', '--json']);
     expect(wrong.code).toBe(3);
-    expect(JSON.parse(wrong.stdout)).toMatchObject({ ok: true, decision: 'STEP_UP', result: { pinTriesLeft: 2 }, attempt: { decision: 'STEP_UP', pinTriesLeft: 3 } });
+    expect(JSON.parse(wrong.stdout)).toMatchObject({
+      ok: true,
+      decision: 'STEP_UP',
+      result: { pinTriesLeft: 2 },
+      attempt: { decision: 'STEP_UP', pinTriesLeft: 3 },
+    });
 
     // --watch prints the door's own attempt as an event, then stops after --events.
     const watched = await door(['--url', url, '--claim', 'younes', camera(0), '--watch', '--events', '1', '--json'], env);
     expect(watched.code).toBe(0);
-    const [decision, event] = watched.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const [decision, event] = watched.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(event.event).toMatchObject({ id: decision.result.attemptId, decision: 'ACCEPTED', decidedLabel: 'younes' });
 
     // At a terminal it asks for the PIN, without echo, until the attempt ends (through a pty: script(1)).
@@ -247,7 +323,9 @@ describe.skipIf(!hasFaces('seed'))(`door integrators' kit over HTTP (needs ${see
       child.on('close', (code) => (clearTimeout(timer), resolve({ code, out })));
     });
     expect(typed.code).toBe(0);
-    expect(typed.out).toMatch(/STEP_UP\s+pin_required: .*3 tries left[^]*PIN for attempt[^]*STEP_UP\s+pin_required: .*2 tries left[^]*PIN for attempt[^]*ACCEPTED\s+younes \(pin_ok/);
+    expect(typed.out).toMatch(
+      /STEP_UP\s+pin_required: .*3 tries left[^]*PIN for attempt[^]*STEP_UP\s+pin_required: .*2 tries left[^]*PIN for attempt[^]*ACCEPTED\s+younes \(pin_ok/,
+    );
     // An echo would follow the prompt (ids and times may contain the same digits by chance).
     expect(typed.out).not.toMatch(/PIN for attempt \w+: *\S/);
     expect(typed.out).not.toMatch(new RegExp(`(^|\\s)(1111|${PIN})(\\s|$)`));

@@ -29,7 +29,11 @@ const FLOAT32 = encoderModelId('float32');
 const INT8 = encoderModelId('int8');
 
 const sqlite = databases().find((d) => d.name === 'SQLite')!;
-const skip = !hasFaces('seed') ? `needs ${seed}` : !exactInt8() ? 'this CPU has no AVX-512 VNNI, where the int8 encoder does not run' : null;
+const skip = !hasFaces('seed')
+  ? `needs ${seed}`
+  : !exactInt8()
+    ? 'this CPU has no AVX-512 VNNI, where the int8 encoder does not run'
+    : null;
 describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from float32 to int8${skip ? ` (skipped: ${skip})` : ''}`, () => {
   const dirs: string[] = [];
   afterAll(async () => {
@@ -38,7 +42,14 @@ describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from fl
   async function database() {
     const dir = await mkdtemp(path.join(tmpdir(), 'facegate-encoder-'));
     dirs.push(dir);
-    const env = { DATABASE_URL: await sqlite.url(dir), FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '2', FACEGATE_DATA_KEY_FILE: path.join(dir, 'data.key'), FACEGATE_MODEL_POLL_MS: '50' };
+    const env = {
+      DATABASE_URL: await sqlite.url(dir),
+      FACEGATE_ADMIN_EMAIL: ADMIN.email,
+      FACEGATE_ADMIN_PASSWORD: ADMIN.password,
+      FACEGATE_RECOGNIZER_THREADS: '2',
+      FACEGATE_DATA_KEY_FILE: path.join(dir, 'data.key'),
+      FACEGATE_MODEL_POLL_MS: '50',
+    };
     const start = async (precision?: 'float32' | 'int8') => {
       const app = await createApp(loadConfig({ ...env, ...(precision ? { FACEGATE_ENCODER_PRECISION: precision } : {}) }));
       // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
@@ -48,12 +59,14 @@ describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from fl
     return { env, start };
   }
 
-  it('a new database starts in int8 on this CPU, unless asked for float32; one from before databases kept their encoder stays in its faces\' encoder', async () => {
+  it("a new database starts in int8 on this CPU, unless asked for float32; one from before databases kept their encoder stays in its faces' encoder", async () => {
     const fresh = await database();
     let app = await fresh.start();
     expect(app.services.gallery.model).toBe(INT8);
     // The encoder is one per process: another database in float32 cannot open beside it.
-    await expect((await database()).start('float32')).rejects.toThrow(/another app in this process runs the int8 encoder.*one encoder per process/);
+    await expect((await database()).start('float32')).rejects.toThrow(
+      /another app in this process runs the int8 encoder.*one encoder per process/,
+    );
     await app.close();
     // Asked for float32 at its first start, a database keeps float32; enrolled, then its record erased (as
     // before databases kept one), it stays in float32: the encoder its faces are in.
@@ -61,7 +74,10 @@ describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from fl
     app = await old.start('float32');
     expect(app.services.gallery.model).toBe(FLOAT32);
     const person = await app.services.people.create({ name: 'younes' });
-    expect((await app.services.people.enroll(person.id, [{ filename: 'younes.jpg', bytes: new Uint8Array(await readFile(photo('younes'))) }])).rejected).toEqual([]);
+    expect(
+      (await app.services.people.enroll(person.id, [{ filename: 'younes.jpg', bytes: new Uint8Array(await readFile(photo('younes'))) }]))
+        .rejected,
+    ).toEqual([]);
     await app.db.prisma.setting.delete({ where: { key: 'encoderModel' } });
     await app.close();
     app = await old.start();
@@ -73,10 +89,20 @@ describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from fl
   it('a database from before with no face but a float32 head stays float32; an int8 one on a machine without int8 stops with the way out, which needs only the database', async () => {
     const { env, start } = await database();
     let app = await start('float32');
-    const head = headArtefact(FLOAT32, Array.from({ length: 128 * 128 }, (_, i) => (i % 129 === 0 ? 1 : 0)), new Array(128).fill(0), { note: 'float32 head' });
+    const head = headArtefact(
+      FLOAT32,
+      Array.from({ length: 128 * 128 }, (_, i) => (i % 129 === 0 ? 1 : 0)),
+      new Array(128).fill(0),
+      { note: 'float32 head' },
+    );
     await app.services.models.addHead(JSON.stringify(head));
     await app.services.models.requestChange(head.id, null);
-    await until('the head active', () => app.services.gallery.model, (m) => m === head.modelId, 30_000);
+    await until(
+      'the head active',
+      () => app.services.gallery.model,
+      (m) => m === head.modelId,
+      30_000,
+    );
     // As a database from before databases kept their encoder: no face, an active float32 head, no record.
     await app.db.prisma.setting.delete({ where: { key: 'encoderModel' } });
     await app.close();
@@ -86,12 +112,25 @@ describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from fl
     // Recorded in int8 (as by a move), then opened where int8 does not run: refused, with a way out that
     // does not need the API to start.
     await app.db.prisma.setting.update({ where: { key: 'encoderModel' }, data: { value: INT8 } });
-    await expect(chooseEncoder(app.db.prisma, undefined, false)).rejects.toThrow(/not here: run it on such a machine, or move the database to float32 \(facegate models encoder float32 --drop-head\)/);
+    await expect(chooseEncoder(app.db.prisma, undefined, false)).rejects.toThrow(
+      /not here: run it on such a machine, or move the database to float32 \(facegate models encoder float32 --drop-head\)/,
+    );
     await app.db.prisma.setting.update({ where: { key: 'encoderModel' }, data: { value: FLOAT32 } });
     await app.close();
-    const facegate = async (...args: string[]) => (await promisify(execFile)(process.execPath, [bin, ...args], { env: { ...process.env, ...env, FACEGATE_ENCODER_PRECISION: '' }, cwd: path.dirname(bin) })).stdout;
+    const facegate = async (...args: string[]) =>
+      (
+        await promisify(execFile)(process.execPath, [bin, ...args], {
+          env: { ...process.env, ...env, FACEGATE_ENCODER_PRECISION: '' },
+          cwd: path.dirname(bin),
+        })
+      ).stdout;
     await expect(facegate('models', 'encoder', 'int8', '--json')).rejects.toThrow(/a head is the active model .* pass --drop-head/);
-    expect(JSON.parse(await facegate('models', 'encoder', 'int8', '--drop-head', '--json'))).toEqual({ from: FLOAT32, to: INT8, faces: 0, droppedHead: head.id });
+    expect(JSON.parse(await facegate('models', 'encoder', 'int8', '--drop-head', '--json'))).toEqual({
+      from: FLOAT32,
+      to: INT8,
+      faces: 0,
+      droppedHead: head.id,
+    });
     app = await start();
     expect(app.services.gallery.model).toBe(INT8);
     await app.close();
@@ -101,7 +140,11 @@ describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from fl
     const { start } = await database();
     const app = await start('float32');
     await app.db.prisma.setting.delete({ where: { key: 'encoderModel' } });
-    const chosen = await Promise.all([chooseEncoder(app.db.prisma, undefined, true), chooseEncoder(app.db.prisma, undefined, true), chooseEncoder(app.db.prisma, undefined, true)]);
+    const chosen = await Promise.all([
+      chooseEncoder(app.db.prisma, undefined, true),
+      chooseEncoder(app.db.prisma, undefined, true),
+      chooseEncoder(app.db.prisma, undefined, true),
+    ]);
     expect(new Set(chosen).size).toBe(1);
     expect(await app.db.prisma.setting.count({ where: { key: 'encoderModel' } })).toBe(1);
     await app.close();
@@ -109,7 +152,13 @@ describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from fl
 
   it('only `facegate models encoder` moves a database; its faces are then re-encoded, never compared across encoders; a head of the other encoder is refused', async () => {
     const { env, start } = await database();
-    const facegate = async (...args: string[]) => (await promisify(execFile)(process.execPath, [bin, ...args], { env: { ...process.env, ...env, FACEGATE_ENCODER_PRECISION: '' }, cwd: path.dirname(bin) })).stdout;
+    const facegate = async (...args: string[]) =>
+      (
+        await promisify(execFile)(process.execPath, [bin, ...args], {
+          env: { ...process.env, ...env, FACEGATE_ENCODER_PRECISION: '' },
+          cwd: path.dirname(bin),
+        })
+      ).stdout;
     const ids: Record<string, string> = {};
     let app: App = await start('float32');
     const client = () => apiClient(app);
@@ -117,16 +166,42 @@ describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from fl
     let admin = await signIn();
     for (const name of ['younes', 'bertrand', 'kian']) {
       ids[name] = (await client().gql(CREATE, { n: name }, admin)).body.data!.createPerson.data.id;
-      expect((await client().upload(ENROLL, { id: ids[name], images: [null] }, { 'images.0': photo(name) }, admin)).body.data!.enrollFaces.data.rejected).toEqual([]);
+      expect(
+        (await client().upload(ENROLL, { id: ids[name], images: [null] }, { 'images.0': photo(name) }, admin)).body.data!.enrollFaces.data
+          .rejected,
+      ).toEqual([]);
     }
-    const verify = async (claim: string, n: number) => (await client().upload(VERIFY, { input: { personId: ids[claim], image: null } }, { 'input.image': camera(n) }, admin)).body.data!.verifyFace;
+    const verify = async (claim: string, n: number) =>
+      (await client().upload(VERIFY, { input: { personId: ids[claim], image: null } }, { 'input.image': camera(n) }, admin)).body.data!
+        .verifyFace;
     const floatDecisions = [await verify('younes', 0), await verify('bertrand', 0)];
     expect(floatDecisions.map((d) => d.data.decision)).toEqual(['ACCEPTED', 'REFUSED']);
     // A head learned on float32 encodings, stored and made active while float32 is the encoder.
-    const identity = headArtefact(FLOAT32, Array.from({ length: 128 * 128 }, (_, i) => (i % 129 === 0 ? 1 : 0)), new Array(128).fill(0), { note: 'float32 head' });
-    expect((await client().upload(ADD_HEAD, { f: null }, { f: { name: 'head.json', bytes: new TextEncoder().encode(JSON.stringify(identity)) } }, admin)).body.data!.addModelHead.__typename).toBe('MutationAddModelHeadSuccess');
-    expect((await client().gql(CHANGE, { h: identity.id }, admin)).body.data!.changeActiveModel.__typename).toBe('MutationChangeActiveModelSuccess');
-    await until('the head active', () => app.services.gallery.model, (m) => m.includes('+head-'), 30_000);
+    const identity = headArtefact(
+      FLOAT32,
+      Array.from({ length: 128 * 128 }, (_, i) => (i % 129 === 0 ? 1 : 0)),
+      new Array(128).fill(0),
+      { note: 'float32 head' },
+    );
+    expect(
+      (
+        await client().upload(
+          ADD_HEAD,
+          { f: null },
+          { f: { name: 'head.json', bytes: new TextEncoder().encode(JSON.stringify(identity)) } },
+          admin,
+        )
+      ).body.data!.addModelHead.__typename,
+    ).toBe('MutationAddModelHeadSuccess');
+    expect((await client().gql(CHANGE, { h: identity.id }, admin)).body.data!.changeActiveModel.__typename).toBe(
+      'MutationChangeActiveModelSuccess',
+    );
+    await until(
+      'the head active',
+      () => app.services.gallery.model,
+      (m) => m.includes('+head-'),
+      30_000,
+    );
     await app.close();
 
     // Asked for int8, the start stops: it would re-encode everyone. Unset, it keeps float32.
@@ -136,8 +211,15 @@ describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from fl
     admin = await signIn();
     // The move refuses while a head is the active model.
     await expect(facegate('models', 'encoder', 'int8', '--json')).rejects.toThrow(/a head is the active model .* pass --drop-head/);
-    expect((await client().gql(CHANGE, { h: null }, admin)).body.data!.changeActiveModel.__typename).toBe('MutationChangeActiveModelSuccess');
-    await until('the encoder alone active', () => app.services.gallery.model, (m) => m === FLOAT32, 30_000);
+    expect((await client().gql(CHANGE, { h: null }, admin)).body.data!.changeActiveModel.__typename).toBe(
+      'MutationChangeActiveModelSuccess',
+    );
+    await until(
+      'the encoder alone active',
+      () => app.services.gallery.model,
+      (m) => m === FLOAT32,
+      30_000,
+    );
     // Moved while this float32 instance still runs: it refuses what it would run on the old encoder.
     const moved = await facegate('models', 'encoder', 'int8', '--json');
     expect(JSON.parse(moved)).toEqual({ from: FLOAT32, to: INT8, faces: 3, droppedHead: null });
@@ -148,8 +230,18 @@ describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from fl
     // Restarted, it runs int8: the three faces are re-encoded from their photos, then recognised.
     app = await start();
     admin = await signIn();
-    await until('the three samples re-encoded into int8', () => app.db.prisma.sampleEncoding.count({ where: { model: INT8, source: 'original' } }), (n) => n === 3, 60_000);
-    await until("younes's gallery entry in int8", () => verify('younes', 0), (d) => d.data?.decision === 'ACCEPTED', 30_000);
+    await until(
+      'the three samples re-encoded into int8',
+      () => app.db.prisma.sampleEncoding.count({ where: { model: INT8, source: 'original' } }),
+      (n) => n === 3,
+      60_000,
+    );
+    await until(
+      "younes's gallery entry in int8",
+      () => verify('younes', 0),
+      (d) => d.data?.decision === 'ACCEPTED',
+      30_000,
+    );
     const intDecisions = [await verify('younes', 0), await verify('bertrand', 0)];
     expect(intDecisions.map((d) => d.data.decision)).toEqual(['ACCEPTED', 'REFUSED']);
     intDecisions.forEach((d, i) => {
@@ -161,7 +253,11 @@ describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from fl
     expect(last?.model).toBe(INT8);
     // The float32 head is still stored; it cannot become the active model of an int8 deployment.
     const refused = (await client().gql(CHANGE, { h: identity.id }, admin)).body.data!.changeActiveModel;
-    expect(refused).toMatchObject({ __typename: 'InvalidInputError', code: 'INVALID_INPUT', message: expect.stringMatching(/trained on dlib-resnet-v1\+mirror/) });
+    expect(refused).toMatchObject({
+      __typename: 'InvalidInputError',
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/trained on dlib-resnet-v1\+mirror/),
+    });
     expect(app.services.gallery.model).toBe(INT8);
     await app.close();
   }, 240_000);

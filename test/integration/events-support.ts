@@ -10,7 +10,6 @@ import path from 'node:path';
 
 export const MOSQUITTO = [process.env.MOSQUITTO_BIN, '/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => p && existsSync(p));
 
-
 export async function until<T>(what: string, read: () => Promise<T> | T, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const start = Date.now();
   for (;;) {
@@ -50,9 +49,25 @@ export function broker(port: number, dir: string) {
   const conf = path.join(dir, `mosquitto-${port}.conf`);
   return {
     async start() {
-      await writeFile(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\nautosave_interval 1\n`);
+      await writeFile(
+        conf,
+        `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\nautosave_interval 1\n`,
+      );
       child = spawn(MOSQUITTO!, ['-c', conf], { stdio: 'ignore' });
-      await until('mosquitto to listen', () => new Promise<boolean>((resolve) => connect(port, '127.0.0.1').on('connect', function (this: import('node:net').Socket) { this.destroy(); resolve(true); }).on('error', () => resolve(false))), Boolean, 10_000);
+      await until(
+        'mosquitto to listen',
+        () =>
+          new Promise<boolean>((resolve) =>
+            connect(port, '127.0.0.1')
+              .on('connect', function (this: import('node:net').Socket) {
+                this.destroy();
+                resolve(true);
+              })
+              .on('error', () => resolve(false)),
+          ),
+        Boolean,
+        10_000,
+      );
     },
     async stop() {
       const running = child;

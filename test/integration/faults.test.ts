@@ -21,13 +21,18 @@ const ADMIN = { email: 'admin@facegate.test', password: 'correct horse battery' 
 const IDENTIFY = `mutation ($image: File) { identifyFace(image: $image) { __typename ... on MutationIdentifyFaceSuccess { data { decision attemptId person { name } } } ... on Error { code message } } }`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-type Answer = { kind: 'decision'; decision: string; attemptId: string } | { kind: 'typed'; typename: string; code: string } | { kind: 'other'; body: unknown };
+type Answer =
+  | { kind: 'decision'; decision: string; attemptId: string }
+  | { kind: 'typed'; typename: string; code: string }
+  | { kind: 'other'; body: unknown };
 
 /** A site: younes enrolled, a door and its key. */
 async function site(app: App) {
   await app.services.updateSettings({ liveness: 'off' });
   const person = await app.services.people.create({ name: 'younes' });
-  await app.services.people.enroll(person.id, [{ filename: 'younes.jpg', bytes: new Uint8Array(await readFile(path.join(seed, 'younes.jpg'))) }]);
+  await app.services.people.enroll(person.id, [
+    { filename: 'younes.jpg', bytes: new Uint8Array(await readFile(path.join(seed, 'younes.jpg'))) },
+  ]);
   const door = await app.services.access.doors.create('front');
   const key = (await app.services.apiKeys.create({ name: 'front door', scopes: ['verify', 'identify'], doorId: door.id })).token;
   const client = apiClient(app);
@@ -35,7 +40,8 @@ async function site(app: App) {
   const attempt = async (file = 'camera_0.jpg'): Promise<Answer> => {
     const { body } = await client.upload(IDENTIFY, { image: null }, { image: path.join(seed, file) }, key);
     const result = body.data?.identifyFace;
-    if (result?.__typename === 'MutationIdentifyFaceSuccess') return { kind: 'decision', decision: result.data.decision, attemptId: result.data.attemptId };
+    if (result?.__typename === 'MutationIdentifyFaceSuccess')
+      return { kind: 'decision', decision: result.data.decision, attemptId: result.data.attemptId };
     if (result?.code) return { kind: 'typed', typename: result.__typename, code: result.code };
     // An error outside the field's result (e.g. the door's key could not be looked up): typed by its code.
     const code = body.errors?.[0]?.extensions?.code;
@@ -97,70 +103,75 @@ describe.skipIf(!hasFaces('seed'))(`a recognition worker that dies mid-request (
 });
 
 const pgSkip = throwawayPostgresSkip();
-describe.skipIf(!hasFaces('seed') || pgSkip)(`PostgreSQL stopped during load, then restarted${pgSkip ? ` (${pgSkip})` : ''} (needs ${seed})`, () => {
-  let dir: string;
-  let server: ThrowawayPostgres;
-  let app: App;
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'facegate-pgdown-'));
-    // A cluster of this test's own: the shared server on 5432 is never stopped.
-    server = await startThrowawayPostgres();
-    app = await createApp(loadConfig({ DATABASE_URL: server.url, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_LOG_LEVEL: 'silent' }));
-  }, 300_000);
-  afterAll(async () => {
-    // Closing must finish promptly after the outage (it once hung here: a connection that died inside a
-    // transaction was never given back to Prisma's pool, whose end() then waited for it; see create-db.ts).
-    const within = async (ms: number, what: string, work: Promise<unknown>) =>
-      expect(await Promise.race([work.then(() => 'done'), sleep(ms).then(() => `${what} did not finish in ${ms / 1000} s`)])).toBe('done');
-    await within(60_000, 'app.close() after the outage', app?.close() ?? Promise.resolve());
-    await within(60_000, 'stopping the throwaway PostgreSQL', server?.destroy() ?? Promise.resolve());
-    await rm(dir, { recursive: true, force: true });
-  }, 200_000);
+describe.skipIf(!hasFaces('seed') || pgSkip)(
+  `PostgreSQL stopped during load, then restarted${pgSkip ? ` (${pgSkip})` : ''} (needs ${seed})`,
+  () => {
+    let dir: string;
+    let server: ThrowawayPostgres;
+    let app: App;
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'facegate-pgdown-'));
+      // A cluster of this test's own: the shared server on 5432 is never stopped.
+      server = await startThrowawayPostgres();
+      app = await createApp(loadConfig({ DATABASE_URL: server.url, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_LOG_LEVEL: 'silent' }));
+    }, 300_000);
+    afterAll(async () => {
+      // Closing must finish promptly after the outage (it once hung here: a connection that died inside a
+      // transaction was never given back to Prisma's pool, whose end() then waited for it; see create-db.ts).
+      const within = async (ms: number, what: string, work: Promise<unknown>) =>
+        expect(await Promise.race([work.then(() => 'done'), sleep(ms).then(() => `${what} did not finish in ${ms / 1000} s`)])).toBe(
+          'done',
+        );
+      await within(60_000, 'app.close() after the outage', app?.close() ?? Promise.resolve());
+      await within(60_000, 'stopping the throwaway PostgreSQL', server?.destroy() ?? Promise.resolve());
+      await rm(dir, { recursive: true, force: true });
+    }, 200_000);
 
-  it('doors get UNAVAILABLE while it is down, the API recovers by itself, and every decision answered is audited once', async () => {
-    const { attempt } = await site(app);
-    expect(await attempt()).toMatchObject({ kind: 'decision', decision: 'ACCEPTED' });
-    const before = await app.db.prisma.recognitionEvent.count();
-    const answers: { answer: Answer; phase: 'up' | 'down' | 'back' }[] = [];
-    let phase: 'up' | 'down' | 'back' = 'up';
-    let stop = false;
-    // Two doors ringing back to back.
-    const load = Promise.all(
-      [0, 1].map(async () => {
-        while (!stop) {
-          const at = phase;
-          answers.push({ answer: await attempt(), phase: at });
-        }
-      }),
-    );
-    await sleep(1500);
-    await server.stop();
-    phase = 'down';
-    // Down for a while (well under 30 s): attempts keep coming and are answered.
-    const downSince = Date.now();
-    while (answers.filter((a) => a.phase === 'down').length < 6 || Date.now() - downSince < 3000) await sleep(100);
-    await server.start();
-    phase = 'back';
-    // Recovered without a restart: decisions again.
-    const deadline = Date.now() + 120_000;
-    while (!answers.some((a) => a.phase === 'back' && a.answer.kind === 'decision') && Date.now() < deadline) await sleep(200);
-    stop = true;
-    await load;
+    it('doors get UNAVAILABLE while it is down, the API recovers by itself, and every decision answered is audited once', async () => {
+      const { attempt } = await site(app);
+      expect(await attempt()).toMatchObject({ kind: 'decision', decision: 'ACCEPTED' });
+      const before = await app.db.prisma.recognitionEvent.count();
+      const answers: { answer: Answer; phase: 'up' | 'down' | 'back' }[] = [];
+      let phase: 'up' | 'down' | 'back' = 'up';
+      let stop = false;
+      // Two doors ringing back to back.
+      const load = Promise.all(
+        [0, 1].map(async () => {
+          while (!stop) {
+            const at = phase;
+            answers.push({ answer: await attempt(), phase: at });
+          }
+        }),
+      );
+      await sleep(1500);
+      await server.stop();
+      phase = 'down';
+      // Down for a while (well under 30 s): attempts keep coming and are answered.
+      const downSince = Date.now();
+      while (answers.filter((a) => a.phase === 'down').length < 6 || Date.now() - downSince < 3000) await sleep(100);
+      await server.start();
+      phase = 'back';
+      // Recovered without a restart: decisions again.
+      const deadline = Date.now() + 120_000;
+      while (!answers.some((a) => a.phase === 'back' && a.answer.kind === 'decision') && Date.now() < deadline) await sleep(200);
+      stop = true;
+      await load;
 
-    const other = answers.filter((a) => a.answer.kind === 'other');
-    expect(other, JSON.stringify(other.slice(0, 3))).toEqual([]);
-    const down = answers.filter((a) => a.phase === 'down').map((a) => a.answer);
-    expect(down.some((a) => a.kind === 'typed' && a.code === 'UNAVAILABLE')).toBe(true);
-    for (const a of answers) if (a.answer.kind === 'typed') expect(a.answer.code).toBe('UNAVAILABLE');
-    expect(answers.some((a) => a.phase === 'back' && a.answer.kind === 'decision' && a.answer.decision === 'ACCEPTED')).toBe(true);
-    // Every decision a door was given is in the audit, once; nothing else was recorded twice.
-    const decided = answers.flatMap((a) => (a.answer.kind === 'decision' ? [a.answer.attemptId] : []));
-    expect(await app.db.prisma.recognitionEvent.count({ where: { id: { in: decided } } })).toBe(decided.length);
-    expect(await app.db.prisma.recognitionEvent.count()).toBeLessThanOrEqual(before + answers.length);
-    const { verifyAuditChain } = await import('../../apps/api/src/services/audit-chain.ts');
-    expect((await verifyAuditChain(app.db.prisma)).ok).toBe(true);
-  }, 300_000);
-});
+      const other = answers.filter((a) => a.answer.kind === 'other');
+      expect(other, JSON.stringify(other.slice(0, 3))).toEqual([]);
+      const down = answers.filter((a) => a.phase === 'down').map((a) => a.answer);
+      expect(down.some((a) => a.kind === 'typed' && a.code === 'UNAVAILABLE')).toBe(true);
+      for (const a of answers) if (a.answer.kind === 'typed') expect(a.answer.code).toBe('UNAVAILABLE');
+      expect(answers.some((a) => a.phase === 'back' && a.answer.kind === 'decision' && a.answer.decision === 'ACCEPTED')).toBe(true);
+      // Every decision a door was given is in the audit, once; nothing else was recorded twice.
+      const decided = answers.flatMap((a) => (a.answer.kind === 'decision' ? [a.answer.attemptId] : []));
+      expect(await app.db.prisma.recognitionEvent.count({ where: { id: { in: decided } } })).toBe(decided.length);
+      expect(await app.db.prisma.recognitionEvent.count()).toBeLessThanOrEqual(before + answers.length);
+      const { verifyAuditChain } = await import('../../apps/api/src/services/audit-chain.ts');
+      expect((await verifyAuditChain(app.db.prisma)).ok).toBe(true);
+    }, 300_000);
+  },
+);
 
 describe.skipIf(pgSkip)(`PostgreSQL gone in the middle of a transaction${pgSkip ? ` (${pgSkip})` : ''}`, () => {
   let server: ThrowawayPostgres;
@@ -200,7 +211,14 @@ describe.skipIf(!hasFaces('seed') || mountSkip)(`SQLite's disk full${mountSkip ?
     mnt = path.join(dir, 'disk');
     await mkdir(mnt);
     await promisify(execFile)('mount', ['-t', 'tmpfs', '-o', 'size=12m,mode=0700', 'tmpfs', mnt]);
-    app = await createApp(loadConfig({ DATABASE_URL: `file:${path.join(mnt, 'facegate.db')}`, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password }));
+    app = await createApp(
+      loadConfig({
+        DATABASE_URL: `file:${path.join(mnt, 'facegate.db')}`,
+        FACEGATE_RECOGNIZER_THREADS: '1',
+        FACEGATE_ADMIN_EMAIL: ADMIN.email,
+        FACEGATE_ADMIN_PASSWORD: ADMIN.password,
+      }),
+    );
   }, 300_000);
   afterAll(async () => {
     await app?.close().catch(() => undefined);
@@ -211,7 +229,12 @@ describe.skipIf(!hasFaces('seed') || mountSkip)(`SQLite's disk full${mountSkip ?
   it('refuses with typed UNAVAILABLE while full, leaves no corrupt file or half-written person, and works again once space returns', async () => {
     const { attempt, person, client } = await site(app);
     expect(await attempt()).toMatchObject({ kind: 'decision', decision: 'ACCEPTED' });
-    const admin = (await client.gql(`mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token as string;
+    const admin = (
+      await client.gql(
+        `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
+        { e: ADMIN.email, p: ADMIN.password },
+      )
+    ).body.data!.login.data.token as string;
     const before = { events: await app.db.prisma.recognitionEvent.count(), samples: await app.db.prisma.faceSample.count() };
     // The write-ahead log emptied first, so the next write must grow a file (else it would reuse the log's space).
     await app.db.prisma.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
@@ -231,7 +254,12 @@ describe.skipIf(!hasFaces('seed') || mountSkip)(`SQLite's disk full${mountSkip ?
     const full = [await attempt(), await attempt('camera_1.jpg')];
     for (const answer of full) expect(answer).toEqual({ kind: 'typed', typename: 'UnavailableError', code: 'UNAVAILABLE' });
     // An administrator adding a photo gets the same typed answer, and the person is unchanged.
-    const enrol = await client.upload(`mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images, allowDuplicates: true) { __typename } }`, { id: person.id, images: [null] }, { 'images.0': path.join(seed, 'camera_0.jpg') }, admin);
+    const enrol = await client.upload(
+      `mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images, allowDuplicates: true) { __typename } }`,
+      { id: person.id, images: [null] },
+      { 'images.0': path.join(seed, 'camera_0.jpg') },
+      admin,
+    );
     expect(enrol.body.errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
     expect(await app.db.prisma.faceSample.count()).toBe(before.samples);
     expect(await app.db.prisma.recognitionEvent.count()).toBe(before.events);
@@ -239,7 +267,12 @@ describe.skipIf(!hasFaces('seed') || mountSkip)(`SQLite's disk full${mountSkip ?
 
     await rm(filler);
     expect(await attempt()).toMatchObject({ kind: 'decision', decision: 'ACCEPTED' });
-    const again = await client.upload(`mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images, allowDuplicates: true) { __typename } }`, { id: person.id, images: [null] }, { 'images.0': path.join(seed, 'camera_0.jpg') }, admin);
+    const again = await client.upload(
+      `mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images, allowDuplicates: true) { __typename } }`,
+      { id: person.id, images: [null] },
+      { 'images.0': path.join(seed, 'camera_0.jpg') },
+      admin,
+    );
     expect(again.body.data?.enrollFaces.__typename).toBe('MutationEnrollFacesSuccess');
     expect(await app.db.prisma.recognitionEvent.count()).toBe(before.events + 1);
     expect(await app.db.prisma.$queryRawUnsafe('PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
@@ -253,7 +286,13 @@ describe.skipIf(!hasFaces('seed'))(`kill -9 of the API during a bulk import, the
   let databaseUrl: string;
   let api: Awaited<ReturnType<typeof startApiProcess>> | null = null;
   const names = ['andrew', 'arnaud', 'benoit', 'bertrand', 'dan', 'felix', 'kevin', 'kian', 'sebastiano', 'tian', 'younes'];
-  const env = () => ({ DATABASE_URL: databaseUrl, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_MODEL_POLL_MS: '100', FACEGATE_MODEL_LEASE_MS: '2000' });
+  const env = () => ({
+    DATABASE_URL: databaseUrl,
+    FACEGATE_ADMIN_EMAIL: ADMIN.email,
+    FACEGATE_ADMIN_PASSWORD: ADMIN.password,
+    FACEGATE_MODEL_POLL_MS: '100',
+    FACEGATE_MODEL_LEASE_MS: '2000',
+  });
   const count = async <T>(read: (db: ReturnType<typeof createDb>) => Promise<T>): Promise<T> => {
     const db = createDb({ databaseUrl });
     try {
@@ -291,21 +330,46 @@ describe.skipIf(!hasFaces('seed'))(`kill -9 of the API during a bulk import, the
     for (const name of names) {
       const photo = path.join(seed, `${name}.jpg`);
       files[`${name}/1.jpg`] = new Uint8Array(await readFile(photo));
-      files[`${name}/2.jpg`] = new Uint8Array(await sharp(photo).resize(160, 160).modulate({ brightness: 1.25 }).blur(1.4).jpeg({ quality: 60 }).toBuffer());
+      files[`${name}/2.jpg`] = new Uint8Array(
+        await sharp(photo).resize(160, 160).modulate({ brightness: 1.25 }).blur(1.4).jpeg({ quality: 60 }).toBuffer(),
+      );
       files[`${name}/3.jpg`] = new Uint8Array(
-        await sharp(photo).resize(200, 200).extend({ top: 30, bottom: 30, left: 30, right: 30, extendWith: 'mirror' }).rotate(14, { background: '#808080' }).greyscale().jpeg({ quality: 70 }).toBuffer(),
+        await sharp(photo)
+          .resize(200, 200)
+          .extend({ top: 30, bottom: 30, left: 30, right: 30, extendWith: 'mirror' })
+          .rotate(14, { background: '#808080' })
+          .greyscale()
+          .jpeg({ quality: 70 })
+          .toBuffer(),
       );
     }
     const archive = zipSync(files, { level: 0 });
     const importOver = async () => {
       const base = api!.base;
-      const login = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`, variables: { e: ADMIN.email, p: ADMIN.password } }) });
+      const login = await fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
+          variables: { e: ADMIN.email, p: ADMIN.password },
+        }),
+      });
       const token = ((await login.json()) as { data: { login: { data: { token: string } } } }).data.login.data.token;
       const form = new FormData();
-      form.append('operations', JSON.stringify({ query: `mutation ($a: File!) { importPeople(archive: $a, allowDuplicates: true) { __typename ... on MutationImportPeopleSuccess { data { people { name enrolled } } } } }`, variables: { a: null } }));
+      form.append(
+        'operations',
+        JSON.stringify({
+          query: `mutation ($a: File!) { importPeople(archive: $a, allowDuplicates: true) { __typename ... on MutationImportPeopleSuccess { data { people { name enrolled } } } } }`,
+          variables: { a: null },
+        }),
+      );
       form.append('map', JSON.stringify({ 0: ['variables.a'] }));
       form.append('0', new File([archive], 'office.zip'));
-      return fetch(`${base}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'graphql-require-preflight': '1' }, body: form }).then((r) => r.json() as Promise<{ data?: { importPeople: { __typename: string } } }>);
+      return fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'graphql-require-preflight': '1' },
+        body: form,
+      }).then((r) => r.json() as Promise<{ data?: { importPeople: { __typename: string } } }>);
     };
     api = await startApiProcess(env());
     const cut = importOver().catch(() => 'connection lost');
@@ -322,37 +386,55 @@ describe.skipIf(!hasFaces('seed'))(`kill -9 of the API during a bulk import, the
     // (the run again, which stores only photos not yet enrolled, added none to them), and that is
     // several rows (a photo may be refused by the quality gates, the same for both runs).
     const final = new Map(after.map((p) => [p.name, p._count.samples]));
-    for (const person of people) expect({ name: person.name, samples: person._count.samples }).toEqual({ name: person.name, samples: final.get(person.name) });
+    for (const person of people)
+      expect({ name: person.name, samples: person._count.samples }).toEqual({ name: person.name, samples: final.get(person.name) });
     for (const person of after) expect(person._count.samples).toBeGreaterThanOrEqual(2);
     await api.stop();
     api = null;
   }, 600_000);
 
   const vnni = exactInt8();
-  it.skipIf(!vnni)(`an encoder move killed mid-way resumes where it stopped when the API starts again${vnni ? '' : ' (skipped: no AVX-512 VNNI, no int8 encoder)'}`, async () => {
-    const samples = await count((db) => db.prisma.faceSample.count());
-    const from = await count((db) => db.prisma.faceSample.findFirstOrThrow({ select: { model: true } }).then((s) => s.model));
-    const to = from === encoderModelId('int8') ? 'float32' : 'int8';
-    const bin = new URL('../../apps/api/bin/facegate.js', import.meta.url).pathname;
-    const moved = JSON.parse((await promisify(execFile)(process.execPath, [bin, 'models', 'encoder', to, '--json'], { env: { ...process.env, DATABASE_URL: databaseUrl } })).stdout);
-    expect(moved).toMatchObject({ to: encoderModelId(to), faces: samples });
-    const reencoded = () => count((db) => db.prisma.sampleEncoding.count({ where: { model: encoderModelId(to) } }));
-    api = await startApiProcess(env());
-    await killWhen(async () => (await reencoded()) >= 5);
-    const doneAtKill = await count((db) => db.prisma.sampleEncoding.findMany({ where: { model: encoderModelId(to) }, orderBy: { sampleId: 'asc' } }));
-    expect(doneAtKill.length).toBeLessThan(samples); // killed mid-way
+  it.skipIf(!vnni)(
+    `an encoder move killed mid-way resumes where it stopped when the API starts again${vnni ? '' : ' (skipped: no AVX-512 VNNI, no int8 encoder)'}`,
+    async () => {
+      const samples = await count((db) => db.prisma.faceSample.count());
+      const from = await count((db) => db.prisma.faceSample.findFirstOrThrow({ select: { model: true } }).then((s) => s.model));
+      const to = from === encoderModelId('int8') ? 'float32' : 'int8';
+      const bin = new URL('../../apps/api/bin/facegate.js', import.meta.url).pathname;
+      const moved = JSON.parse(
+        (
+          await promisify(execFile)(process.execPath, [bin, 'models', 'encoder', to, '--json'], {
+            env: { ...process.env, DATABASE_URL: databaseUrl },
+          })
+        ).stdout,
+      );
+      expect(moved).toMatchObject({ to: encoderModelId(to), faces: samples });
+      const reencoded = () => count((db) => db.prisma.sampleEncoding.count({ where: { model: encoderModelId(to) } }));
+      api = await startApiProcess(env());
+      await killWhen(async () => (await reencoded()) >= 5);
+      const doneAtKill = await count((db) =>
+        db.prisma.sampleEncoding.findMany({ where: { model: encoderModelId(to) }, orderBy: { sampleId: 'asc' } }),
+      );
+      expect(doneAtKill.length).toBeLessThan(samples); // killed mid-way
 
-    // Restarted, it sweeps the samples still lacking an encoding in the new encoder: the rest, not again the done.
-    api = await startApiProcess(env());
-    const deadline = Date.now() + 300_000;
-    while ((await reencoded()) < samples && Date.now() < deadline) await sleep(250);
-    // Every sample once under the new encoder (one row per sample and model: nothing done twice, nothing left).
-    expect(await reencoded()).toBe(samples);
-    expect(await count((db) => db.prisma.sampleEncoding.count({ where: { model: encoderModelId(to), source: 'failed' } }))).toBe(0);
-    // What was re-encoded before the kill is kept as it was, not redone.
-    const kept = await count((db) => db.prisma.sampleEncoding.findMany({ where: { model: encoderModelId(to), sampleId: { in: doneAtKill.map((r) => r.sampleId) } }, orderBy: { sampleId: 'asc' } }));
-    expect(kept).toEqual(doneAtKill);
-    await api.stop();
-    api = null;
-  }, 900_000);
+      // Restarted, it sweeps the samples still lacking an encoding in the new encoder: the rest, not again the done.
+      api = await startApiProcess(env());
+      const deadline = Date.now() + 300_000;
+      while ((await reencoded()) < samples && Date.now() < deadline) await sleep(250);
+      // Every sample once under the new encoder (one row per sample and model: nothing done twice, nothing left).
+      expect(await reencoded()).toBe(samples);
+      expect(await count((db) => db.prisma.sampleEncoding.count({ where: { model: encoderModelId(to), source: 'failed' } }))).toBe(0);
+      // What was re-encoded before the kill is kept as it was, not redone.
+      const kept = await count((db) =>
+        db.prisma.sampleEncoding.findMany({
+          where: { model: encoderModelId(to), sampleId: { in: doneAtKill.map((r) => r.sampleId) } },
+          orderBy: { sampleId: 'asc' },
+        }),
+      );
+      expect(kept).toEqual(doneAtKill);
+      await api.stop();
+      api = null;
+    },
+    900_000,
+  );
 });

@@ -30,7 +30,13 @@ async function retained(filter: string, quietMs = 800): Promise<Map<string, stri
 }
 
 for (const database of databases()) {
-  const skip = !BROKER ? 'TEST_MQTT_URL is unset (scripts/provision.sh starts mosquitto)' : database.skip ? database.skip : !hasFaces('seed') ? `needs ${seed}` : null;
+  const skip = !BROKER
+    ? 'TEST_MQTT_URL is unset (scripts/provision.sh starts mosquitto)'
+    : database.skip
+      ? database.skip
+      : !hasFaces('seed')
+        ? `needs ${seed}`
+        : null;
   describe.skipIf(skip)(`Home Assistant MQTT discovery, on ${database.name}${skip ? ` (skipped: ${skip})` : ''}`, () => {
     // Prefixes of this run only: the broker is shared, and retained messages outlive the test.
     const run = `${process.pid}-${Date.now().toString(36)}-${database.name}`;
@@ -60,7 +66,12 @@ for (const database of databases()) {
         }),
       );
       client = apiClient(app);
-      admin = (await client.gql(`mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token;
+      admin = (
+        await client.gql(
+          `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
+          { e: ADMIN.email, p: ADMIN.password },
+        )
+      ).body.data!.login.data.token;
       subscriber = await mqtt.connectAsync(BROKER!, { reconnectPeriod: 200 });
       subscriber.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
       await subscriber.subscribeAsync([`${discovery}/#`, `${prefix}/#`], { qos: 1 });
@@ -75,16 +86,37 @@ for (const database of databases()) {
     });
 
     it("a new door appears as a device with a decision event and a last-person sensor, unavailable with facegate's status", async () => {
-      doorId = (await client.gql(`mutation { createDoor(name: "lobby") { ... on MutationCreateDoorSuccess { data { id } } } }`, {}, admin)).body.data!.createDoor.data.id;
+      doorId = (await client.gql(`mutation { createDoor(name: "lobby") { ... on MutationCreateDoorSuccess { data { id } } } }`, {}, admin))
+        .body.data!.createDoor.data.id;
       const node = `facegate_${doorId}`;
-      const configs = await until('both config topics, retained', () => retained(`${discovery}/+/${node}/+/config`), (m) => m.size === 2);
-      expect([...configs.keys()].sort()).toEqual([`${discovery}/event/${node}/decision/config`, `${discovery}/sensor/${node}/last_person/config`]);
+      const configs = await until(
+        'both config topics, retained',
+        () => retained(`${discovery}/+/${node}/+/config`),
+        (m) => m.size === 2,
+      );
+      expect([...configs.keys()].sort()).toEqual([
+        `${discovery}/event/${node}/decision/config`,
+        `${discovery}/sensor/${node}/last_person/config`,
+      ]);
       const event = JSON.parse(configs.get(`${discovery}/event/${node}/decision/config`)!);
       const sensor = JSON.parse(configs.get(`${discovery}/sensor/${node}/last_person/config`)!);
       const device = { identifiers: [node], name: 'lobby', manufacturer: 'facegate', model: 'Door' };
       const availability = [{ topic: `${prefix}/status`, payload_available: 'online', payload_not_available: 'offline' }];
-      expect(event).toMatchObject({ unique_id: `${node}_decision`, name: 'Decision', device, availability, state_topic: `${prefix}/doors/${doorId}/events`, event_types: ['accepted', 'refused', 'step_up', 'error'] });
-      expect(sensor).toMatchObject({ unique_id: `${node}_last_person`, name: 'Last person', device, availability, state_topic: `${prefix}/doors/${doorId}/events` });
+      expect(event).toMatchObject({
+        unique_id: `${node}_decision`,
+        name: 'Decision',
+        device,
+        availability,
+        state_topic: `${prefix}/doors/${doorId}/events`,
+        event_types: ['accepted', 'refused', 'step_up', 'error'],
+      });
+      expect(sensor).toMatchObject({
+        unique_id: `${node}_last_person`,
+        name: 'Last person',
+        device,
+        availability,
+        state_topic: `${prefix}/doors/${doorId}/events`,
+      });
       // The decision event's template forwards no person; the sensor's reads the name, kept on a refusal.
       expect(event.value_template).toContain('value_json.decision');
       expect(event.value_template).not.toMatch(/person/i);
@@ -96,23 +128,40 @@ for (const database of databases()) {
     it("an attempt's message on the state topic has every field the templates read", async () => {
       const { body } = await client.upload(IDENTIFY, { image: null, door: doorId }, { image: path.join(seed, 'camera_0.jpg') });
       expect(body.data!.identifyFace.code).toBe('UNAUTHORIZED');
-      const message = await until('the door event', () => messages.find((m) => m.topic === `${prefix}/doors/${doorId}/events`), (m) => m !== undefined);
+      const message = await until(
+        'the door event',
+        () => messages.find((m) => m.topic === `${prefix}/doors/${doorId}/events`),
+        (m) => m !== undefined,
+      );
       const payload = JSON.parse(message!.payload);
       expect(message!.retain).toBe(false);
       expect(payload).toMatchObject({ decision: 'error', reason: 'unauthenticated', kind: 'identify', accepted: false, personName: null });
-      for (const field of ['decision', 'reason', 'kind', 'time', 'attemptId', 'accepted', 'personName']) expect(payload).toHaveProperty(field);
+      for (const field of ['decision', 'reason', 'kind', 'time', 'attemptId', 'accepted', 'personName'])
+        expect(payload).toHaveProperty(field);
     });
 
     it('a renamed door renames its device; a deleted door leaves no config behind', async () => {
       const node = `facegate_${doorId}`;
-      const renamed = await client.gql(`mutation ($id: ID!) { updateDoor(id: $id, input: { name: "front door" }) { __typename } }`, { id: doorId }, admin);
+      const renamed = await client.gql(
+        `mutation ($id: ID!) { updateDoor(id: $id, input: { name: "front door" }) { __typename } }`,
+        { id: doorId },
+        admin,
+      );
       expect(renamed.body.data!.updateDoor.__typename).toBe('MutationUpdateDoorSuccess');
-      await until('the renamed device', async () => [...(await retained(`${discovery}/+/${node}/+/config`)).values()].map((p) => JSON.parse(p).device.name), (names) => names.length === 2 && names.every((n) => n === 'front door'));
+      await until(
+        'the renamed device',
+        async () => [...(await retained(`${discovery}/+/${node}/+/config`)).values()].map((p) => JSON.parse(p).device.name),
+        (names) => names.length === 2 && names.every((n) => n === 'front door'),
+      );
 
       const deleted = await client.gql(`mutation ($id: ID!) { deleteDoor(id: $id) { __typename } }`, { id: doorId }, admin);
       expect(deleted.body.data!.deleteDoor.__typename).toBe('MutationDeleteDoorSuccess');
       // Home Assistant removes an entity when its config topic gets an empty message...
-      await until('empty configs', () => messages.filter((m) => m.topic.startsWith(`${discovery}/`) && m.topic.includes(node) && m.payload === '').length, (n) => n === 2);
+      await until(
+        'empty configs',
+        () => messages.filter((m) => m.topic.startsWith(`${discovery}/`) && m.topic.includes(node) && m.payload === '').length,
+        (n) => n === 2,
+      );
       // ...and the broker keeps nothing for the door: a subscriber arriving now gets no config.
       expect((await retained(`${discovery}/#`)).size).toBe(0);
     });

@@ -14,7 +14,9 @@ export type Body = { data?: Record<string, any>; errors?: { message: string; ext
 
 export async function startHttpApp(database: TestDatabase, env: Record<string, string>, defaultAddress: string) {
   const dir = await mkdtemp(path.join(tmpdir(), 'facegate-http-'));
-  const app = await createApp(loadConfig({ DATABASE_URL: await database.url(dir), FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_TRUSTED_PROXIES: '127.0.0.1', ...env }));
+  const app = await createApp(
+    loadConfig({ DATABASE_URL: await database.url(dir), FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_TRUSTED_PROXIES: '127.0.0.1', ...env }),
+  );
   const server = createServer(app.yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`;

@@ -22,7 +22,14 @@ for (const database of databases()) {
 
     beforeAll(async () => {
       dir = await mkdtemp(path.join(tmpdir(), 'facegate-hygiene-'));
-      app = await createApp(loadConfig({ DATABASE_URL: await database.url(dir), FACEGATE_ADMIN_EMAIL: ROOT.email, FACEGATE_ADMIN_PASSWORD: ROOT.password, FACEGATE_RECOGNIZER_THREADS: '1' }));
+      app = await createApp(
+        loadConfig({
+          DATABASE_URL: await database.url(dir),
+          FACEGATE_ADMIN_EMAIL: ROOT.email,
+          FACEGATE_ADMIN_PASSWORD: ROOT.password,
+          FACEGATE_RECOGNIZER_THREADS: '1',
+        }),
+      );
       // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
       await app.services.updateSettings({ liveness: 'off' });
       client = apiClient(app);
@@ -41,8 +48,14 @@ for (const database of databases()) {
       const long = (n: number) => 'x'.repeat(n);
       const cases: [string, Record<string, unknown>][] = [
         ['mutation ($v: String!) { createPerson(input: { name: $v }) { __typename ... on Error { code } } }', { v: long(900_000) }],
-        ['mutation ($v: String!) { createPerson(input: { name: "Bob", notes: $v }) { __typename ... on Error { code } } }', { v: long(2001) }],
-        ['mutation ($v: String!) { createPerson(input: { name: "Bob", cardId: $v }) { __typename ... on Error { code } } }', { v: long(65) }],
+        [
+          'mutation ($v: String!) { createPerson(input: { name: "Bob", notes: $v }) { __typename ... on Error { code } } }',
+          { v: long(2001) },
+        ],
+        [
+          'mutation ($v: String!) { createPerson(input: { name: "Bob", cardId: $v }) { __typename ... on Error { code } } }',
+          { v: long(65) },
+        ],
         ['mutation ($v: String!) { createDoor(name: $v) { __typename ... on Error { code } } }', { v: long(201) }],
         ['mutation ($v: String!) { createDoor(name: "Door", location: $v) { __typename ... on Error { code } } }', { v: long(201) }],
         ['mutation ($v: String!) { createApiKey(name: $v, scopes: [VERIFY]) { __typename ... on Error { code } } }', { v: long(257) }],
@@ -61,7 +74,14 @@ for (const database of databases()) {
 
     it('a door cannot store a 900,000-character claimed name in the audit log', async () => {
       const before = await app.services.audit.count({});
-      const photo = { name: 'p.jpg', bytes: new Uint8Array(await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } }).jpeg().toBuffer()) };
+      const photo = {
+        name: 'p.jpg',
+        bytes: new Uint8Array(
+          await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } })
+            .jpeg()
+            .toBuffer(),
+        ),
+      };
       const { body } = await client.upload(
         'mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { __typename ... on Error { code } } }',
         { input: { name: 'y'.repeat(900_000), image: null } },
@@ -75,7 +95,11 @@ for (const database of databases()) {
     });
 
     it('malformed JSON is refused without echoing the body or the parser message', async () => {
-      const response = await app.yoga.fetch('http://facegate.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ me { kind } }", "secret-looking": ' });
+      const response = await app.yoga.fetch('http://facegate.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"query": "{ me { kind } }", "secret-looking": ',
+      });
       const text = await response.text();
       expect(response.status).toBe(400);
       expect(text).toContain('POST body sent invalid JSON.');
@@ -85,7 +109,9 @@ for (const database of databases()) {
     });
 
     it('a broken photo is INVALID_IMAGE in our words, never libvips', async () => {
-      const jpeg = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#888' } }).jpeg().toBuffer();
+      const jpeg = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#888' } })
+        .jpeg()
+        .toBuffer();
       const broken = { name: 'broken.jpg', bytes: new Uint8Array(Buffer.concat([jpeg.subarray(0, 400), Buffer.alloc(3000, 9)])) };
       const { body } = await client.upload(
         'mutation ($image: File!) { identifyFace(image: $image) { __typename ... on Error { code message } } }',
@@ -105,12 +131,24 @@ for (const database of databases()) {
       expect(refused.body.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY');
       expect(refused.body.data).toBeUndefined();
       console.info(`999 stats aliases refused in ${ms.toFixed(0)} ms`);
-      const page = await client.gql('{ recognitionEvents(first: 500) { totalCount edges { node { id createdAt kind decision reason distance threshold claimedLabel decidedLabel thumbnail door { id name } } } } }', {}, admin);
+      const page = await client.gql(
+        '{ recognitionEvents(first: 500) { totalCount edges { node { id createdAt kind decision reason distance threshold claimedLabel decidedLabel thumbnail door { id name } } } } }',
+        {},
+        admin,
+      );
       expect(page.body.errors ?? []).toEqual([]);
       // A variable for `first` is counted too.
-      const viaVariable = await client.gql('query ($n: Int) { a: stats { day } b: stats { day } recognitionEvents(first: $n) { edges { node { thumbnail door { name } } } } }', { n: 500 }, admin);
+      const viaVariable = await client.gql(
+        'query ($n: Int) { a: stats { day } b: stats { day } recognitionEvents(first: $n) { edges { node { thumbnail door { name } } } } }',
+        { n: 500 },
+        admin,
+      );
       expect(viaVariable.body.errors ?? []).toEqual([]);
-      const tooMany = await client.gql(`query ($n: Int) { ${Array.from({ length: 10 }, (_, i) => `e${i}: recognitionEvents(first: $n) { edges { node { thumbnail door { name } } } }`).join(' ')} }`, { n: 500 }, admin);
+      const tooMany = await client.gql(
+        `query ($n: Int) { ${Array.from({ length: 10 }, (_, i) => `e${i}: recognitionEvents(first: $n) { edges { node { thumbnail door { name } } } }`).join(' ')} }`,
+        { n: 500 },
+        admin,
+      );
       expect(tooMany.body.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY');
     });
   });

@@ -34,20 +34,43 @@ describe.skipIf(!hasFaces('pad-dev'))(`liveness at the door (needs ${pad}; skipp
   const points = readLivenessOperatingPoints().points.balanced;
   const frames = (files: string[]) => Object.fromEntries(files.map((f, i) => [`input.frames.${i}`, path.join(pad, f)]));
   const attempt = async (name: string, files: string[], doorId?: string) =>
-    (await client.upload(VERIFY, { input: { name, frames: files.map(() => null), ...(doorId ? { doorId } : {}) } }, frames(files), admin)).body.data!.verifyFace.data;
-  const complete = async (attemptId: string, pin: string) => (await client.gql(COMPLETE, { a: attemptId, pin }, admin)).body.data!.completeStepUp.data;
+    (await client.upload(VERIFY, { input: { name, frames: files.map(() => null), ...(doorId ? { doorId } : {}) } }, frames(files), admin))
+      .body.data!.verifyFace.data;
+  const complete = async (attemptId: string, pin: string) =>
+    (await client.gql(COMPLETE, { a: attemptId, pin }, admin)).body.data!.completeStepUp.data;
   const eventsOf = (id: string) => app.db.prisma.recognitionEvent.findMany({ where: { id } });
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-liveness-'));
-    app = await createApp(loadConfig({ DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1' }));
+    app = await createApp(
+      loadConfig({
+        DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`,
+        FACEGATE_ADMIN_EMAIL: ADMIN.email,
+        FACEGATE_ADMIN_PASSWORD: ADMIN.password,
+        FACEGATE_RECOGNIZER_THREADS: '1',
+      }),
+    );
     client = apiClient(app);
-    admin = (await client.gql(`mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token;
-    for (const [name, file] of [['msu001', 'live/msu001_01.jpg'], ['nuaa0001', 'live/nuaa0001_01.jpg']] as const) {
+    admin = (
+      await client.gql(
+        `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
+        { e: ADMIN.email, p: ADMIN.password },
+      )
+    ).body.data!.login.data.token;
+    for (const [name, file] of [
+      ['msu001', 'live/msu001_01.jpg'],
+      ['nuaa0001', 'live/nuaa0001_01.jpg'],
+    ] as const) {
       const person = await app.services.people.create({ name });
-      const { enrolled } = await app.services.people.enroll(person.id, [{ filename: 'live.jpg', bytes: new Uint8Array(await readFile(path.join(pad, file))) }]);
+      const { enrolled } = await app.services.people.enroll(person.id, [
+        { filename: 'live.jpg', bytes: new Uint8Array(await readFile(path.join(pad, file))) },
+      ]);
       expect(enrolled).toHaveLength(1);
-      const pin = await client.gql(`mutation ($p: ID!) { setPersonPin(personId: $p, pin: "4826") { __typename } }`, { p: person.id }, admin);
+      const pin = await client.gql(
+        `mutation ($p: ID!) { setPersonPin(personId: $p, pin: "4826") { __typename } }`,
+        { p: person.id },
+        admin,
+      );
       expect(pin.body.data!.setPersonPin.__typename).toBe('MutationSetPersonPinSuccess');
     }
   });
@@ -94,8 +117,9 @@ describe.skipIf(!hasFaces('pad-dev'))(`liveness at the door (needs ${pad}; skipp
     expect(live.event.framesUsed).toBe(2);
   });
 
-  it("a door calibrated from its own accepted attempts lets its live people in without the PIN, and still refuses a confident attack", async () => {
-    const door = (await client.gql(`mutation { createDoor(name: "lab") { ... on MutationCreateDoorSuccess { data { id } } } }`, {}, admin)).body.data!.createDoor.data.id as string;
+  it('a door calibrated from its own accepted attempts lets its live people in without the PIN, and still refuses a confident attack', async () => {
+    const door = (await client.gql(`mutation { createDoor(name: "lab") { ... on MutationCreateDoorSuccess { data { id } } } }`, {}, admin))
+      .body.data!.createDoor.data.id as string;
     // A camera like NUAA's webcam: every live frame of nuaa0001 is uncertain at the shipped points, so
     // each asks for the PIN and the person completes it (20 live frames, 20 attempts).
     const stepUps = [];
@@ -113,21 +137,38 @@ describe.skipIf(!hasFaces('pad-dev'))(`liveness at the door (needs ${pad}; skipp
     expect(suggested).toBeGreaterThan(points.attack);
     expect(suggested).toBeLessThan(points.live);
     // The same from the command line, on the same database.
-    const cli = JSON.parse((await run(process.execPath, [bin, 'db', 'liveness', '--door', 'lab', '--json'], { env: { ...process.env, DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_RECOGNIZER_THREADS: '1' } })).stdout);
+    const cli = JSON.parse(
+      (
+        await run(process.execPath, [bin, 'db', 'liveness', '--door', 'lab', '--json'], {
+          env: { ...process.env, DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_RECOGNIZER_THREADS: '1' },
+        })
+      ).stdout,
+    );
     expect(cli).toMatchObject({ door: 'lab', attempts: 20, suggestedLivePoint: suggested, set: null });
     // An administrator-only read: a door key or anonymous caller sees nothing of it.
     expect((await client.gql(CALIBRATION, { d: door })).body.data?.doorLivenessCalibration ?? null).toBeNull();
 
-    const set = await client.gql(`mutation ($id: ID!, $p: Float!) { updateDoor(id: $id, input: { settings: { livenessLivePoint: $p } }) { __typename ... on MutationUpdateDoorSuccess { data { settings { livenessLivePoint } } } } }`, { id: door, p: suggested }, admin);
+    const set = await client.gql(
+      `mutation ($id: ID!, $p: Float!) { updateDoor(id: $id, input: { settings: { livenessLivePoint: $p } }) { __typename ... on MutationUpdateDoorSuccess { data { settings { livenessLivePoint } } } } }`,
+      { id: door, p: suggested },
+      admin,
+    );
     expect(set.body.data!.updateDoor.data.settings.livenessLivePoint).toBeCloseTo(suggested, 9);
     const after = (await client.gql(CALIBRATION, { d: door }, admin)).body.data!.doorLivenessCalibration;
     expect(after).toMatchObject({ calibrated: true, points: { attack: points.attack, live: suggested } });
     expect(after.stepUpNow).toBeLessThanOrEqual(0.1);
     // nuaa0001's clearest live frame (0.73) now opens without the PIN; the confident attack is still refused.
     expect(await attempt('nuaa0001', ['live/nuaa0001_10.jpg'], door)).toMatchObject({ decision: 'ACCEPTED', reason: 'match' });
-    expect(await attempt('nuaa0001', ['spoof/nuaa0001_18.jpg'], door)).toMatchObject({ decision: 'REFUSED', reason: 'presentation_attack' });
+    expect(await attempt('nuaa0001', ['spoof/nuaa0001_18.jpg'], door)).toMatchObject({
+      decision: 'REFUSED',
+      reason: 'presentation_attack',
+    });
     // A live point out of (0, 1) is a typed error and nothing is saved.
-    const bad = await client.gql(`mutation ($id: ID!) { updateDoor(id: $id, input: { settings: { livenessLivePoint: 1.5 } }) { __typename ... on Error { code } } }`, { id: door }, admin);
+    const bad = await client.gql(
+      `mutation ($id: ID!) { updateDoor(id: $id, input: { settings: { livenessLivePoint: 1.5 } }) { __typename ... on Error { code } } }`,
+      { id: door },
+      admin,
+    );
     expect(bad.body.data!.updateDoor).toMatchObject({ code: 'INVALID_INPUT' });
   }, 120_000);
 

@@ -17,7 +17,11 @@ const seed = path.join(facesDir(), 'seed');
 function poorHead() {
   const d = 128;
   const weights = Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? 0.2 : 0));
-  return headArtefact(encoderModelId('float32'), weights, Array.from({ length: d }, (_, i) => (i === 0 ? 1 : 0)));
+  return headArtefact(
+    encoderModelId('float32'),
+    weights,
+    Array.from({ length: d }, (_, i) => (i === 0 ? 1 : 0)),
+  );
 }
 
 describe.skipIf(!hasFaces('seed'))(`facegate models compare / activate on a SQLite file (needs ${seed})`, () => {
@@ -25,19 +29,28 @@ describe.skipIf(!hasFaces('seed'))(`facegate models compare / activate on a SQLi
   let env: NodeJS.ProcessEnv;
   // A refusal is an answer too (exit 3, as facegate door): its JSON is on stdout.
   const facegate = async (...args: string[]) => {
-    const output = await run(process.execPath, [bin, ...args, '--json'], { env, cwd: path.dirname(bin) }).catch((error: { code?: number; stdout?: string }) => {
-      if (error.code === 3 && error.stdout) return { stdout: error.stdout };
-      throw error;
-    });
+    const output = await run(process.execPath, [bin, ...args, '--json'], { env, cwd: path.dirname(bin) }).catch(
+      (error: { code?: number; stdout?: string }) => {
+        if (error.code === 3 && error.stdout) return { stdout: error.stdout };
+        throw error;
+      },
+    );
     return JSON.parse(output.stdout);
   };
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-models-cli-'));
     // The database starts in float32, the encoder the head file below is written for.
-    env = { ...process.env, DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_DATA_KEY_FILE: path.join(dir, 'data.key'), FACEGATE_ENCODER_PRECISION: 'float32' };
+    env = {
+      ...process.env,
+      DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`,
+      FACEGATE_RECOGNIZER_THREADS: '1',
+      FACEGATE_DATA_KEY_FILE: path.join(dir, 'data.key'),
+      FACEGATE_ENCODER_PRECISION: 'float32',
+    };
     await mkdir(path.join(dir, 'office'));
-    for (const name of ['arnaud', 'benoit', 'bertrand', 'kian', 'younes']) await symlink(path.join(seed, `${name}.jpg`), path.join(dir, 'office', `${name}.jpg`));
+    for (const name of ['arnaud', 'benoit', 'bertrand', 'kian', 'younes'])
+      await symlink(path.join(seed, `${name}.jpg`), path.join(dir, 'office', `${name}.jpg`));
     await writeFile(path.join(dir, 'head.json'), JSON.stringify(poorHead()));
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -57,10 +70,21 @@ describe.skipIf(!hasFaces('seed'))(`facegate models compare / activate on a SQLi
     await app.services.updateSettings({ liveness: 'off' });
     try {
       const direct = await app.services.models.compare(head.id, 200);
-      expect(compared).toMatchObject({ acceptedToRefused: direct.acceptedToRefused, refusedToAccepted: direct.refusedToAccepted, personChanged: direct.personChanged, unchanged: direct.unchanged });
+      expect(compared).toMatchObject({
+        acceptedToRefused: direct.acceptedToRefused,
+        refusedToAccepted: direct.refusedToAccepted,
+        personChanged: direct.personChanged,
+        unchanged: direct.unchanged,
+      });
     } finally {
       await app.close();
     }
-    expect(await facegate('models', 'activate', '--head', path.join(dir, 'head.json'), '--wait')).toMatchObject({ status: 'done', toModel: head.modelId, done: 5, total: 5, failed: 0 });
+    expect(await facegate('models', 'activate', '--head', path.join(dir, 'head.json'), '--wait')).toMatchObject({
+      status: 'done',
+      toModel: head.modelId,
+      done: 5,
+      total: 5,
+      failed: 0,
+    });
   }, 120_000);
 });

@@ -46,23 +46,47 @@ describe('nothing written outside the data directory', () => {
 
   it('the compiled API: started, a face identified, stopped', async () => {
     const port = 4900 + Math.floor(Math.random() * 90);
-    const server = spawn(process.execPath, ['dist/server.js'], { cwd: apiDir, env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const server = spawn(process.execPath, ['dist/server.js'], {
+      cwd: apiDir,
+      env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     pids.push(server.pid!);
     let stderr = '';
     server.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     try {
       let ready = false;
-      for (const deadline = Date.now() + 120_000; !ready && Date.now() < deadline && server.exitCode === null; ) {
-        ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+      for (const deadline = Date.now() + 120_000; !ready && Date.now() < deadline && server.exitCode === null;) {
+        ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (!ready) await new Promise((r) => setTimeout(r, 250));
       }
       expect(ready, stderr).toBe(true);
       // The workers run the networks (ONNX Runtime sessions) on a real photo: whatever it writes, it has written.
       const form = new FormData();
-      form.append('operations', JSON.stringify({ query: 'mutation ($i: File!) { identifyFace(image: $i) { __typename } }', variables: { i: null } }));
+      form.append(
+        'operations',
+        JSON.stringify({ query: 'mutation ($i: File!) { identifyFace(image: $i) { __typename } }', variables: { i: null } }),
+      );
       form.append('map', JSON.stringify({ 0: ['variables.i'] }));
-      form.append('0', new File([new Uint8Array(await (await import('node:fs/promises')).readFile(path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample2.jpg')))], 'sample2.jpg'));
-      const answer = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'graphql-require-preflight': '1' }, body: form });
+      form.append(
+        '0',
+        new File(
+          [
+            new Uint8Array(
+              await (await import('node:fs/promises')).readFile(path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample2.jpg')),
+            ),
+          ],
+          'sample2.jpg',
+        ),
+      );
+      const answer = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'graphql-require-preflight': '1' },
+        body: form,
+      });
       expect(answer.status).toBe(200);
     } finally {
       server.kill('SIGTERM');
@@ -72,7 +96,11 @@ describe('nothing written outside the data directory', () => {
 
   it('the facegate command: encode, and a database command', () => {
     const facegate = (...args: string[]) => {
-      const child = spawn(process.execPath, [path.join(apiDir, 'bin', 'facegate.js'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [path.join(apiDir, 'bin', 'facegate.js'), ...args], {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       pids.push(child.pid!);
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -83,7 +111,9 @@ describe('nothing written outside the data directory', () => {
       // One face, cut by this test into a folder of its own (not HOME, TMPDIR or the data directory).
       const photo = path.join(scratch, 'input', 'one-person.jpg');
       await mkdir(path.dirname(photo));
-      await sharp(path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample2.jpg')).extract({ left: 1300, top: 40, width: 500, height: 500 }).toFile(photo);
+      await sharp(path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample2.jpg'))
+        .extract({ left: 1300, top: 40, width: 500, height: 500 })
+        .toFile(photo);
       const encoded = await facegate('encode', photo, '--json');
       expect(encoded.code, encoded.out).toBe(0);
       // Nobody is enrolled: the door stays shut (a non-zero exit), the answer is still given.

@@ -21,20 +21,49 @@ describe.skipIf(!hasFaces('seed'))(`operations endpoints, logs and shutdown (nee
   const lines: string[] = [];
 
   const gql = async (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
-    (await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, body: JSON.stringify({ query, variables }) })).json() as Promise<{ data: Record<string, any> }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    (
+      await fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+        body: JSON.stringify({ query, variables }),
+      })
+    ).json() as Promise<{ data: Record<string, any> }>; // eslint-disable-line @typescript-eslint/no-explicit-any
   const identify = async (file: string, requestId?: string) => {
     const form = new FormData();
-    form.append('operations', JSON.stringify({ query: 'mutation ($image: File!) { identifyFace(image: $image) { __typename ... on MutationIdentifyFaceSuccess { data { decision } } } }', variables: { image: null } }));
+    form.append(
+      'operations',
+      JSON.stringify({
+        query:
+          'mutation ($image: File!) { identifyFace(image: $image) { __typename ... on MutationIdentifyFaceSuccess { data { decision } } } }',
+        variables: { image: null },
+      }),
+    );
     form.append('map', JSON.stringify({ 0: ['variables.image'] }));
     form.append('0', new File([await readFile(file)], path.basename(file)));
-    const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'graphql-require-preflight': '1', ...(requestId ? { 'x-request-id': requestId } : {}) }, body: form });
-    return { status: response.status, requestId: response.headers.get('x-request-id'), body: (await response.json()) as { data?: { identifyFace: { __typename: string; data?: { decision: string } } } } };
+    const response = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'graphql-require-preflight': '1', ...(requestId ? { 'x-request-id': requestId } : {}) },
+      body: form,
+    });
+    return {
+      status: response.status,
+      requestId: response.headers.get('x-request-id'),
+      body: (await response.json()) as { data?: { identifyFace: { __typename: string; data?: { decision: string } } } },
+    };
   };
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-ops-'));
-    const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk, _, done) => (lines.push(...String(chunk).split('\n').filter(Boolean)), done()) }) });
-    const config = loadConfig({ DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1' });
+    const logger = createLogger({
+      level: 'info',
+      destination: new Writable({ write: (chunk, _, done) => (lines.push(...String(chunk).split('\n').filter(Boolean)), done()) }),
+    });
+    const config = loadConfig({
+      DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`,
+      FACEGATE_ADMIN_EMAIL: ADMIN.email,
+      FACEGATE_ADMIN_PASSWORD: ADMIN.password,
+      FACEGATE_RECOGNIZER_THREADS: '1',
+    });
     http = startHttpServer({ host: '127.0.0.1', port: 0, logger }, async () => {
       const app = await createApp(config, { logger });
       // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
@@ -59,10 +88,17 @@ describe.skipIf(!hasFaces('seed'))(`operations endpoints, logs and shutdown (nee
   });
 
   it('counts decisions, stage and audit latencies, queue depth and gallery size in Prometheus metrics', async () => {
-    token = (await gql(`mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`, { e: ADMIN.email, p: ADMIN.password })).data.login.data.token;
+    token = (
+      await gql(
+        `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
+        { e: ADMIN.email, p: ADMIN.password },
+      )
+    ).data.login.data.token;
     const app = http.app()!;
     const person = await app.services.people.create({ name: 'younes' });
-    await app.services.people.enroll(person.id, [{ filename: 'younes.jpg', bytes: new Uint8Array(await readFile(path.join(seed, 'younes.jpg'))) }]);
+    await app.services.people.enroll(person.id, [
+      { filename: 'younes.jpg', bytes: new Uint8Array(await readFile(path.join(seed, 'younes.jpg'))) },
+    ]);
     expect((await identify(path.join(seed, 'camera_0.jpg'))).body.data!.identifyFace.data!.decision).toBe('ACCEPTED');
     const text = await (await fetch(`${base}/metrics`)).text();
     expect(text).toMatch(/facegate_decisions_total\{kind="identify",door="none",decision="accepted",reason="match"\} 1/);
@@ -78,7 +114,11 @@ describe.skipIf(!hasFaces('seed'))(`operations endpoints, logs and shutdown (nee
     const { requestId } = await identify(path.join(seed, 'camera_0.jpg'), 'door-7-attempt-42');
     expect(requestId).toBe('door-7-attempt-42');
     const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(parsed.some((l) => l.reqId === 'door-7-attempt-42' && l.operation === 'identifyFace' && typeof l.ms === 'number' && l.caller === 'admin')).toBe(true);
+    expect(
+      parsed.some(
+        (l) => l.reqId === 'door-7-attempt-42' && l.operation === 'identifyFace' && typeof l.ms === 'number' && l.caller === 'admin',
+      ),
+    ).toBe(true);
     expect(parsed.some((l) => l.operation === 'login')).toBe(true);
     const all = lines.join('\n');
     for (const secret of [token, ADMIN.password, 'data:image', '/9j/']) expect(all.includes(secret), secret).toBe(false);
@@ -91,7 +131,14 @@ describe.skipIf(!hasFaces('seed'))(`operations endpoints, logs and shutdown (nee
     // Once the three requests are being answered, close: they must still be answered and audited.
     while (http.inFlight() < 3) await promisify(setTimeout)(2);
     const closed = http.close();
-    const late = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }).then((r) => r.status, () => 'refused');
+    const late = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ __typename }"}',
+    }).then(
+      (r) => r.status,
+      () => 'refused',
+    );
     const answers = await Promise.all(attempts);
     await closed;
     // A request that arrives after shutdown began is not let in.

@@ -34,10 +34,16 @@ for (const database of databases()) {
     let rootToken: string;
     const gql: typeof http.gql = (...args) => http.gql(...args);
 
-    const login = async (email: string, password: string, address?: string) => (await gql(LOGIN, { email, password }, { address })).data!.login;
+    const login = async (email: string, password: string, address?: string) =>
+      (await gql(LOGIN, { email, password }, { address })).data!.login;
     const securityLog = async (filter: { account?: string; kind?: string }) =>
-      (await gql('query ($account: String, $kind: String) { securityEvents(account: $account, kind: $kind, first: 500) { kind account address } }', filter, { token: rootToken })).data!
-        .securityEvents as { kind: string; account: string | null; address: string }[];
+      (
+        await gql(
+          'query ($account: String, $kind: String) { securityEvents(account: $account, kind: $kind, first: 500) { kind account address } }',
+          filter,
+          { token: rootToken },
+        )
+      ).data!.securityEvents as { kind: string; account: string | null; address: string }[];
 
     /** Registers a passkey of `authenticator` from a session; the finish mutation's answer. */
     async function register(token: string, password: string, authenticator: SoftwareAuthenticator, name: string) {
@@ -51,12 +57,18 @@ for (const database of databases()) {
       const options = (await gql(START_SIGN_IN, { c: first.challenge }, { address })).data!.startPasskeySignIn.data.optionsJson as string;
       return { challenge: first.challenge as string, options };
     }
-    const loginPasskey = async (challenge: string, response: string, address?: string) => (await gql(LOGIN_PASSKEY, { c: challenge, response }, { address })).data!.loginPasskey;
+    const loginPasskey = async (challenge: string, response: string, address?: string) =>
+      (await gql(LOGIN_PASSKEY, { c: challenge, response }, { address })).data!.loginPasskey;
 
     beforeAll(async () => {
       http = await startHttpApp(
         database,
-        { FACEGATE_ADMIN_EMAIL: ROOT.email, FACEGATE_ADMIN_PASSWORD: ROOT.password, FACEGATE_SIGNIN_LOCKOUT_SECONDS: String(LOCKOUT_SECONDS), FACEGATE_DASHBOARD_URL: DASHBOARD },
+        {
+          FACEGATE_ADMIN_EMAIL: ROOT.email,
+          FACEGATE_ADMIN_PASSWORD: ROOT.password,
+          FACEGATE_SIGNIN_LOCKOUT_SECONDS: String(LOCKOUT_SECONDS),
+          FACEGATE_DASHBOARD_URL: DASHBOARD,
+        },
         '192.0.2.20',
       );
       app = http.app;
@@ -73,19 +85,34 @@ for (const database of databases()) {
       const phone = new SoftwareAuthenticator(DASHBOARD);
 
       // A stolen session alone cannot add a passkey.
-      expect((await gql(START_REGISTRATION, { p: 'not the password' }, { token })).data!.startPasskeyRegistration).toMatchObject({ code: 'LOGIN_FAILED' });
-      const options = JSON.parse((await gql(START_REGISTRATION, { p: ann.password }, { token })).data!.startPasskeyRegistration.data.optionsJson);
+      expect((await gql(START_REGISTRATION, { p: 'not the password' }, { token })).data!.startPasskeyRegistration).toMatchObject({
+        code: 'LOGIN_FAILED',
+      });
+      const options = JSON.parse(
+        (await gql(START_REGISTRATION, { p: ann.password }, { token })).data!.startPasskeyRegistration.data.optionsJson,
+      );
       expect(options.rp).toEqual({ id: 'facegate.example.test', name: 'facegate' });
       expect(options.user.name).toBe(ann.email);
       // Created on another site (a phishing page's origin): refused, and that challenge is used up.
       const phishing = new SoftwareAuthenticator('https://facegate-example.test');
-      expect((await gql(FINISH_REGISTRATION, { name: 'Phone', response: phishing.create(JSON.stringify(options)) }, { token })).data!.finishPasskeyRegistration).toMatchObject({ code: 'LOGIN_FAILED' });
-      expect((await gql(FINISH_REGISTRATION, { name: 'Phone', response: phone.create(JSON.stringify(options)) }, { token })).data!.finishPasskeyRegistration).toMatchObject({ code: 'LOGIN_FAILED' });
+      expect(
+        (await gql(FINISH_REGISTRATION, { name: 'Phone', response: phishing.create(JSON.stringify(options)) }, { token })).data!
+          .finishPasskeyRegistration,
+      ).toMatchObject({ code: 'LOGIN_FAILED' });
+      expect(
+        (await gql(FINISH_REGISTRATION, { name: 'Phone', response: phone.create(JSON.stringify(options)) }, { token })).data!
+          .finishPasskeyRegistration,
+      ).toMatchObject({ code: 'LOGIN_FAILED' });
       // A name is required (checked before anything else).
-      expect((await gql(FINISH_REGISTRATION, { name: '  ', response: '{}' }, { token })).data!.finishPasskeyRegistration).toMatchObject({ code: 'INVALID_INPUT' });
+      expect((await gql(FINISH_REGISTRATION, { name: '  ', response: '{}' }, { token })).data!.finishPasskeyRegistration).toMatchObject({
+        code: 'INVALID_INPUT',
+      });
       const added = await register(token, ann.password, phone, 'Phone');
       expect(added.data).toMatchObject({ name: 'Phone', transports: ['internal'], lastUsedAt: null });
-      expect((await gql('{ myPasskeys { id name } mySecondFactor { passkeys totpEnabled } }', {}, { token })).data).toEqual({ myPasskeys: [{ id: added.data.id, name: 'Phone' }], mySecondFactor: { passkeys: 1, totpEnabled: false } });
+      expect((await gql('{ myPasskeys { id name } mySecondFactor { passkeys totpEnabled } }', {}, { token })).data).toEqual({
+        myPasskeys: [{ id: added.data.id, name: 'Phone' }],
+        mySecondFactor: { passkeys: 1, totpEnabled: false },
+      });
       // At rest: the public key and the counter, nothing secret.
       const row = await app.db.prisma.passkey.findUniqueOrThrow({ where: { id: added.data.id } });
       expect(row.credentialId).toBe(phone.credentials.at(-1)!.id.toString('base64url'));
@@ -94,7 +121,10 @@ for (const database of databases()) {
       // The password alone is no longer a sign-in; the passkey completes it.
       const step = await passkeyStep(ann.email, ann.password);
       expect((await gql('{ me { name } }', {}, { token: step.challenge })).data!.me).toBeNull();
-      expect(JSON.parse(step.options)).toMatchObject({ rpId: 'facegate.example.test', allowCredentials: [{ id: row.credentialId, type: 'public-key', transports: ['internal'] }] });
+      expect(JSON.parse(step.options)).toMatchObject({
+        rpId: 'facegate.example.test',
+        allowCredentials: [{ id: row.credentialId, type: 'public-key', transports: ['internal'] }],
+      });
       const assertion = phone.get(step.options);
       const signedIn = await loginPasskey(step.challenge, assertion);
       expect(signedIn.__typename).toBe('MutationLoginPasskeySuccess');
@@ -115,16 +145,31 @@ for (const database of databases()) {
       expect((await loginPasskey(third.challenge, phone.get(third.options))).__typename).toBe('MutationLoginPasskeySuccess');
       // A phishing page's answer (signed for another origin).
       const fourth = await passkeyStep(ann.email, ann.password);
-      expect(await loginPasskey(fourth.challenge, phone.get(fourth.options, { origin: 'https://facegate-example.test' }))).toMatchObject({ code: 'LOGIN_FAILED' });
+      expect(await loginPasskey(fourth.challenge, phone.get(fourth.options, { origin: 'https://facegate-example.test' }))).toMatchObject({
+        code: 'LOGIN_FAILED',
+      });
 
       // TOTP stays the fallback: enrolled beside the passkey, its code completes a sign-in too.
-      const start = (await gql('mutation ($p: String!) { startTotpEnrolment(currentPassword: $p) { ... on MutationStartTotpEnrolmentSuccess { data { uri } } } }', { p: ann.password }, { token })).data!.startTotpEnrolment.data;
+      const start = (
+        await gql(
+          'mutation ($p: String!) { startTotpEnrolment(currentPassword: $p) { ... on MutationStartTotpEnrolmentSuccess { data { uri } } } }',
+          { p: ann.password },
+          { token },
+        )
+      ).data!.startTotpEnrolment.data;
       const totp = URI.parse(start.uri) as TOTP;
       await gql('mutation ($code: String!) { confirmTotpEnrolment(code: $code) { __typename } }', { code: totp.generate() }, { token });
       const byCode = await login(ann.email, ann.password);
       expect(byCode).toMatchObject({ passkeyAvailable: true, enrolmentRequired: false });
       const code = totp.generate({ timestamp: Date.now() + 30_000 });
-      expect((await gql('mutation ($c: String!, $code: String!) { loginSecondFactor(challenge: $c, code: $code) { __typename } }', { c: byCode.challenge, code })).data!.loginSecondFactor.__typename).toBe('MutationLoginSecondFactorSuccess');
+      expect(
+        (
+          await gql('mutation ($c: String!, $code: String!) { loginSecondFactor(challenge: $c, code: $code) { __typename } }', {
+            c: byCode.challenge,
+            code,
+          })
+        ).data!.loginSecondFactor.__typename,
+      ).toBe('MutationLoginSecondFactorSuccess');
 
       const kinds = (await securityLog({ account: ann.email })).map((e) => e.kind);
       expect(kinds.filter((k) => k === 'passkey_added')).toHaveLength(1);
@@ -132,7 +177,9 @@ for (const database of databases()) {
       expect(kinds.filter((k) => k === 'second_factor_failed')).toHaveLength(6);
       // The completed sign-in's challenge, answered again: gone, so logged with the address and no account.
       expect(kinds).not.toContain('second_factor_challenge_refused');
-      expect(await securityLog({ kind: 'second_factor_challenge_refused' })).toEqual([{ kind: 'second_factor_challenge_refused', account: null, address: '192.0.2.20' }]);
+      expect(await securityLog({ kind: 'second_factor_challenge_refused' })).toEqual([
+        { kind: 'second_factor_challenge_refused', account: null, address: '192.0.2.20' },
+      ]);
       expect(kinds.filter((k) => k === 'login_succeeded')).toHaveLength(4);
     });
 
@@ -152,12 +199,20 @@ for (const database of databases()) {
 
       // Each sees their own; an administrator sees how many another has, a viewer not even that.
       expect((await gql('{ myPasskeys { name } }', {}, { token: catToken })).data!.myPasskeys).toEqual([{ name: 'Cat phone' }]);
-      expect((await gql('{ myPasskeys { name } }', {}, { token: bobToken })).data!.myPasskeys).toEqual([{ name: 'Phone' }, { name: 'Laptop' }]);
-      const admins = (await gql('{ admins { email passkeyCount } }', {}, { token: bobToken })).data!.admins as { email: string; passkeyCount: number }[];
+      expect((await gql('{ myPasskeys { name } }', {}, { token: bobToken })).data!.myPasskeys).toEqual([
+        { name: 'Phone' },
+        { name: 'Laptop' },
+      ]);
+      const admins = (await gql('{ admins { email passkeyCount } }', {}, { token: bobToken })).data!.admins as {
+        email: string;
+        passkeyCount: number;
+      }[];
       expect(admins.find((a) => a.email === cat.email)?.passkeyCount).toBe(1);
       expect((await gql('{ admins { email passkeyCount } }', {}, { token: catToken })).errors?.[0]?.extensions?.code).toBe('UNAUTHORIZED');
       // Nor removed by another (even with their own password right): not found, and still there.
-      expect((await gql(REMOVE, { id: catPhone.id, p: bob.password }, { token: bobToken })).data!.removePasskey).toMatchObject({ code: 'NOT_FOUND' });
+      expect((await gql(REMOVE, { id: catPhone.id, p: bob.password }, { token: bobToken })).data!.removePasskey).toMatchObject({
+        code: 'NOT_FOUND',
+      });
       expect(await app.db.prisma.passkey.count({ where: { id: catPhone.id } })).toBe(1);
 
       // cat's passkey answering bob's sign-in (signed with a challenge bob's sign-in was given) is refused.
@@ -166,14 +221,22 @@ for (const database of databases()) {
       expect(await loginPasskey(step.challenge, catAnswer, '198.51.100.30')).toMatchObject({ code: 'LOGIN_FAILED' });
 
       // Removing needs the password; the removed passkey no longer signs in, the other one does.
-      expect((await gql(REMOVE, { id: bobPhone.id, p: 'wrong password' }, { token: bobToken })).data!.removePasskey).toMatchObject({ code: 'LOGIN_FAILED' });
-      expect((await gql(REMOVE, { id: bobPhone.id, p: bob.password }, { token: bobToken })).data!.removePasskey.__typename).toBe('MutationRemovePasskeySuccess');
+      expect((await gql(REMOVE, { id: bobPhone.id, p: 'wrong password' }, { token: bobToken })).data!.removePasskey).toMatchObject({
+        code: 'LOGIN_FAILED',
+      });
+      expect((await gql(REMOVE, { id: bobPhone.id, p: bob.password }, { token: bobToken })).data!.removePasskey.__typename).toBe(
+        'MutationRemovePasskeySuccess',
+      );
       expect(await app.db.prisma.passkey.count({ where: { id: bobPhone.id } })).toBe(0);
       const again = await passkeyStep(bob.email, bob.password, '198.51.100.30');
       expect(JSON.parse(again.options).allowCredentials).toHaveLength(1);
-      expect(await loginPasskey(again.challenge, bobKey.get(again.options, { use: bobKey.credentials[0] }), '198.51.100.30')).toMatchObject({ code: 'LOGIN_FAILED' });
+      expect(await loginPasskey(again.challenge, bobKey.get(again.options, { use: bobKey.credentials[0] }), '198.51.100.30')).toMatchObject(
+        { code: 'LOGIN_FAILED' },
+      );
       const last = await passkeyStep(bob.email, bob.password, '198.51.100.30');
-      expect((await loginPasskey(last.challenge, bobLaptop.get(last.options), '198.51.100.30')).__typename).toBe('MutationLoginPasskeySuccess');
+      expect((await loginPasskey(last.challenge, bobLaptop.get(last.options), '198.51.100.30')).__typename).toBe(
+        'MutationLoginPasskeySuccess',
+      );
       expect(bobSecond.name).toBe('Laptop');
 
       const log = await securityLog({ account: bob.email });
@@ -189,7 +252,16 @@ for (const database of databases()) {
       await register(token, dan.password, key, 'Key');
       const { challenge, options } = await passkeyStep(dan.email, dan.password, '203.0.113.1');
       const answers = [];
-      for (let i = 0; i < 7; i++) answers.push((await loginPasskey(challenge, i % 2 ? 'not json' : key.get(options, { origin: 'https://evil.test' }), `203.0.113.${1 + (i % 3)}`)).code);
+      for (let i = 0; i < 7; i++)
+        answers.push(
+          (
+            await loginPasskey(
+              challenge,
+              i % 2 ? 'not json' : key.get(options, { origin: 'https://evil.test' }),
+              `203.0.113.${1 + (i % 3)}`,
+            )
+          ).code,
+        );
       expect(answers).toEqual([...Array(5).fill('LOGIN_FAILED'), 'RATE_LIMITED', 'RATE_LIMITED']);
       // Locked: a right answer is refused unchecked, and so is the password.
       expect(await loginPasskey(challenge, key.get(options))).toMatchObject({ code: 'RATE_LIMITED' });
@@ -200,10 +272,20 @@ for (const database of databases()) {
 
       // A challenge nobody was given, from an address: refused and logged with that address.
       expect(await loginPasskey('made-up-challenge', '{}', '203.0.113.50')).toMatchObject({ code: 'LOGIN_FAILED' });
-      expect((await gql(START_SIGN_IN, { c: 'made-up-challenge' }, { address: '203.0.113.51' })).data!.startPasskeySignIn).toMatchObject({ code: 'LOGIN_FAILED' });
-      expect((await gql('mutation { loginSecondFactor(challenge: "made-up", code: "123456") { __typename } }', {}, { address: '203.0.113.52' })).data!.loginSecondFactor.__typename).toBe('LoginFailedError');
+      expect((await gql(START_SIGN_IN, { c: 'made-up-challenge' }, { address: '203.0.113.51' })).data!.startPasskeySignIn).toMatchObject({
+        code: 'LOGIN_FAILED',
+      });
+      expect(
+        (await gql('mutation { loginSecondFactor(challenge: "made-up", code: "123456") { __typename } }', {}, { address: '203.0.113.52' }))
+          .data!.loginSecondFactor.__typename,
+      ).toBe('LoginFailedError');
       const refused = await securityLog({ kind: 'second_factor_challenge_refused' });
-      expect(refused.filter((e) => e.address.startsWith('203.0.113.5')).map((e) => [e.address, e.account]).sort()).toEqual([
+      expect(
+        refused
+          .filter((e) => e.address.startsWith('203.0.113.5'))
+          .map((e) => [e.address, e.account])
+          .sort(),
+      ).toEqual([
         ['203.0.113.50', null],
         ['203.0.113.51', null],
         ['203.0.113.52', null],
@@ -215,13 +297,19 @@ for (const database of databases()) {
       const eveKey = new SoftwareAuthenticator(DASHBOARD);
       await register(eveToken, eve.password, eveKey, 'Key');
       const expired = await passkeyStep(eve.email, eve.password, '203.0.113.60');
-      await app.db.prisma.signInChallenge.updateMany({ where: { admin: { email: eve.email } }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      await app.db.prisma.signInChallenge.updateMany({
+        where: { admin: { email: eve.email } },
+        data: { expiresAt: new Date(Date.now() - 1000) },
+      });
       expect(await loginPasskey(expired.challenge, eveKey.get(expired.options), '203.0.113.60')).toMatchObject({ code: 'LOGIN_FAILED' });
-      expect((await securityLog({ account: eve.email })).filter((e) => e.kind === 'second_factor_challenge_refused').map((e) => e.address)).toEqual(['203.0.113.60']);
+      expect(
+        (await securityLog({ account: eve.email })).filter((e) => e.kind === 'second_factor_challenge_refused').map((e) => e.address),
+      ).toEqual(['203.0.113.60']);
     });
 
     it('a passkey satisfies the site requirement; the last second factor cannot be removed while it is required', async () => {
-      const REQUIRE = 'mutation ($on: Boolean!) { updateSettings(input: { requireSecondFactor: $on }) { __typename ... on Error { code message } } }';
+      const REQUIRE =
+        'mutation ($on: Boolean!) { updateSettings(input: { requireSecondFactor: $on }) { __typename ... on Error { code message } } }';
       const fay = { email: 'fay@facegate.test', password: 'fay password 4711' };
       await app.services.admins.create(fay.email, fay.password, 'admin');
       const token = (await login(fay.email, fay.password, '203.0.113.70')).data.token as string;
@@ -236,10 +324,14 @@ for (const database of databases()) {
       const session = await loginPasskey(step.challenge, key.get(step.options), '203.0.113.70');
       expect((await gql('{ admins { email } }', {}, { token: session.data.token })).data!.admins.length).toBeGreaterThan(0);
       // Her only second factor stays while the site requires one.
-      expect((await gql(REMOVE, { id: passkey.id, p: fay.password }, { token })).data!.removePasskey).toMatchObject({ code: 'INVALID_INPUT' });
+      expect((await gql(REMOVE, { id: passkey.id, p: fay.password }, { token })).data!.removePasskey).toMatchObject({
+        code: 'INVALID_INPUT',
+      });
       expect(await app.db.prisma.passkey.count({ where: { id: passkey.id } })).toBe(1);
       expect((await gql(REQUIRE, { on: false }, { token })).data!.updateSettings.__typename).toBe('MutationUpdateSettingsSuccess');
-      expect((await gql(REMOVE, { id: passkey.id, p: fay.password }, { token })).data!.removePasskey.__typename).toBe('MutationRemovePasskeySuccess');
+      expect((await gql(REMOVE, { id: passkey.id, p: fay.password }, { token })).data!.removePasskey.__typename).toBe(
+        'MutationRemovePasskeySuccess',
+      );
       expect((await login(fay.email, fay.password, '203.0.113.70')).__typename).toBe('MutationLoginSuccess');
     });
   });

@@ -16,7 +16,9 @@ const VERIFY = `mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) 
 
 async function onePersonPhoto(dir: string): Promise<string> {
   const file = path.join(dir, 'one-person.jpg');
-  await sharp(path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample2.jpg')).extract({ left: 1300, top: 40, width: 500, height: 500 }).toFile(file);
+  await sharp(path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample2.jpg'))
+    .extract({ left: 1300, top: 40, width: 500, height: 500 })
+    .toFile(file);
   return file;
 }
 
@@ -30,7 +32,13 @@ describe('limits answer with typed errors, and every attempt is audited', () => 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-limits-'));
     photo = await onePersonPhoto(dir);
-    app = await createApp(loadConfig({ DATABASE_URL: `file:${path.join(dir, 'db.sqlite')}`, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_MAX_UPLOAD_BYTES: '60000' }));
+    app = await createApp(
+      loadConfig({
+        DATABASE_URL: `file:${path.join(dir, 'db.sqlite')}`,
+        FACEGATE_RECOGNIZER_THREADS: '1',
+        FACEGATE_MAX_UPLOAD_BYTES: '60000',
+      }),
+    );
     // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
     await app.services.updateSettings({ liveness: 'off' });
     client = apiClient(app);
@@ -45,7 +53,16 @@ describe('limits answer with typed errors, and every attempt is audited', () => 
   });
 
   it('refuses an upload over the size limit, and records the attempt', async () => {
-    const big = { name: 'big.png', bytes: new Uint8Array(await sharp({ create: { width: 400, height: 400, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer()) };
+    const big = {
+      name: 'big.png',
+      bytes: new Uint8Array(
+        await sharp({
+          create: { width: 400, height: 400, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } },
+        })
+          .png()
+          .toBuffer(),
+      ),
+    };
     expect(big.bytes.length).toBeGreaterThan(60000);
     const { body } = await client.upload(VERIFY, { input: { cardId: '7', image: null } }, { 'input.image': big }, key);
     expect(body.data!.verifyFace).toMatchObject({ __typename: 'FaceRejectedError', code: 'IMAGE_TOO_LARGE' });
@@ -54,7 +71,16 @@ describe('limits answer with typed errors, and every attempt is audited', () => 
   });
 
   it('rejects an oversized photo of an enrolment batch alone, enrolling the others', async () => {
-    const big = { name: 'big.png', bytes: new Uint8Array(await sharp({ create: { width: 400, height: 400, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png().toBuffer()) };
+    const big = {
+      name: 'big.png',
+      bytes: new Uint8Array(
+        await sharp({
+          create: { width: 400, height: 400, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } },
+        })
+          .png()
+          .toBuffer(),
+      ),
+    };
     const good = { name: 'ann-2.jpg', bytes: new Uint8Array(await sharp(photo).resize(300).jpeg().toBuffer()) };
     const person = await app.services.people.create({ name: 'Bea' });
     const admin = await app.services.apiKeys.create({ name: 'admin key', scopes: ['admin'], doorId: null });
@@ -64,7 +90,10 @@ describe('limits answer with typed errors, and every attempt is audited', () => 
       { 'images.0': big, 'images.1': good },
       admin.token,
     );
-    expect(body.data!.enrollFaces.data).toMatchObject({ enrolled: [{ id: expect.any(String) }], rejected: [{ index: 0, filename: 'big.png', code: 'IMAGE_TOO_LARGE' }] });
+    expect(body.data!.enrollFaces.data).toMatchObject({
+      enrolled: [{ id: expect.any(String) }],
+      rejected: [{ index: 0, filename: 'big.png', code: 'IMAGE_TOO_LARGE' }],
+    });
   });
 
   it('slows a key down past its rate, with retryAfterSeconds, and audits every attempt', async () => {
@@ -72,8 +101,16 @@ describe('limits answer with typed errors, and every attempt is audited', () => 
     const before = await app.services.audit.count({});
     const small = { name: 'ann.jpg', bytes: new Uint8Array(await sharp(photo).resize(200).jpeg().toBuffer()) };
     const results = [];
-    for (let i = 0; i < 4; i++) results.push((await client.upload(VERIFY, { input: { cardId: '7', image: null } }, { 'input.image': small }, key)).body.data!.verifyFace);
-    expect(results.map((r) => r.__typename)).toEqual(['MutationVerifyFaceSuccess', 'MutationVerifyFaceSuccess', 'MutationVerifyFaceSuccess', 'RateLimitedError']);
+    for (let i = 0; i < 4; i++)
+      results.push(
+        (await client.upload(VERIFY, { input: { cardId: '7', image: null } }, { 'input.image': small }, key)).body.data!.verifyFace,
+      );
+    expect(results.map((r) => r.__typename)).toEqual([
+      'MutationVerifyFaceSuccess',
+      'MutationVerifyFaceSuccess',
+      'MutationVerifyFaceSuccess',
+      'RateLimitedError',
+    ]);
     expect(results[3].retryAfterSeconds).toBeGreaterThan(0);
     expect(await app.services.audit.count({})).toBe(before + 4);
     expect(await app.services.audit.count({ decision: 'error' })).toBeGreaterThanOrEqual(2);
@@ -94,7 +131,13 @@ describe.skipIf(!hasFaces('seed'))(`a crash in the middle of a bulk import leave
       const folder = path.join(dir, 'office', name);
       await symlink(photo, path.join(folder, '1.jpg'));
       await sharp(photo).resize(160, 160).modulate({ brightness: 1.25 }).blur(1.4).jpeg({ quality: 60 }).toFile(path.join(folder, '2.jpg'));
-      await sharp(photo).resize(200, 200).extend({ top: 30, bottom: 30, left: 30, right: 30, extendWith: 'mirror' }).rotate(14, { background: '#808080' }).greyscale().jpeg({ quality: 70 }).toFile(path.join(folder, '3.jpg'));
+      await sharp(photo)
+        .resize(200, 200)
+        .extend({ top: 30, bottom: 30, left: 30, right: 30, extendWith: 'mirror' })
+        .rotate(14, { background: '#808080' })
+        .greyscale()
+        .jpeg({ quality: 70 })
+        .toFile(path.join(folder, '3.jpg'));
     }
     const databaseUrl = `file:${path.join(dir, 'db.sqlite')}`;
     const bin = fileURLToPath(new URL('../../apps/api/bin/facegate.js', import.meta.url));
@@ -102,7 +145,10 @@ describe.skipIf(!hasFaces('seed'))(`a crash in the middle of a bulk import leave
       new Promise<number | null>((resolve) => {
         // --allow-duplicates: the office's people look alike, and a changed copy may come near a colleague
         // (DUPLICATE_FACE); this test is about a crash, not about that check.
-        const child = spawn(process.execPath, [bin, 'db', 'import', path.join(dir, 'office'), '--allow-duplicates', '--json'], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'ignore' });
+        const child = spawn(process.execPath, [bin, 'db', 'import', path.join(dir, 'office'), '--allow-duplicates', '--json'], {
+          env: { ...process.env, DATABASE_URL: databaseUrl },
+          stdio: 'ignore',
+        });
         child.once('exit', (code) => resolve(code));
         if (killAfterPeople === undefined) return;
         // Watch the database from here and pull the plug once a few people are in.
@@ -134,7 +180,8 @@ describe.skipIf(!hasFaces('seed'))(`a crash in the middle of a bulk import leave
     // (the rerun, which stores only photos not yet enrolled, added none to them), and that is several
     // rows (a photo may be refused by the quality gates, the same in both runs).
     const final = new Map(after.map((p) => [p.name, p._count.samples]));
-    for (const person of people) expect({ name: person.name, samples: person._count.samples }).toEqual({ name: person.name, samples: final.get(person.name) });
+    for (const person of people)
+      expect({ name: person.name, samples: person._count.samples }).toEqual({ name: person.name, samples: final.get(person.name) });
     for (const person of after) expect(person._count.samples).toBeGreaterThanOrEqual(2);
     await again.close();
     await rm(dir, { recursive: true, force: true });
@@ -169,7 +216,10 @@ describe.skipIf(postgres.skip)(`two API instances sharing one PostgreSQL stay in
     while (!b.services.gallery.get(person.id)?.encodings.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const live = a.services.audit.subscribe({})[Symbol.asyncIterator]();
     const next = live.next();
-    const outcome = await b.services.recognition.identify({ kind: 'system' }, { images: [new Uint8Array(await sharp(photo).resize(300).jpeg().toBuffer())] });
+    const outcome = await b.services.recognition.identify(
+      { kind: 'system' },
+      { images: [new Uint8Array(await sharp(photo).resize(300).jpeg().toBuffer())] },
+    );
     expect(outcome.personId).toBe(person.id);
     const seen = await Promise.race([next, new Promise((r) => setTimeout(() => r(null), 10_000))]);
     expect((seen as { value: { id: string } } | null)?.value.id).toBe(outcome.event.id);

@@ -36,10 +36,18 @@ for (const database of databases()) {
     let rootToken: string;
     const gql: typeof http.gql = (...args) => http.gql(...args);
 
-    const login = async (email: string, password: string, address?: string) => (await gql(LOGIN, { email, password }, { address })).data!.login;
-    const second = async (challenge: string, code: string, address?: string) => (await gql(SECOND, { challenge, code }, { address })).data!.loginSecondFactor;
+    const login = async (email: string, password: string, address?: string) =>
+      (await gql(LOGIN, { email, password }, { address })).data!.login;
+    const second = async (challenge: string, code: string, address?: string) =>
+      (await gql(SECOND, { challenge, code }, { address })).data!.loginSecondFactor;
     const securityLog = async (account: string) =>
-      (await gql('query ($account: String) { securityEvents(account: $account, first: 500) { kind account address } }', { account }, { token: rootToken })).data!.securityEvents as { kind: string; address: string }[];
+      (
+        await gql(
+          'query ($account: String) { securityEvents(account: $account, first: 500) { kind account address } }',
+          { account },
+          { token: rootToken },
+        )
+      ).data!.securityEvents as { kind: string; address: string }[];
 
     /** A new administrator who signs in and enrols an app from their session; what the app and they keep. */
     async function enrolled(email: string, password: string) {
@@ -52,7 +60,15 @@ for (const database of databases()) {
     }
 
     beforeAll(async () => {
-      http = await startHttpApp(database, { FACEGATE_ADMIN_EMAIL: ROOT.email, FACEGATE_ADMIN_PASSWORD: ROOT.password, FACEGATE_SIGNIN_LOCKOUT_SECONDS: String(LOCKOUT_SECONDS) }, '192.0.2.10');
+      http = await startHttpApp(
+        database,
+        {
+          FACEGATE_ADMIN_EMAIL: ROOT.email,
+          FACEGATE_ADMIN_PASSWORD: ROOT.password,
+          FACEGATE_SIGNIN_LOCKOUT_SECONDS: String(LOCKOUT_SECONDS),
+        },
+        '192.0.2.10',
+      );
       app = http.app;
       rootToken = (await login(ROOT.email, ROOT.password)).data.token;
     });
@@ -82,7 +98,9 @@ for (const database of databases()) {
       const row = await app.db.prisma.admin.findUniqueOrThrow({ where: { email: ann.email }, include: { recoveryCodes: true } });
       expect(Buffer.from(row.totpSecret!).subarray(0, 4).toString()).toBe('fgE1');
       expect(Buffer.from(row.totpSecret!).includes(Buffer.from(totp.secret.bytes))).toBe(false);
-      expect(row.recoveryCodes.map((r) => r.codeHash).some((h) => recoveryCodes.some((c) => h.includes(c.replaceAll('-', ''))))).toBe(false);
+      expect(row.recoveryCodes.map((r) => r.codeHash).some((h) => recoveryCodes.some((c) => h.includes(c.replaceAll('-', ''))))).toBe(
+        false,
+      );
 
       // The password alone is no longer a sign-in: a challenge, not a session.
       const first = await login(ann.email, ann.password);
@@ -104,7 +122,10 @@ for (const database of databases()) {
       expect(byRecovery.__typename).toBe('MutationLoginSecondFactorSuccess');
       const third = await login(ann.email, ann.password);
       expect(await second(third.challenge, recoveryCodes[0]!)).toMatchObject({ code: 'LOGIN_FAILED' });
-      expect((await gql('{ mySecondFactor { totpEnabled recoveryCodesLeft required } }', {}, { token: byRecovery.data.token })).data!.mySecondFactor).toEqual({ totpEnabled: true, recoveryCodesLeft: 9, required: false });
+      expect(
+        (await gql('{ mySecondFactor { totpEnabled recoveryCodesLeft required } }', {}, { token: byRecovery.data.token })).data!
+          .mySecondFactor,
+      ).toEqual({ totpEnabled: true, recoveryCodesLeft: 9, required: false });
 
       const kinds = (await securityLog(ann.email)).map((e) => e.kind);
       expect(kinds.filter((k) => k === 'second_factor_enrolled')).toHaveLength(1);
@@ -113,7 +134,11 @@ for (const database of databases()) {
       expect(kinds.filter((k) => k === 'recovery_code_used')).toHaveLength(1);
 
       // Turned off with the password: the password alone signs in again, and the recovery codes are gone.
-      const off = await gql('mutation ($p: String!) { disableTotp(currentPassword: $p) { __typename ... on Error { code } } }', { p: ann.password }, { token: byRecovery.data.token });
+      const off = await gql(
+        'mutation ($p: String!) { disableTotp(currentPassword: $p) { __typename ... on Error { code } } }',
+        { p: ann.password },
+        { token: byRecovery.data.token },
+      );
       expect(off.data!.disableTotp.__typename).toBe('MutationDisableTotpSuccess');
       expect((await login(ann.email, ann.password)).__typename).toBe('MutationLoginSuccess');
       expect(await app.db.prisma.recoveryCode.count({ where: { adminId: row.id } })).toBe(0);
@@ -130,12 +155,18 @@ for (const database of databases()) {
       expect(await second(challenge, codeAt(totp, 1))).toMatchObject({ code: 'RATE_LIMITED' });
       expect(await login('bob@facegate.test', 'bob password 4711')).toMatchObject({ code: 'RATE_LIMITED' });
       const log = await securityLog('bob@facegate.test');
-      expect(log.filter((e) => e.kind === 'second_factor_failed').map((e) => e.address).sort()).toEqual(['198.51.100.1', '198.51.100.1', '198.51.100.2', '198.51.100.2', '198.51.100.3']);
+      expect(
+        log
+          .filter((e) => e.kind === 'second_factor_failed')
+          .map((e) => e.address)
+          .sort(),
+      ).toEqual(['198.51.100.1', '198.51.100.1', '198.51.100.2', '198.51.100.2', '198.51.100.3']);
       expect(log.filter((e) => e.kind === 'login_throttled')).toHaveLength(4);
     });
 
     it('the site requires a second factor: password-only sessions end, an account without one may only enrol, and it cannot be turned off', async () => {
-      const REQUIRE = 'mutation ($on: Boolean!) { updateSettings(input: { requireSecondFactor: $on }) { __typename ... on Error { code message } ... on MutationUpdateSettingsSuccess { data { requireSecondFactor } } } }';
+      const REQUIRE =
+        'mutation ($on: Boolean!) { updateSettings(input: { requireSecondFactor: $on }) { __typename ... on Error { code message } ... on MutationUpdateSettingsSuccess { data { requireSecondFactor } } } }';
       // From a session without a second factor it cannot be turned on (it would end that very session).
       expect((await gql(REQUIRE, { on: true }, { token: rootToken })).data!.updateSettings).toMatchObject({ code: 'INVALID_INPUT' });
       const carol = await enrolled('carol@facegate.test', 'carol password 4711');
@@ -164,10 +195,16 @@ for (const database of databases()) {
       rootToken = done.session.token;
       expect((await gql('{ admins { email } }', {}, { token: rootToken })).data!.admins.length).toBeGreaterThan(1);
       // The challenge was used once.
-      expect((await gql(CONFIRM, { code: codeAt(totp, 1), c: challenge.challenge })).data!.confirmTotpEnrolment).toMatchObject({ code: 'LOGIN_FAILED' });
+      expect((await gql(CONFIRM, { code: codeAt(totp, 1), c: challenge.challenge })).data!.confirmTotpEnrolment).toMatchObject({
+        code: 'LOGIN_FAILED',
+      });
 
       // Turning one's own second factor off is refused while the site requires it.
-      const off = await gql('mutation ($p: String!) { disableTotp(currentPassword: $p) { __typename ... on Error { code } } }', { p: 'carol password 4711' }, { token: carol.token });
+      const off = await gql(
+        'mutation ($p: String!) { disableTotp(currentPassword: $p) { __typename ... on Error { code } } }',
+        { p: 'carol password 4711' },
+        { token: carol.token },
+      );
       expect(off.data!.disableTotp).toMatchObject({ code: 'INVALID_INPUT' });
       expect((await gql(REQUIRE, { on: false }, { token: carol.token })).data!.updateSettings.data).toEqual({ requireSecondFactor: false });
     });

@@ -41,21 +41,34 @@ for (const database of databases()) {
     let faceBytes: Uint8Array;
 
     /** `token` null: no credentials at all. */
-    const gql = async (query: string, variables: Record<string, unknown> = {}, token: string | null = admin, on = client) => (await on.gql(query, variables, token ?? undefined)).body;
+    const gql = async (query: string, variables: Record<string, unknown> = {}, token: string | null = admin, on = client) =>
+      (await on.gql(query, variables, token ?? undefined)).body;
     const config = async (extra: Record<string, string> = {}) =>
-      loadConfig({ DATABASE_URL: await database.url(dir), FACEGATE_ADMIN_EMAIL: ROOT.email, FACEGATE_ADMIN_PASSWORD: ROOT.password, FACEGATE_RECOGNIZER_THREADS: '1', ...extra });
+      loadConfig({
+        DATABASE_URL: await database.url(dir),
+        FACEGATE_ADMIN_EMAIL: ROOT.email,
+        FACEGATE_ADMIN_PASSWORD: ROOT.password,
+        FACEGATE_RECOGNIZER_THREADS: '1',
+        ...extra,
+      });
 
     beforeAll(async () => {
       dir = await mkdtemp(path.join(tmpdir(), 'facegate-sec2-'));
       // One real face, cut from a photo shipped inside @vladmandic/face-api: runs on a fresh clone.
       face = path.join(dir, 'one-person.jpg');
-      await sharp(path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample2.jpg')).extract({ left: 1300, top: 40, width: 500, height: 500 }).toFile(face);
+      await sharp(path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample2.jpg'))
+        .extract({ left: 1300, top: 40, width: 500, height: 500 })
+        .toFile(face);
       // Shared keys: the second instance reads what this one seals.
       settings = await config({ FACEGATE_DATA_KEY: randomBytes(32).toString('base64'), FACEGATE_SECRET: randomBytes(32).toString('hex') });
       app = await createApp(settings);
       // A second instance on the same database, in a process of its own (as deployed; two SQLite apps
       // in one process would block each other's event loop on the file lock).
-      second = await startApiProcess({ DATABASE_URL: settings.DATABASE_URL, FACEGATE_DATA_KEY: settings.FACEGATE_DATA_KEY!, FACEGATE_SECRET: settings.FACEGATE_SECRET! });
+      second = await startApiProcess({
+        DATABASE_URL: settings.DATABASE_URL,
+        FACEGATE_DATA_KEY: settings.FACEGATE_DATA_KEY!,
+        FACEGATE_SECRET: settings.FACEGATE_SECRET!,
+      });
       client = apiClient(app);
       admin = (await app.services.admins.login(ROOT.email, ROOT.password, '192.0.2.1')).token;
       ids.Ann = (await app.services.people.create({ name: 'Ann' })).id;
@@ -63,7 +76,10 @@ for (const database of databases()) {
       const vault = await app.services.access.doors.create('Vault');
       ids.vault = vault.id;
       // Two factors every time at the vault; liveness off: a still photo is the test's camera.
-      const door = await gql('mutation ($id: ID!) { updateDoor(id: $id, input: { settings: { requirePin: true, liveness: OFF } }) { __typename ... on Error { code } } }', { id: vault.id });
+      const door = await gql(
+        'mutation ($id: ID!) { updateDoor(id: $id, input: { settings: { requirePin: true, liveness: OFF } }) { __typename ... on Error { code } } }',
+        { id: vault.id },
+      );
       expect(door.data!.updateDoor.__typename).toBe('MutationUpdateDoorSuccess');
       ids.vaultKey = (await app.services.apiKeys.create({ name: 'vault door', scopes: ['verify', 'identify'], doorId: vault.id })).token;
     });
@@ -76,10 +92,20 @@ for (const database of databases()) {
 
     /** `name` enrolled with the test's face and a PIN; the face's earlier owner is erased (one person per face: no ambiguity). */
     async function enrolWithPin(name: string, previous?: string): Promise<string> {
-      if (previous) expect((await gql('mutation ($id: ID!) { deletePerson(id: $id) { __typename } }', { id: previous })).data!.deletePerson.__typename).toBe('MutationDeletePersonSuccess');
+      if (previous)
+        expect(
+          (await gql('mutation ($id: ID!) { deletePerson(id: $id) { __typename } }', { id: previous })).data!.deletePerson.__typename,
+        ).toBe('MutationDeletePersonSuccess');
       const person = await app.services.people.create({ name });
       expect((await app.services.people.enroll(person.id, [{ filename: 'a.jpg', bytes: faceBytes }])).enrolled).toHaveLength(1);
-      expect((await gql('mutation ($p: ID!, $pin: String!) { setPersonPin(personId: $p, pin: $pin) { __typename } }', { p: person.id, pin: PIN })).data!.setPersonPin.__typename).toBe('MutationSetPersonPinSuccess');
+      expect(
+        (
+          await gql('mutation ($p: ID!, $pin: String!) { setPersonPin(personId: $p, pin: $pin) { __typename } }', {
+            p: person.id,
+            pin: PIN,
+          })
+        ).data!.setPersonPin.__typename,
+      ).toBe('MutationSetPersonPinSuccess');
       return person.id;
     }
 
@@ -87,7 +113,11 @@ for (const database of databases()) {
     const complete = async (attemptId: string, elsewhere = false, pin = '9999') => {
       const body = elsewhere
         ? ((await (
-            await fetch(second.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ids.vaultKey}` }, body: JSON.stringify({ query: COMPLETE, variables: { a: attemptId, pin } }) })
+            await fetch(second.url, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${ids.vaultKey}` },
+              body: JSON.stringify({ query: COMPLETE, variables: { a: attemptId, pin } }),
+            })
           ).json()) as Awaited<ReturnType<typeof gql>>)
         : await gql(COMPLETE, { a: attemptId, pin }, ids.vaultKey);
       expect(body.errors, JSON.stringify(body)).toBeUndefined();
@@ -103,15 +133,20 @@ for (const database of databases()) {
       // A door key reads the coarse reason (step_up); the audit holds why: the vault's PIN.
       expect(body.data!.verifyFace.data, JSON.stringify(body)).toMatchObject({ decision: 'STEP_UP', reason: 'step_up' });
       const attemptId = body.data!.verifyFace.data.attemptId as string;
-      expect(await app.db.prisma.recognitionEvent.findUniqueOrThrow({ where: { id: attemptId } })).toMatchObject({ reason: 'pin_required' });
+      expect(await app.db.prisma.recognitionEvent.findUniqueOrThrow({ where: { id: attemptId } })).toMatchObject({
+        reason: 'pin_required',
+      });
       return attemptId;
     }
 
-    it("deleting a door revokes its keys with it (in the admin log): the key is refused at any other door and with no door", async () => {
+    it('deleting a door revokes its keys with it (in the admin log): the key is refused at any other door and with no door', async () => {
       const side = await app.services.access.doors.create('Side door');
       const other = await app.services.access.doors.create('Back door');
       const { key, token } = await app.services.apiKeys.create({ name: 'side door', scopes: ['verify', 'identify'], doorId: side.id });
-      const deleted = await gql('mutation ($id: ID!) { deleteDoor(id: $id) { __typename ... on MutationDeleteDoorSuccess { data { id revokedKeys { id name revokedAt door { id } } } } ... on Error { code } } }', { id: side.id });
+      const deleted = await gql(
+        'mutation ($id: ID!) { deleteDoor(id: $id) { __typename ... on MutationDeleteDoorSuccess { data { id revokedKeys { id name revokedAt door { id } } } } ... on Error { code } } }',
+        { id: side.id },
+      );
       expect(deleted.data!.deleteDoor.data).toMatchObject({ id: side.id, revokedKeys: [{ id: key.id, name: 'side door', door: null }] });
       expect(deleted.data!.deleteDoor.data.revokedKeys[0].revokedAt).not.toBeNull();
       const keys = (await gql('{ apiKeys { id revokedAt door { id } } }')).data!.apiKeys as { id: string; revokedAt: string | null }[];
@@ -119,15 +154,26 @@ for (const database of databases()) {
 
       for (const doorId of [other.id, null]) {
         const { body } = await client.upload(VERIFY, { input: { personId: ids.Ann, doorId, image: null } }, { 'input.image': face }, token);
-        expect(body.data?.verifyFace?.__typename ?? body.errors?.[0]?.extensions?.code, JSON.stringify(body)).toMatch(/UnauthorizedError|UNAUTHORIZED/);
-        const identify = await client.upload('mutation ($i: File!, $d: ID) { identifyFace(image: $i, doorId: $d) { __typename } }', { i: null, d: doorId }, { i: face }, token);
-        expect(identify.body.data?.identifyFace?.__typename ?? identify.body.errors?.[0]?.extensions?.code).toMatch(/UnauthorizedError|UNAUTHORIZED/);
+        expect(body.data?.verifyFace?.__typename ?? body.errors?.[0]?.extensions?.code, JSON.stringify(body)).toMatch(
+          /UnauthorizedError|UNAUTHORIZED/,
+        );
+        const identify = await client.upload(
+          'mutation ($i: File!, $d: ID) { identifyFace(image: $i, doorId: $d) { __typename } }',
+          { i: null, d: doorId },
+          { i: face },
+          token,
+        );
+        expect(identify.body.data?.identifyFace?.__typename ?? identify.body.errors?.[0]?.extensions?.code).toMatch(
+          /UnauthorizedError|UNAUTHORIZED/,
+        );
       }
       // Each refusal is one audit event, as a revoked key's.
       const refused = await app.db.prisma.recognitionEvent.findMany({ where: { apiKeyId: key.id } });
       expect(refused.map((e) => e.reason)).toEqual(['revoked_key', 'revoked_key', 'revoked_key', 'revoked_key']);
       // The admin log says which keys went with the door.
-      const log = (await gql('{ adminActions(first: 10) { edges { node { action targetId targetLabel details } } } }')).data!.adminActions.edges.map((e: { node: unknown }) => e.node) as {
+      const log = (
+        await gql('{ adminActions(first: 10) { edges { node { action targetId targetLabel details } } } }')
+      ).data!.adminActions.edges.map((e: { node: unknown }) => e.node) as {
         action: string;
         targetId: string;
         targetLabel: string;
@@ -144,7 +190,11 @@ for (const database of databases()) {
       expect(aliased.length).toBeGreaterThan(20_000);
       for (const token of [admin, null]) {
         const started = performance.now();
-        const response = await app.yoga.fetch('http://facegate.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query: aliased }) });
+        const response = await app.yoga.fetch('http://facegate.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify({ query: aliased }),
+        });
         const text = await response.text();
         const ms = performance.now() - started;
         expect(text.length).toBeLessThan(2_000);
@@ -157,7 +207,9 @@ for (const database of databases()) {
     });
 
     it("a door's verification is not held up by anonymous callers flooding introspection", async () => {
-      const aliased = JSON.stringify({ query: `{ ${Array.from({ length: 250 }, (_, i) => `s${i}: __schema { types { name fields { name } } }`).join(' ')} }` });
+      const aliased = JSON.stringify({
+        query: `{ ${Array.from({ length: 250 }, (_, i) => `s${i}: __schema { types { name fields { name } } }`).join(' ')} }`,
+      });
       const door = async () => {
         const started = performance.now();
         await client.upload('mutation ($i: File!) { identifyFace(image: $i) { __typename } }', { i: null }, { i: face }, ids.vaultKey);
@@ -167,7 +219,13 @@ for (const database of databases()) {
       const alone = [await door(), await door(), await door()];
       let floodAnswered = 0;
       const flood = Array.from({ length: 40 }, () =>
-        Promise.resolve(app.yoga.fetch('http://facegate.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: aliased })).then(async (r: Response) => {
+        Promise.resolve(
+          app.yoga.fetch('http://facegate.test/graphql', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: aliased,
+          }),
+        ).then(async (r: Response) => {
           const text = await r.text();
           if (text.length < 2_000 && /UNAUTHORIZED/.test(text)) floodAnswered++;
           else console.info(r.status, text.slice(0, 300));
@@ -176,7 +234,9 @@ for (const database of databases()) {
       const during = [await door(), await door(), await door()];
       await Promise.all(flood);
       expect(floodAnswered).toBe(40);
-      console.info(`door identification alone: ${alone.map((ms) => ms.toFixed(0)).join(', ')} ms; during 40 anonymous 250-alias __schema reads: ${during.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+      console.info(
+        `door identification alone: ${alone.map((ms) => ms.toFixed(0)).join(', ')} ms; during 40 anonymous 250-alias __schema reads: ${during.map((ms) => ms.toFixed(0)).join(', ')} ms`,
+      );
       expect(median(during)).toBeLessThan(median(alone) + 1_000);
     });
 
@@ -185,9 +245,13 @@ for (const database of databases()) {
       expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHORIZED');
       expect((await gql('{ __type(name: "Person") { name } }', {}, null)).errors?.[0]?.extensions?.code).toBe('UNAUTHORIZED');
       // Through a fragment, too; __typename stays open.
-      expect((await gql('{ ...F } fragment F on Query { __schema { queryType { name } } }', {}, null)).errors?.[0]?.extensions?.code).toBe('UNAUTHORIZED');
+      expect((await gql('{ ...F } fragment F on Query { __schema { queryType { name } } }', {}, null)).errors?.[0]?.extensions?.code).toBe(
+        'UNAUTHORIZED',
+      );
       expect((await gql('{ __typename }', {}, null)).data).toEqual({ __typename: 'Query' });
-      expect((await gql('{ __schema { queryType { name } } }', {}, ids.vaultKey)).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+      expect((await gql('{ __schema { queryType { name } } }', {}, ids.vaultKey)).data).toEqual({
+        __schema: { queryType: { name: 'Query' } },
+      });
       const page = await app.yoga.fetch('http://facegate.test/graphql', { headers: { accept: 'text/html' } });
       expect(await page.text()).not.toMatch(/graphiql/i);
 
@@ -195,7 +259,9 @@ for (const database of databases()) {
       try {
         const devPage = await dev.yoga.fetch('http://facegate.test/graphql', { headers: { accept: 'text/html' } });
         expect(await devPage.text()).toMatch(/graphiql/i);
-        expect((await gql('{ __schema { queryType { name } } }', {}, null, apiClient(dev))).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+        expect((await gql('{ __schema { queryType { name } } }', {}, null, apiClient(dev))).data).toEqual({
+          __schema: { queryType: { name: 'Query' } },
+        });
       } finally {
         await dev.close();
       }
@@ -203,7 +269,8 @@ for (const database of databases()) {
 
     it('an unknown email costs what a wrong password costs (medians of 20 tries each within 20 %)', async () => {
       const accounts = [];
-      for (let i = 0; i < 20; i++) accounts.push((await app.services.admins.create(`staff${i}@facegate.test`, `staff password ${i} 4711`, 'viewer')).email);
+      for (let i = 0; i < 20; i++)
+        accounts.push((await app.services.admins.create(`staff${i}@facegate.test`, `staff password ${i} 4711`, 'viewer')).email);
       const time = async (email: string, address: string) => {
         const started = performance.now();
         const error = await app.services.admins.login(email, 'not the password at all', address).catch((e: unknown) => e);
@@ -226,7 +293,9 @@ for (const database of databases()) {
           if (i % 2 === 1) known.push(await time(accounts[i]!, `198.18.1${round}.${i}`));
         }
         const gap = Math.abs(median(unknown) - median(known)) / median(known);
-        rounds.push(`existing account ${median(known).toFixed(1)} ms, unknown email ${median(unknown).toFixed(1)} ms (${(gap * 100).toFixed(0)} %)`);
+        rounds.push(
+          `existing account ${median(known).toFixed(1)} ms, unknown email ${median(unknown).toFixed(1)} ms (${(gap * 100).toFixed(0)} %)`,
+        );
         within = gap < 0.2;
       }
       console.info(`sign-in failure, medians of 20: ${rounds.join('; ')}`);
@@ -265,7 +334,11 @@ for (const database of databases()) {
       const checked = reasons.filter((r) => r !== 'pin_locked');
       // (All 30 may be refused: each counts its try before checking, and may see the others' first.)
       expect(checked.length, JSON.stringify({ answers, reasons })).toBeLessThanOrEqual(10);
-      answers.forEach((answer, i) => expect([answer.data, reasons[i]], JSON.stringify(answer)).toMatchObject(reasons[i] === 'pin_locked' ? [{ decision: 'REFUSED' }, 'pin_locked'] : [{ decision: 'STEP_UP' }, 'pin_required']));
+      answers.forEach((answer, i) =>
+        expect([answer.data, reasons[i]], JSON.stringify(answer)).toMatchObject(
+          reasons[i] === 'pin_locked' ? [{ decision: 'REFUSED' }, 'pin_locked'] : [{ decision: 'STEP_UP' }, 'pin_required'],
+        ),
+      );
       // The tries counted in the audit are the checks plus the refusals: never fewer than were checked.
       const tries = await app.db.prisma.recognitionEvent.aggregate({ _sum: { pinTries: true }, where: { id: { in: attempts } } });
       expect(tries._sum.pinTries).toBe(30);
@@ -281,7 +354,9 @@ for (const database of databases()) {
           const response = await fetch(url, {
             method: 'POST',
             headers: { 'content-type': 'application/json', 'x-forwarded-for': `203.0.113.${i + 1}` },
-            body: JSON.stringify({ query: `mutation { login(email: "guess${i}@facegate.test", password: "whatever it is") { __typename ... on Error { code } } }` }),
+            body: JSON.stringify({
+              query: `mutation { login(email: "guess${i}@facegate.test", password: "whatever it is") { __typename ... on Error { code } } }`,
+            }),
           });
           codes.push(((await response.json()) as { data: { login: { code: string } } }).data.login.code);
         }
@@ -301,7 +376,8 @@ for (const database of databases()) {
           while (!http.app()) await new Promise((resolve) => setTimeout(resolve, 10));
           const plain = await fetch(`${base}/metrics`);
           expect(plain.status).toBe(metricsToken ? 401 : 200);
-          if (metricsToken) expect((await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).status).toBe(200);
+          if (metricsToken)
+            expect((await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).status).toBe(200);
         } finally {
           await new Promise((resolve) => http.server.close(resolve));
         }
@@ -316,11 +392,26 @@ for (const database of databases()) {
           const body = await gql(query, variables);
           return body.errors?.[0]?.extensions?.code ?? Object.values(body.data ?? {})[0]?.code;
         };
-        expect(await refusal('mutation ($n: String!) { createPerson(input: { name: $n }) { __typename ... on Error { code } } }', { n: name })).toBe('INVALID_INPUT');
-        expect(await refusal('mutation ($n: String!) { createDoor(name: $n) { __typename ... on Error { code } } }', { n: name })).toBe('INVALID_INPUT');
-        expect(await refusal('mutation ($n: String!) { createApiKey(name: $n, scopes: [VERIFY]) { __typename ... on Error { code } } }', { n: name })).toBe('INVALID_INPUT');
-        expect(await refusal('mutation ($id: ID!, $n: String!) { updatePerson(id: $id, input: { name: $n }) { __typename ... on Error { code } } }', { id: ids.Ann, n: name })).toBe('INVALID_INPUT');
-        expect(await refusal('mutation ($n: String!) { createAccessGroup(name: $n) { __typename ... on Error { code } } }', { n: name })).toBe('INVALID_INPUT');
+        expect(
+          await refusal('mutation ($n: String!) { createPerson(input: { name: $n }) { __typename ... on Error { code } } }', { n: name }),
+        ).toBe('INVALID_INPUT');
+        expect(await refusal('mutation ($n: String!) { createDoor(name: $n) { __typename ... on Error { code } } }', { n: name })).toBe(
+          'INVALID_INPUT',
+        );
+        expect(
+          await refusal('mutation ($n: String!) { createApiKey(name: $n, scopes: [VERIFY]) { __typename ... on Error { code } } }', {
+            n: name,
+          }),
+        ).toBe('INVALID_INPUT');
+        expect(
+          await refusal(
+            'mutation ($id: ID!, $n: String!) { updatePerson(id: $id, input: { name: $n }) { __typename ... on Error { code } } }',
+            { id: ids.Ann, n: name },
+          ),
+        ).toBe('INVALID_INPUT');
+        expect(
+          await refusal('mutation ($n: String!) { createAccessGroup(name: $n) { __typename ... on Error { code } } }', { n: name }),
+        ).toBe('INVALID_INPUT');
         // The bulk import names people from folders: the service refuses too.
         await expect(app.services.people.importPerson(name, [])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
       }
@@ -329,19 +420,30 @@ for (const database of databases()) {
       expect(await app.db.prisma.apiKey.count({ where: { name: { startsWith: 'Eve' } } })).toBe(0);
       expect((await app.db.prisma.person.findUnique({ where: { id: ids.Ann } }))?.name).toBe('Ann');
       // Line breaks stay allowed in free text.
-      expect((await gql('mutation ($id: ID!) { updatePerson(id: $id, input: { notes: "line one\\nline two" }) { __typename } }', { id: ids.Ann })).data!.updatePerson.__typename).toBe('MutationUpdatePersonSuccess');
+      expect(
+        (
+          await gql('mutation ($id: ID!) { updatePerson(id: $id, input: { notes: "line one\\nline two" }) { __typename } }', {
+            id: ids.Ann,
+          })
+        ).data!.updatePerson.__typename,
+      ).toBe('MutationUpdatePersonSuccess');
     });
 
     it("a stolen session alone cannot create an administrator or end another's sessions: the current password is asked again", async () => {
-      const CREATE = 'mutation ($c: String!) { createAdmin(email: "mallory@facegate.test", password: "plum orbit velvet 42", role: ADMIN, currentPassword: $c) { __typename ... on Error { code } } }';
-      expect((await gql(CREATE, { c: 'a guess' })).data!.createAdmin).toMatchObject({ __typename: 'LoginFailedError', code: 'LOGIN_FAILED' });
+      const CREATE =
+        'mutation ($c: String!) { createAdmin(email: "mallory@facegate.test", password: "plum orbit velvet 42", role: ADMIN, currentPassword: $c) { __typename ... on Error { code } } }';
+      expect((await gql(CREATE, { c: 'a guess' })).data!.createAdmin).toMatchObject({
+        __typename: 'LoginFailedError',
+        code: 'LOGIN_FAILED',
+      });
       const adminKey = (await app.services.apiKeys.create({ name: 'automation', scopes: ['admin'] })).token;
       expect((await gql(CREATE, { c: ROOT.password }, adminKey)).data!.createAdmin).toMatchObject({ code: 'UNAUTHORIZED' });
       expect((await app.services.admins.list()).map((a) => a.email)).not.toContain('mallory@facegate.test');
 
       const dana = await app.services.admins.create('dana@facegate.test', 'dana password 4711', 'admin');
       const danaToken = (await app.services.admins.login('dana@facegate.test', 'dana password 4711', '192.0.2.30')).token;
-      const REVOKE = 'mutation ($id: ID!, $c: String) { revokeSessions(adminId: $id, currentPassword: $c) { __typename ... on MutationRevokeSessionsSuccess { data } ... on Error { code } } }';
+      const REVOKE =
+        'mutation ($id: ID!, $c: String) { revokeSessions(adminId: $id, currentPassword: $c) { __typename ... on MutationRevokeSessionsSuccess { data } ... on Error { code } } }';
       expect((await gql(REVOKE, { id: dana.id, c: null })).data!.revokeSessions).toMatchObject({ code: 'LOGIN_FAILED' });
       expect((await gql(REVOKE, { id: dana.id, c: 'a guess' })).data!.revokeSessions).toMatchObject({ code: 'LOGIN_FAILED' });
       expect((await gql(REVOKE, { id: dana.id, c: ROOT.password }, adminKey)).data!.revokeSessions).toMatchObject({ code: 'UNAUTHORIZED' });

@@ -29,16 +29,27 @@ for (const database of databases()) {
     let rootToken: string;
 
     /** A JSON POST from `address` (this API trusts X-Forwarded-For from the loopback, as behind the dashboard). */
-    async function gql(query: string, variables: Record<string, unknown>, options: { token?: string; address?: string } = {}): Promise<Body> {
+    async function gql(
+      query: string,
+      variables: Record<string, unknown>,
+      options: { token?: string; address?: string } = {},
+    ): Promise<Body> {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (options.token) headers.authorization = `Bearer ${options.token}`;
       if (options.address) headers['x-forwarded-for'] = options.address;
       const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
       return (await response.json()) as Body;
     }
-    const login = async (email: string, password: string, address: string) => (await gql(LOGIN, { email, password }, { address })).data!.login;
+    const login = async (email: string, password: string, address: string) =>
+      (await gql(LOGIN, { email, password }, { address })).data!.login;
     const securityLog = async (account: string) =>
-      (await gql('query ($account: String) { securityEvents(account: $account, first: 500) { kind account address } }', { account }, { token: rootToken })).data!.securityEvents as {
+      (
+        await gql(
+          'query ($account: String) { securityEvents(account: $account, first: 500) { kind account address } }',
+          { account },
+          { token: rootToken },
+        )
+      ).data!.securityEvents as {
         kind: string;
         account: string;
         address: string;
@@ -85,7 +96,11 @@ for (const database of databases()) {
       const log = await securityLog('ann@facegate.test');
       expect(log.filter((e) => e.kind === 'login_failed')).toHaveLength(5);
       expect(log.filter((e) => e.kind === 'login_throttled')).toHaveLength(56);
-      expect(log.find((e) => e.kind === 'login_failed')).toEqual({ kind: 'login_failed', account: 'ann@facegate.test', address: '198.51.100.1' });
+      expect(log.find((e) => e.kind === 'login_failed')).toEqual({
+        kind: 'login_failed',
+        account: 'ann@facegate.test',
+        address: '198.51.100.1',
+      });
       // Once the window has passed, the right password works.
       await new Promise((r) => setTimeout(r, (right.retryAfterSeconds + 0.5) * 1000));
       expect((await login('ann@facegate.test', 'ann password 4711', '198.51.100.2')).__typename).toBe('MutationLoginSuccess');
@@ -93,7 +108,9 @@ for (const database of databases()) {
 
     it('30 guesses sent at once: the password is checked at most 5 times', async () => {
       await app.services.admins.create('bob@facegate.test', 'bob password 4711', 'admin');
-      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => login('bob@facegate.test', `parallel guess ${i}`, `203.0.113.${i + 1}`)));
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => login('bob@facegate.test', `parallel guess ${i}`, `203.0.113.${i + 1}`)),
+      );
       const failed = answers.filter((a) => a.code === 'LOGIN_FAILED').length;
       expect(failed).toBeLessThanOrEqual(5);
       expect(answers.filter((a) => a.code === 'RATE_LIMITED').length).toBe(30 - failed);
@@ -102,11 +119,14 @@ for (const database of databases()) {
 
     it(`one address guessing many accounts is throttled after ${PER_ADDRESS} failures; other addresses are not`, async () => {
       const codes = [];
-      for (let i = 0; i < PER_ADDRESS + 2; i++) codes.push((await login(`nobody${i}@facegate.test`, 'whatever it is', '198.51.100.77')).code);
+      for (let i = 0; i < PER_ADDRESS + 2; i++)
+        codes.push((await login(`nobody${i}@facegate.test`, 'whatever it is', '198.51.100.77')).code);
       expect(codes).toEqual([...Array(PER_ADDRESS).fill('LOGIN_FAILED'), 'RATE_LIMITED', 'RATE_LIMITED']);
       expect((await login('nobody0@facegate.test', 'whatever it is', '198.51.100.78')).code).toBe('LOGIN_FAILED');
       // Failed sign-ins for unknown accounts are logged too (the account as given).
-      expect(await securityLog('nobody3@facegate.test')).toEqual([{ kind: 'login_failed', account: 'nobody3@facegate.test', address: '198.51.100.77' }]);
+      expect(await securityLog('nobody3@facegate.test')).toEqual([
+        { kind: 'login_failed', account: 'nobody3@facegate.test', address: '198.51.100.77' },
+      ]);
     });
 
     it('weak passwords are refused with WEAK_PASSWORD, and no administrator is created', async () => {
@@ -119,7 +139,11 @@ for (const database of databases()) {
         expect(data!.createAdmin, JSON.stringify(password)).toMatchObject({ __typename: 'WeakPasswordError', code: 'WEAK_PASSWORD' });
       }
       expect((await app.services.admins.list()).map((a) => a.email)).not.toContain('weak@facegate.test');
-      const strong = await gql('mutation { createAdmin(email: "strong@facegate.test", password: "plum orbit velvet 42", role: VIEWER, currentPassword: "root password 123") { __typename } }', {}, { token: rootToken });
+      const strong = await gql(
+        'mutation { createAdmin(email: "strong@facegate.test", password: "plum orbit velvet 42", role: VIEWER, currentPassword: "root password 123") { __typename } }',
+        {},
+        { token: rootToken },
+      );
       expect(strong.data!.createAdmin.__typename).toBe('MutationCreateAdminSuccess');
     });
 
@@ -136,7 +160,11 @@ for (const database of databases()) {
       await app.services.admins.create('carl@facegate.test', 'carl password 4711', 'viewer');
       const carl = (await login('carl@facegate.test', 'carl password 4711', '192.0.2.20')).data.token;
       const carlId = (await gql('{ me { id } }', {}, { token: carl })).data!.me.id;
-      const revoked = await gql('mutation ($id: ID!) { revokeSessions(adminId: $id, currentPassword: "root password 123") { ... on MutationRevokeSessionsSuccess { data } } }', { id: carlId }, { token: rootToken });
+      const revoked = await gql(
+        'mutation ($id: ID!) { revokeSessions(adminId: $id, currentPassword: "root password 123") { ... on MutationRevokeSessionsSuccess { data } } }',
+        { id: carlId },
+        { token: rootToken },
+      );
       expect(revoked.data!.revokeSessions.data).toBe(1);
       expect((await gql('{ me { kind } }', {}, { token: carl })).data!.me).toBeNull();
       // A viewer may not revoke anyone's sessions.
@@ -145,10 +173,17 @@ for (const database of databases()) {
       expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHORIZED');
 
       const b = (await login('carl@facegate.test', 'carl password 4711', '192.0.2.21')).data.token;
-      const CHANGE = 'mutation ($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { __typename ... on Error { code } } }';
-      expect((await gql(CHANGE, { c: 'carl password 4711', n: 'aaaaaaaaaa' }, { token: a })).data!.changePassword.code).toBe('WEAK_PASSWORD');
-      expect((await gql(CHANGE, { c: 'not the password', n: 'new carl secret 9931' }, { token: a })).data!.changePassword.code).toBe('LOGIN_FAILED');
-      expect((await gql(CHANGE, { c: 'carl password 4711', n: 'new carl secret 9931' }, { token: a })).data!.changePassword.__typename).toBe('MutationChangePasswordSuccess');
+      const CHANGE =
+        'mutation ($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { __typename ... on Error { code } } }';
+      expect((await gql(CHANGE, { c: 'carl password 4711', n: 'aaaaaaaaaa' }, { token: a })).data!.changePassword.code).toBe(
+        'WEAK_PASSWORD',
+      );
+      expect((await gql(CHANGE, { c: 'not the password', n: 'new carl secret 9931' }, { token: a })).data!.changePassword.code).toBe(
+        'LOGIN_FAILED',
+      );
+      expect(
+        (await gql(CHANGE, { c: 'carl password 4711', n: 'new carl secret 9931' }, { token: a })).data!.changePassword.__typename,
+      ).toBe('MutationChangePasswordSuccess');
       expect((await gql('{ me { kind } }', {}, { token: a })).data!.me).toEqual({ kind: 'admin' });
       expect((await gql('{ me { kind } }', {}, { token: b })).data!.me).toBeNull();
       expect((await login('carl@facegate.test', 'carl password 4711', '192.0.2.22')).code).toBe('LOGIN_FAILED');

@@ -73,192 +73,216 @@ async function signInAtProvider(authorizationUrl: string, accountId: string): Pr
 }
 
 for (const database of databases()) {
-  describe.skipIf(database.skip)(`single sign-on (OpenID Connect), on ${database.name}${database.skip ? ` (${database.skip})` : ''}`, () => {
-    let provider: Awaited<ReturnType<typeof startTestProvider>>;
-    let app: App;
-    let server: Server;
-    let url: string;
-    let dir: string;
-    let adminToken: string;
+  describe.skipIf(database.skip)(
+    `single sign-on (OpenID Connect), on ${database.name}${database.skip ? ` (${database.skip})` : ''}`,
+    () => {
+      let provider: Awaited<ReturnType<typeof startTestProvider>>;
+      let app: App;
+      let server: Server;
+      let url: string;
+      let dir: string;
+      let adminToken: string;
 
-    async function gql(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<Body> {
-      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-forwarded-for': '192.0.2.30' };
-      if (token) headers.authorization = `Bearer ${token}`;
-      const response: Response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-      return (await response.json()) as Body;
-    }
-    const begin = async () => (await gql(BEGIN)).data!.beginSingleSignOn.data as { authorizationUrl: string; state: string };
-    const complete = async (callbackUrl: string, state: string) => (await gql(COMPLETE, { url: callbackUrl, state })).data!.completeSingleSignOn;
-    /** The whole sign-in of a provider user, as the dashboard does it. */
-    async function signIn(accountId: string) {
-      const { authorizationUrl, state } = await begin();
-      return complete(await signInAtProvider(authorizationUrl, accountId), state);
-    }
-    const me = async (token: string) => (await gql('{ me { name role } }', {}, token)).data?.me as { name: string; role: string } | null;
-    const securityLog = async (account: string) => ((await gql('query ($a: String) { securityEvents(account: $a, first: 100) { kind address } }', { a: account }, adminToken)).data!.securityEvents as { kind: string; address: string }[]).map((e) => e.kind);
+      async function gql(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<Body> {
+        const headers: Record<string, string> = { 'content-type': 'application/json', 'x-forwarded-for': '192.0.2.30' };
+        if (token) headers.authorization = `Bearer ${token}`;
+        const response: Response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+        return (await response.json()) as Body;
+      }
+      const begin = async () => (await gql(BEGIN)).data!.beginSingleSignOn.data as { authorizationUrl: string; state: string };
+      const complete = async (callbackUrl: string, state: string) =>
+        (await gql(COMPLETE, { url: callbackUrl, state })).data!.completeSingleSignOn;
+      /** The whole sign-in of a provider user, as the dashboard does it. */
+      async function signIn(accountId: string) {
+        const { authorizationUrl, state } = await begin();
+        return complete(await signInAtProvider(authorizationUrl, accountId), state);
+      }
+      const me = async (token: string) => (await gql('{ me { name role } }', {}, token)).data?.me as { name: string; role: string } | null;
+      const securityLog = async (account: string) =>
+        (
+          (await gql('query ($a: String) { securityEvents(account: $a, first: 100) { kind address } }', { a: account }, adminToken)).data!
+            .securityEvents as { kind: string; address: string }[]
+        ).map((e) => e.kind);
 
-    beforeAll(async () => {
-      provider = await startTestProvider(REDIRECT_URI);
-      const { accounts } = provider;
-      accounts.set('ada', { email: 'ada@example.org', groups: ['staff', 'facegate-admins'] });
-      accounts.set('vic', { email: 'vic@example.org', groups: ['facegate-viewers'] });
-      accounts.set('nog', { email: 'nog@example.org', groups: ['staff'] });
-      accounts.set('rex', { email: 'rex@example.org', groups: ['facegate-viewers'] });
-      accounts.set('imp', { email: ROOT.email, groups: ['facegate-admins'] });
-      dir = await mkdtemp(path.join(tmpdir(), 'facegate-sso-'));
-      app = await createApp(
-        loadConfig({
-          DATABASE_URL: await database.url(dir),
-          FACEGATE_ADMIN_EMAIL: ROOT.email,
-          FACEGATE_ADMIN_PASSWORD: ROOT.password,
-          FACEGATE_RECOGNIZER_THREADS: '1',
-          FACEGATE_TRUSTED_PROXIES: '127.0.0.1',
-          FACEGATE_LOCAL_ACCOUNTS: 'off',
-          ...provider.env(),
-        }),
+      beforeAll(async () => {
+        provider = await startTestProvider(REDIRECT_URI);
+        const { accounts } = provider;
+        accounts.set('ada', { email: 'ada@example.org', groups: ['staff', 'facegate-admins'] });
+        accounts.set('vic', { email: 'vic@example.org', groups: ['facegate-viewers'] });
+        accounts.set('nog', { email: 'nog@example.org', groups: ['staff'] });
+        accounts.set('rex', { email: 'rex@example.org', groups: ['facegate-viewers'] });
+        accounts.set('imp', { email: ROOT.email, groups: ['facegate-admins'] });
+        dir = await mkdtemp(path.join(tmpdir(), 'facegate-sso-'));
+        app = await createApp(
+          loadConfig({
+            DATABASE_URL: await database.url(dir),
+            FACEGATE_ADMIN_EMAIL: ROOT.email,
+            FACEGATE_ADMIN_PASSWORD: ROOT.password,
+            FACEGATE_RECOGNIZER_THREADS: '1',
+            FACEGATE_TRUSTED_PROXIES: '127.0.0.1',
+            FACEGATE_LOCAL_ACCOUNTS: 'off',
+            ...provider.env(),
+          }),
+        );
+        server = createServer(app.yoga);
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+      }, 180_000);
+
+      afterAll(async () => {
+        server?.close();
+        await provider?.close();
+        await app?.close();
+        await database.drop?.();
+        await rm(dir, { recursive: true, force: true });
+      }, 60_000);
+
+      it('says how to sign in: single sign-on by its name, no passwords', async () => {
+        expect((await gql('{ signInOptions { localAccounts singleSignOn } }')).data!.signInOptions).toEqual({
+          localAccounts: false,
+          singleSignOn: 'Test provider',
+        });
+      });
+
+      it(
+        'signs a member of the administrators group in as an administrator, logged like a password sign-in',
+        { timeout: 60_000 },
+        async () => {
+          const result = await signIn('ada');
+          expect(result.__typename, JSON.stringify(result)).toBe('MutationCompleteSingleSignOnSuccess');
+          expect(result.data.admin).toMatchObject({ email: 'ada@example.org', role: 'ADMIN' });
+          adminToken = result.data.token;
+          expect(await me(adminToken)).toEqual({ name: 'ada@example.org', role: 'ADMIN' });
+          expect(await securityLog('ada@example.org')).toEqual(['login_succeeded']);
+          // The same provider user again is the same account (linked by issuer and subject).
+          const again = await signIn('ada');
+          expect(again.data.admin.id).toBe(result.data.admin.id);
+        },
       );
-      server = createServer(app.yoga);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-    }, 180_000);
 
-    afterAll(async () => {
-      server?.close();
-      await provider?.close();
-      await app?.close();
-      await database.drop?.();
-      await rm(dir, { recursive: true, force: true });
-    }, 60_000);
+      it("keeps the provider's refresh token sealed with the data key, never as written", async () => {
+        const sessions = await app.db.prisma.adminSession.findMany({ where: { singleSignOn: true, revokedAt: null } });
+        expect(sessions.length).toBeGreaterThan(0);
+        for (const { providerRefreshToken: stored } of sessions) {
+          const token = app.services.cipher.open(stored!).toString();
+          expect(token.length).toBeGreaterThan(20);
+          expect(Buffer.from(stored!).includes(token)).toBe(false);
+        }
+      });
 
-    it('says how to sign in: single sign-on by its name, no passwords', async () => {
-      expect((await gql('{ signInOptions { localAccounts singleSignOn } }')).data!.signInOptions).toEqual({ localAccounts: false, singleSignOn: 'Test provider' });
-    });
+      it('signs a member of the viewers group in read-only', { timeout: 60_000 }, async () => {
+        const result = await signIn('vic');
+        expect(result.data.admin).toMatchObject({ email: 'vic@example.org', role: 'VIEWER' });
+        const token = result.data.token as string;
+        expect(await me(token)).toEqual({ name: 'vic@example.org', role: 'VIEWER' });
+        const refused = await gql('{ admins { email } }', {}, token);
+        expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHORIZED');
+      });
 
-    it('signs a member of the administrators group in as an administrator, logged like a password sign-in', { timeout: 60_000 }, async () => {
-      const result = await signIn('ada');
-      expect(result.__typename, JSON.stringify(result)).toBe('MutationCompleteSingleSignOnSuccess');
-      expect(result.data.admin).toMatchObject({ email: 'ada@example.org', role: 'ADMIN' });
-      adminToken = result.data.token;
-      expect(await me(adminToken)).toEqual({ name: 'ada@example.org', role: 'ADMIN' });
-      expect(await securityLog('ada@example.org')).toEqual(['login_succeeded']);
-      // The same provider user again is the same account (linked by issuer and subject).
-      const again = await signIn('ada');
-      expect(again.data.admin.id).toBe(result.data.admin.id);
-    });
+      it("signing out ends the session and forgets the provider's refresh token", { timeout: 60_000 }, async () => {
+        const { token, admin } = (await signIn('vic')).data as { token: string; admin: { id: string } };
+        expect((await gql('mutation { signOut { ... on MutationSignOutSuccess { data } } }', {}, token)).data!.signOut.data).toBe(true);
+        expect(await me(token)).toBeNull();
+        const ended = await app.db.prisma.adminSession.findMany({ where: { adminId: admin.id, revokedAt: { not: null } } });
+        expect(ended.length).toBe(1);
+        expect(ended[0]!.providerRefreshToken).toBeNull();
+      });
 
-    it("keeps the provider's refresh token sealed with the data key, never as written", async () => {
-      const sessions = await app.db.prisma.adminSession.findMany({ where: { singleSignOn: true, revokedAt: null } });
-      expect(sessions.length).toBeGreaterThan(0);
-      for (const { providerRefreshToken: stored } of sessions) {
-        const token = app.services.cipher.open(stored!).toString();
-        expect(token.length).toBeGreaterThan(20);
-        expect(Buffer.from(stored!).includes(token)).toBe(false);
-      }
-    });
-
-    it('signs a member of the viewers group in read-only', { timeout: 60_000 }, async () => {
-      const result = await signIn('vic');
-      expect(result.data.admin).toMatchObject({ email: 'vic@example.org', role: 'VIEWER' });
-      const token = result.data.token as string;
-      expect(await me(token)).toEqual({ name: 'vic@example.org', role: 'VIEWER' });
-      const refused = await gql('{ admins { email } }', {}, token);
-      expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHORIZED');
-    });
-
-    it("signing out ends the session and forgets the provider's refresh token", { timeout: 60_000 }, async () => {
-      const { token, admin } = (await signIn('vic')).data as { token: string; admin: { id: string } };
-      expect((await gql('mutation { signOut { ... on MutationSignOutSuccess { data } } }', {}, token)).data!.signOut.data).toBe(true);
-      expect(await me(token)).toBeNull();
-      const ended = await app.db.prisma.adminSession.findMany({ where: { adminId: admin.id, revokedAt: { not: null } } });
-      expect(ended.length).toBe(1);
-      expect(ended[0]!.providerRefreshToken).toBeNull();
-    });
-
-    it('refuses a user whose groups map to no role, and makes no account for them', { timeout: 60_000 }, async () => {
-      const result = await signIn('nog');
-      expect(result).toMatchObject({ code: 'SINGLE_SIGN_ON_FAILED' });
-      expect(result.message).toMatch(/no role/);
-      const admins = (await gql('{ admins { email } }', {}, adminToken)).data!.admins as { email: string }[];
-      expect(admins.map((a) => a.email)).not.toContain('nog@example.org');
-      expect(await securityLog('nog@example.org')).toEqual(['login_failed']);
-    });
-
-    it('does not link a local account by email alone', { timeout: 60_000 }, async () => {
-      const result = await signIn('imp');
-      expect(result).toMatchObject({ code: 'SINGLE_SIGN_ON_FAILED' });
-      expect(result.message).toMatch(/not linked/);
-    });
-
-    it('refuses an answer whose state was tampered with, and the sign-in is used up', { timeout: 60_000 }, async () => {
-      const { authorizationUrl, state } = await begin();
-      const callback = new URL(await signInAtProvider(authorizationUrl, 'ada'));
-      const tampered = new URL(callback);
-      tampered.searchParams.set('state', `${state.slice(0, -2)}xx`);
-      const refused = await complete(tampered.href, state);
-      expect(refused).toMatchObject({ code: 'SINGLE_SIGN_ON_FAILED' });
-      expect(refused.message).toMatch(/state/);
-      // The genuine answer after that: the started sign-in was used once, so it is refused too.
-      expect(await complete(callback.href, state)).toMatchObject({ code: 'SINGLE_SIGN_ON_FAILED' });
-      // A state this browser never kept (an attacker's own sign-in's) is refused.
-      expect(await complete(callback.href, 'a state nobody issued')).toMatchObject({ code: 'SINGLE_SIGN_ON_FAILED' });
-    });
-
-    it('refuses an ID token whose nonce is not the sign-in’s', { timeout: 60_000 }, async () => {
-      // The nonce sent to the provider is changed on the way (the code and PKCE are otherwise right).
-      const { authorizationUrl, state } = await begin();
-      const changed = new URL(authorizationUrl);
-      changed.searchParams.set('nonce', 'a nonce of another sign-in');
-      const refused = await complete(await signInAtProvider(changed.href, 'ada'), state);
-      expect(refused).toMatchObject({ code: 'SINGLE_SIGN_ON_FAILED' });
-      expect(refused.message).toMatch(/nonce/);
-      // A code obtained for one sign-in, replayed with another sign-in's state (its nonce and verifier).
-      const first = await begin();
-      const second = await begin();
-      const code = new URL(await signInAtProvider(first.authorizationUrl, 'ada'));
-      code.searchParams.set('state', second.state);
-      expect(await complete(code.href, second.state)).toMatchObject({ code: 'SINGLE_SIGN_ON_FAILED' });
-    });
-
-    it('refuses password sign-in when local accounts are off, logged', async () => {
-      const result = (await gql(`mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { __typename ... on Error { code message } } }`, { e: ROOT.email, p: ROOT.password })).data!.login;
-      expect(result.code).toBe('LOCAL_ACCOUNTS_DISABLED');
-      expect((await securityLog(ROOT.email))[0]).toBe('login_failed');
-    });
-
-    it('applies a role changed at the provider at the next check', { timeout: 60_000 }, async () => {
-      const token = (await signIn('rex')).data.token as string;
-      expect((await me(token))?.role).toBe('VIEWER');
-      provider.accounts.get('rex')!.groups = ['facegate-admins'];
-      expect((await me(token))?.role).toBe('ADMIN');
-      provider.accounts.get('rex')!.groups = ['staff'];
-      expect(await me(token)).toBeNull();
-      expect((await securityLog('rex@example.org'))[0]).toBe('single_sign_on_ended');
-    });
-
-    it('ends the session of a user removed at the provider at the next check', { timeout: 60_000 }, async () => {
-      const token = (await signIn('vic')).data.token as string;
-      expect(await me(token)).toEqual({ name: 'vic@example.org', role: 'VIEWER' });
-      provider.accounts.delete('vic');
-      const after = await gql('{ me { name } people(first: 1) { totalCount } }', {}, token);
-      expect(after.data?.me ?? null).toBeNull();
-      expect(after.errors?.[0]?.extensions?.code).toBe('UNAUTHORIZED');
-      expect((await securityLog('vic@example.org'))[0]).toBe('single_sign_on_ended');
-      // And cannot sign in again.
-      const again = await begin();
-      await expect(signInAtProvider(again.authorizationUrl, 'vic')).rejects.toThrow();
-    });
-
-    it('counts as a second factor only when the provider reports one (amr/acr): refused when the site requires one', { timeout: 60_000 }, async () => {
-      await app.services.updateSettings({ requireSecondFactor: true });
-      try {
-        const result = await signIn('ada');
+      it('refuses a user whose groups map to no role, and makes no account for them', { timeout: 60_000 }, async () => {
+        const result = await signIn('nog');
         expect(result).toMatchObject({ code: 'SINGLE_SIGN_ON_FAILED' });
-        expect(result.message).toMatch(/second factor/);
-        // Sessions opened without one end, as password sessions do.
-        expect(await me(adminToken)).toBeNull();
-      } finally {
-        await app.services.updateSettings({ requireSecondFactor: false });
-      }
-    });
-  });
+        expect(result.message).toMatch(/no role/);
+        const admins = (await gql('{ admins { email } }', {}, adminToken)).data!.admins as { email: string }[];
+        expect(admins.map((a) => a.email)).not.toContain('nog@example.org');
+        expect(await securityLog('nog@example.org')).toEqual(['login_failed']);
+      });
+
+      it('does not link a local account by email alone', { timeout: 60_000 }, async () => {
+        const result = await signIn('imp');
+        expect(result).toMatchObject({ code: 'SINGLE_SIGN_ON_FAILED' });
+        expect(result.message).toMatch(/not linked/);
+      });
+
+      it('refuses an answer whose state was tampered with, and the sign-in is used up', { timeout: 60_000 }, async () => {
+        const { authorizationUrl, state } = await begin();
+        const callback = new URL(await signInAtProvider(authorizationUrl, 'ada'));
+        const tampered = new URL(callback);
+        tampered.searchParams.set('state', `${state.slice(0, -2)}xx`);
+        const refused = await complete(tampered.href, state);
+        expect(refused).toMatchObject({ code: 'SINGLE_SIGN_ON_FAILED' });
+        expect(refused.message).toMatch(/state/);
+        // The genuine answer after that: the started sign-in was used once, so it is refused too.
+        expect(await complete(callback.href, state)).toMatchObject({ code: 'SINGLE_SIGN_ON_FAILED' });
+        // A state this browser never kept (an attacker's own sign-in's) is refused.
+        expect(await complete(callback.href, 'a state nobody issued')).toMatchObject({ code: 'SINGLE_SIGN_ON_FAILED' });
+      });
+
+      it('refuses an ID token whose nonce is not the sign-in’s', { timeout: 60_000 }, async () => {
+        // The nonce sent to the provider is changed on the way (the code and PKCE are otherwise right).
+        const { authorizationUrl, state } = await begin();
+        const changed = new URL(authorizationUrl);
+        changed.searchParams.set('nonce', 'a nonce of another sign-in');
+        const refused = await complete(await signInAtProvider(changed.href, 'ada'), state);
+        expect(refused).toMatchObject({ code: 'SINGLE_SIGN_ON_FAILED' });
+        expect(refused.message).toMatch(/nonce/);
+        // A code obtained for one sign-in, replayed with another sign-in's state (its nonce and verifier).
+        const first = await begin();
+        const second = await begin();
+        const code = new URL(await signInAtProvider(first.authorizationUrl, 'ada'));
+        code.searchParams.set('state', second.state);
+        expect(await complete(code.href, second.state)).toMatchObject({ code: 'SINGLE_SIGN_ON_FAILED' });
+      });
+
+      it('refuses password sign-in when local accounts are off, logged', async () => {
+        const result = (
+          await gql(`mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { __typename ... on Error { code message } } }`, {
+            e: ROOT.email,
+            p: ROOT.password,
+          })
+        ).data!.login;
+        expect(result.code).toBe('LOCAL_ACCOUNTS_DISABLED');
+        expect((await securityLog(ROOT.email))[0]).toBe('login_failed');
+      });
+
+      it('applies a role changed at the provider at the next check', { timeout: 60_000 }, async () => {
+        const token = (await signIn('rex')).data.token as string;
+        expect((await me(token))?.role).toBe('VIEWER');
+        provider.accounts.get('rex')!.groups = ['facegate-admins'];
+        expect((await me(token))?.role).toBe('ADMIN');
+        provider.accounts.get('rex')!.groups = ['staff'];
+        expect(await me(token)).toBeNull();
+        expect((await securityLog('rex@example.org'))[0]).toBe('single_sign_on_ended');
+      });
+
+      it('ends the session of a user removed at the provider at the next check', { timeout: 60_000 }, async () => {
+        const token = (await signIn('vic')).data.token as string;
+        expect(await me(token)).toEqual({ name: 'vic@example.org', role: 'VIEWER' });
+        provider.accounts.delete('vic');
+        const after = await gql('{ me { name } people(first: 1) { totalCount } }', {}, token);
+        expect(after.data?.me ?? null).toBeNull();
+        expect(after.errors?.[0]?.extensions?.code).toBe('UNAUTHORIZED');
+        expect((await securityLog('vic@example.org'))[0]).toBe('single_sign_on_ended');
+        // And cannot sign in again.
+        const again = await begin();
+        await expect(signInAtProvider(again.authorizationUrl, 'vic')).rejects.toThrow();
+      });
+
+      it(
+        'counts as a second factor only when the provider reports one (amr/acr): refused when the site requires one',
+        { timeout: 60_000 },
+        async () => {
+          await app.services.updateSettings({ requireSecondFactor: true });
+          try {
+            const result = await signIn('ada');
+            expect(result).toMatchObject({ code: 'SINGLE_SIGN_ON_FAILED' });
+            expect(result.message).toMatch(/second factor/);
+            // Sessions opened without one end, as password sessions do.
+            expect(await me(adminToken)).toBeNull();
+          } finally {
+            await app.services.updateSettings({ requireSecondFactor: false });
+          }
+        },
+      );
+    },
+  );
 }

@@ -51,8 +51,22 @@ export class SoftwareAuthenticator {
     this.credentials.push(credential);
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(credential.id.length);
-    const authData = Buffer.concat([sha256(options.rp.id), Buffer.from([UP | UV | AT]), counterBytes(0), Buffer.alloc(16), idLength, credential.id, Buffer.from(cose)]);
-    const attestationObject = isoCBOR.encode(new Map<string, string | Map<string, string> | Uint8Array>([['fmt', 'none'], ['attStmt', new Map<string, string>()], ['authData', authData]]));
+    const authData = Buffer.concat([
+      sha256(options.rp.id),
+      Buffer.from([UP | UV | AT]),
+      counterBytes(0),
+      Buffer.alloc(16),
+      idLength,
+      credential.id,
+      Buffer.from(cose),
+    ]);
+    const attestationObject = isoCBOR.encode(
+      new Map<string, string | Map<string, string> | Uint8Array>([
+        ['fmt', 'none'],
+        ['attStmt', new Map<string, string>()],
+        ['authData', authData],
+      ]),
+    );
     const clientData = JSON.stringify({ type: 'webauthn.create', challenge: options.challenge, origin: this.origin, crossOrigin: false });
     return JSON.stringify({
       id: b64url(credential.id),
@@ -70,17 +84,26 @@ export class SoftwareAuthenticator {
    */
   get(optionsJson: string, opts: { use?: Credential; counter?: number; origin?: string } = {}): string {
     const options = JSON.parse(optionsJson) as { challenge: string; rpId: string; allowCredentials?: { id: string }[] };
-    const credential = opts.use ?? this.credentials.find((c) => c.rpId === options.rpId && (options.allowCredentials ?? []).some((a) => a.id === b64url(c.id)));
+    const credential =
+      opts.use ??
+      this.credentials.find((c) => c.rpId === options.rpId && (options.allowCredentials ?? []).some((a) => a.id === b64url(c.id)));
     if (!credential) throw new Error('no credential of this authenticator is allowed');
     credential.counter = opts.counter ?? credential.counter + 1;
     const authData = Buffer.concat([sha256(options.rpId), Buffer.from([UP | UV]), counterBytes(credential.counter)]);
-    const clientData = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin: opts.origin ?? this.origin, crossOrigin: false }));
+    const clientData = Buffer.from(
+      JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin: opts.origin ?? this.origin, crossOrigin: false }),
+    );
     const signature = sign('sha256', Buffer.concat([authData, sha256(clientData)]), credential.privateKey);
     return JSON.stringify({
       id: b64url(credential.id),
       rawId: b64url(credential.id),
       type: 'public-key',
-      response: { clientDataJSON: b64url(clientData), authenticatorData: b64url(authData), signature: b64url(signature), userHandle: credential.userHandle },
+      response: {
+        clientDataJSON: b64url(clientData),
+        authenticatorData: b64url(authData),
+        signature: b64url(signature),
+        userHandle: credential.userHandle,
+      },
       clientExtensionResults: {},
       authenticatorAttachment: 'platform',
     });

@@ -21,9 +21,21 @@ for (const database of databases()) {
 
     beforeAll(async () => {
       dir = await mkdtemp(path.join(tmpdir(), 'facegate-stats-'));
-      app = await createApp(loadConfig({ DATABASE_URL: await database.url(dir), FACEGATE_ADMIN_EMAIL: ADMIN.email, FACEGATE_ADMIN_PASSWORD: ADMIN.password, FACEGATE_RECOGNIZER_THREADS: '1' }));
+      app = await createApp(
+        loadConfig({
+          DATABASE_URL: await database.url(dir),
+          FACEGATE_ADMIN_EMAIL: ADMIN.email,
+          FACEGATE_ADMIN_PASSWORD: ADMIN.password,
+          FACEGATE_RECOGNIZER_THREADS: '1',
+        }),
+      );
       client = apiClient(app);
-      admin = (await client.gql(`mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token;
+      admin = (
+        await client.gql(
+          `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
+          { e: ADMIN.email, p: ADMIN.password },
+        )
+      ).body.data!.login.data.token;
     }, 60_000);
     afterAll(async () => {
       await app?.close();
@@ -32,7 +44,16 @@ for (const database of databases()) {
     });
 
     it('counts an attempt at 23:30 UTC on the next day in Paris, names the server zone, refuses an unknown zone', async () => {
-      const event = await app.services.audit.record({ kind: 'identify', doorId: null, apiKeyId: null, adminId: null, threshold: 0.35, model: 'test', decision: 'refused', reason: 'no_match' });
+      const event = await app.services.audit.record({
+        kind: 'identify',
+        doorId: null,
+        apiKeyId: null,
+        adminId: null,
+        threshold: 0.35,
+        model: 'test',
+        decision: 'refused',
+        reason: 'no_match',
+      });
       // Dated by hand (the audit chain is not what this test reads).
       await app.db.prisma.recognitionEvent.update({ where: { id: event.id }, data: { createdAt: new Date('2026-12-07T23:30:00Z') } });
       const range = { from: '2026-12-06T00:00:00Z', to: '2026-12-09T00:00:00Z' };
@@ -41,7 +62,10 @@ for (const database of databases()) {
       expect((await client.gql(STATS, { ...range, zone: 'UTC' }, admin)).body.data!.stats).toEqual([{ day: '2026-12-07', refused: 1 }]);
       expect(paris.serverTimeZone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
       const unknown = await client.gql(STATS, { ...range, zone: 'Mars/Olympus' }, admin);
-      expect(unknown.body.errors?.[0]).toMatchObject({ message: expect.stringContaining('unknown time zone "Mars/Olympus"'), extensions: { code: 'INVALID_INPUT' } });
+      expect(unknown.body.errors?.[0]).toMatchObject({
+        message: expect.stringContaining('unknown time zone "Mars/Olympus"'),
+        extensions: { code: 'INVALID_INPUT' },
+      });
     });
   });
 }

@@ -12,20 +12,27 @@ const run = promisify(execFile);
 function serverBin(): string | null {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
-  const versions = readdirSync(root).filter((v) => existsSync(path.join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(path.join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
   return versions.length ? path.join(root, versions[0]!, 'bin') : null;
 }
 
 // initdb refuses to run as root: there, the cluster belongs to the `postgres` user (Debian's package creates it).
 const asRoot = process.getuid?.() === 0;
-const postgresUser = asRoot ? (() => run('id', ['-u', 'postgres']).then((r) => Number(r.stdout.trim()), () => null))() : Promise.resolve(null);
+const postgresUser = asRoot
+  ? (() =>
+      run('id', ['-u', 'postgres']).then(
+        (r) => Number(r.stdout.trim()),
+        () => null,
+      ))()
+  : Promise.resolve(null);
 
 /** Why a throwaway cluster cannot be started here, or null. */
 export function throwawayPostgresSkip(): string | null {
   if (!serverBin()) return 'PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are not installed';
   return null;
 }
-
 
 export interface ThrowawayPostgres {
   /** postgresql://postgres@127.0.0.1:<port>/postgres (trust authentication on the loopback). */
@@ -47,7 +54,8 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const uid = await postgresUser;
   if (asRoot && uid === null) throw new Error('running as root, and there is no postgres user to own a throwaway cluster');
   if (uid !== null) await chown(dir, uid, uid);
-  const as = (command: string, args: string[]) => (uid !== null ? run('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args]) : run(path.join(bin, command), args));
+  const as = (command: string, args: string[]) =>
+    uid !== null ? run('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args]) : run(path.join(bin, command), args);
   await as('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const port = await freePort();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
@@ -64,4 +72,3 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     },
   };
 }
-

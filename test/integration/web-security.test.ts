@@ -30,7 +30,14 @@ describe('CSRF and CORS', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-csrf-'));
-    app = await createApp(loadConfig({ DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_ADMIN_EMAIL: ROOT.email, FACEGATE_ADMIN_PASSWORD: ROOT.password, FACEGATE_RECOGNIZER_THREADS: '1' }));
+    app = await createApp(
+      loadConfig({
+        DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`,
+        FACEGATE_ADMIN_EMAIL: ROOT.email,
+        FACEGATE_ADMIN_PASSWORD: ROOT.password,
+        FACEGATE_RECOGNIZER_THREADS: '1',
+      }),
+    );
     // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
     await app.services.updateSettings({ liveness: 'off' });
     ({ server, url } = await listen(app));
@@ -51,7 +58,9 @@ describe('CSRF and CORS', () => {
       body: new URLSearchParams({ query: createDoor('csrf-form') }),
     });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('CSRF_PREFLIGHT_REQUIRED');
+    expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(
+      'CSRF_PREFLIGHT_REQUIRED',
+    );
     expect(await doorNames()).not.toContain('csrf-form');
   });
 
@@ -65,29 +74,46 @@ describe('CSRF and CORS', () => {
     const refused = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form() });
     expect(refused.status).toBe(400);
     expect(await doorNames()).not.toContain('csrf-multipart');
-    const allowed = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'graphql-require-preflight': '1' }, body: form() });
+    const allowed = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'graphql-require-preflight': '1' },
+      body: form(),
+    });
     expect(allowed.status).toBe(200);
     expect(await doorNames()).toContain('csrf-multipart');
   });
 
   it('a text/plain POST (what a cross-site fetch may send without preflight) is refused; a JSON POST runs', async () => {
-    const plain = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, body: JSON.stringify({ query: createDoor('csrf-text') }) });
+    const plain = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
+      body: JSON.stringify({ query: createDoor('csrf-text') }),
+    });
     expect(plain.status).toBe(400);
     expect(await doorNames()).not.toContain('csrf-text');
-    const json = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ query: createDoor('json-door') }) });
+    const json = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: createDoor('json-door') }),
+    });
     expect(json.status).toBe(200);
     expect(await doorNames()).toContain('json-door');
   });
 
   it('a mutation over GET does not run', async () => {
-    const response = await fetch(`${url}?query=${encodeURIComponent(createDoor('csrf-get'))}`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${url}?query=${encodeURIComponent(createDoor('csrf-get'))}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(response.status).toBe(405);
     expect(await doorNames()).not.toContain('csrf-get');
   });
 
   it('CORS answers only the configured origins, never `*`; other origins are refused', async () => {
     const preflight = (origin: string) =>
-      fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+      fetch(url, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      });
     const good = await preflight(DASHBOARD);
     expect(good.headers.get('access-control-allow-origin')).toBe(DASHBOARD);
     expect(good.headers.get('access-control-allow-credentials')).toBe('true');
@@ -99,7 +125,12 @@ describe('CSRF and CORS', () => {
     // Even a request a browser would send without asking: refused before it runs.
     const post = await fetch(url, {
       method: 'POST',
-      headers: { origin: 'https://evil.example', authorization: `Bearer ${token}`, 'content-type': 'application/json', 'graphql-require-preflight': '1' },
+      headers: {
+        origin: 'https://evil.example',
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'graphql-require-preflight': '1',
+      },
       body: JSON.stringify({ query: createDoor('cors-evil') }),
     });
     expect(post.status).toBe(403);
@@ -120,15 +151,27 @@ describe('at rest: database and key files', () => {
 
   it('creates the SQLite files and the session key 0600, keeps the session secret out of the database, and sessions survive a restart', async () => {
     const db = path.join(dir, 'new', 'facegate.db');
-    const config = loadConfig({ DATABASE_URL: `file:${db}`, FACEGATE_ADMIN_EMAIL: ROOT.email, FACEGATE_ADMIN_PASSWORD: ROOT.password, FACEGATE_RECOGNIZER_THREADS: '1' });
+    const config = loadConfig({
+      DATABASE_URL: `file:${db}`,
+      FACEGATE_ADMIN_EMAIL: ROOT.email,
+      FACEGATE_ADMIN_PASSWORD: ROOT.password,
+      FACEGATE_RECOGNIZER_THREADS: '1',
+    });
     const app = await createApp(config);
     const { token } = await app.services.admins.login(ROOT.email, ROOT.password);
     await app.services.access.doors.create('written'); // the WAL exists now
     const key = path.join(dir, 'new', 'secret.key');
-    expect({ db: mode(db), wal: mode(`${db}-wal`), shm: mode(`${db}-shm`), key: mode(key) }).toEqual({ db: '600', wal: '600', shm: '600', key: '600' });
+    expect({ db: mode(db), wal: mode(`${db}-wal`), shm: mode(`${db}-shm`), key: mode(key) }).toEqual({
+      db: '600',
+      wal: '600',
+      shm: '600',
+      key: '600',
+    });
     const secret = readFileSync(key, 'utf8').trim();
     expect(Buffer.from(secret, 'base64')).toHaveLength(32);
-    expect(await app.services.settings.reload().then(() => app.db.prisma.setting.findMany({ where: { key: 'sessionSecret' } }))).toEqual([]);
+    expect(await app.services.settings.reload().then(() => app.db.prisma.setting.findMany({ where: { key: 'sessionSecret' } }))).toEqual(
+      [],
+    );
     await app.close();
     // No copy of the key anywhere in the database's files.
     for (const file of [db, `${db}-wal`].filter((f) => existsSync(f))) {
@@ -136,7 +179,11 @@ describe('at rest: database and key files', () => {
       expect(bytes.includes(Buffer.from(secret))).toBe(false);
     }
     const again = await createApp(config);
-    const response = await again.yoga.fetch('http://x/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ me { kind } }' }) });
+    const response = await again.yoga.fetch('http://x/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ me { kind } }' }),
+    });
     expect(await response.json()).toEqual({ data: { me: { kind: 'admin' } } });
     await again.close();
   });
@@ -147,7 +194,9 @@ describe('at rest: database and key files', () => {
     sqlite.close();
     await chmod(db, 0o644);
     // An earlier version's start: migrated database holding the secret in the settings table.
-    const first = await createApp(loadConfig({ DATABASE_URL: `file:${db}`, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_SECRET: 'x'.repeat(40) }));
+    const first = await createApp(
+      loadConfig({ DATABASE_URL: `file:${db}`, FACEGATE_RECOGNIZER_THREADS: '1', FACEGATE_SECRET: 'x'.repeat(40) }),
+    );
     await first.db.prisma.setting.create({ data: { key: 'sessionSecret', value: JSON.stringify('old secret in the database') } });
     await first.close();
     await chmod(db, 0o644);

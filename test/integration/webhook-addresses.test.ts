@@ -57,7 +57,12 @@ describe('webhooks cannot target internal addresses', () => {
       }),
     );
     client = apiClient(app);
-    admin = (await client.gql(`mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token;
+    admin = (
+      await client.gql(
+        `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
+        { e: ADMIN.email, p: ADMIN.password },
+      )
+    ).body.data!.login.data.token;
   });
   afterAll(async () => {
     await app?.close();
@@ -89,7 +94,13 @@ describe('webhooks cannot target internal addresses', () => {
       const { body } = await client.gql(CREATE, { url }, admin);
       expect(body.data!.createWebhook, url).toMatchObject({ __typename: 'InvalidInputError', code: 'INVALID_INPUT' });
     }
-    for (const url of ['http://192.168.1.20:8123/api/webhook/facegate', 'http://10.0.0.5/', 'http://[fd12:3456::1]/', 'https://example.com/hook', `http://127.0.0.1:${allowedPort}/node-red`]) {
+    for (const url of [
+      'http://192.168.1.20:8123/api/webhook/facegate',
+      'http://10.0.0.5/',
+      'http://[fd12:3456::1]/',
+      'https://example.com/hook',
+      `http://127.0.0.1:${allowedPort}/node-red`,
+    ]) {
       const { body } = await client.gql(CREATE, { url }, admin);
       expect(body.data!.createWebhook.__typename, url).toBe('MutationCreateWebhookSuccess');
     }
@@ -107,12 +118,22 @@ describe('webhooks cannot target internal addresses', () => {
   it('checks again at delivery: a row naming this host is refused without a connection, the allowed port is delivered', async () => {
     const send = async (url: string) => {
       // Written as a row from before this check would have been (or by someone with the database).
-      const hook = await app.db.prisma.webhook.create({ data: { name: 'old', url, secret: app.services.cipher.seal(Buffer.from('whsec_test')) } });
+      const hook = await app.db.prisma.webhook.create({
+        data: { name: 'old', url, secret: app.services.cipher.seal(Buffer.from('whsec_test')) },
+      });
       await client.gql(`mutation ($id: ID!) { testWebhook(id: $id) { __typename } }`, { id: hook.id }, admin);
-      return until('a delivery attempt', () => app.db.prisma.webhookDelivery.findFirst({ where: { webhookId: hook.id } }), (d) => (d?.attempts ?? 0) > 0);
+      return until(
+        'a delivery attempt',
+        () => app.db.prisma.webhookDelivery.findFirst({ where: { webhookId: hook.id } }),
+        (d) => (d?.attempts ?? 0) > 0,
+      );
     };
     const refused = await send(`http://127.0.0.1:${closedPort}/graphql`);
-    expect(refused).toMatchObject({ status: 'pending', lastStatus: null, lastError: expect.stringMatching(/^refused: 127\.0\.0\.1 is a loopback address/) });
+    expect(refused).toMatchObject({
+      status: 'pending',
+      lastStatus: null,
+      lastError: expect.stringMatching(/^refused: 127\.0\.0\.1 is a loopback address/),
+    });
     const open = await send(`http://127.0.0.1:${allowedPort}/node-red`);
     expect(open).toMatchObject({ status: 'delivered', lastStatus: 204 });
     expect(allowed.received).toHaveLength(1);
@@ -120,20 +141,33 @@ describe('webhooks cannot target internal addresses', () => {
   });
 
   it('does not follow a redirect: an allowed receiver answering 307 to this host is a failed delivery, nothing reaches it', async () => {
-    const hook = await app.db.prisma.webhook.create({ data: { name: 'redirect', url: `http://127.0.0.1:${redirectPort}/`, secret: app.services.cipher.seal(Buffer.from('whsec_test')) } });
+    const hook = await app.db.prisma.webhook.create({
+      data: { name: 'redirect', url: `http://127.0.0.1:${redirectPort}/`, secret: app.services.cipher.seal(Buffer.from('whsec_test')) },
+    });
     await client.gql(`mutation ($id: ID!) { testWebhook(id: $id) { __typename } }`, { id: hook.id }, admin);
-    const delivery = await until('a delivery attempt', () => app.db.prisma.webhookDelivery.findFirst({ where: { webhookId: hook.id } }), (d) => (d?.attempts ?? 0) > 0);
+    const delivery = await until(
+      'a delivery attempt',
+      () => app.db.prisma.webhookDelivery.findFirst({ where: { webhookId: hook.id } }),
+      (d) => (d?.attempts ?? 0) > 0,
+    );
     expect(delivery).toMatchObject({ status: 'pending', lastStatus: 307, lastError: 'HTTP 307' });
     expect(closed.received).toHaveLength(0);
   });
 
-  it.skipIf(!loopbackName)(`checks the addresses a name resolves to at delivery (${loopbackName ?? 'this machine has no name resolving to loopback'})`, async () => {
-    const { body } = await client.gql(CREATE, { url: `http://${loopbackName}:${closedPort}/metrics` }, admin);
-    expect(body.data!.createWebhook.__typename).toBe('MutationCreateWebhookSuccess');
-    const id = body.data!.createWebhook.data.webhook.id;
-    await client.gql(`mutation ($id: ID!) { testWebhook(id: $id) { __typename } }`, { id }, admin);
-    const delivery = await until('a delivery attempt', () => app.db.prisma.webhookDelivery.findFirst({ where: { webhookId: id } }), (d) => (d?.attempts ?? 0) > 0);
-    expect(delivery!.lastError).toMatch(new RegExp(`^refused: ${loopbackName} resolves to 127\\.0\\.0\\.1 is a loopback address`));
-    expect(closed.received).toHaveLength(0);
-  });
+  it.skipIf(!loopbackName)(
+    `checks the addresses a name resolves to at delivery (${loopbackName ?? 'this machine has no name resolving to loopback'})`,
+    async () => {
+      const { body } = await client.gql(CREATE, { url: `http://${loopbackName}:${closedPort}/metrics` }, admin);
+      expect(body.data!.createWebhook.__typename).toBe('MutationCreateWebhookSuccess');
+      const id = body.data!.createWebhook.data.webhook.id;
+      await client.gql(`mutation ($id: ID!) { testWebhook(id: $id) { __typename } }`, { id }, admin);
+      const delivery = await until(
+        'a delivery attempt',
+        () => app.db.prisma.webhookDelivery.findFirst({ where: { webhookId: id } }),
+        (d) => (d?.attempts ?? 0) > 0,
+      );
+      expect(delivery!.lastError).toMatch(new RegExp(`^refused: ${loopbackName} resolves to 127\\.0\\.0\\.1 is a loopback address`));
+      expect(closed.received).toHaveLength(0);
+    },
+  );
 });

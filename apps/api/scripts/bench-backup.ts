@@ -15,7 +15,8 @@ const people = Number(process.argv[2] ?? 5000);
 const dir = await mkdtemp(path.join(os.tmpdir(), 'facegate-bench-backup-'));
 const base = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : null;
 const schema = `bench_backup_${process.pid}`;
-const url = (name: string) => (base ? `${base}${base.includes('?') ? '&' : '?'}schema=${schema}_${name}` : `file:${path.join(dir, name, 'facegate.db')}`);
+const url = (name: string) =>
+  base ? `${base}${base.includes('?') ? '&' : '?'}schema=${schema}_${name}` : `file:${path.join(dir, name, 'facegate.db')}`;
 const key = randomBytes(32);
 async function dropSchemas(names: string[]) {
   const client = new pg.Client({ connectionString: base! });
@@ -31,7 +32,16 @@ try {
     const batch = Array.from({ length: Math.min(500, people - i) }, (_, j) => ({ id: `p${i + j}`, name: `person ${i + j}` }));
     await source.prisma.person.createMany({ data: batch });
     await source.prisma.faceSample.createMany({
-      data: batch.map((p) => ({ personId: p.id, encoding: cipher.seal(randomBytes(512)), thumbnail: cipher.seal(randomBytes(8192)), model: 'bench', detectionScore: 1, eyeDistancePx: 60, sharpness: 1, brightness: 0.5 })),
+      data: batch.map((p) => ({
+        personId: p.id,
+        encoding: cipher.seal(randomBytes(512)),
+        thumbnail: cipher.seal(randomBytes(8192)),
+        model: 'bench',
+        detectionScore: 1,
+        eyeDistancePx: 60,
+        sharpness: 1,
+        brightness: 0.5,
+      })),
     });
   }
   await source.close();
@@ -43,7 +53,17 @@ try {
   const check = createDb({ databaseUrl: url('restored') });
   const restored = await check.prisma.faceSample.count();
   await check.close();
-  console.log(JSON.stringify({ provider: backup.provider, people, restored, backupBytes: backup.bytes, backupMs: backup.ms, restoreMs: restore.ms, loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))) }));
+  console.log(
+    JSON.stringify({
+      provider: backup.provider,
+      people,
+      restored,
+      backupBytes: backup.bytes,
+      backupMs: backup.ms,
+      restoreMs: restore.ms,
+      loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+    }),
+  );
 } finally {
   if (base) await dropSchemas(['source', 'restored']);
   await rm(dir, { recursive: true, force: true });

@@ -14,13 +14,23 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { loadAverage, log, pct, startSite, succeeded } from './load-site.ts';
 
-const { values: args } = parseArgs({ options: { rate: { type: 'string' }, events: { type: 'string' }, seconds: { type: 'string' }, erasures: { type: 'string' }, port: { type: 'string' } }, strict: true });
+const { values: args } = parseArgs({
+  options: {
+    rate: { type: 'string' },
+    events: { type: 'string' },
+    seconds: { type: 'string' },
+    erasures: { type: 'string' },
+    port: { type: 'string' },
+  },
+  strict: true,
+});
 const RATE = Number(args.rate ?? process.env.BENCH_RATE ?? 10);
 const SECONDS = Number(args.seconds ?? process.env.BENCH_SECONDS ?? 60);
 const ERASURES = Number(args.erasures ?? process.env.BENCH_ERASURES ?? 20);
 const EVENTS = Number(args.events ?? process.env.BENCH_EVENTS ?? 20_000);
 const PORT = Number(args.port ?? process.env.BENCH_PORT ?? 4630);
-for (const [name, value] of Object.entries({ rate: RATE, seconds: SECONDS, erasures: ERASURES })) if (!(value > 0)) throw new Error(`--${name} must be a number above 0`);
+for (const [name, value] of Object.entries({ rate: RATE, seconds: SECONDS, erasures: ERASURES }))
+  if (!(value > 0)) throw new Error(`--${name} must be a number above 0`);
 
 const site = await startSite(PORT, 'bench-erasure');
 try {
@@ -33,7 +43,8 @@ try {
     `INSERT INTO "RecognitionEvent" (id, createdAt, kind, threshold, model, decision, reason, thumbnail, eventsPublished) VALUES (?, ?, 'identify', 0.5, 'bench', 'refused', 'no_match', ?, 1)`,
   );
   file.transaction(() => {
-    for (let i = 0; i < EVENTS; i++) past.run(randomUUID(), new Date(Date.now() - (EVENTS - i) * 1000).toISOString().replace('Z', '+00:00'), randomBytes(9000));
+    for (let i = 0; i < EVENTS; i++)
+      past.run(randomUUID(), new Date(Date.now() - (EVENTS - i) * 1000).toISOString().replace('Z', '+00:00'), randomBytes(9000));
   })();
   file.close();
   const loadBefore = await loadAverage();
@@ -46,13 +57,26 @@ try {
       const due = (i / RATE) * 1000;
       const wait = due - (performance.now() - t0);
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      spans.push(atDoor(probe.bytes).then((body) => ({ from: due, to: performance.now() - t0, ok: succeeded(body, 'identifyFace') }), () => ({ from: due, to: performance.now() - t0, ok: false })));
+      spans.push(
+        atDoor(probe.bytes).then(
+          (body) => ({ from: due, to: performance.now() - t0, ok: succeeded(body, 'identifyFace') }),
+          () => ({ from: due, to: performance.now() - t0, ok: false }),
+        ),
+      );
     }
     return Promise.all(spans);
   }
 
   const baseline = await doorLoad(performance.now());
-  log({ baseline: { n: baseline.length, p50Ms: pct(baseline.map((s) => s.to - s.from), 0.5) } });
+  log({
+    baseline: {
+      n: baseline.length,
+      p50Ms: pct(
+        baseline.map((s) => s.to - s.from),
+        0.5,
+      ),
+    },
+  });
 
   const erasures: (Span & { images: number })[] = [];
   let failures = 0;
@@ -62,10 +86,19 @@ try {
     const due = ((n + 0.5) * SECONDS * 1000) / ERASURES;
     const wait = due - (performance.now() - t0);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const created = await gql('mutation ($n: String!) { createPerson(input: { name: $n }) { ... on MutationCreatePersonSuccess { data { id } } } }', { n: `Visitor ${n}` }, admin);
+    const created = await gql(
+      'mutation ($n: String!) { createPerson(input: { name: $n }) { ... on MutationCreatePersonSuccess { data { id } } } }',
+      { n: `Visitor ${n}` },
+      admin,
+    );
     const id = (created.data!.createPerson!.data as { id: string }).id;
     const photo = visitors[n % visitors.length]!;
-    const enrolled = await upload('mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images, allowDuplicates: true) { __typename } }', { id, images: [null] }, [{ variable: 'images.0', bytes: photo }], admin);
+    const enrolled = await upload(
+      'mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images, allowDuplicates: true) { __typename } }',
+      { id, images: [null] },
+      [{ variable: 'images.0', bytes: photo }],
+      admin,
+    );
     if (!succeeded(enrolled, 'enrollFaces')) {
       failures++;
       log({ enrolmentFailed: enrolled });
@@ -73,16 +106,30 @@ try {
     await atDoor(photo);
     await atDoor(photo);
     const from = performance.now() - t0;
-    const erased = await gql('mutation ($id: ID!) { deletePerson(id: $id) { __typename ... on MutationDeletePersonSuccess { data { auditImagesErased } } } }', { id }, admin);
+    const erased = await gql(
+      'mutation ($id: ID!) { deletePerson(id: $id) { __typename ... on MutationDeletePersonSuccess { data { auditImagesErased } } } }',
+      { id },
+      admin,
+    );
     const ok = succeeded(erased, 'deletePerson');
     if (!ok) log({ erasureFailed: erased });
-    erasures.push({ from, to: performance.now() - t0, ok, images: Number((erased.data?.deletePerson?.data as { auditImagesErased?: number } | undefined)?.auditImagesErased ?? 0) });
+    erasures.push({
+      from,
+      to: performance.now() - t0,
+      ok,
+      images: Number((erased.data?.deletePerson?.data as { auditImagesErased?: number } | undefined)?.auditImagesErased ?? 0),
+    });
   }
   const during = await door;
   const loadAfter = await loadAverage();
 
   const ms = (spans: Span[]) => spans.map((s) => s.to - s.from);
-  const figures = (spans: Span[]) => ({ n: spans.length, p50Ms: pct(ms(spans), 0.5), p99Ms: pct(ms(spans), 0.99), maxMs: pct(ms(spans), 1) });
+  const figures = (spans: Span[]) => ({
+    n: spans.length,
+    p50Ms: pct(ms(spans), 0.5),
+    p99Ms: pct(ms(spans), 0.99),
+    maxMs: pct(ms(spans), 1),
+  });
   const overlapping = during.filter((s) => erasures.some((e) => e.from < s.to && s.from < e.to));
   const erasureFigures = figures(erasures);
   console.log(
@@ -90,7 +137,14 @@ try {
       doorRate: RATE,
       pastEvents: EVENTS,
       seconds: SECONDS,
-      erasures: { ...erasureFigures, failed: erasures.filter((e) => !e.ok).length, auditImagesPerErasure: pct(erasures.map((e) => e.images), 0.5) },
+      erasures: {
+        ...erasureFigures,
+        failed: erasures.filter((e) => !e.ok).length,
+        auditImagesPerErasure: pct(
+          erasures.map((e) => e.images),
+          0.5,
+        ),
+      },
       doorWithoutErasures: { ...figures(baseline), failed: baseline.filter((s) => !s.ok).length },
       doorDuringErasures: { ...figures(during), failed: during.filter((s) => !s.ok).length },
       doorOverlappingAnErasure: figures(overlapping),

@@ -21,7 +21,8 @@ import { createDataCipher } from '../src/db/sealed.ts';
 
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 100_000);
 const SCHEMA = process.env.BENCH_SCHEMA ?? 'facegate_bench_instances';
-const BASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://facegate:facegate@127.0.0.1:5432/facegate_test';
+const BASE_URL =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://facegate:facegate@127.0.0.1:5432/facegate_test';
 const PORTS = [Number(process.env.BENCH_PORT ?? 4611), Number(process.env.BENCH_PORT ?? 4611) + 1];
 const ADMIN = { email: 'bench@facegate.test', password: 'bench instances password 1' };
 const log = (line: unknown) => process.stderr.write(`${typeof line === 'string' ? line : JSON.stringify(line)}\n`);
@@ -42,7 +43,11 @@ const env = {
 const apiDir = path.join(import.meta.dirname, '..');
 
 function start(port: number): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: apiDir, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: apiDir,
+    env: { ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   child.once('exit', (code) => {
     if (code !== null && code !== 0) log(`instance on ${port} exited with ${code}`);
   });
@@ -50,8 +55,14 @@ function start(port: number): ChildProcess {
 }
 
 async function ready(port: number, child: ChildProcess, timeoutMs = 600_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; ; ) {
-    if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) return;
+  for (const deadline = Date.now() + timeoutMs; ;) {
+    if (
+      await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the instance on ${port} did not become ready`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -74,7 +85,10 @@ async function gql(port: number, query: string, variables: Record<string, unknow
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: Record<string, { __typename?: string; data?: Record<string, unknown> } & Record<string, unknown>>; errors?: unknown };
+  const body = (await response.json()) as {
+    data?: Record<string, { __typename?: string; data?: Record<string, unknown> } & Record<string, unknown>>;
+    errors?: unknown;
+  };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data!;
 }
@@ -84,8 +98,15 @@ async function upload(port: number, query: string, variables: Record<string, unk
   form.append('operations', JSON.stringify({ query, variables }));
   form.append('map', JSON.stringify({ 0: [`variables.${variable}`] }));
   form.append('0', new File([new Uint8Array(bytes)], 'face.jpg'));
-  const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'graphql-require-preflight': '1' }, body: form });
-  const body = (await response.json()) as { data?: Record<string, { __typename: string; data?: Record<string, unknown> }>; errors?: unknown };
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'graphql-require-preflight': '1' },
+    body: form,
+  });
+  const body = (await response.json()) as {
+    data?: Record<string, { __typename: string; data?: Record<string, unknown> }>;
+    errors?: unknown;
+  };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data!;
 }
@@ -128,7 +149,11 @@ try {
   // 2. People in bulk, sealed as the API seals them, in the encoder the database took at step 1.
   const encoder = (await admin.query(`SELECT value FROM ${SCHEMA}."Setting" WHERE key = 'encoderModel'`)).rows[0]?.value as string;
   const cipher = createDataCipher(dataKey);
-  const thumbnail = new Uint8Array(await sharp({ create: { width: 48, height: 48, channels: 3, background: '#8a7f76' } }).jpeg({ quality: 70 }).toBuffer());
+  const thumbnail = new Uint8Array(
+    await sharp({ create: { width: 48, height: 48, channels: 3, background: '#8a7f76' } })
+      .jpeg({ quality: 70 })
+      .toBuffer(),
+  );
   t = performance.now();
   await admin.query(`SET search_path TO ${SCHEMA}`);
   const BATCH = 5000;
@@ -138,7 +163,10 @@ try {
     const names = ids.map((_, i) => `Synthetic ${from + i}`);
     const encodings = ids.map(() => cipher.seal(encodeEncoding(randomUnit())));
     const thumbnails = ids.map(() => cipher.seal(thumbnail));
-    await admin.query('INSERT INTO "Person" ("id", "name", "active", "updatedAt") SELECT id, name, true, now() FROM unnest($1::text[], $2::text[]) AS t(id, name)', [ids, names]);
+    await admin.query(
+      'INSERT INTO "Person" ("id", "name", "active", "updatedAt") SELECT id, name, true, now() FROM unnest($1::text[], $2::text[]) AS t(id, name)',
+      [ids, names],
+    );
     await admin.query(
       `INSERT INTO "FaceSample" ("id", "personId", "encoding", "model", "thumbnail", "detectionScore", "eyeDistancePx", "sharpness", "brightness", "updatedAt")
        SELECT s, p, e, $4, th, 0.99, 60, 20, 120, now() FROM unnest($1::text[], $2::text[], $3::bytea[], $5::bytea[]) AS t(s, p, e, th)`,
@@ -146,7 +174,12 @@ try {
     );
   }
   const insertMs = Math.round(performance.now() - t);
-  const tableMb = Math.round(Number((await admin.query(`SELECT pg_total_relation_size('"FaceSample"') + pg_total_relation_size('"Person"') AS bytes`)).rows[0].bytes) / 2 ** 20);
+  const tableMb = Math.round(
+    Number(
+      (await admin.query(`SELECT pg_total_relation_size('"FaceSample"') + pg_total_relation_size('"Person"') AS bytes`)).rows[0].bytes,
+    ) /
+      2 ** 20,
+  );
   log({ inserted: PEOPLE, insertMs, tableMb });
 
   // 3. Two instances start together.
@@ -154,17 +187,23 @@ try {
   const a = start(PORTS[0]!);
   const b = start(PORTS[1]!);
   children.push(a, b);
-  const readyMs = await Promise.all([ready(PORTS[0]!, a).then(() => Math.round(performance.now() - t)), ready(PORTS[1]!, b).then(() => Math.round(performance.now() - t))]);
+  const readyMs = await Promise.all([
+    ready(PORTS[0]!, a).then(() => Math.round(performance.now() - t)),
+    ready(PORTS[1]!, b).then(() => Math.round(performance.now() - t)),
+  ]);
   const rssAtReady = await Promise.all(PORTS.map(rssMb));
   log({ readyMs, rssAtReady });
 
   const login = 'mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }';
-  const [tokenA, tokenB] = await Promise.all(PORTS.map(async (port) => ((await gql(port, login, { e: ADMIN.email, p: ADMIN.password })).login!.data as { token: string }).token));
+  const [tokenA, tokenB] = await Promise.all(
+    PORTS.map(async (port) => ((await gql(port, login, { e: ADMIN.email, p: ADMIN.password })).login!.data as { token: string }).token),
+  );
   // The bench identifies a photo file: with the liveness check on (the default) it is rightly asked for
   // a PIN (STEP_UP) and never accepted, so no change would ever show. What is measured is propagation.
   await gql(PORTS[0]!, 'mutation { updateSettings(input: { rateLimitPerMinute: 100000, liveness: OFF }) { __typename } }', {}, tokenA);
   const photo = await facePhoto();
-  const identify = 'mutation ($image: File!) { identifyFace(image: $image) { __typename ... on MutationIdentifyFaceSuccess { data { decision person { id } } } ... on Error { code } } }';
+  const identify =
+    'mutation ($image: File!) { identifyFace(image: $image) { __typename ... on MutationIdentifyFaceSuccess { data { decision person { id } } } ... on Error { code } } }';
   const whoOnB = async () => {
     const result = await upload(PORTS[1]!, identify, { image: null }, 'image', photo, tokenB!);
     const data = result.identifyFace!.data as { decision: string; person: { id: string } | null } | undefined;
@@ -187,24 +226,54 @@ try {
     for (let attempt = 0; ; attempt++) {
       const sent = performance.now();
       const who = await whoOnB();
-      if (until(who)) return { ms: Math.round(performance.now() - changed), requestSentAfterMs: Math.round(sent - changed), attempts: attempt + 1 };
+      if (until(who))
+        return { ms: Math.round(performance.now() - changed), requestSentAfterMs: Math.round(sent - changed), attempts: attempt + 1 };
       if (performance.now() - changed > 30_000) return { ms: null, requestSentAfterMs: null, attempts: attempt + 1 };
     }
   };
-  const person = ((await gql(PORTS[0]!, 'mutation { createPerson(input: { name: "Bench Visitor" }) { ... on MutationCreatePersonSuccess { data { id } } } }', {}, tokenA)).createPerson!.data as { id: string }).id;
-  const enrol = await propagation(async () => {
-    const result = await upload(PORTS[0]!, 'mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images) { __typename } }', { id: person, images: [null] }, 'images.0', photo, tokenA!);
-    if (result.enrollFaces!.__typename !== 'MutationEnrollFacesSuccess') throw new Error(`enrolment failed: ${JSON.stringify(result)}`);
-  }, (who) => who === person);
-  const setActive = (active: boolean) => async () => void (await gql(PORTS[0]!, 'mutation ($id: ID!, $a: Boolean) { updatePerson(id: $id, input: { active: $a }) { __typename } }', { id: person, a: active }, tokenA));
+  const person = (
+    (
+      await gql(
+        PORTS[0]!,
+        'mutation { createPerson(input: { name: "Bench Visitor" }) { ... on MutationCreatePersonSuccess { data { id } } } }',
+        {},
+        tokenA,
+      )
+    ).createPerson!.data as { id: string }
+  ).id;
+  const enrol = await propagation(
+    async () => {
+      const result = await upload(
+        PORTS[0]!,
+        'mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images) { __typename } }',
+        { id: person, images: [null] },
+        'images.0',
+        photo,
+        tokenA!,
+      );
+      if (result.enrollFaces!.__typename !== 'MutationEnrollFacesSuccess') throw new Error(`enrolment failed: ${JSON.stringify(result)}`);
+    },
+    (who) => who === person,
+  );
+  const setActive = (active: boolean) => async () =>
+    void (await gql(
+      PORTS[0]!,
+      'mutation ($id: ID!, $a: Boolean) { updatePerson(id: $id, input: { active: $a }) { __typename } }',
+      { id: person, a: active },
+      tokenA,
+    ));
   const deactivate = await propagation(setActive(false), (who) => who !== person);
   const reactivate = await propagation(setActive(true), (who) => who === person);
-  const erase = await propagation(async () => void (await gql(PORTS[0]!, 'mutation ($id: ID!) { deletePerson(id: $id) { __typename } }', { id: person }, tokenA)), (who) => who !== person);
+  const erase = await propagation(
+    async () => void (await gql(PORTS[0]!, 'mutation ($id: ID!) { deletePerson(id: $id) { __typename } }', { id: person }, tokenA)),
+    (who) => who !== person,
+  );
   const within1s = [enrol, deactivate, reactivate, erase].every((p) => p.ms !== null && p.ms <= 1000);
 
   // Identification on B while and after the HNSW index is built in the background (chunks between requests).
   const rounds: { afterStartS: number; p50: number; max: number; rssMbA: number; rssMbB: number }[] = [];
-  const pctOf = (list: number[], p: number) => Math.round([...list].sort((x, y) => x - y)[Math.min(list.length - 1, Math.floor(p * list.length))]!);
+  const pctOf = (list: number[], p: number) =>
+    Math.round([...list].sort((x, y) => x - y)[Math.min(list.length - 1, Math.floor(p * list.length))]!);
   for (let round = 0; round < 4; round++) {
     await new Promise((r) => setTimeout(r, 30_000));
     const times: number[] = [];
@@ -214,7 +283,13 @@ try {
       times.push(performance.now() - s);
     }
     const [rssA, rssB] = await Promise.all(PORTS.map(rssMb));
-    rounds.push({ afterStartS: Math.round((performance.now() - t) / 1000), p50: pctOf(times, 0.5), max: pctOf(times, 1), rssMbA: rssA!, rssMbB: rssB! });
+    rounds.push({
+      afterStartS: Math.round((performance.now() - t) / 1000),
+      p50: pctOf(times, 0.5),
+      max: pctOf(times, 1),
+      rssMbA: rssA!,
+      rssMbB: rssB!,
+    });
     log(rounds.at(-1));
   }
   const pct = (list: number[], p: number) => Math.round(list[Math.min(list.length - 1, Math.floor(p * list.length))]!);

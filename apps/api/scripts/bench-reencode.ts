@@ -29,18 +29,29 @@ function quantiles(ms: number[]) {
 
 const dir = await mkdtemp(path.join(tmpdir(), 'facegate-bench-reencode-'));
 const app = await createApp(
-  loadConfig({ DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`, FACEGATE_RECOGNIZER_THREADS: '2', FACEGATE_DATA_KEY_FILE: path.join(dir, 'data.key'), FACEGATE_MODEL_POLL_MS: '100', FACEGATE_LOG_LEVEL: 'warn' }),
+  loadConfig({
+    DATABASE_URL: `file:${path.join(dir, 'facegate.db')}`,
+    FACEGATE_RECOGNIZER_THREADS: '2',
+    FACEGATE_DATA_KEY_FILE: path.join(dir, 'data.key'),
+    FACEGATE_MODEL_POLL_MS: '100',
+    FACEGATE_LOG_LEVEL: 'warn',
+  }),
 );
 try {
   const probes: Uint8Array[] = [];
-  const names = (await readdir(celeba, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort().slice(0, PEOPLE);
+  const names = (await readdir(celeba, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort()
+    .slice(0, PEOPLE);
   for (const [i, name] of names.entries()) {
     const files = (await readdir(path.join(celeba, name))).filter((f) => f.endsWith('.jpg')).sort();
     const person = await app.services.people.create({ name: `person ${i}` });
     let kept = 0;
     for (const f of files) {
       const bytes = new Uint8Array(await readFile(path.join(celeba, name, f)));
-      if (kept < 3) kept += (await app.services.people.enroll(person.id, [{ filename: f, bytes }], { allowDuplicates: true })).enrolled.length;
+      if (kept < 3)
+        kept += (await app.services.people.enroll(person.id, [{ filename: f, bytes }], { allowDuplicates: true })).enrolled.length;
       else probes.push(bytes);
     }
   }

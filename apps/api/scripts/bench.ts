@@ -21,7 +21,8 @@ import { serverProcess } from './server-process.ts';
 
 const { values: args } = parseArgs({ options: { rate: { type: 'string' } }, strict: true });
 const RATE = (args.rate ?? process.env.BENCH_RATE) ? Number(args.rate ?? process.env.BENCH_RATE) : null;
-if (RATE !== null && !(RATE > 0)) throw new Error(`--rate must be a number of requests per second above 0, got ${args.rate ?? process.env.BENCH_RATE}`);
+if (RATE !== null && !(RATE > 0))
+  throw new Error(`--rate must be a number of requests per second above 0, got ${args.rate ?? process.env.BENCH_RATE}`);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const PORT = Number(process.env.BENCH_PORT ?? 4590);
@@ -44,7 +45,12 @@ function cpuMsOf(statFile: string): number {
 function processFigures(pid: number): { rssMb: number; peakRssMb: number; cpuMs: number; mainThreadCpuMs: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN);
-  return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024, cpuMs: cpuMsOf(`/proc/${pid}/stat`), mainThreadCpuMs: cpuMsOf(`/proc/${pid}/task/${pid}/stat`) };
+  return {
+    rssMb: kb('VmRSS') / 1024,
+    peakRssMb: kb('VmHWM') / 1024,
+    cpuMs: cpuMsOf(`/proc/${pid}/stat`),
+    mainThreadCpuMs: cpuMsOf(`/proc/${pid}/task/${pid}/stat`),
+  };
 }
 
 async function gql(query: string, variables: Record<string, unknown>, token?: string) {
@@ -53,17 +59,29 @@ async function gql(query: string, variables: Record<string, unknown>, token?: st
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: Record<string, { data?: Record<string, unknown> } & Record<string, unknown>>; errors?: unknown };
+  const body = (await response.json()) as {
+    data?: Record<string, { data?: Record<string, unknown> } & Record<string, unknown>>;
+    errors?: unknown;
+  };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data!;
 }
 
-async function upload(query: string, variables: Record<string, unknown>, file: { variable: string; bytes: Uint8Array; name: string }, token: string) {
+async function upload(
+  query: string,
+  variables: Record<string, unknown>,
+  file: { variable: string; bytes: Uint8Array; name: string },
+  token: string,
+) {
   const form = new FormData();
   form.append('operations', JSON.stringify({ query, variables }));
   form.append('map', JSON.stringify({ 0: [`variables.${file.variable}`] }));
   form.append('0', new File([new Uint8Array(file.bytes)], file.name));
-  const response = await fetch(URL_, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'graphql-require-preflight': '1' }, body: form });
+  const response = await fetch(URL_, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'graphql-require-preflight': '1' },
+    body: form,
+  });
   return (await response.json()) as { data?: Record<string, { __typename: string; data?: { accepted: boolean } }>; errors?: unknown };
 }
 
@@ -83,14 +101,22 @@ async function office(): Promise<{ people: { name: string; bytes: Uint8Array }[]
   const lfw = path.join(facesDir(), 'lfw-view1', 'Colin_Powell');
   if (existsSync(seed) && existsSync(lfw)) {
     const names = ['andrew', 'arnaud', 'benoit', 'bertrand', 'dan', 'danielle', 'felix', 'kevin', 'kian', 'sebastiano', 'tian', 'younes'];
-    const people = await Promise.all(names.map(async (name) => ({ name, bytes: new Uint8Array(await readFile(path.join(seed, name === 'danielle' ? 'danielle.png' : `${name}.jpg`))) })));
+    const people = await Promise.all(
+      names.map(async (name) => ({
+        name,
+        bytes: new Uint8Array(await readFile(path.join(seed, name === 'danielle' ? 'danielle.png' : `${name}.jpg`))),
+      })),
+    );
     const [enrolled, probe] = (await readdir(lfw)).sort();
     people.push({ name: 'Colin Powell', bytes: new Uint8Array(await readFile(path.join(lfw, enrolled!))) });
     return { people, probe: { name: 'Colin Powell', bytes: await doorFrame(path.join(lfw, probe!)) } };
   }
   const sample = path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample2.jpg');
   const bytes = new Uint8Array(await sharp(sample).extract({ left: 1300, top: 40, width: 500, height: 500 }).jpeg().toBuffer());
-  return { people: [{ name: 'sample', bytes }], probe: { name: 'sample', bytes: new Uint8Array(await sharp(bytes).resize(320).jpeg({ quality: 80 }).toBuffer()) } };
+  return {
+    people: [{ name: 'sample', bytes }],
+    probe: { name: 'sample', bytes: new Uint8Array(await sharp(bytes).resize(320).jpeg({ quality: 80 }).toBuffer()) },
+  };
 }
 
 const dir = await mkdtemp(path.join(tmpdir(), 'facegate-bench-'));
@@ -100,7 +126,14 @@ const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const serverCommand = serverProcess(SERVER);
 const server = spawn(process.execPath, [...nodeArgs, ...serverCommand.args], {
   cwd: apiDir,
-  env: { ...process.env, ...serverCommand.env, DATABASE_URL: `file:${path.join(dir, 'bench.db')}`, PORT: String(PORT), FACEGATE_ADMIN_EMAIL: 'bench@facegate.test', FACEGATE_ADMIN_PASSWORD: 'bench password 1' },
+  env: {
+    ...process.env,
+    ...serverCommand.env,
+    DATABASE_URL: `file:${path.join(dir, 'bench.db')}`,
+    PORT: String(PORT),
+    FACEGATE_ADMIN_EMAIL: 'bench@facegate.test',
+    FACEGATE_ADMIN_PASSWORD: 'bench password 1',
+  },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 server.stdout.resume();
@@ -108,31 +141,65 @@ server.once('exit', (code) => {
   if (code !== null && code !== 0) console.error(`server exited with ${code}`);
 });
 // Ready when /readyz says so: database, migrations, every worker with its models.
-for (const deadline = Date.now() + 180_000; ; ) {
-  const ready = await fetch(`http://127.0.0.1:${PORT}/readyz`).then((r) => r.ok, () => false);
+for (const deadline = Date.now() + 180_000; ;) {
+  const ready = await fetch(`http://127.0.0.1:${PORT}/readyz`).then(
+    (r) => r.ok,
+    () => false,
+  );
   if (ready) break;
   if (Date.now() > deadline || server.exitCode !== null) throw new Error('the API did not become ready');
   await new Promise((r) => setTimeout(r, 250));
 }
-const rssAfterStart = Number(((await fetch(`http://127.0.0.1:${PORT}/metrics`).then((r) => r.text())).match(/^facegate_process_resident_memory_bytes (\S+)$/m)?.[1] ?? Number.NaN)) / 2 ** 20;
+const rssAfterStart =
+  Number(
+    (await fetch(`http://127.0.0.1:${PORT}/metrics`).then((r) => r.text())).match(/^facegate_process_resident_memory_bytes (\S+)$/m)?.[1] ??
+      Number.NaN,
+  ) /
+  2 ** 20;
 
 try {
-  const login = await gql('mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }', { e: 'bench@facegate.test', p: 'bench password 1' });
+  const login = await gql(
+    'mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }',
+    { e: 'bench@facegate.test', p: 'bench password 1' },
+  );
   const admin = (login.login!.data as { token: string }).token;
   await gql('mutation { updateSettings(input: { rateLimitPerMinute: 100000 }) { __typename } }', {}, admin);
-  const door = (await gql('mutation { createDoor(name: "Bench door") { ... on MutationCreateDoorSuccess { data { id } } } }', {}, admin)).createDoor!.data as { id: string };
+  const door = (await gql('mutation { createDoor(name: "Bench door") { ... on MutationCreateDoorSuccess { data { id } } } }', {}, admin))
+    .createDoor!.data as { id: string };
   // The probe is a photo file, which the liveness check scores as uncertain (STEP_UP). The check still
   // runs, at its full cost, as at a door calibrated on its own camera: its live point just above the
   // attack point (0.1295), so that a face the check does not call an attack is decided on the face.
-  await gql('mutation ($d: ID!) { updateDoor(id: $d, input: { settings: { livenessLivePoint: 0.13 } }, confirmLargeChange: true) { __typename } }', { d: door.id }, admin);
-  const key = (await gql('mutation ($d: ID) { createApiKey(name: "bench door", scopes: [VERIFY, IDENTIFY], doorId: $d) { ... on MutationCreateApiKeySuccess { data { token } } } }', { d: door.id }, admin)).createApiKey!.data as { token: string };
+  await gql(
+    'mutation ($d: ID!) { updateDoor(id: $d, input: { settings: { livenessLivePoint: 0.13 } }, confirmLargeChange: true) { __typename } }',
+    { d: door.id },
+    admin,
+  );
+  const key = (
+    await gql(
+      'mutation ($d: ID) { createApiKey(name: "bench door", scopes: [VERIFY, IDENTIFY], doorId: $d) { ... on MutationCreateApiKeySuccess { data { token } } } }',
+      { d: door.id },
+      admin,
+    )
+  ).createApiKey!.data as { token: string };
   const { people, probe } = await office();
   for (const person of people) {
-    const created = (await gql('mutation ($n: String!) { createPerson(input: { name: $n }) { ... on MutationCreatePersonSuccess { data { id } } } }', { n: person.name }, admin)).createPerson!.data as { id: string };
-    await upload('mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images) { __typename } }', { id: created.id, images: [null] }, { variable: 'images.0', bytes: person.bytes, name: `${person.name}.jpg` }, admin);
+    const created = (
+      await gql(
+        'mutation ($n: String!) { createPerson(input: { name: $n }) { ... on MutationCreatePersonSuccess { data { id } } } }',
+        { n: person.name },
+        admin,
+      )
+    ).createPerson!.data as { id: string };
+    await upload(
+      'mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images) { __typename } }',
+      { id: created.id, images: [null] },
+      { variable: 'images.0', bytes: person.bytes, name: `${person.name}.jpg` },
+      admin,
+    );
   }
 
-  const verify = 'mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { __typename ... on MutationVerifyFaceSuccess { data { accepted decision } } ... on Error { code } } }';
+  const verify =
+    'mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { __typename ... on MutationVerifyFaceSuccess { data { accepted decision } } ... on Error { code } } }';
   // How the requests were answered: a decision (ACCEPTED, STEP_UP, REFUSED) or a typed error's code.
   const answers: Record<string, number> = {};
   const latencies: number[] = [];
@@ -146,8 +213,14 @@ try {
   const attempt = async (t: number) => {
     sent++;
     try {
-      const result = await upload(verify, { input: { name: probe.name, image: null } }, { variable: 'input.image', bytes: probe.bytes, name: 'camera.jpg' }, key.token);
-      const answer = result.data?.verifyFace as { __typename: string; data?: { accepted: boolean; decision: string }; code?: string } | undefined;
+      const result = await upload(
+        verify,
+        { input: { name: probe.name, image: null } },
+        { variable: 'input.image', bytes: probe.bytes, name: 'camera.jpg' },
+        key.token,
+      );
+      const answer = result.data?.verifyFace as
+        { __typename: string; data?: { accepted: boolean; decision: string }; code?: string } | undefined;
       const how = answer?.data?.decision ?? answer?.code ?? 'GRAPHQL_ERROR';
       answers[how] = (answers[how] ?? 0) + 1;
       // The probe is the enrolled person: anything but an acceptance is an error of the door.

@@ -42,7 +42,13 @@ const plugin: Plugin = {
       const fromBundle = await b.resolve(args.path, { kind: args.kind, resolveDir: apiDir, pluginData: 'check' });
       // Optional dependencies that did not install (@tensorflow/tfjs-node) resolve from neither: fine.
       if (fromSource.errors.length === 0 && (fromBundle.errors.length > 0 || fromBundle.path !== fromSource.path)) {
-        return { errors: [{ text: `${args.path} resolves to ${fromSource.path} from ${args.importer} but to ${fromBundle.path || 'nothing'} from ${outdir}: hoist it to the root node_modules` }] };
+        return {
+          errors: [
+            {
+              text: `${args.path} resolves to ${fromSource.path} from ${args.importer} but to ${fromBundle.path || 'nothing'} from ${outdir}: hoist it to the root node_modules`,
+            },
+          ],
+        };
       }
       return { path: args.path, external: true };
     });
@@ -50,7 +56,10 @@ const plugin: Plugin = {
       if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
       const location = sourceLocation(args.path);
       const source = await readFile(args.path, 'utf8');
-      return { contents: source.replace(/\bimport\.meta\.(url|dirname|filename)\b/g, (_, key: string) => `(${location[key]})`), loader: 'ts' };
+      return {
+        contents: source.replace(/\bimport\.meta\.(url|dirname|filename)\b/g, (_, key: string) => `(${location[key]})`),
+        loader: 'ts',
+      };
     });
   },
 };

@@ -8,7 +8,10 @@ import path from 'node:path';
 import { facesDir, packageDir } from '@facegate/face-core';
 import sharp from 'sharp';
 
-export type Body = { data?: Record<string, { __typename?: string; data?: Record<string, unknown> } & Record<string, unknown>>; errors?: unknown };
+export type Body = {
+  data?: Record<string, { __typename?: string; data?: Record<string, unknown> } & Record<string, unknown>>;
+  errors?: unknown;
+};
 
 export const log = (line: unknown) => process.stderr.write(`${typeof line === 'string' ? line : JSON.stringify(line)}\n`);
 
@@ -33,7 +36,12 @@ async function faces() {
   const lfw = path.join(facesDir(), 'lfw-view1');
   if (existsSync(seed) && existsSync(path.join(lfw, 'Colin_Powell'))) {
     const names = ['andrew', 'arnaud', 'benoit', 'bertrand', 'dan', 'danielle', 'felix', 'kevin', 'kian', 'sebastiano', 'tian', 'younes'];
-    const people = await Promise.all(names.map(async (name) => ({ name, bytes: new Uint8Array(await readFile(path.join(seed, name === 'danielle' ? 'danielle.png' : `${name}.jpg`))) })));
+    const people = await Promise.all(
+      names.map(async (name) => ({
+        name,
+        bytes: new Uint8Array(await readFile(path.join(seed, name === 'danielle' ? 'danielle.png' : `${name}.jpg`))),
+      })),
+    );
     const [enrolled, probe] = (await readdir(path.join(lfw, 'Colin_Powell'))).sort();
     people.push({ name: 'Colin Powell', bytes: new Uint8Array(await readFile(path.join(lfw, 'Colin_Powell', enrolled!))) });
     const visitors: Uint8Array[] = [];
@@ -60,7 +68,14 @@ export async function startSite(port: number, name: string) {
   const password = `${name} password 1 long`;
   const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: path.join(import.meta.dirname, '..'),
-    env: { ...process.env, DATABASE_URL: `file:${database}`, PORT: String(port), FACEGATE_ADMIN_EMAIL: email, FACEGATE_ADMIN_PASSWORD: password, FACEGATE_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      DATABASE_URL: `file:${database}`,
+      PORT: String(port),
+      FACEGATE_ADMIN_EMAIL: email,
+      FACEGATE_ADMIN_PASSWORD: password,
+      FACEGATE_LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   let serverExit: number | null = null;
@@ -81,31 +96,75 @@ export async function startSite(port: number, name: string) {
     });
     return (await response.json()) as Body;
   }
-  async function upload(query: string, variables: Record<string, unknown>, files: { variable: string; bytes: Uint8Array }[], token: string): Promise<Body> {
+  async function upload(
+    query: string,
+    variables: Record<string, unknown>,
+    files: { variable: string; bytes: Uint8Array }[],
+    token: string,
+  ): Promise<Body> {
     const form = new FormData();
     form.append('operations', JSON.stringify({ query, variables }));
     form.append('map', JSON.stringify(Object.fromEntries(files.map((f, i) => [i, [`variables.${f.variable}`]]))));
     files.forEach((f, i) => form.append(String(i), new File([new Uint8Array(f.bytes)], `${i}.jpg`)));
-    const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'graphql-require-preflight': '1' }, body: form });
+    const response = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'graphql-require-preflight': '1' },
+      body: form,
+    });
     return (await response.json()) as Body;
   }
-  const rssMb = async () => Number((await fetch(`${base}/metrics`).then((r) => r.text())).match(/^facegate_process_resident_memory_bytes (\S+)$/m)?.[1]) / 2 ** 20;
+  const rssMb = async () =>
+    Number((await fetch(`${base}/metrics`).then((r) => r.text())).match(/^facegate_process_resident_memory_bytes (\S+)$/m)?.[1]) / 2 ** 20;
 
   try {
-    for (const deadline = Date.now() + 180_000; ; ) {
-      if (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)) break;
+    for (const deadline = Date.now() + 180_000; ;) {
+      if (
+        await fetch(`${base}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       if (Date.now() > deadline || serverExit !== null) throw new Error('the API did not become ready');
       await new Promise((r) => setTimeout(r, 250));
     }
-    const admin = ((await gql('mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }', { e: email, p: password })).data!.login!.data as { token: string }).token;
+    const admin = (
+      (
+        await gql(
+          'mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }',
+          { e: email, p: password },
+        )
+      ).data!.login!.data as { token: string }
+    ).token;
     const limits = await gql('mutation { updateSettings(input: { rateLimitPerMinute: 100000 }) { __typename } }', {}, admin);
-    if (limits.data?.updateSettings?.__typename !== 'MutationUpdateSettingsSuccess') throw new Error(`could not raise the rate limit: ${JSON.stringify(limits)}`);
-    const door = (await gql('mutation { createDoor(name: "Door") { ... on MutationCreateDoorSuccess { data { id } } } }', {}, admin)).data!.createDoor!.data as { id: string };
-    const key = ((await gql('mutation ($d: ID) { createApiKey(name: "door", scopes: [VERIFY, IDENTIFY], doorId: $d) { ... on MutationCreateApiKeySuccess { data { token } } } }', { d: door.id }, admin)).data!.createApiKey!.data as { token: string }).token;
+    if (limits.data?.updateSettings?.__typename !== 'MutationUpdateSettingsSuccess')
+      throw new Error(`could not raise the rate limit: ${JSON.stringify(limits)}`);
+    const door = (await gql('mutation { createDoor(name: "Door") { ... on MutationCreateDoorSuccess { data { id } } } }', {}, admin)).data!
+      .createDoor!.data as { id: string };
+    const key = (
+      (
+        await gql(
+          'mutation ($d: ID) { createApiKey(name: "door", scopes: [VERIFY, IDENTIFY], doorId: $d) { ... on MutationCreateApiKeySuccess { data { token } } } }',
+          { d: door.id },
+          admin,
+        )
+      ).data!.createApiKey!.data as { token: string }
+    ).token;
     const { people, probe, visitors } = await faces();
     for (const person of people) {
-      const created = (await gql('mutation ($n: String!) { createPerson(input: { name: $n }) { ... on MutationCreatePersonSuccess { data { id } } } }', { n: person.name }, admin)).data!.createPerson!.data as { id: string };
-      await upload('mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images) { __typename } }', { id: created.id, images: [null] }, [{ variable: 'images.0', bytes: person.bytes }], admin);
+      const created = (
+        await gql(
+          'mutation ($n: String!) { createPerson(input: { name: $n }) { ... on MutationCreatePersonSuccess { data { id } } } }',
+          { n: person.name },
+          admin,
+        )
+      ).data!.createPerson!.data as { id: string };
+      await upload(
+        'mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images) { __typename } }',
+        { id: created.id, images: [null] },
+        [{ variable: 'images.0', bytes: person.bytes }],
+        admin,
+      );
     }
     return { gql, upload, rssMb, stop, admin, door, key, probe, visitors, database };
   } catch (error) {

@@ -110,7 +110,14 @@ export async function pendingSql(provider: Provider): Promise<string> {
 
 /** The whole current schema as one script (for comparing with what the migrations build). */
 export async function fullSchemaSql(provider: Provider): Promise<string> {
-  const { stdout } = await runPrisma(provider, ['migrate', 'diff', '--from-empty', '--to-schema-datamodel', schemaPath(provider), '--script']);
+  const { stdout } = await runPrisma(provider, [
+    'migrate',
+    'diff',
+    '--from-empty',
+    '--to-schema-datamodel',
+    schemaPath(provider),
+    '--script',
+  ]);
   return tidy(provider, stdout);
 }
 

@@ -15,7 +15,10 @@
 import { parseArgs } from 'node:util';
 import { loadAverage, log, pct, startSite, succeeded, type Body } from './load-site.ts';
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string' }, rate: { type: 'string' }, load: { type: 'string' } }, strict: true });
+const { values: args } = parseArgs({
+  options: { seconds: { type: 'string' }, rate: { type: 'string' }, load: { type: 'string' } },
+  strict: true,
+});
 const SECONDS = Number(args.seconds ?? process.env.SOAK_SECONDS ?? 1800);
 const LOAD = Number(args.load ?? process.env.SOAK_LOAD ?? 0.8);
 const GIVEN_RATE = Number(args.rate ?? process.env.SOAK_RATE ?? 0);
@@ -26,7 +29,8 @@ const MAX_IN_FLIGHT = Number(process.env.SOAK_MAX_IN_FLIGHT ?? 256);
 const PORT = Number(process.env.SOAK_PORT ?? 4620);
 /** RSS is compared between the first and the last window: 10 minutes, or a third of a shorter soak. */
 const RSS_WINDOW_SECONDS = Math.min(600, SECONDS / 3);
-for (const [name, value] of Object.entries({ seconds: SECONDS, load: LOAD })) if (!(value > 0)) throw new Error(`--${name} must be a number above 0`);
+for (const [name, value] of Object.entries({ seconds: SECONDS, load: LOAD }))
+  if (!(value > 0)) throw new Error(`--${name} must be a number above 0`);
 
 const site = await startSite(PORT, 'soak');
 try {
@@ -34,7 +38,8 @@ try {
   const loadBefore = await loadAverage();
   const verifyQuery = 'mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { __typename } }';
   const identifyQuery = 'mutation ($image: File!) { identifyFace(image: $image) { __typename } }';
-  const verify = () => upload(verifyQuery, { input: { name: probe.name, image: null } }, [{ variable: 'input.image', bytes: probe.bytes }], key);
+  const verify = () =>
+    upload(verifyQuery, { input: { name: probe.name, image: null } }, [{ variable: 'input.image', bytes: probe.bytes }], key);
   /** Failures by what the API answered (a typed error's name, or "errors"). */
   const failures: Record<string, number> = {};
   const ok = (body: Body, field: string) => {
@@ -46,7 +51,9 @@ try {
     return success;
   };
 
-  const countEvents = async () => ((await gql('{ recognitionEvents { totalCount } }', {}, admin)).data!.recognitionEvents as unknown as { totalCount: number }).totalCount;
+  const countEvents = async () =>
+    ((await gql('{ recognitionEvents { totalCount } }', {}, admin)).data!.recognitionEvents as unknown as { totalCount: number })
+      .totalCount;
   const latency: Record<string, number[]> = { verify: [], identify: [], audit: [], enrol: [], erase: [], settings: [] };
   const errors: Record<string, number> = {};
   const sent: Record<string, number> = {};
@@ -81,8 +88,20 @@ try {
   };
   const operations: [number, string, () => Promise<boolean>][] = [
     [0.55, 'verify', async () => (doorAttempts++, ok(await verify(), 'verifyFace'))],
-    [0.3, 'identify', async () => (doorAttempts++, ok(await upload(identifyQuery, { image: null }, [{ variable: 'image', bytes: probe.bytes }], key), 'identifyFace'))],
-    [0.1, 'audit', async () => !(await gql('{ recognitionEvents(first: 20) { totalCount edges { node { id decision reason distance } } } }', {}, admin)).errors],
+    [
+      0.3,
+      'identify',
+      async () => (
+        doorAttempts++,
+        ok(await upload(identifyQuery, { image: null }, [{ variable: 'image', bytes: probe.bytes }], key), 'identifyFace')
+      ),
+    ],
+    [
+      0.1,
+      'audit',
+      async () =>
+        !(await gql('{ recognitionEvents(first: 20) { totalCount edges { node { id decision reason distance } } } }', {}, admin)).errors,
+    ],
     [
       0.05,
       'enrol',
@@ -93,12 +112,21 @@ try {
   const enrolledVisitors: string[] = [];
   async function enrolVisitor(): Promise<boolean> {
     const n = visitorIndex++;
-    const created = await gql('mutation ($n: String!) { createPerson(input: { name: $n }) { __typename ... on MutationCreatePersonSuccess { data { id } } } }', { n: `Visitor ${n}` }, admin);
+    const created = await gql(
+      'mutation ($n: String!) { createPerson(input: { name: $n }) { __typename ... on MutationCreatePersonSuccess { data { id } } } }',
+      { n: `Visitor ${n}` },
+      admin,
+    );
     if (!ok(created, 'createPerson')) return false;
     const id = (created.data!.createPerson!.data as { id: string }).id;
     enrolledVisitors.push(id);
-    const enrolled = await upload('mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images, allowDuplicates: true) { __typename ... on MutationEnrollFacesSuccess { data { enrolled { id } } } } }', { id, images: [null] }, [{ variable: 'images.0', bytes: visitors[n % visitors.length]! }], admin);
-    return ok(enrolled, 'enrollFaces') && ((enrolled.data!.enrollFaces!.data as { enrolled: unknown[] }).enrolled.length === 1);
+    const enrolled = await upload(
+      'mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images, allowDuplicates: true) { __typename ... on MutationEnrollFacesSuccess { data { enrolled { id } } } } }',
+      { id, images: [null] },
+      [{ variable: 'images.0', bytes: visitors[n % visitors.length]! }],
+      admin,
+    );
+    return ok(enrolled, 'enrollFaces') && (enrolled.data!.enrollFaces!.data as { enrolled: unknown[] }).enrolled.length === 1;
   }
   /** Each erasure's own time (ms), not counting the wait for an enrolment under way. */
   const erasureMs: number[] = [];
@@ -136,7 +164,13 @@ try {
       }),
     );
     capacity = done / ((performance.now() - started) / 1000);
-    capacityRun = { clients: CAPACITY_CLIENTS, seconds: CAPACITY_SECONDS, requestsPerSecond: Number(capacity.toFixed(1)), failed, failures: { ...failures } };
+    capacityRun = {
+      clients: CAPACITY_CLIENTS,
+      seconds: CAPACITY_SECONDS,
+      requestsPerSecond: Number(capacity.toFixed(1)),
+      failed,
+      failures: { ...failures },
+    };
     for (const k of Object.keys(failures)) delete failures[k];
   }
   const rate = capacity * LOAD;
@@ -153,13 +187,34 @@ try {
   const started = performance.now();
   soakStart = started;
   const elapsed = () => (performance.now() - started) / 1000;
-  const eraseTimer = setInterval(() => track(run('erase', () => (enrolling = enrolling.then(eraseVisitors, eraseVisitors)))), ERASE_SECONDS * 1000);
+  const eraseTimer = setInterval(
+    () => track(run('erase', () => (enrolling = enrolling.then(eraseVisitors, eraseVisitors)))),
+    ERASE_SECONDS * 1000,
+  );
   let settingsToggle = false;
   const settingsTimer = setInterval(() => {
     settingsToggle = !settingsToggle;
-    track(run('settings', async () => ok(await gql('mutation ($d: Int!) { updateSettings(input: { auditImageRetentionDays: $d }) { __typename } }', { d: settingsToggle ? 91 : 90 }, admin), 'updateSettings')));
+    track(
+      run('settings', async () =>
+        ok(
+          await gql(
+            'mutation ($d: Int!) { updateSettings(input: { auditImageRetentionDays: $d }) { __typename } }',
+            { d: settingsToggle ? 91 : 90 },
+            admin,
+          ),
+          'updateSettings',
+        ),
+      ),
+    );
   }, 15_000);
-  const rssTimer = setInterval(() => void rssMb().then((mb) => rss.push({ s: elapsed(), mb }), () => undefined), 10_000);
+  const rssTimer = setInterval(
+    () =>
+      void rssMb().then(
+        (mb) => rss.push({ s: elapsed(), mb }),
+        () => undefined,
+      ),
+    10_000,
+  );
   // Open loop: requests start on schedule whether or not earlier ones have answered.
   for (let i = 0; elapsed() < SECONDS; i++) {
     const due = (i / rate) * 1000;
@@ -219,7 +274,9 @@ try {
       p99Ms: pct(all, 0.99),
       erasures: { n: erasureMs.length, p50Ms: pct(erasureMs, 0.5), p99Ms: erasureP99, maxMs: pct(erasureMs, 1) },
       slowDoorAndAuditRequests: { over2s: slow.length, overlappingAnErasure: overlapping },
-      byOperation: Object.fromEntries(Object.entries(latency).map(([op, list]) => [op, { n: list.length, p50Ms: pct(list, 0.5), p99Ms: pct(list, 0.99) }])),
+      byOperation: Object.fromEntries(
+        Object.entries(latency).map(([op, list]) => [op, { n: list.length, p50Ms: pct(list, 0.5), p99Ms: pct(list, 0.99) }]),
+      ),
       rssMb: {
         windowSeconds: Math.round(RSS_WINDOW_SECONDS),
         firstWindowMean: Math.round(firstMb),

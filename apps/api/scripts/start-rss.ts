@@ -55,12 +55,26 @@ async function startOnce(mode: 'tsx' | 'compiled'): Promise<{ apiMb: number; chi
   const started = performance.now();
   const server = spawn(process.execPath, command.args, {
     cwd: apiDir,
-    env: { ...process.env, ...command.env, DATABASE_URL: `file:${path.join(dir, 'rss.db')}`, PORT: String(PORT), FACEGATE_ADMIN_EMAIL: 'rss@facegate.test', FACEGATE_ADMIN_PASSWORD: 'rss password 1', FACEGATE_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      ...command.env,
+      DATABASE_URL: `file:${path.join(dir, 'rss.db')}`,
+      PORT: String(PORT),
+      FACEGATE_ADMIN_EMAIL: 'rss@facegate.test',
+      FACEGATE_ADMIN_PASSWORD: 'rss password 1',
+      FACEGATE_LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
-    for (const deadline = Date.now() + 180_000; ; ) {
-      if (await fetch(`http://127.0.0.1:${PORT}/readyz`).then((r) => r.ok, () => false)) break;
+    for (const deadline = Date.now() + 180_000; ;) {
+      if (
+        await fetch(`http://127.0.0.1:${PORT}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       if (Date.now() > deadline || server.exitCode !== null) throw new Error(`the API (${mode}) did not become ready`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -94,4 +108,12 @@ for (const mode of MODES) {
     readyAfterMs: stats(runs.map((r) => r.startMs)),
   };
 }
-console.log(JSON.stringify({ runs: RUNS, settleMs: SETTLE_MS, threads: process.env.FACEGATE_RECOGNIZER_THREADS ?? 'cores', compiledEnv: START_ENV, ...results }));
+console.log(
+  JSON.stringify({
+    runs: RUNS,
+    settleMs: SETTLE_MS,
+    threads: process.env.FACEGATE_RECOGNIZER_THREADS ?? 'cores',
+    compiledEnv: START_ENV,
+    ...results,
+  }),
+);

@@ -32,10 +32,17 @@ function bodyLimit(maxBytes: number): Plugin {
       const length = Number(request.headers.get('content-length') ?? 0);
       if (length > maxBytes) {
         endResponse(
-          new fetchAPI.Response(JSON.stringify({ errors: [{ message: `request body of ${length} bytes is over the limit of ${maxBytes}`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }), {
-            status: 413,
-            headers: { 'content-type': 'application/json' },
-          }),
+          new fetchAPI.Response(
+            JSON.stringify({
+              errors: [
+                { message: `request body of ${length} bytes is over the limit of ${maxBytes}`, extensions: { code: 'PAYLOAD_TOO_LARGE' } },
+              ],
+            }),
+            {
+              status: 413,
+              headers: { 'content-type': 'application/json' },
+            },
+          ),
         );
       }
     },
@@ -70,7 +77,10 @@ const PREFLIGHT_HEADERS = ['graphql-require-preflight', 'x-graphql-yoga-csrf', '
 const SIMPLE_CONTENT_TYPES = new Set(['', 'application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain']);
 
 function refusal(fetchAPI: { Response: typeof Response }, status: number, code: string, message: string): Response {
-  return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), { status, headers: { 'content-type': 'application/json' } });
+  return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
 }
 
 /**
@@ -85,13 +95,17 @@ function csrfPrevention(allowedOrigins: ReadonlySet<string>): Plugin {
     onRequest({ request, url, endResponse, fetchAPI }) {
       const origin = request.headers.get('origin');
       if (origin && origin !== url.origin && !allowedOrigins.has(origin)) {
-        endResponse(refusal(fetchAPI, 403, 'FORBIDDEN_ORIGIN', `requests from ${origin.slice(0, 200)} are not allowed (FACEGATE_CORS_ORIGINS)`));
+        endResponse(
+          refusal(fetchAPI, 403, 'FORBIDDEN_ORIGIN', `requests from ${origin.slice(0, 200)} are not allowed (FACEGATE_CORS_ORIGINS)`),
+        );
         return;
       }
       if (request.method !== 'POST') return; // GET never runs mutations (Yoga answers 405)
       const contentType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       if (SIMPLE_CONTENT_TYPES.has(contentType) && !PREFLIGHT_HEADERS.some((name) => request.headers.has(name))) {
-        endResponse(refusal(fetchAPI, 400, 'CSRF_PREFLIGHT_REQUIRED', 'this request needs a GraphQL-Require-Preflight header (or a JSON body)'));
+        endResponse(
+          refusal(fetchAPI, 400, 'CSRF_PREFLIGHT_REQUIRED', 'this request needs a GraphQL-Require-Preflight header (or a JSON body)'),
+        );
       }
     },
   };
@@ -141,11 +155,20 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
   const encoderPrecision = await chooseEncoder(db.prisma, config.FACEGATE_ENCODER_PRECISION, await int8Available()).catch(closeDbAndThrow);
   // ENCODER_MODEL_ID is one per process: a second app on a database of another encoder would change it under the first.
   const otherEncoder = [...openAppEncoders].find(([precision, count]) => precision !== encoderPrecision && count > 0);
-  if (otherEncoder) await closeDbAndThrow(new Error(`another app in this process runs the ${otherEncoder[0]} encoder; this database's is ${encoderPrecision}: one encoder per process`));
+  if (otherEncoder)
+    await closeDbAndThrow(
+      new Error(
+        `another app in this process runs the ${otherEncoder[0]} encoder; this database's is ${encoderPrecision}: one encoder per process`,
+      ),
+    );
   useEncoderPrecision(encoderPrecision);
   const recognizer =
     options.recognizer ??
-    (await createRecognizer({ threads: config.FACEGATE_RECOGNIZER_THREADS, encoderPrecision, ...(config.FACEGATE_RECOGNIZER_QUEUE ? { maxQueue: config.FACEGATE_RECOGNIZER_QUEUE } : {}) }).catch(closeDbAndThrow));
+    (await createRecognizer({
+      threads: config.FACEGATE_RECOGNIZER_THREADS,
+      encoderPrecision,
+      ...(config.FACEGATE_RECOGNIZER_QUEUE ? { maxQueue: config.FACEGATE_RECOGNIZER_QUEUE } : {}),
+    }).catch(closeDbAndThrow));
   const services = await createServices({
     prisma: db.prisma,
     provider: db.provider,
@@ -158,13 +181,25 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
     ...(options.now ? { now: options.now } : {}),
     events: {
       mqtt: config.FACEGATE_MQTT_URL
-        ? { url: config.FACEGATE_MQTT_URL, topicPrefix: config.FACEGATE_MQTT_TOPIC_PREFIX, discoveryPrefix: config.FACEGATE_MQTT_DISCOVERY_PREFIX === 'off' ? null : config.FACEGATE_MQTT_DISCOVERY_PREFIX }
+        ? {
+            url: config.FACEGATE_MQTT_URL,
+            topicPrefix: config.FACEGATE_MQTT_TOPIC_PREFIX,
+            discoveryPrefix: config.FACEGATE_MQTT_DISCOVERY_PREFIX === 'off' ? null : config.FACEGATE_MQTT_DISCOVERY_PREFIX,
+          }
         : null,
-      webhooks: { maxAttempts: config.FACEGATE_WEBHOOK_MAX_ATTEMPTS, baseDelayMs: config.FACEGATE_WEBHOOK_RETRY_BASE_MS, timeoutMs: config.FACEGATE_WEBHOOK_TIMEOUT_MS },
+      webhooks: {
+        maxAttempts: config.FACEGATE_WEBHOOK_MAX_ATTEMPTS,
+        baseDelayMs: config.FACEGATE_WEBHOOK_RETRY_BASE_MS,
+        timeoutMs: config.FACEGATE_WEBHOOK_TIMEOUT_MS,
+      },
       webhookAllow: parseWebhookAllowList(config.FACEGATE_WEBHOOK_ALLOW),
       pollMs: config.FACEGATE_EVENTS_POLL_MS,
     },
-    models: { pollMs: config.FACEGATE_MODEL_POLL_MS, leaseMs: config.FACEGATE_MODEL_LEASE_MS, trainingRoot: config.FACEGATE_TRAINING_ROOT ?? null },
+    models: {
+      pollMs: config.FACEGATE_MODEL_POLL_MS,
+      leaseMs: config.FACEGATE_MODEL_LEASE_MS,
+      trainingRoot: config.FACEGATE_TRAINING_ROOT ?? null,
+    },
     dashboardUrl: config.FACEGATE_DASHBOARD_URL,
     signInPolicy: {
       maxFailuresPerAccount: config.FACEGATE_SIGNIN_MAX_FAILURES,
@@ -178,7 +213,11 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
     return closeDbAndThrow(error);
   });
   const development = config.NODE_ENV === 'development';
-  const corsOrigins = new Set(config.FACEGATE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean));
+  const corsOrigins = new Set(
+    config.FACEGATE_CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  );
   const firstAdmin = await services.admins.ensureFirst(config.FACEGATE_ADMIN_EMAIL, config.FACEGATE_ADMIN_PASSWORD);
 
   const yoga = createYoga<{ req?: IncomingMessage }, Context>({

@@ -116,7 +116,9 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const now = deps.now ?? (() => new Date());
   const events = createEventsService(prisma, cipher, deps.events, metrics);
   // Events of attempts an earlier process recorded but was stopped before writing out.
-  void events.catchUp().catch((error: unknown) => console.error('facegate events: catch-up failed:', error instanceof Error ? error.message : error));
+  void events
+    .catchUp()
+    .catch((error: unknown) => console.error('facegate events: catch-up failed:', error instanceof Error ? error.message : error));
   const audit = createAuditService(prisma, {
     provider,
     cipher,
@@ -129,7 +131,8 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     },
     onCompleted: (event) => {
       sync.publish({ type: 'event', id: event.id });
-      if (event.completedAt) metrics?.decisions.inc({ kind: event.kind, door: event.doorId ?? 'none', decision: event.decision, reason: event.reason });
+      if (event.completedAt)
+        metrics?.decisions.inc({ kind: event.kind, door: event.doorId ?? 'none', decision: event.decision, reason: event.reason });
       if (event.completedAt) events.publish(event, 'attempt.completed');
     },
   });
@@ -158,9 +161,24 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   await gallery.reload();
   // Enrolled in another model (the deployment moved to this encoder, or an instance not yet switched):
   // re-encoded from their photos in the background, and not recognised until then.
-  const elsewhere = await prisma.faceSample.count({ where: { model: { not: gallery.model }, encodings: { none: { model: gallery.model } } } });
-  if (elsewhere > 0) console.warn(`facegate: ${elsewhere} face samples are not in the active model ${gallery.model} yet; they are re-encoded in the background, and their people are not recognised until then`);
-  const models = createModelsService({ prisma, cipher, recognizer, gallery, decisionConfig: () => settings.decisionConfig(), publish: () => sync.publish({ type: 'model' }), changed, now, ...(deps.models ? { options: deps.models } : {}) });
+  const elsewhere = await prisma.faceSample.count({
+    where: { model: { not: gallery.model }, encodings: { none: { model: gallery.model } } },
+  });
+  if (elsewhere > 0)
+    console.warn(
+      `facegate: ${elsewhere} face samples are not in the active model ${gallery.model} yet; they are re-encoded in the background, and their people are not recognised until then`,
+    );
+  const models = createModelsService({
+    prisma,
+    cipher,
+    recognizer,
+    gallery,
+    decisionConfig: () => settings.decisionConfig(),
+    publish: () => sync.publish({ type: 'model' }),
+    changed,
+    now,
+    ...(deps.models ? { options: deps.models } : {}),
+  });
   await models.expireTraining();
   void models.tick();
 
@@ -181,16 +199,29 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     adaptive,
     observeStages: (t) => {
       if (!metrics) return;
-      for (const [stage, ms] of [['decode', t.decodeMs], ['detect', t.detectMs], ['align', t.alignMs], ['encode', t.encodeMs]] as const) if (ms > 0) metrics.stageSeconds.observe({ stage }, ms / 1000);
+      for (const [stage, ms] of [
+        ['decode', t.decodeMs],
+        ['detect', t.detectMs],
+        ['align', t.alignMs],
+        ['encode', t.encodeMs],
+      ] as const)
+        if (ms > 0) metrics.stageSeconds.observe({ stage }, ms / 1000);
     },
   });
   const sso = deps.signInMethods?.singleSignOn;
-  const signInMethods = { localAccounts: deps.signInMethods?.localAccounts ?? true, singleSignOn: sso ? createSingleSignOn(prisma, cipher, sso) : null };
+  const signInMethods = {
+    localAccounts: deps.signInMethods?.localAccounts ?? true,
+    singleSignOn: sso ? createSingleSignOn(prisma, cipher, sso) : null,
+  };
   const signIn = createSignInService(
     prisma,
     tokens,
     deps.signInPolicy ?? DEFAULT_SIGN_IN_POLICY,
-    { cipher, required: () => settings.current().requireSecondFactor, relyingParty: relyingParty(deps.dashboardUrl ?? 'http://localhost:3000') },
+    {
+      cipher,
+      required: () => settings.current().requireSecondFactor,
+      relyingParty: relyingParty(deps.dashboardUrl ?? 'http://localhost:3000'),
+    },
     signInMethods,
   );
   const access = createAccessService(prisma, signIn, { changed: events.doorChanged, removed: events.doorRemoved });
@@ -209,7 +240,15 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     people,
     models,
     adminLog: createAdminLog(prisma, now),
-    doorFaces: createDoorFaces({ prisma, cipher, recognizer, gallery, people, threshold: () => settings.current().threshold, rule: () => settings.decisionConfig().rule }),
+    doorFaces: createDoorFaces({
+      prisma,
+      cipher,
+      recognizer,
+      gallery,
+      people,
+      threshold: () => settings.current().threshold,
+      rule: () => settings.decisionConfig().rule,
+    }),
     importLimits: importLimits(deps.maxUploadBytes),
     maxUploadBytes: deps.maxUploadBytes,
     recognition,
@@ -218,7 +257,11 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     auditChain: { verify: (options) => verifyAuditChain(prisma, options) },
     access,
     policy,
-    livenessCalibration: createDoorCalibration(prisma, { settings: () => settings.current(), doorSettings: async (id) => (await policy.door(id))?.settings ?? null, now }),
+    livenessCalibration: createDoorCalibration(prisma, {
+      settings: () => settings.current(),
+      doorSettings: async (id) => (await policy.door(id))?.settings ?? null,
+      now,
+    }),
     events,
     signIn,
     gallery,

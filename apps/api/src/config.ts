@@ -17,7 +17,11 @@ const envSchema = z.object({
   /** Failed sign-ins allowed per account, then per client address, within FACEGATE_SIGNIN_LOCKOUT_SECONDS. */
   FACEGATE_SIGNIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
   FACEGATE_SIGNIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(20),
-  FACEGATE_SIGNIN_LOCKOUT_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+  FACEGATE_SIGNIN_LOCKOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(15 * 60),
   /** Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR ranges); none by default. */
   FACEGATE_TRUSTED_PROXIES: z.string().default(''),
   /**
@@ -25,13 +29,23 @@ const envSchema = z.object({
    * (the WebAuthn RP ID) and answers must come from its origin. Changing the host name orphans the
    * registered passkeys (TOTP and recovery codes still sign in).
    */
-  FACEGATE_DASHBOARD_URL: z.string().url('FACEGATE_DASHBOARD_URL is the URL administrators open the dashboard at, e.g. https://facegate.example.com').default('http://localhost:3000'),
+  FACEGATE_DASHBOARD_URL: z
+    .string()
+    .url('FACEGATE_DASHBOARD_URL is the URL administrators open the dashboard at, e.g. https://facegate.example.com')
+    .default('http://localhost:3000'),
   /** Browser origins allowed to call the API with credentials (comma-separated); never `*`. */
   FACEGATE_CORS_ORIGINS: z
     .string()
     .default('http://127.0.0.1:3000,http://localhost:3000')
-    .refine((value) => !value.split(',').some((origin) => origin.trim() === '*'), 'FACEGATE_CORS_ORIGINS lists origins; `*` is not allowed'),
-  FACEGATE_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+    .refine(
+      (value) => !value.split(',').some((origin) => origin.trim() === '*'),
+      'FACEGATE_CORS_ORIGINS lists origins; `*` is not allowed',
+    ),
+  FACEGATE_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
   FACEGATE_RECOGNIZER_THREADS: z.coerce.number().int().positive().default(Math.max(1, os.availableParallelism())),
   /**
    * The encoder of a new database: float32, or int8 (about 3x faster encoding; the default where the CPU
@@ -48,11 +62,20 @@ const envSchema = z.object({
   /** Photos waiting for a worker beyond which attempts are refused with BUSY (default: 64 per thread). */
   FACEGATE_RECOGNIZER_QUEUE: z.coerce.number().int().positive().optional(),
   /** The MQTT broker events are published to (mqtt://host:1883, mqtts://...); no MQTT when unset. */
-  FACEGATE_MQTT_URL: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/./, 'FACEGATE_MQTT_URL is a broker URL such as mqtt://127.0.0.1:1883').optional(),
+  FACEGATE_MQTT_URL: z
+    .string()
+    .regex(/^(mqtts?|wss?|tcp|ssl):\/\/./, 'FACEGATE_MQTT_URL is a broker URL such as mqtt://127.0.0.1:1883')
+    .optional(),
   /** The first level of every MQTT topic (<prefix>/doors/<doorId>/events, <prefix>/events/<decision>, <prefix>/status). */
-  FACEGATE_MQTT_TOPIC_PREFIX: z.string().regex(/^[^#+\s]+$/, 'FACEGATE_MQTT_TOPIC_PREFIX cannot hold #, + or spaces').default('facegate'),
+  FACEGATE_MQTT_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[^#+\s]+$/, 'FACEGATE_MQTT_TOPIC_PREFIX cannot hold #, + or spaces')
+    .default('facegate'),
   /** Home Assistant MQTT discovery: retained configs under <prefix>/<component>/facegate_<doorId>/...; `off` for none. */
-  FACEGATE_MQTT_DISCOVERY_PREFIX: z.string().regex(/^[^#+\s]+$/, 'FACEGATE_MQTT_DISCOVERY_PREFIX cannot hold #, + or spaces').default('homeassistant'),
+  FACEGATE_MQTT_DISCOVERY_PREFIX: z
+    .string()
+    .regex(/^[^#+\s]+$/, 'FACEGATE_MQTT_DISCOVERY_PREFIX cannot hold #, + or spaces')
+    .default('homeassistant'),
   /** Webhook deliveries: attempts before giving up, the first retry's delay (doubling, jittered, at most an hour), the receiver's time to answer. */
   FACEGATE_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
   FACEGATE_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(5000),
@@ -99,17 +122,24 @@ const envSchema = z.object({
   FACEGATE_MAX_QUERY_COST: z.coerce.number().int().positive().default(5000),
 });
 
-
-const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 
 /** Single sign-on's settings, or null when FACEGATE_OIDC_ISSUER is unset; a half-configured provider stops the start. */
 function singleSignOnConfig(env: z.infer<typeof envSchema>) {
   if (!env.FACEGATE_OIDC_ISSUER) return null;
   const missing = (['FACEGATE_OIDC_CLIENT_ID', 'FACEGATE_OIDC_REDIRECT_URI'] as const).filter((name) => !env[name]);
-  if (missing.length > 0) throw new Error(`invalid configuration:\n  FACEGATE_OIDC_ISSUER is set: ${missing.join(' and ')} must be set too`);
+  if (missing.length > 0)
+    throw new Error(`invalid configuration:\n  FACEGATE_OIDC_ISSUER is set: ${missing.join(' and ')} must be set too`);
   const adminValues = list(env.FACEGATE_OIDC_ADMIN_VALUES);
   const viewerValues = list(env.FACEGATE_OIDC_VIEWER_VALUES);
-  if (adminValues.length + viewerValues.length === 0) throw new Error('invalid configuration:\n  FACEGATE_OIDC_ISSUER is set: FACEGATE_OIDC_ADMIN_VALUES or FACEGATE_OIDC_VIEWER_VALUES must name a value of the role claim');
+  if (adminValues.length + viewerValues.length === 0)
+    throw new Error(
+      'invalid configuration:\n  FACEGATE_OIDC_ISSUER is set: FACEGATE_OIDC_ADMIN_VALUES or FACEGATE_OIDC_VIEWER_VALUES must name a value of the role claim',
+    );
   return {
     issuer: env.FACEGATE_OIDC_ISSUER,
     clientId: env.FACEGATE_OIDC_CLIENT_ID!,

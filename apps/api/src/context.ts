@@ -29,10 +29,14 @@ export function parseIp(value: string): string | null {
  */
 export function trustedProxies(spec: string): BlockList {
   const list = new BlockList();
-  for (const entry of spec.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const [address, bits] = entry.split('/');
     const ip = parseIp(address ?? '');
-    if (!ip || (bits !== undefined && !/^\d{1,3}$/.test(bits))) throw new Error(`FACEGATE_TRUSTED_PROXIES: ${entry.slice(0, 64)} is not an IP address or range`);
+    if (!ip || (bits !== undefined && !/^\d{1,3}$/.test(bits)))
+      throw new Error(`FACEGATE_TRUSTED_PROXIES: ${entry.slice(0, 64)} is not an IP address or range`);
     const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
     if (bits === undefined) list.addAddress(ip, family);
     else list.addSubnet(ip, Number(bits), family);

@@ -42,7 +42,8 @@ export class RateLimitedError extends ApiError {
   }
 }
 
-export type FaceRejectionCode = 'NO_FACE' | 'MULTIPLE_FACES' | 'INVALID_IMAGE' | 'IMAGE_TOO_LARGE' | 'FACE_TOO_SMALL' | 'TOO_BLURRY' | 'POSE' | 'TOO_DARK' | 'TOO_BRIGHT';
+export type FaceRejectionCode =
+  'NO_FACE' | 'MULTIPLE_FACES' | 'INVALID_IMAGE' | 'IMAGE_TOO_LARGE' | 'FACE_TOO_SMALL' | 'TOO_BLURRY' | 'POSE' | 'TOO_DARK' | 'TOO_BRIGHT';
 
 /**
  * A photo was refused by the face engine (no face, several faces, not an image, too large) or by the
@@ -78,7 +79,14 @@ export class SecondFactorRequiredError extends ApiError {
     /** The account has a passkey (startPasskeySignIn, loginPasskey). */
     readonly passkeyAvailable = false,
   ) {
-    super('SECOND_FACTOR_REQUIRED', enrolmentRequired ? 'this site requires a second factor: enrol an authenticator app to sign in' : passkeyAvailable ? 'confirm with your passkey, or enter the code of your authenticator app or a recovery code' : 'enter the code of your authenticator app, or a recovery code');
+    super(
+      'SECOND_FACTOR_REQUIRED',
+      enrolmentRequired
+        ? 'this site requires a second factor: enrol an authenticator app to sign in'
+        : passkeyAvailable
+          ? 'confirm with your passkey, or enter the code of your authenticator app or a recovery code'
+          : 'enter the code of your authenticator app, or a recovery code',
+    );
   }
 }
 

@@ -34,13 +34,24 @@ export const MAX_LIST_ITEMS = 100;
  * lists, logs, CSV exports and MQTT topics, so they may not hold control characters (NUL, escapes,
  * line breaks). Free text such as notes may hold line breaks.
  */
-export const NAME_FIELDS: ReadonlySet<string> = new Set(['name', 'newPersonName', 'email', 'cardId', 'location', 'timeZone', 'webhookName', 'label']);
+export const NAME_FIELDS: ReadonlySet<string> = new Set([
+  'name',
+  'newPersonName',
+  'email',
+  'cardId',
+  'location',
+  'timeZone',
+  'webhookName',
+  'label',
+]);
 const CONTROL = /\p{Cc}/u;
 
 /** The first control character of a name, described; or null. */
 export function controlCharacterIn(field: string, value: string): string | null {
   const found = CONTROL.exec(value);
-  return found ? `${field} holds a control character (U+${found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} at position ${found.index}): not allowed in a name` : null;
+  return found
+    ? `${field} holds a control character (U+${found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} at position ${found.index}): not allowed in a name`
+    : null;
 }
 
 /** The first string (at any depth of lists and input objects) over its limit or, in a name, with a control character, described; or null. */
@@ -51,7 +62,8 @@ function tooLong(name: string, value: unknown): string | null {
     return NAME_FIELDS.has(name) ? controlCharacterIn(name, value) : null;
   }
   if (Array.isArray(value)) {
-    if (value.length > MAX_LIST_ITEMS && value.every((v) => typeof v === 'string')) return `${name} has ${value.length} items, more than the limit of ${MAX_LIST_ITEMS}`;
+    if (value.length > MAX_LIST_ITEMS && value.every((v) => typeof v === 'string'))
+      return `${name} has ${value.length} items, more than the limit of ${MAX_LIST_ITEMS}`;
     for (const item of value) {
       const problem = tooLong(name, item);
       if (problem) return problem;

@@ -33,7 +33,13 @@ export function introspectionForSignedIn(openToAnonymous: boolean): Plugin<Conte
   return {
     onExecute({ args, setResultAndStopExecution }) {
       if (openToAnonymous || args.contextValue.viewer.kind !== 'anonymous' || !isIntrospection(args.document)) return;
-      setResultAndStopExecution({ errors: [new GraphQLError('introspection needs a signed-in caller (an administrator or an API key)', { extensions: { code: 'UNAUTHORIZED' } })] });
+      setResultAndStopExecution({
+        errors: [
+          new GraphQLError('introspection needs a signed-in caller (an administrator or an API key)', {
+            extensions: { code: 'UNAUTHORIZED' },
+          }),
+        ],
+      });
     },
   };
 }

@@ -1,4 +1,12 @@
-import { GraphQLError, Kind, getOperationAST, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode, type ValueNode } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  getOperationAST,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 /**
@@ -79,10 +87,16 @@ function selectionCost(set: SelectionSetNode, walk: Walk, seen: ReadonlySet<stri
 }
 
 /** The cost of the operation that will run, with its variables. */
-export function queryCost(document: DocumentNode, operationName: string | null | undefined, variables: Readonly<Record<string, unknown>> = {}): number {
+export function queryCost(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Readonly<Record<string, unknown>> = {},
+): number {
   const operation = getOperationAST(document, operationName ?? undefined);
   if (!operation) return 0;
-  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+  const fragments = new Map(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
   return selectionCost(operation.selectionSet, { fragments, variables }, new Set());
 }
 
@@ -91,9 +105,17 @@ export function queryCost(document: DocumentNode, operationName: string | null |
  * of `stats` are refused, a page of 500 audit events is not. Checked at execution, so variables count.
  */
 export function queryCostLimit(maxCost: number): Plugin {
-  const check = (document: DocumentNode, operationName: string | null | undefined, variables: Readonly<Record<string, unknown>> | null | undefined) => {
+  const check = (
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Readonly<Record<string, unknown>> | null | undefined,
+  ) => {
     const cost = queryCost(document, operationName, variables ?? {});
-    return cost > maxCost ? new GraphQLError(`this query costs ${cost}, more than the limit of ${maxCost}: ask for fewer items or fewer expensive fields`, { extensions: { code: 'QUERY_TOO_COSTLY' } }) : null;
+    return cost > maxCost
+      ? new GraphQLError(`this query costs ${cost}, more than the limit of ${maxCost}: ask for fewer items or fewer expensive fields`, {
+          extensions: { code: 'QUERY_TOO_COSTLY' },
+        })
+      : null;
   };
   return {
     onExecute({ args, setResultAndStopExecution }) {

@@ -44,7 +44,16 @@ describe('clientAddress', () => {
 
 describe('checkPasswordStrength', () => {
   it('refuses repeated, common, short, over-long and account-derived passwords with WEAK_PASSWORD', async () => {
-    for (const weak of ['aaaaaaaaaa', '          ', 'password123', 'qwertyuiop', '1234567890', 'short', 'x'.repeat(257), 'ann.smith@acme.test!']) {
+    for (const weak of [
+      'aaaaaaaaaa',
+      '          ',
+      'password123',
+      'qwertyuiop',
+      '1234567890',
+      'short',
+      'x'.repeat(257),
+      'ann.smith@acme.test!',
+    ]) {
       const error = await checkPasswordStrength(weak, ['ann.smith@acme.test']).catch((e: unknown) => e);
       expect(error, JSON.stringify(weak.slice(0, 20))).toBeInstanceOf(WeakPasswordError);
       expect((error as WeakPasswordError).code).toBe('WEAK_PASSWORD');
@@ -65,20 +74,30 @@ describe('queryCost', () => {
     expect(queryCost(parse(`{ ${Array.from({ length: 999 }, (_, i) => `s${i}: stats { day }`).join(' ')} }`), undefined)).toBe(999 * 250);
     const page = '{ recognitionEvents(first: 500) { edges { node { id thumbnail door { name } } } } }';
     expect(queryCost(parse(page), undefined)).toBe(1 + 500 * (1 + 1 + 2 + 1));
-    expect(queryCost(parse('query ($n: Int) { recognitionEvents(first: $n) { edges { node { id } } } }'), undefined, { n: 10 })).toBe(1 + 10 * 2);
+    expect(queryCost(parse('query ($n: Int) { recognitionEvents(first: $n) { edges { node { id } } } }'), undefined, { n: 10 })).toBe(
+      1 + 10 * 2,
+    );
     // Password checks (argon2) are priced so that one request holds at most 50 of them.
-    const logins = (n: number) => `mutation { ${Array.from({ length: n }, (_, i) => `l${i}: login(email: "a@b.test", password: "x") { __typename }`).join(' ')} }`;
+    const logins = (n: number) =>
+      `mutation { ${Array.from({ length: n }, (_, i) => `l${i}: login(email: "a@b.test", password: "x") { __typename }`).join(' ')} }`;
     expect(queryCost(parse(logins(50)), undefined)).toBeLessThanOrEqual(5000);
     expect(queryCost(parse(logins(51)), undefined)).toBeGreaterThan(5000);
     // Fragments count where they are spread; `first` over the page maximum counts as the maximum.
-    expect(queryCost(parse('query { recognitionEvents(first: 100000) { ...E } } fragment E on RecognitionEventsConnection { edges { node { id } } }'), undefined)).toBe(1 + 500 * 2);
+    expect(
+      queryCost(
+        parse('query { recognitionEvents(first: 100000) { ...E } } fragment E on RecognitionEventsConnection { edges { node { id } } }'),
+        undefined,
+      ),
+    ).toBe(1 + 500 * 2);
   });
 });
 
 describe('metricsAccess', () => {
   it('without a token: the loopback only', () => {
-    for (const peer of ['127.0.0.1', '::ffff:127.0.0.1', '::1', '127.8.9.10']) expect(metricsAccess(peer, undefined, undefined), peer).toBe('allowed');
-    for (const peer of ['203.0.113.9', '192.168.1.20', '::ffff:10.0.0.1', 'fe80::1', undefined]) expect(metricsAccess(peer, undefined, undefined), String(peer)).toBe('forbidden');
+    for (const peer of ['127.0.0.1', '::ffff:127.0.0.1', '::1', '127.8.9.10'])
+      expect(metricsAccess(peer, undefined, undefined), peer).toBe('allowed');
+    for (const peer of ['203.0.113.9', '192.168.1.20', '::ffff:10.0.0.1', 'fe80::1', undefined])
+      expect(metricsAccess(peer, undefined, undefined), String(peer)).toBe('forbidden');
   });
 
   it('with a token: its bearer only, wherever from', () => {
@@ -92,7 +111,16 @@ describe('queryCost of introspection', () => {
   it('prices __schema whole, so 250 aliased reads are far over the limit and one full read is under it', () => {
     expect(queryCost(parse('{ __typename }'), undefined)).toBe(0);
     expect(queryCost(parse('{ __schema { types { name } } }'), undefined)).toBeLessThanOrEqual(5000);
-    expect(queryCost(parse(`{ ${Array.from({ length: 250 }, (_, i) => `s${i}: __schema { types { name } }`).join(' ')} }`), undefined)).toBe(250 * 2000);
-    expect(queryCost(parse('{ ...F } fragment F on Query { a: __schema { queryType { name } } b: __schema { queryType { name } } c: __schema { queryType { name } } }'), undefined)).toBeGreaterThan(5000);
+    expect(
+      queryCost(parse(`{ ${Array.from({ length: 250 }, (_, i) => `s${i}: __schema { types { name } }`).join(' ')} }`), undefined),
+    ).toBe(250 * 2000);
+    expect(
+      queryCost(
+        parse(
+          '{ ...F } fragment F on Query { a: __schema { queryType { name } } b: __schema { queryType { name } } c: __schema { queryType { name } } }',
+        ),
+        undefined,
+      ),
+    ).toBeGreaterThan(5000);
   });
 });

@@ -36,7 +36,11 @@ export async function ensureBuild(log: (line: string) => void = console.info): P
   log(`building the dashboard (${why}): next build`);
   const started = Date.now();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [nextBin(), 'build'], { cwd: dashboardDir, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [nextBin(), 'build'], {
+      cwd: dashboardDir,
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     // next build's own steps, as they happen (about 35 s on 2 cores), without its route table.
     let pending = '';

@@ -46,12 +46,17 @@ async function waitForApi(timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(apiUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+      const response = await fetch(apiUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
       if (response.ok) return;
     } catch {
       // not listening yet
     }
-    if (children[0]?.exitCode !== null && children[0]?.exitCode !== undefined) throw new Error(`the API stopped (exit ${children[0].exitCode})`);
+    if (children[0]?.exitCode !== null && children[0]?.exitCode !== undefined)
+      throw new Error(`the API stopped (exit ${children[0].exitCode})`);
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`the API did not answer at ${apiUrl} within ${timeoutMs / 1000} s`);
@@ -61,7 +66,12 @@ process.once('SIGINT', () => stopAll(0));
 process.once('SIGTERM', () => stopAll(0));
 
 try {
-  const api = spawn('npm', ['start', '-w', '@facegate/api'], { cwd: repoRoot, env: { ...process.env, HOST: host, PORT: String(apiPort) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const api = spawn('npm', ['start', '-w', '@facegate/api'], {
+    cwd: repoRoot,
+    env: { ...process.env, HOST: host, PORT: String(apiPort) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   children.push(api);
   prefixed(api, 'api');
   // Build while the API loads its models.
@@ -75,7 +85,10 @@ try {
   });
   children.push(dashboard);
   prefixed(dashboard, 'dashboard');
-  for (const [child, name] of [[api, 'API'], [dashboard, 'dashboard']] as const) {
+  for (const [child, name] of [
+    [api, 'API'],
+    [dashboard, 'dashboard'],
+  ] as const) {
     child.on('exit', (code) => {
       if (!stopping) console.error(`the ${name} stopped (exit ${code}); stopping everything`);
       stopAll(code ?? 1);

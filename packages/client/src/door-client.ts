@@ -1,6 +1,12 @@
 import { DoorRequestError, type DoorError } from './errors.ts';
 import type { DoorEventFragment, DoorResultFragment, RecognitionEventFilter } from './generated/graphql.ts';
-import { CompleteStepUpDocument, IdentifyFaceDocument, RecognitionEventsDocument, VerifyFaceDocument, WhoAmIDocument } from './operations.ts';
+import {
+  CompleteStepUpDocument,
+  IdentifyFaceDocument,
+  RecognitionEventsDocument,
+  VerifyFaceDocument,
+  WhoAmIDocument,
+} from './operations.ts';
 import { createTransport, type TransportOptions } from './transport.ts';
 
 export type { Decision, RecognitionEventFilter } from './generated/graphql.ts';
@@ -30,7 +36,8 @@ export const MAX_FRAMES = 5;
 
 function toBlobs(frames: Frame | readonly Frame[]): Blob[] {
   const list = Array.isArray(frames) ? (frames as readonly Frame[]) : [frames as Frame];
-  if (list.length < 1 || list.length > MAX_FRAMES) throw new RangeError(`send 1 photo or a burst of 2-${MAX_FRAMES} frames, not ${list.length}`);
+  if (list.length < 1 || list.length > MAX_FRAMES)
+    throw new RangeError(`send 1 photo or a burst of 2-${MAX_FRAMES} frames, not ${list.length}`);
   return list.map((frame, i) => (frame instanceof Blob ? frame : new File([new Uint8Array(frame)], `frame-${i}.jpg`)));
 }
 
@@ -60,7 +67,11 @@ export function createDoorClient(options: TransportOptions) {
   return {
     /** 1:1 - is this face the person claimed? */
     async verifyFace(claim: Claim, frames: Frame | readonly Frame[], attempt: AttemptOptions = {}): Promise<DoorAnswer> {
-      const data = await transport.request(VerifyFaceDocument, { input: { ...claim, ...images(frames), doorId: attempt.doorId ?? null } }, attempt.signal);
+      const data = await transport.request(
+        VerifyFaceDocument,
+        { input: { ...claim, ...images(frames), doorId: attempt.doorId ?? null } },
+        attempt.signal,
+      );
       return answer(data.verifyFace);
     },
     /** 1:K - who is this, or nobody known. */
@@ -81,7 +92,10 @@ export function createDoorClient(options: TransportOptions) {
      * Every new attempt as it happens (needs audit:read). Abort `signal` to stop. Await `ready` before
      * making attempts you expect to see; iterate `events`.
      */
-    recognitionEvents(filter: RecognitionEventFilter | null = null, signal?: AbortSignal): { ready: Promise<void>; events: AsyncGenerator<DoorEvent> } {
+    recognitionEvents(
+      filter: RecognitionEventFilter | null = null,
+      signal?: AbortSignal,
+    ): { ready: Promise<void>; events: AsyncGenerator<DoorEvent> } {
       const { ready, events } = transport.subscribe(RecognitionEventsDocument, { filter }, signal);
       async function* unwrapped(): AsyncGenerator<DoorEvent> {
         for await (const data of events) yield data.recognitionEvents;

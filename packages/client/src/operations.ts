@@ -15,7 +15,10 @@ export const DoorResultFragment = graphql(`
     framesUsed
     distance
     threshold
-    person { id name }
+    person {
+      id
+      name
+    }
   }
 `);
 
@@ -24,10 +27,18 @@ export const DoorErrorFragment = graphql(`
     __typename
     code
     message
-    ... on BusyError { retryAfterSeconds }
-    ... on UnavailableError { retryAfterSeconds }
-    ... on RateLimitedError { retryAfterSeconds }
-    ... on FaceRejectedError { auditEventId }
+    ... on BusyError {
+      retryAfterSeconds
+    }
+    ... on UnavailableError {
+      retryAfterSeconds
+    }
+    ... on RateLimitedError {
+      retryAfterSeconds
+    }
+    ... on FaceRejectedError {
+      auditEventId
+    }
   }
 `);
 
@@ -35,7 +46,11 @@ export const VerifyFaceDocument = graphql(`
   mutation DoorVerifyFace($input: VerifyFaceInput!) {
     verifyFace(input: $input) {
       __typename
-      ... on MutationVerifyFaceSuccess { data { ...DoorResult } }
+      ... on MutationVerifyFaceSuccess {
+        data {
+          ...DoorResult
+        }
+      }
       ...DoorError
     }
   }
@@ -45,7 +60,11 @@ export const IdentifyFaceDocument = graphql(`
   mutation DoorIdentifyFace($image: File, $frames: [File!], $doorId: ID) {
     identifyFace(image: $image, frames: $frames, doorId: $doorId, candidates: 1) {
       __typename
-      ... on MutationIdentifyFaceSuccess { data { ...DoorResult } }
+      ... on MutationIdentifyFaceSuccess {
+        data {
+          ...DoorResult
+        }
+      }
       ...DoorError
     }
   }
@@ -55,7 +74,11 @@ export const CompleteStepUpDocument = graphql(`
   mutation DoorCompleteStepUp($attemptId: ID!, $pin: String!) {
     completeStepUp(attemptId: $attemptId, pin: $pin) {
       __typename
-      ... on MutationCompleteStepUpSuccess { data { ...DoorResult } }
+      ... on MutationCompleteStepUpSuccess {
+        data {
+          ...DoorResult
+        }
+      }
       ...DoorError
     }
   }
@@ -76,7 +99,10 @@ export const DoorEventFragment = graphql(`
     distance
     threshold
     doorId
-    door { id name }
+    door {
+      id
+      name
+    }
     claimedLabel
     decidedLabel
     decidedPersonId
@@ -85,12 +111,19 @@ export const DoorEventFragment = graphql(`
 
 export const RecognitionEventsDocument = graphql(`
   subscription DoorRecognitionEvents($filter: RecognitionEventFilter) {
-    recognitionEvents(filter: $filter) { ...DoorEvent }
+    recognitionEvents(filter: $filter) {
+      ...DoorEvent
+    }
   }
 `);
 
 export const WhoAmIDocument = graphql(`
   query DoorWhoAmI {
-    me { id kind name scopes }
+    me {
+      id
+      kind
+      name
+      scopes
+    }
   }
 `);

@@ -40,7 +40,10 @@ export function createTransport(options: TransportOptions) {
       return await doFetch(options.url, init);
     } catch (error) {
       if (error instanceof Error && error.name === 'AbortError') throw error;
-      throw new FacegateNetworkError(`cannot reach ${options.url}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`, { cause: error });
+      throw new FacegateNetworkError(
+        `cannot reach ${options.url}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`,
+        { cause: error },
+      );
     }
   }
 
@@ -59,12 +62,23 @@ export function createTransport(options: TransportOptions) {
 
   return {
     /** One query or mutation; a variable holding a Blob makes it a multipart upload. */
-    async request<TResult, TVariables>(document: TypedDocumentString<TResult, TVariables>, variables: TVariables, signal?: AbortSignal): Promise<TResult> {
+    async request<TResult, TVariables>(
+      document: TypedDocumentString<TResult, TVariables>,
+      variables: TVariables,
+      signal?: AbortSignal,
+    ): Promise<TResult> {
       const files = new Map<Blob, string[]>();
       const cleaned = extractFiles(variables ?? {}, 'variables', files);
       const operations = JSON.stringify({ query: document.toString(), variables: cleaned });
       if (files.size === 0) {
-        return parse<TResult>(await send({ method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: operations, signal }));
+        return parse<TResult>(
+          await send({
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/json' },
+            body: operations,
+            signal,
+          }),
+        );
       }
       const form = new FormData();
       form.append('operations', operations);
@@ -72,7 +86,9 @@ export function createTransport(options: TransportOptions) {
       form.append('map', JSON.stringify(Object.fromEntries(entries.map(([, paths], i) => [String(i), paths]))));
       entries.forEach(([blob], i) => form.append(String(i), blob, blob instanceof File ? blob.name : `frame-${i}.jpg`));
       // The API refuses multipart requests without it (CSRF: a browser form cannot set this header).
-      return parse<TResult>(await send({ method: 'POST', headers: { 'graphql-require-preflight': '1', accept: 'application/json' }, body: form, signal }));
+      return parse<TResult>(
+        await send({ method: 'POST', headers: { 'graphql-require-preflight': '1', accept: 'application/json' }, body: form, signal }),
+      );
     },
 
     /**
@@ -101,11 +117,21 @@ export function createTransport(options: TransportOptions) {
       const body = JSON.stringify({ query: document.toString(), variables: variables ?? {} });
 
       async function pump(): Promise<void> {
-        const response = await send({ method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body, signal });
+        const response = await send({
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+          body,
+          signal,
+        });
         const contentType = response.headers.get('content-type') ?? '';
         if (!response.ok || !contentType.includes('text/event-stream') || !response.body) {
           // Refused before streaming: a JSON body with the GraphQL errors, or something else.
-          throw contentType.includes('json') ? await parse<TResult>(response).then(() => new FacegateHttpError(response.status, ''), (e: unknown) => e) : new FacegateHttpError(response.status, await response.text());
+          throw contentType.includes('json')
+            ? await parse<TResult>(response).then(
+                () => new FacegateHttpError(response.status, ''),
+                (e: unknown) => e,
+              )
+            : new FacegateHttpError(response.status, await response.text());
         }
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = '';
@@ -152,7 +178,12 @@ export function createTransport(options: TransportOptions) {
         },
         (error: unknown) => {
           finished = true;
-          if (!signal?.aborted) failure = error instanceof Error && !(error instanceof FacegateGraphQLError || error instanceof FacegateHttpError || error instanceof FacegateNetworkError) ? new FacegateNetworkError(`event stream from ${options.url} broke: ${error.message}`, { cause: error }) : error;
+          if (!signal?.aborted)
+            failure =
+              error instanceof Error &&
+              !(error instanceof FacegateGraphQLError || error instanceof FacegateHttpError || error instanceof FacegateNetworkError)
+                ? new FacegateNetworkError(`event stream from ${options.url} broke: ${error.message}`, { cause: error })
+                : error;
           if (failure) failReady(failure);
           else markReady();
           notify();

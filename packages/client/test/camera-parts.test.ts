@@ -6,11 +6,25 @@ import { Tracker } from '../src/camera/tracker.ts';
 // The camera bridge's pure parts; the whole bridge runs against a real API and a real ffmpeg in
 // test/integration/camera-bridge.test.ts.
 
-
 describe('JpegSplitter', () => {
   it.skipIf(!hasFfmpeg())('splits the output of a real ffmpeg into whole JPEGs, however the pipe cuts it', () => {
     // Three frames of a test pattern, as the bridge asks ffmpeg for them.
-    const out = execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=3', '-frames:v', '3', '-f', 'image2pipe', '-vcodec', 'mjpeg', 'pipe:1']);
+    const out = execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=160x120:rate=3',
+      '-frames:v',
+      '3',
+      '-f',
+      'image2pipe',
+      '-vcodec',
+      'mjpeg',
+      'pipe:1',
+    ]);
     for (const size of [1, 7, 4096, out.length]) {
       const splitter = new JpegSplitter();
       const frames: Buffer[] = [];
@@ -28,8 +42,12 @@ describe('ffmpeg input', () => {
     expect(inputKind('http://cam/mjpg')).toBe('http');
     expect(inputKind('/dev/video0')).toBe('v4l2');
     expect(inputKind('door.mp4')).toBe('file');
-    expect(ffmpegArgs({ input: 'rtsp://cam/1', fps: 5, maxWidth: 640, loop: false })).toEqual(expect.arrayContaining(['-rtsp_transport', 'tcp', '-i', 'rtsp://cam/1']));
-    expect(ffmpegArgs({ input: '/dev/video0', fps: 5, maxWidth: 0, loop: false }).join(' ')).toContain('-f v4l2 -i /dev/video0 -an -vf fps=5 -f image2pipe');
+    expect(ffmpegArgs({ input: 'rtsp://cam/1', fps: 5, maxWidth: 640, loop: false })).toEqual(
+      expect.arrayContaining(['-rtsp_transport', 'tcp', '-i', 'rtsp://cam/1']),
+    );
+    expect(ffmpegArgs({ input: '/dev/video0', fps: 5, maxWidth: 0, loop: false }).join(' ')).toContain(
+      '-f v4l2 -i /dev/video0 -an -vf fps=5 -f image2pipe',
+    );
     expect(ffmpegArgs({ input: 'a.mkv', fps: 5, maxWidth: 640, loop: true }).join(' ')).toContain('-re -stream_loop -1 -i a.mkv');
   });
 });

@@ -82,7 +82,9 @@ describe('@facegate/client on the wire', () => {
     const url = await serve((_req, res) => {
       if (mode === 'stream-error') {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.end(`:\n\nevent: next\ndata: ${JSON.stringify({ errors: [{ message: 'Not authorized', extensions: { code: 'UNAUTHORIZED' } }] })}\n\n`);
+        res.end(
+          `:\n\nevent: next\ndata: ${JSON.stringify({ errors: [{ message: 'Not authorized', extensions: { code: 'UNAUTHORIZED' } }] })}\n\n`,
+        );
       } else if (mode === 'json-error') {
         res.writeHead(400, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ errors: [{ message: 'Cannot query field "x"' }] }));

@@ -59,7 +59,12 @@ else {
   const engine = await createFaceEngine();
   const gallery = await listGallery(values.dir!);
   photos = [];
-  const enrolledNames = new Set([...gallery.keys()].sort().filter((n) => gallery.get(n)!.length > SAMPLES).slice(0, Number(values.enrolled)));
+  const enrolledNames = new Set(
+    [...gallery.keys()]
+      .sort()
+      .filter((n) => gallery.get(n)!.length > SAMPLES)
+      .slice(0, Number(values.enrolled)),
+  );
   for (const [identity, files] of gallery) {
     for (const [i, file] of [...files].sort().entries()) {
       const atDoor = !(enrolledNames.has(identity) && i < SAMPLES);
@@ -83,16 +88,33 @@ const employees = names.filter((n) => byIdentity.get(n)!.length > SAMPLES).slice
 const strangers = names.filter((n) => !employees.includes(n));
 
 function run(adapt: boolean) {
-  const enrolment = new Map<string, Encoding[]>(employees.map((n) => [n, byIdentity.get(n)!.slice(0, SAMPLES).flatMap((p) => (p.face ? [p.face.encoding] : []))]));
+  const enrolment = new Map<string, Encoding[]>(
+    employees.map((n) => [
+      n,
+      byIdentity
+        .get(n)!
+        .slice(0, SAMPLES)
+        .flatMap((p) => (p.face ? [p.face.encoding] : [])),
+    ]),
+  );
   const door = new Map<string, { encoding: Encoding; at: number }[]>(employees.map((n) => [n, []]));
-  const database = () => new Map(employees.map((n) => [n, [...enrolment.get(n)!, ...door.get(n)!.map((d) => d.encoding)]] as const).filter(([, e]) => e.length > 0));
+  const database = () =>
+    new Map(
+      employees.map((n) => [n, [...enrolment.get(n)!, ...door.get(n)!.map((d) => d.encoding)]] as const).filter(([, e]) => e.length > 0),
+    );
   const byVisit: { attempts: number; misses: number }[] = [];
-  let strangerAttempts = 0, strangerAccepted = 0, added = 0;
+  let strangerAttempts = 0,
+    strangerAccepted = 0,
+    added = 0;
   const refusals: Record<string, number> = {};
   const learn = (identity: string, probe: ProbeFace, decision: ReturnType<typeof decideIdentification>, now: number) => {
     if (!adapt) return;
     const samples = door.get(identity)!;
-    const refusal = adaptationRefusal(decision, { probe: probe.encoding, enrolment: enrolment.get(identity)!, lastAdaptedAt: samples.at(-1)?.at ?? null, now, live: true }, rule);
+    const refusal = adaptationRefusal(
+      decision,
+      { probe: probe.encoding, enrolment: enrolment.get(identity)!, lastAdaptedAt: samples.at(-1)?.at ?? null, now, live: true },
+      rule,
+    );
     if (refusal) {
       refusals[refusal] = (refusals[refusal] ?? 0) + 1;
       return;
@@ -132,7 +154,9 @@ function run(adapt: boolean) {
   }
   // The lookalike: each stranger against their nearest employee, every photo, 5 rounds of days; the
   // employee's template has whatever it learnt above, and may learn from the attacker's accepted tries.
-  let attackTries = 0, attackAccepted = 0, attackAddedToVictim = 0;
+  let attackTries = 0,
+    attackAccepted = 0,
+    attackAddedToVictim = 0;
   for (const stranger of strangers) {
     const own = byIdentity.get(stranger)!.filter((p) => p.face);
     if (own.length === 0) continue;
@@ -160,8 +184,15 @@ function run(adapt: boolean) {
     strangerAttempts,
     doorSamplesAdded: added,
     refusedToLearn: refusals,
-    lookalike: { tries: attackTries, accepted: attackAccepted, acceptedRate: round(attackAccepted / attackTries), learntIntoVictim: attackAddedToVictim },
+    lookalike: {
+      tries: attackTries,
+      accepted: attackAccepted,
+      acceptedRate: round(attackAccepted / attackTries),
+      learntIntoVictim: attackAddedToVictim,
+    },
   };
 }
 
-process.stdout.write(`${JSON.stringify({ camera: values.camera, employees: employees.length, strangers: strangers.length, config: rule, without: run(false), with: run(true) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ camera: values.camera, employees: employees.length, strangers: strangers.length, config: rule, without: run(false), with: run(true) })}\n`,
+);

@@ -58,9 +58,20 @@ interface RealFaces {
 async function realFaces(): Promise<RealFaces | null> {
   const dir = path.join(facesDir(), 'celeba-dev');
   if (!existsSync(dir)) return null;
-  const identities = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-  const files = identities.flatMap((id) => readdirSync(path.join(dir, id)).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort().map((f) => path.join(id, f)));
-  const cache = path.join(os.tmpdir(), `facegate-bench-search-${createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 16)}.json`);
+  const identities = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+  const files = identities.flatMap((id) =>
+    readdirSync(path.join(dir, id))
+      .filter((f) => /\.(jpe?g|png|webp)$/i.test(f))
+      .sort()
+      .map((f) => path.join(id, f)),
+  );
+  const cache = path.join(
+    os.tmpdir(),
+    `facegate-bench-search-${createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 16)}.json`,
+  );
   let encodings: Record<string, number[] | null>;
   if (existsSync(cache)) encodings = JSON.parse(readFileSync(cache, 'utf8')) as Record<string, number[] | null>;
   else {
@@ -80,7 +91,10 @@ async function realFaces(): Promise<RealFaces | null> {
   const enrolled = new Map<string, number[][]>();
   const queries: RealFaces['queries'] = [];
   for (const id of identities) {
-    const own = files.filter((f) => f.startsWith(`${id}/`)).map((f) => encodings[f]).filter((e): e is number[] => Array.isArray(e));
+    const own = files
+      .filter((f) => f.startsWith(`${id}/`))
+      .map((f) => encodings[f])
+      .filter((e): e is number[] => Array.isArray(e));
     if (own.length < 4) continue;
     enrolled.set(`real:${id}`, own.slice(0, 3));
     for (const e of own.slice(3)) queries.push({ id: `real:${id}`, encoding: e });
@@ -94,7 +108,8 @@ function gaussianFittedTo(samples: number[][]): () => number[] {
   const mean = new Array<number>(dims).fill(0);
   for (const s of samples) for (let k = 0; k < dims; k++) mean[k]! += s[k]! / n;
   const cov = Array.from({ length: dims }, () => new Array<number>(dims).fill(0));
-  for (const s of samples) for (let i = 0; i < dims; i++) for (let j = 0; j <= i; j++) cov[i]![j]! += ((s[i]! - mean[i]!) * (s[j]! - mean[j]!)) / (n - 1);
+  for (const s of samples)
+    for (let i = 0; i < dims; i++) for (let j = 0; j <= i; j++) cov[i]![j]! += ((s[i]! - mean[i]!) * (s[j]! - mean[j]!)) / (n - 1);
   const L = Array.from({ length: dims }, () => new Array<number>(dims).fill(0));
   for (let i = 0; i < dims; i++) {
     for (let j = 0; j <= i; j++) {
@@ -121,10 +136,18 @@ function percentiles(times: number[]) {
 
 const real = await realFaces();
 if (!real) log('celeba-dev not found: recall on real faces is not measured (only synthetic probes)');
-const draw = real && synthetic === 'gaussian' ? gaussianFittedTo([...real.enrolled.values()].flat().concat(real.queries.map((q) => q.encoding))) : uniform;
+const draw =
+  real && synthetic === 'gaussian'
+    ? gaussianFittedTo([...real.enrolled.values()].flat().concat(real.queries.map((q) => q.encoding)))
+    : uniform;
 const realQueries = (real?.queries ?? []).slice(0, maxQueries);
 const strangers = Array.from({ length: Math.min(200, maxQueries) }, draw);
-log({ synthetic: real && synthetic === 'gaussian' ? 'gaussian fitted to celeba-dev' : 'uniform unit vectors', realEnrolled: real?.enrolled.size ?? 0, realQueries: realQueries.length, strangers: strangers.length });
+log({
+  synthetic: real && synthetic === 'gaussian' ? 'gaussian fitted to celeba-dev' : 'uniform unit vectors',
+  realEnrolled: real?.enrolled.size ?? 0,
+  realQueries: realQueries.length,
+  strangers: strangers.length,
+});
 
 const results = [];
 for (const people of sizes) {
@@ -172,7 +195,11 @@ for (const people of sizes) {
   let sameDecision = 0;
   // The decision a door gets (default settings: soft minimum, threshold for this gallery's size,
   // ambiguity margin, step-up band), through the index and through exact search.
-  const exactGallery: SearchableGallery = { size: matrix.size, rank: (p, r, l) => matrix.rank(p, r, l, { exact: true }), distanceTo: (id, p, r) => matrix.distanceTo(id, p, r) };
+  const exactGallery: SearchableGallery = {
+    size: matrix.size,
+    rank: (p, r, l) => matrix.rank(p, r, l, { exact: true }),
+    distanceTo: (id, p, r) => matrix.distanceTo(id, p, r),
+  };
   const quality = { eyeDistancePx: 60, sharpness: 20, brightness: 120, yawDeg: 0, pitchDeg: 0 };
   const decide = (encoding: number[], gallery: SearchableGallery) => {
     const d = decideIdentification([{ encoding, quality }], gallery);
@@ -205,9 +232,23 @@ for (const people of sizes) {
     sameDecisionAsExact: realQueries.length ? round(sameDecision / realQueries.length) : null,
     exact: percentiles(exactTimes),
     exactTop1IsTheRightPerson: realQueries.length ? round(rightPerson / realQueries.length) : null,
-    buildMs: { matrix: Math.round(matrixMs), index: Math.round(indexMs), in: process.env.BENCH_BUILD === 'background' ? (matrix.options.buildIn === 'worker' ? `worker, ${matrix.options.buildThreads} thread(s)` : 'main thread, in chunks') : 'main thread, every core, at once' },
+    buildMs: {
+      matrix: Math.round(matrixMs),
+      index: Math.round(indexMs),
+      in:
+        process.env.BENCH_BUILD === 'background'
+          ? matrix.options.buildIn === 'worker'
+            ? `worker, ${matrix.options.buildThreads} thread(s)`
+            : 'main thread, in chunks'
+          : 'main thread, every core, at once',
+    },
     ...(stall ? { eventLoopDuringBuild: stall } : {}),
-    memoryMb: { matrix: Math.round(matrix.bytes / 2 ** 20), rssMatrixDelta: Math.round((rssMatrix - rssBefore) / 2 ** 20), rssIndexDelta: Math.round((rssIndex - rssMatrix) / 2 ** 20), rss: Math.round(rssIndex / 2 ** 20) },
+    memoryMb: {
+      matrix: Math.round(matrix.bytes / 2 ** 20),
+      rssMatrixDelta: Math.round((rssMatrix - rssBefore) / 2 ** 20),
+      rssIndexDelta: Math.round((rssIndex - rssMatrix) / 2 ** 20),
+      rss: Math.round(rssIndex / 2 ** 20),
+    },
   });
   log(results.at(-1));
 }

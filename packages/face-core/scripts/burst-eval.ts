@@ -37,7 +37,10 @@ const encode = async (file: string): Promise<ProbeFace | null> => {
 const gallery = new Map<string, Encoding[]>();
 for (const [name, files] of await listGallery(path.join(facesDir(), 'celeba-dev'))) {
   const faces = await Promise.all([...files].sort().slice(0, 3).map(encode));
-  gallery.set(`celeba:${name}`, faces.flatMap((f) => (f ? [f.encoding] : [])));
+  gallery.set(
+    `celeba:${name}`,
+    faces.flatMap((f) => (f ? [f.encoding] : [])),
+  );
 }
 
 type Frame = { subject: string; session: string; frame: number; path: string };
@@ -52,7 +55,10 @@ for (const subject of [...new Set(frames.map((f) => f.subject))].sort()) {
   const own = frames.filter((f) => f.subject === subject).sort((a, b) => a.session.localeCompare(b.session) || a.frame - b.frame);
   const first = own.filter((f) => f.session === own[0]!.session);
   const enrol = [first[0]!, first[Math.floor(first.length / 2)]!, first.at(-1)!];
-  gallery.set(subject, (await Promise.all(enrol.map((f) => encode(f.path)))).flatMap((f) => (f ? [f.encoding] : [])));
+  gallery.set(
+    subject,
+    (await Promise.all(enrol.map((f) => encode(f.path)))).flatMap((f) => (f ? [f.encoding] : [])),
+  );
   const single = new Set(own.map((f) => f.session)).size === 1;
   const probing = single ? first.slice(Math.floor(first.length / 2) + 1, -1) : own.filter((f) => f.session !== own[0]!.session);
   for (const f of probing) probes.push({ subject, session: f.session, frame: f.frame, face: await encode(f.path) });
@@ -62,7 +68,8 @@ engine.dispose();
 function fnir(burst: number) {
   const groups = new Map<string, typeof probes>();
   for (const p of probes) groups.set(`${p.subject}|${p.session}`, [...(groups.get(`${p.subject}|${p.session}`) ?? []), p]);
-  let attempts = 0, misses = 0;
+  let attempts = 0,
+    misses = 0;
   const bySubject: Record<string, { attempts: number; misses: number }> = {};
   for (const list of groups.values()) {
     for (let i = 0; i + burst <= list.length; i += burst) {
@@ -77,13 +84,19 @@ function fnir(burst: number) {
       if (miss) s.misses++;
     }
   }
-  return { frames: burst, attempts, fnir: Number((misses / attempts).toFixed(4)), bySubject: Object.fromEntries(Object.entries(bySubject).map(([k, v]) => [k, Number((v.misses / v.attempts).toFixed(3))])) };
+  return {
+    frames: burst,
+    attempts,
+    fnir: Number((misses / attempts).toFixed(4)),
+    bySubject: Object.fromEntries(Object.entries(bySubject).map(([k, v]) => [k, Number((v.misses / v.attempts).toFixed(3))])),
+  };
 }
 
 // How far apart the frames of one burst are (mean pairwise distance), against three photos of one person
 // (celeba-dev's enrolment triples): what tells a burst of one visit from independent photos.
 const spread = (list: readonly Encoding[]) => {
-  let sum = 0, n = 0;
+  let sum = 0,
+    n = 0;
   for (let i = 0; i < list.length; i++) {
     for (let j = i + 1; j < list.length; j++) {
       sum += l2Distance(list[i]!, list[j]!);
@@ -92,11 +105,20 @@ const spread = (list: readonly Encoding[]) => {
   }
   return n ? sum / n : 0;
 };
-const quantiles = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return Object.fromEntries([0.01, 0.05, 0.5, 0.95, 0.99].map((q) => [q, Number(s[Math.min(s.length - 1, Math.floor(q * s.length))]!.toFixed(3))])); };
+const quantiles = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return Object.fromEntries(
+    [0.01, 0.05, 0.5, 0.95, 0.99].map((q) => [q, Number(s[Math.min(s.length - 1, Math.floor(q * s.length))]!.toFixed(3))]),
+  );
+};
 const burstSpreads: number[] = [];
 const sessions = new Map<string, typeof probes>();
 for (const p of probes) sessions.set(`${p.subject}|${p.session}`, [...(sessions.get(`${p.subject}|${p.session}`) ?? []), p]);
-for (const list of sessions.values()) for (let i = 0; i + 3 <= list.length; i += 3) burstSpreads.push(spread(list.slice(i, i + 3).flatMap((p) => (p.face ? [p.face.encoding] : []))));
+for (const list of sessions.values())
+  for (let i = 0; i + 3 <= list.length; i += 3)
+    burstSpreads.push(spread(list.slice(i, i + 3).flatMap((p) => (p.face ? [p.face.encoding] : []))));
 const photoSpreads = [...gallery].filter(([k, e]) => k.startsWith('celeba:') && e.length === 3).map(([, e]) => spread(e));
 
-process.stdout.write(`${JSON.stringify({ spread: { burstsOf3: quantiles(burstSpreads), celebaTriples: quantiles(photoSpreads) }, gallery: gallery.size, probes: probes.length, noFace: probes.filter((p) => !p.face).length, results: [1, 2, 3, 5].map(fnir) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ spread: { burstsOf3: quantiles(burstSpreads), celebaTriples: quantiles(photoSpreads) }, gallery: gallery.size, probes: probes.length, noFace: probes.filter((p) => !p.face).length, results: [1, 2, 3, 5].map(fnir) })}\n`,
+);

@@ -28,7 +28,9 @@ const photos = every.filter((_, i) => i % step === 0).slice(0, Number(values.pho
 
 const ort = await loadOnnxRuntime();
 if (!ort) throw new Error('onnxruntime-node is not available');
-const probe = buildDlibResNet(await readFaceApiWeights(path.join(packageDir('@vladmandic/face-api'), 'model'), 'face_recognition_model'), { kind: 'probe' });
+const probe = buildDlibResNet(await readFaceApiWeights(path.join(packageDir('@vladmandic/face-api'), 'model'), 'face_recognition_model'), {
+  kind: 'probe',
+});
 const session = await ort.InferenceSession.create(probe, SESSION_OPTIONS);
 const engine = await createFaceEngine({ encoder: { precision: 'float32' } });
 
@@ -66,7 +68,8 @@ await session.release();
 
 const file = fileURLToPath(new URL('../src/encoding/dlib-resnet-int8-ranges.json', import.meta.url));
 const calibration = {
-  about: 'Range of each activation of the float32 dlib ResNet on the calibration faces; the int8 graph quantizes each over its range (onnx/quantize.ts).',
+  about:
+    'Range of each activation of the float32 dlib ResNet on the calibration faces; the int8 graph quantizes each over its range (onnx/quantize.ts).',
   source: `LFW View 1 DevTrain, ${photos.length} photos spread over pairsDevTrain.txt, ${chips} chips (each face and its mirror image)`,
   script: 'packages/face-core/scripts/calibrate-encoder-int8.ts',
   ranges,

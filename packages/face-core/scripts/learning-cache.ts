@@ -9,8 +9,8 @@ const dirs = process.argv.slice(2);
 const encoder = await load();
 try {
   // LEARNING_CONDITIONS=site,site-mild (default: clean and site)
-const conditions = [undefined, ...(process.env.LEARNING_CONDITIONS ?? 'site').split(',').map((name) => CAMERA_CONDITIONS[name]!)];
-for (const condition of conditions) {
+  const conditions = [undefined, ...(process.env.LEARNING_CONDITIONS ?? 'site').split(',').map((name) => CAMERA_CONDITIONS[name]!)];
+  for (const condition of conditions) {
     for (const dir of dirs) {
       const files = [...(await listGallery(dir)).values()].flat();
       const started = performance.now();
@@ -19,7 +19,9 @@ for (const condition of conditions) {
         if ((await encoder.encode(file, condition)) === null) missing++;
         if ((i + 1) % 500 === 0) process.stderr.write(`${dir} ${condition?.name ?? 'clean'}: ${i + 1}/${files.length}\n`);
       }
-      console.log(`${dir} (${condition?.name ?? 'clean'}): ${files.length} photos, ${missing} without a face, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      console.log(
+        `${dir} (${condition?.name ?? 'clean'}): ${files.length} photos, ${missing} without a face, ${((performance.now() - started) / 1000).toFixed(0)} s`,
+      );
     }
   }
 } finally {

@@ -46,7 +46,10 @@ function cachedEngine(views: ViewEncoder, condition: CameraCondition | undefined
     modelId: head?.modelId ?? views.modelId,
     // The cache holds encodings, not detections or timings.
     analyze: () => Promise.reject(new Error('cached encodings answer findFaces and encodeFace only')),
-    findFaces: async (source) => (await face(String(source)).then((f) => [f]).catch((e: unknown) => (e instanceof NoFaceError ? [] : Promise.reject(e)))),
+    findFaces: async (source) =>
+      await face(String(source))
+        .then((f) => [f])
+        .catch((e: unknown) => (e instanceof NoFaceError ? [] : Promise.reject(e))),
     encodeFace: async (source) => face(String(source)),
     dispose() {},
   };
@@ -55,12 +58,24 @@ function cachedEngine(views: ViewEncoder, condition: CameraCondition | undefined
 const pairList = async (name: string): Promise<PairList> => parsePairList(await readFile(path.join(lfwDir, name), 'utf8'), lfwDir);
 const devTrain = await pairList('pairsDevTrain.txt');
 const devTest = await pairList('pairsDevTest.txt');
-const testIdentities = new Set(devTest.folds.flat().flatMap((p) => [p.a, p.b]).map((f) => path.basename(path.dirname(f))));
+const testIdentities = new Set(
+  devTest.folds
+    .flat()
+    .flatMap((p) => [p.a, p.b])
+    .map((f) => path.basename(path.dirname(f))),
+);
 const lfwGallery = await listGallery(lfwDir);
 const lfwTrainGallery = new Map([...lfwGallery].filter(([name]) => !testIdentities.has(name)));
 const celebaGallery = await listGallery(celebaDir);
 
-const NO_GATES: QualityGates = { minEyeDistancePx: 0, minSharpness: 0, maxYawDeg: 180, maxPitchDeg: 180, minBrightness: 0, maxBrightness: 256 };
+const NO_GATES: QualityGates = {
+  minEyeDistancePx: 0,
+  minSharpness: 0,
+  maxYawDeg: 180,
+  maxPitchDeg: 180,
+  minBrightness: 0,
+  maxBrightness: 256,
+};
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : `${(100 * v).toFixed(1)} %`);
 
 async function lfwFigures(condition: CameraCondition | undefined, head: EncodingHead | null) {
@@ -97,20 +112,40 @@ async function openSetFigures(condition: CameraCondition | undefined, head: Enco
   };
 }
 
-async function train(name: string, gallery: ReadonlyMap<string, readonly string[]>, condition: CameraCondition | undefined, source: string): Promise<EncodingHead> {
+async function train(
+  name: string,
+  gallery: ReadonlyMap<string, readonly string[]>,
+  condition: CameraCondition | undefined,
+  source: string,
+): Promise<EncodingHead> {
   const { people, photos, noFace } = await readLabelledViews(encoder, gallery, condition);
   const started = performance.now();
   const curve: string[] = [];
   // LEARNING_CONFIG='{"learningRate":1e-4}' overrides the defaults (learning/constants.ts)
   const config = JSON.parse(process.env.LEARNING_CONFIG ?? '{}') as Partial<TrainingConfig>;
-  const result = await trainHead(people, config, (s) => curve.push(`${s.epoch}:${s.trainLoss.toFixed(4)}/${s.heldOutLoss.toFixed(4)}/${(100 * s.heldOutFnmr).toFixed(1)}%`));
+  const result = await trainHead(people, config, (s) =>
+    curve.push(`${s.epoch}:${s.trainLoss.toFixed(4)}/${s.heldOutLoss.toFixed(4)}/${(100 * s.heldOutFnmr).toFixed(1)}%`),
+  );
   const seconds = (performance.now() - started) / 1000;
   const artefact = headArtefact(
     encoder.modelId,
     result.weights,
     result.bias,
-    { source, condition: condition ?? null, config, photos, noFace, trainIdentities: result.trainIdentities, heldOutIdentities: result.heldOutIdentities },
-    { heldOutLossBefore: result.heldOutLossBefore, heldOutLossAfter: result.heldOutLossAfter, bestEpoch: result.bestEpoch, curve: result.curve },
+    {
+      source,
+      condition: condition ?? null,
+      config,
+      photos,
+      noFace,
+      trainIdentities: result.trainIdentities,
+      heldOutIdentities: result.heldOutIdentities,
+    },
+    {
+      heldOutLossBefore: result.heldOutLossBefore,
+      heldOutLossAfter: result.heldOutLossAfter,
+      bestEpoch: result.bestEpoch,
+      curve: result.curve,
+    },
   );
   const file = path.join(outDir, `${name}.json`);
   await saveHead(file, artefact);
@@ -131,18 +166,36 @@ const lfwHead = await train('lfw-train', lfwTrainGallery, undefined, 'lfw-view1 
 if (part !== 'site') {
   const celebaHead = await train('celeba-dev', celebaGallery, undefined, 'celeba-dev');
   rows.push({ what: 'clean: encoder alone', lfw: await lfwFigures(undefined, null), openSet: await openSetFigures(undefined, null) });
-  rows.push({ what: 'clean: head trained on LFW train identities', lfw: await lfwFigures(undefined, lfwHead), openSet: await openSetFigures(undefined, lfwHead) });
+  rows.push({
+    what: 'clean: head trained on LFW train identities',
+    lfw: await lfwFigures(undefined, lfwHead),
+    openSet: await openSetFigures(undefined, lfwHead),
+  });
   rows.push({ what: 'clean: head trained on celeba-dev (tested on LFW only)', lfw: await lfwFigures(undefined, celebaHead) });
 }
 if (part !== 'clean') {
   const siteHead = await train('lfw-train-site', lfwTrainGallery, SITE_CAMERA, 'lfw-view1 minus DevTest identities, site camera');
-  rows.push({ what: 'site camera: encoder alone', lfw: await lfwFigures(SITE_CAMERA, null), openSet: await openSetFigures(SITE_CAMERA, null) });
-  rows.push({ what: 'site camera: head trained on site copies of LFW train identities', lfw: await lfwFigures(SITE_CAMERA, siteHead), openSet: await openSetFigures(SITE_CAMERA, siteHead) });
-  rows.push({ what: 'site camera: head trained on clean LFW train identities', lfw: await lfwFigures(SITE_CAMERA, lfwHead), openSet: await openSetFigures(SITE_CAMERA, lfwHead) });
+  rows.push({
+    what: 'site camera: encoder alone',
+    lfw: await lfwFigures(SITE_CAMERA, null),
+    openSet: await openSetFigures(SITE_CAMERA, null),
+  });
+  rows.push({
+    what: 'site camera: head trained on site copies of LFW train identities',
+    lfw: await lfwFigures(SITE_CAMERA, siteHead),
+    openSet: await openSetFigures(SITE_CAMERA, siteHead),
+  });
+  rows.push({
+    what: 'site camera: head trained on clean LFW train identities',
+    lfw: await lfwFigures(SITE_CAMERA, lfwHead),
+    openSet: await openSetFigures(SITE_CAMERA, lfwHead),
+  });
 }
 encoder.dispose();
 
-console.log('\n| what | LFW DevTest acc. (DevTrain thr.) | best | AUC | EER | TAR@FAR1e-3 | celeba-dev FNIR@FPIR1% (1 frame) | (3 frames) | FNIR@FPIR0.1% | mated probes gated | FNIR@FPIR1% without gates |');
+console.log(
+  '\n| what | LFW DevTest acc. (DevTrain thr.) | best | AUC | EER | TAR@FAR1e-3 | celeba-dev FNIR@FPIR1% (1 frame) | (3 frames) | FNIR@FPIR0.1% | mated probes gated | FNIR@FPIR1% without gates |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
   const l = r.lfw;

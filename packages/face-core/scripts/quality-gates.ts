@@ -8,16 +8,36 @@
 import { parseArgs } from 'node:util';
 import sharp, { type Sharp } from 'sharp';
 import { listGallery } from '../src/cli/gallery.ts';
-import { createFaceEngine, decisionThresholds, DEFAULT_DECISION_CONFIG, facesDir, FaceError, falseMatchRateForGallery, rankCandidates, type Encoding, type FaceQuality } from '../src/index.ts';
+import {
+  createFaceEngine,
+  decisionThresholds,
+  DEFAULT_DECISION_CONFIG,
+  facesDir,
+  FaceError,
+  falseMatchRateForGallery,
+  rankCandidates,
+  type Encoding,
+  type FaceQuality,
+} from '../src/index.ts';
 
-const { values } = parseArgs({ options: { dir: { type: 'string', default: `${facesDir()}/celeba-dev` }, enrolled: { type: 'string', default: '70' }, samples: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: {
+    dir: { type: 'string', default: `${facesDir()}/celeba-dev` },
+    enrolled: { type: 'string', default: '70' },
+    samples: { type: 'string', default: '3' },
+  },
+});
 const samples = Number(values.samples);
 const LOOSE = 0.4;
 
 type Degradation = { kind: string; value: number; apply: (image: Sharp, width: number, height: number) => Sharp };
 const DEGRADATIONS: Degradation[] = [
   { kind: 'original', value: 1, apply: (i) => i },
-  ...[0.5, 0.33, 0.25, 0.17, 0.12].map((f) => ({ kind: 'scale', value: f, apply: (i: Sharp, w: number, h: number) => i.resize(Math.max(8, Math.round(w * f)), Math.max(8, Math.round(h * f))) })),
+  ...[0.5, 0.33, 0.25, 0.17, 0.12].map((f) => ({
+    kind: 'scale',
+    value: f,
+    apply: (i: Sharp, w: number, h: number) => i.resize(Math.max(8, Math.round(w * f)), Math.max(8, Math.round(h * f))),
+  })),
   ...[1.5, 3, 5].map((sigma) => ({ kind: 'blur', value: sigma, apply: (i: Sharp) => i.blur(sigma) })),
   ...[0.12, 0.25, 2.5].map((gain) => ({ kind: 'gain', value: gain, apply: (i: Sharp) => i.linear(gain, 0) })),
 ];
@@ -36,10 +56,14 @@ const enrolled = new Set(names.filter((n) => people.get(n)!.length > samples).sl
 const gallery = new Map<string, Encoding[]>();
 for (const name of enrolled) {
   const encodings: Encoding[] = [];
-  for (const photo of people.get(name)!.slice(0, samples)) encodings.push((await engine.encodeFace(photo, { multiple: 'largest' })).encoding);
+  for (const photo of people.get(name)!.slice(0, samples))
+    encodings.push((await engine.encodeFace(photo, { multiple: 'largest' })).encoding);
   gallery.set(name, encodings);
 }
-const { threshold } = decisionThresholds(DEFAULT_DECISION_CONFIG, falseMatchRateForGallery(DEFAULT_DECISION_CONFIG.falseMatchRate, DEFAULT_DECISION_CONFIG.fpirTarget, gallery.size));
+const { threshold } = decisionThresholds(
+  DEFAULT_DECISION_CONFIG,
+  falseMatchRateForGallery(DEFAULT_DECISION_CONFIG.falseMatchRate, DEFAULT_DECISION_CONFIG.fpirTarget, gallery.size),
+);
 
 const probes: Probe[] = [];
 let done = 0;
@@ -48,11 +72,19 @@ for (const name of names) {
   for (const photo of photos) {
     const meta = await sharp(photo).metadata();
     for (const degradation of DEGRADATIONS) {
-      const bytes = await degradation.apply(sharp(photo).rotate(), meta.width ?? 0, meta.height ?? 0).jpeg({ quality: 92 }).toBuffer();
+      const bytes = await degradation
+        .apply(sharp(photo).rotate(), meta.width ?? 0, meta.height ?? 0)
+        .jpeg({ quality: 92 })
+        .toBuffer();
       try {
         const face = await engine.encodeFace(bytes, { multiple: 'largest' });
         const [first, second] = rankCandidates(face.encoding, gallery, DEFAULT_DECISION_CONFIG.rule);
-        probes.push({ mated: enrolled.has(name), identity: name, quality: face.quality, nearest: first ? { ...first, margin: (second?.distance ?? Infinity) - first.distance } : null });
+        probes.push({
+          mated: enrolled.has(name),
+          identity: name,
+          quality: face.quality,
+          nearest: first ? { ...first, margin: (second?.distance ?? Infinity) - first.distance } : null,
+        });
       } catch (error) {
         if (!(error instanceof FaceError)) throw error;
         probes.push({ mated: enrolled.has(name), identity: name, quality: null, nearest: null });
@@ -62,14 +94,18 @@ for (const name of names) {
   }
 }
 
-const accepted = (p: Probe, t: number) => p.nearest !== null && p.nearest.distance < t && p.nearest.margin >= DEFAULT_DECISION_CONFIG.ambiguityMargin;
+const accepted = (p: Probe, t: number) =>
+  p.nearest !== null && p.nearest.distance < t && p.nearest.margin >= DEFAULT_DECISION_CONFIG.ambiguityMargin;
 function table(label: string, value: (q: FaceQuality) => number, edges: number[]) {
-  console.log(`\n${label}: bucket, enrolled attempts, FNIR at ${threshold.toFixed(3)}, strangers, FPIR at ${threshold.toFixed(3)}, FPIR at ${LOOSE}`);
+  console.log(
+    `\n${label}: bucket, enrolled attempts, FNIR at ${threshold.toFixed(3)}, strangers, FPIR at ${threshold.toFixed(3)}, FPIR at ${LOOSE}`,
+  );
   for (let i = 0; i + 1 < edges.length; i++) {
     const inside = probes.filter((p) => p.quality && value(p.quality) >= edges[i]! && value(p.quality) < edges[i + 1]!);
     const mated = inside.filter((p) => p.mated);
     const strangers = inside.filter((p) => !p.mated);
-    const rate = (list: Probe[], test: (p: Probe) => boolean) => (list.length ? (list.filter(test).length / list.length).toFixed(3) : '  -  ');
+    const rate = (list: Probe[], test: (p: Probe) => boolean) =>
+      list.length ? (list.filter(test).length / list.length).toFixed(3) : '  -  ';
     console.log(
       `[${edges[i]}, ${edges[i + 1]})`.padEnd(14),
       String(mated.length).padStart(5),
@@ -80,7 +116,9 @@ function table(label: string, value: (q: FaceQuality) => number, edges: number[]
     );
   }
 }
-console.log(`${gallery.size} enrolled, ${probes.length} probe images (${DEGRADATIONS.length} versions of each photo), ${probes.filter((p) => !p.quality).length} without a face`);
+console.log(
+  `${gallery.size} enrolled, ${probes.length} probe images (${DEGRADATIONS.length} versions of each photo), ${probes.filter((p) => !p.quality).length} without a face`,
+);
 table('eye distance (px)', (q) => q.eyeDistancePx, [0, 6, 8, 10, 12, 14, 16, 20, 24, 32, 48, 10_000]);
 table('sharpness', (q) => q.sharpness, [0, 2, 4, 6, 8, 12, 16, 24, 32, 64, 128, 1e9]);
 table('|yaw| (deg)', (q) => Math.abs(q.yawDeg), [0, 15, 30, 40, 50, 55, 60, 90]);

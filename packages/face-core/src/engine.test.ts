@@ -33,7 +33,13 @@ describe('face engine on real photos', () => {
     expect(areas).toEqual([...areas].sort((a, b) => b - a));
     for (const face of group) {
       expect(face.landmarks).toHaveLength(68);
-      const inside = face.landmarks.filter(([x, y]) => x >= face.box.x - 0.2 * face.box.width && x <= face.box.x + 1.2 * face.box.width && y >= face.box.y - 0.2 * face.box.height && y <= face.box.y + 1.3 * face.box.height);
+      const inside = face.landmarks.filter(
+        ([x, y]) =>
+          x >= face.box.x - 0.2 * face.box.width &&
+          x <= face.box.x + 1.2 * face.box.width &&
+          y >= face.box.y - 0.2 * face.box.height &&
+          y <= face.box.y + 1.3 * face.box.height,
+      );
       expect(inside.length).toBeGreaterThan(60);
       expect([face.chip.width, face.chip.height]).toEqual([150, 150]);
     }
@@ -64,7 +70,9 @@ describe('face engine on real photos', () => {
   });
 
   it('raises NoFaceError on a photo without a face', async () => {
-    const wall = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#8a7f70' } }).jpeg().toBuffer();
+    const wall = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#8a7f70' } })
+      .jpeg()
+      .toBuffer();
     await expect(engine.encodeFace(wall)).rejects.toThrow(NoFaceError);
     expect(await engine.findFaces(wall)).toEqual([]);
   });
@@ -86,7 +94,9 @@ describe('face engine on real photos', () => {
     const largest = await engine.analyze(sample(6), 'largest');
     expect(largest.faces).toHaveLength(1);
     expect(largest.faces[0]!.box).toEqual(largest.seen.detections[0]!.box);
-    const wall = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#8a7f70' } }).jpeg().toBuffer();
+    const wall = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#8a7f70' } })
+      .jpeg()
+      .toBuffer();
     const empty = await engine.analyze(wall, 'largest');
     expect(empty).toMatchObject({ faces: [], seen: { width: 640, height: 480, detections: [] } });
     expect(faceRefusal(empty, 'largest')).toBeInstanceOf(NoFaceError);
@@ -97,7 +107,9 @@ describe('face engine on real photos', () => {
   });
 
   it('leaves no tensor behind, on success and on failure', async () => {
-    const wall = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#444' } }).png().toBuffer();
+    const wall = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#444' } })
+      .png()
+      .toBuffer();
     await engine.findFaces(sample(3)); // warm: kernels may cache tensors on first use
     await initTensorFlow(); // on ONNX Runtime, TensorFlow.js must simply hold nothing
     const before = tf.memory().numTensors;

@@ -105,7 +105,11 @@ export function faceRefusal(analysis: PhotoAnalysis, wanted: FacesWanted): FaceE
 }
 
 /** encodeFace on top of analyze (an engine wrapping another one uses it too). */
-async function encodeOneFace(engine: Pick<FaceEngine, 'analyze'>, source: ImageSource | RgbImage, multiple: MultipleFacesPolicy = 'error'): Promise<EncodedFace> {
+async function encodeOneFace(
+  engine: Pick<FaceEngine, 'analyze'>,
+  source: ImageSource | RgbImage,
+  multiple: MultipleFacesPolicy = 'error',
+): Promise<EncodedFace> {
   const wanted = multiple === 'largest' ? 'largest' : 'one';
   const analysis = await engine.analyze(source, wanted);
   const refusal = faceRefusal(analysis, wanted);
@@ -146,7 +150,10 @@ export async function createFaceEngine(config: EngineConfig = {}): Promise<FaceE
     const keep = wanted === 'all' ? detected.length : wanted === 'one' && detected.length > 1 ? 0 : 1;
     // All the faces kept go through the landmark network in one run, then the encoder in one.
     const kept = detected.slice(0, keep);
-    const allPoints = await locator.locateAll(pyramid, kept.map((face) => face.box));
+    const allPoints = await locator.locateAll(
+      pyramid,
+      kept.map((face) => face.box),
+    );
     const located = kept.map((face, i) => ({ face, points: allPoints[i]!, chip: alignFace(pyramid, allPoints[i]!, template) }));
     const alignMs = lap();
     const encodings = located.length > 0 ? await encoder.encode(located.map((l) => l.chip)) : [];

@@ -36,7 +36,9 @@ export interface FaceLocator {
   dispose(): void;
 }
 
-export async function createFaceLocator(config: { decode?: Partial<DecodeConfig>; detector?: Partial<DetectorConfig>; backend?: BackendName } = {}): Promise<FaceLocator> {
+export async function createFaceLocator(
+  config: { decode?: Partial<DecodeConfig>; detector?: Partial<DetectorConfig>; backend?: BackendName } = {},
+): Promise<FaceLocator> {
   const backend = config.backend ?? (await initBackend());
   const [detector, locator] = await Promise.all([detection.load(config.detector, backend), landmarks.load({}, backend)]);
   // The chip the API would measure quality on: the encoder's alignment.

@@ -27,9 +27,7 @@ export function fileModelHandler(modelJsonPath: string): tf.io.IOHandler {
       }
       const dir = path.dirname(modelJsonPath);
       const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
-      const shards = await Promise.all(
-        json.weightsManifest.flatMap((group) => group.paths).map((p) => readFile(path.join(dir, p))),
-      );
+      const shards = await Promise.all(json.weightsManifest.flatMap((group) => group.paths).map((p) => readFile(path.join(dir, p))));
       const total = Buffer.concat(shards);
       return {
         modelTopology: json.modelTopology,

@@ -31,14 +31,17 @@ describe.skipIf(!hasFaces('seed'))(`aligned chips of faces near the photo's edge
   });
   afterAll(() => engine?.dispose());
 
-  it.each(['younes.jpg', 'camera_0.jpg'])('%s: the chip reaches outside the photo, and its bottom edge repeats the photo instead of going black', async (file) => {
-    const photo = await decodeImage(path.join(seed, file));
-    const face = await engine.encodeFace(photo, { multiple: 'largest' });
-    // The premise: the same crop with black outside the photo has the wedge (over a third of the bottom rows).
-    const template = dlibChipTemplate(face.chip.width);
-    const toCrop = estimateSimilarityTransform(templateSourcePoints(face.landmarks, template), template.points);
-    expect(blackShareAtBottom(warpToCrop(photo, toCrop, template.size, 'zero'))).toBeGreaterThan(0.3);
-    // The chip the encoder saw (and the thumbnail every page shows) has none.
-    expect(blackShareAtBottom(face.chip)).toBe(0);
-  });
+  it.each(['younes.jpg', 'camera_0.jpg'])(
+    '%s: the chip reaches outside the photo, and its bottom edge repeats the photo instead of going black',
+    async (file) => {
+      const photo = await decodeImage(path.join(seed, file));
+      const face = await engine.encodeFace(photo, { multiple: 'largest' });
+      // The premise: the same crop with black outside the photo has the wedge (over a third of the bottom rows).
+      const template = dlibChipTemplate(face.chip.width);
+      const toCrop = estimateSimilarityTransform(templateSourcePoints(face.landmarks, template), template.points);
+      expect(blackShareAtBottom(warpToCrop(photo, toCrop, template.size, 'zero'))).toBeGreaterThan(0.3);
+      // The chip the encoder saw (and the thumbnail every page shows) has none.
+      expect(blackShareAtBottom(face.chip)).toBe(0);
+    },
+  );
 });

@@ -84,7 +84,9 @@ describe.skipIf(!hasFaces('seed'))(`decisions on the exercise's office (needs ${
     // nothing from fusion: the one-frame threshold applies. Three different people's photos are far apart:
     // the tighter 3-frame threshold applies (the curve measured on templates of independent photos).
     const c0 = await probe(cameraFile(0));
-    const shifted = await probe(await sharp(cameraFile(0)).extend({ top: 2, left: 2, background: '#808080' }).modulate({ brightness: 1.05 }).png().toBuffer());
+    const shifted = await probe(
+      await sharp(cameraFile(0)).extend({ top: 2, left: 2, background: '#808080' }).modulate({ brightness: 1.05 }).png().toBuffer(),
+    );
     const one = decideVerification([c0], 'younes', office);
     const burst = decideVerification([c0, shifted, c0], 'younes', office);
     expect(burst.framesUsed).toBe(3);

@@ -16,7 +16,11 @@ describe.skipIf(!hasFaces('groups'))(`detection on group photos (needs ${groups}
   afterAll(() => detector?.dispose());
 
   it('finds at least 85 % of the annotated faces at IoU 0.4, with few false alarms', async () => {
-    const rows = readFileSync(path.join(groups, 'boxes.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
+    const rows = readFileSync(path.join(groups, 'boxes.tsv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split('\t'));
     const truth = new Map<string, Box[]>();
     for (const [, file, , , left, top, width, height, ignore] of rows) {
       if (ignore === '1') continue;

@@ -30,7 +30,13 @@ export interface ImportLimits {
 
 /** The bounds, from the upload limit: the request body may be 20 photos' worth, an archive as much. */
 export function importLimits(maxUploadBytes: number): ImportLimits {
-  return { maxArchiveBytes: 20 * maxUploadBytes, maxEntries: 2000, maxTotalBytes: 20 * maxUploadBytes, maxPhotoBytes: maxUploadBytes, maxPhotosPerPerson: 50 };
+  return {
+    maxArchiveBytes: 20 * maxUploadBytes,
+    maxEntries: 2000,
+    maxTotalBytes: 20 * maxUploadBytes,
+    maxPhotoBytes: maxUploadBytes,
+    maxPhotosPerPerson: 50,
+  };
 }
 
 export const PHOTO_EXTENSIONS = /\.(jpe?g|png|webp)$/i;
@@ -50,8 +56,15 @@ const IGNORED = (path: string) => path.startsWith('__MACOSX/') || path.split('/'
  */
 export function safeEntryPath(name: string): string {
   const parts = name.split('/').filter((p, i, all) => p !== '' || i === all.length - 1);
-  // eslint-disable-next-line no-control-regex
-  if (name.length === 0 || name.length > 500 || /[\u0000-\u001f\\]/.test(name) || name.startsWith('/') || /^[a-zA-Z]:/.test(name) || parts.some((p) => p === '..' || p === '.')) {
+  if (
+    name.length === 0 ||
+    name.length > 500 ||
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\\]/.test(name) ||
+    name.startsWith('/') ||
+    /^[a-zA-Z]:/.test(name) ||
+    parts.some((p) => p === '..' || p === '.')
+  ) {
     throw new ImportRefusedError('UNSAFE_PATH', `unsafe file name in the archive: ${JSON.stringify(name.slice(0, 120))}`);
   }
   return parts.join('/');
@@ -82,23 +95,37 @@ export function peopleFromPaths(paths: readonly string[]): { people: Map<string,
 
 /** Refuses an archive over the size limit (before it is read, where its size is known first). */
 export function refuseLargeArchive(size: number, limits: ImportLimits): void {
-  if (size > limits.maxArchiveBytes) throw new ImportRefusedError('TOO_LARGE', `the archive is ${size} bytes, more than ${limits.maxArchiveBytes}`);
+  if (size > limits.maxArchiveBytes)
+    throw new ImportRefusedError('TOO_LARGE', `the archive is ${size} bytes, more than ${limits.maxArchiveBytes}`);
 }
 
 /**
  * Checks people's photos against the bounds: each photo's size, the total, the photos of each person.
  * `inflated`: the sizes are of photos once decompressed from an archive (said so in the message).
  */
-export function checkPeople(people: ReadonlyMap<string, readonly { path: string; size: number }[]>, limits: ImportLimits, inflated: boolean): void {
+export function checkPeople(
+  people: ReadonlyMap<string, readonly { path: string; size: number }[]>,
+  limits: ImportLimits,
+  inflated: boolean,
+): void {
   const decompressed = inflated ? ' once decompressed' : '';
   let total = 0;
   for (const { path, size } of [...people.values()].flat()) {
-    if (size > limits.maxPhotoBytes) throw new ImportRefusedError('TOO_LARGE', `${path} is ${size} bytes${decompressed}, more than a photo's limit of ${limits.maxPhotoBytes}`);
+    if (size > limits.maxPhotoBytes)
+      throw new ImportRefusedError(
+        'TOO_LARGE',
+        `${path} is ${size} bytes${decompressed}, more than a photo's limit of ${limits.maxPhotoBytes}`,
+      );
     total += size;
   }
-  if (total > limits.maxTotalBytes) throw new ImportRefusedError('TOO_LARGE', `the photos are ${total} bytes${decompressed}, more than the limit of ${limits.maxTotalBytes}`);
+  if (total > limits.maxTotalBytes)
+    throw new ImportRefusedError(
+      'TOO_LARGE',
+      `the photos are ${total} bytes${decompressed}, more than the limit of ${limits.maxTotalBytes}`,
+    );
   for (const [name, photos] of people) {
-    if (photos.length > limits.maxPhotosPerPerson) throw new ImportRefusedError('TOO_MANY_PHOTOS', `${name} has ${photos.length} photos, more than ${limits.maxPhotosPerPerson}`);
+    if (photos.length > limits.maxPhotosPerPerson)
+      throw new ImportRefusedError('TOO_MANY_PHOTOS', `${name} has ${photos.length} photos, more than ${limits.maxPhotosPerPerson}`);
   }
 }
 
@@ -116,18 +143,26 @@ export function readPeopleArchive(archive: Uint8Array, limits: ImportLimits): { 
     unzipSync(archive, {
       filter: (file) => {
         entries.push({ name: file.name, size: file.originalSize });
-        if (entries.length > limits.maxEntries) throw new ImportRefusedError('TOO_MANY_ENTRIES', `the archive has more than ${limits.maxEntries} files and folders`);
+        if (entries.length > limits.maxEntries)
+          throw new ImportRefusedError('TOO_MANY_ENTRIES', `the archive has more than ${limits.maxEntries} files and folders`);
         return false;
       },
     });
   } catch (error) {
     if (error instanceof ImportRefusedError) throw error;
-    throw new ImportRefusedError('INVALID_ARCHIVE', `not a zip archive that can be read (${error instanceof Error ? error.message : 'unreadable'})`);
+    throw new ImportRefusedError(
+      'INVALID_ARCHIVE',
+      `not a zip archive that can be read (${error instanceof Error ? error.message : 'unreadable'})`,
+    );
   }
   const paths = entries.map((e) => safeEntryPath(e.name));
   const sizes = new Map(paths.map((path, i) => [path, entries[i]!.size]));
   const { people, skipped } = peopleFromPaths(paths);
-  checkPeople(new Map([...people].map(([name, paths]) => [name, paths.map((path) => ({ path, size: sizes.get(path) ?? 0 }))])), limits, true);
+  checkPeople(
+    new Map([...people].map(([name, paths]) => [name, paths.map((path) => ({ path, size: sizes.get(path) ?? 0 }))])),
+    limits,
+    true,
+  );
   const wanted = new Set([...people.values()].flat());
   let files: Record<string, Uint8Array<ArrayBuffer>>;
   try {
@@ -137,7 +172,9 @@ export function readPeopleArchive(archive: Uint8Array, limits: ImportLimits): { 
   }
   const byPath = new Map(Object.entries(files).map(([name, bytes]) => [safeEntryPath(name), bytes]));
   return {
-    people: new Map([...people].map(([name, photoPaths]) => [name, photoPaths.map((p) => ({ filename: p, bytes: byPath.get(p) ?? new Uint8Array() }))])),
+    people: new Map(
+      [...people].map(([name, photoPaths]) => [name, photoPaths.map((p) => ({ filename: p, bytes: byPath.get(p) ?? new Uint8Array() }))]),
+    ),
     skipped,
   };
 }

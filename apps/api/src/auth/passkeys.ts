@@ -48,11 +48,19 @@ const registrationJson = credentialJson.extend({
   response: z.looseObject({ clientDataJSON: z.string(), attestationObject: z.string(), transports: z.array(z.string()).optional() }),
 });
 const authenticationJson = credentialJson.extend({
-  response: z.looseObject({ clientDataJSON: z.string(), authenticatorData: z.string(), signature: z.string(), userHandle: z.string().optional() }),
+  response: z.looseObject({
+    clientDataJSON: z.string(),
+    authenticatorData: z.string(),
+    signature: z.string(),
+    userHandle: z.string().optional(),
+  }),
 });
 
 /** A response as sent (JSON text), with the challenge its client data names; null when it is not one. */
-function parse<T extends { response: { clientDataJSON: string } }>(schema: z.ZodType<T>, json: string): { response: T; challenge: string } | null {
+function parse<T extends { response: { clientDataJSON: string } }>(
+  schema: z.ZodType<T>,
+  json: string,
+): { response: T; challenge: string } | null {
   try {
     const response = schema.parse(JSON.parse(json));
     return { response, challenge: decodeClientDataJSON(response.response.clientDataJSON).challenge };
@@ -60,8 +68,10 @@ function parse<T extends { response: { clientDataJSON: string } }>(schema: z.Zod
     return null;
   }
 }
-export const parseRegistration = (json: string) => parse(registrationJson, json) as { response: RegistrationResponseJSON; challenge: string } | null;
-export const parseAuthentication = (json: string) => parse(authenticationJson, json) as { response: AuthenticationResponseJSON; challenge: string } | null;
+export const parseRegistration = (json: string) =>
+  parse(registrationJson, json) as { response: RegistrationResponseJSON; challenge: string } | null;
+export const parseAuthentication = (json: string) =>
+  parse(authenticationJson, json) as { response: AuthenticationResponseJSON; challenge: string } | null;
 
 /** Options for navigator.credentials.create(): a new passkey for this administrator, none of theirs twice. */
 export function registrationOptions(rp: RelyingParty, admin: { id: string; email: string }, existing: StoredCredential[]) {
@@ -88,10 +98,21 @@ export function authenticationOptions(rp: RelyingParty, credentials: StoredCrede
 /** The new credential, when the attestation is for this challenge, origin and RP ID; null otherwise. */
 export async function verifyRegistration(rp: RelyingParty, response: RegistrationResponseJSON, challenge: string) {
   try {
-    const result = await verifyRegistrationResponse({ response, expectedChallenge: challenge, expectedOrigin: rp.origin, expectedRPID: rp.id, requireUserVerification: false });
+    const result = await verifyRegistrationResponse({
+      response,
+      expectedChallenge: challenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.id,
+      requireUserVerification: false,
+    });
     if (!result.verified) return null;
     const { credential } = result.registrationInfo;
-    return { credentialId: credential.id, publicKey: Uint8Array.from(credential.publicKey), counter: BigInt(credential.counter), transports: (credential.transports ?? []).join(',') };
+    return {
+      credentialId: credential.id,
+      publicKey: Uint8Array.from(credential.publicKey),
+      counter: BigInt(credential.counter),
+      transports: (credential.transports ?? []).join(','),
+    };
   } catch {
     return null;
   }
@@ -102,14 +123,24 @@ export async function verifyRegistration(rp: RelyingParty, response: Registratio
  * challenge, origin and RP ID and its counter moved on (a counter that stays or goes back means a cloned
  * key; authenticators that keep 0 are allowed, as WebAuthn says); null otherwise.
  */
-export async function verifyAuthentication(rp: RelyingParty, response: AuthenticationResponseJSON, challenge: string, stored: StoredCredential): Promise<bigint | null> {
+export async function verifyAuthentication(
+  rp: RelyingParty,
+  response: AuthenticationResponseJSON,
+  challenge: string,
+  stored: StoredCredential,
+): Promise<bigint | null> {
   try {
     const result = await verifyAuthenticationResponse({
       response,
       expectedChallenge: challenge,
       expectedOrigin: rp.origin,
       expectedRPID: rp.id,
-      credential: { id: stored.credentialId, publicKey: stored.publicKey, counter: Number(stored.counter), transports: transportsOf(stored.transports) },
+      credential: {
+        id: stored.credentialId,
+        publicKey: stored.publicKey,
+        counter: Number(stored.counter),
+        transports: transportsOf(stored.transports),
+      },
       requireUserVerification: false,
     });
     return result.verified ? BigInt(result.authenticationInfo.newCounter) : null;

@@ -5,9 +5,20 @@ import type { Scope } from './api-keys.ts';
 /** Who is calling: nobody, a signed-in administrator, or an API key (a door or an integration). */
 export type Viewer =
   /** `rejected`: a credential was sent and refused; a revoked key's id is kept for the audit log. */
-  | { readonly kind: 'anonymous'; readonly rejected?: 'revoked_key' | 'invalid_credentials'; readonly apiKeyId?: string; readonly doorId?: string | null }
+  | {
+      readonly kind: 'anonymous';
+      readonly rejected?: 'revoked_key' | 'invalid_credentials';
+      readonly apiKeyId?: string;
+      readonly doorId?: string | null;
+    }
   | { readonly kind: 'admin'; readonly id: string; readonly email: string; readonly role: 'admin' | 'viewer'; readonly sessionId: string }
-  | { readonly kind: 'apiKey'; readonly id: string; readonly name: string; readonly scopes: readonly Scope[]; readonly doorId: string | null }
+  | {
+      readonly kind: 'apiKey';
+      readonly id: string;
+      readonly name: string;
+      readonly scopes: readonly Scope[];
+      readonly doorId: string | null;
+    }
   /** The facegate command on the server itself: it holds the database, so it may do everything. */
   | { readonly kind: 'system' };
 

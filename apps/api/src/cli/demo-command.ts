@@ -51,18 +51,24 @@ async function pickFaces(): Promise<{ people: Cut[]; stranger: Cut }> {
   try {
     const found: { source: string; face: EncodedFace }[] = [];
     for (const source of sources) for (const face of await engine.findFaces(source)) found.push({ source, face });
-    const large = found.filter(({ face }) => Math.min(face.box.width, face.box.height) >= MIN_FACE_PX).sort((a, b) => b.face.box.width - a.face.box.width);
+    const large = found
+      .filter(({ face }) => Math.min(face.box.width, face.box.height) >= MIN_FACE_PX)
+      .sort((a, b) => b.face.box.width - a.face.box.width);
     const alone = async (image: Buffer) => (await engine.findFaces(image)).length === 1;
     const cut = async ({ source, face }: (typeof found)[number]): Promise<Cut | null> => {
       for (const scale of [1.8, 1.6, 1.4, 1.25]) {
         const photo = await (await cutOut(source, face, scale)).resize(320, 320).jpeg({ quality: 90 }).toBuffer();
         const wide = await (await cutOut(source, face, scale * 1.3)).resize(480, 480).toBuffer();
-        const frame = await sharp(await sharp(wide).rotate(4, { background: '#808080' }).toBuffer()).resize(480, 480, { fit: 'cover' }).jpeg({ quality: 70 }).toBuffer();
+        const frame = await sharp(await sharp(wide).rotate(4, { background: '#808080' }).toBuffer())
+          .resize(480, 480, { fit: 'cover' })
+          .jpeg({ quality: 70 })
+          .toBuffer();
         if ((await alone(photo)) && (await alone(frame))) return { face, photo, frame };
       }
       return null;
     };
-    const apart = (face: EncodedFace, from: readonly Cut[], distance: number) => from.every((p) => l2Distance(p.face.encoding, face.encoding) > distance);
+    const apart = (face: EncodedFace, from: readonly Cut[], distance: number) =>
+      from.every((p) => l2Distance(p.face.encoding, face.encoding) > distance);
     const people: Cut[] = [];
     let stranger: Cut | null = null;
     for (const candidate of large) {
@@ -72,7 +78,10 @@ async function pickFaces(): Promise<{ people: Cut[]; stranger: Cut }> {
         if (c) people.push(c);
       } else if (apart(candidate.face, people, STRANGER) && (stranger = await cut(candidate))) break;
     }
-    if (people.length < NAMES.length || !stranger) throw new Error(`found ${people.length} distinct faces to cut out of face-api's sample photos${stranger ? '' : ' and no stranger'}, needed ${NAMES.length} and a stranger`);
+    if (people.length < NAMES.length || !stranger)
+      throw new Error(
+        `found ${people.length} distinct faces to cut out of face-api's sample photos${stranger ? '' : ' and no stranger'}, needed ${NAMES.length} and a stranger`,
+      );
     return { people, stranger };
   } finally {
     engine.dispose();
@@ -82,7 +91,9 @@ async function pickFaces(): Promise<{ people: Cut[]; stranger: Cut }> {
 export function addDemoCommand(program: Command): Command {
   program
     .command('demo')
-    .description(`enrol a small demo office (${NAMES.join(', ')}) from photos shipped with the packages, create "${DOOR}" and its key, print the door commands to try`)
+    .description(
+      `enrol a small demo office (${NAMES.join(', ')}) from photos shipped with the packages, create "${DOOR}" and its key, print the door commands to try`,
+    )
     .addOption(new Option('--out <dir>', 'where to write the demo photos').default(path.resolve(import.meta.dirname, '../../data/demo')))
     .option('--json', 'print exactly one JSON object on stdout')
     .action((options: { out: string; json?: boolean }) =>
@@ -102,11 +113,23 @@ export function addDemoCommand(program: Command): Command {
           const existing = await app.db.prisma.person.findFirst({ where: { name }, select: { id: true } });
           let id = existing?.id;
           if (!id) {
-            const enrolled = await app.services.people.createEnrolled(name, [{ filename: path.basename(photo), bytes: new Uint8Array(cut.photo) }]);
-            if (!enrolled.person) throw new Error(`${name}'s demo photo was refused: ${enrolled.rejected.map((r) => r.message).join('; ')}`);
+            const enrolled = await app.services.people.createEnrolled(name, [
+              { filename: path.basename(photo), bytes: new Uint8Array(cut.photo) },
+            ]);
+            if (!enrolled.person)
+              throw new Error(`${name}'s demo photo was refused: ${enrolled.rejected.map((r) => r.message).join('; ')}`);
             id = enrolled.person.id;
             await app.services.people.update(id, { cardId: card });
-            await app.services.adminLog.record(SYSTEM, [{ action: 'importPerson', targetType: 'person', targetId: id, personId: id, targetLabel: name, details: { created: true, enrolled: 1, rejected: 0, from: 'facegate demo' } }]);
+            await app.services.adminLog.record(SYSTEM, [
+              {
+                action: 'importPerson',
+                targetType: 'person',
+                targetId: id,
+                personId: id,
+                targetLabel: name,
+                details: { created: true, enrolled: 1, rejected: 0, from: 'facegate demo' },
+              },
+            ]);
           }
           people.push({ name, card, id, created: !existing, doorFrame: frame });
         }
@@ -119,10 +142,26 @@ export function addDemoCommand(program: Command): Command {
           // The demo's frames are photo files, not a camera's frames: the liveness check would rightly
           // call them photos. A door sent photo files sets liveness off (README, "Liveness").
           await app.services.configureDoor(door.id, { settings: { liveness: 'off' } }, { confirmLargeChange: true });
-          await app.services.adminLog.record(SYSTEM, [{ action: 'createDoor', targetType: 'door', targetId: door.id, targetLabel: DOOR, details: { liveness: 'off', from: 'facegate demo' } }]);
+          await app.services.adminLog.record(SYSTEM, [
+            {
+              action: 'createDoor',
+              targetType: 'door',
+              targetId: door.id,
+              targetLabel: DOOR,
+              details: { liveness: 'off', from: 'facegate demo' },
+            },
+          ]);
         }
         const key = await app.services.apiKeys.create({ name: `${DOOR} key`, scopes: ['verify', 'identify'], doorId: door.id });
-        await app.services.adminLog.record(SYSTEM, [{ action: 'createApiKey', targetType: 'api_key', targetId: key.key.id, targetLabel: key.key.name, details: { doorId: door.id, from: 'facegate demo' } }]);
+        await app.services.adminLog.record(SYSTEM, [
+          {
+            action: 'createApiKey',
+            targetType: 'api_key',
+            targetId: key.key.id,
+            targetLabel: key.key.name,
+            details: { doorId: door.id, from: 'facegate demo' },
+          },
+        ]);
 
         const rel = (file: string) => path.relative(process.cwd(), file);
         const [alex, billie] = [people[0]!, people[1]!];
@@ -132,7 +171,12 @@ export function addDemoCommand(program: Command): Command {
           { args: [rel(people[2]!.doorFrame)], expect: `ACCEPTED ${people[2]!.name} (exit 0): no card, recognised among everyone` },
           { args: [rel(strangerFrame)], expect: 'REFUSED (exit 3): not in the database' },
         ];
-        const result = { door: { id: door.id, name: DOOR }, key: key.token, people: people.map(({ name, card, created }) => ({ name, card, created })), tries };
+        const result = {
+          door: { id: door.id, name: DOOR },
+          key: key.token,
+          people: people.map(({ name, card, created }) => ({ name, card, created })),
+          tries,
+        };
         if (options.json) {
           process.stdout.write(`${JSON.stringify(result)}\n`);
           return;

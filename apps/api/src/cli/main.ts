@@ -5,7 +5,9 @@ import { addDemoCommand } from './demo-command.ts';
 import { addModelCommands } from './model-commands.ts';
 
 const program = addDemoCommand(addAuditCommands(addModelCommands(addDatabaseCommands(createProgram()))));
-program.description('facegate: the face engine (encode, verify, identify, eval, bench), the API database (db, models, audit, demo) and a door (door)');
+program.description(
+  'facegate: the face engine (encode, verify, identify, eval, bench), the API database (db, models, audit, demo) and a door (door)',
+);
 // `facegate door` is dispatched by bin/facegate.js to @facegate/client before this program loads (a door
 // starts fast and face-core stays free of HTTP code); it is listed here so that `facegate --help` shows it.
 program

@@ -11,7 +11,9 @@ function histograms(a: ModelReplay, b: ModelReplay): string {
   a.histogram.forEach((n, i) => {
     const m = b.histogram[i] ?? 0;
     if (n === 0 && m === 0) return;
-    lines.push(`${(i * 0.05).toFixed(2)}-${((i + 1) * 0.05).toFixed(2)}  ${bar(n)} ${String(n).padStart(4)}  ${bar(m)} ${String(m).padStart(4)}`);
+    lines.push(
+      `${(i * 0.05).toFixed(2)}-${((i + 1) * 0.05).toFixed(2)}  ${bar(n)} ${String(n).padStart(4)}  ${bar(m)} ${String(m).padStart(4)}`,
+    );
   });
   return lines.join('\n');
 }
@@ -23,8 +25,14 @@ export function addModelCommands(program: Command): Command {
 
   models
     .command('compare')
-    .description("replay the deployment's audit history (the face images kept) with the active model and another: how many decisions would change, and each model's distances")
-    .addOption(new Option('--head <file>', 'a head written by facegate train (stored in the database, so it can be activated later)').conflicts('encoder'))
+    .description(
+      "replay the deployment's audit history (the face images kept) with the active model and another: how many decisions would change, and each model's distances",
+    )
+    .addOption(
+      new Option('--head <file>', 'a head written by facegate train (stored in the database, so it can be activated later)').conflicts(
+        'encoder',
+      ),
+    )
     .addOption(new Option('--encoder', 'compare with the encoder alone'))
     .option('--last <n>', 'attempts to replay (at most 2,000)', (v) => parseInt(v, 10), 200)
     .addOption(json)
@@ -33,7 +41,10 @@ export function addModelCommands(program: Command): Command {
         if (!options.head && !options.encoder) throw new Error('name the candidate: --head FILE or --encoder');
         const head = options.head ? await app.services.models.addHead(await readFile(options.head, 'utf8')) : null;
         const c = await app.services.models.compare(head?.id ?? null, options.last);
-        if (options.json) return void process.stdout.write(`${JSON.stringify({ ...c, changes: c.changes.filter((x) => x.before !== x.after || x.beforePersonId !== x.afterPersonId) })}\n`);
+        if (options.json)
+          return void process.stdout.write(
+            `${JSON.stringify({ ...c, changes: c.changes.filter((x) => x.before !== x.after || x.beforePersonId !== x.afterPersonId) })}\n`,
+          );
         process.stdout.write(
           [
             `now:       ${c.current.model}`,
@@ -51,7 +62,9 @@ export function addModelCommands(program: Command): Command {
 
   models
     .command('activate')
-    .description('re-encode every sample with another model, then switch decisions to it (the API instances run the job; --wait runs it here)')
+    .description(
+      're-encode every sample with another model, then switch decisions to it (the API instances run the job; --wait runs it here)',
+    )
     .addOption(new Option('--head <file>', 'a head written by facegate train').conflicts('encoder'))
     .addOption(new Option('--encoder', 'back to the encoder alone'))
     .option('--wait', 'stay until the switch (this process runs the job if no API instance holds it)')
@@ -66,8 +79,19 @@ export function addModelCommands(program: Command): Command {
           await new Promise((r) => setTimeout(r, 500));
           change = (await app.db.prisma.modelChange.findUniqueOrThrow({ where: { id: change.id } })) as typeof change;
         }
-        const result = { id: change.id, status: change.status, toModel: change.toModel, done: change.done, total: change.total, failed: change.failed };
-        process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : `${change.status === 'done' ? 'switched to' : 'changing to'} ${change.toModel}: ${change.done} of ${change.total} samples re-encoded${change.failed ? `, ${change.failed} without a face` : ''}\n`);
+        const result = {
+          id: change.id,
+          status: change.status,
+          toModel: change.toModel,
+          done: change.done,
+          total: change.total,
+          failed: change.failed,
+        };
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify(result)}\n`
+            : `${change.status === 'done' ? 'switched to' : 'changing to'} ${change.toModel}: ${change.done} of ${change.total} samples re-encoded${change.failed ? `, ${change.failed} without a face` : ''}\n`,
+        );
       }),
     );
 
@@ -75,7 +99,7 @@ export function addModelCommands(program: Command): Command {
     .command('encoder')
     .argument('<precision>', 'float32 or int8')
     .description(
-      "move the deployment (DATABASE_URL) to another encoder: the database remembers it, a running model change is cancelled, the encoder alone becomes the active model; restart every API instance, and they re-encode every face in the background (people are not recognised until theirs is done)",
+      'move the deployment (DATABASE_URL) to another encoder: the database remembers it, a running model change is cancelled, the encoder alone becomes the active model; restart every API instance, and they re-encode every face in the background (people are not recognised until theirs is done)',
     )
     .option('--drop-head', 'move even though a head is the active model (the encoder alone takes its place)')
     .addOption(json)
@@ -90,7 +114,9 @@ export function addModelCommands(program: Command): Command {
       const db = createDb({ databaseUrl: loadConfig().DATABASE_URL });
       try {
         await db.migrate();
-        const moved = await moveEncoder(db.prisma, encoderModelId(encoderPrecision(precision)), null, { dropHead: options.dropHead === true });
+        const moved = await moveEncoder(db.prisma, encoderModelId(encoderPrecision(precision)), null, {
+          dropHead: options.dropHead === true,
+        });
         process.stdout.write(
           options.json
             ? `${JSON.stringify(moved)}\n`

@@ -2,7 +2,17 @@
 // backup API; pg_dump's single snapshot on PostgreSQL), sealed with AES-256-GCM under the data key or a
 // passphrase, and its restore into an empty database only.
 import { spawn } from 'node:child_process';
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  scrypt as scryptCallback,
+  timingSafeEqual,
+  type ScryptOptions,
+} from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { link, mkdir, mkdtemp, open, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -53,7 +63,8 @@ const MAX_HEADER = 64 * 1024;
 const SCRYPT = { N: 2 ** 17, r: 8, p: 1 };
 const SCRYPT_LIMITS = { N: 2 ** 20, r: 16, p: 4 };
 
-type Seal = { kind: 'data-key'; keyId: string; salt: string } | { kind: 'passphrase'; kdf: 'scrypt'; N: number; r: number; p: number; salt: string };
+type Seal =
+  { kind: 'data-key'; keyId: string; salt: string } | { kind: 'passphrase'; kdf: 'scrypt'; N: number; r: number; p: number; salt: string };
 
 export interface BackupHeader {
   provider: 'sqlite' | 'postgresql';
@@ -75,17 +86,31 @@ export type SealWith = { passphrase: string } | { dataKey: Buffer | null; previo
 const keyIdOf = (key: Uint8Array) => createHash('sha256').update(key).digest().subarray(0, 4).toString('hex');
 const checkOf = (key: Buffer) => createHmac('sha256', key).update('facegate backup key check').digest().subarray(0, 16);
 const scrypt = (passphrase: string, salt: Buffer, options: ScryptOptions) =>
-  new Promise<Buffer>((resolve, reject) => scryptCallback(passphrase.normalize('NFC'), salt, 32, { ...options, maxmem: 256 * 1024 * 1024 }, (error, key) => (error ? reject(error) : resolve(key))));
+  new Promise<Buffer>((resolve, reject) =>
+    scryptCallback(passphrase.normalize('NFC'), salt, 32, { ...options, maxmem: 256 * 1024 * 1024 }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    ),
+  );
 const dataKeySubkey = (key: Buffer, salt: Buffer) => Buffer.from(hkdfSync('sha256', key, salt, 'facegate backup v1', 32));
 
 async function sealKey(withKey: SealWith): Promise<{ key: Buffer; seal: Seal }> {
   const salt = randomBytes(16);
   if ('passphrase' in withKey) {
     if (withKey.passphrase.length === 0) throw new BackupError('PASSPHRASE_REQUIRED', 'the passphrase is empty');
-    return { key: await scrypt(withKey.passphrase, salt, SCRYPT), seal: { kind: 'passphrase', kdf: 'scrypt', ...SCRYPT, salt: salt.toString('base64') } };
+    return {
+      key: await scrypt(withKey.passphrase, salt, SCRYPT),
+      seal: { kind: 'passphrase', kdf: 'scrypt', ...SCRYPT, salt: salt.toString('base64') },
+    };
   }
-  if (!withKey.dataKey) throw new BackupError('NO_DATA_KEY', 'no data key (FACEGATE_DATA_KEY or the data key file) to seal the backup with; give a passphrase instead');
-  return { key: dataKeySubkey(withKey.dataKey, salt), seal: { kind: 'data-key', keyId: keyIdOf(withKey.dataKey), salt: salt.toString('base64') } };
+  if (!withKey.dataKey)
+    throw new BackupError(
+      'NO_DATA_KEY',
+      'no data key (FACEGATE_DATA_KEY or the data key file) to seal the backup with; give a passphrase instead',
+    );
+  return {
+    key: dataKeySubkey(withKey.dataKey, salt),
+    seal: { kind: 'data-key', keyId: keyIdOf(withKey.dataKey), salt: salt.toString('base64') },
+  };
 }
 
 async function openKey(header: BackupHeader, withKey: SealWith): Promise<Buffer> {
@@ -93,18 +118,33 @@ async function openKey(header: BackupHeader, withKey: SealWith): Promise<Buffer>
   const salt = Buffer.from(seal.salt, 'base64');
   let key: Buffer;
   if (seal.kind === 'passphrase') {
-    if (!('passphrase' in withKey) || withKey.passphrase.length === 0) throw new BackupError('PASSPHRASE_REQUIRED', 'this backup is sealed with a passphrase: give it (--passphrase-file or FACEGATE_BACKUP_PASSPHRASE)');
-    if (!(seal.N <= SCRYPT_LIMITS.N && seal.r <= SCRYPT_LIMITS.r && seal.p <= SCRYPT_LIMITS.p)) throw new BackupError('BACKUP_TAMPERED', 'the backup asks for scrypt parameters beyond any this version writes');
+    if (!('passphrase' in withKey) || withKey.passphrase.length === 0)
+      throw new BackupError(
+        'PASSPHRASE_REQUIRED',
+        'this backup is sealed with a passphrase: give it (--passphrase-file or FACEGATE_BACKUP_PASSPHRASE)',
+      );
+    if (!(seal.N <= SCRYPT_LIMITS.N && seal.r <= SCRYPT_LIMITS.r && seal.p <= SCRYPT_LIMITS.p))
+      throw new BackupError('BACKUP_TAMPERED', 'the backup asks for scrypt parameters beyond any this version writes');
     key = await scrypt(withKey.passphrase, salt, { N: seal.N, r: seal.r, p: seal.p });
-    if (!timingSafeEqual(checkOf(key), Buffer.from(header.check, 'base64'))) throw new BackupError('WRONG_PASSPHRASE', 'wrong passphrase for this backup');
+    if (!timingSafeEqual(checkOf(key), Buffer.from(header.check, 'base64')))
+      throw new BackupError('WRONG_PASSPHRASE', 'wrong passphrase for this backup');
     return key;
   }
-  if ('passphrase' in withKey) throw new BackupError('WRONG_DATA_KEY', `this backup is sealed with data key ${seal.keyId}, not a passphrase: restore it with that key in FACEGATE_DATA_KEY (or its key file)`);
+  if ('passphrase' in withKey)
+    throw new BackupError(
+      'WRONG_DATA_KEY',
+      `this backup is sealed with data key ${seal.keyId}, not a passphrase: restore it with that key in FACEGATE_DATA_KEY (or its key file)`,
+    );
   const ring = [withKey.dataKey, ...(withKey.previous ?? [])].filter((k): k is Buffer => k !== null);
   const dataKey = ring.find((k) => keyIdOf(k) === seal.keyId);
-  if (!dataKey) throw new BackupError('WRONG_DATA_KEY', `this backup is sealed with data key ${seal.keyId}; ${ring.length ? `the keys given are ${ring.map(keyIdOf).join(', ')}` : 'no data key is set'} (FACEGATE_DATA_KEY, FACEGATE_DATA_KEY_FILE or data.key beside the SQLite file)`);
+  if (!dataKey)
+    throw new BackupError(
+      'WRONG_DATA_KEY',
+      `this backup is sealed with data key ${seal.keyId}; ${ring.length ? `the keys given are ${ring.map(keyIdOf).join(', ')}` : 'no data key is set'} (FACEGATE_DATA_KEY, FACEGATE_DATA_KEY_FILE or data.key beside the SQLite file)`,
+    );
   key = dataKeySubkey(dataKey, salt);
-  if (!timingSafeEqual(checkOf(key), Buffer.from(header.check, 'base64'))) throw new BackupError('BACKUP_TAMPERED', 'the backup header does not match its data key: the file was altered');
+  if (!timingSafeEqual(checkOf(key), Buffer.from(header.check, 'base64')))
+    throw new BackupError('BACKUP_TAMPERED', 'the backup header does not match its data key: the file was altered');
   return key;
 }
 
@@ -117,14 +157,26 @@ function pgTool(target: Extract<DatabaseTarget, { provider: 'postgresql' }>) {
 }
 
 /** Runs a PostgreSQL tool; its stdout is handed to `consume` while it runs. */
-async function runPgTool(command: string, args: string[], env: NodeJS.ProcessEnv, consume?: (stdout: NodeJS.ReadableStream) => Promise<void>): Promise<string> {
+async function runPgTool(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  consume?: (stdout: NodeJS.ReadableStream) => Promise<void>,
+): Promise<string> {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new BackupError('PG_TOOL_MISSING', `${command} is not installed: install PostgreSQL's client tools (Debian: apt-get install postgresql-client)`) : error),
+      reject(
+        error.code === 'ENOENT'
+          ? new BackupError(
+              'PG_TOOL_MISSING',
+              `${command} is not installed: install PostgreSQL's client tools (Debian: apt-get install postgresql-client)`,
+            )
+          : error,
+      ),
     );
     child.once('close', resolve);
   });
@@ -166,7 +218,10 @@ export async function backupDatabase(databaseUrl: string, file: string, withKey:
   if (existsSync(file)) throw new BackupError('BACKUP_EXISTS', `${file} exists: backups are never overwritten, choose another name`);
   const { key, seal } = await sealKey(withKey);
   const iv = randomBytes(12);
-  let source: { header: Omit<BackupHeader, 'seal' | 'iv' | 'check' | 'createdAt'>; stream: (sink: (input: NodeJS.ReadableStream) => Promise<void>) => Promise<void> };
+  let source: {
+    header: Omit<BackupHeader, 'seal' | 'iv' | 'check' | 'createdAt'>;
+    stream: (sink: (input: NodeJS.ReadableStream) => Promise<void>) => Promise<void>;
+  };
   if (target.provider === 'sqlite') {
     if (!existsSync(target.filename)) throw new Error(`no SQLite database at ${target.filename}`);
     source = {
@@ -199,10 +254,22 @@ export async function backupDatabase(databaseUrl: string, file: string, withKey:
     const tool = pgTool(target);
     source = {
       header: { provider: 'postgresql', format: 'pg_dump', schema, migration },
-      stream: (sink) => runPgTool('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--schema=${schema}`, `--dbname=${tool.dbname}`], tool.env, sink).then(() => undefined),
+      stream: (sink) =>
+        runPgTool(
+          'pg_dump',
+          ['--format=custom', '--no-owner', '--no-privileges', `--schema=${schema}`, `--dbname=${tool.dbname}`],
+          tool.env,
+          sink,
+        ).then(() => undefined),
     };
   }
-  const header: BackupHeader = { ...source.header, createdAt: new Date().toISOString(), seal, iv: iv.toString('base64'), check: checkOf(key).toString('base64') };
+  const header: BackupHeader = {
+    ...source.header,
+    createdAt: new Date().toISOString(),
+    seal,
+    iv: iv.toString('base64'),
+    check: checkOf(key).toString('base64'),
+  };
   const headerBytes = Buffer.from(JSON.stringify(header));
   const prefix = Buffer.alloc(PREFIX);
   MAGIC.copy(prefix);
@@ -230,7 +297,9 @@ export async function backupDatabase(databaseUrl: string, file: string, withKey:
     await handle.sync().finally(() => handle.close());
     // link, not rename: a file that appeared under the name meanwhile is not replaced.
     await link(partial, file).catch((error: NodeJS.ErrnoException) => {
-      throw error.code === 'EEXIST' ? new BackupError('BACKUP_EXISTS', `${file} exists: backups are never overwritten, choose another name`) : error;
+      throw error.code === 'EEXIST'
+        ? new BackupError('BACKUP_EXISTS', `${file} exists: backups are never overwritten, choose another name`)
+        : error;
     });
   } finally {
     await unlink(partial).catch(() => undefined);
@@ -245,11 +314,14 @@ export async function readBackupHeader(file: string): Promise<{ header: BackupHe
     const { size } = await handle.stat();
     const prefix = Buffer.alloc(PREFIX);
     await handle.read(prefix, 0, PREFIX, 0);
-    if (size < PREFIX + TAG_BYTES || !MAGIC.equals(prefix.subarray(0, MAGIC.length))) throw new BackupError('NOT_A_BACKUP', `${file} is not a facegate backup`);
+    if (size < PREFIX + TAG_BYTES || !MAGIC.equals(prefix.subarray(0, MAGIC.length)))
+      throw new BackupError('NOT_A_BACKUP', `${file} is not a facegate backup`);
     const version = prefix.readUInt8(MAGIC.length);
-    if (version !== VERSION) throw new BackupError('UNSUPPORTED_BACKUP_VERSION', `${file} is a backup of format ${version}; this version reads format ${VERSION}`);
+    if (version !== VERSION)
+      throw new BackupError('UNSUPPORTED_BACKUP_VERSION', `${file} is a backup of format ${version}; this version reads format ${VERSION}`);
     const length = prefix.readUInt32BE(MAGIC.length + 1);
-    if (length > MAX_HEADER || PREFIX + length + TAG_BYTES > size) throw new BackupError('BACKUP_TAMPERED', `${file}: its header length is impossible (the file was altered or cut short)`);
+    if (length > MAX_HEADER || PREFIX + length + TAG_BYTES > size)
+      throw new BackupError('BACKUP_TAMPERED', `${file}: its header length is impossible (the file was altered or cut short)`);
     const headerBytes = Buffer.alloc(length);
     await handle.read(headerBytes, 0, length, PREFIX);
     const tag = Buffer.alloc(TAG_BYTES);
@@ -260,7 +332,13 @@ export async function readBackupHeader(file: string): Promise<{ header: BackupHe
     } catch {
       throw new BackupError('BACKUP_TAMPERED', `${file}: its header is not readable (the file was altered)`);
     }
-    if (!['sqlite', 'postgresql'].includes(header.provider) || !header.seal || typeof header.iv !== 'string' || typeof header.check !== 'string' || (header.schema !== null && !SCHEMA_NAME.test(header.schema))) {
+    if (
+      !['sqlite', 'postgresql'].includes(header.provider) ||
+      !header.seal ||
+      typeof header.iv !== 'string' ||
+      typeof header.check !== 'string' ||
+      (header.schema !== null && !SCHEMA_NAME.test(header.schema))
+    ) {
       throw new BackupError('BACKUP_TAMPERED', `${file}: its header is not one this version writes (the file was altered)`);
     }
     return { header, aad: Buffer.concat([prefix, headerBytes]), size, tag };
@@ -279,10 +357,15 @@ async function decryptBody(file: string, withKey: SealWith, out: string): Promis
   const start = aad.length;
   const end = size - TAG_BYTES; // exclusive
   try {
-    await pipeline(end > start ? createReadStream(file, { start, end: end - 1 }) : [Buffer.alloc(0)], decipher, createWriteStream(out, { flags: 'wx', mode: 0o600 }));
+    await pipeline(
+      end > start ? createReadStream(file, { start, end: end - 1 }) : [Buffer.alloc(0)],
+      decipher,
+      createWriteStream(out, { flags: 'wx', mode: 0o600 }),
+    );
   } catch (error) {
     await rm(out, { force: true });
-    if (error instanceof Error && /unable to authenticate|auth/i.test(error.message)) throw new BackupError('BACKUP_TAMPERED', `${file} does not authenticate: it was altered or cut short; nothing was restored`);
+    if (error instanceof Error && /unable to authenticate|auth/i.test(error.message))
+      throw new BackupError('BACKUP_TAMPERED', `${file} does not authenticate: it was altered or cut short; nothing was restored`);
     throw error;
   }
   return header;
@@ -300,7 +383,8 @@ export async function restoreDatabase(databaseUrl: string, file: string, withKey
   const started = Date.now();
   const target = parseDatabaseUrl(databaseUrl);
   const { header } = await readBackupHeader(file);
-  if (header.provider !== target.provider) throw new BackupError('PROVIDER_MISMATCH', `${file} is a ${header.provider} backup; DATABASE_URL is ${target.provider}`);
+  if (header.provider !== target.provider)
+    throw new BackupError('PROVIDER_MISMATCH', `${file} is a ${header.provider} backup; DATABASE_URL is ${target.provider}`);
   if (target.provider === 'sqlite') {
     await refuseNonEmptySqlite(target.filename);
     await mkdir(path.dirname(target.filename), { recursive: true, mode: 0o700 });
@@ -310,7 +394,8 @@ export async function restoreDatabase(databaseUrl: string, file: string, withKey
       const db = new Database(temp, { fileMustExist: true });
       try {
         const check = db.pragma('integrity_check', { simple: true });
-        if (check !== 'ok') throw new BackupError('BACKUP_TAMPERED', `the database in ${file} fails SQLite's integrity check: ${String(check)}`);
+        if (check !== 'ok')
+          throw new BackupError('BACKUP_TAMPERED', `the database in ${file} fails SQLite's integrity check: ${String(check)}`);
       } finally {
         db.close();
       }
@@ -329,23 +414,50 @@ export async function restoreDatabase(databaseUrl: string, file: string, withKey
     const dir = await mkdtemp(path.join(os.tmpdir(), 'facegate-restore-'));
     let created = false;
     try {
-      const tables = async (name: string) => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1`, [name])).rows[0]!.n);
-      const schemaExists = async (name: string) => ((await client.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [name])).rowCount ?? 0) > 0;
+      const tables = async (name: string) =>
+        Number(
+          (await client.query<{ n: string }>(`SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1`, [name]))
+            .rows[0]!.n,
+        );
+      const schemaExists = async (name: string) =>
+        ((await client.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [name])).rowCount ?? 0) > 0;
       const count = await tables(schema);
-      if (count > 0) throw new BackupError('DATABASE_NOT_EMPTY', `schema ${schema} of the target database holds ${count} tables: restore writes only into an empty database (a new database or schema)`);
+      if (count > 0)
+        throw new BackupError(
+          'DATABASE_NOT_EMPTY',
+          `schema ${schema} of the target database holds ${count} tables: restore writes only into an empty database (a new database or schema)`,
+        );
       // pg_dump names the schema it dumped in every statement: restored under that name, then renamed.
-      if (dumped !== schema && (await schemaExists(dumped))) throw new BackupError('DATABASE_NOT_EMPTY', `the backup is of schema ${dumped}, which exists in the target database: restore into schema ${dumped} (?schema=${dumped}) or drop it first`);
+      if (dumped !== schema && (await schemaExists(dumped)))
+        throw new BackupError(
+          'DATABASE_NOT_EMPTY',
+          `the backup is of schema ${dumped}, which exists in the target database: restore into schema ${dumped} (?schema=${dumped}) or drop it first`,
+        );
       const dump = path.join(dir, 'dump');
       await decryptBody(file, withKey, dump);
       const tool = pgTool(target);
       // Every object of the dump but the schema itself, which is created here (it may exist, empty, e.g. public).
-      const list = (await runPgTool('pg_restore', ['--list', dump], tool.env)).split('\n').filter((line) => !/ SCHEMA - | COMMENT - SCHEMA /.test(line));
+      const list = (await runPgTool('pg_restore', ['--list', dump], tool.env))
+        .split('\n')
+        .filter((line) => !/ SCHEMA - | COMMENT - SCHEMA /.test(line));
       await writeFile(path.join(dir, 'list'), list.join('\n'), { mode: 0o600 });
       if (!(await schemaExists(dumped))) {
         await client.query(`CREATE SCHEMA "${dumped}"`);
         created = true;
       }
-      await runPgTool('pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', `--use-list=${path.join(dir, 'list')}`, `--dbname=${tool.dbname}`, dump], tool.env);
+      await runPgTool(
+        'pg_restore',
+        [
+          '--no-owner',
+          '--no-privileges',
+          '--exit-on-error',
+          '--single-transaction',
+          `--use-list=${path.join(dir, 'list')}`,
+          `--dbname=${tool.dbname}`,
+          dump,
+        ],
+        tool.env,
+      );
       if (dumped !== schema) {
         await client.query('BEGIN');
         await client.query(`DROP SCHEMA IF EXISTS "${schema}"`);
@@ -371,7 +483,11 @@ async function refuseNonEmptySqlite(filename: string): Promise<void> {
   const db = new Database(filename, { readonly: true });
   try {
     const n = (db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get() as { n: number }).n;
-    if (n > 0) throw new BackupError('DATABASE_NOT_EMPTY', `${filename} holds a database (${n} tables): restore writes only into an empty one (a new file)`);
+    if (n > 0)
+      throw new BackupError(
+        'DATABASE_NOT_EMPTY',
+        `${filename} holds a database (${n} tables): restore writes only into an empty one (a new file)`,
+      );
   } finally {
     db.close();
   }

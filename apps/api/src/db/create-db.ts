@@ -35,11 +35,16 @@ export interface CreateDbOptions {
 const SQLITE_PRAGMAS = 'PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 15000; PRAGMA secure_delete = ON;';
 
 function sqliteAdapter(filename: string): SqlDriverAdapterFactory {
-  return releasingTransactions(new PrismaBetterSQLite3({ url: `file:${filename}`, timeout: 15_000 }), (adapter) => adapter.executeScript(SQLITE_PRAGMAS));
+  return releasingTransactions(new PrismaBetterSQLite3({ url: `file:${filename}`, timeout: 15_000 }), (adapter) =>
+    adapter.executeScript(SQLITE_PRAGMAS),
+  );
 }
 
 /** The adapter's transactions end (their lock or connection released) even when COMMIT or ROLLBACK fails. */
-function releasingTransactions(base: SqlDriverAdapterFactory, prepare?: (adapter: SqlDriverAdapter) => Promise<void>): SqlDriverAdapterFactory {
+function releasingTransactions(
+  base: SqlDriverAdapterFactory,
+  prepare?: (adapter: SqlDriverAdapter) => Promise<void>,
+): SqlDriverAdapterFactory {
   return {
     provider: base.provider,
     adapterName: base.adapterName,

@@ -8,7 +8,10 @@ import { parseDataKey } from './sealed.ts';
 /** Where generated key files live by default: beside the SQLite file, else in apps/api/data/. */
 export function defaultKeyFile(databaseUrl: string, name: string): string {
   const target = parseDatabaseUrl(databaseUrl);
-  const dir = target.provider === 'sqlite' ? path.dirname(target.filename) : path.dirname((parseDatabaseUrl(DEFAULT_DATABASE_URL) as { filename: string }).filename);
+  const dir =
+    target.provider === 'sqlite'
+      ? path.dirname(target.filename)
+      : path.dirname((parseDatabaseUrl(DEFAULT_DATABASE_URL) as { filename: string }).filename);
   return path.join(dir, name);
 }
 
@@ -22,7 +25,10 @@ export function dataKeyFile(config: Config): string {
  * `create: false` (backup, restore) never generates a key file: a new key would open nothing.
  */
 export function dataKeys(config: Config, options: { create: boolean }): { current: Buffer | null; previous: Buffer[] } {
-  const previous = (config.FACEGATE_DATA_KEY_PREVIOUS ?? '').split(',').filter((k) => k.trim()).map((k) => parseDataKey(k, 'FACEGATE_DATA_KEY_PREVIOUS'));
+  const previous = (config.FACEGATE_DATA_KEY_PREVIOUS ?? '')
+    .split(',')
+    .filter((k) => k.trim())
+    .map((k) => parseDataKey(k, 'FACEGATE_DATA_KEY_PREVIOUS'));
   if (config.FACEGATE_DATA_KEY) return { current: parseDataKey(config.FACEGATE_DATA_KEY, 'FACEGATE_DATA_KEY'), previous };
   const file = dataKeyFile(config);
   if (options.create) return { current: readOrCreateKeyFile(file).subarray(0, 32), previous };

@@ -22,9 +22,7 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 export function parseDatabaseUrl(url: string): DatabaseTarget {
   if (url.startsWith('file:')) {
     const withoutQuery = url.split('?')[0]!;
-    const filename = withoutQuery.startsWith('file://')
-      ? fileURLToPath(withoutQuery)
-      : path.resolve(withoutQuery.slice('file:'.length));
+    const filename = withoutQuery.startsWith('file://') ? fileURLToPath(withoutQuery) : path.resolve(withoutQuery.slice('file:'.length));
     if (withoutQuery === 'file:' || filename.endsWith(':memory:')) {
       // The migrator and Prisma use separate connections, so an in-memory database would not be shared.
       throw new Error(`DATABASE_URL must name a SQLite file, got ${JSON.stringify(url)}`);

@@ -222,10 +222,7 @@ for (const provider of PROVIDERS) {
       const outputs = await Promise.all([run(), run()]);
       const names = loadMigrations(provider).map((m) => m.name);
       // One process applied everything, the other found the database up to date.
-      expect(outputs.map((o) => o.stdout.trim()).sort()).toEqual([
-        `${provider}: applied ${names.join(', ')}`,
-        `${provider}: up to date`,
-      ]);
+      expect(outputs.map((o) => o.stdout.trim()).sort()).toEqual([`${provider}: applied ${names.join(', ')}`, `${provider}: up to date`]);
       const db = createDb({ databaseUrl: database.url });
       try {
         const rows = await db.prisma.$queryRawUnsafe<{ name: string }[]>('SELECT "name" FROM "_migrations" ORDER BY "name"');

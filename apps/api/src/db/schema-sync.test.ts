@@ -4,7 +4,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkInStep, fullSchemaSql } from '../../scripts/schema-tools.ts';
 import { createDb } from './create-db.ts';
-import { createTestDatabase, describeStructure, PROVIDERS, providerAvailable, runScript, suiteTitle, type TestDatabase } from './test-support.ts';
+import {
+  createTestDatabase,
+  describeStructure,
+  PROVIDERS,
+  providerAvailable,
+  runScript,
+  suiteTitle,
+  type TestDatabase,
+} from './test-support.ts';
 
 describe('schema and migrations', () => {
   it('are in step (same as `npm run db:check`)', async () => {

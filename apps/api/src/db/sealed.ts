@@ -43,7 +43,10 @@ export function createDataCipher(current: Uint8Array, previous: readonly Uint8Ar
       if (!isSealed(bytes)) return bytes;
       const id = bytes.subarray(MAGIC.length, MAGIC.length + KEY_ID_BYTES);
       const key = ring.get(id.toString('hex'));
-      if (!key) throw new Error(`a value is sealed under data key ${id.toString('hex')}, which is not in FACEGATE_DATA_KEY or FACEGATE_DATA_KEY_PREVIOUS`);
+      if (!key)
+        throw new Error(
+          `a value is sealed under data key ${id.toString('hex')}, which is not in FACEGATE_DATA_KEY or FACEGATE_DATA_KEY_PREVIOUS`,
+        );
       const ivStart = MAGIC.length + KEY_ID_BYTES;
       const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(ivStart, ivStart + IV_BYTES));
       decipher.setAAD(bytes.subarray(0, ivStart));

@@ -4,8 +4,29 @@ import { UnavailableError } from '../errors.ts';
 // libpq-style SQLSTATEs (class 08: connection exceptions; 57P0x: shutting down, starting up), Node's socket
 // errors, Prisma's P1001/P1017, SQLite's SQLITE_FULL / SQLITE_IOERR (the disk), wrapped by Prisma's driver
 // adapters in `cause` or `meta`.
-const CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', 'P1001', 'P1002', 'P1017', 'DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout']);
-const MESSAGES = /Connection terminated|Can't reach database server|database system is (shutting down|starting up|in recovery mode)|terminating connection due to administrator command|server closed the connection|connect ECONNREFUSED|Timed out fetching a new connection|Client has encountered a connection error/i;
+const CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  'P1001',
+  'P1002',
+  'P1017',
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+]);
+const MESSAGES =
+  /Connection terminated|Can't reach database server|database system is (shutting down|starting up|in recovery mode)|terminating connection due to administrator command|server closed the connection|connect ECONNREFUSED|Timed out fetching a new connection|Client has encountered a connection error/i;
 const FULL = /SQLITE_FULL|database or disk is full|No space left on device|ENOSPC/i;
 const DISK = /SQLITE_IOERR|disk I\/O error/i;
 
@@ -28,7 +49,8 @@ export function databaseFault(error: unknown, depth = 0): 'full' | 'disk' | 'unr
 export function unavailableError(error: unknown): UnavailableError | null {
   if (error instanceof UnavailableError) return error;
   const fault = databaseFault(error);
-  if (fault === 'full') return new UnavailableError('the database has no space left to record this: nothing was done (its disk is full)', 30);
+  if (fault === 'full')
+    return new UnavailableError('the database has no space left to record this: nothing was done (its disk is full)', 30);
   if (fault === 'disk') return new UnavailableError('the database cannot read or write its disk: nothing was done', 30);
   if (fault === 'unreachable') return new UnavailableError('the database cannot be reached: nothing was done; retry shortly');
   return null;

@@ -11,11 +11,21 @@ export async function erasePersonFromEvents(prisma: Prisma, personId: string): P
   const needle = JSON.stringify({ personId }).slice(1, -1); // "personId":"<id>"
   let changed = 0;
   const scrub = (payload: string) => JSON.stringify({ ...(JSON.parse(payload) as object), personId: null, personName: null });
-  for (const row of await prisma.webhookDelivery.findMany({ where: { payload: { contains: needle } }, select: { id: true, payload: true } })) {
-    changed += (await prisma.webhookDelivery.updateMany({ where: { id: row.id, payload: row.payload }, data: { payload: scrub(row.payload) } })).count;
+  for (const row of await prisma.webhookDelivery.findMany({
+    where: { payload: { contains: needle } },
+    select: { id: true, payload: true },
+  })) {
+    changed += (
+      await prisma.webhookDelivery.updateMany({ where: { id: row.id, payload: row.payload }, data: { payload: scrub(row.payload) } })
+    ).count;
   }
-  for (const row of await prisma.outboxMessage.findMany({ where: { payload: { contains: needle } }, select: { id: true, payload: true } })) {
-    changed += (await prisma.outboxMessage.updateMany({ where: { id: row.id, payload: row.payload }, data: { payload: scrub(row.payload) } })).count;
+  for (const row of await prisma.outboxMessage.findMany({
+    where: { payload: { contains: needle } },
+    select: { id: true, payload: true },
+  })) {
+    changed += (
+      await prisma.outboxMessage.updateMany({ where: { id: row.id, payload: row.payload }, data: { payload: scrub(row.payload) } })
+    ).count;
   }
   return changed;
 }

@@ -10,7 +10,6 @@ import { eventPayload, eventTopics, type EventDecision, type EventPayload, type 
 import { generateWebhookSecret } from './signature.ts';
 import { createWebhookDispatcher, DEFAULT_RETRY_POLICY, type WebhookRetryPolicy } from './webhook-dispatcher.ts';
 
-
 export interface EventsOptions {
   /** The MQTT broker (FACEGATE_MQTT_URL); no MQTT when unset. */
   readonly mqtt?: (Omit<MqttOptions, 'pollMs'> & { readonly discoveryPrefix?: string | null }) | null;
@@ -43,9 +42,11 @@ export function validateWebhookUrl(text: string, allow: readonly AllowedAddress[
   } catch {
     throw new InvalidInputError('the webhook URL is not a URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidInputError(`webhooks are sent over http or https, not ${url.protocol.replace(':', '')}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidInputError(`webhooks are sent over http or https, not ${url.protocol.replace(':', '')}`);
   if (!url.hostname) throw new InvalidInputError('the webhook URL has no host');
-  if (url.username || url.password) throw new InvalidInputError('the webhook URL must not carry a user name or password (the signature authenticates facegate)');
+  if (url.username || url.password)
+    throw new InvalidInputError('the webhook URL must not carry a user name or password (the signature authenticates facegate)');
   const refused = refusedHost(url, allow);
   if (refused) throw new InvalidInputError(`the webhook URL's host ${refused}`);
   return url.toString();
@@ -71,15 +72,25 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
     metrics?.eventDeliveries.inc({ channel, outcome });
     if (createdAt && outcome === 'delivered') metrics?.eventDeliverySeconds.observe({ channel }, (Date.now() - createdAt.getTime()) / 1000);
   };
-  const webhooks = createWebhookDispatcher(prisma, cipher, policy, { outcome: (outcome, createdAt) => observe('webhook', outcome, createdAt), error: report }, options.webhookAllow);
+  const webhooks = createWebhookDispatcher(
+    prisma,
+    cipher,
+    policy,
+    { outcome: (outcome, createdAt) => observe('webhook', outcome, createdAt), error: report },
+    options.webhookAllow,
+  );
   const mqtt = options.mqtt
-    ? createMqttPublisher(prisma, { ...options.mqtt, pollMs }, {
-        // Each connection announces every door again: a broker restarted without persistence lost the retained configs.
-        connected: () => void discoverAll().catch(report),
-        published: (rows) => rows.forEach((r) => observe('mqtt', 'delivered', r.createdAt)),
-        failed: (n) => metrics?.eventDeliveries.inc({ channel: 'mqtt', outcome: 'retry' }, n),
-        error: report,
-      })
+    ? createMqttPublisher(
+        prisma,
+        { ...options.mqtt, pollMs },
+        {
+          // Each connection announces every door again: a broker restarted without persistence lost the retained configs.
+          connected: () => void discoverAll().catch(report),
+          published: (rows) => rows.forEach((r) => observe('mqtt', 'delivered', r.createdAt)),
+          failed: (n) => metrics?.eventDeliveries.inc({ channel: 'mqtt', outcome: 'retry' }, n),
+          error: report,
+        },
+      )
     : null;
   metrics?.watchEvents({
     depth: async () => ({
@@ -110,7 +121,13 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
   /** The active webhooks that want an attempt with this decision at this door. */
   async function webhooksFor(payload: Pick<EventPayload, 'doorId' | 'decision'>): Promise<string[]> {
     const hooks = await activeWebhooks();
-    return hooks.filter((w) => (w.decisions.length === 0 || w.decisions.includes(payload.decision)) && (w.doorIds.length === 0 || (payload.doorId !== null && w.doorIds.includes(payload.doorId)))).map((w) => w.id);
+    return hooks
+      .filter(
+        (w) =>
+          (w.decisions.length === 0 || w.decisions.includes(payload.decision)) &&
+          (w.doorIds.length === 0 || (payload.doorId !== null && w.doorIds.includes(payload.doorId))),
+      )
+      .map((w) => w.id);
   }
 
   /**
@@ -118,7 +135,8 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
    * statement (the same SQL on SQLite and PostgreSQL): it runs after every door attempt, and Prisma
    * would wrap an updateMany in a transaction of its own.
    */
-  const mark = (eventId: string, stage: 1 | 2) => prisma.$executeRaw`UPDATE "RecognitionEvent" SET "eventsPublished" = ${stage} WHERE "id" = ${eventId} AND "eventsPublished" < ${stage}`;
+  const mark = (eventId: string, stage: 1 | 2) =>
+    prisma.$executeRaw`UPDATE "RecognitionEvent" SET "eventsPublished" = ${stage} WHERE "id" = ${eventId} AND "eventsPublished" < ${stage}`;
 
   /**
    * Writes an attempt's rows, and marks the attempt as written in the same transaction: an instance
@@ -129,13 +147,16 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
     const targets = await webhooksFor(payload);
     const topics = mqtt ? eventTopics(options.mqtt!.topicPrefix, payload) : [];
     await prisma.$transaction([
-      ...(targets.length > 0 ? [prisma.webhookDelivery.createMany({ data: targets.map((webhookId) => ({ webhookId, eventId, payload: body })) })] : []),
+      ...(targets.length > 0
+        ? [prisma.webhookDelivery.createMany({ data: targets.map((webhookId) => ({ webhookId, eventId, payload: body })) })]
+        : []),
       ...(topics.length > 0 ? [prisma.outboxMessage.createMany({ data: topics.map((topic) => ({ eventId, topic, payload: body })) })] : []),
       mark(eventId, stage),
     ]);
     if (targets.length === 0 && topics.length === 0) return;
     // A deletion that ran between reading the event and writing these rows did not see them: erase now.
-    if (payload.personId && !(await prisma.person.findUnique({ where: { id: payload.personId }, select: { id: true } }))) await erasePersonFromEvents(prisma, payload.personId);
+    if (payload.personId && !(await prisma.person.findUnique({ where: { id: payload.personId }, select: { id: true } })))
+      await erasePersonFromEvents(prisma, payload.personId);
     if (targets.length > 0) webhooks.wake();
     if (topics.length > 0) mqtt?.wake();
   }
@@ -154,7 +175,9 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
   /** An empty retained message on each config topic: Home Assistant removes the door's entities. */
   async function undiscover(doorId: string) {
     if (!discoveryPrefix) return;
-    await prisma.outboxMessage.createMany({ data: discoveryTopics(discoveryPrefix, doorId).map((topic) => ({ topic, payload: '', retain: true })) });
+    await prisma.outboxMessage.createMany({
+      data: discoveryTopics(discoveryPrefix, doorId).map((topic) => ({ topic, payload: '', retain: true })),
+    });
     mqtt?.wake();
   }
 
@@ -244,7 +267,9 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
     async create(input: WebhookInput & { name: string; url: string }) {
       const data = await clean(input);
       const secret = generateWebhookSecret();
-      const webhook = await prisma.webhook.create({ data: { name: data.name ?? input.name, url: data.url ?? input.url, ...data, secret: cipher.seal(Buffer.from(secret)) } });
+      const webhook = await prisma.webhook.create({
+        data: { name: data.name ?? input.name, url: data.url ?? input.url, ...data, secret: cipher.seal(Buffer.from(secret)) },
+      });
       hooks = null;
       return { webhook, secret };
     },
@@ -266,7 +291,22 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
     async test(id: string) {
       await getWebhook(id);
       const at = new Date();
-      const payload: EventPayload = { id: `test.${at.getTime()}`, type: 'webhook.test', attemptId: '', time: at.toISOString(), kind: 'test', doorId: null, doorName: null, decision: 'accepted', reason: 'test', accepted: true, personId: null, personName: null, stepUpReason: null, pinTries: 0 };
+      const payload: EventPayload = {
+        id: `test.${at.getTime()}`,
+        type: 'webhook.test',
+        attemptId: '',
+        time: at.toISOString(),
+        kind: 'test',
+        doorId: null,
+        doorName: null,
+        decision: 'accepted',
+        reason: 'test',
+        accepted: true,
+        personId: null,
+        personName: null,
+        stepUpReason: null,
+        pinTries: 0,
+      };
       const delivery = await prisma.webhookDelivery.create({ data: { webhookId: id, eventId: '', payload: JSON.stringify(payload) } });
       webhooks.wake();
       return delivery;
@@ -275,13 +315,19 @@ export function createEventsService(prisma: Prisma, cipher: DataCipher, options:
     async replay(deliveryId: string) {
       const original = await prisma.webhookDelivery.findUnique({ where: { id: deliveryId } });
       if (!original) throw new NotFoundError('webhook delivery');
-      const delivery = await prisma.webhookDelivery.create({ data: { webhookId: original.webhookId, eventId: original.eventId, payload: original.payload } });
+      const delivery = await prisma.webhookDelivery.create({
+        data: { webhookId: original.webhookId, eventId: original.eventId, payload: original.payload },
+      });
       webhooks.wake();
       return delivery;
     },
     deliveries(filter: { webhookId?: string | null; status?: string | null; eventId?: string | null }, offset: number, limit: number) {
       return prisma.webhookDelivery.findMany({
-        where: { ...(filter.webhookId ? { webhookId: filter.webhookId } : {}), ...(filter.status ? { status: filter.status } : {}), ...(filter.eventId ? { eventId: filter.eventId } : {}) },
+        where: {
+          ...(filter.webhookId ? { webhookId: filter.webhookId } : {}),
+          ...(filter.status ? { status: filter.status } : {}),
+          ...(filter.eventId ? { eventId: filter.eventId } : {}),
+        },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         skip: offset,
         take: limit,

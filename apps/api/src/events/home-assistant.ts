@@ -48,7 +48,8 @@ export function discoveryMessages(discoveryPrefix: string, topicPrefix: string, 
       name: 'Decision',
       unique_id: `${node}_decision`,
       event_types: [...EVENT_DECISIONS],
-      value_template: "{{ {'event_type': value_json.decision, 'reason': value_json.reason, 'kind': value_json.kind, 'time': value_json.time, 'attempt_id': value_json.attemptId} | to_json }}",
+      value_template:
+        "{{ {'event_type': value_json.decision, 'reason': value_json.reason, 'kind': value_json.kind, 'time': value_json.time, 'attempt_id': value_json.attemptId} | to_json }}",
       icon: 'mdi:door',
     },
     last_person: {
@@ -59,5 +60,8 @@ export function discoveryMessages(discoveryPrefix: string, topicPrefix: string, 
       icon: 'mdi:account',
     },
   };
-  return OBJECTS.map(({ component, object }) => ({ topic: `${discoveryPrefix}/${component}/${node}/${object}/config`, payload: JSON.stringify(configs[object]) }));
+  return OBJECTS.map(({ component, object }) => ({
+    topic: `${discoveryPrefix}/${component}/${node}/${object}/config`,
+    payload: JSON.stringify(configs[object]),
+  }));
 }

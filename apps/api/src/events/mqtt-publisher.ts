@@ -26,7 +26,12 @@ const BATCH = 200;
 export function createMqttPublisher(
   prisma: Prisma,
   options: MqttOptions,
-  hooks: { connected?: () => void; published?: (rows: { createdAt: Date }[]) => void; failed?: (count: number) => void; error: (error: unknown) => void },
+  hooks: {
+    connected?: () => void;
+    published?: (rows: { createdAt: Date }[]) => void;
+    failed?: (count: number) => void;
+    error: (error: unknown) => void;
+  },
 ) {
   const me = randomUUID();
   const statusTopic = `${options.topicPrefix}/status`;
@@ -66,7 +71,12 @@ export function createMqttPublisher(
     if (!client.connected) return false;
     const now = new Date();
     const free = { OR: [{ claimedUntil: null }, { claimedUntil: { lt: now } }] };
-    const candidates = await prisma.outboxMessage.findMany({ where: free, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: BATCH, select: { id: true } });
+    const candidates = await prisma.outboxMessage.findMany({
+      where: free,
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take: BATCH,
+      select: { id: true },
+    });
     if (candidates.length === 0) return false;
     const token = randomUUID();
     await prisma.outboxMessage.updateMany({
@@ -83,7 +93,10 @@ export function createMqttPublisher(
       hooks.published?.(done);
     }
     if (undone.length > 0) {
-      await prisma.outboxMessage.updateMany({ where: { id: { in: undone.map((r) => r.id) }, claimedBy: token }, data: { claimedBy: null, claimedUntil: null, attempts: { increment: 1 } } });
+      await prisma.outboxMessage.updateMany({
+        where: { id: { in: undone.map((r) => r.id) }, claimedBy: token },
+        data: { claimedBy: null, claimedUntil: null, attempts: { increment: 1 } },
+      });
       hooks.failed?.(undone.length);
       return false; // the broker went away: wait for the next connect or tick
     }

@@ -22,12 +22,16 @@ describe('webhook signatures', () => {
     expect(verifyWebhookSignature(secret, ts, body, `v1=deadbeef ${signature}`, { now })).toBe(true); // several signatures (rotation)
     expect(verifyWebhookSignature(secret, ts, body, signature, { now: new Date(now.getTime() + 301_000) })).toBe(false);
     expect(verifyWebhookSignature(secret, ts, body, signature, { now: new Date(now.getTime() - 301_000) })).toBe(false);
-    expect(verifyWebhookSignature(secret, ts, body, signature, { now: new Date(now.getTime() + 3_000_000), toleranceSeconds: 3600 })).toBe(true);
+    expect(verifyWebhookSignature(secret, ts, body, signature, { now: new Date(now.getTime() + 3_000_000), toleranceSeconds: 3600 })).toBe(
+      true,
+    );
     expect(verifyWebhookSignature(secret, ts, `${body} `, signature, { now })).toBe(false);
     expect(verifyWebhookSignature(generateWebhookSecret(), ts, body, signature, { now })).toBe(false);
     expect(verifyWebhookSignature(secret, ts + 1, body, signature, { now })).toBe(false);
-    for (const bad of [undefined, '', 'v1=', 'v0=' + signature.slice(3), signature.slice(0, -2)]) expect(verifyWebhookSignature(secret, ts, body, bad, { now })).toBe(false);
-    for (const bad of [undefined, null, '', '12.5', '-1', 'abc']) expect(verifyWebhookSignature(secret, bad, body, signature, { now })).toBe(false);
+    for (const bad of [undefined, '', 'v1=', 'v0=' + signature.slice(3), signature.slice(0, -2)])
+      expect(verifyWebhookSignature(secret, ts, body, bad, { now })).toBe(false);
+    for (const bad of [undefined, null, '', '12.5', '-1', 'abc'])
+      expect(verifyWebhookSignature(secret, bad, body, signature, { now })).toBe(false);
   });
 });
 
@@ -47,11 +51,20 @@ describe('webhook URLs', () => {
     // This host only when the operator opened it (FACEGATE_WEBHOOK_ALLOW), on that port.
     expect(() => validateWebhookUrl('http://127.0.0.1:1880/hook')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
     expect(validateWebhookUrl('http://127.0.0.1:1880/hook', parseWebhookAllowList('127.0.0.1:1880'))).toBe('http://127.0.0.1:1880/hook');
-    expect(() => validateWebhookUrl('http://127.0.0.1:1881/hook', parseWebhookAllowList('127.0.0.1:1880'))).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => validateWebhookUrl('http://127.0.0.1:1881/hook', parseWebhookAllowList('127.0.0.1:1880'))).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
     expect(validateWebhookUrl('http://[::1]:8080/', parseWebhookAllowList('[::1]:8080, 10.1.1.1'))).toBe('http://[::1]:8080/');
     expect(() => parseWebhookAllowList('127.0.0.1:99999')).toThrow(/FACEGATE_WEBHOOK_ALLOW/);
     expect(() => parseWebhookAllowList('example.com')).toThrow(/FACEGATE_WEBHOOK_ALLOW/);
-    for (const bad of ['ftp://example.com/', 'file:///etc/passwd', 'javascript:alert(1)', 'example.com/hook', 'https://user:pw@example.com/', `https://example.com/${'a'.repeat(2000)}`]) {
+    for (const bad of [
+      'ftp://example.com/',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'example.com/hook',
+      'https://user:pw@example.com/',
+      `https://example.com/${'a'.repeat(2000)}`,
+    ]) {
       expect(() => validateWebhookUrl(bad)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
     }
   });

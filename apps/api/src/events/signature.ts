@@ -34,7 +34,13 @@ export interface VerifyOptions {
  * `${timestamp}.${body}` and `timestamp` (X-Facegate-Timestamp) is within the tolerance of now. `body`
  * must be the raw request body, byte for byte, not re-serialised JSON. Compares in constant time.
  */
-export function verifyWebhookSignature(secret: string, timestamp: string | number | null | undefined, body: string, signature: string | null | undefined, options: VerifyOptions = {}): boolean {
+export function verifyWebhookSignature(
+  secret: string,
+  timestamp: string | number | null | undefined,
+  body: string,
+  signature: string | null | undefined,
+  options: VerifyOptions = {},
+): boolean {
   if (timestamp === null || timestamp === undefined || !signature) return false;
   const text = String(timestamp).trim();
   if (!/^\d{1,12}$/.test(text)) return false;

@@ -44,7 +44,8 @@ export function parseWebhookAllowList(text: string | undefined): AllowedAddress[
     const match = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry) ?? /^([^:]+)(?::(\d+))?$/.exec(entry) ?? [entry, entry, undefined];
     const address = canonical(match[1]!);
     const port = match[2] === undefined ? null : Number(match[2]);
-    if (!address || (port !== null && (port < 1 || port > 65_535))) throw new Error(`FACEGATE_WEBHOOK_ALLOW: "${entry}" is not an address with an optional port (e.g. 127.0.0.1:1880 or [::1]:8080)`);
+    if (!address || (port !== null && (port < 1 || port > 65_535)))
+      throw new Error(`FACEGATE_WEBHOOK_ALLOW: "${entry}" is not an address with an optional port (e.g. 127.0.0.1:1880 or [::1]:8080)`);
     return { address, port };
   });
 }
@@ -71,7 +72,11 @@ export function portOf(url: URL): number {
  */
 export function refusedHost(url: URL, allow: readonly AllowedAddress[]): string | null {
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return refusedAddress('127.0.0.1', portOf(url), allow) && `${host} is this host; webhooks are not sent there unless FACEGATE_WEBHOOK_ALLOW opens it`;
+  if (host === 'localhost' || host.endsWith('.localhost'))
+    return (
+      refusedAddress('127.0.0.1', portOf(url), allow) &&
+      `${host} is this host; webhooks are not sent there unless FACEGATE_WEBHOOK_ALLOW opens it`
+    );
   return ipaddr.isValid(host) ? refusedAddress(host, portOf(url), allow) : null;
 }
 
@@ -88,7 +93,9 @@ export function guardedLookup(port: number, allow: readonly AllowedAddress[]) {
       if (error) return callback(error, []);
       const reachable = addresses.filter((a) => refusedAddress(a.address, port, allow) === null);
       if (reachable.length === 0) {
-        const refusal = Object.assign(new Error(`refused: ${hostname} resolves to ${refusedAddress(addresses[0]!.address, port, allow)}`), { code: 'EWEBHOOKREFUSED' });
+        const refusal = Object.assign(new Error(`refused: ${hostname} resolves to ${refusedAddress(addresses[0]!.address, port, allow)}`), {
+          code: 'EWEBHOOKREFUSED',
+        });
         return callback(refusal, []);
       }
       if (options.all) callback(null, reachable);

@@ -17,10 +17,20 @@ export interface WebhookRetryPolicy {
   readonly pollMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: WebhookRetryPolicy = { maxAttempts: 12, baseDelayMs: 5_000, maxDelayMs: 3_600_000, timeoutMs: 10_000, pollMs: 1_000 };
+export const DEFAULT_RETRY_POLICY: WebhookRetryPolicy = {
+  maxAttempts: 12,
+  baseDelayMs: 5_000,
+  maxDelayMs: 3_600_000,
+  timeoutMs: 10_000,
+  pollMs: 1_000,
+};
 
 /** The wait before attempt `attempts + 1`, after `attempts` failures: exponential, capped, with "equal jitter". */
-export function retryDelayMs(policy: Pick<WebhookRetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, attempts: number, random = Math.random): number {
+export function retryDelayMs(
+  policy: Pick<WebhookRetryPolicy, 'baseDelayMs' | 'maxDelayMs'>,
+  attempts: number,
+  random = Math.random,
+): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempts - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
@@ -48,7 +58,11 @@ export function createWebhookDispatcher(
 ) {
   // Aborts requests in flight at shutdown (they are retried after the restart).
   const closing = new AbortController();
-  async function send(row: { id: string; payload: string; webhook: { url: string; secret: Uint8Array } }): Promise<{ ok: boolean; status: number | null; error: string | null }> {
+  async function send(row: {
+    id: string;
+    payload: string;
+    webhook: { url: string; secret: Uint8Array };
+  }): Promise<{ ok: boolean; status: number | null; error: string | null }> {
     const secret = cipher.open(row.webhook.secret).toString('utf8');
     const timestamp = Math.floor(Date.now() / 1000);
     const id = (JSON.parse(row.payload) as { id?: string }).id ?? row.id;
@@ -89,7 +103,13 @@ export function createWebhookDispatcher(
       return { ok, status, error: ok ? null : `HTTP ${status}` };
     } catch (error) {
       const code = (error as { code?: string }).code;
-      const message = closing.signal.aborted ? 'interrupted by shutdown' : timeout.aborted ? `no answer within ${policy.timeoutMs} ms` : code === 'EWEBHOOKREFUSED' ? (error as Error).message : (code ?? (error as Error).message);
+      const message = closing.signal.aborted
+        ? 'interrupted by shutdown'
+        : timeout.aborted
+          ? `no answer within ${policy.timeoutMs} ms`
+          : code === 'EWEBHOOKREFUSED'
+            ? (error as Error).message
+            : (code ?? (error as Error).message);
       return { ok: false, status: null, error: String(message).slice(0, 500) };
     }
   }
@@ -98,12 +118,18 @@ export function createWebhookDispatcher(
     for (const row of rows) {
       // The claim: only if nobody took it since it was read (another instance, or a replay).
       const lease = new Date(Date.now() + leaseMs(policy));
-      const { count } = await prisma.webhookDelivery.updateMany({ where: { id: row.id, status: 'pending', nextAttemptAt: row.nextAttemptAt }, data: { nextAttemptAt: lease } });
+      const { count } = await prisma.webhookDelivery.updateMany({
+        where: { id: row.id, status: 'pending', nextAttemptAt: row.nextAttemptAt },
+        data: { nextAttemptAt: lease },
+      });
       if (count === 0) continue;
       const result = await send(row);
       const attempts = row.attempts + 1;
       if (result.ok) {
-        await prisma.webhookDelivery.update({ where: { id: row.id }, data: { status: 'delivered', attempts, lastStatus: result.status, lastError: null, deliveredAt: new Date() } });
+        await prisma.webhookDelivery.update({
+          where: { id: row.id },
+          data: { status: 'delivered', attempts, lastStatus: result.status, lastError: null, deliveredAt: new Date() },
+        });
         hooks.outcome?.('delivered', row.createdAt);
         continue;
       }
@@ -116,12 +142,24 @@ export function createWebhookDispatcher(
       const retryAt = new Date(Date.now() + retryDelayMs(policy, attempts));
       await prisma.webhookDelivery.update({
         where: { id: row.id },
-        data: { status: failed ? 'failed' : 'pending', attempts, lastStatus: result.status, lastError: result.error, ...(failed ? {} : { nextAttemptAt: retryAt }) },
+        data: {
+          status: failed ? 'failed' : 'pending',
+          attempts,
+          lastStatus: result.status,
+          lastError: result.error,
+          ...(failed ? {} : { nextAttemptAt: retryAt }),
+        },
       });
       hooks.outcome?.(failed ? 'failed' : 'retry', row.createdAt);
       // The receiver is failing: its later rows wait for the same time (in order), not hammering it now.
       await prisma.webhookDelivery.updateMany({
-        where: { webhookId: row.webhookId, status: 'pending', id: { not: row.id }, nextAttemptAt: { lt: retryAt }, createdAt: { gte: row.createdAt } },
+        where: {
+          webhookId: row.webhookId,
+          status: 'pending',
+          id: { not: row.id },
+          nextAttemptAt: { lt: retryAt },
+          createdAt: { gte: row.createdAt },
+        },
         data: { nextAttemptAt: retryAt },
       });
       return;

@@ -42,7 +42,10 @@ export interface DoorLivenessCalibration {
  * Live people the door refused (a camera that scores everyone low) are seen only when an administrator
  * marks those attempts live: without them the door's lowest live scores would never be read.
  */
-export function createDoorCalibration(prisma: Prisma, deps: { settings: () => Settings; doorSettings: (doorId: string) => Promise<DoorSettings | null>; now: () => Date }) {
+export function createDoorCalibration(
+  prisma: Prisma,
+  deps: { settings: () => Settings; doorSettings: (doorId: string) => Promise<DoorSettings | null>; now: () => Date },
+) {
   return {
     async forDoor(doorId: string, days = 30): Promise<DoorLivenessCalibration | null> {
       const own = await deps.doorSettings(doorId);
@@ -51,7 +54,12 @@ export function createDoorCalibration(prisma: Prisma, deps: { settings: () => Se
       const points = livenessPointsFor(local.liveness, own.livenessLivePoint);
       const since = new Date(deps.now().getTime() - days * 86_400_000);
       const rows = await prisma.recognitionEvent.findMany({
-        where: { doorId, livenessScore: { not: null }, createdAt: { gte: since }, OR: [{ decision: 'accepted' }, { livenessLabel: { isNot: null } }] },
+        where: {
+          doorId,
+          livenessScore: { not: null },
+          createdAt: { gte: since },
+          OR: [{ decision: 'accepted' }, { livenessLabel: { isNot: null } }],
+        },
         select: { livenessScore: true, decision: true },
         orderBy: { createdAt: 'desc' },
         take: CALIBRATION_MAX_ATTEMPTS,
@@ -59,7 +67,10 @@ export function createDoorCalibration(prisma: Prisma, deps: { settings: () => Se
       const scores = rows.map((r) => r.livenessScore!).sort((a, b) => a - b);
       const histogram = new Array<number>(BINS).fill(0);
       for (const s of scores) histogram[Math.min(BINS - 1, Math.floor(s * BINS))]!++;
-      const quantiles = scores.length === 0 ? [] : [0.01, 0.05, 0.1, 0.25, 0.5].map((q) => ({ q, score: scores[Math.min(scores.length - 1, Math.floor(q * scores.length))]! }));
+      const quantiles =
+        scores.length === 0
+          ? []
+          : [0.01, 0.05, 0.1, 0.25, 0.5].map((q) => ({ q, score: scores[Math.min(scores.length - 1, Math.floor(q * scores.length))]! }));
       // The suggestion never goes below the attack point of the mode (a door's own live point may have lowered it).
       const attackPoint = livenessPointsFor(local.liveness)?.attack ?? 0;
       return {
@@ -82,9 +93,13 @@ export function createDoorCalibration(prisma: Prisma, deps: { settings: () => Se
      * at a door, and not accepted (those count already); marking twice changes nothing.
      */
     async markLive(eventId: string, adminId: string | null) {
-      const event = await prisma.recognitionEvent.findUnique({ where: { id: eventId }, select: { id: true, doorId: true, decision: true, livenessScore: true } });
+      const event = await prisma.recognitionEvent.findUnique({
+        where: { id: eventId },
+        select: { id: true, doorId: true, decision: true, livenessScore: true },
+      });
       if (!event) throw new NotFoundError('attempt');
-      if (event.livenessScore === null) throw new InvalidInputError('the liveness check did not run on this attempt: there is no score to learn from');
+      if (event.livenessScore === null)
+        throw new InvalidInputError('the liveness check did not run on this attempt: there is no score to learn from');
       if (!event.doorId) throw new InvalidInputError("this attempt was not made at a door: no door's calibration to feed");
       if (event.decision === 'accepted') throw new InvalidInputError('this attempt was accepted: it counts as live already');
       await prisma.livenessLabel.upsert({ where: { eventId }, create: { eventId, adminId }, update: {} });

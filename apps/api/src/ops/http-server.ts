@@ -15,7 +15,11 @@ function json(res: ServerResponse, status: number, body: unknown): void {
  * constant time); without one, callers on the loopback only (a Prometheus on the same host). The counts
  * and latencies of the doors are not for anyone on the network.
  */
-export function metricsAccess(remoteAddress: string | undefined, authorization: string | undefined, token: string | undefined): 'allowed' | 'unauthorized' | 'forbidden' {
+export function metricsAccess(
+  remoteAddress: string | undefined,
+  authorization: string | undefined,
+  token: string | undefined,
+): 'allowed' | 'unauthorized' | 'forbidden' {
   if (token) {
     const sent = Buffer.from(authorization ?? '');
     const expected = Buffer.from(`Bearer ${token}`);
@@ -49,7 +53,10 @@ export interface HttpServer {
  * `/readyz` says when the app can serve: database reachable, migrations applied, models loaded, every
  * worker alive. `/metrics` is Prometheus' text format (see metricsAccess).
  */
-export function startHttpServer(options: { host: string; port: number; logger: Logger; metricsToken?: string | undefined }, createApp: () => Promise<App>): HttpServer {
+export function startHttpServer(
+  options: { host: string; port: number; logger: Logger; metricsToken?: string | undefined },
+  createApp: () => Promise<App>,
+): HttpServer {
   let app: App | null = null;
   let closing = false;
   let startError: unknown = null;
@@ -59,7 +66,13 @@ export function startHttpServer(options: { host: string; port: number; logger: L
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
     if (path === '/readyz') {
-      const readiness = app && !closing ? await app.readiness() : { ready: false, checks: { started: app !== null, shuttingDown: closing, ...(startError ? { startError: String(startError) } : {}) } };
+      const readiness =
+        app && !closing
+          ? await app.readiness()
+          : {
+              ready: false,
+              checks: { started: app !== null, shuttingDown: closing, ...(startError ? { startError: String(startError) } : {}) },
+            };
       return json(res, readiness.ready ? 200 : 503, readiness);
     }
     if (path === '/metrics') {
@@ -122,5 +135,8 @@ export function startHttpServer(options: { host: string; port: number; logger: L
  */
 function withHint(error: unknown): unknown {
   if (!(error instanceof Error) || !/NODE_MODULE_VERSION/.test(error.message)) return error;
-  return new Error(`${error.message}\nThis Node.js is ${process.version}: rebuild the native modules with it (\`npm rebuild better-sqlite3\`, with npm_config_nodedir set to its folder if npm's nodedir points at another Node; see docs/node-versions.md).`, { cause: error });
+  return new Error(
+    `${error.message}\nThis Node.js is ${process.version}: rebuild the native modules with it (\`npm rebuild better-sqlite3\`, with npm_config_nodedir set to its folder if npm's nodedir points at another Node; see docs/node-versions.md).`,
+    { cause: error },
+  );
 }

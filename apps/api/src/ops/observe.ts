@@ -9,7 +9,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The operation's root fields ("identifyFace", "people+stats"): what the logs and metrics name it by. */
 function rootFields(document: DocumentNode, operationName: string | null | undefined): string {
-  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName));
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
+  );
   const names = operation?.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : [])) ?? [];
   return names.length > 0 ? [...new Set(names)].sort().join('+').slice(0, 100) : 'unknown';
 }
@@ -38,14 +40,17 @@ export function observe(logger: Logger, metrics: Metrics): Plugin<Context> {
           metrics.operationSeconds.observe({ operation }, seconds);
           for (const code of codes) metrics.errors.inc({ operation, code });
           const viewer = context.viewer;
-          logger.info({
-            reqId: context.request ? requestIds.get(context.request) : undefined,
-            operation,
-            caller: viewer.kind,
-            door: viewer.kind === 'apiKey' ? viewer.doorId : undefined,
-            ms: Math.round(seconds * 10_000) / 10,
-            ...(codes.length > 0 ? { errors: codes } : {}),
-          }, 'graphql');
+          logger.info(
+            {
+              reqId: context.request ? requestIds.get(context.request) : undefined,
+              operation,
+              caller: viewer.kind,
+              door: viewer.kind === 'apiKey' ? viewer.doorId : undefined,
+              ms: Math.round(seconds * 10_000) / 10,
+              ...(codes.length > 0 ? { errors: codes } : {}),
+            },
+            'graphql',
+          );
         },
       };
     },

@@ -3,7 +3,16 @@ import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Prisma } from '../db/prisma.ts';
 import { doorSettingsSchema, parseDoorSettings, type DoorSettings } from './door-settings.ts';
 import { hashPin } from './pin.ts';
-import { exceptionAt, exceptionsSchema, isOpenAt, isTimeZone, nextOpening, windowsSchema, type ScheduleException, type ScheduleWindow } from './schedule.ts';
+import {
+  exceptionAt,
+  exceptionsSchema,
+  isOpenAt,
+  isTimeZone,
+  nextOpening,
+  windowsSchema,
+  type ScheduleException,
+  type ScheduleWindow,
+} from './schedule.ts';
 
 /**
  * Who may open which door when, evaluated after the face decision. A door is open to every active
@@ -22,13 +31,22 @@ const name = z.string().trim().min(1, 'a name is required').max(200, 'a name has
 const timeZone = z.string().refine(isTimeZone, 'not an IANA time zone (e.g. Europe/Paris, America/New_York, UTC)');
 
 export const doorPatchSchema = z
-  .object({ name, location: z.string().max(500).nullable(), timeZone, access: z.enum(['everyone', 'groups']), settings: doorSettingsSchema })
+  .object({
+    name,
+    location: z.string().max(500).nullable(),
+    timeZone,
+    access: z.enum(['everyone', 'groups']),
+    settings: doorSettingsSchema,
+  })
   .partial();
 export type DoorPatch = z.infer<typeof doorPatchSchema>;
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new InvalidInputError(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+  if (!parsed.success)
+    throw new InvalidInputError(
+      parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '),
+    );
   return parsed.data;
 }
 
@@ -54,14 +72,25 @@ export function personAccessSelect(doorId: string | null) {
   return {
     active: true,
     passes: { select: { validFrom: true, validUntil: true, doorIds: true, revokedAt: true } },
-    groups: { select: { group: { select: { name: true, doors: { where: { doorId: doorId ?? '' }, select: { schedule: { select: { name: true, windows: true, exceptions: true } } } } } } } },
+    groups: {
+      select: {
+        group: {
+          select: {
+            name: true,
+            doors: { where: { doorId: doorId ?? '' }, select: { schedule: { select: { name: true, windows: true, exceptions: true } } } },
+          },
+        },
+      },
+    },
   } as const;
 }
 
 export interface PersonAccess {
   readonly active: boolean;
   readonly passes: readonly { validFrom: Date; validUntil: Date; doorIds: string; revokedAt: Date | null }[];
-  readonly groups: readonly { group: { name?: string; doors: readonly { schedule: { name?: string; windows: string; exceptions: string } | null }[] } }[];
+  readonly groups: readonly {
+    group: { name?: string; doors: readonly { schedule: { name?: string; windows: string; exceptions: string } | null }[] };
+  }[];
 }
 
 /** accessCheck's answer: the verdict and, for a refusal, the rules behind it and when the person may pass next. */
@@ -77,7 +106,12 @@ export interface AccessExplanation {
 }
 
 /** The verdict for a person (read with personAccessSelect(doorId); null: unknown) at a door at `at`. */
-export function evaluateAccess(person: PersonAccess | null, door: Pick<DoorRules, 'access' | 'timeZone'> | null, doorId: string | null, at: Date): PolicyVerdict {
+export function evaluateAccess(
+  person: PersonAccess | null,
+  door: Pick<DoorRules, 'access' | 'timeZone'> | null,
+  doorId: string | null,
+  at: Date,
+): PolicyVerdict {
   if (!person || !person.active) return refused('inactive');
   if (person.passes.length > 0) {
     const here = person.passes.filter((p) => {
@@ -95,7 +129,16 @@ export function evaluateAccess(person: PersonAccess | null, door: Pick<DoorRules
   const grants = person.groups.flatMap((g) => g.group.doors);
   if (grants.length === 0) return refused('not_allowed_here');
   const open = grants.some(
-    (g) => !g.schedule || isOpenAt({ windows: windowsSchema.parse(JSON.parse(g.schedule.windows)), exceptions: exceptionsSchema.parse(JSON.parse(g.schedule.exceptions)) }, door.timeZone, at),
+    (g) =>
+      !g.schedule ||
+      isOpenAt(
+        {
+          windows: windowsSchema.parse(JSON.parse(g.schedule.windows)),
+          exceptions: exceptionsSchema.parse(JSON.parse(g.schedule.exceptions)),
+        },
+        door.timeZone,
+        at,
+      ),
   );
   return open ? ALLOWED : refused('outside_schedule');
 }
@@ -118,8 +161,12 @@ export function createAccessPolicy(prisma: Prisma, options: { now: () => Date })
     if (!doorId) return null;
     // Raw SQL (the same on SQLite and PostgreSQL): read on every door attempt, and Prisma's query compiler
     // costs about three times the query itself.
-    const [row] = await prisma.$queryRaw<{ name: string; settings: string; access: string; timeZone: string }[]>`SELECT "name", "settings", "access", "timeZone" FROM "Door" WHERE "id" = ${doorId}`;
-    return row ? { name: row.name, settings: parseDoorSettings(row.settings), access: row.access as DoorAccess, timeZone: row.timeZone } : null;
+    const [row] = await prisma.$queryRaw<
+      { name: string; settings: string; access: string; timeZone: string }[]
+    >`SELECT "name", "settings", "access", "timeZone" FROM "Door" WHERE "id" = ${doorId}`;
+    return row
+      ? { name: row.name, settings: parseDoorSettings(row.settings), access: row.access as DoorAccess, timeZone: row.timeZone }
+      : null;
   }
 
   return {
@@ -139,18 +186,37 @@ export function createAccessPolicy(prisma: Prisma, options: { now: () => Date })
       const rules = await door(doorId);
       const person = await prisma.person.findUnique({ where: { id: personId }, select: personAccessSelect(doorId) });
       const verdict = evaluateAccess(person, rules, doorId, at);
-      const base = { allowed: verdict.allowed, reason: verdict.allowed ? null : verdict.reason, schedules: [], nextAllowedAt: null, timeZone: rules?.timeZone ?? null };
+      const base = {
+        allowed: verdict.allowed,
+        reason: verdict.allowed ? null : verdict.reason,
+        schedules: [],
+        nextAllowedAt: null,
+        timeZone: rules?.timeZone ?? null,
+      };
       if (verdict.allowed || !person || !rules) return base;
       if (verdict.reason === 'outside_schedule') {
         const schedules = person.groups.flatMap((g) =>
           g.group.doors.flatMap((d) =>
-            d.schedule ? [{ group: g.group.name, name: d.schedule.name, windows: windowsSchema.parse(JSON.parse(d.schedule.windows)), exceptions: exceptionsSchema.parse(JSON.parse(d.schedule.exceptions)) }] : [],
+            d.schedule
+              ? [
+                  {
+                    group: g.group.name,
+                    name: d.schedule.name,
+                    windows: windowsSchema.parse(JSON.parse(d.schedule.windows)),
+                    exceptions: exceptionsSchema.parse(JSON.parse(d.schedule.exceptions)),
+                  },
+                ]
+              : [],
           ),
         );
         const next = schedules.map((s) => nextOpening(s, rules.timeZone, at)).filter((d): d is Date => d !== null);
         return {
           ...base,
-          schedules: schedules.map((s) => ({ group: s.group, schedule: s.name, specialDay: exceptionAt(s, rules.timeZone, at)?.date ?? null })),
+          schedules: schedules.map((s) => ({
+            group: s.group,
+            schedule: s.name,
+            specialDay: exceptionAt(s, rules.timeZone, at)?.date ?? null,
+          })),
           nextAllowedAt: next.length > 0 ? new Date(Math.min(...next.map((d) => d.getTime()))) : null,
         };
       }
@@ -167,7 +233,8 @@ export function createAccessPolicy(prisma: Prisma, options: { now: () => Date })
     async configureDoor(id: string, patch: DoorPatch) {
       await exists('door', id);
       const { settings, ...rest } = parse(doorPatchSchema, patch);
-      if (rest.name && (await prisma.door.findFirst({ where: { name: rest.name, id: { not: id } } }))) throw new InvalidInputError(`a door named ${rest.name} exists already`);
+      if (rest.name && (await prisma.door.findFirst({ where: { name: rest.name, id: { not: id } } })))
+        throw new InvalidInputError(`a door named ${rest.name} exists already`);
       return prisma.door.update({ where: { id }, data: { ...rest, ...(settings ? { settings: JSON.stringify(settings) } : {}) } });
     },
 
@@ -176,7 +243,8 @@ export function createAccessPolicy(prisma: Prisma, options: { now: () => Date })
       get: (id: string) => prisma.accessGroup.findUnique({ where: { id } }),
       async create(groupName: string) {
         const value = parse(name, groupName);
-        if (await prisma.accessGroup.findUnique({ where: { name: value } })) throw new InvalidInputError(`a group named ${value} exists already`);
+        if (await prisma.accessGroup.findUnique({ where: { name: value } }))
+          throw new InvalidInputError(`a group named ${value} exists already`);
         return prisma.accessGroup.create({ data: { name: value } });
       },
       async remove(id: string) {
@@ -185,14 +253,20 @@ export function createAccessPolicy(prisma: Prisma, options: { now: () => Date })
         return id;
       },
       members: (groupId: string) => prisma.person.findMany({ where: { groups: { some: { groupId } } }, orderBy: { name: 'asc' } }),
-      doors: (groupId: string) => prisma.groupDoor.findMany({ where: { groupId }, include: { door: true, schedule: true }, orderBy: { createdAt: 'asc' } }),
+      doors: (groupId: string) =>
+        prisma.groupDoor.findMany({ where: { groupId }, include: { door: true, schedule: true }, orderBy: { createdAt: 'asc' } }),
       ofPerson: (personId: string) => prisma.accessGroup.findMany({ where: { members: { some: { personId } } }, orderBy: { name: 'asc' } }),
-      atDoor: (doorId: string) => prisma.groupDoor.findMany({ where: { doorId }, include: { group: true, schedule: true }, orderBy: { createdAt: 'asc' } }),
+      atDoor: (doorId: string) =>
+        prisma.groupDoor.findMany({ where: { doorId }, include: { group: true, schedule: true }, orderBy: { createdAt: 'asc' } }),
       async addMembers(groupId: string, personIds: readonly string[]) {
         await exists('group', groupId);
         for (const personId of personIds) await exists('person', personId);
         for (const personId of new Set(personIds)) {
-          await prisma.groupMember.upsert({ where: { groupId_personId: { groupId, personId } }, create: { groupId, personId }, update: {} });
+          await prisma.groupMember.upsert({
+            where: { groupId_personId: { groupId, personId } },
+            create: { groupId, personId },
+            update: {},
+          });
         }
         return groupId;
       },
@@ -206,7 +280,11 @@ export function createAccessPolicy(prisma: Prisma, options: { now: () => Date })
         await exists('group', groupId);
         await exists('door', doorId);
         if (scheduleId) await exists('schedule', scheduleId);
-        await prisma.groupDoor.upsert({ where: { groupId_doorId: { groupId, doorId } }, create: { groupId, doorId, scheduleId }, update: { scheduleId } });
+        await prisma.groupDoor.upsert({
+          where: { groupId_doorId: { groupId, doorId } },
+          create: { groupId, doorId, scheduleId },
+          update: { scheduleId },
+        });
         return groupId;
       },
       async disallowAtDoor(groupId: string, doorId: string) {
@@ -224,7 +302,8 @@ export function createAccessPolicy(prisma: Prisma, options: { now: () => Date })
           ...(input.windows !== undefined ? { windows: JSON.stringify(parse(windowsSchema, input.windows)) } : {}),
           ...(input.exceptions !== undefined ? { exceptions: JSON.stringify(parse(exceptionsSchema, input.exceptions)) } : {}),
         };
-        if (data.name && (await prisma.schedule.findFirst({ where: { name: data.name, ...(id ? { id: { not: id } } : {}) } }))) throw new InvalidInputError(`a schedule named ${data.name} exists already`);
+        if (data.name && (await prisma.schedule.findFirst({ where: { name: data.name, ...(id ? { id: { not: id } } : {}) } })))
+          throw new InvalidInputError(`a schedule named ${data.name} exists already`);
         if (id) {
           await exists('schedule', id);
           return prisma.schedule.update({ where: { id }, data });
@@ -249,7 +328,8 @@ export function createAccessPolicy(prisma: Prisma, options: { now: () => Date })
       async issue(personId: string, validFrom: Date, validUntil: Date, doorIds: readonly string[]) {
         await exists('person', personId);
         if (!(validUntil > validFrom)) throw new InvalidInputError('a pass must end after it starts');
-        if (validUntil.getTime() - validFrom.getTime() > 366 * 86_400_000) throw new InvalidInputError('a visitor pass lasts at most a year');
+        if (validUntil.getTime() - validFrom.getTime() > 366 * 86_400_000)
+          throw new InvalidInputError('a visitor pass lasts at most a year');
         for (const doorId of doorIds) await exists('door', doorId);
         return prisma.visitorPass.create({ data: { personId, validFrom, validUntil, doorIds: JSON.stringify([...new Set(doorIds)]) } });
       },

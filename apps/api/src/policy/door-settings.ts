@@ -41,7 +41,10 @@ export function parseDoorSettings(json: string): DoorSettings {
  * The settings in force at a door: its own values over the global ones. A door's false-accept target
  * means its calibrated threshold, unless the door also fixes a threshold.
  */
-export function settingsAtDoor(global: Settings, door: DoorSettings): Settings & { minFrames: number; requirePin: boolean; livenessLivePoint?: number } {
+export function settingsAtDoor(
+  global: Settings,
+  door: DoorSettings,
+): Settings & { minFrames: number; requirePin: boolean; livenessLivePoint?: number } {
   const thresholdOverride = door.thresholdOverride ?? (door.falseAcceptRate !== undefined ? null : global.thresholdOverride);
   const merged = withThreshold({
     falseAcceptRate: door.falseAcceptRate ?? global.falseAcceptRate,
@@ -55,5 +58,10 @@ export function settingsAtDoor(global: Settings, door: DoorSettings): Settings &
     // Off unless both the site and the door turn it on.
     adaptiveTemplates: global.adaptiveTemplates && door.adaptiveTemplates === true,
   });
-  return { ...merged, minFrames: door.minFrames ?? 1, requirePin: door.requirePin ?? false, ...(door.livenessLivePoint !== undefined ? { livenessLivePoint: door.livenessLivePoint } : {}) };
+  return {
+    ...merged,
+    minFrames: door.minFrames ?? 1,
+    requirePin: door.requirePin ?? false,
+    ...(door.livenessLivePoint !== undefined ? { livenessLivePoint: door.livenessLivePoint } : {}),
+  };
 }

@@ -9,10 +9,12 @@ export const PIN_LENGTH = { min: 4, max: 12 } as const;
  * down (1234, 9876). Hashed with argon2id like passwords: a stolen database does not give them away.
  */
 export async function hashPin(pin: string): Promise<string> {
-  if (!new RegExp(`^\\d{${PIN_LENGTH.min},${PIN_LENGTH.max}}$`).test(pin)) throw new InvalidInputError(`a PIN is ${PIN_LENGTH.min} to ${PIN_LENGTH.max} digits`);
+  if (!new RegExp(`^\\d{${PIN_LENGTH.min},${PIN_LENGTH.max}}$`).test(pin))
+    throw new InvalidInputError(`a PIN is ${PIN_LENGTH.min} to ${PIN_LENGTH.max} digits`);
   const digits = [...pin].map(Number);
   const steps = new Set(digits.slice(1).map((d, i) => (d - digits[i]! + 10) % 10));
-  if (steps.size === 1 && (steps.has(0) || steps.has(1) || steps.has(9))) throw new InvalidInputError('this PIN is too easy to guess (repeated digits or a run such as 1234)');
+  if (steps.size === 1 && (steps.has(0) || steps.has(1) || steps.has(9)))
+    throw new InvalidInputError('this PIN is too easy to guess (repeated digits or a run such as 1234)');
   return hashPassword(pin);
 }
 

@@ -59,7 +59,8 @@ describe('schedules in the door’s time zone', () => {
 
 describe('PINs', () => {
   it('refuses guessable PINs and stores an argon2id hash that verifies only the PIN', async () => {
-    for (const pin of ['123', '0000', '1234', '9876', '7890', '12a4', '1234567890123']) await expect(hashPin(pin)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    for (const pin of ['123', '0000', '1234', '9876', '7890', '12a4', '1234567890123'])
+      await expect(hashPin(pin)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     const hash = await hashPin('4826');
     expect(hash).toMatch(/^\$argon2id\$/);
     expect(hash).not.toContain('4826');

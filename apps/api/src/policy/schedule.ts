@@ -10,7 +10,10 @@ const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a time is H
 
 export const scheduleWindowSchema = z.object({
   /** ISO weekdays, 1 = Monday ... 7 = Sunday. */
-  days: z.array(z.number().int().min(1, 'weekdays are 1 (Monday) to 7 (Sunday)').max(7, 'weekdays are 1 (Monday) to 7 (Sunday)')).min(1, 'a window needs at least one weekday').max(7),
+  days: z
+    .array(z.number().int().min(1, 'weekdays are 1 (Monday) to 7 (Sunday)').max(7, 'weekdays are 1 (Monday) to 7 (Sunday)'))
+    .min(1, 'a window needs at least one weekday')
+    .max(7),
   from: clock,
   to: clock,
 });
@@ -20,7 +23,10 @@ export const scheduleExceptionSchema = z.object({
   /** A local date in the door's zone (a public holiday, a closing day, a special opening). */
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is YYYY-MM-DD'),
   /** That day's windows instead of the weekly ones (days are ignored); [] = closed all day. */
-  windows: z.array(scheduleWindowSchema.omit({ days: true })).max(24).default([]),
+  windows: z
+    .array(scheduleWindowSchema.omit({ days: true }))
+    .max(24)
+    .default([]),
 });
 export type ScheduleException = z.infer<typeof scheduleExceptionSchema>;
 
@@ -51,11 +57,24 @@ const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 
 /** The wall-clock date, weekday and time at `instant` in `zone`. */
 export function localTime(instant: Date, zone: string): LocalTime {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short', hour: '2-digit', minute: '2-digit' })
+    new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+    })
       .formatToParts(instant)
       .map((p) => [p.type, p.value]),
   );
-  return { date: `${parts.year}-${parts.month}-${parts.day}`, weekday: WEEKDAYS[parts.weekday!]!, minutes: Number(parts.hour) * 60 + Number(parts.minute) };
+  return {
+    date: `${parts.year}-${parts.month}-${parts.day}`,
+    weekday: WEEKDAYS[parts.weekday!]!,
+    minutes: Number(parts.hour) * 60 + Number(parts.minute),
+  };
 }
 
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
@@ -74,7 +93,11 @@ function windowsOn(date: string, weekday: number, windows: readonly ScheduleWind
 }
 
 /** Whether the schedule is open at `instant` in the door's `zone`. */
-export function isOpenAt(schedule: { windows: readonly ScheduleWindow[]; exceptions: readonly ScheduleException[] }, zone: string, instant: Date): boolean {
+export function isOpenAt(
+  schedule: { windows: readonly ScheduleWindow[]; exceptions: readonly ScheduleException[] },
+  zone: string,
+  instant: Date,
+): boolean {
   const now = localTime(instant, zone);
   for (const w of windowsOn(now.date, now.weekday, schedule.windows, schedule.exceptions)) {
     const from = minutesOf(w.from);
@@ -108,7 +131,12 @@ function wallClockInstant(date: string, minutes: number, zone: string): Date {
  * starts, on a day whose exception does not close it), or null. Said beside a refusal "outside the
  * schedule": when the person may pass next.
  */
-export function nextOpening(schedule: { windows: readonly ScheduleWindow[]; exceptions: readonly ScheduleException[] }, zone: string, instant: Date, days = 62): Date | null {
+export function nextOpening(
+  schedule: { windows: readonly ScheduleWindow[]; exceptions: readonly ScheduleException[] },
+  zone: string,
+  instant: Date,
+  days = 62,
+): Date | null {
   const start = localTime(instant, zone);
   for (let i = 0; i <= days; i++) {
     const day = new Date(`${start.date}T12:00:00Z`);

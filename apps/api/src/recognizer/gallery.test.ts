@@ -20,8 +20,11 @@ describe('the API gallery follows the database through every change (HNSW above 
     const next = vectors(7);
     // The "database": what loadGallery would read.
     const db = new Map<string, GalleryPerson>();
-    for (let i = 0; i < 1500; i++) db.set(`p${i}`, { id: `p${i}`, name: `P ${i}`, cardId: null, active: true, encodings: [next(), ...(i % 3 === 0 ? [next()] : [])] });
-    const gallery = new Gallery(async (ids) => (ids ? ids.flatMap((id) => (db.has(id) ? [db.get(id)!] : [])) : [...db.values()]), { annThreshold: 1000 });
+    for (let i = 0; i < 1500; i++)
+      db.set(`p${i}`, { id: `p${i}`, name: `P ${i}`, cardId: null, active: true, encodings: [next(), ...(i % 3 === 0 ? [next()] : [])] });
+    const gallery = new Gallery(async (ids) => (ids ? ids.flatMap((id) => (db.has(id) ? [db.get(id)!] : [])) : [...db.values()]), {
+      annThreshold: 1000,
+    });
     await gallery.reload();
     await gallery.whenIndexed();
     expect(gallery.mode).toBe('hnsw');
@@ -59,8 +62,16 @@ describe('the API gallery follows the database through every change (HNSW above 
     expect(gallery.database({ includeInactive: true }).rank(p20, 'soft-nearest', 1)[0]!.identity).toBe('p20');
     // The erased person is found by nobody, under any probe; an identification of their face accepts no one.
     expect(found(erased.encodings[0]!)).not.toBe('p30');
-    expect(gallery.database({ includeInactive: true }).rank(erased.encodings[0]!, 'soft-nearest', 20).some((c) => c.identity === 'p30')).toBe(false);
-    const decision = decideIdentification([{ encoding: erased.encodings[0]!, quality: { eyeDistancePx: 60, sharpness: 20, yawDeg: 0, pitchDeg: 0, brightness: 120 } }], gallery.database());
+    expect(
+      gallery
+        .database({ includeInactive: true })
+        .rank(erased.encodings[0]!, 'soft-nearest', 20)
+        .some((c) => c.identity === 'p30'),
+    ).toBe(false);
+    const decision = decideIdentification(
+      [{ encoding: erased.encodings[0]!, quality: { eyeDistancePx: 60, sharpness: 20, yawDeg: 0, pitchDeg: 0, brightness: 120 } }],
+      gallery.database(),
+    );
     expect(decision.outcome).toBe('reject');
     // Reactivation brings them back; the gallery size is that of active people.
     db.set('p20', { ...db.get('p20')!, active: true });

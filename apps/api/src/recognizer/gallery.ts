@@ -1,4 +1,13 @@
-import { DEFAULT_ANN_THRESHOLD, ENCODER_MODEL_ID, GalleryMatrix, type Encoding, type EncodingHead, type GalleryMatrixOptions, type GalleryRule, type SearchableGallery } from '@facegate/face-core';
+import {
+  DEFAULT_ANN_THRESHOLD,
+  ENCODER_MODEL_ID,
+  GalleryMatrix,
+  type Encoding,
+  type EncodingHead,
+  type GalleryMatrixOptions,
+  type GalleryRule,
+  type SearchableGallery,
+} from '@facegate/face-core';
 
 export interface GalleryPerson {
   readonly id: string;

@@ -51,7 +51,9 @@ const WORKER_INITIAL_OLD_SPACE_MB = 64;
  * A pool of worker threads, each with its own face engine (models loaded once per thread). Sized to
  * the cores by default; the queue is bounded so an overload is refused rather than buffered forever.
  */
-export async function createRecognizer(options: { threads?: number; maxQueue?: number; encoderPrecision?: EncoderPrecision } = {}): Promise<Recognizer> {
+export async function createRecognizer(
+  options: { threads?: number; maxQueue?: number; encoderPrecision?: EncoderPrecision } = {},
+): Promise<Recognizer> {
   const threads = options.threads ?? Math.max(1, os.availableParallelism());
   // The workers' own JavaScript heap is small (~11 MB live), but V8 counts the typed arrays of each
   // photo (the decoded frame, its halvings, the networks' inputs and outputs: ~3 MB) towards its limit,
@@ -66,11 +68,20 @@ export async function createRecognizer(options: { threads?: number; maxQueue?: n
     // One ONNX Runtime thread per worker unless FACEGATE_ONNX_THREADS says otherwise: a worker per
     // core already keeps the cores busy under load (face-core's default, 2, is for an engine alone).
     // The encoder is this process's (the database's, set by app.ts), whatever the environment says.
-    env: { ...process.env, FACEGATE_ONNX_THREADS: process.env.FACEGATE_ONNX_THREADS || '1', FACEGATE_ENCODER_PRECISION: options.encoderPrecision ?? precisionOfModel(ENCODER_MODEL_ID) ?? 'float32' },
+    env: {
+      ...process.env,
+      FACEGATE_ONNX_THREADS: process.env.FACEGATE_ONNX_THREADS || '1',
+      FACEGATE_ENCODER_PRECISION: options.encoderPrecision ?? precisionOfModel(ENCODER_MODEL_ID) ?? 'float32',
+    },
     maxQueue: options.maxQueue ?? threads * 64,
   });
   // Load the models in every thread now, not on the first door that rings.
-  const blank = new Uint8Array(Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8ffff3f0005fe02fea7d6a49a0000000049454e44ae426082', 'hex'));
+  const blank = new Uint8Array(
+    Buffer.from(
+      '89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8ffff3f0005fe02fea7d6a49a0000000049454e44ae426082',
+      'hex',
+    ),
+  );
   await Promise.all(Array.from({ length: threads }, () => pool.run({ image: blank, faces: 'one' })));
   return {
     threads,

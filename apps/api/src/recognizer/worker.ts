@@ -1,6 +1,19 @@
 // One face engine per worker thread: TensorFlow.js's wasm backend runs one thread, so the pool is how
 // recognition uses every core without blocking the API's event loop.
-import { createFaceEngine, decodeImage, FaceError, faceRefusal, loadLiveness, type EncodedFace, type FaceEngine, type FaceQuality, type LivenessChecker, type PhotoSeen, type RgbImage, type StageTimings } from '@facegate/face-core';
+import {
+  createFaceEngine,
+  decodeImage,
+  FaceError,
+  faceRefusal,
+  loadLiveness,
+  type EncodedFace,
+  type FaceEngine,
+  type FaceQuality,
+  type LivenessChecker,
+  type PhotoSeen,
+  type RgbImage,
+  type StageTimings,
+} from '@facegate/face-core';
 import sharp from 'sharp';
 
 export interface AnalyzeTask {
@@ -28,8 +41,22 @@ export interface AnalyzedFace {
 }
 
 export type AnalyzeResult =
-  | { readonly ok: true; readonly faces: AnalyzedFace[]; readonly model: string; readonly timings?: StageTimings; readonly photo?: PhotoSeen; readonly original?: Uint8Array }
-  | { readonly ok: false; readonly code: string; readonly message: string; readonly model: string; readonly timings?: StageTimings; readonly photo?: PhotoSeen };
+  | {
+      readonly ok: true;
+      readonly faces: AnalyzedFace[];
+      readonly model: string;
+      readonly timings?: StageTimings;
+      readonly photo?: PhotoSeen;
+      readonly original?: Uint8Array;
+    }
+  | {
+      readonly ok: false;
+      readonly code: string;
+      readonly message: string;
+      readonly model: string;
+      readonly timings?: StageTimings;
+      readonly photo?: PhotoSeen;
+    };
 
 let engine: Promise<FaceEngine> | undefined;
 let liveness: Promise<LivenessChecker> | undefined;
@@ -68,7 +95,10 @@ export default async function analyze(task: AnalyzeTask): Promise<AnalyzeResult>
     if (refusal) return { ok: false, code: refusal.code, message: refusal.message, model: faceEngine.modelId, timings, photo };
     const checker = task.liveness ? await (liveness ??= loadLiveness()) : null;
     const described = await Promise.all(
-      analysis.faces.map(async (face) => ({ ...(await describe(face)), ...(checker && typeof image !== 'string' && 'data' in image ? { liveness: (await checker.check(image, face)).score } : {}) })),
+      analysis.faces.map(async (face) => ({
+        ...(await describe(face)),
+        ...(checker && typeof image !== 'string' && 'data' in image ? { liveness: (await checker.check(image, face)).score } : {}),
+      })),
     );
     const original = task.original && typeof image !== 'string' && 'data' in image ? await downscaled(image) : undefined;
     return { ok: true, faces: described, model: faceEngine.modelId, timings, photo, ...(original ? { original } : {}) };

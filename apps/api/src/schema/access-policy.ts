@@ -12,10 +12,19 @@ const ADMIN = { scope: 'admin' } as const;
 
 type GroupModel = { id: string; name: string; createdAt: Date };
 type ScheduleModel = { id: string; name: string; windows: string; exceptions: string };
-type PassModel = { id: string; personId: string; validFrom: Date; validUntil: Date; doorIds: string; revokedAt: Date | null; createdAt: Date };
+type PassModel = {
+  id: string;
+  personId: string;
+  validFrom: Date;
+  validUntil: Date;
+  doorIds: string;
+  revokedAt: Date | null;
+  createdAt: Date;
+};
 
 const ScheduleWindowRef = builder.objectRef<ScheduleWindow>('ScheduleWindow').implement({
-  description: 'Open from `from` to `to` (HH:MM, local time of the door) on the ISO weekdays listed (1 = Monday). A window ending before it starts runs past midnight.',
+  description:
+    'Open from `from` to `to` (HH:MM, local time of the door) on the ISO weekdays listed (1 = Monday). A window ending before it starts runs past midnight.',
   fields: (t) => ({ days: t.exposeIntList('days'), from: t.exposeString('from'), to: t.exposeString('to') }),
 });
 const DayWindowRef = builder.objectRef<{ from: string; to: string }>('DayWindow').implement({
@@ -42,7 +51,11 @@ const GroupDoorRef = builder.objectRef<{ doorId: string; groupId: string; schedu
   fields: (t) => ({
     door: t.field({ type: DoorRef, nullable: true, resolve: (g, _, ctx) => ctx.services.access.doors.get(g.doorId) }),
     group: t.field({ type: AccessGroupRef, nullable: true, resolve: (g, _, ctx) => ctx.services.policy.groups.get(g.groupId) }),
-    schedule: t.field({ type: ScheduleRef, nullable: true, resolve: (g, _, ctx) => (g.scheduleId ? ctx.services.policy.schedules.get(g.scheduleId) : null) }),
+    schedule: t.field({
+      type: ScheduleRef,
+      nullable: true,
+      resolve: (g, _, ctx) => (g.scheduleId ? ctx.services.policy.schedules.get(g.scheduleId) : null),
+    }),
   }),
 });
 
@@ -74,13 +87,35 @@ const VisitorPassRef = builder.objectRef<PassModel>('VisitorPass').implement({
 });
 
 builder.objectFields(PersonRef, (t) => ({
-  hasPin: t.boolean({ nullable: true, description: 'Whether the person has a PIN for step-ups (the PIN itself is never readable).', authScopes: READ, unauthorizedResolver: () => null, resolve: (p) => p.pinHash !== null }),
-  groups: t.field({ type: [AccessGroupRef], authScopes: READ, unauthorizedResolver: () => [], resolve: (p, _, ctx) => ctx.services.policy.groups.ofPerson(p.id) }),
-  passes: t.field({ type: [VisitorPassRef], authScopes: READ, unauthorizedResolver: () => [], resolve: (p, _, ctx) => ctx.services.policy.passes.ofPerson(p.id) }),
+  hasPin: t.boolean({
+    nullable: true,
+    description: 'Whether the person has a PIN for step-ups (the PIN itself is never readable).',
+    authScopes: READ,
+    unauthorizedResolver: () => null,
+    resolve: (p) => p.pinHash !== null,
+  }),
+  groups: t.field({
+    type: [AccessGroupRef],
+    authScopes: READ,
+    unauthorizedResolver: () => [],
+    resolve: (p, _, ctx) => ctx.services.policy.groups.ofPerson(p.id),
+  }),
+  passes: t.field({
+    type: [VisitorPassRef],
+    authScopes: READ,
+    unauthorizedResolver: () => [],
+    resolve: (p, _, ctx) => ctx.services.policy.passes.ofPerson(p.id),
+  }),
 }));
 
 builder.objectFields(DoorRef, (t) => ({
-  groups: t.field({ type: [GroupDoorRef], nullable: true, authScopes: READ, unauthorizedResolver: () => null, resolve: (d, _, ctx) => ctx.services.policy.groups.atDoor(d.id) }),
+  groups: t.field({
+    type: [GroupDoorRef],
+    nullable: true,
+    authScopes: READ,
+    unauthorizedResolver: () => null,
+    resolve: (d, _, ctx) => ctx.services.policy.groups.atDoor(d.id),
+  }),
 }));
 
 const ScheduleRefusalRef = builder.objectRef<AccessExplanation['schedules'][number]>('ScheduleRefusal').implement({
@@ -88,16 +123,30 @@ const ScheduleRefusalRef = builder.objectRef<AccessExplanation['schedules'][numb
   fields: (t) => ({
     group: t.exposeString('group', { description: 'The group whose grant at this door it is.' }),
     schedule: t.exposeString('schedule'),
-    specialDay: t.exposeString('specialDay', { nullable: true, description: 'YYYY-MM-DD: a special day (exception) of the schedule is in force that day.' }),
+    specialDay: t.exposeString('specialDay', {
+      nullable: true,
+      description: 'YYYY-MM-DD: a special day (exception) of the schedule is in force that day.',
+    }),
   }),
 });
 
 const AccessVerdict = builder.objectRef<AccessExplanation>('AccessVerdict').implement({
   fields: (t) => ({
     allowed: t.exposeBoolean('allowed'),
-    reason: t.exposeString('reason', { nullable: true, description: 'inactive, not_allowed_here, outside_schedule, pass_expired, pass_not_yet_valid, pass_revoked' }),
-    schedules: t.field({ type: [ScheduleRefusalRef], description: 'outside_schedule: the schedules that would let them in here, each closed then.', resolve: (v) => [...v.schedules] }),
-    nextAllowedAt: t.expose('nextAllowedAt', { type: 'DateTime', nullable: true, description: 'outside_schedule or pass_not_yet_valid: when they may pass next (looked for up to about two months ahead).' }),
+    reason: t.exposeString('reason', {
+      nullable: true,
+      description: 'inactive, not_allowed_here, outside_schedule, pass_expired, pass_not_yet_valid, pass_revoked',
+    }),
+    schedules: t.field({
+      type: [ScheduleRefusalRef],
+      description: 'outside_schedule: the schedules that would let them in here, each closed then.',
+      resolve: (v) => [...v.schedules],
+    }),
+    nextAllowedAt: t.expose('nextAllowedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'outside_schedule or pass_not_yet_valid: when they may pass next (looked for up to about two months ahead).',
+    }),
     timeZone: t.exposeString('timeZone', { nullable: true, description: "The door's time zone, in which its schedules are read." }),
   }),
 });
@@ -115,11 +164,20 @@ builder.queryFields((t) => ({
 }));
 
 const WindowInput = builder.inputType('ScheduleWindowInput', {
-  fields: (t) => ({ days: t.intList({ required: true, description: 'ISO weekdays, 1 = Monday ... 7 = Sunday.' }), from: t.string({ required: true }), to: t.string({ required: true }) }),
+  fields: (t) => ({
+    days: t.intList({ required: true, description: 'ISO weekdays, 1 = Monday ... 7 = Sunday.' }),
+    from: t.string({ required: true }),
+    to: t.string({ required: true }),
+  }),
 });
-const DayWindowInput = builder.inputType('DayWindowInput', { fields: (t) => ({ from: t.string({ required: true }), to: t.string({ required: true }) }) });
+const DayWindowInput = builder.inputType('DayWindowInput', {
+  fields: (t) => ({ from: t.string({ required: true }), to: t.string({ required: true }) }),
+});
 const ExceptionInput = builder.inputType('ScheduleExceptionInput', {
-  fields: (t) => ({ date: t.string({ required: true, description: 'YYYY-MM-DD, local to the door.' }), windows: t.field({ type: [DayWindowInput], description: 'That day’s windows; none = closed.' }) }),
+  fields: (t) => ({
+    date: t.string({ required: true, description: 'YYYY-MM-DD, local to the door.' }),
+    windows: t.field({ type: [DayWindowInput], description: 'That day’s windows; none = closed.' }),
+  }),
 });
 const ScheduleInput = builder.inputType('ScheduleInput', {
   fields: (t) => ({ name: t.string(), windows: t.field({ type: [WindowInput] }), exceptions: t.field({ type: [ExceptionInput] }) }),
@@ -128,29 +186,50 @@ const ScheduleInput = builder.inputType('ScheduleInput', {
 const ids = (list: readonly (string | number)[]) => list.map(String);
 
 builder.mutationFields((t) => ({
-  createAccessGroup: t.field({ type: AccessGroupRef, authScopes: ADMIN, errors: { types: COMMON_ERRORS }, args: { name: t.arg.string({ required: true }) }, resolve: (_, { name }, ctx) => ctx.services.policy.groups.create(name) }),
-  deleteAccessGroup: t.id({ authScopes: ADMIN, errors: { types: COMMON_ERRORS }, args: { id: t.arg.id({ required: true }) }, resolve: (_, { id }, ctx) => ctx.services.policy.groups.remove(String(id)) }),
+  createAccessGroup: t.field({
+    type: AccessGroupRef,
+    authScopes: ADMIN,
+    errors: { types: COMMON_ERRORS },
+    args: { name: t.arg.string({ required: true }) },
+    resolve: (_, { name }, ctx) => ctx.services.policy.groups.create(name),
+  }),
+  deleteAccessGroup: t.id({
+    authScopes: ADMIN,
+    errors: { types: COMMON_ERRORS },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_, { id }, ctx) => ctx.services.policy.groups.remove(String(id)),
+  }),
   addGroupMembers: t.field({
     type: AccessGroupRef,
     authScopes: ADMIN,
     errors: { types: COMMON_ERRORS },
     args: { groupId: t.arg.id({ required: true }), personIds: t.arg.idList({ required: true }) },
-    resolve: async (_, args, ctx) => (await ctx.services.policy.groups.get(await ctx.services.policy.groups.addMembers(String(args.groupId), ids(args.personIds))))!,
+    resolve: async (_, args, ctx) =>
+      (await ctx.services.policy.groups.get(await ctx.services.policy.groups.addMembers(String(args.groupId), ids(args.personIds))))!,
   }),
   removeGroupMembers: t.field({
     type: AccessGroupRef,
     authScopes: ADMIN,
     errors: { types: COMMON_ERRORS },
     args: { groupId: t.arg.id({ required: true }), personIds: t.arg.idList({ required: true }) },
-    resolve: async (_, args, ctx) => (await ctx.services.policy.groups.get(await ctx.services.policy.groups.removeMembers(String(args.groupId), ids(args.personIds))))!,
+    resolve: async (_, args, ctx) =>
+      (await ctx.services.policy.groups.get(await ctx.services.policy.groups.removeMembers(String(args.groupId), ids(args.personIds))))!,
   }),
   allowGroupAtDoor: t.field({
     type: AccessGroupRef,
-    description: 'Lets the group through the door within the schedule (none: at any time). The door must be set to access GROUPS for this to restrict it.',
+    description:
+      'Lets the group through the door within the schedule (none: at any time). The door must be set to access GROUPS for this to restrict it.',
     authScopes: ADMIN,
     errors: { types: COMMON_ERRORS },
     args: { groupId: t.arg.id({ required: true }), doorId: t.arg.id({ required: true }), scheduleId: t.arg.id() },
-    resolve: async (_, args, ctx) => (await ctx.services.policy.groups.get(await ctx.services.policy.groups.allowAtDoor(String(args.groupId), String(args.doorId), args.scheduleId ? String(args.scheduleId) : null)))!,
+    resolve: async (_, args, ctx) =>
+      (await ctx.services.policy.groups.get(
+        await ctx.services.policy.groups.allowAtDoor(
+          String(args.groupId),
+          String(args.doorId),
+          args.scheduleId ? String(args.scheduleId) : null,
+        ),
+      ))!,
   }),
   disallowGroupAtDoor: t.field({
     type: AccessGroupRef,
@@ -158,7 +237,8 @@ builder.mutationFields((t) => ({
     authScopes: ADMIN,
     errors: { types: COMMON_ERRORS },
     args: { groupId: t.arg.id({ required: true }), doorId: t.arg.id({ required: true }) },
-    resolve: async (_, args, ctx) => ctx.services.policy.groups.get(await ctx.services.policy.groups.disallowAtDoor(String(args.groupId), String(args.doorId))),
+    resolve: async (_, args, ctx) =>
+      ctx.services.policy.groups.get(await ctx.services.policy.groups.disallowAtDoor(String(args.groupId), String(args.doorId))),
   }),
   saveSchedule: t.field({
     type: ScheduleRef,
@@ -170,19 +250,43 @@ builder.mutationFields((t) => ({
       ctx.services.policy.schedules.save(id ? String(id) : null, {
         ...(input.name != null ? { name: input.name } : {}),
         ...(input.windows ? { windows: input.windows.map((w) => ({ days: [...w.days], from: w.from, to: w.to })) } : {}),
-        ...(input.exceptions ? { exceptions: input.exceptions.map((e) => ({ date: e.date, windows: (e.windows ?? []).map((w) => ({ from: w.from, to: w.to })) })) } : {}),
+        ...(input.exceptions
+          ? {
+              exceptions: input.exceptions.map((e) => ({
+                date: e.date,
+                windows: (e.windows ?? []).map((w) => ({ from: w.from, to: w.to })),
+              })),
+            }
+          : {}),
       }),
   }),
-  deleteSchedule: t.id({ authScopes: ADMIN, errors: { types: COMMON_ERRORS }, args: { id: t.arg.id({ required: true }) }, resolve: (_, { id }, ctx) => ctx.services.policy.schedules.remove(String(id)) }),
+  deleteSchedule: t.id({
+    authScopes: ADMIN,
+    errors: { types: COMMON_ERRORS },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_, { id }, ctx) => ctx.services.policy.schedules.remove(String(id)),
+  }),
   issueVisitorPass: t.field({
     type: VisitorPassRef,
     description: 'Makes the person a visitor let in from validFrom until validUntil, at the doors listed (none: every door).',
     authScopes: ADMIN,
     errors: { types: COMMON_ERRORS },
-    args: { personId: t.arg.id({ required: true }), validFrom: t.arg({ type: 'DateTime', required: true }), validUntil: t.arg({ type: 'DateTime', required: true }), doorIds: t.arg.idList() },
-    resolve: (_, args, ctx) => ctx.services.policy.passes.issue(String(args.personId), args.validFrom, args.validUntil, ids(args.doorIds ?? [])),
+    args: {
+      personId: t.arg.id({ required: true }),
+      validFrom: t.arg({ type: 'DateTime', required: true }),
+      validUntil: t.arg({ type: 'DateTime', required: true }),
+      doorIds: t.arg.idList(),
+    },
+    resolve: (_, args, ctx) =>
+      ctx.services.policy.passes.issue(String(args.personId), args.validFrom, args.validUntil, ids(args.doorIds ?? [])),
   }),
-  revokeVisitorPass: t.field({ type: VisitorPassRef, authScopes: ADMIN, errors: { types: COMMON_ERRORS }, args: { id: t.arg.id({ required: true }) }, resolve: (_, { id }, ctx) => ctx.services.policy.passes.revoke(String(id)) }),
+  revokeVisitorPass: t.field({
+    type: VisitorPassRef,
+    authScopes: ADMIN,
+    errors: { types: COMMON_ERRORS },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_, { id }, ctx) => ctx.services.policy.passes.revoke(String(id)),
+  }),
   setPersonPin: t.id({
     description: 'Sets the PIN that completes a step-up (4-12 digits, not 0000 or 1234). Stored hashed; never readable back.',
     authScopes: ADMIN,
@@ -190,5 +294,10 @@ builder.mutationFields((t) => ({
     args: { personId: t.arg.id({ required: true }), pin: t.arg.string({ required: true }) },
     resolve: (_, args, ctx) => ctx.services.policy.pins.set(String(args.personId), args.pin),
   }),
-  clearPersonPin: t.id({ authScopes: ADMIN, errors: { types: COMMON_ERRORS }, args: { personId: t.arg.id({ required: true }) }, resolve: (_, args, ctx) => ctx.services.policy.pins.clear(String(args.personId)) }),
+  clearPersonPin: t.id({
+    authScopes: ADMIN,
+    errors: { types: COMMON_ERRORS },
+    args: { personId: t.arg.id({ required: true }) },
+    resolve: (_, args, ctx) => ctx.services.policy.pins.clear(String(args.personId)),
+  }),
 }));

@@ -9,7 +9,11 @@ const POTHOS_TYPE_BRAND = Symbol.for('Pothos.typeBrandKey');
 
 /** A typed error answered as a value: nothing was changed. */
 function isTypedError(result: unknown): boolean {
-  return result instanceof Error || result instanceof ApiError || (typeof result === 'object' && result !== null && (result as Record<symbol, unknown>)[POTHOS_TYPE_BRAND] !== undefined);
+  return (
+    result instanceof Error ||
+    result instanceof ApiError ||
+    (typeof result === 'object' && result !== null && (result as Record<symbol, unknown>)[POTHOS_TYPE_BRAND] !== undefined)
+  );
 }
 import type { AdminActionEntry, TargetType } from '../services/admin-log.ts';
 import { erasedPseudonym } from '../services/people.ts';
@@ -37,7 +41,9 @@ const AdminActionRef = builder.objectRef<AdminActionRow>('AdminAction').implemen
     actorKind: t.exposeString('actorKind', { description: "'admin', 'api_key' or 'system'." }),
     actorId: t.exposeID('actorId', { nullable: true }),
     actorLabel: t.exposeString('actorLabel', { nullable: true, description: "The administrator's email or the key's name, as it was." }),
-    action: t.exposeString('action', { description: "The mutation: 'createPerson', 'deletePerson', 'updateSettings', 'learnFacesFromDoors', 'importPerson'..." }),
+    action: t.exposeString('action', {
+      description: "The mutation: 'createPerson', 'deletePerson', 'updateSettings', 'learnFacesFromDoors', 'importPerson'...",
+    }),
     targetType: t.exposeString('targetType', { nullable: true }),
     targetId: t.exposeID('targetId', { nullable: true }),
     targetLabel: t.exposeString('targetLabel', { nullable: true }),
@@ -54,14 +60,23 @@ builder.queryFields((t) => ({
       authScopes: { scope: 'admin' },
       args: { action: t.arg.string(), personId: t.arg.id(), actorId: t.arg.id() },
       resolve: async (_, args, ctx) => {
-        const filter = { action: args.action ?? null, personId: args.personId ? String(args.personId) : null, actorId: args.actorId ? String(args.actorId) : null };
+        const filter = {
+          action: args.action ?? null,
+          personId: args.personId ? String(args.personId) : null,
+          actorId: args.actorId ? String(args.actorId) : null,
+        };
         return {
-          ...(await resolveOffsetConnection({ args, defaultSize: 50, maxSize: 200 }, ({ offset, limit }) => ctx.services.adminLog.list(filter, offset, limit))),
+          ...(await resolveOffsetConnection({ args, defaultSize: 50, maxSize: 200 }, ({ offset, limit }) =>
+            ctx.services.adminLog.list(filter, offset, limit),
+          )),
           totalCount: await ctx.services.adminLog.count(filter),
         };
       },
     },
-    { name: 'AdminActionsConnection', fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount }) }) },
+    {
+      name: 'AdminActionsConnection',
+      fields: (c) => ({ totalCount: c.int({ resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount }) }),
+    },
   ),
 }));
 
@@ -74,15 +89,39 @@ type Describer = {
 
 const str = (v: unknown): string => String(v);
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
-const withoutNulls = (v: unknown): Record<string, unknown> => Object.fromEntries(Object.entries(obj(v)).filter(([, x]) => x !== null && x !== undefined));
+const withoutNulls = (v: unknown): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(obj(v)).filter(([, x]) => x !== null && x !== undefined));
 
 async function person(action: string, ctx: Context, personId: string, details: Record<string, unknown> = {}): Promise<AdminActionEntry> {
-  return { action, targetType: 'person', targetId: personId, personId, targetLabel: await ctx.services.adminLog.labelOf('person', personId), details };
+  return {
+    action,
+    targetType: 'person',
+    targetId: personId,
+    personId,
+    targetLabel: await ctx.services.adminLog.labelOf('person', personId),
+    details,
+  };
 }
-async function thing(action: string, ctx: Context, type: TargetType, id: string, details: Record<string, unknown> = {}, label?: string | null): Promise<AdminActionEntry> {
-  return { action, targetType: type, targetId: id, targetLabel: label !== undefined ? label : await ctx.services.adminLog.labelOf(type, id), details };
+async function thing(
+  action: string,
+  ctx: Context,
+  type: TargetType,
+  id: string,
+  details: Record<string, unknown> = {},
+  label?: string | null,
+): Promise<AdminActionEntry> {
+  return {
+    action,
+    targetType: type,
+    targetId: id,
+    targetLabel: label !== undefined ? label : await ctx.services.adminLog.labelOf(type, id),
+    details,
+  };
 }
-const labelBefore = (type: TargetType, key = 'id') => (args: Args, ctx: Context) => ctx.services.adminLog.labelOf(type, str(args[key]));
+const labelBefore =
+  (type: TargetType, key = 'id') =>
+  (args: Args, ctx: Context) =>
+    ctx.services.adminLog.labelOf(type, str(args[key]));
 
 /**
  * What each mutation writes in the action log. Mutations of the door (verifyFace, identifyFace,
@@ -90,28 +129,77 @@ const labelBefore = (type: TargetType, key = 'id') => (args: Args, ctx: Context)
  * security log) are not administrators' actions. A mutation missing from both lists is still logged,
  * with its name and target id (test/integration/admin-log.test.ts fails until it is described here).
  */
-export const NOT_ADMIN_ACTIONS = new Set(['login', 'signOut', 'changePassword', 'verifyFace', 'identifyFace', 'completeStepUp', 'loginSecondFactor', 'startTotpEnrolment', 'confirmTotpEnrolment', 'disableTotp', 'startPasskeyRegistration', 'finishPasskeyRegistration', 'removePasskey', 'startPasskeySignIn', 'loginPasskey']);
+export const NOT_ADMIN_ACTIONS = new Set([
+  'login',
+  'signOut',
+  'changePassword',
+  'verifyFace',
+  'identifyFace',
+  'completeStepUp',
+  'loginSecondFactor',
+  'startTotpEnrolment',
+  'confirmTotpEnrolment',
+  'disableTotp',
+  'startPasskeyRegistration',
+  'finishPasskeyRegistration',
+  'removePasskey',
+  'startPasskeySignIn',
+  'loginPasskey',
+]);
 
 export const ADMIN_ACTIONS: Record<string, Describer> = {
   createPerson: { describe: async (_, r, ctx) => [await person('createPerson', ctx, str(obj(r).id))] },
-  updatePerson: { describe: async (a, r, ctx) => [await person('updatePerson', ctx, str(obj(r).id), { changed: Object.keys(withoutNulls(a.input)), ...('active' in obj(a.input) && obj(a.input).active !== null ? { active: obj(a.input).active } : {}) })] },
+  updatePerson: {
+    describe: async (a, r, ctx) => [
+      await person('updatePerson', ctx, str(obj(r).id), {
+        changed: Object.keys(withoutNulls(a.input)),
+        ...('active' in obj(a.input) && obj(a.input).active !== null ? { active: obj(a.input).active } : {}),
+      }),
+    ],
+  },
   // The deletion is kept, under the pseudonym the audit log gives them, never their name.
   deletePerson: {
     describe: (a, r) => [
-      { action: 'deletePerson', targetType: 'person', targetId: null, targetLabel: erasedPseudonym(str(a.id)), details: { samplesErased: obj(r).samplesErased, auditImagesErased: obj(r).auditImagesErased, auditEventsPseudonymised: obj(r).auditEventsPseudonymised } },
+      {
+        action: 'deletePerson',
+        targetType: 'person',
+        targetId: null,
+        targetLabel: erasedPseudonym(str(a.id)),
+        details: {
+          samplesErased: obj(r).samplesErased,
+          auditImagesErased: obj(r).auditImagesErased,
+          auditEventsPseudonymised: obj(r).auditEventsPseudonymised,
+        },
+      },
     ],
   },
   enrollFaces: {
     describe: async (a, r, ctx) => {
       const result = obj(r) as { enrolled?: unknown[]; rejected?: unknown[] };
-      return (result.enrolled?.length ?? 0) === 0 ? [] : [await person('enrollFaces', ctx, str(a.personId), { enrolled: result.enrolled?.length ?? 0, rejected: result.rejected?.length ?? 0, allowDuplicates: a.allowDuplicates === true })];
+      return (result.enrolled?.length ?? 0) === 0
+        ? []
+        : [
+            await person('enrollFaces', ctx, str(a.personId), {
+              enrolled: result.enrolled?.length ?? 0,
+              rejected: result.rejected?.length ?? 0,
+              allowDuplicates: a.allowDuplicates === true,
+            }),
+          ];
     },
   },
   // Created only when a photo was enrolled: a refused enrolment writes nothing.
   enrollPerson: {
     describe: async (a, r, ctx) => {
       const result = obj(r) as { person?: { id: string } | null; enrolled?: unknown[]; rejected?: unknown[] };
-      return result.person ? [await person('enrollPerson', ctx, result.person.id, { enrolled: result.enrolled?.length ?? 0, rejected: result.rejected?.length ?? 0, allowDuplicates: a.allowDuplicates === true })] : [];
+      return result.person
+        ? [
+            await person('enrollPerson', ctx, result.person.id, {
+              enrolled: result.enrolled?.length ?? 0,
+              rejected: result.rejected?.length ?? 0,
+              allowDuplicates: a.allowDuplicates === true,
+            }),
+          ]
+        : [];
     },
   },
   // The person merged is named by their pseudonym only (they are erased).
@@ -121,57 +209,132 @@ export const ADMIN_ACTIONS: Record<string, Describer> = {
       return [await person('mergePeople', ctx, str(a.intoId), { merged: erasedPseudonym(str(mergedId)), ...counts })];
     },
   },
-  removeAdaptiveSamples: { describe: async (a, r, ctx) => [await person('removeAdaptiveSamples', ctx, str(a.personId), { removed: obj(r).removed, sampleIds: a.sampleIds ?? 'all' })] },
+  removeAdaptiveSamples: {
+    describe: async (a, r, ctx) => [
+      await person('removeAdaptiveSamples', ctx, str(a.personId), { removed: obj(r).removed, sampleIds: a.sampleIds ?? 'all' }),
+    ],
+  },
   removeFaceSample: { describe: async (a, r, ctx) => [await person('removeFaceSample', ctx, str(obj(r).id), { sampleId: str(a.id) })] },
   createAccessGroup: { describe: async (_, r, ctx) => [await thing('createAccessGroup', ctx, 'access_group', str(obj(r).id))] },
-  deleteAccessGroup: { before: labelBefore('access_group'), describe: async (a, _, ctx, label) => [await thing('deleteAccessGroup', ctx, 'access_group', str(a.id), {}, label as string | null)] },
+  deleteAccessGroup: {
+    before: labelBefore('access_group'),
+    describe: async (a, _, ctx, label) => [await thing('deleteAccessGroup', ctx, 'access_group', str(a.id), {}, label as string | null)],
+  },
   // One line per person: "who was added to which group" reads per person, and erasure finds it.
   addGroupMembers: {
     describe: async (a, _, ctx) => {
       const group = await ctx.services.adminLog.labelOf('access_group', str(a.groupId));
-      return Promise.all((a.personIds as unknown[]).map((id) => person('addGroupMembers', ctx, str(id), { groupId: str(a.groupId), group })));
+      return Promise.all(
+        (a.personIds as unknown[]).map((id) => person('addGroupMembers', ctx, str(id), { groupId: str(a.groupId), group })),
+      );
     },
   },
   removeGroupMembers: {
     describe: async (a, _, ctx) => {
       const group = await ctx.services.adminLog.labelOf('access_group', str(a.groupId));
-      return Promise.all((a.personIds as unknown[]).map((id) => person('removeGroupMembers', ctx, str(id), { groupId: str(a.groupId), group })));
+      return Promise.all(
+        (a.personIds as unknown[]).map((id) => person('removeGroupMembers', ctx, str(id), { groupId: str(a.groupId), group })),
+      );
     },
   },
   allowGroupAtDoor: {
-    describe: async (a, _, ctx) => [await thing('allowGroupAtDoor', ctx, 'access_group', str(a.groupId), { doorId: str(a.doorId), door: await ctx.services.adminLog.labelOf('door', str(a.doorId)), scheduleId: a.scheduleId ? str(a.scheduleId) : null })],
+    describe: async (a, _, ctx) => [
+      await thing('allowGroupAtDoor', ctx, 'access_group', str(a.groupId), {
+        doorId: str(a.doorId),
+        door: await ctx.services.adminLog.labelOf('door', str(a.doorId)),
+        scheduleId: a.scheduleId ? str(a.scheduleId) : null,
+      }),
+    ],
   },
   disallowGroupAtDoor: {
-    describe: async (a, _, ctx) => [await thing('disallowGroupAtDoor', ctx, 'access_group', str(a.groupId), { doorId: str(a.doorId), door: await ctx.services.adminLog.labelOf('door', str(a.doorId)) })],
+    describe: async (a, _, ctx) => [
+      await thing('disallowGroupAtDoor', ctx, 'access_group', str(a.groupId), {
+        doorId: str(a.doorId),
+        door: await ctx.services.adminLog.labelOf('door', str(a.doorId)),
+      }),
+    ],
   },
-  saveSchedule: { describe: async (a, r, ctx) => [await thing('saveSchedule', ctx, 'schedule', str(obj(r).id), { created: !a.id, windows: obj(a.input).windows ?? undefined, exceptions: obj(a.input).exceptions ?? undefined })] },
-  deleteSchedule: { before: labelBefore('schedule'), describe: async (a, _, ctx, label) => [await thing('deleteSchedule', ctx, 'schedule', str(a.id), {}, label as string | null)] },
+  saveSchedule: {
+    describe: async (a, r, ctx) => [
+      await thing('saveSchedule', ctx, 'schedule', str(obj(r).id), {
+        created: !a.id,
+        windows: obj(a.input).windows ?? undefined,
+        exceptions: obj(a.input).exceptions ?? undefined,
+      }),
+    ],
+  },
+  deleteSchedule: {
+    before: labelBefore('schedule'),
+    describe: async (a, _, ctx, label) => [await thing('deleteSchedule', ctx, 'schedule', str(a.id), {}, label as string | null)],
+  },
   issueVisitorPass: {
-    describe: async (a, r, ctx) => [await person('issueVisitorPass', ctx, str(a.personId), { passId: str(obj(r).id), validFrom: a.validFrom, validUntil: a.validUntil, doorIds: a.doorIds ?? [] })],
+    describe: async (a, r, ctx) => [
+      await person('issueVisitorPass', ctx, str(a.personId), {
+        passId: str(obj(r).id),
+        validFrom: a.validFrom,
+        validUntil: a.validUntil,
+        doorIds: a.doorIds ?? [],
+      }),
+    ],
   },
-  revokeVisitorPass: { describe: async (a, r, ctx) => [await person('revokeVisitorPass', ctx, str(obj(r).personId), { passId: str(a.id) })] },
+  revokeVisitorPass: {
+    describe: async (a, r, ctx) => [await person('revokeVisitorPass', ctx, str(obj(r).personId), { passId: str(a.id) })],
+  },
   setPersonPin: { describe: async (a, _, ctx) => [await person('setPersonPin', ctx, str(a.personId))] },
   clearPersonPin: { describe: async (a, _, ctx) => [await person('clearPersonPin', ctx, str(a.personId))] },
   revokeSessions: { describe: async (a, r, ctx) => [await thing('revokeSessions', ctx, 'admin', str(a.adminId), { sessions: r })] },
   createAdmin: { describe: async (a, r, ctx) => [await thing('createAdmin', ctx, 'admin', str(obj(r).id), { role: a.role })] },
-  removeAdmin: { before: labelBefore('admin'), describe: async (a, _, ctx, label) => [await thing('removeAdmin', ctx, 'admin', str(a.id), {}, label as string | null)] },
+  removeAdmin: {
+    before: labelBefore('admin'),
+    describe: async (a, _, ctx, label) => [await thing('removeAdmin', ctx, 'admin', str(a.id), {}, label as string | null)],
+  },
   createApiKey: {
     // Never the token: its name, scopes and door.
-    describe: async (a, r, ctx) => [await thing('createApiKey', ctx, 'api_key', str(obj(obj(r).key).id), { scopes: a.scopes, doorId: a.doorId ? str(a.doorId) : null, prefix: obj(obj(r).key).prefix })],
+    describe: async (a, r, ctx) => [
+      await thing('createApiKey', ctx, 'api_key', str(obj(obj(r).key).id), {
+        scopes: a.scopes,
+        doorId: a.doorId ? str(a.doorId) : null,
+        prefix: obj(obj(r).key).prefix,
+      }),
+    ],
   },
   revokeApiKey: { describe: async (a, _, ctx) => [await thing('revokeApiKey', ctx, 'api_key', str(a.id))] },
   // The attempt and its score: which door's calibration it now feeds.
-  markAttemptLive: { describe: async (a, r, ctx) => [await thing('markAttemptLive', ctx, 'door', str(obj(r).doorId), { attemptId: str(a.attemptId), livenessScore: obj(r).livenessScore })] },
+  markAttemptLive: {
+    describe: async (a, r, ctx) => [
+      await thing('markAttemptLive', ctx, 'door', str(obj(r).doorId), { attemptId: str(a.attemptId), livenessScore: obj(r).livenessScore }),
+    ],
+  },
   createDoor: { describe: async (_, r, ctx) => [await thing('createDoor', ctx, 'door', str(obj(r).id))] },
-  updateDoor: { describe: async (a, _, ctx) => [await thing('updateDoor', ctx, 'door', str(a.id), { ...withoutNulls(a.input), ...(obj(a.input).settings ? { settings: withoutNulls(obj(a.input).settings) } : {}) })] },
+  updateDoor: {
+    describe: async (a, _, ctx) => [
+      await thing('updateDoor', ctx, 'door', str(a.id), {
+        ...withoutNulls(a.input),
+        ...(obj(a.input).settings ? { settings: withoutNulls(obj(a.input).settings) } : {}),
+      }),
+    ],
+  },
   // The keys bound to the door are revoked with it: each is named, and logged as revoked.
   deleteDoor: {
     before: labelBefore('door'),
     describe: async (a, r, ctx, label) => {
       const keys = (obj(r).revokedKeys as { id: string; name: string; prefix: string }[] | undefined) ?? [];
       return [
-        await thing('deleteDoor', ctx, 'door', str(a.id), { revokedKeys: keys.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix })) }, label as string | null),
-        ...keys.map((k) => ({ action: 'revokeApiKey', targetType: 'api_key', targetId: k.id, targetLabel: k.name, details: { reason: 'door deleted', doorId: str(a.id), door: label, prefix: k.prefix } })),
+        await thing(
+          'deleteDoor',
+          ctx,
+          'door',
+          str(a.id),
+          { revokedKeys: keys.map((k) => ({ id: k.id, name: k.name, prefix: k.prefix })) },
+          label as string | null,
+        ),
+        ...keys.map((k) => ({
+          action: 'revokeApiKey',
+          targetType: 'api_key',
+          targetId: k.id,
+          targetLabel: k.name,
+          details: { reason: 'door deleted', doorId: str(a.id), door: label, prefix: k.prefix },
+        })),
       ];
     },
   },
@@ -188,28 +351,62 @@ export const ADMIN_ACTIONS: Record<string, Describer> = {
     },
   },
   // The URL may carry a token in its query: the host only.
-  createWebhook: { describe: async (a, r, ctx) => [await thing('createWebhook', ctx, 'webhook', str(obj(obj(r).webhook).id), webhookDetails(a.input))] },
+  createWebhook: {
+    describe: async (a, r, ctx) => [await thing('createWebhook', ctx, 'webhook', str(obj(obj(r).webhook).id), webhookDetails(a.input))],
+  },
   updateWebhook: { describe: async (a, _, ctx) => [await thing('updateWebhook', ctx, 'webhook', str(a.id), webhookDetails(a.input))] },
-  deleteWebhook: { before: labelBefore('webhook'), describe: async (a, _, ctx, label) => [await thing('deleteWebhook', ctx, 'webhook', str(a.id), {}, label as string | null)] },
+  deleteWebhook: {
+    before: labelBefore('webhook'),
+    describe: async (a, _, ctx, label) => [await thing('deleteWebhook', ctx, 'webhook', str(a.id), {}, label as string | null)],
+  },
   testWebhook: { describe: async (a, _, ctx) => [await thing('testWebhook', ctx, 'webhook', str(a.id))] },
-  replayWebhookDelivery: { describe: async (a, r, ctx) => [await thing('replayWebhookDelivery', ctx, 'webhook', str(obj(r).webhookId), { deliveryId: str(a.id) })] },
+  replayWebhookDelivery: {
+    describe: async (a, r, ctx) => [await thing('replayWebhookDelivery', ctx, 'webhook', str(obj(r).webhookId), { deliveryId: str(a.id) })],
+  },
   learnFacesFromDoors: {
     describe: async (a, r, ctx) => {
       const result = obj(r) as { person?: { id: string }; enrolled?: unknown[]; rejected?: unknown[] };
       if (!result.person || (result.enrolled?.length ?? 0) === 0) return [];
-      return [await person('learnFacesFromDoors', ctx, result.person.id, { eventIds: a.eventIds, enrolled: result.enrolled?.length ?? 0, rejected: result.rejected?.length ?? 0, newPerson: !a.personId })];
+      return [
+        await person('learnFacesFromDoors', ctx, result.person.id, {
+          eventIds: a.eventIds,
+          enrolled: result.enrolled?.length ?? 0,
+          rejected: result.rejected?.length ?? 0,
+          newPerson: !a.personId,
+        }),
+      ];
     },
   },
   importPerson: {
     describe: async (_, r, ctx) => {
       const result = obj(r) as { personId?: string | null; created?: boolean; enrolled?: number; rejected?: unknown[] };
-      return result.personId && (result.enrolled ?? 0) > 0 ? [await person('importPerson', ctx, result.personId, { created: result.created, enrolled: result.enrolled, rejected: result.rejected?.length ?? 0 })] : [];
+      return result.personId && (result.enrolled ?? 0) > 0
+        ? [
+            await person('importPerson', ctx, result.personId, {
+              created: result.created,
+              enrolled: result.enrolled,
+              rejected: result.rejected?.length ?? 0,
+            }),
+          ]
+        : [];
     },
   },
   importPeople: {
     describe: async (_, r, ctx) => {
-      const people = (obj(r).people as { personId?: string | null; created?: boolean; enrolled?: number; rejected?: unknown[] }[] | undefined) ?? [];
-      return Promise.all(people.filter((p) => p.personId && (p.enrolled ?? 0) > 0).map((p) => person('importPerson', ctx, p.personId!, { created: p.created, enrolled: p.enrolled, rejected: p.rejected?.length ?? 0, archive: true })));
+      const people =
+        (obj(r).people as { personId?: string | null; created?: boolean; enrolled?: number; rejected?: unknown[] }[] | undefined) ?? [];
+      return Promise.all(
+        people
+          .filter((p) => p.personId && (p.enrolled ?? 0) > 0)
+          .map((p) =>
+            person('importPerson', ctx, p.personId!, {
+              created: p.created,
+              enrolled: p.enrolled,
+              rejected: p.rejected?.length ?? 0,
+              archive: true,
+            }),
+          ),
+      );
     },
   },
 };

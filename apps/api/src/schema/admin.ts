@@ -1,7 +1,14 @@
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import type { AdminModel, SecurityEventModel as SecurityEvent } from '../db/prisma.ts';
-import { LocalAccountsDisabledError, LoginFailedError, RateLimitedError, SecondFactorRequiredError, UnauthorizedError, WeakPasswordError } from '../errors.ts';
+import {
+  LocalAccountsDisabledError,
+  LoginFailedError,
+  RateLimitedError,
+  SecondFactorRequiredError,
+  UnauthorizedError,
+  WeakPasswordError,
+} from '../errors.ts';
 
 import { COMMON_ERRORS } from './errors.ts';
 
@@ -15,7 +22,10 @@ const AdminRef = builder.objectRef<AdminModel>('Admin').implement({
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     totpEnabled: t.boolean({ description: 'Signs in with a TOTP code after the password.', resolve: (a) => a.totpEnabledAt !== null }),
     // Like totpEnabled: that another administrator has a second factor, never what it is (myPasskeys is one's own).
-    passkeyCount: t.int({ description: 'How many passkeys the administrator has.', resolve: (a, _, ctx) => ctx.services.signIn.passkeyCount(a.id) }),
+    passkeyCount: t.int({
+      description: 'How many passkeys the administrator has.',
+      resolve: (a, _, ctx) => ctx.services.signIn.passkeyCount(a.id),
+    }),
   }),
 });
 
@@ -43,7 +53,10 @@ const SecurityEventRef = builder.objectRef<SecurityEvent>('SecurityEvent').imple
   fields: (t) => ({
     id: t.exposeID('id'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    kind: t.exposeString('kind', { description: 'login_failed, login_throttled, login_succeeded, signed_out, sessions_revoked, password_changed, second_factor_required, second_factor_failed, second_factor_challenge_refused, recovery_code_used, second_factor_enrolled, second_factor_disabled, passkey_added, passkey_removed or single_sign_on_ended' }),
+    kind: t.exposeString('kind', {
+      description:
+        'login_failed, login_throttled, login_succeeded, signed_out, sessions_revoked, password_changed, second_factor_required, second_factor_failed, second_factor_challenge_refused, recovery_code_used, second_factor_enrolled, second_factor_disabled, passkey_added, passkey_removed or single_sign_on_ended',
+    }),
     account: t.exposeString('account', { nullable: true, description: 'The email given (for failed sign-ins, possibly no account).' }),
     address: t.exposeString('address', { nullable: true, description: "The client's network address." }),
     adminId: t.exposeID('adminId', { nullable: true }),
@@ -70,7 +83,17 @@ builder.queryFields((t) => ({
     resolve: (_, __, ctx): Me | null => {
       const v = ctx.viewer;
       if (v.kind === 'anonymous' || v.kind === 'system') return null;
-      if (v.kind === 'admin') return { kind: 'admin', id: v.id, name: v.email, role: v.role, scopes: v.role === 'admin' ? ['verify', 'identify', 'people:read', 'audit:read', 'faces:read', 'admin'] : ['people:read', 'audit:read', 'faces:read'] };
+      if (v.kind === 'admin')
+        return {
+          kind: 'admin',
+          id: v.id,
+          name: v.email,
+          role: v.role,
+          scopes:
+            v.role === 'admin'
+              ? ['verify', 'identify', 'people:read', 'audit:read', 'faces:read', 'admin']
+              : ['people:read', 'audit:read', 'faces:read'],
+        };
       return { kind: 'apiKey', id: v.id, name: v.name, role: null, scopes: [...v.scopes] };
     },
   }),
@@ -84,7 +107,12 @@ builder.queryFields((t) => ({
       kind: t.arg.string({ required: false }),
       account: t.arg.string({ required: false }),
     },
-    resolve: (_, args, ctx) => ctx.services.signIn.securityEvents({ first: Math.min(500, Math.max(1, args.first ?? 50)), kind: args.kind ?? null, account: args.account ?? null }),
+    resolve: (_, args, ctx) =>
+      ctx.services.signIn.securityEvents({
+        first: Math.min(500, Math.max(1, args.first ?? 50)),
+        kind: args.kind ?? null,
+        account: args.account ?? null,
+      }),
   }),
 }));
 
@@ -110,7 +138,10 @@ builder.mutationFields((t) => ({
       "Ends every session of an administrator (the caller's own included when it is theirs); returns how many. Another administrator's sessions: only from an administrator's session, with `currentPassword` (a stolen session alone cannot lock the others out).",
     authScopes: { scope: 'admin' },
     errors: { types: [LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
-    args: { adminId: t.arg.id({ required: true }), currentPassword: t.arg.string({ description: "The caller's password; required for another administrator's sessions." }) },
+    args: {
+      adminId: t.arg.id({ required: true }),
+      currentPassword: t.arg.string({ description: "The caller's password; required for another administrator's sessions." }),
+    },
     resolve: async (_, { adminId, currentPassword }, ctx) => {
       const own = ctx.viewer.kind === 'admin' && ctx.viewer.id === String(adminId);
       if (!own) await reauthenticate(ctx, currentPassword);
@@ -124,7 +155,13 @@ builder.mutationFields((t) => ({
     args: { currentPassword: t.arg.string({ required: true }), newPassword: t.arg.string({ required: true }) },
     resolve: (_, args, ctx) => {
       if (ctx.viewer.kind !== 'admin') throw new UnauthorizedError('only an administrator can change their password');
-      return ctx.services.signIn.changePassword(ctx.viewer.id, ctx.viewer.sessionId, args.currentPassword, args.newPassword, ctx.clientAddress);
+      return ctx.services.signIn.changePassword(
+        ctx.viewer.id,
+        ctx.viewer.sessionId,
+        args.currentPassword,
+        args.newPassword,
+        ctx.clientAddress,
+      );
     },
   }),
   createAdmin: t.field({

@@ -7,7 +7,10 @@ import { COMMON_ERRORS } from './errors.ts';
 
 const Scope = builder.enumType('Scope', {
   description: 'verify and identify: recognition at a door; people:read and audit:read: read-only integrations; admin: everything.',
-  values: Object.fromEntries(SCOPES.map((s) => [s.replace(':', '_').toUpperCase(), { value: s }])) as Record<string, { value: (typeof SCOPES)[number] }>,
+  values: Object.fromEntries(SCOPES.map((s) => [s.replace(':', '_').toUpperCase(), { value: s }])) as Record<
+    string,
+    { value: (typeof SCOPES)[number] }
+  >,
 });
 
 export const ApiKeyRef = builder.objectRef<ApiKeyModel>('ApiKey').implement({
@@ -41,7 +44,8 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'admin' },
     errors: { types: COMMON_ERRORS },
     args: { name: t.arg.string({ required: true }), scopes: t.arg({ type: [Scope], required: true }), doorId: t.arg.id() },
-    resolve: (_, args, ctx) => ctx.services.access.apiKeys.create({ name: args.name, scopes: args.scopes, doorId: args.doorId ? String(args.doorId) : null }),
+    resolve: (_, args, ctx) =>
+      ctx.services.access.apiKeys.create({ name: args.name, scopes: args.scopes, doorId: args.doorId ? String(args.doorId) : null }),
   }),
   revokeApiKey: t.field({
     type: ApiKeyRef,

@@ -10,7 +10,8 @@ import { readUpload } from './uploads.ts';
 
 builder.objectType(ImportRefusedError, {
   name: 'ImportRefusedError',
-  description: 'The archive or folder was refused before anything was enrolled: INVALID_ARCHIVE, TOO_MANY_ENTRIES, TOO_LARGE (a photo or the total, once decompressed), UNSAFE_PATH (an absolute or ../ name), TOO_MANY_PHOTOS (for one person).',
+  description:
+    'The archive or folder was refused before anything was enrolled: INVALID_ARCHIVE, TOO_MANY_ENTRIES, TOO_LARGE (a photo or the total, once decompressed), UNSAFE_PATH (an absolute or ../ name), TOO_MANY_PHOTOS (for one person).',
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof ImportRefusedError,
 });
@@ -27,13 +28,20 @@ const ImportLimitsRef = builder.objectRef<ImportLimits>('ImportLimits').implemen
 });
 
 const ImportedPhotoRef = builder.objectRef<RejectedPhoto>('ImportRejectedPhoto').implement({
-  description: 'A photo not enrolled: NO_FACE, MULTIPLE_FACES, INVALID_IMAGE, IMAGE_TOO_LARGE, the quality gates, DUPLICATE_FACE (with whom).',
+  description:
+    'A photo not enrolled: NO_FACE, MULTIPLE_FACES, INVALID_IMAGE, IMAGE_TOO_LARGE, the quality gates, DUPLICATE_FACE (with whom).',
   fields: (t) => ({
-    index: t.exposeInt('index', { description: 'Which photo: its position among the images sent (importPerson) or in its person’s folder (importPeople).' }),
+    index: t.exposeInt('index', {
+      description: 'Which photo: its position among the images sent (importPerson) or in its person’s folder (importPeople).',
+    }),
     filename: t.exposeString('filename'),
     code: t.exposeString('code'),
     message: t.exposeString('message'),
-    duplicateOf: t.field({ type: PersonRef, nullable: true, resolve: (r, _, ctx) => (r.duplicateOf ? ctx.services.people.get(r.duplicateOf.personId) : null) }),
+    duplicateOf: t.field({
+      type: PersonRef,
+      nullable: true,
+      resolve: (r, _, ctx) => (r.duplicateOf ? ctx.services.people.get(r.duplicateOf.personId) : null),
+    }),
   }),
 });
 
@@ -41,7 +49,12 @@ const ImportedPersonRef = builder.objectRef<ImportedPerson>('ImportedPerson').im
   description: 'One person of a bulk import: enrolled whole, in one transaction, or not at all.',
   fields: (t) => ({
     name: t.exposeString('name'),
-    person: t.field({ type: PersonRef, nullable: true, description: 'None when every photo was refused and the person was new.', resolve: (r, _, ctx) => (r.personId ? ctx.services.people.get(r.personId) : null) }),
+    person: t.field({
+      type: PersonRef,
+      nullable: true,
+      description: 'None when every photo was refused and the person was new.',
+      resolve: (r, _, ctx) => (r.personId ? ctx.services.people.get(r.personId) : null),
+    }),
     created: t.exposeBoolean('created'),
     photos: t.exposeInt('photos'),
     enrolled: t.exposeInt('enrolled'),
@@ -52,7 +65,10 @@ const ImportedPersonRef = builder.objectRef<ImportedPerson>('ImportedPerson').im
 const ImportReportRef = builder.objectRef<{ people: ImportedPerson[]; skipped: string[] }>('ImportReport').implement({
   fields: (t) => ({
     people: t.field({ type: [ImportedPersonRef], resolve: (r) => r.people }),
-    skipped: t.stringList({ description: 'Files of the archive that are not photos of a person (<name>/<photo> or <name>.jpg).', resolve: (r) => r.skipped }),
+    skipped: t.stringList({
+      description: 'Files of the archive that are not photos of a person (<name>/<photo> or <name>.jpg).',
+      resolve: (r) => r.skipped,
+    }),
   }),
 });
 
@@ -75,7 +91,8 @@ builder.mutationFields((t) => ({
       const trimmed = name.trim();
       if (!trimmed || trimmed.length > 200) throw new InvalidInputError('a person needs a name of at most 200 characters');
       if (images.length === 0) throw new InvalidInputError('no photo');
-      if (images.length > limits.maxPhotosPerPerson) throw new ImportRefusedError('TOO_MANY_PHOTOS', `${images.length} photos for ${trimmed}, more than ${limits.maxPhotosPerPerson}`);
+      if (images.length > limits.maxPhotosPerPerson)
+        throw new ImportRefusedError('TOO_MANY_PHOTOS', `${images.length} photos for ${trimmed}, more than ${limits.maxPhotosPerPerson}`);
       const photos: { filename: string; bytes: Uint8Array<ArrayBuffer>; index: number }[] = [];
       const unread: RejectedPhoto[] = [];
       for (const [index, file] of images.entries()) {
@@ -88,7 +105,9 @@ builder.mutationFields((t) => ({
       }
       const [result] = await importPeople(ctx.services.people, new Map([[trimmed, photos]]), { allowDuplicates: allowDuplicates ?? false });
       // Indices of the images sent (a photo refused unread is not among those analysed).
-      const rejected = [...unread, ...result!.rejected.map((r) => ({ ...r, index: photos[r.index]!.index }))].sort((a, b) => a.index - b.index);
+      const rejected = [...unread, ...result!.rejected.map((r) => ({ ...r, index: photos[r.index]!.index }))].sort(
+        (a, b) => a.index - b.index,
+      );
       return { ...result!, photos: images.length, rejected };
     },
   }),
@@ -100,14 +119,25 @@ builder.mutationFields((t) => ({
     errors: { types: ERRORS },
     args: {
       archive: t.arg({ type: 'File', required: true }),
-      allowDuplicates: t.arg.boolean({ description: "Every person's faces may match someone else enrolled (prefer allowDuplicatesFor: the override per person)." }),
-      allowDuplicatesFor: t.arg.stringList({ description: 'The people (names, as their folders) whose faces may match someone else enrolled: the administrator confirmed, person by person, that they are different people.' }),
+      allowDuplicates: t.arg.boolean({
+        description: "Every person's faces may match someone else enrolled (prefer allowDuplicatesFor: the override per person).",
+      }),
+      allowDuplicatesFor: t.arg.stringList({
+        description:
+          'The people (names, as their folders) whose faces may match someone else enrolled: the administrator confirmed, person by person, that they are different people.',
+      }),
     },
     resolve: async (_, { archive, allowDuplicates, allowDuplicatesFor }, ctx) => {
       const limits = ctx.services.importLimits;
       refuseLargeArchive(archive.size, limits);
       const { people, skipped } = readPeopleArchive(new Uint8Array(await archive.arrayBuffer()), limits);
-      return { people: await importPeople(ctx.services.people, people, { allowDuplicates: allowDuplicates ?? false, allowDuplicatesFor: new Set((allowDuplicatesFor ?? []).map((name) => name.trim())) }), skipped };
+      return {
+        people: await importPeople(ctx.services.people, people, {
+          allowDuplicates: allowDuplicates ?? false,
+          allowDuplicatesFor: new Set((allowDuplicatesFor ?? []).map((name) => name.trim())),
+        }),
+        skipped,
+      };
     },
   }),
 }));
@@ -117,7 +147,10 @@ const DoorAccessRef = builder.objectRef<{ doorId: string; allowed: boolean; reas
   fields: (t) => ({
     door: t.field({ type: DoorRef, resolve: async (a, _, ctx) => (await ctx.services.access.doors.get(a.doorId))! }),
     allowed: t.exposeBoolean('allowed'),
-    reason: t.exposeString('reason', { nullable: true, description: 'inactive, not_allowed_here, outside_schedule, pass_expired, pass_not_yet_valid, pass_revoked' }),
+    reason: t.exposeString('reason', {
+      nullable: true,
+      description: 'inactive, not_allowed_here, outside_schedule, pass_expired, pass_not_yet_valid, pass_revoked',
+    }),
   }),
 });
 
@@ -129,10 +162,12 @@ builder.objectFields(PersonRef, (t) => ({
     unauthorizedResolver: () => [],
     resolve: async (p, _, ctx) => {
       const doors = await ctx.services.access.doors.list();
-      return Promise.all(doors.map(async (d) => {
-        const verdict = await ctx.services.policy.check(p.id, d.id);
-        return { doorId: d.id, allowed: verdict.allowed, reason: verdict.allowed ? null : verdict.reason };
-      }));
+      return Promise.all(
+        doors.map(async (d) => {
+          const verdict = await ctx.services.policy.check(p.id, d.id);
+          return { doorId: d.id, allowed: verdict.allowed, reason: verdict.allowed ? null : verdict.reason };
+        }),
+      );
     },
   }),
 }));

@@ -16,10 +16,18 @@ const DoorFaceRef = builder.objectRef<DoorFace>('DoorFace').implement({
   description: 'A face refused at a door whose image is still kept, read again by the face engine.',
   fields: (t) => ({
     event: t.field({ type: RecognitionEventRef, resolve: (f) => f.event }),
-    usable: t.boolean({ description: 'The engine found one face in the kept image: it can go to enrolment (which applies its gates).', resolve: (f) => f.encoding !== null }),
+    usable: t.boolean({
+      description: 'The engine found one face in the kept image: it can go to enrolment (which applies its gates).',
+      resolve: (f) => f.encoding !== null,
+    }),
     code: t.exposeString('code', { nullable: true, description: 'Why the kept image cannot be enrolled (NO_FACE...).' }),
     message: t.exposeString('message', { nullable: true }),
-    nearestPerson: t.field({ type: PersonRef, nullable: true, description: 'The nearest enrolled person: a hint, never a decision.', resolve: (f, _, ctx) => (f.nearest ? ctx.services.people.get(f.nearest.personId) : null) }),
+    nearestPerson: t.field({
+      type: PersonRef,
+      nullable: true,
+      description: 'The nearest enrolled person: a hint, never a decision.',
+      resolve: (f, _, ctx) => (f.nearest ? ctx.services.people.get(f.nearest.personId) : null),
+    }),
     nearestDistance: t.float({ nullable: true, resolve: (f) => f.nearest?.distance ?? null }),
   }),
 });
@@ -32,7 +40,12 @@ const DoorFaceGroupRef = builder.objectRef<DoorFaceGroup>('DoorFaceGroup').imple
     doors: t.field({
       type: [DoorRef],
       description: 'The doors these attempts were made at.',
-      resolve: async (g, _, ctx) => (await Promise.all([...new Set(g.faces.map((f) => f.event.doorId).filter((d) => d !== null))].map((id) => ctx.services.access.doors.get(id)))).filter((d) => d !== null),
+      resolve: async (g, _, ctx) =>
+        (
+          await Promise.all(
+            [...new Set(g.faces.map((f) => f.event.doorId).filter((d) => d !== null))].map((id) => ctx.services.access.doors.get(id)),
+          )
+        ).filter((d) => d !== null),
     }),
   }),
 });
@@ -43,9 +56,21 @@ const DoorFacesRef = builder.objectRef<Groups>('DoorFaces').implement({
     threshold: t.exposeFloat('threshold', { description: 'The distance the faces were grouped at: the verification threshold.' }),
     considered: t.exposeInt('considered', { description: 'Recent learnable attempts read.' }),
     groups: t.field({ type: [DoorFaceGroupRef], resolve: (r) => r.groups }),
-    unreadable: t.field({ type: [DoorFaceRef], description: 'Kept images in which the engine finds no single face (never enrolled).', resolve: (r) => r.unreadable }),
-    recognised: t.field({ type: [DoorFaceRef], description: 'Faces the doors would now take for someone enrolled (nearest person within the threshold): not grouped, not to be learned again.', resolve: (r) => r.recognised }),
-    neverLearned: t.stringList({ description: 'Refusal reasons never learned from, whatever is clicked.', resolve: () => [...NEVER_LEARNED] }),
+    unreadable: t.field({
+      type: [DoorFaceRef],
+      description: 'Kept images in which the engine finds no single face (never enrolled).',
+      resolve: (r) => r.unreadable,
+    }),
+    recognised: t.field({
+      type: [DoorFaceRef],
+      description:
+        'Faces the doors would now take for someone enrolled (nearest person within the threshold): not grouped, not to be learned again.',
+      resolve: (r) => r.recognised,
+    }),
+    neverLearned: t.stringList({
+      description: 'Refusal reasons never learned from, whatever is clicked.',
+      resolve: () => [...NEVER_LEARNED],
+    }),
   }),
 });
 
@@ -60,23 +85,35 @@ builder.queryFields((t) => ({
 }));
 
 const LearnRejectionRef = builder.objectRef<RejectedPhoto & { eventId: string }>('LearnRejection').implement({
-  description: 'A door face not enrolled, and why: NOT_FOUND, IMAGE_ERASED, NOT_LEARNABLE, or an enrolment refusal (NO_FACE, quality gates, DUPLICATE_FACE naming who it matches).',
+  description:
+    'A door face not enrolled, and why: NOT_FOUND, IMAGE_ERASED, NOT_LEARNABLE, or an enrolment refusal (NO_FACE, quality gates, DUPLICATE_FACE naming who it matches).',
   fields: (t) => ({
     eventId: t.exposeID('eventId'),
     code: t.exposeString('code'),
     message: t.exposeString('message'),
-    duplicateOf: t.field({ type: PersonRef, nullable: true, resolve: (r, _, ctx) => (r.duplicateOf ? ctx.services.people.get(r.duplicateOf.personId) : null) }),
+    duplicateOf: t.field({
+      type: PersonRef,
+      nullable: true,
+      resolve: (r, _, ctx) => (r.duplicateOf ? ctx.services.people.get(r.duplicateOf.personId) : null),
+    }),
     duplicateDistance: t.float({ nullable: true, resolve: (r) => r.duplicateOf?.distance ?? null }),
   }),
 });
 
-const LearnResultRef = builder.objectRef<{ person: PersonModel | null; enrolled: FaceSampleModel[]; rejected: (RejectedPhoto & { eventId: string })[] }>('LearnResult').implement({
-  fields: (t) => ({
-    person: t.field({ type: PersonRef, nullable: true, description: 'The person the faces went to (none when a new person got no face).', resolve: (r) => r.person }),
-    enrolled: t.field({ type: [FaceSampleRef], resolve: (r) => r.enrolled }),
-    rejected: t.field({ type: [LearnRejectionRef], resolve: (r) => r.rejected }),
-  }),
-});
+const LearnResultRef = builder
+  .objectRef<{ person: PersonModel | null; enrolled: FaceSampleModel[]; rejected: (RejectedPhoto & { eventId: string })[] }>('LearnResult')
+  .implement({
+    fields: (t) => ({
+      person: t.field({
+        type: PersonRef,
+        nullable: true,
+        description: 'The person the faces went to (none when a new person got no face).',
+        resolve: (r) => r.person,
+      }),
+      enrolled: t.field({ type: [FaceSampleRef], resolve: (r) => r.enrolled }),
+      rejected: t.field({ type: [LearnRejectionRef], resolve: (r) => r.rejected }),
+    }),
+  });
 
 builder.mutationFields((t) => ({
   learnFacesFromDoors: t.field({

@@ -11,7 +11,8 @@ import { LivenessMode } from './settings.ts';
 export const DoorRef = builder.objectRef<DoorModel>('Door');
 
 const DoorAccess = builder.enumType('DoorAccess', {
-  description: 'EVERYONE: every active person (visitors: with a pass for this door). GROUPS: only members of the groups allowed here, within their schedules.',
+  description:
+    'EVERYONE: every active person (visitors: with a pass for this door). GROUPS: only members of the groups allowed here, within their schedules.',
   values: { EVERYONE: { value: 'everyone' }, GROUPS: { value: 'groups' } } as const,
 });
 
@@ -22,8 +23,16 @@ const DoorSettingsRef = builder.objectRef<DoorSettings & { threshold: number }>(
     thresholdOverride: t.float({ nullable: true, resolve: (s) => s.thresholdOverride ?? null }),
     stepUp: t.boolean({ nullable: true, resolve: (s) => s.stepUp ?? null }),
     liveness: t.field({ type: LivenessMode, nullable: true, resolve: (s) => s.liveness ?? null }),
-    minFrames: t.int({ nullable: true, description: 'At least this many frames must pass the quality gates (1-5).', resolve: (s) => s.minFrames ?? null }),
-    requirePin: t.boolean({ nullable: true, description: 'Every face decision must be completed with the PIN.', resolve: (s) => s.requirePin ?? null }),
+    minFrames: t.int({
+      nullable: true,
+      description: 'At least this many frames must pass the quality gates (1-5).',
+      resolve: (s) => s.minFrames ?? null,
+    }),
+    requirePin: t.boolean({
+      nullable: true,
+      description: 'Every face decision must be completed with the PIN.',
+      resolve: (s) => s.requirePin ?? null,
+    }),
     livenessLivePoint: t.float({
       nullable: true,
       description: "The door's own live point, calibrated on its camera (doorLivenessCalibration); null = the liveness mode's.",
@@ -31,7 +40,8 @@ const DoorSettingsRef = builder.objectRef<DoorSettings & { threshold: number }>(
     }),
     adaptiveTemplates: t.boolean({
       nullable: true,
-      description: "This door's confident acceptances may add their frame to the person's template, when the site allows it too; null = off.",
+      description:
+        "This door's confident acceptances may add their frame to the person's template, when the site allows it too; null = off.",
       resolve: (s) => s.adaptiveTemplates ?? null,
     }),
     threshold: t.exposeFloat('threshold', { description: 'The verification threshold in force at this door.' }),
@@ -47,7 +57,13 @@ DoorRef.implement({
     location: t.exposeString('location', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     timeZone: t.exposeString('timeZone', { description: 'IANA time zone its schedules are read in.' }),
-    access: t.field({ type: DoorAccess, nullable: true, authScopes: POLICY, unauthorizedResolver: () => null, resolve: (d) => d.access as 'everyone' | 'groups' }),
+    access: t.field({
+      type: DoorAccess,
+      nullable: true,
+      authScopes: POLICY,
+      unauthorizedResolver: () => null,
+      resolve: (d) => d.access as 'everyone' | 'groups',
+    }),
     settings: t.field({
       type: DoorSettingsRef,
       nullable: true,
@@ -70,8 +86,14 @@ const DoorSettingsInput = builder.inputType('DoorSettingsInput', {
     liveness: t.field({ type: LivenessMode }),
     minFrames: t.int({ description: '1-5 frames passing the quality gates.' }),
     requirePin: t.boolean({ description: 'Always ask for the PIN (two factors).' }),
-    livenessLivePoint: t.float({ description: "A liveness score in (0, 1): below it a matching face is asked for the PIN. Set it from doorLivenessCalibration's suggestion." }),
-    adaptiveTemplates: t.boolean({ description: "Learn this door's camera: a confident acceptance may add its frame to the person's template (the site setting must allow it too)." }),
+    livenessLivePoint: t.float({
+      description:
+        "A liveness score in (0, 1): below it a matching face is asked for the PIN. Set it from doorLivenessCalibration's suggestion.",
+    }),
+    adaptiveTemplates: t.boolean({
+      description:
+        "Learn this door's camera: a confident acceptance may add its frame to the person's template (the site setting must allow it too).",
+    }),
   }),
 });
 
@@ -85,10 +107,12 @@ const DoorInput = builder.inputType('DoorInput', {
   }),
 });
 
-const withoutNulls = <T extends object>(value: T) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined));
+const withoutNulls = <T extends object>(value: T) =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined));
 
 export const LivenessPointsRef = builder.objectRef<LivenessPoints>('LivenessPoints').implement({
-  description: 'Below `attack` an attempt is refused as a presentation attack; from there to below `live` a matching face is asked for the PIN.',
+  description:
+    'Below `attack` an attempt is refused as a presentation attack; from there to below `live` a matching face is asked for the PIN.',
   fields: (t) => ({ attack: t.exposeFloat('attack'), live: t.exposeFloat('live') }),
 });
 
@@ -97,28 +121,47 @@ const LivenessQuantileRef = builder.objectRef<{ q: number; score: number }>('Liv
 });
 
 const DoorLivenessCalibrationRef = builder.objectRef<DoorLivenessCalibration>('DoorLivenessCalibration').implement({
-  description: "Where the liveness scores of a door's accepted attempts lie (clear acceptances and step-ups completed with the PIN), and the live point they suggest.",
+  description:
+    "Where the liveness scores of a door's accepted attempts lie (clear acceptances and step-ups completed with the PIN), and the live point they suggest.",
   fields: (t) => ({
     doorId: t.exposeID('doorId'),
     days: t.exposeInt('days'),
-    points: t.field({ type: LivenessPointsRef, nullable: true, description: 'The points in force at the door (null: liveness is off there).', resolve: (c) => c.points }),
+    points: t.field({
+      type: LivenessPointsRef,
+      nullable: true,
+      description: 'The points in force at the door (null: liveness is off there).',
+      resolve: (c) => c.points,
+    }),
     calibrated: t.exposeBoolean('calibrated', { description: 'The live point is the door’s own.' }),
-    attempts: t.exposeInt('attempts', { description: 'Attempts known to be live: accepted ones and those marked live by an administrator (markAttemptLive).' }),
+    attempts: t.exposeInt('attempts', {
+      description: 'Attempts known to be live: accepted ones and those marked live by an administrator (markAttemptLive).',
+    }),
     markedLive: t.exposeInt('markedLive', { description: 'Of `attempts`, refused ones an administrator marked "this was a live person".' }),
     quantiles: t.field({ type: [LivenessQuantileRef], resolve: (c) => c.quantiles }),
     histogram: t.exposeIntList('histogram', { description: 'Counts in 20 bins of width 0.05 from 0 to 1.' }),
-    suggestedLivePoint: t.exposeFloat('suggestedLivePoint', { nullable: true, description: `Asks ${100 * DOOR_CALIBRATION_STEP_UP} % of these attempts for the PIN; null under ${CALIBRATION_MIN_ATTEMPTS} attempts.` }),
-    stepUpNow: t.exposeFloat('stepUpNow', { nullable: true, description: 'The share of these attempts the current live point asks for the PIN.' }),
+    suggestedLivePoint: t.exposeFloat('suggestedLivePoint', {
+      nullable: true,
+      description: `Asks ${100 * DOOR_CALIBRATION_STEP_UP} % of these attempts for the PIN; null under ${CALIBRATION_MIN_ATTEMPTS} attempts.`,
+    }),
+    stepUpNow: t.exposeFloat('stepUpNow', {
+      nullable: true,
+      description: 'The share of these attempts the current live point asks for the PIN.',
+    }),
   }),
 });
 
 builder.queryFields((t) => ({
   // The site's doors are the register's or the audit's business (people:read or audit:read), not a door key's.
-  doors: t.field({ type: [DoorRef], authScopes: (_, __, ctx) => can(ctx.viewer, 'people:read') || can(ctx.viewer, 'audit:read'), resolve: (_, __, ctx) => ctx.services.access.doors.list() }),
+  doors: t.field({
+    type: [DoorRef],
+    authScopes: (_, __, ctx) => can(ctx.viewer, 'people:read') || can(ctx.viewer, 'audit:read'),
+    resolve: (_, __, ctx) => ctx.services.access.doors.list(),
+  }),
   doorLivenessCalibration: t.field({
     type: DoorLivenessCalibrationRef,
     nullable: true,
-    description: "The liveness scores of a door's accepted attempts over the last `days` (default 30), to set its own live point from (administrators).",
+    description:
+      "The liveness scores of a door's accepted attempts over the last `days` (default 30), to set its own live point from (administrators).",
     authScopes: { scope: 'admin' },
     args: { doorId: t.arg.id({ required: true }), days: t.arg.int() },
     resolve: (_, { doorId, days }, ctx) => ctx.services.livenessCalibration.forDoor(String(doorId), Math.max(1, Math.min(days ?? 30, 365))),
@@ -142,7 +185,9 @@ builder.mutationFields((t) => ({
     args: {
       id: t.arg.id({ required: true }),
       input: t.arg({ type: DoorInput, required: true }),
-      confirmLargeChange: t.arg.boolean({ description: "New settings that move this door's threshold far are refused with CONFIRMATION_REQUIRED unless this is true." }),
+      confirmLargeChange: t.arg.boolean({
+        description: "New settings that move this door's threshold far are refused with CONFIRMATION_REQUIRED unless this is true.",
+      }),
     },
     resolve: (_, { id, input, confirmLargeChange }, ctx) =>
       ctx.services.configureDoor(

@@ -1,5 +1,21 @@
 import { builder } from '../builder.ts';
-import { BusyError, ConfirmationRequiredError, DuplicateNameError, FaceRejectedError, InvalidInputError, LocalAccountsDisabledError, LoginFailedError, MergeIntoSelfError, NotFoundError, RateLimitedError, SecondFactorRequiredError, SingleSignOnFailedError, UnauthorizedError, UnavailableError, WeakPasswordError } from '../errors.ts';
+import {
+  BusyError,
+  ConfirmationRequiredError,
+  DuplicateNameError,
+  FaceRejectedError,
+  InvalidInputError,
+  LocalAccountsDisabledError,
+  LoginFailedError,
+  MergeIntoSelfError,
+  NotFoundError,
+  RateLimitedError,
+  SecondFactorRequiredError,
+  SingleSignOnFailedError,
+  UnauthorizedError,
+  UnavailableError,
+  WeakPasswordError,
+} from '../errors.ts';
 
 /** Every expected failure implements Error: a stable `code` to branch on and a readable `message`. */
 export const ErrorInterface = builder.interfaceRef<{ code: string; message: string }>('Error').implement({
@@ -9,12 +25,32 @@ export const ErrorInterface = builder.interfaceRef<{ code: string; message: stri
   }),
 });
 
-builder.objectType(UnauthorizedError, { name: 'UnauthorizedError', interfaces: [ErrorInterface], isTypeOf: (e) => e instanceof UnauthorizedError });
+builder.objectType(UnauthorizedError, {
+  name: 'UnauthorizedError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof UnauthorizedError,
+});
 builder.objectType(NotFoundError, { name: 'NotFoundError', interfaces: [ErrorInterface], isTypeOf: (e) => e instanceof NotFoundError });
-builder.objectType(InvalidInputError, { name: 'InvalidInputError', interfaces: [ErrorInterface], isTypeOf: (e) => e instanceof InvalidInputError });
-builder.objectType(LoginFailedError, { name: 'LoginFailedError', interfaces: [ErrorInterface], isTypeOf: (e) => e instanceof LoginFailedError });
-builder.objectType(SingleSignOnFailedError, { name: 'SingleSignOnFailedError', interfaces: [ErrorInterface], isTypeOf: (e) => e instanceof SingleSignOnFailedError });
-builder.objectType(LocalAccountsDisabledError, { name: 'LocalAccountsDisabledError', interfaces: [ErrorInterface], isTypeOf: (e) => e instanceof LocalAccountsDisabledError });
+builder.objectType(InvalidInputError, {
+  name: 'InvalidInputError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof InvalidInputError,
+});
+builder.objectType(LoginFailedError, {
+  name: 'LoginFailedError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof LoginFailedError,
+});
+builder.objectType(SingleSignOnFailedError, {
+  name: 'SingleSignOnFailedError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof SingleSignOnFailedError,
+});
+builder.objectType(LocalAccountsDisabledError, {
+  name: 'LocalAccountsDisabledError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof LocalAccountsDisabledError,
+});
 builder.objectType(RateLimitedError, {
   name: 'RateLimitedError',
   interfaces: [ErrorInterface],
@@ -24,14 +60,18 @@ builder.objectType(RateLimitedError, {
 builder.objectType(SecondFactorRequiredError, {
   name: 'SecondFactorRequiredError',
   description:
-    'The password was right and a second factor is needed (code SECOND_FACTOR_REQUIRED): send the challenge with a code to loginSecondFactor, or with a passkey\'s answer to loginPasskey (startPasskeySignIn gives the options), or, when enrolmentRequired, enrol with startTotpEnrolment and confirmTotpEnrolment. The challenge is valid 5 minutes, once.',
+    "The password was right and a second factor is needed (code SECOND_FACTOR_REQUIRED): send the challenge with a code to loginSecondFactor, or with a passkey's answer to loginPasskey (startPasskeySignIn gives the options), or, when enrolmentRequired, enrol with startTotpEnrolment and confirmTotpEnrolment. The challenge is valid 5 minutes, once.",
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof SecondFactorRequiredError,
   fields: (t) => ({
     challenge: t.exposeString('challenge'),
     expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
-    enrolmentRequired: t.exposeBoolean('enrolmentRequired', { description: 'The site requires a second factor and this account has none yet.' }),
-    passkeyAvailable: t.exposeBoolean('passkeyAvailable', { description: 'The account has a passkey: startPasskeySignIn, then loginPasskey.' }),
+    enrolmentRequired: t.exposeBoolean('enrolmentRequired', {
+      description: 'The site requires a second factor and this account has none yet.',
+    }),
+    passkeyAvailable: t.exposeBoolean('passkeyAvailable', {
+      description: 'The account has a passkey: startPasskeySignIn, then loginPasskey.',
+    }),
   }),
 });
 builder.objectType(WeakPasswordError, {
@@ -67,7 +107,8 @@ builder.objectType(MergeIntoSelfError, {
 
 builder.objectType(ConfirmationRequiredError, {
   name: 'ConfirmationRequiredError',
-  description: 'A large move of the decision threshold (code CONFIRMATION_REQUIRED): nothing was saved; send confirmLargeChange: true once the warnings were read.',
+  description:
+    'A large move of the decision threshold (code CONFIRMATION_REQUIRED): nothing was saved; send confirmLargeChange: true once the warnings were read.',
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof ConfirmationRequiredError,
   fields: (t) => ({ warnings: t.exposeStringList('warnings') }),
@@ -83,7 +124,8 @@ builder.objectType(BusyError, {
 
 builder.objectType(UnavailableError, {
   name: 'UnavailableError',
-  description: 'Nothing was decided (code UNAVAILABLE): the database cannot be reached or write (stopped, restarting, disk full), or the face engine worker stopped during the attempt; retry after retryAfterSeconds.',
+  description:
+    'Nothing was decided (code UNAVAILABLE): the database cannot be reached or write (stopped, restarting, disk full), or the face engine worker stopped during the attempt; retry after retryAfterSeconds.',
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof UnavailableError,
   fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),

@@ -29,7 +29,13 @@ const EpochPointRef = builder.objectRef<EpochPoint>('TrainingEpoch').implement({
 });
 
 type HeadRow = { id: string; modelId: string; encoderModelId: string; artefact: string; source: string; createdAt: Date };
-const metricsOf = (h: HeadRow) => (JSON.parse(h.artefact) as HeadArtefact).metrics as { bestEpoch?: number; heldOutLossBefore?: { all: number; fnmrAtFmr1e3: number }; heldOutLossAfter?: { all: number; fnmrAtFmr1e3: number }; curve?: EpochPoint[] };
+const metricsOf = (h: HeadRow) =>
+  (JSON.parse(h.artefact) as HeadArtefact).metrics as {
+    bestEpoch?: number;
+    heldOutLossBefore?: { all: number; fnmrAtFmr1e3: number };
+    heldOutLossAfter?: { all: number; fnmrAtFmr1e3: number };
+    curve?: EpochPoint[];
+  };
 const ModelHeadRef = builder.objectRef<HeadRow>('ModelHead').implement({
   description: 'A learned head (128 -> 128 on top of the frozen encoder) the deployment can compare and activate.',
   fields: (t) => ({
@@ -38,12 +44,25 @@ const ModelHeadRef = builder.objectRef<HeadRow>('ModelHead').implement({
     encoderModelId: t.exposeString('encoderModelId'),
     source: t.exposeString('source', { description: "'upload' (facegate train) or 'training' (a training run of the API)." }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    bestEpoch: t.int({ nullable: true, description: 'The epoch kept by early stopping; 0 = the encoder alone was best (the head is the identity map).', resolve: (h) => metricsOf(h).bestEpoch ?? null }),
+    bestEpoch: t.int({
+      nullable: true,
+      description: 'The epoch kept by early stopping; 0 = the encoder alone was best (the head is the identity map).',
+      resolve: (h) => metricsOf(h).bestEpoch ?? null,
+    }),
     heldOutLossBefore: t.float({ nullable: true, resolve: (h) => metricsOf(h).heldOutLossBefore?.all ?? null }),
     heldOutLossAfter: t.float({ nullable: true, resolve: (h) => metricsOf(h).heldOutLossAfter?.all ?? null }),
     heldOutFnmrBefore: t.float({ nullable: true, resolve: (h) => metricsOf(h).heldOutLossBefore?.fnmrAtFmr1e3 ?? null }),
     heldOutFnmrAfter: t.float({ nullable: true, resolve: (h) => metricsOf(h).heldOutLossAfter?.fnmrAtFmr1e3 ?? null }),
-    curve: t.field({ type: [EpochPointRef], resolve: (h) => (metricsOf(h).curve ?? []).map((p) => ({ epoch: p.epoch, trainLoss: p.trainLoss, heldOutLoss: p.heldOutLoss, heldOutFnmr: p.heldOutFnmr })) }),
+    curve: t.field({
+      type: [EpochPointRef],
+      resolve: (h) =>
+        (metricsOf(h).curve ?? []).map((p) => ({
+          epoch: p.epoch,
+          trainLoss: p.trainLoss,
+          heldOutLoss: p.heldOutLoss,
+          heldOutFnmr: p.heldOutFnmr,
+        })),
+    }),
   }),
 });
 
@@ -56,12 +75,31 @@ const ActiveModelRef = builder.objectRef<{ model: string; headId: string | null 
 });
 
 const ModelChangeStatus = builder.enumType('ModelChangeStatus', {
-  values: { RUNNING: { value: 'running' }, DONE: { value: 'done' }, CANCELLED: { value: 'cancelled' }, FAILED: { value: 'failed' } } as const,
+  values: {
+    RUNNING: { value: 'running' },
+    DONE: { value: 'done' },
+    CANCELLED: { value: 'cancelled' },
+    FAILED: { value: 'failed' },
+  } as const,
 });
 
-type ChangeRow = { id: string; createdAt: Date; fromModel: string; toModel: string; headId: string | null; status: string; total: number; done: number; failed: number; error: string | null; finishedAt: Date | null; claimedUntil: Date | null };
+type ChangeRow = {
+  id: string;
+  createdAt: Date;
+  fromModel: string;
+  toModel: string;
+  headId: string | null;
+  status: string;
+  total: number;
+  done: number;
+  failed: number;
+  error: string | null;
+  finishedAt: Date | null;
+  claimedUntil: Date | null;
+};
 const ModelChangeRef = builder.objectRef<ChangeRow>('ModelChange').implement({
-  description: 'A change of the active model: every enrolled sample re-encoded from its stored photo (or aligned chip), then the switch. Decisions use the old model until it is DONE.',
+  description:
+    'A change of the active model: every enrolled sample re-encoded from its stored photo (or aligned chip), then the switch. Decisions use the old model until it is DONE.',
   fields: (t) => ({
     id: t.exposeID('id'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -74,16 +112,37 @@ const ModelChangeRef = builder.objectRef<ChangeRow>('ModelChange').implement({
     failed: t.exposeInt('failed', { description: 'Samples whose stored photo gave no face to the new model: left out of its gallery.' }),
     error: t.exposeString('error', { nullable: true }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
-    held: t.boolean({ description: 'An API instance is running it now (its lease is current).', resolve: (c) => c.status === 'running' && !!c.claimedUntil && c.claimedUntil > new Date() }),
+    held: t.boolean({
+      description: 'An API instance is running it now (its lease is current).',
+      resolve: (c) => c.status === 'running' && !!c.claimedUntil && c.claimedUntil > new Date(),
+    }),
   }),
 });
 
-const TrainingStatus = builder.enumType('TrainingRunStatus', { values: { RUNNING: { value: 'running' }, DONE: { value: 'done' }, FAILED: { value: 'failed' } } as const });
+const TrainingStatus = builder.enumType('TrainingRunStatus', {
+  values: { RUNNING: { value: 'running' }, DONE: { value: 'done' }, FAILED: { value: 'failed' } } as const,
+});
 const TrainingSource = builder.enumType('TrainingSource', {
-  values: { ENROLLED: { value: 'enrolled', description: "The enrolled people's samples." }, FOLDER: { value: 'folder', description: 'A folder of <person>/<photo> under FACEGATE_TRAINING_ROOT.' } } as const,
+  values: {
+    ENROLLED: { value: 'enrolled', description: "The enrolled people's samples." },
+    FOLDER: { value: 'folder', description: 'A folder of <person>/<photo> under FACEGATE_TRAINING_ROOT.' },
+  } as const,
 });
 
-type RunRow = { id: string; createdAt: Date; source: string; dir: string | null; status: string; identities: number; photos: number; curve: string; errorCode: string | null; error: string | null; headId: string | null; finishedAt: Date | null };
+type RunRow = {
+  id: string;
+  createdAt: Date;
+  source: string;
+  dir: string | null;
+  status: string;
+  identities: number;
+  photos: number;
+  curve: string;
+  errorCode: string | null;
+  error: string | null;
+  headId: string | null;
+  finishedAt: Date | null;
+};
 const TrainingRunRef = builder.objectRef<RunRow>('TrainingRun').implement({
   description: 'A head trained in the API with the triplet loss: its loss curve as it goes, then the head (ModelHead) it saved.',
   fields: (t) => ({
@@ -109,9 +168,14 @@ const ModelReplayRef = builder.objectRef<ModelReplay>('ModelReplay').implement({
     accepted: t.exposeInt('accepted'),
     stepUp: t.exposeInt('stepUp'),
     refused: t.exposeInt('refused'),
-    samplesMissing: t.exposeInt('samplesMissing', { description: 'Enrolled samples this model has no encoding for yet (left out of its gallery).' }),
+    samplesMissing: t.exposeInt('samplesMissing', {
+      description: 'Enrolled samples this model has no encoding for yet (left out of its gallery).',
+    }),
     distances: t.floatList({ resolve: (r) => [...r.distances] }),
-    histogram: t.intList({ description: 'Distances of the replayed attempts in bins of 0.05 from 0 (the last bin takes everything from 1.45).', resolve: (r) => [...r.histogram] }),
+    histogram: t.intList({
+      description: 'Distances of the replayed attempts in bins of 0.05 from 0 (the last bin takes everything from 1.45).',
+      resolve: (r) => [...r.histogram],
+    }),
     verifyThreshold: t.float({ nullable: true, resolve: (r) => (Number.isFinite(r.verifyThreshold) ? r.verifyThreshold : null) }),
   }),
 });
@@ -130,15 +194,20 @@ const ReplayedAttemptRef = builder.objectRef<ModelComparison['changes'][number]>
 });
 
 const ModelComparisonRef = builder.objectRef<ModelComparison>('ModelComparison').implement({
-  description: "The deployment's own audit history replayed with the active model and a candidate: the face images kept, encoded again, decided against each model's gallery with today's settings.",
+  description:
+    "The deployment's own audit history replayed with the active model and a candidate: the face images kept, encoded again, decided against each model's gallery with today's settings.",
   fields: (t) => ({
     current: t.field({ type: ModelReplayRef, resolve: (c) => c.current }),
     candidate: t.field({ type: ModelReplayRef, resolve: (c) => c.candidate }),
     attempts: t.exposeInt('attempts'),
     replayed: t.exposeInt('replayed'),
-    unreadable: t.exposeInt('unreadable', { description: 'Attempts whose kept face gave no face again, or whose claimed person was erased.' }),
+    unreadable: t.exposeInt('unreadable', {
+      description: 'Attempts whose kept face gave no face again, or whose claimed person was erased.',
+    }),
     unchanged: t.exposeInt('unchanged'),
-    acceptedToRefused: t.exposeInt('acceptedToRefused', { description: 'Accepted with the active model, not with the candidate (refused or step-up).' }),
+    acceptedToRefused: t.exposeInt('acceptedToRefused', {
+      description: 'Accepted with the active model, not with the candidate (refused or step-up).',
+    }),
     refusedToAccepted: t.exposeInt('refusedToAccepted'),
     personChanged: t.exposeInt('personChanged', { description: 'Accepted by both, as different people.' }),
     changes: t.field({ type: [ReplayedAttemptRef], resolve: (c) => [...c.changes] }),
@@ -155,7 +224,12 @@ builder.queryFields((t) => ({
       return { model: active.model, headId: active.head?.id ?? null };
     },
   }),
-  modelHeads: t.field({ type: [ModelHeadRef], authScopes: ADMIN, description: 'Learned heads, newest first.', resolve: (_, __, ctx) => ctx.services.models.heads() }),
+  modelHeads: t.field({
+    type: [ModelHeadRef],
+    authScopes: ADMIN,
+    description: 'Learned heads, newest first.',
+    resolve: (_, __, ctx) => ctx.services.models.heads(),
+  }),
   modelChanges: t.field({
     type: [ModelChangeRef],
     authScopes: ADMIN,
@@ -169,11 +243,18 @@ builder.queryFields((t) => ({
     args: { last: t.arg.int({ description: 'How many (default 10, at most 50).' }) },
     resolve: (_, { last }, ctx) => ctx.services.models.trainingRuns(Math.max(1, Math.min(last ?? 10, 50))),
   }),
-  trainingRun: t.field({ type: TrainingRunRef, nullable: true, authScopes: ADMIN, args: { id: t.arg.id({ required: true }) }, resolve: (_, { id }, ctx) => ctx.services.models.trainingRun(String(id)) }),
+  trainingRun: t.field({
+    type: TrainingRunRef,
+    nullable: true,
+    authScopes: ADMIN,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_, { id }, ctx) => ctx.services.models.trainingRun(String(id)),
+  }),
   compareModels: t.field({
     type: ModelComparisonRef,
     authScopes: ADMIN,
-    description: 'How many of the last decided attempts would change with another model (headId null: the encoder alone). Re-encodes each kept face on the recognition pool, after the doors.',
+    description:
+      'How many of the last decided attempts would change with another model (headId null: the encoder alone). Re-encodes each kept face on the recognition pool, after the doors.',
     args: { headId: t.arg.id(), last: t.arg.int({ description: 'Attempts to replay (default 200, at most 2,000).' }) },
     resolve: (_, { headId, last }, ctx) => ctx.services.models.compare(headId ? String(headId) : null, last ?? 200),
   }),
@@ -186,15 +267,18 @@ builder.mutationFields((t) => ({
     errors: { types: COMMON_ERRORS },
     description: 'Stores a head written by `facegate train` (its JSON file, uploaded).',
     args: { file: t.arg({ type: 'File', required: true }) },
-    resolve: async (_, { file }, ctx) => ctx.services.models.addHead(new TextDecoder().decode(await readUpload(file, ctx.services.maxUploadBytes))),
+    resolve: async (_, { file }, ctx) =>
+      ctx.services.models.addHead(new TextDecoder().decode(await readUpload(file, ctx.services.maxUploadBytes))),
   }),
   changeActiveModel: t.field({
     type: ModelChangeRef,
     authScopes: ADMIN,
     errors: { types: COMMON_ERRORS },
-    description: 'Starts re-encoding every sample with another model (headId null: the encoder alone); decisions switch to it when every sample is done. Logged with the settings changes.',
+    description:
+      'Starts re-encoding every sample with another model (headId null: the encoder alone); decisions switch to it when every sample is done. Logged with the settings changes.',
     args: { headId: t.arg.id() },
-    resolve: (_, { headId }, ctx) => ctx.services.models.requestChange(headId ? String(headId) : null, ctx.viewer.kind === 'admin' ? ctx.viewer.id : null),
+    resolve: (_, { headId }, ctx) =>
+      ctx.services.models.requestChange(headId ? String(headId) : null, ctx.viewer.kind === 'admin' ? ctx.viewer.id : null),
   }),
   cancelModelChange: t.field({
     type: ModelChangeRef,
@@ -208,14 +292,18 @@ builder.mutationFields((t) => ({
     type: TrainingRunRef,
     authScopes: ADMIN,
     errors: { types: [...COMMON_ERRORS, TooFewIdentitiesError] },
-    description: 'Trains a head in the background with the triplet loss (see trainingRun for its curve); the result is a ModelHead to compare and activate.',
+    description:
+      'Trains a head in the background with the triplet loss (see trainingRun for its curve); the result is a ModelHead to compare and activate.',
     args: {
       source: t.arg({ type: TrainingSource, required: true }),
       dir: t.arg.string({ description: 'FOLDER: the folder under FACEGATE_TRAINING_ROOT.' }),
       maxEpochs: t.arg.int({ description: 'At most this many epochs (default 60, at most 200).' }),
     },
     resolve: (_, { source, dir, maxEpochs }, ctx) =>
-      ctx.services.models.startTraining({ source, dir: dir ?? null, maxEpochs: maxEpochs ? Math.max(1, Math.min(maxEpochs, 200)) : null }, ctx.viewer.kind === 'admin' ? ctx.viewer.id : null),
+      ctx.services.models.startTraining(
+        { source, dir: dir ?? null, maxEpochs: maxEpochs ? Math.max(1, Math.min(maxEpochs, 200)) : null },
+        ctx.viewer.kind === 'admin' ? ctx.viewer.id : null,
+      ),
   }),
 }));
 
@@ -230,4 +318,3 @@ builder.subscriptionFields((t) => ({
     resolve: (change) => change,
   }),
 }));
-

@@ -13,7 +13,10 @@ const PasskeyRef = builder.objectRef<PasskeyModel>('Passkey').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
-    transports: t.stringList({ description: 'How the browser reaches the authenticator (internal, usb, nfc, ble, hybrid).', resolve: (p) => p.transports.split(',').filter(Boolean) }),
+    transports: t.stringList({
+      description: 'How the browser reaches the authenticator (internal, usb, nfc, ble, hybrid).',
+      resolve: (p) => p.transports.split(',').filter(Boolean),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
   }),
@@ -22,14 +25,19 @@ const PasskeyRef = builder.objectRef<PasskeyModel>('Passkey').implement({
 const PasskeyOptions = builder.objectRef<string>('PasskeyOptions').implement({
   description: "What the browser's WebAuthn call is given; valid 5 minutes, answered once.",
   fields: (t) => ({
-    optionsJson: t.string({ description: 'PublicKeyCredentialCreationOptionsJSON or PublicKeyCredentialRequestOptionsJSON (for @simplewebauthn/browser, or PublicKeyCredential.parse*OptionsFromJSON).', resolve: (json) => json }),
+    optionsJson: t.string({
+      description:
+        'PublicKeyCredentialCreationOptionsJSON or PublicKeyCredentialRequestOptionsJSON (for @simplewebauthn/browser, or PublicKeyCredential.parse*OptionsFromJSON).',
+      resolve: (json) => json,
+    }),
   }),
 });
 
 builder.queryFields((t) => ({
   myPasskeys: t.field({
     type: [PasskeyRef],
-    description: "The signed-in administrator's own passkeys (nobody sees another's; admins.passkeyCount tells how many an administrator has).",
+    description:
+      "The signed-in administrator's own passkeys (nobody sees another's; admins.passkeyCount tells how many an administrator has).",
     authScopes: { signedIn: true },
     resolve: (_, __, ctx) => ctx.services.signIn.passkeys(sessionOf(ctx).id),
   }),
@@ -38,7 +46,8 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   startPasskeyRegistration: t.field({
     type: PasskeyOptions,
-    description: 'Starts registering a passkey for the caller, confirmed with the current password (a stolen session alone cannot add one): answer with finishPasskeyRegistration.',
+    description:
+      'Starts registering a passkey for the caller, confirmed with the current password (a stolen session alone cannot add one): answer with finishPasskeyRegistration.',
     authScopes: { signedIn: true },
     errors: { types: [LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
     args: { currentPassword: t.arg.string({ required: true }) },
@@ -61,7 +70,8 @@ builder.mutationFields((t) => ({
     },
   }),
   removePasskey: t.boolean({
-    description: "Deletes one of the caller's passkeys, confirmed with the current password; refused when it is their last second factor and the site requires one.",
+    description:
+      "Deletes one of the caller's passkeys, confirmed with the current password; refused when it is their last second factor and the site requires one.",
     authScopes: { signedIn: true },
     errors: { types: [LoginFailedError, RateLimitedError, NotFoundError, InvalidInputError, ...COMMON_ERRORS] },
     args: { id: t.arg.id({ required: true }), currentPassword: t.arg.string({ required: true }) },
@@ -73,7 +83,8 @@ builder.mutationFields((t) => ({
   }),
   startPasskeySignIn: t.field({
     type: PasskeyOptions,
-    description: "The second step of a sign-in with a passkey: options for the browser, for the challenge login answered with (SecondFactorRequiredError.passkeyAvailable). Answer with loginPasskey.",
+    description:
+      'The second step of a sign-in with a passkey: options for the browser, for the challenge login answered with (SecondFactorRequiredError.passkeyAvailable). Answer with loginPasskey.',
     errors: { types: [LoginFailedError, InvalidInputError, ...COMMON_ERRORS] },
     args: { challenge: t.arg.string({ required: true }) },
     resolve: (_, { challenge }, ctx) => ctx.services.signIn.startPasskeySignIn(challenge, ctx.clientAddress),

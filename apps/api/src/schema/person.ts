@@ -15,7 +15,8 @@ export const PersonRef = builder.objectRef<PersonModel>('Person');
 export const FaceSampleRef = builder.objectRef<FaceSampleModel>('FaceSample');
 
 const FaceSampleOrigin = builder.enumType('FaceSampleOrigin', {
-  description: "ENROLMENT: an administrator's photo. ADAPTIVE: a door frame of a confident acceptance, learnt where the site and the door allow it (settings.adaptiveTemplates).",
+  description:
+    "ENROLMENT: an administrator's photo. ADAPTIVE: a door frame of a confident acceptance, learnt where the site and the door allow it (settings.adaptiveTemplates).",
   values: { ENROLMENT: { value: 'enrolment' }, ADAPTIVE: { value: 'adaptive' } } as const,
 });
 
@@ -28,22 +29,37 @@ FaceSampleRef.implement({
     doorId: t.exposeID('doorId', { nullable: true, description: 'ADAPTIVE: the door whose camera took the frame.' }),
     learntFromEventId: t.exposeID('eventId', { nullable: true, description: 'ADAPTIVE: the attempt (audit event) it was learnt from.' }),
     model: t.exposeString('model', { description: 'The encoder that produced the encoding.' }),
-    thumbnail: t.string({ description: 'The aligned face as a JPEG data: URL (scope faces:read).', authScopes: { scope: 'faces:read' }, resolve: (s, _, ctx) => jpegDataUrl(ctx.services.cipher.open(s.thumbnail))! }),
+    thumbnail: t.string({
+      description: 'The aligned face as a JPEG data: URL (scope faces:read).',
+      authScopes: { scope: 'faces:read' },
+      resolve: (s, _, ctx) => jpegDataUrl(ctx.services.cipher.open(s.thumbnail))!,
+    }),
     detectionScore: t.exposeFloat('detectionScore'),
     eyeDistancePx: t.exposeFloat('eyeDistancePx'),
     sharpness: t.exposeFloat('sharpness'),
     brightness: t.exposeFloat('brightness'),
-    yawDeg: t.exposeFloat('yawDeg', { nullable: true, description: 'Head turn estimated at enrolment (null for samples enrolled before it was kept).' }),
+    yawDeg: t.exposeFloat('yawDeg', {
+      nullable: true,
+      description: 'Head turn estimated at enrolment (null for samples enrolled before it was kept).',
+    }),
     pitchDeg: t.exposeFloat('pitchDeg', { nullable: true }),
     qualityChecks: t.field({
       type: [QualityCheckRef],
       description: 'Pass/fail against the enrolment quality gates, with the figure and the limit.',
-      resolve: (s) => checksOf({ eyeDistancePx: s.eyeDistancePx, sharpness: s.sharpness, brightness: s.brightness, ...(s.yawDeg !== null ? { yawDeg: s.yawDeg } : {}), ...(s.pitchDeg !== null ? { pitchDeg: s.pitchDeg } : {}) }),
+      resolve: (s) =>
+        checksOf({
+          eyeDistancePx: s.eyeDistancePx,
+          sharpness: s.sharpness,
+          brightness: s.brightness,
+          ...(s.yawDeg !== null ? { yawDeg: s.yawDeg } : {}),
+          ...(s.pitchDeg !== null ? { pitchDeg: s.pitchDeg } : {}),
+        }),
     }),
     photo: t.field({
       type: PhotoFacesRef,
       nullable: true,
-      description: 'What the detector saw in the enrolment photo (null for samples enrolled before it was kept). Boxes of other faces need faces:read.',
+      description:
+        'What the detector saw in the enrolment photo (null for samples enrolled before it was kept). Boxes of other faces need faces:read.',
       resolve: (s, _, ctx) => {
         const photo = parsePhotoFaces(s.photoFaces);
         return photo && !can(ctx.viewer, 'faces:read') ? onlyUsedFace(photo) : photo;
@@ -51,7 +67,8 @@ FaceSampleRef.implement({
     }),
     original: t.string({
       nullable: true,
-      description: 'The enrolment photo, downscaled (longest side 640 px), as a JPEG data: URL (scope faces:read); null for samples enrolled before originals were kept.',
+      description:
+        'The enrolment photo, downscaled (longest side 640 px), as a JPEG data: URL (scope faces:read); null for samples enrolled before originals were kept.',
       // Refused (UNAUTHORIZED) without faces:read, like the sample's thumbnail.
       authScopes: { scope: 'faces:read' },
       resolve: (s, _, ctx) => jpegDataUrl(s.original ? ctx.services.cipher.open(s.original) : null),
@@ -68,7 +85,8 @@ FaceSampleRef.implement({
 // Checked per field: a door key reaches the person it let in (id and name) and nothing of the register.
 const REGISTER = { scope: 'people:read' } as const;
 PersonRef.implement({
-  description: 'An enrolled person. A door learns only the id and name of the person it accepted; the rest needs people:read, face images faces:read.',
+  description:
+    'An enrolled person. A door learns only the id and name of the person it accepted; the rest needs people:read, face images faces:read.',
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
@@ -89,9 +107,7 @@ PersonRef.implement({
   }),
 });
 
-const PeopleConnection = builder.connectionObject(
-  { type: PersonRef, name: 'PeopleConnection' },
-);
+const PeopleConnection = builder.connectionObject({ type: PersonRef, name: 'PeopleConnection' });
 
 builder.queryFields((t) => ({
   people: t.field({
@@ -100,7 +116,9 @@ builder.queryFields((t) => ({
     authScopes: { scope: 'people:read' },
     args: { search: t.arg.string(), first: t.arg.int(), after: t.arg.string(), last: t.arg.int(), before: t.arg.string() },
     resolve: async (_, args, ctx) => ({
-      ...(await resolveOffsetConnection({ args, defaultSize: 50, maxSize: 200 }, ({ offset, limit }) => ctx.services.people.list(args.search, offset, limit))),
+      ...(await resolveOffsetConnection({ args, defaultSize: 50, maxSize: 200 }, ({ offset, limit }) =>
+        ctx.services.people.list(args.search, offset, limit),
+      )),
       totalCount: await ctx.services.people.count(args.search),
     }),
   }),
@@ -134,45 +152,77 @@ const RejectedPhoto = builder.objectRef<RejectedPhotoModel>('RejectedPhoto').imp
     filename: t.exposeString('filename'),
     code: t.exposeString('code'),
     message: t.exposeString('message'),
-    duplicateOf: t.field({ type: PersonRef, nullable: true, resolve: (r, _, ctx) => (r.duplicateOf ? ctx.services.people.get(r.duplicateOf.personId) : null) }),
+    duplicateOf: t.field({
+      type: PersonRef,
+      nullable: true,
+      resolve: (r, _, ctx) => (r.duplicateOf ? ctx.services.people.get(r.duplicateOf.personId) : null),
+    }),
     duplicateDistance: t.float({ nullable: true, resolve: (r) => r.duplicateOf?.distance ?? null }),
-    photo: t.field({ type: PhotoFacesRef, nullable: true, description: 'What the detector saw: every face with its box (MULTIPLE_FACES: which faces).', resolve: (r) => r.photo ?? null }),
-    qualityChecks: t.field({ type: [QualityCheckRef], description: 'The face’s quality against the enrolment gates (empty when no single face was found).', resolve: (r) => checksOf(r.quality) }),
+    photo: t.field({
+      type: PhotoFacesRef,
+      nullable: true,
+      description: 'What the detector saw: every face with its box (MULTIPLE_FACES: which faces).',
+      resolve: (r) => r.photo ?? null,
+    }),
+    qualityChecks: t.field({
+      type: [QualityCheckRef],
+      description: 'The face’s quality against the enrolment gates (empty when no single face was found).',
+      resolve: (r) => checksOf(r.quality),
+    }),
   }),
 });
 
-const EnrollResult = builder.objectRef<{ person: PersonModel; enrolled: FaceSampleModel[]; rejected: RejectedPhotoModel[] }>('EnrollResult').implement({
-  fields: (t) => ({
-    person: t.field({ type: PersonRef, resolve: (r) => r.person }),
-    enrolled: t.field({ type: [FaceSampleRef], resolve: (r) => r.enrolled }),
-    rejected: t.field({ type: [RejectedPhoto], resolve: (r) => r.rejected }),
-  }),
-});
+const EnrollResult = builder
+  .objectRef<{ person: PersonModel; enrolled: FaceSampleModel[]; rejected: RejectedPhotoModel[] }>('EnrollResult')
+  .implement({
+    fields: (t) => ({
+      person: t.field({ type: PersonRef, resolve: (r) => r.person }),
+      enrolled: t.field({ type: [FaceSampleRef], resolve: (r) => r.enrolled }),
+      rejected: t.field({ type: [RejectedPhoto], resolve: (r) => r.rejected }),
+    }),
+  });
 
-const PersonEnrolment = builder.objectRef<{ person: PersonModel | null; enrolled: FaceSampleModel[]; rejected: RejectedPhotoModel[] }>('PersonEnrolment').implement({
-  description: 'A new person and their photos: created only when at least one photo was enrolled (person null otherwise, and nothing was stored).',
-  fields: (t) => ({
-    person: t.field({ type: PersonRef, nullable: true, resolve: (r) => r.person }),
-    enrolled: t.field({ type: [FaceSampleRef], resolve: (r) => r.enrolled }),
-    rejected: t.field({ type: [RejectedPhoto], resolve: (r) => r.rejected }),
-  }),
-});
+const PersonEnrolment = builder
+  .objectRef<{ person: PersonModel | null; enrolled: FaceSampleModel[]; rejected: RejectedPhotoModel[] }>('PersonEnrolment')
+  .implement({
+    description:
+      'A new person and their photos: created only when at least one photo was enrolled (person null otherwise, and nothing was stored).',
+    fields: (t) => ({
+      person: t.field({ type: PersonRef, nullable: true, resolve: (r) => r.person }),
+      enrolled: t.field({ type: [FaceSampleRef], resolve: (r) => r.enrolled }),
+      rejected: t.field({ type: [RejectedPhoto], resolve: (r) => r.rejected }),
+    }),
+  });
 
-const PeopleMerged = builder.objectRef<{ person: PersonModel; mergedId: string; samplesMoved: number; passesMoved: number; groupsAdded: number; auditEventsMoved: number; cardMoved: boolean; pinMoved: boolean }>('PeopleMerged').implement({
-  fields: (t) => ({
-    person: t.field({ type: PersonRef, description: 'The person kept, with everything of the merged one.', resolve: (r) => r.person }),
-    mergedId: t.exposeID('mergedId', { description: 'The person merged, now erased.' }),
-    samplesMoved: t.exposeInt('samplesMoved'),
-    passesMoved: t.exposeInt('passesMoved'),
-    groupsAdded: t.exposeInt('groupsAdded', { description: 'Groups the kept person was not in yet.' }),
-    auditEventsMoved: t.exposeInt('auditEventsMoved', { description: 'Audit events that named the merged person and now name the kept one (each a new link of the chain).' }),
-    cardMoved: t.exposeBoolean('cardMoved', { description: "The kept person had no card and took the merged one's." }),
-    pinMoved: t.exposeBoolean('pinMoved', { description: "The kept person had no PIN and took the merged one's." }),
-  }),
-});
+const PeopleMerged = builder
+  .objectRef<{
+    person: PersonModel;
+    mergedId: string;
+    samplesMoved: number;
+    passesMoved: number;
+    groupsAdded: number;
+    auditEventsMoved: number;
+    cardMoved: boolean;
+    pinMoved: boolean;
+  }>('PeopleMerged')
+  .implement({
+    fields: (t) => ({
+      person: t.field({ type: PersonRef, description: 'The person kept, with everything of the merged one.', resolve: (r) => r.person }),
+      mergedId: t.exposeID('mergedId', { description: 'The person merged, now erased.' }),
+      samplesMoved: t.exposeInt('samplesMoved'),
+      passesMoved: t.exposeInt('passesMoved'),
+      groupsAdded: t.exposeInt('groupsAdded', { description: 'Groups the kept person was not in yet.' }),
+      auditEventsMoved: t.exposeInt('auditEventsMoved', {
+        description: 'Audit events that named the merged person and now name the kept one (each a new link of the chain).',
+      }),
+      cardMoved: t.exposeBoolean('cardMoved', { description: "The kept person had no card and took the merged one's." }),
+      pinMoved: t.exposeBoolean('pinMoved', { description: "The kept person had no PIN and took the merged one's." }),
+    }),
+  });
 
 const FaceChoice = builder.inputType('FaceChoice', {
-  description: "The face to enrol in a photo of several people (MULTIPLE_FACES): the photo's index in `images` and the face's box in the photo's pixels (as RejectedPhoto.photo gave it). The face detected that overlaps the box most (at least half, intersection over union) is enrolled; none: the photo is refused NO_SUCH_FACE.",
+  description:
+    "The face to enrol in a photo of several people (MULTIPLE_FACES): the photo's index in `images` and the face's box in the photo's pixels (as RejectedPhoto.photo gave it). The face detected that overlaps the box most (at least half, intersection over union) is enrolled; none: the photo is refused NO_SUCH_FACE.",
   fields: (t) => ({
     image: t.int({ required: true }),
     x: t.float({ required: true }),
@@ -183,21 +233,38 @@ const FaceChoice = builder.inputType('FaceChoice', {
 });
 
 /** The faces chosen, by photo, checked: a photo in the request, once, a box of positive size. */
-function choicesOf(faces: readonly { image: number; x: number; y: number; width: number; height: number }[] | null | undefined, count: number) {
+function choicesOf(
+  faces: readonly { image: number; x: number; y: number; width: number; height: number }[] | null | undefined,
+  count: number,
+) {
   const byImage = new Map<number, { x: number; y: number; width: number; height: number }>();
   for (const { image, ...box } of faces ?? []) {
-    if (!Number.isInteger(image) || image < 0 || image >= count) throw new InvalidInputError(`faces: image ${image} is not one of the ${count} photos sent (0 to ${count - 1})`);
+    if (!Number.isInteger(image) || image < 0 || image >= count)
+      throw new InvalidInputError(`faces: image ${image} is not one of the ${count} photos sent (0 to ${count - 1})`);
     if (byImage.has(image)) throw new InvalidInputError(`faces: photo ${image} has two faces chosen; choose one`);
-    if (![box.x, box.y, box.width, box.height].every(Number.isFinite) || box.width <= 0 || box.height <= 0 || box.width > 100_000 || box.height > 100_000) throw new InvalidInputError(`faces: the box chosen in photo ${image} is not a box of positive size`);
+    if (
+      ![box.x, box.y, box.width, box.height].every(Number.isFinite) ||
+      box.width <= 0 ||
+      box.height <= 0 ||
+      box.width > 100_000 ||
+      box.height > 100_000
+    )
+      throw new InvalidInputError(`faces: the box chosen in photo ${image} is not a box of positive size`);
     byImage.set(image, box);
   }
   return byImage;
 }
 
 /** The uploads of a mutation, read; an oversized photo is rejected alone and the rest go on. */
-async function readPhotos(images: readonly File[], ctx: { services: { maxUploadBytes: number } }, faces?: readonly { image: number; x: number; y: number; width: number; height: number }[] | null) {
+async function readPhotos(
+  images: readonly File[],
+  ctx: { services: { maxUploadBytes: number } },
+  faces?: readonly { image: number; x: number; y: number; width: number; height: number }[] | null,
+) {
   const chosen = choicesOf(faces, images.length);
-  type Read = { index: number; filename: string; bytes: Uint8Array; face: { x: number; y: number; width: number; height: number } | null } | RejectedPhotoModel;
+  type Read =
+    | { index: number; filename: string; bytes: Uint8Array; face: { x: number; y: number; width: number; height: number } | null }
+    | RejectedPhotoModel;
   const read = await Promise.all(
     images.map(async (file, index): Promise<Read> => {
       try {
@@ -211,7 +278,8 @@ async function readPhotos(images: readonly File[], ctx: { services: { maxUploadB
   const readable = read.filter((r): r is Extract<Read, { bytes: Uint8Array }> => 'bytes' in r);
   const unread = read.filter((r): r is RejectedPhotoModel => !('bytes' in r));
   /** The engine's refusals (indexed in `readable`) with the unread ones, in the order of the photos. */
-  const rejectedWith = (rejected: readonly RejectedPhotoModel[]) => [...unread, ...rejected.map((r) => ({ ...r, index: readable[r.index]!.index }))].sort((a, b) => a.index - b.index);
+  const rejectedWith = (rejected: readonly RejectedPhotoModel[]) =>
+    [...unread, ...rejected.map((r) => ({ ...r, index: readable[r.index]!.index }))].sort((a, b) => a.index - b.index);
   return { readable, rejectedWith };
 }
 
@@ -222,14 +290,18 @@ const AdaptiveSamplesRemoved = builder.objectRef<{ person: PersonModel; removed:
   }),
 });
 
-const DeletedPerson = builder.objectRef<{ id: string; name: string; samplesErased: number; auditImagesErased: number }>('DeletedPerson').implement({
-  fields: (t) => ({
-    id: t.exposeID('id'),
-    name: t.exposeString('name'),
-    samplesErased: t.exposeInt('samplesErased'),
-    auditImagesErased: t.exposeInt('auditImagesErased', { description: 'Face images removed from audit events that claimed, matched or named the person.' }),
-  }),
-});
+const DeletedPerson = builder
+  .objectRef<{ id: string; name: string; samplesErased: number; auditImagesErased: number }>('DeletedPerson')
+  .implement({
+    fields: (t) => ({
+      id: t.exposeID('id'),
+      name: t.exposeString('name'),
+      samplesErased: t.exposeInt('samplesErased'),
+      auditImagesErased: t.exposeInt('auditImagesErased', {
+        description: 'Face images removed from audit events that claimed, matched or named the person.',
+      }),
+    }),
+  });
 
 builder.mutationFields((t) => ({
   createPerson: t.field({
@@ -240,7 +312,8 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: PersonInput, required: true }),
       confirmDuplicateName: t.arg.boolean({ description: 'Create the person even if someone of that name exists.' }),
     },
-    resolve: (_, { input, confirmDuplicateName }, ctx) => ctx.services.people.create(input, { confirmDuplicateName: confirmDuplicateName ?? false }),
+    resolve: (_, { input, confirmDuplicateName }, ctx) =>
+      ctx.services.people.create(input, { confirmDuplicateName: confirmDuplicateName ?? false }),
   }),
   updatePerson: t.field({
     type: PersonRef,
@@ -251,7 +324,8 @@ builder.mutationFields((t) => ({
   }),
   deletePerson: t.field({
     type: DeletedPerson,
-    description: 'Erases the person, every face sample and encoding, and every face image of theirs in the audit log, for good; their audit events stay (decision, distance) under a pseudonym.',
+    description:
+      'Erases the person, every face sample and encoding, and every face image of theirs in the audit log, for good; their audit events stay (decision, distance) under a pseudonym.',
     authScopes: { scope: 'admin' },
     errors: { types: COMMON_ERRORS },
     args: { id: t.arg.id({ required: true }) },
@@ -259,19 +333,26 @@ builder.mutationFields((t) => ({
   }),
   enrollFaces: t.field({
     type: EnrollResult,
-    description: 'Adds face samples from several photos; a photo without exactly one usable face is rejected with its reason, the rest are enrolled.',
+    description:
+      'Adds face samples from several photos; a photo without exactly one usable face is rejected with its reason, the rest are enrolled.',
     authScopes: { scope: 'admin' },
     errors: { types: COMMON_ERRORS },
     args: {
       personId: t.arg.id({ required: true }),
       images: t.arg({ type: ['File'], required: true }),
-      allowDuplicates: t.arg.boolean({ description: 'Enrol faces that match another enrolled person (an administrator who knows they are different people).' }),
+      allowDuplicates: t.arg.boolean({
+        description: 'Enrol faces that match another enrolled person (an administrator who knows they are different people).',
+      }),
       faces: t.arg({ type: [FaceChoice], description: 'The face to enrol in photos of several people.' }),
     },
     resolve: async (_, { personId, images, allowDuplicates, faces }, ctx) => {
       const { readable, rejectedWith } = await readPhotos(images, ctx, faces);
       const result = await ctx.services.people.enroll(String(personId), readable, { allowDuplicates: allowDuplicates ?? false });
-      return { person: (await ctx.services.people.get(String(personId)))!, enrolled: result.enrolled, rejected: rejectedWith(result.rejected) };
+      return {
+        person: (await ctx.services.people.get(String(personId)))!,
+        enrolled: result.enrolled,
+        rejected: rejectedWith(result.rejected),
+      };
     },
   }),
   enrollPerson: t.field({
@@ -284,12 +365,17 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: PersonInput, required: true }),
       images: t.arg({ type: ['File'], required: true }),
       confirmDuplicateName: t.arg.boolean({ description: 'Create the person even if someone of that name exists.' }),
-      allowDuplicates: t.arg.boolean({ description: 'Enrol faces that match another enrolled person (an administrator who confirmed they are different people).' }),
+      allowDuplicates: t.arg.boolean({
+        description: 'Enrol faces that match another enrolled person (an administrator who confirmed they are different people).',
+      }),
       faces: t.arg({ type: [FaceChoice], description: 'The face to enrol in photos of several people.' }),
     },
     resolve: async (_, { input, images, confirmDuplicateName, allowDuplicates, faces }, ctx) => {
       const { readable, rejectedWith } = await readPhotos(images, ctx, faces);
-      const result = await ctx.services.people.createEnrolled(input, readable, { confirmDuplicateName: confirmDuplicateName ?? false, allowDuplicates: allowDuplicates ?? false });
+      const result = await ctx.services.people.createEnrolled(input, readable, {
+        confirmDuplicateName: confirmDuplicateName ?? false,
+        allowDuplicates: allowDuplicates ?? false,
+      });
       return { person: result.person, enrolled: result.enrolled, rejected: rejectedWith(result.rejected) };
     },
   }),
@@ -299,15 +385,23 @@ builder.mutationFields((t) => ({
       "Merges a person enrolled twice into one (administrators only): `fromId`'s face samples, visitor passes, group memberships, audit events and admin log rows become `intoId`'s (who keeps their card and PIN, or takes the other's when they have none); then `fromId` is erased. MERGE_INTO_SELF when both are the same, NOT_FOUND for an unknown id: nothing is changed then.",
     authScopes: { scope: 'admin' },
     errors: { types: [...COMMON_ERRORS, MergeIntoSelfError] },
-    args: { intoId: t.arg.id({ required: true, description: 'The person kept.' }), fromId: t.arg.id({ required: true, description: 'The person merged into them, then erased.' }) },
-    resolve: (_, { intoId, fromId }, ctx) => ctx.services.people.merge(String(intoId), String(fromId), (from, to) => ctx.services.audit.reassignPerson(from, to)),
+    args: {
+      intoId: t.arg.id({ required: true, description: 'The person kept.' }),
+      fromId: t.arg.id({ required: true, description: 'The person merged into them, then erased.' }),
+    },
+    resolve: (_, { intoId, fromId }, ctx) =>
+      ctx.services.people.merge(String(intoId), String(fromId), (from, to) => ctx.services.audit.reassignPerson(from, to)),
   }),
   removeAdaptiveSamples: t.field({
     type: AdaptiveSamplesRemoved,
-    description: "Undoes what the doors learnt of a person: removes the adaptive samples given, or all of theirs; enrolment samples are never touched. NOT_FOUND when an id is not one of the person's adaptive samples (nothing is removed then).",
+    description:
+      "Undoes what the doors learnt of a person: removes the adaptive samples given, or all of theirs; enrolment samples are never touched. NOT_FOUND when an id is not one of the person's adaptive samples (nothing is removed then).",
     authScopes: { scope: 'admin' },
     errors: { types: COMMON_ERRORS },
-    args: { personId: t.arg.id({ required: true }), sampleIds: t.arg.idList({ description: 'The samples to remove; left out: every adaptive sample of the person.' }) },
+    args: {
+      personId: t.arg.id({ required: true }),
+      sampleIds: t.arg.idList({ description: 'The samples to remove; left out: every adaptive sample of the person.' }),
+    },
     resolve: async (_, { personId, sampleIds }, ctx) => {
       const removed = await ctx.services.adaptive.remove(String(personId), sampleIds ? sampleIds.map(String) : null);
       return { person: (await ctx.services.people.get(String(personId)))!, removed };

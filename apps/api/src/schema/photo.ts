@@ -18,7 +18,8 @@ const FaceBoxRef = builder.objectRef<FaceBoxModel>('FaceBox').implement({
 });
 
 export const PhotoFacesRef = builder.objectRef<PhotoFaces>('PhotoFaces').implement({
-  description: 'What the detector saw in a photo: its size and every face found, largest first, the one used marked. Without faces:read only the face used is listed.',
+  description:
+    'What the detector saw in a photo: its size and every face found, largest first, the one used marked. Without faces:read only the face used is listed.',
   fields: (t) => ({
     width: t.exposeInt('width', { description: 'The photo’s width in the pixels the boxes are in.' }),
     height: t.exposeInt('height'),
@@ -31,7 +32,8 @@ export const PhotoFacesRef = builder.objectRef<PhotoFaces>('PhotoFaces').impleme
 });
 
 export const QualityCheckRef = builder.objectRef<QualityCheck>('QualityCheck').implement({
-  description: 'One enrolment quality gate measured on a face: the figure, the limit and whether it passes (face-core’s decision/constants.ts).',
+  description:
+    'One enrolment quality gate measured on a face: the figure, the limit and whether it passes (face-core’s decision/constants.ts).',
   fields: (t) => ({
     reason: t.exposeString('reason', { description: 'The refusal when it fails: FACE_TOO_SMALL, TOO_BLURRY, POSE, TOO_DARK, TOO_BRIGHT.' }),
     measure: t.exposeString('measure', { description: 'eyeDistancePx, sharpness, yawDeg, pitchDeg or brightness.' }),

@@ -15,21 +15,32 @@ const TotpEnrolment = builder.objectRef<{ secret: string; uri: string }>('TotpEn
   }),
 });
 
-const TotpEnrolled = builder.objectRef<{ recoveryCodes: string[]; session: { token: string; admin: AdminModel } | null }>('TotpEnrolled').implement({
-  fields: (t) => ({
-    recoveryCodes: t.exposeStringList('recoveryCodes', { description: 'Ten one-time codes for when the app is lost: shown this once, stored hashed.' }),
-    session: t.field({ type: Session, nullable: true, description: 'The session, when the enrolment completed a sign-in (challenge).', resolve: (e) => e.session }),
-  }),
-});
+const TotpEnrolled = builder
+  .objectRef<{ recoveryCodes: string[]; session: { token: string; admin: AdminModel } | null }>('TotpEnrolled')
+  .implement({
+    fields: (t) => ({
+      recoveryCodes: t.exposeStringList('recoveryCodes', {
+        description: 'Ten one-time codes for when the app is lost: shown this once, stored hashed.',
+      }),
+      session: t.field({
+        type: Session,
+        nullable: true,
+        description: 'The session, when the enrolment completed a sign-in (challenge).',
+        resolve: (e) => e.session,
+      }),
+    }),
+  });
 
-const SecondFactorStatus = builder.objectRef<{ totpEnabled: boolean; recoveryCodesLeft: number; passkeys: number; required: boolean }>('SecondFactorStatus').implement({
-  fields: (t) => ({
-    totpEnabled: t.exposeBoolean('totpEnabled'),
-    recoveryCodesLeft: t.exposeInt('recoveryCodesLeft'),
-    passkeys: t.exposeInt('passkeys', { description: 'How many passkeys the administrator has (myPasskeys lists them).' }),
-    required: t.exposeBoolean('required', { description: 'The site requires a second factor of every administrator.' }),
-  }),
-});
+const SecondFactorStatus = builder
+  .objectRef<{ totpEnabled: boolean; recoveryCodesLeft: number; passkeys: number; required: boolean }>('SecondFactorStatus')
+  .implement({
+    fields: (t) => ({
+      totpEnabled: t.exposeBoolean('totpEnabled'),
+      recoveryCodesLeft: t.exposeInt('recoveryCodesLeft'),
+      passkeys: t.exposeInt('passkeys', { description: 'How many passkeys the administrator has (myPasskeys lists them).' }),
+      required: t.exposeBoolean('required', { description: 'The site requires a second factor of every administrator.' }),
+    }),
+  });
 
 /** The signed-in administrator, or an error: a key or a viewer kind without a session has no second factor. */
 export function sessionOf(ctx: Context): { id: string; sessionId: string } {
@@ -42,7 +53,10 @@ builder.queryFields((t) => ({
     type: SecondFactorStatus,
     description: "The signed-in administrator's second factor.",
     authScopes: { signedIn: true },
-    resolve: async (_, __, ctx) => ({ ...(await ctx.services.signIn.secondFactorStatus(sessionOf(ctx).id)), required: ctx.services.settings.current().requireSecondFactor }),
+    resolve: async (_, __, ctx) => ({
+      ...(await ctx.services.signIn.secondFactorStatus(sessionOf(ctx).id)),
+      required: ctx.services.settings.current().requireSecondFactor,
+    }),
   }),
 }));
 
@@ -50,7 +64,7 @@ builder.mutationFields((t) => ({
   loginSecondFactor: t.field({
     type: Session,
     description:
-      "The second step of a sign-in: the challenge login answered with, and a 6-digit TOTP code or a recovery code. A code is accepted once (a replayed one is refused); wrong codes count towards the sign-in lockout and are in the security log.",
+      'The second step of a sign-in: the challenge login answered with, and a 6-digit TOTP code or a recovery code. A code is accepted once (a replayed one is refused); wrong codes count towards the sign-in lockout and are in the security log.',
     errors: { types: [LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
     args: { challenge: t.arg.string({ required: true }), code: t.arg.string({ required: true }) },
     resolve: (_, { challenge, code }, ctx) => ctx.services.signIn.loginSecondFactor(challenge, code, ctx.clientAddress),
@@ -58,7 +72,7 @@ builder.mutationFields((t) => ({
   startTotpEnrolment: t.field({
     type: TotpEnrolment,
     description:
-      "Starts enrolling an authenticator app: from a session with `currentPassword`, or with the `challenge` of a sign-in that requires enrolment. The secret is in force only once confirmTotpEnrolment gets a valid code (an existing one stays until then).",
+      'Starts enrolling an authenticator app: from a session with `currentPassword`, or with the `challenge` of a sign-in that requires enrolment. The secret is in force only once confirmTotpEnrolment gets a valid code (an existing one stays until then).',
     errors: { types: [LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
     args: { currentPassword: t.arg.string(), challenge: t.arg.string() },
     resolve: async (_, { currentPassword, challenge }, ctx) => {
@@ -70,7 +84,8 @@ builder.mutationFields((t) => ({
   }),
   confirmTotpEnrolment: t.field({
     type: TotpEnrolled,
-    description: 'Confirms the enrolment with a code from the app: TOTP is on, and ten one-time recovery codes are returned, once. With a challenge, the sign-in completes too (session).',
+    description:
+      'Confirms the enrolment with a code from the app: TOTP is on, and ten one-time recovery codes are returned, once. With a challenge, the sign-in completes too (session).',
     errors: { types: [LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
     args: { code: t.arg.string({ required: true }), challenge: t.arg.string() },
     resolve: (_, { code, challenge }, ctx) => {
@@ -80,7 +95,8 @@ builder.mutationFields((t) => ({
     },
   }),
   disableTotp: t.boolean({
-    description: "Turns the caller's TOTP off and deletes their recovery codes, confirmed with the current password; refused while the site requires a second factor and the caller has no passkey.",
+    description:
+      "Turns the caller's TOTP off and deletes their recovery codes, confirmed with the current password; refused while the site requires a second factor and the caller has no passkey.",
     authScopes: { signedIn: true },
     errors: { types: [LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
     args: { currentPassword: t.arg.string({ required: true }) },

@@ -9,14 +9,20 @@ const SignInOptions = builder.objectRef<{ localAccounts: boolean; singleSignOn: 
   description: 'How administrators sign in on this site.',
   fields: (t) => ({
     localAccounts: t.exposeBoolean('localAccounts', { description: 'Email and password (off: LOCAL_ACCOUNTS_DISABLED).' }),
-    singleSignOn: t.exposeString('singleSignOn', { nullable: true, description: 'The single sign-on provider\'s name, for "Sign in with <name>"; null when there is none.' }),
+    singleSignOn: t.exposeString('singleSignOn', {
+      nullable: true,
+      description: 'The single sign-on provider\'s name, for "Sign in with <name>"; null when there is none.',
+    }),
   }),
 });
 
 const SingleSignOnStart = builder.objectRef<{ url: string; state: string }>('SingleSignOnStart').implement({
   fields: (t) => ({
     authorizationUrl: t.exposeString('url', { description: "The provider's sign-in page to send the browser to." }),
-    state: t.exposeString('state', { description: 'Kept by the browser (an httpOnly cookie) and sent back with completeSingleSignOn: it ties the answer to this browser. Valid 10 minutes, once.' }),
+    state: t.exposeString('state', {
+      description:
+        'Kept by the browser (an httpOnly cookie) and sent back with completeSingleSignOn: it ties the answer to this browser. Valid 10 minutes, once.',
+    }),
   }),
 });
 
@@ -31,7 +37,8 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   beginSingleSignOn: t.field({
     type: SingleSignOnStart,
-    description: 'Starts a single sign-on: where to send the browser, and the state to keep (its nonce and PKCE verifier stay on the server).',
+    description:
+      'Starts a single sign-on: where to send the browser, and the state to keep (its nonce and PKCE verifier stay on the server).',
     errors: { types: [SingleSignOnFailedError, ...COMMON_ERRORS] },
     resolve: (_, __, ctx) => ctx.services.signIn.beginSingleSignOn(),
   }),

@@ -8,7 +8,16 @@ import { Decision } from './recognition.ts';
 const ADMIN = { scope: 'admin' } as const;
 const AUDIT = { scope: 'audit:read' } as const;
 
-type WebhookModel = { id: string; name: string; url: string; decisions: string; doorIds: string; active: boolean; createdAt: Date; updatedAt: Date };
+type WebhookModel = {
+  id: string;
+  name: string;
+  url: string;
+  decisions: string;
+  doorIds: string;
+  active: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+};
 type DeliveryModel = {
   id: string;
   webhookId: string;
@@ -31,16 +40,29 @@ export const WebhookRef = builder.objectRef<WebhookModel>('Webhook').implement({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
     url: t.exposeString('url'),
-    decisions: t.field({ type: [Decision], description: 'Only attempts with these decisions are sent; empty: all.', resolve: (w) => list(w.decisions) as EventDecision[] }),
-    doorIds: t.idList({ description: 'Only attempts at these doors are sent; empty: every door (and attempts without a door).', resolve: (w) => list(w.doorIds) }),
-    active: t.exposeBoolean('active', { description: 'An inactive webhook is sent nothing new; its pending deliveries wait until it is active again.' }),
+    decisions: t.field({
+      type: [Decision],
+      description: 'Only attempts with these decisions are sent; empty: all.',
+      resolve: (w) => list(w.decisions) as EventDecision[],
+    }),
+    doorIds: t.idList({
+      description: 'Only attempts at these doors are sent; empty: every door (and attempts without a door).',
+      resolve: (w) => list(w.doorIds),
+    }),
+    active: t.exposeBoolean('active', {
+      description: 'An inactive webhook is sent nothing new; its pending deliveries wait until it is active again.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
 
 const DeliveryStatus = builder.enumType('WebhookDeliveryStatus', {
-  values: { PENDING: { value: 'pending' }, DELIVERED: { value: 'delivered' }, FAILED: { value: 'failed', description: 'Gave up after the last retry; replayWebhookDelivery sends it again.' } } as const,
+  values: {
+    PENDING: { value: 'pending' },
+    DELIVERED: { value: 'delivered' },
+    FAILED: { value: 'failed', description: 'Gave up after the last retry; replayWebhookDelivery sends it again.' },
+  } as const,
 });
 
 const DeliveryRef = builder.objectRef<DeliveryModel>('WebhookDelivery').implement({
@@ -48,12 +70,24 @@ const DeliveryRef = builder.objectRef<DeliveryModel>('WebhookDelivery').implemen
   fields: (t) => ({
     id: t.exposeID('id'),
     webhookId: t.exposeID('webhookId'),
-    webhookName: t.string({ nullable: true, resolve: async (d, _, ctx) => (await ctx.services.events.get(d.webhookId).catch(() => null))?.name ?? null }),
-    attemptId: t.id({ nullable: true, description: 'The audit event (attempt) it is about; null for a test message.', resolve: (d) => d.eventId || null }),
+    webhookName: t.string({
+      nullable: true,
+      resolve: async (d, _, ctx) => (await ctx.services.events.get(d.webhookId).catch(() => null))?.name ?? null,
+    }),
+    attemptId: t.id({
+      nullable: true,
+      description: 'The audit event (attempt) it is about; null for a test message.',
+      resolve: (d) => d.eventId || null,
+    }),
     payload: t.exposeString('payload', { description: 'The JSON body sent (no face image, no encoding; an erased person is not named).' }),
     status: t.field({ type: DeliveryStatus, resolve: (d) => d.status as 'pending' | 'delivered' | 'failed' }),
     attempts: t.exposeInt('attempts'),
-    nextAttemptAt: t.field({ type: 'DateTime', nullable: true, description: 'When a pending delivery is tried next.', resolve: (d) => (d.status === 'pending' ? d.nextAttemptAt : null) }),
+    nextAttemptAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When a pending delivery is tried next.',
+      resolve: (d) => (d.status === 'pending' ? d.nextAttemptAt : null),
+    }),
     lastStatus: t.exposeInt('lastStatus', { nullable: true, description: "The receiver's HTTP status on the last try (null: no answer)." }),
     lastError: t.exposeString('lastError', { nullable: true }),
     deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true }),
@@ -65,7 +99,8 @@ const CreatedWebhook = builder.objectRef<{ webhook: WebhookModel; secret: string
   fields: (t) => ({
     webhook: t.field({ type: WebhookRef, resolve: (r) => r.webhook }),
     secret: t.exposeString('secret', {
-      description: 'The signing secret, shown this once: check X-Facegate-Signature (v1=HMAC-SHA256 of "<X-Facegate-Timestamp>.<raw body>") with it.',
+      description:
+        'The signing secret, shown this once: check X-Facegate-Signature (v1=HMAC-SHA256 of "<X-Facegate-Timestamp>.<raw body>") with it.',
     }),
   }),
 });
@@ -80,7 +115,13 @@ const WebhookInput = builder.inputType('WebhookInput', {
   }),
 });
 
-const input = (i: { name?: string | null; url?: string | null; decisions?: readonly string[] | null; doorIds?: readonly (string | number)[] | null; active?: boolean | null }) => ({
+const input = (i: {
+  name?: string | null;
+  url?: string | null;
+  decisions?: readonly string[] | null;
+  doorIds?: readonly (string | number)[] | null;
+  active?: boolean | null;
+}) => ({
   ...(i.name !== undefined ? { name: i.name } : {}),
   ...(i.url !== undefined ? { url: i.url } : {}),
   ...(i.decisions ? { decisions: i.decisions.filter((d): d is EventDecision => (EVENT_DECISIONS as readonly string[]).includes(d)) } : {}),
@@ -88,15 +129,26 @@ const input = (i: { name?: string | null; url?: string | null; decisions?: reado
   ...(i.active !== undefined ? { active: i.active } : {}),
 });
 
-type MqttModel = { enabled: boolean; broker: string | null; authenticated: boolean; topicPrefix: string | null; connected: boolean | null; waiting: number };
+type MqttModel = {
+  enabled: boolean;
+  broker: string | null;
+  authenticated: boolean;
+  topicPrefix: string | null;
+  connected: boolean | null;
+  waiting: number;
+};
 const MqttSettingsRef = builder.objectRef<MqttModel>('MqttSettings').implement({
-  description: 'Where events are published over MQTT. Set in the environment (FACEGATE_MQTT_URL, FACEGATE_MQTT_TOPIC_PREFIX), so read-only here.',
+  description:
+    'Where events are published over MQTT. Set in the environment (FACEGATE_MQTT_URL, FACEGATE_MQTT_TOPIC_PREFIX), so read-only here.',
   fields: (t) => ({
     enabled: t.exposeBoolean('enabled', { description: 'False when FACEGATE_MQTT_URL is unset: no MQTT.' }),
     broker: t.exposeString('broker', { nullable: true, description: 'The broker address, without user name or password.' }),
     authenticated: t.exposeBoolean('authenticated', { description: 'Whether the URL carries credentials (never shown).' }),
     topicPrefix: t.exposeString('topicPrefix', { nullable: true }),
-    connected: t.exposeBoolean('connected', { nullable: true, description: "This instance's connection to the broker now (null: MQTT off)." }),
+    connected: t.exposeBoolean('connected', {
+      nullable: true,
+      description: "This instance's connection to the broker now (null: MQTT off).",
+    }),
     waiting: t.exposeInt('waiting', { description: 'Messages written and not yet acknowledged by the broker.' }),
   }),
 });
@@ -117,7 +169,11 @@ builder.queryFields((t) => ({
     },
     resolve: (_, args, ctx) =>
       ctx.services.events.deliveries(
-        { webhookId: args.webhookId ? String(args.webhookId) : null, status: args.status ?? null, eventId: args.attemptId ? String(args.attemptId) : null },
+        {
+          webhookId: args.webhookId ? String(args.webhookId) : null,
+          status: args.status ?? null,
+          eventId: args.attemptId ? String(args.attemptId) : null,
+        },
         Math.max(0, args.offset ?? 0),
         Math.min(500, Math.max(1, args.first ?? 50)),
       ),

@@ -46,13 +46,17 @@ export function createAccessService(prisma: Prisma, signIn: SignInService, doorH
         const normalized = email.trim().toLowerCase();
         if (!/^[^\s@]+@[^\s@]+$/.test(normalized)) throw new InvalidInputError('not an email address');
         if (normalized.length > 254) throw new InvalidInputError('an email address has at most 254 characters');
-        if (await prisma.admin.findUnique({ where: { email: normalized } })) throw new InvalidInputError(`${normalized} is already an administrator`);
+        if (await prisma.admin.findUnique({ where: { email: normalized } }))
+          throw new InvalidInputError(`${normalized} is already an administrator`);
         await checkPasswordStrength(password, [normalized]);
         return prisma.admin.create({ data: { email: normalized, passwordHash: await hashPassword(password), role } });
       },
       async remove(id: string) {
         if (!(await prisma.admin.findUnique({ where: { id } }))) throw new NotFoundError('administrator');
-        if ((await prisma.admin.count({ where: { role: 'admin' } })) <= 1 && (await prisma.admin.findUnique({ where: { id } }))?.role === 'admin') {
+        if (
+          (await prisma.admin.count({ where: { role: 'admin' } })) <= 1 &&
+          (await prisma.admin.findUnique({ where: { id } }))?.role === 'admin'
+        ) {
           throw new InvalidInputError('the last administrator cannot be removed');
         }
         await prisma.admin.delete({ where: { id } });
@@ -62,12 +66,17 @@ export function createAccessService(prisma: Prisma, signIn: SignInService, doorH
        * The first administrator when there is none yet: from the environment, or else admin@localhost
        * with a generated password that the caller prints once.
        */
-      async ensureFirst(email: string | undefined, password: string | undefined): Promise<{ status: 'exists' } | { status: 'created'; email: string; generatedPassword: string | null }> {
+      async ensureFirst(
+        email: string | undefined,
+        password: string | undefined,
+      ): Promise<{ status: 'exists' } | { status: 'created'; email: string; generatedPassword: string | null }> {
         if ((await prisma.admin.count()) > 0) return { status: 'exists' };
         const normalized = (email ?? 'admin@localhost').trim().toLowerCase();
         if (password) await checkPasswordStrength(password, [normalized]);
         const generatedPassword = password ? null : randomBytes(12).toString('base64url');
-        await prisma.admin.create({ data: { email: normalized, passwordHash: await hashPassword(password ?? generatedPassword!), role: 'admin' } });
+        await prisma.admin.create({
+          data: { email: normalized, passwordHash: await hashPassword(password ?? generatedPassword!), role: 'admin' },
+        });
         return { status: 'created', email: normalized, generatedPassword };
       },
     },
@@ -77,10 +86,19 @@ export function createAccessService(prisma: Prisma, signIn: SignInService, doorH
       async findByPrefix(prefix: string) {
         // Raw SQL (the same on SQLite and PostgreSQL): every door request starts here, and Prisma's query
         // compiler costs about three times the query itself.
-        const [key] = await prisma.$queryRaw<{ id: string; name: string; secretHash: string; scopes: string; doorId: string | null; revokedAt: unknown }[]>`
+        const [key] = await prisma.$queryRaw<
+          { id: string; name: string; secretHash: string; scopes: string; doorId: string | null; revokedAt: unknown }[]
+        >`
           SELECT "id", "name", "secretHash", "scopes", "doorId", "revokedAt" FROM "ApiKey" WHERE "prefix" = ${prefix}`;
         if (!key) return null;
-        return { id: key.id, name: key.name, secretHash: key.secretHash, scopes: parseScopes(key.scopes) as Scope[], doorId: key.doorId, revoked: key.revokedAt !== null };
+        return {
+          id: key.id,
+          name: key.name,
+          secretHash: key.secretHash,
+          scopes: parseScopes(key.scopes) as Scope[],
+          doorId: key.doorId,
+          revoked: key.revokedAt !== null,
+        };
       },
       touch(id: string) {
         const now = Date.now();
@@ -96,7 +114,9 @@ export function createAccessService(prisma: Prisma, signIn: SignInService, doorH
         const scopes = checkScopes(input.scopes);
         if (input.doorId && !(await prisma.door.findUnique({ where: { id: input.doorId } }))) throw new NotFoundError('door');
         const { key: token, prefix, secretHash } = generateApiKey();
-        const key = await prisma.apiKey.create({ data: { name, prefix, secretHash, scopes: serializeScopes(scopes), doorId: input.doorId ?? null } });
+        const key = await prisma.apiKey.create({
+          data: { name, prefix, secretHash, scopes: serializeScopes(scopes), doorId: input.doorId ?? null },
+        });
         return { key, token };
       },
       async revoke(id: string) {

@@ -1,4 +1,12 @@
-import { adaptationRefusal, DEFAULT_ADAPTATION_CONFIG, l2Distance, withAdaptiveSample, type Encoding, type FaceDecision, type ProbeFace } from '@facegate/face-core';
+import {
+  adaptationRefusal,
+  DEFAULT_ADAPTATION_CONFIG,
+  l2Distance,
+  withAdaptiveSample,
+  type Encoding,
+  type FaceDecision,
+  type ProbeFace,
+} from '@facegate/face-core';
 import { decodeEncoding, encodeEncoding } from '../db/codecs.ts';
 import type { DataCipher } from '../db/sealed.ts';
 import { NotFoundError } from '../errors.ts';
@@ -36,7 +44,13 @@ export interface DecidedAttempt {
  * sample): at most one an hour per person, at most DEFAULT_ADAPTATION_CONFIG.maxAdaptive kept (the oldest
  * aged out), enrolment samples never touched. Administrators list and remove them.
  */
-export function createAdaptiveTemplates(deps: { prisma: Prisma; cipher: DataCipher; gallery: Gallery; changed: (ids: string[]) => Promise<void>; now: () => Date }) {
+export function createAdaptiveTemplates(deps: {
+  prisma: Prisma;
+  cipher: DataCipher;
+  gallery: Gallery;
+  changed: (ids: string[]) => Promise<void>;
+  now: () => Date;
+}) {
   const { prisma, cipher, gallery, changed, now } = deps;
   const config = DEFAULT_ADAPTATION_CONFIG;
 
@@ -56,7 +70,11 @@ export function createAdaptiveTemplates(deps: { prisma: Prisma; cipher: DataCiph
         // In the audit chain's transaction, which serialises attempts: two at once cannot both learn.
         async write(tx, eventId) {
           const at = now();
-          const adaptive = await tx.faceSample.findMany({ where: { personId, origin: ADAPTIVE }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], select: { id: true, createdAt: true } });
+          const adaptive = await tx.faceSample.findMany({
+            where: { personId, origin: ADAPTIVE },
+            orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+            select: { id: true, createdAt: true },
+          });
           // At most one an hour: checked first, so that an attempt that cannot learn reads and decrypts no
           // enrolment sample while it holds the chain's lock (adaptationRefusal checks it again below).
           const lastAdaptedAt = adaptive.at(-1)?.createdAt.getTime() ?? null;
@@ -65,11 +83,17 @@ export function createAdaptiveTemplates(deps: { prisma: Prisma; cipher: DataCiph
             where: { personId, origin: ENROLMENT, OR: [{ model }, { encodings: { some: { model, source: { not: 'failed' } } } }] },
             select: { model: true, encoding: true, encodings: { where: { model }, select: { encoding: true } } },
           });
-          const anchors: Encoding[] = enrolment.map((s) => decodeEncoding(cipher.open(s.model === model ? s.encoding : s.encodings[0]!.encoding)));
+          const anchors: Encoding[] = enrolment.map((s) =>
+            decodeEncoding(cipher.open(s.model === model ? s.encoding : s.encodings[0]!.encoding)),
+          );
           // The frame nearest the person's enrolment samples is the one kept.
           const nearest = (e: Encoding) => Math.min(...anchors.map((a) => l2Distance(e, a)));
           const chosen = usable.reduce((best, next) => (nearest(next.encoding) < nearest(best.encoding) ? next : best));
-          const refusal = adaptationRefusal(decision, { probe: chosen.encoding, enrolment: anchors, lastAdaptedAt, now: at.getTime(), live: attempt.live }, config);
+          const refusal = adaptationRefusal(
+            decision,
+            { probe: chosen.encoding, enrolment: anchors, lastAdaptedAt, now: at.getTime(), live: attempt.live },
+            config,
+          );
           if (refusal) return null;
           const { frame } = chosen;
           const sample = await tx.faceSample.create({
@@ -91,7 +115,11 @@ export function createAdaptiveTemplates(deps: { prisma: Prisma; cipher: DataCiph
             },
             select: { id: true },
           });
-          const { agedOut } = withAdaptiveSample(adaptive.map((s) => s.id), sample.id, config);
+          const { agedOut } = withAdaptiveSample(
+            adaptive.map((s) => s.id),
+            sample.id,
+            config,
+          );
           if (agedOut.length > 0) await tx.faceSample.deleteMany({ where: { id: { in: agedOut } } });
           return sample.id;
         },
@@ -109,7 +137,9 @@ export function createAdaptiveTemplates(deps: { prisma: Prisma; cipher: DataCiph
         const found = await prisma.faceSample.count({ where: { id: { in: [...ids] }, personId, origin: ADAPTIVE } });
         if (found !== new Set(ids).size) throw new NotFoundError('adaptive sample of this person');
       }
-      const { count } = await prisma.faceSample.deleteMany({ where: { personId, origin: ADAPTIVE, ...(ids ? { id: { in: [...ids] } } : {}) } });
+      const { count } = await prisma.faceSample.deleteMany({
+        where: { personId, origin: ADAPTIVE, ...(ids ? { id: { in: [...ids] } } : {}) },
+      });
       if (count > 0) await changed([personId]);
       return count;
     },

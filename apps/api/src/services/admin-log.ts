@@ -84,7 +84,8 @@ export function createAdminLog(prisma: Prisma, now: () => Date = () => new Date(
       }
     },
     /** The person a visitor pass is for. */
-    passHolder: async (passId: string) => (await prisma.visitorPass.findUnique({ where: { id: passId }, select: { personId: true } }))?.personId ?? null,
+    passHolder: async (passId: string) =>
+      (await prisma.visitorPass.findUnique({ where: { id: passId }, select: { personId: true } }))?.personId ?? null,
     list: (filter: AdminActionFilter, offset: number, limit: number) =>
       prisma.adminAction.findMany({ where: where(filter), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: offset, take: limit }),
     count: (filter: AdminActionFilter) => prisma.adminAction.count({ where: where(filter) }),

@@ -63,7 +63,8 @@ const CHAINED = [
  */
 const CHAINED_WHEN_SET = ['learntSampleId'] as const;
 
-type Chained = Pick<RecognitionEventModel, (typeof CHAINED)[number]> & Partial<Pick<RecognitionEventModel, (typeof CHAINED_WHEN_SET)[number]>>;
+type Chained = Pick<RecognitionEventModel, (typeof CHAINED)[number]> &
+  Partial<Pick<RecognitionEventModel, (typeof CHAINED_WHEN_SET)[number]>>;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const canonical = (value: unknown) => (value instanceof Date ? value.toISOString() : (value ?? null));
@@ -72,13 +73,18 @@ const ERASED_LABEL = /^erased-[0-9a-f]{10}$/;
 /** The key of the PostgreSQL advisory lock that serialises appends across instances. */
 const APPEND_LOCK = 0x66676175; // "fgau"
 
-const roleHash = (salt: string, role: PersonalRole, fields: Personal) => sha256(JSON.stringify([salt, ...ROLES[role].map((k) => fields[k] ?? null)]));
+const roleHash = (salt: string, role: PersonalRole, fields: Personal) =>
+  sha256(JSON.stringify([salt, ...ROLES[role].map((k) => fields[k] ?? null)]));
 
 /**
  * The personal columns of an event being written: a new salt and hash for each role in `roles` (all of
  * them for a new event; the decided person for a step-up's completion), the others kept from `previous`.
  */
-export function sealPersonal(fields: Personal, roles: readonly PersonalRole[] = ROLE_NAMES, previous: string | null = null): Salts & { personalHashes: string } {
+export function sealPersonal(
+  fields: Personal,
+  roles: readonly PersonalRole[] = ROLE_NAMES,
+  previous: string | null = null,
+): Salts & { personalHashes: string } {
   const hashes = { ...(previous ? (JSON.parse(previous) as Record<PersonalRole, string>) : {}) };
   const salts: Salts = {};
   for (const role of previous ? roles : ROLE_NAMES) {
@@ -120,7 +126,9 @@ export function createAuditChain(prisma: Prisma, provider: 'sqlite' | 'postgresq
             const last = await tx.auditLink.findFirst({ orderBy: { seq: 'desc' }, select: { seq: true, hash: true } });
             const seq = (last?.seq ?? 0) + 1;
             const digest = eventDigest(event);
-            await tx.auditLink.create({ data: { seq, eventId: event.id, digest, hash: linkHash(last?.hash ?? '', seq, event.id, digest) } });
+            await tx.auditLink.create({
+              data: { seq, eventId: event.id, digest, hash: linkHash(last?.hash ?? '', seq, event.id, digest) },
+            });
             return event;
           },
           { maxWait: 15_000, timeout: 15_000 },
@@ -129,7 +137,8 @@ export function createAuditChain(prisma: Prisma, provider: 'sqlite' | 'postgresq
         // Another process took the same seq (SQLite across processes): take the next one. Or SQLite
         // refused the write lock at once (another process's transaction holds it): wait, then retry.
         const code = (error as { code?: string }).code;
-        const busy = code === 'P2034' || /SQLITE_BUSY|database is locked|Operation has timed out/.test(error instanceof Error ? error.message : '');
+        const busy =
+          code === 'P2034' || /SQLITE_BUSY|database is locked|Operation has timed out/.test(error instanceof Error ? error.message : '');
         if ((code === 'P2002' || busy) && attempt < 20) {
           if (busy) await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
           continue;
@@ -191,15 +200,30 @@ export async function verifyAuditChain(prisma: Prisma, options: { head?: { seq: 
   let head: { seq: number; hash: string } | null = null;
   let firstEventAt: Date | null = null;
   let headSeen = !options.head;
-  for (let cursor = 0; ; ) {
+  for (let cursor = 0; ;) {
     const batch = await prisma.auditLink.findMany({ where: { seq: { gt: cursor } }, orderBy: { seq: 'asc' }, take: BATCH });
     if (batch.length === 0) break;
     for (const link of batch) {
-      if (link.seq !== expected) problems.push({ seq: expected, eventId: null, problem: `link ${expected}${link.seq > expected + 1 ? `-${link.seq - 1}` : ''} is missing (deleted)` });
-      else if (link.hash !== linkHash(previous, link.seq, link.eventId, link.digest)) problems.push({ seq: link.seq, eventId: link.eventId, problem: `link ${link.seq} does not follow from the one before (edited or inserted)` });
+      if (link.seq !== expected)
+        problems.push({
+          seq: expected,
+          eventId: null,
+          problem: `link ${expected}${link.seq > expected + 1 ? `-${link.seq - 1}` : ''} is missing (deleted)`,
+        });
+      else if (link.hash !== linkHash(previous, link.seq, link.eventId, link.digest))
+        problems.push({
+          seq: link.seq,
+          eventId: link.eventId,
+          problem: `link ${link.seq} does not follow from the one before (edited or inserted)`,
+        });
       if (options.head && link.seq === options.head.seq) {
         headSeen = true;
-        if (link.hash !== options.head.hash) problems.push({ seq: link.seq, eventId: link.eventId, problem: `link ${link.seq} is not the head given (the chain was rewritten)` });
+        if (link.hash !== options.head.hash)
+          problems.push({
+            seq: link.seq,
+            eventId: link.eventId,
+            problem: `link ${link.seq} is not the head given (the chain was rewritten)`,
+          });
       }
       previous = link.hash;
       expected = link.seq + 1;
@@ -209,15 +233,25 @@ export async function verifyAuditChain(prisma: Prisma, options: { head?: { seq: 
     }
     cursor = batch[batch.length - 1]!.seq;
   }
-  if (!headSeen) problems.push({ seq: options.head!.seq, eventId: null, problem: `the chain no longer reaches the head given (link ${options.head!.seq}: truncated)` });
+  if (!headSeen)
+    problems.push({
+      seq: options.head!.seq,
+      eventId: null,
+      problem: `the chain no longer reaches the head given (link ${options.head!.seq}: truncated)`,
+    });
 
   let events = 0;
   let erased = 0;
   let beforeChain = 0;
   const unlinked: Omit<RecognitionEventModel, 'thumbnail'>[] = [];
-  for (let cursor: string | null = null; ; ) {
+  for (let cursor: string | null = null; ;) {
     // Without the face images: not chained, and the bulk of a row.
-    const batch: Omit<RecognitionEventModel, 'thumbnail'>[] = await prisma.recognitionEvent.findMany({ omit: { thumbnail: true }, orderBy: { id: 'asc' }, take: BATCH, ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}) });
+    const batch: Omit<RecognitionEventModel, 'thumbnail'>[] = await prisma.recognitionEvent.findMany({
+      omit: { thumbnail: true },
+      orderBy: { id: 'asc' },
+      take: BATCH,
+      ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}),
+    });
     if (batch.length === 0) break;
     for (const event of batch) {
       events++;
@@ -229,17 +263,28 @@ export async function verifyAuditChain(prisma: Prisma, options: { head?: { seq: 
       }
       const personal = checkPersonal(event);
       if (personal.erased) erased++;
-      if (personal.problem) problems.push({ seq: link.seq, eventId: event.id, problem: `event ${event.id} (link ${link.seq}): ${personal.problem}` });
+      if (personal.problem)
+        problems.push({ seq: link.seq, eventId: event.id, problem: `event ${event.id} (link ${link.seq}): ${personal.problem}` });
       // A step-up's PIN try is reserved (its count raised) before the PIN is checked, and linked when it
       // is answered: a pending step-up one try ahead of its last link is a try in flight (or one whose
       // answer a crash cut off), not an edit.
-      const tryInFlight = event.decision === 'step_up' && event.completedAt === null && event.pinTries > 0 && eventDigest({ ...event, pinTries: event.pinTries - 1 }) === link.digest;
-      if (eventDigest(event) !== link.digest && !tryInFlight) problems.push({ seq: link.seq, eventId: event.id, problem: `event ${event.id} (link ${link.seq}) was changed after it was written` });
+      const tryInFlight =
+        event.decision === 'step_up' &&
+        event.completedAt === null &&
+        event.pinTries > 0 &&
+        eventDigest({ ...event, pinTries: event.pinTries - 1 }) === link.digest;
+      if (eventDigest(event) !== link.digest && !tryInFlight)
+        problems.push({
+          seq: link.seq,
+          eventId: event.id,
+          problem: `event ${event.id} (link ${link.seq}) was changed after it was written`,
+        });
       if (!firstEventAt || event.createdAt < firstEventAt) firstEventAt = event.createdAt;
     }
     cursor = batch[batch.length - 1]!.id;
   }
-  for (const [eventId, link] of lastLink) problems.push({ seq: link.seq, eventId, problem: `event ${eventId} (link ${link.seq}) is missing (deleted)` });
+  for (const [eventId, link] of lastLink)
+    problems.push({ seq: link.seq, eventId, problem: `event ${eventId} (link ${link.seq}) is missing (deleted)` });
   for (const event of unlinked) {
     // Rows from before this version had no chain to join; anything later without a link was slipped in.
     if (event.personalHashes === null && (!firstEventAt || event.createdAt <= firstEventAt)) beforeChain++;

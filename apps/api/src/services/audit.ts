@@ -90,7 +90,9 @@ export function createAuditService(
       ...(filter.decision ? { decision: filter.decision } : {}),
       ...(filter.kind ? { kind: filter.kind } : {}),
       ...(filter.personId ? { OR: [{ claimedPersonId: filter.personId }, { decidedPersonId: filter.personId }] } : {}),
-      ...(filter.from || filter.to ? { createdAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } } : {}),
+      ...(filter.from || filter.to
+        ? { createdAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } }
+        : {}),
     };
   }
 
@@ -100,14 +102,20 @@ export function createAuditService(
       const createdAt = (options.now ?? (() => new Date()))();
       const thumbnail = record.thumbnail ? options.cipher.seal(record.thumbnail) : null;
       // The door's name as it is now: the event keeps it when the door is renamed or deleted.
-      const doorLabel = record.doorLabel !== undefined ? record.doorLabel : record.doorId ? ((await prisma.door.findUnique({ where: { id: record.doorId }, select: { name: true } }))?.name ?? null) : null;
+      const doorLabel =
+        record.doorLabel !== undefined
+          ? record.doorLabel
+          : record.doorId
+            ? ((await prisma.door.findUnique({ where: { id: record.doorId }, select: { name: true } }))?.name ?? null)
+            : null;
       const event = await chain.append(async (tx) => {
         const created = await tx.recognitionEvent.create({ data: { ...record, createdAt, thumbnail, doorLabel, ...sealPersonal(record) } });
         const learntSampleId = learning ? await learning.write(tx, created.id) : null;
         return learntSampleId ? tx.recognitionEvent.update({ where: { id: created.id }, data: { learntSampleId } }) : created;
       });
       // The attempt is decided and recorded: a failure to refresh the gallery must not turn it into an error.
-      if (learning && event.learntSampleId) await learning.learnt(event.learntSampleId).catch((error: unknown) => console.error('facegate adaptive templates:', error));
+      if (learning && event.learntSampleId)
+        await learning.learnt(event.learntSampleId).catch((error: unknown) => console.error('facegate adaptive templates:', error));
       pubSub.publish('recognitionEvent', event);
       options.onRecorded?.(event, (performance.now() - started) / 1000);
       return event;
@@ -117,7 +125,12 @@ export function createAuditService(
      * (decision, reason, tries, completion time). Only a pending step-up can change: the update is
      * conditional, so two racing completions cannot both succeed; null when it was no longer pending.
      */
-    async complete(id: string, completion: AuditCompletion, now = (options.now ?? (() => new Date()))(), reserved = false): Promise<RecognitionEventRow | null> {
+    async complete(
+      id: string,
+      completion: AuditCompletion,
+      now = (options.now ?? (() => new Date()))(),
+      reserved = false,
+    ): Promise<RecognitionEventRow | null> {
       const final = completion.decision !== 'step_up';
       const event = await chain.append(async (tx) => {
         const { count } = await tx.recognitionEvent.updateMany({
@@ -179,7 +192,12 @@ export function createAuditService(
       if (event) pubSub.publish('recognitionEvent', event);
     },
     list(filter: AuditFilter, offset: number, limit: number) {
-      return prisma.recognitionEvent.findMany({ where: where(filter), orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: offset, take: limit });
+      return prisma.recognitionEvent.findMany({
+        where: where(filter),
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        skip: offset,
+        take: limit,
+      });
     },
     count(filter: AuditFilter) {
       return prisma.recognitionEvent.count({ where: where(filter) });
@@ -190,12 +208,18 @@ export function createAuditService(
     /** Erases the face images of events older than `days` (the retention setting); returns how many. */
     async purgeImages(days: number, now = new Date()): Promise<number> {
       const before = new Date(now.getTime() - days * 86_400_000);
-      const { count } = await prisma.recognitionEvent.updateMany({ where: { createdAt: { lt: before }, thumbnail: { not: null } }, data: { thumbnail: null } });
+      const { count } = await prisma.recognitionEvent.updateMany({
+        where: { createdAt: { lt: before }, thumbnail: { not: null } },
+        data: { thumbnail: null },
+      });
       return count;
     },
     /** Attempts per day and decision, days counted in `timeZone` (IANA; the schema passes the server's). */
     async stats(from: Date, to: Date, timeZone = 'UTC') {
-      const rows = await prisma.recognitionEvent.findMany({ where: { createdAt: { gte: from, lt: to } }, select: { createdAt: true, decision: true } });
+      const rows = await prisma.recognitionEvent.findMany({
+        where: { createdAt: { gte: from, lt: to } },
+        select: { createdAt: true, decision: true },
+      });
       // en-CA writes dates as YYYY-MM-DD.
       const dayOf = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
       type Counts = { accepted: number; refused: number; stepUp: number; error: number };

@@ -26,11 +26,18 @@ const PHOTOS_AHEAD = 32;
 export async function importPeople(
   people: PeopleService,
   gallery: ReadonlyMap<string, readonly ArchivePhoto[]> | Iterable<readonly [string, () => Promise<ArchivePhoto[]>]>,
-  options: { allowDuplicates?: boolean; allowDuplicatesFor?: ReadonlySet<string>; onPerson?: (result: ImportedPerson) => void | Promise<void> } = {},
+  options: {
+    allowDuplicates?: boolean;
+    allowDuplicatesFor?: ReadonlySet<string>;
+    onPerson?: (result: ImportedPerson) => void | Promise<void>;
+  } = {},
 ): Promise<ImportedPerson[]> {
   const results: ImportedPerson[] = [];
   const entries = [...gallery];
-  const load = async ([name, source]: (typeof entries)[number]) => ({ name, photos: typeof source === 'function' ? await source() : source });
+  const load = async ([name, source]: (typeof entries)[number]) => ({
+    name,
+    photos: typeof source === 'function' ? await source() : source,
+  });
   const analyse = (photos: readonly ArchivePhoto[]) => {
     const recognized = people.recognize(photos);
     // Awaited later, maybe after it failed: not an unhandled rejection meanwhile.

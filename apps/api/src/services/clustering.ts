@@ -16,7 +16,8 @@ export function completeLinkage(encodings: readonly Encoding[], threshold: numbe
   let link = distance.map((row) => [...row]);
   for (;;) {
     let best = { a: -1, b: -1, d: threshold };
-    for (let a = 0; a < groups.length; a++) for (let b = a + 1; b < groups.length; b++) if (link[a]![b]! < best.d) best = { a, b, d: link[a]![b]! };
+    for (let a = 0; a < groups.length; a++)
+      for (let b = a + 1; b < groups.length; b++) if (link[a]![b]! < best.d) best = { a, b, d: link[a]![b]! };
     if (best.a < 0) break;
     const merged = [...groups[best.a]!, ...groups[best.b]!].sort((x, y) => x - y);
     const keep = groups.map((_, i) => i).filter((i) => i !== best.a && i !== best.b);

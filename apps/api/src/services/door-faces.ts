@@ -19,7 +19,14 @@ import type { Prisma, RecognitionEventModel } from '../db/prisma.ts';
  * Other quality-gate refusals (blur, pose, light) are listed: enrolment runs the gates again on the chip
  * (its sharpness reads lower than the photo's, so it is the stricter test) and refuses what fails.
  */
-export const NEVER_LEARNED = ['presentation_attack', 'face_too_small', 'pin_failed', 'pin_locked', 'step_up_expired', 'no_second_factor'] as const;
+export const NEVER_LEARNED = [
+  'presentation_attack',
+  'face_too_small',
+  'pin_failed',
+  'pin_locked',
+  'step_up_expired',
+  'no_second_factor',
+] as const;
 
 /** Unknown and refused faces whose image is still kept: refused, nobody recognised, not excluded above. */
 const LEARNABLE = { thumbnail: { not: null }, decision: 'refused', decidedPersonId: null, reason: { notIn: [...NEVER_LEARNED] } };
@@ -45,7 +52,15 @@ export interface DoorFaceGroup {
 
 type Reading = { encoding: Encoding } | { code: string; message: string };
 
-export function createDoorFaces(deps: { prisma: Prisma; cipher: DataCipher; recognizer: Recognizer; gallery: Gallery; people: PeopleService; threshold: () => number; rule: () => GalleryRule }) {
+export function createDoorFaces(deps: {
+  prisma: Prisma;
+  cipher: DataCipher;
+  recognizer: Recognizer;
+  gallery: Gallery;
+  people: PeopleService;
+  threshold: () => number;
+  rule: () => GalleryRule;
+}) {
   const { prisma, cipher, recognizer, gallery, people } = deps;
   // Audit images never change (they are only erased), so their readings are kept; bounded, oldest out.
   const readings = new Map<string, Reading>();
@@ -68,8 +83,14 @@ export function createDoorFaces(deps: { prisma: Prisma; cipher: DataCipher; reco
      * two faces for one person: a group is "faces the doors would call one person", no more, and a
      * stricter or looser number would be a second, unexplained notion of "the same person".
      */
-    async groups(last: number): Promise<{ threshold: number; considered: number; groups: DoorFaceGroup[]; unreadable: DoorFace[]; recognised: DoorFace[] }> {
-      const events = await prisma.recognitionEvent.findMany({ where: LEARNABLE, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: Math.max(1, Math.min(last, MAX_DOOR_FACES)) });
+    async groups(
+      last: number,
+    ): Promise<{ threshold: number; considered: number; groups: DoorFaceGroup[]; unreadable: DoorFace[]; recognised: DoorFace[] }> {
+      const events = await prisma.recognitionEvent.findMany({
+        where: LEARNABLE,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: Math.max(1, Math.min(last, MAX_DOOR_FACES)),
+      });
       const faces: DoorFace[] = [];
       const unreadable: DoorFace[] = [];
       // One at a time: the pool serves the doors first (a full queue would refuse them as BUSY).
@@ -80,7 +101,13 @@ export function createDoorFaces(deps: { prisma: Prisma; cipher: DataCipher; reco
           continue;
         }
         const nearest = gallery.nearest(reading.encoding, deps.rule(), 1)[0];
-        faces.push({ event, encoding: reading.encoding, code: null, message: null, nearest: nearest ? { personId: nearest.person.id, name: nearest.person.name, distance: nearest.distance } : null });
+        faces.push({
+          event,
+          encoding: reading.encoding,
+          code: null,
+          message: null,
+          nearest: nearest ? { personId: nearest.person.id, name: nearest.person.name, distance: nearest.distance } : null,
+        });
       }
       const threshold = deps.threshold();
       // A face the doors would now take for someone enrolled (within the threshold: learned since, or
@@ -89,7 +116,10 @@ export function createDoorFaces(deps: { prisma: Prisma; cipher: DataCipher; reco
       // as a duplicate anyway).
       const recognised = faces.filter((f) => f.nearest && f.nearest.distance < threshold);
       const unknown = faces.filter((f) => !recognised.includes(f));
-      const groups = completeLinkage(unknown.map((f) => f.encoding!), threshold).map((indices) => {
+      const groups = completeLinkage(
+        unknown.map((f) => f.encoding!),
+        threshold,
+      ).map((indices) => {
         const members = indices.map((i) => unknown[i]!);
         let spread = 0;
         for (const a of members) for (const b of members) spread = Math.max(spread, l2Distance(a.encoding!, b.encoding!));
@@ -103,33 +133,63 @@ export function createDoorFaces(deps: { prisma: Prisma; cipher: DataCipher; reco
      * itself: the same quality gates and duplicate check as an uploaded photo, no override of either.
      * Each event is checked again here (still learnable, image still kept): the ids come from a client.
      */
-    async learn(eventIds: readonly string[], target: { personId?: string | null; newPersonName?: string | null; confirmDuplicateName?: boolean }) {
+    async learn(
+      eventIds: readonly string[],
+      target: { personId?: string | null; newPersonName?: string | null; confirmDuplicateName?: boolean },
+    ) {
       const ids = [...new Set(eventIds)];
       if (ids.length === 0) throw new InvalidInputError('choose at least one face');
       if (ids.length > MAX_LEARNED_AT_ONCE) throw new InvalidInputError(`at most ${MAX_LEARNED_AT_ONCE} faces at once`);
       if (!target.personId === !target.newPersonName?.trim()) throw new InvalidInputError('choose a person, or name a new one (not both)');
       const events = await prisma.recognitionEvent.findMany({ where: { id: { in: ids } } });
-      const learnable = new Set((await prisma.recognitionEvent.findMany({ where: { id: { in: ids }, ...LEARNABLE }, select: { id: true } })).map((e) => e.id));
+      const learnable = new Set(
+        (await prisma.recognitionEvent.findMany({ where: { id: { in: ids }, ...LEARNABLE }, select: { id: true } })).map((e) => e.id),
+      );
       const byId = new Map(events.map((e) => [e.id, e]));
       const refused: (RejectedPhoto & { eventId: string })[] = [];
       const photos: { eventId: string; filename: string; bytes: Uint8Array }[] = [];
       ids.forEach((id, index) => {
         const event = byId.get(id);
         if (!event) return void refused.push({ index, eventId: id, filename: id, code: 'NOT_FOUND', message: 'no such audit event' });
-        if (!event.thumbnail) return void refused.push({ index, eventId: id, filename: id, code: 'IMAGE_ERASED', message: 'the face image of this attempt is no longer kept' });
-        if (!learnable.has(id)) return void refused.push({ index, eventId: id, filename: id, code: 'NOT_LEARNABLE', message: `a face ${event.decision} (${event.reason}) is not learned from: only unknown, refused faces, never presentation attacks, faces too small, failed PINs or PINs never given` });
+        if (!event.thumbnail)
+          return void refused.push({
+            index,
+            eventId: id,
+            filename: id,
+            code: 'IMAGE_ERASED',
+            message: 'the face image of this attempt is no longer kept',
+          });
+        if (!learnable.has(id))
+          return void refused.push({
+            index,
+            eventId: id,
+            filename: id,
+            code: 'NOT_LEARNABLE',
+            message: `a face ${event.decision} (${event.reason}) is not learned from: only unknown, refused faces, never presentation attacks, faces too small, failed PINs or PINs never given`,
+          });
         photos.push({ eventId: id, filename: `attempt ${id}`, bytes: cipher.open(event.thumbnail) });
       });
       const indexOf = (i: number) => ids.indexOf(photos[i]!.eventId);
       const withEvent = (r: RejectedPhoto) => ({ ...r, index: indexOf(r.index), eventId: photos[r.index]!.eventId });
-      if (photos.length === 0) return { person: target.personId ? await people.get(target.personId) : null, enrolled: [], rejected: refused };
+      if (photos.length === 0)
+        return { person: target.personId ? await people.get(target.personId) : null, enrolled: [], rejected: refused };
       if (target.personId) {
         if (!(await people.get(target.personId))) throw new NotFoundError('person');
         const result = await people.enroll(target.personId, photos);
-        return { person: await people.get(target.personId), enrolled: result.enrolled, rejected: [...refused, ...result.rejected.map(withEvent)].sort((a, b) => a.index - b.index) };
+        return {
+          person: await people.get(target.personId),
+          enrolled: result.enrolled,
+          rejected: [...refused, ...result.rejected.map(withEvent)].sort((a, b) => a.index - b.index),
+        };
       }
-      const result = await people.createEnrolled(target.newPersonName!.trim(), photos, { confirmDuplicateName: target.confirmDuplicateName ?? false });
-      return { person: result.person, enrolled: result.enrolled, rejected: [...refused, ...result.rejected.map(withEvent)].sort((a, b) => a.index - b.index) };
+      const result = await people.createEnrolled(target.newPersonName!.trim(), photos, {
+        confirmDuplicateName: target.confirmDuplicateName ?? false,
+      });
+      return {
+        person: result.person,
+        enrolled: result.enrolled,
+        rejected: [...refused, ...result.rejected.map(withEvent)].sort((a, b) => a.index - b.index),
+      };
     },
   };
 }

@@ -118,7 +118,13 @@ export function createPeopleService(deps: {
       list.push(decodeEncoding(cipher.open(new Uint8Array(sealed))));
       encodings.set(row.personId, list);
     }
-    return people.map((p) => ({ id: p.id, name: p.name, cardId: p.cardId, active: Boolean(p.active), encodings: encodings.get(p.id) ?? [] }));
+    return people.map((p) => ({
+      id: p.id,
+      name: p.name,
+      cardId: p.cardId,
+      active: Boolean(p.active),
+      encodings: encodings.get(p.id) ?? [],
+    }));
   }
 
   function clean(input: PersonInput) {
@@ -127,7 +133,10 @@ export function createPeopleService(deps: {
     if (name && name.length > 200) throw new InvalidInputError('the name is longer than 200 characters');
     const cardId = input.cardId === undefined ? undefined : input.cardId?.trim() || null;
     // Here too, not only at the GraphQL layer: the facegate command and bulk imports name people from folders.
-    for (const [field, value] of [['name', name], ['cardId', cardId]] as const) {
+    for (const [field, value] of [
+      ['name', name],
+      ['cardId', cardId],
+    ] as const) {
       const problem = value ? controlCharacterIn(field, value) : null;
       if (problem) throw new InvalidInputError(problem);
     }
@@ -149,7 +158,8 @@ export function createPeopleService(deps: {
    * The face engine's answer for every photo, in parallel on the pool (the downscaled original included:
    * it is kept beside the chip). A photo with a face chosen is searched for every face, small ones too.
    */
-  const recognize = (photos: readonly PhotoInput[]) => Promise.all(photos.map((photo) => recognizer.analyze({ image: photo.bytes, faces: photo.face ? 'all' : 'one', original: true })));
+  const recognize = (photos: readonly PhotoInput[]) =>
+    Promise.all(photos.map((photo) => recognizer.analyze({ image: photo.bytes, faces: photo.face ? 'all' : 'one', original: true })));
 
   /**
    * Runs the face engine on every photo (in parallel, on the pool) and applies the enrolment rules: the
@@ -171,7 +181,10 @@ export function createPeopleService(deps: {
       if (!result.ok) {
         // Several faces: how many were found, and that the smallest may not be (the admin may choose one).
         const found = photo?.faces.length ?? 0;
-        const message = result.code === 'MULTIPLE_FACES' && found > 1 ? `${found} faces were found in this photo (very small faces may be missed): choose the face to enrol, or use a photo of the person alone` : result.message;
+        const message =
+          result.code === 'MULTIPLE_FACES' && found > 1
+            ? `${found} faces were found in this photo (very small faces may be missed): choose the face to enrol, or use a photo of the person alone`
+            : result.message;
         return void rejected.push({ index, filename, code: result.code, message, photo });
       }
       let pick = 0;
@@ -179,7 +192,13 @@ export function createPeopleService(deps: {
         const overlaps = photo.faces.map((f) => overlap(f, chosen));
         pick = overlaps.indexOf(Math.max(...overlaps));
         if (!(overlaps[pick]! >= CHOSEN_FACE_OVERLAP)) {
-          return void rejected.push({ index, filename, code: 'NO_SUCH_FACE', message: `no face was found where the face was chosen (${photo.faces.length} ${photo.faces.length === 1 ? 'face' : 'faces'} found in this photo)`, photo: { ...photo, used: null } });
+          return void rejected.push({
+            index,
+            filename,
+            code: 'NO_SUCH_FACE',
+            message: `no face was found where the face was chosen (${photo.faces.length} ${photo.faces.length === 1 ? 'face' : 'faces'} found in this photo)`,
+            photo: { ...photo, used: null },
+          });
         }
         photo = { ...photo, used: pick, othersNote: photo.faces.length > 1 ? CHOSEN_OTHERS_NOTE : null };
       }
@@ -189,7 +208,8 @@ export function createPeopleService(deps: {
       const encoder = active ? (active.head?.encoderModelId ?? active.model) : result.model;
       if (result.model !== encoder) throw new Error(`the photo was encoded with ${result.model}; the gallery holds ${encoder}'s encodings`);
       const quality = checkQuality(face.quality, DEFAULT_QUALITY_GATES);
-      if (!quality.pass) return void rejected.push({ index, filename, code: quality.reason, message: quality.message, photo, quality: face.quality });
+      if (!quality.pass)
+        return void rejected.push({ index, filename, code: quality.reason, message: quality.message, photo, quality: face.quality });
       const own = self ? ownSampleDistance(face.encoding, self) : Number.POSITIVE_INFINITY;
       if (own < SAME_PHOTO_DISTANCE) {
         return void rejected.push({
@@ -204,7 +224,14 @@ export function createPeopleService(deps: {
       }
       const twin = kept.findIndex((k) => distanceToPerson(face.encoding, [k.encoding], 'nearest') < SAME_PHOTO_DISTANCE);
       if (twin >= 0) {
-        return void rejected.push({ index, filename, code: 'ALREADY_ENROLLED', message: `this photo is the same as ${kept[twin]!.filename}, given in this batch: stored once`, photo, quality: face.quality });
+        return void rejected.push({
+          index,
+          filename,
+          code: 'ALREADY_ENROLLED',
+          message: `this photo is the same as ${kept[twin]!.filename}, given in this batch: stored once`,
+          photo,
+          quality: face.quality,
+        });
       }
       const duplicate = allowDuplicates ? null : findDuplicate(face.encoding, self);
       if (duplicate) {
@@ -245,7 +272,9 @@ export function createPeopleService(deps: {
     samples: (personId: string) => prisma.faceSample.findMany({ where: { personId }, orderBy: { createdAt: 'asc' } }),
     /** The first sample's thumbnail alone: lists show one face per person, not every sample's blobs. */
     async firstThumbnail(personId: string) {
-      const stored = (await prisma.faceSample.findFirst({ where: { personId }, orderBy: { createdAt: 'asc' }, select: { thumbnail: true } }))?.thumbnail;
+      const stored = (
+        await prisma.faceSample.findFirst({ where: { personId }, orderBy: { createdAt: 'asc' }, select: { thumbnail: true } })
+      )?.thumbnail;
       return stored ? cipher.open(stored) : null;
     },
     /**
@@ -256,41 +285,85 @@ export function createPeopleService(deps: {
     async resealAll(batch = 200): Promise<{ samples: number; auditImages: number; totpSecrets: number; providerTokens: number }> {
       let samples = 0;
       let auditImages = 0;
-      for (let cursor: string | undefined; ; ) {
-        const rows = await prisma.faceSample.findMany({ orderBy: { id: 'asc' }, take: batch, ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}), select: { id: true, encoding: true, thumbnail: true, original: true } });
+      for (let cursor: string | undefined; ;) {
+        const rows = await prisma.faceSample.findMany({
+          orderBy: { id: 'asc' },
+          take: batch,
+          ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}),
+          select: { id: true, encoding: true, thumbnail: true, original: true },
+        });
         if (rows.length === 0) break;
-        const stale = rows.filter((r) => !cipher.isCurrent(r.encoding) || !cipher.isCurrent(r.thumbnail) || (r.original !== null && !cipher.isCurrent(r.original)));
+        const stale = rows.filter(
+          (r) => !cipher.isCurrent(r.encoding) || !cipher.isCurrent(r.thumbnail) || (r.original !== null && !cipher.isCurrent(r.original)),
+        );
         await prisma.$transaction(
           stale.map((r) =>
             prisma.faceSample.update({
               where: { id: r.id },
-              data: { encoding: cipher.seal(cipher.open(r.encoding)), thumbnail: cipher.seal(cipher.open(r.thumbnail)), original: r.original ? cipher.seal(cipher.open(r.original)) : null },
+              data: {
+                encoding: cipher.seal(cipher.open(r.encoding)),
+                thumbnail: cipher.seal(cipher.open(r.thumbnail)),
+                original: r.original ? cipher.seal(cipher.open(r.original)) : null,
+              },
             }),
           ),
         );
         samples += stale.length;
         cursor = rows.at(-1)!.id;
       }
-      for (let cursor: string | undefined; ; ) {
-        const rows = await prisma.recognitionEvent.findMany({ where: { thumbnail: { not: null } }, orderBy: { id: 'asc' }, take: batch, ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}), select: { id: true, thumbnail: true } });
+      for (let cursor: string | undefined; ;) {
+        const rows = await prisma.recognitionEvent.findMany({
+          where: { thumbnail: { not: null } },
+          orderBy: { id: 'asc' },
+          take: batch,
+          ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}),
+          select: { id: true, thumbnail: true },
+        });
         if (rows.length === 0) break;
         const stale = rows.filter((r) => !cipher.isCurrent(r.thumbnail!));
-        await prisma.$transaction(stale.map((r) => prisma.recognitionEvent.update({ where: { id: r.id }, data: { thumbnail: cipher.seal(cipher.open(r.thumbnail!)) } })));
+        await prisma.$transaction(
+          stale.map((r) =>
+            prisma.recognitionEvent.update({ where: { id: r.id }, data: { thumbnail: cipher.seal(cipher.open(r.thumbnail!)) } }),
+          ),
+        );
         auditImages += stale.length;
         cursor = rows.at(-1)!.id;
       }
       // Administrators' TOTP secrets (in force or being enrolled): few rows, one pass.
-      const admins = await prisma.admin.findMany({ where: { OR: [{ totpSecret: { not: null } }, { totpPendingSecret: { not: null } }] }, select: { id: true, totpSecret: true, totpPendingSecret: true } });
-      const staleAdmins = admins.filter((a) => (a.totpSecret && !cipher.isCurrent(a.totpSecret)) || (a.totpPendingSecret && !cipher.isCurrent(a.totpPendingSecret)));
+      const admins = await prisma.admin.findMany({
+        where: { OR: [{ totpSecret: { not: null } }, { totpPendingSecret: { not: null } }] },
+        select: { id: true, totpSecret: true, totpPendingSecret: true },
+      });
+      const staleAdmins = admins.filter(
+        (a) => (a.totpSecret && !cipher.isCurrent(a.totpSecret)) || (a.totpPendingSecret && !cipher.isCurrent(a.totpPendingSecret)),
+      );
       const reseal = (stored: Uint8Array | null) => (stored ? cipher.seal(cipher.open(stored)) : null);
-      await prisma.$transaction(staleAdmins.map((a) => prisma.admin.update({ where: { id: a.id }, data: { totpSecret: reseal(a.totpSecret), totpPendingSecret: reseal(a.totpPendingSecret) } })));
+      await prisma.$transaction(
+        staleAdmins.map((a) =>
+          prisma.admin.update({
+            where: { id: a.id },
+            data: { totpSecret: reseal(a.totpSecret), totpPendingSecret: reseal(a.totpPendingSecret) },
+          }),
+        ),
+      );
       // Single sign-on's refresh tokens of live sessions (one each), and its sign-ins in progress.
-      const sessions = await prisma.adminSession.findMany({ where: { providerRefreshToken: { not: null }, revokedAt: null }, select: { id: true, providerRefreshToken: true } });
+      const sessions = await prisma.adminSession.findMany({
+        where: { providerRefreshToken: { not: null }, revokedAt: null },
+        select: { id: true, providerRefreshToken: true },
+      });
       const staleSessions = sessions.filter((s) => !cipher.isCurrent(s.providerRefreshToken!));
-      await prisma.$transaction(staleSessions.map((s) => prisma.adminSession.update({ where: { id: s.id }, data: { providerRefreshToken: reseal(s.providerRefreshToken) } })));
+      await prisma.$transaction(
+        staleSessions.map((s) =>
+          prisma.adminSession.update({ where: { id: s.id }, data: { providerRefreshToken: reseal(s.providerRefreshToken) } }),
+        ),
+      );
       const requests = await prisma.singleSignOnRequest.findMany({ select: { id: true, codeVerifier: true } });
       const staleRequests = requests.filter((r) => !cipher.isCurrent(r.codeVerifier));
-      await prisma.$transaction(staleRequests.map((r) => prisma.singleSignOnRequest.update({ where: { id: r.id }, data: { codeVerifier: reseal(r.codeVerifier)! } })));
+      await prisma.$transaction(
+        staleRequests.map((r) =>
+          prisma.singleSignOnRequest.update({ where: { id: r.id }, data: { codeVerifier: reseal(r.codeVerifier)! } }),
+        ),
+      );
       return { samples, auditImages, totpSecrets: staleAdmins.length, providerTokens: staleSessions.length + staleRequests.length };
     },
     sampleCount: (personId: string) => prisma.faceSample.count({ where: { personId } }),
@@ -340,8 +413,14 @@ export function createPeopleService(deps: {
         prisma.recognitionEvent.count({ where: theirs }),
         prisma.recognitionEvent.updateMany({ where: { ...theirs, thumbnail: { not: null } }, data: { thumbnail: null } }),
         prisma.recognitionEvent.updateMany({ where: claimed, data: { claimedLabel: pseudonym, claimedPersonId: null, claimedSalt: null } }),
-        prisma.recognitionEvent.updateMany({ where: { decidedPersonId: id }, data: { decidedLabel: pseudonym, decidedPersonId: null, decidedSalt: null } }),
-        prisma.recognitionEvent.updateMany({ where: { rivalPersonId: id }, data: { rivalLabel: pseudonym, rivalPersonId: null, rivalSalt: null } }),
+        prisma.recognitionEvent.updateMany({
+          where: { decidedPersonId: id },
+          data: { decidedLabel: pseudonym, decidedPersonId: null, decidedSalt: null },
+        }),
+        prisma.recognitionEvent.updateMany({
+          where: { rivalPersonId: id },
+          data: { rivalLabel: pseudonym, rivalPersonId: null, rivalSalt: null },
+        }),
         prisma.recognitionEvent.updateMany({ where: { stepUpPersonId: id }, data: { stepUpPersonId: null, stepUpSalt: null } }),
         // The administrators' log keeps what was done to them, under the same pseudonym.
         prisma.adminAction.updateMany({ where: { personId: id }, data: { personId: null, targetId: null, targetLabel: pseudonym } }),
@@ -350,7 +429,13 @@ export function createPeopleService(deps: {
       await erasePersonFromEvents(prisma, id);
       if (provider === 'sqlite') await prisma.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
       await changed([id]);
-      return { id, name: person.name, samplesErased: person._count.samples, auditImagesErased: erasedImages.count, auditEventsPseudonymised: events };
+      return {
+        id,
+        name: person.name,
+        samplesErased: person._count.samples,
+        auditImagesErased: erasedImages.count,
+        auditEventsPseudonymised: events,
+      };
     },
 
     /**
@@ -360,7 +445,10 @@ export function createPeopleService(deps: {
     async enroll(personId: string, photos: readonly PhotoInput[], options: { allowDuplicates?: boolean } = {}) {
       if (!(await prisma.person.findUnique({ where: { id: personId }, select: { id: true } }))) throw new NotFoundError('person');
       const { samples, rejected } = await analyze(photos, personId, options.allowDuplicates ?? false);
-      const enrolled = samples.length > 0 ? await prisma.$transaction(samples.map((data) => prisma.faceSample.create({ data: { ...data, personId } }))) : [];
+      const enrolled =
+        samples.length > 0
+          ? await prisma.$transaction(samples.map((data) => prisma.faceSample.create({ data: { ...data, personId } })))
+          : [];
       if (enrolled.length > 0) await changed([personId]);
       return { enrolled, rejected };
     },
@@ -373,7 +461,11 @@ export function createPeopleService(deps: {
      * one transaction, so a crash never leaves a person half-enrolled. A new person whose photos are
      * all refused is not created.
      */
-    async importPerson(name: string, photos: readonly PhotoInput[], options: { allowDuplicates?: boolean; recognized?: ReturnType<typeof recognize> } = {}) {
+    async importPerson(
+      name: string,
+      photos: readonly PhotoInput[],
+      options: { allowDuplicates?: boolean; recognized?: ReturnType<typeof recognize> } = {},
+    ) {
       const problem = controlCharacterIn('name', name);
       if (problem) throw new InvalidInputError(problem);
       const existing = await prisma.person.findFirst({ where: { name }, select: { id: true } });
@@ -392,7 +484,11 @@ export function createPeopleService(deps: {
      * `confirmDuplicateName`. A refused enrolment therefore leaves nothing behind (no person created then
      * erased). The enrol page (enrollPerson) and learning from the doors' "new person" use it.
      */
-    async createEnrolled(input: string | PersonInput, photos: readonly PhotoInput[], options: { confirmDuplicateName?: boolean; allowDuplicates?: boolean } = {}) {
+    async createEnrolled(
+      input: string | PersonInput,
+      photos: readonly PhotoInput[],
+      options: { confirmDuplicateName?: boolean; allowDuplicates?: boolean } = {},
+    ) {
       const data = clean(typeof input === 'string' ? { name: input } : input);
       if (!data.name) throw new InvalidInputError('a person needs a name');
       if (!options.confirmDuplicateName) {
@@ -402,7 +498,10 @@ export function createPeopleService(deps: {
       await assertCardFree(data.cardId);
       const { samples, rejected } = await analyze(photos, null, options.allowDuplicates ?? false);
       if (samples.length === 0) return { person: null, enrolled: [], rejected };
-      const person = await prisma.person.create({ data: { ...data, name: data.name, samples: { create: samples } }, include: { samples: { orderBy: { createdAt: 'asc' } } } });
+      const person = await prisma.person.create({
+        data: { ...data, name: data.name, samples: { create: samples } },
+        include: { samples: { orderBy: { createdAt: 'asc' } } },
+      });
       await changed([person.id]);
       const { samples: enrolled, ...row } = person;
       return { person: row, enrolled, rejected };
@@ -417,7 +516,9 @@ export function createPeopleService(deps: {
      */
     async merge(intoId: string, fromId: string, reassignAudit: (from: string, to: string) => Promise<number>) {
       if (intoId === fromId) throw new MergeIntoSelfError();
-      const [into, from] = await Promise.all([intoId, fromId].map((id) => prisma.person.findUnique({ where: { id }, include: { groups: { select: { groupId: true } } } })));
+      const [into, from] = await Promise.all(
+        [intoId, fromId].map((id) => prisma.person.findUnique({ where: { id }, include: { groups: { select: { groupId: true } } } })),
+      );
       if (!into) throw new NotFoundError('the person to merge into');
       if (!from) throw new NotFoundError('the person to merge');
       const groupsAdded = from.groups.map((g) => g.groupId).filter((id) => !into.groups.some((g) => g.groupId === id));
@@ -430,14 +531,22 @@ export function createPeopleService(deps: {
         prisma.adminAction.updateMany({ where: { personId: fromId }, data: { personId: intoId } }),
         // The card is unique: freed from `from` before `into` may take it.
         prisma.person.update({ where: { id: fromId }, data: { cardId: null } }),
-        prisma.person.update({ where: { id: intoId }, data: { cardId: into.cardId ?? from.cardId, pinHash: into.pinHash ?? from.pinHash } }),
+        prisma.person.update({
+          where: { id: intoId },
+          data: { cardId: into.cardId ?? from.cardId, pinHash: into.pinHash ?? from.pinHash },
+        }),
       ]);
       const auditEvents = await reassignAudit(fromId, intoId);
       // What was typed to claim `from` (not resolved to a person) and is not also `into`'s name or card.
       const intoLabels = new Set([into.name, into.cardId, intoId]);
-      const typed = [from.name, from.cardId, fromId].filter((label): label is string => !!label && !intoLabels.has(label)).map((label) => label.slice(0, 200));
+      const typed = [from.name, from.cardId, fromId]
+        .filter((label): label is string => !!label && !intoLabels.has(label))
+        .map((label) => label.slice(0, 200));
       await prisma.$transaction([
-        prisma.recognitionEvent.updateMany({ where: { claimedPersonId: null, claimedLabel: { in: typed } }, data: { claimedLabel: erasedPseudonym(fromId), claimedSalt: null } }),
+        prisma.recognitionEvent.updateMany({
+          where: { claimedPersonId: null, claimedLabel: { in: typed } },
+          data: { claimedLabel: erasedPseudonym(fromId), claimedSalt: null },
+        }),
         prisma.person.delete({ where: { id: fromId } }),
       ]);
       await erasePersonFromEvents(prisma, fromId);

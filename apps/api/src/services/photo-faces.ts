@@ -36,10 +36,22 @@ const round = (n: number) => Math.round(n * 10) / 10;
 /** The engine's detections as stored: boxes to 0.1 px, scores to 3 decimals. */
 export function photoFacesOf(seen: PhotoSeen | undefined, mode: 'largest' | 'one'): PhotoFaces | null {
   if (!seen?.detections) return null;
-  const faces = seen.detections.map(({ box, score }) => ({ x: round(box.x), y: round(box.y), width: round(box.width), height: round(box.height), score: Math.round(score * 1000) / 1000 }));
+  const faces = seen.detections.map(({ box, score }) => ({
+    x: round(box.x),
+    y: round(box.y),
+    width: round(box.width),
+    height: round(box.height),
+    score: Math.round(score * 1000) / 1000,
+  }));
   const several = faces.length > 1;
   if (mode === 'one' && several) return { width: seen.width, height: seen.height, faces, used: null, othersNote: SEVERAL_FACES_NOTE };
-  return { width: seen.width, height: seen.height, faces, used: faces.length > 0 ? 0 : null, othersNote: several ? SMALLER_FACE_NOTE : null };
+  return {
+    width: seen.width,
+    height: seen.height,
+    faces,
+    used: faces.length > 0 ? 0 : null,
+    othersNote: several ? SMALLER_FACE_NOTE : null,
+  };
 }
 
 export function serializePhotoFaces(photo: PhotoFaces | null): string | null {

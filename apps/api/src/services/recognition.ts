@@ -4,7 +4,17 @@ import { completeStepUp } from './recognition/step-up.ts';
 import type { IdentifyInput, RecognitionDeps, VerifyInput } from './recognition/types.ts';
 import { verify } from './recognition/verify.ts';
 
-export { MAX_FRAMES, PIN_LOCKOUT_TRIES, PIN_TRIES, STEP_UP_SECONDS, type Decision, type IdentifyInput, type ImageInput, type RecognitionOutcome, type VerifyInput } from './recognition/types.ts';
+export {
+  MAX_FRAMES,
+  PIN_LOCKOUT_TRIES,
+  PIN_TRIES,
+  STEP_UP_SECONDS,
+  type Decision,
+  type IdentifyInput,
+  type ImageInput,
+  type RecognitionOutcome,
+  type VerifyInput,
+} from './recognition/types.ts';
 
 /**
  * Verification (1:1) and identification (1:K) through face-core's decision layer: quality gates, the

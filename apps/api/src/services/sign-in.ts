@@ -1,11 +1,27 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { TokenIssuer } from '../auth/tokens.ts';
 import { checkPasswordStrength } from '../auth/password-policy.ts';
-import { authenticationOptions, parseAuthentication, parseRegistration, registrationOptions, verifyAuthentication, verifyRegistration, type RelyingParty } from '../auth/passkeys.ts';
+import {
+  authenticationOptions,
+  parseAuthentication,
+  parseRegistration,
+  registrationOptions,
+  verifyAuthentication,
+  verifyRegistration,
+  type RelyingParty,
+} from '../auth/passkeys.ts';
 import { newRecoveryCodes, newTotpSecret, recoveryCodeHash, totpCode, totpEnrolment, totpStep } from '../auth/totp.ts';
 import { hashPassword, verifyPassword } from '../db/secrets.ts';
 import type { DataCipher } from '../db/sealed.ts';
-import { InvalidInputError, LocalAccountsDisabledError, LoginFailedError, NotFoundError, RateLimitedError, SecondFactorRequiredError, SingleSignOnFailedError } from '../errors.ts';
+import {
+  InvalidInputError,
+  LocalAccountsDisabledError,
+  LoginFailedError,
+  NotFoundError,
+  RateLimitedError,
+  SecondFactorRequiredError,
+  SingleSignOnFailedError,
+} from '../errors.ts';
 import type { Prisma } from '../db/prisma.ts';
 import type { SingleSignOn } from './single-sign-on.ts';
 
@@ -88,7 +104,13 @@ export function normalizeAccount(email: string): string {
  * the security log (so the limits hold across instances sharing a database), sessions kept in the
  * database so they can be ended before their token expires, and a password strength policy.
  */
-export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy: SignInPolicy, secondFactor: SecondFactorOptions, methods: SignInMethods = { localAccounts: true, singleSignOn: null }) {
+export function createSignInService(
+  prisma: Prisma,
+  tokens: TokenIssuer,
+  policy: SignInPolicy,
+  secondFactor: SecondFactorOptions,
+  methods: SignInMethods = { localAccounts: true, singleSignOn: null },
+) {
   const { cipher, relyingParty: rp } = secondFactor;
   // A real hash of a random password (made now, with the same parameters), verified when the email is
   // unknown: an unknown account costs what a wrong password costs, so timing does not tell which exist.
@@ -96,11 +118,18 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
   dummyHash.catch(() => undefined);
 
   function log(kind: SecurityEventKind, data: { account?: string | null; address?: string | null; adminId?: string | null }) {
-    return prisma.securityEvent.create({ data: { kind, account: data.account ?? null, address: data.address ?? null, adminId: data.adminId ?? null } });
+    return prisma.securityEvent.create({
+      data: { kind, account: data.account ?? null, address: data.address ?? null, adminId: data.adminId ?? null },
+    });
   }
 
   /** Seconds until fewer than `limit` failures matching `where` remain in the window, or null when under it. */
-  async function lockedFor(where: { account: string } | { address: string }, limit: number, since: Date, excludeId: string): Promise<number | null> {
+  async function lockedFor(
+    where: { account: string } | { address: string },
+    limit: number,
+    since: Date,
+    excludeId: string,
+  ): Promise<number | null> {
     const failures = await prisma.securityEvent.findMany({
       where: { ...where, kind: { in: FAILURE_KINDS }, createdAt: { gt: since }, id: { not: excludeId } },
       orderBy: { createdAt: 'desc' },
@@ -118,7 +147,11 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
     const windowStart = new Date(Date.now() - policy.lockoutSeconds * 1000);
     // A successful sign-in clears the account's count (not the address's: one valid account must not
     // let an address keep guessing others).
-    const lastSuccess = await prisma.securityEvent.findFirst({ where: { account, kind: 'login_succeeded', createdAt: { gt: windowStart } }, orderBy: { createdAt: 'desc' }, select: { createdAt: true } });
+    const lastSuccess = await prisma.securityEvent.findFirst({
+      where: { account, kind: 'login_succeeded', createdAt: { gt: windowStart } },
+      orderBy: { createdAt: 'desc' },
+      select: { createdAt: true },
+    });
     const waits = await Promise.all([
       lockedFor({ account }, policy.maxFailuresPerAccount, lastSuccess?.createdAt ?? windowStart, attempt.id),
       lockedFor({ address }, policy.maxFailuresPerAddress, windowStart, attempt.id),
@@ -155,10 +188,17 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
     return admin;
   }
 
-  async function newSession(adminId: string, address: string, factor: SecondFactor | null = null, providerRefreshToken: Uint8Array<ArrayBuffer> | null = null) {
+  async function newSession(
+    adminId: string,
+    address: string,
+    factor: SecondFactor | null = null,
+    providerRefreshToken: Uint8Array<ArrayBuffer> | null = null,
+  ) {
     const now = Date.now();
     const provider = providerRefreshToken ? { singleSignOn: true, providerRefreshToken, providerCheckedAt: new Date(now) } : {};
-    const session = await prisma.adminSession.create({ data: { adminId, address, secondFactor: factor, expiresAt: new Date(now + tokens.ttlSeconds * 1000), ...provider } });
+    const session = await prisma.adminSession.create({
+      data: { adminId, address, secondFactor: factor, expiresAt: new Date(now + tokens.ttlSeconds * 1000), ...provider },
+    });
     await prisma.signInChallenge.deleteMany({ where: { expiresAt: { lt: new Date(now) } } });
     // Housekeeping: sessions that ended more than a day ago are of no use; the security log keeps 90 days.
     await prisma.adminSession.deleteMany({ where: { expiresAt: { lt: new Date(now - 24 * 3600 * 1000) } } });
@@ -169,7 +209,12 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
   const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
   /** A challenge for the next step of a sign-in whose password was right: the token is given once. */
-  async function issueChallenge(adminId: string, address: string, purpose: ChallengePurpose, passkeys: number): Promise<SecondFactorRequiredError> {
+  async function issueChallenge(
+    adminId: string,
+    address: string,
+    purpose: ChallengePurpose,
+    passkeys: number,
+  ): Promise<SecondFactorRequiredError> {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + CHALLENGE_SECONDS * 1000);
     await prisma.signInChallenge.create({ data: { tokenHash: sha256(token), adminId, purpose, address, expiresAt } });
@@ -197,7 +242,8 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
       throw await refuse('this sign-in has expired or was completed: sign in again with your password');
     }
     // An enrolment challenge is for an account without a second factor: one enrolled since then is not replaced.
-    if (purpose === 'enrol' && (await hasSecondFactor(challenge.admin))) throw await refuse('a second factor was enrolled meanwhile: sign in again with your password');
+    if (purpose === 'enrol' && (await hasSecondFactor(challenge.admin)))
+      throw await refuse('a second factor was enrolled meanwhile: sign in again with your password');
     return challenge;
   }
 
@@ -217,7 +263,10 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
     if (code) {
       const step = totpStep(cipher.open(admin.totpSecret), code);
       if (step === null) return null;
-      const { count } = await prisma.admin.updateMany({ where: { id: admin.id, totpSecret: { not: null }, OR: [{ totpLastStep: null }, { totpLastStep: { lt: step } }] }, data: { totpLastStep: step } });
+      const { count } = await prisma.admin.updateMany({
+        where: { id: admin.id, totpSecret: { not: null }, OR: [{ totpLastStep: null }, { totpLastStep: { lt: step } }] },
+        data: { totpLastStep: step },
+      });
       return count === 1 ? 'totp' : null;
     }
     const hash = recoveryCodeHash(typed);
@@ -227,7 +276,12 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
   }
 
   /** A code attempt, throttled and logged like a password: a wrong one is second_factor_failed. */
-  async function codeAttempt<T>(admin: { id: string; email: string }, address: string, check: () => Promise<T | null>, refusal = 'wrong or already used code'): Promise<{ result: T; attemptId: string }> {
+  async function codeAttempt<T>(
+    admin: { id: string; email: string },
+    address: string,
+    check: () => Promise<T | null>,
+    refusal = 'wrong or already used code',
+  ): Promise<{ result: T; attemptId: string }> {
     const attemptId = await beginAttempt(admin.email, address);
     const result = await check();
     if (result === null) {
@@ -241,14 +295,21 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
    * Confirms a pending TOTP enrolment with a code of the new secret: the secret is in force from now
    * on, that code's step is used, and ten new recovery codes replace any old ones (returned once).
    */
-  async function confirmEnrolment(admin: { id: string; email: string; totpPendingSecret: Uint8Array<ArrayBuffer> | null }, typed: string, address: string) {
+  async function confirmEnrolment(
+    admin: { id: string; email: string; totpPendingSecret: Uint8Array<ArrayBuffer> | null },
+    typed: string,
+    address: string,
+  ) {
     const { result: step, attemptId } = await codeAttempt(admin, address, async () => {
       const code = totpCode(typed);
       return admin.totpPendingSecret && code ? totpStep(cipher.open(admin.totpPendingSecret), code) : null;
     });
     const codes = newRecoveryCodes();
     await prisma.$transaction([
-      prisma.admin.update({ where: { id: admin.id }, data: { totpSecret: admin.totpPendingSecret, totpPendingSecret: null, totpLastStep: step, totpEnabledAt: new Date() } }),
+      prisma.admin.update({
+        where: { id: admin.id },
+        data: { totpSecret: admin.totpPendingSecret, totpPendingSecret: null, totpLastStep: step, totpEnabledAt: new Date() },
+      }),
       prisma.recoveryCode.deleteMany({ where: { adminId: admin.id } }),
       prisma.recoveryCode.createMany({ data: codes.map((code) => ({ adminId: admin.id, codeHash: recoveryCodeHash(code)! })) }),
       prisma.securityEvent.update({ where: { id: attemptId }, data: { kind: 'second_factor_enrolled', adminId: admin.id } }),
@@ -259,7 +320,9 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
   /** A WebAuthn challenge for this administrator, in force 5 minutes (expired ones are swept now). */
   async function issuePasskeyChallenge(adminId: string, purpose: 'register' | 'authenticate', challenge: string): Promise<void> {
     await prisma.passkeyChallenge.deleteMany({ where: { expiresAt: { lt: new Date() } } });
-    await prisma.passkeyChallenge.create({ data: { challenge, adminId, purpose, expiresAt: new Date(Date.now() + CHALLENGE_SECONDS * 1000) } });
+    await prisma.passkeyChallenge.create({
+      data: { challenge, adminId, purpose, expiresAt: new Date(Date.now() + CHALLENGE_SECONDS * 1000) },
+    });
   }
 
   /** Takes a live WebAuthn challenge of this administrator and purpose out (used once, whatever follows); false when there is none. */
@@ -282,12 +345,20 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
     if (!passkey || passkey.adminId !== admin.id) return null;
     const counter = await verifyAuthentication(rp, parsed.response, parsed.challenge, passkey);
     if (counter === null) return null;
-    const { count } = await prisma.passkey.updateMany({ where: { id: passkey.id, counter: passkey.counter }, data: { counter, lastUsedAt: new Date() } });
+    const { count } = await prisma.passkey.updateMany({
+      where: { id: passkey.id, counter: passkey.counter },
+      data: { counter, lastUsedAt: new Date() },
+    });
     return count === 1 ? 'passkey' : null;
   }
 
   /** The second step of a sign-in, whatever the factor: throttled and logged, the challenge used once, the session. */
-  async function completeSecondFactor(challengeToken: string, clientAddress: string | null, check: (admin: { id: string; totpSecret: Uint8Array | null }) => Promise<SecondFactor | null>, refusal?: string) {
+  async function completeSecondFactor(
+    challengeToken: string,
+    clientAddress: string | null,
+    check: (admin: { id: string; totpSecret: Uint8Array | null }) => Promise<SecondFactor | null>,
+    refusal?: string,
+  ) {
     const address = clientAddress ?? UNKNOWN_ADDRESS;
     const challenge = await findChallenge(challengeToken, 'second_factor', address);
     const { admin } = challenge;
@@ -393,9 +464,15 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
      * Stores the passkey the browser created for the challenge (attestation checked; throttled and logged
      * like a code). The session that registered it counts as one with a second factor from now on.
      */
-    async finishPasskeyRegistration(by: { adminId: string; sessionId: string }, name: string, response: string, clientAddress: string | null) {
+    async finishPasskeyRegistration(
+      by: { adminId: string; sessionId: string },
+      name: string,
+      response: string,
+      clientAddress: string | null,
+    ) {
       const label = name.trim();
-      if (label.length === 0 || label.length > MAX_PASSKEY_NAME) throw new InvalidInputError(`name the passkey (1 to ${MAX_PASSKEY_NAME} characters), e.g. the device it lives on`);
+      if (label.length === 0 || label.length > MAX_PASSKEY_NAME)
+        throw new InvalidInputError(`name the passkey (1 to ${MAX_PASSKEY_NAME} characters), e.g. the device it lives on`);
       const admin = await prisma.admin.findUnique({ where: { id: by.adminId } });
       if (!admin) throw new NotFoundError('administrator');
       const { result: credential, attemptId } = await codeAttempt(
@@ -432,7 +509,9 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
       const passkey = await prisma.passkey.findFirst({ where: { id: passkeyId, adminId }, include: { admin: true } });
       if (!passkey) throw new NotFoundError('passkey');
       if (secondFactor.required() && !(await hasSecondFactor(passkey.admin, passkey.id))) {
-        throw new InvalidInputError('this site requires a second factor: add another passkey or an authenticator app before removing your last one');
+        throw new InvalidInputError(
+          'this site requires a second factor: add another passkey or an authenticator app before removing your last one',
+        );
       }
       await prisma.passkey.delete({ where: { id: passkey.id } });
       await log('passkey_removed', { account: passkey.admin.email, address: clientAddress, adminId });
@@ -444,7 +523,10 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
      * enrolment challenge of a sign-in when the site requires a second factor and the account has none.
      */
     async startTotpEnrolment(by: { adminId: string } | { challenge: string }, clientAddress: string | null = null) {
-      const admin = 'challenge' in by ? (await findChallenge(by.challenge, 'enrol', clientAddress ?? UNKNOWN_ADDRESS)).admin : await prisma.admin.findUnique({ where: { id: by.adminId } });
+      const admin =
+        'challenge' in by
+          ? (await findChallenge(by.challenge, 'enrol', clientAddress ?? UNKNOWN_ADDRESS)).admin
+          : await prisma.admin.findUnique({ where: { id: by.adminId } });
       if (!admin) throw new NotFoundError('administrator');
       return startEnrolment(admin);
     },
@@ -454,7 +536,11 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
      * from an enrolment challenge the session it was for. A session that confirms counts as one with a
      * second factor from now on.
      */
-    async confirmTotpEnrolment(by: { adminId: string; sessionId: string } | { challenge: string }, typed: string, clientAddress: string | null) {
+    async confirmTotpEnrolment(
+      by: { adminId: string; sessionId: string } | { challenge: string },
+      typed: string,
+      clientAddress: string | null,
+    ) {
       const address = clientAddress ?? UNKNOWN_ADDRESS;
       if ('challenge' in by) {
         const challenge = await findChallenge(by.challenge, 'enrol', address);
@@ -472,8 +558,12 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
 
     /** Turns TOTP off and deletes the recovery codes (after the password was re-entered); refused while the site requires it. */
     async disableTotp(adminId: string, clientAddress: string | null) {
-      if (secondFactor.required() && (await prisma.passkey.count({ where: { adminId } })) === 0) throw new InvalidInputError('this site requires a second factor: it cannot be turned off (enrol a new one to replace it)');
-      const admin = await prisma.admin.update({ where: { id: adminId }, data: { totpSecret: null, totpPendingSecret: null, totpLastStep: null, totpEnabledAt: null } });
+      if (secondFactor.required() && (await prisma.passkey.count({ where: { adminId } })) === 0)
+        throw new InvalidInputError('this site requires a second factor: it cannot be turned off (enrol a new one to replace it)');
+      const admin = await prisma.admin.update({
+        where: { id: adminId },
+        data: { totpSecret: null, totpPendingSecret: null, totpLastStep: null, totpEnabledAt: null },
+      });
       await prisma.recoveryCode.deleteMany({ where: { adminId } });
       await log('second_factor_disabled', { account: admin.email, address: clientAddress, adminId });
       return true;
@@ -481,8 +571,15 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
 
     /** Whether an administrator has TOTP, how many recovery codes they have left, and how many passkeys. */
     async secondFactorStatus(adminId: string) {
-      const admin = await prisma.admin.findUnique({ where: { id: adminId }, select: { totpEnabledAt: true, _count: { select: { recoveryCodes: true, passkeys: true } } } });
-      return { totpEnabled: admin?.totpEnabledAt != null, recoveryCodesLeft: admin?._count.recoveryCodes ?? 0, passkeys: admin?._count.passkeys ?? 0 };
+      const admin = await prisma.admin.findUnique({
+        where: { id: adminId },
+        select: { totpEnabledAt: true, _count: { select: { recoveryCodes: true, passkeys: true } } },
+      });
+      return {
+        totpEnabled: admin?.totpEnabledAt != null,
+        recoveryCodesLeft: admin?._count.recoveryCodes ?? 0,
+        passkeys: admin?._count.passkeys ?? 0,
+      };
     },
 
     /** The live session a token names, with its administrator; null when revoked, expired or unknown. */
@@ -497,7 +594,9 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
         if (!methods.localAccounts) return null;
       } else {
         // Asked again every FACEGATE_OIDC_RECHECK_SECONDS: a user the provider no longer vouches for is out.
-        const checked = methods.singleSignOn ? await methods.singleSignOn.recheck(session) : { ended: 'single sign-on is no longer configured' };
+        const checked = methods.singleSignOn
+          ? await methods.singleSignOn.recheck(session)
+          : { ended: 'single sign-on is no longer configured' };
         if (checked && 'ended' in checked) {
           await prisma.adminSession.update({ where: { id: session.id }, data: { revokedAt: new Date(), providerRefreshToken: null } });
           await log('single_sign_on_ended', { account: session.admin.email, address: session.address, adminId: session.adminId });
@@ -510,7 +609,11 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
 
     /** Ends one session (signing out): its token is refused from now on. */
     async signOut(sessionId: string, clientAddress: string | null) {
-      const session = await prisma.adminSession.update({ where: { id: sessionId }, data: { revokedAt: new Date(), providerRefreshToken: null }, include: { admin: true } });
+      const session = await prisma.adminSession.update({
+        where: { id: sessionId },
+        data: { revokedAt: new Date(), providerRefreshToken: null },
+        include: { admin: true },
+      });
       await log('signed_out', { account: session.admin.email, address: clientAddress, adminId: session.adminId });
       return true;
     },
@@ -536,7 +639,10 @@ export function createSignInService(prisma: Prisma, tokens: TokenIssuer, policy:
       const address = clientAddress ?? UNKNOWN_ADDRESS;
       await checkPasswordStrength(newPassword, [admin.email]);
       await prisma.admin.update({ where: { id: adminId }, data: { passwordHash: await hashPassword(newPassword) } });
-      await prisma.adminSession.updateMany({ where: { adminId, revokedAt: null, id: { not: sessionId } }, data: { revokedAt: new Date() } });
+      await prisma.adminSession.updateMany({
+        where: { adminId, revokedAt: null, id: { not: sessionId } },
+        data: { revokedAt: new Date() },
+      });
       await log('password_changed', { account: admin.email, address, adminId });
       return true;
     },

@@ -32,7 +32,9 @@ export type Recheck = { readonly role: Role } | { readonly ended: string };
 /** openid-client's error in words, with the check that failed (its cause: which parameter or claim). */
 function reason(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  return error.cause instanceof Error && error.cause.message !== error.message ? `${error.message} (${error.cause.message})` : error.message;
+  return error.cause instanceof Error && error.cause.message !== error.message
+    ? `${error.message} (${error.cause.message})`
+    : error.message;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -53,7 +55,13 @@ export function createSingleSignOn(prisma: Prisma, cipher: DataCipher, config: S
     const issuer = new URL(config.issuer);
     const insecure = issuer.protocol === 'http:' && LOOPBACK.has(issuer.hostname);
     discovered ??= oidc
-      .discovery(issuer, config.clientId, config.clientSecret ?? undefined, config.clientSecret ? undefined : oidc.None(), insecure ? { execute: [oidc.allowInsecureRequests] } : undefined)
+      .discovery(
+        issuer,
+        config.clientId,
+        config.clientSecret ?? undefined,
+        config.clientSecret ? undefined : oidc.None(),
+        insecure ? { execute: [oidc.allowInsecureRequests] } : undefined,
+      )
       .catch((error: unknown) => {
         discovered = null;
         throw new SingleSignOnFailedError(`the sign-in provider cannot be reached (${reason(error)})`);
@@ -76,7 +84,11 @@ export function createSingleSignOn(prisma: Prisma, cipher: DataCipher, config: S
   }
 
   /** The ID token's claims with the userinfo endpoint's over them (groups often come only from there). */
-  async function claimsOf(configuration: oidc.Configuration, tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, subject: string): Promise<Claims> {
+  async function claimsOf(
+    configuration: oidc.Configuration,
+    tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers,
+    subject: string,
+  ): Promise<Claims> {
     const idClaims = tokens.claims() ?? {};
     if (!configuration.serverMetadata().userinfo_endpoint) return { ...idClaims };
     return { ...idClaims, ...(await oidc.fetchUserInfo(configuration, tokens.access_token, subject)) };
@@ -90,7 +102,10 @@ export function createSingleSignOn(prisma: Prisma, cipher: DataCipher, config: S
     if (sameEmail) {
       // Never by email alone: another provider account with this email must not take the local one over.
       if (!config.linkVerifiedEmail || !emailVerified || sameEmail.oidcIssuer) {
-        throw new SingleSignOnFailedError(`an account with the email ${email} exists and is not linked to this sign-in: an administrator removes it first (or see FACEGATE_OIDC_LINK_VERIFIED_EMAIL)`, email);
+        throw new SingleSignOnFailedError(
+          `an account with the email ${email} exists and is not linked to this sign-in: an administrator removes it first (or see FACEGATE_OIDC_LINK_VERIFIED_EMAIL)`,
+          email,
+        );
       }
       return prisma.admin.update({ where: { id: sameEmail.id }, data: { oidcIssuer: issuer, oidcSubject: subject, role } });
     }
@@ -109,7 +124,14 @@ export function createSingleSignOn(prisma: Prisma, cipher: DataCipher, config: S
       const verifier = oidc.randomPKCECodeVerifier();
       const now = Date.now();
       await prisma.singleSignOnRequest.deleteMany({ where: { expiresAt: { lt: new Date(now) } } });
-      await prisma.singleSignOnRequest.create({ data: { stateHash: sha256(state), nonce, codeVerifier: cipher.seal(Buffer.from(verifier)), expiresAt: new Date(now + REQUEST_SECONDS * 1000) } });
+      await prisma.singleSignOnRequest.create({
+        data: {
+          stateHash: sha256(state),
+          nonce,
+          codeVerifier: cipher.seal(Buffer.from(verifier)),
+          expiresAt: new Date(now + REQUEST_SECONDS * 1000),
+        },
+      });
       const url = oidc.buildAuthorizationUrl(configuration, {
         redirect_uri: config.redirectUri,
         scope: config.scopes,
@@ -130,7 +152,8 @@ export function createSingleSignOn(prisma: Prisma, cipher: DataCipher, config: S
     async complete(callbackUrl: string, state: string, requireSecondFactor: boolean): Promise<ProviderSignIn> {
       const request = await prisma.singleSignOnRequest.findUnique({ where: { stateHash: sha256(state) } });
       const used = request ? (await prisma.singleSignOnRequest.deleteMany({ where: { id: request.id } })).count === 1 : false;
-      if (!request || !used || request.expiresAt.getTime() <= Date.now()) throw new SingleSignOnFailedError('this sign-in has expired or was completed: start again');
+      if (!request || !used || request.expiresAt.getTime() <= Date.now())
+        throw new SingleSignOnFailedError('this sign-in has expired or was completed: start again');
       let query: URLSearchParams;
       try {
         query = new URL(callbackUrl, config.redirectUri).searchParams;
@@ -156,11 +179,29 @@ export function createSingleSignOn(prisma: Prisma, cipher: DataCipher, config: S
       const email = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : null;
       if (!email) throw new SingleSignOnFailedError('the provider gave no email for this user (scope email)');
       const role = roleOf(claims);
-      if (!role) throw new SingleSignOnFailedError(`no role for this user: the claim ${config.roleClaim} has none of the values mapped to a role`, email);
+      if (!role)
+        throw new SingleSignOnFailedError(
+          `no role for this user: the claim ${config.roleClaim} has none of the values mapped to a role`,
+          email,
+        );
       const secondFactor = reportsSecondFactor(claims);
-      if (requireSecondFactor && !secondFactor) throw new SingleSignOnFailedError('this site requires a second factor, and the sign-in provider did not report one (amr or acr)', email);
-      if (!tokens.refresh_token) throw new SingleSignOnFailedError('the provider gave no refresh token, so a user removed there would keep access: allow refresh tokens for this client (or add offline_access to FACEGATE_OIDC_SCOPES)', email);
-      const admin = await linkAccount(String(claims.iss ?? configuration.serverMetadata().issuer), subject, email, claims.email_verified === true, role);
+      if (requireSecondFactor && !secondFactor)
+        throw new SingleSignOnFailedError(
+          'this site requires a second factor, and the sign-in provider did not report one (amr or acr)',
+          email,
+        );
+      if (!tokens.refresh_token)
+        throw new SingleSignOnFailedError(
+          'the provider gave no refresh token, so a user removed there would keep access: allow refresh tokens for this client (or add offline_access to FACEGATE_OIDC_SCOPES)',
+          email,
+        );
+      const admin = await linkAccount(
+        String(claims.iss ?? configuration.serverMetadata().issuer),
+        subject,
+        email,
+        claims.email_verified === true,
+        role,
+      );
       return { admin, refreshToken: cipher.seal(Buffer.from(tokens.refresh_token)), secondFactor };
     },
 
@@ -173,7 +214,10 @@ export function createSingleSignOn(prisma: Prisma, cipher: DataCipher, config: S
     async recheck(session: { id: string; adminId: string; providerRefreshToken: Uint8Array | null }): Promise<Recheck | null> {
       const now = new Date();
       const { count } = await prisma.adminSession.updateMany({
-        where: { id: session.id, OR: [{ providerCheckedAt: null }, { providerCheckedAt: { lt: new Date(now.getTime() - config.recheckSeconds * 1000) } }] },
+        where: {
+          id: session.id,
+          OR: [{ providerCheckedAt: null }, { providerCheckedAt: { lt: new Date(now.getTime() - config.recheckSeconds * 1000) } }],
+        },
         data: { providerCheckedAt: now },
       });
       if (count !== 1) return null;
@@ -198,7 +242,10 @@ export function createSingleSignOn(prisma: Prisma, cipher: DataCipher, config: S
       }
       const role = roleOf(claims);
       if (!role) return { ended: `no role mapped from ${config.roleClaim}` };
-      await prisma.adminSession.update({ where: { id: session.id }, data: tokens.refresh_token ? { providerRefreshToken: cipher.seal(Buffer.from(tokens.refresh_token)) } : {} });
+      await prisma.adminSession.update({
+        where: { id: session.id },
+        data: tokens.refresh_token ? { providerRefreshToken: cipher.seal(Buffer.from(tokens.refresh_token)) } : {},
+      });
       await prisma.admin.update({ where: { id: session.adminId }, data: { role } });
       return { role };
     },

@@ -89,7 +89,9 @@ export async function createSync(databaseUrl: string, handlers: SyncHandlers): P
   return {
     publish(message) {
       if (closed) return; // shutting down: the other instances will reload what they need
-      listener.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify({ ...message, from: me })]).catch((error: unknown) => console.error('facegate sync:', error));
+      listener
+        .query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify({ ...message, from: me })])
+        .catch((error: unknown) => console.error('facegate sync:', error));
     },
     async close() {
       closed = true;

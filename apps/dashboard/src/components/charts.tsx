@@ -47,7 +47,15 @@ const countTicks = (scale: { ticks: (n: number) => number[] }, n: number) => sca
 
 /** Stacked bars per UTC day: accepted, asked for a second factor, refused, errors. */
 /** Attempts per day, the days counted in `timeZone` (the API server's, as its stats). */
-export function DailyChart({ days, from, timeZone }: { days: { day: string; accepted: number; refused: number; stepUp: number; error: number }[]; from: Date; timeZone: string }) {
+export function DailyChart({
+  days,
+  from,
+  timeZone,
+}: {
+  days: { day: string; accepted: number; refused: number; stepUp: number; error: number }[];
+  from: Date;
+  timeZone: string;
+}) {
   const byDay = new Map(days.map((d) => [d.day, d]));
   const series = Array.from({ length: 30 }, (_, i) => {
     const day = dayIn(new Date(from.getTime() + i * 86_400_000), timeZone);
@@ -91,7 +99,14 @@ export function DailyChart({ days, from, timeZone }: { days: { day: string; acce
                   </g>
                 );
               })}
-              <AxisLeft scale={y} tickValues={countTicks(y, 4)} tickFormat={(v) => String(v)} hideAxisLine hideTicks tickLabelProps={{ ...label, textAnchor: 'end', dx: -4, dy: 4 }} />
+              <AxisLeft
+                scale={y}
+                tickValues={countTicks(y, 4)}
+                tickFormat={(v) => String(v)}
+                hideAxisLine
+                hideTicks
+                tickLabelProps={{ ...label, textAnchor: 'end', dx: -4, dy: 4 }}
+              />
               <AxisBottom
                 top={innerH}
                 scale={x}
@@ -106,10 +121,22 @@ export function DailyChart({ days, from, timeZone }: { days: { day: string; acce
         }}
       </SizedSvg>
       <div className="legend">
-        <span><span className="swatch" style={{ background: GREEN }} />accepted</span>
-        <span><span className="swatch" style={{ background: BLUE }} />asked for a second factor</span>
-        <span><span className="swatch" style={{ background: RED }} />refused</span>
-        <span><span className="swatch" style={{ background: AMBER }} />errors (no face, bad photo…)</span>
+        <span>
+          <span className="swatch" style={{ background: GREEN }} />
+          accepted
+        </span>
+        <span>
+          <span className="swatch" style={{ background: BLUE }} />
+          asked for a second factor
+        </span>
+        <span>
+          <span className="swatch" style={{ background: RED }} />
+          refused
+        </span>
+        <span>
+          <span className="swatch" style={{ background: AMBER }} />
+          errors (no face, bad photo…)
+        </span>
       </div>
     </>
   );
@@ -135,14 +162,39 @@ export function DistanceHistogram({ bins, threshold, max }: { bins: Bin[]; thres
               {bins.map((b, i) => (
                 <g key={i}>
                   <title>{`${b.from.toFixed(2)}–${b.to.toFixed(2)}: ${b.accepted} accepted, ${b.refused} refused`}</title>
-                  {b.accepted > 0 && <Bar x={i * bw + 1} y={y(b.accepted)} width={bw / 2 - 1} height={innerH - y(b.accepted)} fill={GREEN} />}
-                  {b.refused > 0 && <Bar x={i * bw + bw / 2} y={y(b.refused)} width={bw / 2 - 1} height={innerH - y(b.refused)} fill={RED} />}
+                  {b.accepted > 0 && (
+                    <Bar x={i * bw + 1} y={y(b.accepted)} width={bw / 2 - 1} height={innerH - y(b.accepted)} fill={GREEN} />
+                  )}
+                  {b.refused > 0 && (
+                    <Bar x={i * bw + bw / 2} y={y(b.refused)} width={bw / 2 - 1} height={innerH - y(b.refused)} fill={RED} />
+                  )}
                 </g>
               ))}
-              <AxisLeft scale={y} tickValues={countTicks(y, 3)} tickFormat={(v) => String(v)} hideAxisLine hideTicks tickLabelProps={{ ...label, textAnchor: 'end', dx: -4, dy: 4 }} />
-              <AxisBottom top={innerH} scale={x} numTicks={tickCount(innerW)} tickFormat={(v) => Number(v).toFixed(1)} stroke="#c5cad4" tickStroke="#c5cad4" tickLabelProps={{ ...label, textAnchor: 'middle' }} />
+              <AxisLeft
+                scale={y}
+                tickValues={countTicks(y, 3)}
+                tickFormat={(v) => String(v)}
+                hideAxisLine
+                hideTicks
+                tickLabelProps={{ ...label, textAnchor: 'end', dx: -4, dy: 4 }}
+              />
+              <AxisBottom
+                top={innerH}
+                scale={x}
+                numTicks={tickCount(innerW)}
+                tickFormat={(v) => Number(v).toFixed(1)}
+                stroke="#c5cad4"
+                tickStroke="#c5cad4"
+                tickLabelProps={{ ...label, textAnchor: 'middle' }}
+              />
               <Line from={{ x: tx, y: -4 }} to={{ x: tx, y: innerH }} stroke="#1d2330" strokeWidth={2} strokeDasharray="5 3" />
-              <text x={tx > innerW - 110 ? tx - 4 : tx + 4} y={-4} textAnchor={tx > innerW - 110 ? 'end' : 'start'} {...label} fill="#1d2330">
+              <text
+                x={tx > innerW - 110 ? tx - 4 : tx + 4}
+                y={-4}
+                textAnchor={tx > innerW - 110 ? 'end' : 'start'}
+                {...label}
+                fill="#1d2330"
+              >
                 threshold {threshold.toFixed(3)}
               </text>
             </Group>
@@ -150,8 +202,14 @@ export function DistanceHistogram({ bins, threshold, max }: { bins: Bin[]; thres
         }}
       </SizedSvg>
       <div className="legend">
-        <span><span className="swatch" style={{ background: GREEN }} />accepted</span>
-        <span><span className="swatch" style={{ background: RED }} />refused</span>
+        <span>
+          <span className="swatch" style={{ background: GREEN }} />
+          accepted
+        </span>
+        <span>
+          <span className="swatch" style={{ background: RED }} />
+          refused
+        </span>
         <span>{count === 0 ? 'No attempts with a distance yet.' : `${count} ${count === 1 ? 'attempt' : 'attempts'} with a distance`}</span>
       </div>
     </>

@@ -23,7 +23,17 @@ function localToUtc(local: string): string {
  * UTC under `name`, as the server reads it. Before the page is interactive it is a plain UTC field,
  * labelled so.
  */
-export function LocalDateTimeField({ id, name, label, utcValue }: { id: string; name: string; label: string; utcValue: string | undefined }) {
+export function LocalDateTimeField({
+  id,
+  name,
+  label,
+  utcValue,
+}: {
+  id: string;
+  name: string;
+  label: string;
+  utcValue: string | undefined;
+}) {
   const hydrated = useHydrated();
   const [utc, setUtc] = useState(utcValue ?? '');
   if (!hydrated) {
@@ -40,7 +50,12 @@ export function LocalDateTimeField({ id, name, label, utcValue }: { id: string; 
         {label} <span className="hint">{Intl.DateTimeFormat().resolvedOptions().timeZone}</span>
       </label>
       {/* Uncontrolled: a half-typed value must not be wiped by a re-render. */}
-      <input id={id} type="datetime-local" defaultValue={utcValue ? utcToLocal(utcValue) : ''} onChange={(e) => setUtc(localToUtc(e.currentTarget.value))} />
+      <input
+        id={id}
+        type="datetime-local"
+        defaultValue={utcValue ? utcToLocal(utcValue) : ''}
+        onChange={(e) => setUtc(localToUtc(e.currentTarget.value))}
+      />
       <input type="hidden" name={name} value={utc} />
     </div>
   );

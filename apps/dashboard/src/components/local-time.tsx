@@ -38,5 +38,7 @@ export function LocalTime({ iso, seconds = true }: { iso: string; seconds?: bool
 /** "Times are in your time zone, Europe/Paris." (UTC until the browser says which). */
 export function TimeZoneNote({ prefix = 'Times are in your time zone' }: { prefix?: string }) {
   const hydrated = useHydrated();
-  return <span data-testid="time-zone">{hydrated ? `${prefix}, ${Intl.DateTimeFormat().resolvedOptions().timeZone}.` : 'Times are UTC.'}</span>;
+  return (
+    <span data-testid="time-zone">{hydrated ? `${prefix}, ${Intl.DateTimeFormat().resolvedOptions().timeZone}.` : 'Times are UTC.'}</span>
+  );
 }

@@ -24,7 +24,10 @@ export function MarkLiveForm({ attemptId, marked }: { attemptId: string; marked:
       <SubmitButton pending="Marking…" className="secondary">
         This was a live person
       </SubmitButton>
-      <p className="hint">Only if you know it was the person themself, not a photo or a screen: the door&apos;s liveness calibration then counts this score, and the admin log records that you marked it.</p>
+      <p className="hint">
+        Only if you know it was the person themself, not a photo or a screen: the door&apos;s liveness calibration then counts this score,
+        and the admin log records that you marked it.
+      </p>
       <FormFeedback state={state} />
     </form>
   );

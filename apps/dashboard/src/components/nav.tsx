@@ -36,7 +36,13 @@ export function Nav({ admin }: { admin: boolean }) {
   const open = openAt === path;
   return (
     <>
-      <button type="button" className="menu-button" aria-expanded={open} aria-controls="main-nav" onClick={() => setOpenAt(open ? null : path)}>
+      <button
+        type="button"
+        className="menu-button"
+        aria-expanded={open}
+        aria-controls="main-nav"
+        onClick={() => setOpenAt(open ? null : path)}
+      >
         <span aria-hidden="true">☰</span> Menu
       </button>
       <nav id="main-nav" className={`nav${open ? ' open' : ''}`} aria-label="Main">

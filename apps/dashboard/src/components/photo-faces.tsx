@@ -10,14 +10,31 @@ const OTHER = '#d97706';
  * others dashed amber and numbered, with a numbered legend saying why each was not used. Without `src`
  * (an audit event keeps no photo) the boxes are drawn on an empty frame of the photo's proportions.
  */
-export function PhotoWithFaces({ src, photo, alt, usedLabel = 'used', maxWidth = 420 }: { src: string | null; photo: PhotoFacesView; alt: string; usedLabel?: string; maxWidth?: number }) {
+export function PhotoWithFaces({
+  src,
+  photo,
+  alt,
+  usedLabel = 'used',
+  maxWidth = 420,
+}: {
+  src: string | null;
+  photo: PhotoFacesView;
+  alt: string;
+  usedLabel?: string;
+  maxWidth?: number;
+}) {
   const side = Math.max(photo.width, photo.height);
   const font = Math.max(10, side / 18);
   return (
     <figure className={styles.figure} data-testid="photo-with-faces" data-face-count={photo.faceCount} style={{ maxWidth }}>
       <div className={styles.frame} style={{ aspectRatio: `${photo.width} / ${photo.height}` }}>
         {src ? <img src={src} alt={alt} /> : <span className={styles.notKept}>The photo is not kept: only where its faces were.</span>}
-        <svg viewBox={`0 0 ${photo.width} ${photo.height}`} preserveAspectRatio="none" role="img" aria-label={facesSummary(photo, usedLabel)}>
+        <svg
+          viewBox={`0 0 ${photo.width} ${photo.height}`}
+          preserveAspectRatio="none"
+          role="img"
+          aria-label={facesSummary(photo, usedLabel)}
+        >
           {photo.faces.map((face, i) => (
             <g key={i} data-testid="face-box" data-used={face.used ? 'true' : 'false'}>
               <rect
@@ -54,7 +71,8 @@ export function PhotoWithFaces({ src, photo, alt, usedLabel = 'used', maxWidth =
           <ol className={styles.legend} aria-label="Faces found">
             {photo.faces.map((face, i) => (
               <li key={i} data-testid="face-legend" className={face.used ? styles.used : styles.other}>
-                {face.used ? `${usedLabel[0]!.toUpperCase()}${usedLabel.slice(1)}` : (face.note ?? 'not used')} <span className="muted">(detector score {face.score.toFixed(2)})</span>
+                {face.used ? `${usedLabel[0]!.toUpperCase()}${usedLabel.slice(1)}` : (face.note ?? 'not used')}{' '}
+                <span className="muted">(detector score {face.score.toFixed(2)})</span>
               </li>
             ))}
           </ol>
@@ -72,7 +90,11 @@ export function QualityChecks({ checks }: { checks: QualityCheckView[] }) {
   for (const check of checks) {
     const previous = lines.at(-1);
     if (previous && previous.check.measure === check.measure && previous.check.bound === 'min' && check.bound === 'max') {
-      previous.check = { ...previous.check, pass: previous.check.pass && check.pass, reason: previous.check.pass ? check.reason : previous.check.reason };
+      previous.check = {
+        ...previous.check,
+        pass: previous.check.pass && check.pass,
+        reason: previous.check.pass ? check.reason : previous.check.reason,
+      };
       previous.text = { ...previous.text, limit: `between ${previous.check.limit} and ${check.limit}` };
       continue;
     }
@@ -96,10 +118,24 @@ export function QualityChecks({ checks }: { checks: QualityCheckView[] }) {
 }
 
 /** The original photo (faces boxed) beside the aligned chip the encoder saw. */
-export function OriginalAndChip({ original, chip, photo, name }: { original: string | null; chip: string; photo: PhotoFacesView | null; name: string }) {
+export function OriginalAndChip({
+  original,
+  chip,
+  photo,
+  name,
+}: {
+  original: string | null;
+  chip: string;
+  photo: PhotoFacesView | null;
+  name: string;
+}) {
   return (
     <div className={styles.pair}>
-      {photo ? <PhotoWithFaces src={original} photo={photo} alt={`Enrolment photo of ${name}`} usedLabel="enrolled" /> : <p className="muted">No original kept (enrolled before originals were kept).</p>}
+      {photo ? (
+        <PhotoWithFaces src={original} photo={photo} alt={`Enrolment photo of ${name}`} usedLabel="enrolled" />
+      ) : (
+        <p className="muted">No original kept (enrolled before originals were kept).</p>
+      )}
       <figure className={styles.chip}>
         <img src={chip} alt={`Aligned face of ${name}`} />
         <figcaption>Aligned face (what the encoder saw)</figcaption>

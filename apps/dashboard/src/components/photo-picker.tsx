@@ -6,7 +6,19 @@ import { useEffect, useRef, useState } from 'react';
  * A file input (one or several photos) that webcam shots are added to: the input stays the single
  * source of truth, so the surrounding <form> submits both kinds the same way.
  */
-export function PhotoPicker({ name, label, multiple = false, required = false, resetKey }: { name: string; label: string; multiple?: boolean; required?: boolean; resetKey?: unknown }) {
+export function PhotoPicker({
+  name,
+  label,
+  multiple = false,
+  required = false,
+  resetKey,
+}: {
+  name: string;
+  label: string;
+  multiple?: boolean;
+  required?: boolean;
+  resetKey?: unknown;
+}) {
   const input = useRef<HTMLInputElement>(null);
   const video = useRef<HTMLVideoElement>(null);
   const [files, setFiles] = useState<File[]>([]);
@@ -66,7 +78,11 @@ export function PhotoPicker({ name, label, multiple = false, required = false, r
       setStream(await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720, facingMode: 'user' }, audio: false }));
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
-      setCameraError(/denied|not allowed/i.test(text) ? 'The camera was not allowed. Allow it in the browser, or upload photos instead.' : `The camera could not be started: ${text}`);
+      setCameraError(
+        /denied|not allowed/i.test(text)
+          ? 'The camera was not allowed. Allow it in the browser, or upload photos instead.'
+          : `The camera could not be started: ${text}`,
+      );
     }
   }
 
@@ -96,7 +112,10 @@ export function PhotoPicker({ name, label, multiple = false, required = false, r
   return (
     <div className="field">
       <label htmlFor={id}>
-        {label} <span className="hint">{multiple ? 'JPEG, PNG or WebP; choose several at once, or take webcam shots' : 'JPEG, PNG or WebP, or a webcam shot'}</span>
+        {label}{' '}
+        <span className="hint">
+          {multiple ? 'JPEG, PNG or WebP; choose several at once, or take webcam shots' : 'JPEG, PNG or WebP, or a webcam shot'}
+        </span>
       </label>
       <input
         ref={input}
@@ -115,7 +134,12 @@ export function PhotoPicker({ name, label, multiple = false, required = false, r
               {previews[i] && <img src={previews[i]} alt={`Preview of ${f.name}`} />}
               <span style={{ wordBreak: 'break-all' }}>{f.name}</span>
               <br />
-              <button type="button" className="secondary" onClick={() => setInputFiles(files.filter((_, j) => j !== i))} aria-label={`Remove ${f.name}`}>
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => setInputFiles(files.filter((_, j) => j !== i))}
+                aria-label={`Remove ${f.name}`}
+              >
                 Remove
               </button>
             </li>

@@ -35,12 +35,16 @@ function Warnings({ result, mode }: { result: RecognitionView; mode: 'verify' | 
       text:
         mode === 'identify' && first && second ? (
           <>
-            Two people are too close to call: <strong>{first.person?.name ?? 'deleted person'}</strong> at {formatDistance(first.distance)} and <strong>{second.person?.name ?? 'deleted person'}</strong> at {formatDistance(second.distance)}
-            {second.distance < result.threshold ? ', both under the threshold' : ''}. Nobody is named; {result.decision === 'STEP_UP' ? 'a door asks for the PIN, which says which of them it is.' : 'the door stays shut.'}
+            Two people are too close to call: <strong>{first.person?.name ?? 'deleted person'}</strong> at {formatDistance(first.distance)}{' '}
+            and <strong>{second.person?.name ?? 'deleted person'}</strong> at {formatDistance(second.distance)}
+            {second.distance < result.threshold ? ', both under the threshold' : ''}. Nobody is named;{' '}
+            {result.decision === 'STEP_UP' ? 'a door asks for the PIN, which says which of them it is.' : 'the door stays shut.'}
           </>
         ) : (
           <>
-            <Rival result={result} /> is as close to this face{result.event.rivalDistance !== null ? ` (distance ${formatDistance(result.event.rivalDistance)})` : ''} as the person claimed{result.distance !== null ? ` (${formatDistance(result.distance)})` : ''}: the face alone cannot tell them apart.
+            <Rival result={result} /> is as close to this face
+            {result.event.rivalDistance !== null ? ` (distance ${formatDistance(result.event.rivalDistance)})` : ''} as the person claimed
+            {result.distance !== null ? ` (${formatDistance(result.distance)})` : ''}: the face alone cannot tell them apart.
           </>
         ),
     });
@@ -64,27 +68,31 @@ function StepUpRule({ result }: { result: RecognitionView }) {
     case 'borderline':
       return (
         <>
-          <strong>Rule: borderline distance.</strong> The distance {formatDistance(result.distance)} is over the threshold {result.threshold.toFixed(3)} but under the step-up limit {result.stepUpThreshold.toFixed(3)}: close, but the face alone is not
+          <strong>Rule: borderline distance.</strong> The distance {formatDistance(result.distance)} is over the threshold{' '}
+          {result.threshold.toFixed(3)} but under the step-up limit {result.stepUpThreshold.toFixed(3)}: close, but the face alone is not
           enough.
         </>
       );
     case 'ambiguous':
       return (
         <>
-          <strong>Rule: two people too close to call.</strong> The face matches, but <Rival result={result} /> is as close: the PIN says which of them it is.
+          <strong>Rule: two people too close to call.</strong> The face matches, but <Rival result={result} /> is as close: the PIN says
+          which of them it is.
         </>
       );
     case 'liveness_uncertain':
       return (
         <>
-          <strong>Rule: liveness.</strong> The face matches, but its liveness score {result.livenessScore?.toFixed(3) ?? '—'} is under this door&apos;s live point{points ? ` ${points.live.toFixed(3)}` : ''} (and over the attack point
+          <strong>Rule: liveness.</strong> The face matches, but its liveness score {result.livenessScore?.toFixed(3) ?? '—'} is under this
+          door&apos;s live point{points ? ` ${points.live.toFixed(3)}` : ''} (and over the attack point
           {points ? ` ${points.attack.toFixed(3)}` : ''}): it may be the person, or a good print or screen of them.
         </>
       );
     case 'pin_required':
       return (
         <>
-          <strong>Rule: this door always asks for the PIN</strong> (its “always a PIN” setting, under Access). The face matches; the PIN is the second of two factors.
+          <strong>Rule: this door always asks for the PIN</strong> (its “always a PIN” setting, under Access). The face matches; the PIN is
+          the second of two factors.
         </>
       );
     default:
@@ -104,13 +112,15 @@ function StepUp({ result, mode }: { result: RecognitionView; mode: 'verify' | 'i
       <p style={{ margin: '0.4rem 0 0' }}>
         {noPin ? (
           <>
-            {result.stepUpReason === 'ambiguous' ? 'Neither of them has a PIN' : `${who} has no PIN`}, so no PIN is asked: <strong>the door stays shut</strong>. To let them through this rule, set a PIN under{' '}
+            {result.stepUpReason === 'ambiguous' ? 'Neither of them has a PIN' : `${who} has no PIN`}, so no PIN is asked:{' '}
+            <strong>the door stays shut</strong>. To let them through this rule, set a PIN under{' '}
             <Link href="/access#pins-title">Access → PINs</Link>.
           </>
         ) : (
           <>
-            A door now asks for {result.stepUpReason === 'ambiguous' ? 'the PIN of either person' : `${who}'s PIN`} ({result.pinTriesLeft} {result.pinTriesLeft === 1 ? 'try' : 'tries'}, within 60 s). Without the PIN the door stays shut, and the
-            attempt is refused once the 60 s are over.
+            A door now asks for {result.stepUpReason === 'ambiguous' ? 'the PIN of either person' : `${who}'s PIN`} ({result.pinTriesLeft}{' '}
+            {result.pinTriesLeft === 1 ? 'try' : 'tries'}, within 60 s). Without the PIN the door stays shut, and the attempt is refused
+            once the 60 s are over.
           </>
         )}
       </p>
@@ -135,14 +145,26 @@ function Liveness({ result }: { result: RecognitionView }) {
         Liveness score <strong>{score.toFixed(3)}</strong> (1 = live)
         {points ? (
           <>
-            {attack ? ` is under this door's attack point ${points.attack.toFixed(3)}` : ` is between this door's attack point ${points.attack.toFixed(3)} and its live point ${points.live.toFixed(3)}`}; a face is taken as live from {points.live.toFixed(3)}.
+            {attack
+              ? ` is under this door's attack point ${points.attack.toFixed(3)}`
+              : ` is between this door's attack point ${points.attack.toFixed(3)} and its live point ${points.live.toFixed(3)}`}
+            ; a face is taken as live from {points.live.toFixed(3)}.
           </>
         ) : (
           '.'
         )}
       </p>
       {points && (
-        <meter min={0} max={1} low={points.attack} high={points.live} optimum={1} value={score} aria-label={`Liveness ${score.toFixed(3)}; attack point ${points.attack.toFixed(3)}, live point ${points.live.toFixed(3)}`} style={{ width: '100%', maxWidth: 420 }} />
+        <meter
+          min={0}
+          max={1}
+          low={points.attack}
+          high={points.live}
+          optimum={1}
+          value={score}
+          aria-label={`Liveness ${score.toFixed(3)}; attack point ${points.attack.toFixed(3)}, live point ${points.live.toFixed(3)}`}
+          style={{ width: '100%', maxWidth: 420 }}
+        />
       )}
       <p style={{ marginBottom: '0.2rem' }}>If this was a live person, try again with:</p>
       <ul data-testid="liveness-advice" style={{ marginTop: 0 }}>
@@ -152,19 +174,31 @@ function Liveness({ result }: { result: RecognitionView }) {
         <li>the person still and looking at the camera (a blurred or turned face scores lower).</li>
       </ul>
       <p className="hint">
-        A door&apos;s camera shifts everyone&apos;s score: if its live people are often refused or asked for the PIN, set the door&apos;s own live point from its calibration under <Link href="/access">Access</Link>.
+        A door&apos;s camera shifts everyone&apos;s score: if its live people are often refused or asked for the PIN, set the door&apos;s
+        own live point from its calibration under <Link href="/access">Access</Link>.
       </p>
       {result.decision !== 'ACCEPTED' &&
         (result.event.doorId ? (
           <MarkLiveForm attemptId={result.event.id} marked={result.event.markedLive === true} />
         ) : (
-          <p className="hint">This attempt was made without a door: choose the door in the form to have a refused live person feed that door&apos;s calibration.</p>
+          <p className="hint">
+            This attempt was made without a door: choose the door in the form to have a refused live person feed that door&apos;s
+            calibration.
+          </p>
         ))}
     </section>
   );
 }
 
-export function RecognitionResult({ result, mode, photoUrl }: { result: RecognitionView; mode: 'verify' | 'identify'; photoUrl?: string | null }) {
+export function RecognitionResult({
+  result,
+  mode,
+  photoUrl,
+}: {
+  result: RecognitionView;
+  mode: 'verify' | 'identify';
+  photoUrl?: string | null;
+}) {
   const enrolled = result.person;
   const attack = result.reason === 'presentation_attack';
   // The face matched but the access rules kept the door shut: the refusal is the rules', not the face's.
@@ -175,14 +209,22 @@ export function RecognitionResult({ result, mode, photoUrl }: { result: Recognit
     <section className="panel" aria-labelledby="result-title" aria-live="polite" data-testid="result">
       <h2 id="result-title">Result</h2>
       <p className={`decision ${noPin ? 'REFUSED' : result.decision}`} data-testid="decision">
-        {noPin ? 'Door stays shut: a PIN would be needed, and there is none' : byPolicy ? 'Refused by the access rules' : WORDS[result.decision]}
+        {noPin
+          ? 'Door stays shut: a PIN would be needed, and there is none'
+          : byPolicy
+            ? 'Refused by the access rules'
+            : WORDS[result.decision]}
         {mode === 'identify' && result.decision === 'ACCEPTED' && enrolled ? `: ${enrolled.name}` : ''}
       </p>
       <p data-testid="result-summary">
         {mode === 'verify' && enrolled ? `Claimed: ${enrolled.name}. ` : ''}
         {byPolicy ? (
           <>
-            The face {compared && result.distance! < result.threshold ? `matches (distance ${formatDistance(result.distance)}, under the threshold ${result.threshold.toFixed(3)})` : 'was recognised'}, but <strong>the access rules keep the door shut: {reasonText(result.reason)}</strong>.
+            The face{' '}
+            {compared && result.distance! < result.threshold
+              ? `matches (distance ${formatDistance(result.distance)}, under the threshold ${result.threshold.toFixed(3)})`
+              : 'was recognised'}
+            , but <strong>the access rules keep the door shut: {reasonText(result.reason)}</strong>.
           </>
         ) : attack ? (
           <>Reason: {reasonText(result.reason)}. Not compared with anyone: a presentation attack is refused before any face comparison.</>
@@ -190,7 +232,8 @@ export function RecognitionResult({ result, mode, photoUrl }: { result: Recognit
           <>Reason: {reasonText(result.reason)}. No face comparison was made.</>
         ) : result.decision === 'STEP_UP' && result.distance! < result.threshold ? (
           <>
-            The face matches (distance {formatDistance(result.distance)}, under the threshold {result.threshold.toFixed(3)}); a second factor is asked for another reason, below.
+            The face matches (distance {formatDistance(result.distance)}, under the threshold {result.threshold.toFixed(3)}); a second
+            factor is asked for another reason, below.
           </>
         ) : (
           <>
@@ -214,17 +257,30 @@ export function RecognitionResult({ result, mode, photoUrl }: { result: Recognit
       {result.photos[0] && (
         <div style={{ marginTop: '1rem' }}>
           <h3>Photo given</h3>
-          <PhotoWithFaces src={photoUrl ?? null} photo={result.photos[0]} alt="The photo given" usedLabel={attack ? 'judged' : 'compared'} />
+          <PhotoWithFaces
+            src={photoUrl ?? null}
+            photo={result.photos[0]}
+            alt="The photo given"
+            usedLabel={attack ? 'judged' : 'compared'}
+          />
         </div>
       )}
       <div className="faces" style={{ marginTop: '1rem' }}>
         <figure>
-          {result.event.thumbnail ? <img className="thumb large" src={result.event.thumbnail} alt="Aligned face from the photo given" /> : <span className="thumb large" />}
+          {result.event.thumbnail ? (
+            <img className="thumb large" src={result.event.thumbnail} alt="Aligned face from the photo given" />
+          ) : (
+            <span className="thumb large" />
+          )}
           <figcaption>Face seen (aligned)</figcaption>
         </figure>
         {enrolled && (
           <figure>
-            {enrolled.thumbnail ? <img className="thumb large" src={enrolled.thumbnail} alt={`Enrolled face of ${enrolled.name}`} /> : <span className="thumb large" />}
+            {enrolled.thumbnail ? (
+              <img className="thumb large" src={enrolled.thumbnail} alt={`Enrolled face of ${enrolled.name}`} />
+            ) : (
+              <span className="thumb large" />
+            )}
             <figcaption>
               Enrolled: <Link href={`/people/${enrolled.id}`}>{enrolled.name}</Link>
             </figcaption>

@@ -63,7 +63,8 @@ const plural = (n: unknown, one: string, many = `${one}s`) => `${Number(n)} ${Nu
 function value(v: unknown): string {
   if (v === null || v === undefined) return 'none';
   if (typeof v === 'boolean') return v ? 'on' : 'off';
-  if (typeof v === 'number') return Number.isInteger(v) ? v.toLocaleString('en') : v < 0.01 ? v.toExponential(0) : String(Number(v.toFixed(3)));
+  if (typeof v === 'number')
+    return Number.isInteger(v) ? v.toLocaleString('en') : v < 0.01 ? v.toExponential(0) : String(Number(v.toFixed(3)));
   if (typeof v === 'object') {
     return Object.entries(v as Record<string, unknown>)
       .map(([k, x]) => `${k.replace(/([A-Z])/g, ' $1').toLowerCase()} ${value(x)}`)
@@ -99,7 +100,9 @@ export function detailText(action: string, d: Record<string, unknown>): string {
     case 'deletePerson':
       return `${plural(d.samplesErased, 'face sample')} and ${plural(d.auditImagesErased, 'audit image')} erased`;
     case 'updatePerson':
-      return Array.isArray(d.changed) && d.changed.length > 0 ? `changed: ${d.changed.map((k) => ({ cardId: 'card', active: d.active === false ? 'made inactive' : 'active' })[k as string] ?? k).join(', ')}` : '';
+      return Array.isArray(d.changed) && d.changed.length > 0
+        ? `changed: ${d.changed.map((k) => ({ cardId: 'card', active: d.active === false ? 'made inactive' : 'active' })[k as string] ?? k).join(', ')}`
+        : '';
     case 'removeAdaptiveSamples':
       return `${plural(d.removed, 'sample')} removed`;
     case 'addGroupMembers':
@@ -112,7 +115,14 @@ export function detailText(action: string, d: Record<string, unknown>): string {
     case 'saveSchedule':
       return d.created ? 'new schedule' : '';
     case 'issueVisitorPass':
-      return `valid ${String(d.validFrom ?? '').slice(0, 16).replace('T', ' ')} to ${String(d.validUntil ?? '').slice(0, 16).replace('T', ' ')} UTC${Array.isArray(d.doorIds) && d.doorIds.length > 0 ? `, ${plural(d.doorIds.length, 'door')}` : ', every door'}`;
+      return `valid ${String(d.validFrom ?? '')
+        .slice(0, 16)
+        .replace('T', ' ')} to ${String(d.validUntil ?? '')
+        .slice(0, 16)
+        .replace(
+          'T',
+          ' ',
+        )} UTC${Array.isArray(d.doorIds) && d.doorIds.length > 0 ? `, ${plural(d.doorIds.length, 'door')}` : ', every door'}`;
     case 'createApiKey':
       return Array.isArray(d.scopes) ? `scopes ${d.scopes.join(', ').toLowerCase()}` : '';
     case 'revokeApiKey':

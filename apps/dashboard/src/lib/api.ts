@@ -27,7 +27,12 @@ export async function sessionToken(): Promise<string | undefined> {
   return (await cookies()).get(SESSION_COOKIE)?.value;
 }
 
-async function post<T>(body: BodyInit, contentType: string | null, token: string | undefined, extraHeaders: Record<string, string> = {}): Promise<T> {
+async function post<T>(
+  body: BodyInit,
+  contentType: string | null,
+  token: string | undefined,
+  extraHeaders: Record<string, string> = {},
+): Promise<T> {
   const headers: Record<string, string> = { ...extraHeaders, accept: 'application/json', 'graphql-require-preflight': '1' };
   if (contentType) headers['content-type'] = contentType;
   if (token) headers.authorization = `Bearer ${token}`;
@@ -46,7 +51,8 @@ async function post<T>(body: BodyInit, contentType: string | null, token: string
   const first = json.errors?.[0];
   if (first) {
     const code = first.extensions?.code ?? 'API_ERROR';
-    if (code === 'UNAUTHORIZED' && json.data == null) throw new ApiError('Your session has ended or does not allow this. Sign in again.', code);
+    if (code === 'UNAUTHORIZED' && json.data == null)
+      throw new ApiError('Your session has ended or does not allow this. Sign in again.', code);
     throw new ApiError(first.message, code);
   }
   if (!json.data) throw new ApiError(`The facegate API answered ${response.status} with no data.`);
@@ -54,7 +60,12 @@ async function post<T>(body: BodyInit, contentType: string | null, token: string
 }
 
 /** Runs a GraphQL operation with the signed-in administrator's token. */
-export async function gql<T>(query: string, variables: Record<string, unknown> = {}, token?: string, extraHeaders?: Record<string, string>): Promise<T> {
+export async function gql<T>(
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+  extraHeaders?: Record<string, string>,
+): Promise<T> {
   return post<T>(JSON.stringify({ query, variables }), 'application/json', token ?? (await sessionToken()), extraHeaders);
 }
 
@@ -94,7 +105,10 @@ export function explain(error: unknown): string {
 }
 
 /** For server components: the data, or the error in words to show where it happened. */
-export async function safeRead<T>(query: string, variables: Record<string, unknown> = {}): Promise<{ data: T; error: null } | { data: null; error: string }> {
+export async function safeRead<T>(
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data: T; error: null } | { data: null; error: string }> {
   try {
     return { data: await read<T>(query, variables), error: null };
   } catch (error) {

@@ -17,7 +17,15 @@ describe('csv', () => {
     expect(csvField('-0.5')).toBe('-0.5');
   });
   it('writes a header and CRLF lines', () => {
-    expect(toCsv(['a', 'b'], [[1, 'x'], [2, null]])).toBe('a,b\r\n1,x\r\n2,\r\n');
+    expect(
+      toCsv(
+        ['a', 'b'],
+        [
+          [1, 'x'],
+          [2, null],
+        ],
+      ),
+    ).toBe('a,b\r\n1,x\r\n2,\r\n');
   });
 });
 
@@ -56,7 +64,14 @@ describe('audit filters', () => {
   it('keeps valid filters, drops malformed ones, and reads times as UTC', () => {
     const f = parseAuditParams({ door: 'd1', decision: 'REFUSED', kind: 'nonsense', from: '2026-11-28T08:00', to: 'yesterday' });
     expect(f).toEqual({ door: 'd1', person: undefined, decision: 'REFUSED', kind: undefined, from: '2026-11-28T08:00', to: undefined });
-    expect(toApiFilter(f)).toEqual({ doorId: 'd1', personId: null, decision: 'REFUSED', kind: null, from: '2026-11-28T08:00:00.000Z', to: null });
+    expect(toApiFilter(f)).toEqual({
+      doorId: 'd1',
+      personId: null,
+      decision: 'REFUSED',
+      kind: null,
+      from: '2026-11-28T08:00:00.000Z',
+      to: null,
+    });
     expect(toQueryString(f)).toBe('door=d1&decision=REFUSED&from=2026-11-28T08%3A00');
   });
 });

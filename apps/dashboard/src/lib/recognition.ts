@@ -34,7 +34,15 @@ export interface RecognitionView {
 export const RESULT_FIELDS = `decision reason distance threshold stepUpThreshold stepUpReason livenessScore livenessPoints { attack live } pinTriesLeft photos { ${PHOTO_FIELDS} } person { id name thumbnail } candidates { distance person { id name thumbnail } } event { id thumbnail doorId markedLive rivalPersonId rivalLabel rivalDistance }`;
 
 /** Reasons the access policy gives after the face matched: the door stays shut for the rules, not the face. */
-export const POLICY_REASONS = new Set(['inactive', 'not_allowed_here', 'outside_schedule', 'pass_expired', 'pass_not_yet_valid', 'pass_revoked', 'too_few_frames']);
+export const POLICY_REASONS = new Set([
+  'inactive',
+  'not_allowed_here',
+  'outside_schedule',
+  'pass_expired',
+  'pass_not_yet_valid',
+  'pass_revoked',
+  'too_few_frames',
+]);
 
 export interface ConsoleState {
   error?: string;

@@ -28,7 +28,13 @@ describe('schedule lines', () => {
       value: [
         { date: '2026-12-25', windows: [] },
         { date: '2027-01-01', windows: [] },
-        { date: '2026-12-24', windows: [{ from: '08:00', to: '12:00' }, { from: '14:00', to: '16:00' }] },
+        {
+          date: '2026-12-24',
+          windows: [
+            { from: '08:00', to: '12:00' },
+            { from: '14:00', to: '16:00' },
+          ],
+        },
       ],
     });
     expect(parseSpecialDays('')).toEqual({ ok: true, value: [] });

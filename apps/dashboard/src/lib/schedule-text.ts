@@ -60,14 +60,17 @@ export function parseWeekly(text: string): Parsed<WeeklyWindow[]> {
     if (!days || !range) return { ok: false, error: `“${line}” is not like “Mon-Fri 08:00-19:00”.` };
     windows.push({ days, ...range });
   }
-  return windows.length > 0 ? { ok: true, value: windows } : { ok: false, error: 'Give at least one line of weekly hours, like “Mon-Fri 08:00-19:00”.' };
+  return windows.length > 0
+    ? { ok: true, value: windows }
+    : { ok: false, error: 'Give at least one line of weekly hours, like “Mon-Fri 08:00-19:00”.' };
 }
 
 export function parseSpecialDays(text: string): Parsed<SpecialDay[]> {
   const byDate = new Map<string, DayWindow[]>();
   for (const line of lines(text.replace(/,(?=\s*\d{4}-)/g, '\n'))) {
     const m = /^(\d{4}-\d{2}-\d{2})(?:\s+(.+))?$/.exec(line);
-    if (!m || Number.isNaN(new Date(`${m[1]}T00:00:00Z`).getTime())) return { ok: false, error: `“${line}” is not like “2026-12-25” or “2026-12-24 08:00-12:00”.` };
+    if (!m || Number.isNaN(new Date(`${m[1]}T00:00:00Z`).getTime()))
+      return { ok: false, error: `“${line}” is not like “2026-12-25” or “2026-12-24 08:00-12:00”.` };
     const windows = byDate.get(m[1]!) ?? [];
     if (m[2] && m[2].trim().toLowerCase() !== 'closed') {
       const range = parseRange(m[2]);
@@ -84,10 +87,17 @@ export function formatDays(days: readonly number[]): string {
   const sorted = [...new Set(days)].sort((a, b) => a - b);
   if (sorted.length === 7) return 'every day';
   const runs: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    runs.push(j - i >= 2 ? `${LABELS[sorted[i]! - 1]}-${LABELS[sorted[j]! - 1]}` : sorted.slice(i, j + 1).map((d) => LABELS[d - 1]).join(','));
+    runs.push(
+      j - i >= 2
+        ? `${LABELS[sorted[i]! - 1]}-${LABELS[sorted[j]! - 1]}`
+        : sorted
+            .slice(i, j + 1)
+            .map((d) => LABELS[d - 1])
+            .join(','),
+    );
     i = j + 1;
   }
   return runs.join(',');

@@ -49,4 +49,5 @@ export interface RecognitionEvent {
 export const EVENT_FIELDS = `id createdAt kind door { id name } apiKeyId adminId claimedLabel claimedPersonId decidedLabel decidedPersonId distance threshold decision reason thumbnail`;
 
 /** What an action tells its form. */
-export type ActionResult<T = undefined> = { ok: true; data: T; message?: string } | { ok: false; error: string; fieldErrors?: Record<string, string> };
+export type ActionResult<T = undefined> =
+  { ok: true; data: T; message?: string } | { ok: false; error: string; fieldErrors?: Record<string, string> };

@@ -29,7 +29,12 @@ export function webhookActuator(url: string): Actuator {
   return {
     name: 'webhook',
     async open(opening) {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(opening), signal: AbortSignal.timeout(5000) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(opening),
+        signal: AbortSignal.timeout(5000),
+      });
       await res.body?.cancel();
       if (!res.ok) throw new Error(`the webhook answered HTTP ${res.status}`);
     },
@@ -44,11 +49,19 @@ export function commandActuator(command: string): Actuator {
   return {
     name: 'command',
     open(opening) {
-      const env = { ...process.env, FACEGATE_PERSON: opening.person ?? '', FACEGATE_PERSON_ID: opening.personId ?? '', FACEGATE_ATTEMPT_ID: opening.attemptId, FACEGATE_AT: opening.at };
+      const env = {
+        ...process.env,
+        FACEGATE_PERSON: opening.person ?? '',
+        FACEGATE_PERSON_ID: opening.personId ?? '',
+        FACEGATE_ATTEMPT_ID: opening.attemptId,
+        FACEGATE_AT: opening.at,
+      };
       return new Promise((resolve, reject) => {
         const child = spawn(command, { shell: true, stdio: ['ignore', 'inherit', 'inherit'], env, timeout: 30_000 });
         child.on('error', reject);
-        child.on('close', (code, signal) => (code === 0 ? resolve() : reject(new Error(`the command ${signal ? `was ended by ${signal}` : `exited with ${code}`}`))));
+        child.on('close', (code, signal) =>
+          code === 0 ? resolve() : reject(new Error(`the command ${signal ? `was ended by ${signal}` : `exited with ${code}`}`)),
+        );
       });
     },
   };

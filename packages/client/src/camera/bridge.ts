@@ -77,7 +77,8 @@ export function createBridge(options: BridgeOptions, deps: BridgeDeps) {
     const face = faces.largest;
     const { track, started } = tracker.update(face?.box ?? null, frame.at);
     if (!track || !face) return;
-    if (started || !visit) visit = { track, picker: new FramePicker(2 * options.burst), since: track.firstSeenAt, decided: false, accepted: false, retryAt: 0 };
+    if (started || !visit)
+      visit = { track, picker: new FramePicker(2 * options.burst), since: track.firstSeenAt, decided: false, accepted: false, retryAt: 0 };
     const current = visit;
     // A card swiped by someone already refused starts a verification with fresh frames.
     if (current.decided && !current.accepted && deps.cards.has()) {
@@ -124,12 +125,18 @@ export function createBridge(options: BridgeOptions, deps: BridgeDeps) {
     }
     deps.onAttempt({ track: current.track.id, mode, frames: frames.length, latencyMs, apiMs: now - sentAt, answer, failure });
     if (answer?.ok && current.accepted) await open(answer.result);
-    if (answer && !answer.ok && answer.error.__typename === 'UnauthorizedError') throw new Error(`${answer.error.code}: ${answer.error.message} (check the key)`);
+    if (answer && !answer.ok && answer.error.__typename === 'UnauthorizedError')
+      throw new Error(`${answer.error.code}: ${answer.error.message} (check the key)`);
   }
 
   async function open(result: { attemptId: string; person?: { id: string; name: string } | null }): Promise<void> {
     metrics.opened.inc();
-    const opening = { person: result.person?.name ?? null, personId: result.person?.id ?? null, attemptId: result.attemptId, at: new Date().toISOString() };
+    const opening = {
+      person: result.person?.name ?? null,
+      personId: result.person?.id ?? null,
+      attemptId: result.attemptId,
+      at: new Date().toISOString(),
+    };
     await Promise.all(
       deps.actuators.map(async (actuator) => {
         try {

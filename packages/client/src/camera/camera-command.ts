@@ -41,11 +41,14 @@ interface CameraOptions {
   json?: boolean;
 }
 
-const number = (min: number, max: number, integer = false) => (text: string) => {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) throw new InvalidArgumentError(`a ${integer ? 'whole ' : ''}number from ${min} to ${max}`);
-  return n;
-};
+const number =
+  (min: number, max: number, integer = false) =>
+  (text: string) => {
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n)))
+      throw new InvalidArgumentError(`a ${integer ? 'whole ' : ''}number from ${min} to ${max}`);
+    return n;
+  };
 const port = number(0, 65535, true);
 
 function line(options: CameraOptions, json: Record<string, unknown>, text: string) {
@@ -63,7 +66,8 @@ async function run(input: string, options: CameraOptions): Promise<number> {
   if (!key) throw new InvalidArgumentError('no API key: pass --key or set FACEGATE_KEY');
   const needsMqtt = options.openMqttTopic !== undefined || options.mqttCardTopic !== undefined;
   if (needsMqtt && !options.mqtt) throw new InvalidArgumentError('--open-mqtt-topic and --mqtt-card-topic need --mqtt <url>');
-  if (!hasFfmpeg(options.ffmpeg)) throw new FacegateError(`cannot run ${options.ffmpeg}: install ffmpeg (apt-get install ffmpeg) or give its path with --ffmpeg`);
+  if (!hasFfmpeg(options.ffmpeg))
+    throw new FacegateError(`cannot run ${options.ffmpeg}: install ffmpeg (apt-get install ffmpeg) or give its path with --ffmpeg`);
   const client = createDoorClient({ url: options.url, key });
   // A key the API does not know fails here, not at the first visitor.
   if (!(await client.whoAmI())) throw new FacegateError('the API does not know this key (revoked or mistyped)');
@@ -91,7 +95,14 @@ async function run(input: string, options: CameraOptions): Promise<number> {
     const locator = await createFaceLocator();
     closers.push(() => locator.dispose());
     const bridge = createBridge(
-      { burst: options.burst, maxWaitMs: options.maxWait, tracker: { minIou: options.minIou, goneMs: options.gone }, requireCard: options.requireCard ?? false, doorId: options.door, retryMs: 2000 },
+      {
+        burst: options.burst,
+        maxWaitMs: options.maxWait,
+        tracker: { minIou: options.minIou, goneMs: options.gone },
+        requireCard: options.requireCard ?? false,
+        doorId: options.door,
+        retryMs: 2000,
+      },
       {
         locator,
         client,
@@ -99,8 +110,34 @@ async function run(input: string, options: CameraOptions): Promise<number> {
         actuators,
         metrics,
         onAttempt: (a) =>
-          line(options, { event: 'attempt', track: a.track, mode: a.mode, frames: a.frames, latencyMs: Math.round(a.latencyMs), apiMs: Math.round(a.apiMs), ...(a.answer?.ok ? { decision: a.answer.result.decision, reason: a.answer.result.reason, person: a.answer.result.person?.name ?? null, attemptId: a.answer.result.attemptId } : a.answer ? { error: a.answer.error.code, message: a.answer.error.message } : { error: 'UNREACHABLE', message: a.failure }) }, describeAttempt(a)),
-        onOpened: (actuator, error) => line(options, { event: 'opened', actuator, ok: !error, ...(error ? { message: error.message } : {}) }, error ? `${actuator}: could not open the door: ${error.message}` : `${actuator}: door opened`),
+          line(
+            options,
+            {
+              event: 'attempt',
+              track: a.track,
+              mode: a.mode,
+              frames: a.frames,
+              latencyMs: Math.round(a.latencyMs),
+              apiMs: Math.round(a.apiMs),
+              ...(a.answer?.ok
+                ? {
+                    decision: a.answer.result.decision,
+                    reason: a.answer.result.reason,
+                    person: a.answer.result.person?.name ?? null,
+                    attemptId: a.answer.result.attemptId,
+                  }
+                : a.answer
+                  ? { error: a.answer.error.code, message: a.answer.error.message }
+                  : { error: 'UNREACHABLE', message: a.failure }),
+            },
+            describeAttempt(a),
+          ),
+        onOpened: (actuator, error) =>
+          line(
+            options,
+            { event: 'opened', actuator, ok: !error, ...(error ? { message: error.message } : {}) },
+            error ? `${actuator}: could not open the door: ${error.message}` : `${actuator}: door opened`,
+          ),
       },
     );
     const source = startFrameSource({
@@ -137,7 +174,11 @@ async function run(input: string, options: CameraOptions): Promise<number> {
     if (options.report) {
       const summary = await report(metrics);
       const latency = summary.decisionLatencyMs;
-      line(options, { event: 'report', ...summary }, `report: ${summary.frames} frames (${summary.framesSkipped} skipped), ${summary.reconnects} reconnects, attempts ${JSON.stringify(summary.attempts)}, opened ${summary.opened}; face to decision ${latency ? `median ${latency.median} ms, max ${latency.max} ms over ${latency.runs}` : 'not measured (no decision)'}`);
+      line(
+        options,
+        { event: 'report', ...summary },
+        `report: ${summary.frames} frames (${summary.framesSkipped} skipped), ${summary.reconnects} reconnects, attempts ${JSON.stringify(summary.attempts)}, opened ${summary.opened}; face to decision ${latency ? `median ${latency.median} ms, max ${latency.max} ms over ${latency.runs}` : 'not measured (no decision)'}`,
+      );
     }
     return EXIT.OPENED;
   } finally {
@@ -149,19 +190,38 @@ async function run(input: string, options: CameraOptions): Promise<number> {
 /** The `camera` command: a door driven by a camera stream. */
 export function cameraCommand(name = 'camera'): Command {
   return new Command(name)
-    .description('a door driven by a camera: read a stream with ffmpeg, follow the face nearest the camera, send its best 1-5 frames to the API once per visit, and open the door on acceptance (MQTT, webhook or command). Ctrl-C or SIGTERM stops it.')
-    .argument('<input>', 'rtsp://... (IP camera), http://... (MJPEG), /dev/video0 (USB webcam, V4L2) or a video file (played at its own pace)')
+    .description(
+      'a door driven by a camera: read a stream with ffmpeg, follow the face nearest the camera, send its best 1-5 frames to the API once per visit, and open the door on acceptance (MQTT, webhook or command). Ctrl-C or SIGTERM stops it.',
+    )
+    .argument(
+      '<input>',
+      'rtsp://... (IP camera), http://... (MJPEG), /dev/video0 (USB webcam, V4L2) or a video file (played at its own pace)',
+    )
     .addOption(urlOption())
     .addOption(keyOption())
     .option('--door <id>', 'the door, for a key not bound to one')
-    .addOption(new Option('--fps <n>', 'frames looked at per second (a frame arriving during the previous one\'s processing is skipped)').argParser(number(0.5, 30)).default(5))
-    .addOption(new Option('--max-width <px>', 'scale wider frames down to this width (0: keep)').argParser(number(0, 4096, true)).default(640))
+    .addOption(
+      new Option('--fps <n>', "frames looked at per second (a frame arriving during the previous one's processing is skipped)")
+        .argParser(number(0.5, 30))
+        .default(5),
+    )
+    .addOption(
+      new Option('--max-width <px>', 'scale wider frames down to this width (0: keep)').argParser(number(0, 4096, true)).default(640),
+    )
     .addOption(new Option('--burst <n>', 'frames per attempt: the best of the visit by quality').argParser(number(1, 5, true)).default(3))
-    .addOption(new Option('--max-wait <ms>', 'send fewer frames once the face has been seen this long').argParser(number(0, 60_000)).default(1500))
-    .addOption(new Option('--gone <ms>', 'frames showing no face for this long: the person left, the next face is a new visit').argParser(number(0, 60_000)).default(1500))
+    .addOption(
+      new Option('--max-wait <ms>', 'send fewer frames once the face has been seen this long').argParser(number(0, 60_000)).default(1500),
+    )
+    .addOption(
+      new Option('--gone <ms>', 'frames showing no face for this long: the person left, the next face is a new visit')
+        .argParser(number(0, 60_000))
+        .default(1500),
+    )
     .addOption(new Option('--min-iou <x>', 'box overlap for the same face in consecutive frames').argParser(number(0, 1)).default(0.3))
     .option('--require-card', 'verification only: no attempt until a card id arrives')
-    .addOption(new Option('--card-window <s>', 'a card id verifies the face seen within this many seconds').argParser(number(1, 600)).default(10))
+    .addOption(
+      new Option('--card-window <s>', 'a card id verifies the face seen within this many seconds').argParser(number(1, 600)).default(10),
+    )
     .option('--card-stdin', 'read card ids from stdin, one a line')
     .addOption(new Option('--card-port <port>', 'take card ids by HTTP: POST /card (body: the id, or {"cardId": ...})').argParser(port))
     .option('--listen-host <host>', 'where --card-port and --metrics-port listen', '127.0.0.1')
@@ -169,12 +229,17 @@ export function cameraCommand(name = 'camera'): Command {
     .option('--mqtt-card-topic <topic>', 'take card ids published on this topic')
     .option('--open-mqtt-topic <topic>', 'on acceptance, publish {person, personId, attemptId, at} here (QoS 1, not retained)')
     .option('--open-webhook <url>', 'on acceptance, POST the same JSON here')
-    .option('--open-command <command>', 'on acceptance, run this shell command (FACEGATE_PERSON, FACEGATE_PERSON_ID, FACEGATE_ATTEMPT_ID, FACEGATE_AT in its environment)')
+    .option(
+      '--open-command <command>',
+      'on acceptance, run this shell command (FACEGATE_PERSON, FACEGATE_PERSON_ID, FACEGATE_ATTEMPT_ID, FACEGATE_AT in its environment)',
+    )
     .addOption(new Option('--metrics-port <port>', 'serve Prometheus metrics (facegate_camera_*) at GET /metrics').argParser(port))
     .option('--ffmpeg <path>', 'the ffmpeg binary', 'ffmpeg')
     .option('--loop', 'a video file plays again when it ends (otherwise the bridge stops there)')
     .addOption(new Option('--stall <s>', 'no frame for this long counts as a dropped stream').argParser(number(1, 600)).default(10))
-    .addOption(new Option('--backoff-max <s>', 'longest wait between reconnections (from 0.5 s, doubling)').argParser(number(1, 3600)).default(30))
+    .addOption(
+      new Option('--backoff-max <s>', 'longest wait between reconnections (from 0.5 s, doubling)').argParser(number(1, 3600)).default(30),
+    )
     .option('--report', 'on exit, print the counts and the face-to-decision latency (median, max)')
     .option('--json', 'one JSON object per line (events: stream, card, attempt, opened, report)')
     .showHelpAfterError()

@@ -13,7 +13,9 @@ export interface Candidate {
  */
 export function frameScore(quality: FaceQuality): number | null {
   if (!checkQuality(quality, DEFAULT_QUALITY_GATES).pass) return null;
-  return Math.log(quality.eyeDistancePx) + 0.5 * Math.log(quality.sharpness) - Math.abs(quality.yawDeg) / 30 - Math.abs(quality.pitchDeg) / 15;
+  return (
+    Math.log(quality.eyeDistancePx) + 0.5 * Math.log(quality.sharpness) - Math.abs(quality.yawDeg) / 30 - Math.abs(quality.pitchDeg) / 15
+  );
 }
 
 /** The best `keep` frames seen so far (a visit of minutes keeps a few frames, not all of them). */

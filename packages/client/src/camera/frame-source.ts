@@ -55,7 +55,25 @@ export function ffmpegArgs(options: Pick<FrameSourceOptions, 'input' | 'fps' | '
     file: ['-re', ...(options.loop ? ['-stream_loop', '-1'] : [])],
   };
   const filters = [`fps=${options.fps}`, ...(options.maxWidth > 0 ? [`scale='min(${options.maxWidth},iw)':-2`] : [])];
-  return ['-hide_banner', '-loglevel', 'error', '-nostdin', ...before[kind], '-i', options.input, '-an', '-vf', filters.join(','), '-f', 'image2pipe', '-vcodec', 'mjpeg', '-q:v', '3', 'pipe:1'];
+  return [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    ...before[kind],
+    '-i',
+    options.input,
+    '-an',
+    '-vf',
+    filters.join(','),
+    '-f',
+    'image2pipe',
+    '-vcodec',
+    'mjpeg',
+    '-q:v',
+    '3',
+    'pipe:1',
+  ];
 }
 
 /** Splits ffmpeg's image2pipe output into JPEGs (SOI ... EOI; entropy-coded data never holds FF D9). */
@@ -126,9 +144,12 @@ export function startFrameSource(options: FrameSourceOptions): { stop(): Promise
       }
     });
     proc.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-    watchdog = setInterval(() => {
-      if (performance.now() - lastFrameAt > options.stallMs) proc.kill('SIGKILL');
-    }, Math.min(1000, options.stallMs));
+    watchdog = setInterval(
+      () => {
+        if (performance.now() - lastFrameAt > options.stallMs) proc.kill('SIGKILL');
+      },
+      Math.min(1000, options.stallMs),
+    );
     proc.on('error', (error) => (stderr += String(error.message)));
     proc.on('close', (code, signal) => {
       if (watchdog) clearInterval(watchdog);

@@ -7,12 +7,30 @@ export function createCameraMetrics() {
   const metrics = {
     registry,
     frames: new Counter({ name: 'facegate_camera_frames_total', help: 'Frames read from the stream', registers: [registry] }),
-    skipped: new Counter({ name: 'facegate_camera_frames_skipped_total', help: 'Frames not looked at because the previous one was still being processed', registers: [registry] }),
-    reconnects: new Counter({ name: 'facegate_camera_reconnects_total', help: 'Times ffmpeg was started again after the stream dropped or stalled', registers: [registry] }),
+    skipped: new Counter({
+      name: 'facegate_camera_frames_skipped_total',
+      help: 'Frames not looked at because the previous one was still being processed',
+      registers: [registry],
+    }),
+    reconnects: new Counter({
+      name: 'facegate_camera_reconnects_total',
+      help: 'Times ffmpeg was started again after the stream dropped or stalled',
+      registers: [registry],
+    }),
     up: new Gauge({ name: 'facegate_camera_stream_up', help: '1 while frames arrive, 0 while reconnecting', registers: [registry] }),
-    attempts: new Counter({ name: 'facegate_camera_attempts_total', help: 'Attempts sent to the API, by decision or error code', labelNames: ['outcome'], registers: [registry] }),
+    attempts: new Counter({
+      name: 'facegate_camera_attempts_total',
+      help: 'Attempts sent to the API, by decision or error code',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     opened: new Counter({ name: 'facegate_camera_door_opened_total', help: 'Acceptances passed to the actuators', registers: [registry] }),
-    actuatorFailures: new Counter({ name: 'facegate_camera_actuator_failures_total', help: 'Actuators that failed to open the door', labelNames: ['actuator'], registers: [registry] }),
+    actuatorFailures: new Counter({
+      name: 'facegate_camera_actuator_failures_total',
+      help: 'Actuators that failed to open the door',
+      labelNames: ['actuator'],
+      registers: [registry],
+    }),
     decisionSeconds: new Histogram({
       name: 'facegate_camera_decision_seconds',
       help: 'From the first frame showing the face to the API answer',
@@ -52,7 +70,10 @@ export async function report(metrics: CameraMetrics) {
     reconnects: await count(metrics.reconnects),
     attempts: outcomes,
     opened: await count(metrics.opened),
-    decisionLatencyMs: values.length === 0 ? null : { runs: values.length, median: Math.round(median(values)), max: Math.round(values.at(-1)!), values: values.map(Math.round) },
+    decisionLatencyMs:
+      values.length === 0
+        ? null
+        : { runs: values.length, median: Math.round(median(values)), max: Math.round(values.at(-1)!), values: values.map(Math.round) },
   };
 }
 

@@ -101,7 +101,8 @@ async function run(target: string | undefined, options: DoorOptions): Promise<nu
     // may not watch would wait silently until the first attempt.
     const me = await client.whoAmI();
     if (!me) throw new FacegateError('the API does not know this key (revoked or mistyped)');
-    if (!me.scopes.includes('audit:read') && !me.scopes.includes('admin')) throw new FacegateError(`--watch needs a key with audit:read; this one has ${me.scopes.join(', ') || 'no scope'}`);
+    if (!me.scopes.includes('audit:read') && !me.scopes.includes('admin'))
+      throw new FacegateError(`--watch needs a key with audit:read; this one has ${me.scopes.join(', ') || 'no scope'}`);
   }
   // Subscribe first, so the events of the attempt below are seen too.
   const subscription = options.watch ? client.recognitionEvents(options.door ? { doorId: options.door } : null, stop.signal) : null;
@@ -110,7 +111,14 @@ async function run(target: string | undefined, options: DoorOptions): Promise<nu
   if (target) {
     const { first, final } = await attempt(client, target, options);
     if (options.json) {
-      const body = final.ok ? { ok: true, decision: final.result.decision, result: final.result, ...(final !== first && first.ok ? { attempt: first.result } : {}) } : { ok: false, error: final.error };
+      const body = final.ok
+        ? {
+            ok: true,
+            decision: final.result.decision,
+            result: final.result,
+            ...(final !== first && first.ok ? { attempt: first.result } : {}),
+          }
+        : { ok: false, error: final.error };
       write(JSON.stringify(body));
     }
     // A key the API does not accept is the installer's error (1, on stderr), not the person's refusal (3).
@@ -133,13 +141,17 @@ const count = (text: string) => {
 };
 
 /** --url and --key, shared with `facegate camera`. */
-export const urlOption = () => new Option('--url <url>', 'the GraphQL endpoint').env('FACEGATE_URL').default('http://127.0.0.1:4000/graphql');
-export const keyOption = () => new Option('--key <key>', 'the door API key (fg_...; or FACEGATE_KEY, which keeps it out of the process list)');
+export const urlOption = () =>
+  new Option('--url <url>', 'the GraphQL endpoint').env('FACEGATE_URL').default('http://127.0.0.1:4000/graphql');
+export const keyOption = () =>
+  new Option('--key <key>', 'the door API key (fg_...; or FACEGATE_KEY, which keeps it out of the process list)');
 
 /** The `door` command: plays a door against a facegate API. */
 export function doorCommand(name = 'door'): Command {
   return new Command(name)
-    .description('play a door: send a frame (or the first 2-5 frames of a folder), print the decision, complete a step-up with the PIN, print live events')
+    .description(
+      'play a door: send a frame (or the first 2-5 frames of a folder), print the decision, complete a step-up with the PIN, print live events',
+    )
     .argument('[frames]', 'a photo, or a folder whose first 2-5 photos (by name) are one burst')
     .addOption(urlOption())
     .addOption(keyOption())
@@ -162,7 +174,10 @@ export async function runDoorCommand(command: Command, argv = process.argv): Pro
   try {
     await command.parseAsync(argv);
   } catch (error) {
-    const message = error instanceof FacegateError || error instanceof InvalidArgumentError || (error instanceof Error && 'code' in error) ? error.message : String(error instanceof Error ? (error.stack ?? error.message) : error);
+    const message =
+      error instanceof FacegateError || error instanceof InvalidArgumentError || (error instanceof Error && 'code' in error)
+        ? error.message
+        : String(error instanceof Error ? (error.stack ?? error.message) : error);
     process.stderr.write(`error: ${message}\n`);
     process.exitCode = EXIT.FAILED;
   }

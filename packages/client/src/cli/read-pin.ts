@@ -1,5 +1,9 @@
 /** Reads a PIN from the terminal without echoing it. */
-export function readPin(prompt: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stderr): Promise<string | null> {
+export function readPin(
+  prompt: string,
+  input: NodeJS.ReadStream = process.stdin,
+  output: NodeJS.WriteStream = process.stderr,
+): Promise<string | null> {
   return new Promise((resolve) => {
     // Echo off before the prompt shows: a PIN typed the moment the prompt appears must not be echoed.
     input.setRawMode(true);

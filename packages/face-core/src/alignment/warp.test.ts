@@ -11,7 +11,12 @@ function referenceWarp(photo: RgbImage, toCrop: SimilarityTransform, size: numbe
   const { image: source, level } = pyramid.level(wanted);
   const f = 2 ** level;
   const o = (f - 1) / 2;
-  const back = invertTransform({ a: toCrop.a * f, b: toCrop.b * f, tx: toCrop.tx + o * (toCrop.a - toCrop.b), ty: toCrop.ty + o * (toCrop.b + toCrop.a) });
+  const back = invertTransform({
+    a: toCrop.a * f,
+    b: toCrop.b * f,
+    tx: toCrop.tx + o * (toCrop.a - toCrop.b),
+    ty: toCrop.ty + o * (toCrop.b + toCrop.a),
+  });
   const { data, width, height } = source;
   const sample = (x: number, y: number, c: number) => (x < 0 || y < 0 || x >= width || y >= height ? 0 : data[(y * width + x) * 3 + c]!);
   const out = new Uint8Array(size * size * 3);
@@ -65,7 +70,15 @@ describe('warpToCrop', () => {
   it('gives the same bytes without rotation (the detector windows path), inside and across every edge', () => {
     const photo = noisePhoto(211, 157, 11);
     // [left, top, side] windows as the detector cuts them: letterboxed, tiles, beyond each edge.
-    const windows = [[0, -27, 211], [-50, -80, 311], [0, 0, 96], [115, 61, 96], [150, 100, 120], [-20, 40, 60], [30.5, 12.25, 77.3]] as const;
+    const windows = [
+      [0, -27, 211],
+      [-50, -80, 311],
+      [0, 0, 96],
+      [115, 61, 96],
+      [150, 100, 120],
+      [-20, 40, 60],
+      [30.5, 12.25, 77.3],
+    ] as const;
     for (const [left, top, side] of windows) {
       const scale = 64 / side;
       const toCrop = { a: scale, b: 0, tx: -left * scale, ty: -top * scale };

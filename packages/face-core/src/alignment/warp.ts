@@ -1,9 +1,5 @@
 import type { RgbImage } from '../image/rgb-image.ts';
-import {
-  invertTransform,
-  transformScale,
-  type SimilarityTransform,
-} from '../ops/similarity-transform.ts';
+import { invertTransform, transformScale, type SimilarityTransform } from '../ops/similarity-transform.ts';
 
 /** Halves an image by averaging 2x2 blocks (the last odd row or column is dropped). */
 export function halveImage(image: RgbImage): RgbImage {
@@ -82,7 +78,12 @@ export type WarpBorder = 'zero' | 'replicate';
  * samples a halved copy (a pyramid, as dlib's extract_image_chip does) so that downsampling averages
  * pixels instead of skipping them.
  */
-export function warpToCrop(photo: RgbImage | ImagePyramid, toCrop: SimilarityTransform, size: number, border: WarpBorder = 'zero'): RgbImage {
+export function warpToCrop(
+  photo: RgbImage | ImagePyramid,
+  toCrop: SimilarityTransform,
+  size: number,
+  border: WarpBorder = 'zero',
+): RgbImage {
   const pyramid = ImagePyramid.of(photo);
   // The fewest halvings that keep the crop at no less than half the source's resolution.
   const scale = Math.max(transformScale(toCrop), 1e-9);
@@ -168,19 +169,37 @@ function warpAxisAligned(source: RgbImage, a: number, tx: number, ty: number, si
 function blendInside({ data, width }: RgbImage, x0: number, y0: number, fx: number, fy: number, out: Uint8Array, d: number): void {
   const i00 = (y0 * width + x0) * 3;
   const i01 = i00 + width * 3;
-  let p00 = data[i00]!, p10 = data[i00 + 3]!, p01 = data[i01]!, p11 = data[i01 + 3]!;
+  let p00 = data[i00]!,
+    p10 = data[i00 + 3]!,
+    p01 = data[i01]!,
+    p11 = data[i01 + 3]!;
   let top = p00 + (p10 - p00) * fx;
   out[d] = Math.round(top + (p01 + (p11 - p01) * fx - top) * fy);
-  p00 = data[i00 + 1]!; p10 = data[i00 + 4]!; p01 = data[i01 + 1]!; p11 = data[i01 + 4]!;
+  p00 = data[i00 + 1]!;
+  p10 = data[i00 + 4]!;
+  p01 = data[i01 + 1]!;
+  p11 = data[i01 + 4]!;
   top = p00 + (p10 - p00) * fx;
   out[d + 1] = Math.round(top + (p01 + (p11 - p01) * fx - top) * fy);
-  p00 = data[i00 + 2]!; p10 = data[i00 + 5]!; p01 = data[i01 + 2]!; p11 = data[i01 + 5]!;
+  p00 = data[i00 + 2]!;
+  p10 = data[i00 + 5]!;
+  p01 = data[i01 + 2]!;
+  p11 = data[i01 + 5]!;
   top = p00 + (p10 - p00) * fx;
   out[d + 2] = Math.round(top + (p01 + (p11 - p01) * fx - top) * fy);
 }
 
 /** The same blend where some of the four pixels lie outside the photo: `read` says what they are. */
-function blendAtEdge({ data, width, height }: RgbImage, x0: number, y0: number, fx: number, fy: number, out: Uint8Array, d: number, read: typeof sample): void {
+function blendAtEdge(
+  { data, width, height }: RgbImage,
+  x0: number,
+  y0: number,
+  fx: number,
+  fy: number,
+  out: Uint8Array,
+  d: number,
+  read: typeof sample,
+): void {
   for (let c = 0; c < 3; c++) {
     const p00 = read(data, width, height, x0, y0, c);
     const p10 = read(data, width, height, x0 + 1, y0, c);

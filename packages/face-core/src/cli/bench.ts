@@ -20,7 +20,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 0.5);
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 const round = (n: number) => Number(n.toFixed(2));
 
 /** Times the full pipeline (decode, detect, align, encode, match) on one photo. */
@@ -53,7 +57,11 @@ async function timePipeline(engine: FaceEngine, photo: Uint8Array, database: Map
 }
 
 /** The same pipeline on TensorFlow.js (the fallback backend), in the same run. */
-async function timeTensorFlow(photo: Uint8Array, database: Map<string, Encoding[]>, runs: number): Promise<Summary & { backend: TensorFlowBackendName }> {
+async function timeTensorFlow(
+  photo: Uint8Array,
+  database: Map<string, Encoding[]>,
+  runs: number,
+): Promise<Summary & { backend: TensorFlowBackendName }> {
   const backend = await initTensorFlow();
   // TensorFlow.js has no int8 encoder: the fallback is float32 whatever this run's encoder is.
   const engine = await createFaceEngine({ backend, encoder: { precision: 'float32' } });
@@ -111,13 +119,21 @@ export async function runBench(options: { runs: number; photo?: string; small?: 
     const left = Math.max(0, Math.round(face.box.x + face.box.width / 2 - side / 2));
     const top = Math.max(0, Math.round(face.box.y + face.box.height / 2 - side / 2));
     frame96 = new Uint8Array(
-      await sharp(frame640).extract({ left, top, width: Math.min(side, 640 - left), height: Math.min(side, 480 - top) }).resize(96, 96).jpeg().toBuffer(),
+      await sharp(frame640)
+        .extract({ left, top, width: Math.min(side, 640 - left), height: Math.min(side, 480 - top) })
+        .resize(96, 96)
+        .jpeg()
+        .toBuffer(),
     );
   }
   // A gallery the size of the exercise's office: 12 people, 3 samples each.
   const seedFace = (await engine.encodeFace(frame640, { multiple: 'largest' })).encoding;
   const database = new Map<string, Encoding[]>();
-  for (let p = 0; p < 12; p++) database.set(`person-${p}`, [0, 1, 2].map((s) => seedFace.map((v, i) => v + Math.sin(p * 31 + s * 7 + i) * 0.05)));
+  for (let p = 0; p < 12; p++)
+    database.set(
+      `person-${p}`,
+      [0, 1, 2].map((s) => seedFace.map((v, i) => v + Math.sin(p * 31 + s * 7 + i) * 0.05)),
+    );
 
   step(`the 640x480 frame, ${options.runs} runs`);
   const result640 = await timePipeline(engine, frame640, database, options.runs);

@@ -73,7 +73,14 @@ describe.skipIf(!hasFaces('seed'))(`facegate verify and identify on the exercise
   });
 
   it('a missing folder is reported once by its code', async () => {
-    const { code, stderr } = await facegate('verify', '--gallery', path.join(gallery, 'no-such-folder'), '--as', 'younes', path.join(seed, 'camera_0.jpg'));
+    const { code, stderr } = await facegate(
+      'verify',
+      '--gallery',
+      path.join(gallery, 'no-such-folder'),
+      '--as',
+      'younes',
+      path.join(seed, 'camera_0.jpg'),
+    );
     expect(code).toBe(1);
     expect(stderr).toMatch(/^facegate: ENOENT: no such file or directory/);
   });
@@ -97,8 +104,13 @@ describe.skipIf(!hasFaces('seed'))(`facegate decisions on tiny faces and bursts 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'facegate-tiny-'));
     await mkdir(path.join(dir, 'office'));
-    for (const name of ['benoit', 'felix', 'younes']) await symlink(path.join(seed, `${name}.jpg`), path.join(dir, 'office', `${name}.jpg`));
-    for (const side of [24, 16]) await sharp(path.join(seed, 'camera_0.jpg')).resize(side, side).png().toFile(path.join(dir, `camera_0-${side}.png`));
+    for (const name of ['benoit', 'felix', 'younes'])
+      await symlink(path.join(seed, `${name}.jpg`), path.join(dir, 'office', `${name}.jpg`));
+    for (const side of [24, 16])
+      await sharp(path.join(seed, 'camera_0.jpg'))
+        .resize(side, side)
+        .png()
+        .toFile(path.join(dir, `camera_0-${side}.png`));
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -119,7 +131,14 @@ describe.skipIf(!hasFaces('seed'))(`facegate decisions on tiny faces and bursts 
   });
 
   it('fuses the frames of a burst that pass the gates', async () => {
-    const { stdout } = await facegate('identify', '--gallery', path.join(dir, 'office'), path.join(dir, 'camera_0-24.png'), path.join(seed, 'camera_0.jpg'), '--json');
+    const { stdout } = await facegate(
+      'identify',
+      '--gallery',
+      path.join(dir, 'office'),
+      path.join(dir, 'camera_0-24.png'),
+      path.join(seed, 'camera_0.jpg'),
+      '--json',
+    );
     expect(JSON.parse(stdout)).toMatchObject({ outcome: 'accept', identity: 'younes', framesUsed: 1 });
   });
 });

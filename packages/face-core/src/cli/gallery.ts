@@ -14,7 +14,10 @@ export async function listGallery(dir: string): Promise<Map<string, string[]>> {
     const full = path.join(dir, entry.name);
     const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(full)).isDirectory());
     if (isDir) {
-      const photos = (await readdir(full)).filter(isImageFile).sort().map((f) => path.join(full, f));
+      const photos = (await readdir(full))
+        .filter(isImageFile)
+        .sort()
+        .map((f) => path.join(full, f));
       if (photos.length > 0) gallery.set(entry.name, [...(gallery.get(entry.name) ?? []), ...photos]);
     } else if (isImageFile(entry.name)) {
       const name = path.basename(entry.name, path.extname(entry.name));

@@ -42,17 +42,34 @@ export function addLearningCommands(program: Command): void {
     .description('learn a head (128 -> 128, identity at the start) on top of the frozen encoder with the triplet loss, from <dir>/<name>/*')
     .requiredOption('--dir <dir>', 'one folder of photos per person (e.g. lfw-view1)')
     .option('--out <file>', 'where to write the head (JSON); default head-<id>.json in the current folder')
-    .addOption(new Option('--condition <name>', 'train on copies degraded as a site camera would take them').choices(Object.keys(CAMERA_CONDITIONS)))
-    .option('--exclude <pairs>', "leave out every identity named in this LFW pair list (e.g. pairsDevTest.txt, to test on it)", (v: string, all: string[]) => [...all, v], [])
-    .option('--alpha <margin>', 'triplet margin', parseFloat, DEFAULT_TRAINING_CONFIG.alpha)
-    .addOption(new Option('--mining <kind>', 'online negative mining').choices(['semi-hard', 'hard']).default(DEFAULT_TRAINING_CONFIG.mining))
     .addOption(
-      new Option('--select <criterion>', 'which epoch early stopping keeps: lowest held-out FNMR at FMR 1e-3, or lowest held-out triplet loss (epoch 0, the encoder alone, competes)')
+      new Option('--condition <name>', 'train on copies degraded as a site camera would take them').choices(Object.keys(CAMERA_CONDITIONS)),
+    )
+    .option(
+      '--exclude <pairs>',
+      'leave out every identity named in this LFW pair list (e.g. pairsDevTest.txt, to test on it)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .option('--alpha <margin>', 'triplet margin', parseFloat, DEFAULT_TRAINING_CONFIG.alpha)
+    .addOption(
+      new Option('--mining <kind>', 'online negative mining').choices(['semi-hard', 'hard']).default(DEFAULT_TRAINING_CONFIG.mining),
+    )
+    .addOption(
+      new Option(
+        '--select <criterion>',
+        'which epoch early stopping keeps: lowest held-out FNMR at FMR 1e-3, or lowest held-out triplet loss (epoch 0, the encoder alone, competes)',
+      )
         .choices(['fnmr', 'triplet-loss'])
         .default(DEFAULT_TRAINING_CONFIG.selection),
     )
     .option('--epochs <n>', 'most epochs', (v) => parseInt(v, 10), DEFAULT_TRAINING_CONFIG.maxEpochs)
-    .option('--patience <n>', 'stop after this many epochs without a better held-out loss', (v) => parseInt(v, 10), DEFAULT_TRAINING_CONFIG.patience)
+    .option(
+      '--patience <n>',
+      'stop after this many epochs without a better held-out loss',
+      (v) => parseInt(v, 10),
+      DEFAULT_TRAINING_CONFIG.patience,
+    )
     .option('--learning-rate <rate>', 'Adam step', parseFloat, DEFAULT_TRAINING_CONFIG.learningRate)
     .option('--weight-decay <lambda>', 'L2 pull towards the identity map', parseFloat, DEFAULT_TRAINING_CONFIG.weightDecay)
     .option('--seed <n>', 'split, batches and views', (v) => parseInt(v, 10), DEFAULT_TRAINING_CONFIG.seed)
@@ -81,7 +98,9 @@ export function addLearningCommands(program: Command): void {
         weightDecay: options.weightDecay,
         seed: options.seed,
       };
-      process.stderr.write(`${data.people.size} identities, ${data.photos} photos (${data.noFace} without a face, ${encoder.computed} encoded now, the rest from the cache)\n`);
+      process.stderr.write(
+        `${data.people.size} identities, ${data.photos} photos (${data.noFace} without a face, ${encoder.computed} encoded now, the rest from the cache)\n`,
+      );
       process.stderr.write('epoch  train loss  active  held-out loss  (hardest negatives)  held-out FNMR@FMR1e-3\n');
       const onEpoch = (s: EpochStats) =>
         process.stderr.write(
@@ -129,7 +148,9 @@ export function addLearningCommands(program: Command): void {
       process.stdout.write(
         options.json
           ? `${JSON.stringify(summary)}\n`
-          : `${Object.entries(summary).map(([k, v]) => `${k}: ${v}`).join('\n')}\n${
+          : `${Object.entries(summary)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join('\n')}\n${
               result.bestEpoch === 0
                 ? 'no epoch beat the encoder alone on the held-out identities: the saved head is the identity map (nothing to gain from it)'
                 : `measure it with --head ${out} (eval lfw, eval open-set) before relying on it`

@@ -9,7 +9,11 @@ const round = (n: number) => Number(n.toFixed(2));
  * (two crops, two networks on ONNX Runtime), on the same photo as the pipeline benchmark. Detection and landmarks
  * are the pipeline's and not counted again.
  */
-export async function timeLiveness(engine: FaceEngine, photo: Uint8Array, runs: number): Promise<{ medianMs: number; p95Ms: number; runs: number; score: number }> {
+export async function timeLiveness(
+  engine: FaceEngine,
+  photo: Uint8Array,
+  runs: number,
+): Promise<{ medianMs: number; p95Ms: number; runs: number; score: number }> {
   const checker = await load();
   try {
     const image = await decodeImage(photo);
@@ -23,7 +27,12 @@ export async function timeLiveness(engine: FaceEngine, photo: Uint8Array, runs: 
       times.push(performance.now() - start);
     }
     times.sort((a, b) => a - b);
-    return { medianMs: round(times[Math.floor(runs / 2)]!), p95Ms: round(times[Math.min(runs - 1, Math.floor(0.95 * runs))]!), runs, score: Number(score.toFixed(4)) };
+    return {
+      medianMs: round(times[Math.floor(runs / 2)]!),
+      p95Ms: round(times[Math.min(runs - 1, Math.floor(0.95 * runs))]!),
+      runs,
+      score: Number(score.toFixed(4)),
+    };
   } finally {
     await checker.dispose();
   }

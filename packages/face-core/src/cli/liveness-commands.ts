@@ -4,7 +4,15 @@ import path from 'node:path';
 import { createFaceEngine } from '../engine.ts';
 import { LIVENESS_MODEL_ID, type LivenessPoints } from '../liveness/constants.ts';
 import { readPadDir } from '../liveness/dataset.ts';
-import { padPhotos, ratesAt, readLiveDir, scorePhotos, type LivenessPhoto, type LivenessRates, type ScoredPhoto } from '../liveness/evaluate.ts';
+import {
+  padPhotos,
+  ratesAt,
+  readLiveDir,
+  scorePhotos,
+  type LivenessPhoto,
+  type LivenessRates,
+  type ScoredPhoto,
+} from '../liveness/evaluate.ts';
 import { OPERATING_POINTS_PATH, readOperatingPoints } from '../liveness/liveness.ts';
 import { load as loadMiniFasNet } from '../liveness/minifasnet.ts';
 import { honestProtocol } from '../liveness/protocol.ts';
@@ -22,7 +30,9 @@ interface Options {
 
 /** Numbers rounded to 4 digits, at any depth. */
 function roundDeep<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Number(v.toFixed(4)) : v))) as T;
+  return JSON.parse(
+    JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Number(v.toFixed(4)) : v)),
+  ) as T;
 }
 
 const percent = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)} %`);
@@ -57,15 +67,25 @@ async function scoreAll(options: Options): Promise<ScoredPhoto[]> {
 
 /** Adds `eval liveness` to the facegate command. */
 export function addLivenessCommands(program: Command): void {
-  const evalCommand = program.commands.find((c) => c.name() === 'eval') ?? program.command('eval').description('measure accuracy on labelled photos');
+  const evalCommand =
+    program.commands.find((c) => c.name() === 'eval') ?? program.command('eval').description('measure accuracy on labelled photos');
   evalCommand
     .command('liveness')
     .description(
       'APCER, BPCER and step-up shares of the liveness check. honest: points chosen on development subjects, reported on a lockbox, leave-one-database-out and live photos of other cameras; model: the shipped points',
     )
     .option('--dir <dir...>', 'presentation-attack sets: live/, spoof/ and labels.csv (file,label,subject,source,attack)', [])
-    .option('--live <dir...>', 'folders of live faces only (other cameras); in LFW View 1, DevTrain people may choose points, DevTest people report', [])
-    .addOption(new Option('--protocol <protocol>', 'honest: choose the points on development data and report on the rest; model: the shipped points on everything given').choices(['honest', 'model']))
+    .option(
+      '--live <dir...>',
+      'folders of live faces only (other cameras); in LFW View 1, DevTrain people may choose points, DevTest people report',
+      [],
+    )
+    .addOption(
+      new Option(
+        '--protocol <protocol>',
+        'honest: choose the points on development data and report on the rest; model: the shipped points on everything given',
+      ).choices(['honest', 'model']),
+    )
     .option('--open-lockbox', 'honest: also score the lockbox subjects (do it once, at the end)')
     .option('--write', `honest: write the chosen points to ${path.relative(process.cwd(), OPERATING_POINTS_PATH)}`)
     .option('--cache <file>', 'keep each photo score in this JSON-lines file and reuse it')
@@ -91,7 +111,11 @@ export function addLivenessCommands(program: Command): void {
       }
       const report = honestProtocol(scored, options.openLockbox === true);
       if (options.write) {
-        const file = { model: LIVENESS_MODEL_ID, points: report.chosen.points, chosenOn: { ...report.chosen.chosenOn, lockboxSubjects: report.lockboxSubjects } };
+        const file = {
+          model: LIVENESS_MODEL_ID,
+          points: report.chosen.points,
+          chosenOn: { ...report.chosen.chosenOn, lockboxSubjects: report.lockboxSubjects },
+        };
         await writeFile(OPERATING_POINTS_PATH, `${JSON.stringify(roundDeep(file), null, 2)}\n`);
       }
       const result = roundDeep({ model: LIVENESS_MODEL_ID, protocol, ...report, wrote: options.write ? OPERATING_POINTS_PATH : null });
@@ -114,7 +138,10 @@ export function addLivenessCommands(program: Command): void {
           ...Object.entries(r.bursts).map(([k, b]) => line(`  bursts of ${k}`, b)),
         ]),
         ...Object.entries(report.livePhotos).map(([set, r]) => line(`live photos ${set} (balanced)`, r.balanced)),
-        ...Object.entries(report.doorCalibration).map(([source, d]) => `door calibrated on ${d.calibrationLive} live frames of ${source}: ${points(d.points)}\n  ${line('before', d.before)}\n  ${line('after', d.after)}`),
+        ...Object.entries(report.doorCalibration).map(
+          ([source, d]) =>
+            `door calibrated on ${d.calibrationLive} live frames of ${source}: ${points(d.points)}\n  ${line('before', d.before)}\n  ${line('after', d.after)}`,
+        ),
       ];
       process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : `${text.join('\n')}\n`);
     });

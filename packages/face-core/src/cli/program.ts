@@ -115,7 +115,9 @@ function describeDecision(decision: FaceDecision) {
 /** The face engine; with `head`, every encoding goes through that learned head (facegate train). */
 async function withEngine<T>(fn: (engine: FaceEngine) => Promise<T>, head?: string): Promise<T> {
   const base = await createFaceEngine();
-  const engine = head ? withHead(base, await loadHead({ file: head }).catch((error: unknown) => (base.dispose(), Promise.reject(error)))) : base;
+  const engine = head
+    ? withHead(base, await loadHead({ file: head }).catch((error: unknown) => (base.dispose(), Promise.reject(error))))
+    : base;
   try {
     return await fn(engine);
   } finally {
@@ -136,9 +138,14 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  const thresholdOption = new Option('--threshold <distance>', 'L2 distance below which faces match').default(DEFAULT_THRESHOLD).argParser(parseFloat);
+  const thresholdOption = new Option('--threshold <distance>', 'L2 distance below which faces match')
+    .default(DEFAULT_THRESHOLD)
+    .argParser(parseFloat);
   const jsonOption = new Option('--json', 'print exactly one JSON object on stdout');
-  const headOption = new Option('--head <file>', 'pass every encoding through a head from facegate train (the decision defaults stay calibrated for the encoder alone: compare the threshold-free figures)');
+  const headOption = new Option(
+    '--head <file>',
+    'pass every encoding through a head from facegate train (the decision defaults stay calibrated for the encoder alone: compare the threshold-free figures)',
+  );
 
   program
     .command('encode')
@@ -153,9 +160,17 @@ export function createProgram(): Command {
       }),
     );
 
-  const farOption = new Option('--far <rate>', 'false-accept rate per comparison, e.g. 1e-4 or 1/10000').default(DEFAULT_DECISION_CONFIG.falseMatchRate).argParser(parseRate);
-  const overrideOption = new Option('--threshold <distance>', 'a fixed L2 distance threshold instead of the calibrated one').argParser(parseFloat);
-  const decisionConfig = (options: { far: number; threshold?: number }): DecisionConfig => ({ ...DEFAULT_DECISION_CONFIG, falseMatchRate: options.far, threshold: options.threshold ?? null });
+  const farOption = new Option('--far <rate>', 'false-accept rate per comparison, e.g. 1e-4 or 1/10000')
+    .default(DEFAULT_DECISION_CONFIG.falseMatchRate)
+    .argParser(parseRate);
+  const overrideOption = new Option('--threshold <distance>', 'a fixed L2 distance threshold instead of the calibrated one').argParser(
+    parseFloat,
+  );
+  const decisionConfig = (options: { far: number; threshold?: number }): DecisionConfig => ({
+    ...DEFAULT_DECISION_CONFIG,
+    falseMatchRate: options.far,
+    threshold: options.threshold ?? null,
+  });
 
   program
     .command('verify')
@@ -172,7 +187,11 @@ export function createProgram(): Command {
         if (!database.has(options.as)) throw new Error(`${options.as} is not in the gallery ${options.gallery}`);
         const decision = decideVerification(await encodeFrames(engine, images), options.as, database, decisionConfig(options));
         const result = describeDecision(decision);
-        print(options, result, `${decision.outcome.toUpperCase()} (${decision.reason}): ${options.as} at distance ${result.distance} (threshold ${result.threshold})`);
+        print(
+          options,
+          result,
+          `${decision.outcome.toUpperCase()} (${decision.reason}): ${options.as} at distance ${result.distance} (threshold ${result.threshold})`,
+        );
         if (decision.outcome !== 'accept') process.exitCode = EXIT_REFUSED;
       }),
     );
@@ -190,7 +209,12 @@ export function createProgram(): Command {
         const database = await encodeGallery(engine, options.gallery);
         const decision = decideIdentification(await encodeFrames(engine, images), database, decisionConfig(options));
         const result = describeDecision(decision);
-        const who = decision.outcome === 'accept' ? decision.identity : decision.reason === 'not_in_database' ? 'not in the database' : `refused (${decision.reason})`;
+        const who =
+          decision.outcome === 'accept'
+            ? decision.identity
+            : decision.reason === 'not_in_database'
+              ? 'not in the database'
+              : `refused (${decision.reason})`;
         print(options, result, `${who} (${decision.outcome}; nearest distance ${result.distance}, threshold ${result.threshold})`);
         if (decision.outcome !== 'accept') process.exitCode = EXIT_REFUSED;
       }),
@@ -222,7 +246,11 @@ export function createProgram(): Command {
               if (face) encodings.push(face.encoding);
               bar.update(++done, total);
             }
-            people.push(encodings.length > options.samples ? { identity, samples: encodings.slice(0, options.samples), probes: encodings.slice(options.samples) } : { identity, samples: [], probes: encodings });
+            people.push(
+              encodings.length > options.samples
+                ? { identity, samples: encodings.slice(0, options.samples), probes: encodings.slice(options.samples) }
+                : { identity, samples: [], probes: encodings },
+            );
           }
         } finally {
           bar.stop();
@@ -230,14 +258,36 @@ export function createProgram(): Command {
         const rule = DEFAULT_DECISION_CONFIG.rule;
         const reports = { 1: calibrate(people, rule, 1), 2: calibrate(people, rule, 2), 3: calibrate(people, rule, 3) };
         const report = reports[1];
-        const curve = curveFile(reports, { model: engine.modelId, rule, samples: options.samples, source: path.basename(path.resolve(options.dir)) });
+        const curve = curveFile(reports, {
+          model: engine.modelId,
+          rule,
+          samples: options.samples,
+          source: path.basename(path.resolve(options.dir)),
+        });
         if (options.writeCurve) await writeFile(options.writeCurve, `${JSON.stringify(curve, null, 2)}\n`);
         const threshold = thresholdForFalseMatchRate(options.far, curve.curves[1]);
-        const result = { ...report, points: report.points.map((p) => ({ distance: round(p.distance), falseMatchRate: Number(p.falseMatchRate.toPrecision(3)), falseNonMatchRate: round(p.falseNonMatchRate) })), far: options.far, threshold: round(threshold), fusedFrames: { 2: curve.curves[2], 3: curve.curves[3] } };
+        const result = {
+          ...report,
+          points: report.points.map((p) => ({
+            distance: round(p.distance),
+            falseMatchRate: Number(p.falseMatchRate.toPrecision(3)),
+            falseNonMatchRate: round(p.falseNonMatchRate),
+          })),
+          far: options.far,
+          threshold: round(threshold),
+          fusedFrames: { 2: curve.curves[2], 3: curve.curves[3] },
+        };
         print(
           options,
           result,
-          [`${report.genuine} genuine and ${report.impostor} impostor comparisons (rule ${DEFAULT_DECISION_CONFIG.rule})`, 'distance  false-match  false-non-match', ...result.points.map((p) => `${p.distance.toFixed(4)}    ${p.falseMatchRate.toExponential(2)}     ${p.falseNonMatchRate.toFixed(4)}`), `threshold for a false-match rate of ${options.far}: ${result.threshold}`].join('\n'),
+          [
+            `${report.genuine} genuine and ${report.impostor} impostor comparisons (rule ${DEFAULT_DECISION_CONFIG.rule})`,
+            'distance  false-match  false-non-match',
+            ...result.points.map(
+              (p) => `${p.distance.toFixed(4)}    ${p.falseMatchRate.toExponential(2)}     ${p.falseNonMatchRate.toFixed(4)}`,
+            ),
+            `threshold for a false-match rate of ${options.far}: ${result.threshold}`,
+          ].join('\n'),
         );
       }),
     );
@@ -255,7 +305,11 @@ export function createProgram(): Command {
       withEngine(async (engine) => {
         const people = new Map([...(await listGallery(options.dir))].filter(([, photos]) => photos.length > 1));
         const bar = progressBar('encoding');
-        const report = await evaluateGallery(engine, people, { samples: options.samples, threshold: options.threshold, onProgress: bar.update }).finally(bar.stop);
+        const report = await evaluateGallery(engine, people, {
+          samples: options.samples,
+          threshold: options.threshold,
+          onProgress: bar.update,
+        }).finally(bar.stop);
         const rounded = roundDeep(report);
         print(options, rounded, JSON.stringify(rounded, null, 2));
       }),
@@ -263,7 +317,9 @@ export function createProgram(): Command {
 
   evalCommand
     .command('open-set')
-    .description('1:N with strangers: the first N people with more than S photos enrol S, the rest are strangers; FPIR, FNIR and FNIR at FPIR 1 % and 0.1 %')
+    .description(
+      '1:N with strangers: the first N people with more than S photos enrol S, the rest are strangers; FPIR, FNIR and FNIR at FPIR 1 % and 0.1 %',
+    )
     .requiredOption('--dir <dir>', 'one folder of photos per person (e.g. celeba-dev)')
     .option('--enrolled <n>', 'people enrolled', (v) => parseInt(v, 10), 100)
     .option('--samples <n>', 'photos enrolled per person', (v) => parseInt(v, 10), 3)
@@ -274,11 +330,18 @@ export function createProgram(): Command {
       withEngine(async (engine) => {
         const people = await listGallery(options.dir);
         const bar = progressBar('encoding');
-        const data = await encodeOpenSet(engine, people, { enrolled: options.enrolled, samples: options.samples, onProgress: bar.update }).finally(bar.stop);
+        const data = await encodeOpenSet(engine, people, {
+          enrolled: options.enrolled,
+          samples: options.samples,
+          onProgress: bar.update,
+        }).finally(bar.stop);
         const frameCounts = options.frames.split(',').map((v) => parseInt(v, 10));
         const reports = frameCounts.map((frames) => roundDeep(scoreOpenSet(data, { frames })));
         const [first, ...more] = reports;
-        const result = { ...(more.length > 0 ? { ...first, byFrames: Object.fromEntries(reports.map((r) => [String(r.frames), r])) } : first!), model: engine.modelId };
+        const result = {
+          ...(more.length > 0 ? { ...first, byFrames: Object.fromEntries(reports.map((r) => [String(r.frames), r])) } : first!),
+          model: engine.modelId,
+        };
         print(options, result, JSON.stringify(result, null, 2));
       }, options.head),
     );
@@ -296,11 +359,16 @@ export function createProgram(): Command {
         const list = parsePairList(await readFile(options.pairs, 'utf8'), options.images);
         const bar = progressBar('encoding');
         const report = await evaluateLfw(engine, list, { threshold: options.threshold, onProgress: bar.update }).finally(bar.stop);
-        const result = { ...Object.fromEntries(Object.entries(report).map(([k, v]) => [k, typeof v === 'number' ? round(v, 5) : v])), model: engine.modelId };
+        const result = {
+          ...Object.fromEntries(Object.entries(report).map(([k, v]) => [k, typeof v === 'number' ? round(v, 5) : v])),
+          model: engine.modelId,
+        };
         print(
           options,
           { ...result, noFaceHandling: 'a pair with a photo where no face was found is decided "different person"' },
-          Object.entries(result).map(([k, v]) => `${k}: ${v}`).join('\n'),
+          Object.entries(result)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join('\n'),
         );
       }, options.head),
     );

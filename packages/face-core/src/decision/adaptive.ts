@@ -48,7 +48,11 @@ export interface AdaptationContext {
 }
 
 /** Whether an acceptance may add its frame to the person's template; null when it may, else why not. */
-export function adaptationRefusal(decision: FaceDecision, ctx: AdaptationContext, config: AdaptationConfig = DEFAULT_ADAPTATION_CONFIG): AdaptationRefusal | null {
+export function adaptationRefusal(
+  decision: FaceDecision,
+  ctx: AdaptationContext,
+  config: AdaptationConfig = DEFAULT_ADAPTATION_CONFIG,
+): AdaptationRefusal | null {
   if (decision.outcome !== 'accept' || decision.reason !== 'match' || decision.distance === null) return 'not_accepted';
   if (decision.framesUsed === 0) return 'quality';
   if (!ctx.live) return 'not_live';
@@ -62,7 +66,11 @@ export function adaptationRefusal(decision: FaceDecision, ctx: AdaptationContext
 }
 
 /** The person's door samples after adding one: the oldest aged out beyond the cap (oldest first in, first out). */
-export function withAdaptiveSample<T>(doorSamples: readonly T[], added: T, config: AdaptationConfig = DEFAULT_ADAPTATION_CONFIG): { kept: T[]; agedOut: T[] } {
+export function withAdaptiveSample<T>(
+  doorSamples: readonly T[],
+  added: T,
+  config: AdaptationConfig = DEFAULT_ADAPTATION_CONFIG,
+): { kept: T[]; agedOut: T[] } {
   const all = [...doorSamples, added];
   const excess = Math.max(0, all.length - config.maxAdaptive);
   return { kept: all.slice(excess), agedOut: all.slice(0, excess) };

@@ -22,7 +22,14 @@ describe('false-match calibration', () => {
   });
 
   it('fuses bursts as the decision does: renormalised means of consecutive photos', () => {
-    const bursts = fusedBursts([[1, 0], [0, 1], [0.6, 0.8]], 2);
+    const bursts = fusedBursts(
+      [
+        [1, 0],
+        [0, 1],
+        [0.6, 0.8],
+      ],
+      2,
+    );
     expect(bursts).toHaveLength(3);
     expect(bursts[0]![0]).toBeCloseTo(Math.SQRT1_2);
     expect(fusedBursts([[1, 0]], 2)).toEqual([]);

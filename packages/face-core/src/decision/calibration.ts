@@ -19,7 +19,10 @@ export interface FalseMatchPoint {
 export const FALSE_MATCH_CURVES: Readonly<Record<'1' | '2' | '3', readonly FalseMatchPoint[]>> = table.curves;
 export const FALSE_MATCH_CURVE_MODEL: string = table.model;
 /** What the curves were measured on, and how many impostor comparisons each rests on. */
-export const FALSE_MATCH_CURVE_SOURCE: { readonly source: string; readonly comparisons: Readonly<Record<'1' | '2' | '3', number>> } = { source: table.source, comparisons: table.comparisons };
+export const FALSE_MATCH_CURVE_SOURCE: { readonly source: string; readonly comparisons: Readonly<Record<'1' | '2' | '3', number>> } = {
+  source: table.source,
+  comparisons: table.comparisons,
+};
 
 /** The curve for a template fused from `frames` frames. */
 export function falseMatchCurve(frames = 1): readonly FalseMatchPoint[] {
@@ -120,7 +123,8 @@ export function calibrate(people: readonly CalibrationPerson[], rule: GalleryRul
         impostor.push(distanceToPerson(probe, person.samples, rule));
       }
     }
-    if (owner.samples.length > 0) for (const probe of fusedBursts(owner.probes, frames)) genuine.push(distanceToPerson(probe, owner.samples, rule));
+    if (owner.samples.length > 0)
+      for (const probe of fusedBursts(owner.probes, frames)) genuine.push(distanceToPerson(probe, owner.samples, rule));
   }
   const impostorSorted = Float64Array.from(impostor).sort();
   const genuineSorted = Float64Array.from(genuine).sort();
@@ -130,7 +134,11 @@ export function calibrate(people: readonly CalibrationPerson[], rule: GalleryRul
     const index = Math.floor(rate * impostorSorted.length);
     if (index < 5) break;
     const distance = impostorSorted[index]!;
-    points.push({ distance, falseMatchRate: rate, falseNonMatchRate: countAtLeast(genuineSorted, distance) / Math.max(1, genuineSorted.length) });
+    points.push({
+      distance,
+      falseMatchRate: rate,
+      falseNonMatchRate: countAtLeast(genuineSorted, distance) / Math.max(1, genuineSorted.length),
+    });
   }
   return { genuine: genuine.length, impostor: impostor.length, points: points.reverse() };
 }
@@ -147,8 +155,12 @@ export interface CurveFile {
 }
 
 /** The decision layer's curves from calibrations with 1, 2 and 3 fused frames. */
-export function curveFile(reports: Readonly<Record<'1' | '2' | '3', CalibrationReport>>, about: { model: string; rule: GalleryRule; samples: number; source: string }): CurveFile {
-  const points = (r: CalibrationReport) => r.points.map((p) => ({ distance: Number(p.distance.toFixed(4)), falseMatchRate: Number(p.falseMatchRate.toPrecision(3)) }));
+export function curveFile(
+  reports: Readonly<Record<'1' | '2' | '3', CalibrationReport>>,
+  about: { model: string; rule: GalleryRule; samples: number; source: string },
+): CurveFile {
+  const points = (r: CalibrationReport) =>
+    r.points.map((p) => ({ distance: Number(p.distance.toFixed(4)), falseMatchRate: Number(p.falseMatchRate.toPrecision(3)) }));
   return {
     ...about,
     comparisons: { 1: reports[1].impostor, 2: reports[2].impostor, 3: reports[3].impostor },

@@ -17,13 +17,7 @@ export interface ProbeFace {
 export type DecisionOutcome = 'accept' | 'reject' | 'step_up';
 
 export type DecisionReason =
-  | 'match'
-  | 'no_match'
-  | 'not_in_database'
-  | 'not_enrolled'
-  | 'ambiguous'
-  | 'borderline'
-  | Lowercase<QualityReason>;
+  'match' | 'no_match' | 'not_in_database' | 'not_enrolled' | 'ambiguous' | 'borderline' | Lowercase<QualityReason>;
 
 export interface FrameVerdict {
   readonly index: number;
@@ -65,12 +59,19 @@ function isSearchable(gallery: DecisionGallery): gallery is SearchableGallery {
 /** The nearest people (at most `limit`), nearest first, by the rule; only those with samples. */
 export function nearestPeople(gallery: DecisionGallery, encoding: Encoding, rule: GalleryRule, limit = MAX_CANDIDATES): Candidate[] {
   if (isSearchable(gallery)) return gallery.rank(encoding, rule, limit);
-  return rankCandidates(encoding, gallery, rule).filter((c) => Number.isFinite(c.distance)).slice(0, limit);
+  return rankCandidates(encoding, gallery, rule)
+    .filter((c) => Number.isFinite(c.distance))
+    .slice(0, limit);
 }
 
 function personDistance(gallery: DecisionGallery, identity: string, encoding: Encoding, rule: GalleryRule): number {
   if (isSearchable(gallery)) return gallery.distanceTo(identity, encoding, rule);
-  const entry = gallery instanceof Map ? gallery.get(identity) : Object.hasOwn(gallery, identity) ? (gallery as Record<string, Encoding | readonly Encoding[]>)[identity] : undefined;
+  const entry =
+    gallery instanceof Map
+      ? gallery.get(identity)
+      : Object.hasOwn(gallery, identity)
+        ? (gallery as Record<string, Encoding | readonly Encoding[]>)[identity]
+        : undefined;
   if (!entry) return Number.POSITIVE_INFINITY;
   return distanceToPerson(encoding, typeof entry[0] === 'number' ? [entry as Encoding] : (entry as readonly Encoding[]), rule);
 }
@@ -91,7 +92,8 @@ interface Thresholds {
 export function decisionThresholds(config: DecisionConfig, falseMatchRate = config.falseMatchRate, frames = 1): Thresholds {
   const curve = falseMatchCurve(frames);
   const calibrated = thresholdForFalseMatchRate(falseMatchRate, curve);
-  const band = config.stepUpFactor > 1 ? thresholdForFalseMatchRate(Math.min(0.5, falseMatchRate * config.stepUpFactor), curve) - calibrated : 0;
+  const band =
+    config.stepUpFactor > 1 ? thresholdForFalseMatchRate(Math.min(0.5, falseMatchRate * config.stepUpFactor), curve) - calibrated : 0;
   const threshold = config.threshold ?? calibrated;
   return { threshold, stepUpThreshold: threshold + band };
 }
@@ -114,7 +116,13 @@ function fuse(probes: readonly ProbeFace[], config: DecisionConfig) {
   if (passed.length === 0) return { frames, encoding: null, failure: firstFailure, used: 0, curveFrames: 1 };
   const sum = new Array<number>(passed[0]!.length).fill(0);
   for (const encoding of passed) encoding.forEach((v, i) => (sum[i]! += v));
-  return { frames, encoding: l2Normalize(sum), failure: null, used: passed.length, curveFrames: meanPairwiseDistance(passed) < BURST_SPREAD ? 1 : passed.length };
+  return {
+    frames,
+    encoding: l2Normalize(sum),
+    failure: null,
+    used: passed.length,
+    curveFrames: meanPairwiseDistance(passed) < BURST_SPREAD ? 1 : passed.length,
+  };
 }
 
 function meanPairwiseDistance(encodings: readonly Encoding[]): number {
@@ -129,7 +137,12 @@ function meanPairwiseDistance(encodings: readonly Encoding[]): number {
   return pairs === 0 ? 0 : sum / pairs;
 }
 
-function refusedForQuality(frames: FrameVerdict[], failure: { reason: QualityReason; message: string } | null, thresholds: Thresholds, identity: string | null): FaceDecision {
+function refusedForQuality(
+  frames: FrameVerdict[],
+  failure: { reason: QualityReason; message: string } | null,
+  thresholds: Thresholds,
+  identity: string | null,
+): FaceDecision {
   if (!failure) throw new RangeError('a decision needs at least one frame');
   return {
     outcome: 'reject',
@@ -149,7 +162,12 @@ function refusedForQuality(frames: FrameVerdict[], failure: { reason: QualityRea
  * 1:1 - is this the claimed person? Opens only when the fused face is within the threshold of the
  * claimed person and no other enrolled person is as near (a look-alike holding the card).
  */
-export function decideVerification(probes: readonly ProbeFace[], claimed: string, database: DecisionGallery, config: DecisionConfig = DEFAULT_DECISION_CONFIG): FaceDecision {
+export function decideVerification(
+  probes: readonly ProbeFace[],
+  claimed: string,
+  database: DecisionGallery,
+  config: DecisionConfig = DEFAULT_DECISION_CONFIG,
+): FaceDecision {
   const { frames, encoding, failure, used, curveFrames } = fuse(probes, config);
   const thresholds = decisionThresholds(config, config.falseMatchRate, curveFrames);
   if (!encoding) return refusedForQuality(frames, failure, thresholds, claimed);
@@ -170,10 +188,18 @@ export function decideVerification(probes: readonly ProbeFace[], claimed: string
  * strangers get in at most `fpirTarget` of the time however many are enrolled) and clearly nearer than
  * the second; otherwise "not in the database", or step-up for a borderline or ambiguous face.
  */
-export function decideIdentification(probes: readonly ProbeFace[], database: DecisionGallery, config: DecisionConfig = DEFAULT_DECISION_CONFIG): FaceDecision {
+export function decideIdentification(
+  probes: readonly ProbeFace[],
+  database: DecisionGallery,
+  config: DecisionConfig = DEFAULT_DECISION_CONFIG,
+): FaceDecision {
   const gallerySize = sizeOf(database);
   const { frames, encoding, failure, used, curveFrames } = fuse(probes, config);
-  const thresholds = decisionThresholds(config, falseMatchRateForGallery(config.falseMatchRate, config.fpirTarget, gallerySize), curveFrames);
+  const thresholds = decisionThresholds(
+    config,
+    falseMatchRateForGallery(config.falseMatchRate, config.fpirTarget, gallerySize),
+    curveFrames,
+  );
   if (!encoding) return refusedForQuality(frames, failure, thresholds, null);
   const candidates = nearestPeople(database, encoding, config.rule);
   const [best, second] = candidates;
@@ -182,8 +208,16 @@ export function decideIdentification(probes: readonly ProbeFace[], database: Dec
     return { ...base, outcome: 'reject', reason: 'not_in_database', identity: null, distance: best?.distance ?? null, rival: null };
   }
   if (second && second.distance - best.distance < config.ambiguityMargin) {
-    return { ...base, outcome: config.stepUpFactor > 1 ? 'step_up' : 'reject', reason: 'ambiguous', identity: null, distance: best.distance, rival: second };
+    return {
+      ...base,
+      outcome: config.stepUpFactor > 1 ? 'step_up' : 'reject',
+      reason: 'ambiguous',
+      identity: null,
+      distance: best.distance,
+      rival: second,
+    };
   }
-  if (best.distance < thresholds.threshold) return { ...base, outcome: 'accept', reason: 'match', identity: best.identity, distance: best.distance, rival: null };
+  if (best.distance < thresholds.threshold)
+    return { ...base, outcome: 'accept', reason: 'match', identity: best.identity, distance: best.distance, rival: null };
   return { ...base, outcome: 'step_up', reason: 'borderline', identity: best.identity, distance: best.distance, rival: null };
 }

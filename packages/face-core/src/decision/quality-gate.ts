@@ -16,19 +16,39 @@ const PASS: QualityVerdict = { pass: true };
 export function checkQuality(quality: FaceQuality, gates: QualityGates): QualityVerdict {
   const fixed = (n: number) => n.toFixed(0);
   if (quality.eyeDistancePx < gates.minEyeDistancePx) {
-    return { pass: false, reason: 'FACE_TOO_SMALL', message: `the face is too small: eyes ${fixed(quality.eyeDistancePx)} px apart, at least ${gates.minEyeDistancePx} needed` };
+    return {
+      pass: false,
+      reason: 'FACE_TOO_SMALL',
+      message: `the face is too small: eyes ${fixed(quality.eyeDistancePx)} px apart, at least ${gates.minEyeDistancePx} needed`,
+    };
   }
   if (quality.sharpness < gates.minSharpness) {
-    return { pass: false, reason: 'TOO_BLURRY', message: `the face is too blurred (sharpness ${fixed(quality.sharpness)}, at least ${gates.minSharpness} needed)` };
+    return {
+      pass: false,
+      reason: 'TOO_BLURRY',
+      message: `the face is too blurred (sharpness ${fixed(quality.sharpness)}, at least ${gates.minSharpness} needed)`,
+    };
   }
   if (Math.abs(quality.yawDeg) > gates.maxYawDeg || Math.abs(quality.pitchDeg) > gates.maxPitchDeg) {
-    return { pass: false, reason: 'POSE', message: `the face is turned away (yaw ${fixed(quality.yawDeg)}°, pitch ${fixed(quality.pitchDeg)}°; at most ${gates.maxYawDeg}° and ${gates.maxPitchDeg}°)` };
+    return {
+      pass: false,
+      reason: 'POSE',
+      message: `the face is turned away (yaw ${fixed(quality.yawDeg)}°, pitch ${fixed(quality.pitchDeg)}°; at most ${gates.maxYawDeg}° and ${gates.maxPitchDeg}°)`,
+    };
   }
   if (quality.brightness < gates.minBrightness) {
-    return { pass: false, reason: 'TOO_DARK', message: `the face is too dark (brightness ${fixed(quality.brightness)}, at least ${gates.minBrightness})` };
+    return {
+      pass: false,
+      reason: 'TOO_DARK',
+      message: `the face is too dark (brightness ${fixed(quality.brightness)}, at least ${gates.minBrightness})`,
+    };
   }
   if (quality.brightness > gates.maxBrightness) {
-    return { pass: false, reason: 'TOO_BRIGHT', message: `the face is overexposed (brightness ${fixed(quality.brightness)}, at most ${gates.maxBrightness})` };
+    return {
+      pass: false,
+      reason: 'TOO_BRIGHT',
+      message: `the face is overexposed (brightness ${fixed(quality.brightness)}, at most ${gates.maxBrightness})`,
+    };
   }
   return PASS;
 }

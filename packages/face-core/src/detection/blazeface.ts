@@ -62,7 +62,9 @@ export async function blazeFaceGraph(modelPath = defaultModelPath(), block = nch
   const dir = path.dirname(modelPath);
   const inputs = [modelPath, ...json.weightsManifest.flatMap((g) => g.paths.map((p) => path.join(dir, p)))];
   // The graph depends on the CPU (its channels padded to the kernels' block): the block names the file.
-  return cachedGraph(`blazeface-${size}-c${block}`, inputs, async () => buildBlazeFace(json, await readWeights(json.weightsManifest, dir), size, block));
+  return cachedGraph(`blazeface-${size}-c${block}`, inputs, async () =>
+    buildBlazeFace(json, await readWeights(json.weightsManifest, dir), size, block),
+  );
 }
 
 /** BlazeFace on ONNX Runtime. */
@@ -100,7 +102,8 @@ export async function loadTensorFlowBlazeFace(modelPath = defaultModelPath()): P
 export async function load(config: Partial<DetectorConfig> = {}, backend?: BackendName): Promise<FaceDetector> {
   const cfg = { ...DEFAULT_DETECTOR_CONFIG, ...config };
   const spec = DETECTOR_MODEL;
-  const model = (backend ?? (await initBackend())) === 'onnx' ? await loadOnnxBlazeFace(cfg.modelPath) : await loadTensorFlowBlazeFace(cfg.modelPath);
+  const model =
+    (backend ?? (await initBackend())) === 'onnx' ? await loadOnnxBlazeFace(cfg.modelPath) : await loadTensorFlowBlazeFace(cfg.modelPath);
   const size = spec.inputSize;
   const anchors = generateAnchors(size, spec.strides, spec.anchorsPerCell);
 
@@ -129,7 +132,12 @@ export async function load(config: Partial<DetectorConfig> = {}, backend?: Backe
   }
 
   /** Candidates of one window from the network's raw output, starting at `offset`. */
-  function decode(raw: Float32Array | Int32Array | Uint8Array, offset: number, [left, top, side]: Window, minScore: number): DetectedFace[] {
+  function decode(
+    raw: Float32Array | Int32Array | Uint8Array,
+    offset: number,
+    [left, top, side]: Window,
+    minScore: number,
+  ): DetectedFace[] {
     const faces: DetectedFace[] = [];
     const unit = side / size; // image pixels per network pixel
     for (let i = 0; i < anchors.length; i++) {
@@ -162,7 +170,8 @@ export async function load(config: Partial<DetectorConfig> = {}, backend?: Backe
       const side = Math.max(image.width, image.height);
       const whole: Window = [(image.width - side) / 2, (image.height - side) / 2, side];
       let candidates = await runWindows(pyramid, [whole], cfg.minScore);
-      if (options.smallFaces ?? side > cfg.tileAbovePx) candidates.push(...(await runWindows(pyramid, pyramidWindows(image.width, image.height, size), cfg.minTileScore)));
+      if (options.smallFaces ?? side > cfg.tileAbovePx)
+        candidates.push(...(await runWindows(pyramid, pyramidWindows(image.width, image.height, size), cfg.minTileScore)));
       if (candidates.length === 0) {
         // A face that fills the whole frame (a tight crop) is larger than anything the short-range
         // model was trained on: look again with the photo shrunk inside a wider window.

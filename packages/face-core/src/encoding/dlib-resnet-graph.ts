@@ -61,10 +61,21 @@ export class FoldedDlibResNet {
         if (down) {
           shortcut = tf.avgPool(x, 2, 2, 'valid');
           // Zero channels for the doubled width; dlib pads the residual branch's odd spatial edge.
-          shortcut = tf.pad(shortcut, [[0, 0], [0, 0], [0, 0], [0, out.shape[3] - shortcut.shape[3]]]);
+          shortcut = tf.pad(shortcut, [
+            [0, 0],
+            [0, 0],
+            [0, 0],
+            [0, out.shape[3] - shortcut.shape[3]],
+          ]);
           const dh = shortcut.shape[1] - out.shape[1];
           const dw = shortcut.shape[2] - out.shape[2];
-          if (dh > 0 || dw > 0) out = tf.pad(out, [[0, 0], [0, dh], [0, dw], [0, 0]]);
+          if (dh > 0 || dw > 0)
+            out = tf.pad(out, [
+              [0, 0],
+              [0, dh],
+              [0, dw],
+              [0, 0],
+            ]);
         }
         x = tf.relu(tf.add(out, shortcut)) as tf.Tensor4D;
       }
@@ -73,7 +84,12 @@ export class FoldedDlibResNet {
   }
 
   dispose(): void {
-    tf.dispose([this.stem.filter, this.stem.bias, this.fc, ...this.blocks.flatMap((b) => [b.conv1.filter, b.conv1.bias, b.conv2.filter, b.conv2.bias])]);
+    tf.dispose([
+      this.stem.filter,
+      this.stem.bias,
+      this.fc,
+      ...this.blocks.flatMap((b) => [b.conv1.filter, b.conv1.bias, b.conv2.filter, b.conv2.bias]),
+    ]);
   }
 }
 
@@ -88,6 +104,12 @@ function keep(c: FoldedConv): FoldedConv {
   return { filter: tf.keep(c.filter), bias: tf.keep(c.bias) };
 }
 
-function conv(x: tf.Tensor4D, { filter, bias }: FoldedConv, stride: number, pad: 'same' | 'valid', activation: 'relu' | 'linear'): tf.Tensor4D {
+function conv(
+  x: tf.Tensor4D,
+  { filter, bias }: FoldedConv,
+  stride: number,
+  pad: 'same' | 'valid',
+  activation: 'relu' | 'linear',
+): tf.Tensor4D {
   return tf.fused.conv2d({ x, filter, strides: stride, pad, bias, activation });
 }

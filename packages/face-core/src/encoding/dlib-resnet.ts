@@ -30,7 +30,6 @@ const SIZE = ENCODER_INPUT_SIZE;
 
 const defaultModelDir = () => path.join(packageDir('@vladmandic/face-api'), 'model');
 
-
 /** dlib's ResNet as an ONNX graph built from face-api's weights file (a cached file, or bytes). */
 export async function dlibResNetGraph(modelDir = defaultModelDir(), precision: EncoderPrecision = 'float32'): Promise<string | Uint8Array> {
   const name = 'face_recognition_model';
@@ -49,7 +48,8 @@ function int8Ranges(): Record<string, [number, number]> {
   return Object.fromEntries(
     Object.entries(int8Calibration.ranges).map(([point, range]) => {
       const [min, max] = range;
-      if (range.length !== 2 || min === undefined || max === undefined || !(min <= max)) throw new ModelLoadError(`dlib-resnet-int8-ranges.json: bad range for ${point}`);
+      if (range.length !== 2 || min === undefined || max === undefined || !(min <= max))
+        throw new ModelLoadError(`dlib-resnet-int8-ranges.json: bad range for ${point}`);
       return [point, [min, max]];
     }),
   );
@@ -57,7 +57,10 @@ function int8Ranges(): Record<string, [number, number]> {
 
 /** dlib's ResNet on ONNX Runtime. */
 export async function loadOnnxDlibResNet(modelDir = defaultModelDir(), precision: EncoderPrecision = 'float32'): Promise<DlibResNetRunner> {
-  if (precision === 'int8' && !exactInt8()) throw new ModelLoadError('the int8 encoder needs an x86-64 CPU with AVX-512 VNNI (avx512_vnni), where it was measured; use float32 (README "Encoder precision")');
+  if (precision === 'int8' && !exactInt8())
+    throw new ModelLoadError(
+      'the int8 encoder needs an x86-64 CPU with AVX-512 VNNI (avx512_vnni), where it was measured; use float32 (README "Encoder precision")',
+    );
   const net = await createOnnxNetwork(await dlibResNetGraph(modelDir, precision), `dlib ResNet (${precision})`);
   return {
     predict: async (pixels, count) => (await net.run(pixels, [count, SIZE, SIZE, 3])).data,
@@ -91,13 +94,17 @@ export async function loadTensorFlowDlibResNet(modelDir?: string): Promise<DlibR
 export async function load(config: Partial<EncoderConfig> = {}, backend?: BackendName): Promise<FaceEncoder> {
   const cfg = { ...DEFAULT_ENCODER_CONFIG, ...config };
   const onnx = (backend ?? (await initBackend())) === 'onnx';
-  if (!onnx && cfg.precision === 'int8') throw new ModelLoadError('the int8 encoder runs on ONNX Runtime only, which did not load here; use float32 (README "Encoder precision")');
+  if (!onnx && cfg.precision === 'int8')
+    throw new ModelLoadError(
+      'the int8 encoder runs on ONNX Runtime only, which did not load here; use float32 (README "Encoder precision")',
+    );
   const net = onnx ? await loadOnnxDlibResNet(cfg.modelDir, cfg.precision) : await loadTensorFlowDlibResNet(cfg.modelDir);
   const chipValues = SIZE * SIZE * 3;
 
   async function encodeBatch(chips: readonly RgbImage[]): Promise<number[][]> {
     for (const chip of chips) {
-      if (chip.width !== SIZE || chip.height !== SIZE) throw new RangeError(`chips must be ${SIZE}x${SIZE}, got ${chip.width}x${chip.height}`);
+      if (chip.width !== SIZE || chip.height !== SIZE)
+        throw new RangeError(`chips must be ${SIZE}x${SIZE}, got ${chip.width}x${chip.height}`);
     }
     // [n, 150, 150, 3]; with mirror, the n mirror images follow: [2n, 150, 150, 3]
     const count = cfg.mirror ? 2 * chips.length : chips.length;

@@ -2,7 +2,17 @@ import type { FaceEngine } from '../engine.ts';
 import { FaceError } from '../errors.ts';
 import { l2Distance } from '../ops/l2.ts';
 import { DEFAULT_THRESHOLD } from '../matching/constants.ts';
-import { accuracyAt, areaUnderCurve, bestThreshold, equalErrorRate, mean, rocCurve, standardDeviation, tarAtFar, type ScoredPair } from './metrics.ts';
+import {
+  accuracyAt,
+  areaUnderCurve,
+  bestThreshold,
+  equalErrorRate,
+  mean,
+  rocCurve,
+  standardDeviation,
+  tarAtFar,
+  type ScoredPair,
+} from './metrics.ts';
 import type { LabeledPair, PairList } from './pairs.ts';
 
 export interface LfwReport {
@@ -79,7 +89,13 @@ export async function evaluateLfw(
       thresholds.push(threshold);
       accuracies.push(accuracyAt(test, threshold));
     });
-    return { protocol: '10-fold', ...common, accuracy: mean(accuracies), accuracyStd: standardDeviation(accuracies), threshold: mean(thresholds) };
+    return {
+      protocol: '10-fold',
+      ...common,
+      accuracy: mean(accuracies),
+      accuracyStd: standardDeviation(accuracies),
+      threshold: mean(thresholds),
+    };
   }
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
   const best = bestThreshold(all);

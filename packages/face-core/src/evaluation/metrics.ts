@@ -53,7 +53,7 @@ export function rocCurve(pairs: readonly ScoredPair[]): RocPoint[] {
 /** Area under the ROC curve (trapezoids). */
 export function areaUnderCurve(roc: readonly RocPoint[]): number {
   let area = 0;
-  for (let i = 1; i < roc.length; i++) area += (roc[i]!.far - roc[i - 1]!.far) * (roc[i]!.tar + roc[i - 1]!.tar) / 2;
+  for (let i = 1; i < roc.length; i++) area += ((roc[i]!.far - roc[i - 1]!.far) * (roc[i]!.tar + roc[i - 1]!.tar)) / 2;
   return area;
 }
 

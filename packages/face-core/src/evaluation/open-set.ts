@@ -139,7 +139,11 @@ export function scoreOpenSet(data: OpenSetData, options: { config?: DecisionConf
     if (!nearest || (second && second.distance - nearest.distance < config.ambiguityMargin)) return null;
     return { distance: nearest.distance, correct: nearest.identity === s.identity };
   };
-  const strangerDistances = strangers.map(sweepable).filter((x) => x !== null).map((x) => x.distance).sort((a, b) => a - b);
+  const strangerDistances = strangers
+    .map(sweepable)
+    .filter((x) => x !== null)
+    .map((x) => x.distance)
+    .sort((a, b) => a - b);
   const matedSweep = mated.map(sweepable);
   const fnirAtFpir: Record<string, number | null> = {};
   const thresholdAtFpir: Record<string, number | null> = {};
@@ -165,7 +169,10 @@ export function scoreOpenSet(data: OpenSetData, options: { config?: DecisionConf
     fpir: strangers.length ? count(strangers, accepted) / strangers.length : Number.NaN,
     fnir: mated.length ? count(mated, (s) => !(accepted(s) && s.decision!.identity === s.identity)) / mated.length : Number.NaN,
     misidentification: mated.length ? count(mated, (s) => accepted(s) && s.decision!.identity !== s.identity) / mated.length : Number.NaN,
-    stepUp: { mated: count(mated, (s) => s.decision?.outcome === 'step_up'), strangers: count(strangers, (s) => s.decision?.outcome === 'step_up') },
+    stepUp: {
+      mated: count(mated, (s) => s.decision?.outcome === 'step_up'),
+      strangers: count(strangers, (s) => s.decision?.outcome === 'step_up'),
+    },
     fnirAtFpir,
     thresholdAtFpir,
   };

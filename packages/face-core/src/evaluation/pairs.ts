@@ -34,7 +34,8 @@ export function parsePairList(text: string, imagesDir: string): PairList {
   if (header.length === 2 && header.every(Number.isInteger)) {
     const [folds, perClass] = header as [number, number];
     const size = 2 * perClass;
-    if (pairs.length !== folds * size) throw new SyntaxError(`header promises ${folds} folds of ${size} pairs, found ${pairs.length} pairs`);
+    if (pairs.length !== folds * size)
+      throw new SyntaxError(`header promises ${folds} folds of ${size} pairs, found ${pairs.length} pairs`);
     return { protocol: '10-fold', folds: Array.from({ length: folds }, (_, k) => pairs.slice(k * size, (k + 1) * size)) };
   }
   if (header.length === 1 && Number.isInteger(header[0]) && pairs.length !== 2 * header[0]!) {

@@ -7,11 +7,13 @@ import { GalleryMatrix } from './gallery-matrix.ts';
 /** A deterministic pseudo-random unit vector. */
 function unit(seed: number, dims = 128): number[] {
   let x = seed * 9301 + 49297;
-  return l2Normalize(Array.from({ length: dims }, () => ((x = (x * 9301 + 49297) % 233280) / 233280) - 0.5));
+  return l2Normalize(Array.from({ length: dims }, () => (x = (x * 9301 + 49297) % 233280) / 233280 - 0.5));
 }
 
 describe('GalleryMatrix: exact search over one contiguous Float32Array', () => {
-  const people = new Map(Array.from({ length: 200 }, (_, p) => [`p${p}`, Array.from({ length: 1 + (p % 4) }, (_, s) => unit(p * 10 + s))] as const));
+  const people = new Map(
+    Array.from({ length: 200 }, (_, p) => [`p${p}`, Array.from({ length: 1 + (p % 4) }, (_, s) => unit(p * 10 + s))] as const),
+  );
 
   it('ranks as the plain rules do, for every rule', () => {
     const matrix = new GalleryMatrix(people);
@@ -60,7 +62,9 @@ describe('GalleryMatrix kept in step with changes, exact and through the HNSW in
 
   for (const annThreshold of [Number.POSITIVE_INFINITY, 300]) {
     it(`adds, replaces, removes and deactivates people without a rebuild (${annThreshold === 300 ? 'HNSW' : 'exact'})`, async () => {
-      const people: People = new Map(Array.from({ length: 600 }, (_, p) => [`p${p}`, Array.from({ length: 1 + (p % 3) }, (_, s) => unit(p * 10 + s))]));
+      const people: People = new Map(
+        Array.from({ length: 600 }, (_, p) => [`p${p}`, Array.from({ length: 1 + (p % 3) }, (_, s) => unit(p * 10 + s))]),
+      );
       const matrix = new GalleryMatrix(people, { annThreshold });
       await matrix.whenIndexed();
       expect(matrix.mode).toBe(annThreshold === 300 ? 'hnsw' : 'exact');

@@ -79,7 +79,16 @@ export class GalleryMatrix implements SearchableGallery {
   readonly options: Required<GalleryMatrixOptions>;
 
   constructor(people: ReadonlyMap<string, readonly Encoding[]> = new Map(), options: GalleryMatrixOptions = {}) {
-    this.options = { annThreshold: Number.POSITIVE_INFINITY, connectivity: 16, expansionAdd: 80, expansionSearch: 320, oversample: 4, buildIn: 'worker', buildThreads: 1, ...options };
+    this.options = {
+      annThreshold: Number.POSITIVE_INFINITY,
+      connectivity: 16,
+      expansionAdd: 80,
+      expansionSearch: 320,
+      oversample: 4,
+      buildIn: 'worker',
+      buildThreads: 1,
+      ...options,
+    };
     const total = [...people.values()].reduce((n, e) => n + e.length, 0);
     this.constructing = true;
     for (const [id, encodings] of people) {
@@ -232,7 +241,12 @@ export class GalleryMatrix implements SearchableGallery {
   /** (Re)builds the HNSW index over every sample, synchronously. */
   buildIndex(): void {
     const index = newHnswIndex(this.dimsValue, this.options);
-    if (this.rows > 0) index.add(BigUint64Array.from(this.rowKey.subarray(0, this.rows), (k) => BigInt(k)), this.data.subarray(0, this.rows * this.dimsValue), 0);
+    if (this.rows > 0)
+      index.add(
+        BigUint64Array.from(this.rowKey.subarray(0, this.rows), (k) => BigInt(k)),
+        this.data.subarray(0, this.rows * this.dimsValue),
+        0,
+      );
     this.index = index;
     this.removedFromIndex = 0;
   }
@@ -276,15 +290,24 @@ export class GalleryMatrix implements SearchableGallery {
     if (rule === 'centroid') return Math.sqrt(squaredL2(q, this.centroids, person.slot * dims, dims));
     const rows = person.rows;
     if (rows.length === 1) return Math.sqrt(squaredL2(q, this.data, rows[0]! * dims, dims));
-    return ruleDistance(rows.map((row) => Math.sqrt(squaredL2(q, this.data, row * dims, dims))), rule);
+    return ruleDistance(
+      rows.map((row) => Math.sqrt(squaredL2(q, this.data, row * dims, dims))),
+      rule,
+    );
   }
   private probe(probe: Encoding): Float64Array {
-    if (probe.length !== this.dimsValue && this.rows > 0) throw new RangeError(`encodings differ in length: ${probe.length} vs ${this.dimsValue}`);
+    if (probe.length !== this.dimsValue && this.rows > 0)
+      throw new RangeError(`encodings differ in length: ${probe.length} vs ${this.dimsValue}`);
     return Float64Array.from(probe);
   }
 
   /** The `limit` nearest people by the rule, nearest first (active people unless `includeInactive`). */
-  rank(probe: Encoding, rule: GalleryRule, limit = Number.POSITIVE_INFINITY, options: { includeInactive?: boolean; exact?: boolean } = {}): Candidate[] {
+  rank(
+    probe: Encoding,
+    rule: GalleryRule,
+    limit = Number.POSITIVE_INFINITY,
+    options: { includeInactive?: boolean; exact?: boolean } = {},
+  ): Candidate[] {
     const wanted = Math.min(limit, options.includeInactive ? this.slots.length : this.activePeople);
     if (wanted <= 0 || this.rows === 0) return [];
     const q = this.probe(probe);
@@ -321,7 +344,14 @@ export class GalleryMatrix implements SearchableGallery {
   /** Rows of the `count` nearest samples (SIMD brute force), and the farthest squared distance among them. */
   private searchExact(matrix: Rows, q: Float64Array, count: number): { rows: number[]; farthest: number } {
     const dims = this.dimsValue;
-    const result = exactSearch(matrix.data.subarray(0, matrix.count * dims), Float32Array.from(q), dims, count, MetricKind.L2sq, 1) as Matches;
+    const result = exactSearch(
+      matrix.data.subarray(0, matrix.count * dims),
+      Float32Array.from(q),
+      dims,
+      count,
+      MetricKind.L2sq,
+      1,
+    ) as Matches;
     const rows = Array.from(result.keys, Number);
     return { rows, farthest: result.distances[result.distances.length - 1] ?? Number.POSITIVE_INFINITY };
   }

@@ -112,7 +112,10 @@ function concat(vectors: readonly Float32Array[], dims: number): Float32Array<Ar
  * (and transferred), so the source may change meanwhile: the caller catches up.
  */
 async function buildInWorker(source: IndexSource, keys: Float64Array, options: HnswOptions): Promise<Index> {
-  const vectors = concat(Array.from(keys, (key) => source.vector(key)!), source.dims);
+  const vectors = concat(
+    Array.from(keys, (key) => source.vector(key)!),
+    source.dims,
+  );
   const bigKeys = BigUint64Array.from(keys, (k) => BigInt(k));
   const dir = await mkdtemp(path.join(os.tmpdir(), 'facegate-hnsw-'));
   const file = path.join(dir, 'index.usearch');
@@ -124,7 +127,10 @@ async function buildInWorker(source: IndexSource, keys: Float64Array, options: H
       worker.once('exit', (code) => reject(new Error(`the index worker exited (${code})`)));
     });
     const { connectivity, expansionAdd, expansionSearch, buildThreads } = options;
-    worker.postMessage({ path: file, dims: source.dims, connectivity, expansionAdd, expansionSearch, threads: buildThreads, keys: bigKeys, vectors }, [bigKeys.buffer, vectors.buffer]);
+    worker.postMessage(
+      { path: file, dims: source.dims, connectivity, expansionAdd, expansionSearch, threads: buildThreads, keys: bigKeys, vectors },
+      [bigKeys.buffer, vectors.buffer],
+    );
     try {
       await done;
     } finally {

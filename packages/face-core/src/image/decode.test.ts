@@ -5,17 +5,25 @@ import { decodeImage, MAX_DECODED_PIXELS } from './decode.ts';
 
 /** A 40x20 test card: left half red, right half blue, so orientation is visible in the pixels. */
 async function testCard(): Promise<Sharp> {
-  const left = await sharp({ create: { width: 20, height: 20, channels: 3, background: { r: 255, g: 0, b: 0 } } }).png().toBuffer();
-  return sharp({ create: { width: 40, height: 20, channels: 3, background: { r: 0, g: 0, b: 255 } } }).composite([{ input: left, left: 0, top: 0 }]);
+  const left = await sharp({ create: { width: 20, height: 20, channels: 3, background: { r: 255, g: 0, b: 0 } } })
+    .png()
+    .toBuffer();
+  return sharp({ create: { width: 40, height: 20, channels: 3, background: { r: 0, g: 0, b: 255 } } }).composite([
+    { input: left, left: 0, top: 0 },
+  ]);
 }
 
-const pixel = (img: { data: Uint8Array; width: number }, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
+const pixel = (img: { data: Uint8Array; width: number }, x: number, y: number) =>
+  Array.from(img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3));
 
 describe('decodeImage', () => {
   it('decodes JPEG, PNG and WebP bytes to 8-bit RGB', async () => {
     const card = await testCard();
     for (const format of ['jpeg', 'png', 'webp'] as const) {
-      const bytes = await card.clone().toFormat(format, { quality: 100, lossless: format === 'webp' }).toBuffer();
+      const bytes = await card
+        .clone()
+        .toFormat(format, { quality: 100, lossless: format === 'webp' })
+        .toBuffer();
       const img = await decodeImage(bytes);
       expect([img.width, img.height, img.data.length]).toEqual([40, 20, 40 * 20 * 3]);
       expect(pixel(img, 5, 10)[0]).toBeGreaterThan(200); // red on the left
@@ -62,7 +70,9 @@ describe('decodeImage', () => {
 
   it('refuses a decompression bomb from its header, before decoding it', async () => {
     // 9000 x 9000 of one colour: a few hundred kB of PNG, 243 MB once decoded, over the 40 M pixel default.
-    const bomb = await sharp({ create: { width: 9000, height: 9000, channels: 3, background: '#888' } }).png({ compressionLevel: 9 }).toBuffer();
+    const bomb = await sharp({ create: { width: 9000, height: 9000, channels: 3, background: '#888' } })
+      .png({ compressionLevel: 9 })
+      .toBuffer();
     expect(bomb.length).toBeLessThan(2_000_000);
     const before = process.memoryUsage().rss;
     await expect(decodeImage(bomb)).rejects.toThrow(ImageTooLargeError);
@@ -71,13 +81,17 @@ describe('decodeImage', () => {
 
   it('never hands detection more than the pixel budget: a 6300x6300 PNG is downscaled while decoded, cheaply', async () => {
     // What an attacker sends: 39.7 M pixels (under the 40 M refusal limit) in a small PNG.
-    const png = await sharp({ create: { width: 6300, height: 6300, channels: 3, background: '#7a6f65' } }).png({ compressionLevel: 9 }).toBuffer();
+    const png = await sharp({ create: { width: 6300, height: 6300, channels: 3, background: '#7a6f65' } })
+      .png({ compressionLevel: 9 })
+      .toBuffer();
     const before = process.memoryUsage().rss;
     const started = performance.now();
     const img = await decodeImage(png);
     const ms = performance.now() - started;
     const grew = process.memoryUsage().rss - before;
-    console.info(`6300x6300 PNG (${png.length} bytes): decoded to ${img.width}x${img.height} in ${ms.toFixed(0)} ms, RSS +${(grew / 1048576).toFixed(0)} MB`);
+    console.info(
+      `6300x6300 PNG (${png.length} bytes): decoded to ${img.width}x${img.height} in ${ms.toFixed(0)} ms, RSS +${(grew / 1048576).toFixed(0)} MB`,
+    );
     expect(img.width * img.height).toBeLessThanOrEqual(MAX_DECODED_PIXELS);
     expect(img.width).toBe(img.height);
     expect(img.width).toBeGreaterThan(2000);
@@ -100,7 +114,11 @@ describe('decodeImage', () => {
   it("says what is wrong in its own words, never the decoder's", async () => {
     const jpeg = await (await testCard()).resize(400, 200).jpeg().toBuffer();
     const png = await (await testCard()).resize(400, 200).png().toBuffer();
-    for (const broken of [jpeg.subarray(0, jpeg.length / 2), png.subarray(0, png.length - 40), Buffer.concat([jpeg.subarray(0, 200), Buffer.alloc(4000, 7)])]) {
+    for (const broken of [
+      jpeg.subarray(0, jpeg.length / 2),
+      png.subarray(0, png.length - 40),
+      Buffer.concat([jpeg.subarray(0, 200), Buffer.alloc(4000, 7)]),
+    ]) {
       const error = await decodeImage(broken).catch((e: unknown) => e as Error);
       expect(error).toBeInstanceOf(InvalidImageError);
       expect((error as Error).message).not.toMatch(/vips|libjpeg|libspng|png_|premature|VipsJpeg|sharp|Input buffer/i);

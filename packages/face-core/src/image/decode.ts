@@ -28,7 +28,8 @@ export async function decodeImage(source: ImageSource, config: Partial<DecodeOpt
   const cfg: DecodeOptions = { ...DEFAULT_DECODE_CONFIG, maxDecodedPixels: MAX_DECODED_PIXELS, ...config };
   const bytes = typeof source === 'string' ? await readSource(source, cfg.maxBytes) : source;
   if (bytes.byteLength === 0) throw new InvalidImageError('the image is empty (0 bytes)');
-  if (bytes.byteLength > cfg.maxBytes) throw new InvalidImageError(`the image is ${bytes.byteLength} bytes, more than the limit of ${cfg.maxBytes}`);
+  if (bytes.byteLength > cfg.maxBytes)
+    throw new InvalidImageError(`the image is ${bytes.byteLength} bytes, more than the limit of ${cfg.maxBytes}`);
 
   let metadata: Metadata;
   try {
@@ -45,7 +46,10 @@ export async function decodeImage(source: ImageSource, config: Partial<DecodeOpt
   if (width * height > cfg.maxPixels) throw new ImageTooLargeError(width * height, cfg.maxPixels);
 
   // Within a square box, "inside" scales the longer side whatever the EXIF orientation turns out to be.
-  const box = width * height > cfg.maxDecodedPixels ? Math.max(1, Math.floor(Math.max(width, height) * Math.sqrt(cfg.maxDecodedPixels / (width * height)))) : 0;
+  const box =
+    width * height > cfg.maxDecodedPixels
+      ? Math.max(1, Math.floor(Math.max(width, height) * Math.sqrt(cfg.maxDecodedPixels / (width * height))))
+      : 0;
 
   try {
     let pipeline = sharp(bytes, { limitInputPixels: cfg.maxPixels, failOn: 'truncated', sequentialRead: true }).rotate(); // honour EXIF orientation

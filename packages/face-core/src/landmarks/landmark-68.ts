@@ -32,7 +32,9 @@ const defaultModelDir = () => path.join(packageDir('@vladmandic/face-api'), 'mod
 /** face-api's 68-point network as an ONNX graph built from its weights file (a cached file, or bytes). */
 export async function landmark68Graph(inputSize: number, modelDir = defaultModelDir()): Promise<string | Uint8Array> {
   const name = 'face_landmark_68_model';
-  return cachedGraph(`landmark-68-${inputSize}`, await faceApiWeightFiles(modelDir, name), async () => buildLandmark68(await readFaceApiWeights(modelDir, name), inputSize));
+  return cachedGraph(`landmark-68-${inputSize}`, await faceApiWeightFiles(modelDir, name), async () =>
+    buildLandmark68(await readFaceApiWeights(modelDir, name), inputSize),
+  );
 }
 
 /** face-api's 68-point network on ONNX Runtime. */
@@ -71,7 +73,10 @@ export async function loadTensorFlowLandmark68(inputSize: number, modelDir?: str
 export async function load(config: Partial<LandmarkConfig> = {}, backend?: BackendName): Promise<LandmarkLocator> {
   const cfg = { ...DEFAULT_LANDMARK_CONFIG, ...config };
   const size = cfg.inputSize;
-  const net = (backend ?? (await initBackend())) === 'onnx' ? await loadOnnxLandmark68(size, cfg.modelDir) : await loadTensorFlowLandmark68(size, cfg.modelDir);
+  const net =
+    (backend ?? (await initBackend())) === 'onnx'
+      ? await loadOnnxLandmark68(size, cfg.modelDir)
+      : await loadTensorFlowLandmark68(size, cfg.modelDir);
 
   async function locateAll(photo: RgbImage | ImagePyramid, boxes: readonly Box[]): Promise<Point[][]> {
     if (boxes.length === 0) return [];

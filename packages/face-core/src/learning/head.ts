@@ -82,10 +82,13 @@ export function identityWeights(dim = ENCODING_LENGTH): { weights: number[]; bia
 /** Checks an artefact read from disk and returns the head that applies it. */
 export function fromArtefact(artefact: HeadArtefact): EncodingHead {
   if (artefact.format !== HEAD_FORMAT || artefact.version !== HEAD_FORMAT_VERSION) {
-    throw new Error(`not a ${HEAD_FORMAT} v${HEAD_FORMAT_VERSION} file (format ${String(artefact.format)}, version ${String(artefact.version)})`);
+    throw new Error(
+      `not a ${HEAD_FORMAT} v${HEAD_FORMAT_VERSION} file (format ${String(artefact.format)}, version ${String(artefact.version)})`,
+    );
   }
   const check = headArtefact(artefact.encoderModelId, artefact.weights, artefact.bias);
-  if (check.id !== artefact.id) throw new Error(`head ${artefact.id}: its weights do not hash to its id (${check.id}); the file was changed`);
+  if (check.id !== artefact.id)
+    throw new Error(`head ${artefact.id}: its weights do not hash to its id (${check.id}); the file was changed`);
   const { dim } = artefact;
   const w = Float64Array.from(artefact.weights);
   const b = Float64Array.from(artefact.bias);

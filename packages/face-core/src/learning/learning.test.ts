@@ -26,14 +26,23 @@ describe('online triplet mining', () => {
   const photo = [0, 1, 2, 3, 4];
   const d = squaredDistances(x, 5, 1);
   it('semi-hard takes the nearest negative farther than the positive', () => {
-    expect(mineTriplets(d, labels, photo, 'semi-hard')).toEqual([[0, 1, 3], [1, 0, 4]]);
+    expect(mineTriplets(d, labels, photo, 'semi-hard')).toEqual([
+      [0, 1, 3],
+      [1, 0, 4],
+    ]);
   });
   it('hard takes the nearest negative', () => {
-    expect(mineTriplets(d, labels, photo, 'hard')).toEqual([[0, 1, 2], [1, 0, 2]]);
+    expect(mineTriplets(d, labels, photo, 'hard')).toEqual([
+      [0, 1, 2],
+      [1, 0, 2],
+    ]);
   });
   it('falls back to the farthest negative when none is farther than the positive, and never pairs views of one photo', () => {
     const far = squaredDistances([0, 10, 1, 2], 4, 1);
-    expect(mineTriplets(far, [0, 0, 1, 1], [0, 1, 2, 2], 'semi-hard')).toEqual([[0, 1, 3], [1, 0, 2]]);
+    expect(mineTriplets(far, [0, 0, 1, 1], [0, 1, 2, 2], 'semi-hard')).toEqual([
+      [0, 1, 3],
+      [1, 0, 2],
+    ]);
   });
 });
 
@@ -71,7 +80,11 @@ describe.skipIf(!lfw)('facegate train on a small real folder (LFW View 1)', () =
     }
     headFile = path.join(work, 'head.json');
     const env = { ...process.env, FACEGATE_CACHE_DIR: path.join(work, 'cache') };
-    const { stdout } = await run(process.execPath, [bin, 'train', '--dir', path.join(work, 'train'), '--out', headFile, '--epochs', '40', '--select', 'triplet-loss', '--json'], { env, maxBuffer: 1 << 24 });
+    const { stdout } = await run(
+      process.execPath,
+      [bin, 'train', '--dir', path.join(work, 'train'), '--out', headFile, '--epochs', '40', '--select', 'triplet-loss', '--json'],
+      { env, maxBuffer: 1 << 24 },
+    );
     expect(stdout.trim().split('\n')).toHaveLength(1);
     summary = JSON.parse(stdout);
     const views = await loadViews({ cacheDir: path.join(work, 'cache', 'encodings') });
@@ -112,7 +125,10 @@ describe.skipIf(!lfw)('facegate train on a small real folder (LFW View 1)', () =
     await initTensorFlow();
     const tf = tensorFlow();
     const y = tf.tidy(() => {
-      const out = tf.add(tf.matMul(tf.tensor2d(x), tf.tensor2d([...artefact.weights], [128, 128]), false, true), tf.tensor1d([...artefact.bias]));
+      const out = tf.add(
+        tf.matMul(tf.tensor2d(x), tf.tensor2d([...artefact.weights], [128, 128]), false, true),
+        tf.tensor1d([...artefact.bias]),
+      );
       return tf.div(out, tf.norm(out, 'euclidean', -1, true)).arraySync() as number[][];
     });
     x.forEach((v, i) => head.apply(v).forEach((value, k) => expect(Math.abs(value - y[i]![k]!)).toBeLessThan(1e-5)));
@@ -123,7 +139,13 @@ describe.skipIf(!lfw)('facegate train on a small real folder (LFW View 1)', () =
 
 describe('model versions', () => {
   const { weights, bias } = identityWeights(2);
-  const head = fromArtefact(headArtefact('enc-a', weights.map((w, i) => (i === 1 ? 1 : w)), bias));
+  const head = fromArtefact(
+    headArtefact(
+      'enc-a',
+      weights.map((w, i) => (i === 1 ? 1 : w)),
+      bias,
+    ),
+  );
   it('brings encoder encodings to the head, keeps its own, and never passes another model through', () => {
     const samples = [
       { id: 1, model: 'enc-a', encoding: [1, 0] },

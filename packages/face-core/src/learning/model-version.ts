@@ -15,7 +15,8 @@ export interface StoredEncoding {
  */
 export function encodingForModel(stored: StoredEncoding, encoderModelId: string, head: EncodingHead | null): number[] | null {
   const active = head?.modelId ?? encoderModelId;
-  if (head && head.encoderModelId !== encoderModelId) throw new Error(`head ${head.id} is for ${head.encoderModelId}, not for ${encoderModelId}`);
+  if (head && head.encoderModelId !== encoderModelId)
+    throw new Error(`head ${head.id} is for ${head.encoderModelId}, not for ${encoderModelId}`);
   if (stored.model === active) return [...stored.encoding];
   if (head && stored.model === encoderModelId) return head.apply(stored.encoding);
   return null;

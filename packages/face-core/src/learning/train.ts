@@ -63,7 +63,10 @@ function shuffle<T>(list: T[], rand: () => number): T[] {
  */
 export function splitIdentities(people: LabelledViews, heldOutFraction: number, seed: number): { train: string[]; heldOut: string[] } {
   const names = [...people.keys()].sort();
-  const pairable = shuffle(names.filter((n) => people.get(n)!.length >= 2), random(seed));
+  const pairable = shuffle(
+    names.filter((n) => people.get(n)!.length >= 2),
+    random(seed),
+  );
   const heldOut = new Set(pairable.slice(0, Math.round(pairable.length * heldOutFraction)));
   return { train: names.filter((n) => !heldOut.has(n)), heldOut: names.filter((n) => heldOut.has(n)).sort() };
 }
@@ -174,7 +177,8 @@ export async function trainHead(
   const pairable = train.filter((n) => people.get(n)!.length >= 2);
   const singles = train.filter((n) => people.get(n)!.length < 2);
   if (pairable.length < 2) throw new Error(`training needs at least 2 identities with two or more photos; got ${pairable.length}`);
-  if (heldOut.length < 2) throw new Error(`early stopping needs at least 2 held-out identities with two or more photos; got ${heldOut.length}`);
+  if (heldOut.length < 2)
+    throw new Error(`early stopping needs at least 2 held-out identities with two or more photos; got ${heldOut.length}`);
   const dim = people.get(pairable[0]!)![0]!.encoding.length;
   const held = heldOutRows(people, heldOut);
   const start = identityWeights(dim);
@@ -194,7 +198,9 @@ export async function trainHead(
 
   // fnmr: lower FNMR, ties (it moves in steps of one pair) broken by the triplet loss
   const better = (u: HeldOutLoss, v: HeldOutLoss) =>
-    cfg.selection === 'triplet-loss' ? u.all < v.all : u.fnmrAtFmr1e3 < v.fnmrAtFmr1e3 || (u.fnmrAtFmr1e3 === v.fnmrAtFmr1e3 && u.all < v.all);
+    cfg.selection === 'triplet-loss'
+      ? u.all < v.all
+      : u.fnmrAtFmr1e3 < v.fnmrAtFmr1e3 || (u.fnmrAtFmr1e3 === v.fnmrAtFmr1e3 && u.all < v.all);
   const curve: EpochStats[] = [];
   let best = { loss: before, epoch: 0, weights: start.weights, bias: start.bias };
   let stoppedEarly = false;
@@ -205,7 +211,10 @@ export async function trainHead(
       let tripletCount = 0;
       let active = 0;
       for (let batch = 0; batch < batchesPerEpoch; batch++) {
-        const names = Array.from({ length: Math.min(cfg.identitiesPerBatch, order.length) }, (_, i) => order[(batch * cfg.identitiesPerBatch + i) % order.length]!);
+        const names = Array.from(
+          { length: Math.min(cfg.identitiesPerBatch, order.length) },
+          (_, i) => order[(batch * cfg.identitiesPerBatch + i) % order.length]!,
+        );
         const rows: Rows = { x: [], labels: [], photo: [] };
         const view = (face: FaceViews) => [face.chip, face.mirror, face.encoding][Math.floor(rand() * 3)]!;
         names.forEach((name, label) => {
@@ -229,7 +238,20 @@ export async function trainHead(
           const triplets = mineTriplets(squaredDistances(embedded, rows.x.length, dim), rows.labels, rows.photo, cfg.mining);
           if (triplets.length === 0) continue;
           // (m, n) one-hot row selectors: gather's gradient has no kernel on the wasm backend, matMul's has.
-          const [ia, ip, ineg] = [0, 1, 2].map((c) => tf.tidy(() => tf.oneHot(tf.tensor1d(triplets.map((t) => t[c]!), 'int32'), rows.x.length).toFloat() as tfjs.Tensor2D));
+          const [ia, ip, ineg] = [0, 1, 2].map((c) =>
+            tf.tidy(
+              () =>
+                tf
+                  .oneHot(
+                    tf.tensor1d(
+                      triplets.map((t) => t[c]!),
+                      'int32',
+                    ),
+                    rows.x.length,
+                  )
+                  .toFloat() as tfjs.Tensor2D,
+            ),
+          );
           try {
             const cost = optimizer.minimize(() => {
               const y = forward(x);

@@ -80,7 +80,13 @@ export async function load(config: ViewEncoderConfig = {}): Promise<ViewEncoder>
     if (engine.modelId !== modelId) throw new Error(`the engine is ${engine.modelId}, the cache expects ${modelId}`);
     try {
       const dir = config.engine?.encoder?.modelDir;
-      return { engine, runner: engine.backend === 'onnx' ? await loadOnnxDlibResNet(dir, config.engine?.encoder?.precision ?? DEFAULT_ENCODER_CONFIG.precision) : await loadTensorFlowDlibResNet(dir) };
+      return {
+        engine,
+        runner:
+          engine.backend === 'onnx'
+            ? await loadOnnxDlibResNet(dir, config.engine?.encoder?.precision ?? DEFAULT_ENCODER_CONFIG.precision)
+            : await loadTensorFlowDlibResNet(dir),
+      };
     } catch (error) {
       engine.dispose();
       throw error;

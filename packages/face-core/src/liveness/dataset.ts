@@ -46,7 +46,10 @@ function parseCsvLine(line: string): string[] {
  */
 export async function readPadDir(dir: string): Promise<PadSample[]> {
   const files: { file: string; live: boolean }[] = [];
-  for (const [folder, live] of [['live', true], ['spoof', false]] as const) {
+  for (const [folder, live] of [
+    ['live', true],
+    ['spoof', false],
+  ] as const) {
     const full = path.join(dir, folder);
     if (!existsSync(full)) throw new Error(`${dir} has no ${folder}/ folder (expected live/ and spoof/)`);
     for (const name of (await readdir(full)).filter((n) => PHOTO.test(n)).sort()) files.push({ file: `${folder}/${name}`, live });
@@ -57,7 +60,8 @@ export async function readPadDir(dir: string): Promise<PadSample[]> {
   if (existsSync(labelsFile)) {
     const [header, ...lines] = (await readFile(labelsFile, 'utf8')).split(/\r?\n/).filter((l) => l.trim() !== '');
     const columns = parseCsvLine(header ?? '');
-    for (const required of ['file', 'subject']) if (!columns.includes(required)) throw new Error(`${labelsFile} has no "${required}" column`);
+    for (const required of ['file', 'subject'])
+      if (!columns.includes(required)) throw new Error(`${labelsFile} has no "${required}" column`);
     for (const line of lines) {
       const cells = parseCsvLine(line);
       const row = Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? '']));
@@ -67,7 +71,8 @@ export async function readPadDir(dir: string): Promise<PadSample[]> {
   return files.map(({ file, live }) => {
     const row = labels.get(file);
     if (labels.size > 0 && !row) throw new Error(`${file} is not in ${labelsFile}`);
-    if (row?.label && row.label !== (live ? 'live' : 'spoof')) throw new Error(`${file} is labelled ${row.label} in labels.csv but lies in ${live ? 'live' : 'spoof'}/`);
+    if (row?.label && row.label !== (live ? 'live' : 'spoof'))
+      throw new Error(`${file} is labelled ${row.label} in labels.csv but lies in ${live ? 'live' : 'spoof'}/`);
     return {
       file,
       path: path.join(dir, file),

@@ -92,7 +92,13 @@ export async function readLiveDir(dir: string): Promise<LivenessPhoto[]> {
  * `cache` (a JSON-lines file) keeps each photo's score by path and size, so that a long evaluation can be
  * resumed and the protocols re-run without the networks.
  */
-export async function scorePhotos(engine: FaceEngine, networks: MiniFasNet, photos: readonly LivenessPhoto[], cache?: string, onProgress?: (done: number, total: number) => void): Promise<ScoredPhoto[]> {
+export async function scorePhotos(
+  engine: FaceEngine,
+  networks: MiniFasNet,
+  photos: readonly LivenessPhoto[],
+  cache?: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ScoredPhoto[]> {
   const cached = new Map<string, number | null>();
   if (cache && existsSync(cache)) {
     for (const line of (await readFile(cache, 'utf8')).split('\n')) {

@@ -4,14 +4,23 @@ import { z } from 'zod';
 import { ModelLoadError } from '../errors.ts';
 import type { Box } from '../geometry.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
-import { DEFAULT_LIVENESS_CONFIG, LIVENESS_MODEL_ID, type LivenessConfig, type LivenessOperatingPoint, type LivenessPoints, type LivenessVerdict } from './constants.ts';
+import {
+  DEFAULT_LIVENESS_CONFIG,
+  LIVENESS_MODEL_ID,
+  type LivenessConfig,
+  type LivenessOperatingPoint,
+  type LivenessPoints,
+  type LivenessVerdict,
+} from './constants.ts';
 import { load as loadMiniFasNet } from './minifasnet.ts';
 import { livenessScore, livenessVerdict } from './score.ts';
 
 /** The shipped operating points, written by `facegate eval liveness --protocol choose --write`. */
 export const OPERATING_POINTS_PATH = fileURLToPath(new URL('./operating-points.json', import.meta.url));
 
-const pointsSchema = z.object({ attack: z.number().min(0).max(1), live: z.number().min(0).max(1) }).refine((p) => p.attack <= p.live, 'the attack point must not exceed the live point');
+const pointsSchema = z
+  .object({ attack: z.number().min(0).max(1), live: z.number().min(0).max(1) })
+  .refine((p) => p.attack <= p.live, 'the attack point must not exceed the live point');
 
 const operatingPointsSchema = z.object({
   model: z.literal(LIVENESS_MODEL_ID),
@@ -30,7 +39,8 @@ export function readOperatingPoints(file = OPERATING_POINTS_PATH): OperatingPoin
     throw new ModelLoadError(`cannot read liveness operating points ${file}`, { cause });
   }
   const parsed = operatingPointsSchema.safeParse(json);
-  if (!parsed.success) throw new ModelLoadError(`${file} is not a ${LIVENESS_MODEL_ID} operating-points file: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new ModelLoadError(`${file} is not a ${LIVENESS_MODEL_ID} operating-points file: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
 }
 

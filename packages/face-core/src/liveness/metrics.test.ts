@@ -44,9 +44,26 @@ describe('liveness score and verdict', () => {
 
 describe('presentation-attack rates', () => {
   it('counts refusals, step-ups and acceptances of each class; no face is a refusal', () => {
-    const scored = [photo(true, 0.9), photo(true, 0.5), photo(true, 0.1), photo(true, null), photo(false, 0.05), photo(false, 0.5), photo(false, 0.95, { attack: 'replay' }), photo(false, null)];
+    const scored = [
+      photo(true, 0.9),
+      photo(true, 0.5),
+      photo(true, 0.1),
+      photo(true, null),
+      photo(false, 0.05),
+      photo(false, 0.5),
+      photo(false, 0.95, { attack: 'replay' }),
+      photo(false, null),
+    ];
     const r = ratesAt(scored, { attack: 0.2, live: 0.8 });
-    expect(r).toMatchObject({ live: 4, attacks: 4, noFace: { live: 1, attacks: 1 }, bpcer: 0.5, liveStepUp: 0.25, apcer: 0.25, attackStepUp: 0.25 });
+    expect(r).toMatchObject({
+      live: 4,
+      attacks: 4,
+      noFace: { live: 1, attacks: 1 },
+      bpcer: 0.5,
+      liveStepUp: 0.25,
+      apcer: 0.25,
+      attackStepUp: 0.25,
+    });
     expect(r.byAttack).toEqual({ print: { attacks: 3, apcer: 0, stepUp: 1 / 3 }, replay: { attacks: 1, apcer: 1, stepUp: 0 } });
     expect(ratesAt([photo(true, 0.9)], { attack: 0.2, live: 0.8 })).toMatchObject({ apcer: null, auc: null });
   });

@@ -19,7 +19,9 @@ const rank = (subject: string) => createHash('sha256').update(`facegate-liveness
 export function lockboxSubjects(pad: readonly ScoredPhoto[]): Set<string> {
   const out = new Set<string>();
   for (const source of new Set(pad.map((p) => p.source))) {
-    const subjects = [...new Set(pad.filter((p) => p.source === source).map((p) => p.subject))].sort((a, b) => rank(a).localeCompare(rank(b)));
+    const subjects = [...new Set(pad.filter((p) => p.source === source).map((p) => p.subject))].sort((a, b) =>
+      rank(a).localeCompare(rank(b)),
+    );
     for (const s of subjects.slice(0, Math.max(1, Math.floor(subjects.length / 4)))) out.add(s);
   }
   return out;
@@ -40,12 +42,17 @@ export interface ChosenPoints {
 /** The points of POINT_RULES on the choosing photos (no face: left out, it has no score to choose on). */
 export function choosePoints(choosing: readonly ScoredPhoto[], describe: string): ChosenPoints {
   const lives = choosing.filter((p) => p.live && p.score !== null).map((p) => ({ value: p.score!, group: `${p.set}|${p.subject}` }));
-  const attacks = choosing.filter((p) => !p.live && p.score !== null).map((p) => ({ value: p.score!, group: `${p.set}|${p.subject}|${p.attack}` }));
+  const attacks = choosing
+    .filter((p) => !p.live && p.score !== null)
+    .map((p) => ({ value: p.score!, group: `${p.set}|${p.subject}|${p.attack}` }));
   const attack = groupWeightedQuantile(lives, POINT_RULES.attackPointBpcer);
   // The live point sits just above the attack score that `apcer` of the attack weight lies above.
   const livePoint = (apcer: number) => Math.max(attack, groupWeightedQuantile(attacks, 1 - apcer) + 1e-9);
   return {
-    points: { balanced: { attack, live: livePoint(POINT_RULES.livePointApcer.balanced) }, strict: { attack, live: livePoint(POINT_RULES.livePointApcer.strict) } },
+    points: {
+      balanced: { attack, live: livePoint(POINT_RULES.livePointApcer.balanced) },
+      strict: { attack, live: livePoint(POINT_RULES.livePointApcer.strict) },
+    },
     chosenOn: {
       attackPoint: `refuses ${100 * POINT_RULES.attackPointBpcer} % of the live faces of ${describe}, each subject weighing the same`,
       livePoint: `accepts ${100 * POINT_RULES.livePointApcer.balanced} % (strict: ${100 * POINT_RULES.livePointApcer.strict} %) of the attacks of ${describe}, each subject's attack type weighing the same`,
@@ -62,13 +69,18 @@ export interface HonestReport {
   readonly chosen: ChosenPoints;
   /** The choosing PAD photos themselves at the chosen points: in-sample, not a test. */
   readonly developmentInSample: LivenessRates;
-  readonly lockbox: (Record<LivenessOperatingPoint, LivenessRates> & { bySource: Record<string, LivenessRates>; bursts: Record<string, LivenessRates> }) | 'closed (--open-lockbox scores it)';
+  readonly lockbox:
+    | (Record<LivenessOperatingPoint, LivenessRates> & { bySource: Record<string, LivenessRates>; bursts: Record<string, LivenessRates> })
+    | 'closed (--open-lockbox scores it)';
   /** Per held-out PAD source: the points chosen without it (its lockbox subjects left out too), its development subjects scored. */
   readonly leaveOneDatabaseOut: Record<string, { points: LivenessPoints; frames: LivenessRates; bursts: Record<string, LivenessRates> }>;
   /** Live folders' reporting photos at the chosen points. */
   readonly livePhotos: Record<string, Record<LivenessOperatingPoint, LivenessRates>>;
   /** A door calibrated on a few live frames of a PAD source nothing was chosen on, tested on its other subjects. */
-  readonly doorCalibration: Record<string, { calibrationLive: number; calibrationSubjects: string[]; points: LivenessPoints; before: LivenessRates; after: LivenessRates }>;
+  readonly doorCalibration: Record<
+    string,
+    { calibrationLive: number; calibrationSubjects: string[]; points: LivenessPoints; before: LivenessRates; after: LivenessRates }
+  >;
 }
 
 export function honestProtocol(scored: readonly ScoredPhoto[], openLockbox: boolean): HonestReport {
@@ -123,13 +135,22 @@ export function honestProtocol(scored: readonly ScoredPhoto[], openLockbox: bool
   const locked = pad.filter((p) => lock.has(p.subject));
   const lockbox = () => {
     const bySource: Record<string, LivenessRates> = {};
-    for (const source of sources) bySource[source] = ratesAt(locked.filter((p) => p.source === source), chosen.points.balanced);
+    for (const source of sources)
+      bySource[source] = ratesAt(
+        locked.filter((p) => p.source === source),
+        chosen.points.balanced,
+      );
     const burstRates: Record<string, LivenessRates> = {};
     for (const k of [3, 5]) {
       const b = bursts(locked, k);
       if (b.some((x) => x.live) && b.some((x) => !x.live)) burstRates[String(k)] = ratesAt(b, chosen.points.balanced);
     }
-    return { balanced: ratesAt(locked, chosen.points.balanced), strict: ratesAt(locked, chosen.points.strict), bySource, bursts: burstRates };
+    return {
+      balanced: ratesAt(locked, chosen.points.balanced),
+      strict: ratesAt(locked, chosen.points.strict),
+      bySource,
+      bursts: burstRates,
+    };
   };
   return {
     lockboxSubjects: [...lock].sort(),

@@ -38,7 +38,11 @@ function entries(database: FaceDatabase): [string, Encoding | readonly Encoding[
 }
 
 function lookup(database: FaceDatabase, identity: string): Encoding | readonly Encoding[] | undefined {
-  return database instanceof Map ? database.get(identity) : Object.hasOwn(database, identity) ? (database as Record<string, Encoding>)[identity] : undefined;
+  return database instanceof Map
+    ? database.get(identity)
+    : Object.hasOwn(database, identity)
+      ? (database as Record<string, Encoding>)[identity]
+      : undefined;
 }
 
 /** Distance from a probe to a person, by the gallery rule. */

@@ -42,7 +42,8 @@ export function nchwcBlock(arch: string = process.arch, cpuinfo: string | null =
 function padOihw(data: Float32Array, [o, i, kh, kw]: readonly number[], oTo: number, iTo: number): Float32Array {
   const out = new Float32Array(oTo * iTo * kh! * kw!);
   const k = kh! * kw!;
-  for (let a = 0; a < o!; a++) for (let b = 0; b < i!; b++) out.set(data.subarray((a * i! + b) * k, (a * i! + b + 1) * k), (a * iTo + b) * k);
+  for (let a = 0; a < o!; a++)
+    for (let b = 0; b < i!; b++) out.set(data.subarray((a * i! + b) * k, (a * i! + b + 1) * k), (a * iTo + b) * k);
   return out;
 }
 
@@ -56,7 +57,12 @@ export const BLAZEFACE_OUTPUT = 'objects';
  * the ops this graph uses are translated (convs with bias and relu, depthwise convs, max pooling, pads,
  * adds, and the reshape/concat of the heads), and anything else is refused by name.
  */
-export function buildBlazeFace(model: GraphModelJson, weights: ReadonlyMap<string, Weight>, size: number, channelBlock = nchwcBlock()): Uint8Array {
+export function buildBlazeFace(
+  model: GraphModelJson,
+  weights: ReadonlyMap<string, Weight>,
+  size: number,
+  channelBlock = nchwcBlock(),
+): Uint8Array {
   const g = new OnnxGraph('blazeface');
   /**
    * Image tensors carry their channels rounded up to a multiple of `channelBlock`, the extra ones all
@@ -98,14 +104,20 @@ export function buildBlazeFace(model: GraphModelJson, weights: ReadonlyMap<strin
     const inputs = node.input ?? [];
     const image = (i: number) => {
       const t = translate(inputs[i]!);
-      if (!t.hw || t.channels === undefined || t.carried === undefined) throw new ModelLoadError(`BlazeFace: ${node.name} expects an image tensor`);
+      if (!t.hw || t.channels === undefined || t.carried === undefined)
+        throw new ModelLoadError(`BlazeFace: ${node.name} expects an image tensor`);
       return t as Required<Translated>;
     };
     let result: Translated;
     switch (node.op) {
       case 'Placeholder': {
         // [n, size, size, 3] -> [n, 3, size, size]
-        result = { name: g.node('Transpose', [g.input(BLAZEFACE_INPUT, ['n', size, size, 3])], { perm: { ints: [0, 3, 1, 2] } }), hw: [size, size], channels: 3, carried: 3 };
+        result = {
+          name: g.node('Transpose', [g.input(BLAZEFACE_INPUT, ['n', size, size, 3])], { perm: { ints: [0, 3, 1, 2] } }),
+          hw: [size, size],
+          channels: 3,
+          carried: 3,
+        };
         break;
       }
       case '_FusedConv2D': {
@@ -131,7 +143,12 @@ export function buildBlazeFace(model: GraphModelJson, weights: ReadonlyMap<strin
         const filter = constant(inputs[1]!);
         const [kh = 0, kw = 0, c = 0] = filter.shape;
         const { attributes, hw } = window(node, x.hw, [kh, kw]);
-        const w = g.floats(padOihw(depthwiseToOihw(filter.data as Float32Array, filter.shape), [c, 1, kh, kw], x.carried, 1), [x.carried, 1, kh, kw]);
+        const w = g.floats(padOihw(depthwiseToOihw(filter.data as Float32Array, filter.shape), [c, 1, kh, kw], x.carried, 1), [
+          x.carried,
+          1,
+          kh,
+          kw,
+        ]);
         result = { name: g.node('Conv', [x.name, w], { ...attributes, group: { i: x.carried } }), hw, channels: c, carried: x.carried };
         break;
       }
@@ -153,7 +170,12 @@ export function buildBlazeFace(model: GraphModelJson, weights: ReadonlyMap<strin
         const channels = x.channels + pads[5]!;
         pads[5] = carry(channels) - x.carried;
         const hwOut: [number, number] = [x.hw[0] + pads[2]! + pads[6]!, x.hw[1] + pads[3]! + pads[7]!];
-        result = { name: pads.every((v) => v === 0) ? x.name : g.node('Pad', [x.name, g.int64s(pads)]), hw: hwOut, channels, carried: carry(channels) };
+        result = {
+          name: pads.every((v) => v === 0) ? x.name : g.node('Pad', [x.name, g.int64s(pads)]),
+          hw: hwOut,
+          channels,
+          carried: carry(channels),
+        };
         break;
       }
       case 'AddV2': {
@@ -172,7 +194,8 @@ export function buildBlazeFace(model: GraphModelJson, weights: ReadonlyMap<strin
         // batch is Shape(x)[0]: ONNX's 0 copies that dimension.
         const x = image(0);
         const pack = nodes.get(inputs[1]!);
-        if (pack?.op !== 'Pack' || pack.input?.length !== 3) throw new ModelLoadError(`BlazeFace: ${node.name} has an unexpected shape input`);
+        if (pack?.op !== 'Pack' || pack.input?.length !== 3)
+          throw new ModelLoadError(`BlazeFace: ${node.name} has an unexpected shape input`);
         const dims = pack.input.slice(1).map((n) => constant(n).data[0]!);
         // The model's channels only (the heads' zeros would be read as anchors).
         const real = x.carried === x.channels ? x.name : g.node('Slice', [x.name, g.int64s([0]), g.int64s([x.channels]), g.int64s([1])]);
@@ -184,7 +207,13 @@ export function buildBlazeFace(model: GraphModelJson, weights: ReadonlyMap<strin
         const axis = constant(inputs[inputs.length - 1]!).data[0]!;
         const parts = inputs.slice(0, -1).map((i) => translate(i));
         if (parts.some((p) => p.hw)) throw new ModelLoadError(`BlazeFace: ${node.name} concatenates image tensors`);
-        result = { name: g.node('Concat', parts.map((p) => p.name), { axis: { i: axis } }) };
+        result = {
+          name: g.node(
+            'Concat',
+            parts.map((p) => p.name),
+            { axis: { i: axis } },
+          ),
+        };
         break;
       }
       case 'Identity': {

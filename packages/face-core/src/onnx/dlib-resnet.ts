@@ -12,7 +12,8 @@ export const DLIB_RESNET_OUTPUT = 'descriptors';
  * calibrated range, see scripts/calibrate-encoder-int8.ts); or in float32 with every activation that int8
  * quantizes also given as an output named `probe:<point>` (`probe`, for calibration).
  */
-export type DlibResNetPrecision = { kind: 'float32' } | { kind: 'int8'; ranges: Readonly<Record<string, ActivationRange>> } | { kind: 'probe' };
+export type DlibResNetPrecision =
+  { kind: 'float32' } | { kind: 'int8'; ranges: Readonly<Record<string, ActivationRange>> } | { kind: 'probe' };
 
 /**
  * dlib's ResNet (face-api's `face_recognition_model` weights) as an ONNX graph:
@@ -74,7 +75,9 @@ export function buildDlibResNet(weights: ReadonlyMap<string, Weight>, precision:
     const pad = same ? (kh - 1) / 2 : 0;
     const inputScale = scales.get(x);
     const { filters: w, bias: b } =
-      inputScale === undefined ? { filters: g.floats(folded, [co, ci, kh, kw]), bias: g.floats(foldedBias, [co]) } : quantizeConvWeights(g, folded, foldedBias, [co, ci, kh, kw], inputScale);
+      inputScale === undefined
+        ? { filters: g.floats(folded, [co, ci, kh, kw]), bias: g.floats(foldedBias, [co]) }
+        : quantizeConvWeights(g, folded, foldedBias, [co, ci, kh, kw], inputScale);
     const out = g.node('Conv', [x, w, b], {
       kernel_shape: { ints: [kh, kw] },
       strides: { ints: [stride, stride] },

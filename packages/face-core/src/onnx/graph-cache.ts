@@ -25,7 +25,8 @@ function builderCodeHash(): Promise<string> {
   codeHash ??= (async () => {
     const dir = path.dirname(fileURLToPath(import.meta.url));
     const hash = createHash('sha256');
-    for (const name of (await readdir(dir)).filter((n) => /\.(ts|js|mjs)$/.test(n)).sort()) hash.update(name).update(await readFile(path.join(dir, name)));
+    for (const name of (await readdir(dir)).filter((n) => /\.(ts|js|mjs)$/.test(n)).sort())
+      hash.update(name).update(await readFile(path.join(dir, name)));
     return hash.digest('hex');
   })();
   return codeHash;
@@ -38,9 +39,16 @@ function builderCodeHash(): Promise<string> {
  * build and memory"); ONNX Runtime reads a file natively. The key hashes the inputs' bytes and the
  * builder code; the file is written to a temporary name and renamed, so a reader never sees half of it.
  */
-export async function cachedGraph(name: string, inputs: readonly (string | Uint8Array)[], build: () => Promise<Uint8Array>, dir = graphCacheDir()): Promise<string | Uint8Array> {
+export async function cachedGraph(
+  name: string,
+  inputs: readonly (string | Uint8Array)[],
+  build: () => Promise<Uint8Array>,
+  dir = graphCacheDir(),
+): Promise<string | Uint8Array> {
   if (!dir) return build();
-  const hash = createHash('sha256').update(name).update(await builderCodeHash());
+  const hash = createHash('sha256')
+    .update(name)
+    .update(await builderCodeHash());
   for (const input of inputs) {
     if (typeof input === 'string') hash.update(input.split(path.sep).slice(-2).join('/')).update(await readFile(input));
     else hash.update(input);
@@ -59,7 +67,8 @@ export async function cachedGraph(name: string, inputs: readonly (string | Uint8
     await rename(temporary, file);
     // Graphs of earlier code or weights are never read again.
     // (`<name>-<hash>.onnx` exactly: dlib-resnet's clean-up leaves dlib-resnet-int8's files alone)
-    for (const old of await readdir(dir)) if (isVersionOf(name, old) && path.join(dir, old) !== file) await rm(path.join(dir, old), { force: true });
+    for (const old of await readdir(dir))
+      if (isVersionOf(name, old) && path.join(dir, old) !== file) await rm(path.join(dir, old), { force: true });
   } catch {
     // A read-only package folder or a full disk: run from memory, as without a cache.
   }

@@ -1,4 +1,12 @@
-import { AttributeType, DataType, encodeModel, type AttributeMessage, type NodeMessage, type TensorMessage, type ValueInfoMessage } from './proto.ts';
+import {
+  AttributeType,
+  DataType,
+  encodeModel,
+  type AttributeMessage,
+  type NodeMessage,
+  type TensorMessage,
+  type ValueInfoMessage,
+} from './proto.ts';
 
 /** The operator set our graphs are written against (every op used exists unchanged since 13). */
 export const OPSET = 13;
@@ -37,7 +45,8 @@ export class OnnxGraph {
   /** A float32 weight. */
   floats(data: Float32Array | readonly number[], dims: readonly number[], name = this.fresh('w')): string {
     const values = data instanceof Float32Array ? data : Float32Array.from(data);
-    if (values.length !== dims.reduce((a, b) => a * b, 1)) throw new RangeError(`${name}: ${values.length} values for shape [${dims.join(', ')}]`);
+    if (values.length !== dims.reduce((a, b) => a * b, 1))
+      throw new RangeError(`${name}: ${values.length} values for shape [${dims.join(', ')}]`);
     this.initializers.push({ name, dims: [...dims], dataType: DataType.FLOAT, rawData: bytesOf(values) });
     return name;
   }
@@ -67,7 +76,12 @@ export class OnnxGraph {
   }
 
   /** Adds a node with one output and returns that output's name. */
-  node(opType: string, inputs: readonly string[], attributes: Record<string, Attribute> = {}, output = this.fresh(opType.toLowerCase())): string {
+  node(
+    opType: string,
+    inputs: readonly string[],
+    attributes: Record<string, Attribute> = {},
+    output = this.fresh(opType.toLowerCase()),
+  ): string {
     this.nodes.push({
       name: output,
       opType,
@@ -98,7 +112,12 @@ export class OnnxGraph {
 function valueInfo(name: string, dims: readonly Dim[]): ValueInfoMessage {
   return {
     name,
-    type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+    type: {
+      tensorType: {
+        elemType: DataType.FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
   };
 }
 

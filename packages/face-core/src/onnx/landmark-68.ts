@@ -25,7 +25,9 @@ export function buildLandmark68(weights: ReadonlyMap<string, Weight>, size = 112
     const data = weight(weights, name, shape);
     const [before, after] = samePadding(h, kh, stride);
     const outChannels = depthwise ? ci : co;
-    const filter = depthwise ? g.floats(depthwiseToOihw(data, shape), [ci, 1, kh, kw]) : g.floats(hwioToOihw(data, shape), [co, ci, kh, kw]);
+    const filter = depthwise
+      ? g.floats(depthwiseToOihw(data, shape), [ci, 1, kh, kw])
+      : g.floats(hwioToOihw(data, shape), [co, ci, kh, kw]);
     const inputs = [x, filter];
     if (bias) inputs.push(g.floats(weight(weights, bias, [outChannels]), [outChannels]));
     const out = g.node('Conv', inputs, {
@@ -43,7 +45,9 @@ export function buildLandmark68(weights: ReadonlyMap<string, Weight>, size = 112
   };
   /** face-api's denseBlock4 (scaling down by 2); the first block starts with a plain conv. */
   const denseBlock = (x: string, h: number, prefix: string, first: boolean): [string, number] => {
-    const [c0, h1] = first ? conv(x, h, `${prefix}/conv0/filters`, 2, false, `${prefix}/conv0/bias`) : separable(x, h, `${prefix}/conv0`, 2);
+    const [c0, h1] = first
+      ? conv(x, h, `${prefix}/conv0/filters`, 2, false, `${prefix}/conv0/bias`)
+      : separable(x, h, `${prefix}/conv0`, 2);
     const out1 = g.node('Relu', [c0]);
     const [out2] = separable(out1, h1, `${prefix}/conv1`, 1);
     const [out3] = separable(g.node('Relu', [g.node('Add', [out1, out2])]), h1, `${prefix}/conv2`, 1);

@@ -27,10 +27,14 @@ const TOLERANCE = 1e-4;
 
 function photos(): string[] {
   const files = [1, 2, 3, 4, 5, 6].map((n) => path.join(packageDir('@vladmandic/face-api'), 'demo', `sample${n}.jpg`));
-  if (hasFaces('seed')) files.push(...['camera_0.jpg', 'camera_1.jpg', 'younes.jpg', 'danielle.png'].map((f) => path.join(facesDir(), 'seed', f)));
+  if (hasFaces('seed'))
+    files.push(...['camera_0.jpg', 'camera_1.jpg', 'younes.jpg', 'danielle.png'].map((f) => path.join(facesDir(), 'seed', f)));
   if (hasFaces('lfw-view1')) {
     const lfw = path.join(facesDir(), 'lfw-view1');
-    for (const person of readdirSync(lfw).filter((p) => !p.includes('.')).sort().slice(0, 6)) {
+    for (const person of readdirSync(lfw)
+      .filter((p) => !p.includes('.'))
+      .sort()
+      .slice(0, 6)) {
       const [first] = readdirSync(path.join(lfw, person)).sort();
       if (first) files.push(path.join(lfw, person, first));
     }
@@ -87,26 +91,33 @@ describe('ONNX networks against their TensorFlow.js twins, on real faces', () =>
     tfjs.dispose();
   });
 
-  it.skipIf(!exactInt8())('dlib ResNet in int8: within 0.04 of float32 on every aligned chip, and the distances between faces kept (skipped without AVX-512 VNNI, where it does not run)', async () => {
-    const [float32, int8] = await Promise.all([loadOnnxDlibResNet(undefined, 'float32'), loadOnnxDlibResNet(undefined, 'int8')]);
-    onTestFinished(() => {
-      float32.dispose();
-      int8.dispose();
-    });
-    const chips = faces.map((f) => f.chip);
-    const pixels = stack(chips);
-    const unit = (raw: Float32Array) => chips.map((_, i) => l2Normalize(Array.from(raw.subarray(i * 128, (i + 1) * 128))));
-    const [a, b] = [unit(await float32.predict(pixels, chips.length)), unit(await int8.predict(pixels, chips.length))];
-    const shifts = a.map((e, i) => l2Distance(e, b[i]!));
-    // Between two faces, as the decisions compare them (thresholds 0.35-0.41).
-    let distanceChange = 0;
-    for (let i = 0; i < a.length; i++) for (let j = i + 1; j < a.length; j++) distanceChange = Math.max(distanceChange, Math.abs(l2Distance(a[i]!, a[j]!) - l2Distance(b[i]!, b[j]!)));
-    console.info(`dlib ResNet int8: ${chips.length} chips, encodings moved ${Math.max(...shifts).toFixed(4)} at most, distances between faces ${distanceChange.toFixed(4)}`);
-    expect(Math.max(...shifts)).toBeLessThan(0.04);
-    expect(distanceChange).toBeLessThan(0.04);
-    // Not the float32 graph again: quantization moves every encoding a little.
-    expect(Math.min(...shifts)).toBeGreaterThan(1e-4);
-  });
+  it.skipIf(!exactInt8())(
+    'dlib ResNet in int8: within 0.04 of float32 on every aligned chip, and the distances between faces kept (skipped without AVX-512 VNNI, where it does not run)',
+    async () => {
+      const [float32, int8] = await Promise.all([loadOnnxDlibResNet(undefined, 'float32'), loadOnnxDlibResNet(undefined, 'int8')]);
+      onTestFinished(() => {
+        float32.dispose();
+        int8.dispose();
+      });
+      const chips = faces.map((f) => f.chip);
+      const pixels = stack(chips);
+      const unit = (raw: Float32Array) => chips.map((_, i) => l2Normalize(Array.from(raw.subarray(i * 128, (i + 1) * 128))));
+      const [a, b] = [unit(await float32.predict(pixels, chips.length)), unit(await int8.predict(pixels, chips.length))];
+      const shifts = a.map((e, i) => l2Distance(e, b[i]!));
+      // Between two faces, as the decisions compare them (thresholds 0.35-0.41).
+      let distanceChange = 0;
+      for (let i = 0; i < a.length; i++)
+        for (let j = i + 1; j < a.length; j++)
+          distanceChange = Math.max(distanceChange, Math.abs(l2Distance(a[i]!, a[j]!) - l2Distance(b[i]!, b[j]!)));
+      console.info(
+        `dlib ResNet int8: ${chips.length} chips, encodings moved ${Math.max(...shifts).toFixed(4)} at most, distances between faces ${distanceChange.toFixed(4)}`,
+      );
+      expect(Math.max(...shifts)).toBeLessThan(0.04);
+      expect(distanceChange).toBeLessThan(0.04);
+      // Not the float32 graph again: quantization moves every encoding a little.
+      expect(Math.min(...shifts)).toBeGreaterThan(1e-4);
+    },
+  );
 
   it('68-point landmarks: the same points on every face crop', async () => {
     const size = DEFAULT_LANDMARK_CONFIG.inputSize;
@@ -133,7 +144,11 @@ describe('ONNX networks against their TensorFlow.js twins, on real faces', () =>
     const windows = images.map((image) => {
       const side = Math.max(image.width, image.height);
       const scale = size / side;
-      return warpToCrop(new ImagePyramid(image), { a: scale, b: 0, tx: ((side - image.width) / 2) * scale, ty: ((side - image.height) / 2) * scale }, size);
+      return warpToCrop(
+        new ImagePyramid(image),
+        { a: scale, b: 0, tx: ((side - image.width) / 2) * scale, ty: ((side - image.height) / 2) * scale },
+        size,
+      );
     });
     const input = stack(windows, (v) => v / 127.5 - 1);
     const [a, b] = [await onnx.predict(input, windows.length), await tfjs.predict(input, windows.length)];
@@ -144,7 +159,9 @@ describe('ONNX networks against their TensorFlow.js twins, on real faces', () =>
     const as = Array.from(a, (v, i) => (i % 17 === 0 ? sigmoid(v) : v / size));
     const bs = Array.from(b, (v, i) => (i % 17 === 0 ? sigmoid(v) : v / size));
     const difference = maxAbsDifference(as, bs);
-    console.info(`BlazeFace: ${windows.length} photos x 896 anchors, max abs difference ${difference.toExponential(2)} (raw outputs ${maxAbsDifference(a, b).toExponential(2)})`);
+    console.info(
+      `BlazeFace: ${windows.length} photos x 896 anchors, max abs difference ${difference.toExponential(2)} (raw outputs ${maxAbsDifference(a, b).toExponential(2)})`,
+    );
     expect(difference).toBeLessThanOrEqual(TOLERANCE);
     onnx.dispose();
     tfjs.dispose();
@@ -155,7 +172,11 @@ describe('ONNX networks against their TensorFlow.js twins, on real faces', () =>
     const windows = images.map((image) => {
       const side = Math.max(image.width, image.height);
       const scale = size / side;
-      return warpToCrop(new ImagePyramid(image), { a: scale, b: 0, tx: ((side - image.width) / 2) * scale, ty: ((side - image.height) / 2) * scale }, size);
+      return warpToCrop(
+        new ImagePyramid(image),
+        { a: scale, b: 0, tx: ((side - image.width) / 2) * scale, ty: ((side - image.height) / 2) * scale },
+        size,
+      );
     });
     const input = stack(windows, (v) => v / 127.5 - 1);
     const outputs: Float32Array[] = [];

@@ -23,7 +23,13 @@ export function quantizeActivation(g: OnnxGraph, x: string, [min, max]: Activati
  * (max |w| -> 127), and its bias as int32 on the scale input x filter (what QLinearConv accumulates in).
  * Returns the dequantized filter and bias tensors, to feed a float Conv node.
  */
-export function quantizeConvWeights(g: OnnxGraph, filters: Float32Array, bias: Float32Array, dims: readonly number[], inputScale: number): { filters: string; bias: string } {
+export function quantizeConvWeights(
+  g: OnnxGraph,
+  filters: Float32Array,
+  bias: Float32Array,
+  dims: readonly number[],
+  inputScale: number,
+): { filters: string; bias: string } {
   const outputs = bias.length;
   const perOutput = filters.length / outputs;
   const q = new Int8Array(filters.length);
@@ -44,7 +50,15 @@ export function quantizeConvWeights(g: OnnxGraph, filters: Float32Array, bias: F
   }
   const axis = { axis: { i: 0 } };
   return {
-    filters: g.node('DequantizeLinear', [g.int8s(q, dims), g.floats(filterScale, [outputs]), g.int8s(new Int8Array(outputs), [outputs])], axis),
-    bias: g.node('DequantizeLinear', [g.int32s(qBias, [outputs]), g.floats(biasScale, [outputs]), g.int32s(new Int32Array(outputs), [outputs])], axis),
+    filters: g.node(
+      'DequantizeLinear',
+      [g.int8s(q, dims), g.floats(filterScale, [outputs]), g.int8s(new Int8Array(outputs), [outputs])],
+      axis,
+    ),
+    bias: g.node(
+      'DequantizeLinear',
+      [g.int32s(qBias, [outputs]), g.floats(biasScale, [outputs]), g.int32s(new Int32Array(outputs), [outputs])],
+      axis,
+    ),
   };
 }

@@ -66,14 +66,21 @@ export interface OnnxNetwork {
 }
 
 /** Creates a session for a model built in memory (see graph.ts) or kept in a file (graph-cache.ts). */
-export async function createOnnxNetwork(model: Uint8Array | string, name: string, options: { threads?: number } = {}): Promise<OnnxNetwork> {
+export async function createOnnxNetwork(
+  model: Uint8Array | string,
+  name: string,
+  options: { threads?: number } = {},
+): Promise<OnnxNetwork> {
   const ort = await loadOnnxRuntime();
   if (!ort) throw new ModelLoadError('onnxruntime-node is not available');
   const sessionOptions = options.threads === undefined ? SESSION_OPTIONS : { ...SESSION_OPTIONS, intraOpNumThreads: options.threads };
   let session: ort.InferenceSession;
   try {
     // Two calls: the overloads for a path and for bytes do not merge.
-    session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
+    session =
+      typeof model === 'string'
+        ? await ort.InferenceSession.create(model, sessionOptions)
+        : await ort.InferenceSession.create(model, sessionOptions);
   } catch (cause) {
     throw new ModelLoadError(`ONNX Runtime refused the ${name} graph`, { cause });
   }

@@ -103,7 +103,8 @@ function decode(spec: WeightSpec, raw: ArrayBuffer): Float32Array | Int32Array {
     return values;
   }
   const { scale, min } = q;
-  if (scale === undefined || min === undefined) throw new ModelLoadError(`weight ${spec.name}: ${q.dtype} quantization without scale and min`);
+  if (scale === undefined || min === undefined)
+    throw new ModelLoadError(`weight ${spec.name}: ${q.dtype} quantization without scale and min`);
   const quantized = q.dtype === 'uint8' ? new Uint8Array(raw) : new Uint16Array(raw);
   // Plain loops: typed arrays' from() with a mapping function is several times slower in V8.
   const values = spec.dtype === 'int32' ? new Int32Array(quantized.length) : new Float32Array(quantized.length);

@@ -3,7 +3,13 @@ import { applyTransform, estimateSimilarityTransform, invertTransform, type Poin
 
 describe('estimateSimilarityTransform', () => {
   const truth = { a: 1.5 * Math.cos(0.3), b: 1.5 * Math.sin(0.3), tx: 12, ty: -7 };
-  const from: Point[] = [[10, 20], [40, 25], [30, 60], [5, 45], [22, 33]];
+  const from: Point[] = [
+    [10, 20],
+    [40, 25],
+    [30, 60],
+    [5, 45],
+    [22, 33],
+  ];
 
   it('recovers a rotation, scale and shift exactly from clean points', () => {
     const to = from.map((p) => applyTransform(truth, p));
@@ -23,6 +29,17 @@ describe('estimateSimilarityTransform', () => {
 
   it('refuses mismatched or degenerate point sets', () => {
     expect(() => estimateSimilarityTransform(from, from.slice(1))).toThrow(/differ in length/);
-    expect(() => estimateSimilarityTransform([[1, 1], [1, 1]], [[0, 0], [1, 1]])).toThrow(/coincide/);
+    expect(() =>
+      estimateSimilarityTransform(
+        [
+          [1, 1],
+          [1, 1],
+        ],
+        [
+          [0, 0],
+          [1, 1],
+        ],
+      ),
+    ).toThrow(/coincide/);
   });
 });

@@ -19,17 +19,30 @@ export function estimateSimilarityTransform(from: readonly Point[], to: readonly
   if (from.length !== to.length) throw new RangeError(`point lists differ in length: ${from.length} vs ${to.length}`);
   const n = from.length;
   if (n < 2) throw new RangeError('a similarity transform needs at least two points');
-  let fx = 0, fy = 0, tx = 0, ty = 0;
+  let fx = 0,
+    fy = 0,
+    tx = 0,
+    ty = 0;
   for (let i = 0; i < n; i++) {
-    fx += from[i]![0]; fy += from[i]![1]; tx += to[i]![0]; ty += to[i]![1];
+    fx += from[i]![0];
+    fy += from[i]![1];
+    tx += to[i]![0];
+    ty += to[i]![1];
   }
-  fx /= n; fy /= n; tx /= n; ty /= n;
+  fx /= n;
+  fy /= n;
+  tx /= n;
+  ty /= n;
   // With centred points p (from) and q (to), the best a, b minimise sum |q - R p|^2:
   // a = sum(p.q) / sum|p|^2,  b = sum(p x q) / sum|p|^2.
-  let dot = 0, cross = 0, norm = 0;
+  let dot = 0,
+    cross = 0,
+    norm = 0;
   for (let i = 0; i < n; i++) {
-    const px = from[i]![0] - fx, py = from[i]![1] - fy;
-    const qx = to[i]![0] - tx, qy = to[i]![1] - ty;
+    const px = from[i]![0] - fx,
+      py = from[i]![1] - fy;
+    const qx = to[i]![0] - tx,
+      qy = to[i]![1] - ty;
     dot += px * qx + py * qy;
     cross += px * qy - py * qx;
     norm += px * px + py * py;

@@ -7,19 +7,73 @@ import { tripletLoss } from './triplet-loss.ts';
 
 describe('tripletLoss (the exercise checks, alpha default 0.2)', () => {
   it('gives alpha when anchor, positive and negative coincide', () => {
-    expect(tripletLoss([[1, 1], [1, 1], [1, 1]], 5)).toBe(5);
+    expect(
+      tripletLoss(
+        [
+          [1, 1],
+          [1, 1],
+          [1, 1],
+        ],
+        5,
+      ),
+    ).toBe(5);
   });
   it('([1,1],[1,1],[0,0]) with alpha 3 gives 1', () => {
-    expect(tripletLoss([[1, 1], [1, 1], [0, 0]], 3)).toBe(1);
+    expect(
+      tripletLoss(
+        [
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ],
+        3,
+      ),
+    ).toBe(1);
   });
   it('([1,1],[0,0],[1,1]) with alpha 0 gives 2', () => {
-    expect(tripletLoss([[1, 1], [0, 0], [1, 1]], 0)).toBe(2);
+    expect(
+      tripletLoss(
+        [
+          [1, 1],
+          [0, 0],
+          [1, 1],
+        ],
+        0,
+      ),
+    ).toBe(2);
   });
   it('all zeros with alpha -2 gives 0 (the hinge clips)', () => {
-    expect(tripletLoss([[0, 0], [0, 0], [0, 0]], -2)).toBe(0);
+    expect(
+      tripletLoss(
+        [
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ],
+        -2,
+      ),
+    ).toBe(0);
   });
   it('sums over a batch of (m, d) encodings', () => {
-    expect(tripletLoss([[[1, 0], [1, 0]], [[1, 0], [1, 0]], [[0, 1], [0, 1]]], 3)).toBe(2);
+    expect(
+      tripletLoss(
+        [
+          [
+            [1, 0],
+            [1, 0],
+          ],
+          [
+            [1, 0],
+            [1, 0],
+          ],
+          [
+            [0, 1],
+            [0, 1],
+          ],
+        ],
+        3,
+      ),
+    ).toBe(2);
   });
   it('defaults alpha to 0.2 and accepts typed arrays and tensors', () => {
     expect(tripletLoss([new Float32Array([1, 0]), new Float32Array([1, 0]), new Float32Array([1, 0])])).toBeCloseTo(0.2, 12);
@@ -29,7 +83,16 @@ describe('tripletLoss (the exercise checks, alpha default 0.2)', () => {
   });
   it('refuses triplets of mismatched shapes', () => {
     expect(() => tripletLoss([[[1, 1]], [[1, 1, 1]], [[1, 1]]])).toThrow(/one shape/);
-    expect(() => tripletLoss([[[1, 1], [1, 1]], [[1, 1]], [[1, 1]]])).toThrow(/one shape/);
+    expect(() =>
+      tripletLoss([
+        [
+          [1, 1],
+          [1, 1],
+        ],
+        [[1, 1]],
+        [[1, 1]],
+      ]),
+    ).toThrow(/one shape/);
   });
 
   it('works straight after import in a fresh process, with no backend initialised', () => {

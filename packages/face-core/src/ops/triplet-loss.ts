@@ -33,15 +33,15 @@ export function squaredDistance(a: ArrayLike<number>, b: ArrayLike<number>): num
 }
 
 function asRows(value: EncodingBatch): ArrayLike<number>[] {
-  const v = (typeof (value as { arraySync?: unknown }).arraySync === 'function' ? (value as { arraySync(): unknown }).arraySync() : value) as
-    | ArrayLike<number>
-    | ArrayLike<ArrayLike<number>>
-    | number;
+  const v = (
+    typeof (value as { arraySync?: unknown }).arraySync === 'function' ? (value as { arraySync(): unknown }).arraySync() : value
+  ) as ArrayLike<number> | ArrayLike<ArrayLike<number>> | number;
   if (typeof v === 'number') throw new RangeError('an encoding must have at least one dimension');
   if (v.length > 0 && typeof v[0] === 'number') return [v as ArrayLike<number>];
   const rows = Array.from(v as ArrayLike<ArrayLike<number>>);
   for (const row of rows) {
-    if (typeof row !== 'object' || row === null || (row.length > 0 && typeof row[0] !== 'number')) throw new RangeError('encodings must be (d) or (m, d)');
+    if (typeof row !== 'object' || row === null || (row.length > 0 && typeof row[0] !== 'number'))
+      throw new RangeError('encodings must be (d) or (m, d)');
   }
   return rows;
 }

@@ -30,7 +30,9 @@ export async function loadActiveModel(prisma: Prisma): Promise<ActiveModel> {
   // A head learned on another encoder's encodings (a record edited by hand; moves drop the head) would
   // compare encodings it was never trained on: the start stops here instead.
   if (head.encoderModelId !== ENCODER_MODEL_ID) {
-    throw new Error(`the active model's head was trained on ${head.encoderModelId}, but this database's encoder is ${ENCODER_MODEL_ID}: facegate models encoder --drop-head makes the encoder alone active`);
+    throw new Error(
+      `the active model's head was trained on ${head.encoderModelId}, but this database's encoder is ${ENCODER_MODEL_ID}: facegate models encoder --drop-head makes the encoder alone active`,
+    );
   }
   return { model: record.model, head };
 }
@@ -57,10 +59,17 @@ export function createHeads(prisma: Prisma) {
     } catch (error) {
       throw new InvalidInputError(`not a usable head: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (checked.encoderModelId !== ENCODER_MODEL_ID) throw new InvalidInputError(`the head was trained on ${checked.encoderModelId}; this deployment's encoder is ${ENCODER_MODEL_ID}`);
+    if (checked.encoderModelId !== ENCODER_MODEL_ID)
+      throw new InvalidInputError(`the head was trained on ${checked.encoderModelId}; this deployment's encoder is ${ENCODER_MODEL_ID}`);
     return prisma.modelHead.upsert({
       where: { id: checked.id },
-      create: { id: checked.id, modelId: checked.modelId, encoderModelId: checked.encoderModelId, artefact: JSON.stringify(artefact), source },
+      create: {
+        id: checked.id,
+        modelId: checked.modelId,
+        encoderModelId: checked.encoderModelId,
+        artefact: JSON.stringify(artefact),
+        source,
+      },
       update: {},
     });
   }
@@ -72,7 +81,8 @@ export function createHeads(prisma: Prisma) {
       if (!record.headId) return { model: ENCODER_MODEL_ID, head: null };
       const h = await head(record.headId);
       // Its encodings would be compared with this encoder's probes: never.
-      if (h.encoderModelId !== ENCODER_MODEL_ID) throw new InvalidInputError(`the head was trained on ${h.encoderModelId}; this deployment's encoder is ${ENCODER_MODEL_ID}`);
+      if (h.encoderModelId !== ENCODER_MODEL_ID)
+        throw new InvalidInputError(`the head was trained on ${h.encoderModelId}; this deployment's encoder is ${ENCODER_MODEL_ID}`);
       return { model: h.modelId, head: h };
     },
     /** Stores a head artefact (JSON text, as `facegate train` writes it). */

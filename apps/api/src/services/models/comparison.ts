@@ -1,4 +1,11 @@
-import { decideIdentification, decideVerification, ENCODER_MODEL_ID, GalleryMatrix, type DecisionConfig, type FaceDecision } from '@facegate/face-core';
+import {
+  decideIdentification,
+  decideVerification,
+  ENCODER_MODEL_ID,
+  GalleryMatrix,
+  type DecisionConfig,
+  type FaceDecision,
+} from '@facegate/face-core';
 import { decodeEncoding } from '../../db/codecs.ts';
 import { searchWithHead, type ActiveModel } from '../../recognizer/gallery.ts';
 import type { Heads } from './active-model.ts';
@@ -40,7 +47,16 @@ export interface ModelComparison {
   readonly refusedToAccepted: number;
   readonly personChanged: number;
   /** Each replayed attempt: its id, and the face decision under each model. */
-  readonly changes: readonly { eventId: string; kind: string; before: Outcome; after: Outcome; beforePersonId: string | null; afterPersonId: string | null; beforeDistance: number | null; afterDistance: number | null }[];
+  readonly changes: readonly {
+    eventId: string;
+    kind: string;
+    before: Outcome;
+    after: Outcome;
+    beforePersonId: string | null;
+    afterPersonId: string | null;
+    beforeDistance: number | null;
+    afterDistance: number | null;
+  }[];
 }
 
 /**
@@ -49,7 +65,11 @@ export interface ModelComparison {
  * a time), then decided against each model's gallery with today's settings. Face decisions only: the
  * access policy, liveness and second factor are left aside.
  */
-export async function compareModels(deps: ModelsDeps & { heads: Heads; config: DecisionConfig }, headId: string | null, last = 200): Promise<ModelComparison> {
+export async function compareModels(
+  deps: ModelsDeps & { heads: Heads; config: DecisionConfig },
+  headId: string | null,
+  last = 200,
+): Promise<ModelComparison> {
   const { prisma, cipher, recognizer, gallery, config } = deps;
   const candidate = await deps.heads.activeModelOf({ headId });
   const current: ActiveModel = { model: gallery.model, head: gallery.head };
@@ -64,10 +84,17 @@ export async function compareModels(deps: ModelsDeps & { heads: Heads; config: D
     const byPerson = new Map<string, number[][]>();
     let missing = 0;
     for (const s of samples) {
-      const versions = new Map<string, Uint8Array>([[s.model, s.encoding], ...s.encodings.filter((e) => e.source !== 'failed').map((e) => [e.model, e.encoding] as const)]);
+      const versions = new Map<string, Uint8Array>([
+        [s.model, s.encoding],
+        ...s.encodings.filter((e) => e.source !== 'failed').map((e) => [e.model, e.encoding] as const),
+      ]);
       const own = versions.get(m.model);
       const encoder = versions.get(ENCODER_MODEL_ID);
-      const encoding = own ? decodeEncoding(cipher.open(own)) : encoder && m.head ? m.head.apply(decodeEncoding(cipher.open(encoder))) : null;
+      const encoding = own
+        ? decodeEncoding(cipher.open(own))
+        : encoder && m.head
+          ? m.head.apply(decodeEncoding(cipher.open(encoder)))
+          : null;
       if (!encoding) {
         missing++;
         continue;
@@ -99,7 +126,10 @@ export async function compareModels(deps: ModelsDeps & { heads: Heads; config: D
     }
     const probe = [{ encoding: result.faces[0]!.encoding, quality: result.faces[0]!.quality }];
     const decisions = galleries.map((g, i) => {
-      const d = event.kind === 'verify' ? decideVerification(probe, event.claimedPersonId!, g.search, config) : decideIdentification(probe, g.search, config);
+      const d =
+        event.kind === 'verify'
+          ? decideVerification(probe, event.claimedPersonId!, g.search, config)
+          : decideIdentification(probe, g.search, config);
       const r = replays[i]!;
       const outcome = OUTCOME[d.outcome];
       if (outcome === 'accepted') r.accepted++;
@@ -110,9 +140,23 @@ export async function compareModels(deps: ModelsDeps & { heads: Heads; config: D
       return { outcome, person: outcome === 'accepted' ? d.identity : null, distance: d.distance };
     });
     const [before, after] = decisions as [(typeof decisions)[number], (typeof decisions)[number]];
-    changes.push({ eventId: event.id, kind: event.kind, before: before.outcome, after: after.outcome, beforePersonId: before.person, afterPersonId: after.person, beforeDistance: before.distance, afterDistance: after.distance });
+    changes.push({
+      eventId: event.id,
+      kind: event.kind,
+      before: before.outcome,
+      after: after.outcome,
+      beforePersonId: before.person,
+      afterPersonId: after.person,
+      beforeDistance: before.distance,
+      afterDistance: after.distance,
+    });
   }
-  const replayOf = (i: 0 | 1, m: ActiveModel): ModelReplay => ({ model: m.model, ...replays[i]!, histogram: histogram(replays[i]!.distances), samplesMissing: galleries[i].missing });
+  const replayOf = (i: 0 | 1, m: ActiveModel): ModelReplay => ({
+    model: m.model,
+    ...replays[i]!,
+    histogram: histogram(replays[i]!.distances),
+    samplesMissing: galleries[i].missing,
+  });
   return {
     current: replayOf(0, current),
     candidate: replayOf(1, candidate),

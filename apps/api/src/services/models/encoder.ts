@@ -28,7 +28,10 @@ export async function chooseEncoder(prisma: Prisma, requested: EncoderPrecision 
     recorded = (await prisma.setting.findUniqueOrThrow({ where: { key: ENCODER_MODEL_KEY } })).value;
   }
   const precision = precisionOfModel(recorded);
-  if (!precision) throw new Error(`this database's faces are encoded with ${recorded}, which this version does not compute: move it to an encoder it has (facegate models encoder int8|float32), which re-encodes every face`);
+  if (!precision)
+    throw new Error(
+      `this database's faces are encoded with ${recorded}, which this version does not compute: move it to an encoder it has (facegate models encoder int8|float32), which re-encodes every face`,
+    );
   if (requested && requested !== precision) {
     throw new Error(
       `this database's faces are encoded with ${recorded}, and FACEGATE_ENCODER_PRECISION asks for ${requested}: unset it, or move the database first (facegate models encoder ${requested}), which re-encodes every face`,
@@ -65,18 +68,41 @@ async function encoderInUse(prisma: Prisma): Promise<string | null> {
  * instances, once restarted, re-encode every face from its stored
  * photo in the background; until theirs is done, people are not recognised. Logged as a setting change.
  */
-export async function moveEncoder(prisma: Prisma, target: string, adminId: string | null, options: { dropHead?: boolean; now?: Date } = {}): Promise<{ from: string | null; to: string; faces: number; droppedHead: string | null }> {
+export async function moveEncoder(
+  prisma: Prisma,
+  target: string,
+  adminId: string | null,
+  options: { dropHead?: boolean; now?: Date } = {},
+): Promise<{ from: string | null; to: string; faces: number; droppedHead: string | null }> {
   const now = options.now ?? new Date();
   const active = await readActiveModel(prisma);
   // A head applies to its own encoder's encodings: the move makes the encoder alone active, said aloud.
-  if (active.headId && !options.dropHead) throw new InvalidInputError(`a head is the active model (${active.model}); the move makes the encoder alone the active model: pass --drop-head to move anyway`);
+  if (active.headId && !options.dropHead)
+    throw new InvalidInputError(
+      `a head is the active model (${active.model}); the move makes the encoder alone the active model: pass --drop-head to move anyway`,
+    );
   const from = (await prisma.setting.findUnique({ where: { key: ENCODER_MODEL_KEY } }))?.value ?? null;
   const value = JSON.stringify({ model: target, headId: null } satisfies ActiveModelRecord);
   await prisma.$transaction([
-    prisma.modelChange.updateMany({ where: { status: 'running' }, data: { status: 'cancelled', finishedAt: now, claimedBy: null, claimedUntil: null } }),
-    prisma.setting.upsert({ where: { key: ENCODER_MODEL_KEY }, create: { key: ENCODER_MODEL_KEY, value: target }, update: { value: target } }),
+    prisma.modelChange.updateMany({
+      where: { status: 'running' },
+      data: { status: 'cancelled', finishedAt: now, claimedBy: null, claimedUntil: null },
+    }),
+    prisma.setting.upsert({
+      where: { key: ENCODER_MODEL_KEY },
+      create: { key: ENCODER_MODEL_KEY, value: target },
+      update: { value: target },
+    }),
     prisma.setting.upsert({ where: { key: ACTIVE_MODEL_KEY }, create: { key: ACTIVE_MODEL_KEY, value }, update: { value } }),
-    prisma.settingChange.create({ data: { adminId, key: ENCODER_MODEL_KEY, oldValue: JSON.stringify(from), newValue: JSON.stringify(target), model: from ?? active.model } }),
+    prisma.settingChange.create({
+      data: {
+        adminId,
+        key: ENCODER_MODEL_KEY,
+        oldValue: JSON.stringify(from),
+        newValue: JSON.stringify(target),
+        model: from ?? active.model,
+      },
+    }),
   ]);
   return { from, to: target, faces: await prisma.faceSample.count(), droppedHead: active.headId };
 }
@@ -87,7 +113,10 @@ export function watchEncoderMove(prisma: Prisma) {
   async function moved(): Promise<boolean> {
     const recorded = (await prisma.setting.findUnique({ where: { key: ENCODER_MODEL_KEY } }))?.value;
     if (recorded === undefined || recorded === ENCODER_MODEL_ID) return false;
-    if (!movedWarned) console.warn(`facegate models: the database moved to the encoder ${recorded}; this process encodes with ${ENCODER_MODEL_ID} and re-encodes nothing until it is restarted`);
+    if (!movedWarned)
+      console.warn(
+        `facegate models: the database moved to the encoder ${recorded}; this process encodes with ${ENCODER_MODEL_ID} and re-encodes nothing until it is restarted`,
+      );
     movedWarned = true;
     return true;
   }
@@ -95,7 +124,10 @@ export function watchEncoderMove(prisma: Prisma) {
     moved,
     /** A change or a training asked of an instance whose database moved would run on the old encoder: refused. */
     async refuseIfMoved(): Promise<void> {
-      if (await moved()) throw new InvalidInputError(`the database moved to another encoder; this instance still runs ${ENCODER_MODEL_ID}: restart it first`);
+      if (await moved())
+        throw new InvalidInputError(
+          `the database moved to another encoder; this instance still runs ${ENCODER_MODEL_ID}: restart it first`,
+        );
     },
   };
 }

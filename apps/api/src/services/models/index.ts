@@ -42,10 +42,22 @@ export function createModelsService(
   },
 ) {
   const { prisma, gallery } = deps;
-  const instance: ModelsInstance = { me: randomUUID(), leaseMs: deps.options?.leaseMs ?? 30_000, now: deps.now ?? (() => new Date()), stopping: false };
+  const instance: ModelsInstance = {
+    me: randomUUID(),
+    leaseMs: deps.options?.leaseMs ?? 30_000,
+    now: deps.now ?? (() => new Date()),
+    stopping: false,
+  };
   const heads = createHeads(prisma);
   const encoderMove = watchEncoderMove(prisma);
-  const job = createReencodeJob({ ...deps, instance, heads, encoderMove, pollMs: deps.options?.pollMs ?? 5_000, batch: deps.options?.batch ?? 8 });
+  const job = createReencodeJob({
+    ...deps,
+    instance,
+    heads,
+    encoderMove,
+    pollMs: deps.options?.pollMs ?? 5_000,
+    batch: deps.options?.batch ?? 8,
+  });
   const training = createTraining({ ...deps, instance, heads, encoderMove, trainingRoot: deps.options?.trainingRoot });
 
   return {

@@ -40,11 +40,16 @@ export function createReencodeJob(
     const sample = await prisma.faceSample.findUnique({ where: { id: sampleId }, select: { original: true, thumbnail: true } });
     if (!sample) return true; // deleted meanwhile
     const face = await encoderEncoding(deps, instance, sample);
-    if (face && face.model !== (target.head?.encoderModelId ?? target.model)) throw new Error(`the recognizer's encoder is ${face.model}, the target model needs ${target.head?.encoderModelId ?? target.model}`);
+    if (face && face.model !== (target.head?.encoderModelId ?? target.model))
+      throw new Error(`the recognizer's encoder is ${face.model}, the target model needs ${target.head?.encoderModelId ?? target.model}`);
     const encoding = face ? (target.head ? target.head.apply(face.encoding) : face.encoding) : null;
     const data = { encoding: encoding ? cipher.seal(encodeEncoding(encoding)) : new Uint8Array(0), source: face ? face.source : 'failed' };
     try {
-      await prisma.sampleEncoding.upsert({ where: { sampleId_model: { sampleId, model: target.model } }, create: { sampleId, model: target.model, ...data }, update: {} });
+      await prisma.sampleEncoding.upsert({
+        where: { sampleId_model: { sampleId, model: target.model } },
+        create: { sampleId, model: target.model, ...data },
+        update: {},
+      });
     } catch (error) {
       // The sample was erased while it was being encoded: nothing to keep.
       if (!(await prisma.faceSample.findUnique({ where: { id: sampleId }, select: { id: true } }))) return true;
@@ -76,7 +81,12 @@ export function createReencodeJob(
         data: { ...counts, claimedUntil: new Date(now().getTime() + leaseMs) },
       });
       if (held.count !== 1) return; // cancelled, or taken over after a stall
-      const pending = await prisma.faceSample.findMany({ where: lacking(target.model), orderBy: { id: 'asc' }, take: batch, select: { id: true } });
+      const pending = await prisma.faceSample.findMany({
+        where: lacking(target.model),
+        orderBy: { id: 'asc' },
+        take: batch,
+        select: { id: true },
+      });
       if (pending.length === 0) return switchTo(changeId, change, target);
       for (const { id } of pending) {
         if (instance.stopping) return;
@@ -118,7 +128,11 @@ export function createReencodeJob(
       if (change) {
         const at = now();
         const claimed = await prisma.modelChange.updateMany({
-          where: { id: change.id, status: 'running', OR: [{ claimedBy: null }, { claimedUntil: null }, { claimedUntil: { lt: at } }, { claimedBy: me }] },
+          where: {
+            id: change.id,
+            status: 'running',
+            OR: [{ claimedBy: null }, { claimedUntil: null }, { claimedUntil: { lt: at } }, { claimedBy: me }],
+          },
           data: { claimedBy: me, claimedUntil: new Date(at.getTime() + leaseMs) },
         });
         if (claimed.count === 1) await run(change.id);
@@ -130,7 +144,11 @@ export function createReencodeJob(
       // after a move of encoder every sample is one (one batch per poll re-encoded 1.7 a second).
       // Doors go first: each re-encoding waits while photos queue for a worker (encoderEncoding).
       while (!instance.stopping) {
-        const stragglers = await prisma.faceSample.findMany({ where: lacking(active.model), take: batch, select: { id: true, personId: true } });
+        const stragglers = await prisma.faceSample.findMany({
+          where: lacking(active.model),
+          take: batch,
+          select: { id: true, personId: true },
+        });
         if (stragglers.length === 0) break;
         for (const { id } of stragglers) if (!instance.stopping) await reencode(id, active);
         const ids = [...new Set(stragglers.map((s) => s.personId))];
@@ -165,9 +183,22 @@ export function createReencodeJob(
       if (runningChange?.toModel === target.model) return runningChange;
       if (!runningChange && current.model === target.model) throw new InvalidInputError(`${target.model} is the active model already`);
       const [, , created] = await prisma.$transaction([
-        prisma.modelChange.updateMany({ where: { status: 'running' }, data: { status: 'cancelled', finishedAt: now(), claimedBy: null, claimedUntil: null } }),
-        prisma.settingChange.create({ data: { adminId, key: 'model', oldValue: JSON.stringify(current), newValue: JSON.stringify({ model: target.model, headId }), model: current.model } }),
-        prisma.modelChange.create({ data: { adminId, fromModel: current.model, toModel: target.model, headId, ...(await progress(target.model)) } }),
+        prisma.modelChange.updateMany({
+          where: { status: 'running' },
+          data: { status: 'cancelled', finishedAt: now(), claimedBy: null, claimedUntil: null },
+        }),
+        prisma.settingChange.create({
+          data: {
+            adminId,
+            key: 'model',
+            oldValue: JSON.stringify(current),
+            newValue: JSON.stringify({ model: target.model, headId }),
+            model: current.model,
+          },
+        }),
+        prisma.modelChange.create({
+          data: { adminId, fromModel: current.model, toModel: target.model, headId, ...(await progress(target.model)) },
+        }),
       ]);
       void tick();
       return created;
@@ -177,7 +208,9 @@ export function createReencodeJob(
     async *watchChange(id: string | null, everyMs = 1_000) {
       let last = '';
       for (;;) {
-        const change = id ? await prisma.modelChange.findUnique({ where: { id } }) : await prisma.modelChange.findFirst({ where: { status: 'running' }, orderBy: { createdAt: 'desc' } });
+        const change = id
+          ? await prisma.modelChange.findUnique({ where: { id } })
+          : await prisma.modelChange.findFirst({ where: { status: 'running' }, orderBy: { createdAt: 'desc' } });
         if (!change) return;
         id = change.id;
         const seen = `${change.status} ${change.done} ${change.total} ${change.failed}`;
@@ -191,7 +224,10 @@ export function createReencodeJob(
     },
 
     async cancelChange(id: string) {
-      const done = await prisma.modelChange.updateMany({ where: { id, status: 'running' }, data: { status: 'cancelled', finishedAt: now(), claimedBy: null, claimedUntil: null } });
+      const done = await prisma.modelChange.updateMany({
+        where: { id, status: 'running' },
+        data: { status: 'cancelled', finishedAt: now(), claimedBy: null, claimedUntil: null },
+      });
       if (done.count !== 1) throw new NotFoundError('running model change');
       return prisma.modelChange.findUniqueOrThrow({ where: { id } });
     },

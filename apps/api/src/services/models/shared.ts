@@ -27,8 +27,15 @@ export async function afterTheDoors(recognizer: Recognizer, stopped: () => boole
 }
 
 /** The encoder's encoding of a stored photo (the enrolment photo, else the aligned chip), on the pool. */
-export async function encoderEncoding(deps: Pick<ModelsDeps, 'cipher' | 'recognizer'>, instance: ModelsInstance, sample: { original: Uint8Array | null; thumbnail: Uint8Array }) {
-  for (const [source, sealed] of [['original', sample.original], ['thumbnail', sample.thumbnail]] as const) {
+export async function encoderEncoding(
+  deps: Pick<ModelsDeps, 'cipher' | 'recognizer'>,
+  instance: ModelsInstance,
+  sample: { original: Uint8Array | null; thumbnail: Uint8Array },
+) {
+  for (const [source, sealed] of [
+    ['original', sample.original],
+    ['thumbnail', sample.thumbnail],
+  ] as const) {
     if (!sealed) continue;
     await afterTheDoors(deps.recognizer, () => instance.stopping);
     const result = await deps.recognizer.analyze({ image: deps.cipher.open(sealed), faces: 'largest' });

@@ -22,7 +22,8 @@ export type DoorSettings = Awaited<ReturnType<typeof atDoor>>;
  * door, an unknown door. Returns the door the attempt is recorded at.
  */
 async function admit(deps: RecognitionDeps, viewer: Viewer, scope: Scope, requested: string | null | undefined): Promise<string | null> {
-  const doorExists = async (id: string | null | undefined) => (id ? (await deps.prisma.door.findUnique({ where: { id }, select: { id: true } })) !== null : false);
+  const doorExists = async (id: string | null | undefined) =>
+    id ? (await deps.prisma.door.findUnique({ where: { id }, select: { id: true } })) !== null : false;
   const boundDoor = viewer.kind === 'apiKey' || viewer.kind === 'anonymous' ? (viewer.doorId ?? null) : null;
   const refuse = async (reason: string, error: Error) => {
     throw refusal(reason, error, { doorId: boundDoor ?? ((await doorExists(requested)) ? requested! : null) });
@@ -44,13 +45,20 @@ async function admit(deps: RecognitionDeps, viewer: Viewer, scope: Scope, reques
  * The start of an attempt at a door, verification or identification: the caller admitted, the door's
  * settings read, the frames counted, the rate limit applied. Each refusal ends the attempt (audited).
  */
-export async function enterDoor(deps: RecognitionDeps, attempt: Attempt, viewer: Viewer, scope: Scope, input: { doorId?: string | null; images: readonly ImageInput[] }) {
+export async function enterDoor(
+  deps: RecognitionDeps,
+  attempt: Attempt,
+  viewer: Viewer,
+  scope: Scope,
+  input: { doorId?: string | null; images: readonly ImageInput[] },
+) {
   const doorId = await admit(deps, viewer, scope, input.doorId);
   const local = await atDoor(deps, doorId);
   // The door's name was read with its rules: the audit need not read it again.
   attempt.set({ threshold: local.threshold, doorId, ...(local.rules ? { doorLabel: local.rules.name } : {}) });
   const frames = input.images.length;
-  if (frames === 0 || frames > MAX_FRAMES) throw refusal('invalid_input', new InvalidInputError(`send one photo or a burst of 2 to ${MAX_FRAMES} frames, not ${frames}`));
+  if (frames === 0 || frames > MAX_FRAMES)
+    throw refusal('invalid_input', new InvalidInputError(`send one photo or a burst of 2 to ${MAX_FRAMES} frames, not ${frames}`));
   const retryAfter = await deps.rateLimits.consume(viewer, doorId);
   if (retryAfter !== null) throw refusal('rate_limited', new RateLimitedError(retryAfter));
   return { doorId, local };

@@ -1,4 +1,11 @@
-import { checkQuality, fuseLivenessScores, livenessVerdict, type DecisionConfig, type LivenessPoints, type LivenessVerdict } from '@facegate/face-core';
+import {
+  checkQuality,
+  fuseLivenessScores,
+  livenessVerdict,
+  type DecisionConfig,
+  type LivenessPoints,
+  type LivenessVerdict,
+} from '@facegate/face-core';
 import { BusyError, FaceRejectedError, UnavailableError, type FaceRejectionCode } from '../../errors.ts';
 import { isQueueFull, isWorkerExit } from '../../recognizer/pool.ts';
 import type { DoorFrame } from '../adaptive-templates.ts';
@@ -28,12 +35,14 @@ async function analyze(deps: RecognitionDeps, bytes: Uint8Array, liveness: boole
     // Probes compare only with encodings of their own encoder (the gallery's, under its head if any);
     // a mismatch is a fault, audited and answered as one.
     const encoder = deps.gallery.head?.encoderModelId ?? deps.gallery.model;
-    if (result.ok && result.model !== encoder) throw new Error(`the probe was encoded with ${result.model}; the gallery holds ${encoder}'s encodings`);
+    if (result.ok && result.model !== encoder)
+      throw new Error(`the probe was encoded with ${result.model}; the gallery holds ${encoder}'s encodings`);
     return result;
   } catch (error) {
     if (isQueueFull(error)) throw refusal('busy', new BusyError(1));
     // The worker thread died under this photo (piscina replaces it): the door may simply retry.
-    if (isWorkerExit(error)) throw refusal('internal_error', new UnavailableError('the face engine stopped during this attempt (it was restarted): retry'));
+    if (isWorkerExit(error))
+      throw refusal('internal_error', new UnavailableError('the face engine stopped during this attempt (it was restarted): retry'));
     throw refusal('internal_error', error as Error);
   }
 }
@@ -42,7 +51,12 @@ async function analyze(deps: RecognitionDeps, bytes: Uint8Array, liveness: boole
  * Runs the face engine on every frame. Frames without a usable face are left out; when none has one,
  * the attempt ends as a Refusal (an error, answered as the first frame's typed error).
  */
-export async function probe(deps: RecognitionDeps, images: readonly ImageInput[], points: LivenessPoints | null, gates: DecisionConfig['gates']): Promise<Probe> {
+export async function probe(
+  deps: RecognitionDeps,
+  images: readonly ImageInput[],
+  points: LivenessPoints | null,
+  gates: DecisionConfig['gates'],
+): Promise<Probe> {
   const faces: DoorFrame[] = [];
   const photos: PhotoFaces[] = [];
   // The liveness score of each face in `faces` that passed the quality gates (undefined otherwise).
@@ -77,7 +91,10 @@ export async function probe(deps: RecognitionDeps, images: readonly ImageInput[]
   const photoFaces = serializePhotoFaces(photos[0] ?? null);
   if (faces.length === 0 || !thumbnail) {
     const code = failure?.code ?? 'NO_FACE';
-    throw new Refusal({ decision: 'error', reason: code.toLowerCase(), model, framesUsed: 0, photoFaces }, (event) => new FaceRejectedError(code, failure?.message ?? 'no face found', event.id));
+    throw new Refusal(
+      { decision: 'error', reason: code.toLowerCase(), model, framesUsed: 0, photoFaces },
+      (event) => new FaceRejectedError(code, failure?.message ?? 'no face found', event.id),
+    );
   }
   // A burst is live when most of its frames look live (fuseLivenessScores gives the measurements).
   const liveness = fuseLivenessScores(frameLiveness.filter((v) => v !== undefined));

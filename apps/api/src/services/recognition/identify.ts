@@ -9,7 +9,13 @@ import type { IdentifyInput, RecognitionDeps, RecognitionOutcome } from './types
 /** Identification (1:K): who is this, among everyone enrolled? One attempt, one audit event. */
 export function identify(deps: RecognitionDeps, viewer: Viewer, input: IdentifyInput): Promise<RecognitionOutcome> {
   const { gallery } = deps;
-  const attempt = new Attempt({ kind: 'identify', ...actorOf(viewer), doorId: null, threshold: deps.settings.current().threshold, frames: input.images.length });
+  const attempt = new Attempt({
+    kind: 'identify',
+    ...actorOf(viewer),
+    doorId: null,
+    threshold: deps.settings.current().threshold,
+    frames: input.images.length,
+  });
   return runAttempt(deps.audit, attempt, async () => {
     const { doorId, local } = await enterDoor(deps, attempt, viewer, 'identify', input);
     const face = await probe(deps, input.images, local.livenessPoints, local.config.gates);
@@ -24,6 +30,9 @@ export function identify(deps: RecognitionDeps, viewer: Viewer, input: IdentifyI
     const rival = decision.rival ? gallery.get(decision.rival.identity) : undefined;
     const { accepted, answer } = await settle(deps, attempt, { decision, doorId, local, face, person: nearest, rival });
     const count = Math.max(1, Math.min(input.candidates ?? 5, 20));
-    return answer(accepted, decision.candidates.slice(0, count).map((c) => ({ personId: c.identity, distance: c.distance })));
+    return answer(
+      accepted,
+      decision.candidates.slice(0, count).map((c) => ({ personId: c.identity, distance: c.distance })),
+    );
   });
 }

@@ -9,7 +9,9 @@ import { PIN_LOCKOUT_TRIES, PIN_TRIES, STEP_UP_SECONDS, type Decision, type Reco
 
 /** Who may complete a step-up: the person recognised, and for an ambiguous identification the rival too. */
 function stepUpPeople(event: RecognitionEventRow): string[] {
-  return [event.stepUpPersonId, event.kind === 'identify' && event.reason === 'ambiguous' ? event.rivalPersonId : null].filter((id): id is string => !!id);
+  return [event.stepUpPersonId, event.kind === 'identify' && event.reason === 'ambiguous' ? event.rivalPersonId : null].filter(
+    (id): id is string => !!id,
+  );
 }
 
 /** PIN tries left in a step-up, or null when nobody it could complete for has a PIN. */
@@ -28,12 +30,19 @@ export async function pinTriesLeft(prisma: Prisma, event: RecognitionEventRow): 
 export async function completeStepUp(deps: RecognitionDeps, viewer: Viewer, attemptId: string, pin: string): Promise<RecognitionOutcome> {
   const { prisma, audit, policy } = deps;
   const event = await audit.get(attemptId);
-  const own = event && (viewer.kind === 'apiKey' ? event.apiKeyId === viewer.id : viewer.kind === 'admin' ? event.adminId === viewer.id : false);
+  const own =
+    event && (viewer.kind === 'apiKey' ? event.apiKeyId === viewer.id : viewer.kind === 'admin' ? event.adminId === viewer.id : false);
   if (!event || !own || !can(viewer, event.kind as Scope)) {
     // A PIN sent for an attempt that is not the caller's is an attempt at a door of its own: audited,
     // and answered "not found", which does not tell a stranger which attempts exist.
     const doorId = viewer.kind === 'apiKey' || viewer.kind === 'anonymous' ? (viewer.doorId ?? null) : null;
-    const attempt = new Attempt({ kind: event?.kind === 'identify' ? 'identify' : 'verify', ...actorOf(viewer), doorId, threshold: deps.settings.current().threshold, frames: 0 });
+    const attempt = new Attempt({
+      kind: event?.kind === 'identify' ? 'identify' : 'verify',
+      ...actorOf(viewer),
+      doorId,
+      threshold: deps.settings.current().threshold,
+      frames: 0,
+    });
     return runAttempt(deps.audit, attempt, () => Promise.reject(refusal('unknown_attempt', new NotFoundError('step-up attempt'))));
   }
   if (event.decision !== 'step_up' || event.completedAt) throw new InvalidInputError('this attempt is not waiting for a second factor');
@@ -50,10 +59,22 @@ export async function completeStepUp(deps: RecognitionDeps, viewer: Viewer, atte
     event: done,
     pinTriesLeft: triesLeft,
   });
-  const finish = async (decision: Decision, reason: string, tries: number, decided: { id: string; name: string } | null = null, reserved = false) => {
+  const finish = async (
+    decision: Decision,
+    reason: string,
+    tries: number,
+    decided: { id: string; name: string } | null = null,
+    reserved = false,
+  ) => {
     const done = await audit.complete(
       event.id,
-      { decision: decision as 'accepted' | 'refused' | 'step_up', reason, pinTries: tries, decidedPersonId: decided?.id ?? null, decidedLabel: decided?.name ?? null },
+      {
+        decision: decision as 'accepted' | 'refused' | 'step_up',
+        reason,
+        pinTries: tries,
+        decidedPersonId: decided?.id ?? null,
+        decidedLabel: decided?.name ?? null,
+      },
       undefined,
       reserved,
     );
@@ -63,7 +84,10 @@ export async function completeStepUp(deps: RecognitionDeps, viewer: Viewer, atte
 
   const at = deps.now();
   if (at.getTime() - event.createdAt.getTime() > STEP_UP_SECONDS * 1000) return finish('refused', 'step_up_expired', event.pinTries + 1);
-  const people = await prisma.person.findMany({ where: { id: { in: stepUpPeople(event) }, pinHash: { not: null } }, select: { id: true, name: true, pinHash: true } });
+  const people = await prisma.person.findMany({
+    where: { id: { in: stepUpPeople(event) }, pinHash: { not: null } },
+    select: { id: true, name: true, pinHash: true },
+  });
   if (people.length === 0) return finish('refused', 'no_second_factor', event.pinTries + 1);
   // The try is counted before any PIN is checked (an atomic increment of the attempt's tries), then
   // the person's tries of the hour are summed, this one included: each parallel call, here or on
@@ -74,13 +98,18 @@ export async function completeStepUp(deps: RecognitionDeps, viewer: Viewer, atte
   if (tries === null) throw new InvalidInputError('this attempt was completed meanwhile: send one PIN at a time');
   const recent = await prisma.recognitionEvent.aggregate({
     _sum: { pinTries: true },
-    where: { stepUpPersonId: { in: people.map((p) => p.id) }, decision: { not: 'accepted' }, createdAt: { gte: new Date(at.getTime() - 3_600_000) } },
+    where: {
+      stepUpPersonId: { in: people.map((p) => p.id) },
+      decision: { not: 'accepted' },
+      createdAt: { gte: new Date(at.getTime() - 3_600_000) },
+    },
   });
   if ((recent._sum.pinTries ?? 0) > PIN_LOCKOUT_TRIES) return finish('refused', 'pin_locked', tries, null, true);
 
   let match: { id: string; name: string } | null = null;
   for (const person of people) if (await verifyPin(person.pinHash!, pin)) match = { id: person.id, name: person.name };
-  if (!match) return tries >= PIN_TRIES ? finish('refused', 'pin_failed', tries, null, true) : finish('step_up', event.reason, tries, null, true);
+  if (!match)
+    return tries >= PIN_TRIES ? finish('refused', 'pin_failed', tries, null, true) : finish('step_up', event.reason, tries, null, true);
   const verdict = await policy.check(match.id, event.doorId, at);
   if (!verdict.allowed) return finish('refused', verdict.reason, tries, null, true);
   return finish('accepted', 'pin_ok', tries, match, true);

@@ -43,7 +43,11 @@ export function createConfirmedChanges(
     const door = await policy.door(doorId);
     if (!parsed.success || !door) return [];
     const global = settings.current();
-    return moveWarnings(settingsAtDoor(global, door.settings).threshold, thresholdsOf(settingsAtDoor(global, parsed.data), deps.gallerySize()), doorId);
+    return moveWarnings(
+      settingsAtDoor(global, door.settings).threshold,
+      thresholdsOf(settingsAtDoor(global, parsed.data), deps.gallerySize()),
+      doorId,
+    );
   }
 
   const refuseUnconfirmed = (warnings: string[]) => {

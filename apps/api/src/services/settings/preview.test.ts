@@ -5,7 +5,13 @@ const attempt = (distance: number, decision: string, reason: string) => ({ kind:
 
 describe('settings preview', () => {
   it('labels attempts by the decision at the time and counts each side of every threshold', () => {
-    const attempts = [attempt(0.2, 'accepted', 'match'), attempt(0.36, 'accepted', 'pin_ok'), attempt(0.3, 'refused', 'outside_schedule'), attempt(0.5, 'refused', 'no_match'), attempt(0.38, 'step_up', 'borderline')];
+    const attempts = [
+      attempt(0.2, 'accepted', 'match'),
+      attempt(0.36, 'accepted', 'pin_ok'),
+      attempt(0.3, 'refused', 'outside_schedule'),
+      attempt(0.5, 'refused', 'no_match'),
+      attempt(0.38, 'step_up', 'borderline'),
+    ];
     expect(attempts.map(isGenuine)).toEqual([true, true, true, false, false]);
     const curve = deploymentCurve(attempts, 0.347, [0.25, 0.4, 0.6]);
     expect([curve.genuine, curve.impostor]).toEqual([3, 2]);

@@ -1,4 +1,10 @@
-import { falseMatchCurve, falseMatchRateAt, FALSE_MATCH_CURVE_MODEL, FALSE_MATCH_CURVE_SOURCE, type FalseMatchPoint } from '@facegate/face-core';
+import {
+  falseMatchCurve,
+  falseMatchRateAt,
+  FALSE_MATCH_CURVE_MODEL,
+  FALSE_MATCH_CURVE_SOURCE,
+  type FalseMatchPoint,
+} from '@facegate/face-core';
 import { replayAttempts, thresholdsOf, type SettingsChangeDeps } from './replay.ts';
 import type { SettingsPatch } from './settings.ts';
 
@@ -30,7 +36,14 @@ export interface DeploymentCurve {
 }
 
 /** Reasons that confirm the face was the person's even though the door stayed shut: only the access policy refused. */
-const POLICY_REASONS = new Set(['not_allowed_here', 'outside_schedule', 'pass_expired', 'pass_not_yet_valid', 'pass_revoked', 'too_few_frames']);
+const POLICY_REASONS = new Set([
+  'not_allowed_here',
+  'outside_schedule',
+  'pass_expired',
+  'pass_not_yet_valid',
+  'pass_revoked',
+  'too_few_frames',
+]);
 
 /**
  * The audit log has no ground truth, so attempts are labelled by what was decided then: "genuine" when
@@ -53,7 +66,11 @@ export function isGenuine(a: ComparedAttempt): boolean {
  * verification threshold in force: read in raw distances, identifications refused between the two
  * thresholds and attempts refused under an older, lower threshold showed as "accepted now".
  */
-export function deploymentCurve(attempts: readonly ComparedAttempt[], current: number, grid: readonly number[] = thresholdGrid()): DeploymentCurve {
+export function deploymentCurve(
+  attempts: readonly ComparedAttempt[],
+  current: number,
+  grid: readonly number[] = thresholdGrid(),
+): DeploymentCurve {
   const margin = (a: ComparedAttempt) => a.distance - a.threshold + current;
   const genuine = attempts.filter(isGenuine).map(margin);
   // The face comparison's refusals only: a liveness refusal or an ambiguity may be under the threshold.
@@ -63,7 +80,11 @@ export function deploymentCurve(attempts: readonly ComparedAttempt[], current: n
     genuine: genuine.length,
     impostor: impostor.length,
     labelling: DEPLOYMENT_LABELLING,
-    points: grid.map((t) => ({ threshold: t, falseAcceptRate: share(impostor, (d) => d < t), falseRejectRate: share(genuine, (d) => d >= t) })),
+    points: grid.map((t) => ({
+      threshold: t,
+      falseAcceptRate: share(impostor, (d) => d < t),
+      falseRejectRate: share(genuine, (d) => d >= t),
+    })),
   };
 }
 
@@ -96,15 +117,21 @@ export const LARGE_THRESHOLD_STEP = 0.05;
 export function thresholdWarnings(change: { from: number; to: number; attempts: number; toAccepted: number; toRefused: number }): string[] {
   const before = falseAcceptAt(change.from);
   const after = falseAcceptAt(change.to);
-  const oneIn = (r: { rate: number; beyondCurve: boolean }) => `${r.beyondCurve ? (r.rate > 0.01 ? 'more than ' : 'fewer than ') : 'about '}1 in ${Math.round(1 / r.rate).toLocaleString('en')}`;
-  const flips = change.attempts === 0 ? 'The audit log has no compared attempt to replay yet.' : `Of the last ${change.attempts} compared attempts, ${change.toAccepted} refused would be accepted and ${change.toRefused} accepted would be refused.`;
+  const oneIn = (r: { rate: number; beyondCurve: boolean }) =>
+    `${r.beyondCurve ? (r.rate > 0.01 ? 'more than ' : 'fewer than ') : 'about '}1 in ${Math.round(1 / r.rate).toLocaleString('en')}`;
+  const flips =
+    change.attempts === 0
+      ? 'The audit log has no compared attempt to replay yet.'
+      : `Of the last ${change.attempts} compared attempts, ${change.toAccepted} refused would be accepted and ${change.toRefused} accepted would be refused.`;
   const warnings: string[] = [];
   if (change.to - change.from > LARGE_THRESHOLD_STEP || after.rate >= before.rate * LARGE_FALSE_ACCEPT_FACTOR) {
     warnings.push(
       `Raising the threshold from ${change.from.toFixed(3)} to ${change.to.toFixed(3)} lets strangers in far more often: a stranger would be taken for a given person ${oneIn(after)} comparisons instead of ${oneIn(before)} (calibration on ${table.source}). ${flips}`,
     );
   } else if (change.from - change.to > LARGE_THRESHOLD_STEP || after.rate * LARGE_FALSE_ACCEPT_FACTOR <= before.rate) {
-    warnings.push(`Lowering the threshold from ${change.from.toFixed(3)} to ${change.to.toFixed(3)} will refuse more enrolled people (false accepts ${oneIn(after)} instead of ${oneIn(before)}). ${flips}`);
+    warnings.push(
+      `Lowering the threshold from ${change.from.toFixed(3)} to ${change.to.toFixed(3)} will refuse more enrolled people (false accepts ${oneIn(after)} instead of ${oneIn(before)}). ${flips}`,
+    );
   }
   return warnings;
 }

@@ -12,7 +12,10 @@ export interface Thresholds {
 export function thresholdsOf(s: Settings, gallerySize: number): Thresholds {
   return {
     verify: s.threshold,
-    identify: decisionThresholds(decisionConfig(s), falseMatchRateForGallery(s.falseAcceptRate, DEFAULT_DECISION_CONFIG.fpirTarget, gallerySize)).threshold,
+    identify: decisionThresholds(
+      decisionConfig(s),
+      falseMatchRateForGallery(s.falseAcceptRate, DEFAULT_DECISION_CONFIG.fpirTarget, gallerySize),
+    ).threshold,
   };
 }
 

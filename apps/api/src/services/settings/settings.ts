@@ -1,4 +1,11 @@
-import { DEFAULT_DECISION_CONFIG, DEFAULT_GALLERY_RULE, decisionThresholds, ENCODER_MODEL_ID, type DecisionConfig, type GalleryRule } from '@facegate/face-core';
+import {
+  DEFAULT_DECISION_CONFIG,
+  DEFAULT_GALLERY_RULE,
+  decisionThresholds,
+  ENCODER_MODEL_ID,
+  type DecisionConfig,
+  type GalleryRule,
+} from '@facegate/face-core';
 import { z } from 'zod';
 import { InvalidInputError } from '../../errors.ts';
 import type { Prisma } from '../../db/prisma.ts';
@@ -9,7 +16,10 @@ export const settingsSchema = z.object({
    * 10,000" = 1e-4). The distance threshold follows from the encoder's calibration, and for
    * identification also from the gallery's size.
    */
-  falseAcceptRate: z.number().min(1e-6, 'the false-accept rate must be at least 1 in 1,000,000').max(0.01, 'the false-accept rate must be at most 1 in 100'),
+  falseAcceptRate: z
+    .number()
+    .min(1e-6, 'the false-accept rate must be at least 1 in 1,000,000')
+    .max(0.01, 'the false-accept rate must be at most 1 in 100'),
   /** An administrator's fixed L2 distance threshold instead of the calibrated one; null = calibrated. */
   thresholdOverride: z.number().min(0.05, 'the threshold must be at least 0.05').max(1.5, 'the threshold must be at most 1.5').nullable(),
   /** Borderline and ambiguous faces answer STEP_UP (a second factor may complete them) instead of REFUSED. */
@@ -113,18 +123,32 @@ export function createSettingsService(prisma: Prisma) {
     },
     async update(patch: SettingsPatch, adminId: string | null = null): Promise<Settings> {
       const { changes, next } = apply(patch);
-      const keys = (Object.keys(changes) as (keyof StoredSettings)[]).filter((key) => JSON.stringify(cache[key]) !== JSON.stringify(next[key]));
-      const audit: { key: string; oldValue: string; newValue: string }[] = keys.map((key) => ({ key, oldValue: JSON.stringify(cache[key]), newValue: JSON.stringify(next[key]) }));
-      if (next.threshold !== cache.threshold) audit.push({ key: 'threshold', oldValue: JSON.stringify(cache.threshold), newValue: JSON.stringify(next.threshold) });
+      const keys = (Object.keys(changes) as (keyof StoredSettings)[]).filter(
+        (key) => JSON.stringify(cache[key]) !== JSON.stringify(next[key]),
+      );
+      const audit: { key: string; oldValue: string; newValue: string }[] = keys.map((key) => ({
+        key,
+        oldValue: JSON.stringify(cache[key]),
+        newValue: JSON.stringify(next[key]),
+      }));
+      if (next.threshold !== cache.threshold)
+        audit.push({ key: 'threshold', oldValue: JSON.stringify(cache.threshold), newValue: JSON.stringify(next.threshold) });
       await prisma.$transaction([
-        ...keys.map((key) => prisma.setting.upsert({ where: { key }, create: { key, value: JSON.stringify(next[key]) }, update: { value: JSON.stringify(next[key]) } })),
+        ...keys.map((key) =>
+          prisma.setting.upsert({
+            where: { key },
+            create: { key, value: JSON.stringify(next[key]) },
+            update: { value: JSON.stringify(next[key]) },
+          }),
+        ),
         ...audit.map((change) => prisma.settingChange.create({ data: { ...change, adminId, model: next.model } })),
       ]);
       cache = next;
       return cache;
     },
     /** The change log, newest first. */
-    changes: (offset: number, limit: number) => prisma.settingChange.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: offset, take: limit }),
+    changes: (offset: number, limit: number) =>
+      prisma.settingChange.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: offset, take: limit }),
   };
   return service;
 }

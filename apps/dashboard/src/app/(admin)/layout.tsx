@@ -18,7 +18,10 @@ export default async function AdminLayout({ children }: { children: ReactNode })
         <Nav admin={me.role === 'ADMIN'} />
         <div className="whoami">
           <span>
-            {me.name} <span className="badge" style={{ background: '#2c3446', color: '#fff' }}>{me.role === 'ADMIN' ? 'admin' : 'viewer (read-only)'}</span>
+            {me.name}{' '}
+            <span className="badge" style={{ background: '#2c3446', color: '#fff' }}>
+              {me.role === 'ADMIN' ? 'admin' : 'viewer (read-only)'}
+            </span>
           </span>
           <form action={logout}>
             <button type="submit">Sign out</button>

@@ -24,7 +24,16 @@ export interface LoginState {
 }
 
 type LoginResult = {
-  login: { __typename: string; data?: { token: string; admin: { email: string; role: string } }; code?: string; message?: string; retryAfterSeconds?: number; challenge?: string; enrolmentRequired?: boolean; passkeyAvailable?: boolean };
+  login: {
+    __typename: string;
+    data?: { token: string; admin: { email: string; role: string } };
+    code?: string;
+    message?: string;
+    retryAfterSeconds?: number;
+    challenge?: string;
+    enrolmentRequired?: boolean;
+    passkeyAvailable?: boolean;
+  };
 };
 
 /** The sign-in's challenge between its two steps: an httpOnly cookie, never in the page. */
@@ -61,9 +70,11 @@ export async function login(_previous: LoginState, form: FormData): Promise<Logi
       await forwardedFor(),
     );
     if (!login.data) {
-      if (login.code === 'SECOND_FACTOR_REQUIRED' && login.challenge) return secondStep(login.challenge, login.enrolmentRequired === true, email, login.passkeyAvailable === true);
+      if (login.code === 'SECOND_FACTOR_REQUIRED' && login.challenge)
+        return secondStep(login.challenge, login.enrolmentRequired === true, email, login.passkeyAvailable === true);
       if (login.code === 'LOGIN_FAILED') return { error: 'Wrong email or password.', email };
-      if (login.code === 'RATE_LIMITED') return { error: `Too many failed sign-ins. Try again in ${Math.ceil((login.retryAfterSeconds ?? 60) / 60)} minute(s).`, email };
+      if (login.code === 'RATE_LIMITED')
+        return { error: `Too many failed sign-ins. Try again in ${Math.ceil((login.retryAfterSeconds ?? 60) / 60)} minute(s).`, email };
       return { error: login.message ?? 'Sign-in failed.', email };
     }
     token = login.data.token;
@@ -86,9 +97,17 @@ async function startSession(token: string): Promise<void> {
 
 /** Keeps the challenge for the code step; an enrolment gets its secret now. */
 async function secondStep(challenge: string, enrol: boolean, email: string, passkey: boolean): Promise<LoginState> {
-  (await cookies()).set(CHALLENGE_COOKIE, challenge, { httpOnly: true, sameSite: 'strict', secure: await secureCookies(), path: '/login', maxAge: 5 * 60 });
+  (await cookies()).set(CHALLENGE_COOKIE, challenge, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: await secureCookies(),
+    path: '/login',
+    maxAge: 5 * 60,
+  });
   if (!enrol) return { step: 'code', email, passkey };
-  const { startTotpEnrolment: r } = await gql<{ startTotpEnrolment: { __typename: string; data?: { secret: string; uri: string }; message?: string } }>(
+  const { startTotpEnrolment: r } = await gql<{
+    startTotpEnrolment: { __typename: string; data?: { secret: string; uri: string }; message?: string };
+  }>(
     `mutation ($c: String!) { startTotpEnrolment(challenge: $c) { __typename ... on MutationStartTotpEnrolmentSuccess { data { secret uri } } ... on Error { code message } } }`,
     { c: challenge },
     '',
@@ -126,14 +145,30 @@ export async function submitCode(previous: LoginState, form: FormData): Promise<
   }
   const token = answer.data?.token ?? answer.data?.session?.token;
   if (!token) {
-    if (answer.code === 'RATE_LIMITED') return { error: `Too many failed sign-ins. Try again in ${Math.ceil((answer.retryAfterSeconds ?? 60) / 60)} minute(s).`, email: previous.email };
-    return { ...previous, error: answer.code === 'LOGIN_FAILED' ? (answer.message ?? 'Wrong code.').replace(/^./, (c) => c.toUpperCase()) : (answer.message ?? 'Sign-in failed.') };
+    if (answer.code === 'RATE_LIMITED')
+      return {
+        error: `Too many failed sign-ins. Try again in ${Math.ceil((answer.retryAfterSeconds ?? 60) / 60)} minute(s).`,
+        email: previous.email,
+      };
+    return {
+      ...previous,
+      error:
+        answer.code === 'LOGIN_FAILED'
+          ? (answer.message ?? 'Wrong code.').replace(/^./, (c) => c.toUpperCase())
+          : (answer.message ?? 'Sign-in failed.'),
+    };
   }
   (await cookies()).delete({ name: CHALLENGE_COOKIE, path: '/login' });
   // After an enrolment the recovery codes are shown once, before going on: the session waits in a
   // cookie of the sign-in page (a session cookie now would send this page on to the overview).
   if (answer.data?.recoveryCodes) {
-    (await cookies()).set(PENDING_SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: await secureCookies(), path: '/login', maxAge: 10 * 60 });
+    (await cookies()).set(PENDING_SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: await secureCookies(),
+      path: '/login',
+      maxAge: 10 * 60,
+    });
     return { recoveryCodes: answer.data.recoveryCodes };
   }
   await startSession(token);
@@ -143,7 +178,9 @@ export async function submitCode(previous: LoginState, form: FormData): Promise<
 const PasskeyAnswer = z.object({ response: z.string().min(2).max(16_000) });
 type Refusal = { __typename: string; code?: string; message?: string; retryAfterSeconds?: number };
 const refusalText = (r: Refusal) =>
-  r.code === 'RATE_LIMITED' ? `Too many failed sign-ins. Try again in ${Math.ceil((r.retryAfterSeconds ?? 60) / 60)} minute(s).` : (r.message ?? 'Sign-in failed.').replace(/^./, (c) => c.toUpperCase());
+  r.code === 'RATE_LIMITED'
+    ? `Too many failed sign-ins. Try again in ${Math.ceil((r.retryAfterSeconds ?? 60) / 60)} minute(s).`
+    : (r.message ?? 'Sign-in failed.').replace(/^./, (c) => c.toUpperCase());
 
 /** The passkey step, first half: the options for the browser's WebAuthn call, for this sign-in's challenge. */
 export async function passkeySignInOptions(): Promise<{ options?: string; error?: string }> {

@@ -42,7 +42,10 @@ function CodeForm({ first }: { first: LoginState }) {
       {state.step === 'code' && state.passkey && <PasskeySignIn />}
       {state.step === 'enrol' && state.enrolment && (
         <>
-          <p>This site requires a second factor. Add this account to an authenticator app (the URI, or the secret typed in), then enter the code it shows.</p>
+          <p>
+            This site requires a second factor. Add this account to an authenticator app (the URI, or the secret typed in), then enter the
+            code it shows.
+          </p>
           <p>
             Secret: <code data-testid="totp-secret">{state.enrolment.secret}</code>
           </p>
@@ -52,8 +55,17 @@ function CodeForm({ first }: { first: LoginState }) {
         </>
       )}
       <div className="field">
-        <label htmlFor="code">{state.step === 'enrol' ? 'Code from the app' : 'Code from your authenticator app, or a recovery code'}</label>
-        <input id="code" name="code" autoComplete="one-time-code" inputMode={state.step === 'enrol' ? 'numeric' : 'text'} required autoFocus />
+        <label htmlFor="code">
+          {state.step === 'enrol' ? 'Code from the app' : 'Code from your authenticator app, or a recovery code'}
+        </label>
+        <input
+          id="code"
+          name="code"
+          autoComplete="one-time-code"
+          inputMode={state.step === 'enrol' ? 'numeric' : 'text'}
+          required
+          autoFocus
+        />
       </div>
       {state.error && (
         <p id="code-error" role="alert" className="alert error">

@@ -12,14 +12,23 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const { expired, sso } = await searchParams;
   if (!expired && (await currentUser().catch(() => null))) redirect('/overview');
   // Single sign-on's button, and the password form unless local accounts are off (the API's settings).
-  const options = await gql<{ signInOptions: { localAccounts: boolean; singleSignOn: string | null } }>('{ signInOptions { localAccounts singleSignOn } }', {}, '')
+  const options = await gql<{ signInOptions: { localAccounts: boolean; singleSignOn: string | null } }>(
+    '{ signInOptions { localAccounts singleSignOn } }',
+    {},
+    '',
+  )
     .then((r) => r.signInOptions)
     .catch(() => ({ localAccounts: true, singleSignOn: null }));
   const refusal = sso && sso in SSO_REFUSALS ? SSO_REFUSALS[sso as SsoRefusal] : undefined;
   return (
     <main className="login">
       {options.localAccounts && <LoginForm notice={expired ? 'Your session has ended. Sign in again.' : undefined} />}
-      {options.singleSignOn && <SingleSignOnButton name={options.singleSignOn} refusal={refusal ?? (!options.localAccounts && expired ? 'Your session has ended. Sign in again.' : undefined)} />}
+      {options.singleSignOn && (
+        <SingleSignOnButton
+          name={options.singleSignOn}
+          refusal={refusal ?? (!options.localAccounts && expired ? 'Your session has ended. Sign in again.' : undefined)}
+        />
+      )}
     </main>
   );
 }

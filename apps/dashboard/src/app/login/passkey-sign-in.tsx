@@ -24,7 +24,13 @@ export function PasskeySignIn() {
   }
   return (
     <div>
-      <button type="button" onClick={signInWithPasskey} disabled={pending} aria-busy={pending} aria-describedby={error ? 'passkey-error' : undefined}>
+      <button
+        type="button"
+        onClick={signInWithPasskey}
+        disabled={pending}
+        aria-busy={pending}
+        aria-describedby={error ? 'passkey-error' : undefined}
+      >
         {pending ? 'Waiting for the passkey…' : 'Use a passkey'}
       </button>
       {error && (

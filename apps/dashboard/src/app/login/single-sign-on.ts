@@ -23,6 +23,12 @@ export async function startSingleSignOn(): Promise<{ error?: string }> {
     return { error: explain(error) };
   }
   // Lax: the provider sends the browser back with a top-level GET from its own site.
-  (await cookies()).set(SSO_STATE_COOKIE, start.state, { httpOnly: true, sameSite: 'lax', secure: secureCookie(await headers()), path: '/login', maxAge: 10 * 60 });
+  (await cookies()).set(SSO_STATE_COOKIE, start.state, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: secureCookie(await headers()),
+    path: '/login',
+    maxAge: 10 * 60,
+  });
   redirect(start.authorizationUrl);
 }

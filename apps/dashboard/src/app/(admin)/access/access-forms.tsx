@@ -5,29 +5,97 @@ import { FormFeedback } from '@/components/form-feedback';
 import { SubmitButton } from '@/components/submit-button';
 import { LocalTime, TimeZoneNote } from '@/components/local-time';
 import { formatSpecialDays, formatWeekly } from '@/lib/schedule-text';
-import { changeGrant, changeMember, checkAccess, createGroup, createSchedule, deleteGroup, deleteSchedule, editSchedule, issuePass, revokePass, saveDoorPolicy, setPin, type CheckState } from './actions';
+import {
+  changeGrant,
+  changeMember,
+  checkAccess,
+  createGroup,
+  createSchedule,
+  deleteGroup,
+  deleteSchedule,
+  editSchedule,
+  issuePass,
+  revokePass,
+  saveDoorPolicy,
+  setPin,
+  type CheckState,
+} from './actions';
 
-type DoorSettings = { falseAcceptRate: number | null; thresholdOverride: number | null; stepUp: boolean | null; liveness: string | null; livenessLivePoint: number | null; minFrames: number | null; requirePin: boolean | null; threshold: number };
+type DoorSettings = {
+  falseAcceptRate: number | null;
+  thresholdOverride: number | null;
+  stepUp: boolean | null;
+  liveness: string | null;
+  livenessLivePoint: number | null;
+  minFrames: number | null;
+  requirePin: boolean | null;
+  threshold: number;
+};
 /** Where the liveness scores of the door's accepted attempts lie (administrators only). */
-export type LivenessCalibration = { points: { attack: number; live: number } | null; calibrated: boolean; attempts: number; markedLive: number; quantiles: { q: number; score: number }[]; suggestedLivePoint: number | null; stepUpNow: number | null };
-type DoorRow = { id: string; name: string; timeZone: string; access: 'EVERYONE' | 'GROUPS'; settings: DoorSettings; calibration?: LivenessCalibration | null };
-type ScheduleRow = { id: string; name: string; windows: { days: number[]; from: string; to: string }[]; exceptions: { date: string; windows: { from: string; to: string }[] }[] };
+export type LivenessCalibration = {
+  points: { attack: number; live: number } | null;
+  calibrated: boolean;
+  attempts: number;
+  markedLive: number;
+  quantiles: { q: number; score: number }[];
+  suggestedLivePoint: number | null;
+  stepUpNow: number | null;
+};
+type DoorRow = {
+  id: string;
+  name: string;
+  timeZone: string;
+  access: 'EVERYONE' | 'GROUPS';
+  settings: DoorSettings;
+  calibration?: LivenessCalibration | null;
+};
+type ScheduleRow = {
+  id: string;
+  name: string;
+  windows: { days: number[]; from: string; to: string }[];
+  exceptions: { date: string; windows: { from: string; to: string }[] }[];
+};
 type Pass = { id: string; validFrom: string; validUntil: string; revokedAt: string | null; doors: { id: string; name: string }[] };
 type PersonRow = { id: string; name: string; active: boolean; hasPin: boolean; passes: Pass[] };
 
 export interface AccessData {
   doors: DoorRow[];
   schedules: ScheduleRow[];
-  accessGroups: { id: string; name: string; members: { id: string; name: string }[]; doors: { door: { id: string; name: string } | null; schedule: { id: string; name: string } | null }[] }[];
+  accessGroups: {
+    id: string;
+    name: string;
+    members: { id: string; name: string }[];
+    doors: { door: { id: string; name: string } | null; schedule: { id: string; name: string } | null }[];
+  }[];
   people: { edges: { node: PersonRow }[] };
 }
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
-const ZONES = ['UTC', 'Europe/London', 'Europe/Paris', 'Europe/Berlin', 'America/New_York', 'America/Chicago', 'America/Los_Angeles', 'Asia/Tokyo', 'Asia/Singapore', 'Australia/Sydney'];
-
+const ZONES = [
+  'UTC',
+  'Europe/London',
+  'Europe/Paris',
+  'Europe/Berlin',
+  'America/New_York',
+  'America/Chicago',
+  'America/Los_Angeles',
+  'Asia/Tokyo',
+  'Asia/Singapore',
+  'Australia/Sydney',
+];
 
 /** A required choice of one person, empty until chosen. */
-function PersonSelect({ people, id, label, defaultValue = '' }: { people: PersonRow[]; id?: string; label?: string; defaultValue?: string }) {
+function PersonSelect({
+  people,
+  id,
+  label,
+  defaultValue = '',
+}: {
+  people: PersonRow[];
+  id?: string;
+  label?: string;
+  defaultValue?: string;
+}) {
   return (
     <select id={id} name="personId" aria-label={label} required defaultValue={defaultValue}>
       <option value="" disabled>
@@ -51,7 +119,10 @@ function withInstants(send: (form: FormData) => void, fields: string[]) {
   return (form: FormData) => {
     for (const field of fields) {
       const value = form.get(field);
-      form.set(field, typeof value === 'string' && value !== '' && !Number.isNaN(new Date(value).getTime()) ? new Date(value).toISOString() : '');
+      form.set(
+        field,
+        typeof value === 'string' && value !== '' && !Number.isNaN(new Date(value).getTime()) ? new Date(value).toISOString() : '',
+      );
     }
     send(form);
   };
@@ -67,7 +138,11 @@ function LivenessCalibrationNote({ calibration, onUse }: { calibration: Liveness
   return (
     <span className="hint" data-calibration="liveness">
       now: attack below {points.attack.toFixed(3)}, PIN below {points.live.toFixed(3)}
-      {calibration.calibrated ? ' (this door’s own)' : ''}. {attempts} {calibration.markedLive > 0 ? `live ${attempts === 1 ? 'attempt' : 'attempts'} (${calibration.markedLive} refused, then marked live by an administrator)` : 'accepted attempts'} with a score in 30 days
+      {calibration.calibrated ? ' (this door’s own)' : ''}. {attempts}{' '}
+      {calibration.markedLive > 0
+        ? `live ${attempts === 1 ? 'attempt' : 'attempts'} (${calibration.markedLive} refused, then marked live by an administrator)`
+        : 'accepted attempts'}{' '}
+      with a score in 30 days
       {stepUpNow !== null ? `, ${pct(stepUpNow)} of them asked for the PIN` : ''}
       {p5 ? `; 5 % scored under ${p5.score.toFixed(3)}` : ''}.{' '}
       {suggestedLivePoint === null ? (
@@ -109,7 +184,11 @@ export function DoorPolicyForm({ door, readOnly }: { door: DoorRow; readOnly: bo
         </div>
         <div className="field">
           <label htmlFor={`${p}-far`}>False accepts</label>
-          <select id={`${p}-far`} name="falseAcceptOneIn" defaultValue={value('falseAcceptOneIn', s.falseAcceptRate ? String(Math.round(1 / s.falseAcceptRate)) : '')}>
+          <select
+            id={`${p}-far`}
+            name="falseAcceptOneIn"
+            defaultValue={value('falseAcceptOneIn', s.falseAcceptRate ? String(Math.round(1 / s.falseAcceptRate)) : '')}
+          >
             <option value="">As in Settings</option>
             <option value="1000">1 in 1,000</option>
             <option value="10000">1 in 10,000</option>
@@ -122,7 +201,17 @@ export function DoorPolicyForm({ door, readOnly }: { door: DoorRow; readOnly: bo
           <label htmlFor={`${p}-threshold`}>
             Fixed threshold <span className="hint">empty: from the target</span>
           </label>
-          <input id={`${p}-threshold`} name="thresholdOverride" type="number" step="0.001" min="0.05" max="1.5" placeholder={s.threshold.toFixed(3)} defaultValue={value('thresholdOverride', s.thresholdOverride === null ? '' : String(s.thresholdOverride))} style={{ maxWidth: '9rem' }} />
+          <input
+            id={`${p}-threshold`}
+            name="thresholdOverride"
+            type="number"
+            step="0.001"
+            min="0.05"
+            max="1.5"
+            placeholder={s.threshold.toFixed(3)}
+            defaultValue={value('thresholdOverride', s.thresholdOverride === null ? '' : String(s.thresholdOverride))}
+            style={{ maxWidth: '9rem' }}
+          />
         </div>
         <div className="field">
           <label htmlFor={`${p}-stepup`}>Second factor when unsure</label>
@@ -179,7 +268,8 @@ export function DoorPolicyForm({ door, readOnly }: { door: DoorRow; readOnly: bo
         </div>
         <div className="field">
           <label>
-            <input type="checkbox" name="requirePin" defaultChecked={sent ? sent.requirePin === 'on' : (s.requirePin ?? false)} /> Always ask for the PIN
+            <input type="checkbox" name="requirePin" defaultChecked={sent ? sent.requirePin === 'on' : (s.requirePin ?? false)} /> Always
+            ask for the PIN
           </label>
         </div>
         {state.needsConfirmation && (
@@ -256,7 +346,14 @@ export function ScheduleForms({ schedules, readOnly }: { schedules: ScheduleRow[
                   {s.exceptions.length > 0 && (
                     <span className="muted">
                       {' '}
-                      · {s.exceptions.map((e) => (e.windows.length === 0 ? `closed ${e.date}` : `${e.date} only ${e.windows.map((w) => `${w.from}-${w.to}`).join(', ')}`)).join('; ')}
+                      ·{' '}
+                      {s.exceptions
+                        .map((e) =>
+                          e.windows.length === 0
+                            ? `closed ${e.date}`
+                            : `${e.date} only ${e.windows.map((w) => `${w.from}-${w.to}`).join(', ')}`,
+                        )
+                        .join('; ')}
                     </span>
                   )}
                 </span>
@@ -432,7 +529,9 @@ export function PassForms({ data, readOnly }: { data: AccessData; readOnly: bool
   const passes = people.flatMap((p) => p.passes.map((pass) => ({ ...pass, person: p.name })));
   return (
     <>
-      <p className="muted">A person with a pass is a visitor: let in only while a pass is valid, at the doors it names. <TimeZoneNote /></p>
+      <p className="muted">
+        A person with a pass is a visitor: let in only while a pass is valid, at the doors it names. <TimeZoneNote />
+      </p>
       {passes.length === 0 ? (
         <p className="muted">No visitor pass.</p>
       ) : (
@@ -441,7 +540,9 @@ export function PassForms({ data, readOnly }: { data: AccessData; readOnly: bool
             <li key={p.id}>
               <form action={revoke} className="row" style={{ alignItems: 'center' }}>
                 <span>
-                  <strong>{p.person}</strong> · <LocalTime iso={p.validFrom} seconds={false} /> to <LocalTime iso={p.validUntil} seconds={false} /> · {p.doors.length === 0 ? 'every door' : p.doors.map((d) => d.name).join(', ')}
+                  <strong>{p.person}</strong> · <LocalTime iso={p.validFrom} seconds={false} /> to{' '}
+                  <LocalTime iso={p.validUntil} seconds={false} /> ·{' '}
+                  {p.doors.length === 0 ? 'every door' : p.doors.map((d) => d.name).join(', ')}
                   {p.revokedAt && <span className="muted"> · revoked</span>}
                 </span>
                 <input type="hidden" name="id" value={p.id} />
@@ -497,8 +598,8 @@ export function PinForm({ data, readOnly }: { data: AccessData; readOnly: boolea
   return (
     <>
       <p className="muted">
-        A borderline or ambiguous face, or a door that always asks, is completed with the person&apos;s PIN at the door. PINs are stored hashed and never shown.{' '}
-        {withPin.length === 0 ? 'Nobody has a PIN yet.' : `With a PIN: ${withPin.map((p) => p.name).join(', ')}.`}
+        A borderline or ambiguous face, or a door that always asks, is completed with the person&apos;s PIN at the door. PINs are stored
+        hashed and never shown. {withPin.length === 0 ? 'Nobody has a PIN yet.' : `With a PIN: ${withPin.map((p) => p.name).join(', ')}.`}
       </p>
       {!readOnly && (
         <form action={action} className="row" aria-label="Set a PIN">
@@ -538,7 +639,10 @@ function ScheduleRefusal({ verdict }: { verdict: NonNullable<CheckState['verdict
       {verdict.allowed ? null : nextAllowedAt ? (
         <div style={{ margin: '0.3rem 0 0' }} data-testid="access-next">
           Next time they may pass: <LocalTime iso={nextAllowedAt} seconds={false} />
-          {timeZone ? ` (${new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(nextAllowedAt))} at the door, ${timeZone})` : ''}.
+          {timeZone
+            ? ` (${new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(nextAllowedAt))} at the door, ${timeZone})`
+            : ''}
+          .
         </div>
       ) : schedules.length > 0 ? (
         <div style={{ margin: '0.3rem 0 0' }} data-testid="access-next">

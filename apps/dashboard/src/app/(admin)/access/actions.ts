@@ -25,7 +25,12 @@ async function mutate(field: string, query: string, variables: Record<string, un
   if (!guard.ok) return { error: guard.error };
   try {
     const result = (await gql<Record<string, Union>>(query, variables))[field]!;
-    if (result.__typename === 'ConfirmationRequiredError') return { error: 'Not saved: this change moves the threshold far and needs a confirmation.', needsConfirmation: result.warnings ?? [], at: Date.now() };
+    if (result.__typename === 'ConfirmationRequiredError')
+      return {
+        error: 'Not saved: this change moves the threshold far and needs a confirmation.',
+        needsConfirmation: result.warnings ?? [],
+        at: Date.now(),
+      };
     if (isError(result)) return { error: result.message ?? 'Not saved.' };
     revalidatePath('/access');
     return { ok: true, message: success, at: Date.now() };
@@ -54,13 +59,25 @@ const DoorPolicy = z.object({
     .string()
     .trim()
     .transform((v) => (v === '' ? null : Number(v)))
-    .pipe(z.number({ error: 'The fixed threshold is a number.' }).min(0.05, 'A fixed threshold is between 0.05 and 1.5.').max(1.5, 'A fixed threshold is between 0.05 and 1.5.').nullable()),
+    .pipe(
+      z
+        .number({ error: 'The fixed threshold is a number.' })
+        .min(0.05, 'A fixed threshold is between 0.05 and 1.5.')
+        .max(1.5, 'A fixed threshold is between 0.05 and 1.5.')
+        .nullable(),
+    ),
   stepUp: z.enum(['', 'true', 'false']).transform((v) => (v === '' ? null : v === 'true')),
   livenessLivePoint: z
     .string()
     .trim()
     .transform((v) => (v === '' ? null : Number(v)))
-    .pipe(z.number({ error: 'The live point is a number.' }).gt(0, 'A live point is between 0 and 1.').lt(1, 'A live point is between 0 and 1.').nullable()),
+    .pipe(
+      z
+        .number({ error: 'The live point is a number.' })
+        .gt(0, 'A live point is between 0 and 1.')
+        .lt(1, 'A live point is between 0 and 1.')
+        .nullable(),
+    ),
 });
 
 export async function saveDoorPolicy(_s: AccessState, form: FormData): Promise<AccessState> {
@@ -78,7 +95,19 @@ export async function saveDoorPolicy(_s: AccessState, form: FormData): Promise<A
     livenessLivePoint: form.get('livenessLivePoint') ?? '',
   });
   if (!parsed.success) return { error: issues(parsed.error) };
-  const { id: doorId, name: doorName, timeZone, access, requirePin, minFrames, liveness, falseAcceptOneIn, thresholdOverride, stepUp, livenessLivePoint } = parsed.data;
+  const {
+    id: doorId,
+    name: doorName,
+    timeZone,
+    access,
+    requirePin,
+    minFrames,
+    liveness,
+    falseAcceptOneIn,
+    thresholdOverride,
+    stepUp,
+    livenessLivePoint,
+  } = parsed.data;
   const settings = {
     ...(requirePin ? { requirePin } : {}),
     ...(minFrames ? { minFrames } : {}),
@@ -96,7 +125,22 @@ export async function saveDoorPolicy(_s: AccessState, form: FormData): Promise<A
   );
   if (!saved.needsConfirmation) return saved;
   const text = (key: string) => String(form.get(key) ?? '');
-  return { ...saved, submitted: Object.fromEntries(['timeZone', 'access', 'falseAcceptOneIn', 'thresholdOverride', 'stepUp', 'minFrames', 'liveness', 'livenessLivePoint', 'requirePin'].map((k) => [k, text(k)])) };
+  return {
+    ...saved,
+    submitted: Object.fromEntries(
+      [
+        'timeZone',
+        'access',
+        'falseAcceptOneIn',
+        'thresholdOverride',
+        'stepUp',
+        'minFrames',
+        'liveness',
+        'livenessLivePoint',
+        'requirePin',
+      ].map((k) => [k, text(k)]),
+    ),
+  };
 }
 
 const DAYS = ['1', '2', '3', '4', '5', '6', '7'] as const;
@@ -109,7 +153,13 @@ const Schedule = z.object({
 });
 
 export async function createSchedule(_s: AccessState, form: FormData): Promise<AccessState> {
-  const parsed = Schedule.safeParse({ name: form.get('name'), days: form.getAll('days'), from: form.get('from'), to: form.get('to'), holidays: form.get('holidays') ?? '' });
+  const parsed = Schedule.safeParse({
+    name: form.get('name'),
+    days: form.getAll('days'),
+    from: form.get('from'),
+    to: form.get('to'),
+    holidays: form.get('holidays') ?? '',
+  });
   if (!parsed.success) return { error: issues(parsed.error) };
   const { name: scheduleName, days, from, to, holidays } = parsed.data;
   const special = parseSpecialDays(holidays);
@@ -143,35 +193,66 @@ export async function editSchedule(_s: AccessState, form: FormData): Promise<Acc
 export async function deleteSchedule(_s: AccessState, form: FormData): Promise<AccessState> {
   const parsed = z.object({ id }).safeParse({ id: form.get('id') });
   if (!parsed.success) return { error: issues(parsed.error) };
-  return mutate('deleteSchedule', `mutation ($id: ID!) { deleteSchedule(id: $id) { __typename ... on Error { code message } } }`, parsed.data, 'Schedule deleted.');
+  return mutate(
+    'deleteSchedule',
+    `mutation ($id: ID!) { deleteSchedule(id: $id) { __typename ... on Error { code message } } }`,
+    parsed.data,
+    'Schedule deleted.',
+  );
 }
 
 export async function createGroup(_s: AccessState, form: FormData): Promise<AccessState> {
   const parsed = z.object({ name }).safeParse({ name: form.get('name') });
   if (!parsed.success) return { error: issues(parsed.error) };
-  return mutate('createAccessGroup', `mutation ($name: String!) { createAccessGroup(name: $name) { __typename ... on Error { code message } } }`, parsed.data, `Group “${parsed.data.name}” added.`);
+  return mutate(
+    'createAccessGroup',
+    `mutation ($name: String!) { createAccessGroup(name: $name) { __typename ... on Error { code message } } }`,
+    parsed.data,
+    `Group “${parsed.data.name}” added.`,
+  );
 }
 
 export async function deleteGroup(_s: AccessState, form: FormData): Promise<AccessState> {
   const parsed = z.object({ id }).safeParse({ id: form.get('id') });
   if (!parsed.success) return { error: issues(parsed.error) };
-  return mutate('deleteAccessGroup', `mutation ($id: ID!) { deleteAccessGroup(id: $id) { __typename ... on Error { code message } } }`, parsed.data, 'Group deleted.');
+  return mutate(
+    'deleteAccessGroup',
+    `mutation ($id: ID!) { deleteAccessGroup(id: $id) { __typename ... on Error { code message } } }`,
+    parsed.data,
+    'Group deleted.',
+  );
 }
 
 export async function changeMember(_s: AccessState, form: FormData): Promise<AccessState> {
-  const parsed = z.object({ groupId: id, personId: id, remove: z.boolean() }).safeParse({ groupId: form.get('groupId'), personId: form.get('personId'), remove: form.get('remove') === '1' });
+  const parsed = z
+    .object({ groupId: id, personId: id, remove: z.boolean() })
+    .safeParse({ groupId: form.get('groupId'), personId: form.get('personId'), remove: form.get('remove') === '1' });
   if (!parsed.success) return { error: issues(parsed.error) };
   const field = parsed.data.remove ? 'removeGroupMembers' : 'addGroupMembers';
-  return mutate(field, `mutation ($g: ID!, $p: [ID!]!) { ${field}(groupId: $g, personIds: $p) { __typename ... on Error { code message } } }`, { g: parsed.data.groupId, p: [parsed.data.personId] }, parsed.data.remove ? 'Removed from the group.' : 'Added to the group.');
+  return mutate(
+    field,
+    `mutation ($g: ID!, $p: [ID!]!) { ${field}(groupId: $g, personIds: $p) { __typename ... on Error { code message } } }`,
+    { g: parsed.data.groupId, p: [parsed.data.personId] },
+    parsed.data.remove ? 'Removed from the group.' : 'Added to the group.',
+  );
 }
 
 export async function changeGrant(_s: AccessState, form: FormData): Promise<AccessState> {
-  const parsed = z
-    .object({ groupId: id, doorId: id, scheduleId: z.string().max(64), remove: z.boolean() })
-    .safeParse({ groupId: form.get('groupId'), doorId: form.get('doorId'), scheduleId: form.get('scheduleId') ?? '', remove: form.get('remove') === '1' });
+  const parsed = z.object({ groupId: id, doorId: id, scheduleId: z.string().max(64), remove: z.boolean() }).safeParse({
+    groupId: form.get('groupId'),
+    doorId: form.get('doorId'),
+    scheduleId: form.get('scheduleId') ?? '',
+    remove: form.get('remove') === '1',
+  });
   if (!parsed.success) return { error: issues(parsed.error) };
   const { groupId, doorId, scheduleId, remove } = parsed.data;
-  if (remove) return mutate('disallowGroupAtDoor', `mutation ($g: ID!, $d: ID!) { disallowGroupAtDoor(groupId: $g, doorId: $d) { __typename ... on Error { code message } } }`, { g: groupId, d: doorId }, 'The group may no longer use that door.');
+  if (remove)
+    return mutate(
+      'disallowGroupAtDoor',
+      `mutation ($g: ID!, $d: ID!) { disallowGroupAtDoor(groupId: $g, doorId: $d) { __typename ... on Error { code message } } }`,
+      { g: groupId, d: doorId },
+      'The group may no longer use that door.',
+    );
   return mutate(
     'allowGroupAtDoor',
     `mutation ($g: ID!, $d: ID!, $s: ID) { allowGroupAtDoor(groupId: $g, doorId: $d, scheduleId: $s) { __typename ... on Error { code message } } }`,
@@ -181,9 +262,12 @@ export async function changeGrant(_s: AccessState, form: FormData): Promise<Acce
 }
 
 export async function issuePass(_s: AccessState, form: FormData): Promise<AccessState> {
-  const parsed = z
-    .object({ personId: id, validFrom: instant, validUntil: instant, doorIds: z.array(id).max(100) })
-    .safeParse({ personId: form.get('personId'), validFrom: form.get('validFrom'), validUntil: form.get('validUntil'), doorIds: form.getAll('doorIds') });
+  const parsed = z.object({ personId: id, validFrom: instant, validUntil: instant, doorIds: z.array(id).max(100) }).safeParse({
+    personId: form.get('personId'),
+    validFrom: form.get('validFrom'),
+    validUntil: form.get('validUntil'),
+    doorIds: form.getAll('doorIds'),
+  });
   if (!parsed.success) return { error: issues(parsed.error) };
   return mutate(
     'issueVisitorPass',
@@ -196,16 +280,38 @@ export async function issuePass(_s: AccessState, form: FormData): Promise<Access
 export async function revokePass(_s: AccessState, form: FormData): Promise<AccessState> {
   const parsed = z.object({ id }).safeParse({ id: form.get('id') });
   if (!parsed.success) return { error: issues(parsed.error) };
-  return mutate('revokeVisitorPass', `mutation ($id: ID!) { revokeVisitorPass(id: $id) { __typename ... on Error { code message } } }`, parsed.data, 'Pass revoked.');
+  return mutate(
+    'revokeVisitorPass',
+    `mutation ($id: ID!) { revokeVisitorPass(id: $id) { __typename ... on Error { code message } } }`,
+    parsed.data,
+    'Pass revoked.',
+  );
 }
 
 export async function setPin(_s: AccessState, form: FormData): Promise<AccessState> {
   const parsed = z
-    .object({ personId: id, pin: z.string().regex(/^\d{4,12}$/, 'A PIN is 4 to 12 digits.').or(z.literal('')) })
+    .object({
+      personId: id,
+      pin: z
+        .string()
+        .regex(/^\d{4,12}$/, 'A PIN is 4 to 12 digits.')
+        .or(z.literal('')),
+    })
     .safeParse({ personId: form.get('personId'), pin: form.get('pin') ?? '' });
   if (!parsed.success) return { error: issues(parsed.error) };
-  if (parsed.data.pin === '') return mutate('clearPersonPin', `mutation ($p: ID!) { clearPersonPin(personId: $p) { __typename ... on Error { code message } } }`, { p: parsed.data.personId }, 'PIN removed.');
-  return mutate('setPersonPin', `mutation ($p: ID!, $pin: String!) { setPersonPin(personId: $p, pin: $pin) { __typename ... on Error { code message } } }`, { p: parsed.data.personId, pin: parsed.data.pin }, 'PIN set.');
+  if (parsed.data.pin === '')
+    return mutate(
+      'clearPersonPin',
+      `mutation ($p: ID!) { clearPersonPin(personId: $p) { __typename ... on Error { code message } } }`,
+      { p: parsed.data.personId },
+      'PIN removed.',
+    );
+  return mutate(
+    'setPersonPin',
+    `mutation ($p: ID!, $pin: String!) { setPersonPin(personId: $p, pin: $pin) { __typename ... on Error { code message } } }`,
+    { p: parsed.data.personId, pin: parsed.data.pin },
+    'PIN set.',
+  );
 }
 
 const REASONS: Record<string, string> = {
@@ -236,7 +342,11 @@ export interface CheckState {
 
 /** Would this person be let through this door then (the face aside)? Reads only. */
 export async function checkAccess(_s: CheckState, form: FormData): Promise<CheckState> {
-  const submitted = { personId: String(form.get('personId') ?? ''), doorId: String(form.get('doorId') ?? ''), atLocal: String(form.get('atLocal') ?? '') };
+  const submitted = {
+    personId: String(form.get('personId') ?? ''),
+    doorId: String(form.get('doorId') ?? ''),
+    atLocal: String(form.get('atLocal') ?? ''),
+  };
   const parsed = z
     .object({ personId: id, doorId: id, at: instant.or(z.literal('')) })
     .safeParse({ personId: form.get('personId'), doorId: form.get('doorId'), at: form.get('at') ?? '' });
@@ -244,7 +354,13 @@ export async function checkAccess(_s: CheckState, form: FormData): Promise<Check
   const { personId, doorId, at } = parsed.data;
   try {
     const { accessCheck } = await gql<{
-      accessCheck: { allowed: boolean; reason: string | null; schedules: { group: string; schedule: string; specialDay: string | null }[]; nextAllowedAt: string | null; timeZone: string | null };
+      accessCheck: {
+        allowed: boolean;
+        reason: string | null;
+        schedules: { group: string; schedule: string; specialDay: string | null }[];
+        nextAllowedAt: string | null;
+        timeZone: string | null;
+      };
     }>(
       `query ($p: ID!, $d: ID!, $at: DateTime) { accessCheck(personId: $p, doorId: $d, at: $at) { allowed reason schedules { group schedule specialDay } nextAllowedAt timeZone } }`,
       { p: personId, d: doorId, at: at || null },

@@ -2,7 +2,16 @@ import type { Metadata } from 'next';
 import { safeRead } from '@/lib/api';
 import { requireUser } from '@/lib/session';
 import { ErrorPanel } from '@/components/error-panel';
-import { AccessCheckForm, DoorPolicyForm, GroupForms, PassForms, PinForm, ScheduleForms, type AccessData, type LivenessCalibration } from './access-forms';
+import {
+  AccessCheckForm,
+  DoorPolicyForm,
+  GroupForms,
+  PassForms,
+  PinForm,
+  ScheduleForms,
+  type AccessData,
+  type LivenessCalibration,
+} from './access-forms';
 
 export const metadata: Metadata = { title: 'Access' };
 
@@ -26,13 +35,18 @@ export default async function AccessPage() {
     <>
       <h1>Access</h1>
       <p className="muted">
-        Who may open which door when. The face decision comes first; then the door&apos;s rules: a door open to <em>everyone</em> lets in every active person, a door open to{' '}
-        <em>groups</em> only the groups allowed there, within their schedules. A person with a visitor pass goes only where and when a valid pass says. Refusals name the rule in the audit log.
+        Who may open which door when. The face decision comes first; then the door&apos;s rules: a door open to <em>everyone</em> lets in
+        every active person, a door open to <em>groups</em> only the groups allowed there, within their schedules. A person with a visitor
+        pass goes only where and when a valid pass says. Refusals name the rule in the audit log.
       </p>
       {!isAdmin && <p className="alert warn">You are signed in as a viewer: you can look, not change.</p>}
       <section className="panel" aria-labelledby="door-rules-title">
         <h2 id="door-rules-title">Doors</h2>
-        {data.doors.length === 0 ? <p className="muted">No door yet: add one in Settings.</p> : data.doors.map((door) => <DoorPolicyForm key={door.id} door={door} readOnly={!isAdmin} />)}
+        {data.doors.length === 0 ? (
+          <p className="muted">No door yet: add one in Settings.</p>
+        ) : (
+          data.doors.map((door) => <DoorPolicyForm key={door.id} door={door} readOnly={!isAdmin} />)
+        )}
       </section>
       <section className="panel" aria-labelledby="schedules-title">
         <h2 id="schedules-title">Schedules</h2>

@@ -78,7 +78,9 @@ export function RequireForm({ required }: { required: boolean }) {
   return (
     <form action={action}>
       <input type="hidden" name="on" value={required ? 'false' : 'true'} />
-      <SubmitButton pending="Saving…">{required ? 'Stop requiring a second factor' : 'Require a second factor of every administrator'}</SubmitButton>
+      <SubmitButton pending="Saving…">
+        {required ? 'Stop requiring a second factor' : 'Require a second factor of every administrator'}
+      </SubmitButton>
       <FormFeedback state={state} />
     </form>
   );

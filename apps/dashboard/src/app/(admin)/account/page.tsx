@@ -12,9 +12,10 @@ export const metadata: Metadata = { title: 'Account' };
 
 export default async function AccountPage() {
   const me = await requireUser();
-  const { data, error } = await safeRead<{ mySecondFactor: { totpEnabled: boolean; recoveryCodesLeft: number; required: boolean }; myPasskeys: Passkey[] }>(
-    '{ mySecondFactor { totpEnabled recoveryCodesLeft required } myPasskeys { id name createdAt lastUsedAt } }',
-  );
+  const { data, error } = await safeRead<{
+    mySecondFactor: { totpEnabled: boolean; recoveryCodesLeft: number; required: boolean };
+    myPasskeys: Passkey[];
+  }>('{ mySecondFactor { totpEnabled recoveryCodesLeft required } myPasskeys { id name createdAt lastUsedAt } }');
   if (!data) return <ErrorPanel message={error} />;
   const { totpEnabled, recoveryCodesLeft, required } = data.mySecondFactor;
   const passkeys = data.myPasskeys;
@@ -25,7 +26,9 @@ export default async function AccountPage() {
         <h2 id="totp-title">Two-step sign-in</h2>
         <p data-testid="totp-status">
           {me.name}:{' '}
-          {totpEnabled ? `on (authenticator app), ${recoveryCodesLeft} recovery code${recoveryCodesLeft === 1 ? '' : 's'} left` : 'off: the password alone signs in'}
+          {totpEnabled
+            ? `on (authenticator app), ${recoveryCodesLeft} recovery code${recoveryCodesLeft === 1 ? '' : 's'} left`
+            : 'off: the password alone signs in'}
           {required ? '. This site requires it.' : '.'}
         </p>
         <EnrolForm enrolled={totpEnabled} />
@@ -33,14 +36,24 @@ export default async function AccountPage() {
       </section>
       <section className="panel" aria-labelledby="passkeys-title">
         <h2 id="passkeys-title">Passkeys</h2>
-        <p>A passkey (this device&apos;s fingerprint or PIN, or a security key) confirms a sign-in after the password. The authenticator app stays a fallback.</p>
+        <p>
+          A passkey (this device&apos;s fingerprint or PIN, or a security key) confirms a sign-in after the password. The authenticator app
+          stays a fallback.
+        </p>
         {passkeys.length === 0 ? (
           <p data-testid="passkey-list">No passkey yet.</p>
         ) : (
           <ul data-testid="passkey-list">
             {passkeys.map((p) => (
               <li key={p.id}>
-                <strong>{p.name}</strong>, added <LocalTime iso={p.createdAt} />, {p.lastUsedAt ? <>last used <LocalTime iso={p.lastUsedAt} /></> : 'not used yet'}
+                <strong>{p.name}</strong>, added <LocalTime iso={p.createdAt} />,{' '}
+                {p.lastUsedAt ? (
+                  <>
+                    last used <LocalTime iso={p.lastUsedAt} />
+                  </>
+                ) : (
+                  'not used yet'
+                )}
                 <RemovePasskeyForm id={p.id} name={p.name} />
               </li>
             ))}
@@ -51,7 +64,10 @@ export default async function AccountPage() {
       {me.role === 'ADMIN' && (
         <section className="panel" aria-labelledby="require-title">
           <h2 id="require-title">Every administrator</h2>
-          <p>When required, an administrator without a second factor can only sign in to enrol one, and sessions opened with a password alone end.</p>
+          <p>
+            When required, an administrator without a second factor can only sign in to enrol one, and sessions opened with a password alone
+            end.
+          </p>
           <RequireForm required={required} />
         </section>
       )}

@@ -51,7 +51,13 @@ function Details({ a }: { a: Action }) {
       {a.details !== '{}' && (
         <details className="raw-record">
           <summary>Raw record</summary>
-          <pre>{JSON.stringify({ action: a.action, targetType: a.targetType, targetId: a.targetId, personId: a.personId, details: d }, null, 2)}</pre>
+          <pre>
+            {JSON.stringify(
+              { action: a.action, targetType: a.targetType, targetId: a.targetId, personId: a.personId, details: d },
+              null,
+              2,
+            )}
+          </pre>
         </details>
       )}
     </>
@@ -60,7 +66,8 @@ function Details({ a }: { a: Action }) {
 
 function Target({ a }: { a: Action }) {
   // Never a bare id: the name, or what kind of thing it was.
-  const label = a.targetLabel ?? (a.targetType === 'settings' ? null : a.targetType ? `a ${a.targetType.replace('_', ' ')} (no longer there)` : null);
+  const label =
+    a.targetLabel ?? (a.targetType === 'settings' ? null : a.targetType ? `a ${a.targetType.replace('_', ' ')} (no longer there)` : null);
   if (!label) return <span className="muted">—</span>;
   if (a.personId) return <Link href={`/people/${a.personId}`}>{label}</Link>;
   if (a.targetLabel?.startsWith('erased-')) return <span title="This person was erased: the log keeps a pseudonym">{label}</span>;
@@ -80,7 +87,9 @@ export default async function AdminLogPage({ searchParams }: { searchParams: Pro
   }
   const action = typeof params.action === 'string' && params.action in ACTIONS ? params.action : null;
   const after = typeof params.after === 'string' ? params.after : null;
-  const result = await safeRead<{ adminActions: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Action }[] } }>(
+  const result = await safeRead<{
+    adminActions: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Action }[] };
+  }>(
     `query ($action: String, $first: Int, $after: String) { adminActions(action: $action, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id createdAt actorKind actorLabel action targetType targetId targetLabel personId details } } } }`,
     { action, first: PAGE, after },
   );
@@ -90,7 +99,10 @@ export default async function AdminLogPage({ searchParams }: { searchParams: Pro
   return (
     <>
       <h1>Administrators’ log</h1>
-      <p className="lead">Who enrolled, erased, changed settings, keys, doors and access, imported or added faces from the doors; newest first. Sign-ins are in the <Link href="/security">security log</Link>, door attempts in the audit log.</p>
+      <p className="lead">
+        Who enrolled, erased, changed settings, keys, doors and access, imported or added faces from the doors; newest first. Sign-ins are
+        in the <Link href="/security">security log</Link>, door attempts in the audit log.
+      </p>
       <form className="panel row" action="/admin-log" aria-label="Filter">
         <div className="field">
           <label htmlFor="f-action">Action</label>
@@ -132,7 +144,13 @@ export default async function AdminLogPage({ searchParams }: { searchParams: Pro
                     <td data-label="Time" style={{ whiteSpace: 'nowrap' }}>
                       <LocalTime iso={a.createdAt} />
                     </td>
-                    <td data-label="Who">{a.actorKind === 'api_key' ? `key “${a.actorLabel ?? '?'}”` : a.actorKind === 'system' ? 'facegate command' : (a.actorLabel ?? '—')}</td>
+                    <td data-label="Who">
+                      {a.actorKind === 'api_key'
+                        ? `key “${a.actorLabel ?? '?'}”`
+                        : a.actorKind === 'system'
+                          ? 'facegate command'
+                          : (a.actorLabel ?? '—')}
+                    </td>
                     <td data-label="Did">{ACTIONS[a.action] ?? a.action}</td>
                     <td data-label="To">
                       <Target a={a} />
@@ -148,7 +166,9 @@ export default async function AdminLogPage({ searchParams }: { searchParams: Pro
         )}
         <nav className="row" aria-label="Log pages">
           {after && <Link href={base}>Newest</Link>}
-          {adminActions.pageInfo.hasNextPage && adminActions.pageInfo.endCursor && <Link href={`${base}${action ? '&' : '?'}after=${encodeURIComponent(adminActions.pageInfo.endCursor)}`}>Older →</Link>}
+          {adminActions.pageInfo.hasNextPage && adminActions.pageInfo.endCursor && (
+            <Link href={`${base}${action ? '&' : '?'}after=${encodeURIComponent(adminActions.pageInfo.endCursor)}`}>Older →</Link>
+          )}
         </nav>
       </section>
     </>

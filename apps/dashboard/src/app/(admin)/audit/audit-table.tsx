@@ -9,7 +9,19 @@ import type { RecognitionEvent } from '@/lib/types';
 type Status = 'connecting' | 'live' | 'offline';
 
 /** The audit rows; on the newest page, new attempts arrive live over server-sent events. */
-export function AuditTable({ initial, total, live, query, keyNames }: { initial: RecognitionEvent[]; total: number; live: boolean; query: string; keyNames: Record<string, string> }) {
+export function AuditTable({
+  initial,
+  total,
+  live,
+  query,
+  keyNames,
+}: {
+  initial: RecognitionEvent[];
+  total: number;
+  live: boolean;
+  query: string;
+  keyNames: Record<string, string>;
+}) {
   const [rows, setRows] = useState(initial);
   const [fresh, setFresh] = useState<Set<string>>(new Set());
   const [status, setStatus] = useState<Status>(live ? 'connecting' : 'offline');
@@ -39,7 +51,11 @@ export function AuditTable({ initial, total, live, query, keyNames }: { initial:
         {live && (
           <span className={`live ${status === 'live' ? 'on' : ''}`} role="status" data-testid="live-status">
             <span className="dot" aria-hidden="true" />
-            {status === 'live' ? 'Live: new attempts appear at the top' : status === 'connecting' ? 'Connecting to live updates…' : 'Live updates are off'}
+            {status === 'live'
+              ? 'Live: new attempts appear at the top'
+              : status === 'connecting'
+                ? 'Connecting to live updates…'
+                : 'Live updates are off'}
           </span>
         )}
       </div>
@@ -74,10 +90,14 @@ export function AuditTable({ initial, total, live, query, keyNames }: { initial:
                       <LocalTime iso={e.createdAt} />
                     </Link>
                   </td>
-                  <td data-label="Face">{e.thumbnail ? <img className="thumb" src={e.thumbnail} alt="Face seen" /> : <span className="muted">—</span>}</td>
+                  <td data-label="Face">
+                    {e.thumbnail ? <img className="thumb" src={e.thumbnail} alt="Face seen" /> : <span className="muted">—</span>}
+                  </td>
                   <td data-label="Kind">{e.kind === 'VERIFY' ? 'verify' : 'identify'}</td>
                   <td data-label="Door">{e.door?.name ?? <span className="muted">—</span>}</td>
-                  <td data-label="Key">{e.apiKeyId ? (keyNames[e.apiKeyId] ?? `key ${e.apiKeyId.slice(0, 8)}`) : e.adminId ? 'dashboard' : '—'}</td>
+                  <td data-label="Key">
+                    {e.apiKeyId ? (keyNames[e.apiKeyId] ?? `key ${e.apiKeyId.slice(0, 8)}`) : e.adminId ? 'dashboard' : '—'}
+                  </td>
                   <td data-label="Claimed">{e.claimedLabel ?? <span className="muted">—</span>}</td>
                   <td data-label="Decided">{e.decidedLabel ?? <span className="muted">—</span>}</td>
                   <td data-label="Distance">{formatDistance(e.distance)}</td>

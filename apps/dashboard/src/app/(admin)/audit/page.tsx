@@ -20,7 +20,13 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const isAdmin = me?.role === 'ADMIN';
   // Two reads: the API prices list fields by their size, and one query for all would cost too much.
   const [events, options] = await Promise.all([
-    safeRead<{ recognitionEvents: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: RecognitionEvent }[] } }>(
+    safeRead<{
+      recognitionEvents: {
+        totalCount: number;
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        edges: { node: RecognitionEvent }[];
+      };
+    }>(
       `query ($filter: RecognitionEventFilter, $first: Int, $after: String) {
         recognitionEvents(filter: $filter, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { ${EVENT_FIELDS} } } }
       }`,
@@ -110,7 +116,10 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
               </Link>
             )}
             {data.recognitionEvents.pageInfo.hasNextPage && data.recognitionEvents.pageInfo.endCursor && (
-              <Link href={`/audit?${query ? `${query}&` : ''}after=${encodeURIComponent(data.recognitionEvents.pageInfo.endCursor)}`} className="button secondary">
+              <Link
+                href={`/audit?${query ? `${query}&` : ''}after=${encodeURIComponent(data.recognitionEvents.pageInfo.endCursor)}`}
+                className="button secondary"
+              >
                 Older →
               </Link>
             )}

@@ -36,7 +36,16 @@ export interface EnrollState {
 
 type Union<T> = { __typename: string; data?: T; code?: string; message?: string; personId?: string };
 type Sample = { id: string; photo: PhotoFacesView | null; qualityChecks: QualityCheckView[] };
-type Rejected = { index: number; filename: string; code: string; message: string; duplicateOf: { id: string; name: string } | null; duplicateDistance: number | null; photo: PhotoFacesView | null; qualityChecks: QualityCheckView[] };
+type Rejected = {
+  index: number;
+  filename: string;
+  code: string;
+  message: string;
+  duplicateOf: { id: string; name: string } | null;
+  duplicateDistance: number | null;
+  photo: PhotoFacesView | null;
+  qualityChecks: QualityCheckView[];
+};
 
 const ENROLL = `mutation ($id: ID!, $images: [File!]!, $allow: Boolean, $faces: [FaceChoice!]) { enrollFaces(personId: $id, images: $images, allowDuplicates: $allow, faces: $faces) { __typename ... on MutationEnrollFacesSuccess { data {
   person { id name sampleCount thumbnail }
@@ -59,17 +68,31 @@ function perPhoto(files: File[], enrolled: Sample[], rejected: Rejected[]): Enro
         text: rejectionText(r.code, r.message),
         photo: r.photo,
         qualityChecks: r.qualityChecks,
-        duplicateOf: r.code === 'DUPLICATE_FACE' && r.duplicateOf && r.duplicateDistance !== null ? { ...r.duplicateOf, distance: r.duplicateDistance } : null,
+        duplicateOf:
+          r.code === 'DUPLICATE_FACE' && r.duplicateOf && r.duplicateDistance !== null
+            ? { ...r.duplicateOf, distance: r.duplicateDistance }
+            : null,
       };
     }
     const sample = enrolled[next++];
-    return { index, filename: file.name, enrolled: true, code: null, text: null, photo: sample?.photo ?? null, qualityChecks: sample?.qualityChecks ?? [], duplicateOf: null };
+    return {
+      index,
+      filename: file.name,
+      enrolled: true,
+      code: null,
+      text: null,
+      photo: sample?.photo ?? null,
+      qualityChecks: sample?.qualityChecks ?? [],
+      duplicateOf: null,
+    };
   });
 }
 
 /** The faces chosen in photos of several people (MULTIPLE_FACES): the photo's index and the face's box. */
 const FaceChoices = z
-  .array(z.object({ image: z.number().int().min(0), x: z.number(), y: z.number(), width: z.number().positive(), height: z.number().positive() }))
+  .array(
+    z.object({ image: z.number().int().min(0), x: z.number(), y: z.number(), width: z.number().positive(), height: z.number().positive() }),
+  )
   .max(50);
 
 function faceChoices(form: FormData): z.infer<typeof FaceChoices> | null {
@@ -84,7 +107,13 @@ function faceChoices(form: FormData): z.infer<typeof FaceChoices> | null {
 }
 
 async function enrollPhotos(personId: string, files: File[], allowDuplicates: boolean, faces: z.infer<typeof FaceChoices> | null = null) {
-  const { enrollFaces } = await gqlUpload<{ enrollFaces: Union<{ person: { id: string; name: string; sampleCount: number; thumbnail: string | null }; enrolled: Sample[]; rejected: Rejected[] }> }>(
+  const { enrollFaces } = await gqlUpload<{
+    enrollFaces: Union<{
+      person: { id: string; name: string; sampleCount: number; thumbnail: string | null };
+      enrolled: Sample[];
+      rejected: Rejected[];
+    }>;
+  }>(
     ENROLL,
     { id: personId, images: files.map(() => null), allow: allowDuplicates, faces },
     Object.fromEntries(files.map((f, i) => [`images.${i}`, f])),
@@ -106,7 +135,11 @@ const ENROLL_PERSON = `mutation ($input: PersonInput!, $images: [File!]!, $confi
 export async function enrollPerson(_state: EnrollState, form: FormData): Promise<EnrollState> {
   const guard = await requireAdmin();
   if (!guard.ok) return { error: guard.error };
-  const fields = PersonFields.safeParse({ name: form.get('name'), cardId: form.get('cardId') || undefined, notes: form.get('notes') || undefined });
+  const fields = PersonFields.safeParse({
+    name: form.get('name'),
+    cardId: form.get('cardId') || undefined,
+    notes: form.get('notes') || undefined,
+  });
   const photos = photosFrom(form, 'photos');
   const fieldErrors: Record<string, string> = {};
   if (!fields.success) for (const issue of fields.error.issues) fieldErrors[String(issue.path[0])] = issue.message;
@@ -114,14 +147,26 @@ export async function enrollPerson(_state: EnrollState, form: FormData): Promise
   if (!fields.success || !photos.success) return { error: 'Please correct the form.', fieldErrors };
   try {
     type Person = { id: string; name: string; sampleCount: number; thumbnail: string | null };
-    const { enrollPerson: result } = await gqlUpload<{ enrollPerson: Union<{ person: Person | null; enrolled: Sample[]; rejected: Rejected[] }> }>(
+    const { enrollPerson: result } = await gqlUpload<{
+      enrollPerson: Union<{ person: Person | null; enrolled: Sample[]; rejected: Rejected[] }>;
+    }>(
       ENROLL_PERSON,
-      { input: fields.data, images: photos.data.map(() => null), confirm: form.get('confirmDuplicateName') === 'on', allow: form.get('allowDuplicates') === 'on', faces: faceChoices(form) },
+      {
+        input: fields.data,
+        images: photos.data.map(() => null),
+        confirm: form.get('confirmDuplicateName') === 'on',
+        allow: form.get('allowDuplicates') === 'on',
+        faces: faceChoices(form),
+      },
       Object.fromEntries(photos.data.map((f, i) => [`images.${i}`, f])),
     );
     if (result.code === 'DUPLICATE_NAME') {
       // Usually the same person enrolled twice: ask, naming the one already there, before creating another.
-      return { error: `Someone named ${fields.data.name} is already enrolled.`, duplicateName: { name: fields.data.name, personId: result.personId ?? null }, at: Date.now() };
+      return {
+        error: `Someone named ${fields.data.name} is already enrolled.`,
+        duplicateName: { name: fields.data.name, personId: result.personId ?? null },
+        at: Date.now(),
+      };
     }
     if (isError(result) || !result.data) return { error: `${fields.data.name} was not enrolled: ${result.message ?? 'unknown reason'}.` };
     const { person, enrolled, rejected } = result.data;
@@ -129,11 +174,18 @@ export async function enrollPerson(_state: EnrollState, form: FormData): Promise
     if (!person) {
       // Nobody was created: say why each photo failed.
       const duplicates = results.filter((r) => r.code === 'DUPLICATE_FACE').length;
-      const why = duplicates > 0 ? `${duplicates === 1 ? 'the face is' : `${duplicates} faces are`} already enrolled under another name.` : 'no photo had a usable face.';
+      const why =
+        duplicates > 0
+          ? `${duplicates === 1 ? 'the face is' : `${duplicates} faces are`} already enrolled under another name.`
+          : 'no photo had a usable face.';
       return { error: `${fields.data.name} was not enrolled: ${why}`, photos: results, at: Date.now() };
     }
     revalidatePath('/people');
-    return { enrolled: { id: person.id, name: person.name, samples: person.sampleCount, thumbnail: person.thumbnail }, photos: results, at: Date.now() };
+    return {
+      enrolled: { id: person.id, name: person.name, samples: person.sampleCount, thumbnail: person.thumbnail },
+      photos: results,
+      at: Date.now(),
+    };
   } catch (error) {
     return { error: `${fields.data.name} was not enrolled: ${explain(error)}` };
   }
@@ -170,7 +222,13 @@ export async function addToExisting(state: EnrollState, form: FormData): Promise
     const more = await enrollMore(state, form, false);
     if ('error' in more) return { ...state, error: more.error };
     const { person, added, photosShown } = more;
-    return { ...state, error: undefined, addedTo: { id: person.id, name: person.name, added, samples: person.sampleCount }, photos: photosShown, at: Date.now() };
+    return {
+      ...state,
+      error: undefined,
+      addedTo: { id: person.id, name: person.name, added, samples: person.sampleCount },
+      photos: photosShown,
+      at: Date.now(),
+    };
   } catch (error) {
     return { ...state, error: explain(error) };
   }
@@ -188,7 +246,11 @@ export async function enrollAnyway(state: EnrollState, form: FormData): Promise<
     const more = await enrollMore(state, form, true);
     if ('error' in more) return { ...state, error: more.error };
     const { person, photosShown } = more;
-    return { enrolled: { id: person.id, name: person.name, samples: person.sampleCount, thumbnail: person.thumbnail }, photos: photosShown, at: Date.now() };
+    return {
+      enrolled: { id: person.id, name: person.name, samples: person.sampleCount, thumbnail: person.thumbnail },
+      photos: photosShown,
+      at: Date.now(),
+    };
   } catch (error) {
     return { ...state, error: explain(error) };
   }

@@ -10,15 +10,45 @@ import type { FaceBoxView } from '@/lib/photo-faces';
 import { addToExisting, enrollAnyway, enrollPerson, type EnrollPhotoResult, type EnrollState } from './actions';
 
 /** One photo sent: the photo with the faces found boxed, enrolled or why not, and its quality against the gates. */
-function PhotoResult({ result, url, onChoose, pending }: { result: EnrollPhotoResult; url: string | undefined; onChoose: (face: FaceBoxView) => void; pending: boolean }) {
+function PhotoResult({
+  result,
+  url,
+  onChoose,
+  pending,
+}: {
+  result: EnrollPhotoResult;
+  url: string | undefined;
+  onChoose: (face: FaceBoxView) => void;
+  pending: boolean;
+}) {
   const several = result.code === 'MULTIPLE_FACES' && result.photo && result.photo.faces.length > 1 ? result.photo.faces : null;
   return (
-    <li className="panel" data-testid="enroll-photo" data-enrolled={result.enrolled ? 'true' : 'false'} data-code={result.code ?? ''} style={{ margin: 0 }}>
+    <li
+      className="panel"
+      data-testid="enroll-photo"
+      data-enrolled={result.enrolled ? 'true' : 'false'}
+      data-code={result.code ?? ''}
+      style={{ margin: 0 }}
+    >
       <p style={{ margin: '0 0 0.4rem', overflowWrap: 'anywhere' }}>
         <strong>{result.filename}</strong>:{' '}
-        {result.enrolled ? <span className="badge ACCEPTED">enrolled</span> : result.code === 'ALREADY_ENROLLED' ? <span className="badge neutral">already enrolled</span> : <span className="badge REFUSED">refused</span>}
+        {result.enrolled ? (
+          <span className="badge ACCEPTED">enrolled</span>
+        ) : result.code === 'ALREADY_ENROLLED' ? (
+          <span className="badge neutral">already enrolled</span>
+        ) : (
+          <span className="badge REFUSED">refused</span>
+        )}
       </p>
-      {result.photo ? <PhotoWithFaces src={url ?? null} photo={result.photo} alt={`Photo ${result.filename}`} usedLabel={result.enrolled ? 'enrolled' : 'the face judged'} maxWidth={360} /> : null}
+      {result.photo ? (
+        <PhotoWithFaces
+          src={url ?? null}
+          photo={result.photo}
+          alt={`Photo ${result.filename}`}
+          usedLabel={result.enrolled ? 'enrolled' : 'the face judged'}
+          maxWidth={360}
+        />
+      ) : null}
       {/* A duplicate face is said once, in the warning below, with whom it matches. */}
       {result.text && !result.duplicateOf && (
         <p className={result.code === 'ALREADY_ENROLLED' ? 'alert warn' : 'alert error'}>
@@ -27,7 +57,8 @@ function PhotoResult({ result, url, onChoose, pending }: { result: EnrollPhotoRe
       )}
       {result.duplicateOf && (
         <p className="alert warn" data-warning="duplicate-face">
-          This face is already enrolled as <Link href={`/people/${result.duplicateOf.id}`}>{result.duplicateOf.name}</Link> (distance {formatDistance(result.duplicateOf.distance)}): most likely the same person under two names.
+          This face is already enrolled as <Link href={`/people/${result.duplicateOf.id}`}>{result.duplicateOf.name}</Link> (distance{' '}
+          {formatDistance(result.duplicateOf.distance)}): most likely the same person under two names.
         </p>
       )}
       {several && (
@@ -104,7 +135,10 @@ export function EnrollForm() {
   };
   const duplicates = (state.photos ?? []).filter((p) => p.code === 'DUPLICATE_FACE');
   // The people the refused faces were taken for, each with their photos.
-  const matched = [...new Map(duplicates.map((d) => [d.duplicateOf!.id, d.duplicateOf!])).values()].map((who) => ({ ...who, photos: duplicates.filter((d) => d.duplicateOf?.id === who.id) }));
+  const matched = [...new Map(duplicates.map((d) => [d.duplicateOf!.id, d.duplicateOf!])).values()].map((who) => ({
+    ...who,
+    photos: duplicates.filter((d) => d.duplicateOf?.id === who.id),
+  }));
   const files = () => last.current?.getAll('photos').filter((f): f is File => f instanceof File && f.size > 0) ?? [];
   /** The duplicate was right: these photos are that person's, added to them. */
   const addTo = (who: (typeof matched)[number]) => {
@@ -141,8 +175,19 @@ export function EnrollForm() {
       <form ref={form} onSubmit={submit} className="panel" aria-busy={pending}>
         <div className="field">
           <label htmlFor="name">Name</label>
-          <input id="name" name="name" type="text" required aria-invalid={!!err.name} aria-describedby={err.name ? 'name-error' : undefined} />
-          {err.name && <p id="name-error" className="alert error">{err.name}</p>}
+          <input
+            id="name"
+            name="name"
+            type="text"
+            required
+            aria-invalid={!!err.name}
+            aria-describedby={err.name ? 'name-error' : undefined}
+          />
+          {err.name && (
+            <p id="name-error" className="alert error">
+              {err.name}
+            </p>
+          )}
         </div>
         <div className="field">
           <label htmlFor="cardId">
@@ -158,7 +203,11 @@ export function EnrollForm() {
           <textarea id="notes" name="notes" rows={2} />
         </div>
         <PhotoPicker name="photos" label="Photos of the face" multiple required />
-        {err.photos && <p className="alert error" role="alert">{err.photos}</p>}
+        {err.photos && (
+          <p className="alert error" role="alert">
+            {err.photos}
+          </p>
+        )}
         <button type="submit" disabled={pending || !hydrated}>
           {pending ? 'Enrolling… (finding and encoding faces)' : 'Enroll'}
         </button>
@@ -176,7 +225,8 @@ export function EnrollForm() {
                   ) : null}
                   .
                 </strong>{' '}
-                If this is the same person, add these photos on their page instead. If it is someone else of the same name, create another person.
+                If this is the same person, add these photos on their page instead. If it is someone else of the same name, create another
+                person.
               </p>
               <button type="button" onClick={confirmName} disabled={pending}>
                 Create another {state.duplicateName.name}
@@ -191,29 +241,40 @@ export function EnrollForm() {
           )}
           {state.enrolled && (
             <div className="alert ok" role="status">
-              {state.enrolled.thumbnail && <img className="thumb" src={state.enrolled.thumbnail} alt="" style={{ float: 'left', marginRight: '0.6rem' }} />}
-              <Link href={`/people/${state.enrolled.id}`}>{state.enrolled.name}</Link> is enrolled with {state.enrolled.samples} face {state.enrolled.samples === 1 ? 'sample' : 'samples'}.
+              {state.enrolled.thumbnail && (
+                <img className="thumb" src={state.enrolled.thumbnail} alt="" style={{ float: 'left', marginRight: '0.6rem' }} />
+              )}
+              <Link href={`/people/${state.enrolled.id}`}>{state.enrolled.name}</Link> is enrolled with {state.enrolled.samples} face{' '}
+              {state.enrolled.samples === 1 ? 'sample' : 'samples'}.
               <div style={{ clear: 'both' }} />
             </div>
           )}
           {state.addedTo && (
             <p className="alert ok" role="status" data-testid="added-to">
-              {state.addedTo.added === 1 ? '1 photo' : `${state.addedTo.added} photos`} added to <Link href={`/people/${state.addedTo.id}`}>{state.addedTo.name}</Link>, who now has {state.addedTo.samples} face {state.addedTo.samples === 1 ? 'sample' : 'samples'}.
+              {state.addedTo.added === 1 ? '1 photo' : `${state.addedTo.added} photos`} added to{' '}
+              <Link href={`/people/${state.addedTo.id}`}>{state.addedTo.name}</Link>, who now has {state.addedTo.samples} face{' '}
+              {state.addedTo.samples === 1 ? 'sample' : 'samples'}.
             </p>
           )}
           {duplicates.length > 0 && (
             <div role="alert" className="alert warn" data-warning="duplicate-faces">
               <p style={{ marginTop: 0 }}>
                 <strong>
-                  {duplicates.length === 1 ? 'One photo shows' : `${duplicates.length} photos show`} a face already enrolled under another name
+                  {duplicates.length === 1 ? 'One photo shows' : `${duplicates.length} photos show`} a face already enrolled under another
+                  name
                 </strong>{' '}
-                ({matched.map((m) => m.name).join(', ')}). Most likely the same person: add the {duplicates.length === 1 ? 'photo' : 'photos'} to them
+                ({matched.map((m) => m.name).join(', ')}). Most likely the same person: add the{' '}
+                {duplicates.length === 1 ? 'photo' : 'photos'} to them
                 {state.enrolled ? (
                   <>
-                    , or <Link href={`/people/${matched[0]!.id}?merge=${state.enrolled.id}`}>merge {state.enrolled.name} into {matched[0]!.name}</Link>
+                    , or{' '}
+                    <Link href={`/people/${matched[0]!.id}?merge=${state.enrolled.id}`}>
+                      merge {state.enrolled.name} into {matched[0]!.name}
+                    </Link>
                   </>
                 ) : null}
-                . Enrol {duplicates.length === 1 ? 'it' : 'them'} as a new person only if these are different people who look alike: both would then be recognised, and a door may ask for a PIN when they are too close to call.
+                . Enrol {duplicates.length === 1 ? 'it' : 'them'} as a new person only if these are different people who look alike: both
+                would then be recognised, and a door may ask for a PIN when they are too close to call.
               </p>
               <div className="row">
                 {matched.map((m) => (
@@ -231,7 +292,8 @@ export function EnrollForm() {
                 <div role="alertdialog" aria-labelledby="confirm-override-title" className="panel" style={{ marginTop: '0.6rem' }}>
                   <p id="confirm-override-title" style={{ marginTop: 0 }}>
                     <strong>
-                      Is {state.enrolled?.name ?? last.current?.get('name')?.toString()} a different person from {matched.map((m) => m.name).join(' and ')}?
+                      Is {state.enrolled?.name ?? last.current?.get('name')?.toString()} a different person from{' '}
+                      {matched.map((m) => m.name).join(' and ')}?
                     </strong>{' '}
                     Enrolling a face twice under two names makes the doors confuse them.
                   </p>

@@ -9,8 +9,14 @@ export default async function EnrollPage() {
   return (
     <>
       <h1>Enroll a person</h1>
-      <p className="muted">Several photos help: different days, light and angles. Each photo must show this person&apos;s face alone, large enough and sharp.</p>
-      {me?.role === 'ADMIN' ? <EnrollForm /> : <p className="alert warn">You are signed in as a viewer: only administrators can enroll people.</p>}
+      <p className="muted">
+        Several photos help: different days, light and angles. Each photo must show this person&apos;s face alone, large enough and sharp.
+      </p>
+      {me?.role === 'ADMIN' ? (
+        <EnrollForm />
+      ) : (
+        <p className="alert warn">You are signed in as a viewer: only administrators can enroll people.</p>
+      )}
     </>
   );
 }

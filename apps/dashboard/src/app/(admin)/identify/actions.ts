@@ -8,7 +8,10 @@ import { requireAdmin } from '@/lib/session';
 import { photosFrom } from '@/lib/validation';
 
 const IdentifyInput = z.object({
-  doorId: z.string().optional().transform((v) => v || undefined),
+  doorId: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined),
   candidates: z.coerce.number().int().min(1, 'List at least 1 candidate.').max(20, 'At most 20 candidates.').default(5),
 });
 
@@ -20,12 +23,15 @@ export async function identifyFace(_state: ConsoleState, form: FormData): Promis
   const photos = photosFrom(form, 'photo', { max: 1 });
   if (!photos.success) return { error: photos.error };
   try {
-    const { identifyFace } = await gqlUpload<{ identifyFace: { __typename: string; data?: RecognitionView; code?: string; message?: string } }>(
+    const { identifyFace } = await gqlUpload<{
+      identifyFace: { __typename: string; data?: RecognitionView; code?: string; message?: string };
+    }>(
       `mutation ($image: File!, $doorId: ID, $candidates: Int) { identifyFace(image: $image, doorId: $doorId, candidates: $candidates) { __typename ... on MutationIdentifyFaceSuccess { data { ${RESULT_FIELDS} } } ... on Error { code message } } }`,
       { image: null, doorId: parsed.data.doorId ?? null, candidates: parsed.data.candidates },
       { image: photos.data[0]! },
     );
-    if (isError(identifyFace) || !identifyFace.data) return { error: rejectionText(identifyFace.code ?? 'ERROR', identifyFace.message ?? 'The photo was not identified.') };
+    if (isError(identifyFace) || !identifyFace.data)
+      return { error: rejectionText(identifyFace.code ?? 'ERROR', identifyFace.message ?? 'The photo was not identified.') };
     return { result: identifyFace.data, at: Date.now() };
   } catch (error) {
     return { error: explain(error) };

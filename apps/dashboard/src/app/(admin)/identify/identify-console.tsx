@@ -49,7 +49,11 @@ export function IdentifyConsole({ doors }: { doors: Door[] }) {
           </p>
         )}
       </form>
-      {state.result ? <RecognitionResult result={state.result} photoUrl={state.photoUrl} mode="identify" /> : <p className="panel muted">The decision and the nearest enrolled people, with their distances, appear here.</p>}
+      {state.result ? (
+        <RecognitionResult result={state.result} photoUrl={state.photoUrl} mode="identify" />
+      ) : (
+        <p className="panel muted">The decision and the nearest enrolled people, with their distances, appear here.</p>
+      )}
     </div>
   );
 }

@@ -13,7 +13,10 @@ export default async function IdentifyPage() {
   return (
     <>
       <h1>Identify (1:K)</h1>
-      <p className="muted">Who is this face, without a card? The nearest enrolled person is accepted only under the threshold. Every attempt is written to the audit log.</p>
+      <p className="muted">
+        Who is this face, without a card? The nearest enrolled person is accepted only under the threshold. Every attempt is written to the
+        audit log.
+      </p>
       {!data ? (
         <ErrorPanel message={error} />
       ) : me?.role !== 'ADMIN' ? (

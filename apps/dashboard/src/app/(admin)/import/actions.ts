@@ -7,7 +7,14 @@ import { rejectionText } from '@/lib/format';
 import { requireAdmin } from '@/lib/session';
 
 export type PersonImport =
-  | { ok: true; name: string; personId: string | null; created: boolean; enrolled: number; rejected: { index: number; filename: string; code: string; text: string; duplicateOf: string | null }[] }
+  | {
+      ok: true;
+      name: string;
+      personId: string | null;
+      created: boolean;
+      enrolled: number;
+      rejected: { index: number; filename: string; code: string; text: string; duplicateOf: string | null }[];
+    }
   | { ok: false; error: string; code?: string };
 
 const Name = z.string().trim().min(1, 'A person needs a name.').max(200, 'A name has at most 200 characters.');
@@ -25,7 +32,13 @@ export async function importPersonPhotos(form: FormData): Promise<PersonImport> 
       __typename: string;
       code?: string;
       message?: string;
-      data?: { name: string; created: boolean; enrolled: number; person: { id: string } | null; rejected: { index: number; filename: string; code: string; message: string; duplicateOf: { name: string } | null }[] };
+      data?: {
+        name: string;
+        created: boolean;
+        enrolled: number;
+        person: { id: string } | null;
+        rejected: { index: number; filename: string; code: string; message: string; duplicateOf: { name: string } | null }[];
+      };
     };
     const { importPerson } = await gqlUpload<{ importPerson: Result }>(
       `mutation ($name: String!, $images: [File!]!, $allow: Boolean) {
@@ -38,7 +51,8 @@ export async function importPersonPhotos(form: FormData): Promise<PersonImport> 
       { name: name.data, images: photos.map(() => null), allow: form.get('allowDuplicates') === 'on' },
       Object.fromEntries(photos.map((f, i) => [`images.${i}`, f])),
     );
-    if (isError(importPerson) || !importPerson.data) return { ok: false, error: importPerson.message ?? 'not imported', ...(importPerson.code ? { code: importPerson.code } : {}) };
+    if (isError(importPerson) || !importPerson.data)
+      return { ok: false, error: importPerson.message ?? 'not imported', ...(importPerson.code ? { code: importPerson.code } : {}) };
     const d = importPerson.data;
     revalidatePath('/people');
     return {
@@ -47,7 +61,13 @@ export async function importPersonPhotos(form: FormData): Promise<PersonImport> 
       personId: d.person?.id ?? null,
       created: d.created,
       enrolled: d.enrolled,
-      rejected: d.rejected.map((r) => ({ index: r.index, filename: r.filename, code: r.code, text: rejectionText(r.code, r.message), duplicateOf: r.duplicateOf?.name ?? null })),
+      rejected: d.rejected.map((r) => ({
+        index: r.index,
+        filename: r.filename,
+        code: r.code,
+        text: rejectionText(r.code, r.message),
+        duplicateOf: r.duplicateOf?.name ?? null,
+      })),
     };
   } catch (error) {
     return { ok: false, error: explain(error) };

@@ -5,7 +5,13 @@ import { useState } from 'react';
 import { batches, ImportRefusedError, peopleFromFolder, peopleFromZip, type ImportLimits, type PeopleFiles } from '@/lib/people-archive';
 import { importPersonPhotos } from './actions';
 
-type Row = { person: string; file: string; outcome: 'enrolled' | 'already enrolled' | 'refused' | 'failed'; text: string; personId: string | null };
+type Row = {
+  person: string;
+  file: string;
+  outcome: 'enrolled' | 'already enrolled' | 'refused' | 'failed';
+  text: string;
+  personId: string | null;
+};
 /** A person whose photos were refused as someone else's face: the override is asked per person. */
 type Duplicates = { person: string; matches: string[]; files: { file: File; row: number }[] };
 
@@ -38,7 +44,13 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
   const [duplicates, setDuplicates] = useState<Duplicates[]>([]);
   const [confirming, setConfirming] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [progress, setProgress] = useState<{ people: number; peopleTotal: number; photos: number; photosTotal: number; current: string | null } | null>(null);
+  const [progress, setProgress] = useState<{
+    people: number;
+    peopleTotal: number;
+    photos: number;
+    photosTotal: number;
+    current: string | null;
+  } | null>(null);
   const [rows, setRows] = useState<Row[]>([]);
   const [skipped, setSkipped] = useState<string[]>([]);
   const [running, setRunning] = useState(false);
@@ -56,12 +68,45 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
       result = { ok: false, error: 'the dashboard could not be reached' };
     }
     return part.map((f, index): { row: Row; duplicateOf: string | null } => {
-      if (!result.ok) return { row: { person: name, file: f.name, outcome: 'failed', text: `${result.code ?? 'ERROR'}: ${result.error}`, personId: null }, duplicateOf: null };
+      if (!result.ok)
+        return {
+          row: { person: name, file: f.name, outcome: 'failed', text: `${result.code ?? 'ERROR'}: ${result.error}`, personId: null },
+          duplicateOf: null,
+        };
       // By position: a file's name may lose its folders on the way (multipart keeps the base name).
       const refused = result.rejected.find((r) => r.index === index);
-      if (refused?.code === 'ALREADY_ENROLLED') return { row: { person: name, file: f.name, outcome: 'already enrolled', text: 'the same photo is already enrolled: not stored again', personId: result.personId }, duplicateOf: null };
-      if (refused) return { row: { person: name, file: f.name, outcome: 'refused', text: `${refused.text}${refused.duplicateOf ? ` (matches ${refused.duplicateOf})` : ''}`, personId: result.personId }, duplicateOf: refused.code === 'DUPLICATE_FACE' ? refused.duplicateOf : null };
-      return { row: { person: name, file: f.name, outcome: 'enrolled', text: result.created ? 'enrolled (new person)' : 'enrolled', personId: result.personId }, duplicateOf: null };
+      if (refused?.code === 'ALREADY_ENROLLED')
+        return {
+          row: {
+            person: name,
+            file: f.name,
+            outcome: 'already enrolled',
+            text: 'the same photo is already enrolled: not stored again',
+            personId: result.personId,
+          },
+          duplicateOf: null,
+        };
+      if (refused)
+        return {
+          row: {
+            person: name,
+            file: f.name,
+            outcome: 'refused',
+            text: `${refused.text}${refused.duplicateOf ? ` (matches ${refused.duplicateOf})` : ''}`,
+            personId: result.personId,
+          },
+          duplicateOf: refused.code === 'DUPLICATE_FACE' ? refused.duplicateOf : null,
+        };
+      return {
+        row: {
+          person: name,
+          file: f.name,
+          outcome: 'enrolled',
+          text: result.created ? 'enrolled (new person)' : 'enrolled',
+          personId: result.personId,
+        },
+        duplicateOf: null,
+      };
     });
   }
 
@@ -82,7 +127,11 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
         if (dup.length > 0) {
           setDuplicates((all) => {
             const mine = all.find((d) => d.person === name) ?? { person: name, matches: [], files: [] };
-            const next = { person: name, matches: [...new Set([...mine.matches, ...dup.map((d) => d.match)])], files: [...mine.files, ...dup.map(({ file, row }) => ({ file, row }))] };
+            const next = {
+              person: name,
+              matches: [...new Set([...mine.matches, ...dup.map((d) => d.match)])],
+              files: [...mine.files, ...dup.map(({ file, row }) => ({ file, row }))],
+            };
             return [...all.filter((d) => d.person !== name), next];
           });
         }
@@ -99,8 +148,17 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
     setConfirming(null);
     setRunning(true);
     try {
-      const again = await send(d.person, d.files.map((f) => f.file), true);
-      setRows((rows) => rows.map((row, i) => { const k = d.files.findIndex((f) => f.row === i); return k >= 0 ? again[k]!.row : row; }));
+      const again = await send(
+        d.person,
+        d.files.map((f) => f.file),
+        true,
+      );
+      setRows((rows) =>
+        rows.map((row, i) => {
+          const k = d.files.findIndex((f) => f.row === i);
+          return k >= 0 ? again[k]!.row : row;
+        }),
+      );
       setDuplicates((all) => all.filter((x) => x.person !== d.person));
     } finally {
       setRunning(false);
@@ -121,10 +179,13 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
     try {
       const read = mode === 'zip' ? await peopleFromZip(files[0]!, limits) : peopleFromFolder(files, limits);
       setSkipped(read.skipped);
-      if (read.people.size === 0) setError('No photo of a person found: the layout is <name>/<photo>.jpg (or <name>.jpg), optionally inside one top folder.');
+      if (read.people.size === 0)
+        setError('No photo of a person found: the layout is <name>/<photo>.jpg (or <name>.jpg), optionally inside one top folder.');
       else await run(read.people);
     } catch (e) {
-      setError(e instanceof ImportRefusedError ? `Refused, nothing was imported (${e.code}): ${e.message}.` : 'This file could not be read.');
+      setError(
+        e instanceof ImportRefusedError ? `Refused, nothing was imported (${e.code}): ${e.message}.` : 'This file could not be read.',
+      );
     } finally {
       setRunning(false);
     }
@@ -155,12 +216,20 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
           <div className="field">
             <label htmlFor="folder">Folder of &lt;name&gt;/*.jpg</label>
             {/* webkitdirectory is not in React's types; every current browser supports it. */}
-            <input id="folder" name="folder" type="file" multiple disabled={running} {...({ webkitdirectory: '', directory: '' } as Record<string, string>)} />
+            <input
+              id="folder"
+              name="folder"
+              type="file"
+              multiple
+              disabled={running}
+              {...({ webkitdirectory: '', directory: '' } as Record<string, string>)}
+            />
           </div>
         )}
         <p className="hint" data-testid="import-limits">
-          Limits: {limits.maxEntries.toLocaleString('en')} files, {MB(limits.maxArchiveBytes)} per zip, {MB(limits.maxTotalBytes)} of photos once decompressed, {MB(limits.maxPhotoBytes)} per photo, {limits.maxPhotosPerPerson} photos per person;
-          names with “..”, absolute paths or backslashes are refused. JPEG, PNG and WebP; other files are skipped. A person is matched by name and created when new.
+          Limits: {limits.maxEntries.toLocaleString('en')} files, {MB(limits.maxArchiveBytes)} per zip, {MB(limits.maxTotalBytes)} of photos
+          once decompressed, {MB(limits.maxPhotoBytes)} per photo, {limits.maxPhotosPerPerson} photos per person; names with “..”, absolute
+          paths or backslashes are refused. JPEG, PNG and WebP; other files are skipped. A person is matched by name and created when new.
         </p>
         <button type="submit" disabled={running}>
           {running ? 'Importing…' : 'Import'}
@@ -175,7 +244,8 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
         {progress && (
           <section className="panel" aria-labelledby="progress-title" data-testid="import-progress">
             <h2 id="progress-title">
-              {progress.people === progress.peopleTotal ? 'Done' : 'Importing'}: {progress.people} of {progress.peopleTotal} people, {progress.photos} of {progress.photosTotal} photos
+              {progress.people === progress.peopleTotal ? 'Done' : 'Importing'}: {progress.people} of {progress.peopleTotal} people,{' '}
+              {progress.photos} of {progress.photosTotal} photos
             </h2>
             <progress max={progress.photosTotal} value={progress.photos} aria-label="Photos sent">
               {percent} %
@@ -183,7 +253,8 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
             {progress.current && <p className="muted">Now: {progress.current}</p>}
             {progress.people === progress.peopleTotal && (
               <p className="alert ok" data-testid="import-summary">
-                {enrolled} of {rows.length} photos enrolled{already > 0 ? `, ${already} already enrolled (not stored again)` : ''}, {rows.length - enrolled - already} not.
+                {enrolled} of {rows.length} photos enrolled{already > 0 ? `, ${already} already enrolled (not stored again)` : ''},{' '}
+                {rows.length - enrolled - already} not.
               </p>
             )}
           </section>
@@ -192,14 +263,20 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
       {duplicates.length > 0 && !running && (
         <section className="panel" aria-labelledby="duplicates-title" data-testid="import-duplicates">
           <h2 id="duplicates-title">Faces that match someone already enrolled</h2>
-          <p className="muted">Not enrolled. Most likely the same person under another name: add the photos on that person&apos;s page. Enrol them under the name given only if these are different people who look alike, person by person.</p>
+          <p className="muted">
+            Not enrolled. Most likely the same person under another name: add the photos on that person&apos;s page. Enrol them under the
+            name given only if these are different people who look alike, person by person.
+          </p>
           <ul className="plain-list">
             {duplicates.map((d) => (
               <li key={d.person} data-person={d.person} style={{ marginBottom: '0.6rem' }}>
-                <strong>{d.person}</strong>: {d.files.length === 1 ? '1 photo matches' : `${d.files.length} photos match`} {d.matches.join(', ')}.{' '}
+                <strong>{d.person}</strong>: {d.files.length === 1 ? '1 photo matches' : `${d.files.length} photos match`}{' '}
+                {d.matches.join(', ')}.{' '}
                 {confirming === d.person ? (
                   <span role="alertdialog" aria-label={`Confirm ${d.person}`} className="row">
-                    <span>Is {d.person} a different person from {d.matches.join(' and ')}?</span>
+                    <span>
+                      Is {d.person} a different person from {d.matches.join(' and ')}?
+                    </span>
                     <button type="button" className="danger" onClick={() => void override(d)}>
                       Yes, enrol {d.person}&apos;s {d.files.length === 1 ? 'photo' : 'photos'}
                     </button>
@@ -239,7 +316,12 @@ export function ImportForm({ limits }: { limits: ImportLimits }) {
                     <td data-label="Outcome">
                       {/* One block: on a phone the cell's parts would otherwise be pushed to both ends. */}
                       <span>
-                        <span className={`badge ${r.outcome === 'enrolled' ? 'ACCEPTED' : r.outcome === 'already enrolled' ? 'neutral' : r.outcome === 'refused' ? 'REFUSED' : 'ERROR'}`}>{r.outcome}</span> {r.outcome === 'enrolled' ? (r.text.includes('new person') ? '(new person)' : '') : r.text}
+                        <span
+                          className={`badge ${r.outcome === 'enrolled' ? 'ACCEPTED' : r.outcome === 'already enrolled' ? 'neutral' : r.outcome === 'refused' ? 'REFUSED' : 'ERROR'}`}
+                        >
+                          {r.outcome}
+                        </span>{' '}
+                        {r.outcome === 'enrolled' ? (r.text.includes('new person') ? '(new person)' : '') : r.text}
                       </span>
                     </td>
                   </tr>

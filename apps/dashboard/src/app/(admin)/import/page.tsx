@@ -17,14 +17,16 @@ export default async function ImportPage() {
       </>
     );
   }
-  const limits = await safeRead<{ importLimits: ImportLimits }>(`{ importLimits { maxArchiveBytes maxEntries maxTotalBytes maxPhotoBytes maxPhotosPerPerson } }`);
+  const limits = await safeRead<{ importLimits: ImportLimits }>(
+    `{ importLimits { maxArchiveBytes maxEntries maxTotalBytes maxPhotoBytes maxPhotosPerPerson } }`,
+  );
   if (!limits.data) return <ErrorPanel message={limits.error} />;
   return (
     <>
       <h1>Import people</h1>
       <p className="lead">
-        A zip or a folder with one folder per person (<code>ann/1.jpg</code>, <code>ann/2.jpg</code>, <code>bob/1.jpg</code>…): the same import as <code>facegate db import</code>, with the same quality gates and
-        duplicate check as any enrolment, one person at a time.
+        A zip or a folder with one folder per person (<code>ann/1.jpg</code>, <code>ann/2.jpg</code>, <code>bob/1.jpg</code>…): the same
+        import as <code>facegate db import</code>, with the same quality gates and duplicate check as any enrolment, one person at a time.
       </p>
       <ImportForm limits={limits.data.importLimits} />
     </>

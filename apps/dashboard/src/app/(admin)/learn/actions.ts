@@ -26,7 +26,11 @@ type Result = {
   __typename: string;
   code?: string;
   message?: string;
-  data?: { person: { id: string; name: string } | null; enrolled: { id: string }[]; rejected: { eventId: string; code: string; message: string; duplicateOf: { name: string } | null }[] };
+  data?: {
+    person: { id: string; name: string } | null;
+    enrolled: { id: string }[];
+    rejected: { eventId: string; code: string; message: string; duplicateOf: { name: string } | null }[];
+  };
 };
 
 /**
@@ -66,7 +70,12 @@ export async function learnFaces(_state: LearnState, form: FormData): Promise<Le
     revalidatePath('/learn');
     if (person) revalidatePath(`/people/${person.id}`);
     const reasons = rejected.map((r) => ({ eventId: r.eventId, text: rejectionText(r.code, r.duplicateOf ? `${r.message}` : r.message) }));
-    if (enrolled.length === 0) return { error: `No face was added${person ? ` to ${person.name}` : ''}: each was refused by enrolment.`, rejected: reasons, at: Date.now() };
+    if (enrolled.length === 0)
+      return {
+        error: `No face was added${person ? ` to ${person.name}` : ''}: each was refused by enrolment.`,
+        rejected: reasons,
+        at: Date.now(),
+      };
     added = { personId: person!.id, faces: enrolled.length, refused: rejected.length };
   } catch (error) {
     return { error: explain(error) };

@@ -11,7 +11,14 @@ export interface GroupFace {
   usable: boolean;
   nearestDistance: number | null;
   nearestPerson: { id: string; name: string } | null;
-  event: { id: string; createdAt: string; reason: string; claimedLabel: string | null; thumbnail: string | null; door: { name: string } | null };
+  event: {
+    id: string;
+    createdAt: string;
+    reason: string;
+    claimedLabel: string | null;
+    thumbnail: string | null;
+    door: { name: string } | null;
+  };
 }
 
 /**
@@ -19,12 +26,29 @@ export interface GroupFace {
  * (someone enrolled, or a new person) and adds them in one click. Nothing is chosen for them: the
  * nearest enrolled person and any name claimed at the door are shown as hints, never preselected.
  */
-export function LearnGroup({ index, faces, spread, threshold, people, canEdit }: { index: number; faces: GroupFace[]; spread: number; threshold: number; people: { id: string; name: string }[]; canEdit: boolean }) {
+export function LearnGroup({
+  index,
+  faces,
+  spread,
+  threshold,
+  people,
+  canEdit,
+}: {
+  index: number;
+  faces: GroupFace[];
+  spread: number;
+  threshold: number;
+  people: { id: string; name: string }[];
+  canEdit: boolean;
+}) {
   const [state, action] = useActionState<LearnState, FormData>(learnFaces, {});
   const [target, setTarget] = useState('');
   const times = faces.map((f) => Date.parse(f.event.createdAt)).sort((a, b) => a - b);
   const claimed = [...new Set(faces.map((f) => f.event.claimedLabel).filter((c): c is string => !!c))];
-  const nearest = faces.map((f) => f.nearestPerson && f.nearestDistance !== null ? { ...f.nearestPerson, d: f.nearestDistance } : null).filter((n) => n !== null).sort((a, b) => a.d - b.d)[0];
+  const nearest = faces
+    .map((f) => (f.nearestPerson && f.nearestDistance !== null ? { ...f.nearestPerson, d: f.nearestDistance } : null))
+    .filter((n) => n !== null)
+    .sort((a, b) => a.d - b.d)[0];
   const doors = [...new Set(faces.map((f) => f.event.door?.name).filter((d): d is string => !!d))];
   const id = `group-${index}`;
   const minutes = times.length > 1 ? (times.at(-1)! - times[0]!) / 60_000 : 0;
@@ -35,19 +59,33 @@ export function LearnGroup({ index, faces, spread, threshold, people, canEdit }:
         <span className="muted" style={{ fontWeight: 400 }}>
           {' '}
           · {doors.length ? `at ${doors.join(', ')}` : 'no door'}
-          {faces.length > 1 && ` · ${minutes < 60 ? `within ${Math.max(1, Math.round(minutes))} min` : 'over several hours'} · largest distance ${spread.toFixed(3)} (under ${threshold.toFixed(3)})`}
+          {faces.length > 1 &&
+            ` · ${minutes < 60 ? `within ${Math.max(1, Math.round(minutes))} min` : 'over several hours'} · largest distance ${spread.toFixed(3)} (under ${threshold.toFixed(3)})`}
         </span>
       </h2>
       {faces.length >= 5 && minutes < 30 && (
-        <p className="alert warn">Many attempts in a short time: this may be someone trying to get in. Add these faces only to someone you recognise.</p>
+        <p className="alert warn">
+          Many attempts in a short time: this may be someone trying to get in. Add these faces only to someone you recognise.
+        </p>
       )}
       <form action={action}>
         <ul className="face-grid" aria-label={`Faces of group ${index + 1}`}>
           {faces.map((f) => (
             <li key={f.event.id}>
               <label>
-                <input type="checkbox" name="eventId" value={f.event.id} defaultChecked disabled={!canEdit} aria-label={`Include the face of ${f.event.createdAt}`} />
-                {f.event.thumbnail ? <img className="thumb large" src={f.event.thumbnail} alt="Face refused at the door" /> : <span className="muted">no image</span>}
+                <input
+                  type="checkbox"
+                  name="eventId"
+                  value={f.event.id}
+                  defaultChecked
+                  disabled={!canEdit}
+                  aria-label={`Include the face of ${f.event.createdAt}`}
+                />
+                {f.event.thumbnail ? (
+                  <img className="thumb large" src={f.event.thumbnail} alt="Face refused at the door" />
+                ) : (
+                  <span className="muted">no image</span>
+                )}
               </label>
               <span className="face-meta">
                 <Link href={`/audit/${f.event.id}`}>
@@ -62,7 +100,8 @@ export function LearnGroup({ index, faces, spread, threshold, people, canEdit }:
         <p className="hint">
           {nearest ? (
             <>
-              Nearest enrolled person: <Link href={`/people/${nearest.id}`}>{nearest.name}</Link> at {nearest.d.toFixed(3)} ({nearest.d < threshold ? 'under' : 'over'} the threshold {threshold.toFixed(3)}).{' '}
+              Nearest enrolled person: <Link href={`/people/${nearest.id}`}>{nearest.name}</Link> at {nearest.d.toFixed(3)} (
+              {nearest.d < threshold ? 'under' : 'over'} the threshold {threshold.toFixed(3)}).{' '}
             </>
           ) : (
             'Nobody enrolled yet to compare with. '

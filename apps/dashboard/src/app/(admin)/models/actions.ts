@@ -29,7 +29,11 @@ async function mutate(field: string, run: () => Promise<Record<string, Union>>, 
 }
 
 const issues = (e: z.ZodError) => e.issues.map((i) => i.message).join(' ');
-const HeadId = z.string().trim().max(64, 'Unknown head.').regex(/^[0-9a-f]*$/, 'Unknown head.');
+const HeadId = z
+  .string()
+  .trim()
+  .max(64, 'Unknown head.')
+  .regex(/^[0-9a-f]*$/, 'Unknown head.');
 
 /** Starts the change to a head (or, empty, to the encoder alone): re-encoding, then the switch. */
 export async function activateModel(_s: ModelsState, form: FormData): Promise<ModelsState> {
@@ -46,7 +50,11 @@ export async function activateModel(_s: ModelsState, form: FormData): Promise<Mo
 export async function cancelChange(_s: ModelsState, form: FormData): Promise<ModelsState> {
   const parsed = z.string().trim().min(1).max(64).safeParse(form.get('id'));
   if (!parsed.success) return { error: 'Unknown change.' };
-  return mutate('cancelModelChange', () => gql(`mutation ($id: ID!) { cancelModelChange(id: $id) { __typename ... on Error { code message } } }`, { id: parsed.data }), 'Change cancelled: decisions stay on the active model.');
+  return mutate(
+    'cancelModelChange',
+    () => gql(`mutation ($id: ID!) { cancelModelChange(id: $id) { __typename ... on Error { code message } } }`, { id: parsed.data }),
+    'Change cancelled: decisions stay on the active model.',
+  );
 }
 
 const MAX_HEAD_BYTES = 2_000_000;
@@ -55,28 +63,44 @@ export async function uploadHead(_s: ModelsState, form: FormData): Promise<Model
   const file = form.get('head');
   if (!(file instanceof File) || file.size === 0) return { error: 'Choose the head file (JSON) that facegate train wrote.' };
   if (file.size > MAX_HEAD_BYTES) return { error: 'That file is too large to be a head.' };
-  return mutate('addModelHead', () => gqlUpload(`mutation ($f: File!) { addModelHead(file: $f) { __typename ... on Error { code message } } }`, { f: null }, { f: file }), 'Head added: compare it before activating it.');
+  return mutate(
+    'addModelHead',
+    () =>
+      gqlUpload(`mutation ($f: File!) { addModelHead(file: $f) { __typename ... on Error { code message } } }`, { f: null }, { f: file }),
+    'Head added: compare it before activating it.',
+  );
 }
 
 const TrainingInput = z.object({
   source: z.enum(['ENROLLED', 'FOLDER'], { error: 'Choose what to train on.' }),
   dir: z.string().trim().max(200, 'The folder name is too long.'),
-  maxEpochs: z.coerce.number({ error: 'Epochs must be a number.' }).int('Epochs must be a whole number.').min(1, 'At least 1 epoch.').max(200, 'At most 200 epochs.'),
+  maxEpochs: z.coerce
+    .number({ error: 'Epochs must be a number.' })
+    .int('Epochs must be a whole number.')
+    .min(1, 'At least 1 epoch.')
+    .max(200, 'At most 200 epochs.'),
 });
 
 export async function startTraining(_s: ModelsState, form: FormData): Promise<ModelsState> {
-  const parsed = TrainingInput.safeParse({ source: form.get('source'), dir: form.get('dir') ?? '', maxEpochs: form.get('maxEpochs') ?? 60 });
+  const parsed = TrainingInput.safeParse({
+    source: form.get('source'),
+    dir: form.get('dir') ?? '',
+    maxEpochs: form.get('maxEpochs') ?? 60,
+  });
   if (!parsed.success) return { error: issues(parsed.error) };
   const { source, dir, maxEpochs } = parsed.data;
   if (source === 'FOLDER' && !dir) return { error: 'Name the folder to train on.' };
   return mutate(
     'startTraining',
     () =>
-      gql(`mutation ($s: TrainingSource!, $d: String, $e: Int) { startTraining(source: $s, dir: $d, maxEpochs: $e) { __typename ... on Error { code message } } }`, {
-        s: source,
-        d: source === 'FOLDER' ? dir : null,
-        e: maxEpochs,
-      }),
+      gql(
+        `mutation ($s: TrainingSource!, $d: String, $e: Int) { startTraining(source: $s, dir: $d, maxEpochs: $e) { __typename ... on Error { code message } } }`,
+        {
+          s: source,
+          d: source === 'FOLDER' ? dir : null,
+          e: maxEpochs,
+        },
+      ),
     'Training started: the curve below fills in epoch by epoch.',
   );
 }

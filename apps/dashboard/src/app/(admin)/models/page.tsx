@@ -10,11 +10,60 @@ import { ActivateForm, AutoRefresh, CancelForm, TrainingForm, UploadHeadForm } f
 
 export const metadata: Metadata = { title: 'Models' };
 
-type Head = { id: string; modelId: string; source: string; createdAt: string; bestEpoch: number | null; heldOutFnmrBefore: number | null; heldOutFnmrAfter: number | null };
-type Change = { id: string; createdAt: string; fromModel: string; toModel: string; headId: string | null; status: string; total: number; done: number; failed: number; held: boolean; finishedAt: string | null };
-type Run = { id: string; createdAt: string; source: string; status: string; identities: number; photos: number; curve: EpochPoint[]; errorCode: string | null; error: string | null; headId: string | null };
-type Replay = { model: string; accepted: number; stepUp: number; refused: number; samplesMissing: number; histogram: number[]; verifyThreshold: number | null };
-type Comparison = { attempts: number; replayed: number; unreadable: number; unchanged: number; acceptedToRefused: number; refusedToAccepted: number; personChanged: number; current: Replay; candidate: Replay };
+type Head = {
+  id: string;
+  modelId: string;
+  source: string;
+  createdAt: string;
+  bestEpoch: number | null;
+  heldOutFnmrBefore: number | null;
+  heldOutFnmrAfter: number | null;
+};
+type Change = {
+  id: string;
+  createdAt: string;
+  fromModel: string;
+  toModel: string;
+  headId: string | null;
+  status: string;
+  total: number;
+  done: number;
+  failed: number;
+  held: boolean;
+  finishedAt: string | null;
+};
+type Run = {
+  id: string;
+  createdAt: string;
+  source: string;
+  status: string;
+  identities: number;
+  photos: number;
+  curve: EpochPoint[];
+  errorCode: string | null;
+  error: string | null;
+  headId: string | null;
+};
+type Replay = {
+  model: string;
+  accepted: number;
+  stepUp: number;
+  refused: number;
+  samplesMissing: number;
+  histogram: number[];
+  verifyThreshold: number | null;
+};
+type Comparison = {
+  attempts: number;
+  replayed: number;
+  unreadable: number;
+  unchanged: number;
+  acceptedToRefused: number;
+  refusedToAccepted: number;
+  personChanged: number;
+  current: Replay;
+  candidate: Replay;
+};
 
 const pct = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)} %`);
 const short = (model: string) => (model.includes('+head-') ? `head ${model.split('+head-')[1]}` : 'encoder alone');
@@ -36,7 +85,12 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
     );
   }
   let compare = compareTarget((await searchParams).compare);
-  const { data, error } = await safeRead<{ activeModel: { model: string; headId: string | null }; modelHeads: Head[]; modelChanges: Change[]; trainingRuns: Run[] }>(`{
+  const { data, error } = await safeRead<{
+    activeModel: { model: string; headId: string | null };
+    modelHeads: Head[];
+    modelChanges: Change[];
+    trainingRuns: Run[];
+  }>(`{
     activeModel { model headId }
     modelHeads { id modelId source createdAt bestEpoch heldOutFnmrBefore heldOutFnmrAfter }
     modelChanges(last: 5) { id createdAt fromModel toModel headId status total done failed held finishedAt }
@@ -66,13 +120,15 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
       <section className="panel" aria-labelledby="active-title">
         <h2 id="active-title">Active model</h2>
         <p>
-          Decisions use <strong data-testid="active-model">{short(data.activeModel.model)}</strong> <code style={{ overflowWrap: 'anywhere' }}>{data.activeModel.model}</code>.
+          Decisions use <strong data-testid="active-model">{short(data.activeModel.model)}</strong>{' '}
+          <code style={{ overflowWrap: 'anywhere' }}>{data.activeModel.model}</code>.
         </p>
         {running && (
           <div data-testid="model-change">
             <p>
               Re-encoding every sample for <strong>{short(running.toModel)}</strong>: {running.done} of {running.total} done
-              {running.failed > 0 ? `, ${running.failed} without a face in the new model` : ''}. Decisions keep the active model until every sample is done, then switch at once.
+              {running.failed > 0 ? `, ${running.failed} without a face in the new model` : ''}. Decisions keep the active model until every
+              sample is done, then switch at once.
               {!running.held && ' No instance holds the job now; one will take it up within seconds.'}
             </p>
             <progress value={running.done} max={Math.max(1, running.total)} aria-label="Re-encoding progress" />
@@ -84,60 +140,64 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
       <section className="panel" aria-labelledby="heads-title">
         <h2 id="heads-title">Heads</h2>
         <p className="muted">
-          A head is a learned 128 → 128 map on top of the frozen encoder. Compare it on this deployment&apos;s own audit history before activating it: none of the heads measured so far helped on
-          clean photos (see the README).
+          A head is a learned 128 → 128 map on top of the frozen encoder. Compare it on this deployment&apos;s own audit history before
+          activating it: none of the heads measured so far helped on clean photos (see the README).
         </p>
         {data.modelHeads.length === 0 ? (
-          <p>No head yet: train one below, or add a file written by <code>facegate train</code>.</p>
+          <p>
+            No head yet: train one below, or add a file written by <code>facegate train</code>.
+          </p>
         ) : (
           <div className="table-wrap" tabIndex={0} role="region" aria-label="Heads">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Head</th>
-                <th scope="col">From</th>
-                <th scope="col">Added</th>
-                <th scope="col">Held-out FNMR (encoder → head)</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.modelHeads.map((h) => (
-                <tr key={h.id}>
-                  <td>
-                    <code>{h.id}</code>
-                    {h.id === data.activeModel.headId ? ' (active)' : ''}
-                    {h.bestEpoch === 0 ? ' · identity (no epoch beat the encoder)' : ''}
-                  </td>
-                  <td>{h.source === 'training' ? 'training run' : 'upload'}</td>
-                  <td>
-                    <LocalTime iso={h.createdAt} />
-                  </td>
-                  <td>
-                    {pct(h.heldOutFnmrBefore)} → {pct(h.heldOutFnmrAfter)}
-                  </td>
-                  <td>
-                    {h.id !== data.activeModel.headId && (
-                      <>
-                        <Link href={`/models?compare=${h.id}`}>Compare</Link> {!running && <ActivateForm headId={h.id} label={`Activate head ${h.id}`} />}
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-              {data.activeModel.headId && (
+            <table>
+              <thead>
                 <tr>
-                  <td>encoder alone</td>
-                  <td>–</td>
-                  <td>–</td>
-                  <td>–</td>
-                  <td>
-                    <Link href="/models?compare=encoder">Compare</Link> {!running && <ActivateForm headId={null} label="Activate the encoder alone" />}
-                  </td>
+                  <th scope="col">Head</th>
+                  <th scope="col">From</th>
+                  <th scope="col">Added</th>
+                  <th scope="col">Held-out FNMR (encoder → head)</th>
+                  <th scope="col">Actions</th>
                 </tr>
-              )}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {data.modelHeads.map((h) => (
+                  <tr key={h.id}>
+                    <td>
+                      <code>{h.id}</code>
+                      {h.id === data.activeModel.headId ? ' (active)' : ''}
+                      {h.bestEpoch === 0 ? ' · identity (no epoch beat the encoder)' : ''}
+                    </td>
+                    <td>{h.source === 'training' ? 'training run' : 'upload'}</td>
+                    <td>
+                      <LocalTime iso={h.createdAt} />
+                    </td>
+                    <td>
+                      {pct(h.heldOutFnmrBefore)} → {pct(h.heldOutFnmrAfter)}
+                    </td>
+                    <td>
+                      {h.id !== data.activeModel.headId && (
+                        <>
+                          <Link href={`/models?compare=${h.id}`}>Compare</Link>{' '}
+                          {!running && <ActivateForm headId={h.id} label={`Activate head ${h.id}`} />}
+                        </>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+                {data.activeModel.headId && (
+                  <tr>
+                    <td>encoder alone</td>
+                    <td>–</td>
+                    <td>–</td>
+                    <td>–</td>
+                    <td>
+                      <Link href="/models?compare=encoder">Compare</Link>{' '}
+                      {!running && <ActivateForm headId={null} label="Activate the encoder alone" />}
+                    </td>
+                  </tr>
+                )}
+              </tbody>
+            </table>
           </div>
         )}
         <UploadHeadForm />
@@ -145,7 +205,9 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
 
       {compare && (
         <section className="panel" aria-labelledby="compare-title">
-          <h2 id="compare-title">Comparison: {short(data.activeModel.model)} → {compare.headId ? `head ${compare.headId}` : 'encoder alone'}</h2>
+          <h2 id="compare-title">
+            Comparison: {short(data.activeModel.model)} → {compare.headId ? `head ${compare.headId}` : 'encoder alone'}
+          </h2>
           {!comparison?.data ? (
             <ErrorPanel message={comparison?.error ?? 'No comparison.'} />
           ) : (
@@ -155,21 +217,28 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
       )}
       {!compare && candidates.length > 0 && (
         <p>
-          Compare with: {candidates.map((c, i) => <span key={c.label}>{i > 0 && ' · '}<Link href={`/models?compare=${c.headId ?? 'encoder'}`}>{c.label}</Link></span>)}
+          Compare with:{' '}
+          {candidates.map((c, i) => (
+            <span key={c.label}>
+              {i > 0 && ' · '}
+              <Link href={`/models?compare=${c.headId ?? 'encoder'}`}>{c.label}</Link>
+            </span>
+          ))}
         </p>
       )}
 
       <section className="panel" aria-labelledby="training-title">
         <h2 id="training-title">Training</h2>
         <p className="muted">
-          Learns a head with the triplet loss (semi-hard negatives, margin 0.2) on some people and stops early on others held out. It needs at least 8 people with two or more photos; a
-          head from a small deployment is unlikely to help.
+          Learns a head with the triplet loss (semi-hard negatives, margin 0.2) on some people and stops early on others held out. It needs
+          at least 8 people with two or more photos; a head from a small deployment is unlikely to help.
         </p>
         {!training && <TrainingForm />}
         {run && (
           <div data-testid="training-run">
             <h3>
-              Run of <LocalTime iso={run.createdAt} /> · {run.source === 'ENROLLED' ? 'enrolled people' : 'folder'} · <span data-testid="training-status">{run.status.toLowerCase()}</span>
+              Run of <LocalTime iso={run.createdAt} /> · {run.source === 'ENROLLED' ? 'enrolled people' : 'folder'} ·{' '}
+              <span data-testid="training-status">{run.status.toLowerCase()}</span>
             </h3>
             {run.identities > 0 && (
               <p>
@@ -185,7 +254,8 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
             <LossCurve curve={run.curve} />
             {run.headId && (
               <p>
-                Saved as head <code>{run.headId}</code>: <Link href={`/models?compare=${run.headId}`}>compare it</Link> before activating it.
+                Saved as head <code>{run.headId}</code>: <Link href={`/models?compare=${run.headId}`}>compare it</Link> before activating
+                it.
               </p>
             )}
           </div>
@@ -196,33 +266,33 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
         <section className="panel" aria-labelledby="changes-title">
           <h2 id="changes-title">Model changes</h2>
           <div className="table-wrap" tabIndex={0} role="region" aria-label="Decisions that would change">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Asked</th>
-                <th scope="col">From</th>
-                <th scope="col">To</th>
-                <th scope="col">Status</th>
-                <th scope="col">Samples</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.modelChanges.map((c) => (
-                <tr key={c.id}>
-                  <td>
-                    <LocalTime iso={c.createdAt} />
-                  </td>
-                  <td>{short(c.fromModel)}</td>
-                  <td>{short(c.toModel)}</td>
-                  <td>{c.status.toLowerCase()}</td>
-                  <td>
-                    {c.done} of {c.total}
-                    {c.failed > 0 ? ` (${c.failed} without a face)` : ''}
-                  </td>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Asked</th>
+                  <th scope="col">From</th>
+                  <th scope="col">To</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Samples</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {data.modelChanges.map((c) => (
+                  <tr key={c.id}>
+                    <td>
+                      <LocalTime iso={c.createdAt} />
+                    </td>
+                    <td>{short(c.fromModel)}</td>
+                    <td>{short(c.toModel)}</td>
+                    <td>{c.status.toLowerCase()}</td>
+                    <td>
+                      {c.done} of {c.total}
+                      {c.failed > 0 ? ` (${c.failed} without a face)` : ''}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           </div>
         </section>
       )}
@@ -236,36 +306,41 @@ function CompareView({ c }: { c: Comparison }) {
     <>
       <p>
         The last {c.attempts} decided attempts with a face image kept: {c.replayed} replayed with both models
-        {c.unreadable > 0 ? ` (${c.unreadable} could not be: no face found again, or the claimed person was erased)` : ''}. Face decisions only, with today&apos;s settings; the access
-        policy, liveness and PINs are left aside.
+        {c.unreadable > 0 ? ` (${c.unreadable} could not be: no face found again, or the claimed person was erased)` : ''}. Face decisions
+        only, with today&apos;s settings; the access policy, liveness and PINs are left aside.
       </p>
       <div className="table-wrap" tabIndex={0} role="region" aria-label="Model changes">
-      <table data-testid="comparison">
-        <caption className="sr-only">Decisions that would change</caption>
-        <tbody>
-          <tr>
-            <th scope="row">Unchanged</th>
-            <td>{c.unchanged}</td>
-          </tr>
-          <tr>
-            <th scope="row">Accepted → refused or step-up</th>
-            <td data-testid="accepted-to-refused">{c.acceptedToRefused}</td>
-          </tr>
-          <tr>
-            <th scope="row">Refused or step-up → accepted</th>
-            <td data-testid="refused-to-accepted">{c.refusedToAccepted}</td>
-          </tr>
-          <tr>
-            <th scope="row">Accepted as another person</th>
-            <td data-testid="person-changed">{c.personChanged}</td>
-          </tr>
-        </tbody>
-      </table>
+        <table data-testid="comparison">
+          <caption className="sr-only">Decisions that would change</caption>
+          <tbody>
+            <tr>
+              <th scope="row">Unchanged</th>
+              <td>{c.unchanged}</td>
+            </tr>
+            <tr>
+              <th scope="row">Accepted → refused or step-up</th>
+              <td data-testid="accepted-to-refused">{c.acceptedToRefused}</td>
+            </tr>
+            <tr>
+              <th scope="row">Refused or step-up → accepted</th>
+              <td data-testid="refused-to-accepted">{c.refusedToAccepted}</td>
+            </tr>
+            <tr>
+              <th scope="row">Accepted as another person</th>
+              <td data-testid="person-changed">{c.personChanged}</td>
+            </tr>
+          </tbody>
+        </table>
       </div>
       <div className={styles.sideBySide}>
         {[c.current, c.candidate].map((r, i) => (
           <div key={i}>
-            <ReplayHistogram title={`${i === 0 ? 'Now' : 'Candidate'}: ${short(r.model)}`} histogram={r.histogram} threshold={r.verifyThreshold} peak={peak} />
+            <ReplayHistogram
+              title={`${i === 0 ? 'Now' : 'Candidate'}: ${short(r.model)}`}
+              histogram={r.histogram}
+              threshold={r.verifyThreshold}
+              peak={peak}
+            />
             <p>
               {r.accepted} accepted · {r.stepUp} step-up · {r.refused} refused
               {r.samplesMissing > 0 ? ` · ${r.samplesMissing} samples without an encoding in this model` : ''}

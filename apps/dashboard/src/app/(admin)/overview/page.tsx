@@ -20,9 +20,12 @@ export default async function OverviewPage() {
   const [people, stats, recent] = await Promise.all([
     safeRead<Pick<OverviewData, 'people'>>(`{ people(first: 200) { totalCount edges { node { sampleCount } } } }`),
     // Days counted in the API server's time zone, the one new doors take.
-    safeRead<Pick<OverviewData, 'stats' | 'settings' | 'serverTimeZone'>>(`query ($from: DateTime!) { stats(from: $from) { day accepted refused stepUp error } settings { threshold } serverTimeZone }`, {
-      from: new Date(Date.now() - 29 * 86_400_000).toISOString(),
-    }),
+    safeRead<Pick<OverviewData, 'stats' | 'settings' | 'serverTimeZone'>>(
+      `query ($from: DateTime!) { stats(from: $from) { day accepted refused stepUp error } settings { threshold } serverTimeZone }`,
+      {
+        from: new Date(Date.now() - 29 * 86_400_000).toISOString(),
+      },
+    ),
     safeRead<Pick<OverviewData, 'recognitionEvents'>>(`{ recognitionEvents(first: 300) { edges { node { distance decision } } } }`),
   ]);
   const error = people.error ?? stats.error ?? recent.error;
@@ -39,16 +42,28 @@ export default async function OverviewPage() {
       <h1>Overview</h1>
       <div className="cards">
         <div className="card">
-          <div className="figure" data-testid="people-count">{data.people.totalCount}</div>
+          <div className="figure" data-testid="people-count">
+            {data.people.totalCount}
+          </div>
           <div className="label">people enrolled</div>
         </div>
         <div className="card">
-          <div className="figure" data-testid="sample-count">{samples}{data.people.totalCount > 200 ? '+' : ''}</div>
+          <div className="figure" data-testid="sample-count">
+            {samples}
+            {data.people.totalCount > 200 ? '+' : ''}
+          </div>
           <div className="label">face samples</div>
         </div>
         <div className="card">
-          <div className="figure" data-testid="attempts-today">{attemptsToday}</div>
-          <div className="label">{attemptsToday === 1 ? 'attempt' : 'attempts'} today ({data.serverTimeZone}){todayStats ? ` · ${todayStats.accepted} accepted, ${todayStats.refused} refused, ${todayStats.stepUp} asked for a second factor, ${todayStats.error} failed (no usable face, refused caller, overload)` : ''}</div>
+          <div className="figure" data-testid="attempts-today">
+            {attemptsToday}
+          </div>
+          <div className="label">
+            {attemptsToday === 1 ? 'attempt' : 'attempts'} today ({data.serverTimeZone})
+            {todayStats
+              ? ` · ${todayStats.accepted} accepted, ${todayStats.refused} refused, ${todayStats.stepUp} asked for a second factor, ${todayStats.error} failed (no usable face, refused caller, overload)`
+              : ''}
+          </div>
         </div>
         <div className="card">
           <div className="figure">{data.settings.threshold.toFixed(3)}</div>
@@ -61,7 +76,13 @@ export default async function OverviewPage() {
           <DailyChart days={data.stats} from={new Date(Date.now() - 29 * 86_400_000)} timeZone={data.serverTimeZone} />
         </section>
         <section className="panel" aria-labelledby="hist-title">
-          <h2 id="hist-title">{events.length === 0 ? 'Distances of attempts: none yet' : events.length === 1 ? 'Distance of the one attempt so far' : `Distances of the last ${events.length} attempts`}</h2>
+          <h2 id="hist-title">
+            {events.length === 0
+              ? 'Distances of attempts: none yet'
+              : events.length === 1
+                ? 'Distance of the one attempt so far'
+                : `Distances of the last ${events.length} attempts`}
+          </h2>
           <DistanceHistogram bins={bins} threshold={data.settings.threshold} max={1.2} />
         </section>
       </div>

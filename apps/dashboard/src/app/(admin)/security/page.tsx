@@ -54,7 +54,11 @@ export default async function SecurityLogPage({ searchParams }: { searchParams: 
   return (
     <>
       <h1>Security log</h1>
-      <p className="lead">Sign-ins to the dashboard and the API: failed and throttled sign-ins, wrong second-factor codes, sign-outs, sessions ended, passwords and second factors changed; newest first. Door attempts are in the audit log, administrators&apos; changes in the admin log.</p>
+      <p className="lead">
+        Sign-ins to the dashboard and the API: failed and throttled sign-ins, wrong second-factor codes, sign-outs, sessions ended,
+        passwords and second factors changed; newest first. Door attempts are in the audit log, administrators&apos; changes in the admin
+        log.
+      </p>
       <form className="panel row" action="/security" aria-label="Filter">
         <div className="field">
           <label htmlFor="f-kind">What</label>
@@ -100,9 +104,15 @@ export default async function SecurityLogPage({ searchParams }: { searchParams: 
                     <td data-label="Time" style={{ whiteSpace: 'nowrap' }}>
                       <LocalTime iso={e.createdAt} />
                     </td>
-                    <td data-label="What">{KINDS[e.kind]?.failure ? <span className="badge REFUSED">{kindText(e.kind)}</span> : kindText(e.kind)}</td>
-                    <td data-label="Account" style={{ overflowWrap: 'anywhere' }}>{e.account ?? '—'}</td>
-                    <td data-label="Address" style={{ overflowWrap: 'anywhere' }}>{e.address ?? '—'}</td>
+                    <td data-label="What">
+                      {KINDS[e.kind]?.failure ? <span className="badge REFUSED">{kindText(e.kind)}</span> : kindText(e.kind)}
+                    </td>
+                    <td data-label="Account" style={{ overflowWrap: 'anywhere' }}>
+                      {e.account ?? '—'}
+                    </td>
+                    <td data-label="Address" style={{ overflowWrap: 'anywhere' }}>
+                      {e.address ?? '—'}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -21,7 +21,12 @@ export interface SettingsState {
 type Union = { __typename: string; code?: string; message?: string; data?: unknown };
 
 /** Runs one admin mutation whose result is a union; errors come back in words. */
-async function mutate(field: string, query: string, variables: Record<string, unknown>, success: string): Promise<SettingsState & { data?: unknown }> {
+async function mutate(
+  field: string,
+  query: string,
+  variables: Record<string, unknown>,
+  success: string,
+): Promise<SettingsState & { data?: unknown }> {
   const guard = await requireAdmin();
   if (!guard.ok) return { error: guard.error };
   try {
@@ -43,11 +48,21 @@ const SettingsInput = z.object({
     .string()
     .trim()
     .transform((v) => (v === '' ? null : Number(v)))
-    .pipe(z.number({ error: 'The threshold must be a number.' }).min(0.05, 'The threshold must be at least 0.05.').max(1.5, 'The threshold must be at most 1.5.').nullable()),
+    .pipe(
+      z
+        .number({ error: 'The threshold must be a number.' })
+        .min(0.05, 'The threshold must be at least 0.05.')
+        .max(1.5, 'The threshold must be at most 1.5.')
+        .nullable(),
+    ),
   stepUp: z.boolean(),
   rule: z.enum(['NEAREST', 'SOFT_NEAREST', 'CENTROID', 'MEAN_DISTANCE'], { error: 'Choose a matching rule.' }),
   liveness: z.enum(['OFF', 'BALANCED', 'STRICT'], { error: 'Choose a liveness check.' }),
-  rateLimitPerMinute: z.coerce.number({ error: 'The rate limit must be a number.' }).int('The rate limit must be a whole number.').min(1, 'The rate limit must be at least 1 a minute.').max(100_000),
+  rateLimitPerMinute: z.coerce
+    .number({ error: 'The rate limit must be a number.' })
+    .int('The rate limit must be a whole number.')
+    .min(1, 'The rate limit must be at least 1 a minute.')
+    .max(100_000),
 });
 
 function settingsInput(form: FormData) {
@@ -61,7 +76,9 @@ function settingsInput(form: FormData) {
   });
   if (!parsed.success) return { error: issues(parsed.error) } as const;
   const { falseAcceptOneIn, threshold, ...rest } = parsed.data;
-  return { input: { ...rest, falseAcceptRate: 1 / falseAcceptOneIn, ...(threshold === null ? { useCalibratedThreshold: true } : { threshold }) } } as const;
+  return {
+    input: { ...rest, falseAcceptRate: 1 / falseAcceptOneIn, ...(threshold === null ? { useCalibratedThreshold: true } : { threshold }) },
+  } as const;
 }
 
 /** What the change would do on the audit log, before it is saved. */
@@ -76,7 +93,10 @@ export async function previewSettings(_s: SettingsState, form: FormData): Promis
 }
 
 async function previewOf(input: Record<string, unknown>): Promise<PreviewView> {
-  const { settingsPreview } = await gql<{ settingsPreview: PreviewView }>(`query ($input: SettingsInput!) { settingsPreview(input: $input, last: 1000) { ${PREVIEW_FIELDS} } }`, { input });
+  const { settingsPreview } = await gql<{ settingsPreview: PreviewView }>(
+    `query ($input: SettingsInput!) { settingsPreview(input: $input, last: 1000) { ${PREVIEW_FIELDS} } }`,
+    { input },
+  );
   return settingsPreview;
 }
 
@@ -90,7 +110,8 @@ export async function updateSettings(_s: SettingsState, form: FormData): Promise
   if (!confirmLargeChange) {
     try {
       const preview = await previewOf(input);
-      if (preview.warnings.length > 0) return { error: 'Not saved: this change needs a confirmation.', needsConfirmation: preview.warnings, preview, at: Date.now() };
+      if (preview.warnings.length > 0)
+        return { error: 'Not saved: this change needs a confirmation.', needsConfirmation: preview.warnings, preview, at: Date.now() };
     } catch (error) {
       return { error: explain(error) };
     }
@@ -99,13 +120,20 @@ export async function updateSettings(_s: SettingsState, form: FormData): Promise
     'updateSettings',
     `mutation ($input: SettingsInput!, $confirm: Boolean) { updateSettings(input: $input, confirmLargeChange: $confirm) { __typename ... on MutationUpdateSettingsSuccess { data { threshold } } ... on Error { code message } } }`,
     { input, confirm: confirmLargeChange },
-    'threshold' in input ? `Saved: fixed threshold ${input.threshold}.` : `Saved: 1 in ${Math.round(1 / input.falseAcceptRate).toLocaleString('en')} false accepts (calibrated threshold).`,
+    'threshold' in input
+      ? `Saved: fixed threshold ${input.threshold}.`
+      : `Saved: 1 in ${Math.round(1 / input.falseAcceptRate).toLocaleString('en')} false accepts (calibrated threshold).`,
   );
 }
 
 const DoorInput = z.object({
   name: z.string().trim().min(1, 'Give the door a name.').max(100),
-  location: z.string().trim().max(200).optional().transform((v) => v || undefined),
+  location: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .transform((v) => v || undefined),
 });
 
 export async function createDoor(_s: SettingsState, form: FormData): Promise<SettingsState> {
@@ -124,14 +152,22 @@ const IdInput = z.object({ id: z.string().min(1), label: z.string().default('') 
 export async function deleteDoor(_s: SettingsState, form: FormData): Promise<SettingsState> {
   const parsed = IdInput.safeParse({ id: form.get('id'), label: form.get('label') ?? '' });
   if (!parsed.success) return { error: 'No door given.' };
-  return mutate('deleteDoor', `mutation ($id: ID!) { deleteDoor(id: $id) { __typename ... on Error { code message } } }`, { id: parsed.data.id }, `Door “${parsed.data.label}” deleted; the keys bound to it are revoked.`);
+  return mutate(
+    'deleteDoor',
+    `mutation ($id: ID!) { deleteDoor(id: $id) { __typename ... on Error { code message } } }`,
+    { id: parsed.data.id },
+    `Door “${parsed.data.label}” deleted; the keys bound to it are revoked.`,
+  );
 }
 
 const SCOPES = ['VERIFY', 'IDENTIFY', 'PEOPLE_READ', 'AUDIT_READ', 'ADMIN'] as const;
 const ApiKeyInput = z.object({
   name: z.string().trim().min(1, 'Give the key a name (say which door or system uses it).').max(100),
   scopes: z.array(z.enum(SCOPES)).min(1, 'Choose at least one scope.'),
-  doorId: z.string().optional().transform((v) => v || undefined),
+  doorId: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined),
 });
 
 export async function createApiKey(_s: SettingsState, form: FormData): Promise<SettingsState> {
@@ -144,13 +180,20 @@ export async function createApiKey(_s: SettingsState, form: FormData): Promise<S
     `Key “${parsed.data.name}” created.`,
   );
   const data = result.data as { token: string; apiKey: { name: string } } | undefined;
-  return data ? { ok: true, message: result.message, secret: { name: data.apiKey.name, token: data.token }, at: result.at } : { error: result.error };
+  return data
+    ? { ok: true, message: result.message, secret: { name: data.apiKey.name, token: data.token }, at: result.at }
+    : { error: result.error };
 }
 
 export async function revokeApiKey(_s: SettingsState, form: FormData): Promise<SettingsState> {
   const parsed = IdInput.safeParse({ id: form.get('id'), label: form.get('label') ?? '' });
   if (!parsed.success) return { error: 'No key given.' };
-  return mutate('revokeApiKey', `mutation ($id: ID!) { revokeApiKey(id: $id) { __typename ... on Error { code message } } }`, { id: parsed.data.id }, `Key “${parsed.data.label}” revoked.`);
+  return mutate(
+    'revokeApiKey',
+    `mutation ($id: ID!) { revokeApiKey(id: $id) { __typename ... on Error { code message } } }`,
+    { id: parsed.data.id },
+    `Key “${parsed.data.label}” revoked.`,
+  );
 }
 
 const AdminInput = z.object({
@@ -161,7 +204,12 @@ const AdminInput = z.object({
 });
 
 export async function createAdmin(_s: SettingsState, form: FormData): Promise<SettingsState> {
-  const parsed = AdminInput.safeParse({ email: form.get('email'), password: form.get('password'), role: form.get('role'), currentPassword: form.get('currentPassword') });
+  const parsed = AdminInput.safeParse({
+    email: form.get('email'),
+    password: form.get('password'),
+    role: form.get('role'),
+    currentPassword: form.get('currentPassword'),
+  });
   if (!parsed.success) return { error: issues(parsed.error) };
   return mutate(
     'createAdmin',
@@ -174,5 +222,10 @@ export async function createAdmin(_s: SettingsState, form: FormData): Promise<Se
 export async function removeAdmin(_s: SettingsState, form: FormData): Promise<SettingsState> {
   const parsed = IdInput.safeParse({ id: form.get('id'), label: form.get('label') ?? '' });
   if (!parsed.success) return { error: 'No account given.' };
-  return mutate('removeAdmin', `mutation ($id: ID!) { removeAdmin(id: $id) { __typename ... on Error { code message } } }`, { id: parsed.data.id }, `${parsed.data.label} removed.`);
+  return mutate(
+    'removeAdmin',
+    `mutation ($id: ID!) { removeAdmin(id: $id) { __typename ... on Error { code message } } }`,
+    { id: parsed.data.id },
+    `${parsed.data.label} removed.`,
+  );
 }

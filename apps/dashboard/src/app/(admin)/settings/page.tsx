@@ -10,7 +10,16 @@ const FAR_FROM_CALIBRATED = 0.05;
 
 export const metadata: Metadata = { title: 'Settings' };
 
-type ApiKey = { id: string; name: string; prefix: string; scopes: string[]; door: { name: string } | null; createdAt: string; lastUsedAt: string | null; revokedAt: string | null };
+type ApiKey = {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  door: { name: string } | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+};
 
 export default async function SettingsPage() {
   const me = await requireUser();
@@ -29,13 +38,24 @@ export default async function SettingsPage() {
   return (
     <>
       <h1>Settings</h1>
-      {!isAdmin && <p className="alert warn">You are signed in as a viewer: you can look, not change. API keys and accounts are shown to administrators only.</p>}
+      {!isAdmin && (
+        <p className="alert warn">
+          You are signed in as a viewer: you can look, not change. API keys and accounts are shown to administrators only.
+        </p>
+      )}
       {Math.abs(data.settings.threshold - data.settings.calibratedThreshold) > FAR_FROM_CALIBRATED && (
         // A fixed threshold far from the calibration: said on every visit, not only while previewing a change.
-        <p role="status" className={`alert ${data.settings.threshold > data.settings.calibratedThreshold ? 'error' : 'warn'}`} data-testid="threshold-banner">
-          <strong>The threshold is far from the calibrated one:</strong> {data.settings.threshold.toFixed(3)} is fixed, while the false-accept target of 1 in{' '}
-          {data.settings.falseAcceptOneIn.toLocaleString('en')} calibrates to {data.settings.calibratedThreshold.toFixed(3)}.{' '}
-          {data.settings.threshold > data.settings.calibratedThreshold ? 'Strangers are let in far more often than the target says.' : 'More enrolled people are refused than the target needs.'}
+        <p
+          role="status"
+          className={`alert ${data.settings.threshold > data.settings.calibratedThreshold ? 'error' : 'warn'}`}
+          data-testid="threshold-banner"
+        >
+          <strong>The threshold is far from the calibrated one:</strong> {data.settings.threshold.toFixed(3)} is fixed, while the
+          false-accept target of 1 in {data.settings.falseAcceptOneIn.toLocaleString('en')} calibrates to{' '}
+          {data.settings.calibratedThreshold.toFixed(3)}.{' '}
+          {data.settings.threshold > data.settings.calibratedThreshold
+            ? 'Strangers are let in far more often than the target says.'
+            : 'More enrolled people are refused than the target needs.'}
           {isAdmin ? ' Empty the fixed threshold below to go back to the calibrated one.' : ''}
         </p>
       )}
@@ -45,7 +65,12 @@ export default async function SettingsPage() {
           <ThresholdForm settings={data.settings} />
         ) : (
           <p>
-            Threshold <strong>{data.settings.threshold.toFixed(3)}</strong> ({data.settings.thresholdOverride === null ? `calibrated for 1 in ${data.settings.falseAcceptOneIn.toLocaleString('en')}` : 'fixed'}) · rule {data.settings.rule.toLowerCase().replace('_', ' ')} · {data.settings.rateLimitPerMinute} attempts per minute per caller
+            Threshold <strong>{data.settings.threshold.toFixed(3)}</strong> (
+            {data.settings.thresholdOverride === null
+              ? `calibrated for 1 in ${data.settings.falseAcceptOneIn.toLocaleString('en')}`
+              : 'fixed'}
+            ) · rule {data.settings.rule.toLowerCase().replace('_', ' ')} · {data.settings.rateLimitPerMinute} attempts per minute per
+            caller
           </p>
         )}
       </section>

@@ -16,7 +16,6 @@ function confirmFirst(question: string) {
   };
 }
 
-
 export interface RecognitionSettings {
   threshold: number;
   thresholdOverride: number | null;
@@ -66,7 +65,17 @@ export function ThresholdForm({ settings }: { settings: RecognitionSettings }) {
           <label htmlFor="threshold">
             Fixed threshold <span className="hint">empty: calibrated</span>
           </label>
-          <input id="threshold" name="threshold" type="number" step="0.001" min="0.05" max="1.5" placeholder={settings.threshold.toFixed(3)} defaultValue={settings.thresholdOverride ?? ''} style={{ maxWidth: '9rem' }} />
+          <input
+            id="threshold"
+            name="threshold"
+            type="number"
+            step="0.001"
+            min="0.05"
+            max="1.5"
+            placeholder={settings.threshold.toFixed(3)}
+            defaultValue={settings.thresholdOverride ?? ''}
+            style={{ maxWidth: '9rem' }}
+          />
         </div>
         <div className="field">
           <label htmlFor="rule">Matching rule</label>
@@ -87,7 +96,16 @@ export function ThresholdForm({ settings }: { settings: RecognitionSettings }) {
         </div>
         <div className="field">
           <label htmlFor="rateLimitPerMinute">Attempts per minute per caller</label>
-          <input id="rateLimitPerMinute" name="rateLimitPerMinute" type="number" min="1" step="1" required defaultValue={settings.rateLimitPerMinute} style={{ maxWidth: '9rem' }} />
+          <input
+            id="rateLimitPerMinute"
+            name="rateLimitPerMinute"
+            type="number"
+            min="1"
+            step="1"
+            required
+            defaultValue={settings.rateLimitPerMinute}
+            style={{ maxWidth: '9rem' }}
+          />
         </div>
         <div className="field">
           <label htmlFor="stepUp">
@@ -107,13 +125,15 @@ export function ThresholdForm({ settings }: { settings: RecognitionSettings }) {
         {warnings.length > 0 && (
           <div className="field">
             <label htmlFor="confirmLargeChange">
-              <input id="confirmLargeChange" name="confirmLargeChange" type="checkbox" /> I have read the warning: save this threshold anyway
+              <input id="confirmLargeChange" name="confirmLargeChange" type="checkbox" /> I have read the warning: save this threshold
+              anyway
             </label>
           </div>
         )}
       </div>
       <p className="hint">
-        The threshold follows from the false-accept target, calibrated for the face encoder; identification tightens it further as the gallery grows, so that at most 1 % of strangers are let in. A rarer target keeps more strangers out and refuses more employees.
+        The threshold follows from the false-accept target, calibrated for the face encoder; identification tightens it further as the
+        gallery grows, so that at most 1 % of strangers are let in. A rarer target keeps more strangers out and refuses more employees.
       </p>
       <FormFeedback state={state} />
     </form>
@@ -131,7 +151,12 @@ export function DoorForms({ doors }: { doors: Door[] }) {
         <ul>
           {doors.map((d) => (
             <li key={d.id} style={{ marginBottom: '0.3rem' }}>
-              <form action={remove} onSubmit={confirmFirst(`Delete the door “${d.name}”? Its past audit rows keep no door name.`)} className="row" style={{ alignItems: 'center' }}>
+              <form
+                action={remove}
+                onSubmit={confirmFirst(`Delete the door “${d.name}”? Its past audit rows keep no door name.`)}
+                className="row"
+                style={{ alignItems: 'center' }}
+              >
                 <span>
                   <strong>{d.name}</strong>
                   {d.location ? <span className="muted"> · {d.location}</span> : null}
@@ -173,7 +198,22 @@ const SCOPES = [
   ['ADMIN', 'admin (everything)'],
 ] as const;
 
-export function ApiKeyForms({ keys, doors }: { keys: { id: string; name: string; prefix: string; scopes: string[]; door: { name: string } | null; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }[]; doors: Door[] }) {
+export function ApiKeyForms({
+  keys,
+  doors,
+}: {
+  keys: {
+    id: string;
+    name: string;
+    prefix: string;
+    scopes: string[];
+    door: { name: string } | null;
+    createdAt: string;
+    lastUsedAt: string | null;
+    revokedAt: string | null;
+  }[];
+  doors: Door[];
+}) {
   const [state, action] = useActionState(createApiKey, {});
   const [revoked, revoke] = useActionState(revokeApiKey, {});
   return (
@@ -181,7 +221,8 @@ export function ApiKeyForms({ keys, doors }: { keys: { id: string; name: string;
       {state.secret && (
         <div className="alert ok" role="status" data-testid="new-secret">
           <p>
-            <strong>Copy the secret of “{state.secret.name}” now: it is shown this once.</strong> Send it as <code>Authorization: Bearer …</code>.
+            <strong>Copy the secret of “{state.secret.name}” now: it is shown this once.</strong> Send it as{' '}
+            <code>Authorization: Bearer …</code>.
           </p>
           <p className="secret">{state.secret.token}</p>
         </div>
@@ -219,8 +260,8 @@ export function ApiKeyForms({ keys, doors }: { keys: { id: string; name: string;
                         <input type="hidden" name="id" value={k.id} />
                         <input type="hidden" name="label" value={k.name} />
                         <SubmitButton className="secondary" pending="Revoking…" label={`Revoke key ${k.name}`}>
-                  Revoke
-                </SubmitButton>
+                          Revoke
+                        </SubmitButton>
                       </form>
                     )}
                   </td>
@@ -295,8 +336,8 @@ export function AdminForms({ admins, myId }: { admins: { id: string; email: stri
                       <input type="hidden" name="id" value={a.id} />
                       <input type="hidden" name="label" value={a.email} />
                       <SubmitButton className="secondary" pending="Removing…" label={`Remove ${a.email}`}>
-                  Remove
-                </SubmitButton>
+                        Remove
+                      </SubmitButton>
                     </form>
                   )}
                 </td>

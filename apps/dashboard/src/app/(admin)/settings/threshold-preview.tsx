@@ -11,7 +11,12 @@ export interface PreviewView {
   falseAcceptRate: number;
   falseAcceptBeyondCalibration: boolean;
   warnings: string[];
-  deployment: { genuine: number; impostor: number; labelling: string; points: { threshold: number; falseAcceptRate: number; falseRejectRate: number }[] };
+  deployment: {
+    genuine: number;
+    impostor: number;
+    labelling: string;
+    points: { threshold: number; falseAcceptRate: number; falseRejectRate: number }[];
+  };
   calibration: { source: string; comparisons: number; points: { distance: number; falseMatchRate: number }[] };
 }
 
@@ -49,7 +54,13 @@ function ErrorChart({ preview }: { preview: PreviewView }) {
     { t: preview.verifyThreshold, label: `new ${preview.verifyThreshold.toFixed(3)}`, color: moveColor(preview), dy: 18, left: lower },
   ].filter((m) => m.t >= 0.2 && m.t <= 0.8);
   return (
-    <svg viewBox={`0 0 ${W} ${H}`} className="chart" role="img" aria-label={`Error rates by threshold: calibration false matches, and the deployment's false accepts and false rejects; threshold now ${preview.currentThreshold.toFixed(3)}, previewed ${preview.verifyThreshold.toFixed(3)}`} style={{ width: '100%', maxWidth: W, height: 'auto' }}>
+    <svg
+      viewBox={`0 0 ${W} ${H}`}
+      className="chart"
+      role="img"
+      aria-label={`Error rates by threshold: calibration false matches, and the deployment's false accepts and false rejects; threshold now ${preview.currentThreshold.toFixed(3)}, previewed ${preview.verifyThreshold.toFixed(3)}`}
+      style={{ width: '100%', maxWidth: W, height: 'auto' }}
+    >
       {[0, 1, 2, 3, 4, 5].map((k) => (
         <g key={k}>
           <line x1={PAD.left} x2={W - PAD.right} y1={y(10 ** -k)} y2={y(10 ** -k)} stroke="#e5e8ee" />
@@ -66,13 +77,42 @@ function ErrorChart({ preview }: { preview: PreviewView }) {
       <text x={(PAD.left + W - PAD.right) / 2} y={H - 6} fontSize={14} textAnchor="middle" fill="#5d6677">
         distance threshold
       </text>
-      <path d={line(preview.calibration.points.map((p) => [p.distance, p.falseMatchRate]))} fill="none" stroke="#2457c5" strokeWidth={2.5} />
-      {preview.deployment.impostor > 0 && <path d={line(pts.map((p) => [p.threshold, p.falseAcceptRate]))} fill="none" stroke="#b45309" strokeWidth={2} strokeDasharray="6 3" />}
-      {preview.deployment.genuine > 0 && <path d={line(pts.map((p) => [p.threshold, p.falseRejectRate]))} fill="none" stroke="#7c3aed" strokeWidth={2} strokeDasharray="2 3" />}
+      <path
+        d={line(preview.calibration.points.map((p) => [p.distance, p.falseMatchRate]))}
+        fill="none"
+        stroke="#2457c5"
+        strokeWidth={2.5}
+      />
+      {preview.deployment.impostor > 0 && (
+        <path
+          d={line(pts.map((p) => [p.threshold, p.falseAcceptRate]))}
+          fill="none"
+          stroke="#b45309"
+          strokeWidth={2}
+          strokeDasharray="6 3"
+        />
+      )}
+      {preview.deployment.genuine > 0 && (
+        <path
+          d={line(pts.map((p) => [p.threshold, p.falseRejectRate]))}
+          fill="none"
+          stroke="#7c3aed"
+          strokeWidth={2}
+          strokeDasharray="2 3"
+        />
+      )}
       {marks.map((m) => (
         <g key={m.label}>
           <line x1={x(m.t)} x2={x(m.t)} y1={PAD.top} y2={H - PAD.bottom} stroke={m.color} strokeWidth={1.5} />
-          <text x={m.left ? x(m.t) - 4 : x(m.t) + 4} y={PAD.top + 14 + m.dy} fontSize={14} fill={m.color} fontWeight={600} textAnchor={m.left ? 'end' : 'start'} data-testid="threshold-mark">
+          <text
+            x={m.left ? x(m.t) - 4 : x(m.t) + 4}
+            y={PAD.top + 14 + m.dy}
+            fontSize={14}
+            fill={m.color}
+            fontWeight={600}
+            textAnchor={m.left ? 'end' : 'start'}
+            data-testid="threshold-mark"
+          >
             {m.label}
           </text>
         </g>
@@ -83,7 +123,11 @@ function ErrorChart({ preview }: { preview: PreviewView }) {
 
 /** A move that lets strangers in more often is red; a safer one (a lower threshold) green; none neutral. */
 function moveColor(preview: PreviewView): string {
-  return preview.verifyThreshold > preview.currentThreshold ? '#b42318' : preview.verifyThreshold < preview.currentThreshold ? '#1a7f37' : '#1d2330';
+  return preview.verifyThreshold > preview.currentThreshold
+    ? '#b42318'
+    : preview.verifyThreshold < preview.currentThreshold
+      ? '#1a7f37'
+      : '#1d2330';
 }
 
 /** The deployment's DET: false rejects of its "genuine" attempts against false accepts of its "impostors", threshold by threshold. */
@@ -98,15 +142,34 @@ function DetChart({ preview }: { preview: PreviewView }) {
   const now = at(preview.currentThreshold);
   const next = at(preview.verifyThreshold);
   return (
-    <svg viewBox={`0 0 ${S} ${S}`} className="chart" role="img" aria-label={`The deployment's trade-off: at ${next.threshold.toFixed(2)}, ${(next.falseAcceptRate * 100).toFixed(0)} % of impostor attempts accepted and ${(next.falseRejectRate * 100).toFixed(0)} % of genuine ones refused`} style={{ width: '100%', maxWidth: S, height: 'auto' }}>
+    <svg
+      viewBox={`0 0 ${S} ${S}`}
+      className="chart"
+      role="img"
+      aria-label={`The deployment's trade-off: at ${next.threshold.toFixed(2)}, ${(next.falseAcceptRate * 100).toFixed(0)} % of impostor attempts accepted and ${(next.falseRejectRate * 100).toFixed(0)} % of genuine ones refused`}
+      style={{ width: '100%', maxWidth: S, height: 'auto' }}
+    >
       <rect x={P} y={8} width={S - P - 8} height={S - P - 8} fill="none" stroke="#d9dde5" />
-      <path d={pts.map((p, i) => `${i ? 'L' : 'M'}${x(p.falseAcceptRate).toFixed(1)},${y(p.falseRejectRate).toFixed(1)}`).join(' ')} fill="none" stroke="#1d2330" strokeWidth={2} />
+      <path
+        d={pts.map((p, i) => `${i ? 'L' : 'M'}${x(p.falseAcceptRate).toFixed(1)},${y(p.falseRejectRate).toFixed(1)}`).join(' ')}
+        fill="none"
+        stroke="#1d2330"
+        strokeWidth={2}
+      />
       <circle cx={x(now.falseAcceptRate)} cy={y(now.falseRejectRate)} r={5} fill="#1d2330" />
       <circle cx={x(next.falseAcceptRate)} cy={y(next.falseRejectRate)} r={5} fill={moveColor(preview)} />
-      <text x={P} y={S - P + 14} fontSize={13} fill="#5d6677">0</text>
-      <text x={S - 8} y={S - P + 14} fontSize={13} textAnchor="end" fill="#5d6677">100 %</text>
-      <text x={(P + S) / 2} y={S - 6} fontSize={13} textAnchor="middle" fill="#5d6677">impostors accepted</text>
-      <text x={P - 4} y={14} fontSize={13} textAnchor="end" fill="#5d6677">100 %</text>
+      <text x={P} y={S - P + 14} fontSize={13} fill="#5d6677">
+        0
+      </text>
+      <text x={S - 8} y={S - P + 14} fontSize={13} textAnchor="end" fill="#5d6677">
+        100 %
+      </text>
+      <text x={(P + S) / 2} y={S - 6} fontSize={13} textAnchor="middle" fill="#5d6677">
+        impostors accepted
+      </text>
+      <text x={P - 4} y={14} fontSize={13} textAnchor="end" fill="#5d6677">
+        100 %
+      </text>
       <text x={14} y={(S - P) / 2} fontSize={13} textAnchor="middle" fill="#5d6677" transform={`rotate(-90 14 ${(S - P) / 2})`}>
         genuine refused
       </text>
@@ -131,7 +194,8 @@ export function ThresholdPreview({ preview }: { preview: PreviewView }) {
         ),
       )}
       <p>
-        Not saved yet. Verification threshold <strong>{formatDistance(preview.currentThreshold)}</strong> → <strong data-testid="preview-threshold">{formatDistance(preview.verifyThreshold)}</strong> (identification{' '}
+        Not saved yet. Verification threshold <strong>{formatDistance(preview.currentThreshold)}</strong> →{' '}
+        <strong data-testid="preview-threshold">{formatDistance(preview.verifyThreshold)}</strong> (identification{' '}
         {formatDistance(preview.identifyThreshold)} for today&apos;s gallery). On the calibration run this is a false-accept rate of{' '}
         <strong data-testid="preview-far">
           {preview.falseAcceptBeyondCalibration ? (preview.falseAcceptRate > 0.01 ? 'more than ' : 'fewer than ') : 'about '}
@@ -148,14 +212,19 @@ export function ThresholdPreview({ preview }: { preview: PreviewView }) {
         <figure style={{ margin: 0 }}>
           <ErrorChart preview={preview} />
           <figcaption className="hint">
-            <span style={{ color: '#2457c5', fontWeight: 600 }}>━ calibration</span>: strangers matched on {preview.calibration.source} ({preview.calibration.comparisons.toLocaleString('en')} comparisons; the run holds no genuine pairs).{' '}
-            <span style={{ color: '#b45309', fontWeight: 600 }}>╍ impostors accepted</span> and <span style={{ color: '#7c3aed', fontWeight: 600 }}>┄ genuine refused</span>: this deployment&apos;s last {preview.attempts} attempts ({preview.deployment.genuine} genuine, {preview.deployment.impostor} impostor).
+            <span style={{ color: '#2457c5', fontWeight: 600 }}>━ calibration</span>: strangers matched on {preview.calibration.source} (
+            {preview.calibration.comparisons.toLocaleString('en')} comparisons; the run holds no genuine pairs).{' '}
+            <span style={{ color: '#b45309', fontWeight: 600 }}>╍ impostors accepted</span> and{' '}
+            <span style={{ color: '#7c3aed', fontWeight: 600 }}>┄ genuine refused</span>: this deployment&apos;s last {preview.attempts}{' '}
+            attempts ({preview.deployment.genuine} genuine, {preview.deployment.impostor} impostor).
           </figcaption>
         </figure>
         {preview.deployment.genuine > 0 && preview.deployment.impostor > 0 ? (
           <figure style={{ margin: 0 }}>
             <DetChart preview={preview} />
-            <figcaption className="hint">The deployment&apos;s trade-off (DET): ● threshold now, <span style={{ color: moveColor(preview) }}>●</span> previewed.</figcaption>
+            <figcaption className="hint">
+              The deployment&apos;s trade-off (DET): ● threshold now, <span style={{ color: moveColor(preview) }}>●</span> previewed.
+            </figcaption>
           </figure>
         ) : (
           <p className="hint">The deployment&apos;s own trade-off needs both genuine and impostor attempts in the audit log.</p>

@@ -12,12 +12,24 @@ const VerifyInput = z
     z.object({ claim: z.literal('person'), personId: z.string().min(1, 'Choose the person claimed.') }),
     z.object({ claim: z.literal('card'), cardId: z.string().trim().min(1, 'Type the card id swiped.').max(64) }),
   ])
-  .and(z.object({ doorId: z.string().optional().transform((v) => v || undefined) }));
+  .and(
+    z.object({
+      doorId: z
+        .string()
+        .optional()
+        .transform((v) => v || undefined),
+    }),
+  );
 
 export async function verifyFace(_state: ConsoleState, form: FormData): Promise<ConsoleState> {
   const guard = await requireAdmin();
   if (!guard.ok) return { error: guard.error };
-  const parsed = VerifyInput.safeParse({ claim: form.get('claim'), personId: form.get('personId') ?? '', cardId: form.get('cardId') ?? '', doorId: form.get('doorId') ?? '' });
+  const parsed = VerifyInput.safeParse({
+    claim: form.get('claim'),
+    personId: form.get('personId') ?? '',
+    cardId: form.get('cardId') ?? '',
+    doorId: form.get('doorId') ?? '',
+  });
   if (!parsed.success) return { error: parsed.error.issues.map((i) => i.message).join(' ') };
   const photos = photosFrom(form, 'photo', { max: 1 });
   if (!photos.success) return { error: photos.error };
@@ -30,7 +42,12 @@ export async function verifyFace(_state: ConsoleState, form: FormData): Promise<
     );
     if (isError(verifyFace) || !verifyFace.data) {
       const code = verifyFace.code ?? 'ERROR';
-      return { error: code === 'NOT_FOUND' ? `Nobody has that ${'cardId' in claim ? 'card id' : 'id'}: ${verifyFace.message}` : rejectionText(code, verifyFace.message ?? reasonText(code.toLowerCase())) };
+      return {
+        error:
+          code === 'NOT_FOUND'
+            ? `Nobody has that ${'cardId' in claim ? 'card id' : 'id'}: ${verifyFace.message}`
+            : rejectionText(code, verifyFace.message ?? reasonText(code.toLowerCase())),
+      };
     }
     return { result: verifyFace.data, at: Date.now() };
   } catch (error) {

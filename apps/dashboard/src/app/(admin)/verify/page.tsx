@@ -9,13 +9,17 @@ export const metadata: Metadata = { title: 'Verify' };
 
 export default async function VerifyPage() {
   const me = await currentUser();
-  const { data, error } = await safeRead<{ people: { edges: { node: { id: string; name: string; cardId: string | null } }[] }; doors: Door[] }>(
-    `{ people(first: 200) { edges { node { id name cardId } } } doors { id name location } }`,
-  );
+  const { data, error } = await safeRead<{
+    people: { edges: { node: { id: string; name: string; cardId: string | null } }[] };
+    doors: Door[];
+  }>(`{ people(first: 200) { edges { node { id name cardId } } } doors { id name location } }`);
   return (
     <>
       <h1>Verify (1:1)</h1>
-      <p className="muted">Does the face in a photo belong to the person claimed, as at a door where a card is swiped? Every attempt is written to the audit log.</p>
+      <p className="muted">
+        Does the face in a photo belong to the person claimed, as at a door where a card is swiped? Every attempt is written to the audit
+        log.
+      </p>
       {!data ? (
         <ErrorPanel message={error} />
       ) : me?.role !== 'ADMIN' ? (

@@ -78,7 +78,13 @@ export function VerifyConsole({ people, doors }: { people: { id: string; name: s
           </p>
         )}
       </form>
-      {state.result ? <RecognitionResult result={state.result} photoUrl={state.photoUrl} mode="verify" /> : <p className="panel muted">The decision, the distance against the threshold, and the face seen beside the enrolled one appear here.</p>}
+      {state.result ? (
+        <RecognitionResult result={state.result} photoUrl={state.photoUrl} mode="verify" />
+      ) : (
+        <p className="panel muted">
+          The decision, the distance against the threshold, and the face seen beside the enrolled one appear here.
+        </p>
+      )}
     </div>
   );
 }

@@ -17,7 +17,12 @@ export interface WebhookState {
 type Union = { __typename: string; code?: string; message?: string; data?: unknown };
 
 /** One admin mutation whose result is a union; the API's own validation comes back in words. */
-async function mutate(field: string, query: string, variables: Record<string, unknown>, success: string): Promise<WebhookState & { data?: unknown }> {
+async function mutate(
+  field: string,
+  query: string,
+  variables: Record<string, unknown>,
+  success: string,
+): Promise<WebhookState & { data?: unknown }> {
   const guard = await requireAdmin();
   if (!guard.ok) return { error: guard.error };
   try {
@@ -47,7 +52,12 @@ const WebhookInput = z.object({
 });
 
 export async function createWebhook(_s: WebhookState, form: FormData): Promise<WebhookState> {
-  const parsed = WebhookInput.safeParse({ name: form.get('name'), url: form.get('url'), decisions: form.getAll('decisions'), doorIds: form.getAll('doorIds') });
+  const parsed = WebhookInput.safeParse({
+    name: form.get('name'),
+    url: form.get('url'),
+    decisions: form.getAll('decisions'),
+    doorIds: form.getAll('doorIds'),
+  });
   if (!parsed.success) return { error: issues(parsed.error) };
   const result = await mutate(
     'createWebhook',
@@ -56,7 +66,9 @@ export async function createWebhook(_s: WebhookState, form: FormData): Promise<W
     `Webhook “${parsed.data.name}” created.`,
   );
   const data = result.data as { secret: string; webhook: { name: string } } | undefined;
-  return data ? { ok: true, message: result.message, secret: { name: data.webhook.name, secret: data.secret }, at: result.at } : { error: result.error };
+  return data
+    ? { ok: true, message: result.message, secret: { name: data.webhook.name, secret: data.secret }, at: result.at }
+    : { error: result.error };
 }
 
 const Named = z.object({ id, label: z.string().max(300) });
@@ -65,25 +77,41 @@ const named = (form: FormData) => Named.safeParse({ id: form.get('id'), label: f
 export async function deleteWebhook(_s: WebhookState, form: FormData): Promise<WebhookState> {
   const parsed = named(form);
   if (!parsed.success) return { error: 'No webhook given.' };
-  return mutate('deleteWebhook', `mutation ($id: ID!) { deleteWebhook(id: $id) { __typename ... on Error { code message } } }`, { id: parsed.data.id }, `Webhook “${parsed.data.label}” deleted, with its delivery log.`);
+  return mutate(
+    'deleteWebhook',
+    `mutation ($id: ID!) { deleteWebhook(id: $id) { __typename ... on Error { code message } } }`,
+    { id: parsed.data.id },
+    `Webhook “${parsed.data.label}” deleted, with its delivery log.`,
+  );
 }
 
 export async function setWebhookActive(_s: WebhookState, form: FormData): Promise<WebhookState> {
-  const parsed = Named.extend({ active: z.enum(['true', 'false']) }).safeParse({ id: form.get('id'), label: form.get('label') ?? '', active: form.get('active') });
+  const parsed = Named.extend({ active: z.enum(['true', 'false']) }).safeParse({
+    id: form.get('id'),
+    label: form.get('label') ?? '',
+    active: form.get('active'),
+  });
   if (!parsed.success) return { error: 'No webhook given.' };
   const active = parsed.data.active === 'true';
   return mutate(
     'updateWebhook',
     `mutation ($id: ID!, $input: WebhookInput!) { updateWebhook(id: $id, input: $input) { __typename ... on Error { code message } } }`,
     { id: parsed.data.id, input: { active } },
-    active ? `Webhook “${parsed.data.label}” resumed: waiting deliveries go out now.` : `Webhook “${parsed.data.label}” paused: new attempts wait until it is resumed.`,
+    active
+      ? `Webhook “${parsed.data.label}” resumed: waiting deliveries go out now.`
+      : `Webhook “${parsed.data.label}” paused: new attempts wait until it is resumed.`,
   );
 }
 
 export async function testWebhook(_s: WebhookState, form: FormData): Promise<WebhookState> {
   const parsed = named(form);
   if (!parsed.success) return { error: 'No webhook given.' };
-  return mutate('testWebhook', `mutation ($id: ID!) { testWebhook(id: $id) { __typename ... on Error { code message } } }`, { id: parsed.data.id }, `A signed test message is on its way to “${parsed.data.label}”: refresh the log to see how it went.`);
+  return mutate(
+    'testWebhook',
+    `mutation ($id: ID!) { testWebhook(id: $id) { __typename ... on Error { code message } } }`,
+    { id: parsed.data.id },
+    `A signed test message is on its way to “${parsed.data.label}”: refresh the log to see how it went.`,
+  );
 }
 
 export async function replayDelivery(_s: WebhookState, form: FormData): Promise<WebhookState> {

@@ -35,19 +35,22 @@ function MqttPanel({ mqtt }: { mqtt: Mqtt }) {
           </dd>
           <dt>Connection</dt>
           <dd>
-            <span className={`badge ${mqtt.connected ? 'ACCEPTED' : 'REFUSED'}`}>{mqtt.connected ? 'connected' : 'not connected'}</span> · {mqtt.waiting} {mqtt.waiting === 1 ? 'message' : 'messages'} waiting
+            <span className={`badge ${mqtt.connected ? 'ACCEPTED' : 'REFUSED'}`}>{mqtt.connected ? 'connected' : 'not connected'}</span> ·{' '}
+            {mqtt.waiting} {mqtt.waiting === 1 ? 'message' : 'messages'} waiting
           </dd>
           <dt>Topics</dt>
           <dd>
-            <code>{prefix}/doors/&lt;doorId&gt;/events</code>, <code>{prefix}/events/&lt;decision&gt;</code>, <code>{prefix}/status</code> (online/offline, retained)
+            <code>{prefix}/doors/&lt;doorId&gt;/events</code>, <code>{prefix}/events/&lt;decision&gt;</code>, <code>{prefix}/status</code>{' '}
+            (online/offline, retained)
           </dd>
         </dl>
       ) : (
         <p>MQTT is off: no broker is configured.</p>
       )}
       <p className="hint">
-        These come from the API&apos;s environment, so they are read-only here. To change them, set <code>FACEGATE_MQTT_URL</code> (e.g. <code>mqtt://user:password@broker:1883</code>; unset turns MQTT off) and{' '}
-        <code>FACEGATE_MQTT_TOPIC_PREFIX</code> (default <code>facegate</code>) where the API runs, then restart it. Messages written meanwhile wait in the database.
+        These come from the API&apos;s environment, so they are read-only here. To change them, set <code>FACEGATE_MQTT_URL</code> (e.g.{' '}
+        <code>mqtt://user:password@broker:1883</code>; unset turns MQTT off) and <code>FACEGATE_MQTT_TOPIC_PREFIX</code> (default{' '}
+        <code>facegate</code>) where the API runs, then restart it. Messages written meanwhile wait in the database.
       </p>
     </section>
   );
@@ -59,7 +62,9 @@ export default async function WebhooksPage() {
     return (
       <>
         <h1>Webhooks and MQTT</h1>
-        <p className="alert warn">Webhooks and the MQTT broker are configuration: only administrators see them. Their delivery log is shown to administrators too.</p>
+        <p className="alert warn">
+          Webhooks and the MQTT broker are configuration: only administrators see them. Their delivery log is shown to administrators too.
+        </p>
       </>
     );
   }
@@ -73,8 +78,9 @@ export default async function WebhooksPage() {
     <>
       <h1>Webhooks and MQTT</h1>
       <p className="muted">
-        Every attempt at a door is sent out as signed JSON to the webhooks below and to the MQTT broker, after the door has its answer (the door never waits). A receiver that is down gets it later: each delivery is
-        retried for about two hours, then marked failed, and can be replayed from its log.
+        Every attempt at a door is sent out as signed JSON to the webhooks below and to the MQTT broker, after the door has its answer (the
+        door never waits). A receiver that is down gets it later: each delivery is retried for about two hours, then marked failed, and can
+        be replayed from its log.
       </p>
       <section className="panel" aria-labelledby="webhooks-title">
         <h2 id="webhooks-title">Webhooks</h2>
@@ -84,8 +90,10 @@ export default async function WebhooksPage() {
         <h2 id="new-webhook-title">New webhook</h2>
         <NewWebhookForm doors={data.doors} />
         <p className="hint">
-          Each request is a POST with <code>X-Facegate-Timestamp</code> and <code>X-Facegate-Signature: v1=&lt;HMAC-SHA256 of &quot;timestamp.body&quot;&gt;</code>; the receiver checks it with the
-          secret (<code>verifyWebhookSignature</code> in <code>@facegate/api</code>) and drops repeats by <code>X-Facegate-Id</code>. No face image, distance or card id is ever sent.
+          Each request is a POST with <code>X-Facegate-Timestamp</code> and{' '}
+          <code>X-Facegate-Signature: v1=&lt;HMAC-SHA256 of &quot;timestamp.body&quot;&gt;</code>; the receiver checks it with the secret (
+          <code>verifyWebhookSignature</code> in <code>@facegate/api</code>) and drops repeats by <code>X-Facegate-Id</code>. No face image,
+          distance or card id is ever sent.
         </p>
       </section>
       <MqttPanel mqtt={data.mqttSettings} />

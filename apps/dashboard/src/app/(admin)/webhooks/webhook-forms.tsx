@@ -21,7 +21,6 @@ export interface DeliveryRow {
   createdAt: string;
 }
 
-
 /** Asks before a form that cannot be undone is sent. */
 function confirmFirst(question: string) {
   return (event: FormEvent<HTMLFormElement>) => {
@@ -72,7 +71,10 @@ export function WebhookList({ webhooks, doors }: { webhooks: WebhookRow[]; doors
                     {w.active ? 'Pause' : 'Resume'}
                   </SubmitButton>
                 </form>
-                <form action={remove} onSubmit={confirmFirst(`Delete the webhook “${w.name}” and its delivery log? Deliveries still waiting are dropped.`)}>
+                <form
+                  action={remove}
+                  onSubmit={confirmFirst(`Delete the webhook “${w.name}” and its delivery log? Deliveries still waiting are dropped.`)}
+                >
                   <input type="hidden" name="id" value={w.id} />
                   <input type="hidden" name="label" value={w.name} />
                   <SubmitButton className="danger" pending="Deleting…" label={`Delete webhook ${w.name}`}>
@@ -98,7 +100,8 @@ export function NewWebhookForm({ doors }: { doors: { id: string; name: string }[
       {state.secret && (
         <div className="alert ok" role="status" data-testid="new-webhook-secret">
           <p>
-            <strong>Copy the signing secret of “{state.secret.name}” now: it is shown this once.</strong> The receiver checks <code>X-Facegate-Signature</code> with it.
+            <strong>Copy the signing secret of “{state.secret.name}” now: it is shown this once.</strong> The receiver checks{' '}
+            <code>X-Facegate-Signature</code> with it.
           </p>
           <p className="secret">{state.secret.secret}</p>
         </div>
@@ -150,7 +153,14 @@ function summary(payload: string): string {
   try {
     const p = JSON.parse(payload) as { type?: string; decision?: string; personName?: string | null; doorName?: string | null };
     if (p.type === 'webhook.test') return 'test message';
-    return [p.type === 'attempt.completed' ? 'step-up completed' : 'attempt', p.decision, p.personName, p.doorName ? `at ${p.doorName}` : null].filter(Boolean).join(' · ');
+    return [
+      p.type === 'attempt.completed' ? 'step-up completed' : 'attempt',
+      p.decision,
+      p.personName,
+      p.doorName ? `at ${p.doorName}` : null,
+    ]
+      .filter(Boolean)
+      .join(' · ');
   } catch {
     return 'unreadable body';
   }
@@ -218,7 +228,13 @@ export function DeliveryLog({ deliveries, canReplay }: { deliveries: DeliveryRow
                     </span>
                   </td>
                   <td data-label={d.status === 'PENDING' ? 'Next try' : 'Delivered'}>
-                    {d.deliveredAt ? <LocalTime iso={d.deliveredAt} /> : d.nextAttemptAt ? <LocalTime iso={d.nextAttemptAt} /> : <span className="muted">{d.status === 'FAILED' ? 'never: gave up' : '—'}</span>}
+                    {d.deliveredAt ? (
+                      <LocalTime iso={d.deliveredAt} />
+                    ) : d.nextAttemptAt ? (
+                      <LocalTime iso={d.nextAttemptAt} />
+                    ) : (
+                      <span className="muted">{d.status === 'FAILED' ? 'never: gave up' : '—'}</span>
+                    )}
                   </td>
                   <td data-label="">
                     {canReplay && d.status !== 'PENDING' && (

@@ -22,7 +22,13 @@ export const DECISIONS: readonly (readonly [Decision, string])[] = [
 
 /** What a webhook is sent, in words: "refused attempts at Front door". */
 export function filterText(w: WebhookRow, doors: readonly { id: string; name: string }[]): string {
-  const decisions = w.decisions.length === 0 ? 'every attempt' : `${w.decisions.map((d) => DECISIONS.find(([v]) => v === d)?.[1] ?? d.toLowerCase()).join(', ')} attempts`;
-  const where = w.doorIds.length === 0 ? 'at every door' : `at ${w.doorIds.map((id) => doors.find((d) => d.id === id)?.name ?? 'a deleted door').join(', ')}`;
+  const decisions =
+    w.decisions.length === 0
+      ? 'every attempt'
+      : `${w.decisions.map((d) => DECISIONS.find(([v]) => v === d)?.[1] ?? d.toLowerCase()).join(', ')} attempts`;
+  const where =
+    w.doorIds.length === 0
+      ? 'at every door'
+      : `at ${w.doorIds.map((id) => doors.find((d) => d.id === id)?.name ?? 'a deleted door').join(', ')}`;
   return `${decisions} ${where}`;
 }

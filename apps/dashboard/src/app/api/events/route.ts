@@ -19,7 +19,10 @@ export async function GET(request: Request): Promise<Response> {
     response = await fetch(API_URL, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: `subscription ($filter: RecognitionEventFilter) { recognitionEvents(filter: $filter) { ${EVENT_FIELDS} } }`, variables: { filter } }),
+      body: JSON.stringify({
+        query: `subscription ($filter: RecognitionEventFilter) { recognitionEvents(filter: $filter) { ${EVENT_FIELDS} } }`,
+        variables: { filter },
+      }),
       signal: upstream.signal,
       cache: 'no-store',
     });
@@ -28,6 +31,11 @@ export async function GET(request: Request): Promise<Response> {
   }
   if (!response.ok || !response.body) return new Response(`The facegate API answered ${response.status}.`, { status: 502 });
   return new Response(response.body, {
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' },
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    },
   });
 }

@@ -26,6 +26,12 @@ export async function GET(request: NextRequest) {
     redirect('/login?sso=unavailable');
   }
   if (!result.data) redirect(`/login?sso=${ssoRefusal(result.message ?? '')}`);
-  jar.set(SESSION_COOKIE, result.data.token, { httpOnly: true, sameSite: 'lax', secure: secureCookie(request.headers), path: '/', maxAge: 12 * 60 * 60 });
+  jar.set(SESSION_COOKIE, result.data.token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: secureCookie(request.headers),
+    path: '/',
+    maxAge: 12 * 60 * 60,
+  });
   redirect('/overview');
 }

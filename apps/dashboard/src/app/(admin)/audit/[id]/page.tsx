@@ -75,7 +75,12 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
   // A refused attempt the check scored, at a door: an administrator may say it was a live person (the door's calibration reads it).
   const markable = me?.role === 'ADMIN' && e.livenessScore !== null && e.door !== null && e.decision !== 'ACCEPTED';
   const points = markable
-    ? (await safeRead<{ doorLivenessCalibration: { points: { attack: number; live: number } | null } | null }>(`query ($d: ID!) { doorLivenessCalibration(doorId: $d) { points { attack live } } }`, { d: e.door!.id })).data?.doorLivenessCalibration?.points
+    ? (
+        await safeRead<{ doorLivenessCalibration: { points: { attack: number; live: number } | null } | null }>(
+          `query ($d: ID!) { doorLivenessCalibration(doorId: $d) { points { attack live } } }`,
+          { d: e.door!.id },
+        )
+      ).data?.doorLivenessCalibration?.points
     : null;
   return (
     <>
@@ -94,7 +99,9 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
           {e.thumbnail ? (
             <img className="thumb large" src={e.thumbnail} alt="The face seen at the door (aligned)" data-testid="event-face" />
           ) : (
-            <p className="muted">No face image: none was found, it was erased with its person, it is past the retention period, or your role may not see faces.</p>
+            <p className="muted">
+              No face image: none was found, it was erased with its person, it is past the retention period, or your role may not see faces.
+            </p>
           )}
           {e.photo && e.photo.faceCount > 0 && (
             <div style={{ marginTop: '0.75rem' }} data-testid="event-photo-faces">
@@ -108,12 +115,15 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
           <dl className="facts" data-testid="event-facts">
             <dt>Decision</dt>
             <dd>
-              <span className={`badge ${e.decision}`}>{decisionWord(e.decision)}</span> {reasonText(e.reason)} <span className="muted">({e.reason})</span>
+              <span className={`badge ${e.decision}`}>{decisionWord(e.decision)}</span> {reasonText(e.reason)}{' '}
+              <span className="muted">({e.reason})</span>
             </dd>
             <dt>Distance</dt>
             <dd>
               {formatDistance(e.distance)} against a threshold of {e.threshold.toFixed(3)}
-              {margin !== null && <span className="muted"> ({margin >= 0 ? `${margin.toFixed(3)} under` : `${(-margin).toFixed(3)} over`})</span>}
+              {margin !== null && (
+                <span className="muted"> ({margin >= 0 ? `${margin.toFixed(3)} under` : `${(-margin).toFixed(3)} over`})</span>
+              )}
             </dd>
             <dt>Claimed</dt>
             <dd>
@@ -153,7 +163,9 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
             <dd>
               {e.stepUpReason ? (
                 <>
-                  asked ({e.stepUpReason.replace('_', ' ')}) of <PersonLink id={e.stepUpPersonId} label={e.stepUpPersonId ? 'this person' : null} />, {e.pinTries} PIN {e.pinTries === 1 ? 'try' : 'tries'}
+                  asked ({e.stepUpReason.replace('_', ' ')}) of{' '}
+                  <PersonLink id={e.stepUpPersonId} label={e.stepUpPersonId ? 'this person' : null} />, {e.pinTries} PIN{' '}
+                  {e.pinTries === 1 ? 'try' : 'tries'}
                   {e.completedAt ? (
                     <>
                       , completed <LocalTime iso={e.completedAt} />
@@ -167,7 +179,19 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
               )}
             </dd>
             <dt>Caller</dt>
-            <dd>{e.apiKeyId ? (keyName(e.apiKeyId) ? `API key “${keyName(e.apiKeyId)}”` : `API key ${e.apiKeyId.slice(0, 10)}…`) : e.adminId ? 'the dashboard (an administrator)' : <span className="muted">—</span>}</dd>
+            <dd>
+              {e.apiKeyId ? (
+                keyName(e.apiKeyId) ? (
+                  `API key “${keyName(e.apiKeyId)}”`
+                ) : (
+                  `API key ${e.apiKeyId.slice(0, 10)}…`
+                )
+              ) : e.adminId ? (
+                'the dashboard (an administrator)'
+              ) : (
+                <span className="muted">—</span>
+              )}
+            </dd>
             <dt>Door</dt>
             <dd>{e.door ? `${e.door.name}${e.door.location ? `, ${e.door.location}` : ''}` : <span className="muted">—</span>}</dd>
             <dt>Model</dt>

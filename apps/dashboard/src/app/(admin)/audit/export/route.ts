@@ -16,7 +16,12 @@ export async function GET(request: Request): Promise<Response> {
   let after: string | null = null;
   try {
     for (;;) {
-      type Page = { recognitionEvents: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Omit<RecognitionEvent, 'thumbnail'> }[] } };
+      type Page = {
+        recognitionEvents: {
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+          edges: { node: Omit<RecognitionEvent, 'thumbnail'> }[];
+        };
+      };
       const page: Page = await gql<Page>(
         `query ($filter: RecognitionEventFilter, $after: String) { recognitionEvents(filter: $filter, first: 60, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id createdAt kind door { id name } apiKeyId adminId claimedLabel claimedPersonId decidedLabel decidedPersonId distance threshold decision reason } } } }`,
         { filter, after },
@@ -32,7 +37,8 @@ export async function GET(request: Request): Promise<Response> {
   // Administrators by email where the reader may list them (administrators); others see the ids.
   const emails = new Map<string, string>();
   try {
-    for (const admin of (await gql<{ admins: { id: string; email: string }[] }>(`{ admins { id email } }`)).admins) emails.set(admin.id, admin.email);
+    for (const admin of (await gql<{ admins: { id: string; email: string }[] }>(`{ admins { id email } }`)).admins)
+      emails.set(admin.id, admin.email);
   } catch {
     // a viewer: ids only
   }
@@ -40,8 +46,27 @@ export async function GET(request: Request): Promise<Response> {
   const round = (n: number | null) => (n === null ? '' : n.toFixed(4));
   const csv = toCsv(
     ['time', 'kind', 'door', 'api_key_id', 'admin', 'claimed', 'decided', 'distance', 'threshold', 'decision', 'reason', 'event_id'],
-    rows.map((e) => [e.createdAt, e.kind.toLowerCase(), e.door?.name ?? '', e.apiKeyId ?? '', e.adminId ? (emails.get(e.adminId) ?? e.adminId) : '', e.claimedLabel ?? '', e.decidedLabel ?? '', round(e.distance), round(e.threshold), e.decision.toLowerCase(), e.reason, e.id]),
+    rows.map((e) => [
+      e.createdAt,
+      e.kind.toLowerCase(),
+      e.door?.name ?? '',
+      e.apiKeyId ?? '',
+      e.adminId ? (emails.get(e.adminId) ?? e.adminId) : '',
+      e.claimedLabel ?? '',
+      e.decidedLabel ?? '',
+      round(e.distance),
+      round(e.threshold),
+      e.decision.toLowerCase(),
+      e.reason,
+      e.id,
+    ]),
   );
   const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
-  return new Response(csv, { headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="facegate-audit-${stamp}.csv"`, 'cache-control': 'no-store' } });
+  return new Response(csv, {
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="facegate-audit-${stamp}.csv"`,
+      'cache-control': 'no-store',
+    },
+  });
 }

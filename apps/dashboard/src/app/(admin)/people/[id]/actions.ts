@@ -34,7 +34,9 @@ export async function addPhotos(_state: FormState, form: FormData): Promise<Form
   if (!id.success) return { error: id.error.issues[0]!.message };
   if (!photos.success) return { error: photos.error };
   try {
-    const { enrollFaces } = await gqlUpload<{ enrollFaces: Union<{ enrolled: { id: string }[]; rejected: { index: number; filename: string; code: string; message: string }[] }> }>(
+    const { enrollFaces } = await gqlUpload<{
+      enrollFaces: Union<{ enrolled: { id: string }[]; rejected: { index: number; filename: string; code: string; message: string }[] }>;
+    }>(
       `mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images) { __typename ... on MutationEnrollFacesSuccess { data { enrolled { id } rejected { index filename code message } } } ... on Error { code message } } }`,
       { id: id.data, images: photos.data.map(() => null) },
       Object.fromEntries(photos.data.map((f, i) => [`images.${i}`, f])),
@@ -56,7 +58,9 @@ export async function addPhotos(_state: FormState, form: FormData): Promise<Form
 export async function removeSample(_state: FormState, form: FormData): Promise<FormState> {
   const guard = await requireAdmin();
   if (!guard.ok) return { error: guard.error };
-  const parsed = z.object({ sampleId: z.string().min(1), personId: z.string().min(1) }).safeParse({ sampleId: form.get('sampleId'), personId: form.get('personId') });
+  const parsed = z
+    .object({ sampleId: z.string().min(1), personId: z.string().min(1) })
+    .safeParse({ sampleId: form.get('sampleId'), personId: form.get('personId') });
   if (!parsed.success) return { error: 'No sample given.' };
   try {
     const { removeFaceSample } = await gql<{ removeFaceSample: Union<{ id: string }> }>(
@@ -75,7 +79,12 @@ export async function updatePerson(_state: FormState, form: FormData): Promise<F
   const guard = await requireAdmin();
   if (!guard.ok) return { error: guard.error };
   const id = Id.safeParse(form.get('personId'));
-  const fields = PersonFields.safeParse({ name: form.get('name'), cardId: form.get('cardId'), notes: form.get('notes'), active: form.get('active') === 'on' });
+  const fields = PersonFields.safeParse({
+    name: form.get('name'),
+    cardId: form.get('cardId'),
+    notes: form.get('notes'),
+    active: form.get('active') === 'on',
+  });
   if (!id.success) return { error: id.error.issues[0]!.message };
   if (!fields.success) return { error: fields.error.issues.map((i) => i.message).join(' ') };
   try {
@@ -113,7 +122,14 @@ export async function deletePerson(_state: FormState, form: FormData): Promise<F
 }
 
 export interface MergeState extends FormState {
-  merged?: { samplesMoved: number; passesMoved: number; groupsAdded: number; auditEventsMoved: number; cardMoved: boolean; pinMoved: boolean };
+  merged?: {
+    samplesMoved: number;
+    passesMoved: number;
+    groupsAdded: number;
+    auditEventsMoved: number;
+    cardMoved: boolean;
+    pinMoved: boolean;
+  };
 }
 
 /** Merges a person enrolled twice into the one kept (`intoId`): the other is erased. */

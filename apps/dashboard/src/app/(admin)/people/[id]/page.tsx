@@ -23,7 +23,13 @@ interface PersonDetail {
   samples: FaceSample[];
 }
 
-export default async function PersonPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function PersonPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { id } = await params;
   const { history, merge } = await searchParams;
   const [me, result, everyone] = await Promise.all([
@@ -33,7 +39,9 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
       { id },
     ),
     // The people a duplicate may be merged from (by name; the first 200).
-    safeRead<{ people: { edges: { node: { id: string; name: string; cardId: string | null } }[] } }>(`query { people(first: 200) { edges { node { id name cardId } } } }`),
+    safeRead<{ people: { edges: { node: { id: string; name: string; cardId: string | null } }[] } }>(
+      `query { people(first: 200) { edges { node { id name cardId } } } }`,
+    ),
   ]);
   if (!result.data) return <ErrorPanel message={result.error} />;
   const person = result.data.person;
@@ -48,7 +56,8 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
         {person.name} {!person.active && <span className="badge ERROR">inactive</span>}
       </h1>
       <p className="muted">
-        {person.cardId ? `Card ${person.cardId}` : 'No card'} · enrolled {person.createdAt.slice(0, 10)} · {person.sampleCount} face {person.sampleCount === 1 ? 'sample' : 'samples'}
+        {person.cardId ? `Card ${person.cardId}` : 'No card'} · enrolled {person.createdAt.slice(0, 10)} · {person.sampleCount} face{' '}
+        {person.sampleCount === 1 ? 'sample' : 'samples'}
       </p>
       {person.notes && <p>{person.notes}</p>}
 
@@ -59,7 +68,11 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
         ) : (
           // Each sample: the enrolment photo with its faces boxed beside the aligned chip, and its quality
           // as pass/fail against the enrolment gates (figure and limit), not bare numbers.
-          <ul className="samples" aria-label="Face samples" style={{ gridTemplateColumns: 'repeat(auto-fill, minmax(min(100%, 300px), 1fr))' }}>
+          <ul
+            className="samples"
+            aria-label="Face samples"
+            style={{ gridTemplateColumns: 'repeat(auto-fill, minmax(min(100%, 300px), 1fr))' }}
+          >
             {person.samples.map((s, i) => (
               <li key={s.id} data-testid="sample">
                 <OriginalAndChip original={s.original} chip={s.thumbnail} photo={s.photo} name={`${person.name} (sample ${i + 1})`} />
@@ -88,7 +101,11 @@ export default async function PersonPage({ params, searchParams }: { params: Pro
           </section>
           <section className="panel" aria-labelledby="merge-title">
             <h2 id="merge-title">Merge a duplicate</h2>
-            <MergePersonForm person={person} others={(everyone.data?.people.edges ?? []).map((e) => e.node).filter((o) => o.id !== person.id)} preselect={typeof merge === 'string' ? merge : null} />
+            <MergePersonForm
+              person={person}
+              others={(everyone.data?.people.edges ?? []).map((e) => e.node).filter((o) => o.id !== person.id)}
+              preselect={typeof merge === 'string' ? merge : null}
+            />
           </section>
           <section className="panel" aria-labelledby="delete-title">
             <h2 id="delete-title">Delete</h2>

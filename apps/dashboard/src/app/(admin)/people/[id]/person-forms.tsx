@@ -43,12 +43,15 @@ export function AddPhotosForm({ personId }: { personId: string }) {
 export function RemoveSampleButton({ personId, sampleId, label }: { personId: string; sampleId: string; label: string }) {
   const [state, action] = useActionState(removeSample, {});
   return (
-    <form action={action} onSubmit={(event) => !window.confirm('Remove this face sample? Its photo and encoding are erased.') && event.preventDefault()}>
+    <form
+      action={action}
+      onSubmit={(event) => !window.confirm('Remove this face sample? Its photo and encoding are erased.') && event.preventDefault()}
+    >
       <input type="hidden" name="personId" value={personId} />
       <input type="hidden" name="sampleId" value={sampleId} />
       <SubmitButton className="secondary" pending="Removing…" label={label}>
-                  Remove
-                </SubmitButton>
+        Remove
+      </SubmitButton>
       {state.error && (
         <p role="alert" className="alert error">
           {state.error}
@@ -58,7 +61,11 @@ export function RemoveSampleButton({ personId, sampleId, label }: { personId: st
   );
 }
 
-export function EditPersonForm({ person }: { person: { id: string; name: string; cardId: string | null; notes: string | null; active: boolean } }) {
+export function EditPersonForm({
+  person,
+}: {
+  person: { id: string; name: string; cardId: string | null; notes: string | null; active: boolean };
+}) {
   const [state, action] = useActionState(updatePerson, {});
   return (
     <form action={action}>
@@ -126,7 +133,15 @@ export function DeletePersonForm({ personId, name, samples }: { personId: string
  * One person enrolled twice (the duplicate warnings lead here): the other record's samples, passes,
  * groups, card and audit events become this person's, and the other is erased. Asked twice, like a deletion.
  */
-export function MergePersonForm({ person, others, preselect }: { person: { id: string; name: string }; others: { id: string; name: string; cardId: string | null }[]; preselect: string | null }) {
+export function MergePersonForm({
+  person,
+  others,
+  preselect,
+}: {
+  person: { id: string; name: string };
+  others: { id: string; name: string; cardId: string | null }[];
+  preselect: string | null;
+}) {
   const [state, action] = useActionState(mergePerson, {});
   const [fromId, setFromId] = useState(preselect && others.some((o) => o.id === preselect) ? preselect : '');
   const [confirming, setConfirming] = useState(false);
@@ -135,7 +150,8 @@ export function MergePersonForm({ person, others, preselect }: { person: { id: s
   return (
     <form action={action} aria-describedby="merge-text">
       <p id="merge-text" className="muted">
-        When {person.name} was enrolled twice: the other record&apos;s face samples, visitor passes, groups and audit events become {person.name}&apos;s (the card and PIN too, when {person.name} has none), then the other record is erased.
+        When {person.name} was enrolled twice: the other record&apos;s face samples, visitor passes, groups and audit events become{' '}
+        {person.name}&apos;s (the card and PIN too, when {person.name} has none), then the other record is erased.
       </p>
       <input type="hidden" name="intoId" value={person.id} />
       <div className="field">
@@ -165,9 +181,12 @@ export function MergePersonForm({ person, others, preselect }: { person: { id: s
         </button>
       ) : (
         <div role="alertdialog" aria-labelledby="confirm-merge-title" aria-describedby="confirm-merge-text">
-          <h3 id="confirm-merge-title">Merge {other?.name} into {person.name}?</h3>
+          <h3 id="confirm-merge-title">
+            Merge {other?.name} into {person.name}?
+          </h3>
           <p id="confirm-merge-text" className="alert warn">
-            Only if they are the same person. {other?.name}&apos;s record is erased after its data moves to {person.name}. This cannot be undone.
+            Only if they are the same person. {other?.name}&apos;s record is erased after its data moves to {person.name}. This cannot be
+            undone.
           </p>
           <div className="row">
             <SubmitButton className="danger" pending="Merging…">

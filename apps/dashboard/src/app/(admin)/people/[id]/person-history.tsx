@@ -15,7 +15,21 @@ interface History {
   recognitionEvents: {
     totalCount: number;
     pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: { node: { id: string; createdAt: string; kind: 'VERIFY' | 'IDENTIFY'; door: { name: string } | null; decision: string; reason: string; distance: number | null; threshold: number; thumbnail: string | null; claimedPersonId: string | null; decidedPersonId: string | null } }[];
+    edges: {
+      node: {
+        id: string;
+        createdAt: string;
+        kind: 'VERIFY' | 'IDENTIFY';
+        door: { name: string } | null;
+        decision: string;
+        reason: string;
+        distance: number | null;
+        threshold: number;
+        thumbnail: string | null;
+        claimedPersonId: string | null;
+        decidedPersonId: string | null;
+      };
+    }[];
   };
 }
 
@@ -57,7 +71,16 @@ export async function PersonHistory({ personId, after, basePath }: { personId: s
         <section className="panel" aria-labelledby="access-title" data-testid="person-access">
           <h2 id="access-title">Doors and groups</h2>
           <p>
-            Groups: {person.groups.length === 0 ? <span className="muted">none</span> : person.groups.map((g) => <span key={g.id} className="badge neutral">{g.name}</span>)}
+            Groups:{' '}
+            {person.groups.length === 0 ? (
+              <span className="muted">none</span>
+            ) : (
+              person.groups.map((g) => (
+                <span key={g.id} className="badge neutral">
+                  {g.name}
+                </span>
+              ))
+            )}
           </p>
           {person.doorAccess.length === 0 ? (
             <p className="muted">No door is set up yet.</p>
@@ -81,7 +104,8 @@ export async function PersonHistory({ personId, after, basePath }: { personId: s
             <ul className="plain-list" aria-label="Visitor passes">
               {person.passes.map((p) => (
                 <li key={p.id}>
-                  <span className={`badge ${passState(p, now) === 'valid now' ? 'ACCEPTED' : 'neutral'}`}>{passState(p, now)}</span> <LocalTime iso={p.validFrom} seconds={false} /> to <LocalTime iso={p.validUntil} seconds={false} />,{' '}
+                  <span className={`badge ${passState(p, now) === 'valid now' ? 'ACCEPTED' : 'neutral'}`}>{passState(p, now)}</span>{' '}
+                  <LocalTime iso={p.validFrom} seconds={false} /> to <LocalTime iso={p.validUntil} seconds={false} />,{' '}
                   {p.doors.length ? p.doors.map((d) => d.name).join(', ') : 'every door'}
                 </li>
               ))}
@@ -91,7 +115,10 @@ export async function PersonHistory({ personId, after, basePath }: { personId: s
       </div>
       <section className="panel" aria-labelledby="history-title" data-testid="person-history">
         <h2 id="history-title">
-          Recognition history <span className="muted">({events.totalCount} {events.totalCount === 1 ? 'attempt' : 'attempts'})</span>
+          Recognition history{' '}
+          <span className="muted">
+            ({events.totalCount} {events.totalCount === 1 ? 'attempt' : 'attempts'})
+          </span>
         </h2>
         {events.edges.length === 0 ? (
           <p className="muted">No attempt has claimed or recognised this person{after ? ' on this page' : ''}.</p>
@@ -116,14 +143,19 @@ export async function PersonHistory({ personId, after, basePath }: { personId: s
                         <LocalTime iso={e.createdAt} />
                       </Link>
                     </td>
-                    <td data-label="Face">{e.thumbnail ? <img className="thumb" src={e.thumbnail} alt="Face seen" /> : <span className="muted">—</span>}</td>
+                    <td data-label="Face">
+                      {e.thumbnail ? <img className="thumb" src={e.thumbnail} alt="Face seen" /> : <span className="muted">—</span>}
+                    </td>
                     <td data-label="Door">{e.door?.name ?? <span className="muted">—</span>}</td>
-                    <td data-label="As">{e.kind === 'VERIFY' ? (e.claimedPersonId === personId ? 'claimed (verify)' : 'verify') : 'recognised (identify)'}</td>
+                    <td data-label="As">
+                      {e.kind === 'VERIFY' ? (e.claimedPersonId === personId ? 'claimed (verify)' : 'verify') : 'recognised (identify)'}
+                    </td>
                     <td data-label="Distance">
                       {formatDistance(e.distance)} <span className="muted">/ {e.threshold.toFixed(3)}</span>
                     </td>
                     <td data-label="Decision">
-                      <span className={`badge ${e.decision}`}>{e.decision.toLowerCase().replace('_', '-')}</span> <span className="muted">{reasonText(e.reason)}</span>
+                      <span className={`badge ${e.decision}`}>{e.decision.toLowerCase().replace('_', '-')}</span>{' '}
+                      <span className="muted">{reasonText(e.reason)}</span>
                     </td>
                   </tr>
                 ))}
@@ -133,7 +165,9 @@ export async function PersonHistory({ personId, after, basePath }: { personId: s
         )}
         <nav className="row" aria-label="History pages">
           {after && <Link href={basePath}>Newest</Link>}
-          {events.pageInfo.hasNextPage && events.pageInfo.endCursor && <Link href={`${basePath}?history=${encodeURIComponent(events.pageInfo.endCursor)}`}>Older attempts →</Link>}
+          {events.pageInfo.hasNextPage && events.pageInfo.endCursor && (
+            <Link href={`${basePath}?history=${encodeURIComponent(events.pageInfo.endCursor)}`}>Older attempts →</Link>
+          )}
         </nav>
       </section>
     </>

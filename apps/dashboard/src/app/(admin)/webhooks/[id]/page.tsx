@@ -12,7 +12,13 @@ export const metadata: Metadata = { title: 'Delivery log' };
 
 const STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const;
 
-export default async function WebhookLogPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ status?: string }> }) {
+export default async function WebhookLogPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<{ status?: string }>;
+}) {
   const me = await requireUser();
   const { id } = await params;
   const wanted = (await searchParams).status?.toUpperCase();
@@ -25,7 +31,11 @@ export default async function WebhookLogPage({ params, searchParams }: { params:
       </>
     );
   }
-  const { data, error } = await safeRead<{ webhooks: WebhookRow[]; doors: { id: string; name: string }[]; webhookDeliveries: DeliveryRow[] }>(
+  const { data, error } = await safeRead<{
+    webhooks: WebhookRow[];
+    doors: { id: string; name: string }[];
+    webhookDeliveries: DeliveryRow[];
+  }>(
     `query ($id: ID!, $status: WebhookDeliveryStatus) {
       webhooks { id name url decisions doorIds active createdAt }
       doors { id name }
@@ -46,13 +56,14 @@ export default async function WebhookLogPage({ params, searchParams }: { params:
         <code>{webhook.url}</code>
       </p>
       <p className="muted">
-        Sent {filterText(webhook, data.doors)}; {webhook.active ? 'active' : 'paused: new deliveries wait until it is resumed'}. The newest 100 deliveries, newest first. A failed one can be replayed: it is sent
-        again as a new delivery with the same body and message id.
+        Sent {filterText(webhook, data.doors)}; {webhook.active ? 'active' : 'paused: new deliveries wait until it is resumed'}. The newest
+        100 deliveries, newest first. A failed one can be replayed: it is sent again as a new delivery with the same body and message id.
       </p>
       <section className="panel" aria-labelledby="log-title">
         <div className="row" style={{ justifyContent: 'space-between', alignItems: 'center', marginBottom: '0.5rem' }}>
           <h2 id="log-title" style={{ margin: 0 }}>
-            {data.webhookDeliveries.length} {status ? status.toLowerCase() : ''} {data.webhookDeliveries.length === 1 ? 'delivery' : 'deliveries'}
+            {data.webhookDeliveries.length} {status ? status.toLowerCase() : ''}{' '}
+            {data.webhookDeliveries.length === 1 ? 'delivery' : 'deliveries'}
           </h2>
           <nav aria-label="Filter by status" className="row filter-links" style={{ gap: '0.5rem', alignItems: 'center' }}>
             <Link href={`/webhooks/${id}`} aria-current={status === null ? 'page' : undefined}>
