@@ -144,6 +144,29 @@ for (const database of databases()) {
         });
       });
 
+      it('throttles an address that starts sign-ins in a loop: RATE_LIMITED, and no more rows stored', { timeout: 60_000 }, async () => {
+        // Starting a sign-in is anonymous and stores a row: an attacker's loop must not fill the database.
+        const STARTS_PER_ADDRESS_PER_MINUTE = 30; // services/single-sign-on.ts
+        const start = async () => {
+          const response = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.66' },
+            body: JSON.stringify({ query: BEGIN }),
+          });
+          return ((await response.json()) as Body).data!.beginSingleSignOn as { __typename: string; code?: string };
+        };
+        const before = await app.db.prisma.singleSignOnRequest.count();
+        const answers = [];
+        for (let i = 0; i < STARTS_PER_ADDRESS_PER_MINUTE + 5; i++) answers.push(await start());
+        expect(answers.slice(0, STARTS_PER_ADDRESS_PER_MINUTE).every((a) => a.__typename === 'MutationBeginSingleSignOnSuccess')).toBe(
+          true,
+        );
+        expect(answers.slice(STARTS_PER_ADDRESS_PER_MINUTE).map((a) => a.code)).toEqual(Array(5).fill('RATE_LIMITED'));
+        expect(await app.db.prisma.singleSignOnRequest.count()).toBe(before + STARTS_PER_ADDRESS_PER_MINUTE);
+        // Another address is not held up by it.
+        expect((await begin()).authorizationUrl).toMatch(/^http/);
+      });
+
       it(
         'signs a member of the administrators group in as an administrator, logged like a password sign-in',
         { timeout: 60_000 },

@@ -1,7 +1,7 @@
 // Single sign-on through an OpenID Connect provider (services/single-sign-on.ts): the dashboard asks
 // where to send the browser, keeps the state, and hands the provider's answer back for a session.
 import { builder } from '../builder.ts';
-import { SingleSignOnFailedError } from '../errors.ts';
+import { RateLimitedError, SingleSignOnFailedError } from '../errors.ts';
 import { Session } from './admin.ts';
 import { COMMON_ERRORS } from './errors.ts';
 
@@ -39,8 +39,8 @@ builder.mutationFields((t) => ({
     type: SingleSignOnStart,
     description:
       'Starts a single sign-on: where to send the browser, and the state to keep (its nonce and PKCE verifier stay on the server).',
-    errors: { types: [SingleSignOnFailedError, ...COMMON_ERRORS] },
-    resolve: (_, __, ctx) => ctx.services.signIn.beginSingleSignOn(),
+    errors: { types: [SingleSignOnFailedError, RateLimitedError, ...COMMON_ERRORS] },
+    resolve: (_, __, ctx) => ctx.services.signIn.beginSingleSignOn(ctx.clientAddress),
   }),
   completeSingleSignOn: t.field({
     type: Session,

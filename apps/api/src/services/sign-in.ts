@@ -408,9 +408,9 @@ export function createSignInService(
     },
 
     /** Single sign-on's first step: the provider's URL to send the browser to, and the state it keeps. */
-    beginSingleSignOn() {
+    beginSingleSignOn(address: string | null) {
       if (!methods.singleSignOn) throw new InvalidInputError('single sign-on is not configured on this site (FACEGATE_OIDC_ISSUER)');
-      return methods.singleSignOn.begin();
+      return methods.singleSignOn.begin(address);
     },
 
     /**

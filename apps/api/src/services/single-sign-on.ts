@@ -4,13 +4,20 @@
 // Sessions and the security log stay in sign-in.ts, which calls this.
 import { createHash } from 'node:crypto';
 import * as oidc from 'openid-client';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { SingleSignOnConfig } from '../config.ts';
 import type { DataCipher } from '../db/sealed.ts';
-import { SingleSignOnFailedError } from '../errors.ts';
+import { RateLimitedError, SingleSignOnFailedError } from '../errors.ts';
 import type { AdminModel, Prisma } from '../db/prisma.ts';
 
 /** How long a started sign-in waits for the provider's answer. */
 const REQUEST_SECONDS = 10 * 60;
+/**
+ * Starting a sign-in is anonymous and stores a row, so it is bounded: per client address (per instance),
+ * and in all (sign-ins waiting for the provider at once; far above a site's administrators).
+ */
+export const STARTS_PER_ADDRESS_PER_MINUTE = 30;
+export const MAX_WAITING_SIGN_INS = 1000;
 /** amr values (RFC 8176) that mean more than a password was used. */
 const SECOND_FACTOR_AMR = ['mfa', 'otp', 'hwk', 'sms'];
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -49,6 +56,7 @@ function claimValues(claims: Claims, path: string): string[] {
 
 export function createSingleSignOn(prisma: Prisma, cipher: DataCipher, config: SingleSignOnConfig) {
   let discovered: Promise<oidc.Configuration> | null = null;
+  const starts = new RateLimiterMemory({ points: STARTS_PER_ADDRESS_PER_MINUTE, duration: 60 });
 
   /** The provider's metadata, fetched once (again after a failure). Plain HTTP only for a provider on this host. */
   function provider(): Promise<oidc.Configuration> {
@@ -117,13 +125,25 @@ export function createSingleSignOn(prisma: Prisma, cipher: DataCipher, config: S
     name: config.name,
 
     /** The provider's authorization URL for a new sign-in, and its state (the browser keeps it to come back with). */
-    async begin(): Promise<{ url: string; state: string }> {
+    async begin(address: string | null): Promise<{ url: string; state: string }> {
+      try {
+        await starts.consume(address ?? 'unknown');
+      } catch (rejection) {
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        throw new RateLimitedError(
+          Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
+          'too many single sign-ons started from this address: retry in a minute',
+        );
+      }
       const configuration = await provider();
       const state = oidc.randomState();
       const nonce = oidc.randomNonce();
       const verifier = oidc.randomPKCECodeVerifier();
       const now = Date.now();
       await prisma.singleSignOnRequest.deleteMany({ where: { expiresAt: { lt: new Date(now) } } });
+      if ((await prisma.singleSignOnRequest.count()) >= MAX_WAITING_SIGN_INS) {
+        throw new RateLimitedError(60, 'too many single sign-ons are waiting for the provider: retry in a minute');
+      }
       await prisma.singleSignOnRequest.create({
         data: {
           stateHash: sha256(state),

@@ -23,6 +23,15 @@ export interface ErrorResult {
   message: string;
 }
 
+/**
+ * The visitor's address for the API's per-address sign-in throttling and security log: the nearest
+ * entry of X-Forwarded-For (Next.js sets it to the socket's peer unless a proxy in front set it).
+ */
+export function forwardedFor(requestHeaders: Headers): Record<string, string> {
+  const forwarded = requestHeaders.get('x-forwarded-for')?.split(',').pop()?.trim();
+  return forwarded ? { 'x-forwarded-for': forwarded.slice(0, 64) } : {};
+}
+
 export async function sessionToken(): Promise<string | undefined> {
   return (await cookies()).get(SESSION_COOKIE)?.value;
 }

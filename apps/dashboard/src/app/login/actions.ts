@@ -3,7 +3,7 @@
 import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
-import { explain, gql, SESSION_COOKIE } from '@/lib/api';
+import { explain, forwardedFor, gql, SESSION_COOKIE } from '@/lib/api';
 
 const LoginInput = z.object({
   email: z.string().trim().email('Enter the email address of your account.'),
@@ -41,15 +41,6 @@ const CHALLENGE_COOKIE = 'facegate_challenge';
 const PENDING_SESSION_COOKIE = 'facegate_pending_session';
 const CodeInput = z.object({ code: z.string().trim().min(6, 'Enter the 6-digit code of your app, or a recovery code.').max(40) });
 
-/**
- * The visitor's address for the API's per-address sign-in throttling and security log: the nearest
- * entry of X-Forwarded-For (Next.js sets it to the socket's peer unless a proxy in front set it).
- */
-async function forwardedFor(): Promise<Record<string, string>> {
-  const forwarded = (await headers()).get('x-forwarded-for')?.split(',').pop()?.trim();
-  return forwarded ? { 'x-forwarded-for': forwarded.slice(0, 64) } : {};
-}
-
 /** Secure cookies when the dashboard is served over HTTPS (FACEGATE_SECURE_COOKIES=1 forces, =0 never). */
 async function secureCookies(): Promise<boolean> {
   const forced = process.env.FACEGATE_SECURE_COOKIES;
@@ -67,7 +58,7 @@ export async function login(_previous: LoginState, form: FormData): Promise<Logi
       `mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { __typename ... on MutationLoginSuccess { data { token admin { email role } } } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } ... on SecondFactorRequiredError { challenge enrolmentRequired passkeyAvailable } } }`,
       parsed.data,
       '',
-      await forwardedFor(),
+      forwardedFor(await headers()),
     );
     if (!login.data) {
       if (login.code === 'SECOND_FACTOR_REQUIRED' && login.challenge)
@@ -111,7 +102,7 @@ async function secondStep(challenge: string, enrol: boolean, email: string, pass
     `mutation ($c: String!) { startTotpEnrolment(challenge: $c) { __typename ... on MutationStartTotpEnrolmentSuccess { data { secret uri } } ... on Error { code message } } }`,
     { c: challenge },
     '',
-    await forwardedFor(),
+    forwardedFor(await headers()),
   );
   return r.data ? { step: 'enrol', enrolment: r.data, email } : { error: r.message ?? 'Enrolment failed.', email };
 }
@@ -130,14 +121,14 @@ export async function submitCode(previous: LoginState, form: FormData): Promise<
         `mutation ($code: String!, $c: String!) { confirmTotpEnrolment(code: $code, challenge: $c) { __typename ... on MutationConfirmTotpEnrolmentSuccess { data { recoveryCodes session { token } } } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } } }`,
         { code: parsed.data.code, c: challenge },
         '',
-        await forwardedFor(),
+        forwardedFor(await headers()),
       ));
     } else {
       ({ loginSecondFactor: answer } = await gql<{ loginSecondFactor: typeof answer }>(
         `mutation ($code: String!, $c: String!) { loginSecondFactor(code: $code, challenge: $c) { __typename ... on MutationLoginSecondFactorSuccess { data { token } } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } } }`,
         { code: parsed.data.code, c: challenge },
         '',
-        await forwardedFor(),
+        forwardedFor(await headers()),
       ));
     }
   } catch (error) {
@@ -191,7 +182,7 @@ export async function passkeySignInOptions(): Promise<{ options?: string; error?
       `mutation ($c: String!) { startPasskeySignIn(challenge: $c) { __typename ... on MutationStartPasskeySignInSuccess { data { optionsJson } } ... on Error { code message } } }`,
       { c: challenge },
       '',
-      await forwardedFor(),
+      forwardedFor(await headers()),
     );
     return r.data ? { options: r.data.optionsJson } : { error: refusalText(r) };
   } catch (error) {
@@ -211,7 +202,7 @@ export async function submitPasskey(input: { response: string }): Promise<{ erro
       `mutation ($c: String!, $r: String!) { loginPasskey(challenge: $c, response: $r) { __typename ... on MutationLoginPasskeySuccess { data { token } } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } } }`,
       { c: challenge, r: parsed.data.response },
       '',
-      await forwardedFor(),
+      forwardedFor(await headers()),
     );
     if (!r.data) return { error: refusalText(r) };
     token = r.data.token;

@@ -2,7 +2,7 @@
 
 import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
-import { explain, gql } from '@/lib/api';
+import { explain, forwardedFor, gql } from '@/lib/api';
 import { secureCookie, SSO_STATE_COOKIE } from '@/lib/single-sign-on';
 
 /**
@@ -16,6 +16,7 @@ export async function startSingleSignOn(): Promise<{ error?: string }> {
       'mutation { beginSingleSignOn { __typename ... on MutationBeginSingleSignOnSuccess { data { authorizationUrl state } } ... on Error { code message } } }',
       {},
       '',
+      forwardedFor(await headers()),
     );
     if (!r.data) return { error: r.message ?? 'Single sign-on failed.' };
     start = r.data;

@@ -1,7 +1,7 @@
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import type { NextRequest } from 'next/server';
-import { gql, SESSION_COOKIE } from '@/lib/api';
+import { forwardedFor, gql, SESSION_COOKIE } from '@/lib/api';
 import { secureCookie, SSO_STATE_COOKIE, ssoRefusal } from '@/lib/single-sign-on';
 
 /**
@@ -13,14 +13,13 @@ export async function GET(request: NextRequest) {
   const state = jar.get(SSO_STATE_COOKIE)?.value;
   jar.delete({ name: SSO_STATE_COOKIE, path: '/login' });
   if (!state) redirect('/login?sso=expired');
-  const forwarded = request.headers.get('x-forwarded-for')?.split(',').pop()?.trim();
   let result: { data?: { token: string }; code?: string; message?: string };
   try {
     ({ completeSingleSignOn: result } = await gql<{ completeSingleSignOn: typeof result }>(
       'mutation ($url: String!, $state: String!) { completeSingleSignOn(callbackUrl: $url, state: $state) { __typename ... on MutationCompleteSingleSignOnSuccess { data { token } } ... on Error { code message } } }',
       { url: `/login/callback${request.nextUrl.search}`, state },
       '',
-      forwarded ? { 'x-forwarded-for': forwarded.slice(0, 64) } : {},
+      forwardedFor(request.headers),
     ));
   } catch {
     redirect('/login?sso=unavailable');
