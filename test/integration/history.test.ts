@@ -151,7 +151,13 @@ for (const database of databases()) {
         expect(about('enrollFaces')).toHaveLength(3);
         expect(about('createDoor')[0]).toMatchObject({ targetLabel: 'Lobby', actorKind: 'admin', actorLabel: ADMIN.email });
         expect(JSON.parse(about('updateDoor')[0]!.details!)).toMatchObject({ settings: { liveness: 'off' } });
-        expect(JSON.parse(about('updateSettings')[0]!.details!)).toEqual({ rateLimitPerMinute: 900 });
+        // What was asked, and each setting before and after (the admin log's page says it in words).
+        const settingsChange = JSON.parse(about('updateSettings')[0]!.details!);
+        expect(settingsChange).toEqual({
+          rateLimitPerMinute: 900,
+          changes: { rateLimitPerMinute: { before: expect.any(Number), after: 900 } },
+        });
+        expect(settingsChange.changes.rateLimitPerMinute.before).not.toBe(900);
         expect(
           about('createApiKey')
             .map((a) => a.targetLabel)
