@@ -21,6 +21,18 @@ export function apiClient(app: App) {
     gql(query: string, variables: Record<string, unknown> = {}, token?: string) {
       return post(JSON.stringify({ query, variables }), token, 'application/json');
     },
+    /** Signs an administrator in with a password: their session token. */
+    async login(email: string, password: string): Promise<string> {
+      const { body } = await post(
+        JSON.stringify({
+          query: `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
+          variables: { e: email, p: password },
+        }),
+        undefined,
+        'application/json',
+      );
+      return body.data!.login.data.token as string;
+    },
     /** `files` maps a variable path (e.g. "input.image" or "images.0") to a file on disk or bytes. */
     async upload(
       query: string,
