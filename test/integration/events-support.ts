@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect } from 'node:net';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 
 // What the events-out tests share: a free port, polling until a condition holds, a webhook receiver
@@ -51,7 +52,9 @@ export function broker(port: number, dir: string) {
     async start() {
       await writeFile(
         conf,
-        `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\nautosave_interval 1\n`,
+        // Started as root, mosquitto would drop to the user "mosquitto", which cannot write the test's
+        // private folder: sessions would silently not survive a restart. It keeps the user that started it.
+        `user ${userInfo().username}\nlistener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\nautosave_interval 1\n`,
       );
       child = spawn(MOSQUITTO!, ['-c', conf], { stdio: 'ignore' });
       await until(
