@@ -173,6 +173,7 @@ export async function createApp(config: Config, options: { recognizer?: Recogniz
     prisma: db.prisma,
     provider: db.provider,
     databaseUrl: config.DATABASE_URL,
+    checkpoint: db.checkpoint,
     recognizer,
     tokens,
     metrics,

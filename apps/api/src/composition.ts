@@ -33,6 +33,8 @@ export interface ServiceDeps {
   readonly prisma: Prisma;
   readonly provider: 'sqlite' | 'postgresql';
   readonly databaseUrl: string;
+  /** SQLite's write-ahead log emptied after an erasure (Db.checkpoint). */
+  readonly checkpoint: () => Promise<void>;
   readonly recognizer: Recognizer;
   readonly tokens: TokenIssuer;
   /** Uploads larger than this are refused before they are read. */
@@ -155,6 +157,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     },
     // The gallery holds the person's samples in the active model; the probe is brought to it (head applied).
     ownSampleDistance: (encoding, personId) => gallery.distanceTo(personId, encoding, 'nearest'),
+    checkpoint: deps.checkpoint,
   });
   // Decisions use the active model's encodings only (services/models/ switches it after re-encoding).
   const gallery = new Gallery((ids, model) => people.loadGallery(ids, model), undefined, await loadActiveModel(prisma));

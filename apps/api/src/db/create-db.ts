@@ -8,6 +8,7 @@ import { PrismaClient } from '../../generated/sqlite/client.ts';
 import { PRIVATE_FILE_MODE, restrictMode } from '../auth/key-file.ts';
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl, searchPathOption, type Provider } from './database-url.ts';
 import { loadMigrations, migratePostgres, migrateSqlite } from './migrate.ts';
+import { createWalCheckpointer } from './wal-checkpoint.ts';
 
 export { PrismaClient };
 
@@ -20,6 +21,11 @@ export interface Db {
   provider: Provider;
   /** Applies pending migrations; idempotent; safe when several processes start at once. Returns applied names. */
   migrate(): Promise<string[]>;
+  /**
+   * After an erasure: SQLite's write-ahead log emptied into the database file (off the event loop), so
+   * the erased pages do not linger in it. Nothing to do on PostgreSQL.
+   */
+  checkpoint(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -107,12 +113,17 @@ export function createDb(options: CreateDbOptions = {}): Db {
   if (target.provider === 'sqlite') {
     protectSqliteFiles(target.filename);
     const prisma = new PrismaClient({ adapter: sqliteAdapter(target.filename) });
+    const wal = createWalCheckpointer(target.filename);
     return {
       prisma,
       provider: 'sqlite',
       // async: a sync throw (e.g. edited migration) becomes a rejected promise like on PostgreSQL.
       migrate: async () => migrateSqlite(target.filename, loadMigrations('sqlite')),
-      close: () => prisma.$disconnect(),
+      checkpoint: async () => void (await wal.truncate()),
+      close: async () => {
+        await wal.close();
+        await prisma.$disconnect();
+      },
     };
   }
 
@@ -129,6 +140,7 @@ export function createDb(options: CreateDbOptions = {}): Db {
     prisma,
     provider: 'postgresql',
     migrate: () => migratePostgres(target, loadMigrations('postgresql')),
+    checkpoint: async () => {},
     close: () => prisma.$disconnect(),
   };
 }

@@ -86,6 +86,8 @@ export function createPeopleService(deps: {
   changed: (ids: string[]) => Promise<void>;
   findDuplicate: DuplicateFinder;
   ownSampleDistance: OwnSampleDistance;
+  /** After an erasure: the database's log emptied, so the erased pages are gone from it (Db.checkpoint). */
+  checkpoint: () => Promise<void>;
 }) {
   const { prisma, provider, cipher, recognizer, modelId, changed, findDuplicate, ownSampleDistance } = deps;
 
@@ -427,7 +429,7 @@ export function createPeopleService(deps: {
         prisma.person.delete({ where: { id } }),
       ]);
       await erasePersonFromEvents(prisma, id);
-      if (provider === 'sqlite') await prisma.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
+      await deps.checkpoint();
       await changed([id]);
       return {
         id,
@@ -550,7 +552,7 @@ export function createPeopleService(deps: {
         prisma.person.delete({ where: { id: fromId } }),
       ]);
       await erasePersonFromEvents(prisma, fromId);
-      if (provider === 'sqlite') await prisma.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
+      await deps.checkpoint();
       await changed([intoId, fromId]);
       return {
         person: (await prisma.person.findUnique({ where: { id: intoId } }))!,
