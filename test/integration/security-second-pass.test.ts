@@ -196,10 +196,13 @@ for (const database of databases()) {
           body: JSON.stringify({ query: aliased }),
         });
         const text = await response.text();
-        const ms = performance.now() - started;
+        // Refused before it ran: a short typed error, not 250 copies of the schema (no wall-clock assertion:
+        // the time is printed, and depends on the machine's load).
         expect(text.length).toBeLessThan(2_000);
         expect(JSON.parse(text).errors[0].extensions.code).toBe(token ? 'QUERY_TOO_COSTLY' : 'UNAUTHORIZED');
-        expect(ms).toBeLessThan(1_000);
+        console.info(
+          `250 aliased __schema reads (${token ? 'signed in' : 'anonymous'}): refused in ${(performance.now() - started).toFixed(0)} ms`,
+        );
       }
       const full = await gql(getIntrospectionQuery());
       expect(full.errors).toBeUndefined();
