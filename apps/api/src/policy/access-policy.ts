@@ -22,9 +22,16 @@ import {
  */
 export type DoorAccess = 'everyone' | 'groups';
 export type PolicyRefusal = 'inactive' | 'not_allowed_here' | 'outside_schedule' | 'pass_expired' | 'pass_not_yet_valid' | 'pass_revoked';
-export type PolicyVerdict = { readonly allowed: true } | { readonly allowed: false; readonly reason: PolicyRefusal };
+/** What lets a person in: the door is open to everyone, a group allowed there (within a schedule or at any time), or a visitor pass. */
+export type PolicyGrant =
+  | { readonly kind: 'everyone' }
+  | { readonly kind: 'group'; readonly group: string; readonly schedule: string | null }
+  | { readonly kind: 'pass'; readonly validFrom: Date; readonly validUntil: Date; readonly everyDoor: boolean };
+/** `via`: every rule that lets them in then (absent when a door attempt lets them in on another's behalf, a step-up's rival). */
+export type PolicyVerdict =
+  { readonly allowed: true; readonly via?: readonly PolicyGrant[] } | { readonly allowed: false; readonly reason: PolicyRefusal };
 
-const ALLOWED: PolicyVerdict = { allowed: true };
+const allowedVia = (via: readonly PolicyGrant[]): PolicyVerdict => ({ allowed: true, via });
 const refused = (reason: PolicyRefusal): PolicyVerdict => ({ allowed: false, reason });
 
 const name = z.string().trim().min(1, 'a name is required').max(200, 'a name has at most 200 characters');
@@ -97,6 +104,8 @@ export interface PersonAccess {
 export interface AccessExplanation {
   readonly allowed: boolean;
   readonly reason: PolicyRefusal | null;
+  /** Allowed: every rule that lets them in then. */
+  readonly via: readonly PolicyGrant[];
   /** outside_schedule: each group's schedule at this door, and the special day (exception) in force then, if any. */
   readonly schedules: readonly { group: string; schedule: string; specialDay: string | null }[];
   /** The next instant the person may pass (within about two months), when the refusal is of time: a schedule or a pass not valid yet. */
@@ -105,7 +114,7 @@ export interface AccessExplanation {
   readonly timeZone: string | null;
 }
 
-/** The verdict for a person (read with personAccessSelect(doorId); null: unknown) at a door at `at`. */
+/** The verdict for a person (read with personAccessSelect(doorId); null: unknown) at a door at `at`, and what lets them in. */
 export function evaluateAccess(
   person: PersonAccess | null,
   door: Pick<DoorRules, 'access' | 'timeZone'> | null,
@@ -118,17 +127,26 @@ export function evaluateAccess(
       const doors = jsonArray(p.doorIds);
       return doors.length === 0 || (doorId !== null && doors.includes(doorId));
     });
-    if (here.some((p) => !p.revokedAt && p.validFrom <= at && at < p.validUntil)) return ALLOWED;
+    const valid = here.filter((p) => !p.revokedAt && p.validFrom <= at && at < p.validUntil);
+    if (valid.length > 0)
+      return allowedVia(
+        valid.map((p) => ({
+          kind: 'pass',
+          validFrom: p.validFrom,
+          validUntil: p.validUntil,
+          everyDoor: jsonArray(p.doorIds).length === 0,
+        })),
+      );
     if (here.length === 0) return refused('not_allowed_here');
     const live = here.filter((p) => !p.revokedAt);
     if (live.length === 0) return refused('pass_revoked');
     return refused(live.some((p) => at < p.validFrom) ? 'pass_not_yet_valid' : 'pass_expired');
   }
 
-  if (!door || door.access === 'everyone') return ALLOWED;
-  const grants = person.groups.flatMap((g) => g.group.doors);
+  if (!door || door.access === 'everyone') return allowedVia([{ kind: 'everyone' }]);
+  const grants = person.groups.flatMap((g) => g.group.doors.map((d) => ({ group: g.group.name ?? '', schedule: d.schedule })));
   if (grants.length === 0) return refused('not_allowed_here');
-  const open = grants.some(
+  const open = grants.filter(
     (g) =>
       !g.schedule ||
       isOpenAt(
@@ -140,7 +158,60 @@ export function evaluateAccess(
         at,
       ),
   );
-  return open ? ALLOWED : refused('outside_schedule');
+  return open.length > 0
+    ? allowedVia(open.map((g) => ({ kind: 'group', group: g.group, schedule: g.schedule?.name ?? null })))
+    : refused('outside_schedule');
+}
+
+/**
+ * evaluateAccess's verdict with what an administrator needs to act on it: what lets them in, or for a
+ * refusal which schedules, which special day, and when they may pass next. accessCheck and whoMayPass.
+ */
+export function explainAccess(person: PersonAccess | null, rules: DoorRules | null, doorId: string, at: Date): AccessExplanation {
+  const verdict = evaluateAccess(person, rules, doorId, at);
+  const base = {
+    allowed: verdict.allowed,
+    reason: verdict.allowed ? null : verdict.reason,
+    via: verdict.allowed ? (verdict.via ?? []) : [],
+    schedules: [],
+    nextAllowedAt: null,
+    timeZone: rules?.timeZone ?? null,
+  };
+  if (verdict.allowed || !person || !rules) return base;
+  if (verdict.reason === 'outside_schedule') {
+    const schedules = person.groups.flatMap((g) =>
+      g.group.doors.flatMap((d) =>
+        d.schedule
+          ? [
+              {
+                group: g.group.name ?? '',
+                name: d.schedule.name ?? '',
+                windows: windowsSchema.parse(JSON.parse(d.schedule.windows)),
+                exceptions: exceptionsSchema.parse(JSON.parse(d.schedule.exceptions)),
+              },
+            ]
+          : [],
+      ),
+    );
+    const next = schedules.map((s) => nextOpening(s, rules.timeZone, at)).filter((d): d is Date => d !== null);
+    return {
+      ...base,
+      schedules: schedules.map((s) => ({
+        group: s.group,
+        schedule: s.name,
+        specialDay: exceptionAt(s, rules.timeZone, at)?.date ?? null,
+      })),
+      nextAllowedAt: next.length > 0 ? new Date(Math.min(...next.map((d) => d.getTime()))) : null,
+    };
+  }
+  if (verdict.reason === 'pass_not_yet_valid') {
+    const upcoming = person.passes.filter((p) => {
+      const doors = jsonArray(p.doorIds);
+      return !p.revokedAt && at < p.validFrom && (doors.length === 0 || doors.includes(doorId));
+    });
+    return { ...base, nextAllowedAt: upcoming.length > 0 ? new Date(Math.min(...upcoming.map((p) => p.validFrom.getTime()))) : null };
+  }
+  return base;
 }
 
 export function createAccessPolicy(prisma: Prisma, options: { now: () => Date }) {
@@ -181,53 +252,34 @@ export function createAccessPolicy(prisma: Prisma, options: { now: () => Date })
 
     door,
 
-    /** The verdict with what an administrator needs to act on a refusal: which schedules, which special day, and when next. */
+    /** The verdict with what an administrator needs to act on it: what lets them in, or which schedules, which special day, and when next. */
     async explain(personId: string, doorId: string, at: Date = options.now()): Promise<AccessExplanation> {
       const rules = await door(doorId);
       const person = await prisma.person.findUnique({ where: { id: personId }, select: personAccessSelect(doorId) });
-      const verdict = evaluateAccess(person, rules, doorId, at);
-      const base = {
-        allowed: verdict.allowed,
-        reason: verdict.allowed ? null : verdict.reason,
-        schedules: [],
-        nextAllowedAt: null,
-        timeZone: rules?.timeZone ?? null,
+      return explainAccess(person, rules, doorId, at);
+    },
+
+    /**
+     * Everyone's verdict at this door at `at` (default: now), by the rules a door attempt applies
+     * (evaluateAccess): who may pass and what lets them in, who may not and why. People by name.
+     */
+    async whoMayPass(doorId: string, at: Date = options.now()) {
+      const rules = await door(doorId);
+      if (!rules) throw new NotFoundError('door');
+      const { active: _, ...relations } = personAccessSelect(doorId);
+      const people = await prisma.person.findMany({ include: relations, orderBy: { name: 'asc' } });
+      const verdicts = people.map(({ passes, groups, ...person }) => ({
+        person,
+        ...explainAccess({ active: person.active, passes, groups }, rules, doorId, at),
+      }));
+      return {
+        doorId,
+        at,
+        timeZone: rules.timeZone,
+        access: rules.access,
+        allowed: verdicts.filter((v) => v.allowed),
+        refused: verdicts.filter((v) => !v.allowed),
       };
-      if (verdict.allowed || !person || !rules) return base;
-      if (verdict.reason === 'outside_schedule') {
-        const schedules = person.groups.flatMap((g) =>
-          g.group.doors.flatMap((d) =>
-            d.schedule
-              ? [
-                  {
-                    group: g.group.name,
-                    name: d.schedule.name,
-                    windows: windowsSchema.parse(JSON.parse(d.schedule.windows)),
-                    exceptions: exceptionsSchema.parse(JSON.parse(d.schedule.exceptions)),
-                  },
-                ]
-              : [],
-          ),
-        );
-        const next = schedules.map((s) => nextOpening(s, rules.timeZone, at)).filter((d): d is Date => d !== null);
-        return {
-          ...base,
-          schedules: schedules.map((s) => ({
-            group: s.group,
-            schedule: s.name,
-            specialDay: exceptionAt(s, rules.timeZone, at)?.date ?? null,
-          })),
-          nextAllowedAt: next.length > 0 ? new Date(Math.min(...next.map((d) => d.getTime()))) : null,
-        };
-      }
-      if (verdict.reason === 'pass_not_yet_valid') {
-        const upcoming = person.passes.filter((p) => {
-          const doors = jsonArray(p.doorIds);
-          return !p.revokedAt && at < p.validFrom && (doors.length === 0 || doors.includes(doorId));
-        });
-        return { ...base, nextAllowedAt: upcoming.length > 0 ? new Date(Math.min(...upcoming.map((p) => p.validFrom.getTime()))) : null };
-      }
-      return base;
     },
 
     async configureDoor(id: string, patch: DoorPatch) {
@@ -258,16 +310,22 @@ export function createAccessPolicy(prisma: Prisma, options: { now: () => Date })
       ofPerson: (personId: string) => prisma.accessGroup.findMany({ where: { members: { some: { personId } } }, orderBy: { name: 'asc' } }),
       atDoor: (doorId: string) =>
         prisma.groupDoor.findMany({ where: { doorId }, include: { group: true, schedule: true }, orderBy: { createdAt: 'asc' } }),
+      /**
+       * Adds several people at once, in one transaction: an unknown group or person id is a NotFoundError
+       * naming it, and nobody is added. Those already members stay as they are.
+       */
       async addMembers(groupId: string, personIds: readonly string[]) {
-        await exists('group', groupId);
-        for (const personId of personIds) await exists('person', personId);
-        for (const personId of new Set(personIds)) {
-          await prisma.groupMember.upsert({
-            where: { groupId_personId: { groupId, personId } },
-            create: { groupId, personId },
-            update: {},
-          });
-        }
+        const unique = [...new Set(personIds)];
+        await prisma.$transaction(async (tx) => {
+          if (!(await tx.accessGroup.findUnique({ where: { id: groupId }, select: { id: true } }))) throw new NotFoundError('access group');
+          const found = new Set((await tx.person.findMany({ where: { id: { in: unique } }, select: { id: true } })).map((p) => p.id));
+          const unknown = unique.filter((id) => !found.has(id));
+          if (unknown.length > 0) throw new NotFoundError(`${unknown.length === 1 ? 'person' : 'people'} ${unknown.join(', ')}`);
+          const members = await tx.groupMember.findMany({ where: { groupId, personId: { in: unique } }, select: { personId: true } });
+          const already = new Set(members.map((m) => m.personId));
+          // Members already are left out (SQLite's createMany has no skipDuplicates).
+          await tx.groupMember.createMany({ data: unique.filter((id) => !already.has(id)).map((personId) => ({ groupId, personId })) });
+        });
         return groupId;
       },
       async removeMembers(groupId: string, personIds: readonly string[]) {
