@@ -48,32 +48,30 @@ export function GroupForms({ data, readOnly }: { data: AccessData; readOnly: boo
                 )}
           </div>
           {!readOnly && (
-            <div className="row">
-              <form action={changeGrants} className="row" aria-label={`Allow ${g.name} at a door`}>
-                <input type="hidden" name="groupId" value={g.id} />
-                <select name="doorId" aria-label="Door" required defaultValue="">
-                  <option value="" disabled>
-                    Door…
+            <form action={changeGrants} className="row" aria-label={`Allow ${g.name} at a door`}>
+              <input type="hidden" name="groupId" value={g.id} />
+              <select name="doorId" aria-label="Door" required defaultValue="">
+                <option value="" disabled>
+                  Door…
+                </option>
+                {data.doors.map((d) => (
+                  <option key={d.id} value={d.id}>
+                    {d.name}
                   </option>
-                  {data.doors.map((d) => (
-                    <option key={d.id} value={d.id}>
-                      {d.name}
-                    </option>
-                  ))}
-                </select>
-                <select name="scheduleId" aria-label="Schedule" defaultValue="">
-                  <option value="">Any time</option>
-                  {data.schedules.map((s) => (
-                    <option key={s.id} value={s.id}>
-                      {s.name}
-                    </option>
-                  ))}
-                </select>
-                <SubmitButton className="secondary" pending="Saving…">
-                  Allow at door
-                </SubmitButton>
-              </form>
-            </div>
+                ))}
+              </select>
+              <select name="scheduleId" aria-label="Schedule" defaultValue="">
+                <option value="">Any time</option>
+                {data.schedules.map((s) => (
+                  <option key={s.id} value={s.id}>
+                    {s.name}
+                  </option>
+                ))}
+              </select>
+              <SubmitButton className="secondary" pending="Saving…">
+                Allow at door
+              </SubmitButton>
+            </form>
           )}
         </div>
       ))}

@@ -98,7 +98,7 @@ export default async function WhoMayPassPage({
             : ''}{' '}
         The face must match too. Nothing is recorded.
       </p>
-      <form method="get" className="row" aria-label="Choose a time">
+      <form method="get" className="row" aria-label="Choose a time" style={{ marginBottom: '1rem' }}>
         <LocalDateTimeField id="who-at" name="at" label="At" utcValue={asked ?? undefined} />
         <button type="submit" className="secondary">
           Show
