@@ -107,6 +107,11 @@ const MATRIX: {
     allowed: ['viewer', 'admin'],
     run: async (c, t) => (await c.gql('{ recognitionEvents { totalCount } }', {}, t)).body,
   },
+  {
+    name: 'query whoMayPass',
+    allowed: ['integrationKey', 'viewer', 'admin'],
+    run: async (c, t, ids) => (await c.gql('query ($d: ID!) { whoMayPass(doorId: $d) { at } }', { d: ids.door }, t)).body,
+  },
   { name: 'query stats', allowed: ['viewer', 'admin'], run: async (c, t) => (await c.gql('{ stats { day } }', {}, t)).body },
   { name: 'query apiKeys', allowed: ['admin'], run: async (c, t) => (await c.gql('{ apiKeys { id } }', {}, t)).body },
   { name: 'query admins', allowed: ['admin'], run: async (c, t) => (await c.gql('{ admins { id } }', {}, t)).body },

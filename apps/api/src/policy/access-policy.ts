@@ -1,31 +1,33 @@
 import { z } from 'zod';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import type { Prisma } from '../db/prisma.ts';
-import { doorSettingsSchema, parseDoorSettings, type DoorSettings } from './door-settings.ts';
+import { doorSettingsSchema, parseDoorSettings } from './door-settings.ts';
 import { hashPin } from './pin.ts';
+import { exceptionsSchema, isTimeZone, windowsSchema, type ScheduleException, type ScheduleWindow } from './schedule.ts';
 import {
-  exceptionAt,
-  exceptionsSchema,
-  isOpenAt,
-  isTimeZone,
-  nextOpening,
-  windowsSchema,
-  type ScheduleException,
-  type ScheduleWindow,
-} from './schedule.ts';
+  explainAccess,
+  evaluateAccess,
+  jsonArray,
+  personAccessSelect,
+  type AccessExplanation,
+  type DoorAccess,
+  type DoorRules,
+  type PolicyVerdict,
+} from './access-verdict.ts';
 
-/**
- * Who may open which door when, evaluated after the face decision. A door is open to every active
- * person (`everyone`, the default) or only to the groups allowed there (`groups`), each within its
- * schedule. A person with visitor passes is a visitor: let in only through a pass valid now that names
- * the door, whatever the groups. The answer names why a door stays shut.
- */
-export type DoorAccess = 'everyone' | 'groups';
-export type PolicyRefusal = 'inactive' | 'not_allowed_here' | 'outside_schedule' | 'pass_expired' | 'pass_not_yet_valid' | 'pass_revoked';
-export type PolicyVerdict = { readonly allowed: true } | { readonly allowed: false; readonly reason: PolicyRefusal };
-
-const ALLOWED: PolicyVerdict = { allowed: true };
-const refused = (reason: PolicyRefusal): PolicyVerdict => ({ allowed: false, reason });
+// The verdict itself (evaluateAccess, the one a door attempt applies) lives in access-verdict.ts.
+export {
+  evaluateAccess,
+  explainAccess,
+  personAccessSelect,
+  type AccessExplanation,
+  type DoorAccess,
+  type DoorRules,
+  type PersonAccess,
+  type PolicyGrant,
+  type PolicyRefusal,
+  type PolicyVerdict,
+} from './access-verdict.ts';
 
 const name = z.string().trim().min(1, 'a name is required').max(200, 'a name has at most 200 characters');
 const timeZone = z.string().refine(isTimeZone, 'not an IANA time zone (e.g. Europe/Paris, America/New_York, UTC)');
@@ -48,99 +50,6 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
       parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '),
     );
   return parsed.data;
-}
-
-const jsonArray = (text: string): string[] => {
-  const value = JSON.parse(text) as unknown;
-  return Array.isArray(value) ? value.map(String) : [];
-};
-
-/** A door's rules as an attempt needs them: its decision settings, who may pass, in which time zone. */
-export interface DoorRules {
-  /** The door's name (an attempt's audit event keeps it). */
-  readonly name: string;
-  readonly settings: DoorSettings;
-  readonly access: DoorAccess;
-  readonly timeZone: string;
-}
-
-/**
- * What the policy reads of a person for one door, as a Prisma select: a caller that reads the person
- * anyway (verification reads the claimed one) spreads it into its own query, one read instead of two.
- */
-export function personAccessSelect(doorId: string | null) {
-  return {
-    active: true,
-    passes: { select: { validFrom: true, validUntil: true, doorIds: true, revokedAt: true } },
-    groups: {
-      select: {
-        group: {
-          select: {
-            name: true,
-            doors: { where: { doorId: doorId ?? '' }, select: { schedule: { select: { name: true, windows: true, exceptions: true } } } },
-          },
-        },
-      },
-    },
-  } as const;
-}
-
-export interface PersonAccess {
-  readonly active: boolean;
-  readonly passes: readonly { validFrom: Date; validUntil: Date; doorIds: string; revokedAt: Date | null }[];
-  readonly groups: readonly {
-    group: { name?: string; doors: readonly { schedule: { name?: string; windows: string; exceptions: string } | null }[] };
-  }[];
-}
-
-/** accessCheck's answer: the verdict and, for a refusal, the rules behind it and when the person may pass next. */
-export interface AccessExplanation {
-  readonly allowed: boolean;
-  readonly reason: PolicyRefusal | null;
-  /** outside_schedule: each group's schedule at this door, and the special day (exception) in force then, if any. */
-  readonly schedules: readonly { group: string; schedule: string; specialDay: string | null }[];
-  /** The next instant the person may pass (within about two months), when the refusal is of time: a schedule or a pass not valid yet. */
-  readonly nextAllowedAt: Date | null;
-  /** The door's time zone, in which the schedules are read. */
-  readonly timeZone: string | null;
-}
-
-/** The verdict for a person (read with personAccessSelect(doorId); null: unknown) at a door at `at`. */
-export function evaluateAccess(
-  person: PersonAccess | null,
-  door: Pick<DoorRules, 'access' | 'timeZone'> | null,
-  doorId: string | null,
-  at: Date,
-): PolicyVerdict {
-  if (!person || !person.active) return refused('inactive');
-  if (person.passes.length > 0) {
-    const here = person.passes.filter((p) => {
-      const doors = jsonArray(p.doorIds);
-      return doors.length === 0 || (doorId !== null && doors.includes(doorId));
-    });
-    if (here.some((p) => !p.revokedAt && p.validFrom <= at && at < p.validUntil)) return ALLOWED;
-    if (here.length === 0) return refused('not_allowed_here');
-    const live = here.filter((p) => !p.revokedAt);
-    if (live.length === 0) return refused('pass_revoked');
-    return refused(live.some((p) => at < p.validFrom) ? 'pass_not_yet_valid' : 'pass_expired');
-  }
-
-  if (!door || door.access === 'everyone') return ALLOWED;
-  const grants = person.groups.flatMap((g) => g.group.doors);
-  if (grants.length === 0) return refused('not_allowed_here');
-  const open = grants.some(
-    (g) =>
-      !g.schedule ||
-      isOpenAt(
-        {
-          windows: windowsSchema.parse(JSON.parse(g.schedule.windows)),
-          exceptions: exceptionsSchema.parse(JSON.parse(g.schedule.exceptions)),
-        },
-        door.timeZone,
-        at,
-      ),
-  );
-  return open ? ALLOWED : refused('outside_schedule');
 }
 
 export function createAccessPolicy(prisma: Prisma, options: { now: () => Date }) {
@@ -181,53 +90,34 @@ export function createAccessPolicy(prisma: Prisma, options: { now: () => Date })
 
     door,
 
-    /** The verdict with what an administrator needs to act on a refusal: which schedules, which special day, and when next. */
+    /** The verdict with what an administrator needs to act on it: what lets them in, or which schedules, which special day, and when next. */
     async explain(personId: string, doorId: string, at: Date = options.now()): Promise<AccessExplanation> {
       const rules = await door(doorId);
       const person = await prisma.person.findUnique({ where: { id: personId }, select: personAccessSelect(doorId) });
-      const verdict = evaluateAccess(person, rules, doorId, at);
-      const base = {
-        allowed: verdict.allowed,
-        reason: verdict.allowed ? null : verdict.reason,
-        schedules: [],
-        nextAllowedAt: null,
-        timeZone: rules?.timeZone ?? null,
+      return explainAccess(person, rules, doorId, at);
+    },
+
+    /**
+     * Everyone's verdict at this door at `at` (default: now), by the rules a door attempt applies
+     * (evaluateAccess): who may pass and what lets them in, who may not and why. People by name.
+     */
+    async whoMayPass(doorId: string, at: Date = options.now()) {
+      const rules = await door(doorId);
+      if (!rules) throw new NotFoundError('door');
+      const { active: _, ...relations } = personAccessSelect(doorId);
+      const people = await prisma.person.findMany({ include: relations, orderBy: { name: 'asc' } });
+      const verdicts = people.map(({ passes, groups, ...person }) => ({
+        person,
+        ...explainAccess({ active: person.active, passes, groups }, rules, doorId, at),
+      }));
+      return {
+        doorId,
+        at,
+        timeZone: rules.timeZone,
+        access: rules.access,
+        allowed: verdicts.filter((v) => v.allowed),
+        refused: verdicts.filter((v) => !v.allowed),
       };
-      if (verdict.allowed || !person || !rules) return base;
-      if (verdict.reason === 'outside_schedule') {
-        const schedules = person.groups.flatMap((g) =>
-          g.group.doors.flatMap((d) =>
-            d.schedule
-              ? [
-                  {
-                    group: g.group.name,
-                    name: d.schedule.name,
-                    windows: windowsSchema.parse(JSON.parse(d.schedule.windows)),
-                    exceptions: exceptionsSchema.parse(JSON.parse(d.schedule.exceptions)),
-                  },
-                ]
-              : [],
-          ),
-        );
-        const next = schedules.map((s) => nextOpening(s, rules.timeZone, at)).filter((d): d is Date => d !== null);
-        return {
-          ...base,
-          schedules: schedules.map((s) => ({
-            group: s.group,
-            schedule: s.name,
-            specialDay: exceptionAt(s, rules.timeZone, at)?.date ?? null,
-          })),
-          nextAllowedAt: next.length > 0 ? new Date(Math.min(...next.map((d) => d.getTime()))) : null,
-        };
-      }
-      if (verdict.reason === 'pass_not_yet_valid') {
-        const upcoming = person.passes.filter((p) => {
-          const doors = jsonArray(p.doorIds);
-          return !p.revokedAt && at < p.validFrom && (doors.length === 0 || doors.includes(doorId));
-        });
-        return { ...base, nextAllowedAt: upcoming.length > 0 ? new Date(Math.min(...upcoming.map((p) => p.validFrom.getTime()))) : null };
-      }
-      return base;
     },
 
     async configureDoor(id: string, patch: DoorPatch) {
@@ -258,16 +148,22 @@ export function createAccessPolicy(prisma: Prisma, options: { now: () => Date })
       ofPerson: (personId: string) => prisma.accessGroup.findMany({ where: { members: { some: { personId } } }, orderBy: { name: 'asc' } }),
       atDoor: (doorId: string) =>
         prisma.groupDoor.findMany({ where: { doorId }, include: { group: true, schedule: true }, orderBy: { createdAt: 'asc' } }),
+      /**
+       * Adds several people at once, in one transaction: an unknown group or person id is a NotFoundError
+       * naming it, and nobody is added. Those already members stay as they are.
+       */
       async addMembers(groupId: string, personIds: readonly string[]) {
-        await exists('group', groupId);
-        for (const personId of personIds) await exists('person', personId);
-        for (const personId of new Set(personIds)) {
-          await prisma.groupMember.upsert({
-            where: { groupId_personId: { groupId, personId } },
-            create: { groupId, personId },
-            update: {},
-          });
-        }
+        const unique = [...new Set(personIds)];
+        await prisma.$transaction(async (tx) => {
+          if (!(await tx.accessGroup.findUnique({ where: { id: groupId }, select: { id: true } }))) throw new NotFoundError('access group');
+          const found = new Set((await tx.person.findMany({ where: { id: { in: unique } }, select: { id: true } })).map((p) => p.id));
+          const unknown = unique.filter((id) => !found.has(id));
+          if (unknown.length > 0) throw new NotFoundError(`${unknown.length === 1 ? 'person' : 'people'} ${unknown.join(', ')}`);
+          const members = await tx.groupMember.findMany({ where: { groupId, personId: { in: unique } }, select: { personId: true } });
+          const already = new Set(members.map((m) => m.personId));
+          // Members already are left out (SQLite's createMany has no skipDuplicates).
+          await tx.groupMember.createMany({ data: unique.filter((id) => !already.has(id)).map((personId) => ({ groupId, personId })) });
+        });
         return groupId;
       },
       async removeMembers(groupId: string, personIds: readonly string[]) {

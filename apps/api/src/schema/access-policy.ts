@@ -1,5 +1,6 @@
 import { builder } from '../builder.ts';
-import type { AccessExplanation } from '../policy/access-policy.ts';
+import type { AccessExplanation, PolicyGrant } from '../policy/access-policy.ts';
+import type { PersonModel } from '../db/prisma.ts';
 import type { ScheduleException, ScheduleWindow } from '../policy/schedule.ts';
 import { DoorRef } from './door.ts';
 import { COMMON_ERRORS } from './errors.ts';
@@ -130,9 +131,35 @@ const ScheduleRefusalRef = builder.objectRef<AccessExplanation['schedules'][numb
   }),
 });
 
+const AccessGrantRef = builder.objectRef<PolicyGrant>('AccessGrant').implement({
+  description: 'What lets a person through a door: the door is open to everyone, a group allowed there, or a visitor pass.',
+  fields: (t) => ({
+    kind: t.string({ description: 'everyone, group or pass.', resolve: (g) => g.kind }),
+    group: t.string({ nullable: true, description: 'group: its name.', resolve: (g) => (g.kind === 'group' ? g.group : null) }),
+    schedule: t.string({
+      nullable: true,
+      description: 'group: the schedule it is allowed within, open then (null: at any time).',
+      resolve: (g) => (g.kind === 'group' ? g.schedule : null),
+    }),
+    validFrom: t.field({ type: 'DateTime', nullable: true, resolve: (g) => (g.kind === 'pass' ? g.validFrom : null) }),
+    validUntil: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'pass: until when.',
+      resolve: (g) => (g.kind === 'pass' ? g.validUntil : null),
+    }),
+    everyDoor: t.boolean({
+      nullable: true,
+      description: 'pass: it names no door, so it opens every door.',
+      resolve: (g) => (g.kind === 'pass' ? g.everyDoor : null),
+    }),
+  }),
+});
+
 const AccessVerdict = builder.objectRef<AccessExplanation>('AccessVerdict').implement({
   fields: (t) => ({
     allowed: t.exposeBoolean('allowed'),
+    via: t.field({ type: [AccessGrantRef], description: 'Allowed: every rule that lets them in then.', resolve: (v) => [...v.via] }),
     reason: t.exposeString('reason', {
       nullable: true,
       description: 'inactive, not_allowed_here, outside_schedule, pass_expired, pass_not_yet_valid, pass_revoked',
@@ -151,7 +178,46 @@ const AccessVerdict = builder.objectRef<AccessExplanation>('AccessVerdict').impl
   }),
 });
 
+type WhoMayPassModel = {
+  doorId: string;
+  at: Date;
+  timeZone: string;
+  allowed: (AccessExplanation & { person: PersonModel })[];
+  refused: (AccessExplanation & { person: PersonModel })[];
+};
+
+const DoorPasserRef = builder.objectRef<AccessExplanation & { person: PersonModel }>('DoorPasser').implement({
+  description: "One person's verdict at a door: what lets them in, or why not.",
+  fields: (t) => ({
+    person: t.field({ type: PersonRef, resolve: (v) => v.person }),
+    verdict: t.field({ type: AccessVerdict, resolve: (v) => v }),
+  }),
+});
+
+const WhoMayPassRef = builder.objectRef<WhoMayPassModel>('WhoMayPass').implement({
+  description: 'Everyone at one door at one time, by the rules a door attempt applies (the face aside).',
+  fields: (t) => ({
+    door: t.field({ type: DoorRef, nullable: true, resolve: (w, _, ctx) => ctx.services.access.doors.get(w.doorId) }),
+    at: t.expose('at', { type: 'DateTime' }),
+    timeZone: t.exposeString('timeZone', { description: "The door's time zone, in which its schedules are read." }),
+    allowed: t.field({
+      type: [DoorPasserRef],
+      description: 'Who may pass then, by name, each with what lets them in.',
+      resolve: (w) => w.allowed,
+    }),
+    refused: t.field({ type: [DoorPasserRef], description: 'Who may not, by name, each with the reason.', resolve: (w) => w.refused }),
+  }),
+});
+
 builder.queryFields((t) => ({
+  whoMayPass: t.field({
+    type: WhoMayPassRef,
+    description:
+      'Who may pass this door at this time (default: now), face aside, and why; who may not, and why. people:read (administrators, viewers): it tells no more than the groups, passes and accessCheck they read already. Door keys may not.',
+    authScopes: READ,
+    args: { doorId: t.arg.id({ required: true }), at: t.arg({ type: 'DateTime' }) },
+    resolve: (_, args, ctx) => ctx.services.policy.whoMayPass(String(args.doorId), args.at ?? undefined),
+  }),
   accessGroups: t.field({ type: [AccessGroupRef], authScopes: READ, resolve: (_, __, ctx) => ctx.services.policy.groups.list() }),
   schedules: t.field({ type: [ScheduleRef], authScopes: READ, resolve: (_, __, ctx) => ctx.services.policy.schedules.list() }),
   accessCheck: t.field({

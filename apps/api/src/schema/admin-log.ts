@@ -225,7 +225,9 @@ export const ADMIN_ACTIONS: Record<string, Describer> = {
     describe: async (a, _, ctx) => {
       const group = await ctx.services.adminLog.labelOf('access_group', str(a.groupId));
       return Promise.all(
-        (a.personIds as unknown[]).map((id) => person('addGroupMembers', ctx, str(id), { groupId: str(a.groupId), group })),
+        [...new Set((a.personIds as unknown[]).map(str))].map((id) =>
+          person('addGroupMembers', ctx, id, { groupId: str(a.groupId), group }),
+        ),
       );
     },
   },
@@ -233,7 +235,9 @@ export const ADMIN_ACTIONS: Record<string, Describer> = {
     describe: async (a, _, ctx) => {
       const group = await ctx.services.adminLog.labelOf('access_group', str(a.groupId));
       return Promise.all(
-        (a.personIds as unknown[]).map((id) => person('removeGroupMembers', ctx, str(id), { groupId: str(a.groupId), group })),
+        [...new Set((a.personIds as unknown[]).map(str))].map((id) =>
+          person('removeGroupMembers', ctx, id, { groupId: str(a.groupId), group }),
+        ),
       );
     },
   },

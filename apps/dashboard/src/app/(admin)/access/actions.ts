@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { explain, gql, isError } from '@/lib/api';
 import { requireAdmin } from '@/lib/session';
 import { parseSpecialDays, parseWeekly } from '@/lib/schedule-text';
+import { refusalText } from './access-reasons';
 
 export interface AccessState {
   ok?: boolean;
@@ -223,17 +224,30 @@ export async function deleteGroup(_s: AccessState, form: FormData): Promise<Acce
   );
 }
 
-export async function changeMember(_s: AccessState, form: FormData): Promise<AccessState> {
+/** Adds (or, with remove=1, removes) every person ticked, in one mutation: all of them, or none on an error. */
+export async function changeMembers(_s: AccessState, form: FormData): Promise<AccessState> {
   const parsed = z
-    .object({ groupId: id, personId: id, remove: z.boolean() })
-    .safeParse({ groupId: form.get('groupId'), personId: form.get('personId'), remove: form.get('remove') === '1' });
+    .object({
+      groupId: id,
+      groupName: z.string().max(200),
+      personIds: z.array(id).min(1, 'Tick at least one person.').max(100, 'Tick at most 100 people at a time.'),
+      remove: z.boolean(),
+    })
+    .safeParse({
+      groupId: form.get('groupId'),
+      groupName: form.get('groupName') ?? '',
+      personIds: form.getAll('personIds'),
+      remove: form.get('remove') === '1',
+    });
   if (!parsed.success) return { error: issues(parsed.error) };
-  const field = parsed.data.remove ? 'removeGroupMembers' : 'addGroupMembers';
+  const { groupId, groupName, personIds, remove } = parsed.data;
+  const field = remove ? 'removeGroupMembers' : 'addGroupMembers';
+  const people = personIds.length === 1 ? '1 person' : `${personIds.length} people`;
   return mutate(
     field,
     `mutation ($g: ID!, $p: [ID!]!) { ${field}(groupId: $g, personIds: $p) { __typename ... on Error { code message } } }`,
-    { g: parsed.data.groupId, p: [parsed.data.personId] },
-    parsed.data.remove ? 'Removed from the group.' : 'Added to the group.',
+    { g: groupId, p: personIds },
+    remove ? `Removed ${people} from “${groupName}”.` : `Added ${people} to “${groupName}”.`,
   );
 }
 
@@ -314,15 +328,6 @@ export async function setPin(_s: AccessState, form: FormData): Promise<AccessSta
   );
 }
 
-const REASONS: Record<string, string> = {
-  inactive: 'the person is inactive',
-  not_allowed_here: 'no group of theirs is allowed at this door (or, for a visitor, no pass names it)',
-  outside_schedule: 'outside the schedules that let them in here',
-  pass_expired: 'their visitor pass has expired',
-  pass_not_yet_valid: 'their visitor pass is not valid yet',
-  pass_revoked: 'their visitor pass was revoked',
-};
-
 export interface CheckState {
   error?: string;
   /** `at` tells two answers of the same words apart (each check is a new answer). */
@@ -370,7 +375,7 @@ export async function checkAccess(_s: CheckState, form: FormData): Promise<Check
     return {
       verdict: {
         allowed: false,
-        text: `Refused ${when}: ${REASONS[accessCheck.reason ?? ''] ?? accessCheck.reason ?? 'not allowed'}.`,
+        text: `Refused ${when}: ${refusalText(accessCheck.reason)}.`,
         at: Date.now(),
         schedules: accessCheck.schedules,
         nextAllowedAt: accessCheck.nextAllowedAt,

@@ -2,16 +2,13 @@ import type { Metadata } from 'next';
 import { safeRead } from '@/lib/api';
 import { requireUser } from '@/lib/session';
 import { ErrorPanel } from '@/components/error-panel';
-import {
-  AccessCheckForm,
-  DoorPolicyForm,
-  GroupForms,
-  PassForms,
-  PinForm,
-  ScheduleForms,
-  type AccessData,
-  type LivenessCalibration,
-} from './access-forms';
+import { AccessCheckForm } from './access-check-form';
+import type { AccessData, LivenessCalibration } from './access-types';
+import { DoorPolicyForm } from './door-policy-form';
+import { GroupForms } from './group-forms';
+import { PassForms } from './pass-forms';
+import { PinForm } from './pin-form';
+import { ScheduleForms } from './schedule-forms';
 
 export const metadata: Metadata = { title: 'Access' };
 
