@@ -43,7 +43,7 @@ export async function activateModel(_s: ModelsState, form: FormData): Promise<Mo
   return mutate(
     'changeActiveModel',
     () => gql(`mutation ($h: ID) { changeActiveModel(headId: $h) { __typename ... on Error { code message } } }`, { h: headId }),
-    'Re-encoding started: decisions switch to the new model when every sample is done.',
+    'Switching started: every enrolled photo is read again with the new model, and the doors switch when all are done.',
   );
 }
 
