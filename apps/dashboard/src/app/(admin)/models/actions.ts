@@ -101,6 +101,6 @@ export async function startTraining(_s: ModelsState, form: FormData): Promise<Mo
           e: maxEpochs,
         },
       ),
-    'Training started: the curve below fills in epoch by epoch.',
+    'Learning started: the curve below fills in round by round.',
   );
 }
