@@ -54,7 +54,7 @@ describe.skipIf(!hasFaces('celeba-dev'))(`the Models page in Chromium (needs ${c
 
   it('refuses to train on a deployment with too few people, in words', async () => {
     await admin.goto(`${stack.baseUrl}/models`);
-    await expect(admin.getByTestId('active-model').textContent()).resolves.toBe('encoder alone');
+    await expect(admin.getByTestId('active-model').textContent()).resolves.toBe('the standard model');
     await admin.getByRole('button', { name: 'Start training' }).click();
     await expect(
       admin
@@ -115,7 +115,7 @@ describe.skipIf(!hasFaces('celeba-dev'))(`the Models page in Chromium (needs ${c
     );
     expect(run).toMatchObject({ status: 'done', source: 'enrolled', identities: PEOPLE });
     expect(curve.length).toBeGreaterThanOrEqual(1);
-    const figure = admin.getByRole('img', { name: /Triplet loss by epoch/ });
+    const figure = admin.getByRole('img', { name: /Learning error by round/ });
     await expect(figure.getAttribute('aria-label')).resolves.toContain(`${curve.length} epochs`);
     await expect(admin.getByRole('cell', { name: curve.at(-1)!.heldOutLoss.toFixed(4) }).count()).resolves.toBeGreaterThanOrEqual(1);
     await shots(admin, 'trained');
@@ -129,11 +129,34 @@ describe.skipIf(!hasFaces('celeba-dev'))(`the Models page in Chromium (needs ${c
     await expect(admin.getByTestId('accepted-to-refused').textContent()).resolves.toBe(String(direct.acceptedToRefused));
     await expect(admin.getByTestId('refused-to-accepted').textContent()).resolves.toBe(String(direct.refusedToAccepted));
     await expect(admin.getByTestId('person-changed').textContent()).resolves.toBe(String(direct.personChanged));
-    await expect(admin.getByRole('img', { name: /^Now: encoder alone: distances of \d+ replayed attempts/ }).count()).resolves.toBe(1);
+    await expect(admin.getByRole('img', { name: /^Now: the standard model: distances of \d+ replayed attempts/ }).count()).resolves.toBe(1);
+    // The page in words (issue 25): no jargon in the comparison, and its advice in one sentence.
+    await expect(admin.getByTestId('comparison').textContent()).resolves.toContain('Let in today, would be refused or asked for a PIN');
+    await admin.getByTestId('comparison-advice').waitFor();
     await expect(admin.getByRole('img', { name: new RegExp(`^Candidate: head ${head.id}: distances`) }).count()).resolves.toBe(1);
     await shots(admin, 'compare');
 
-    // Activate: re-encoding with progress, then the switch.
+    // Activate: a head that never did better than the standard model asks first, in words, and the
+    // administrators' log says it was activated against the advice; then re-encoding, and the switch.
+    const beat = (await client.gql(`{ modelHeads { id beatBaseModel } }`, {}, token)).body.data!.modelHeads.find(
+      (h: { id: string }) => h.id === head.id,
+    ).beatBaseModel as boolean | null;
+    const metrics = JSON.parse(head.artefact).metrics as {
+      bestEpoch: number;
+      heldOutLossBefore: { fnmrAtFmr1e3: number };
+      heldOutLossAfter: { fnmrAtFmr1e3: number };
+    };
+    expect(beat).toBe(metrics.bestEpoch > 0 && metrics.heldOutLossAfter.fnmrAtFmr1e3 < metrics.heldOutLossBefore.fnmrAtFmr1e3);
+    await admin.goto(`${stack.baseUrl}/models`);
+    const row = admin.getByRole('row').filter({ hasText: head.id });
+    await expect(row.getByTestId('head-verdict').textContent()).resolves.toBe(
+      beat ? 'Did better than the standard model' : 'Never did better than the standard model',
+    );
+    let asked: string | null = null;
+    admin.once('dialog', (dialog) => {
+      asked = dialog.message();
+      void dialog.accept();
+    });
     await admin.getByRole('button', { name: `Activate head ${head.id}` }).click();
     await admin
       .getByTestId('active-model')
@@ -145,6 +168,15 @@ describe.skipIf(!hasFaces('celeba-dev'))(`the Models page in Chromium (needs ${c
     await expect(admin.getByRole('cell', { name: `${change.total} of ${change.total}` }).count()).resolves.toBe(1);
     // The head is the active model now: no comparison of it with itself.
     await expect(admin.getByTestId('comparison').count()).resolves.toBe(0);
+    const logged = await client.gql(`{ adminActions(action: "changeActiveModel") { edges { node { details } } } }`, {}, token);
+    expect(JSON.parse(logged.body.data!.adminActions.edges[0].node.details)).toMatchObject({ to: `head ${head.id}`, againstAdvice: !beat });
+    if (beat) expect(asked).toBeNull();
+    else {
+      expect(asked).toContain(`Head ${head.id} never did better than the standard model`);
+      await admin.goto(`${stack.baseUrl}/admin-log?action=changeActiveModel`);
+      await admin.getByTestId('admin-log-row').filter({ hasText: 'against the comparison’s advice' }).waitFor();
+      await admin.goto(`${stack.baseUrl}/models`);
+    }
     await shots(admin, 'active');
   }, 240_000);
 

@@ -73,7 +73,8 @@ export async function startStack(
       ...env,
     }),
   );
-  await app.services.admins.create(VIEWER.email, VIEWER.password, 'viewer');
+  // Allowed face images, as every viewer was before the per-account grant (dashboard-viewer-faces.test.ts has one without).
+  await app.services.admins.create(VIEWER.email, VIEWER.password, 'viewer', true);
   const server: Server = createServer(app.yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const apiPort = (server.address() as { port: number }).port;

@@ -89,7 +89,7 @@ describe.skipIf(!hasFaces('pad-dev'))(`templates that learn the door's camera (n
         ).body.data!.login.data.token as string;
       admin = await login(ADMIN);
       await gql(
-        `mutation ($e: String!, $p: String!, $c: String!) { createAdmin(email: $e, password: $p, role: VIEWER, currentPassword: $c) { __typename } }`,
+        `mutation ($e: String!, $p: String!, $c: String!) { createAdmin(email: $e, password: $p, role: VIEWER, currentPassword: $c, facesRead: true) { __typename } }`,
         { e: VIEWER.email, p: VIEWER.password, c: ADMIN.password },
       );
       viewer = await login(VIEWER);

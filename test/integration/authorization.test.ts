@@ -384,7 +384,8 @@ for (const database of databases()) {
       await app.services.updateSettings({ liveness: 'off' });
       client = apiClient(app);
       tokens.admin = (await app.services.admins.login('root@facegate.test', 'root password 123')).token;
-      await app.services.admins.create('viewer@facegate.test', 'viewer password 1', 'viewer');
+      // A viewer allowed face images (faces:read); one without is in viewer-faces.test.ts.
+      await app.services.admins.create('viewer@facegate.test', 'viewer password 1', 'viewer', true);
       tokens.viewer = (await app.services.admins.login('viewer@facegate.test', 'viewer password 1')).token;
       const door = await app.services.access.doors.create('Front door');
       ids.door = door.id;

@@ -79,7 +79,8 @@ for (const database of databases()) {
         await app.services.updateSettings({ liveness: 'off' });
         client = apiClient(app);
         admin = (await app.services.admins.login(ADMIN.email, ADMIN.password)).token;
-        await app.services.admins.create(VIEWER.email, VIEWER.password, 'viewer');
+        // A viewer allowed face images (faces:read): the faces refused at the doors are theirs to read.
+        await app.services.admins.create(VIEWER.email, VIEWER.password, 'viewer', true);
         viewer = (await app.services.admins.login(VIEWER.email, VIEWER.password)).token;
         // The door is sent photo files, not camera frames: liveness off there (see the README).
         door = (await gql(`mutation { createDoor(name: "Lobby") { ... on MutationCreateDoorSuccess { data { id } } } }`)).createDoor.data

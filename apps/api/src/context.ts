@@ -85,5 +85,5 @@ export async function resolveViewer(request: Request, services: Services, tokens
   const session = await services.signIn.findSession(claims.adminId, claims.sessionId);
   if (!session) return { kind: 'anonymous', rejected: 'invalid_credentials' };
   const { admin } = session;
-  return { kind: 'admin', id: admin.id, email: admin.email, role: admin.role, sessionId: session.id };
+  return { kind: 'admin', id: admin.id, email: admin.email, role: admin.role, sessionId: session.id, facesRead: admin.facesRead };
 }

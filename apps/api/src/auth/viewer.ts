@@ -11,7 +11,15 @@ export type Viewer =
       readonly apiKeyId?: string;
       readonly doorId?: string | null;
     }
-  | { readonly kind: 'admin'; readonly id: string; readonly email: string; readonly role: 'admin' | 'viewer'; readonly sessionId: string }
+  | {
+      readonly kind: 'admin';
+      readonly id: string;
+      readonly email: string;
+      readonly role: 'admin' | 'viewer';
+      readonly sessionId: string;
+      /** A viewer's grant of face images (faces:read), set per account by an administrator. */
+      readonly facesRead: boolean;
+    }
   | {
       readonly kind: 'apiKey';
       readonly id: string;
@@ -22,15 +30,15 @@ export type Viewer =
   /** The facegate command on the server itself: it holds the database, so it may do everything. */
   | { readonly kind: 'system' };
 
-/** Viewers (role viewer) read everything an administrator reads and change nothing. */
-const VIEWER_ROLE_SCOPES: readonly Scope[] = ['people:read', 'audit:read', 'faces:read'];
+/** Viewers (role viewer) read the register and the audit log and change nothing; face images only when granted. */
+const VIEWER_ROLE_SCOPES: readonly Scope[] = ['people:read', 'audit:read'];
 
 export function can(viewer: Viewer, scope: Scope): boolean {
   switch (viewer.kind) {
     case 'anonymous':
       return false;
     case 'admin':
-      return viewer.role === 'admin' || VIEWER_ROLE_SCOPES.includes(scope);
+      return viewer.role === 'admin' || VIEWER_ROLE_SCOPES.includes(scope) || (scope === 'faces:read' && viewer.facesRead);
     case 'apiKey':
       return viewer.scopes.includes('admin') || viewer.scopes.includes(scope);
     case 'system':

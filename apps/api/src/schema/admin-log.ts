@@ -17,6 +17,7 @@ function isTypedError(result: unknown): boolean {
 }
 import type { AdminActionEntry, TargetType } from '../services/admin-log.ts';
 import { erasedPseudonym } from '../services/people.ts';
+import { beatBaseModel } from './models.ts';
 
 type AdminActionRow = {
   id: string;
@@ -287,7 +288,20 @@ export const ADMIN_ACTIONS: Record<string, Describer> = {
   setPersonPin: { describe: async (a, _, ctx) => [await person('setPersonPin', ctx, str(a.personId))] },
   clearPersonPin: { describe: async (a, _, ctx) => [await person('clearPersonPin', ctx, str(a.personId))] },
   revokeSessions: { describe: async (a, r, ctx) => [await thing('revokeSessions', ctx, 'admin', str(a.adminId), { sessions: r })] },
-  createAdmin: { describe: async (a, r, ctx) => [await thing('createAdmin', ctx, 'admin', str(obj(r).id), { role: a.role })] },
+  createAdmin: {
+    describe: async (a, r, ctx) => [
+      await thing('createAdmin', ctx, 'admin', str(obj(r).id), {
+        role: a.role,
+        facesRead: obj(r).role === 'admin' || obj(r).facesRead === true,
+      }),
+    ],
+  },
+  setViewerFacesRead: {
+    before: async (a, ctx) => (await ctx.services.access.admins.findById(str(a.id)))?.facesRead ?? null,
+    describe: async (a, r, ctx, before) => [
+      await thing('setViewerFacesRead', ctx, 'admin', str(a.id), { changes: { facesRead: { before, after: obj(r).facesRead } } }),
+    ],
+  },
   removeAdmin: {
     before: labelBefore('admin'),
     describe: async (a, _, ctx, label) => [await thing('removeAdmin', ctx, 'admin', str(a.id), {}, label as string | null)],
@@ -308,6 +322,23 @@ export const ADMIN_ACTIONS: Record<string, Describer> = {
     describe: async (a, r, ctx) => [
       await thing('markAttemptLive', ctx, 'door', str(obj(r).doorId), { attemptId: str(a.attemptId), livenessScore: obj(r).livenessScore }),
     ],
+  },
+  // A head that never did better than the encoder alone, activated all the same, is said so.
+  changeActiveModel: {
+    describe: async (a, r, ctx) => {
+      const head = a.headId ? await ctx.services.models.head(str(a.headId)) : null;
+      return [
+        {
+          action: 'changeActiveModel',
+          targetId: str(obj(r).id),
+          details: {
+            to: head ? `head ${head.id}` : 'the encoder alone',
+            headId: head?.id ?? null,
+            againstAdvice: head ? beatBaseModel(head) === false : false,
+          },
+        },
+      ];
+    },
   },
   createDoor: { describe: async (_, r, ctx) => [await thing('createDoor', ctx, 'door', str(obj(r).id))] },
   updateDoor: {

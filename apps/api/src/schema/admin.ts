@@ -1,3 +1,5 @@
+import { SCOPES } from '../auth/api-keys.ts';
+import { can } from '../auth/viewer.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import type { AdminModel, SecurityEventModel as SecurityEvent } from '../db/prisma.ts';
@@ -20,6 +22,11 @@ const AdminRef = builder.objectRef<AdminModel>('Admin').implement({
     email: t.exposeString('email'),
     role: t.field({ type: Role, resolve: (a) => a.role as 'admin' | 'viewer' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    facesRead: t.boolean({
+      description:
+        'Sees face images (faces:read): always for an administrator; for a viewer, only when an administrator allowed it (setViewerFacesRead).',
+      resolve: (a) => a.role === 'admin' || a.facesRead,
+    }),
     totpEnabled: t.boolean({ description: 'Signs in with a TOTP code after the password.', resolve: (a) => a.totpEnabledAt !== null }),
     // Like totpEnabled: that another administrator has a second factor, never what it is (myPasskeys is one's own).
     passkeyCount: t.int({
@@ -89,10 +96,7 @@ builder.queryFields((t) => ({
           id: v.id,
           name: v.email,
           role: v.role,
-          scopes:
-            v.role === 'admin'
-              ? ['verify', 'identify', 'people:read', 'audit:read', 'faces:read', 'admin']
-              : ['people:read', 'audit:read', 'faces:read'],
+          scopes: SCOPES.filter((scope) => can(v, scope)),
         };
       return { kind: 'apiKey', id: v.id, name: v.name, role: null, scopes: [...v.scopes] };
     },
@@ -174,11 +178,21 @@ builder.mutationFields((t) => ({
       password: t.arg.string({ required: true }),
       role: t.arg({ type: Role, required: true }),
       currentPassword: t.arg.string({ required: true, description: "The caller's own password, asked again." }),
+      facesRead: t.arg.boolean({ description: 'A viewer sees face images (default false: least privilege).' }),
     },
     resolve: async (_, args, ctx) => {
       await reauthenticate(ctx, args.currentPassword);
-      return ctx.services.access.admins.create(args.email, args.password, args.role);
+      return ctx.services.access.admins.create(args.email, args.password, args.role, args.role === 'viewer' && args.facesRead === true);
     },
+  }),
+  setViewerFacesRead: t.field({
+    type: AdminRef,
+    description:
+      "Allows or stops a viewer's face images (faces:read: thumbnails, enrolment photos, faces seen at the doors), from their next request on. Administrators always see them (INVALID_INPUT). Logged with the value before and after.",
+    authScopes: { scope: 'admin' },
+    errors: { types: COMMON_ERRORS },
+    args: { id: t.arg.id({ required: true }), facesRead: t.arg.boolean({ required: true }) },
+    resolve: (_, args, ctx) => ctx.services.access.admins.setFacesRead(String(args.id), args.facesRead),
   }),
   removeAdmin: t.id({
     authScopes: { scope: 'admin' },

@@ -36,6 +36,18 @@ const metricsOf = (h: HeadRow) =>
     heldOutLossAfter?: { all: number; fnmrAtFmr1e3: number };
     curve?: EpochPoint[];
   };
+/**
+ * Whether a head ever did better than the encoder alone on the people held out when it was trained: no
+ * epoch kept (early stopping found none better), or no fewer genuine faces refused. Null when not measured.
+ */
+export function beatBaseModel(h: HeadRow): boolean | null {
+  const m = metricsOf(h);
+  if (m.bestEpoch === 0) return false;
+  const before = m.heldOutLossBefore?.fnmrAtFmr1e3;
+  const after = m.heldOutLossAfter?.fnmrAtFmr1e3;
+  return before === undefined || after === undefined ? null : after < before;
+}
+
 const ModelHeadRef = builder.objectRef<HeadRow>('ModelHead').implement({
   description: 'A learned head (128 -> 128 on top of the frozen encoder) the deployment can compare and activate.',
   fields: (t) => ({
@@ -53,6 +65,12 @@ const ModelHeadRef = builder.objectRef<HeadRow>('ModelHead').implement({
     heldOutLossAfter: t.float({ nullable: true, resolve: (h) => metricsOf(h).heldOutLossAfter?.all ?? null }),
     heldOutFnmrBefore: t.float({ nullable: true, resolve: (h) => metricsOf(h).heldOutLossBefore?.fnmrAtFmr1e3 ?? null }),
     heldOutFnmrAfter: t.float({ nullable: true, resolve: (h) => metricsOf(h).heldOutLossAfter?.fnmrAtFmr1e3 ?? null }),
+    beatBaseModel: t.boolean({
+      nullable: true,
+      description:
+        'Did better than the encoder alone on the held-out people (fewer genuine faces refused at a false-match rate of 1e-3); false when it never did, null when not measured. Activating one that never did is logged as against the advice.',
+      resolve: (h) => beatBaseModel(h),
+    }),
     curve: t.field({
       type: [EpochPointRef],
       resolve: (h) =>

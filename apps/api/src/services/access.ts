@@ -37,19 +37,26 @@ export function createAccessService(prisma: Prisma, signIn: SignInService, doorH
     admins: {
       async findById(id: string) {
         const admin = await prisma.admin.findUnique({ where: { id } });
-        return admin ? { id: admin.id, email: admin.email, role: admin.role as AdminRole } : null;
+        return admin ? { id: admin.id, email: admin.email, role: admin.role as AdminRole, facesRead: admin.facesRead } : null;
       },
       list: () => prisma.admin.findMany({ orderBy: { email: 'asc' } }),
       /** Signs in (throttled per account and per address, every attempt in the security log). */
       login: (email: string, password: string, clientAddress: string | null = null) => signIn.login(email, password, clientAddress),
-      async create(email: string, password: string, role: AdminRole) {
+      async create(email: string, password: string, role: AdminRole, facesRead = false) {
         const normalized = email.trim().toLowerCase();
         if (!/^[^\s@]+@[^\s@]+$/.test(normalized)) throw new InvalidInputError('not an email address');
         if (normalized.length > 254) throw new InvalidInputError('an email address has at most 254 characters');
         if (await prisma.admin.findUnique({ where: { email: normalized } }))
           throw new InvalidInputError(`${normalized} is already an administrator`);
         await checkPasswordStrength(password, [normalized]);
-        return prisma.admin.create({ data: { email: normalized, passwordHash: await hashPassword(password), role } });
+        return prisma.admin.create({ data: { email: normalized, passwordHash: await hashPassword(password), role, facesRead } });
+      },
+      /** Grants or withdraws a viewer's face images (faces:read); administrators always have them. */
+      async setFacesRead(id: string, facesRead: boolean) {
+        const admin = await prisma.admin.findUnique({ where: { id } });
+        if (!admin) throw new NotFoundError('administrator');
+        if (admin.role === 'admin') throw new InvalidInputError('administrators always see face images: only a viewer can be without');
+        return prisma.admin.update({ where: { id }, data: { facesRead } });
       },
       async remove(id: string) {
         if (!(await prisma.admin.findUnique({ where: { id } }))) throw new NotFoundError('administrator');

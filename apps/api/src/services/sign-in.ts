@@ -604,7 +604,7 @@ export function createSignInService(
         }
         if (checked) role = checked.role;
       }
-      return { id: session.id, admin: { id: session.admin.id, email: session.admin.email, role } };
+      return { id: session.id, admin: { id: session.admin.id, email: session.admin.email, role, facesRead: session.admin.facesRead } };
     },
 
     /** Ends one session (signing out): its token is refused from now on. */

@@ -1,4 +1,5 @@
 import { facesSummary, qualityCheckText, type PhotoFacesView, type QualityCheckView } from '@/lib/photo-faces';
+import { FACES_HIDDEN_TEXT, FacesHidden } from './faces-hidden';
 import styles from './photo-faces.module.css';
 
 const USED = '#17803d';
@@ -16,8 +17,11 @@ export function PhotoWithFaces({
   alt,
   usedLabel = 'used',
   maxWidth = 420,
+  hidden = false,
 }: {
   src: string | null;
+  /** The photo is kept but this account may not see it (no faces:read). */
+  hidden?: boolean;
   photo: PhotoFacesView;
   alt: string;
   usedLabel?: string;
@@ -28,7 +32,13 @@ export function PhotoWithFaces({
   return (
     <figure className={styles.figure} data-testid="photo-with-faces" data-face-count={photo.faceCount} style={{ maxWidth }}>
       <div className={styles.frame} style={{ aspectRatio: `${photo.width} / ${photo.height}` }}>
-        {src ? <img src={src} alt={alt} /> : <span className={styles.notKept}>The photo is not kept: only where its faces were.</span>}
+        {src ? (
+          <img src={src} alt={alt} />
+        ) : (
+          <span className={styles.notKept}>
+            {hidden ? `${FACES_HIDDEN_TEXT}: only where its faces were.` : 'The photo is not kept: only where its faces were.'}
+          </span>
+        )}
         <svg
           viewBox={`0 0 ${photo.width} ${photo.height}`}
           preserveAspectRatio="none"
@@ -123,21 +133,25 @@ export function OriginalAndChip({
   chip,
   photo,
   name,
+  hidden = false,
 }: {
+  /** This account may not see face images (no faces:read). */
+  hidden?: boolean;
   original: string | null;
-  chip: string;
+  /** Null for an account without faces:read: a tile says the images are hidden. */
+  chip: string | null;
   photo: PhotoFacesView | null;
   name: string;
 }) {
   return (
     <div className={styles.pair}>
       {photo ? (
-        <PhotoWithFaces src={original} photo={photo} alt={`Enrolment photo of ${name}`} usedLabel="enrolled" />
+        <PhotoWithFaces src={original} hidden={hidden} photo={photo} alt={`Enrolment photo of ${name}`} usedLabel="enrolled" />
       ) : (
         <p className="muted">No original kept (enrolled before originals were kept).</p>
       )}
       <figure className={styles.chip}>
-        <img src={chip} alt={`Aligned face of ${name}`} />
+        {chip ? <img src={chip} alt={`Aligned face of ${name}`} /> : <FacesHidden large />}
         <figcaption>Aligned face (what the encoder saw)</figcaption>
       </figure>
     </div>

@@ -1,6 +1,7 @@
 'use client';
 
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { WebcamGuide } from './webcam-guide';
 
 /**
  * A file input (one or several photos) that webcam shots are added to: the input stays the single
@@ -12,12 +13,15 @@ export function PhotoPicker({
   multiple = false,
   required = false,
   resetKey,
+  autoCapture = false,
 }: {
   name: string;
   label: string;
   multiple?: boolean;
   required?: boolean;
   resetKey?: unknown;
+  /** Take the photo on its own once the face guide's checks have passed for a moment (once per opening of the camera). */
+  autoCapture?: boolean;
 }) {
   const input = useRef<HTMLInputElement>(null);
   const video = useRef<HTMLVideoElement>(null);
@@ -25,6 +29,9 @@ export function PhotoPicker({
   const [previews, setPreviews] = useState<string[]>([]);
   const [stream, setStream] = useState<MediaStream | null>(null);
   const [cameraError, setCameraError] = useState<string | null>(null);
+  /** Auto-capture waits for a good moment: until it took one, or the person took one themself. */
+  const [armed, setArmed] = useState(false);
+  const [announcement, setAnnouncement] = useState('');
   const id = `photos-${name}`;
 
   useEffect(() => {
@@ -76,6 +83,8 @@ export function PhotoPicker({
     try {
       if (!navigator.mediaDevices?.getUserMedia) throw new Error('This browser offers no camera here (a camera needs https or localhost).');
       setStream(await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720, facingMode: 'user' }, audio: false }));
+      setArmed(autoCapture);
+      setAnnouncement('');
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       setCameraError(
@@ -91,22 +100,47 @@ export function PhotoPicker({
     setStream(null);
   }
 
+  /** Adds a frame (the current one, or the one the face guide chose) to the chosen photos. */
+  const keep = useCallback(
+    (canvas: HTMLCanvasElement, automatic: boolean) => {
+      canvas.toBlob(
+        (blob) => {
+          if (!blob) return;
+          const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+          const shot = new File([blob], `webcam-${automatic ? 'auto-' : ''}${stamp}.jpg`, { type: 'image/jpeg' });
+          const next = multiple ? [...(input.current?.files ? Array.from(input.current.files) : []), shot] : [shot];
+          const transfer = new DataTransfer();
+          next.forEach((f) => transfer.items.add(f));
+          if (input.current) input.current.files = transfer.files;
+          setFiles(next);
+          if (automatic)
+            setAnnouncement('Photo taken automatically: it is in the chosen photos. Take another with the button if you wish.');
+        },
+        'image/jpeg',
+        0.92,
+      );
+    },
+    [multiple],
+  );
+  const autoCaptured = useCallback(
+    (frame: HTMLCanvasElement) => {
+      setArmed(false);
+      keep(frame, true);
+    },
+    [keep],
+  );
+
   function capture() {
     const v = video.current;
     if (!v || !v.videoWidth) return;
+    // The person took it: the guide no longer takes one on its own for this opening of the camera.
+    setArmed(false);
+    setAnnouncement('');
     const canvas = document.createElement('canvas');
     canvas.width = v.videoWidth;
     canvas.height = v.videoHeight;
     canvas.getContext('2d')!.drawImage(v, 0, 0);
-    canvas.toBlob(
-      (blob) => {
-        if (!blob) return;
-        const shot = new File([blob], `webcam-${new Date().toISOString().replace(/[:.]/g, '-')}.jpg`, { type: 'image/jpeg' });
-        setInputFiles(multiple ? [...files, shot] : [shot]);
-      },
-      'image/jpeg',
-      0.92,
-    );
+    keep(canvas, false);
   }
 
   return (
@@ -162,7 +196,17 @@ export function PhotoPicker({
           </button>
         )}
       </div>
-      {stream && <video ref={video} className="webcam" muted playsInline aria-label="Webcam preview" style={{ marginTop: '0.5rem' }} />}
+      {stream && (
+        <>
+          <WebcamGuide video={video} stream={stream} armed={armed} onSteady={autoCaptured}>
+            <video ref={video} className="webcam" muted playsInline aria-label="Webcam preview" />
+          </WebcamGuide>
+          {armed && <p className="hint">The photo is taken on its own once the face is steady in the oval; the button takes it now.</p>}
+        </>
+      )}
+      <p role="status" className={announcement ? 'alert ok' : 'sr-only'} data-testid="webcam-announcement">
+        {announcement}
+      </p>
       {cameraError && (
         <p role="alert" className="alert error">
           {cameraError}

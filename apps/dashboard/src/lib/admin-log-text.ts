@@ -20,6 +20,8 @@ export const ACTIONS: Record<string, string> = {
   revokeApiKey: 'revoked an API key',
   createAdmin: 'created an administrator',
   removeAdmin: 'removed an administrator',
+  setViewerFacesRead: 'changed whether face images are shown to',
+  changeActiveModel: 'changed the model the doors decide with',
   revokeSessions: 'ended the sessions of',
   createDoor: 'created a door',
   updateDoor: 'changed a door',
@@ -132,7 +134,21 @@ export function detailText(action: string, d: Record<string, unknown>): string {
     case 'markAttemptLive':
       return typeof d.livenessScore === 'number' ? `liveness score ${d.livenessScore.toFixed(3)}` : '';
     case 'createAdmin':
-      return d.role ? `role ${String(d.role).toLowerCase()}` : '';
+      return d.role
+        ? `role ${String(d.role).toLowerCase()}${String(d.role).toLowerCase() === 'viewer' ? `, face images ${d.facesRead ? 'shown' : 'hidden'}` : ''}`
+        : '';
+    case 'setViewerFacesRead': {
+      const c = (d.changes as { facesRead?: { before: unknown; after: unknown } } | undefined)?.facesRead;
+      const words = (v: unknown) => (v === true ? 'shown' : v === false ? 'hidden' : 'unknown');
+      return c ? `face images ${words(c.before)} → ${words(c.after)}` : '';
+    }
+    case 'changeActiveModel':
+      return [
+        d.to ? `to ${d.to}` : null,
+        d.againstAdvice ? 'against the comparison’s advice: this head never did better than the model alone, confirmed' : null,
+      ]
+        .filter(Boolean)
+        .join(', ');
     case 'revokeSessions':
       return typeof d.sessions === 'number' ? plural(d.sessions, 'session') : '';
     case 'updateSettings':

@@ -8,13 +8,18 @@ export interface Me {
   name: string;
   kind: string;
   role: 'ADMIN' | 'VIEWER' | null;
+  /** What this account may do; face images need faces:read (always for administrators, per account for viewers). */
+  scopes: string[];
 }
+
+/** Whether this account sees face images: the pages then ask for them, else show a tile saying they are hidden. */
+export const seesFaces = (me: Me | null): boolean => !!me?.scopes.includes('faces:read');
 
 /** Who is signed in (once per request), or null. */
 export const currentUser = cache(async (): Promise<Me | null> => {
   if (!(await sessionToken())) return null;
   try {
-    const { me } = await gql<{ me: Me | null }>('{ me { id name kind role } }');
+    const { me } = await gql<{ me: Me | null }>('{ me { id name kind role scopes } }');
     return me && me.kind === 'admin' ? me : null;
   } catch (error) {
     if (error instanceof ApiError && error.code === 'UNAUTHORIZED') return null;

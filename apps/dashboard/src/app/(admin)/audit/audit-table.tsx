@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { decisionWord, formatDistance, reasonText } from '@/lib/format';
 import { LocalTime, TimeZoneNote } from '@/components/local-time';
 import type { RecognitionEvent } from '@/lib/types';
+import { FacesHidden } from '@/components/faces-hidden';
 
 type Status = 'connecting' | 'live' | 'offline';
 
@@ -15,7 +16,10 @@ export function AuditTable({
   live,
   query,
   keyNames,
+  facesHidden = false,
 }: {
+  /** This account may not see face images (no faces:read): a tile says so in each row. */
+  facesHidden?: boolean;
   initial: RecognitionEvent[];
   total: number;
   live: boolean;
@@ -91,7 +95,13 @@ export function AuditTable({
                     </Link>
                   </td>
                   <td data-label="Face">
-                    {e.thumbnail ? <img className="thumb" src={e.thumbnail} alt="Face seen" /> : <span className="muted">—</span>}
+                    {facesHidden ? (
+                      <FacesHidden />
+                    ) : e.thumbnail ? (
+                      <img className="thumb" src={e.thumbnail} alt="Face seen" />
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
                   </td>
                   <td data-label="Kind">{e.kind === 'VERIFY' ? 'verify' : 'identify'}</td>
                   <td data-label="Door">{e.door?.name ?? <span className="muted">—</span>}</td>

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { safeRead } from '@/lib/api';
 import { parseAuditParams, toApiFilter, toQueryString } from '@/lib/audit-filter';
-import { currentUser } from '@/lib/session';
+import { currentUser, seesFaces } from '@/lib/session';
 import { EVENT_FIELDS, type Door, type RecognitionEvent } from '@/lib/types';
 import { ErrorPanel } from '@/components/error-panel';
 import { AuditTable } from './audit-table';
@@ -108,6 +108,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             live={!after}
             query={query}
             keyNames={Object.fromEntries((data.apiKeys ?? []).map((k) => [k.id, k.name]))}
+            facesHidden={!seesFaces(me)}
           />
           <div className="row" style={{ marginTop: '0.75rem' }}>
             {after && (

@@ -202,7 +202,7 @@ export function EnrollForm() {
           </label>
           <textarea id="notes" name="notes" rows={2} />
         </div>
-        <PhotoPicker name="photos" label="Photos of the face" multiple required />
+        <PhotoPicker name="photos" label="Photos of the face" multiple required autoCapture />
         {err.photos && (
           <p className="alert error" role="alert">
             {err.photos}

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { safeRead } from '@/lib/api';
 import { reasonText } from '@/lib/format';
-import { currentUser } from '@/lib/session';
+import { currentUser, seesFaces } from '@/lib/session';
 import { ErrorPanel } from '@/components/error-panel';
 import { LearnGroup, type GroupFace } from './learn-group';
 
@@ -22,8 +22,20 @@ const FACE = `usable nearestDistance nearestPerson { id name } event { id create
 export default async function LearnPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
   const added = typeof params.added === 'string' ? params.added : null;
-  const [me, faces, people, addedTo] = await Promise.all([
-    currentUser(),
+  const me = await currentUser();
+  // The faces refused at the doors are face images: an account without faces:read is told so, not refused.
+  if (!seesFaces(me)) {
+    return (
+      <>
+        <h1>Learn from the doors</h1>
+        <p className="alert note" data-testid="faces-hidden-note">
+          Face images are hidden for this account, and this page is made of them: the faces refused at the doors. An administrator can allow
+          face images for your account on the Settings page.
+        </p>
+      </>
+    );
+  }
+  const [faces, people, addedTo] = await Promise.all([
     safeRead<{ doorFaces: DoorFaces }>(
       `{ doorFaces(last: 100) { threshold considered neverLearned groups { spread faces { ${FACE} } } unreadable { code event { id createdAt } } recognised { nearestPerson { id name } event { id } } } }`,
     ),

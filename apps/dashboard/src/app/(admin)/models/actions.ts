@@ -43,7 +43,7 @@ export async function activateModel(_s: ModelsState, form: FormData): Promise<Mo
   return mutate(
     'changeActiveModel',
     () => gql(`mutation ($h: ID) { changeActiveModel(headId: $h) { __typename ... on Error { code message } } }`, { h: headId }),
-    'Re-encoding started: decisions switch to the new model when every sample is done.',
+    'Switching started: every enrolled photo is read again with the new model, and the doors switch when all are done.',
   );
 }
 
@@ -101,6 +101,6 @@ export async function startTraining(_s: ModelsState, form: FormData): Promise<Mo
           e: maxEpochs,
         },
       ),
-    'Training started: the curve below fills in epoch by epoch.',
+    'Learning started: the curve below fills in round by round.',
   );
 }

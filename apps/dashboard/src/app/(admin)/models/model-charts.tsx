@@ -19,7 +19,7 @@ export interface EpochPoint {
 
 /** Train and held-out triplet loss per epoch, as the run goes. */
 export function LossCurve({ curve }: { curve: EpochPoint[] }) {
-  if (curve.length === 0) return <p className="muted">No epoch finished yet.</p>;
+  if (curve.length === 0) return <p className="muted">No round of learning finished yet.</p>;
   const maxEpoch = Math.max(1, ...curve.map((p) => p.epoch));
   const top = Math.max(1e-6, ...curve.flatMap((p) => [p.trainLoss, p.heldOutLoss]));
   const y = (v: number) => PAD.top + (1 - v / top) * (H - PAD.top - PAD.bottom);
@@ -28,7 +28,7 @@ export function LossCurve({ curve }: { curve: EpochPoint[] }) {
     <figure className="loss-curve">
       <SizedSvg
         height={H}
-        label={`Triplet loss by epoch: ${curve.length} epochs, last train ${last.trainLoss.toFixed(4)}, held-out ${last.heldOutLoss.toFixed(4)}`}
+        label={`Learning error by round (triplet loss by epoch): ${curve.length} epochs, last on the people learnt from ${last.trainLoss.toFixed(4)}, on the people kept aside ${last.heldOutLoss.toFixed(4)}`}
       >
         {(W) => {
           const x = (e: number) => PAD.left + (e / maxEpoch) * (W - PAD.left - PAD.right);
@@ -50,7 +50,7 @@ export function LossCurve({ curve }: { curve: EpochPoint[] }) {
                 </text>
               ))}
               <text x={(W + PAD.left) / 2} y={H - 4} fontSize={12} textAnchor="middle" fill="#5d6677">
-                epoch
+                round of learning (epoch)
               </text>
               <path d={line((p) => p.trainLoss)} fill="none" stroke="#2b6cb0" strokeWidth={2} />
               <path d={line((p) => p.heldOutLoss)} fill="none" stroke="#b42318" strokeWidth={2} strokeDasharray="6 4" />
@@ -59,18 +59,19 @@ export function LossCurve({ curve }: { curve: EpochPoint[] }) {
         }}
       </SizedSvg>
       <figcaption>
-        <span style={{ color: '#2b6cb0' }}>━ training identities</span> · <span style={{ color: '#b42318' }}>╌ held-out identities</span>{' '}
-        (triplet loss, margin 0.2)
+        Learning error, lower is better: <span style={{ color: '#2b6cb0' }}>━ on the people it learns from</span> ·{' '}
+        <span style={{ color: '#b42318' }}>╌ on the people kept aside to check it</span>. Only the second line says whether it will help at
+        your doors: when it stops going down, learning stops.
       </figcaption>
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="Loss per epoch">
+      <div className="table-wrap" tabIndex={0} role="region" aria-label="Learning error by round">
         <table>
-          <caption className="sr-only">Loss per epoch</caption>
+          <caption className="sr-only">Learning error by round</caption>
           <thead>
             <tr>
-              <th scope="col">Epoch</th>
-              <th scope="col">Train loss</th>
-              <th scope="col">Held-out loss</th>
-              <th scope="col">Held-out FNMR at FMR 1e-3</th>
+              <th scope="col">Round</th>
+              <th scope="col">Error, people learnt from</th>
+              <th scope="col">Error, people kept aside</th>
+              <th scope="col">People kept aside refused as strangers</th>
             </tr>
           </thead>
           <tbody>

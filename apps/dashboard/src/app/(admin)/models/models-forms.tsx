@@ -1,7 +1,7 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { useActionState, useEffect } from 'react';
+import { useActionState, useEffect, type FormEvent } from 'react';
 import { FormFeedback } from '@/components/form-feedback';
 import { SubmitButton } from '@/components/submit-button';
 import styles from './models.module.css';
@@ -18,10 +18,21 @@ export function AutoRefresh({ active, ms = 1500 }: { active: boolean; ms?: numbe
   return null;
 }
 
-export function ActivateForm({ headId, label }: { headId: string | null; label: string }) {
+/**
+ * Activates a head (or the standard model). `warning`: the head never did better than the standard
+ * model, so the browser asks first (keyboard and screen readers get its dialog); the API records in the
+ * administrators' log that it was activated against the comparison's advice.
+ */
+export function ActivateForm({ headId, label, warning = null }: { headId: string | null; label: string; warning?: string | null }) {
   const [state, action] = useActionState<ModelsState, FormData>(activateModel, {});
   return (
-    <form action={action} className={styles.inline}>
+    <form
+      action={action}
+      className={styles.inline}
+      onSubmit={(event: FormEvent<HTMLFormElement>) => {
+        if (warning && !window.confirm(warning)) event.preventDefault();
+      }}
+    >
       <input type="hidden" name="headId" value={headId ?? ''} />
       <SubmitButton pending="Starting…" label={label}>
         Activate

@@ -3,7 +3,8 @@ import Link from 'next/link';
 import { safeRead } from '@/lib/api';
 import type { PersonSummary } from '@/lib/types';
 import { ErrorPanel } from '@/components/error-panel';
-import { currentUser } from '@/lib/session';
+import { currentUser, seesFaces } from '@/lib/session';
+import { FacesHidden, FacesHiddenNote } from '@/components/faces-hidden';
 
 export const metadata: Metadata = { title: 'People' };
 
@@ -11,6 +12,7 @@ export default async function PeoplePage({ searchParams }: { searchParams: Promi
   const { q = '', deleted, samples } = await searchParams;
   const search = q.trim();
   const me = await currentUser();
+  const faces = seesFaces(me);
   const { data, error } = await safeRead<{ people: { totalCount: number; edges: { node: PersonSummary }[] } }>(
     `query ($search: String) { people(first: 150, search: $search) { totalCount edges { node { id name cardId active sampleCount thumbnail } } } }`,
     { search: search || null },
@@ -53,11 +55,18 @@ export default async function PeoplePage({ searchParams }: { searchParams: Promi
             {search ? ` matching “${search}”` : ''}
             {data.people.totalCount > data.people.edges.length ? ` (the first ${data.people.edges.length} shown: search to narrow)` : ''}
           </p>
+          {!faces && <FacesHiddenNote />}
           <ul className="people" aria-label="People">
             {data.people.edges.map(({ node: p }) => (
               <li key={p.id}>
                 <Link href={`/people/${p.id}`}>
-                  {p.thumbnail ? <img className="thumb" src={p.thumbnail} alt="" /> : <span className="thumb" aria-hidden="true" />}
+                  {!faces ? (
+                    <FacesHidden />
+                  ) : p.thumbnail ? (
+                    <img className="thumb" src={p.thumbnail} alt="" />
+                  ) : (
+                    <span className="thumb" aria-hidden="true" />
+                  )}
                   <span>
                     <strong>{p.name}</strong>
                     {!p.active && <span className="badge ERROR"> inactive</span>}

@@ -201,6 +201,7 @@ const AdminInput = z.object({
   password: z.string().min(10, 'The password needs at least 10 characters.').max(200),
   role: z.enum(['ADMIN', 'VIEWER'], { error: 'Choose a role.' }),
   currentPassword: z.string().min(1, 'Give your own password again.').max(256),
+  facesRead: z.boolean(),
 });
 
 export async function createAdmin(_s: SettingsState, form: FormData): Promise<SettingsState> {
@@ -209,13 +210,28 @@ export async function createAdmin(_s: SettingsState, form: FormData): Promise<Se
     password: form.get('password'),
     role: form.get('role'),
     currentPassword: form.get('currentPassword'),
+    facesRead: form.get('facesRead') === 'on',
   });
   if (!parsed.success) return { error: issues(parsed.error) };
+  const viewer = parsed.data.role === 'VIEWER';
   return mutate(
     'createAdmin',
-    `mutation ($email: String!, $password: String!, $role: AdminRole!, $currentPassword: String!) { createAdmin(email: $email, password: $password, role: $role, currentPassword: $currentPassword) { __typename ... on MutationCreateAdminSuccess { data { id } } ... on Error { code message } } }`,
-    parsed.data,
-    `${parsed.data.email} can now sign in as ${parsed.data.role === 'ADMIN' ? 'an administrator' : 'a viewer'}.`,
+    `mutation ($email: String!, $password: String!, $role: AdminRole!, $currentPassword: String!, $facesRead: Boolean) { createAdmin(email: $email, password: $password, role: $role, currentPassword: $currentPassword, facesRead: $facesRead) { __typename ... on MutationCreateAdminSuccess { data { id } } ... on Error { code message } } }`,
+    { ...parsed.data, facesRead: viewer && parsed.data.facesRead },
+    `${parsed.data.email} can now sign in as ${viewer ? `a viewer, face images ${parsed.data.facesRead ? 'shown' : 'hidden'}` : 'an administrator'}.`,
+  );
+}
+
+/** Shows or hides face images to a viewer (faces:read), from their next page on. */
+export async function setViewerFacesRead(_s: SettingsState, form: FormData): Promise<SettingsState> {
+  const parsed = IdInput.safeParse({ id: form.get('id'), label: form.get('label') ?? '' });
+  if (!parsed.success) return { error: 'No account given.' };
+  const facesRead = form.get('facesRead') === 'true';
+  return mutate(
+    'setViewerFacesRead',
+    `mutation ($id: ID!, $facesRead: Boolean!) { setViewerFacesRead(id: $id, facesRead: $facesRead) { __typename ... on Error { code message } } }`,
+    { id: parsed.data.id, facesRead },
+    facesRead ? `${parsed.data.label} now sees face images.` : `Face images are now hidden for ${parsed.data.label}.`,
   );
 }
 

@@ -28,11 +28,11 @@ export default async function SettingsPage() {
     settings: RecognitionSettings;
     doors: Door[];
     apiKeys?: ApiKey[];
-    admins?: { id: string; email: string; role: string; createdAt: string }[];
+    admins?: { id: string; email: string; role: string; createdAt: string; facesRead: boolean }[];
   }>(`{
     settings { threshold thresholdOverride calibratedThreshold falseAcceptOneIn stepUp rule liveness rateLimitPerMinute }
     doors { id name location }
-    ${isAdmin ? 'apiKeys { id name prefix scopes door { name } createdAt lastUsedAt revokedAt } admins { id email role createdAt }' : ''}
+    ${isAdmin ? 'apiKeys { id name prefix scopes door { name } createdAt lastUsedAt revokedAt } admins { id email role createdAt facesRead }' : ''}
   }`);
   if (!data) return <ErrorPanel message={error} />;
   return (

@@ -4,7 +4,17 @@ import { useActionState, useRef, useTransition, type FormEvent } from 'react';
 import { FormFeedback } from '@/components/form-feedback';
 import { SubmitButton } from '@/components/submit-button';
 import type { Door } from '@/lib/types';
-import { createAdmin, createApiKey, createDoor, deleteDoor, previewSettings, removeAdmin, revokeApiKey, updateSettings } from './actions';
+import {
+  createAdmin,
+  createApiKey,
+  createDoor,
+  deleteDoor,
+  previewSettings,
+  removeAdmin,
+  revokeApiKey,
+  setViewerFacesRead,
+  updateSettings,
+} from './actions';
 import { DoorSelect } from '@/components/door-select';
 import { ThresholdPreview } from './threshold-preview';
 import { LocalTime } from '@/components/local-time';
@@ -305,9 +315,32 @@ export function ApiKeyForms({
   );
 }
 
-export function AdminForms({ admins, myId }: { admins: { id: string; email: string; role: string; createdAt: string }[]; myId: string }) {
+type Account = { id: string; email: string; role: string; createdAt: string; facesRead: boolean };
+
+/** Whether a viewer sees face images: shown or hidden, and the button that changes it (administrators always see them). */
+function FacesReadForm({ account, action }: { account: Account; action: (form: FormData) => void }) {
+  if (account.role === 'ADMIN') return <span>always shown</span>;
+  return (
+    <form action={action} className="row" style={{ gap: '0.4rem', alignItems: 'center' }}>
+      <span data-testid="faces-read">{account.facesRead ? 'shown' : 'hidden'}</span>
+      <input type="hidden" name="id" value={account.id} />
+      <input type="hidden" name="label" value={account.email} />
+      <input type="hidden" name="facesRead" value={account.facesRead ? 'false' : 'true'} />
+      <SubmitButton
+        className="secondary"
+        pending="Saving…"
+        label={account.facesRead ? `Hide face images from ${account.email}` : `Show face images to ${account.email}`}
+      >
+        {account.facesRead ? 'Hide' : 'Show'}
+      </SubmitButton>
+    </form>
+  );
+}
+
+export function AdminForms({ admins, myId }: { admins: Account[]; myId: string }) {
   const [state, action] = useActionState(createAdmin, {});
   const [removed, remove] = useActionState(removeAdmin, {});
+  const [facesChanged, changeFaces] = useActionState(setViewerFacesRead, {});
   return (
     <>
       <div className="table-wrap">
@@ -316,6 +349,7 @@ export function AdminForms({ admins, myId }: { admins: { id: string; email: stri
             <tr>
               <th scope="col">Email</th>
               <th scope="col">Role</th>
+              <th scope="col">Face images</th>
               <th scope="col">Since</th>
               <th scope="col">
                 <span className="sr-only">Actions</span>
@@ -327,6 +361,9 @@ export function AdminForms({ admins, myId }: { admins: { id: string; email: stri
               <tr key={a.id}>
                 <td data-label="Email">{a.email}</td>
                 <td data-label="Role">{a.role === 'ADMIN' ? 'administrator' : 'viewer (read-only)'}</td>
+                <td data-label="Face images">
+                  <FacesReadForm account={a} action={changeFaces} />
+                </td>
                 <td data-label="Since">{a.createdAt.slice(0, 10)}</td>
                 <td data-label="">
                   {a.id === myId ? (
@@ -347,6 +384,11 @@ export function AdminForms({ admins, myId }: { admins: { id: string; email: stri
         </table>
       </div>
       <FormFeedback state={removed} />
+      <FormFeedback state={facesChanged} />
+      <p className="hint">
+        Face images are the faces in people&apos;s photos, in the audit log and at the doors. A new viewer does not see them until you
+        choose Show; administrators always do. Each change is in the administrators&apos; log.
+      </p>
       <form action={action} style={{ marginTop: '1rem' }}>
         <h3>New account</h3>
         <div className="row">
@@ -372,6 +414,11 @@ export function AdminForms({ admins, myId }: { admins: { id: string; email: stri
               <option value="VIEWER">Viewer (read-only)</option>
               <option value="ADMIN">Administrator</option>
             </select>
+          </div>
+          <div className="field">
+            <label>
+              <input type="checkbox" name="facesRead" /> A viewer sees face images
+            </label>
           </div>
           <SubmitButton pending="Adding…">Add account</SubmitButton>
         </div>

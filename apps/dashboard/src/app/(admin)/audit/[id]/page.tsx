@@ -2,7 +2,8 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { safeRead } from '@/lib/api';
-import { currentUser } from '@/lib/session';
+import { currentUser, seesFaces } from '@/lib/session';
+import { FacesHidden } from '@/components/faces-hidden';
 import { decisionWord, formatDistance, reasonText } from '@/lib/format';
 import { ErrorPanel } from '@/components/error-panel';
 import { LocalTime } from '@/components/local-time';
@@ -96,12 +97,12 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
       <div className="grid-2">
         <section className="panel" aria-labelledby="face-title">
           <h2 id="face-title">Face seen</h2>
-          {e.thumbnail ? (
+          {!seesFaces(me) ? (
+            <FacesHidden large />
+          ) : e.thumbnail ? (
             <img className="thumb large" src={e.thumbnail} alt="The face seen at the door (aligned)" data-testid="event-face" />
           ) : (
-            <p className="muted">
-              No face image: none was found, it was erased with its person, it is past the retention period, or your role may not see faces.
-            </p>
+            <p className="muted">No face image: none was found, it was erased with its person, or it is past the retention period.</p>
           )}
           {e.photo && e.photo.faceCount > 0 && (
             <div style={{ marginTop: '0.75rem' }} data-testid="event-photo-faces">

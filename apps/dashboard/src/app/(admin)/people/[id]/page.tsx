@@ -2,7 +2,8 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { safeRead } from '@/lib/api';
-import { currentUser } from '@/lib/session';
+import { currentUser, seesFaces } from '@/lib/session';
+import { FacesHiddenNote } from '@/components/faces-hidden';
 import type { FaceSample } from '@/lib/types';
 import { ErrorPanel } from '@/components/error-panel';
 import { OriginalAndChip, QualityChecks } from '@/components/photo-faces';
@@ -20,7 +21,8 @@ interface PersonDetail {
   active: boolean;
   createdAt: string;
   sampleCount: number;
-  samples: FaceSample[];
+  /** The images are absent for an account without faces:read (not asked for). */
+  samples: (Omit<FaceSample, 'thumbnail' | 'original'> & { thumbnail?: string; original?: string | null })[];
 }
 
 export default async function PersonPage({
@@ -32,10 +34,12 @@ export default async function PersonPage({
 }) {
   const { id } = await params;
   const { history, merge } = await searchParams;
-  const [me, result, everyone] = await Promise.all([
-    currentUser(),
+  const me = await currentUser();
+  // Face images are asked for only by an account allowed them (faces:read): the API refuses them otherwise.
+  const faces = seesFaces(me);
+  const [result, everyone] = await Promise.all([
     safeRead<{ person: PersonDetail | null }>(
-      `query ($id: ID!) { person(id: $id) { id name cardId notes active createdAt sampleCount samples { id thumbnail original photo { ${PHOTO_FIELDS} } qualityChecks { ${QUALITY_FIELDS} } detectionScore createdAt } } }`,
+      `query ($id: ID!) { person(id: $id) { id name cardId notes active createdAt sampleCount samples { id ${faces ? 'thumbnail original' : ''} photo { ${PHOTO_FIELDS} } qualityChecks { ${QUALITY_FIELDS} } detectionScore createdAt } } }`,
       { id },
     ),
     // The people a duplicate may be merged from (by name; the first 200).
@@ -63,6 +67,7 @@ export default async function PersonPage({
 
       <section className="panel" aria-labelledby="samples-title">
         <h2 id="samples-title">Face samples</h2>
+        {!faces && <FacesHiddenNote />}
         {person.samples.length === 0 ? (
           <p className="alert warn">No face sample: this person cannot be recognised until a photo is added.</p>
         ) : (
@@ -75,7 +80,13 @@ export default async function PersonPage({
           >
             {person.samples.map((s, i) => (
               <li key={s.id} data-testid="sample">
-                <OriginalAndChip original={s.original} chip={s.thumbnail} photo={s.photo} name={`${person.name} (sample ${i + 1})`} />
+                <OriginalAndChip
+                  hidden={!faces}
+                  original={s.original ?? null}
+                  chip={s.thumbnail ?? null}
+                  photo={s.photo}
+                  name={`${person.name} (sample ${i + 1})`}
+                />
                 <QualityChecks checks={s.qualityChecks} />
                 <p className="muted" style={{ margin: '0.3rem 0' }}>
                   Detector score {(s.detectionScore * 100).toFixed(0)} % · added {s.createdAt.slice(0, 10)}
@@ -87,7 +98,12 @@ export default async function PersonPage({
         )}
       </section>
 
-      <PersonHistory personId={person.id} after={typeof history === 'string' ? history : null} basePath={`/people/${person.id}`} />
+      <PersonHistory
+        personId={person.id}
+        after={typeof history === 'string' ? history : null}
+        basePath={`/people/${person.id}`}
+        facesHidden={!faces}
+      />
 
       {canEdit ? (
         <div className="grid-2">

@@ -33,7 +33,7 @@ export function AddPhotosForm({ personId }: { personId: string }) {
   return (
     <form action={action}>
       <input type="hidden" name="personId" value={personId} />
-      <PhotoPicker name="photos" label="Photos" multiple required resetKey={state.at} />
+      <PhotoPicker name="photos" label="Photos" multiple required resetKey={state.at} autoCapture />
       <SubmitButton pending="Adding photos… (finding and encoding faces)">Add photos</SubmitButton>
       <Feedback state={state} />
     </form>

@@ -2,6 +2,7 @@ import Link from 'next/link';
 import { safeRead } from '@/lib/api';
 import { formatDistance, reasonText } from '@/lib/format';
 import { LocalTime } from '@/components/local-time';
+import { FacesHidden } from '@/components/faces-hidden';
 
 const PAGE = 20;
 
@@ -54,7 +55,18 @@ function passState(p: { validFrom: string; validUntil: string; revokedAt: string
  * The person's access (groups, the doors they may use now, visitor passes) and their recognition
  * history: the attempts that claimed or recognised them, newest first, a page at a time.
  */
-export async function PersonHistory({ personId, after, basePath }: { personId: string; after: string | null; basePath: string }) {
+export async function PersonHistory({
+  personId,
+  after,
+  basePath,
+  facesHidden = false,
+}: {
+  personId: string;
+  after: string | null;
+  basePath: string;
+  /** This account may not see face images (no faces:read). */
+  facesHidden?: boolean;
+}) {
   const result = await safeRead<History>(
     `query ($id: ID!, $first: Int, $after: String) {
       person(id: $id) { id doorAccess { door { id name } allowed reason } groups { id name } passes { id validFrom validUntil revokedAt doors { name } } }
@@ -144,7 +156,13 @@ export async function PersonHistory({ personId, after, basePath }: { personId: s
                       </Link>
                     </td>
                     <td data-label="Face">
-                      {e.thumbnail ? <img className="thumb" src={e.thumbnail} alt="Face seen" /> : <span className="muted">—</span>}
+                      {facesHidden ? (
+                        <FacesHidden />
+                      ) : e.thumbnail ? (
+                        <img className="thumb" src={e.thumbnail} alt="Face seen" />
+                      ) : (
+                        <span className="muted">—</span>
+                      )}
                     </td>
                     <td data-label="Door">{e.door?.name ?? <span className="muted">—</span>}</td>
                     <td data-label="As">
