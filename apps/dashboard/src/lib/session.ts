@@ -1,20 +1,28 @@
 import 'server-only';
 import { cache } from 'react';
 import { redirect } from 'next/navigation';
-import { ApiError, gql, sessionToken } from './api';
+import { graphql } from '@/generated';
+import type { MeQuery } from '@/generated/graphql';
+import { ApiError, request, sessionToken } from './api';
 
-export interface Me {
-  id: string;
-  name: string;
-  kind: string;
-  role: 'ADMIN' | 'VIEWER' | null;
-}
+const MeDocument = graphql(`
+  query Me {
+    me {
+      id
+      name
+      kind
+      role
+    }
+  }
+`);
+
+export type Me = NonNullable<MeQuery['me']>;
 
 /** Who is signed in (once per request), or null. */
 export const currentUser = cache(async (): Promise<Me | null> => {
   if (!(await sessionToken())) return null;
   try {
-    const { me } = await gql<{ me: Me | null }>('{ me { id name kind role } }');
+    const { me } = await request(MeDocument, {});
     return me && me.kind === 'admin' ? me : null;
   } catch (error) {
     if (error instanceof ApiError && error.code === 'UNAUTHORIZED') return null;
