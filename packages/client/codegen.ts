@@ -27,7 +27,8 @@ export function typedDocuments(documents: string[]): CodegenConfig {
         },
       },
     },
-    emitLegacyCommonJSImports: false,
+    // '.ts' like the rest of the source: Next's bundler does not map '.js' to '.ts' for these files.
+    importExtension: '.ts',
   };
 }
 
