@@ -142,6 +142,9 @@ export async function read<TResult, TVariables = Record<string, unknown>>(
   }
 }
 
+/** The `data` of a mutation's success in its result union. */
+export type SuccessData<TUnion> = Extract<TUnion, { data: unknown }>['data'];
+
 /** True when a union result is one of the `Error` types. */
 export function isError(result: { __typename: string } | null | undefined): result is ErrorResult {
   return !!result && !result.__typename.endsWith('Success');

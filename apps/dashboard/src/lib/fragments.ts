@@ -103,3 +103,25 @@ export const RecognitionEventFieldsFragment = graphql(`
     thumbnail
   }
 `);
+
+/** A face refused at a door, as the Learn page groups them. */
+export const DoorFaceFragment = graphql(`
+  fragment DoorFace on DoorFace {
+    usable
+    nearestDistance
+    nearestPerson {
+      id
+      name
+    }
+    event {
+      id
+      createdAt
+      reason
+      claimedLabel
+      thumbnail
+      door {
+        name
+      }
+    }
+  }
+`);

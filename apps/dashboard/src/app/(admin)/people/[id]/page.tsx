@@ -1,27 +1,56 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { graphql } from '@/generated';
 import { safeRead } from '@/lib/api';
 import { currentUser } from '@/lib/session';
-import type { FaceSample } from '@/lib/types';
 import { ErrorPanel } from '@/components/error-panel';
 import { OriginalAndChip, QualityChecks } from '@/components/photo-faces';
-import { PHOTO_FIELDS, QUALITY_FIELDS } from '@/lib/photo-faces';
 import { AddPhotosForm, DeletePersonForm, EditPersonForm, MergePersonForm, RemoveSampleButton } from './person-forms';
 import { PersonHistory } from './person-history';
 
 export const metadata: Metadata = { title: 'Person' };
 
-interface PersonDetail {
-  id: string;
-  name: string;
-  cardId: string | null;
-  notes: string | null;
-  active: boolean;
-  createdAt: string;
-  sampleCount: number;
-  samples: FaceSample[];
-}
+const PersonDocument = graphql(`
+  query Person($id: ID!) {
+    person(id: $id) {
+      id
+      name
+      cardId
+      notes
+      active
+      createdAt
+      sampleCount
+      samples {
+        id
+        thumbnail
+        original
+        photo {
+          ...PhotoFacesFields
+        }
+        qualityChecks {
+          ...QualityCheckFields
+        }
+        detectionScore
+        createdAt
+      }
+    }
+  }
+`);
+
+const MergeCandidatesDocument = graphql(`
+  query MergeCandidates {
+    people(first: 200) {
+      edges {
+        node {
+          id
+          name
+          cardId
+        }
+      }
+    }
+  }
+`);
 
 export default async function PersonPage({
   params,
@@ -34,14 +63,9 @@ export default async function PersonPage({
   const { history, merge } = await searchParams;
   const [me, result, everyone] = await Promise.all([
     currentUser(),
-    safeRead<{ person: PersonDetail | null }>(
-      `query ($id: ID!) { person(id: $id) { id name cardId notes active createdAt sampleCount samples { id thumbnail original photo { ${PHOTO_FIELDS} } qualityChecks { ${QUALITY_FIELDS} } detectionScore createdAt } } }`,
-      { id },
-    ),
+    safeRead(PersonDocument, { id }),
     // The people a duplicate may be merged from (by name; the first 200).
-    safeRead<{ people: { edges: { node: { id: string; name: string; cardId: string | null } }[] } }>(
-      `query { people(first: 200) { edges { node { id name cardId } } } }`,
-    ),
+    safeRead(MergeCandidatesDocument),
   ]);
   if (!result.data) return <ErrorPanel message={result.error} />;
   const person = result.data.person;

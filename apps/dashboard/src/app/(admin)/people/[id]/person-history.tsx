@@ -1,37 +1,63 @@
 import Link from 'next/link';
+import { graphql } from '@/generated';
 import { safeRead } from '@/lib/api';
 import { formatDistance, reasonText } from '@/lib/format';
 import { LocalTime } from '@/components/local-time';
 
 const PAGE = 20;
 
-interface History {
-  person: {
-    id: string;
-    doorAccess: { door: { id: string; name: string }; allowed: boolean; reason: string | null }[];
-    groups: { id: string; name: string }[];
-    passes: { id: string; validFrom: string; validUntil: string; revokedAt: string | null; doors: { name: string }[] }[];
-  } | null;
-  recognitionEvents: {
-    totalCount: number;
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: {
-      node: {
-        id: string;
-        createdAt: string;
-        kind: 'VERIFY' | 'IDENTIFY';
-        door: { name: string } | null;
-        decision: string;
-        reason: string;
-        distance: number | null;
-        threshold: number;
-        thumbnail: string | null;
-        claimedPersonId: string | null;
-        decidedPersonId: string | null;
-      };
-    }[];
-  };
-}
+const PersonHistoryDocument = graphql(`
+  query PersonHistory($id: ID!, $first: Int, $after: String) {
+    person(id: $id) {
+      id
+      doorAccess {
+        door {
+          id
+          name
+        }
+        allowed
+        reason
+      }
+      groups {
+        id
+        name
+      }
+      passes {
+        id
+        validFrom
+        validUntil
+        revokedAt
+        doors {
+          name
+        }
+      }
+    }
+    recognitionEvents(filter: { personId: $id }, first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          id
+          createdAt
+          kind
+          door {
+            name
+          }
+          decision
+          reason
+          distance
+          threshold
+          thumbnail
+          claimedPersonId
+          decidedPersonId
+        }
+      }
+    }
+  }
+`);
 
 const POLICY_REASONS: Record<string, string> = {
   inactive: 'the person is inactive',
@@ -55,13 +81,7 @@ function passState(p: { validFrom: string; validUntil: string; revokedAt: string
  * history: the attempts that claimed or recognised them, newest first, a page at a time.
  */
 export async function PersonHistory({ personId, after, basePath }: { personId: string; after: string | null; basePath: string }) {
-  const result = await safeRead<History>(
-    `query ($id: ID!, $first: Int, $after: String) {
-      person(id: $id) { id doorAccess { door { id name } allowed reason } groups { id name } passes { id validFrom validUntil revokedAt doors { name } } }
-      recognitionEvents(filter: { personId: $id }, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id createdAt kind door { name } decision reason distance threshold thumbnail claimedPersonId decidedPersonId } } }
-    }`,
-    { id: personId, first: PAGE, after },
-  );
+  const result = await safeRead(PersonHistoryDocument, { id: personId, first: PAGE, after });
   if (!result.data?.person) return <p className="alert error">The history could not be read: {result.error ?? 'no such person'}</p>;
   const { person, recognitionEvents: events } = result.data;
   const now = Date.now();
@@ -151,7 +171,7 @@ export async function PersonHistory({ personId, after, basePath }: { personId: s
                       {e.kind === 'VERIFY' ? (e.claimedPersonId === personId ? 'claimed (verify)' : 'verify') : 'recognised (identify)'}
                     </td>
                     <td data-label="Distance">
-                      {formatDistance(e.distance)} <span className="muted">/ {e.threshold.toFixed(3)}</span>
+                      {formatDistance(e.distance)} <span className="muted">/ {formatDistance(e.threshold)}</span>
                     </td>
                     <td data-label="Decision">
                       <span className={`badge ${e.decision}`}>{e.decision.toLowerCase().replace('_', '-')}</span>{' '}
