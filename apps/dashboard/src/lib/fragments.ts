@@ -125,3 +125,16 @@ export const DoorFaceFragment = graphql(`
     }
   }
 `);
+
+/** A webhook as its pages list it (webhooks/webhook-text.ts's WebhookRow). */
+export const WebhookRowFragment = graphql(`
+  fragment WebhookRow on Webhook {
+    id
+    name
+    url
+    decisions
+    doorIds
+    active
+    createdAt
+  }
+`);
