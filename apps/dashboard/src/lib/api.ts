@@ -1,8 +1,10 @@
 import 'server-only';
-import { cookies } from 'next/headers';
+import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { FacegateGraphQLError, FacegateHttpError, FacegateNetworkError } from '@facegate/client/errors';
 import { createTransport, type TypedDocument } from '@facegate/client/transport';
+
+export type { TypedDocument };
 import { TypedDocumentString } from '@/generated/graphql';
 
 /** Where the GraphQL API is, seen from the dashboard's server. */
@@ -43,7 +45,7 @@ export async function sessionToken(): Promise<string | undefined> {
 type VariablesArg<TVariables> = Record<string, never> extends TVariables ? [variables?: TVariables] : [variables: TVariables];
 
 export interface RequestOptions {
-  /** Defaults to the session cookie's. */
+  /** Defaults to the session cookie's; '' sends none (a sign-in). */
   token?: string;
   /** E.g. `forwardedFor(await headers())` for a sign-in. */
   headers?: Record<string, string>;
@@ -94,6 +96,14 @@ export async function request<TResult, TVariables>(
   } catch (error) {
     throw apiError(error);
   }
+}
+
+/** A sign-in step: no session yet, and the visitor's address for the API's throttling and security log. */
+export async function signInRequest<TResult, TVariables>(
+  document: TypedDocument<TResult, TVariables>,
+  variables: TVariables,
+): Promise<TResult> {
+  return request(document, variables, { token: '', headers: forwardedFor(await headers()) });
 }
 
 /** A hand-written query string as an untyped document. */

@@ -2,9 +2,8 @@
 
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import type { TypedDocument } from '@facegate/client/transport';
 import { graphql } from '@/generated';
-import { explain, isError, request, type SuccessData } from '@/lib/api';
+import { explain, isError, request, type SuccessData, type TypedDocument } from '@/lib/api';
 import { requireAdmin } from '@/lib/session';
 
 export interface WebhookState {
