@@ -3,6 +3,33 @@ import { graphql } from '@/generated';
 // Fragments several documents share. Codegen adds a fragment's text to every document that spreads it
 // (`...PhotoFacesFields`), and types it as e.g. PhotoFacesFieldsFragment in '@/generated/graphql'.
 
+/** A mutation's expected failure (a typed error of its result union), for `isError` and the page's words. */
+export const MutationErrorFragment = graphql(`
+  fragment MutationError on Error {
+    code
+    message
+  }
+`);
+
+/** A sign-in step's refusal: RATE_LIMITED says how long to wait. */
+export const SignInRefusalFragment = graphql(`
+  fragment SignInRefusal on Error {
+    code
+    message
+    ... on RateLimitedError {
+      retryAfterSeconds
+    }
+  }
+`);
+
+/** Where a connection's next page starts. */
+export const NextPageFragment = graphql(`
+  fragment NextPage on PageInfo {
+    hasNextPage
+    endCursor
+  }
+`);
+
 export const ConsoleDoorFragment = graphql(`
   fragment ConsoleDoor on Door {
     id
@@ -81,8 +108,9 @@ export const RecognitionResultFieldsFragment = graphql(`
   }
 `);
 
-export const RecognitionEventFieldsFragment = graphql(`
-  fragment RecognitionEventFields on RecognitionEvent {
+/** An audit row as the CSV export writes it (no face image). */
+export const AuditRowFragment = graphql(`
+  fragment AuditRow on RecognitionEvent {
     id
     createdAt
     kind
@@ -100,6 +128,13 @@ export const RecognitionEventFieldsFragment = graphql(`
     threshold
     decision
     reason
+  }
+`);
+
+/** An audit row as the audit table shows it, with its face. */
+export const RecognitionEventFieldsFragment = graphql(`
+  fragment RecognitionEventFields on RecognitionEvent {
+    ...AuditRow
     thumbnail
   }
 `);

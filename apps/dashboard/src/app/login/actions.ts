@@ -38,13 +38,7 @@ const LoginDocument = graphql(`
           }
         }
       }
-      ... on Error {
-        code
-        message
-      }
-      ... on RateLimitedError {
-        retryAfterSeconds
-      }
+      ...SignInRefusal
       ... on SecondFactorRequiredError {
         challenge
         enrolmentRequired
@@ -64,10 +58,7 @@ const StartTotpEnrolmentDocument = graphql(`
           uri
         }
       }
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);
@@ -84,13 +75,7 @@ const ConfirmTotpEnrolmentDocument = graphql(`
           }
         }
       }
-      ... on Error {
-        code
-        message
-      }
-      ... on RateLimitedError {
-        retryAfterSeconds
-      }
+      ...SignInRefusal
     }
   }
 `);
@@ -104,13 +89,7 @@ const LoginSecondFactorDocument = graphql(`
           token
         }
       }
-      ... on Error {
-        code
-        message
-      }
-      ... on RateLimitedError {
-        retryAfterSeconds
-      }
+      ...SignInRefusal
     }
   }
 `);
@@ -124,10 +103,7 @@ const StartPasskeySignInDocument = graphql(`
           optionsJson
         }
       }
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);
@@ -141,13 +117,7 @@ const LoginPasskeyDocument = graphql(`
           token
         }
       }
-      ... on Error {
-        code
-        message
-      }
-      ... on RateLimitedError {
-        retryAfterSeconds
-      }
+      ...SignInRefusal
     }
   }
 `);

@@ -16,10 +16,7 @@ const BeginSingleSignOnDocument = graphql(`
           state
         }
       }
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);

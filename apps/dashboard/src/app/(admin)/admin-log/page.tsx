@@ -17,8 +17,7 @@ const AdminLogDocument = graphql(`
     adminActions(action: $action, first: $first, after: $after) {
       totalCount
       pageInfo {
-        hasNextPage
-        endCursor
+        ...NextPage
       }
       edges {
         node {

@@ -16,10 +16,7 @@ const MarkAttemptLiveDocument = graphql(`
   mutation MarkAttemptLive($id: ID!) {
     markAttemptLive(attemptId: $id) {
       __typename
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);

@@ -17,8 +17,7 @@ const AuditEventsDocument = graphql(`
     recognitionEvents(filter: $filter, first: $first, after: $after) {
       totalCount
       pageInfo {
-        hasNextPage
-        endCursor
+        ...NextPage
       }
       edges {
         node {

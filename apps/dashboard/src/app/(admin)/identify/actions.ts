@@ -17,10 +17,7 @@ const IdentifyFaceDocument = graphql(`
           ...RecognitionResultFields
         }
       }
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);

@@ -41,10 +41,7 @@ const ImportPersonDocument = graphql(`
           }
         }
       }
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);

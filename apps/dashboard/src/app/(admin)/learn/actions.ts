@@ -46,10 +46,7 @@ const LearnFacesDocument = graphql(`
           }
         }
       }
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);

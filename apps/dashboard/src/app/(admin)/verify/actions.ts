@@ -17,10 +17,7 @@ const VerifyFaceDocument = graphql(`
           ...RecognitionResultFields
         }
       }
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);

@@ -28,10 +28,7 @@ const CreateWebhookDocument = graphql(`
           }
         }
       }
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);
@@ -40,10 +37,7 @@ const DeleteWebhookDocument = graphql(`
   mutation DeleteWebhook($id: ID!) {
     deleteWebhook(id: $id) {
       __typename
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);
@@ -52,10 +46,7 @@ const UpdateWebhookDocument = graphql(`
   mutation UpdateWebhook($id: ID!, $input: WebhookInput!) {
     updateWebhook(id: $id, input: $input) {
       __typename
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);
@@ -64,10 +55,7 @@ const TestWebhookDocument = graphql(`
   mutation TestWebhook($id: ID!) {
     testWebhook(id: $id) {
       __typename
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);
@@ -76,10 +64,7 @@ const ReplayDeliveryDocument = graphql(`
   mutation ReplayDelivery($id: ID!) {
     replayWebhookDelivery(id: $id) {
       __typename
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);

@@ -15,10 +15,7 @@ const CompleteSingleSignOnDocument = graphql(`
           token
         }
       }
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);

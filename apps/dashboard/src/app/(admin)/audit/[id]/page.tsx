@@ -13,7 +13,8 @@ import { PhotoWithFaces } from '@/components/photo-faces';
 export const metadata: Metadata = { title: 'Audit event' };
 
 // Every field of the event this reader may see: the API answers null for what their role may not read
-// (a viewer without faces:read gets no face), so the page shows what came back and says so.
+// (a viewer without faces:read gets no face), so the page shows what came back and says so. The photo:
+// what the detector saw in the first frame, boxes only (the photo is not kept).
 const AuditEventDocument = graphql(`
   query AuditEvent($id: ID!) {
     recognitionEvent(id: $id) {
@@ -43,7 +44,6 @@ const AuditEventDocument = graphql(`
       apiKeyId
       adminId
       thumbnail
-      # What the detector saw in the first frame: boxes only (the photo is not kept).
       photo {
         ...PhotoFacesFields
       }

@@ -12,28 +12,11 @@ const AuditExportPageDocument = graphql(`
   query AuditExportPage($filter: RecognitionEventFilter, $after: String) {
     recognitionEvents(filter: $filter, first: 60, after: $after) {
       pageInfo {
-        hasNextPage
-        endCursor
+        ...NextPage
       }
       edges {
         node {
-          id
-          createdAt
-          kind
-          door {
-            id
-            name
-          }
-          apiKeyId
-          adminId
-          claimedLabel
-          claimedPersonId
-          decidedLabel
-          decidedPersonId
-          distance
-          threshold
-          decision
-          reason
+          ...AuditRow
         }
       }
     }

@@ -35,10 +35,7 @@ const EnrollFacesDocument = graphql(`
           }
         }
       }
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);
@@ -52,10 +49,7 @@ const RemoveFaceSampleDocument = graphql(`
           id
         }
       }
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);
@@ -69,10 +63,7 @@ const UpdatePersonDocument = graphql(`
           id
         }
       }
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);
@@ -87,10 +78,7 @@ const DeletePersonDocument = graphql(`
           samplesErased
         }
       }
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);
@@ -109,10 +97,7 @@ const MergePeopleDocument = graphql(`
           pinMoved
         }
       }
-      ... on Error {
-        code
-        message
-      }
+      ...MutationError
     }
   }
 `);

@@ -35,8 +35,7 @@ const PersonHistoryDocument = graphql(`
     recognitionEvents(filter: { personId: $id }, first: $first, after: $after) {
       totalCount
       pageInfo {
-        hasNextPage
-        endCursor
+        ...NextPage
       }
       edges {
         node {
