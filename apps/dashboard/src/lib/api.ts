@@ -5,7 +5,7 @@ import { FacegateGraphQLError, FacegateHttpError, FacegateNetworkError } from '@
 import { createTransport, type TypedDocument } from '@facegate/client/transport';
 
 export type { TypedDocument };
-import { TypedDocumentString } from '@/generated/graphql';
+import { TypedDocumentString, type MutationErrorFragment } from '@/generated/graphql';
 
 /** Where the GraphQL API is, seen from the dashboard's server. */
 export const API_URL = process.env.FACEGATE_API_URL ?? 'http://127.0.0.1:4000/graphql';
@@ -21,12 +21,8 @@ export class ApiError extends Error {
   }
 }
 
-/** The typed error results of mutations (`... on Error { code message }`). */
-export interface ErrorResult {
-  __typename: string;
-  code: string;
-  message: string;
-}
+/** The typed error results of mutations (`...MutationError` in lib/fragments.ts). */
+export type ErrorResult = MutationErrorFragment & { __typename: string };
 
 /**
  * The visitor's address for the API's per-address sign-in throttling and security log: the nearest
