@@ -32,7 +32,7 @@ const SECURITY_HEADERS = [
 const config: NextConfig = {
   poweredByHeader: false,
   // Workspace packages ship TypeScript source.
-  transpilePackages: ['@facegate/people-archive'],
+  transpilePackages: ['@facegate/client', '@facegate/people-archive'],
   experimental: {
     // Photos travel through server actions to the API (which allows 10 MiB each).
     serverActions: { bodySizeLimit: '40mb' },

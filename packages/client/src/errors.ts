@@ -27,7 +27,11 @@ export class FacegateNetworkError extends FacegateError {
  */
 export class FacegateGraphQLError extends FacegateError {
   override name = 'FacegateGraphQLError';
-  constructor(readonly errors: readonly { message: string; extensions?: Record<string, unknown> }[]) {
+  constructor(
+    readonly errors: readonly { message: string; extensions?: Record<string, unknown> }[],
+    /** What the API answered besides the errors: null when the whole operation was refused. */
+    readonly data: unknown = null,
+  ) {
     super(errors.map((e) => e.message).join('; ') || 'GraphQL error');
   }
   /** The first error's `extensions.code` (e.g. UNAUTHORIZED), when the API set one. */

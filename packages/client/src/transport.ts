@@ -1,13 +1,21 @@
 import { FacegateGraphQLError, FacegateHttpError, FacegateNetworkError } from './errors.ts';
-import type { TypedDocumentString } from './generated/graphql.ts';
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+
+/**
+ * A typed document as graphql-codegen's client preset writes it (documentMode 'string'): its text and
+ * its result and variable types. Structural, so documents generated in another package (the dashboard's) fit.
+ */
+export type TypedDocument<TResult, TVariables> = DocumentTypeDecoration<TResult, TVariables> & { toString(): string };
 
 export interface TransportOptions {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql. */
   url: string;
-  /** An API key (`fg_...`) or an administrator's session token. */
-  key: string;
+  /** An API key (`fg_...`) or an administrator's session token; none for a sign-in. */
+  key?: string;
   /** Defaults to the global fetch (Node 20+, browsers). */
   fetch?: typeof fetch;
+  /** Sent with every request (e.g. X-Forwarded-For from a server that relays a visitor). */
+  headers?: Record<string, string>;
 }
 
 interface GraphQLResponse<T> {
@@ -35,7 +43,8 @@ export function createTransport(options: TransportOptions) {
   const doFetch = options.fetch ?? globalThis.fetch;
 
   async function send(init: RequestInit & { headers: Record<string, string> }): Promise<Response> {
-    init.headers.authorization = `Bearer ${options.key}`;
+    Object.assign(init.headers, options.headers);
+    if (options.key) init.headers.authorization = `Bearer ${options.key}`;
     try {
       return await doFetch(options.url, init);
     } catch (error) {
@@ -55,7 +64,7 @@ export function createTransport(options: TransportOptions) {
     } catch {
       throw new FacegateHttpError(response.status, text);
     }
-    if (body.errors?.length) throw new FacegateGraphQLError(body.errors);
+    if (body.errors?.length) throw new FacegateGraphQLError(body.errors, body.data);
     if (!response.ok || body.data == null) throw new FacegateHttpError(response.status, text);
     return body.data;
   }
@@ -63,7 +72,7 @@ export function createTransport(options: TransportOptions) {
   return {
     /** One query or mutation; a variable holding a Blob makes it a multipart upload. */
     async request<TResult, TVariables>(
-      document: TypedDocumentString<TResult, TVariables>,
+      document: TypedDocument<TResult, TVariables>,
       variables: TVariables,
       signal?: AbortSignal,
     ): Promise<TResult> {
@@ -84,7 +93,7 @@ export function createTransport(options: TransportOptions) {
       form.append('operations', operations);
       const entries = [...files.entries()];
       form.append('map', JSON.stringify(Object.fromEntries(entries.map(([, paths], i) => [String(i), paths]))));
-      entries.forEach(([blob], i) => form.append(String(i), blob, blob instanceof File ? blob.name : `frame-${i}.jpg`));
+      entries.forEach(([blob], i) => form.append(String(i), blob, blob instanceof File && blob.name ? blob.name : `frame-${i}.jpg`));
       // The API refuses multipart requests without it (CSRF: a browser form cannot set this header).
       return parse<TResult>(
         await send({ method: 'POST', headers: { 'graphql-require-preflight': '1', accept: 'application/json' }, body: form, signal }),
@@ -97,7 +106,7 @@ export function createTransport(options: TransportOptions) {
      * streams (its keep-alive comment), by which time it is subscribing. `events` ends when the server
      * completes or `signal` aborts, and throws the API's errors (e.g. a key without audit:read).
      */
-    subscribe<TResult, TVariables>(document: TypedDocumentString<TResult, TVariables>, variables: TVariables, signal?: AbortSignal) {
+    subscribe<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, variables: TVariables, signal?: AbortSignal) {
       const queue: TResult[] = [];
       let finished = false;
       let failure: unknown = null;

@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDoorClient, FacegateGraphQLError, FacegateHttpError, FacegateNetworkError } from '../src/index.ts';
+import { IdentifyFaceDocument, WhoAmIDocument } from '../src/operations.ts';
+import { createTransport } from '../src/transport.ts';
 
 // The wire format on its own, where the real API (test/integration/door-client.test.ts) cannot be made
 // to misbehave: server-sent events split at arbitrary bytes, CRLF line ends, multipart maps for a burst,
@@ -107,5 +109,32 @@ describe('@facegate/client on the wire', () => {
 
     const gone = createDoorClient({ url: 'http://127.0.0.1:9/graphql', key: 'fg_test' });
     await expect(gone.whoAmI()).rejects.toBeInstanceOf(FacegateNetworkError);
+  });
+
+  it('as the dashboard uses it: its headers, no key for a sign-in, a File by its name, partial data kept with the errors', async () => {
+    const seen: { headers: IncomingMessage['headers']; body: Buffer }[] = [];
+    const url = await serve((req, res, body) => {
+      seen.push({ headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: { me: null }, errors: [{ message: 'Not authorized', extensions: { code: 'UNAUTHORIZED' } }] }));
+    });
+    const anonymous = createTransport({ url, headers: { 'x-forwarded-for': '203.0.113.9', 'graphql-require-preflight': '1' } });
+    const error = await anonymous.request(WhoAmIDocument, {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FacegateGraphQLError);
+    expect((error as FacegateGraphQLError).data).toEqual({ me: null });
+    expect(seen[0]!.headers).toMatchObject({ 'x-forwarded-for': '203.0.113.9', 'graphql-require-preflight': '1' });
+    expect(seen[0]!.headers.authorization).toBeUndefined();
+
+    const signedIn = createTransport({ url, key: 'session-token' });
+    await signedIn.request(IdentifyFaceDocument, { image: new File([new Uint8Array([1])], 'ann.jpg') }).catch(() => undefined);
+    await signedIn.request(IdentifyFaceDocument, { image: new File([new Uint8Array([1])], '') }).catch(() => undefined);
+    expect(seen[1]!.headers.authorization).toBe('Bearer session-token');
+    const names = await Promise.all(
+      seen.slice(1).map(async ({ headers, body }) => {
+        const form = await new Response(body, { headers: { 'content-type': headers['content-type']! } }).formData();
+        return (form.get('0') as File).name;
+      }),
+    );
+    expect(names).toEqual(['ann.jpg', 'frame-0.jpg']);
   });
 });

@@ -1,35 +1,18 @@
-/** What the API's detector saw in a photo (PhotoFaces): its size and every face, the one used marked. */
-export interface FaceBoxView {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  score: number;
-  used: boolean;
-  note: string | null;
-}
+import type { PhotoFacesFieldsFragment, QualityCheckFieldsFragment } from '@/generated/graphql';
 
-export interface PhotoFacesView {
-  width: number;
-  height: number;
-  faceCount: number;
-  faces: FaceBoxView[];
-}
+/** What the API's detector saw in a photo (lib/fragments.ts's PhotoFacesFields): its size and every face, the one used marked. */
+export type PhotoFacesView = PhotoFacesFieldsFragment;
+export type FaceBoxView = PhotoFacesView['faces'][number];
 
-/** One enrolment quality gate measured on a face (QualityCheck). */
-export interface QualityCheckView {
-  reason: string;
-  measure: 'eyeDistancePx' | 'sharpness' | 'yawDeg' | 'pitchDeg' | 'brightness';
-  value: number;
-  bound: 'min' | 'max';
-  limit: number;
-  pass: boolean;
-}
+/** One enrolment quality gate measured on a face (QualityCheckFields). */
+export type QualityCheckView = QualityCheckFieldsFragment;
 
+// Hand-written field lists for enroll/actions.ts until it uses the fragments above.
 export const PHOTO_FIELDS = 'width height faceCount faces { x y width height score used note }';
 export const QUALITY_FIELDS = 'reason measure value bound limit pass';
 
-const MEASURES: Record<QualityCheckView['measure'], { label: string; unit: string; digits: number }> = {
+/** The measures the API names (QualityCheck.measure is a String in the schema). */
+const MEASURES: Record<string, { label: string; unit: string; digits: number } | undefined> = {
   eyeDistancePx: { label: 'Eye distance', unit: ' px', digits: 1 },
   sharpness: { label: 'Sharpness', unit: '', digits: 1 },
   yawDeg: { label: 'Head turn', unit: '°', digits: 0 },
@@ -39,7 +22,7 @@ const MEASURES: Record<QualityCheckView['measure'], { label: string; unit: strin
 
 /** "Sharpness 38.7, at least 6" / "Head turn -26°, at most ±55°": the figure beside its limit. */
 export function qualityCheckText(check: QualityCheckView): { label: string; figure: string; limit: string } {
-  const m = MEASURES[check.measure];
+  const m = MEASURES[check.measure] ?? { label: check.measure, unit: '', digits: 1 };
   const angle = check.measure === 'yawDeg' || check.measure === 'pitchDeg';
   return {
     label: m.label,

@@ -1,16 +1,24 @@
 import 'server-only';
 import { cache } from 'react';
 import { redirect } from 'next/navigation';
-import { ApiError, gql, sessionToken } from './api';
+import { graphql } from '@/generated';
+import type { MeQuery } from '@/generated/graphql';
+import { ApiError, request, sessionToken } from './api';
 
-export interface Me {
-  id: string;
-  name: string;
-  kind: string;
-  role: 'ADMIN' | 'VIEWER' | null;
-  /** What this account may do; face images need faces:read (always for administrators, per account for viewers). */
-  scopes: string[];
-}
+const MeDocument = graphql(`
+  query Me {
+    me {
+      id
+      name
+      kind
+      role
+      scopes
+    }
+  }
+`);
+
+/** Who is signed in; `scopes`: what this account may do (face images need faces:read: always for administrators, per account for viewers). */
+export type Me = NonNullable<MeQuery['me']>;
 
 /** Whether this account sees face images: the pages then ask for them, else show a tile saying they are hidden. */
 export const seesFaces = (me: Me | null): boolean => !!me?.scopes.includes('faces:read');
@@ -19,7 +27,7 @@ export const seesFaces = (me: Me | null): boolean => !!me?.scopes.includes('face
 export const currentUser = cache(async (): Promise<Me | null> => {
   if (!(await sessionToken())) return null;
   try {
-    const { me } = await gql<{ me: Me | null }>('{ me { id name kind role scopes } }');
+    const { me } = await request(MeDocument, {});
     return me && me.kind === 'admin' ? me : null;
   } catch (error) {
     if (error instanceof ApiError && error.code === 'UNAUTHORIZED') return null;

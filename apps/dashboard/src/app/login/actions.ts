@@ -3,7 +3,9 @@
 import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
-import { explain, forwardedFor, gql, SESSION_COOKIE } from '@/lib/api';
+import { graphql } from '@/generated';
+import type { ConfirmTotpEnrolmentMutation, LoginSecondFactorMutation } from '@/generated/graphql';
+import { explain, isError, request, SESSION_COOKIE, signInRequest, type ErrorResult } from '@/lib/api';
 
 const LoginInput = z.object({
   email: z.string().trim().email('Enter the email address of your account.'),
@@ -23,18 +25,114 @@ export interface LoginState {
   recoveryCodes?: string[];
 }
 
-type LoginResult = {
-  login: {
-    __typename: string;
-    data?: { token: string; admin: { email: string; role: string } };
-    code?: string;
-    message?: string;
-    retryAfterSeconds?: number;
-    challenge?: string;
-    enrolmentRequired?: boolean;
-    passkeyAvailable?: boolean;
-  };
-};
+const LoginDocument = graphql(`
+  mutation Login($email: String!, $password: String!) {
+    login(email: $email, password: $password) {
+      __typename
+      ... on MutationLoginSuccess {
+        data {
+          token
+          admin {
+            email
+            role
+          }
+        }
+      }
+      ...SignInRefusal
+      ... on SecondFactorRequiredError {
+        challenge
+        enrolmentRequired
+        passkeyAvailable
+      }
+    }
+  }
+`);
+
+const StartTotpEnrolmentDocument = graphql(`
+  mutation StartTotpEnrolment($c: String!) {
+    startTotpEnrolment(challenge: $c) {
+      __typename
+      ... on MutationStartTotpEnrolmentSuccess {
+        data {
+          secret
+          uri
+        }
+      }
+      ...MutationError
+    }
+  }
+`);
+
+const ConfirmTotpEnrolmentDocument = graphql(`
+  mutation ConfirmTotpEnrolment($code: String!, $c: String!) {
+    confirmTotpEnrolment(code: $code, challenge: $c) {
+      __typename
+      ... on MutationConfirmTotpEnrolmentSuccess {
+        data {
+          recoveryCodes
+          session {
+            token
+          }
+        }
+      }
+      ...SignInRefusal
+    }
+  }
+`);
+
+const LoginSecondFactorDocument = graphql(`
+  mutation LoginSecondFactor($code: String!, $c: String!) {
+    loginSecondFactor(code: $code, challenge: $c) {
+      __typename
+      ... on MutationLoginSecondFactorSuccess {
+        data {
+          token
+        }
+      }
+      ...SignInRefusal
+    }
+  }
+`);
+
+const StartPasskeySignInDocument = graphql(`
+  mutation StartPasskeySignIn($c: String!) {
+    startPasskeySignIn(challenge: $c) {
+      __typename
+      ... on MutationStartPasskeySignInSuccess {
+        data {
+          optionsJson
+        }
+      }
+      ...MutationError
+    }
+  }
+`);
+
+const LoginPasskeyDocument = graphql(`
+  mutation LoginPasskey($c: String!, $r: String!) {
+    loginPasskey(challenge: $c, response: $r) {
+      __typename
+      ... on MutationLoginPasskeySuccess {
+        data {
+          token
+        }
+      }
+      ...SignInRefusal
+    }
+  }
+`);
+
+const SignOutDocument = graphql(`
+  mutation SignOut {
+    signOut {
+      __typename
+    }
+  }
+`);
+
+/** A refusal's wait in minutes (RATE_LIMITED), a minute when it says none. */
+const retryMinutes = (r: ErrorResult) =>
+  Math.ceil(('retryAfterSeconds' in r && typeof r.retryAfterSeconds === 'number' ? r.retryAfterSeconds : 60) / 60);
 
 /** The sign-in's challenge between its two steps: an httpOnly cookie, never in the page. */
 const CHALLENGE_COOKIE = 'facegate_challenge';
@@ -54,19 +152,14 @@ export async function login(_previous: LoginState, form: FormData): Promise<Logi
   if (!parsed.success) return { error: parsed.error.issues.map((i) => i.message).join(' '), email };
   let token: string;
   try {
-    const { login } = await gql<LoginResult>(
-      `mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { __typename ... on MutationLoginSuccess { data { token admin { email role } } } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } ... on SecondFactorRequiredError { challenge enrolmentRequired passkeyAvailable } } }`,
-      parsed.data,
-      '',
-      forwardedFor(await headers()),
-    );
-    if (!login.data) {
-      if (login.code === 'SECOND_FACTOR_REQUIRED' && login.challenge)
+    const { login } = await signInRequest(LoginDocument, parsed.data);
+    if (isError(login)) {
+      if (login.code === 'SECOND_FACTOR_REQUIRED' && 'challenge' in login && login.challenge)
         return secondStep(login.challenge, login.enrolmentRequired === true, email, login.passkeyAvailable === true);
       if (login.code === 'LOGIN_FAILED') return { error: 'Wrong email or password.', email };
       if (login.code === 'RATE_LIMITED')
-        return { error: `Too many failed sign-ins. Try again in ${Math.ceil((login.retryAfterSeconds ?? 60) / 60)} minute(s).`, email };
-      return { error: login.message ?? 'Sign-in failed.', email };
+        return { error: `Too many failed sign-ins. Try again in ${retryMinutes(login)} minute(s).`, email };
+      return { error: login.message, email };
     }
     token = login.data.token;
   } catch (error) {
@@ -96,15 +189,8 @@ async function secondStep(challenge: string, enrol: boolean, email: string, pass
     maxAge: 5 * 60,
   });
   if (!enrol) return { step: 'code', email, passkey };
-  const { startTotpEnrolment: r } = await gql<{
-    startTotpEnrolment: { __typename: string; data?: { secret: string; uri: string }; message?: string };
-  }>(
-    `mutation ($c: String!) { startTotpEnrolment(challenge: $c) { __typename ... on MutationStartTotpEnrolmentSuccess { data { secret uri } } ... on Error { code message } } }`,
-    { c: challenge },
-    '',
-    forwardedFor(await headers()),
-  );
-  return r.data ? { step: 'enrol', enrolment: r.data, email } : { error: r.message ?? 'Enrolment failed.', email };
+  const { startTotpEnrolment: r } = await signInRequest(StartTotpEnrolmentDocument, { c: challenge });
+  return isError(r) ? { error: r.message, email } : { step: 'enrol', enrolment: r.data, email };
 }
 
 /** The second step: a code (or a recovery code) for the challenge; or, for an enrolment, the app's first code. */
@@ -113,46 +199,34 @@ export async function submitCode(previous: LoginState, form: FormData): Promise<
   if (!parsed.success) return { ...previous, error: parsed.error.issues.map((i) => i.message).join(' ') };
   const challenge = (await cookies()).get(CHALLENGE_COOKIE)?.value;
   if (!challenge) return { error: 'This sign-in has expired. Sign in again.', email: previous.email };
-  type Answer = { __typename: string; code?: string; message?: string; retryAfterSeconds?: number };
-  let answer: Answer & { data?: { token?: string; recoveryCodes?: string[]; session?: { token: string } | null } };
+  const variables = { code: parsed.data.code, c: challenge };
+  let answer: ConfirmTotpEnrolmentMutation['confirmTotpEnrolment'] | LoginSecondFactorMutation['loginSecondFactor'];
   try {
-    if (previous.step === 'enrol') {
-      ({ confirmTotpEnrolment: answer } = await gql<{ confirmTotpEnrolment: typeof answer }>(
-        `mutation ($code: String!, $c: String!) { confirmTotpEnrolment(code: $code, challenge: $c) { __typename ... on MutationConfirmTotpEnrolmentSuccess { data { recoveryCodes session { token } } } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } } }`,
-        { code: parsed.data.code, c: challenge },
-        '',
-        forwardedFor(await headers()),
-      ));
-    } else {
-      ({ loginSecondFactor: answer } = await gql<{ loginSecondFactor: typeof answer }>(
-        `mutation ($code: String!, $c: String!) { loginSecondFactor(code: $code, challenge: $c) { __typename ... on MutationLoginSecondFactorSuccess { data { token } } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } } }`,
-        { code: parsed.data.code, c: challenge },
-        '',
-        forwardedFor(await headers()),
-      ));
-    }
+    answer =
+      previous.step === 'enrol'
+        ? (await signInRequest(ConfirmTotpEnrolmentDocument, variables)).confirmTotpEnrolment
+        : (await signInRequest(LoginSecondFactorDocument, variables)).loginSecondFactor;
   } catch (error) {
     return { ...previous, error: explain(error) };
   }
-  const token = answer.data?.token ?? answer.data?.session?.token;
+  const data = isError(answer) ? null : answer.data;
+  const token = data && ('token' in data ? data.token : data.session?.token);
   if (!token) {
-    if (answer.code === 'RATE_LIMITED')
-      return {
-        error: `Too many failed sign-ins. Try again in ${Math.ceil((answer.retryAfterSeconds ?? 60) / 60)} minute(s).`,
-        email: previous.email,
-      };
+    if (isError(answer) && answer.code === 'RATE_LIMITED')
+      return { error: `Too many failed sign-ins. Try again in ${retryMinutes(answer)} minute(s).`, email: previous.email };
+    const message = isError(answer) ? answer.message : undefined;
     return {
       ...previous,
       error:
-        answer.code === 'LOGIN_FAILED'
-          ? (answer.message ?? 'Wrong code.').replace(/^./, (c) => c.toUpperCase())
-          : (answer.message ?? 'Sign-in failed.'),
+        isError(answer) && answer.code === 'LOGIN_FAILED'
+          ? (message ?? 'Wrong code.').replace(/^./, (c) => c.toUpperCase())
+          : (message ?? 'Sign-in failed.'),
     };
   }
   (await cookies()).delete({ name: CHALLENGE_COOKIE, path: '/login' });
   // After an enrolment the recovery codes are shown once, before going on: the session waits in a
   // cookie of the sign-in page (a session cookie now would send this page on to the overview).
-  if (answer.data?.recoveryCodes) {
+  if (data && 'recoveryCodes' in data) {
     (await cookies()).set(PENDING_SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: 'strict',
@@ -160,31 +234,25 @@ export async function submitCode(previous: LoginState, form: FormData): Promise<
       path: '/login',
       maxAge: 10 * 60,
     });
-    return { recoveryCodes: answer.data.recoveryCodes };
+    return { recoveryCodes: data.recoveryCodes };
   }
   await startSession(token);
   redirect('/overview');
 }
 
 const PasskeyAnswer = z.object({ response: z.string().min(2).max(16_000) });
-type Refusal = { __typename: string; code?: string; message?: string; retryAfterSeconds?: number };
-const refusalText = (r: Refusal) =>
+const refusalText = (r: ErrorResult) =>
   r.code === 'RATE_LIMITED'
-    ? `Too many failed sign-ins. Try again in ${Math.ceil((r.retryAfterSeconds ?? 60) / 60)} minute(s).`
-    : (r.message ?? 'Sign-in failed.').replace(/^./, (c) => c.toUpperCase());
+    ? `Too many failed sign-ins. Try again in ${retryMinutes(r)} minute(s).`
+    : r.message.replace(/^./, (c) => c.toUpperCase());
 
 /** The passkey step, first half: the options for the browser's WebAuthn call, for this sign-in's challenge. */
 export async function passkeySignInOptions(): Promise<{ options?: string; error?: string }> {
   const challenge = (await cookies()).get(CHALLENGE_COOKIE)?.value;
   if (!challenge) return { error: 'This sign-in has expired. Sign in again.' };
   try {
-    const { startPasskeySignIn: r } = await gql<{ startPasskeySignIn: Refusal & { data?: { optionsJson: string } } }>(
-      `mutation ($c: String!) { startPasskeySignIn(challenge: $c) { __typename ... on MutationStartPasskeySignInSuccess { data { optionsJson } } ... on Error { code message } } }`,
-      { c: challenge },
-      '',
-      forwardedFor(await headers()),
-    );
-    return r.data ? { options: r.data.optionsJson } : { error: refusalText(r) };
+    const { startPasskeySignIn: r } = await signInRequest(StartPasskeySignInDocument, { c: challenge });
+    return isError(r) ? { error: refusalText(r) } : { options: r.data.optionsJson };
   } catch (error) {
     return { error: explain(error) };
   }
@@ -198,13 +266,8 @@ export async function submitPasskey(input: { response: string }): Promise<{ erro
   if (!challenge) return { error: 'This sign-in has expired. Sign in again.' };
   let token: string;
   try {
-    const { loginPasskey: r } = await gql<{ loginPasskey: Refusal & { data?: { token: string } } }>(
-      `mutation ($c: String!, $r: String!) { loginPasskey(challenge: $c, response: $r) { __typename ... on MutationLoginPasskeySuccess { data { token } } ... on Error { code message } ... on RateLimitedError { retryAfterSeconds } } }`,
-      { c: challenge, r: parsed.data.response },
-      '',
-      forwardedFor(await headers()),
-    );
-    if (!r.data) return { error: refusalText(r) };
+    const { loginPasskey: r } = await signInRequest(LoginPasskeyDocument, { c: challenge, r: parsed.data.response });
+    if (isError(r)) return { error: refusalText(r) };
     token = r.data.token;
   } catch (error) {
     return { error: explain(error) };
@@ -227,7 +290,7 @@ export async function logout(): Promise<void> {
   const token = (await cookies()).get(SESSION_COOKIE)?.value;
   if (token) {
     // Ends the session in the API too: a copied cookie is of no use after signing out.
-    await gql('mutation { signOut { __typename } }', {}, token).catch(() => undefined);
+    await request(SignOutDocument, {}, { token }).catch(() => undefined);
   }
   (await cookies()).delete(SESSION_COOKIE);
   redirect('/login');

@@ -1,10 +1,20 @@
 import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
-import { gql } from '@/lib/api';
+import { graphql } from '@/generated';
+import { request } from '@/lib/api';
 import { currentUser } from '@/lib/session';
 import { SSO_REFUSALS, type SsoRefusal } from '@/lib/single-sign-on';
 import { LoginForm } from './login-form';
 import { SingleSignOnButton } from './single-sign-on-button';
+
+const SignInOptionsDocument = graphql(`
+  query SignInOptions {
+    signInOptions {
+      localAccounts
+      singleSignOn
+    }
+  }
+`);
 
 export const metadata: Metadata = { title: 'Sign in' };
 
@@ -12,11 +22,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const { expired, sso } = await searchParams;
   if (!expired && (await currentUser().catch(() => null))) redirect('/overview');
   // Single sign-on's button, and the password form unless local accounts are off (the API's settings).
-  const options = await gql<{ signInOptions: { localAccounts: boolean; singleSignOn: string | null } }>(
-    '{ signInOptions { localAccounts singleSignOn } }',
-    {},
-    '',
-  )
+  const options = await request(SignInOptionsDocument, {}, { token: '' })
     .then((r) => r.signInOptions)
     .catch(() => ({ localAccounts: true, singleSignOn: null }));
   const refusal = sso && sso in SSO_REFUSALS ? SSO_REFUSALS[sso as SsoRefusal] : undefined;

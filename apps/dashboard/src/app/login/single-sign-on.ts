@@ -2,8 +2,24 @@
 
 import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
-import { explain, forwardedFor, gql } from '@/lib/api';
+import { graphql } from '@/generated';
+import { explain, isError, signInRequest } from '@/lib/api';
 import { secureCookie, SSO_STATE_COOKIE } from '@/lib/single-sign-on';
+
+const BeginSingleSignOnDocument = graphql(`
+  mutation BeginSingleSignOn {
+    beginSingleSignOn {
+      __typename
+      ... on MutationBeginSingleSignOnSuccess {
+        data {
+          authorizationUrl
+          state
+        }
+      }
+      ...MutationError
+    }
+  }
+`);
 
 /**
  * "Sign in with <provider>": the API starts the sign-in (its nonce and PKCE verifier stay there); this
@@ -12,13 +28,8 @@ import { secureCookie, SSO_STATE_COOKIE } from '@/lib/single-sign-on';
 export async function startSingleSignOn(): Promise<{ error?: string }> {
   let start: { authorizationUrl: string; state: string };
   try {
-    const { beginSingleSignOn: r } = await gql<{ beginSingleSignOn: { data?: typeof start; message?: string } }>(
-      'mutation { beginSingleSignOn { __typename ... on MutationBeginSingleSignOnSuccess { data { authorizationUrl state } } ... on Error { code message } } }',
-      {},
-      '',
-      forwardedFor(await headers()),
-    );
-    if (!r.data) return { error: r.message ?? 'Single sign-on failed.' };
+    const { beginSingleSignOn: r } = await signInRequest(BeginSingleSignOnDocument, {});
+    if (isError(r)) return { error: r.message };
     start = r.data;
   } catch (error) {
     return { error: explain(error) };

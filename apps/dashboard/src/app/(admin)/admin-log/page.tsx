@@ -1,5 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { graphql } from '@/generated';
+import type { AdminLogQuery } from '@/generated/graphql';
 import { safeRead } from '@/lib/api';
 import { currentUser } from '@/lib/session';
 import { ErrorPanel } from '@/components/error-panel';
@@ -10,18 +12,32 @@ export const metadata: Metadata = { title: "Administrators' log" };
 
 const PAGE = 50;
 
-interface Action {
-  id: string;
-  createdAt: string;
-  actorKind: string;
-  actorLabel: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  targetLabel: string | null;
-  personId: string | null;
-  details: string;
-}
+const AdminLogDocument = graphql(`
+  query AdminLog($action: String, $first: Int, $after: String) {
+    adminActions(action: $action, first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        ...NextPage
+      }
+      edges {
+        node {
+          id
+          createdAt
+          actorKind
+          actorLabel
+          action
+          targetType
+          targetId
+          targetLabel
+          personId
+          details
+        }
+      }
+    }
+  }
+`);
+
+type Action = AdminLogQuery['adminActions']['edges'][number]['node'];
 
 function parse(json: string): Record<string, unknown> {
   try {
@@ -87,12 +103,7 @@ export default async function AdminLogPage({ searchParams }: { searchParams: Pro
   }
   const action = typeof params.action === 'string' && params.action in ACTIONS ? params.action : null;
   const after = typeof params.after === 'string' ? params.after : null;
-  const result = await safeRead<{
-    adminActions: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Action }[] };
-  }>(
-    `query ($action: String, $first: Int, $after: String) { adminActions(action: $action, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id createdAt actorKind actorLabel action targetType targetId targetLabel personId details } } } }`,
-    { action, first: PAGE, after },
-  );
+  const result = await safeRead(AdminLogDocument, { action, first: PAGE, after });
   if (!result.data) return <ErrorPanel message={result.error} />;
   const { adminActions } = result.data;
   const base = action ? `/admin-log?action=${action}` : '/admin-log';

@@ -2,7 +2,8 @@
 
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { explain, gql, isError } from '@/lib/api';
+import { graphql } from '@/generated';
+import { explain, isError, request } from '@/lib/api';
 import { requireAdmin } from '@/lib/session';
 
 export interface MarkLiveState {
@@ -10,6 +11,15 @@ export interface MarkLiveState {
   message?: string;
   marked?: boolean;
 }
+
+const MarkAttemptLiveDocument = graphql(`
+  mutation MarkAttemptLive($id: ID!) {
+    markAttemptLive(attemptId: $id) {
+      __typename
+      ...MutationError
+    }
+  }
+`);
 
 const AttemptId = z.string().trim().min(1, 'No attempt given.').max(100);
 
@@ -20,10 +30,7 @@ export async function markAttemptLive(_state: MarkLiveState, form: FormData): Pr
   const id = AttemptId.safeParse(form.get('attemptId'));
   if (!id.success) return { error: id.error.issues[0]!.message };
   try {
-    const { markAttemptLive } = await gql<{ markAttemptLive: { __typename: string; code?: string; message?: string } }>(
-      `mutation ($id: ID!) { markAttemptLive(attemptId: $id) { __typename ... on Error { code message } } }`,
-      { id: id.data },
-    );
+    const { markAttemptLive } = await request(MarkAttemptLiveDocument, { id: id.data });
     if (isError(markAttemptLive)) return { error: `Not marked: ${markAttemptLive.message ?? markAttemptLive.code}.` };
     revalidatePath(`/audit/${id.data}`);
     revalidatePath('/access');

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import { decisionWord, formatDistance, reasonText } from '@/lib/format';
 import { LocalTime, TimeZoneNote } from '@/components/local-time';
-import type { RecognitionEvent } from '@/lib/types';
+import type { AuditFeedSubscription, RecognitionEventFieldsFragment as RecognitionEvent } from '@/generated/graphql';
 import { FacesHidden } from '@/components/faces-hidden';
 
 type Status = 'connecting' | 'live' | 'offline';
@@ -36,7 +36,7 @@ export function AuditTable({
     source.onopen = () => setStatus('live');
     source.onerror = () => setStatus(source.readyState === EventSource.CLOSED ? 'offline' : 'connecting');
     source.addEventListener('next', (message) => {
-      const payload = JSON.parse((message as MessageEvent<string>).data) as { data?: { recognitionEvents?: RecognitionEvent } };
+      const payload = JSON.parse((message as MessageEvent<string>).data) as { data?: Partial<AuditFeedSubscription> };
       const event = payload.data?.recognitionEvents;
       if (!event) return;
       setRows((current) => (current.some((r) => r.id === event.id) ? current : [event, ...current]));
@@ -111,7 +111,7 @@ export function AuditTable({
                   <td data-label="Claimed">{e.claimedLabel ?? <span className="muted">—</span>}</td>
                   <td data-label="Decided">{e.decidedLabel ?? <span className="muted">—</span>}</td>
                   <td data-label="Distance">{formatDistance(e.distance)}</td>
-                  <td data-label="Threshold">{e.threshold.toFixed(3)}</td>
+                  <td data-label="Threshold">{formatDistance(e.threshold)}</td>
                   <td data-label="Decision" className="decision-cell">
                     <span>
                       <span className={`badge ${e.decision}`}>{decisionWord(e.decision)}</span>

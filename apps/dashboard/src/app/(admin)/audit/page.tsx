@@ -1,9 +1,9 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { graphql } from '@/generated';
 import { safeRead } from '@/lib/api';
 import { parseAuditParams, toApiFilter, toQueryString } from '@/lib/audit-filter';
 import { currentUser, seesFaces } from '@/lib/session';
-import { EVENT_FIELDS, type Door, type RecognitionEvent } from '@/lib/types';
 import { ErrorPanel } from '@/components/error-panel';
 import { AuditTable } from './audit-table';
 import { LocalDateTimeField } from '@/components/local-datetime-field';
@@ -11,6 +11,42 @@ import { LocalDateTimeField } from '@/components/local-datetime-field';
 export const metadata: Metadata = { title: 'Audit log' };
 
 const PAGE = 50;
+
+const AuditEventsDocument = graphql(`
+  query AuditEvents($filter: RecognitionEventFilter, $first: Int, $after: String) {
+    recognitionEvents(filter: $filter, first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        ...NextPage
+      }
+      edges {
+        node {
+          ...RecognitionEventFields
+        }
+      }
+    }
+  }
+`);
+
+const AuditOptionsDocument = graphql(`
+  query AuditOptions($isAdmin: Boolean!) {
+    doors {
+      ...ConsoleDoor
+    }
+    people(first: 200) {
+      edges {
+        node {
+          id
+          name
+        }
+      }
+    }
+    apiKeys @include(if: $isAdmin) {
+      id
+      name
+    }
+  }
+`);
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
@@ -20,21 +56,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const isAdmin = me?.role === 'ADMIN';
   // Two reads: the API prices list fields by their size, and one query for all would cost too much.
   const [events, options] = await Promise.all([
-    safeRead<{
-      recognitionEvents: {
-        totalCount: number;
-        pageInfo: { hasNextPage: boolean; endCursor: string | null };
-        edges: { node: RecognitionEvent }[];
-      };
-    }>(
-      `query ($filter: RecognitionEventFilter, $first: Int, $after: String) {
-        recognitionEvents(filter: $filter, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { ${EVENT_FIELDS} } } }
-      }`,
-      { filter: toApiFilter(filters), first: PAGE, after },
-    ),
-    safeRead<{ doors: Door[]; people: { edges: { node: { id: string; name: string } }[] }; apiKeys?: { id: string; name: string }[] }>(
-      `{ doors { id name location } people(first: 200) { edges { node { id name } } } ${isAdmin ? 'apiKeys { id name }' : ''} }`,
-    ),
+    safeRead(AuditEventsDocument, { filter: toApiFilter(filters), first: PAGE, after }),
+    safeRead(AuditOptionsDocument, { isAdmin }),
   ]);
   const error = events.error ?? options.error;
   const data = events.data && options.data ? { ...events.data, ...options.data } : null;

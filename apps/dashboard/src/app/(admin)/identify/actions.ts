@@ -1,11 +1,26 @@
 'use server';
 
 import { z } from 'zod';
-import { explain, gqlUpload, isError } from '@/lib/api';
+import { graphql } from '@/generated';
+import { explain, isError, request } from '@/lib/api';
 import { rejectionText } from '@/lib/format';
-import { RESULT_FIELDS, type ConsoleState, type RecognitionView } from '@/lib/recognition';
+import { NO_THRESHOLDS, recognitionView, type ConsoleState } from '@/lib/recognition';
 import { requireAdmin } from '@/lib/session';
 import { photosFrom } from '@/lib/validation';
+
+const IdentifyFaceDocument = graphql(`
+  mutation IdentifyFace($image: File!, $doorId: ID, $candidates: Int) {
+    identifyFace(image: $image, doorId: $doorId, candidates: $candidates) {
+      __typename
+      ... on MutationIdentifyFaceSuccess {
+        data {
+          ...RecognitionResultFields
+        }
+      }
+      ...MutationError
+    }
+  }
+`);
 
 const IdentifyInput = z.object({
   doorId: z
@@ -23,16 +38,14 @@ export async function identifyFace(_state: ConsoleState, form: FormData): Promis
   const photos = photosFrom(form, 'photo', { max: 1 });
   if (!photos.success) return { error: photos.error };
   try {
-    const { identifyFace } = await gqlUpload<{
-      identifyFace: { __typename: string; data?: RecognitionView; code?: string; message?: string };
-    }>(
-      `mutation ($image: File!, $doorId: ID, $candidates: Int) { identifyFace(image: $image, doorId: $doorId, candidates: $candidates) { __typename ... on MutationIdentifyFaceSuccess { data { ${RESULT_FIELDS} } } ... on Error { code message } } }`,
-      { image: null, doorId: parsed.data.doorId ?? null, candidates: parsed.data.candidates },
-      { image: photos.data[0]! },
-    );
-    if (isError(identifyFace) || !identifyFace.data)
-      return { error: rejectionText(identifyFace.code ?? 'ERROR', identifyFace.message ?? 'The photo was not identified.') };
-    return { result: identifyFace.data, at: Date.now() };
+    const { identifyFace } = await request(IdentifyFaceDocument, {
+      image: photos.data[0]!,
+      doorId: parsed.data.doorId ?? null,
+      candidates: parsed.data.candidates,
+    });
+    if (isError(identifyFace)) return { error: rejectionText(identifyFace.code, identifyFace.message) };
+    const result = recognitionView(identifyFace.data);
+    return result ? { result, at: Date.now() } : { error: NO_THRESHOLDS };
   } catch (error) {
     return { error: explain(error) };
   }

@@ -2,7 +2,7 @@
 
 import { useState, useTransition, type FormEvent } from 'react';
 import type { ConsoleState } from '@/lib/recognition';
-import type { Door } from '@/lib/types';
+import type { ConsoleDoorFragment as Door } from '@/generated/graphql';
 import { PhotoPicker } from '@/components/photo-picker';
 import { useHydrated } from '@/components/use-hydrated';
 import { RecognitionResult } from '@/components/recognition-result';

@@ -1,15 +1,23 @@
 import type { Metadata } from 'next';
+import { graphql } from '@/generated';
 import { safeRead } from '@/lib/api';
 import { currentUser } from '@/lib/session';
-import type { Door } from '@/lib/types';
 import { ErrorPanel } from '@/components/error-panel';
 import { IdentifyConsole } from './identify-console';
+
+const IdentifyPageDocument = graphql(`
+  query IdentifyPage {
+    doors {
+      ...ConsoleDoor
+    }
+  }
+`);
 
 export const metadata: Metadata = { title: 'Identify' };
 
 export default async function IdentifyPage() {
   const me = await currentUser();
-  const { data, error } = await safeRead<{ doors: Door[] }>(`{ doors { id name location } }`);
+  const { data, error } = await safeRead(IdentifyPageDocument);
   return (
     <>
       <h1>Identify (1:K)</h1>

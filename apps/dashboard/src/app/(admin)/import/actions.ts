@@ -2,7 +2,8 @@
 
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { explain, gqlUpload, isError } from '@/lib/api';
+import { graphql } from '@/generated';
+import { explain, isError, request } from '@/lib/api';
 import { rejectionText } from '@/lib/format';
 import { requireAdmin } from '@/lib/session';
 
@@ -17,6 +18,34 @@ export type PersonImport =
     }
   | { ok: false; error: string; code?: string };
 
+const ImportPersonDocument = graphql(`
+  mutation ImportPerson($name: String!, $images: [File!]!, $allow: Boolean) {
+    importPerson(name: $name, images: $images, allowDuplicates: $allow) {
+      __typename
+      ... on MutationImportPersonSuccess {
+        data {
+          name
+          created
+          enrolled
+          person {
+            id
+          }
+          rejected {
+            index
+            filename
+            code
+            message
+            duplicateOf {
+              name
+            }
+          }
+        }
+      }
+      ...MutationError
+    }
+  }
+`);
+
 const Name = z.string().trim().min(1, 'A person needs a name.').max(200, 'A name has at most 200 characters.');
 
 /** One person of a bulk import (one request per person: the page's progress, and no half-enrolled person). */
@@ -28,31 +57,12 @@ export async function importPersonPhotos(form: FormData): Promise<PersonImport> 
   const photos = form.getAll('photos').filter((f): f is File => f instanceof File);
   if (photos.length === 0) return { ok: false, error: 'No photo.' };
   try {
-    type Result = {
-      __typename: string;
-      code?: string;
-      message?: string;
-      data?: {
-        name: string;
-        created: boolean;
-        enrolled: number;
-        person: { id: string } | null;
-        rejected: { index: number; filename: string; code: string; message: string; duplicateOf: { name: string } | null }[];
-      };
-    };
-    const { importPerson } = await gqlUpload<{ importPerson: Result }>(
-      `mutation ($name: String!, $images: [File!]!, $allow: Boolean) {
-        importPerson(name: $name, images: $images, allowDuplicates: $allow) {
-          __typename
-          ... on MutationImportPersonSuccess { data { name created enrolled person { id } rejected { index filename code message duplicateOf { name } } } }
-          ... on Error { code message }
-        }
-      }`,
-      { name: name.data, images: photos.map(() => null), allow: form.get('allowDuplicates') === 'on' },
-      Object.fromEntries(photos.map((f, i) => [`images.${i}`, f])),
-    );
-    if (isError(importPerson) || !importPerson.data)
-      return { ok: false, error: importPerson.message ?? 'not imported', ...(importPerson.code ? { code: importPerson.code } : {}) };
+    const { importPerson } = await request(ImportPersonDocument, {
+      name: name.data,
+      images: photos,
+      allow: form.get('allowDuplicates') === 'on',
+    });
+    if (isError(importPerson)) return { ok: false, error: importPerson.message, ...(importPerson.code ? { code: importPerson.code } : {}) };
     const d = importPerson.data;
     revalidatePath('/people');
     return {

@@ -1,9 +1,21 @@
 import type { Metadata } from 'next';
+import { graphql } from '@/generated';
 import { safeRead } from '@/lib/api';
-import type { ImportLimits } from '@/lib/people-archive';
 import { currentUser } from '@/lib/session';
 import { ErrorPanel } from '@/components/error-panel';
 import { ImportForm } from './import-form';
+
+const ImportLimitsDocument = graphql(`
+  query ImportLimits {
+    importLimits {
+      maxArchiveBytes
+      maxEntries
+      maxTotalBytes
+      maxPhotoBytes
+      maxPhotosPerPerson
+    }
+  }
+`);
 
 export const metadata: Metadata = { title: 'Import people' };
 
@@ -17,9 +29,7 @@ export default async function ImportPage() {
       </>
     );
   }
-  const limits = await safeRead<{ importLimits: ImportLimits }>(
-    `{ importLimits { maxArchiveBytes maxEntries maxTotalBytes maxPhotoBytes maxPhotosPerPerson } }`,
-  );
+  const limits = await safeRead(ImportLimitsDocument);
   if (!limits.data) return <ErrorPanel message={limits.error} />;
   return (
     <>

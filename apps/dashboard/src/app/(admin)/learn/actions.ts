@@ -3,7 +3,8 @@
 import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
-import { explain, gql, isError } from '@/lib/api';
+import { graphql } from '@/generated';
+import { explain, isError, request } from '@/lib/api';
 import { rejectionText } from '@/lib/format';
 import { requireAdmin } from '@/lib/session';
 
@@ -22,16 +23,33 @@ const Learn = z.object({
   confirmDuplicateName: z.boolean(),
 });
 
-type Result = {
-  __typename: string;
-  code?: string;
-  message?: string;
-  data?: {
-    person: { id: string; name: string } | null;
-    enrolled: { id: string }[];
-    rejected: { eventId: string; code: string; message: string; duplicateOf: { name: string } | null }[];
-  };
-};
+const LearnFacesDocument = graphql(`
+  mutation LearnFaces($ids: [ID!]!, $personId: ID, $name: String, $confirm: Boolean) {
+    learnFacesFromDoors(eventIds: $ids, personId: $personId, newPersonName: $name, confirmDuplicateName: $confirm) {
+      __typename
+      ... on MutationLearnFacesFromDoorsSuccess {
+        data {
+          person {
+            id
+            name
+          }
+          enrolled {
+            id
+          }
+          rejected {
+            eventId
+            code
+            message
+            duplicateOf {
+              name
+            }
+          }
+        }
+      }
+      ...MutationError
+    }
+  }
+`);
 
 /**
  * Adds door faces to a person, or to a new one: the API runs enrolment on them (gates, duplicate
@@ -52,19 +70,15 @@ export async function learnFaces(_state: LearnState, form: FormData): Promise<Le
   if (isNew && !newName) return { error: 'Name the new person.' };
   let added: { personId: string; faces: number; refused: number };
   try {
-    const { learnFacesFromDoors: result } = await gql<{ learnFacesFromDoors: Result }>(
-      `mutation ($ids: [ID!]!, $personId: ID, $name: String, $confirm: Boolean) {
-        learnFacesFromDoors(eventIds: $ids, personId: $personId, newPersonName: $name, confirmDuplicateName: $confirm) {
-          __typename
-          ... on MutationLearnFacesFromDoorsSuccess { data { person { id name } enrolled { id } rejected { eventId code message duplicateOf { name } } } }
-          ... on Error { code message }
-        }
-      }`,
-      { ids: eventIds, personId: isNew ? null : target, name: isNew ? newName : null, confirm: confirmDuplicateName },
-    );
-    if (isError(result) || !result.data) {
+    const { learnFacesFromDoors: result } = await request(LearnFacesDocument, {
+      ids: eventIds,
+      personId: isNew ? null : target,
+      name: isNew ? newName : null,
+      confirm: confirmDuplicateName,
+    });
+    if (isError(result)) {
       const hint = result.code === 'DUPLICATE_NAME' ? ' Tick “another person of the same name” if they are someone else.' : '';
-      return { error: `${result.message ?? 'The faces were not added'}.${hint}` };
+      return { error: `${result.message}.${hint}` };
     }
     const { person, enrolled, rejected } = result.data;
     revalidatePath('/learn');

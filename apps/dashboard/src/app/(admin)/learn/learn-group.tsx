@@ -5,21 +5,8 @@ import { useActionState, useState } from 'react';
 import { SubmitButton } from '@/components/submit-button';
 import { LocalTime } from '@/components/local-time';
 import { reasonText } from '@/lib/format';
+import type { DoorFaceFragment as GroupFace } from '@/generated/graphql';
 import { learnFaces, type LearnState } from './actions';
-
-export interface GroupFace {
-  usable: boolean;
-  nearestDistance: number | null;
-  nearestPerson: { id: string; name: string } | null;
-  event: {
-    id: string;
-    createdAt: string;
-    reason: string;
-    claimedLabel: string | null;
-    thumbnail: string | null;
-    door: { name: string } | null;
-  };
-}
 
 /**
  * One group of similar door faces: every face ticked by default; the administrator picks who they are

@@ -1,23 +1,67 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { graphql } from '@/generated';
 import { safeRead } from '@/lib/api';
 import { reasonText } from '@/lib/format';
 import { currentUser, seesFaces } from '@/lib/session';
 import { ErrorPanel } from '@/components/error-panel';
-import { LearnGroup, type GroupFace } from './learn-group';
+import { LearnGroup } from './learn-group';
 
 export const metadata: Metadata = { title: 'Learn from the doors' };
 
-interface DoorFaces {
-  threshold: number;
-  considered: number;
-  neverLearned: string[];
-  groups: { spread: number; faces: GroupFace[] }[];
-  unreadable: { code: string | null; event: { id: string; createdAt: string } }[];
-  recognised: { nearestPerson: { id: string; name: string } | null; event: { id: string } }[];
-}
+const DoorFacesDocument = graphql(`
+  query DoorFaces {
+    doorFaces(last: 100) {
+      threshold
+      considered
+      neverLearned
+      groups {
+        spread
+        faces {
+          ...DoorFace
+        }
+      }
+      unreadable {
+        code
+        event {
+          id
+          createdAt
+        }
+      }
+      recognised {
+        nearestPerson {
+          id
+          name
+        }
+        event {
+          id
+        }
+      }
+    }
+  }
+`);
 
-const FACE = `usable nearestDistance nearestPerson { id name } event { id createdAt reason claimedLabel thumbnail door { name } }`;
+const LearnPeopleDocument = graphql(`
+  query LearnPeople {
+    people(first: 200) {
+      edges {
+        node {
+          id
+          name
+        }
+      }
+    }
+  }
+`);
+
+const AddedToDocument = graphql(`
+  query AddedTo($id: ID!) {
+    person(id: $id) {
+      id
+      name
+    }
+  }
+`);
 
 export default async function LearnPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
@@ -36,13 +80,9 @@ export default async function LearnPage({ searchParams }: { searchParams: Promis
     );
   }
   const [faces, people, addedTo] = await Promise.all([
-    safeRead<{ doorFaces: DoorFaces }>(
-      `{ doorFaces(last: 100) { threshold considered neverLearned groups { spread faces { ${FACE} } } unreadable { code event { id createdAt } } recognised { nearestPerson { id name } event { id } } } }`,
-    ),
-    safeRead<{ people: { edges: { node: { id: string; name: string } }[] } }>(`{ people(first: 200) { edges { node { id name } } } }`),
-    added
-      ? safeRead<{ person: { id: string; name: string } | null }>(`query ($id: ID!) { person(id: $id) { id name } }`, { id: added })
-      : null,
+    safeRead(DoorFacesDocument),
+    safeRead(LearnPeopleDocument),
+    added ? safeRead(AddedToDocument, { id: added }) : null,
   ]);
   if (!faces.data) return <ErrorPanel message={faces.error} />;
   const { doorFaces } = faces.data;

@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { graphql } from '@/generated';
 import { safeRead } from '@/lib/api';
 import { distanceHistogram } from '@/lib/histogram';
 import { ErrorPanel } from '@/components/error-panel';
@@ -7,26 +8,55 @@ import { DailyChart, DistanceHistogram } from '@/components/charts';
 
 export const metadata: Metadata = { title: 'Overview' };
 
-interface OverviewData {
-  people: { totalCount: number; edges: { node: { sampleCount: number } }[] };
-  stats: { day: string; accepted: number; refused: number; stepUp: number; error: number }[];
-  settings: { threshold: number };
-  serverTimeZone: string;
-  recognitionEvents: { edges: { node: { distance: number | null; decision: string } }[] };
-}
+const OverviewPeopleDocument = graphql(`
+  query OverviewPeople {
+    people(first: 200) {
+      totalCount
+      edges {
+        node {
+          sampleCount
+        }
+      }
+    }
+  }
+`);
+
+const OverviewStatsDocument = graphql(`
+  query OverviewStats($from: DateTime!) {
+    stats(from: $from) {
+      day
+      accepted
+      refused
+      stepUp
+      error
+    }
+    settings {
+      threshold
+    }
+    serverTimeZone
+  }
+`);
+
+const OverviewRecentDocument = graphql(`
+  query OverviewRecent {
+    recognitionEvents(first: 300) {
+      edges {
+        node {
+          distance
+          decision
+        }
+      }
+    }
+  }
+`);
 
 export default async function OverviewPage() {
   // Three reads: the API prices list fields by their size, and one query for all would cost too much.
   const [people, stats, recent] = await Promise.all([
-    safeRead<Pick<OverviewData, 'people'>>(`{ people(first: 200) { totalCount edges { node { sampleCount } } } }`),
+    safeRead(OverviewPeopleDocument),
     // Days counted in the API server's time zone, the one new doors take.
-    safeRead<Pick<OverviewData, 'stats' | 'settings' | 'serverTimeZone'>>(
-      `query ($from: DateTime!) { stats(from: $from) { day accepted refused stepUp error } settings { threshold } serverTimeZone }`,
-      {
-        from: new Date(Date.now() - 29 * 86_400_000).toISOString(),
-      },
-    ),
-    safeRead<Pick<OverviewData, 'recognitionEvents'>>(`{ recognitionEvents(first: 300) { edges { node { distance decision } } } }`),
+    safeRead(OverviewStatsDocument, { from: new Date(Date.now() - 29 * 86_400_000).toISOString() }),
+    safeRead(OverviewRecentDocument),
   ]);
   const error = people.error ?? stats.error ?? recent.error;
   const data = people.data && stats.data && recent.data ? { ...people.data, ...stats.data, ...recent.data } : null;

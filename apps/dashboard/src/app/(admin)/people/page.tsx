@@ -1,10 +1,28 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { graphql } from '@/generated';
 import { safeRead } from '@/lib/api';
-import type { PersonSummary } from '@/lib/types';
 import { ErrorPanel } from '@/components/error-panel';
 import { currentUser, seesFaces } from '@/lib/session';
 import { FacesHidden, FacesHiddenNote } from '@/components/faces-hidden';
+
+const PeopleDocument = graphql(`
+  query People($search: String) {
+    people(first: 150, search: $search) {
+      totalCount
+      edges {
+        node {
+          id
+          name
+          cardId
+          active
+          sampleCount
+          thumbnail
+        }
+      }
+    }
+  }
+`);
 
 export const metadata: Metadata = { title: 'People' };
 
@@ -13,10 +31,7 @@ export default async function PeoplePage({ searchParams }: { searchParams: Promi
   const search = q.trim();
   const me = await currentUser();
   const faces = seesFaces(me);
-  const { data, error } = await safeRead<{ people: { totalCount: number; edges: { node: PersonSummary }[] } }>(
-    `query ($search: String) { people(first: 150, search: $search) { totalCount edges { node { id name cardId active sampleCount thumbnail } } } }`,
-    { search: search || null },
-  );
+  const { data, error } = await safeRead(PeopleDocument, { search: search || null });
   return (
     <>
       <div className="row" style={{ justifyContent: 'space-between', marginBottom: '1rem' }}>

@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { graphql } from '@/generated';
 import { safeRead } from '@/lib/api';
 import { currentUser } from '@/lib/session';
 import { ErrorPanel } from '@/components/error-panel';
@@ -6,13 +7,17 @@ import { LocalTime, TimeZoneNote } from '@/components/local-time';
 
 export const metadata: Metadata = { title: 'Security log' };
 
-interface SecurityEvent {
-  id: string;
-  createdAt: string;
-  kind: string;
-  account: string | null;
-  address: string | null;
-}
+const SecurityEventsDocument = graphql(`
+  query SecurityEvents($kind: String, $account: String) {
+    securityEvents(kind: $kind, account: $account, first: 200) {
+      id
+      createdAt
+      kind
+      account
+      address
+    }
+  }
+`);
 
 /** What the API records (services/sign-in.ts), in words; `failure` ones are shown as refusals. */
 const KINDS: Record<string, { text: string; failure?: boolean }> = {
@@ -44,10 +49,7 @@ export default async function SecurityLogPage({ searchParams }: { searchParams: 
   const params = await searchParams;
   const kind = typeof params.kind === 'string' && params.kind in KINDS ? params.kind : null;
   const account = typeof params.account === 'string' && params.account.trim() ? params.account.trim().slice(0, 254) : null;
-  const result = await safeRead<{ securityEvents: SecurityEvent[] }>(
-    `query ($kind: String, $account: String) { securityEvents(kind: $kind, account: $account, first: 200) { id createdAt kind account address } }`,
-    { kind, account },
-  );
+  const result = await safeRead(SecurityEventsDocument, { kind, account });
   if (!result.data) return <ErrorPanel message={result.error} />;
   const events = result.data.securityEvents;
   const failures = events.filter((e) => KINDS[e.kind]?.failure).length;

@@ -1,11 +1,26 @@
 'use server';
 
 import { z } from 'zod';
-import { explain, gqlUpload, isError } from '@/lib/api';
+import { graphql } from '@/generated';
+import { explain, isError, request } from '@/lib/api';
 import { reasonText, rejectionText } from '@/lib/format';
-import { RESULT_FIELDS, type ConsoleState, type RecognitionView } from '@/lib/recognition';
+import { NO_THRESHOLDS, recognitionView, type ConsoleState } from '@/lib/recognition';
 import { requireAdmin } from '@/lib/session';
 import { photosFrom } from '@/lib/validation';
+
+const VerifyFaceDocument = graphql(`
+  mutation VerifyFace($input: VerifyFaceInput!) {
+    verifyFace(input: $input) {
+      __typename
+      ... on MutationVerifyFaceSuccess {
+        data {
+          ...RecognitionResultFields
+        }
+      }
+      ...MutationError
+    }
+  }
+`);
 
 const VerifyInput = z
   .discriminatedUnion('claim', [
@@ -35,21 +50,21 @@ export async function verifyFace(_state: ConsoleState, form: FormData): Promise<
   if (!photos.success) return { error: photos.error };
   const claim = parsed.data.claim === 'person' ? { personId: parsed.data.personId } : { cardId: parsed.data.cardId };
   try {
-    const { verifyFace } = await gqlUpload<{ verifyFace: { __typename: string; data?: RecognitionView; code?: string; message?: string } }>(
-      `mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { __typename ... on MutationVerifyFaceSuccess { data { ${RESULT_FIELDS} } } ... on Error { code message } } }`,
-      { input: { ...claim, doorId: parsed.data.doorId ?? null, image: null } },
-      { 'input.image': photos.data[0]! },
-    );
-    if (isError(verifyFace) || !verifyFace.data) {
-      const code = verifyFace.code ?? 'ERROR';
+    const { verifyFace } = await request(VerifyFaceDocument, {
+      input: { ...claim, doorId: parsed.data.doorId ?? null, image: photos.data[0]! },
+    });
+    if (isError(verifyFace) || !('data' in verifyFace)) {
+      const code = 'code' in verifyFace ? verifyFace.code : 'ERROR';
+      const message = 'message' in verifyFace ? verifyFace.message : undefined;
       return {
         error:
           code === 'NOT_FOUND'
-            ? `Nobody has that ${'cardId' in claim ? 'card id' : 'id'}: ${verifyFace.message}`
-            : rejectionText(code, verifyFace.message ?? reasonText(code.toLowerCase())),
+            ? `Nobody has that ${'cardId' in claim ? 'card id' : 'id'}: ${message}`
+            : rejectionText(code, message ?? reasonText(code.toLowerCase())),
       };
     }
-    return { result: verifyFace.data, at: Date.now() };
+    const result = recognitionView(verifyFace.data);
+    return result ? { result, at: Date.now() } : { error: NO_THRESHOLDS };
   } catch (error) {
     return { error: explain(error) };
   }

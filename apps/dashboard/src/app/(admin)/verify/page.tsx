@@ -1,18 +1,32 @@
 import type { Metadata } from 'next';
+import { graphql } from '@/generated';
 import { safeRead } from '@/lib/api';
 import { currentUser } from '@/lib/session';
-import type { Door } from '@/lib/types';
 import { ErrorPanel } from '@/components/error-panel';
 import { VerifyConsole } from './verify-console';
+
+const VerifyPageDocument = graphql(`
+  query VerifyPage {
+    people(first: 200) {
+      edges {
+        node {
+          id
+          name
+          cardId
+        }
+      }
+    }
+    doors {
+      ...ConsoleDoor
+    }
+  }
+`);
 
 export const metadata: Metadata = { title: 'Verify' };
 
 export default async function VerifyPage() {
   const me = await currentUser();
-  const { data, error } = await safeRead<{
-    people: { edges: { node: { id: string; name: string; cardId: string | null } }[] };
-    doors: Door[];
-  }>(`{ people(first: 200) { edges { node { id name cardId } } } doors { id name location } }`);
+  const { data, error } = await safeRead(VerifyPageDocument);
   return (
     <>
       <h1>Verify (1:1)</h1>

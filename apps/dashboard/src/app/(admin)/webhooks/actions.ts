@@ -2,7 +2,8 @@
 
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { explain, gql, isError } from '@/lib/api';
+import { graphql } from '@/generated';
+import { explain, isError, request, type SuccessData, type TypedDocument } from '@/lib/api';
 import { requireAdmin } from '@/lib/session';
 
 export interface WebhookState {
@@ -14,22 +15,73 @@ export interface WebhookState {
   at?: number;
 }
 
-type Union = { __typename: string; code?: string; message?: string; data?: unknown };
+const CreateWebhookDocument = graphql(`
+  mutation CreateWebhook($input: WebhookInput!) {
+    createWebhook(input: $input) {
+      __typename
+      ... on MutationCreateWebhookSuccess {
+        data {
+          secret
+          webhook {
+            id
+            name
+          }
+        }
+      }
+      ...MutationError
+    }
+  }
+`);
 
-/** One admin mutation whose result is a union; the API's own validation comes back in words. */
-async function mutate(
-  field: string,
-  query: string,
-  variables: Record<string, unknown>,
+const DeleteWebhookDocument = graphql(`
+  mutation DeleteWebhook($id: ID!) {
+    deleteWebhook(id: $id) {
+      __typename
+      ...MutationError
+    }
+  }
+`);
+
+const UpdateWebhookDocument = graphql(`
+  mutation UpdateWebhook($id: ID!, $input: WebhookInput!) {
+    updateWebhook(id: $id, input: $input) {
+      __typename
+      ...MutationError
+    }
+  }
+`);
+
+const TestWebhookDocument = graphql(`
+  mutation TestWebhook($id: ID!) {
+    testWebhook(id: $id) {
+      __typename
+      ...MutationError
+    }
+  }
+`);
+
+const ReplayDeliveryDocument = graphql(`
+  mutation ReplayDelivery($id: ID!) {
+    replayWebhookDelivery(id: $id) {
+      __typename
+      ...MutationError
+    }
+  }
+`);
+
+/** One admin mutation (one field) whose result is a union; the API's own validation comes back in words. */
+async function mutate<TResult extends Record<string, { __typename: string }>, TVariables>(
+  document: TypedDocument<TResult, TVariables>,
+  variables: TVariables,
   success: string,
-): Promise<WebhookState & { data?: unknown }> {
+): Promise<WebhookState & { data?: SuccessData<TResult[keyof TResult]> }> {
   const guard = await requireAdmin();
   if (!guard.ok) return { error: guard.error };
   try {
-    const result = (await gql<Record<string, Union>>(query, variables))[field]!;
-    if (isError(result)) return { error: result.message ?? 'Not saved.' };
+    const result = Object.values(await request(document, variables))[0]!;
+    if (isError(result)) return { error: result.message };
     revalidatePath('/webhooks', 'layout');
-    return { ok: true, message: success, data: result.data, at: Date.now() };
+    return { ok: true, message: success, data: 'data' in result ? result.data : undefined, at: Date.now() };
   } catch (error) {
     return { error: explain(error) };
   }
@@ -59,13 +111,8 @@ export async function createWebhook(_s: WebhookState, form: FormData): Promise<W
     doorIds: form.getAll('doorIds'),
   });
   if (!parsed.success) return { error: issues(parsed.error) };
-  const result = await mutate(
-    'createWebhook',
-    `mutation ($input: WebhookInput!) { createWebhook(input: $input) { __typename ... on MutationCreateWebhookSuccess { data { secret webhook { id name } } } ... on Error { code message } } }`,
-    { input: { ...parsed.data, active: true } },
-    `Webhook “${parsed.data.name}” created.`,
-  );
-  const data = result.data as { secret: string; webhook: { name: string } } | undefined;
+  const result = await mutate(CreateWebhookDocument, { input: { ...parsed.data, active: true } }, `Webhook “${parsed.data.name}” created.`);
+  const data = result.data;
   return data
     ? { ok: true, message: result.message, secret: { name: data.webhook.name, secret: data.secret }, at: result.at }
     : { error: result.error };
@@ -77,12 +124,7 @@ const named = (form: FormData) => Named.safeParse({ id: form.get('id'), label: f
 export async function deleteWebhook(_s: WebhookState, form: FormData): Promise<WebhookState> {
   const parsed = named(form);
   if (!parsed.success) return { error: 'No webhook given.' };
-  return mutate(
-    'deleteWebhook',
-    `mutation ($id: ID!) { deleteWebhook(id: $id) { __typename ... on Error { code message } } }`,
-    { id: parsed.data.id },
-    `Webhook “${parsed.data.label}” deleted, with its delivery log.`,
-  );
+  return mutate(DeleteWebhookDocument, { id: parsed.data.id }, `Webhook “${parsed.data.label}” deleted, with its delivery log.`);
 }
 
 export async function setWebhookActive(_s: WebhookState, form: FormData): Promise<WebhookState> {
@@ -94,8 +136,7 @@ export async function setWebhookActive(_s: WebhookState, form: FormData): Promis
   if (!parsed.success) return { error: 'No webhook given.' };
   const active = parsed.data.active === 'true';
   return mutate(
-    'updateWebhook',
-    `mutation ($id: ID!, $input: WebhookInput!) { updateWebhook(id: $id, input: $input) { __typename ... on Error { code message } } }`,
+    UpdateWebhookDocument,
     { id: parsed.data.id, input: { active } },
     active
       ? `Webhook “${parsed.data.label}” resumed: waiting deliveries go out now.`
@@ -107,8 +148,7 @@ export async function testWebhook(_s: WebhookState, form: FormData): Promise<Web
   const parsed = named(form);
   if (!parsed.success) return { error: 'No webhook given.' };
   return mutate(
-    'testWebhook',
-    `mutation ($id: ID!) { testWebhook(id: $id) { __typename ... on Error { code message } } }`,
+    TestWebhookDocument,
     { id: parsed.data.id },
     `A signed test message is on its way to “${parsed.data.label}”: refresh the log to see how it went.`,
   );
@@ -118,8 +158,7 @@ export async function replayDelivery(_s: WebhookState, form: FormData): Promise<
   const parsed = z.object({ id }).safeParse({ id: form.get('id') });
   if (!parsed.success) return { error: 'No delivery given.' };
   return mutate(
-    'replayWebhookDelivery',
-    `mutation ($id: ID!) { replayWebhookDelivery(id: $id) { __typename ... on Error { code message } } }`,
+    ReplayDeliveryDocument,
     parsed.data,
     'Sent again as a new delivery (same body and message id): it is at the top of the log.',
   );

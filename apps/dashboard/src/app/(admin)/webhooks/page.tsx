@@ -1,20 +1,34 @@
 import type { Metadata } from 'next';
+import { graphql } from '@/generated';
+import type { WebhooksPageQuery } from '@/generated/graphql';
 import { safeRead } from '@/lib/api';
 import { requireUser } from '@/lib/session';
 import { ErrorPanel } from '@/components/error-panel';
 import { NewWebhookForm, WebhookList } from './webhook-forms';
-import type { WebhookRow } from './webhook-text';
 
 export const metadata: Metadata = { title: 'Webhooks' };
 
-interface Mqtt {
-  enabled: boolean;
-  broker: string | null;
-  authenticated: boolean;
-  topicPrefix: string | null;
-  connected: boolean | null;
-  waiting: number;
-}
+const WebhooksPageDocument = graphql(`
+  query WebhooksPage {
+    webhooks {
+      ...WebhookRow
+    }
+    doors {
+      id
+      name
+    }
+    mqttSettings {
+      enabled
+      broker
+      authenticated
+      topicPrefix
+      connected
+      waiting
+    }
+  }
+`);
+
+type Mqtt = WebhooksPageQuery['mqttSettings'];
 
 /** Where MQTT messages go; read-only, since the environment sets it. */
 function MqttPanel({ mqtt }: { mqtt: Mqtt }) {
@@ -68,11 +82,7 @@ export default async function WebhooksPage() {
       </>
     );
   }
-  const { data, error } = await safeRead<{ webhooks: WebhookRow[]; doors: { id: string; name: string }[]; mqttSettings: Mqtt }>(`{
-    webhooks { id name url decisions doorIds active createdAt }
-    doors { id name }
-    mqttSettings { enabled broker authenticated topicPrefix connected waiting }
-  }`);
+  const { data, error } = await safeRead(WebhooksPageDocument);
   if (!data) return <ErrorPanel message={error} />;
   return (
     <>

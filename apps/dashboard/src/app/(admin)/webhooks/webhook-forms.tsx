@@ -2,24 +2,15 @@
 
 import Link from 'next/link';
 import { useActionState, type FormEvent } from 'react';
+import type { WebhookLogQuery } from '@/generated/graphql';
 import { FormFeedback } from '@/components/form-feedback';
 import { LocalTime } from '@/components/local-time';
 import { SubmitButton } from '@/components/submit-button';
 import { createWebhook, deleteWebhook, replayDelivery, setWebhookActive, testWebhook } from './actions';
 import { DECISIONS, filterText, type WebhookRow } from './webhook-text';
 
-export interface DeliveryRow {
-  id: string;
-  attemptId: string | null;
-  payload: string;
-  status: 'PENDING' | 'DELIVERED' | 'FAILED';
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastStatus: number | null;
-  lastError: string | null;
-  deliveredAt: string | null;
-  createdAt: string;
-}
+/** One delivery of the log ([id]/page.tsx's WebhookLog query). */
+export type DeliveryRow = WebhookLogQuery['webhookDeliveries'][number];
 
 /** Asks before a form that cannot be undone is sent. */
 function confirmFirst(question: string) {

@@ -1,17 +1,10 @@
 // What the webhook pages say about a webhook, usable on the server and in the browser alike (a
 // function exported from a 'use client' module cannot be called by a server component).
 
-export type Decision = 'ACCEPTED' | 'REFUSED' | 'STEP_UP' | 'ERROR';
+import type { Decision, WebhookRowFragment } from '@/generated/graphql';
 
-export interface WebhookRow {
-  id: string;
-  name: string;
-  url: string;
-  decisions: Decision[];
-  doorIds: string[];
-  active: boolean;
-  createdAt: string;
-}
+/** A webhook as its pages list it (lib/fragments.ts). */
+export type WebhookRow = WebhookRowFragment;
 
 export const DECISIONS: readonly (readonly [Decision, string])[] = [
   ['ACCEPTED', 'accepted'],

@@ -1,8 +1,17 @@
+import { graphql } from '@/generated';
 import { API_URL, sessionToken } from '@/lib/api';
 import { parseAuditParams, toApiFilter } from '@/lib/audit-filter';
-import { EVENT_FIELDS } from '@/lib/types';
 
 export const dynamic = 'force-dynamic';
+
+/** The audit table reads each message as AuditFeedSubscription. */
+const AuditFeedDocument = graphql(`
+  subscription AuditFeed($filter: RecognitionEventFilter) {
+    recognitionEvents(filter: $filter) {
+      ...RecognitionEventFields
+    }
+  }
+`);
 
 /**
  * The audit log's live feed for the browser: the API's `recognitionEvents` subscription (server-sent
@@ -20,7 +29,7 @@ export async function GET(request: Request): Promise<Response> {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
       body: JSON.stringify({
-        query: `subscription ($filter: RecognitionEventFilter) { recognitionEvents(filter: $filter) { ${EVENT_FIELDS} } }`,
+        query: AuditFeedDocument.toString(),
         variables: { filter },
       }),
       signal: upstream.signal,

@@ -1,8 +1,24 @@
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import type { NextRequest } from 'next/server';
-import { forwardedFor, gql, SESSION_COOKIE } from '@/lib/api';
+import { graphql } from '@/generated';
+import type { CompleteSingleSignOnMutation } from '@/generated/graphql';
+import { forwardedFor, isError, request as requestApi, SESSION_COOKIE } from '@/lib/api';
 import { secureCookie, SSO_STATE_COOKIE, ssoRefusal } from '@/lib/single-sign-on';
+
+const CompleteSingleSignOnDocument = graphql(`
+  mutation CompleteSingleSignOn($url: String!, $state: String!) {
+    completeSingleSignOn(callbackUrl: $url, state: $state) {
+      __typename
+      ... on MutationCompleteSingleSignOnSuccess {
+        data {
+          token
+        }
+      }
+      ...MutationError
+    }
+  }
+`);
 
 /**
  * The provider sends the browser back here (FACEGATE_OIDC_REDIRECT_URI): the API checks its answer
@@ -13,18 +29,17 @@ export async function GET(request: NextRequest) {
   const state = jar.get(SSO_STATE_COOKIE)?.value;
   jar.delete({ name: SSO_STATE_COOKIE, path: '/login' });
   if (!state) redirect('/login?sso=expired');
-  let result: { data?: { token: string }; code?: string; message?: string };
+  let result: CompleteSingleSignOnMutation['completeSingleSignOn'];
   try {
-    ({ completeSingleSignOn: result } = await gql<{ completeSingleSignOn: typeof result }>(
-      'mutation ($url: String!, $state: String!) { completeSingleSignOn(callbackUrl: $url, state: $state) { __typename ... on MutationCompleteSingleSignOnSuccess { data { token } } ... on Error { code message } } }',
+    ({ completeSingleSignOn: result } = await requestApi(
+      CompleteSingleSignOnDocument,
       { url: `/login/callback${request.nextUrl.search}`, state },
-      '',
-      forwardedFor(request.headers),
+      { token: '', headers: forwardedFor(request.headers) },
     ));
   } catch {
     redirect('/login?sso=unavailable');
   }
-  if (!result.data) redirect(`/login?sso=${ssoRefusal(result.message ?? '')}`);
+  if (isError(result)) redirect(`/login?sso=${ssoRefusal(result.message)}`);
   jar.set(SESSION_COOKIE, result.data.token, {
     httpOnly: true,
     sameSite: 'lax',

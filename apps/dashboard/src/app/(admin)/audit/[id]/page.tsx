@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { graphql } from '@/generated';
 import { safeRead } from '@/lib/api';
 import { currentUser, seesFaces } from '@/lib/session';
 import { FacesHidden } from '@/components/faces-hidden';
@@ -9,49 +10,72 @@ import { ErrorPanel } from '@/components/error-panel';
 import { LocalTime } from '@/components/local-time';
 import { MarkLiveForm } from '@/components/mark-live-form';
 import { PhotoWithFaces } from '@/components/photo-faces';
-import { PHOTO_FIELDS, type PhotoFacesView } from '@/lib/photo-faces';
 
 export const metadata: Metadata = { title: 'Audit event' };
 
-interface EventDetail {
-  id: string;
-  createdAt: string;
-  kind: 'VERIFY' | 'IDENTIFY';
-  decision: string;
-  reason: string;
-  distance: number | null;
-  threshold: number;
-  model: string;
-  frames: number;
-  framesUsed: number;
-  livenessScore: number | null;
-  markedLive: boolean | null;
-  claimedPersonId: string | null;
-  claimedLabel: string | null;
-  decidedPersonId: string | null;
-  decidedLabel: string | null;
-  rivalPersonId: string | null;
-  rivalLabel: string | null;
-  rivalDistance: number | null;
-  stepUpReason: string | null;
-  stepUpPersonId: string | null;
-  pinTries: number;
-  completedAt: string | null;
-  apiKeyId: string | null;
-  adminId: string | null;
-  thumbnail: string | null;
-  /** What the detector saw in the first frame: boxes only (the photo is not kept). */
-  photo: PhotoFacesView | null;
-  door: { id: string; name: string; location: string | null } | null;
-}
-
 // Every field of the event this reader may see: the API answers null for what their role may not read
-// (a viewer without faces:read gets no face), so the page shows what came back and says so.
-const QUERY = `query ($id: ID!) { recognitionEvent(id: $id) {
-  id createdAt kind decision reason distance threshold model frames framesUsed livenessScore markedLive
-  claimedPersonId claimedLabel decidedPersonId decidedLabel rivalPersonId rivalLabel rivalDistance
-  stepUpReason stepUpPersonId pinTries completedAt apiKeyId adminId thumbnail photo { ${PHOTO_FIELDS} } door { id name location }
-} }`;
+// (a viewer without faces:read gets no face), so the page shows what came back and says so. The photo:
+// what the detector saw in the first frame, boxes only (the photo is not kept).
+const AuditEventDocument = graphql(`
+  query AuditEvent($id: ID!) {
+    recognitionEvent(id: $id) {
+      id
+      createdAt
+      kind
+      decision
+      reason
+      distance
+      threshold
+      model
+      frames
+      framesUsed
+      livenessScore
+      markedLive
+      claimedPersonId
+      claimedLabel
+      decidedPersonId
+      decidedLabel
+      rivalPersonId
+      rivalLabel
+      rivalDistance
+      stepUpReason
+      stepUpPersonId
+      pinTries
+      completedAt
+      apiKeyId
+      adminId
+      thumbnail
+      photo {
+        ...PhotoFacesFields
+      }
+      door {
+        id
+        name
+        location
+      }
+    }
+  }
+`);
+
+const ApiKeyNamesDocument = graphql(`
+  query ApiKeyNames {
+    apiKeys {
+      id
+      name
+    }
+  }
+`);
+
+const DoorLivePointsDocument = graphql(`
+  query DoorLivePoints($d: ID!) {
+    doorLivenessCalibration(doorId: $d) {
+      points {
+        attack
+        live
+      }
+    }
+  }
+`);
 
 /** A person named by the event: a link while they exist, the label (or pseudonym) after. */
 function PersonLink({ id, label }: { id: string | null; label: string | null }) {
@@ -65,24 +89,17 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
   const me = await currentUser();
   // Key names are the administrators' (apiKeys is theirs alone); a viewer sees the key's id.
   const [result, keys] = await Promise.all([
-    safeRead<{ recognitionEvent: EventDetail | null }>(QUERY, { id }),
-    me?.role === 'ADMIN' ? safeRead<{ apiKeys: { id: string; name: string }[] }>('{ apiKeys { id name } }') : null,
+    safeRead(AuditEventDocument, { id }),
+    me?.role === 'ADMIN' ? safeRead(ApiKeyNamesDocument) : null,
   ]);
   const keyName = (keyId: string) => keys?.data?.apiKeys.find((k) => k.id === keyId)?.name;
   if (!result.data) return <ErrorPanel message={result.error} />;
   const e = result.data.recognitionEvent;
   if (!e) notFound();
-  const margin = e.distance !== null ? e.threshold - e.distance : null;
+  const margin = e.distance !== null && e.threshold !== null ? e.threshold - e.distance : null;
   // A refused attempt the check scored, at a door: an administrator may say it was a live person (the door's calibration reads it).
   const markable = me?.role === 'ADMIN' && e.livenessScore !== null && e.door !== null && e.decision !== 'ACCEPTED';
-  const points = markable
-    ? (
-        await safeRead<{ doorLivenessCalibration: { points: { attack: number; live: number } | null } | null }>(
-          `query ($d: ID!) { doorLivenessCalibration(doorId: $d) { points { attack live } } }`,
-          { d: e.door!.id },
-        )
-      ).data?.doorLivenessCalibration?.points
-    : null;
+  const points = markable ? (await safeRead(DoorLivePointsDocument, { d: e.door!.id })).data?.doorLivenessCalibration?.points : null;
   return (
     <>
       <p>
@@ -121,7 +138,7 @@ export default async function AuditEventPage({ params }: { params: Promise<{ id:
             </dd>
             <dt>Distance</dt>
             <dd>
-              {formatDistance(e.distance)} against a threshold of {e.threshold.toFixed(3)}
+              {formatDistance(e.distance)} against a threshold of {formatDistance(e.threshold)}
               {margin !== null && (
                 <span className="muted"> ({margin >= 0 ? `${margin.toFixed(3)} under` : `${(-margin).toFixed(3)} over`})</span>
               )}

@@ -1,31 +1,48 @@
-import { ApiError, gql, sessionToken } from '@/lib/api';
+import { graphql } from '@/generated';
+import type { AuditExportPageQuery } from '@/generated/graphql';
+import { ApiError, request as requestApi, sessionToken } from '@/lib/api';
 import { parseAuditParams, toApiFilter } from '@/lib/audit-filter';
 import { toCsv } from '@/lib/csv';
-import type { RecognitionEvent } from '@/lib/types';
 
 export const dynamic = 'force-dynamic';
 
 const MAX_ROWS = 50_000;
 // The API prices a list by its size (query cost limit): 60 rows of these fields per request.
+const AuditExportPageDocument = graphql(`
+  query AuditExportPage($filter: RecognitionEventFilter, $after: String) {
+    recognitionEvents(filter: $filter, first: 60, after: $after) {
+      pageInfo {
+        ...NextPage
+      }
+      edges {
+        node {
+          ...AuditRow
+        }
+      }
+    }
+  }
+`);
+
+const AuditExportAdminsDocument = graphql(`
+  query AuditExportAdmins {
+    admins {
+      id
+      email
+    }
+  }
+`);
+
+type Row = AuditExportPageQuery['recognitionEvents']['edges'][number]['node'];
 
 /** The filtered audit log as CSV (every matching row, newest first, without the face images). */
 export async function GET(request: Request): Promise<Response> {
   if (!(await sessionToken())) return new Response('Sign in first.', { status: 401 });
   const filter = toApiFilter(parseAuditParams(Object.fromEntries(new URL(request.url).searchParams)));
-  const rows: Omit<RecognitionEvent, 'thumbnail'>[] = [];
+  const rows: Row[] = [];
   let after: string | null = null;
   try {
     for (;;) {
-      type Page = {
-        recognitionEvents: {
-          pageInfo: { hasNextPage: boolean; endCursor: string | null };
-          edges: { node: Omit<RecognitionEvent, 'thumbnail'> }[];
-        };
-      };
-      const page: Page = await gql<Page>(
-        `query ($filter: RecognitionEventFilter, $after: String) { recognitionEvents(filter: $filter, first: 60, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id createdAt kind door { id name } apiKeyId adminId claimedLabel claimedPersonId decidedLabel decidedPersonId distance threshold decision reason } } } }`,
-        { filter, after },
-      );
+      const page: AuditExportPageQuery = await requestApi(AuditExportPageDocument, { filter, after });
       rows.push(...page.recognitionEvents.edges.map((e) => e.node));
       if (!page.recognitionEvents.pageInfo.hasNextPage || rows.length >= MAX_ROWS) break;
       after = page.recognitionEvents.pageInfo.endCursor;
@@ -37,8 +54,7 @@ export async function GET(request: Request): Promise<Response> {
   // Administrators by email where the reader may list them (administrators); others see the ids.
   const emails = new Map<string, string>();
   try {
-    for (const admin of (await gql<{ admins: { id: string; email: string }[] }>(`{ admins { id email } }`)).admins)
-      emails.set(admin.id, admin.email);
+    for (const admin of (await requestApi(AuditExportAdminsDocument, {})).admins) emails.set(admin.id, admin.email);
   } catch {
     // a viewer: ids only
   }

@@ -3,7 +3,9 @@
 import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
-import { explain, gql, gqlUpload, isError } from '@/lib/api';
+import { graphql } from '@/generated';
+import type { MergePeopleMutation } from '@/generated/graphql';
+import { explain, isError, request, type SuccessData } from '@/lib/api';
 import { rejectionText } from '@/lib/format';
 import { requireAdmin } from '@/lib/session';
 import { PersonFields, photosFrom } from '@/lib/validation';
@@ -16,7 +18,89 @@ export interface FormState {
   at?: number;
 }
 
-type Union<T> = { __typename: string; data?: T; code?: string; message?: string };
+const EnrollFacesDocument = graphql(`
+  mutation AddPhotos($id: ID!, $images: [File!]!) {
+    enrollFaces(personId: $id, images: $images) {
+      __typename
+      ... on MutationEnrollFacesSuccess {
+        data {
+          enrolled {
+            id
+          }
+          rejected {
+            index
+            filename
+            code
+            message
+          }
+        }
+      }
+      ...MutationError
+    }
+  }
+`);
+
+const RemoveFaceSampleDocument = graphql(`
+  mutation RemoveFaceSample($id: ID!) {
+    removeFaceSample(id: $id) {
+      __typename
+      ... on MutationRemoveFaceSampleSuccess {
+        data {
+          id
+        }
+      }
+      ...MutationError
+    }
+  }
+`);
+
+const UpdatePersonDocument = graphql(`
+  mutation UpdatePerson($id: ID!, $input: PersonInput!) {
+    updatePerson(id: $id, input: $input) {
+      __typename
+      ... on MutationUpdatePersonSuccess {
+        data {
+          id
+        }
+      }
+      ...MutationError
+    }
+  }
+`);
+
+const DeletePersonDocument = graphql(`
+  mutation DeletePerson($id: ID!) {
+    deletePerson(id: $id) {
+      __typename
+      ... on MutationDeletePersonSuccess {
+        data {
+          name
+          samplesErased
+        }
+      }
+      ...MutationError
+    }
+  }
+`);
+
+const MergePeopleDocument = graphql(`
+  mutation MergePeople($into: ID!, $from: ID!) {
+    mergePeople(intoId: $into, fromId: $from) {
+      __typename
+      ... on MutationMergePeopleSuccess {
+        data {
+          samplesMoved
+          passesMoved
+          groupsAdded
+          auditEventsMoved
+          cardMoved
+          pinMoved
+        }
+      }
+      ...MutationError
+    }
+  }
+`);
 
 const Id = z.string().min(1, 'No person given.');
 
@@ -34,14 +118,8 @@ export async function addPhotos(_state: FormState, form: FormData): Promise<Form
   if (!id.success) return { error: id.error.issues[0]!.message };
   if (!photos.success) return { error: photos.error };
   try {
-    const { enrollFaces } = await gqlUpload<{
-      enrollFaces: Union<{ enrolled: { id: string }[]; rejected: { index: number; filename: string; code: string; message: string }[] }>;
-    }>(
-      `mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images) { __typename ... on MutationEnrollFacesSuccess { data { enrolled { id } rejected { index filename code message } } } ... on Error { code message } } }`,
-      { id: id.data, images: photos.data.map(() => null) },
-      Object.fromEntries(photos.data.map((f, i) => [`images.${i}`, f])),
-    );
-    if (isError(enrollFaces) || !enrollFaces.data) return { error: enrollFaces.message ?? 'The photos were not added.' };
+    const { enrollFaces } = await request(EnrollFacesDocument, { id: id.data, images: photos.data });
+    if (isError(enrollFaces)) return { error: enrollFaces.message };
     revalidatePath(`/people/${id.data}`);
     const { enrolled, rejected } = enrollFaces.data;
     return {
@@ -63,11 +141,8 @@ export async function removeSample(_state: FormState, form: FormData): Promise<F
     .safeParse({ sampleId: form.get('sampleId'), personId: form.get('personId') });
   if (!parsed.success) return { error: 'No sample given.' };
   try {
-    const { removeFaceSample } = await gql<{ removeFaceSample: Union<{ id: string }> }>(
-      `mutation ($id: ID!) { removeFaceSample(id: $id) { __typename ... on MutationRemoveFaceSampleSuccess { data { id } } ... on Error { code message } } }`,
-      { id: parsed.data.sampleId },
-    );
-    if (isError(removeFaceSample)) return { error: removeFaceSample.message ?? 'The sample was not removed.' };
+    const { removeFaceSample } = await request(RemoveFaceSampleDocument, { id: parsed.data.sampleId });
+    if (isError(removeFaceSample)) return { error: removeFaceSample.message };
   } catch (error) {
     return { error: explain(error) };
   }
@@ -88,11 +163,11 @@ export async function updatePerson(_state: FormState, form: FormData): Promise<F
   if (!id.success) return { error: id.error.issues[0]!.message };
   if (!fields.success) return { error: fields.error.issues.map((i) => i.message).join(' ') };
   try {
-    const { updatePerson } = await gql<{ updatePerson: Union<{ id: string }> }>(
-      `mutation ($id: ID!, $input: PersonInput!) { updatePerson(id: $id, input: $input) { __typename ... on MutationUpdatePersonSuccess { data { id } } ... on Error { code message } } }`,
-      { id: id.data, input: { ...fields.data, cardId: fields.data.cardId ?? '', notes: fields.data.notes ?? '' } },
-    );
-    if (isError(updatePerson)) return { error: updatePerson.message ?? 'The changes were not saved.' };
+    const { updatePerson } = await request(UpdatePersonDocument, {
+      id: id.data,
+      input: { ...fields.data, cardId: fields.data.cardId ?? '', notes: fields.data.notes ?? '' },
+    });
+    if (isError(updatePerson)) return { error: updatePerson.message };
   } catch (error) {
     return { error: explain(error) };
   }
@@ -108,11 +183,8 @@ export async function deletePerson(_state: FormState, form: FormData): Promise<F
   if (!id.success) return { error: id.error.issues[0]!.message };
   let erased: { name: string; samplesErased: number };
   try {
-    const { deletePerson } = await gql<{ deletePerson: Union<{ name: string; samplesErased: number }> }>(
-      `mutation ($id: ID!) { deletePerson(id: $id) { __typename ... on MutationDeletePersonSuccess { data { name samplesErased } } ... on Error { code message } } }`,
-      { id: id.data },
-    );
-    if (isError(deletePerson) || !deletePerson.data) return { error: deletePerson.message ?? 'The person was not deleted.' };
+    const { deletePerson } = await request(DeletePersonDocument, { id: id.data });
+    if (isError(deletePerson)) return { error: deletePerson.message };
     erased = deletePerson.data;
   } catch (error) {
     return { error: explain(error) };
@@ -122,14 +194,7 @@ export async function deletePerson(_state: FormState, form: FormData): Promise<F
 }
 
 export interface MergeState extends FormState {
-  merged?: {
-    samplesMoved: number;
-    passesMoved: number;
-    groupsAdded: number;
-    auditEventsMoved: number;
-    cardMoved: boolean;
-    pinMoved: boolean;
-  };
+  merged?: SuccessData<MergePeopleMutation['mergePeople']>;
 }
 
 /** Merges a person enrolled twice into the one kept (`intoId`): the other is erased. */
@@ -142,12 +207,8 @@ export async function mergePerson(_state: MergeState, form: FormData): Promise<M
     .safeParse({ intoId: form.get('intoId'), fromId: form.get('fromId') });
   if (!parsed.success) return { error: parsed.error.issues[0]!.message };
   try {
-    type Merged = NonNullable<MergeState['merged']>;
-    const { mergePeople } = await gql<{ mergePeople: Union<Merged> }>(
-      `mutation ($into: ID!, $from: ID!) { mergePeople(intoId: $into, fromId: $from) { __typename ... on MutationMergePeopleSuccess { data { samplesMoved passesMoved groupsAdded auditEventsMoved cardMoved pinMoved } } ... on Error { code message } } }`,
-      { into: parsed.data.intoId, from: parsed.data.fromId },
-    );
-    if (isError(mergePeople) || !mergePeople.data) return { error: mergePeople.message ?? 'The people were not merged.' };
+    const { mergePeople } = await request(MergePeopleDocument, { into: parsed.data.intoId, from: parsed.data.fromId });
+    if (isError(mergePeople)) return { error: mergePeople.message };
     revalidatePath('/people');
     revalidatePath(`/people/${parsed.data.intoId}`);
     const m = mergePeople.data;

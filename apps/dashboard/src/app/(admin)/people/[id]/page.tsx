@@ -1,29 +1,58 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { graphql } from '@/generated';
 import { safeRead } from '@/lib/api';
 import { currentUser, seesFaces } from '@/lib/session';
 import { FacesHiddenNote } from '@/components/faces-hidden';
-import type { FaceSample } from '@/lib/types';
 import { ErrorPanel } from '@/components/error-panel';
 import { OriginalAndChip, QualityChecks } from '@/components/photo-faces';
-import { PHOTO_FIELDS, QUALITY_FIELDS } from '@/lib/photo-faces';
 import { AddPhotosForm, DeletePersonForm, EditPersonForm, MergePersonForm, RemoveSampleButton } from './person-forms';
 import { PersonHistory } from './person-history';
 
 export const metadata: Metadata = { title: 'Person' };
 
-interface PersonDetail {
-  id: string;
-  name: string;
-  cardId: string | null;
-  notes: string | null;
-  active: boolean;
-  createdAt: string;
-  sampleCount: number;
-  /** The images are absent for an account without faces:read (not asked for). */
-  samples: (Omit<FaceSample, 'thumbnail' | 'original'> & { thumbnail?: string; original?: string | null })[];
-}
+const PersonDocument = graphql(`
+  query Person($id: ID!, $faces: Boolean!) {
+    person(id: $id) {
+      id
+      name
+      cardId
+      notes
+      active
+      createdAt
+      sampleCount
+      samples {
+        id
+        # Face images only for an account allowed them (faces:read): the API refuses them otherwise.
+        thumbnail @include(if: $faces)
+        original @include(if: $faces)
+        photo {
+          ...PhotoFacesFields
+        }
+        qualityChecks {
+          ...QualityCheckFields
+        }
+        detectionScore
+        createdAt
+      }
+    }
+  }
+`);
+
+const MergeCandidatesDocument = graphql(`
+  query MergeCandidates {
+    people(first: 200) {
+      edges {
+        node {
+          id
+          name
+          cardId
+        }
+      }
+    }
+  }
+`);
 
 export default async function PersonPage({
   params,
@@ -35,17 +64,11 @@ export default async function PersonPage({
   const { id } = await params;
   const { history, merge } = await searchParams;
   const me = await currentUser();
-  // Face images are asked for only by an account allowed them (faces:read): the API refuses them otherwise.
   const faces = seesFaces(me);
   const [result, everyone] = await Promise.all([
-    safeRead<{ person: PersonDetail | null }>(
-      `query ($id: ID!) { person(id: $id) { id name cardId notes active createdAt sampleCount samples { id ${faces ? 'thumbnail original' : ''} photo { ${PHOTO_FIELDS} } qualityChecks { ${QUALITY_FIELDS} } detectionScore createdAt } } }`,
-      { id },
-    ),
+    safeRead(PersonDocument, { id, faces }),
     // The people a duplicate may be merged from (by name; the first 200).
-    safeRead<{ people: { edges: { node: { id: string; name: string; cardId: string | null } }[] } }>(
-      `query { people(first: 200) { edges { node { id name cardId } } } }`,
-    ),
+    safeRead(MergeCandidatesDocument),
   ]);
   if (!result.data) return <ErrorPanel message={result.error} />;
   const person = result.data.person;

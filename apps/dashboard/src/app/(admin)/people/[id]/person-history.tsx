@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { graphql } from '@/generated';
 import { safeRead } from '@/lib/api';
 import { formatDistance, reasonText } from '@/lib/format';
 import { LocalTime } from '@/components/local-time';
@@ -6,33 +7,57 @@ import { FacesHidden } from '@/components/faces-hidden';
 
 const PAGE = 20;
 
-interface History {
-  person: {
-    id: string;
-    doorAccess: { door: { id: string; name: string }; allowed: boolean; reason: string | null }[];
-    groups: { id: string; name: string }[];
-    passes: { id: string; validFrom: string; validUntil: string; revokedAt: string | null; doors: { name: string }[] }[];
-  } | null;
-  recognitionEvents: {
-    totalCount: number;
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: {
-      node: {
-        id: string;
-        createdAt: string;
-        kind: 'VERIFY' | 'IDENTIFY';
-        door: { name: string } | null;
-        decision: string;
-        reason: string;
-        distance: number | null;
-        threshold: number;
-        thumbnail: string | null;
-        claimedPersonId: string | null;
-        decidedPersonId: string | null;
-      };
-    }[];
-  };
-}
+const PersonHistoryDocument = graphql(`
+  query PersonHistory($id: ID!, $first: Int, $after: String) {
+    person(id: $id) {
+      id
+      doorAccess {
+        door {
+          id
+          name
+        }
+        allowed
+        reason
+      }
+      groups {
+        id
+        name
+      }
+      passes {
+        id
+        validFrom
+        validUntil
+        revokedAt
+        doors {
+          name
+        }
+      }
+    }
+    recognitionEvents(filter: { personId: $id }, first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        ...NextPage
+      }
+      edges {
+        node {
+          id
+          createdAt
+          kind
+          door {
+            name
+          }
+          decision
+          reason
+          distance
+          threshold
+          thumbnail
+          claimedPersonId
+          decidedPersonId
+        }
+      }
+    }
+  }
+`);
 
 const POLICY_REASONS: Record<string, string> = {
   inactive: 'the person is inactive',
@@ -67,13 +92,7 @@ export async function PersonHistory({
   /** This account may not see face images (no faces:read). */
   facesHidden?: boolean;
 }) {
-  const result = await safeRead<History>(
-    `query ($id: ID!, $first: Int, $after: String) {
-      person(id: $id) { id doorAccess { door { id name } allowed reason } groups { id name } passes { id validFrom validUntil revokedAt doors { name } } }
-      recognitionEvents(filter: { personId: $id }, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id createdAt kind door { name } decision reason distance threshold thumbnail claimedPersonId decidedPersonId } } }
-    }`,
-    { id: personId, first: PAGE, after },
-  );
+  const result = await safeRead(PersonHistoryDocument, { id: personId, first: PAGE, after });
   if (!result.data?.person) return <p className="alert error">The history could not be read: {result.error ?? 'no such person'}</p>;
   const { person, recognitionEvents: events } = result.data;
   const now = Date.now();
@@ -169,7 +188,7 @@ export async function PersonHistory({
                       {e.kind === 'VERIFY' ? (e.claimedPersonId === personId ? 'claimed (verify)' : 'verify') : 'recognised (identify)'}
                     </td>
                     <td data-label="Distance">
-                      {formatDistance(e.distance)} <span className="muted">/ {e.threshold.toFixed(3)}</span>
+                      {formatDistance(e.distance)} <span className="muted">/ {formatDistance(e.threshold)}</span>
                     </td>
                     <td data-label="Decision">
                       <span className={`badge ${e.decision}`}>{e.decision.toLowerCase().replace('_', '-')}</span>{' '}

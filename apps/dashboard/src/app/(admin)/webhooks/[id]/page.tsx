@@ -1,16 +1,41 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { graphql } from '@/generated';
 import { safeRead } from '@/lib/api';
 import { requireUser } from '@/lib/session';
 import { ErrorPanel } from '@/components/error-panel';
 import { TimeZoneNote } from '@/components/local-time';
-import { DeliveryLog, type DeliveryRow } from '../webhook-forms';
-import { filterText, type WebhookRow } from '../webhook-text';
+import { DeliveryLog } from '../webhook-forms';
+import { filterText } from '../webhook-text';
 
 export const metadata: Metadata = { title: 'Delivery log' };
 
 const STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const;
+
+const WebhookLogDocument = graphql(`
+  query WebhookLog($id: ID!, $status: WebhookDeliveryStatus) {
+    webhooks {
+      ...WebhookRow
+    }
+    doors {
+      id
+      name
+    }
+    webhookDeliveries(webhookId: $id, status: $status, first: 100) {
+      id
+      attemptId
+      payload
+      status
+      attempts
+      nextAttemptAt
+      lastStatus
+      lastError
+      deliveredAt
+      createdAt
+    }
+  }
+`);
 
 export default async function WebhookLogPage({
   params,
@@ -31,18 +56,7 @@ export default async function WebhookLogPage({
       </>
     );
   }
-  const { data, error } = await safeRead<{
-    webhooks: WebhookRow[];
-    doors: { id: string; name: string }[];
-    webhookDeliveries: DeliveryRow[];
-  }>(
-    `query ($id: ID!, $status: WebhookDeliveryStatus) {
-      webhooks { id name url decisions doorIds active createdAt }
-      doors { id name }
-      webhookDeliveries(webhookId: $id, status: $status, first: 100) { id attemptId payload status attempts nextAttemptAt lastStatus lastError deliveredAt createdAt }
-    }`,
-    { id, status },
-  );
+  const { data, error } = await safeRead(WebhookLogDocument, { id, status });
   if (!data) return <ErrorPanel message={error} />;
   const webhook = data.webhooks.find((w) => w.id === id);
   if (!webhook) notFound();
