@@ -24,7 +24,7 @@ import { createConfirmedChanges } from './services/settings/confirm.ts';
 import { previewSettings, type SettingsPreview } from './services/settings/preview.ts';
 import { createSettingsService, type Settings, type SettingsPatch, type SettingsService } from './services/settings/settings.ts';
 import { relyingParty } from './auth/passkeys.ts';
-import { createSignInService, DEFAULT_SIGN_IN_POLICY, type SignInPolicy, type SignInService } from './services/sign-in.ts';
+import { createSignInService, DEFAULT_SIGN_IN_POLICY, type SignInPolicy, type SignInService } from './services/sign-in/index.ts';
 import { createSingleSignOn } from './services/single-sign-on.ts';
 import type { SingleSignOnConfig } from './config.ts';
 import { createSync } from './services/sync.ts';

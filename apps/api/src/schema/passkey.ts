@@ -1,6 +1,6 @@
 // Administrators' passkeys (WebAuthn): registering one from a session, listing and removing one's own,
 // and the passkey as the second step of a sign-in. Failed answers are throttled and logged like wrong
-// codes (services/sign-in.ts).
+// codes (services/sign-in/passkeys.ts).
 import { builder } from '../builder.ts';
 import type { PasskeyModel } from '../db/prisma.ts';
 import { InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError } from '../errors.ts';

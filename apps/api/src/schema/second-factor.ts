@@ -1,5 +1,5 @@
 // Administrators' second factor (TOTP with recovery codes): the second step of a sign-in, enrolment and
-// turning it off. Wrong codes are throttled and logged like wrong passwords (services/sign-in.ts).
+// turning it off. Wrong codes are throttled and logged like wrong passwords (services/sign-in/totp.ts).
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import type { AdminModel } from '../db/prisma.ts';
