@@ -15,7 +15,7 @@ import { createAuditService, type AuditService } from './services/audit.ts';
 import { importLimits, type ImportLimits } from '@facegate/people-archive';
 import { createDoorFaces, type DoorFacesService } from './services/door-faces.ts';
 import { createModelsService, loadActiveModel, type ModelsOptions, type ModelsService } from './services/models/index.ts';
-import { createPeopleService, type PeopleService } from './services/people.ts';
+import { createPeopleService, type PeopleService } from './services/people/index.ts';
 import type { Prisma } from './db/prisma.ts';
 import { createRateLimits } from './services/rate-limits.ts';
 import { createRecognitionService, type RecognitionService } from './services/recognition.ts';

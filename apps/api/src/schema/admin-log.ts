@@ -16,7 +16,7 @@ function isTypedError(result: unknown): boolean {
   );
 }
 import type { AdminActionEntry, TargetType } from '../services/admin-log.ts';
-import { erasedPseudonym } from '../services/people.ts';
+import { erasedPseudonym } from '../services/people/index.ts';
 
 type AdminActionRow = {
   id: string;

@@ -2,7 +2,7 @@ import { ImportRefusedError, readPeopleArchive, refuseLargeArchive, type ImportL
 import { builder } from '../builder.ts';
 import { FaceRejectedError, InvalidInputError } from '../errors.ts';
 import { importPeople, type ImportedPerson } from '../services/bulk-import.ts';
-import type { RejectedPhoto } from '../services/people.ts';
+import type { RejectedPhoto } from '../services/people/index.ts';
 import { DoorRef } from './door.ts';
 import { COMMON_ERRORS, ErrorInterface } from './errors.ts';
 import { PersonRef } from './person.ts';

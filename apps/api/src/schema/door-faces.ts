@@ -3,7 +3,7 @@ import { can } from '../auth/viewer.ts';
 import { DuplicateNameError } from '../errors.ts';
 import { MAX_DOOR_FACES, NEVER_LEARNED, type DoorFace, type DoorFaceGroup } from '../services/door-faces.ts';
 import type { FaceSampleModel, PersonModel } from '../db/prisma.ts';
-import type { RejectedPhoto } from '../services/people.ts';
+import type { RejectedPhoto } from '../services/people/index.ts';
 import { DoorRef } from './door.ts';
 import { COMMON_ERRORS } from './errors.ts';
 import { FaceSampleRef, PersonRef } from './person.ts';

@@ -3,7 +3,7 @@ import { builder } from '../builder.ts';
 import { can } from '../auth/viewer.ts';
 import { decodeEncoding } from '../db/codecs.ts';
 import { DuplicateNameError, FaceRejectedError, InvalidInputError, MergeIntoSelfError } from '../errors.ts';
-import type { RejectedPhoto as RejectedPhotoModel } from '../services/people.ts';
+import type { RejectedPhoto as RejectedPhotoModel } from '../services/people/index.ts';
 import type { FaceSampleModel, PersonModel } from '../db/prisma.ts';
 import { onlyUsedFace, parsePhotoFaces } from '../services/photo-faces.ts';
 import { COMMON_ERRORS } from './errors.ts';
