@@ -7,7 +7,7 @@ import type { RejectedPhoto } from '../services/people/index.ts';
 import { DoorRef } from './door.ts';
 import { COMMON_ERRORS } from './errors.ts';
 import { FaceSampleRef, PersonRef } from './person.ts';
-import { RecognitionEventRef } from './recognition.ts';
+import { RecognitionEventRef } from './recognition-event.ts';
 
 // Learning from the doors: reading the faces needs the audit log and its images (audit:read and
 // faces:read: administrators and viewers); adding one to a person is an administrator's act.
