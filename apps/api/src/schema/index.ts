@@ -7,6 +7,7 @@ import './second-factor.ts';
 import './single-sign-on.ts';
 import './passkey.ts';
 import './person.ts';
+import './enrolment.ts';
 import './door.ts';
 import './api-key.ts';
 import './door-deletion.ts';
