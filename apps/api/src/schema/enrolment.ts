@@ -8,19 +8,28 @@ import { checksOf, PhotoFacesRef, QualityCheckRef } from './photo.ts';
 import { readUpload } from './uploads.ts';
 import { FaceSampleRef, PersonInput, PersonRef } from './person.ts';
 
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+/** The fields every refused photo's type shares: the refusal, and whom a duplicate face was taken for. */
+export const refusalFields = <T extends Pick<RejectedPhotoModel, 'code' | 'message' | 'duplicateOf'>>(
+  t: PothosSchemaTypes.ObjectFieldBuilder<Types, T>,
+) => ({
+  code: t.string({ resolve: (r) => r.code }),
+  message: t.string({ resolve: (r) => r.message }),
+  duplicateOf: t.field({
+    type: PersonRef,
+    nullable: true,
+    resolve: (r, _, ctx) => (r.duplicateOf ? ctx.services.people.get(r.duplicateOf.personId) : null),
+  }),
+});
+
 const RejectedPhoto = builder.objectRef<RejectedPhotoModel>('RejectedPhoto').implement({
   description:
     'A photo that was not enrolled, and why: NO_FACE, MULTIPLE_FACES (choose one with `faces`), NO_SUCH_FACE (no face where one was chosen), INVALID_IMAGE, IMAGE_TOO_LARGE; FACE_TOO_SMALL, TOO_BLURRY, POSE, TOO_DARK, TOO_BRIGHT; DUPLICATE_FACE (already enrolled as `duplicateOf`; enrol with allowDuplicates if they are different people); ALREADY_ENROLLED (this very photo is already one of the samples of `duplicateOf`, or was given twice in the request: not stored again, whatever allowDuplicates).',
   fields: (t) => ({
     index: t.exposeInt('index'),
     filename: t.exposeString('filename'),
-    code: t.exposeString('code'),
-    message: t.exposeString('message'),
-    duplicateOf: t.field({
-      type: PersonRef,
-      nullable: true,
-      resolve: (r, _, ctx) => (r.duplicateOf ? ctx.services.people.get(r.duplicateOf.personId) : null),
-    }),
+    ...refusalFields(t),
     duplicateDistance: t.float({ nullable: true, resolve: (r) => r.duplicateOf?.distance ?? null }),
     photo: t.field({
       type: PhotoFacesRef,
