@@ -79,3 +79,11 @@ export function createChallenges(prisma: Prisma, securityLog: SecurityLog, newSe
 }
 
 export type Challenges = ReturnType<typeof createChallenges>;
+
+/** What the second factor's steps (TOTP, passkeys) are built from. */
+export interface SecondFactorParts {
+  readonly prisma: Prisma;
+  readonly secondFactor: { readonly required: () => boolean };
+  readonly securityLog: SecurityLog;
+  readonly challenges: Challenges;
+}

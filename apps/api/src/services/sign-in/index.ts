@@ -42,6 +42,7 @@ export function createSignInService(
   const { newSession } = sessions;
   const challenges = createChallenges(prisma, securityLog, newSession);
   const { issueChallenge } = challenges;
+  const parts = { prisma, secondFactor, securityLog, challenges };
 
   /**
    * An administrator confirms a sensitive action with their current password: checked and throttled
@@ -115,8 +116,8 @@ export function createSignInService(
       }
     },
 
-    ...createTotpSteps(prisma, cipher, secondFactor, securityLog, challenges, newSession),
-    ...createPasskeySteps(prisma, rp, secondFactor, securityLog, challenges),
+    ...createTotpSteps(parts, cipher, newSession),
+    ...createPasskeySteps(parts, rp),
     findSession: sessions.findSession,
     signOut: sessions.signOut,
     revokeSessions: sessions.revokeSessions,

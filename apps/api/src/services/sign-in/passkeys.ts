@@ -8,22 +8,18 @@ import {
   type RelyingParty,
 } from '../../auth/passkeys.ts';
 import { InvalidInputError, NotFoundError } from '../../errors.ts';
-import type { Prisma } from '../../db/prisma.ts';
-import { CHALLENGE_SECONDS, type Challenges } from './challenges.ts';
-import { UNKNOWN_ADDRESS, type SecurityLog } from './security-log.ts';
+import { CHALLENGE_SECONDS, type SecondFactorParts } from './challenges.ts';
+import { UNKNOWN_ADDRESS } from './security-log.ts';
 
 /** Longest passkey name kept. */
 export const MAX_PASSKEY_NAME = 64;
 const PASSKEY_REFUSED = 'the passkey was not accepted: use one registered to this account, or a code';
 
 /** Passkeys (WebAuthn) as a second factor: registration, sign-in, the account's list. */
-export function createPasskeySteps(
-  prisma: Prisma,
-  rp: RelyingParty,
-  secondFactor: { readonly required: () => boolean },
-  { log, codeAttempt }: SecurityLog,
-  { findChallenge, hasSecondFactor, completeSecondFactor }: Challenges,
-) {
+export function createPasskeySteps(parts: SecondFactorParts, rp: RelyingParty) {
+  const { prisma, secondFactor } = parts;
+  const { log, codeAttempt } = parts.securityLog;
+  const { findChallenge, hasSecondFactor, completeSecondFactor } = parts.challenges;
   /** A WebAuthn challenge for this administrator, in force 5 minutes (expired ones are swept now). */
   async function issuePasskeyChallenge(adminId: string, purpose: 'register' | 'authenticate', challenge: string): Promise<void> {
     await prisma.passkeyChallenge.deleteMany({ where: { expiresAt: { lt: new Date() } } });

@@ -1,20 +1,15 @@
 import { newRecoveryCodes, newTotpSecret, recoveryCodeHash, totpCode, totpEnrolment, totpStep } from '../../auth/totp.ts';
 import type { DataCipher } from '../../db/sealed.ts';
 import { InvalidInputError, NotFoundError } from '../../errors.ts';
-import type { Prisma } from '../../db/prisma.ts';
-import type { Challenges } from './challenges.ts';
-import { UNKNOWN_ADDRESS, type SecurityLog } from './security-log.ts';
+import type { SecondFactorParts } from './challenges.ts';
+import { UNKNOWN_ADDRESS } from './security-log.ts';
 import type { SecondFactor, Sessions } from './sessions.ts';
 
 /** The authenticator app's codes (TOTP) and the recovery codes: enrolment, sign-in, turning it off. */
-export function createTotpSteps(
-  prisma: Prisma,
-  cipher: DataCipher,
-  secondFactor: { readonly required: () => boolean },
-  { log, codeAttempt }: SecurityLog,
-  { findChallenge, useChallenge, completeSecondFactor }: Challenges,
-  newSession: Sessions['newSession'],
-) {
+export function createTotpSteps(parts: SecondFactorParts, cipher: DataCipher, newSession: Sessions['newSession']) {
+  const { prisma, secondFactor } = parts;
+  const { log, codeAttempt } = parts.securityLog;
+  const { findChallenge, useChallenge, completeSecondFactor } = parts.challenges;
   /**
    * Checks a TOTP code (each time step accepted once: the step is recorded atomically, so a replayed or
    * older code is refused, across instances too) or a recovery code (deleted as it is used).
