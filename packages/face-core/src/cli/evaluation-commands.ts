@@ -11,7 +11,7 @@ import { evaluateLfw } from '../evaluation/lfw.ts';
 import { parsePairList } from '../evaluation/pairs.ts';
 import type { Encoding } from '../matching/match.ts';
 import { listGallery } from './gallery.ts';
-import { progressBar } from './progress.ts';
+import { encodingWithProgress, progressBar } from './progress.ts';
 import { print, round, roundDeep, type Output } from './output.ts';
 import { withEngine } from './with-engine.ts';
 
@@ -111,12 +111,9 @@ export function addEvaluationCommands(
     .action((options: Output & { dir: string; samples: number; threshold: number }) =>
       withEngine(async (engine) => {
         const people = new Map([...(await listGallery(options.dir))].filter(([, photos]) => photos.length > 1));
-        const bar = progressBar('encoding');
-        const report = await evaluateGallery(engine, people, {
-          samples: options.samples,
-          threshold: options.threshold,
-          onProgress: bar.update,
-        }).finally(bar.stop);
+        const report = await encodingWithProgress((onProgress) =>
+          evaluateGallery(engine, people, { samples: options.samples, threshold: options.threshold, onProgress }),
+        );
         const rounded = roundDeep(report);
         print(options, rounded, JSON.stringify(rounded, null, 2));
       }),
@@ -136,12 +133,9 @@ export function addEvaluationCommands(
     .action((options: Output & { dir: string; enrolled: number; samples: number; frames: string; head?: string }) =>
       withEngine(async (engine) => {
         const people = await listGallery(options.dir);
-        const bar = progressBar('encoding');
-        const data = await encodeOpenSet(engine, people, {
-          enrolled: options.enrolled,
-          samples: options.samples,
-          onProgress: bar.update,
-        }).finally(bar.stop);
+        const data = await encodingWithProgress((onProgress) =>
+          encodeOpenSet(engine, people, { enrolled: options.enrolled, samples: options.samples, onProgress }),
+        );
         const frameCounts = options.frames.split(',').map((v) => parseInt(v, 10));
         const reports = frameCounts.map((frames) => roundDeep(scoreOpenSet(data, { frames })));
         const [first, ...more] = reports;
@@ -164,8 +158,7 @@ export function addEvaluationCommands(
     .action((options: Output & { pairs: string; images: string; threshold: number; head?: string }) =>
       withEngine(async (engine) => {
         const list = parsePairList(await readFile(options.pairs, 'utf8'), options.images);
-        const bar = progressBar('encoding');
-        const report = await evaluateLfw(engine, list, { threshold: options.threshold, onProgress: bar.update }).finally(bar.stop);
+        const report = await encodingWithProgress((onProgress) => evaluateLfw(engine, list, { threshold: options.threshold, onProgress }));
         const result = {
           ...Object.fromEntries(Object.entries(report).map(([k, v]) => [k, typeof v === 'number' ? round(v, 5) : v])),
           model: engine.modelId,
