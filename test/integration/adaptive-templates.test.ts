@@ -80,13 +80,7 @@ describe.skipIf(!hasFaces('pad-dev'))(`templates that learn the door's camera (n
         { now: () => clock },
       );
       client = apiClient(app);
-      const login = async (who: typeof ADMIN) =>
-        (
-          await client.gql(
-            `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-            { e: who.email, p: who.password },
-          )
-        ).body.data!.login.data.token as string;
+      const login = (who: typeof ADMIN) => client.login(who.email, who.password);
       admin = await login(ADMIN);
       await gql(
         `mutation ($e: String!, $p: String!, $c: String!) { createAdmin(email: $e, password: $p, role: VIEWER, currentPassword: $c, facesRead: true) { __typename } }`,

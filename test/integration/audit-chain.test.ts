@@ -70,12 +70,7 @@ for (const database of databases()) {
       // thread on the file's lock; two processes on one SQLite file are serialised by that lock.)
       second = database.name === 'PostgreSQL' ? await createApp(config) : app;
       client = apiClient(app);
-      admin = (
-        await client.gql(
-          `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-          { e: ADMIN.email, p: ADMIN.password },
-        )
-      ).body.data!.login.data.token;
+      admin = await client.login(ADMIN.email, ADMIN.password);
     });
     afterAll(async () => {
       if (second !== app) await second?.close();

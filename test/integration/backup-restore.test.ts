@@ -125,12 +125,7 @@ for (const database of databases()) {
         expect(body.errors).toBeUndefined();
         return body.data!;
       };
-      const admin = (
-        await client.gql(
-          `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-          { e: ADMIN.email, p: ADMIN.password },
-        )
-      ).body.data!.login.data.token as string;
+      const admin = await client.login(ADMIN.email, ADMIN.password);
       const ids: Record<string, string> = {};
       for (const name of ['younes', 'benoit']) {
         ids[name] = (await app.services.people.create({ name })).id;

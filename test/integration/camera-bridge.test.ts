@@ -167,12 +167,7 @@ for (const db of databases()) {
           expect(body.errors).toBeUndefined();
           return body.data!;
         };
-        const token = (
-          await gql(
-            `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-            { e: ADMIN.email, p: ADMIN.password },
-          )
-        ).login.data.token as string;
+        const token = await admin.login(ADMIN.email, ADMIN.password);
         expect((await gql(`{ settings { liveness } }`, {}, token)).settings.liveness).toBe('BALANCED');
         // Enrolled from one live frame each; the camera shows nuaa0001's other frames. The stranger is
         // nuaa0006: NUAA's subjects sit close to one another on its webcam (nuaa0002 and nuaa0004 come

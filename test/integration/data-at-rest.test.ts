@@ -55,12 +55,7 @@ for (const database of databases()) {
         ]);
         expect(enrolled).toHaveLength(1);
         const client = apiClient(app);
-        const admin = (
-          await client.gql(
-            `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-            { e: ADMIN.email, p: ADMIN.password },
-          )
-        ).body.data!.login.data.token;
+        const admin = await client.login(ADMIN.email, ADMIN.password);
         const verified = await client.upload(
           `mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { ... on MutationVerifyFaceSuccess { data { decision event { id thumbnail } } } } }`,
           { input: { name: 'younes', image: null } },

@@ -62,11 +62,7 @@ for (const database of databases()) {
         // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
         await app.services.updateSettings({ liveness: 'off' });
         client = apiClient(app);
-        const login = await client.gql(
-          `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-          { e: ADMIN.email, p: ADMIN.password },
-        );
-        admin = login.body.data!.login.data.token;
+        admin = await client.login(ADMIN.email, ADMIN.password);
         for (const name of EMPLOYEES) {
           const created = await client.gql(CREATE, { n: name, c: `card-${name}` }, admin);
           ids[name] = created.body.data!.createPerson.data.id;

@@ -86,12 +86,7 @@ describe.skipIf(!hasFaces('seed'))(`door integrators' kit over HTTP (needs ${see
       expect(body.errors).toBeUndefined();
       return body.data!;
     };
-    const token = (
-      await gql(
-        `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-        { e: ADMIN.email, p: ADMIN.password },
-      )
-    ).login.data.token as string;
+    const token = await admin.login(ADMIN.email, ADMIN.password);
     for (const name of ['younes', 'bertrand', 'kian']) {
       const id = (
         await gql(

@@ -133,11 +133,7 @@ for (const database of databases()) {
           { e: 'viewer@facegate.test', p: 'a long viewer passphrase', c: ADMIN.password },
           admin,
         );
-        const viewer = (
-          await client.gql(
-            `mutation { login(email: "viewer@facegate.test", password: "a long viewer passphrase") { ... on MutationLoginSuccess { data { token } } } }`,
-          )
-        ).body.data!.login.data.token;
+        const viewer = await client.login('viewer@facegate.test', 'a long viewer passphrase');
         const refused = await merge(ana, twin, viewer);
         expect(refused.data?.mergePeople?.code ?? refused.errors?.[0]?.extensions?.code).toBe('UNAUTHORIZED');
         expect(await app.db.prisma.person.findUnique({ where: { id: twin } })).not.toBeNull();

@@ -18,7 +18,6 @@ const photo = (name: string) => path.join(seed, `${name}.jpg`);
 const camera = (n: number) => path.join(seed, `camera_${n}.jpg`);
 const bin = fileURLToPath(new URL('../../apps/api/bin/facegate.js', import.meta.url));
 const ADMIN = { email: 'admin@facegate.test', password: 'correct horse battery' };
-const LOGIN = `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`;
 const CREATE = `mutation ($n: String!) { createPerson(input: { name: $n }) { ... on MutationCreatePersonSuccess { data { id } } } }`;
 const ENROLL = `mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images) { ... on MutationEnrollFacesSuccess { data { rejected { code } } } } }`;
 const VERIFY = `mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { __typename ... on MutationVerifyFaceSuccess { data { decision distance } } ... on Error { code } } }`;
@@ -162,7 +161,7 @@ describe.skipIf(skip !== null)(`the encoder a database keeps, and a move from fl
     const ids: Record<string, string> = {};
     let app: App = await start('float32');
     const client = () => apiClient(app);
-    const signIn = async () => (await client().gql(LOGIN, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token as string;
+    const signIn = () => client().login(ADMIN.email, ADMIN.password);
     let admin = await signIn();
     for (const name of ['younes', 'bertrand', 'kian']) {
       ids[name] = (await client().gql(CREATE, { n: name }, admin)).body.data!.createPerson.data.id;

@@ -60,12 +60,7 @@ describe.skipIf(skip)(`events out with two API instances on one PostgreSQL${skip
 
   it('every webhook delivery and every MQTT message sent once, by one of the two', async () => {
     const client = apiClient(a);
-    const admin = (
-      await client.gql(
-        `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-        { e: ADMIN.email, p: ADMIN.password },
-      )
-    ).body.data!.login.data.token;
+    const admin = await client.login(ADMIN.email, ADMIN.password);
     const doorId = (
       await client.gql(`mutation { createDoor(name: "hall") { ... on MutationCreateDoorSuccess { data { id } } } }`, {}, admin)
     ).body.data!.createDoor.data.id;

@@ -66,13 +66,7 @@ for (const database of databases()) {
         FACEGATE_WEBHOOK_ALLOW: '127.0.0.1',
         ...extra,
       });
-    const login = async () =>
-      (
-        await client.gql(
-          `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-          { e: ADMIN.email, p: ADMIN.password },
-        )
-      ).body.data!.login.data.token as string;
+    const login = () => client.login(ADMIN.email, ADMIN.password);
     /** One accepted verification at the door; returns its attempt id and how long the door waited. */
     const accepted = async () => {
       const started = performance.now();

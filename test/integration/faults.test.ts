@@ -229,12 +229,7 @@ describe.skipIf(!hasFaces('seed') || mountSkip)(`SQLite's disk full${mountSkip ?
   it('refuses with typed UNAVAILABLE while full, leaves no corrupt file or half-written person, and works again once space returns', async () => {
     const { attempt, person, client } = await site(app);
     expect(await attempt()).toMatchObject({ kind: 'decision', decision: 'ACCEPTED' });
-    const admin = (
-      await client.gql(
-        `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-        { e: ADMIN.email, p: ADMIN.password },
-      )
-    ).body.data!.login.data.token as string;
+    const admin = await client.login(ADMIN.email, ADMIN.password);
     const before = { events: await app.db.prisma.recognitionEvent.count(), samples: await app.db.prisma.faceSample.count() };
     // The write-ahead log emptied first, so the next write must grow a file (else it would reuse the log's space).
     await app.db.prisma.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');

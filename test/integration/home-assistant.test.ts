@@ -66,12 +66,7 @@ for (const database of databases()) {
         }),
       );
       client = apiClient(app);
-      admin = (
-        await client.gql(
-          `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-          { e: ADMIN.email, p: ADMIN.password },
-        )
-      ).body.data!.login.data.token;
+      admin = await client.login(ADMIN.email, ADMIN.password);
       subscriber = await mqtt.connectAsync(BROKER!, { reconnectPeriod: 200 });
       subscriber.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
       await subscriber.subscribeAsync([`${discovery}/#`, `${prefix}/#`], { qos: 1 });

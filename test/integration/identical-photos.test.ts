@@ -53,12 +53,7 @@ for (const database of databases()) {
           }),
         );
         client = apiClient(app);
-        admin = (
-          await client.gql(
-            `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-            { e: ADMIN.email, p: ADMIN.password },
-          )
-        ).body.data!.login.data.token;
+        admin = await client.login(ADMIN.email, ADMIN.password);
         ann = (await app.services.people.create({ name: 'Ann' })).id;
       }, 60_000);
       afterAll(async () => {

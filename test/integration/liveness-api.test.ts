@@ -51,12 +51,7 @@ describe.skipIf(!hasFaces('pad-dev'))(`liveness at the door (needs ${pad}; skipp
       }),
     );
     client = apiClient(app);
-    admin = (
-      await client.gql(
-        `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-        { e: ADMIN.email, p: ADMIN.password },
-      )
-    ).body.data!.login.data.token;
+    admin = await client.login(ADMIN.email, ADMIN.password);
     for (const [name, file] of [
       ['msu001', 'live/msu001_01.jpg'],
       ['nuaa0001', 'live/nuaa0001_01.jpg'],

@@ -17,7 +17,6 @@ const VERIFY = `mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) 
   ... on MutationVerifyFaceSuccess { data { decision reason distance livenessScore livenessPoints { attack live } attemptId event { id markedLive } } } ... on Error { code } } }`;
 const MARK = `mutation ($id: ID!) { markAttemptLive(attemptId: $id) { __typename ... on MutationMarkAttemptLiveSuccess { data { id markedLive livenessScore } } ... on Error { code message } } }`;
 const CALIBRATION = `query ($d: ID!) { doorLivenessCalibration(doorId: $d) { attempts markedLive histogram } }`;
-const LOGIN = `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`;
 
 for (const database of databases()) {
   describe.skipIf(!hasFaces('pad-dev') || database.skip)(
@@ -54,8 +53,8 @@ for (const database of databases()) {
         );
         await app.services.admins.create(VIEWER.email, VIEWER.password, 'viewer');
         client = apiClient(app);
-        admin = (await client.gql(LOGIN, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token;
-        viewer = (await client.gql(LOGIN, { e: VIEWER.email, p: VIEWER.password })).body.data!.login.data.token;
+        admin = await client.login(ADMIN.email, ADMIN.password);
+        viewer = await client.login(VIEWER.email, VIEWER.password);
         for (const [name, file] of [
           ['msu001', 'live/msu001_01.jpg'],
           ['nuaa0001', 'live/nuaa0001_01.jpg'],

@@ -28,7 +28,6 @@ const photo = (name: string) => path.join(seed, name === 'danielle' ? 'danielle.
 const camera = (n: number) => path.join(seed, `camera_${n}.jpg`);
 const ADMIN = { email: 'admin@facegate.test', password: 'correct horse battery' };
 
-const LOGIN = `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`;
 const CREATE = `mutation ($n: String!) { createPerson(input: { name: $n }) { ... on MutationCreatePersonSuccess { data { id } } } }`;
 const ENROLL = `mutation ($id: ID!, $images: [File!]!) { enrollFaces(personId: $id, images: $images) { ... on MutationEnrollFacesSuccess { data { rejected { code } } } } }`;
 const VERIFY = `mutation ($input: VerifyFaceInput!) { verifyFace(input: $input) { __typename ... on MutationVerifyFaceSuccess { data { decision distance } } ... on Error { code } } }`;
@@ -96,7 +95,7 @@ describe.skipIf(!hasFaces('seed'))(`model versions on SQLite: re-encoding, inter
     await app.services.updateSettings({ liveness: 'off' });
     artefact = poorHead();
     head = headFromArtefact(artefact);
-    admin = (await client().gql(LOGIN, { e: ADMIN.email, p: ADMIN.password })).body.data!.login.data.token;
+    admin = await client().login(ADMIN.email, ADMIN.password);
     for (const name of EMPLOYEES) {
       ids[name] = (await client().gql(CREATE, { n: name }, admin)).body.data!.createPerson.data.id;
       const enrolled = await client().upload(ENROLL, { id: ids[name], images: [null] }, { 'images.0': photo(name) }, admin);

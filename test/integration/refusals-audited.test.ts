@@ -42,12 +42,7 @@ for (const database of databases()) {
         // The tests send photo files, not camera frames: liveness off, as the README says such a door sets it.
         await app.services.updateSettings({ liveness: 'off' });
         client = apiClient(app);
-        admin = (
-          await client.gql(
-            `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-            { e: ADMIN.email, p: ADMIN.password },
-          )
-        ).body.data!.login.data.token;
+        admin = await client.login(ADMIN.email, ADMIN.password);
         const id = (
           await client.gql(
             `mutation { createPerson(input: { name: "younes", cardId: "1042" }) { ... on MutationCreatePersonSuccess { data { id } } } }`,

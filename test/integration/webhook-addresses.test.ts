@@ -57,12 +57,7 @@ describe('webhooks cannot target internal addresses', () => {
       }),
     );
     client = apiClient(app);
-    admin = (
-      await client.gql(
-        `mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-        { e: ADMIN.email, p: ADMIN.password },
-      )
-    ).body.data!.login.data.token;
+    admin = await client.login(ADMIN.email, ADMIN.password);
   });
   afterAll(async () => {
     await app?.close();

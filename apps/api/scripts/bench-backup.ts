@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { backupDatabase, restoreDatabase } from '../src/db/backup.ts';
+import { backupDatabase, restoreDatabase } from '../src/db/backup/index.ts';
 import { createDb } from '../src/db/index.ts';
 import { createDataCipher } from '../src/db/sealed.ts';
 

@@ -43,7 +43,7 @@ export function addDatabaseCommands(program: Command): Command {
     )
     .addOption(json)
     .action(async (file: string, options: { passphraseFile?: string; json?: boolean }) => {
-      const { backupDatabase } = await import('../db/backup.ts');
+      const { backupDatabase } = await import('../db/backup/index.ts');
       const result = await backupDatabase(databaseUrl(), file, await sealWith(options.passphraseFile));
       print(
         options.json,
@@ -61,7 +61,7 @@ export function addDatabaseCommands(program: Command): Command {
     .addOption(json)
     .action(async (file: string, options: { passphraseFile?: string; json?: boolean }) => {
       const [{ restoreDatabase }, { createDb }, { verifyAuditChain }, { createDataCipher }] = await Promise.all([
-        import('../db/backup.ts'),
+        import('../db/backup/index.ts'),
         import('../db/create-db.ts'),
         import('../services/audit-chain.ts'),
         import('../db/sealed.ts'),

@@ -8,22 +8,20 @@ const program = addDemoCommand(addAuditCommands(addModelCommands(addDatabaseComm
 program.description(
   'facegate: the face engine (encode, verify, identify, eval, bench), the API database (db, models, audit, demo) and a door (door)',
 );
-// `facegate door` is dispatched by bin/facegate.js to @facegate/client before this program loads (a door
-// starts fast and face-core stays free of HTTP code); it is listed here so that `facegate --help` shows it.
-program
-  .command('door')
-  .description('play a door against a running API: send frames, complete a PIN, watch events (facegate door --help)')
-  .allowUnknownOption()
-  .allowExcessArguments()
-  .action(() => {
-    throw new Error('facegate door runs through the facegate command (bin/facegate.js): npx facegate door --help');
-  });
-program
-  .command('camera')
-  .description('a door driven by a camera stream (RTSP, MJPEG, V4L2 or a file, through ffmpeg) (facegate camera --help)')
-  .allowUnknownOption()
-  .allowExcessArguments()
-  .action(() => {
-    throw new Error('facegate camera runs through the facegate command (bin/facegate.js): npx facegate camera --help');
-  });
+// `facegate door` and `facegate camera` are dispatched by bin/facegate.js to @facegate/client before this
+// program loads (a door starts fast and face-core stays free of HTTP code); they are listed here so that
+// `facegate --help` shows them.
+for (const [name, description] of [
+  ['door', 'play a door against a running API: send frames, complete a PIN, watch events (facegate door --help)'],
+  ['camera', 'a door driven by a camera stream (RTSP, MJPEG, V4L2 or a file, through ffmpeg) (facegate camera --help)'],
+] as const) {
+  program
+    .command(name)
+    .description(description)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(() => {
+      throw new Error(`facegate ${name} runs through the facegate command (bin/facegate.js): npx facegate ${name} --help`);
+    });
+}
 await runProgram(program);

@@ -2,8 +2,9 @@ import { ImportRefusedError, readPeopleArchive, refuseLargeArchive, type ImportL
 import { builder } from '../builder.ts';
 import { FaceRejectedError, InvalidInputError } from '../errors.ts';
 import { importPeople, type ImportedPerson } from '../services/bulk-import.ts';
-import type { RejectedPhoto } from '../services/people.ts';
+import type { RejectedPhoto } from '../services/people/index.ts';
 import { DoorRef } from './door.ts';
+import { refusalFields } from './enrolment.ts';
 import { COMMON_ERRORS, ErrorInterface } from './errors.ts';
 import { PersonRef } from './person.ts';
 import { readUpload } from './uploads.ts';
@@ -35,13 +36,7 @@ const ImportedPhotoRef = builder.objectRef<RejectedPhoto>('ImportRejectedPhoto')
       description: 'Which photo: its position among the images sent (importPerson) or in its person’s folder (importPeople).',
     }),
     filename: t.exposeString('filename'),
-    code: t.exposeString('code'),
-    message: t.exposeString('message'),
-    duplicateOf: t.field({
-      type: PersonRef,
-      nullable: true,
-      resolve: (r, _, ctx) => (r.duplicateOf ? ctx.services.people.get(r.duplicateOf.personId) : null),
-    }),
+    ...refusalFields(t),
   }),
 });
 

@@ -3,11 +3,12 @@ import { can } from '../auth/viewer.ts';
 import { DuplicateNameError } from '../errors.ts';
 import { MAX_DOOR_FACES, NEVER_LEARNED, type DoorFace, type DoorFaceGroup } from '../services/door-faces.ts';
 import type { FaceSampleModel, PersonModel } from '../db/prisma.ts';
-import type { RejectedPhoto } from '../services/people.ts';
+import type { RejectedPhoto } from '../services/people/index.ts';
 import { DoorRef } from './door.ts';
+import { refusalFields } from './enrolment.ts';
 import { COMMON_ERRORS } from './errors.ts';
 import { FaceSampleRef, PersonRef } from './person.ts';
-import { RecognitionEventRef } from './recognition.ts';
+import { RecognitionEventRef } from './recognition-event.ts';
 
 // Learning from the doors: reading the faces needs the audit log and its images (audit:read and
 // faces:read: administrators and viewers); adding one to a person is an administrator's act.
@@ -89,13 +90,7 @@ const LearnRejectionRef = builder.objectRef<RejectedPhoto & { eventId: string }>
     'A door face not enrolled, and why: NOT_FOUND, IMAGE_ERASED, NOT_LEARNABLE, or an enrolment refusal (NO_FACE, quality gates, DUPLICATE_FACE naming who it matches).',
   fields: (t) => ({
     eventId: t.exposeID('eventId'),
-    code: t.exposeString('code'),
-    message: t.exposeString('message'),
-    duplicateOf: t.field({
-      type: PersonRef,
-      nullable: true,
-      resolve: (r, _, ctx) => (r.duplicateOf ? ctx.services.people.get(r.duplicateOf.personId) : null),
-    }),
+    ...refusalFields(t),
     duplicateDistance: t.float({ nullable: true, resolve: (r) => r.duplicateOf?.distance ?? null }),
   }),
 });

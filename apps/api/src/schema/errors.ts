@@ -1,5 +1,6 @@
 import { builder } from '../builder.ts';
 import {
+  ApiError,
   BusyError,
   ConfirmationRequiredError,
   DuplicateNameError,
@@ -25,32 +26,18 @@ export const ErrorInterface = builder.interfaceRef<{ code: string; message: stri
   }),
 });
 
-builder.objectType(UnauthorizedError, {
-  name: 'UnauthorizedError',
-  interfaces: [ErrorInterface],
-  isTypeOf: (e) => e instanceof UnauthorizedError,
-});
-builder.objectType(NotFoundError, { name: 'NotFoundError', interfaces: [ErrorInterface], isTypeOf: (e) => e instanceof NotFoundError });
-builder.objectType(InvalidInputError, {
-  name: 'InvalidInputError',
-  interfaces: [ErrorInterface],
-  isTypeOf: (e) => e instanceof InvalidInputError,
-});
-builder.objectType(LoginFailedError, {
-  name: 'LoginFailedError',
-  interfaces: [ErrorInterface],
-  isTypeOf: (e) => e instanceof LoginFailedError,
-});
-builder.objectType(SingleSignOnFailedError, {
-  name: 'SingleSignOnFailedError',
-  interfaces: [ErrorInterface],
-  isTypeOf: (e) => e instanceof SingleSignOnFailedError,
-});
-builder.objectType(LocalAccountsDisabledError, {
-  name: 'LocalAccountsDisabledError',
-  interfaces: [ErrorInterface],
-  isTypeOf: (e) => e instanceof LocalAccountsDisabledError,
-});
+/** An error type with nothing besides code and message. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any constructor: Pothos reads the instance type
+function plainError(ErrorClass: new (...args: any[]) => ApiError, name: string): void {
+  builder.objectType(ErrorClass, { name, interfaces: [ErrorInterface], isTypeOf: (e) => e instanceof ErrorClass });
+}
+plainError(UnauthorizedError, 'UnauthorizedError');
+plainError(NotFoundError, 'NotFoundError');
+plainError(InvalidInputError, 'InvalidInputError');
+plainError(LoginFailedError, 'LoginFailedError');
+plainError(SingleSignOnFailedError, 'SingleSignOnFailedError');
+plainError(LocalAccountsDisabledError, 'LocalAccountsDisabledError');
+
 builder.objectType(RateLimitedError, {
   name: 'RateLimitedError',
   interfaces: [ErrorInterface],

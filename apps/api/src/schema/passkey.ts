@@ -1,12 +1,12 @@
 // Administrators' passkeys (WebAuthn): registering one from a session, listing and removing one's own,
 // and the passkey as the second step of a sign-in. Failed answers are throttled and logged like wrong
-// codes (services/sign-in.ts).
+// codes (services/sign-in/passkeys.ts).
 import { builder } from '../builder.ts';
 import type { PasskeyModel } from '../db/prisma.ts';
 import { InvalidInputError, LoginFailedError, NotFoundError, RateLimitedError } from '../errors.ts';
-import { reauthenticate, Session } from './admin.ts';
+import { Session } from './admin.ts';
 import { COMMON_ERRORS } from './errors.ts';
-import { sessionOf } from './second-factor.ts';
+import { confirmedSession, sessionOf, SIGN_IN_ERRORS } from './second-factor.ts';
 
 const PasskeyRef = builder.objectRef<PasskeyModel>('Passkey').implement({
   description: "One of the signed-in administrator's passkeys (its key stays on the authenticator; the server keeps the public key).",
@@ -49,11 +49,10 @@ builder.mutationFields((t) => ({
     description:
       'Starts registering a passkey for the caller, confirmed with the current password (a stolen session alone cannot add one): answer with finishPasskeyRegistration.',
     authScopes: { signedIn: true },
-    errors: { types: [LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
+    errors: { types: SIGN_IN_ERRORS },
     args: { currentPassword: t.arg.string({ required: true }) },
     resolve: async (_, { currentPassword }, ctx) => {
-      const { id } = sessionOf(ctx);
-      await reauthenticate(ctx, currentPassword);
+      const { id } = await confirmedSession(ctx, currentPassword);
       return ctx.services.signIn.startPasskeyRegistration(id);
     },
   }),
@@ -76,8 +75,7 @@ builder.mutationFields((t) => ({
     errors: { types: [LoginFailedError, RateLimitedError, NotFoundError, InvalidInputError, ...COMMON_ERRORS] },
     args: { id: t.arg.id({ required: true }), currentPassword: t.arg.string({ required: true }) },
     resolve: async (_, { id, currentPassword }, ctx) => {
-      const self = sessionOf(ctx);
-      await reauthenticate(ctx, currentPassword);
+      const self = await confirmedSession(ctx, currentPassword);
       return ctx.services.signIn.removePasskey(self.id, String(id), ctx.clientAddress);
     },
   }),
@@ -93,7 +91,7 @@ builder.mutationFields((t) => ({
     type: Session,
     description:
       "Completes a sign-in with the passkey's answer (`response`: the credential's JSON) to startPasskeySignIn's options. Only the account's own passkeys are accepted, a signature counter that did not move on is refused (a cloned key); refused answers count towards the sign-in lockout and are in the security log.",
-    errors: { types: [LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
+    errors: { types: SIGN_IN_ERRORS },
     args: { challenge: t.arg.string({ required: true }), response: t.arg.string({ required: true }) },
     resolve: (_, { challenge, response }, ctx) => ctx.services.signIn.loginPasskey(challenge, response, ctx.clientAddress),
   }),

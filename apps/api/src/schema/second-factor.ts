@@ -1,5 +1,5 @@
 // Administrators' second factor (TOTP with recovery codes): the second step of a sign-in, enrolment and
-// turning it off. Wrong codes are throttled and logged like wrong passwords (services/sign-in.ts).
+// turning it off. Wrong codes are throttled and logged like wrong passwords (services/sign-in/totp.ts).
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import type { AdminModel } from '../db/prisma.ts';
@@ -48,6 +48,19 @@ export function sessionOf(ctx: Context): { id: string; sessionId: string } {
   return { id: ctx.viewer.id, sessionId: ctx.viewer.sessionId };
 }
 
+/** The caller's own session, once they have confirmed with their current password (a stolen session alone is not enough). */
+export async function confirmedSession(
+  ctx: Context,
+  currentPassword: string | null | undefined,
+): Promise<{ id: string; sessionId: string }> {
+  const session = sessionOf(ctx);
+  await reauthenticate(ctx, currentPassword);
+  return session;
+}
+
+/** What a step checked like a sign-in may answer: a wrong password or code, throttled. */
+export const SIGN_IN_ERRORS = [LoginFailedError, RateLimitedError, ...COMMON_ERRORS];
+
 builder.queryFields((t) => ({
   mySecondFactor: t.field({
     type: SecondFactorStatus,
@@ -65,7 +78,7 @@ builder.mutationFields((t) => ({
     type: Session,
     description:
       'The second step of a sign-in: the challenge login answered with, and a 6-digit TOTP code or a recovery code. A code is accepted once (a replayed one is refused); wrong codes count towards the sign-in lockout and are in the security log.',
-    errors: { types: [LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
+    errors: { types: SIGN_IN_ERRORS },
     args: { challenge: t.arg.string({ required: true }), code: t.arg.string({ required: true }) },
     resolve: (_, { challenge, code }, ctx) => ctx.services.signIn.loginSecondFactor(challenge, code, ctx.clientAddress),
   }),
@@ -73,12 +86,11 @@ builder.mutationFields((t) => ({
     type: TotpEnrolment,
     description:
       'Starts enrolling an authenticator app: from a session with `currentPassword`, or with the `challenge` of a sign-in that requires enrolment. The secret is in force only once confirmTotpEnrolment gets a valid code (an existing one stays until then).',
-    errors: { types: [LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
+    errors: { types: SIGN_IN_ERRORS },
     args: { currentPassword: t.arg.string(), challenge: t.arg.string() },
     resolve: async (_, { currentPassword, challenge }, ctx) => {
       if (challenge) return ctx.services.signIn.startTotpEnrolment({ challenge }, ctx.clientAddress);
-      const { id } = sessionOf(ctx);
-      await reauthenticate(ctx, currentPassword);
+      const { id } = await confirmedSession(ctx, currentPassword);
       return ctx.services.signIn.startTotpEnrolment({ adminId: id }, ctx.clientAddress);
     },
   }),
@@ -86,7 +98,7 @@ builder.mutationFields((t) => ({
     type: TotpEnrolled,
     description:
       'Confirms the enrolment with a code from the app: TOTP is on, and ten one-time recovery codes are returned, once. With a challenge, the sign-in completes too (session).',
-    errors: { types: [LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
+    errors: { types: SIGN_IN_ERRORS },
     args: { code: t.arg.string({ required: true }), challenge: t.arg.string() },
     resolve: (_, { code, challenge }, ctx) => {
       if (challenge) return ctx.services.signIn.confirmTotpEnrolment({ challenge }, code, ctx.clientAddress);
@@ -98,11 +110,10 @@ builder.mutationFields((t) => ({
     description:
       "Turns the caller's TOTP off and deletes their recovery codes, confirmed with the current password; refused while the site requires a second factor and the caller has no passkey.",
     authScopes: { signedIn: true },
-    errors: { types: [LoginFailedError, RateLimitedError, ...COMMON_ERRORS] },
+    errors: { types: SIGN_IN_ERRORS },
     args: { currentPassword: t.arg.string({ required: true }) },
     resolve: async (_, { currentPassword }, ctx) => {
-      const { id } = sessionOf(ctx);
-      await reauthenticate(ctx, currentPassword);
+      const { id } = await confirmedSession(ctx, currentPassword);
       return ctx.services.signIn.disableTotp(id, ctx.clientAddress);
     },
   }),

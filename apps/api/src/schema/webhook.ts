@@ -1,7 +1,7 @@
 import { builder } from '../builder.ts';
 import { EVENT_DECISIONS, type EventDecision } from '../events/payload.ts';
 import { COMMON_ERRORS } from './errors.ts';
-import { Decision } from './recognition.ts';
+import { Decision } from './recognition-event.ts';
 
 // Events out. Webhooks (their URLs, filters) are configuration: administrators only. The delivery log
 // is part of the audit trail (what was sent where, accepted people's names included): audit:read.

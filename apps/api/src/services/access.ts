@@ -6,7 +6,7 @@ import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { parseScopes, serializeScopes } from '../db/codecs.ts';
 import { hashPassword } from '../db/secrets.ts';
 import type { Prisma } from '../db/prisma.ts';
-import type { SignInService } from './sign-in.ts';
+import type { SignInService } from './sign-in/index.ts';
 
 export type AdminRole = 'admin' | 'viewer';
 

@@ -68,7 +68,7 @@ type Chained = Pick<RecognitionEventModel, (typeof CHAINED)[number]> &
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const canonical = (value: unknown) => (value instanceof Date ? value.toISOString() : (value ?? null));
-/** What an erased person's fields may hold: nothing, or the pseudonym (people.ts erasedPseudonym). */
+/** What an erased person's fields may hold: nothing, or the pseudonym (people/erasure.ts erasedPseudonym). */
 const ERASED_LABEL = /^erased-[0-9a-f]{10}$/;
 /** The key of the PostgreSQL advisory lock that serialises appends across instances. */
 const APPEND_LOCK = 0x66676175; // "fgau"

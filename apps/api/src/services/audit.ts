@@ -164,7 +164,7 @@ export function createAuditService(
       return rows[0] ? Number(rows[0].pinTries) : null;
     },
     /**
-     * A merge of two people (people.ts merge): every event naming `from` (claimed, decided, rival, asked
+     * A merge of two people (people/erasure.ts merge): every event naming `from` (claimed, decided, rival, asked
      * for a PIN) names `to` instead. Each is a write of the event, so each is a new link of the chain,
      * and the roles changed get a new salt and hash (as a step-up's completion does); labels stay as
      * written (the name at the time). Returns how many events changed.

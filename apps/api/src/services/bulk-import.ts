@@ -1,5 +1,5 @@
 import type { ArchivePhoto } from '@facegate/people-archive';
-import type { PeopleService, RejectedPhoto } from './people.ts';
+import type { PeopleService, RejectedPhoto } from './people/index.ts';
 
 export interface ImportedPerson {
   readonly name: string;

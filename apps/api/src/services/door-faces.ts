@@ -4,7 +4,7 @@ import type { DataCipher } from '../db/sealed.ts';
 import type { Gallery } from '../recognizer/gallery.ts';
 import type { Recognizer } from '../recognizer/pool.ts';
 import { completeLinkage } from './clustering.ts';
-import type { PeopleService, RejectedPhoto } from './people.ts';
+import type { PeopleService, RejectedPhoto } from './people/index.ts';
 import type { Prisma, RecognitionEventModel } from '../db/prisma.ts';
 
 /**

@@ -1,7 +1,7 @@
 // Single sign-on through an OpenID Connect provider (openid-client): the authorization code flow with
 // state, nonce and PKCE kept server-side (used once), the role mapped from a claim, accounts linked by
 // issuer and subject, and each session checked again with the provider (refresh grant) from time to time.
-// Sessions and the security log stay in sign-in.ts, which calls this.
+// Sessions and the security log stay in sign-in/, which calls this.
 import { createHash } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
@@ -117,7 +117,7 @@ export function createSingleSignOn(prisma: Prisma, cipher: DataCipher, config: S
       }
       return prisma.admin.update({ where: { id: sameEmail.id }, data: { oidcIssuer: issuer, oidcSubject: subject, role } });
     }
-    // No password: an empty hash matches none (sign-in.ts checkPassword).
+    // No password: an empty hash matches none (sign-in/security-log.ts checkPassword).
     return prisma.admin.create({ data: { email, passwordHash: '', role, oidcIssuer: issuer, oidcSubject: subject } });
   }
 

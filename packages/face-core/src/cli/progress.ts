@@ -21,3 +21,9 @@ export function progressBar(label: string): { update(done: number, total: number
     },
   };
 }
+
+/** Runs `work` with an "encoding" progress bar it reports to, stopped however the work ends. */
+export function encodingWithProgress<T>(work: (onProgress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
+  const bar = progressBar('encoding');
+  return work(bar.update).finally(bar.stop);
+}

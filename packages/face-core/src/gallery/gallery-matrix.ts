@@ -1,10 +1,8 @@
 import type { Matches } from 'usearch';
 import type { GalleryRule } from '../matching/constants.ts';
 import type { Candidate, Encoding } from '../matching/match.ts';
-import { ruleDistance, squaredL2 } from './distances.ts';
-import { buildHnswIndex, newHnswIndex, usearch, type HnswOptions, type Index, type IndexSource } from './hnsw-index.ts';
-
-const { exactSearch, MetricKind } = usearch;
+import { BOUND_SLACK, personDistance, scan, searchExact, type Matrices, type Person, type Rows } from './exact-search.ts';
+import { buildHnswIndex, newHnswIndex, type HnswOptions, type Index, type IndexSource } from './hnsw-index.ts';
 
 /** What the decision layer searches: the people it holds, the nearest by a rule, one person exactly. */
 export interface SearchableGallery {
@@ -27,27 +25,7 @@ export interface GalleryMatrixOptions extends Partial<HnswOptions> {
 /** Above 20,000 samples: exact search there costs about 1-2 ms, the index's search a fraction of it. */
 export const DEFAULT_ANN_THRESHOLD = 20_000;
 
-interface Person {
-  readonly id: string;
-  /** Rows of `data` holding this person's samples. */
-  rows: number[];
-  /** HNSW key of each sample (same order as rows). */
-  keys: number[];
-  /** Row in `centroids` (dense over people). */
-  slot: number;
-  active: boolean;
-}
-
-/** Rows of a matrix whose sample rows can be searched and mapped to people. */
-interface Rows {
-  readonly data: Float32Array;
-  readonly count: number;
-  person(row: number): Person;
-}
-
 const EMPTY: readonly never[] = [];
-/** Slack on float32 squared distances when proving that no unseen person can be nearer. */
-const BOUND_SLACK = 1e-4;
 
 /**
  * Every enrolled encoding in one contiguous Float32Array (samples x dims), kept in step with changes
@@ -284,17 +262,11 @@ export class GalleryMatrix implements SearchableGallery {
     while (this.indexing) await this.indexing;
   }
 
-  /** One person's exact distance by the rule. */
-  private personDistance(person: Person, q: Float64Array, rule: GalleryRule): number {
-    const dims = this.dimsValue;
-    if (rule === 'centroid') return Math.sqrt(squaredL2(q, this.centroids, person.slot * dims, dims));
-    const rows = person.rows;
-    if (rows.length === 1) return Math.sqrt(squaredL2(q, this.data, rows[0]! * dims, dims));
-    return ruleDistance(
-      rows.map((row) => Math.sqrt(squaredL2(q, this.data, row * dims, dims))),
-      rule,
-    );
+  private matrices(): Matrices {
+    const { dimsValue: dims, data, rows, owner, centroids, slots } = this;
+    return { dims, data, rows, owner, centroids, slots };
   }
+
   private probe(probe: Encoding): Float64Array {
     if (probe.length !== this.dimsValue && this.rows > 0)
       throw new RangeError(`encodings differ in length: ${probe.length} vs ${this.dimsValue}`);
@@ -312,6 +284,7 @@ export class GalleryMatrix implements SearchableGallery {
     if (wanted <= 0 || this.rows === 0) return [];
     const q = this.probe(probe);
     const include = (p: Person) => p.active || options.includeInactive === true;
+    const m = this.matrices();
     const matrix: Rows =
       rule === 'centroid'
         ? { data: this.centroids, count: this.slots.length, person: (row) => this.slots[row]! }
@@ -319,15 +292,15 @@ export class GalleryMatrix implements SearchableGallery {
     const approximate = this.index !== null && rule !== 'centroid' && options.exact !== true;
     let retrieve = Math.max(32, Math.ceil(wanted * this.options.oversample));
     for (;;) {
-      if (retrieve * 2 >= matrix.count || wanted > 4096) return this.scan(q, rule, wanted, include);
-      const hits = approximate ? this.searchIndex(q, retrieve) : this.searchExact(matrix, q, retrieve);
+      if (retrieve * 2 >= matrix.count || wanted > 4096) return scan(m, q, rule, wanted, include);
+      const hits = approximate ? this.searchIndex(q, retrieve) : searchExact(matrix, this.dimsValue, q, retrieve);
       const seen = new Set<Person>();
       const found: Candidate[] = [];
       for (const row of hits.rows) {
         const person = matrix.person(row);
         if (seen.has(person)) continue;
         seen.add(person);
-        if (include(person)) found.push({ identity: person.id, distance: this.personDistance(person, q, rule) });
+        if (include(person)) found.push({ identity: person.id, distance: personDistance(m, person, q, rule) });
       }
       found.sort((a, b) => a.distance - b.distance);
       if (approximate) {
@@ -341,21 +314,6 @@ export class GalleryMatrix implements SearchableGallery {
     }
   }
 
-  /** Rows of the `count` nearest samples (SIMD brute force), and the farthest squared distance among them. */
-  private searchExact(matrix: Rows, q: Float64Array, count: number): { rows: number[]; farthest: number } {
-    const dims = this.dimsValue;
-    const result = exactSearch(
-      matrix.data.subarray(0, matrix.count * dims),
-      Float32Array.from(q),
-      dims,
-      count,
-      MetricKind.L2sq,
-      1,
-    ) as Matches;
-    const rows = Array.from(result.keys, Number);
-    return { rows, farthest: result.distances[result.distances.length - 1] ?? Number.POSITIVE_INFINITY };
-  }
-
   private searchIndex(q: Float64Array, count: number): { rows: number[]; farthest: number } {
     const result = this.index!.search(Float32Array.from(q), count, 1) as Matches;
     const rows: number[] = [];
@@ -366,27 +324,6 @@ export class GalleryMatrix implements SearchableGallery {
     return { rows, farthest: Number.POSITIVE_INFINITY };
   }
 
-  /** Every person's exact distance, the nearest `wanted` kept. */
-  private scan(q: Float64Array, rule: GalleryRule, wanted: number, include: (p: Person) => boolean): Candidate[] {
-    const dims = this.dimsValue;
-    const distance = new Float64Array(this.slots.length);
-    if (rule === 'centroid' || rule === 'soft-nearest' || rule === 'mean-distance') {
-      for (let s = 0; s < this.slots.length; s++) distance[s] = this.personDistance(this.slots[s]!, q, rule);
-    } else {
-      distance.fill(Number.POSITIVE_INFINITY);
-      for (let row = 0, base = 0; row < this.rows; row++, base += dims) {
-        const d = squaredL2(q, this.data, base, dims);
-        const slot = this.owner[row]!.slot;
-        if (d < distance[slot]!) distance[slot] = d;
-      }
-      for (let s = 0; s < distance.length; s++) distance[s] = Math.sqrt(distance[s]!);
-    }
-    const order: number[] = [];
-    for (let s = 0; s < this.slots.length; s++) if (include(this.slots[s]!)) order.push(s);
-    order.sort((a, b) => distance[a]! - distance[b]!);
-    return order.slice(0, wanted).map((s) => ({ identity: this.slots[s]!.id, distance: distance[s]! }));
-  }
-
   /**
    * One person's distance by the rule: the exact comparison of a verification (Infinity when unknown,
    * or inactive unless `includeInactive`).
@@ -394,7 +331,7 @@ export class GalleryMatrix implements SearchableGallery {
   distanceTo(id: string, probe: Encoding, rule: GalleryRule, options: { includeInactive?: boolean } = {}): number {
     const person = this.people.get(id);
     if (!person || (!person.active && options.includeInactive !== true)) return Number.POSITIVE_INFINITY;
-    return this.personDistance(person, this.probe(probe), rule);
+    return personDistance(this.matrices(), person, this.probe(probe), rule);
   }
 
   /** A searchable view over everyone held, inactive people included (for enrolment checks). */

@@ -19,7 +19,7 @@ const SecurityEventsDocument = graphql(`
   }
 `);
 
-/** What the API records (services/sign-in.ts), in words; `failure` ones are shown as refusals. */
+/** What the API records (services/sign-in/security-log.ts), in words; `failure` ones are shown as refusals. */
 const KINDS: Record<string, { text: string; failure?: boolean }> = {
   login_failed: { text: 'sign-in failed (wrong email or password)', failure: true },
   login_throttled: { text: 'sign-in refused: too many failures', failure: true },
