@@ -3,7 +3,8 @@ import { safeRead } from '@/lib/api';
 import { requireUser } from '@/lib/session';
 import type { Door } from '@/lib/types';
 import { ErrorPanel } from '@/components/error-panel';
-import { AdminForms, ApiKeyForms, DoorForms, ThresholdForm, type RecognitionSettings } from './settings-forms';
+import { AdminForms } from './admin-forms';
+import { ApiKeyForms, DoorForms, ThresholdForm, type RecognitionSettings } from './settings-forms';
 
 /** A fixed threshold further than this from the calibrated one gets a banner (the same step the preview warns of). */
 const FAR_FROM_CALIBRATED = 0.05;
